@@ -1,0 +1,98 @@
+package io.ordo.executor;
+
+import io.ordo.sequencer.KeyRanges;
+import io.ordo.sequencer.TopicLayout;
+import java.util.Objects;
+
+/**
+ * Settings of the executor job.
+ *
+ * @param bootstrapServers Kafka bootstrap servers ("host:port,...")
+ * @param topics the topic layout (log, results, changelog, feedback)
+ * @param keyRangeCount number of hash key ranges (the unit of data ownership), 1..65536; fixed
+ *     for the life of a deployment: state is keyed by it
+ * @param parallelism parallelism of the operators (sources use at most the partition count)
+ * @param checkpointIntervalMs checkpoint interval, milliseconds (>= 10)
+ * @param checkpointDir where checkpoints go (a path or URI such as file:///...), or null for none
+ *     retained (a job without a checkpoint dir recovers by replaying the log from the start)
+ * @param dedupWindowMs log-time window within which a repeated transaction id is a duplicate
+ * @param watermarkIntervalMs how often sources emit watermarks, milliseconds; with the heartbeat
+ *     interval it sets the latency floor
+ * @param consumerGroupId Kafka consumer group of the job's sources (offsets come from checkpoints;
+ *     the group only labels the consumers)
+ */
+public record ExecutorConfig(
+    String bootstrapServers,
+    TopicLayout topics,
+    int keyRangeCount,
+    int parallelism,
+    long checkpointIntervalMs,
+    String checkpointDir,
+    long dedupWindowMs,
+    long watermarkIntervalMs,
+    String consumerGroupId) {
+
+  public static final int DEFAULT_KEY_RANGE_COUNT = 16;
+  public static final int DEFAULT_PARALLELISM = 2;
+  public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 1_000;
+  public static final long DEFAULT_DEDUP_WINDOW_MS = 10 * 60 * 1_000;
+  public static final long DEFAULT_WATERMARK_INTERVAL_MS = 10;
+
+  public ExecutorConfig {
+    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(topics, "topics");
+    if (bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers must not be blank");
+    }
+    if (keyRangeCount < 1 || keyRangeCount > KeyRanges.KEY_RANGE_COUNT_MAX) {
+      throw new IllegalArgumentException("keyRangeCount must be in [1, " + KeyRanges.KEY_RANGE_COUNT_MAX + "], got " + keyRangeCount);
+    }
+    if (parallelism < 1 || parallelism > 1024) {
+      throw new IllegalArgumentException("parallelism must be in [1, 1024], got " + parallelism);
+    }
+    if (checkpointIntervalMs < 10) {
+      throw new IllegalArgumentException("checkpointIntervalMs must be >= 10, got " + checkpointIntervalMs);
+    }
+    if (dedupWindowMs < 1) {
+      throw new IllegalArgumentException("dedupWindowMs must be >= 1, got " + dedupWindowMs);
+    }
+    if (watermarkIntervalMs < 1) {
+      throw new IllegalArgumentException("watermarkIntervalMs must be >= 1, got " + watermarkIntervalMs);
+    }
+    Objects.requireNonNull(consumerGroupId, "consumerGroupId");
+  }
+
+  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, 10 ms watermarks. */
+  public static ExecutorConfig defaults(String bootstrapServers, TopicLayout topics) {
+    return new ExecutorConfig(
+        bootstrapServers,
+        topics,
+        DEFAULT_KEY_RANGE_COUNT,
+        DEFAULT_PARALLELISM,
+        DEFAULT_CHECKPOINT_INTERVAL_MS,
+        null,
+        DEFAULT_DEDUP_WINDOW_MS,
+        DEFAULT_WATERMARK_INTERVAL_MS,
+        topics.logTopic() + "-executor");
+  }
+
+  public ExecutorConfig withCheckpointDir(String pathOrUri) {
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, pathOrUri, dedupWindowMs, watermarkIntervalMs, consumerGroupId);
+  }
+
+  public ExecutorConfig withKeyRangeCount(int n) {
+    return new ExecutorConfig(bootstrapServers, topics, n, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId);
+  }
+
+  public ExecutorConfig withParallelism(int p) {
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, p, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId);
+  }
+
+  public ExecutorConfig withCheckpointIntervalMs(long ms) {
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, ms, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId);
+  }
+
+  public ExecutorConfig withTopics(TopicLayout t) {
+    return new ExecutorConfig(bootstrapServers, t, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId);
+  }
+}

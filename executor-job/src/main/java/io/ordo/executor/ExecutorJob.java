@@ -1,0 +1,234 @@
+package io.ordo.executor;
+
+import static io.ordo.executor.ExecutorJobConstants.*;
+
+import io.ordo.executor.internal.KeyedProtoSerializer;
+import io.ordo.executor.internal.LogRecordDeserializer;
+import io.ordo.executor.internal.ProtoRecordDeserializer;
+import io.ordo.executor.internal.ProtoTypeInfo;
+import io.ordo.executor.operators.KeyTransactionProcessorFunction;
+import io.ordo.executor.operators.KeyedEventTimeSorterFunction;
+import io.ordo.executor.operators.SequenceFanOutFunction;
+import io.ordo.executor.operators.TransactionProcessorFunction;
+import io.ordo.proto.ChangelogRecord;
+import io.ordo.proto.TxnResult;
+import io.ordo.proto.internal.LogRecord;
+import io.ordo.proto.internal.RangeRequest;
+import io.ordo.proto.internal.ReadResult;
+import io.ordo.proto.internal.WriteResult;
+import io.ordo.sequencer.TopicLayout;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.ParameterTool;
+
+/**
+ * The executor job: the one place where the dataflow is wired (design.md "Dataflow").
+ *
+ * <pre>
+ * log topic ─▶ LogSource (per-partition watermarks) ─▶ SequenceFanOut (keyed by partition)
+ *   ─▶ KeyedEventTimeSorter (keyed by key range) ─▶ KeyTransactionProcessor (keyed by key range)
+ *        ◀── FeedbackSource ◀── feedback topic ◀── FeedbackSink ◀─┐
+ *   ─▶ TransactionProcessor (keyed by txn id) ────────────────────┘
+ * results: SequenceFanOut + KeyTransactionProcessor + TransactionProcessor ─▶ results topic
+ * changelog: KeyTransactionProcessor ─▶ changelog topic
+ * </pre>
+ *
+ * <p>Submit to a cluster with {@code flink run -c io.ordo.executor.ExecutorJob
+ * executor-job/target/ordo-executor-job-VERSION-job.jar --bootstrap-servers host:9092
+ * [--topic-prefix ordo] [--key-ranges 16] [--checkpoint-interval-ms 1000]
+ * [--checkpoint-dir s3://...]}.
+ */
+public final class ExecutorJob {
+  private ExecutorJob() {}
+
+  /** Maximum parallelism: the number of key groups; fixed so state can be rescaled later. */
+  public static final int MAX_PARALLELISM = 128;
+
+  /**
+   * Flink settings the job relies on: RocksDB state, exactly-once checkpoints retained on
+   * cancellation, fast watermarks and a small network buffer timeout (latency knobs).
+   */
+  public static Configuration flinkConfiguration(ExecutorConfig config) {
+    Configuration conf = new Configuration();
+    conf.setString("state.backend.type", "rocksdb");
+    conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(config.checkpointIntervalMs()));
+    conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+    conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    if (config.checkpointDir() != null) {
+      conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir());
+    }
+    conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, Duration.ofMillis(config.watermarkIntervalMs()));
+    conf.set(PipelineOptions.MAX_PARALLELISM, MAX_PARALLELISM);
+    conf.setString("execution.buffer-timeout.interval", "5 ms");
+    return conf;
+  }
+
+  /** Wires the dataflow into {@code env}. */
+  public static void build(StreamExecutionEnvironment env, ExecutorConfig config) {
+    TopicLayout topics = config.topics();
+    int logSourceParallelism = Math.min(config.parallelism(), topics.logPartitions());
+    int feedbackSourceParallelism = Math.min(config.parallelism(), topics.outputPartitions());
+
+    KafkaSource<LogRecord> logSource =
+        KafkaSource.<LogRecord>builder()
+            .setBootstrapServers(config.bootstrapServers())
+            .setTopics(topics.logTopic())
+            .setGroupId(config.consumerGroupId())
+            .setClientIdPrefix(config.consumerGroupId() + "-log")
+            .setStartingOffsets(OffsetsInitializer.earliest())
+            .setDeserializer(new LogRecordDeserializer())
+            .setProperties(consumerProperties())
+            .build();
+    // Feedback records written before this job first started belong to no transaction of its
+    // own; a restored job resumes at its checkpointed offsets instead.
+    KafkaSource<WriteResult> feedbackSource =
+        KafkaSource.<WriteResult>builder()
+            .setBootstrapServers(config.bootstrapServers())
+            .setTopics(topics.feedbackTopic())
+            .setGroupId(config.consumerGroupId())
+            .setClientIdPrefix(config.consumerGroupId() + "-feedback")
+            .setStartingOffsets(OffsetsInitializer.latest())
+            .setDeserializer(new ProtoRecordDeserializer<>(WriteResult.class))
+            .setProperties(consumerProperties())
+            .build();
+
+    DataStream<LogRecord> log =
+        env.fromSource(logSource, WatermarkStrategy.<LogRecord>forMonotonousTimestamps(), LOG_SOURCE_NAME)
+            .uid(LOG_SOURCE_UID)
+            .setParallelism(logSourceParallelism);
+
+    SingleOutputStreamOperator<RangeRequest> requests =
+        log.keyBy(LogRecord::getPartition, Types.INT)
+            .process(new SequenceFanOutFunction(config.keyRangeCount(), config.dedupWindowMs()), ProtoTypeInfo.forMessage(RangeRequest.class))
+            .name(FAN_OUT_NAME)
+            .uid(FAN_OUT_UID);
+
+    SingleOutputStreamOperator<RangeRequest> sorted =
+        requests
+            .keyBy(RangeRequest::getKeyRange, Types.INT)
+            .process(new KeyedEventTimeSorterFunction(), ProtoTypeInfo.forMessage(RangeRequest.class))
+            .name(SORTER_NAME)
+            .uid(SORTER_UID);
+
+    DataStream<WriteResult> feedback =
+        env.fromSource(feedbackSource, WatermarkStrategy.noWatermarks(), FEEDBACK_SOURCE_NAME)
+            .uid(FEEDBACK_SOURCE_UID)
+            .setParallelism(feedbackSourceParallelism);
+
+    SingleOutputStreamOperator<ReadResult> reads =
+        sorted
+            .connect(feedback)
+            .keyBy(RangeRequest::getKeyRange, WriteResult::getKeyRange, Types.INT)
+            .process(new KeyTransactionProcessorFunction(), ProtoTypeInfo.forMessage(ReadResult.class))
+            .name(KEY_PROCESSOR_NAME)
+            .uid(KEY_PROCESSOR_UID);
+
+    SingleOutputStreamOperator<WriteResult> writes =
+        reads
+            .keyBy(ReadResult::getTxnId, Types.STRING)
+            .process(new TransactionProcessorFunction(), ProtoTypeInfo.forMessage(WriteResult.class))
+            .name(TXN_PROCESSOR_NAME)
+            .uid(TXN_PROCESSOR_UID);
+
+    writes
+        .sinkTo(sink(config, new KeyedProtoSerializer<WriteResult>(topics.feedbackTopic(), w -> Integer.toString(w.getKeyRange()))))
+        .name(FEEDBACK_SINK_NAME)
+        .uid(FEEDBACK_SINK_UID);
+
+    requests
+        .getSideOutput(SequenceFanOutFunction.RESULTS)
+        .union(reads.getSideOutput(KeyTransactionProcessorFunction.RESULTS), writes.getSideOutput(TransactionProcessorFunction.RESULTS))
+        .sinkTo(sink(config, new KeyedProtoSerializer<TxnResult>(topics.resultsTopic(), TxnResult::getTxnId)))
+        .name(RESULTS_SINK_NAME)
+        .uid(RESULTS_SINK_UID);
+
+    reads
+        .getSideOutput(KeyTransactionProcessorFunction.CHANGELOG)
+        .sinkTo(sink(config, new KeyedProtoSerializer<ChangelogRecord>(topics.changelogTopic(), ChangelogRecord::getKey)))
+        .name(CHANGELOG_SINK_NAME)
+        .uid(CHANGELOG_SINK_UID);
+  }
+
+  private static Properties consumerProperties() {
+    Properties p = new Properties();
+    // Latency knob: a fetch returns as soon as one byte is there; this bounds the idle wait.
+    p.setProperty("fetch.max.wait.ms", "10");
+    // Offsets live in checkpoints; committing them to the group is only informational.
+    p.setProperty("commit.offsets.on.checkpoint", "true");
+    return p;
+  }
+
+  /**
+   * At-least-once sinks: outputs are deterministic and carry ids (txn id, key range + LSN), so a
+   * replay's duplicates are dropped by consumers, and results are visible without waiting for a
+   * checkpoint (design.md "Answer early").
+   */
+  private static <T extends com.google.protobuf.Message> KafkaSink<T> sink(
+      ExecutorConfig config, org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer) {
+    Properties p = new Properties();
+    p.setProperty("linger.ms", "1");
+    p.setProperty("enable.idempotence", "true");
+    p.setProperty("acks", "all");
+    p.setProperty("max.request.size", Integer.toString(16 * 1024 * 1024));
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(config.bootstrapServers())
+        .setRecordSerializer(serializer)
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .setKafkaProducerConfig(p)
+        .build();
+  }
+
+  /**
+   * Entry point for {@code flink run}. Options: {@code --bootstrap-servers} (required),
+   * {@code --topic-prefix} (ordo), {@code --log-partitions} (4), {@code --output-partitions} (4),
+   * {@code --key-ranges} (16), {@code --parallelism} (2), {@code --checkpoint-interval-ms} (1000),
+   * {@code --checkpoint-dir}, {@code --dedup-window-ms} (600000).
+   */
+  public static void main(String[] args) throws Exception {
+    ExecutorConfig config = fromArgs(args);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
+    env.setParallelism(config.parallelism());
+    build(env, config);
+    env.execute(JOB_NAME);
+  }
+
+  /** Parses {@link #main} options. @throws IllegalArgumentException naming a missing or bad option */
+  public static ExecutorConfig fromArgs(String[] args) {
+    ParameterTool params = ParameterTool.fromArgs(args);
+    String servers = params.get("bootstrap-servers");
+    if (servers == null || servers.isBlank()) {
+      throw new IllegalArgumentException("--bootstrap-servers is required");
+    }
+    TopicLayout topics =
+        TopicLayout.withPrefix(params.get("topic-prefix", "ordo"))
+            .withLogPartitions(params.getInt("log-partitions", 4));
+    int outputPartitions = params.getInt("output-partitions", topics.outputPartitions());
+    topics =
+        new TopicLayout(
+            topics.logTopic(), topics.logPartitions(), topics.resultsTopic(), topics.changelogTopic(), topics.feedbackTopic(),
+            outputPartitions, topics.replicationFactor());
+    ExecutorConfig c =
+        ExecutorConfig.defaults(servers, topics)
+            .withKeyRangeCount(params.getInt("key-ranges", ExecutorConfig.DEFAULT_KEY_RANGE_COUNT))
+            .withParallelism(params.getInt("parallelism", ExecutorConfig.DEFAULT_PARALLELISM))
+            .withCheckpointIntervalMs(params.getLong("checkpoint-interval-ms", ExecutorConfig.DEFAULT_CHECKPOINT_INTERVAL_MS))
+            .withCheckpointDir(params.get("checkpoint-dir"));
+    return new ExecutorConfig(
+        c.bootstrapServers(), c.topics(), c.keyRangeCount(), c.parallelism(), c.checkpointIntervalMs(), c.checkpointDir(),
+        params.getLong("dedup-window-ms", ExecutorConfig.DEFAULT_DEDUP_WINDOW_MS), c.watermarkIntervalMs(), c.consumerGroupId());
+  }
+}

@@ -1,0 +1,221 @@
+package io.ordo.executor.internal;
+
+import com.google.protobuf.ByteString;
+import io.ordo.proto.AbortReason;
+import io.ordo.proto.Increment;
+import io.ordo.proto.KeyRead;
+import io.ordo.proto.ListValue;
+import io.ordo.proto.Operation;
+import io.ordo.proto.Outcome;
+import io.ordo.proto.Position;
+import io.ordo.proto.TxnResult;
+import io.ordo.proto.Value;
+import io.ordo.proto.internal.IndexedOp;
+import io.ordo.proto.internal.KeyWrite;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Evaluates a transaction against the values its keys hold at its position: the deterministic
+ * core shared by the single-key-range fast path (KeyTransactionProcessor) and the multi-range
+ * decision (TransactionProcessor).
+ *
+ * <p>Semantics (log.proto): operations run in index order over a private working copy; a
+ * {@code get} sees earlier writes of the same transaction. The transaction commits iff every
+ * assert and every increment bound holds and no operation is ill-typed; then the final value of
+ * every written key is the write set. Aborts carry the failing operation's index and a
+ * human-readable detail. The evaluation is a pure function of its inputs (no clock, no hash
+ * order: the write set is a sorted map).
+ */
+public final class TransactionEvaluator {
+  private TransactionEvaluator() {}
+
+  /**
+   * The outcome: the result record, and when committed the write set (key → new value, empty
+   * Optional = deleted), sorted by key.
+   */
+  public record Evaluation(TxnResult result, SortedMap<String, Optional<Value>> writes) {
+    public boolean committed() {
+      return result.getOutcome() == Outcome.COMMITTED;
+    }
+  }
+
+  /**
+   * Evaluates {@code ops} (sorted by index, covering the whole transaction) against
+   * {@code current}, which must hold an entry for every key the operations touch (empty
+   * Optional = absent key).
+   *
+   * @param keyRangeCount number of key ranges the transaction touched (reported in the result)
+   * @throws IllegalArgumentException if {@code current} lacks a key the operations touch
+   */
+  public static Evaluation evaluate(
+      String txnId,
+      Position position,
+      List<IndexedOp> ops,
+      Map<String, Optional<Value>> current,
+      boolean returnPostState,
+      int keyRangeCount) {
+    Map<String, Optional<Value>> working = new HashMap<>(current);
+    SortedMap<String, Optional<Value>> writes = new TreeMap<>();
+    // Last increment/append op per key, for post-state reporting (sorted for determinism).
+    SortedMap<String, Integer> postStateOps = new TreeMap<>();
+    TxnResult.Builder result =
+        TxnResult.newBuilder()
+            .setTxnId(txnId)
+            .setPosition(position)
+            .setKeyRanges(keyRangeCount)
+            .setFailedOpIndex(-1);
+
+    for (IndexedOp indexed : ops) {
+      Operation op = indexed.getOp();
+      int index = indexed.getIndex();
+      String key = op.getKey();
+      if (!working.containsKey(key)) {
+        throw new IllegalArgumentException("no current value supplied for key '" + key + "'");
+      }
+      Optional<Value> value = working.get(key);
+      switch (op.getOpCase()) {
+        case GET -> result.addReads(read(index, key, value, false));
+        case PUT -> {
+          if (op.getPut().getValue().getKindCase() == Value.KindCase.KIND_NOT_SET) {
+            return abort(result, AbortReason.INVALID_TRANSACTION, index, "put of '" + key + "' has no value");
+          }
+          working.put(key, Optional.of(op.getPut().getValue()));
+          writes.put(key, Optional.of(op.getPut().getValue()));
+        }
+        case DELETE -> {
+          working.put(key, Optional.empty());
+          writes.put(key, Optional.empty());
+        }
+        case ASSERT -> {
+          switch (op.getAssert().getExpectCase()) {
+            case ABSENT -> {
+              boolean expectAbsent = op.getAssert().getAbsent();
+              if (expectAbsent == value.isPresent()) {
+                return abort(
+                    result,
+                    AbortReason.ASSERT_FAILED,
+                    index,
+                    "assert on '" + key + "' expected " + (expectAbsent ? "absence" : "presence")
+                        + ", found " + (value.isPresent() ? "a value" : "none"));
+              }
+            }
+            case EQUALS -> {
+              if (value.isEmpty() || !value.get().equals(op.getAssert().getEquals())) {
+                return abort(
+                    result,
+                    AbortReason.ASSERT_FAILED,
+                    index,
+                    "assert on '" + key + "' expected a value that "
+                        + (value.isEmpty() ? "is absent" : "differs"));
+              }
+            }
+            default -> {
+              return abort(result, AbortReason.INVALID_TRANSACTION, index, "assert on '" + key + "' has no expectation");
+            }
+          }
+        }
+        case APPEND -> {
+          ListValue.Builder list;
+          if (value.isEmpty()) {
+            list = ListValue.newBuilder();
+          } else if (value.get().getKindCase() == Value.KindCase.LIST) {
+            list = value.get().getList().toBuilder();
+          } else {
+            return abort(result, AbortReason.TYPE_MISMATCH, index, "append to '" + key + "', which is not a list");
+          }
+          ByteString element = op.getAppend().getElement();
+          Value next = Value.newBuilder().setList(list.addElements(element)).build();
+          working.put(key, Optional.of(next));
+          writes.put(key, Optional.of(next));
+          postStateOps.put(key, index);
+        }
+        case INCREMENT -> {
+          long before;
+          if (value.isEmpty()) {
+            before = 0;
+          } else if (value.get().getKindCase() == Value.KindCase.COUNTER) {
+            before = value.get().getCounter();
+          } else {
+            return abort(result, AbortReason.TYPE_MISMATCH, index, "increment of '" + key + "', which is not a counter");
+          }
+          Increment inc = op.getIncrement();
+          long after;
+          try {
+            after = Math.addExact(before, inc.getDelta());
+          } catch (ArithmeticException overflow) {
+            return abort(result, AbortReason.BOUND_VIOLATED, index, "increment of '" + key + "' overflows int64");
+          }
+          if (inc.hasMin() && after < inc.getMin()) {
+            return abort(
+                result,
+                AbortReason.BOUND_VIOLATED,
+                index,
+                "increment of '" + key + "' to " + after + " is below min " + inc.getMin());
+          }
+          if (inc.hasMax() && after > inc.getMax()) {
+            return abort(
+                result,
+                AbortReason.BOUND_VIOLATED,
+                index,
+                "increment of '" + key + "' to " + after + " is above max " + inc.getMax());
+          }
+          Value next = Value.newBuilder().setCounter(after).build();
+          working.put(key, Optional.of(next));
+          writes.put(key, Optional.of(next));
+          postStateOps.put(key, index);
+        }
+        default -> {
+          return abort(result, AbortReason.INVALID_TRANSACTION, index, "operation on '" + key + "' has no kind");
+        }
+      }
+    }
+    if (returnPostState) {
+      postStateOps.entrySet().stream()
+          .sorted(Map.Entry.comparingByValue())
+          .forEach(e -> result.addReads(read(e.getValue(), e.getKey(), working.get(e.getKey()), true)));
+    }
+    result.setOutcome(Outcome.COMMITTED);
+    return new Evaluation(result.build(), writes);
+  }
+
+  /** The write set as KeyWrite records restricted to {@code keys}, in key order. */
+  public static List<KeyWrite> keyWrites(SortedMap<String, Optional<Value>> writes, java.util.Set<String> keys) {
+    List<KeyWrite> out = new java.util.ArrayList<>();
+    for (Map.Entry<String, Optional<Value>> e : writes.entrySet()) {
+      if (keys.contains(e.getKey())) {
+        out.add(toKeyWrite(e.getKey(), e.getValue()));
+      }
+    }
+    return out;
+  }
+
+  public static KeyWrite toKeyWrite(String key, Optional<Value> value) {
+    KeyWrite.Builder w = KeyWrite.newBuilder().setKey(key);
+    if (value.isPresent()) {
+      w.setValue(value.get());
+    } else {
+      w.setDeleted(true);
+    }
+    return w.build();
+  }
+
+  private static KeyRead read(int index, String key, Optional<Value> value, boolean postState) {
+    KeyRead.Builder r = KeyRead.newBuilder().setOpIndex(index).setKey(key).setFound(value.isPresent()).setPostState(postState);
+    value.ifPresent(r::setValue);
+    return r.build();
+  }
+
+  private static Evaluation abort(TxnResult.Builder result, AbortReason reason, int index, String detail) {
+    result.clearReads()
+        .setOutcome(Outcome.ABORTED)
+        .setAbortReason(reason)
+        .setFailedOpIndex(index)
+        .setDetail("op " + index + ": " + detail);
+    return new Evaluation(result.build(), new TreeMap<>());
+  }
+}
