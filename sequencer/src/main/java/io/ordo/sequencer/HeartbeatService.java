@@ -1,0 +1,208 @@
+package io.ordo.sequencer;
+
+import io.ordo.proto.Heartbeat;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends a {@link Heartbeat} entry to every partition of the log topic every {@code intervalMs} so
+ * that idle partitions' watermarks move (design.md "Heartbeats"); the interval is the latency
+ * floor of the executor.
+ *
+ * <p>One daemon thread named {@code ordo-heartbeat-<origin>}. Each round appends one heartbeat
+ * per partition (partition 0 first) with a per-service sequence number. Bounded: a round is
+ * skipped while more than {@code 2 * logPartitions} heartbeats are unacknowledged, so at most
+ * {@code 3 * logPartitions} are ever pending. Send errors (broker down, producer closed) are
+ * counted and logged at most once per {@value #ERROR_LOG_INTERVAL_MS} ms; the thread never dies of
+ * them.
+ *
+ * <p>The schedule uses the monotonic clock ({@link System#nanoTime()}); heartbeats carry no time,
+ * the broker stamps them, so nothing the executor decides depends on this clock.
+ */
+public final class HeartbeatService implements AutoCloseable {
+  /** The default interval between rounds (Calvin's 10 ms epochs). */
+  public static final long DEFAULT_INTERVAL_MS = 10;
+
+  /** The longest interval accepted (one minute): longer ones would stall the executor. */
+  public static final long INTERVAL_MS_MAX = 60_000;
+
+  /** Send errors are logged at most this often. */
+  public static final long ERROR_LOG_INTERVAL_MS = 10_000;
+
+  /** How long {@link #close()} waits for the thread to stop. */
+  public static final long CLOSE_TIMEOUT_MS = 10_000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(HeartbeatService.class);
+
+  private final Sequencer sequencer;
+  private final long intervalMs;
+  private final String origin;
+  private final int partitions;
+  private final int unackedMax;
+  private final Thread thread;
+  private final Object lock = new Object();
+  private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong unacked = new AtomicLong();
+  private final AtomicLong skippedRounds = new AtomicLong();
+
+  private boolean started; // guarded by lock
+  private boolean stopping; // guarded by lock
+  private long sequence; // only touched by the heartbeat thread
+  private long lastErrorLogNs; // guarded by synchronized logError
+  private boolean errorLogged; // guarded by synchronized logError
+  private long errorsSinceLog; // guarded by synchronized logError
+
+  /**
+   * Creates a stopped service; call {@link #start()}.
+   *
+   * @param sequencer appends the heartbeats; not closed by this service
+   * @param intervalMs pause between rounds in milliseconds, in [1, {@value #INTERVAL_MS_MAX}]
+   * @param origin identifies this process in the heartbeats (diagnostics only), not null
+   * @throws IllegalArgumentException if intervalMs is out of range
+   */
+  public HeartbeatService(Sequencer sequencer, long intervalMs, String origin) {
+    this.sequencer = Objects.requireNonNull(sequencer, "sequencer");
+    this.origin = Objects.requireNonNull(origin, "origin");
+    if (intervalMs < 1 || intervalMs > INTERVAL_MS_MAX) {
+      throw new IllegalArgumentException(
+          "intervalMs must be in [1, " + INTERVAL_MS_MAX + "], got " + intervalMs);
+    }
+    this.intervalMs = intervalMs;
+    this.partitions = sequencer.layout().logPartitions();
+    this.unackedMax = 2 * partitions;
+    this.thread = new Thread(this::run, "ordo-heartbeat-" + origin);
+    this.thread.setDaemon(true);
+  }
+
+  /**
+   * Starts the thread.
+   *
+   * @throws IllegalStateException if already started or closed
+   */
+  public void start() {
+    synchronized (lock) {
+      if (started || stopping) {
+        throw new IllegalStateException("HeartbeatService can be started only once");
+      }
+      started = true;
+    }
+    thread.start();
+  }
+
+  /** Heartbeats the broker has acknowledged so far. */
+  public long sentCount() {
+    return sent.get();
+  }
+
+  /** Heartbeats that failed (send error or broker error) so far. */
+  public long failedCount() {
+    return failed.get();
+  }
+
+  /** Rounds skipped because too many heartbeats were unacknowledged. */
+  public long skippedRoundCount() {
+    return skippedRounds.get();
+  }
+
+  /** The interval between rounds, in milliseconds. */
+  public long intervalMs() {
+    return intervalMs;
+  }
+
+  /**
+   * Stops the thread and waits up to {@value #CLOSE_TIMEOUT_MS} ms for it to end. Heartbeats
+   * already handed to the sequencer may still complete afterwards. Idempotent.
+   */
+  @Override
+  public void close() {
+    boolean wasStarted;
+    synchronized (lock) {
+      stopping = true;
+      wasStarted = started;
+      lock.notifyAll();
+    }
+    if (!wasStarted) {
+      return;
+    }
+    try {
+      thread.join(CLOSE_TIMEOUT_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (thread.isAlive()) {
+      LOG.warn("Heartbeat thread {} did not stop within {} ms", thread.getName(), CLOSE_TIMEOUT_MS);
+    }
+  }
+
+  private void run() {
+    long intervalNs = TimeUnit.MILLISECONDS.toNanos(intervalMs);
+    long nextRoundNs = System.nanoTime();
+    while (true) {
+      synchronized (lock) {
+        // Wait for the next round; a wait on the lock (not sleep/interrupt) lets close() wake
+        // the thread without interrupting a producer call, which Kafka would turn into an error.
+        long waitNs;
+        while (!stopping && (waitNs = nextRoundNs - System.nanoTime()) > 0) {
+          try {
+            TimeUnit.NANOSECONDS.timedWait(lock, waitNs);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        if (stopping) {
+          return;
+        }
+      }
+      if (unacked.get() > unackedMax) {
+        skippedRounds.incrementAndGet();
+      } else {
+        sendRound();
+      }
+      // Fixed rate without catch-up bursts: after a stall, the next round is one interval later.
+      nextRoundNs = Math.max(nextRoundNs + intervalNs, System.nanoTime());
+    }
+  }
+
+  private void sendRound() {
+    for (int partition = 0; partition < partitions; partition++) {
+      Heartbeat heartbeat = Heartbeat.newBuilder().setOrigin(origin).setSequence(sequence++).build();
+      unacked.incrementAndGet();
+      try {
+        sequencer
+            .appendHeartbeat(partition, heartbeat)
+            .whenComplete(
+                (position, error) -> {
+                  unacked.decrementAndGet();
+                  if (error == null) {
+                    sent.incrementAndGet();
+                  } else {
+                    failed.incrementAndGet();
+                    logError(error);
+                  }
+                });
+      } catch (RuntimeException e) {
+        unacked.decrementAndGet();
+        failed.incrementAndGet();
+        logError(e);
+      }
+    }
+  }
+
+  private synchronized void logError(Throwable error) {
+    long nowNs = System.nanoTime();
+    errorsSinceLog++;
+    if (!errorLogged
+        || nowNs - lastErrorLogNs >= TimeUnit.MILLISECONDS.toNanos(ERROR_LOG_INTERVAL_MS)) {
+      LOG.warn(
+          "Heartbeat from {} failed ({} failures since the last report): {}",
+          origin, errorsSinceLog, error.toString());
+      errorLogged = true;
+      lastErrorLogNs = nowNs;
+      errorsSinceLog = 0;
+    }
+  }
+}

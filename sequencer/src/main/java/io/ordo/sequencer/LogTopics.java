@@ -1,0 +1,274 @@
+package io.ordo.sequencer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.record.TimestampType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates and checks Ordo's topics (see {@link TopicLayout}).
+ *
+ * <p>Topic configs set at creation:
+ *
+ * <ul>
+ *   <li>log topic: {@code logPartitions} partitions, {@code message.timestamp.type=LogAppendTime}
+ *       (the broker's time defines the order), {@code retention.ms=-1} (the log is the source of
+ *       truth and is replayed on recovery, so it is never deleted by time);
+ *   <li>results, changelog and feedback topics: {@code outputPartitions} partitions;
+ *   <li>every topic: {@code max.message.bytes=}{@value #MESSAGE_BYTES_MAX} (large transactions and
+ *       their results must fit; the {@link Sequencer}'s {@code max.request.size} matches), and
+ *       {@code min.insync.replicas=min(2, rf)} when the replication factor is above 1.
+ * </ul>
+ */
+public final class LogTopics {
+  /** {@code max.message.bytes} of every Ordo topic: 16 MiB. */
+  public static final int MESSAGE_BYTES_MAX = 16 * 1024 * 1024;
+
+  private static final Logger LOG = LoggerFactory.getLogger(LogTopics.class);
+
+  /** Pause between attempts while waiting for topics to get leaders or for a retriable error. */
+  private static final long RETRY_PAUSE_MS = 50;
+
+  private LogTopics() {}
+
+  /**
+   * Like {@link #ensure(Admin, TopicLayout, Duration)} with a short-lived Admin client connected to
+   * {@code bootstrapServers}.
+   */
+  public static void ensure(String bootstrapServers, TopicLayout layout, Duration timeout) {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers must not be blank");
+    }
+    checkTimeout(timeout);
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    int apiTimeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, apiTimeoutMs);
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(apiTimeoutMs, 15_000));
+    try (Admin admin = Admin.create(props)) {
+      ensure(admin, layout, timeout);
+    }
+  }
+
+  /**
+   * Creates the missing topics of {@code layout} and checks the log topic.
+   *
+   * <p>Idempotent and safe when several processes race: a topic that already exists (or that
+   * another process creates concurrently) is left as it is. Returns once every partition of the
+   * four topics has a leader.
+   *
+   * @param timeout the longest this call waits in total
+   * @throws IllegalStateException if the existing log topic does not use LogAppendTime or has a
+   *     partition count other than {@code layout.logPartitions()}, or if a topic cannot be created
+   *     (for example a replication factor above the number of brokers); the message says why
+   * @throws TimeoutException (Kafka's, unchecked) if the topics are not ready within {@code timeout}
+   * @throws InterruptException if the calling thread is interrupted
+   */
+  public static void ensure(Admin admin, TopicLayout layout, Duration timeout) {
+    Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(layout, "layout");
+    checkTimeout(timeout);
+    long deadlineNs = System.nanoTime() + timeout.toNanos();
+    Map<String, NewTopic> wanted = newTopics(layout);
+    RuntimeException lastRetriable = null;
+    while (true) {
+      try {
+        createMissing(admin, wanted, deadlineNs, timeout);
+        checkLogTopic(admin, layout, deadlineNs, timeout);
+        if (allPartitionsHaveLeaders(admin, wanted, deadlineNs, timeout)) {
+          return;
+        }
+      } catch (RetriableException e) {
+        // Typical right after a broker starts (not yet a controller, metadata not propagated).
+        lastRetriable = e;
+        LOG.debug("Retrying after retriable error while ensuring topics", e);
+      }
+      if (System.nanoTime() - deadlineNs >= 0) {
+        TimeoutException timeoutException =
+            new TimeoutException(
+                "Timed out after " + timeout.toMillis() + " ms ensuring topics "
+                    + wanted.keySet() + " (not all created with a leader on every partition)");
+        if (lastRetriable != null) {
+          timeoutException.initCause(lastRetriable);
+        }
+        throw timeoutException;
+      }
+      sleepMs(RETRY_PAUSE_MS);
+    }
+  }
+
+  /** The topics of a layout, in a fixed order (log first), with their creation configs. */
+  static Map<String, NewTopic> newTopics(TopicLayout layout) {
+    Map<String, NewTopic> topics = new LinkedHashMap<>();
+    Map<String, String> logConfigs = commonConfigs(layout);
+    logConfigs.put(
+        TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, TimestampType.LOG_APPEND_TIME.name);
+    logConfigs.put(TopicConfig.RETENTION_MS_CONFIG, "-1");
+    topics.put(
+        layout.logTopic(),
+        new NewTopic(layout.logTopic(), layout.logPartitions(), layout.replicationFactor())
+            .configs(logConfigs));
+    for (String name :
+        List.of(layout.resultsTopic(), layout.changelogTopic(), layout.feedbackTopic())) {
+      topics.put(
+          name,
+          new NewTopic(name, layout.outputPartitions(), layout.replicationFactor())
+              .configs(commonConfigs(layout)));
+    }
+    return topics;
+  }
+
+  private static Map<String, String> commonConfigs(TopicLayout layout) {
+    Map<String, String> configs = new LinkedHashMap<>();
+    configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MESSAGE_BYTES_MAX));
+    if (layout.replicationFactor() > 1) {
+      configs.put(
+          TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
+          Integer.toString(Math.min(2, (int) layout.replicationFactor())));
+    }
+    return configs;
+  }
+
+  private static void createMissing(
+      Admin admin, Map<String, NewTopic> wanted, long deadlineNs, Duration timeout) {
+    Map<String, KafkaFuture<Void>> results = admin.createTopics(wanted.values()).values();
+    for (String name : wanted.keySet()) {
+      try {
+        await(results.get(name), deadlineNs, timeout, "creating topic " + name);
+        LOG.info("Created topic {}", name);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof TopicExistsException) {
+          continue;
+        }
+        if (cause instanceof RetriableException retriable) {
+          throw retriable;
+        }
+        throw new IllegalStateException(
+            "Cannot create topic " + name + ": " + cause.getMessage(), cause);
+      }
+    }
+  }
+
+  private static void checkLogTopic(
+      Admin admin, TopicLayout layout, long deadlineNs, Duration timeout) {
+    String name = layout.logTopic();
+    TopicDescription description;
+    Config config;
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
+    try {
+      description =
+          await(
+              admin.describeTopics(List.of(name)).topicNameValues().get(name),
+              deadlineNs, timeout, "describing topic " + name);
+      config =
+          await(
+              admin.describeConfigs(List.of(resource)).values().get(resource),
+              deadlineNs, timeout, "describing the configs of topic " + name);
+    } catch (ExecutionException e) {
+      throw rethrow(e, "describing log topic " + name);
+    }
+    int partitions = description.partitions().size();
+    if (partitions != layout.logPartitions()) {
+      throw new IllegalStateException(
+          "Log topic " + name + " has " + partitions + " partitions but the layout expects "
+              + layout.logPartitions() + "; the partition of a transaction id depends on the "
+              + "count, so use a layout with " + partitions + " log partitions or a new topic");
+    }
+    ConfigEntry timestampType = config.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
+    String value = timestampType == null ? null : timestampType.value();
+    if (!TimestampType.LOG_APPEND_TIME.name.equals(value)) {
+      throw new IllegalStateException(
+          "Log topic " + name + " has " + TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG + "=" + value
+              + " but Ordo needs " + TimestampType.LOG_APPEND_TIME.name + " (the broker's "
+              + "append time defines the global order); set it with kafka-configs.sh --alter "
+              + "--entity-type topics --entity-name " + name + " --add-config "
+              + TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG + "="
+              + TimestampType.LOG_APPEND_TIME.name);
+    }
+  }
+
+  private static boolean allPartitionsHaveLeaders(
+      Admin admin, Map<String, NewTopic> wanted, long deadlineNs, Duration timeout) {
+    Map<String, TopicDescription> descriptions;
+    try {
+      descriptions =
+          await(
+              admin.describeTopics(new ArrayList<>(wanted.keySet())).allTopicNames(),
+              deadlineNs, timeout, "describing topics " + wanted.keySet());
+    } catch (ExecutionException e) {
+      throw rethrow(e, "describing topics " + wanted.keySet());
+    }
+    for (String name : wanted.keySet()) {
+      TopicDescription description = descriptions.get(name);
+      if (description == null || description.partitions().isEmpty()) {
+        return false;
+      }
+      for (TopicPartitionInfo partition : description.partitions()) {
+        if (partition.leader() == null || partition.leader().isEmpty()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static RuntimeException rethrow(ExecutionException e, String what) {
+    Throwable cause = e.getCause();
+    if (cause instanceof RetriableException retriable) {
+      return retriable;
+    }
+    return new IllegalStateException(what + " failed: " + cause.getMessage(), cause);
+  }
+
+  private static <T> T await(
+      KafkaFuture<T> future, long deadlineNs, Duration timeout, String what)
+      throws ExecutionException {
+    long remainingNs = Math.max(0, deadlineNs - System.nanoTime());
+    try {
+      return future.get(remainingNs, TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new TimeoutException(
+          "Timed out after " + timeout.toMillis() + " ms " + what, e);
+    } catch (InterruptedException e) {
+      throw new InterruptException(e);
+    }
+  }
+
+  private static void sleepMs(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      throw new InterruptException(e);
+    }
+  }
+
+  private static void checkTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package io.ordo.sequencer;
+
+import io.ordo.proto.Heartbeat;
+import io.ordo.proto.LogEntry;
+import io.ordo.proto.Transaction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Appends log entries ({@link LogEntry}) to the log topic of a {@link TopicLayout}.
+ *
+ * <p>Uses one idempotent Kafka producer (acks=all) with byte[] keys and values. A transaction's
+ * record key is its id (UTF-8) and its partition is chosen explicitly as {@link
+ * #partitionFor(String)}, so the same id always lands in the same partition whatever partitioner
+ * the producer is configured with; this lets the executor deduplicate ids per partition.
+ * Heartbeats have no record key.
+ *
+ * <p>Producer defaults: {@code enable.idempotence=true}, {@code acks=all}, {@code linger.ms=1},
+ * {@code max.in.flight.requests.per.connection=5}, {@code delivery.timeout.ms=30000}, {@code
+ * request.timeout.ms=15000}, {@code max.block.ms=30000}, {@code max.request.size=}{@value
+ * LogTopics#MESSAGE_BYTES_MAX} (matching the topics' {@code max.message.bytes}) and Kafka's default
+ * bounded {@code buffer.memory}. Overrides replace them key by key; the serializers cannot be
+ * overridden.
+ *
+ * <p>The returned futures complete with the entry's {@link LogPosition} once the broker has
+ * acknowledged it, or exceptionally with the Kafka exception (for example {@code
+ * RecordTooLargeException}, {@code TimeoutException}). They complete on the producer's I/O thread:
+ * dependent stages must not block (use the {@code *Async} variants for heavy work).
+ *
+ * <p>Thread-safe: any number of threads may append concurrently. Entries appended by one thread to
+ * one partition keep their order (idempotent producer with at most 5 requests in flight).
+ */
+public final class Sequencer implements AutoCloseable {
+  /** Upper bound on a transaction id's UTF-8 length (log.proto: ids are 1..128 bytes). */
+  public static final int TXN_ID_BYTES_MAX = 128;
+
+  /** How long {@link #close()} waits for pending entries (the delivery timeout). */
+  public static final long CLOSE_TIMEOUT_MS = 30_000;
+
+  private final TopicLayout layout;
+  private final KafkaProducer<byte[], byte[]> producer;
+
+  /**
+   * Connects to the cluster at {@code bootstrapServers} ("host:port,...") with the default producer
+   * settings. Does not create topics (see {@link LogTopics#ensure}).
+   */
+  public Sequencer(String bootstrapServers, TopicLayout layout) {
+    this(bootstrapServers, layout, Map.of());
+  }
+
+  /**
+   * Connects with the default producer settings replaced by {@code producerOverrides} (Kafka
+   * producer config names to values).
+   *
+   * @throws IllegalArgumentException if bootstrapServers is blank
+   * @throws org.apache.kafka.common.config.ConfigException if the resulting producer config is
+   *     invalid
+   */
+  public Sequencer(
+      String bootstrapServers, TopicLayout layout, Map<String, Object> producerOverrides) {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers must not be blank");
+    }
+    this.layout = Objects.requireNonNull(layout, "layout");
+    Objects.requireNonNull(producerOverrides, "producerOverrides");
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+    // delivery.timeout.ms must be >= linger.ms + request.timeout.ms, so the request timeout is
+    // lowered from Kafka's default of 30 s.
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+    // Bounds how long append() may block the caller for metadata or buffer space.
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+    config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, LogTopics.MESSAGE_BYTES_MAX);
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, "ordo-sequencer-" + layout.logTopic());
+    config.putAll(producerOverrides);
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    this.producer = new KafkaProducer<>(config);
+  }
+
+  /**
+   * Appends {@code LogEntry{transaction: txn}} to partition {@link #partitionFor}(txn.id) with
+   * record key = the id's UTF-8 bytes.
+   *
+   * @throws IllegalArgumentException if the id is empty or longer than {@value #TXN_ID_BYTES_MAX}
+   *     UTF-8 bytes (the caller's bug; nothing is appended)
+   */
+  public CompletableFuture<LogPosition> append(Transaction txn) {
+    Objects.requireNonNull(txn, "txn");
+    byte[] key = txn.getId().getBytes(StandardCharsets.UTF_8);
+    if (key.length == 0 || key.length > TXN_ID_BYTES_MAX) {
+      throw new IllegalArgumentException(
+          "transaction id must be 1.." + TXN_ID_BYTES_MAX + " UTF-8 bytes, got " + key.length);
+    }
+    byte[] value = LogEntry.newBuilder().setTransaction(txn).build().toByteArray();
+    return send(partitionOf(key), key, value);
+  }
+
+  /**
+   * Appends {@code LogEntry{heartbeat}} to {@code partition}, without a record key.
+   *
+   * @throws IllegalArgumentException if partition is not in [0, logPartitions)
+   */
+  public CompletableFuture<LogPosition> appendHeartbeat(int partition, Heartbeat heartbeat) {
+    Objects.requireNonNull(heartbeat, "heartbeat");
+    checkPartition(partition);
+    byte[] value = LogEntry.newBuilder().setHeartbeat(heartbeat).build().toByteArray();
+    return send(partition, null, value);
+  }
+
+  /**
+   * Appends raw bytes as a log record to a given partition with a given key (either may be
+   * arbitrary; used by tests to write malformed entries).
+   *
+   * @param key the record key, or null for none
+   * @param value the record value, or null for a tombstone
+   * @throws IllegalArgumentException if partition is not in [0, logPartitions)
+   */
+  public CompletableFuture<LogPosition> appendRaw(int partition, byte[] key, byte[] value) {
+    checkPartition(partition);
+    return send(partition, key, value);
+  }
+
+  /**
+   * The log partition of a transaction id: {@code toPositive(murmur2(utf8(id))) % logPartitions}.
+   * Stable across processes and versions.
+   */
+  public int partitionFor(String txnId) {
+    Objects.requireNonNull(txnId, "txnId");
+    return partitionOf(txnId.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The layout this sequencer appends to. */
+  public TopicLayout layout() {
+    return layout;
+  }
+
+  /**
+   * Closes the producer: waits at most {@value #CLOSE_TIMEOUT_MS} ms for entries already handed to
+   * it to be acknowledged; entries still pending after that fail their futures.
+   */
+  @Override
+  public void close() {
+    producer.close(Duration.ofMillis(CLOSE_TIMEOUT_MS));
+  }
+
+  private int partitionOf(byte[] key) {
+    return Utils.toPositive(Utils.murmur2(key)) % layout.logPartitions();
+  }
+
+  private void checkPartition(int partition) {
+    if (partition < 0 || partition >= layout.logPartitions()) {
+      throw new IllegalArgumentException(
+          "partition must be in [0, " + layout.logPartitions() + "), got " + partition);
+    }
+  }
+
+  private CompletableFuture<LogPosition> send(int partition, byte[] key, byte[] value) {
+    CompletableFuture<LogPosition> result = new CompletableFuture<>();
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(layout.logTopic(), partition, key, value);
+    try {
+      producer.send(
+          record,
+          (metadata, exception) -> {
+            if (exception != null) {
+              result.completeExceptionally(exception);
+            } else {
+              result.complete(
+                  new LogPosition(metadata.partition(), metadata.offset(), metadata.timestamp()));
+            }
+          });
+    } catch (RuntimeException e) {
+      // send() throws synchronously when the producer is closed, when metadata or buffer space
+      // is not available within max.block.ms, or on an interrupt; report it like a send failure.
+      result.completeExceptionally(e);
+    }
+    return result;
+  }
+}

@@ -1,0 +1,302 @@
+package io.ordo.sequencer.embedded;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker in KRaft mode (combined broker and controller, node id 1)
+ * running in this JVM, with its data under {@code dataDir/kafka}.
+ *
+ * <p>On first start the storage directory is formatted (Kafka's {@link Formatter}, as {@code
+ * kafka-storage.sh format} does) with a fresh cluster id, which Kafka keeps in {@code
+ * dataDir/kafka/meta.properties}; later starts reuse the directory, so topics and records survive
+ * a restart.
+ *
+ * <p>The controller quorum is <em>static</em> ({@code controller.quorum.voters=1@127.0.0.1:PORT}):
+ * a static quorum is defined by configuration alone and the formatted directory pins no endpoint,
+ * so a restart may use new ports. (A dynamic quorum, formatted with {@code --standalone} and
+ * {@code controller.quorum.bootstrap.servers}, would record the controller's endpoint in the
+ * metadata log and tie the directory to it.) The client listener uses the requested port, or a
+ * free one when it is 0; the controller listener always uses a free port. Both listen on
+ * 127.0.0.1 only.
+ *
+ * <p>Single-node settings: the internal topics (consumer offsets, transaction state, share
+ * coordinator state) have replication factor 1 and min ISR 1, {@code
+ * group.initial.rebalance.delay.ms=0}, {@code auto.create.topics.enable=false}.
+ *
+ * <p>Starting takes about 3 s and returns once the broker is registered, unfenced and answering
+ * clients. The broker is fully real: a fatal internal error may terminate the JVM, as it would a
+ * standalone broker.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+  /** The node id of the single node. */
+  public static final int NODE_ID = 1;
+
+  /** How long {@link #start} waits for the broker to answer clients after starting it. */
+  public static final long READY_TIMEOUT_MS = 60_000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+  private static final String HOST = "127.0.0.1";
+  private static final String CONTROLLER_LISTENER = "CONTROLLER";
+  private static final String CLIENT_LISTENER = "PLAINTEXT";
+  /** Attempts when a picked free port was taken by someone else before the broker bound it. */
+  private static final int BIND_ATTEMPTS_MAX = 5;
+
+  private final Path dataDir;
+  private final int port;
+  private final KafkaRaftServer server;
+  private boolean closed; // guarded by this
+
+  private EmbeddedKafkaBroker(Path dataDir, int port, KafkaRaftServer server) {
+    this.dataDir = dataDir;
+    this.port = port;
+    this.server = server;
+  }
+
+  /**
+   * Starts a broker with the default single-node settings.
+   *
+   * @param dataDir directory for the broker's data; created if missing, reused if it holds a
+   *     broker's data from an earlier start
+   * @param port the client port on 127.0.0.1, or 0 for a free one (see {@link #bootstrapServers()})
+   * @throws IllegalArgumentException if port is not in [0, 65535]
+   * @throws IllegalStateException if the broker fails to start or is not ready within {@value
+   *     #READY_TIMEOUT_MS} ms (for example the port is in use)
+   * @throws UncheckedIOException if the data directory cannot be created or formatted
+   */
+  public static EmbeddedKafkaBroker start(Path dataDir, int port) {
+    return start(dataDir, port, Map.of());
+  }
+
+  /**
+   * Like {@link #start(Path, int)}, with extra or replaced broker configs (for example {@code
+   * transaction.max.timeout.ms}). The listener, quorum, node id and log directory settings cannot
+   * be overridden.
+   */
+  public static EmbeddedKafkaBroker start(
+      Path dataDir, int port, Map<String, String> brokerOverrides) {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(brokerOverrides, "brokerOverrides");
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
+    }
+    Path absoluteDataDir = dataDir.toAbsolutePath();
+    Path logDir = absoluteDataDir.resolve("kafka");
+    try {
+      Files.createDirectories(logDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot create the Kafka data directory " + logDir, e);
+    }
+    for (int attempt = 1; ; attempt++) {
+      int clientPort = port == 0 ? freePort() : port;
+      int controllerPort = freePort();
+      while (controllerPort == clientPort) {
+        controllerPort = freePort();
+      }
+      KafkaConfig config =
+          new KafkaConfig(config(logDir, clientPort, controllerPort, brokerOverrides), false);
+      formatIfNeeded(config, logDir);
+      KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+      try {
+        server.startup();
+      } catch (RuntimeException e) {
+        shutDownQuietly(server);
+        if (isBindFailure(e) && attempt < BIND_ATTEMPTS_MAX) {
+          // Another process took a port between our probe and the broker's bind: pick again.
+          // A port given by the caller is retried too, in case it was briefly in TIME_WAIT use.
+          LOG.warn("Embedded Kafka could not bind its ports (attempt {}): {}", attempt, e.toString());
+          continue;
+        }
+        throw new IllegalStateException(
+            "Embedded Kafka broker failed to start on " + HOST + ":" + clientPort + " (controller "
+                + controllerPort + ", data " + logDir + "): " + e.getMessage(),
+            e);
+      }
+      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(absoluteDataDir, clientPort, server);
+      try {
+        broker.awaitReady();
+      } catch (RuntimeException e) {
+        broker.close();
+        throw e;
+      }
+      LOG.info("Embedded Kafka broker ready at {} (data {})", broker.bootstrapServers(), logDir);
+      return broker;
+    }
+  }
+
+  /** Where clients connect: {@code "127.0.0.1:PORT"}. */
+  public String bootstrapServers() {
+    return HOST + ":" + port;
+  }
+
+  /** The client port. */
+  public int port() {
+    return port;
+  }
+
+  /** The data directory given to {@link #start} (absolute). */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Shuts the broker down cleanly and waits for it. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    server.shutdown();
+    server.awaitShutdown();
+  }
+
+  private void awaitReady() {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+    long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MS);
+    Exception last = null;
+    try (Admin admin = Admin.create(props)) {
+      while (System.nanoTime() - deadlineNs < 0) {
+        try {
+          // describeCluster lists only registered, unfenced brokers: once it lists this node,
+          // topics can be created with replication factor 1.
+          java.util.Collection<Node> nodes =
+              admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
+          if (nodes.stream().anyMatch(n -> n.id() == NODE_ID)) {
+            return;
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("Interrupted while waiting for embedded Kafka", e);
+        } catch (Exception e) {
+          last = e;
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("Interrupted while waiting for embedded Kafka", e);
+        }
+      }
+    }
+    throw new IllegalStateException(
+        "Embedded Kafka broker at " + bootstrapServers() + " was not ready within "
+            + READY_TIMEOUT_MS + " ms",
+        last);
+  }
+
+  private static Map<String, String> config(
+      Path logDir, int clientPort, int controllerPort, Map<String, String> overrides) {
+    Map<String, String> props = new java.util.TreeMap<>();
+    // Tunable defaults for a single node.
+    props.put("offsets.topic.replication.factor", "1");
+    props.put("offsets.topic.num.partitions", "4");
+    props.put("transaction.state.log.replication.factor", "1");
+    props.put("transaction.state.log.min.isr", "1");
+    props.put("transaction.state.log.num.partitions", "4");
+    props.put("share.coordinator.state.topic.replication.factor", "1");
+    props.put("share.coordinator.state.topic.min.isr", "1");
+    props.put("default.replication.factor", "1");
+    props.put("min.insync.replicas", "1");
+    props.put("num.partitions", "1");
+    props.put("group.initial.rebalance.delay.ms", "0");
+    props.put("auto.create.topics.enable", "false");
+    // The log cleaner preallocates its dedupe buffer (128 MiB by default); the embedded broker
+    // shares its JVM with Flink and the gateway and compacts only small internal topics.
+    props.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
+    props.putAll(overrides);
+    // Fixed: the shape of the node.
+    props.put("process.roles", "broker,controller");
+    props.put("node.id", Integer.toString(NODE_ID));
+    props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+    props.put("controller.listener.names", CONTROLLER_LISTENER);
+    props.put(
+        "listeners",
+        CLIENT_LISTENER + "://" + HOST + ":" + clientPort + ","
+            + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
+    props.put("advertised.listeners", CLIENT_LISTENER + "://" + HOST + ":" + clientPort);
+    props.put("inter.broker.listener.name", CLIENT_LISTENER);
+    props.put(
+        "listener.security.protocol.map",
+        CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    props.put("log.dirs", logDir.toString());
+    props.remove("metadata.log.dir");
+    props.remove("controller.quorum.bootstrap.servers");
+    return props;
+  }
+
+  private static void formatIfNeeded(KafkaConfig config, Path logDir) {
+    if (Files.exists(logDir.resolve("meta.properties"))) {
+      return;
+    }
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
+    try (PrintStream printStream = new PrintStream(output, true, StandardCharsets.UTF_8)) {
+      new Formatter()
+          .setPrintStream(printStream)
+          .setNodeId(NODE_ID)
+          .setClusterId(Uuid.randomUuid().toString())
+          .setDirectories(List.of(logDir.toString()))
+          .setMetadataLogDirectory(config.metadataLogDir())
+          .setControllerListenerName(CONTROLLER_LISTENER)
+          .setHasDynamicQuorum(false)
+          .setIgnoreFormatted(true)
+          .run();
+    } catch (Exception e) {
+      throw new UncheckedIOException(
+          "Cannot format the Kafka data directory " + logDir + ": " + e.getMessage(),
+          e instanceof IOException io ? io : new IOException(e));
+    }
+    LOG.debug("Formatted {}: {}", logDir, output.toString(StandardCharsets.UTF_8).trim());
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot find a free port on " + HOST, e);
+    }
+  }
+
+  private static boolean isBindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void shutDownQuietly(KafkaRaftServer server) {
+    try {
+      server.shutdown();
+      server.awaitShutdown();
+    } catch (RuntimeException e) {
+      LOG.warn("Error while shutting down a failed embedded Kafka broker", e);
+    }
+  }
+}

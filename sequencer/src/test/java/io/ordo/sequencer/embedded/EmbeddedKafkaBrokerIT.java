@@ -1,0 +1,133 @@
+package io.ordo.sequencer.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedKafkaBrokerIT {
+  private static final String TOPIC = "survivor";
+
+  @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void recordSurvivesRestartOnTheSameDirectory(@TempDir Path dataDir) throws Exception {
+    RecordMetadata written;
+    String firstBootstrap;
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, 0)) {
+      firstBootstrap = broker.bootstrapServers();
+      assertThat(firstBootstrap).startsWith("127.0.0.1:");
+      assertThat(broker.port()).isPositive();
+      assertThat(broker.dataDir()).isEqualTo(dataDir.toAbsolutePath());
+      try (Admin admin = admin(broker)) {
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all()
+            .get(30, TimeUnit.SECONDS);
+        assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
+      }
+      try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
+        written =
+            producer
+                .send(new ProducerRecord<>(TOPIC, bytes("k"), bytes("still here")))
+                .get(30, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(dataDir.resolve("kafka").resolve("meta.properties")).exists();
+
+    // Port 0 again: the broker picks new ports and must still open the formatted directory.
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, 0)) {
+      List<ConsumerRecord<byte[], byte[]>> records = readAll(broker, 1);
+      assertThat(records).hasSize(1);
+      assertThat(records.get(0).offset()).isEqualTo(written.offset());
+      assertThat(new String(records.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("k");
+      assertThat(new String(records.get(0).value(), StandardCharsets.UTF_8))
+          .isEqualTo("still here");
+      // New writes continue after the old ones.
+      try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
+        RecordMetadata second =
+            producer
+                .send(new ProducerRecord<>(TOPIC, bytes("k2"), bytes("after restart")))
+                .get(30, TimeUnit.SECONDS);
+        assertThat(second.offset()).isEqualTo(written.offset() + 1);
+      }
+    }
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void startsOnARequestedPortAndRejectsBadPorts(@TempDir Path dataDir) throws Exception {
+    int port;
+    try (java.net.ServerSocket probe =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      port = probe.getLocalPort();
+    }
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, port)) {
+      assertThat(broker.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
+      try (Admin admin = admin(broker)) {
+        assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
+      }
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> EmbeddedKafkaBroker.start(dataDir, 70_000))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("port");
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> readAll(
+      EmbeddedKafkaBroker broker, int expected) {
+    Map<String, Object> config =
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+            ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+      TopicPartition tp = new TopicPartition(TOPIC, 0);
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (records.size() < expected && System.nanoTime() - deadlineNs < 0) {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+    }
+    return records;
+  }
+
+  private static Admin admin(EmbeddedKafkaBroker broker) {
+    return Admin.create(
+        Map.<String, Object>of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafkaBroker broker) {
+    return new KafkaProducer<>(
+        Map.<String, Object>of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
