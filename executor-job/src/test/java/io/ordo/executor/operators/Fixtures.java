@@ -1,0 +1,88 @@
+package io.ordo.executor.operators;
+
+import com.google.protobuf.ByteString;
+import io.ordo.proto.Append;
+import io.ordo.proto.Assert;
+import io.ordo.proto.Delete;
+import io.ordo.proto.Get;
+import io.ordo.proto.Increment;
+import io.ordo.proto.Operation;
+import io.ordo.proto.Position;
+import io.ordo.proto.Put;
+import io.ordo.proto.Value;
+import io.ordo.proto.internal.IndexedOp;
+import io.ordo.proto.internal.KeyWrite;
+import io.ordo.proto.internal.RangeRequest;
+import io.ordo.proto.internal.WriteResult;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** Builders for operator test inputs. */
+final class Fixtures {
+  private Fixtures() {}
+
+  static Position pos(long ts, int partition, long offset) {
+    return Position.newBuilder().setTs(ts).setPartition(partition).setOffset(offset).build();
+  }
+
+  static Value bytes(String s) {
+    return Value.newBuilder().setBytes(ByteString.copyFrom(s, StandardCharsets.UTF_8)).build();
+  }
+
+  static Value counter(long n) {
+    return Value.newBuilder().setCounter(n).build();
+  }
+
+  static Operation get(String key) {
+    return Operation.newBuilder().setKey(key).setGet(Get.getDefaultInstance()).build();
+  }
+
+  static Operation put(String key, Value v) {
+    return Operation.newBuilder().setKey(key).setPut(Put.newBuilder().setValue(v)).build();
+  }
+
+  static Operation delete(String key) {
+    return Operation.newBuilder().setKey(key).setDelete(Delete.getDefaultInstance()).build();
+  }
+
+  static Operation append(String key, String element) {
+    return Operation.newBuilder()
+        .setKey(key)
+        .setAppend(Append.newBuilder().setElement(ByteString.copyFrom(element, StandardCharsets.UTF_8)))
+        .build();
+  }
+
+  static Operation increment(String key, long delta, Long min) {
+    Increment.Builder inc = Increment.newBuilder().setDelta(delta);
+    if (min != null) {
+      inc.setMin(min);
+    }
+    return Operation.newBuilder().setKey(key).setIncrement(inc).build();
+  }
+
+  static Operation assertAbsent(String key) {
+    return Operation.newBuilder().setKey(key).setAssert(Assert.newBuilder().setAbsent(true)).build();
+  }
+
+  static Operation assertEquals(String key, Value v) {
+    return Operation.newBuilder().setKey(key).setAssert(Assert.newBuilder().setEquals(v)).build();
+  }
+
+  /** A request of txn {@code id} at ts (partition 0, offset ts) in {@code range}; ops get indices 0.. */
+  static RangeRequest request(String id, long ts, int range, List<Integer> participants, Operation... ops) {
+    RangeRequest.Builder r =
+        RangeRequest.newBuilder().setTxnId(id).setPosition(pos(ts, 0, ts)).setKeyRange(range).addAllParticipants(participants);
+    for (int i = 0; i < ops.length; i++) {
+      r.addOps(IndexedOp.newBuilder().setIndex(i).setOp(ops[i]));
+    }
+    return r.build();
+  }
+
+  static WriteResult writeResult(String id, long ts, int range, KeyWrite... writes) {
+    return WriteResult.newBuilder().setTxnId(id).setPosition(pos(ts, 0, ts)).setKeyRange(range).addAllWrites(List.of(writes)).build();
+  }
+
+  static KeyWrite write(String key, Value v) {
+    return KeyWrite.newBuilder().setKey(key).setValue(v).build();
+  }
+}

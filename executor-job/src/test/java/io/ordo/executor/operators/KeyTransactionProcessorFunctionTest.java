@@ -1,0 +1,266 @@
+package io.ordo.executor.operators;
+
+import static io.ordo.executor.operators.Fixtures.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ordo.executor.internal.ProtoSerializer;
+import io.ordo.proto.ChangelogRecord;
+import io.ordo.proto.Outcome;
+import io.ordo.proto.TxnResult;
+import io.ordo.proto.internal.RangeRequest;
+import io.ordo.proto.internal.ReadResult;
+import io.ordo.proto.internal.WriteResult;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pins the KeyTransactionProcessor's invariants (design.md "Invariants the tests must pin"):
+ * sequence-order application, early write results kept, reads see exactly the earlier writes,
+ * bounded state, and snapshot → restore → continue equivalence.
+ */
+class KeyTransactionProcessorFunctionTest {
+  private static final List<Integer> ONLY_0 = List.of(0);
+  private static final List<Integer> RANGES_0_1 = List.of(0, 1);
+  /** Per active key range when idle: values, last-position and lsn. */
+  private static final int IDLE_STATE_ENTRIES = 3;
+
+  static KeyedTwoInputStreamOperatorTestHarness<Integer, RangeRequest, WriteResult, ReadResult> harness() throws Exception {
+    var h =
+        new KeyedTwoInputStreamOperatorTestHarness<>(
+            new KeyedCoProcessOperator<>(new KeyTransactionProcessorFunction()),
+            RangeRequest::getKeyRange,
+            WriteResult::getKeyRange,
+            Types.INT);
+    h.setup(new ProtoSerializer<>(ReadResult.class));
+    return h;
+  }
+
+  static List<TxnResult> results(KeyedTwoInputStreamOperatorTestHarness<Integer, RangeRequest, WriteResult, ReadResult> h) {
+    List<TxnResult> out = new ArrayList<>();
+    var side = h.getSideOutput(KeyTransactionProcessorFunction.RESULTS);
+    if (side != null) { // the harness creates a side output queue on first use
+      for (StreamRecord<TxnResult> r : side) {
+        out.add(r.getValue());
+      }
+    }
+    return out;
+  }
+
+  static List<ChangelogRecord> changelog(KeyedTwoInputStreamOperatorTestHarness<Integer, RangeRequest, WriteResult, ReadResult> h) {
+    List<ChangelogRecord> out = new ArrayList<>();
+    var side = h.getSideOutput(KeyTransactionProcessorFunction.CHANGELOG);
+    if (side != null) {
+      for (StreamRecord<ChangelogRecord> r : side) {
+        out.add(r.getValue());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void singleRangeTransactionsRunAtOnceAndEmitResultAndChangelog() throws Exception {
+    try (var h = harness()) {
+      h.open();
+      h.processElement1(request("t1", 1, 0, ONLY_0, put("k", bytes("a")), get("k")), 1);
+      h.processElement1(request("t2", 2, 0, ONLY_0, assertEquals("k", bytes("a")), put("k", bytes("b"))), 2);
+
+      assertThat(results(h)).extracting(TxnResult::getOutcome).containsExactly(Outcome.COMMITTED, Outcome.COMMITTED);
+      assertThat(results(h).get(0).getReads(0).getValue()).isEqualTo(bytes("a"));
+      List<ChangelogRecord> changes = changelog(h);
+      assertThat(changes).extracting(ChangelogRecord::getTxnId).containsExactly("t1", "t2");
+      assertThat(changes).extracting(ChangelogRecord::getLsn).containsExactly(1L, 2L);
+      assertThat(changes.get(1).getBefore()).isEqualTo(bytes("a"));
+      assertThat(changes.get(1).getAfter()).isEqualTo(bytes("b"));
+      assertThat(h.extractOutputValues()).as("no reads leave the range on the fast path").isEmpty();
+      assertThat(h.numKeyedStateEntries()).isEqualTo(IDLE_STATE_ENTRIES);
+    }
+  }
+
+  @Test
+  void writesApplyInSequenceOrderAndLaterReadsWaitForEarlierWriters() throws Exception {
+    try (var h = harness()) {
+      h.open();
+      // t1 spans two ranges: it takes the exclusive lock on k and sends its reads out.
+      h.processElement1(request("t1", 1, 0, RANGES_0_1, put("k", bytes("one"))), 1);
+      // t2 (single range) reads k: it must wait for t1's write, whatever arrives meanwhile.
+      h.processElement1(request("t2", 2, 0, ONLY_0, get("k")), 2);
+      // t3 touches another key: not blocked by t1.
+      h.processElement1(request("t3", 3, 0, ONLY_0, put("other", bytes("x"))), 3);
+
+      assertThat(h.extractOutputValues()).extracting(ReadResult::getTxnId).containsExactly("t1");
+      assertThat(results(h)).extracting(TxnResult::getTxnId).containsExactly("t3");
+
+      h.processElement2(writeResult("t1", 1, 0, write("k", bytes("one"))), 4);
+
+      assertThat(results(h)).extracting(TxnResult::getTxnId).containsExactly("t3", "t2");
+      TxnResult t2 = results(h).get(1);
+      assertThat(t2.getReads(0).getFound()).isTrue();
+      assertThat(t2.getReads(0).getValue()).as("a read at ts 2 sees the write at ts 1").isEqualTo(bytes("one"));
+      assertThat(changelog(h)).extracting(ChangelogRecord::getTxnId).containsExactly("t3", "t1");
+      assertThat(h.numKeyedStateEntries()).as("locks and pending entries removed").isEqualTo(IDLE_STATE_ENTRIES);
+    }
+  }
+
+  @Test
+  void aReadDoesNotSeeAWriteOrderedAfterIt() throws Exception {
+    try (var h = harness()) {
+      h.open();
+      h.processElement1(request("t1", 1, 0, RANGES_0_1, get("k")), 1);
+      // t2 writes k after t1's read in log order; it waits behind t1's shared lock.
+      h.processElement1(request("t2", 2, 0, ONLY_0, put("k", bytes("late"))), 2);
+      ReadResult t1Reads = h.extractOutputValues().get(0);
+      assertThat(t1Reads.getValues(0).getFound()).isFalse();
+      assertThat(results(h)).isEmpty();
+
+      h.processElement2(writeResult("t1", 1, 0), 3);
+      assertThat(results(h)).extracting(TxnResult::getTxnId).containsExactly("t2");
+    }
+  }
+
+  @Test
+  void sharedLocksAreGrantedTogetherAndAWriterWaitsForAllOfThem() throws Exception {
+    try (var h = harness()) {
+      h.open();
+      h.processElement1(request("r1", 1, 0, RANGES_0_1, get("k")), 1);
+      h.processElement1(request("r2", 2, 0, RANGES_0_1, get("k")), 2);
+      h.processElement1(request("w3", 3, 0, RANGES_0_1, put("k", bytes("w"))), 3);
+      h.processElement1(request("r4", 4, 0, RANGES_0_1, get("k")), 4);
+      assertThat(h.extractOutputValues()).extracting(ReadResult::getTxnId).containsExactly("r1", "r2");
+
+      h.processElement2(writeResult("r2", 2, 0), 5);
+      assertThat(h.extractOutputValues()).extracting(ReadResult::getTxnId).containsExactly("r1", "r2");
+      h.processElement2(writeResult("r1", 1, 0), 6);
+      assertThat(h.extractOutputValues()).extracting(ReadResult::getTxnId).containsExactly("r1", "r2", "w3");
+      h.processElement2(writeResult("w3", 3, 0, write("k", bytes("w"))), 7);
+      List<ReadResult> out = h.extractOutputValues();
+      assertThat(out).extracting(ReadResult::getTxnId).containsExactly("r1", "r2", "w3", "r4");
+      assertThat(out.get(3).getValues(0).getValue()).isEqualTo(bytes("w"));
+    }
+  }
+
+  @Test
+  void writeResultArrivingBeforeItsLockRequestIsKeptNotDropped() throws Exception {
+    try (var h = harness()) {
+      h.open();
+      h.processElement2(writeResult("t1", 5, 0, write("k", bytes("v"))), 1);
+      assertThat(changelog(h)).isEmpty();
+      assertThat(h.extractOutputValues()).isEmpty();
+
+      h.processElement1(request("t1", 5, 0, RANGES_0_1, put("k", bytes("v"))), 2);
+      assertThat(h.extractOutputValues()).as("reads still go out so the decider completes")
+          .extracting(ReadResult::getTxnId).containsExactly("t1");
+      assertThat(changelog(h)).extracting(ChangelogRecord::getTxnId).containsExactly("t1");
+
+      // The current run's own (identical) write result then arrives: a duplicate, dropped.
+      h.processElement2(writeResult("t1", 5, 0, write("k", bytes("v"))), 3);
+      assertThat(changelog(h)).hasSize(1);
+      h.processElement1(request("t2", 6, 0, ONLY_0, get("k")), 4);
+      assertThat(results(h).get(0).getReads(0).getValue()).isEqualTo(bytes("v"));
+      assertThat(h.numKeyedStateEntries()).as("early entry removed").isEqualTo(IDLE_STATE_ENTRIES);
+    }
+  }
+
+  @Test
+  void writeResultForATransactionStillWaitingForLocksIsAppliedWhenTheLocksAreGranted() throws Exception {
+    try (var h = harness()) {
+      h.open();
+      h.processElement1(request("t1", 1, 0, RANGES_0_1, put("k", bytes("1"))), 1);
+      h.processElement1(request("t2", 2, 0, RANGES_0_1, put("k", bytes("2"))), 2);
+      // After a restore the feedback topic may redeliver t2's result before t1's.
+      h.processElement2(writeResult("t2", 2, 0, write("k", bytes("2"))), 3);
+      assertThat(changelog(h)).isEmpty();
+
+      h.processElement2(writeResult("t1", 1, 0, write("k", bytes("1"))), 4);
+      List<ChangelogRecord> changes = changelog(h);
+      assertThat(changes).extracting(ChangelogRecord::getTxnId).containsExactly("t1", "t2");
+      assertThat(changes.get(1).getBefore()).isEqualTo(bytes("1"));
+      assertThat(h.extractOutputValues()).extracting(ReadResult::getTxnId).containsExactly("t1", "t2");
+      assertThat(h.numKeyedStateEntries()).isEqualTo(IDLE_STATE_ENTRIES);
+    }
+  }
+
+  @Test
+  void duplicateWriteResultOfAFinishedTransactionIsDropped() throws Exception {
+    try (var h = harness()) {
+      h.open();
+      h.processElement1(request("t1", 1, 0, RANGES_0_1, increment("c", 5, null)), 1);
+      h.processElement2(writeResult("t1", 1, 0, write("c", counter(5))), 2);
+      h.processElement2(writeResult("t1", 1, 0, write("c", counter(5))), 3);
+      assertThat(changelog(h)).hasSize(1);
+      assertThat(h.numKeyedStateEntries()).as("nothing kept for the duplicate").isEqualTo(IDLE_STATE_ENTRIES);
+    }
+  }
+
+  /** Inputs of a scenario: requests (input 1) and write results (input 2), in arrival order. */
+  private static final List<Object> SCENARIO =
+      List.of(
+          request("a", 1, 0, RANGES_0_1, put("k", bytes("a"))),
+          request("b", 2, 0, ONLY_0, append("list", "x"), get("k")),
+          request("c", 3, 0, RANGES_0_1, increment("n", 2, 0L)),
+          writeResult("c", 3, 0, write("n", counter(2))),
+          request("d", 4, 0, ONLY_0, increment("n", -5, 0L)),
+          writeResult("a", 1, 0, write("k", bytes("a"))),
+          request("e", 5, 0, ONLY_0, delete("k"), get("k"), append("list", "y")));
+
+  private static void feed(KeyedTwoInputStreamOperatorTestHarness<Integer, RangeRequest, WriteResult, ReadResult> h, List<Object> inputs)
+      throws Exception {
+    long t = 0;
+    for (Object in : inputs) {
+      if (in instanceof RangeRequest r) {
+        h.processElement1(r, ++t);
+      } else {
+        h.processElement2((WriteResult) in, ++t);
+      }
+    }
+  }
+
+  private record Outputs(List<ReadResult> reads, List<TxnResult> results, List<ChangelogRecord> changes) {}
+
+  private static Outputs outputs(KeyedTwoInputStreamOperatorTestHarness<Integer, RangeRequest, WriteResult, ReadResult> h) {
+    return new Outputs(h.extractOutputValues(), results(h), changelog(h));
+  }
+
+  @Test
+  void snapshotRestoreContinueGivesTheSameOutputAsAnUninterruptedRun() throws Exception {
+    Outputs uninterrupted;
+    try (var h = harness()) {
+      h.open();
+      feed(h, SCENARIO);
+      uninterrupted = outputs(h);
+    }
+    assertThat(uninterrupted.results()).extracting(TxnResult::getTxnId).containsExactly("d", "b", "e");
+    assertThat(uninterrupted.results().get(0).getOutcome()).isEqualTo(Outcome.ABORTED);
+
+    for (int cut = 1; cut < SCENARIO.size(); cut++) {
+      OperatorSubtaskState snapshot;
+      Outputs before;
+      try (var h = harness()) {
+        h.open();
+        feed(h, SCENARIO.subList(0, cut));
+        before = outputs(h);
+        snapshot = h.snapshot(cut, cut);
+      }
+      try (var h = harness()) {
+        h.initializeState(snapshot);
+        h.open();
+        feed(h, SCENARIO.subList(cut, SCENARIO.size()));
+        Outputs after = outputs(h);
+        assertThat(concat(before.reads(), after.reads())).as("reads, cut at %d", cut).isEqualTo(uninterrupted.reads());
+        assertThat(concat(before.results(), after.results())).as("results, cut at %d", cut).isEqualTo(uninterrupted.results());
+        assertThat(concat(before.changes(), after.changes())).as("changelog, cut at %d", cut).isEqualTo(uninterrupted.changes());
+      }
+    }
+  }
+
+  private static <T> List<T> concat(List<T> a, List<T> b) {
+    List<T> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+}
