@@ -73,6 +73,9 @@ public final class ExecutorJob {
     }
     conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, Duration.ofMillis(config.watermarkIntervalMs()));
     conf.set(PipelineOptions.MAX_PARALLELISM, MAX_PARALLELISM);
+    // Every record and state value has a protobuf serializer; a type falling back to Kryo
+    // would be a bug (slow, and not stable across versions), so the job refuses to build.
+    conf.set(PipelineOptions.GENERIC_TYPES, false);
     conf.setString("execution.buffer-timeout.interval", "5 ms");
     return conf;
   }
