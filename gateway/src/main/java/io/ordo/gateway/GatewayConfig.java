@@ -1,0 +1,131 @@
+package io.ordo.gateway;
+
+import io.ordo.sequencer.TopicLayout;
+
+/**
+ * Everything a {@link GatewayServer} needs to start.
+ *
+ * @param bootstrapServers Kafka bootstrap servers, {@code host:port[,host:port...]}
+ * @param topics the topic layout shared with the executor job (log, results, ...)
+ * @param bindAddress the address both servers listen on (default {@code 127.0.0.1}; use {@code
+ *     0.0.0.0} to listen on every interface)
+ * @param grpcPort the gRPC port (default {@value #DEFAULT_GRPC_PORT}); 0 picks a free port
+ * @param httpPort the REST/JSON port (default {@value #DEFAULT_HTTP_PORT}); 0 picks a free port
+ * @param heartbeatIntervalMs how often this gateway appends a heartbeat to every log partition,
+ *     in milliseconds (default {@value #DEFAULT_HEARTBEAT_INTERVAL_MS}); 0 means this gateway
+ *     sends none (another process must, or the executor's watermarks stall)
+ * @param defaultDeadlineMs how long a request waits for its result when the client set no
+ *     deadline, in milliseconds (default {@value #DEFAULT_DEADLINE_MS}); REST clients may set one
+ *     with {@code ?timeoutMs=}
+ * @param limits bounds on requests
+ */
+public record GatewayConfig(
+    String bootstrapServers,
+    TopicLayout topics,
+    String bindAddress,
+    int grpcPort,
+    int httpPort,
+    long heartbeatIntervalMs,
+    long defaultDeadlineMs,
+    Limits limits) {
+
+  /** Default gRPC port. */
+  public static final int DEFAULT_GRPC_PORT = 6570;
+  /** Default REST/JSON port. */
+  public static final int DEFAULT_HTTP_PORT = 6580;
+  /** Default bind address (loopback only: exposing the gateway is an explicit choice). */
+  public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
+  /** Default heartbeat interval, in milliseconds (the latency floor of the executor). */
+  public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 10;
+  /** Default deadline of a request without one, in milliseconds. */
+  public static final long DEFAULT_DEADLINE_MS = 30_000;
+  /** Upper bound on any deadline the gateway waits for, in milliseconds (10 minutes). */
+  public static final long DEADLINE_MS_MAX = 600_000;
+
+  /**
+   * Checks every component.
+   *
+   * @throws IllegalArgumentException naming the first invalid component
+   */
+  public GatewayConfig {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers must not be blank");
+    }
+    if (topics == null) {
+      throw new IllegalArgumentException("topics must not be null");
+    }
+    if (bindAddress == null || bindAddress.isBlank()) {
+      throw new IllegalArgumentException("bindAddress must not be blank");
+    }
+    checkPort("grpcPort", grpcPort);
+    checkPort("httpPort", httpPort);
+    if (heartbeatIntervalMs < 0) {
+      throw new IllegalArgumentException(
+          "heartbeatIntervalMs must be >= 0 (0 = no heartbeats), got " + heartbeatIntervalMs);
+    }
+    if (defaultDeadlineMs <= 0 || defaultDeadlineMs > DEADLINE_MS_MAX) {
+      throw new IllegalArgumentException(
+          "defaultDeadlineMs must be in [1, " + DEADLINE_MS_MAX + "], got " + defaultDeadlineMs);
+    }
+    if (limits == null) {
+      throw new IllegalArgumentException("limits must not be null");
+    }
+  }
+
+  /**
+   * Bind address 127.0.0.1, gRPC port 6570, HTTP port 6580, heartbeats every 10 ms, default
+   * deadline 30 s, {@link Limits#defaults()}.
+   */
+  public static GatewayConfig defaults(String bootstrapServers, TopicLayout topics) {
+    return new GatewayConfig(
+        bootstrapServers,
+        topics,
+        DEFAULT_BIND_ADDRESS,
+        DEFAULT_GRPC_PORT,
+        DEFAULT_HTTP_PORT,
+        DEFAULT_HEARTBEAT_INTERVAL_MS,
+        DEFAULT_DEADLINE_MS,
+        Limits.defaults());
+  }
+
+  /** This config with other ports (0 = pick a free port). */
+  public GatewayConfig withPorts(int grpcPort, int httpPort) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits);
+  }
+
+  /** This config with another bind address. */
+  public GatewayConfig withBindAddress(String bindAddress) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits);
+  }
+
+  /** This config with another heartbeat interval in milliseconds (0 = send none). */
+  public GatewayConfig withHeartbeatIntervalMs(long heartbeatIntervalMs) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits);
+  }
+
+  /** This config with another default deadline in milliseconds. */
+  public GatewayConfig withDefaultDeadlineMs(long defaultDeadlineMs) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits);
+  }
+
+  /** This config with other limits. */
+  public GatewayConfig withLimits(Limits limits) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits);
+  }
+
+  private static void checkPort(String field, int port) {
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException(field + " must be in [0, 65535], got " + port);
+    }
+  }
+}

@@ -1,0 +1,302 @@
+package io.ordo.gateway;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.ordo.gateway.internal.MalformedRequestGuard;
+import io.ordo.gateway.internal.OrdoService;
+import io.ordo.gateway.internal.ResultListener;
+import io.ordo.gateway.internal.SequencerHealth;
+import io.ordo.gateway.rest.HttpRuleTranscoder;
+import io.ordo.gateway.rest.RestServer;
+import io.ordo.proto.OrdoGrpc;
+import io.ordo.sequencer.HeartbeatService;
+import io.ordo.sequencer.LogTopics;
+import io.ordo.sequencer.Sequencer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway: a gRPC server (service {@code ordo.v1.Ordo}, plus server reflection) and a
+ * REST/JSON server derived from the same proto, in front of the sequencer and the results topic.
+ *
+ * <p>{@link #start} brings the parts up in dependency order and {@link #close} takes them down in
+ * reverse; if a part fails to start, the ones already started are closed and the error is
+ * rethrown. The gateway is stateless: any number may run against the same topics, and it works
+ * unchanged whether the executor job runs embedded or on a cluster.
+ *
+ * <p>Threads: a worker pool of {@link #workerThreads()} threads runs gRPC handlers and delivers
+ * results; the REST server has its own pool of the same size; the results listener, the result
+ * timer and the heartbeats have one thread each. Queues: the worker queue holds at most {@code 4
+ * * inFlightTxnMax} (at least {@value #QUEUE_MIN}) tasks and the REST queue {@value
+ * #HTTP_QUEUE_MAX} exchanges.
+ */
+public final class GatewayServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+
+  /** Bound on creating/checking the topics and positioning the results listener. */
+  public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+  /** How long close() waits for gRPC calls in progress, in milliseconds. */
+  public static final long GRPC_SHUTDOWN_TIMEOUT_MS = 2_000;
+
+  /** Smallest worker queue. */
+  static final int QUEUE_MIN = 1_024;
+
+  /** Exchanges the REST server queues for a handler thread. */
+  static final int HTTP_QUEUE_MAX = 1_024;
+
+  /**
+   * Slack above txnBytesMax for gRPC's inbound message bound: a TxnRequest encodes like the
+   * Transaction built from it (same field numbers), plus at most a generated id.
+   */
+  static final int GRPC_MESSAGE_SLACK_BYTES = 4_096;
+
+  private final GatewayConfig config;
+  private final Deque<AutoCloseable> started;
+  private final Server grpcServer;
+  private final Server inProcessServer;
+  private final ResultListener results;
+  private final RestServer restServer;
+  private boolean closed; // guarded by this
+
+  private GatewayServer(
+      GatewayConfig config,
+      Deque<AutoCloseable> started,
+      Server grpcServer,
+      Server inProcessServer,
+      ResultListener results,
+      RestServer restServer) {
+    this.config = config;
+    this.started = started;
+    this.grpcServer = grpcServer;
+    this.inProcessServer = inProcessServer;
+    this.results = results;
+    this.restServer = restServer;
+  }
+
+  /**
+   * Ensures the topics exist, starts the sequencer client, the heartbeats (unless {@code
+   * heartbeatIntervalMs} is 0), the results listener (positioned at the end of every results
+   * partition before the servers accept requests, so no result of a request they serve is
+   * missed), the gRPC server and the HTTP server.
+   *
+   * @throws IOException if a port cannot be bound, or Kafka cannot be reached or the topics
+   *     cannot be created within {@link #START_TIMEOUT} (the cause says which)
+   */
+  public static GatewayServer start(GatewayConfig config) throws IOException {
+    Deque<AutoCloseable> started = new ArrayDeque<>();
+    try {
+      return startParts(config, started);
+    } catch (IOException | RuntimeException e) {
+      closeAll(started);
+      if (e instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("the gateway failed to start: " + e.getMessage(), e);
+    }
+  }
+
+  private static GatewayServer startParts(GatewayConfig config, Deque<AutoCloseable> started)
+      throws IOException {
+    LogTopics.ensure(config.bootstrapServers(), config.topics(), START_TIMEOUT);
+
+    Sequencer sequencer = new Sequencer(config.bootstrapServers(), config.topics());
+    started.push(sequencer);
+
+    HeartbeatService heartbeats = null;
+    if (config.heartbeatIntervalMs() > 0) {
+      // The origin is diagnostics only; a random suffix tells gateways on one host apart.
+      String origin = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
+      heartbeats = new HeartbeatService(sequencer, config.heartbeatIntervalMs(), origin);
+      heartbeats.start();
+      started.push(heartbeats);
+    }
+    SequencerHealth sequencerHealth = new SequencerHealth(heartbeats);
+    started.push(sequencerHealth::markClosed);
+
+    ResultListener results =
+        ResultListener.start(
+            config.bootstrapServers(),
+            config.topics().resultsTopic(),
+            config.limits().inFlightTxnMax(),
+            START_TIMEOUT);
+    started.push(results);
+
+    int threads = workerThreads();
+    ThreadPoolExecutor workers =
+        boundedPool(
+            "ordo-gateway-worker-",
+            threads,
+            Math.max(QUEUE_MIN, 4 * config.limits().inFlightTxnMax()));
+    started.push(() -> shutdown(workers));
+
+    OrdoService service =
+        new OrdoService(
+            sequencer,
+            results,
+            sequencerHealth,
+            config.limits(),
+            config.defaultDeadlineMs(),
+            workers);
+
+    // Malformed request bytes become INVALID_ARGUMENT with the parser's reason, not UNKNOWN.
+    ServerServiceDefinition guarded = MalformedRequestGuard.guard(service.bindService());
+    int inboundBytesMax = config.limits().txnBytesMax() + GRPC_MESSAGE_SLACK_BYTES;
+    Server grpcServer =
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
+            .addService(guarded)
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .executor(workers)
+            .maxInboundMessageSize(inboundBytesMax)
+            .build()
+            .start();
+    started.push(() -> shutdown(grpcServer));
+
+    // REST calls the same service through an in-process server: one implementation, one set of
+    // checks and statuses for both protocols.
+    String inProcessName = "ordo-gateway-" + UUID.randomUUID();
+    Server inProcessServer =
+        InProcessServerBuilder.forName(inProcessName)
+            .addService(guarded)
+            .executor(workers)
+            .maxInboundMessageSize(inboundBytesMax)
+            .build()
+            .start();
+    started.push(() -> shutdown(inProcessServer));
+    ManagedChannel channel =
+        InProcessChannelBuilder.forName(inProcessName)
+            .executor(workers)
+            .maxInboundMessageSize(inboundBytesMax)
+            .build();
+    started.push(() -> shutdown(channel));
+
+    RestServer restServer =
+        RestServer.start(
+            new InetSocketAddress(config.bindAddress(), config.httpPort()),
+            HttpRuleTranscoder.forService(OrdoGrpc.getServiceDescriptor()),
+            channel,
+            config.limits().httpBodyBytesMax(),
+            threads,
+            HTTP_QUEUE_MAX);
+    started.push(restServer);
+
+    LOG.info(
+        "gateway serving gRPC on {}:{} and REST on {}:{} (log '{}', results '{}')",
+        config.bindAddress(),
+        grpcServer.getPort(),
+        config.bindAddress(),
+        restServer.port(),
+        config.topics().logTopic(),
+        config.topics().resultsTopic());
+    return new GatewayServer(config, started, grpcServer, inProcessServer, results, restServer);
+  }
+
+  /** The gRPC port (the bound one when the config asked for 0). */
+  public int grpcPort() {
+    return grpcServer.getPort();
+  }
+
+  /** The HTTP port (the bound one when the config asked for 0). */
+  public int httpPort() {
+    return restServer.port();
+  }
+
+  /** The config this gateway was started with. */
+  public GatewayConfig config() {
+    return config;
+  }
+
+  /**
+   * Threads of the worker pool and of the REST pool: {@code max(4, 2 * available processors)}.
+   */
+  public static int workerThreads() {
+    return Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * Stops the HTTP server, the gRPC servers (graceful, at most {@value #GRPC_SHUTDOWN_TIMEOUT_MS}
+   * ms, then forced), the results listener (remaining waiters get UNAVAILABLE), the heartbeats
+   * and the sequencer. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    // Stop taking requests first, then fail the waiting ones (UNAVAILABLE, "outcome unknown")
+    // so the graceful gRPC shutdown below need not wait for their deadlines; then the rest in
+    // reverse start order (closing a part twice is harmless).
+    restServer.close();
+    grpcServer.shutdown();
+    inProcessServer.shutdown();
+    results.close();
+    closeAll(started);
+    LOG.info("gateway stopped");
+  }
+
+  private static void closeAll(Deque<AutoCloseable> started) {
+    while (!started.isEmpty()) {
+      AutoCloseable part = started.pop();
+      try {
+        part.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed", part, e);
+      }
+    }
+  }
+
+  private static void shutdown(Server server) throws InterruptedException {
+    server.shutdown();
+    if (!server.awaitTermination(GRPC_SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+      server.shutdownNow();
+      server.awaitTermination(GRPC_SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private static void shutdown(ManagedChannel channel) throws InterruptedException {
+    channel.shutdown();
+    if (!channel.awaitTermination(GRPC_SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+      channel.shutdownNow();
+    }
+  }
+
+  private static void shutdown(ThreadPoolExecutor pool) throws InterruptedException {
+    pool.shutdown();
+    if (!pool.awaitTermination(GRPC_SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+      pool.shutdownNow();
+    }
+  }
+
+  private static ThreadPoolExecutor boundedPool(String namePrefix, int threads, int queueMax) {
+    AtomicInteger count = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        threads,
+        threads,
+        60,
+        TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(queueMax),
+        runnable -> {
+          Thread thread = new Thread(runnable, namePrefix + count.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
+  }
+}

@@ -1,0 +1,457 @@
+package io.ordo.gateway.internal;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.ordo.gateway.GatewayConfig;
+import io.ordo.gateway.Limits;
+import io.ordo.proto.Delete;
+import io.ordo.proto.DeleteRequest;
+import io.ordo.proto.DeleteResponse;
+import io.ordo.proto.Get;
+import io.ordo.proto.GetRequest;
+import io.ordo.proto.GetResponse;
+import io.ordo.proto.HealthRequest;
+import io.ordo.proto.HealthResponse;
+import io.ordo.proto.KeyRead;
+import io.ordo.proto.Operation;
+import io.ordo.proto.OrdoGrpc;
+import io.ordo.proto.Outcome;
+import io.ordo.proto.Put;
+import io.ordo.proto.PutRequest;
+import io.ordo.proto.PutResponse;
+import io.ordo.proto.Transaction;
+import io.ordo.proto.TxnRequest;
+import io.ordo.proto.TxnResponse;
+import io.ordo.proto.TxnResult;
+import io.ordo.sequencer.LogPosition;
+import io.ordo.sequencer.Sequencer;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code ordo.v1.Ordo} gRPC service: validates a request, builds a {@link Transaction}, waits
+ * for its result on the {@link ResultListener} and appends it through the {@link Sequencer}.
+ *
+ * <p>Methods: {@code Txn} runs the client's operations; {@code Get} is {@code Txn[get(key)]},
+ * {@code Put} is {@code Txn[put(key, value)]}, {@code Delete} is {@code Txn[get(key),
+ * delete(key)]} (existed = the get found the key), so single-key calls are ordered like any
+ * other transaction (strict serializable). A transaction id left empty is generated (a random
+ * UUID: ids are inputs of the executor, not outputs, so randomness here is harmless).
+ *
+ * <p>Status codes:
+ *
+ * <ul>
+ *   <li>INVALID_ARGUMENT: bad input, with the reason from {@link Validation}.
+ *   <li>RESOURCE_EXHAUSTED: {@code inFlightTxnMax} transactions already wait.
+ *   <li>ALREADY_EXISTS: the id was already sequenced (outcome DUPLICATE), or a request with the
+ *       same id is in flight on this gateway.
+ *   <li>DEADLINE_EXCEEDED: no result before the deadline (the client's, or {@code
+ *       defaultDeadlineMs}); the message names the id, says the outcome is unknown and gives the
+ *       log position when the append had completed.
+ *   <li>UNAVAILABLE: the append to the log failed, or the gateway is shutting down.
+ *   <li>ABORTED: only for Get/Put/Delete, whose single-key transactions should never abort. An
+ *       aborted {@code Txn} is a normal response ({@code result.outcome = ABORTED}).
+ * </ul>
+ *
+ * <p>Deadlines: the service stops waiting a little before the client's deadline (a tenth of the
+ * remaining time, at most {@value #DEADLINE_MARGIN_MS_MAX} ms) so its own DEADLINE_EXCEEDED, with
+ * the id and the "outcome unknown" reason, reaches the client before the client's timer fires.
+ * Waits are capped at {@link GatewayConfig#DEADLINE_MS_MAX}.
+ *
+ * <p>Threads: handlers never block on a result; results are delivered on {@code
+ * responseExecutor}, never on the Kafka consumer or producer threads.
+ */
+public final class OrdoService extends OrdoGrpc.OrdoImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(OrdoService.class);
+
+  /** The most the service shortens a client's deadline by, in milliseconds. */
+  public static final long DEADLINE_MARGIN_MS_MAX = 200;
+
+  /** Health status when the gateway can reach the log and sees results. */
+  public static final String SERVING = "SERVING";
+
+  /** Health status otherwise. */
+  public static final String NOT_SERVING = "NOT_SERVING";
+
+  private final Sequencer sequencer;
+  private final ResultListener results;
+  private final SequencerHealth sequencerHealth;
+  private final Limits limits;
+  private final long defaultDeadlineMs;
+  private final Executor responseExecutor;
+
+  /**
+   * @param sequencer appends transactions to the log
+   * @param results the started results listener
+   * @param sequencerHealth records append outcomes and reports the producer's health
+   * @param limits bounds on requests
+   * @param defaultDeadlineMs how long to wait when the client set no deadline, in milliseconds
+   * @param responseExecutor runs result delivery (must not be a Kafka client thread)
+   */
+  public OrdoService(
+      Sequencer sequencer,
+      ResultListener results,
+      SequencerHealth sequencerHealth,
+      Limits limits,
+      long defaultDeadlineMs,
+      Executor responseExecutor) {
+    this.sequencer = Objects.requireNonNull(sequencer, "sequencer");
+    this.results = Objects.requireNonNull(results, "results");
+    this.sequencerHealth = Objects.requireNonNull(sequencerHealth, "sequencerHealth");
+    this.limits = Objects.requireNonNull(limits, "limits");
+    if (defaultDeadlineMs <= 0) {
+      throw new IllegalArgumentException("defaultDeadlineMs must be > 0, got " + defaultDeadlineMs);
+    }
+    this.defaultDeadlineMs = defaultDeadlineMs;
+    this.responseExecutor = Objects.requireNonNull(responseExecutor, "responseExecutor");
+  }
+
+  @Override
+  public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
+    Transaction txn;
+    try {
+      Validation.checkTxnRequest(request, limits);
+      txn =
+          Transaction.newBuilder()
+              .setId(request.getId().isEmpty() ? newTxnId() : request.getId())
+              .addAllOps(request.getOpsList())
+              .setReturnPostState(request.getReturnPostState())
+              .build();
+      Validation.checkEncodedSize(txn, limits);
+    } catch (IllegalArgumentException e) {
+      observer.onError(invalidArgument(e));
+      return;
+    }
+    run(txn, observer, result -> TxnResponse.newBuilder().setResult(result).build());
+  }
+
+  @Override
+  public void get(GetRequest request, StreamObserver<GetResponse> observer) {
+    Transaction txn;
+    try {
+      Validation.checkNoUnknownFields(request, "request");
+      Validation.checkKey(request.getKey(), "key", limits);
+      txn = singleKey(Operation.newBuilder().setKey(request.getKey()).setGet(Get.getDefaultInstance()));
+    } catch (IllegalArgumentException e) {
+      observer.onError(invalidArgument(e));
+      return;
+    }
+    run(
+        txn,
+        observer,
+        result -> {
+          requireCommitted(result);
+          GetResponse.Builder response = GetResponse.newBuilder().setPosition(result.getPosition());
+          KeyRead read = readOf(result, 0);
+          if (read != null && read.getFound()) {
+            response.setFound(true).setValue(read.getValue());
+          }
+          return response.build();
+        });
+  }
+
+  @Override
+  public void put(PutRequest request, StreamObserver<PutResponse> observer) {
+    Transaction txn;
+    try {
+      Validation.checkNoUnknownFields(request, "request");
+      Validation.checkKey(request.getKey(), "key", limits);
+      if (!request.hasValue()) {
+        throw new IllegalArgumentException("value is missing");
+      }
+      Validation.checkValue(request.getValue(), "value", limits);
+      txn =
+          singleKey(
+              Operation.newBuilder()
+                  .setKey(request.getKey())
+                  .setPut(Put.newBuilder().setValue(request.getValue())));
+      Validation.checkEncodedSize(txn, limits);
+    } catch (IllegalArgumentException e) {
+      observer.onError(invalidArgument(e));
+      return;
+    }
+    run(
+        txn,
+        observer,
+        result -> {
+          requireCommitted(result);
+          return PutResponse.newBuilder().setPosition(result.getPosition()).build();
+        });
+  }
+
+  @Override
+  public void delete(DeleteRequest request, StreamObserver<DeleteResponse> observer) {
+    Transaction txn;
+    try {
+      Validation.checkNoUnknownFields(request, "request");
+      Validation.checkKey(request.getKey(), "key", limits);
+      txn =
+          Transaction.newBuilder()
+              .setId(newTxnId())
+              .addOps(Operation.newBuilder().setKey(request.getKey()).setGet(Get.getDefaultInstance()))
+              .addOps(
+                  Operation.newBuilder()
+                      .setKey(request.getKey())
+                      .setDelete(Delete.getDefaultInstance()))
+              .build();
+    } catch (IllegalArgumentException e) {
+      observer.onError(invalidArgument(e));
+      return;
+    }
+    run(
+        txn,
+        observer,
+        result -> {
+          requireCommitted(result);
+          KeyRead read = readOf(result, 0);
+          return DeleteResponse.newBuilder()
+              .setExisted(read != null && read.getFound())
+              .setPosition(result.getPosition())
+              .build();
+        });
+  }
+
+  @Override
+  public void health(HealthRequest request, StreamObserver<HealthResponse> observer) {
+    boolean serving = sequencerHealth.isUp() && results.isRunning();
+    observer.onNext(
+        HealthResponse.newBuilder()
+            .setStatus(serving ? SERVING : NOT_SERVING)
+            .setDetail(sequencerHealth.describe() + "; " + results.describe())
+            .build());
+    observer.onCompleted();
+  }
+
+  /**
+   * Registers the waiter, appends, and answers once: with {@code toResponse(result)}, or with the
+   * status that explains why there is no result.
+   */
+  private <R> void run(
+      Transaction txn, StreamObserver<R> observer, Function<TxnResult, R> toResponse) {
+    String txnId = txn.getId();
+    Context context = Context.current();
+    long waitMs = waitBudgetMs(context.getDeadline());
+    if (waitMs <= 0) {
+      observer.onError(
+          Status.DEADLINE_EXCEEDED
+              .withDescription(
+                  "the deadline had passed before transaction '"
+                      + txnId
+                      + "' was appended to the log; it was not run")
+              .asRuntimeException());
+      return;
+    }
+    CompletableFuture<TxnResult> result;
+    try {
+      // Registered before the append, so the result cannot arrive before anyone waits for it.
+      result = results.await(txnId, waitMs);
+    } catch (ResultListener.WaiterRefusedException e) {
+      Status status =
+          switch (e.reason()) {
+            case LIMIT_REACHED -> Status.RESOURCE_EXHAUSTED;
+            case ID_IN_FLIGHT -> Status.ALREADY_EXISTS;
+            case CLOSED -> Status.UNAVAILABLE;
+          };
+      observer.onError(status.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    AtomicReference<LogPosition> appendedAt = new AtomicReference<>();
+    result.whenCompleteAsync(
+        (txnResult, error) -> respond(txnId, appendedAt.get(), txnResult, error, observer, toResponse),
+        responseExecutor);
+    // The client going away (cancel, or its deadline) frees the waiter at once.
+    context.addListener(
+        cancelled ->
+            results.cancel(
+                txnId, result, new CancellationException("the client cancelled the call")),
+        Runnable::run);
+    CompletableFuture<LogPosition> append;
+    try {
+      append = sequencer.append(txn);
+    } catch (RuntimeException e) {
+      append = CompletableFuture.failedFuture(e);
+    }
+    append.whenComplete(
+        (position, error) -> {
+          // Runs on the producer's I/O thread: record and hand over, nothing more.
+          if (error == null) {
+            appendedAt.set(position);
+            sequencerHealth.appendSucceeded();
+          } else {
+            sequencerHealth.appendFailed(error);
+            results.cancel(txnId, result, new AppendFailedException(txnId, error));
+          }
+        });
+  }
+
+  private <R> void respond(
+      String txnId,
+      LogPosition appendedAt,
+      TxnResult result,
+      Throwable error,
+      StreamObserver<R> observer,
+      Function<TxnResult, R> toResponse) {
+    try {
+      if (error != null) {
+        observer.onError(statusOf(txnId, appendedAt, unwrap(error)));
+        return;
+      }
+      if (result.getOutcome() == Outcome.DUPLICATE) {
+        observer.onError(
+            Status.ALREADY_EXISTS
+                .withDescription(
+                    "transaction id '"
+                        + txnId
+                        + "' was already sequenced; this request did not run (outcome DUPLICATE)"
+                        + (result.getDetail().isEmpty() ? "" : ": " + result.getDetail()))
+                .asRuntimeException());
+        return;
+      }
+      if (result.getOutcome() != Outcome.COMMITTED && result.getOutcome() != Outcome.ABORTED) {
+        observer.onError(
+            Status.INTERNAL
+                .withDescription(
+                    "the result of transaction '"
+                        + txnId
+                        + "' has outcome "
+                        + result.getOutcome()
+                        + "; the outcome is unknown")
+                .asRuntimeException());
+        return;
+      }
+      R response;
+      try {
+        response = toResponse.apply(result);
+      } catch (StatusRuntimeException e) {
+        observer.onError(e);
+        return;
+      }
+      observer.onNext(response);
+      observer.onCompleted();
+    } catch (RuntimeException e) {
+      // The call was cancelled meanwhile (the client left); nothing is left to answer.
+      LOG.debug("could not answer the call for transaction '{}': {}", txnId, e.toString());
+    }
+  }
+
+  private static StatusRuntimeException statusOf(
+      String txnId, LogPosition appendedAt, Throwable error) {
+    if (error instanceof ResultListener.ResultDeadlineException deadline) {
+      String where =
+          appendedAt == null
+              ? "its append to the log had not been acknowledged"
+              : "it was appended to log partition "
+                  + appendedAt.partition()
+                  + " at offset "
+                  + appendedAt.offset();
+      return Status.DEADLINE_EXCEEDED
+          .withDescription(
+              "deadline exceeded after "
+                  + deadline.timeoutMs()
+                  + " ms waiting for the result of transaction '"
+                  + txnId
+                  + "'; the outcome is unknown ("
+                  + where
+                  + ")")
+          .asRuntimeException();
+    }
+    if (error instanceof AppendFailedException) {
+      return Status.UNAVAILABLE.withDescription(error.getMessage()).withCause(error.getCause())
+          .asRuntimeException();
+    }
+    if (error instanceof ResultListener.ListenerClosedException) {
+      return Status.UNAVAILABLE.withDescription(error.getMessage()).asRuntimeException();
+    }
+    if (error instanceof CancellationException) {
+      return Status.CANCELLED.withDescription(error.getMessage()).asRuntimeException();
+    }
+    LOG.warn("unexpected failure while waiting for transaction '{}'", txnId, error);
+    return Status.INTERNAL
+        .withDescription(
+            "unexpected failure while waiting for transaction '"
+                + txnId
+                + "'; the outcome is unknown: "
+                + error)
+        .asRuntimeException();
+  }
+
+  /** How long to wait for a result, in milliseconds; <= 0 when the deadline has passed. */
+  private long waitBudgetMs(Deadline deadline) {
+    if (deadline == null) {
+      return Math.min(defaultDeadlineMs, GatewayConfig.DEADLINE_MS_MAX);
+    }
+    long remainingMs = deadline.timeRemaining(TimeUnit.MILLISECONDS);
+    long marginMs = Math.min(DEADLINE_MARGIN_MS_MAX, Math.max(1, remainingMs / 10));
+    return Math.min(remainingMs - marginMs, GatewayConfig.DEADLINE_MS_MAX);
+  }
+
+  private static Transaction singleKey(Operation.Builder op) {
+    return Transaction.newBuilder().setId(newTxnId()).addOps(op).build();
+  }
+
+  private static String newTxnId() {
+    return UUID.randomUUID().toString();
+  }
+
+  private static KeyRead readOf(TxnResult result, int opIndex) {
+    for (KeyRead read : result.getReadsList()) {
+      if (read.getOpIndex() == opIndex && !read.getPostState()) {
+        return read;
+      }
+    }
+    return null;
+  }
+
+  private static void requireCommitted(TxnResult result) {
+    if (result.getOutcome() != Outcome.COMMITTED) {
+      throw Status.ABORTED
+          .withDescription(
+              "transaction '"
+                  + result.getTxnId()
+                  + "' aborted ("
+                  + result.getAbortReason()
+                  + ")"
+                  + (result.getDetail().isEmpty() ? "" : ": " + result.getDetail()))
+          .asRuntimeException();
+    }
+  }
+
+  private static StatusRuntimeException invalidArgument(IllegalArgumentException e) {
+    return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable t = error;
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** The sequencer could not append a transaction; whether it reached the log is unknown. */
+  static final class AppendFailedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    AppendFailedException(String txnId, Throwable cause) {
+      super(
+          "appending transaction '"
+              + txnId
+              + "' to the log failed ("
+              + unwrap(cause)
+              + "); it may or may not have been appended, so the outcome is unknown",
+          unwrap(cause));
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package io.ordo.gateway.rest;
+
+import io.grpc.Status;
+
+/**
+ * The HTTP status of a gRPC status code on the REST side: INVALID_ARGUMENT 400, NOT_FOUND 404,
+ * ALREADY_EXISTS 409, RESOURCE_EXHAUSTED 429, DEADLINE_EXCEEDED 504, UNAVAILABLE 503, OK 200,
+ * anything else 500. (A request body over {@code httpBodyBytesMax} gets 413 before any gRPC call.)
+ */
+public final class HttpStatuses {
+  private HttpStatuses() {}
+
+  /** The HTTP status for {@code code}. */
+  public static int of(Status.Code code) {
+    return switch (code) {
+      case OK -> 200;
+      case INVALID_ARGUMENT -> 400;
+      case NOT_FOUND -> 404;
+      case ALREADY_EXISTS -> 409;
+      case RESOURCE_EXHAUSTED -> 429;
+      case DEADLINE_EXCEEDED -> 504;
+      case UNAVAILABLE -> 503;
+      default -> 500;
+    };
+  }
+}

@@ -1,0 +1,372 @@
+package io.ordo.gateway.rest;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves the routes of an {@link HttpRuleTranscoder} over HTTP/1.1 with the JDK's {@link
+ * HttpServer}, calling the gRPC service through {@code channel} (an in-process channel to the
+ * same service the gRPC server exposes).
+ *
+ * <p>Per request: match the route (unknown path 404, known path with another verb 405 with an
+ * {@code Allow} header); read the body, at most {@code httpBodyBytesMax} bytes (larger: 413);
+ * parse the query (only {@code timeoutMs}, the call's deadline in milliseconds, in [1, {@link
+ * #TIMEOUT_MS_MAX}]); build the request message (malformed JSON, unknown fields: 400 with the
+ * parser's reason); call the method; print the response with {@code JsonFormat} or the error as
+ * {@code {"code":"<gRPC code>","message":"..."}} with the status of {@link HttpStatuses}.
+ *
+ * <p>Threads: the handler never waits for a result: it starts an asynchronous call and returns;
+ * the response is written from the channel's executor when the call completes. Handlers run on
+ * a fixed pool of {@code workerThreads} threads with a queue of {@code queueMax} exchanges;
+ * beyond that the JDK server closes the connection (load shedding without unbounded queues).
+ */
+public final class RestServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RestServer.class);
+
+  /** Longest {@code ?timeoutMs=} accepted, in milliseconds (10 minutes). */
+  public static final long TIMEOUT_MS_MAX = 600_000;
+
+  /** The query parameter that sets the call's deadline, in milliseconds. */
+  public static final String TIMEOUT_PARAM = "timeoutMs";
+
+  /** How long close() lets exchanges in progress finish, in seconds. */
+  static final int STOP_DELAY_SECONDS = 1;
+
+  private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+
+  private final HttpServer server;
+  private final ThreadPoolExecutor executor;
+  private final HttpRuleTranscoder transcoder;
+  private final Channel channel;
+  private final int httpBodyBytesMax;
+  private boolean closed; // guarded by this
+
+  private RestServer(
+      HttpServer server,
+      ThreadPoolExecutor executor,
+      HttpRuleTranscoder transcoder,
+      Channel channel,
+      int httpBodyBytesMax) {
+    this.server = server;
+    this.executor = executor;
+    this.transcoder = transcoder;
+    this.channel = channel;
+    this.httpBodyBytesMax = httpBodyBytesMax;
+  }
+
+  /**
+   * Binds and starts the server.
+   *
+   * @param address where to listen (port 0 picks a free port, see {@link #port()})
+   * @param transcoder the routes
+   * @param channel the channel calls go through
+   * @param httpBodyBytesMax largest request body, in bytes (> 0)
+   * @param workerThreads handler threads (> 0)
+   * @param queueMax exchanges waiting for a handler thread (> 0)
+   * @throws IOException if the address cannot be bound
+   */
+  public static RestServer start(
+      InetSocketAddress address,
+      HttpRuleTranscoder transcoder,
+      Channel channel,
+      int httpBodyBytesMax,
+      int workerThreads,
+      int queueMax)
+      throws IOException {
+    Objects.requireNonNull(address, "address");
+    Objects.requireNonNull(transcoder, "transcoder");
+    Objects.requireNonNull(channel, "channel");
+    if (httpBodyBytesMax <= 0 || workerThreads <= 0 || queueMax <= 0) {
+      throw new IllegalArgumentException(
+          "httpBodyBytesMax, workerThreads and queueMax must be > 0, got "
+              + httpBodyBytesMax + ", " + workerThreads + ", " + queueMax);
+    }
+    AtomicInteger threadCount = new AtomicInteger();
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            workerThreads,
+            workerThreads,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(queueMax),
+            runnable -> {
+              Thread thread = new Thread(runnable, "ordo-http-" + threadCount.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    HttpServer server;
+    try {
+      server = HttpServer.create(address, 0);
+    } catch (IOException e) {
+      executor.shutdownNow();
+      throw e;
+    }
+    RestServer rest = new RestServer(server, executor, transcoder, channel, httpBodyBytesMax);
+    server.createContext("/", rest::handle);
+    // The JDK's default executor runs one exchange at a time; ours is a bounded pool.
+    server.setExecutor(executor);
+    server.start();
+    LOG.info("REST server listening on {}", server.getAddress());
+    return rest;
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /**
+   * Stops accepting, lets exchanges in progress finish for up to 1 s, stops the pool. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    server.stop(STOP_DELAY_SECONDS);
+    executor.shutdownNow();
+  }
+
+  private void handle(HttpExchange exchange) {
+    try {
+      dispatch(exchange);
+    } catch (RuntimeException | IOException e) {
+      LOG.warn("REST request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+      sendError(exchange, 500, "INTERNAL", "internal error: " + e);
+    }
+  }
+
+  private void dispatch(HttpExchange exchange) throws IOException {
+    String verb = exchange.getRequestMethod();
+    URI uri = exchange.getRequestURI();
+    HttpRuleTranscoder.Match match;
+    try {
+      match = transcoder.match(verb, uri.getRawPath());
+    } catch (IllegalArgumentException e) {
+      sendError(exchange, 400, "INVALID_ARGUMENT", e.getMessage());
+      return;
+    }
+    if (match instanceof HttpRuleTranscoder.NotFound) {
+      sendError(exchange, 404, "NOT_FOUND", "no route for " + verb + " " + uri.getRawPath());
+      return;
+    }
+    if (match instanceof HttpRuleTranscoder.MethodNotAllowed notAllowed) {
+      String allow = String.join(", ", notAllowed.allowed());
+      exchange.getResponseHeaders().set("Allow", allow);
+      sendError(
+          exchange,
+          405,
+          "METHOD_NOT_ALLOWED",
+          verb + " is not allowed on " + uri.getRawPath() + "; allowed: " + allow);
+      return;
+    }
+    HttpRuleTranscoder.Found found = (HttpRuleTranscoder.Found) match;
+
+    Long timeoutMs;
+    try {
+      timeoutMs = parseTimeoutMs(uri.getRawQuery());
+    } catch (IllegalArgumentException e) {
+      sendError(exchange, 400, "INVALID_ARGUMENT", e.getMessage());
+      return;
+    }
+    String body = readBody(exchange);
+    if (body == null) {
+      return; // readBody answered
+    }
+    Message request;
+    try {
+      request = transcoder.buildRequest(found.route(), found.variables(), body);
+    } catch (IllegalArgumentException e) {
+      sendError(exchange, 400, "INVALID_ARGUMENT", e.getMessage());
+      return;
+    }
+    CallOptions options = CallOptions.DEFAULT;
+    if (timeoutMs != null) {
+      options = options.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+    ClientCalls.asyncUnaryCall(
+        channel.newCall(found.route().method(), options),
+        request,
+        new StreamObserver<>() {
+          private Message response;
+
+          @Override
+          public void onNext(Message value) {
+            response = value;
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            Status status = Status.fromThrowable(t);
+            String message = status.getDescription() == null ? status.getCode().name() : status.getDescription();
+            sendError(exchange, HttpStatuses.of(status.getCode()), status.getCode().name(), message);
+          }
+
+          @Override
+          public void onCompleted() {
+            try {
+              send(exchange, 200, PRINTER.print(response));
+            } catch (InvalidProtocolBufferException e) {
+              sendError(exchange, 500, "INTERNAL", "could not print the response: " + e.getMessage());
+            }
+          }
+        });
+  }
+
+  /**
+   * Reads the body as UTF-8 text, or answers 413 (too large) or 400 (not UTF-8) and returns null.
+   */
+  private String readBody(HttpExchange exchange) throws IOException {
+    String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+    if (declared != null) {
+      long length;
+      try {
+        length = Long.parseLong(declared.trim());
+      } catch (NumberFormatException e) {
+        length = -1;
+      }
+      if (length > httpBodyBytesMax) {
+        sendTooLarge(exchange, length);
+        return null;
+      }
+    }
+    byte[] bytes;
+    try (InputStream in = exchange.getRequestBody()) {
+      bytes = in.readNBytes(httpBodyBytesMax + 1);
+    }
+    if (bytes.length > httpBodyBytesMax) {
+      sendTooLarge(exchange, -1);
+      return null;
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      sendError(exchange, 400, "INVALID_ARGUMENT", "request body is not valid UTF-8");
+      return null;
+    }
+  }
+
+  private void sendTooLarge(HttpExchange exchange, long declaredBytes) {
+    // The rest of the body stays unread: the connection must not be reused for another request.
+    exchange.getResponseHeaders().set("Connection", "close");
+    sendError(
+        exchange,
+        413,
+        "RESOURCE_EXHAUSTED",
+        "request body is "
+            + (declaredBytes >= 0 ? declaredBytes + " bytes" : "larger than " + httpBodyBytesMax + " bytes")
+            + "; at most "
+            + httpBodyBytesMax
+            + " are allowed (httpBodyBytesMax)");
+  }
+
+  /**
+   * Parses the query string: only {@value #TIMEOUT_PARAM} is known.
+   *
+   * @return the timeout in milliseconds, or null if not given
+   * @throws IllegalArgumentException for unknown or repeated parameters and bad values
+   */
+  static Long parseTimeoutMs(String rawQuery) {
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return null;
+    }
+    Long timeoutMs = null;
+    for (String pair : rawQuery.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      if (!name.equals(TIMEOUT_PARAM)) {
+        throw new IllegalArgumentException(
+            "unknown query parameter '" + name + "' (only " + TIMEOUT_PARAM + " is accepted)");
+      }
+      if (timeoutMs != null) {
+        throw new IllegalArgumentException("query parameter " + TIMEOUT_PARAM + " is given twice");
+      }
+      long parsed;
+      try {
+        parsed = Long.parseLong(value);
+      } catch (NumberFormatException e) {
+        parsed = -1;
+      }
+      if (parsed < 1 || parsed > TIMEOUT_MS_MAX) {
+        throw new IllegalArgumentException(
+            "query parameter "
+                + TIMEOUT_PARAM
+                + " must be an integer number of milliseconds in [1, "
+                + TIMEOUT_MS_MAX
+                + "], got '"
+                + value
+                + "'");
+      }
+      timeoutMs = parsed;
+    }
+    return timeoutMs;
+  }
+
+  private static void sendError(HttpExchange exchange, int httpStatus, String code, String message) {
+    Struct error =
+        Struct.newBuilder()
+            .putFields("code", com.google.protobuf.Value.newBuilder().setStringValue(code).build())
+            .putFields(
+                "message", com.google.protobuf.Value.newBuilder().setStringValue(message).build())
+            .build();
+    String json;
+    try {
+      json = PRINTER.print(error);
+    } catch (InvalidProtocolBufferException e) {
+      // A Struct of two strings always prints; keep a fallback anyway.
+      json = "{\"code\":\"INTERNAL\"}";
+    }
+    send(exchange, httpStatus, json);
+  }
+
+  private static void send(HttpExchange exchange, int httpStatus, String json) {
+    byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+    try {
+      exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+      exchange.sendResponseHeaders(httpStatus, bytes.length);
+      exchange.getResponseBody().write(bytes);
+    } catch (IOException | RuntimeException e) {
+      // The client went away or the server is stopping; nobody is left to tell.
+      LOG.debug("could not write the response to {}: {}", exchange.getRemoteAddress(), e.toString());
+    } finally {
+      exchange.close();
+    }
+  }
+}
