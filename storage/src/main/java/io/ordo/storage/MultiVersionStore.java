@@ -1,0 +1,477 @@
+package io.ordo.storage;
+
+import io.ordo.proto.ChangelogRecord;
+import io.ordo.proto.Position;
+import io.ordo.proto.Value;
+import io.ordo.storage.internal.ChangelogRecords;
+import io.ordo.storage.internal.LsnTracker;
+import io.ordo.storage.internal.MetaKeys;
+import io.ordo.storage.internal.VersionKeys;
+import io.ordo.storage.internal.Versions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * A multiversion key-value store on RocksDB: every version of a key is kept under (key,
+ * position), so reads AS OF a position see the newest version at or before it. Thread-safe.
+ *
+ * <p><b>Layout.</b> Column family {@code data} holds one entry per version, keyed as described in
+ * {@link VersionKeys} (the escaped UTF-8 key, a terminator, then the position in {@link Position}
+ * order: ts, partition, offset); its value is the {@link Value}, or a tombstone for a deletion.
+ * Column family {@code meta} holds the consumer offsets and the per-key-range LSN bookkeeping
+ * ({@link MetaKeys}). Keys are UTF-8 strings of 1..{@value VersionKeys#KEY_BYTES_MAX} bytes; scans
+ * return them in UTF-8 byte order (= Unicode code point order).
+ *
+ * <p><b>Applying.</b> {@link #apply} writes a batch of changelog records, the consumer offsets
+ * that produced them and the LSN bookkeeping in one RocksDB {@link WriteBatch}: after a crash
+ * either all of it is there or none. It goes through RocksDB's write-ahead log without fsync,
+ * which survives a process crash; an OS crash may lose the newest batches, but never a batch
+ * without its offsets, so a consumer resuming from {@link #committedOffsets()} re-reads exactly
+ * what was lost. Replayed records are dropped by (key range, LSN), see {@link #apply}.
+ *
+ * <p><b>Reads</b> ({@link #getLatest}, {@link #getAsOf}, {@link #scanAsOf}) run concurrently with
+ * each other and with {@link #apply}; a read AS OF {@code p} is only complete once every change at
+ * or before {@code p} has been applied, which the caller establishes (for example with {@link
+ * ChangelogMaterializer#awaitLsn}).
+ *
+ * <p>Every RocksDB object this class creates (options, handles, iterators, snapshots, write
+ * batches) is closed by it; {@link #close} waits for running calls and then frees the native
+ * memory. Calls after {@link #close} throw {@link IllegalStateException}.
+ */
+public final class MultiVersionStore implements AutoCloseable {
+  /** The most entries one {@link #scanAsOf} returns. */
+  public static final int SCAN_LIMIT_MAX = 10_000;
+
+  /**
+   * The most applied LSNs that may wait above a gap in their key range (records that arrived
+   * ahead of a record of the same key range on another, slower partition), over all key ranges.
+   */
+  public static final long OUT_OF_ORDER_LSNS_MAX = 1L << 20;
+
+  private static final String DATA_CF = "data";
+  private static final String META_CF = "meta";
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path dir;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final WriteOptions writeOptions;
+  private final List<ColumnFamilyHandle> handles;
+  private final RocksDB db;
+  private final ColumnFamilyHandle data;
+  private final ColumnFamilyHandle meta;
+
+  /** Read lock: any call on RocksDB; write lock: {@link #close}, so no call uses a freed handle. */
+  private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+  /** Serializes {@link #apply}; guards {@link #lsns}. */
+  private final Lock applyLock = new ReentrantLock();
+  private final LsnTracker lsns;
+  /** Published after each successful write: readers see a watermark only once its data is in. */
+  private final ConcurrentHashMap<Integer, Long> appliedLsns = new ConcurrentHashMap<>();
+  /** Immutable, ordered; replaced after each successful write. */
+  private volatile Map<Integer, Long> offsets;
+  private boolean closed; // guarded by lifecycle
+
+  private MultiVersionStore(
+      Path dir,
+      DBOptions dbOptions,
+      ColumnFamilyOptions cfOptions,
+      List<ColumnFamilyHandle> handles,
+      RocksDB db) {
+    this.dir = dir;
+    this.dbOptions = dbOptions;
+    this.cfOptions = cfOptions;
+    this.writeOptions = new WriteOptions();
+    this.handles = handles;
+    this.db = db;
+    this.data = handles.get(1);
+    this.meta = handles.get(2);
+    this.lsns = new LsnTracker(OUT_OF_ORDER_LSNS_MAX);
+  }
+
+  /**
+   * Opens the store in {@code dir}, creating the directory and the database if missing.
+   *
+   * @throws UncheckedIOException if the directory cannot be created
+   * @throws IllegalStateException if RocksDB cannot open it (for example it is already open, in
+   *     this or another process) or its metadata is corrupt
+   */
+  public static MultiVersionStore open(Path dir) {
+    Objects.requireNonNull(dir, "dir");
+    Path absolute = dir.toAbsolutePath();
+    try {
+      Files.createDirectories(absolute);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot create the store directory " + absolute, e);
+    }
+    DBOptions dbOptions =
+        new DBOptions()
+            .setCreateIfMissing(true)
+            .setCreateMissingColumnFamilies(true)
+            // Bound the informational LOG files RocksDB keeps next to the data.
+            .setKeepLogFileNum(5);
+    ColumnFamilyOptions cfOptions = new ColumnFamilyOptions();
+    List<ColumnFamilyDescriptor> descriptors =
+        List.of(
+            new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
+            new ColumnFamilyDescriptor(DATA_CF.getBytes(StandardCharsets.UTF_8), cfOptions),
+            new ColumnFamilyDescriptor(META_CF.getBytes(StandardCharsets.UTF_8), cfOptions));
+    List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
+    RocksDB db;
+    try {
+      db = RocksDB.open(dbOptions, absolute.toString(), descriptors, handles);
+    } catch (RocksDBException e) {
+      handles.forEach(ColumnFamilyHandle::close);
+      cfOptions.close();
+      dbOptions.close();
+      throw new IllegalStateException(
+          "Cannot open the store in " + absolute + ": " + e.getMessage(), e);
+    }
+    MultiVersionStore store = new MultiVersionStore(absolute, dbOptions, cfOptions, handles, db);
+    try {
+      store.loadMeta();
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    return store;
+  }
+
+  private void loadMeta() {
+    TreeMap<Integer, Long> loadedOffsets = new TreeMap<>();
+    try (RocksIterator it = db.newIterator(meta)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        switch (key[0]) {
+          case MetaKeys.OFFSET -> loadedOffsets.put(MetaKeys.id(key), MetaKeys.readLong(it.value()));
+          case MetaKeys.WATERMARK -> lsns.restoreWatermark(MetaKeys.id(key), MetaKeys.readLong(it.value()));
+          case MetaKeys.OUT_OF_ORDER_LSN -> lsns.restoreOutOfOrder(MetaKeys.id(key), MetaKeys.lsn(key));
+          default -> throw new IllegalStateException(
+              "corrupt store " + dir + ": unknown meta key kind " + key[0]);
+        }
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("Cannot read the metadata of " + dir + ": " + e.getMessage(), e);
+    }
+    appliedLsns.putAll(lsns.watermarks());
+    offsets = Collections.unmodifiableMap(loadedOffsets);
+  }
+
+  /**
+   * Applies a batch of changelog records atomically with the consumer offsets that produced them
+   * (one WriteBatch), skipping duplicates by (key_range, lsn). Returns how many were applied.
+   *
+   * <p>A record is a duplicate when its (key range, LSN) was applied before, by an earlier batch
+   * or earlier in this one; it is skipped whatever its content. Records may arrive in any order
+   * across key ranges and LSNs: each becomes the version of its key at its position, and {@link
+   * #appliedLsn} reports, per key range, the LSN up to which every record has been applied.
+   *
+   * @param records changelog records; each needs a key of 1..{@value VersionKeys#KEY_BYTES_MAX}
+   *     UTF-8 bytes, a position and an LSN &gt;= 1. An absent {@code after} stores a deletion.
+   * @param nextOffsetsByPartition for each changelog partition the batch read from, the offset of
+   *     the next record to read; each must be &gt;= 0 and not below the stored one. May be empty.
+   * @return how many records were applied (not duplicates)
+   * @throws IllegalArgumentException if a record or offset is invalid; nothing is written then
+   * @throws IllegalStateException if the store is closed, RocksDB fails, or the batch would leave
+   *     more than {@value #OUT_OF_ORDER_LSNS_MAX} LSNs waiting above gaps; nothing is written then
+   */
+  public int apply(List<ChangelogRecord> records, Map<Integer, Long> nextOffsetsByPartition) {
+    Objects.requireNonNull(records, "records");
+    Objects.requireNonNull(nextOffsetsByPartition, "nextOffsetsByPartition");
+    applyLock.lock();
+    try {
+      lifecycle.readLock().lock();
+      try {
+        checkOpen();
+        // Sorted so that the batch content does not depend on the caller's map iteration order.
+        TreeMap<Integer, Long> sortedNextOffsets = new TreeMap<>(nextOffsetsByPartition);
+        TreeMap<Integer, Long> newOffsets = new TreeMap<>(offsets);
+        for (Map.Entry<Integer, Long> e : sortedNextOffsets.entrySet()) {
+          checkOffset(e.getKey(), e.getValue(), newOffsets.get(e.getKey()));
+          newOffsets.put(e.getKey(), e.getValue());
+        }
+        LsnTracker.Batch lsnBatch = lsns.newBatch();
+        int applied = 0;
+        try (WriteBatch batch = new WriteBatch()) {
+          for (ChangelogRecord r : records) {
+            String reason = ChangelogRecords.invalidReason(r);
+            if (reason != null) {
+              throw new IllegalArgumentException(reason);
+            }
+            if (!lsnBatch.offer(r.getKeyRange(), r.getLsn())) {
+              continue;
+            }
+            byte[] key = VersionKeys.encodedKey(r.getKey().getBytes(StandardCharsets.UTF_8));
+            Optional<Value> after = r.hasAfter() ? Optional.of(r.getAfter()) : Optional.empty();
+            batch.put(data, VersionKeys.versionKey(key, r.getPosition()), Versions.encode(after));
+            applied++;
+          }
+          List<LsnTracker.Change> changes = lsnBatch.changes();
+          for (LsnTracker.Change c : changes) {
+            if (c.newWatermark() != c.oldWatermark()) {
+              batch.put(meta, MetaKeys.watermark(c.keyRange()), MetaKeys.longValue(c.newWatermark()));
+            }
+            for (long lsn : c.removedOutOfOrder()) {
+              batch.delete(meta, MetaKeys.outOfOrderLsn(c.keyRange(), lsn));
+            }
+            for (long lsn : c.addedOutOfOrder()) {
+              batch.put(meta, MetaKeys.outOfOrderLsn(c.keyRange(), lsn), MetaKeys.EMPTY);
+            }
+          }
+          for (Map.Entry<Integer, Long> e : sortedNextOffsets.entrySet()) {
+            batch.put(meta, MetaKeys.offset(e.getKey()), MetaKeys.longValue(e.getValue()));
+          }
+          if (batch.count() > 0) {
+            db.write(writeOptions, batch);
+          }
+          // Published only after the write: a reader that sees a watermark finds its data.
+          lsns.commit(changes);
+          for (LsnTracker.Change c : changes) {
+            appliedLsns.put(c.keyRange(), c.newWatermark());
+          }
+          offsets = Collections.unmodifiableMap(newOffsets);
+        } catch (RocksDBException e) {
+          throw new IllegalStateException("Cannot write to the store " + dir + ": " + e.getMessage(), e);
+        }
+        return applied;
+      } finally {
+        lifecycle.readLock().unlock();
+      }
+    } finally {
+      applyLock.unlock();
+    }
+  }
+
+  private static void checkOffset(int partition, Long next, Long stored) {
+    if (partition < 0) {
+      throw new IllegalArgumentException("partition must be >= 0, got " + partition);
+    }
+    if (next == null || next < 0) {
+      throw new IllegalArgumentException(
+          "next offset of partition " + partition + " must be >= 0, got " + next);
+    }
+    if (stored != null && next < stored) {
+      throw new IllegalArgumentException(
+          "next offset of partition " + partition + " would go back from " + stored + " to " + next);
+    }
+  }
+
+  /**
+   * The newest version of {@code key}.
+   *
+   * @return the value, or empty if the key never existed or its newest version is a deletion
+   * @throws IllegalArgumentException if the key is null, empty or longer than {@value
+   *     VersionKeys#KEY_BYTES_MAX} UTF-8 bytes
+   * @throws IllegalStateException if the store is closed or RocksDB fails
+   */
+  public Optional<Value> getLatest(String key) {
+    byte[] encoded = VersionKeys.encodedKey(VersionKeys.checkedUtf8(key));
+    return read(encoded, VersionKeys.versionKeyMax(encoded));
+  }
+
+  /**
+   * The value as of position p: newest version with position &lt;= p (Position order: ts,
+   * partition, offset); empty if absent or deleted then.
+   *
+   * @throws IllegalArgumentException if the key is invalid (see {@link #getLatest}) or p is null
+   * @throws IllegalStateException if the store is closed or RocksDB fails
+   */
+  public Optional<Value> getAsOf(String key, Position p) {
+    Objects.requireNonNull(p, "position");
+    byte[] encoded = VersionKeys.encodedKey(VersionKeys.checkedUtf8(key));
+    return read(encoded, VersionKeys.versionKey(encoded, p));
+  }
+
+  private Optional<Value> read(byte[] encodedKey, byte[] target) {
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      try (RocksIterator it = db.newIterator(data)) {
+        Optional<Value> v = newestAtOrBefore(it, encodedKey, target);
+        it.status();
+        return v;
+      } catch (RocksDBException e) {
+        throw new IllegalStateException("Cannot read the store " + dir + ": " + e.getMessage(), e);
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /**
+   * The newest version of {@code encodedKey} at or before {@code target}, or empty. Encoded keys
+   * are prefix-free, so an entry that starts with {@code encodedKey} is a version of this key.
+   */
+  private static Optional<Value> newestAtOrBefore(RocksIterator it, byte[] encodedKey, byte[] target) {
+    it.seekForPrev(target);
+    if (!it.isValid()) {
+      return Optional.empty();
+    }
+    byte[] found = it.key();
+    if (!VersionKeys.startsWith(found, encodedKey)) {
+      return Optional.empty();
+    }
+    if (found.length != encodedKey.length + VersionKeys.POSITION_BYTES) {
+      throw new IllegalStateException("corrupt version key of " + found.length + " bytes");
+    }
+    return Versions.decode(it.value());
+  }
+
+  /**
+   * The LSN up to which every changelog record of {@code keyRange} has been applied: all records
+   * with LSN 1..appliedLsn are in the store. 0 if none.
+   *
+   * @throws IllegalStateException if the store is closed
+   */
+  public long appliedLsn(int keyRange) {
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      return appliedLsns.getOrDefault(keyRange, 0L);
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /**
+   * The consumer offsets stored with the data: partition → offset of the next record to read.
+   * Partitions never given to {@link #apply} are absent.
+   *
+   * @return an immutable map ordered by partition
+   * @throws IllegalStateException if the store is closed
+   */
+  public Map<Integer, Long> committedOffsets() {
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      return offsets;
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /**
+   * Versions of keys with the given prefix, as of p, in key order, at most limit (bounded).
+   *
+   * <p>Each entry is a key that existed at p with its value then; keys that did not exist or were
+   * deleted at p are left out. Key order is UTF-8 byte order. The scan reads one consistent
+   * snapshot of the store.
+   *
+   * @param prefix the key prefix; empty scans all keys; at most {@value VersionKeys#KEY_BYTES_MAX}
+   *     UTF-8 bytes
+   * @param p the position to read at
+   * @param limit the most entries to return, in 1..{@value #SCAN_LIMIT_MAX}
+   * @return immutable entries (key, value) in key order
+   * @throws IllegalArgumentException if an argument is null or out of range
+   * @throws IllegalStateException if the store is closed or RocksDB fails
+   */
+  public List<Map.Entry<String, Value>> scanAsOf(String prefix, Position p, int limit) {
+    Objects.requireNonNull(prefix, "prefix");
+    Objects.requireNonNull(p, "position");
+    if (limit < 1 || limit > SCAN_LIMIT_MAX) {
+      throw new IllegalArgumentException(
+          "limit must be in 1.." + SCAN_LIMIT_MAX + ", got " + limit);
+    }
+    byte[] rawPrefix = prefix.getBytes(StandardCharsets.UTF_8);
+    if (rawPrefix.length > VersionKeys.KEY_BYTES_MAX) {
+      throw new IllegalArgumentException(
+          "prefix must be at most " + VersionKeys.KEY_BYTES_MAX + " UTF-8 bytes, got "
+              + rawPrefix.length);
+    }
+    byte[] start = VersionKeys.escapedPrefix(rawPrefix);
+    List<Map.Entry<String, Value>> out = new ArrayList<>();
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      Snapshot snapshot = db.getSnapshot();
+      try (ReadOptions readOptions = new ReadOptions().setSnapshot(snapshot);
+          RocksIterator it = db.newIterator(data, readOptions)) {
+        it.seek(start);
+        while (it.isValid() && out.size() < limit) {
+          byte[] versionKey = it.key();
+          if (!VersionKeys.startsWith(versionKey, start)) {
+            break;
+          }
+          int keyLength = VersionKeys.encodedKeyLength(versionKey);
+          byte[] encodedKey = Arrays.copyOf(versionKey, keyLength);
+          Optional<Value> v =
+              newestAtOrBefore(it, encodedKey, VersionKeys.versionKey(encodedKey, p));
+          if (v.isPresent()) {
+            out.add(Map.entry(VersionKeys.decodeKey(encodedKey, keyLength), v.get()));
+          }
+          // Skip the remaining versions of this key.
+          it.seek(VersionKeys.afterAllVersions(encodedKey));
+        }
+        it.status();
+      } catch (RocksDBException e) {
+        throw new IllegalStateException("Cannot scan the store " + dir + ": " + e.getMessage(), e);
+      } finally {
+        db.releaseSnapshot(snapshot);
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+    return List.copyOf(out);
+  }
+
+  /** The store's directory (absolute). */
+  public Path dir() {
+    return dir;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the store " + dir + " is closed");
+    }
+  }
+
+  /** Waits for running calls, then closes RocksDB and frees its native memory. Idempotent. */
+  @Override
+  public void close() {
+    lifecycle.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      // Handles before the database, options last: the order RocksDB's Java API requires.
+      handles.forEach(ColumnFamilyHandle::close);
+      db.close();
+      writeOptions.close();
+      cfOptions.close();
+      dbOptions.close();
+    } finally {
+      lifecycle.writeLock().unlock();
+    }
+  }
+}
