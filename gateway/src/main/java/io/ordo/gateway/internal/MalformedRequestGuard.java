@@ -1,5 +1,6 @@
 package io.ordo.gateway.internal;
 
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -9,7 +10,6 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.ForwardingServerCallListener;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;

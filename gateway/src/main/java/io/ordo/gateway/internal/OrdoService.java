@@ -65,9 +65,10 @@ import org.slf4j.LoggerFactory;
  *       aborted {@code Txn} is a normal response ({@code result.outcome = ABORTED}).
  * </ul>
  *
- * <p>Deadlines: the service stops waiting a little before the client's deadline (a tenth of the
- * remaining time, at most {@value #DEADLINE_MARGIN_MS_MAX} ms) so its own DEADLINE_EXCEEDED, with
- * the id and the "outcome unknown" reason, reaches the client before the client's timer fires.
+ * <p>Deadlines: the service stops waiting a little before the client's deadline (a fifth of the
+ * remaining time, at most {@value #DEADLINE_MARGIN_MS_MAX} ms; see {@link
+ * #waitMsForRemainingMs}) so its own DEADLINE_EXCEEDED, with the id and the "outcome unknown"
+ * reason, reaches the client before the client's timer fires.
  * Waits are capped at {@link GatewayConfig#DEADLINE_MS_MAX}.
  *
  * <p>Threads: handlers never block on a result; results are delivered on {@code
@@ -77,7 +78,7 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(OrdoService.class);
 
   /** The most the service shortens a client's deadline by, in milliseconds. */
-  public static final long DEADLINE_MARGIN_MS_MAX = 200;
+  public static final long DEADLINE_MARGIN_MS_MAX = 1_000;
 
   /** Health status when the gateway can reach the log and sees results. */
   public static final String SERVING = "SERVING";
@@ -392,9 +393,28 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
     if (deadline == null) {
       return Math.min(defaultDeadlineMs, GatewayConfig.DEADLINE_MS_MAX);
     }
-    long remainingMs = deadline.timeRemaining(TimeUnit.MILLISECONDS);
-    long marginMs = Math.min(DEADLINE_MARGIN_MS_MAX, Math.max(1, remainingMs / 10));
-    return Math.min(remainingMs - marginMs, GatewayConfig.DEADLINE_MS_MAX);
+    return Math.min(
+        waitMsForRemainingMs(deadline.timeRemaining(TimeUnit.MILLISECONDS)),
+        GatewayConfig.DEADLINE_MS_MAX);
+  }
+
+  /**
+   * How long the service waits for a result when the client's deadline is {@code remainingMs}
+   * away: a fifth less, at most {@value #DEADLINE_MARGIN_MS_MAX} ms less, so that its own
+   * DEADLINE_EXCEEDED (naming the id and the log position) reaches the client before the
+   * client's timer fires.
+   */
+  public static long waitMsForRemainingMs(long remainingMs) {
+    return remainingMs - Math.min(DEADLINE_MARGIN_MS_MAX, Math.max(1, remainingMs / 5));
+  }
+
+  /**
+   * The call deadline, in milliseconds, under which the service waits exactly {@code waitMs}
+   * (the inverse of {@link #waitMsForRemainingMs}); the REST side uses it for {@code
+   * ?timeoutMs=}.
+   */
+  public static long deadlineMsForWaitMs(long waitMs) {
+    return waitMs + Math.min(DEADLINE_MARGIN_MS_MAX, Math.max(1, waitMs / 4));
   }
 
   private static Transaction singleKey(Operation.Builder op) {

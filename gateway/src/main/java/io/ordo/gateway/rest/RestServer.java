@@ -11,6 +11,7 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import io.ordo.gateway.internal.OrdoService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -35,8 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per request: match the route (unknown path 404, known path with another verb 405 with an
  * {@code Allow} header); read the body, at most {@code httpBodyBytesMax} bytes (larger: 413);
- * parse the query (only {@code timeoutMs}, the call's deadline in milliseconds, in [1, {@link
- * #TIMEOUT_MS_MAX}]); build the request message (malformed JSON, unknown fields: 400 with the
+ * parse the query (only {@code timeoutMs}: how long to wait for the result, in milliseconds, in
+ * [1, {@link #TIMEOUT_MS_MAX}]; without it the gateway's default deadline applies); build the request message (malformed JSON, unknown fields: 400 with the
  * parser's reason); call the method; print the response with {@code JsonFormat} or the error as
  * {@code {"code":"<gRPC code>","message":"..."}} with the status of {@link HttpStatuses}.
  *
@@ -210,7 +211,11 @@ public final class RestServer implements AutoCloseable {
     }
     CallOptions options = CallOptions.DEFAULT;
     if (timeoutMs != null) {
-      options = options.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+      // The service stops waiting a margin before the call's deadline; extend the deadline by
+      // that margin so it waits the full timeoutMs and its own "outcome unknown" answer wins.
+      options =
+          options.withDeadlineAfter(
+              OrdoService.deadlineMsForWaitMs(timeoutMs), TimeUnit.MILLISECONDS);
     }
     ClientCalls.asyncUnaryCall(
         channel.newCall(found.route().method(), options),
