@@ -12,9 +12,11 @@ import io.ordo.sequencer.Sequencer;
  * @param valueBytesMax largest value of a put, an assert's expected value or an appended element,
  *     in bytes; for a list value the sum of its elements' sizes (default 1 MiB)
  * @param opsPerTxnMax most operations in one transaction (default 10 000)
- * @param txnBytesMax largest encoded {@link io.ordo.proto.Transaction}, in bytes (default 8 MiB)
+ * @param txnBytesMax largest encoded {@link io.ordo.proto.Transaction}, in bytes (default 8 MiB;
+ *     at most {@link #TXN_BYTES_MAX_CEILING}, so the log record fits the topic's
+ *     max.message.bytes)
  * @param txnIdLengthMax longest transaction id, in characters of {@code [A-Za-z0-9._:-]} (which
- *     are one byte each; default 128)
+ *     are one byte each; default 128, which is also the most the sequencer accepts)
  * @param httpBodyBytesMax largest HTTP request body, in bytes; larger bodies get HTTP 413
  *     (default 16 MiB)
  * @param inFlightTxnMax most transactions one gateway waits for at once; beyond it requests get
@@ -51,9 +53,10 @@ public record Limits(
   public static final int TXN_BYTES_MAX_CEILING = LogTopics.MESSAGE_BYTES_MAX - (64 << 10);
 
   /**
-   * Checks that every bound is positive.
+   * Checks that every bound is positive, that txnIdLengthMax is at most the sequencer's 128 and
+   * that txnBytesMax is at most {@link #TXN_BYTES_MAX_CEILING}.
    *
-   * @throws IllegalArgumentException naming the first bound that is not positive
+   * @throws IllegalArgumentException naming the first bound that is out of range
    */
   public Limits {
     requirePositive("keyBytesMax", keyBytesMax);

@@ -65,6 +65,10 @@ import org.slf4j.LoggerFactory;
  *       aborted {@code Txn} is a normal response ({@code result.outcome = ABORTED}).
  * </ul>
  *
+ * <p>Retries: a client that got DEADLINE_EXCEEDED may retry with the same id. If the original's
+ * result arrives while the retry waits, the retry gets it (it is the real outcome); otherwise
+ * the retry's own entry is a duplicate and gets ALREADY_EXISTS.
+ *
  * <p>Deadlines: the service stops waiting a little before the client's deadline (a fifth of the
  * remaining time, at most {@value #DEADLINE_MARGIN_MS_MAX} ms; see {@link
  * #waitMsForRemainingMs}) so its own DEADLINE_EXCEEDED, with the id and the "outcome unknown"
