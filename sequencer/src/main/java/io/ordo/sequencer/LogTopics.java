@@ -14,8 +14,10 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -77,7 +79,8 @@ public final class LogTopics {
    *
    * <p>Idempotent and safe when several processes race: a topic that already exists (or that
    * another process creates concurrently) is left as it is. Returns once every partition of the
-   * four topics has a leader.
+   * four topics has a leader that serves it (answers a request for its end offset), so that the
+   * first writes do not race the partitions' creation.
    *
    * @param timeout the longest this call waits in total
    * @throws IllegalStateException if the existing log topic does not use LogAppendTime or has a
@@ -97,7 +100,8 @@ public final class LogTopics {
       try {
         createMissing(admin, wanted, deadlineNs, timeout);
         checkLogTopic(admin, layout, deadlineNs, timeout);
-        if (allPartitionsHaveLeaders(admin, wanted, deadlineNs, timeout)) {
+        if (allPartitionsHaveLeaders(admin, wanted, deadlineNs, timeout)
+            && allPartitionsServeOffsets(admin, layout, deadlineNs, timeout)) {
           return;
         }
       } catch (RetriableException e) {
@@ -233,6 +237,37 @@ public final class LogTopics {
       }
     }
     return true;
+  }
+
+  /**
+   * Asks every partition's leader for its end offset. The cluster metadata names a leader
+   * slightly before that broker has opened the partition; a produce request in this window fails
+   * with NOT_LEADER_OR_FOLLOWER, and when an idempotent producer's first batch fails this way while
+   * its next batch succeeds, the broker (which accepts any sequence from a producer it has not
+   * seen) rejects the retried first batch as out of order until the delivery timeout. Returning
+   * only when every leader answers closes that window for the topics' first writers.
+   */
+  private static boolean allPartitionsServeOffsets(
+      Admin admin, TopicLayout layout, long deadlineNs, Duration timeout) {
+    Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
+    addPartitions(request, layout.logTopic(), layout.logPartitions());
+    for (String name :
+        List.of(layout.resultsTopic(), layout.changelogTopic(), layout.feedbackTopic())) {
+      addPartitions(request, name, layout.outputPartitions());
+    }
+    try {
+      await(admin.listOffsets(request).all(), deadlineNs, timeout, "listing end offsets");
+      return true;
+    } catch (ExecutionException e) {
+      throw rethrow(e, "listing the end offsets of " + request.keySet());
+    }
+  }
+
+  private static void addPartitions(
+      Map<TopicPartition, OffsetSpec> request, String topic, int partitions) {
+    for (int p = 0; p < partitions; p++) {
+      request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
   }
 
   private static RuntimeException rethrow(ExecutionException e, String what) {

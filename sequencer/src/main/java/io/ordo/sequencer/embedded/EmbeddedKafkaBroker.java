@@ -7,9 +7,13 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,6 +33,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A real single-node Kafka broker in KRaft mode (combined broker and controller, node id 1)
  * running in this JVM, with its data under {@code dataDir/kafka}.
+ *
+ * <p>One broker at a time per data directory: {@link #start} takes an exclusive file lock on
+ * {@code dataDir/embedded-kafka.lock} (released by {@link #close()}) and fails with {@link
+ * IllegalStateException} if another broker, in this or another process, holds it.
  *
  * <p>On first start the storage directory is formatted (Kafka's {@link Formatter}, as {@code
  * kafka-storage.sh format} does) with a fresh cluster id, which Kafka keeps in {@code
@@ -68,12 +76,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final Path dataDir;
   private final int port;
   private final KafkaRaftServer server;
+  private final DirectoryLock lock;
   private boolean closed; // guarded by this
 
-  private EmbeddedKafkaBroker(Path dataDir, int port, KafkaRaftServer server) {
+  private EmbeddedKafkaBroker(
+      Path dataDir, int port, KafkaRaftServer server, DirectoryLock lock) {
     this.dataDir = dataDir;
     this.port = port;
     this.server = server;
+    this.lock = lock;
   }
 
   /**
@@ -84,7 +95,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * @param port the client port on 127.0.0.1, or 0 for a free one (see {@link #bootstrapServers()})
    * @throws IllegalArgumentException if port is not in [0, 65535]
    * @throws IllegalStateException if the broker fails to start or is not ready within {@value
-   *     #READY_TIMEOUT_MS} ms (for example the port is in use)
+   *     #READY_TIMEOUT_MS} ms (for example the port is in use, or another broker holds the data
+   *     directory)
    * @throws UncheckedIOException if the data directory cannot be created or formatted
    */
   public static EmbeddedKafkaBroker start(Path dataDir, int port) {
@@ -110,6 +122,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot create the Kafka data directory " + logDir, e);
     }
+    DirectoryLock lock = DirectoryLock.acquire(absoluteDataDir);
+    try {
+      return startLocked(absoluteDataDir, logDir, port, brokerOverrides, lock);
+    } catch (RuntimeException e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  private static EmbeddedKafkaBroker startLocked(
+      Path absoluteDataDir, Path logDir, int port, Map<String, String> brokerOverrides,
+      DirectoryLock lock) {
+    if (port != 0) {
+      // Fail fast with a clear message: a broker that cannot bind its client port fails only
+      // after its controller part has started, which takes seconds.
+      checkPortFree(port);
+    }
     for (int attempt = 1; ; attempt++) {
       int clientPort = port == 0 ? freePort() : port;
       int controllerPort = freePort();
@@ -119,14 +148,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       KafkaConfig config =
           new KafkaConfig(config(logDir, clientPort, controllerPort, brokerOverrides), false);
       formatIfNeeded(config, logDir);
-      KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+      KafkaRaftServer server = null;
       try {
+        // The constructor already opens and locks the log directory.
+        server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
       } catch (RuntimeException e) {
-        shutDownQuietly(server);
+        if (server != null) {
+          shutDownQuietly(server);
+        }
         if (isBindFailure(e) && attempt < BIND_ATTEMPTS_MAX) {
-          // Another process took a port between our probe and the broker's bind: pick again.
-          // A port given by the caller is retried too, in case it was briefly in TIME_WAIT use.
+          // Another process took a port between our probe and the broker's bind (the controller
+          // port is always picked, the client port when the caller passed 0): pick again.
           LOG.warn("Embedded Kafka could not bind its ports (attempt {}): {}", attempt, e.toString());
           continue;
         }
@@ -135,10 +168,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 + controllerPort + ", data " + logDir + "): " + e.getMessage(),
             e);
       }
-      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(absoluteDataDir, clientPort, server);
+      EmbeddedKafkaBroker broker =
+          new EmbeddedKafkaBroker(absoluteDataDir, clientPort, server, lock);
       try {
         broker.awaitReady();
       } catch (RuntimeException e) {
+        // close() releases the lock; the caller's release is then a no-op.
         broker.close();
         throw e;
       }
@@ -169,8 +204,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       return;
     }
     closed = true;
-    server.shutdown();
-    server.awaitShutdown();
+    try {
+      server.shutdown();
+      server.awaitShutdown();
+    } finally {
+      lock.release();
+    }
   }
 
   private void awaitReady() {
@@ -272,6 +311,84 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           e instanceof IOException io ? io : new IOException(e));
     }
     LOG.debug("Formatted {}: {}", logDir, output.toString(StandardCharsets.UTF_8).trim());
+  }
+
+  /**
+   * An exclusive lock on {@code dataDir/embedded-kafka.lock}, held from before formatting until
+   * after shutdown. Kafka locks its log directories only when the broker part starts, after the
+   * controller part has already opened the metadata log; without this lock a second broker on the
+   * same directory would write to the first one's metadata log before failing.
+   */
+  private static final class DirectoryLock {
+    private final Path path;
+    private final FileChannel channel;
+    private final FileLock fileLock;
+
+    private DirectoryLock(Path path, FileChannel channel, FileLock fileLock) {
+      this.path = path;
+      this.channel = channel;
+      this.fileLock = fileLock;
+    }
+
+    static DirectoryLock acquire(Path dataDir) {
+      Path path = dataDir.resolve("embedded-kafka.lock");
+      FileChannel channel;
+      try {
+        channel =
+            FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot open the lock file " + path, e);
+      }
+      FileLock fileLock;
+      try {
+        fileLock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        // Held by another broker in this JVM.
+        fileLock = null;
+      } catch (IOException e) {
+        closeQuietly(channel);
+        throw new UncheckedIOException("Cannot lock " + path, e);
+      }
+      if (fileLock == null) {
+        closeQuietly(channel);
+        throw new IllegalStateException(
+            "Embedded Kafka broker failed to start: the data directory " + dataDir
+                + " is in use by another embedded broker (lock " + path + " is held)");
+      }
+      return new DirectoryLock(path, channel, fileLock);
+    }
+
+    void release() {
+      try {
+        if (fileLock.isValid()) {
+          fileLock.release();
+        }
+      } catch (IOException e) {
+        LOG.warn("Cannot release the lock {}", path, e);
+      } finally {
+        closeQuietly(channel);
+      }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        LOG.warn("Cannot close a lock file channel", e);
+      }
+    }
+  }
+
+  private static void checkPortFree(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new java.net.InetSocketAddress(InetAddress.getByName(HOST), port));
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "Embedded Kafka broker failed to start: port " + HOST + ":" + port + " is in use ("
+              + e.getMessage() + ")",
+          e);
+    }
   }
 
   private static int freePort() {

@@ -1,6 +1,7 @@
 package io.ordo.sequencer.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -53,8 +54,10 @@ class EmbeddedKafkaBrokerIT {
     }
     assertThat(dataDir.resolve("kafka").resolve("meta.properties")).exists();
 
-    // Port 0 again: the broker picks new ports and must still open the formatted directory.
+    // Port 0 again: the broker picks new ports (client and controller) and must still open the
+    // formatted directory.
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, 0)) {
+      assertThat(broker.bootstrapServers()).startsWith("127.0.0.1:");
       List<ConsumerRecord<byte[], byte[]>> records = readAll(broker, 1);
       assertThat(records).hasSize(1);
       assertThat(records.get(0).offset()).isEqualTo(written.offset());
@@ -73,20 +76,63 @@ class EmbeddedKafkaBrokerIT {
   }
 
   @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void restartOnAnotherExplicitPortKeepsTopics(@TempDir Path dataDir) throws Exception {
+    int firstPort;
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, 0)) {
+      firstPort = broker.port();
+      try (Admin admin = admin(broker)) {
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all()
+            .get(30, TimeUnit.SECONDS);
+      }
+    }
+    int secondPort = freePortOtherThan(firstPort);
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, secondPort)) {
+      assertThat(broker.bootstrapServers()).isEqualTo("127.0.0.1:" + secondPort);
+      try (Admin admin = admin(broker)) {
+        assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains(TOPIC);
+      }
+    }
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void secondBrokerOnALockedDirectoryFailsClearly(@TempDir Path dataDir) {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, 0)) {
+      assertThatThrownBy(() -> EmbeddedKafkaBroker.start(dataDir, 0))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("in use by another embedded broker");
+      // The first broker is unharmed.
+      try (Admin admin = admin(broker)) {
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all()
+            .get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    }
+    // Released on close: the directory can be opened again.
+    try (EmbeddedKafkaBroker again = EmbeddedKafkaBroker.start(dataDir, 0)) {
+      assertThat(again.port()).isPositive();
+    }
+  }
+
+  @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void startsOnARequestedPortAndRejectsBadPorts(@TempDir Path dataDir) throws Exception {
-    int port;
-    try (java.net.ServerSocket probe =
-        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-      port = probe.getLocalPort();
-    }
+    int port = freePortOtherThan(-1);
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, port)) {
       assertThat(broker.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
       try (Admin admin = admin(broker)) {
         assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
       }
     }
-    org.assertj.core.api.Assertions.assertThatThrownBy(
+    try (java.net.ServerSocket busy =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      assertThatThrownBy(() -> EmbeddedKafkaBroker.start(dataDir, busy.getLocalPort()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("port 127.0.0.1:" + busy.getLocalPort() + " is in use");
+    }
+    assertThatThrownBy(
             () -> EmbeddedKafkaBroker.start(dataDir, 70_000))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("port");
@@ -111,6 +157,17 @@ class EmbeddedKafkaBrokerIT {
       }
     }
     return records;
+  }
+
+  private static int freePortOtherThan(int port) throws java.io.IOException {
+    while (true) {
+      try (java.net.ServerSocket probe =
+          new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        if (probe.getLocalPort() != port) {
+          return probe.getLocalPort();
+        }
+      }
+    }
   }
 
   private static Admin admin(EmbeddedKafkaBroker broker) {

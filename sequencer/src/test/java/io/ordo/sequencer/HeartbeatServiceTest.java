@@ -1,0 +1,56 @@
+package io.ordo.sequencer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Lifecycle and validation of the heartbeat service; sending is covered by SequencerIT. */
+class HeartbeatServiceTest {
+  // Nothing listens here.
+  private static final String NO_BROKER = "127.0.0.1:1";
+
+  @Test
+  void rejectsBadIntervals() {
+    try (Sequencer sequencer = new Sequencer(NO_BROKER, TopicLayout.defaults())) {
+      assertThatThrownBy(() -> new HeartbeatService(sequencer, 0, "o"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("intervalMs");
+      assertThatThrownBy(
+              () -> new HeartbeatService(sequencer, HeartbeatService.INTERVAL_MS_MAX + 1, "o"))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThat(new HeartbeatService(sequencer, 10, "o").intervalMs()).isEqualTo(10);
+    }
+  }
+
+  @Test
+  @Timeout(value = 20, unit = TimeUnit.SECONDS)
+  void closeWithoutStartAndStartAfterCloseAreHandled() {
+    try (Sequencer sequencer = new Sequencer(NO_BROKER, TopicLayout.defaults())) {
+      HeartbeatService never = new HeartbeatService(sequencer, 10, "never");
+      never.close();
+      never.close();
+      assertThatThrownBy(never::start).isInstanceOf(IllegalStateException.class);
+      assertThat(never.sentCount()).isZero();
+    }
+  }
+
+  @Test
+  @Timeout(value = 20, unit = TimeUnit.SECONDS)
+  void keepsRunningAndStaysBoundedWhileSendsFail() throws Exception {
+    // A closed sequencer fails every send at once: the thread must survive and keep counting.
+    Sequencer sequencer = new Sequencer(NO_BROKER, TopicLayout.defaults());
+    sequencer.close();
+    try (HeartbeatService heartbeats = new HeartbeatService(sequencer, 1, "failing")) {
+      heartbeats.start();
+      long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (heartbeats.failedCount() < 40 && System.nanoTime() - deadlineNs < 0) {
+        Thread.sleep(5);
+      }
+      assertThat(heartbeats.failedCount()).isGreaterThanOrEqualTo(40);
+      assertThat(heartbeats.sentCount()).isZero();
+    }
+  }
+}
