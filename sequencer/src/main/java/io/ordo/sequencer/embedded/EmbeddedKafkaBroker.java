@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Single-node settings: the internal topics (consumer offsets, transaction state, share
  * coordinator state) have replication factor 1 and min ISR 1, {@code
- * group.initial.rebalance.delay.ms=0}, {@code auto.create.topics.enable=false}.
+ * group.initial.rebalance.delay.ms=0}, {@code auto.create.topics.enable=false}, {@code
+ * transaction.max.timeout.ms} = 1 h (Flink's KafkaSink default transaction timeout).
  *
  * <p>Starting takes about 3 s and returns once the broker is registered, unfenced and answering
  * clients. The broker is fully real: a fatal internal error may terminate the JVM, as it would a
@@ -105,8 +106,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   /**
    * Like {@link #start(Path, int)}, with extra or replaced broker configs (for example {@code
-   * transaction.max.timeout.ms}). The listener, quorum, node id and log directory settings cannot
-   * be overridden.
+   * log.retention.hours}). The listener, quorum, node id and log directory settings cannot be
+   * overridden.
+   *
+   * @throws org.apache.kafka.common.config.ConfigException if an override is invalid
    */
   public static EmbeddedKafkaBroker start(
       Path dataDir, int port, Map<String, String> brokerOverrides) {
@@ -150,7 +153,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       formatIfNeeded(config, logDir);
       KafkaRaftServer server = null;
       try {
-        // The constructor already opens and locks the log directory.
+        // The constructor reads the formatted directory (meta.properties, bootstrap metadata).
         server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
       } catch (RuntimeException e) {
@@ -264,6 +267,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("min.insync.replicas", "1");
     props.put("num.partitions", "1");
     props.put("group.initial.rebalance.delay.ms", "0");
+    // Flink's KafkaSink uses transaction.timeout.ms = 1 h by default; a broker maximum below that
+    // (Kafka's default is 15 min) makes an EXACTLY_ONCE sink fail at every start.
+    props.put("transaction.max.timeout.ms", Long.toString(60L * 60 * 1000));
     props.put("auto.create.topics.enable", "false");
     // The log cleaner preallocates its dedupe buffer (128 MiB by default); the embedded broker
     // shares its JVM with Flink and the gateway and compacts only small internal topics.

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -120,10 +122,20 @@ class EmbeddedKafkaBrokerIT {
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void startsOnARequestedPortAndRejectsBadPorts(@TempDir Path dataDir) throws Exception {
     int port = freePortOtherThan(-1);
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, port)) {
+    try (EmbeddedKafkaBroker broker =
+        EmbeddedKafkaBroker.start(dataDir, port, Map.of("log.retention.hours", "5"))) {
       assertThat(broker.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
       try (Admin admin = admin(broker)) {
         assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
+        ConfigResource node =
+            new ConfigResource(
+                ConfigResource.Type.BROKER, Integer.toString(EmbeddedKafkaBroker.NODE_ID));
+        Config config =
+            admin.describeConfigs(List.of(node)).all().get(30, TimeUnit.SECONDS).get(node);
+        assertThat(config.get("log.retention.hours").value()).isEqualTo("5");
+        assertThat(config.get("auto.create.topics.enable").value()).isEqualTo("false");
+        assertThat(config.get("offsets.topic.replication.factor").value()).isEqualTo("1");
+        assertThat(config.get("transaction.max.timeout.ms").value()).isEqualTo("3600000");
       }
     }
     try (java.net.ServerSocket busy =
