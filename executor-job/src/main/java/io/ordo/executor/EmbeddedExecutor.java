@@ -57,7 +57,8 @@ public final class EmbeddedExecutor implements AutoCloseable {
       Files.createDirectories(dir);
       restore = latestCheckpoint(dir);
       if (restore.isPresent()) {
-        pruneOtherJobs(dir, restore.get().getParent().getParent());
+        // restore = <dir>/<jobId>/chk-<n>: keep that job's directory, drop older jobs'.
+        pruneOtherJobs(dir, restore.get().getParent());
         conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restore.get().toString());
       }
       conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.toUri().toString());
