@@ -130,8 +130,8 @@ public final class StartCommand implements Callable<Integer> {
         + (ordo.embeddedKafka()
             ? "  (embedded broker, log in " + ordo.dataDir().resolve("kafka") + ")"
             : "  (external)"));
-    out.println("  executor  job " + ordo.executorJobId() + " on a Flink MiniCluster, checkpoints in "
-        + ordo.checkpointDir() + ", "
+    out.println("  executor  job " + ordo.executorJobId() + " on a Flink MiniCluster, checkpoints"
+        + " in " + ordo.checkpointDir() + ", "
         + ordo.executorRestoredFrom().map(c -> "restored from " + c)
             .orElse("started without a checkpoint"));
     out.println("  gRPC      " + ordo.grpcTarget());

@@ -23,8 +23,11 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,11 +44,13 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  * <ol>
  *   <li>Waits until the gateway reports SERVING.
  *   <li>Loads {@code accounts} accounts {@code acct-00000..} with {@code initialBalance} each, in
- *       transactions of {@code loadBatchSize} puts of int64 counters.
- *   <li>Runs {@code clients} closed-loop clients for {@code duration}. Each transfer moves an amount
- *       uniform in [1, maxAmount] from a debtor drawn uniformly to a different creditor drawn from
- *       a Zipfian(theta) distribution, as one transaction {@code [increment(debtor, -amount, min
- *       0), increment(creditor, +amount)]}; insufficient funds abort it with BOUND_VIOLATED.
+ *       transactions of {@code loadBatchSize} puts of int64 counters (up to {@value
+ *       #LOAD_BATCHES_IN_FLIGHT_MAX} at once).
+ *   <li>Runs {@code clients} closed-loop clients for {@code duration}. Each transfer moves an
+ *       amount uniform in [1, maxAmount] from a debtor drawn uniformly to a different creditor
+ *       drawn from a Zipfian(theta) distribution, as one transaction {@code [increment(debtor,
+ *       -amount, min 0), increment(creditor, +amount)]}; insufficient funds abort it with
+ *       BOUND_VIOLATED.
  *   <li>Reads every account in one transaction (one consistent snapshot) and checks that the total
  *       is {@code accounts * initialBalance} and that no balance is negative.
  * </ol>
@@ -63,6 +68,9 @@ public final class BankDemo {
 
   /** Deadline of the loading and verification transactions: they are large, so allow more. */
   static final Duration BULK_RPC_TIMEOUT_MIN = Duration.ofSeconds(60);
+
+  /** Upper bound on loading transactions in flight at once. */
+  static final int LOAD_BATCHES_IN_FLIGHT_MAX = 4;
 
   /** How often the progress bar is updated while the clients run. */
   static final long PROGRESS_UPDATE_MS = 250;
@@ -110,28 +118,50 @@ public final class BankDemo {
 
   // ---- loading ----
 
-  private void load() {
+  private void load() throws InterruptedException {
     long startNs = System.nanoTime();
-    int batches = 0;
     Value balance = Value.newBuilder().setCounter(config.initialBalance()).build();
+    List<Callable<Void>> batches = new ArrayList<>();
     for (int from = 0; from < config.accounts(); from += config.loadBatchSize()) {
-      int to = Math.min(config.accounts(), from + config.loadBatchSize());
-      TxnRequest.Builder request = TxnRequest.newBuilder();
-      for (int i = from; i < to; i++) {
-        request.addOps(
-            Operation.newBuilder()
-                .setKey(BankDemoConfig.accountKey(i))
-                .setPut(Put.newBuilder().setValue(balance)));
+      int first = from;
+      int last = Math.min(config.accounts(), from + config.loadBatchSize()) - 1;
+      batches.add(() -> {
+        TxnRequest.Builder request = TxnRequest.newBuilder();
+        for (int i = first; i <= last; i++) {
+          request.addOps(
+              Operation.newBuilder()
+                  .setKey(BankDemoConfig.accountKey(i))
+                  .setPut(Put.newBuilder().setValue(balance)));
+        }
+        String what = "loading accounts " + first + ".." + last;
+        TxnResult result = bulkTxn(request.build(), what);
+        if (result.getOutcome() != Outcome.COMMITTED) {
+          throw new IllegalStateException(what + " did not commit: " + describe(result));
+        }
+        return null;
+      });
+    }
+    // The batches touch disjoint accounts, so they may run concurrently; a few in flight hide
+    // the per-transaction latency without flooding the gateway with large requests.
+    int threads = Math.min(batches.size(), LOAD_BATCHES_IN_FLIGHT_MAX);
+    ExecutorService pool =
+        Executors.newFixedThreadPool(threads, daemonThreads("bank-demo-load-"));
+    try {
+      for (Future<Void> done : pool.invokeAll(batches)) {
+        try {
+          done.get();
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          throw cause instanceof RuntimeException r
+              ? r
+              : new IllegalStateException("loading accounts failed", cause);
+        }
       }
-      String what = "loading accounts " + from + ".." + (to - 1);
-      TxnResult result = bulkTxn(request.build(), what);
-      if (result.getOutcome() != Outcome.COMMITTED) {
-        throw new IllegalStateException(what + " did not commit: " + describe(result));
-      }
-      batches++;
+    } finally {
+      pool.shutdownNow();
     }
     say("loaded %d accounts with %d each in %d transaction%s (%.1f s)", config.accounts(),
-        config.initialBalance(), batches, batches == 1 ? "" : "s",
+        config.initialBalance(), batches.size(), batches.size() == 1 ? "" : "s",
         (System.nanoTime() - startNs) / 1e9);
   }
 
@@ -162,7 +192,8 @@ public final class BankDemo {
     for (int i = 0; i < config.clients(); i++) {
       clients.add(new Client(i, creditors, samplesPerClient, committedSoFar, stop, endNs));
     }
-    ExecutorService pool = Executors.newFixedThreadPool(config.clients(), clientThreads());
+    ExecutorService pool =
+        Executors.newFixedThreadPool(config.clients(), daemonThreads("bank-demo-client-"));
     for (Client client : clients) {
       pool.execute(client);
     }
@@ -211,10 +242,10 @@ public final class BankDemo {
         .build();
   }
 
-  private static ThreadFactory clientThreads() {
+  private static ThreadFactory daemonThreads(String namePrefix) {
     AtomicInteger n = new AtomicInteger();
     return runnable -> {
-      Thread thread = new Thread(runnable, "bank-demo-client-" + n.getAndIncrement());
+      Thread thread = new Thread(runnable, namePrefix + n.getAndIncrement());
       thread.setDaemon(true);
       return thread;
     };

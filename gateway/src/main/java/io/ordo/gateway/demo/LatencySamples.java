@@ -49,7 +49,8 @@ public final class LatencySamples {
     if (count < samples.length) {
       samples[(int) count] = nanos;
     } else {
-      // Algorithm R: the (count+1)-th value replaces a kept one with probability capacity/(count+1).
+      // Algorithm R: value number count+1 replaces a kept one with probability
+      // capacity / (count + 1).
       long slot = (long) (reservoirRandom.nextDouble() * (count + 1));
       if (slot < samples.length) {
         samples[(int) slot] = nanos;

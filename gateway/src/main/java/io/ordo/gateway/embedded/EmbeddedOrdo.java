@@ -212,7 +212,9 @@ public final class EmbeddedOrdo implements AutoCloseable {
       }
       executor = EmbeddedExecutor.start(executorConfig);
       LOG.info("Executor job {} started ({})", executor.jobId(),
-          executor.restoredFrom().map(c -> "restored from " + c).orElse("no checkpoint to restore"));
+          executor.restoredFrom()
+              .map(c -> "restored from " + c)
+              .orElse("no checkpoint to restore"));
 
       GatewayServer gateway =
           GatewayServer.start(

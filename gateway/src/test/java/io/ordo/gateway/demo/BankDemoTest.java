@@ -2,6 +2,7 @@ package io.ordo.gateway.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import io.ordo.proto.KeyRead;
 import io.ordo.proto.Outcome;
 import io.ordo.proto.TxnResult;
@@ -35,7 +36,7 @@ class BankDemoTest {
         .addReads(read(0, -5))
         .addReads(KeyRead.newBuilder().setOpIndex(1).setKey("acct-00001").setFound(false))
         .addReads(KeyRead.newBuilder().setOpIndex(2).setKey("acct-00002").setFound(true)
-            .setValue(Value.newBuilder().setBytes(com.google.protobuf.ByteString.copyFromUtf8("x"))))
+            .setValue(Value.newBuilder().setBytes(ByteString.copyFromUtf8("x"))))
         // Account 3 is not in the reads at all.
         .build();
     BankDemoReport.Verification v = BankDemo.checkBalances(result, 4, 4_000);
