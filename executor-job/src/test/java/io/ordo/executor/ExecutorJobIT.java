@@ -63,7 +63,7 @@ class ExecutorJobIT {
   private static final int TRANSFERS_PER_THREAD = 40;
   private static final long SEED = 20261123L;
 
-  @TempDir Path dataDir;
+  @TempDir static Path dataDir;
 
   private KafkaTestBed bed;
   private TopicLayout layout;
@@ -71,7 +71,9 @@ class ExecutorJobIT {
   private EmbeddedExecutor job;
   private ResultsCollector results;
 
+  // Class-level @Timeout does not cover lifecycle methods; the broker and the job start here.
   @BeforeAll
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void startJob() throws Exception {
     bed = KafkaTestBed.start(dataDir);
     layout = bed.createTopics("it-job");
@@ -82,6 +84,7 @@ class ExecutorJobIT {
   }
 
   @AfterAll
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void stop() throws Exception {
     if (results != null) {
       results.close();

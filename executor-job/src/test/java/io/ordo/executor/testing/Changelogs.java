@@ -99,6 +99,38 @@ public final class Changelogs {
   }
 
   /**
+   * The records of each key in the order given, keeping only the first record of each position
+   * (a transaction changes a key at most once, so within a key the position identifies the change
+   * independently of its LSN).
+   */
+  public static SortedMap<String, List<ChangelogRecord>> perKeyFirstPerPosition(List<ChangelogRecord> inTopicOrder) {
+    SortedMap<String, List<ChangelogRecord>> perKey = new TreeMap<>();
+    Set<String> seen = new HashSet<>();
+    for (ChangelogRecord r : inTopicOrder) {
+      if (seen.add(r.getKey() + "@" + OrderKey.of(r.getPosition()))) {
+        perKey.computeIfAbsent(r.getKey(), k -> new ArrayList<>()).add(r);
+      }
+    }
+    return perKey;
+  }
+
+  /**
+   * What a consumer that follows the contract of result.proto materializes: records in topic
+   * order, a record whose {@code (key_range, lsn)} was seen before dropped as a replayed
+   * duplicate, the others applied as in {@link #fold}.
+   */
+  public static SortedMap<String, Value> foldDroppingSeenRangeAndLsn(List<ChangelogRecord> inTopicOrder) {
+    Set<RangeLsn> seen = new HashSet<>();
+    List<ChangelogRecord> applied = new ArrayList<>();
+    for (ChangelogRecord r : inTopicOrder) {
+      if (seen.add(RangeLsn.of(r))) {
+        applied.add(r);
+      }
+    }
+    return fold(applied);
+  }
+
+  /**
    * The state a consumer materializes: per key, the records applied in the order given, each
    * setting the key to its {@code after} value or removing it when {@code after} is absent.
    */
@@ -112,6 +144,15 @@ public final class Changelogs {
       }
     }
     return state;
+  }
+
+  /** The records with their {@code lsn} cleared, in the same order (to compare everything else). */
+  public static List<ChangelogRecord> withoutLsn(List<ChangelogRecord> records) {
+    List<ChangelogRecord> out = new ArrayList<>(records.size());
+    for (ChangelogRecord r : records) {
+      out.add(r.toBuilder().clearLsn().build());
+    }
+    return out;
   }
 
   /** Every record of {@code perKey}, flattened in key order. */

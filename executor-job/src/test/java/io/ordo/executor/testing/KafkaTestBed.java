@@ -23,6 +23,11 @@ public final class KafkaTestBed implements AutoCloseable {
   /** How long topic creation may take. */
   public static final Duration TOPIC_CREATE_TIMEOUT = Duration.ofSeconds(30);
 
+  static {
+    // Before the broker or the job create their first logger.
+    TestLogging.init();
+  }
+
   private final EmbeddedKafkaBroker broker;
   // Closed in reverse order of creation.
   private final Deque<AutoCloseable> owned = new ArrayDeque<>();

@@ -1,0 +1,76 @@
+package io.ordo.executor.testing;
+
+import io.ordo.executor.internal.TransactionEvaluator;
+import io.ordo.proto.Operation;
+import io.ordo.proto.Position;
+import io.ordo.proto.Transaction;
+import io.ordo.proto.TxnResult;
+import io.ordo.proto.Value;
+import io.ordo.proto.internal.IndexedOp;
+import io.ordo.sequencer.KeyRanges;
+import io.ordo.sequencer.OrderKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A single-threaded reference executor (style.md §9, "check the real thing against a dumb
+ * model"): applies transactions one after the other in log order to an in-memory map. No key
+ * ranges, locks, feedback or watermarks are involved, so if the job's results equal the model's,
+ * the job's distributed machinery executed the log serially in log order.
+ *
+ * <p>The per-transaction semantics come from the job's own {@link TransactionEvaluator}; the model
+ * checks the ordering and the data flow around it, not the evaluator's rules (the operator tests
+ * pin those).
+ */
+public final class ReferenceModel {
+  private final int keyRangeCount;
+  private final SortedMap<String, Value> state = new TreeMap<>();
+  private OrderKey last;
+
+  /** @param keyRangeCount the job's key range count (results report how many ranges a txn touched) */
+  public ReferenceModel(int keyRangeCount) {
+    this.keyRangeCount = keyRangeCount;
+  }
+
+  /**
+   * Applies {@code txn} at {@code position} and returns its result.
+   *
+   * @throws IllegalArgumentException if positions do not strictly increase
+   */
+  public TxnResult apply(Transaction txn, Position position) {
+    OrderKey at = OrderKey.of(position);
+    if (last != null && at.compareTo(last) <= 0) {
+      throw new IllegalArgumentException("position " + at + " is not after " + last);
+    }
+    last = at;
+    List<IndexedOp> ops = new ArrayList<>();
+    Map<String, Optional<Value>> current = new TreeMap<>();
+    TreeSet<Integer> ranges = new TreeSet<>();
+    for (int i = 0; i < txn.getOpsCount(); i++) {
+      Operation op = txn.getOps(i);
+      ops.add(IndexedOp.newBuilder().setIndex(i).setOp(op).build());
+      current.put(op.getKey(), Optional.ofNullable(state.get(op.getKey())));
+      ranges.add(KeyRanges.rangeOf(op.getKey(), keyRangeCount));
+    }
+    TransactionEvaluator.Evaluation eval =
+        TransactionEvaluator.evaluate(txn.getId(), position, ops, current, txn.getReturnPostState(), ranges.size());
+    for (Map.Entry<String, Optional<Value>> w : eval.writes().entrySet()) {
+      if (w.getValue().isPresent()) {
+        state.put(w.getKey(), w.getValue().get());
+      } else {
+        state.remove(w.getKey());
+      }
+    }
+    return eval.result();
+  }
+
+  /** The current state, key → value (absent keys are not in the map). */
+  public SortedMap<String, Value> state() {
+    return new TreeMap<>(state);
+  }
+}
