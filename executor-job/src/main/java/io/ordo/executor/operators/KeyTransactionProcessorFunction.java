@@ -7,6 +7,7 @@ import io.ordo.proto.Operation;
 import io.ordo.proto.Position;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
+import io.ordo.proto.internal.HeldChanges;
 import io.ordo.proto.internal.IndexedOp;
 import io.ordo.proto.internal.KeyValue;
 import io.ordo.proto.internal.KeyWrite;
@@ -48,7 +49,10 @@ import org.apache.flink.util.OutputTag;
  * lock queue (only keys with waiting or holding transactions; removed when empty); {@code
  * pending} txn id → transaction waiting for locks or for its write result; {@code early} txn id
  * → a write result that arrived before its request could use it; {@code lastPosition} the
- * position of the last request taken from input 1; {@code lsn} the last changelog LSN. Every
+ * position of the last request taken from input 1; {@code lsn} the last changelog LSN; {@code
+ * nextSeq}/{@code emittedSeq}/{@code held} number requests in arrival (= log) order and hold the
+ * changelog records of a finished transaction until all earlier ones have finished, so that the
+ * LSNs of a key range follow log order exactly, whatever the feedback timing. Every
  * per-transaction entry is removed once the transaction is done, so state is bounded by the
  * data and the in-flight transactions, not by history.
  *
@@ -90,6 +94,9 @@ public final class KeyTransactionProcessorFunction
   private transient MapState<String, WriteResult> early;
   private transient ValueState<Position> lastPosition;
   private transient ValueState<Long> lsn;
+  private transient ValueState<Long> nextSeq;
+  private transient ValueState<Long> emittedSeq;
+  private transient MapState<Long, HeldChanges> held;
 
   @Override
   public void open(OpenContext openContext) {
@@ -99,6 +106,9 @@ public final class KeyTransactionProcessorFunction
     early = getRuntimeContext().getMapState(new MapStateDescriptor<>("early-writes", Types.STRING, ProtoTypeInfo.forMessage(WriteResult.class)));
     lastPosition = getRuntimeContext().getState(new ValueStateDescriptor<>("last-position", ProtoTypeInfo.forMessage(Position.class)));
     lsn = getRuntimeContext().getState(new ValueStateDescriptor<>("lsn", Types.LONG));
+    nextSeq = getRuntimeContext().getState(new ValueStateDescriptor<>("next-seq", Types.LONG));
+    emittedSeq = getRuntimeContext().getState(new ValueStateDescriptor<>("emitted-seq", Types.LONG));
+    held = getRuntimeContext().getMapState(new MapStateDescriptor<>("held-changes", Types.LONG, ProtoTypeInfo.forMessage(HeldChanges.class)));
   }
 
   @Override
@@ -111,6 +121,9 @@ public final class KeyTransactionProcessorFunction
               + request.getKeyRange());
     }
     lastPosition.update(request.getPosition());
+    Long seqValue = nextSeq.value();
+    long seq = seqValue == null ? 0 : seqValue;
+    nextSeq.update(seq + 1);
 
     int waiting = 0;
     for (Map.Entry<String, Boolean> lock : lockModes(request).entrySet()) {
@@ -123,7 +136,7 @@ public final class KeyTransactionProcessorFunction
         waiting++;
       }
     }
-    PendingTxn txn = PendingTxn.newBuilder().setRequest(request).setLocksWaiting(waiting).build();
+    PendingTxn txn = PendingTxn.newBuilder().setRequest(request).setLocksWaiting(waiting).setSeq(seq).build();
     if (waiting == 0) {
       Deque<PendingTxn> ready = new ArrayDeque<>();
       ready.add(txn);
@@ -138,7 +151,7 @@ public final class KeyTransactionProcessorFunction
     PendingTxn txn = pending.get(write.getTxnId());
     if (txn != null) {
       if (txn.getReadsSent()) {
-        finish(txn.getRequest(), write.getWritesList(), ctx, out);
+        finish(txn, write.getWritesList(), ctx, out);
       } else {
         early.put(write.getTxnId(), write);
       }
@@ -169,7 +182,7 @@ public final class KeyTransactionProcessorFunction
         }
         ctx.output(RESULTS, eval.result());
         pending.remove(id);
-        apply(request, writes, ctx);
+        apply(txn.getSeq(), request, writes, ctx);
         release(request, ready);
         continue;
       }
@@ -193,7 +206,7 @@ public final class KeyTransactionProcessorFunction
       if (arrived != null) {
         early.remove(id);
         pending.remove(id);
-        apply(request, arrived.getWritesList(), ctx);
+        apply(txn.getSeq(), request, arrived.getWritesList(), ctx);
         release(request, ready);
       } else {
         pending.put(id, txn.toBuilder().setLocksWaiting(0).setReadsSent(true).build());
@@ -201,31 +214,32 @@ public final class KeyTransactionProcessorFunction
     }
   }
 
-  private void finish(RangeRequest request, List<KeyWrite> writes, Context ctx, Collector<ReadResult> out) throws Exception {
+  private void finish(PendingTxn txn, List<KeyWrite> writes, Context ctx, Collector<ReadResult> out) throws Exception {
+    RangeRequest request = txn.getRequest();
     pending.remove(request.getTxnId());
-    apply(request, writes, ctx);
+    apply(txn.getSeq(), request, writes, ctx);
     Deque<PendingTxn> ready = new ArrayDeque<>();
     release(request, ready);
     runReady(ready, ctx, out);
   }
 
-  /** Applies writes in key order and emits their changelog records. */
-  private void apply(RangeRequest request, List<KeyWrite> writes, Context ctx) throws Exception {
-    if (writes.isEmpty()) {
-      return;
-    }
+  /**
+   * Applies a finished transaction's writes (key order) to the values, then emits its changelog
+   * records once every earlier transaction of the range has finished. Values change at once, so
+   * later transactions read them; only the changelog waits, so that LSNs follow log order and do
+   * not depend on when feedback arrives. {@code seq} is the transaction's arrival number here.
+   */
+  private void apply(long seq, RangeRequest request, List<KeyWrite> writes, Context ctx) throws Exception {
     List<KeyWrite> sorted = new ArrayList<>(writes);
     sorted.sort((a, b) -> a.getKey().compareTo(b.getKey()));
-    Long lastLsn = lsn.value();
-    long next = lastLsn == null ? 0 : lastLsn;
+    HeldChanges.Builder changes = HeldChanges.newBuilder();
     for (KeyWrite w : sorted) {
       ChangelogRecord.Builder change =
           ChangelogRecord.newBuilder()
               .setKey(w.getKey())
               .setPosition(request.getPosition())
               .setTxnId(request.getTxnId())
-              .setKeyRange(request.getKeyRange())
-              .setLsn(++next);
+              .setKeyRange(request.getKeyRange());
       Value before = values.get(w.getKey());
       if (before != null) {
         change.setBefore(before);
@@ -236,9 +250,36 @@ public final class KeyTransactionProcessorFunction
         values.put(w.getKey(), w.getValue());
         change.setAfter(w.getValue());
       }
-      ctx.output(CHANGELOG, change.build());
+      changes.addChanges(change);
     }
+    Long emittedValue = emittedSeq.value();
+    long emitted = emittedValue == null ? 0 : emittedValue;
+    if (seq != emitted) {
+      // An earlier transaction of this range is still running: hold (even an empty set, which
+      // marks this one finished).
+      held.put(seq, changes.build());
+      return;
+    }
+    Long lastLsn = lsn.value();
+    long next = lastLsn == null ? 0 : lastLsn;
+    next = emit(changes.build(), next, ctx);
+    emitted++;
+    HeldChanges waiting;
+    while ((waiting = held.get(emitted)) != null) {
+      held.remove(emitted);
+      next = emit(waiting, next, ctx);
+      emitted++;
+    }
+    emittedSeq.update(emitted);
     lsn.update(next);
+  }
+
+  private static long emit(HeldChanges changes, long lastLsn, Context ctx) {
+    long next = lastLsn;
+    for (ChangelogRecord change : changes.getChangesList()) {
+      ctx.output(CHANGELOG, change.toBuilder().setLsn(++next).build());
+    }
+    return next;
   }
 
   /** Removes the transaction's locks and grants the next ones; newly ready transactions go to {@code ready}. */

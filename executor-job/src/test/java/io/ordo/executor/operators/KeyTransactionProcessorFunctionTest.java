@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 class KeyTransactionProcessorFunctionTest {
   private static final List<Integer> ONLY_0 = List.of(0);
   private static final List<Integer> RANGES_0_1 = List.of(0, 1);
-  /** Per active key range when idle: values, last-position and lsn. */
-  private static final int IDLE_STATE_ENTRIES = 3;
+  /** Per active key range when idle: values, last-position, lsn, next-seq and emitted-seq. */
+  static final int IDLE_STATE_ENTRIES = 5;
 
   static KeyedTwoInputStreamOperatorTestHarness<Integer, RangeRequest, WriteResult, ReadResult> harness() throws Exception {
     var h =
@@ -102,8 +102,29 @@ class KeyTransactionProcessorFunctionTest {
       TxnResult t2 = results(h).get(1);
       assertThat(t2.getReads(0).getFound()).isTrue();
       assertThat(t2.getReads(0).getValue()).as("a read at ts 2 sees the write at ts 1").isEqualTo(bytes("one"));
-      assertThat(changelog(h)).extracting(ChangelogRecord::getTxnId).containsExactly("t3", "t1");
+      // t3 finished first, but the changelog follows log order: t1 (ts 1) before t3 (ts 3).
+      assertThat(changelog(h)).extracting(ChangelogRecord::getTxnId).containsExactly("t1", "t3");
+      assertThat(changelog(h)).extracting(ChangelogRecord::getLsn).containsExactly(1L, 2L);
       assertThat(h.numKeyedStateEntries()).as("locks and pending entries removed").isEqualTo(IDLE_STATE_ENTRIES);
+    }
+  }
+
+  @Test
+  void changelogLsnsFollowLogOrderWhateverOrderTransactionsFinishIn() throws Exception {
+    try (var h = harness()) {
+      h.open();
+      h.processElement1(request("a", 1, 0, RANGES_0_1, put("x", bytes("a"))), 1);
+      h.processElement1(request("b", 2, 0, RANGES_0_1, put("y", bytes("b"))), 2);
+      h.processElement1(request("c", 3, 0, ONLY_0, put("z", bytes("c"))), 3);
+      assertThat(results(h)).extracting(TxnResult::getTxnId).as("c itself is done at once").containsExactly("c");
+      assertThat(changelog(h)).as("but its change waits for a and b").isEmpty();
+
+      h.processElement2(writeResult("b", 2, 0, write("y", bytes("b"))), 4);
+      assertThat(changelog(h)).isEmpty();
+      h.processElement2(writeResult("a", 1, 0, write("x", bytes("a"))), 5);
+      assertThat(changelog(h)).extracting(ChangelogRecord::getTxnId).containsExactly("a", "b", "c");
+      assertThat(changelog(h)).extracting(ChangelogRecord::getLsn).containsExactly(1L, 2L, 3L);
+      assertThat(h.numKeyedStateEntries()).as("held changes removed").isEqualTo(IDLE_STATE_ENTRIES);
     }
   }
 
