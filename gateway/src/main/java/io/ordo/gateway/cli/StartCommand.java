@@ -140,15 +140,15 @@ public final class StartCommand implements Callable<Integer> {
   }
 
   /**
-   * Closes {@code ordo} on a separate thread and gives up waiting after {@code timeout}.
+   * Closes {@code ordo} (or any part) on a separate thread and gives up waiting after {@code timeout}.
    *
    * @return true iff the close finished in time
    */
-  static boolean closeWithin(EmbeddedOrdo ordo, Duration timeout) {
+  static boolean closeWithin(AutoCloseable ordo, Duration timeout) {
     Thread closer = new Thread(() -> {
       try {
         ordo.close();
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
         LOG.warn("Shutdown was not clean", e);
       }
     }, "ordo-close");

@@ -79,6 +79,29 @@ class OrdoCliTest {
   }
 
   @Test
+  void gatewayNeedsKafkaAndMapsItsOptionsToTheGatewayConfig() {
+    Run missing = run("gateway");
+    assertThat(missing.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(missing.err()).contains("--bootstrap-servers");
+
+    CommandLine.ParseResult parsed =
+        OrdoCli.newCommandLine()
+            .parseArgs("gateway", "--bootstrap-servers", "k1:9092", "--topic-prefix", "prod", "--grpc-port", "7000",
+                "--http-port", "0", "--bind-address", "0.0.0.0");
+    GatewayCommand gateway = parsed.subcommand().commandSpec().commandLine().getCommand();
+    io.ordo.gateway.GatewayConfig config = gateway.config();
+    assertThat(config.bootstrapServers()).isEqualTo("k1:9092");
+    assertThat(config.topics().logTopic()).isEqualTo("prod-log");
+    assertThat(config.grpcPort()).isEqualTo(7000);
+    assertThat(config.httpPort()).isZero();
+    assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
+
+    Run badPort = run("gateway", "--bootstrap-servers", "k1:9092", "--grpc-port", "70000");
+    assertThat(badPort.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(badPort.err()).contains("70000");
+  }
+
+  @Test
   void missingSubcommandIsAUsageError() {
     Run run = run();
     assertThat(run.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);

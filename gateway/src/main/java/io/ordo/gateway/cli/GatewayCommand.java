@@ -1,0 +1,104 @@
+package io.ordo.gateway.cli;
+
+import io.ordo.gateway.GatewayConfig;
+import io.ordo.gateway.GatewayServer;
+import io.ordo.sequencer.TopicLayout;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ordo gateway}: runs only the gateway (gRPC + REST/JSON, sequencer client, heartbeats)
+ * against an existing Kafka, for cluster deployments where the executor job runs on a Flink
+ * cluster ({@code flink run}). Gateways keep no state, so any number can run side by side.
+ */
+@Command(
+    name = "gateway",
+    mixinStandardHelpOptions = true,
+    versionProvider = OrdoVersionProvider.class,
+    showDefaultValues = true,
+    description = {
+      "Run a stateless gateway (gRPC + REST/JSON) against an existing Kafka; the executor job runs"
+          + " elsewhere (flink run). Stops on Ctrl-C."
+    })
+public final class GatewayCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayCommand.class);
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--bootstrap-servers",
+      required = true,
+      paramLabel = "HOST:PORT[,...]",
+      description = "Kafka bootstrap servers.")
+  String bootstrapServers;
+
+  @Option(names = "--topic-prefix", paramLabel = "PREFIX", description = "Prefix of Ordo's topics.")
+  String topicPrefix = "ordo";
+
+  @Option(names = "--bind-address", paramLabel = "ADDRESS", description = "Address to listen on.")
+  String bindAddress = "127.0.0.1";
+
+  @Option(names = "--grpc-port", paramLabel = "PORT", description = "gRPC port (0 = a free port).")
+  int grpcPort = 6570;
+
+  @Option(names = "--http-port", paramLabel = "PORT", description = "REST/JSON port (0 = a free port).")
+  int httpPort = 6580;
+
+  @Option(
+      names = "--shutdown-timeout",
+      defaultValue = "30s",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "How long a clean shutdown may take after Ctrl-C.")
+  Duration shutdownTimeout;
+
+  /** The gateway configuration the options describe. @throws ParameterException naming the bad option */
+  GatewayConfig config() {
+    if (shutdownTimeout.isZero() || shutdownTimeout.isNegative()) {
+      throw new ParameterException(spec.commandLine(), "--shutdown-timeout must be positive");
+    }
+    try {
+      return GatewayConfig.defaults(bootstrapServers, TopicLayout.withPrefix(topicPrefix))
+          .withBindAddress(bindAddress)
+          .withPorts(grpcPort, httpPort);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    GatewayConfig config = config();
+    PrintWriter out = spec.commandLine().getOut();
+    GatewayServer server = GatewayServer.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    StartCommand.closeWithin(server, shutdownTimeout);
+                  } finally {
+                    stopped.countDown();
+                  }
+                },
+                "ordo-gateway-shutdown"));
+    out.println("Gateway for Kafka " + bootstrapServers + " (topics " + topicPrefix + "-*)");
+    out.println("  gRPC      " + bindAddress + ":" + server.grpcPort());
+    out.println("  HTTP      http://" + bindAddress + ":" + server.httpPort() + "/v1/health");
+    out.println("Press Ctrl-C to stop.");
+    out.flush();
+    LOG.info("gateway serving gRPC on {} and HTTP on {}", server.grpcPort(), server.httpPort());
+    stopped.await();
+    return OrdoCli.EXIT_OK;
+  }
+}
