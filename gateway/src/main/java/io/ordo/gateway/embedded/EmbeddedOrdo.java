@@ -172,8 +172,8 @@ public final class EmbeddedOrdo implements AutoCloseable {
 
   /**
    * Starts broker (unless {@code options.bootstrapServers()} is set), topics, executor and gateway,
-   * in that order. Returns once the gateway listens; the executor job may need a few more seconds
-   * before transactions complete (see {@link #awaitServing}).
+   * in that order. Returns once the gateway listens and the executor job is RUNNING; a restored
+   * job may still be replaying the log, which the first transactions wait for.
    *
    * @throws Exception if a part fails to start; the parts already started are closed first
    */
@@ -287,8 +287,8 @@ public final class EmbeddedOrdo implements AutoCloseable {
   }
 
   /**
-   * Waits until the gateway reports SERVING (the executor job runs and answers), see {@link
-   * HealthProbe#awaitServing}.
+   * Waits until the gateway reports SERVING (its log producer and results listener are up), see
+   * {@link HealthProbe#awaitServing}.
    *
    * @throws IllegalStateException if it does not within {@code timeout}
    * @throws InterruptedException if the calling thread is interrupted

@@ -10,9 +10,10 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Waits until a gateway answers its Health RPC with {@value #SERVING}, i.e. until the whole chain
- * (gateway, log, executor, results) works. The executor job needs a few seconds after start before
- * it answers, so clients poll this before their first transaction.
+ * Waits until a gateway answers its Health RPC with {@value #SERVING}: its log producer and its
+ * results listener are up. Health runs no transaction, so it says nothing about the executor; an
+ * executor that is still starting or replaying simply makes the first transactions wait (within
+ * their deadline).
  */
 public final class HealthProbe {
   /** The status a ready gateway reports. */

@@ -84,7 +84,7 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
   /** The most the service shortens a client's deadline by, in milliseconds. */
   public static final long DEADLINE_MARGIN_MS_MAX = 1_000;
 
-  /** Health status when the gateway can reach the log and sees results. */
+  /** Health status when the log producer and the results listener are up (the executor is not probed). */
   public static final String SERVING = "SERVING";
 
   /** Health status otherwise. */
