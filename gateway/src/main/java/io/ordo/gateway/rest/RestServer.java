@@ -259,6 +259,7 @@ public final class RestServer implements AutoCloseable {
         length = -1;
       }
       if (length > httpBodyBytesMax) {
+        drain(exchange);
         sendTooLarge(exchange, length);
         return null;
       }
@@ -268,6 +269,7 @@ public final class RestServer implements AutoCloseable {
       bytes = in.readNBytes(httpBodyBytesMax + 1);
     }
     if (bytes.length > httpBodyBytesMax) {
+      drain(exchange);
       sendTooLarge(exchange, -1);
       return null;
     }
@@ -281,6 +283,27 @@ public final class RestServer implements AutoCloseable {
     } catch (CharacterCodingException e) {
       sendError(exchange, 400, "INVALID_ARGUMENT", "request body is not valid UTF-8");
       return null;
+    }
+  }
+
+  /** The most of a rejected body read and discarded before answering 413. */
+  static final long DRAIN_BYTES_MAX = 32L * 1024 * 1024;
+
+  /**
+   * Reads and discards the rest of a rejected body, at most {@link #DRAIN_BYTES_MAX} bytes: a
+   * client still sending when the server answers and closes gets a connection reset instead of
+   * the 413, so a moderately oversized body is consumed first. A larger one is cut off.
+   */
+  private static void drain(HttpExchange exchange) {
+    try (InputStream in = exchange.getRequestBody()) {
+      byte[] buffer = new byte[64 * 1024];
+      long drained = 0;
+      int n;
+      while (drained < DRAIN_BYTES_MAX && (n = in.read(buffer)) > 0) {
+        drained += n;
+      }
+    } catch (IOException e) {
+      // The client went away; the 413 is best effort from here on.
     }
   }
 
