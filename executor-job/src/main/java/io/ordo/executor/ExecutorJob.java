@@ -197,7 +197,9 @@ public final class ExecutorJob {
 
   /**
    * Entry point for {@code flink run}. Options: {@code --bootstrap-servers} (required),
-   * {@code --topic-prefix} (ordo), {@code --log-partitions} (4), {@code --output-partitions} (4),
+   * {@code --topic-prefix} (ordo), {@code --log-topic}, {@code --results-topic}, {@code
+   * --changelog-topic}, {@code --feedback-topic} (default: prefix + "-log" etc.), {@code
+   * --log-partitions} (4), {@code --output-partitions} (4),
    * {@code --key-ranges} (16), {@code --parallelism} (2), {@code --checkpoint-interval-ms} (1000),
    * {@code --checkpoint-dir}, {@code --dedup-window-ms} (600000).
    */
@@ -222,8 +224,13 @@ public final class ExecutorJob {
     int outputPartitions = params.getInt("output-partitions", topics.outputPartitions());
     topics =
         new TopicLayout(
-            topics.logTopic(), topics.logPartitions(), topics.resultsTopic(), topics.changelogTopic(), topics.feedbackTopic(),
-            outputPartitions, topics.replicationFactor());
+            params.get("log-topic", topics.logTopic()),
+            topics.logPartitions(),
+            params.get("results-topic", topics.resultsTopic()),
+            params.get("changelog-topic", topics.changelogTopic()),
+            params.get("feedback-topic", topics.feedbackTopic()),
+            outputPartitions,
+            topics.replicationFactor());
     ExecutorConfig c =
         ExecutorConfig.defaults(servers, topics)
             .withKeyRangeCount(params.getInt("key-ranges", ExecutorConfig.DEFAULT_KEY_RANGE_COUNT))

@@ -1,0 +1,50 @@
+package io.ordo.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+/** The options of {@code flink run ... ExecutorJob} reach the job's configuration. */
+class ExecutorJobArgsTest {
+
+  @Test
+  void defaultsFollowTheTopicPrefix() {
+    ExecutorConfig c = ExecutorJob.fromArgs(new String[] {"--bootstrap-servers", "k:9092", "--topic-prefix", "prod"});
+    assertThat(c.bootstrapServers()).isEqualTo("k:9092");
+    assertThat(c.topics().logTopic()).isEqualTo("prod-log");
+    assertThat(c.topics().resultsTopic()).isEqualTo("prod-results");
+    assertThat(c.keyRangeCount()).isEqualTo(ExecutorConfig.DEFAULT_KEY_RANGE_COUNT);
+    assertThat(c.checkpointDir()).isNull();
+  }
+
+  @Test
+  void everyOptionIsApplied() {
+    ExecutorConfig c =
+        ExecutorJob.fromArgs(
+            new String[] {
+              "--bootstrap-servers", "a:1,b:2", "--log-topic", "L", "--results-topic", "R", "--changelog-topic", "C",
+              "--feedback-topic", "F", "--log-partitions", "8", "--output-partitions", "3", "--key-ranges", "32",
+              "--parallelism", "4", "--checkpoint-interval-ms", "5000", "--checkpoint-dir", "file:///tmp/ckpt",
+              "--dedup-window-ms", "1000"
+            });
+    assertThat(c.topics().logTopic()).isEqualTo("L");
+    assertThat(c.topics().resultsTopic()).isEqualTo("R");
+    assertThat(c.topics().changelogTopic()).isEqualTo("C");
+    assertThat(c.topics().feedbackTopic()).isEqualTo("F");
+    assertThat(c.topics().logPartitions()).isEqualTo(8);
+    assertThat(c.topics().outputPartitions()).isEqualTo(3);
+    assertThat(c.keyRangeCount()).isEqualTo(32);
+    assertThat(c.parallelism()).isEqualTo(4);
+    assertThat(c.checkpointIntervalMs()).isEqualTo(5000);
+    assertThat(c.checkpointDir()).isEqualTo("file:///tmp/ckpt");
+    assertThat(c.dedupWindowMs()).isEqualTo(1000);
+  }
+
+  @Test
+  void missingOrBadOptionsAreRejectedWithTheReason() {
+    assertThatThrownBy(() -> ExecutorJob.fromArgs(new String[] {})).hasMessageContaining("--bootstrap-servers");
+    assertThatThrownBy(() -> ExecutorJob.fromArgs(new String[] {"--bootstrap-servers", "k:1", "--key-ranges", "0"}))
+        .hasMessageContaining("keyRangeCount");
+  }
+}
