@@ -8,7 +8,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ordo.jepsen.history.internal.OpMaps;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -19,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,14 +71,13 @@ public final class JsonHistory {
           throw new IllegalArgumentException(where + ": expected an op object, got " + node);
         }
         Map<String, Object> fields = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
           fields.put(e.getKey(), convert(e.getValue()));
         }
         if ("txn".equals(fields.get("f")) && fields.get("value") instanceof List<?> mops) {
           fields.put("value", keywordizeMicroOps(mops));
         }
-        ops.add(OpMaps.toOp(fields, ops.size(), where));
+        ops.add(EdnHistory.OpMaps.toOp(fields, ops.size(), where));
       }
     } catch (JsonProcessingException e) {
       JsonLocation loc = e.getLocation();
@@ -200,8 +197,7 @@ public final class JsonHistory {
     }
     if (n.isObject()) {
       Map<Object, Object> out = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : n.properties()) {
         out.put(mapKey(e.getKey()), convert(e.getValue()));
       }
       return Collections.unmodifiableMap(out);
