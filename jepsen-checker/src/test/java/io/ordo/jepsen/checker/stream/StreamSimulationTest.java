@@ -1,0 +1,74 @@
+package io.ordo.jepsen.checker.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ordo.jepsen.checker.CheckResult;
+import io.ordo.jepsen.checker.Validity;
+import io.ordo.jepsen.checker.stream.SimulatedStream.Fault;
+import io.ordo.jepsen.history.EdnHistory;
+import io.ordo.jepsen.history.History;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.util.Map;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The checker against a simulated Kafka-like log ({@link SimulatedStream}): a correct log must
+ * check valid in the strict mode for every seed, and each injected fault must be found. A failing
+ * seed replays as a plain test case.
+ */
+class StreamSimulationTest {
+  private static final int WORKERS = 5;
+  private static final int STEPS = 600;
+  private static final int KEYS = 3;
+  private static final int RECORDS_PER_POLL_MAX = 4;
+  private static final int FAULT_AT_SEND = 20;
+
+  static LongStream seeds() {
+    return LongStream.rangeClosed(1, 10);
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void correctLogChecksValidInStrictMode(long seed) throws IOException {
+    History h = new SimulatedStream(seed, KEYS, RECORDS_PER_POLL_MAX, Fault.NONE, 0).run(WORKERS, STEPS);
+    CheckResult r = new StreamChecker().check(Map.of("mode", "strict"), h);
+    assertThat(r.anomalies()).isEmpty();
+    assertThat(r.valid()).isEqualTo(Validity.TRUE);
+    assertThat(r.extra().get("key-count")).isEqualTo((long) KEYS);
+    // The same history through EDN checks the same.
+    StringWriter out = new StringWriter();
+    EdnHistory.write(h, out);
+    CheckResult again = new StreamChecker().check(Map.of("mode", "strict"), EdnHistory.read(new StringReader(out.toString())));
+    assertThat(again).isEqualTo(r);
+  }
+
+  static Stream<Arguments> faults() {
+    return Stream.of(Fault.DROP_WRITE, Fault.DUPLICATE_RECORD, Fault.REORDER_POLL, Fault.ABORTED_WRITE)
+        .flatMap(f -> LongStream.rangeClosed(1, 4).mapToObj(seed -> Arguments.of(f, seed)));
+  }
+
+  @ParameterizedTest(name = "{0} seed {1}")
+  @MethodSource("faults")
+  void injectedFaultIsFound(Fault fault, long seed) {
+    SimulatedStream sim = new SimulatedStream(seed, KEYS, RECORDS_PER_POLL_MAX, fault, FAULT_AT_SEND);
+    History h = sim.run(WORKERS, STEPS);
+    assertThat(sim.faultInjected()).isTrue();
+    CheckResult r = new StreamChecker().check(Map.of(), h);
+    String expected = switch (fault) {
+      case DROP_WRITE -> StreamChecker.LOST_WRITE;
+      case DUPLICATE_RECORD -> StreamChecker.DUPLICATE;
+      case REORDER_POLL -> StreamChecker.INT_NONMONOTONIC_POLL;
+      case ABORTED_WRITE -> StreamChecker.G1A;
+      case NONE -> throw new AssertionError();
+    };
+    assertThat(r.anomalyTypes()).as(r.anomalies().toString()).contains(expected);
+    assertThat(r.valid()).isEqualTo(Validity.FALSE);
+    assertThat(r.extra().get("disallowed-anomaly-types")).asList().contains(expected);
+  }
+}
