@@ -1,0 +1,92 @@
+package io.ordo.jepsen.checker.elle.internal;
+
+import io.ordo.jepsen.checker.Anomaly;
+import io.ordo.jepsen.checker.CheckResult;
+import io.ordo.jepsen.checker.Validity;
+import io.ordo.jepsen.checker.elle.ConsistencyModels;
+import io.ordo.jepsen.history.Op;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Collects the anomalies of one check and turns them into a {@link CheckResult}: anomalies of a
+ * forbidden type go into the result (and make it invalid), the others are named in {@code extra}
+ * ("allowed-anomaly-types"), and the consistency models are judged over all of them.
+ */
+public final class Reporter {
+  /** Upper bound on anomalies kept per type; the count of all is in extra "anomaly-counts". */
+  public static final int ANOMALIES_PER_TYPE_MAX = 32;
+
+  private final Map<String, List<Anomaly>> byType = new TreeMap<>();
+  private final Map<String, Long> counts = new TreeMap<>();
+
+  /** Records one anomaly; {@code ops} are sorted into history order. */
+  public void add(String type, String explanation, List<Op> ops) {
+    counts.merge(type, 1L, Long::sum);
+    List<Anomaly> list = byType.computeIfAbsent(type, k -> new ArrayList<>());
+    if (list.size() < ANOMALIES_PER_TYPE_MAX) {
+      List<Op> sorted = new ArrayList<>(ops);
+      sorted.sort(Comparator.comparingLong(Op::index));
+      list.add(new Anomaly(type, explanation, sorted));
+    }
+  }
+
+  /** Records the cycles of a search, explained with the ops and edge types. */
+  public void addCycles(CycleSearch.Result result, List<Txn> txns) {
+    for (CycleSearch.Cycle c : result.cycles()) {
+      StringBuilder sb = new StringBuilder();
+      List<Op> ops = new ArrayList<>();
+      for (int i = 0; i < c.nodes().length; i++) {
+        Op op = txns.get(c.nodes()[i]).reportOp();
+        ops.add(op);
+        sb.append(describe(op)).append(" -").append(DepGraph.typeName(c.edgeTypes()[i])).append("-> ");
+      }
+      sb.append(describe(txns.get(c.nodes()[0]).reportOp()));
+      add(c.type(), c.type() + " cycle: " + sb, ops);
+    }
+  }
+
+  /** "op 12 (process 3)". */
+  public static String describe(Op op) {
+    return "op " + op.index() + " (process " + op.process() + ")";
+  }
+
+  /** The result, given the forbidden types and the cycle search's outcome. */
+  public CheckResult result(ElleOptions options, CycleSearch.Result search, Map<String, Object> facts) {
+    List<Anomaly> forbidden = new ArrayList<>();
+    SortedSet<String> forbiddenTypes = new TreeSet<>();
+    SortedSet<String> allowedTypes = new TreeSet<>();
+    for (Map.Entry<String, List<Anomaly>> e : byType.entrySet()) {
+      if (options.forbidden().contains(e.getKey())) {
+        forbidden.addAll(e.getValue());
+        forbiddenTypes.add(e.getKey());
+      } else {
+        allowedTypes.add(e.getKey());
+      }
+    }
+    Map<String, Object> extra = new LinkedHashMap<>(facts);
+    extra.put("consistency-models", options.models());
+    extra.putAll(ConsistencyModels.judge(counts.keySet()));
+    extra.put("anomaly-counts", new TreeMap<>(counts));
+    extra.put("allowed-anomaly-types", List.copyOf(allowedTypes));
+    extra.put("cycle-search-components", search.nontrivialComponents());
+    extra.put("cycle-search-largest-component", search.largestComponentSize());
+    extra.put("cycle-search-timed-out", search.timedOut());
+    Validity v;
+    if (!forbiddenTypes.isEmpty()) {
+      v = Validity.FALSE;
+    } else if (search.timedOut()) {
+      v = Validity.UNKNOWN;
+      extra.put("unknown-reason", "cycle search exceeded time-limit-ms " + options.timeLimitMs());
+    } else {
+      v = Validity.TRUE;
+    }
+    return new CheckResult(v, forbiddenTypes, forbidden, extra);
+  }
+}
