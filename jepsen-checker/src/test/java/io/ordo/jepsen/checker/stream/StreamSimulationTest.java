@@ -7,6 +7,7 @@ import io.ordo.jepsen.checker.Validity;
 import io.ordo.jepsen.checker.stream.SimulatedStream.Fault;
 import io.ordo.jepsen.history.EdnHistory;
 import io.ordo.jepsen.history.History;
+import io.ordo.jepsen.history.JsonHistory;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -41,11 +42,13 @@ class StreamSimulationTest {
     assertThat(r.anomalies()).isEmpty();
     assertThat(r.valid()).isEqualTo(Validity.TRUE);
     assertThat(r.extra().get("key-count")).isEqualTo((long) KEYS);
-    // The same history through EDN checks the same.
-    StringWriter out = new StringWriter();
-    EdnHistory.write(h, out);
-    CheckResult again = new StreamChecker().check(Map.of("mode", "strict"), EdnHistory.read(new StringReader(out.toString())));
-    assertThat(again).isEqualTo(r);
+    // The same history through EDN and through elle-cli JSON checks the same.
+    StringWriter edn = new StringWriter();
+    EdnHistory.write(h, edn);
+    assertThat(new StreamChecker().check(Map.of("mode", "strict"), EdnHistory.read(new StringReader(edn.toString())))).isEqualTo(r);
+    StringWriter json = new StringWriter();
+    JsonHistory.write(h, json);
+    assertThat(new StreamChecker().check(Map.of("mode", "strict"), JsonHistory.read(new StringReader(json.toString())))).isEqualTo(r);
   }
 
   static Stream<Arguments> faults() {
