@@ -1,0 +1,327 @@
+package io.ordo.jepsen.checker.linearizable;
+
+import io.ordo.jepsen.checker.Anomaly;
+import io.ordo.jepsen.checker.CheckResult;
+import io.ordo.jepsen.checker.Checker;
+import io.ordo.jepsen.checker.Validity;
+import io.ordo.jepsen.history.History;
+import io.ordo.jepsen.history.Op;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Linearizability of a key-value history (name {@code "linearizable-kv"}), checked per key with the
+ * Wing–Gong/Lowe search as in Porcupine.
+ *
+ * <p>History: client ops with {@code f} one of
+ *
+ * <ul>
+ *   <li>{@code :read}, value {@code [k nil]} on invoke and {@code [k v]} on ok, {@code v} the
+ *       observed value (nil, a long or a list of longs);
+ *   <li>{@code :write}, value {@code [k v]}, {@code v} a long (or a list of longs);
+ *   <li>{@code :append}, value {@code [k v]}, {@code v} a long appended to the key's list.
+ * </ul>
+ *
+ * Keys are longs or strings. See {@link KvModel} for the semantics. {@code fail} ops did not happen
+ * and are ignored; {@code info} and unfinished writes and appends may take effect at any point
+ * after their invoke, or never; info and unfinished reads constrain nothing and are ignored.
+ * Nemesis ops are ignored.
+ *
+ * <p>Options:
+ *
+ * <ul>
+ *   <li>{@code "time-limit-ms"} (long >= 0, default 10000): the search budget for the whole
+ *       history; when it runs out before a verdict, the result is {@code unknown} (never valid),
+ *       unless some key was already found not linearizable.
+ *   <li>{@code "cache-entries-max"} (long > 0, default 4,000,000): the most cache entries per key
+ *       (each holds a bit set and a state), bounding memory; exceeding it also gives {@code
+ *       unknown}.
+ * </ul>
+ *
+ * <p>Result: one {@code nonlinearizable} anomaly per failing key, whose ops are the invoke and
+ * completion of the first operation that could not be linearized. {@code extra}: {@code "keys"}
+ * (number of keys), {@code "failures"} (per failing key, in key order: {@code "key"}, {@code
+ * "linearized-prefix"} the invoke indexes of the longest linearizable prefix in linearization
+ * order, {@code "first-unlinearizable"} the invoke index of the op that could not be linearized
+ * after it), {@code "unknown-keys"} (keys whose search ran out of budget), {@code "cache-entries"}
+ * and {@code "search-steps"} (totals). {@link #analyze} also returns the failures as objects for
+ * {@link LinearizabilityReport}.
+ */
+public final class LinearizabilityChecker implements Checker {
+  /** The default search budget. */
+  public static final long DEFAULT_TIME_LIMIT_MS = 10_000;
+  /** The default bound on cache entries per key. */
+  public static final long DEFAULT_CACHE_ENTRIES_MAX = 4_000_000;
+
+  private static final Set<String> OPTIONS = Set.of("time-limit-ms", "cache-entries-max");
+
+  private final LongSupplier nanoClock;
+
+  /** A checker timing its search with {@link System#nanoTime()}. */
+  public LinearizabilityChecker() {
+    this(System::nanoTime);
+  }
+
+  /**
+   * @param nanoClock the monotonic clock that enforces "time-limit-ms" (injected so tests can make
+   *     timeouts deterministic); it only ever turns a verdict into unknown
+   */
+  public LinearizabilityChecker(LongSupplier nanoClock) {
+    this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+  }
+
+  /**
+   * A key whose operations are not linearizable.
+   *
+   * @param key the key
+   * @param ops the key's operations considered by the search: each as [invoke, completion or null]
+   *     pairs, in invoke order
+   * @param linearizedPrefix the longest linearizable prefix, as invokes in linearization order
+   * @param firstUnlinearizable the invoke of the operation that could not be linearized after that
+   *     prefix (its completion came before it could take effect)
+   */
+  public record KeyFailure(Object key, List<OpPair> ops, List<Op> linearizedPrefix, Op firstUnlinearizable) {
+    public KeyFailure {
+      ops = List.copyOf(ops);
+      linearizedPrefix = List.copyOf(linearizedPrefix);
+    }
+  }
+
+  /** An invoke and its completion ({@code null} if it never completed). */
+  public record OpPair(Op invoke, Op completion) {}
+
+  /** The result and, for the report, the failing keys. */
+  public record Analysis(CheckResult result, List<KeyFailure> failures) {
+    public Analysis {
+      failures = List.copyOf(failures);
+    }
+  }
+
+  @Override
+  public String name() {
+    return "linearizable-kv";
+  }
+
+  @Override
+  public CheckResult check(Map<String, Object> options, History history) {
+    return analyze(options, history).result();
+  }
+
+  /**
+   * Checks {@code history} and returns the failures too; see the class comment.
+   *
+   * @throws IllegalArgumentException for unknown or bad options, or an op of another f or value
+   *     shape, naming the op
+   */
+  public Analysis analyze(Map<String, Object> options, History history) {
+    for (String key : new java.util.TreeSet<>(options.keySet())) {
+      if (!OPTIONS.contains(key)) {
+        throw new IllegalArgumentException(name() + ": unknown option '" + key + "' (known: cache-entries-max, time-limit-ms)");
+      }
+    }
+    long timeLimitMs = longOption(options, "time-limit-ms", DEFAULT_TIME_LIMIT_MS, 0);
+    long cacheEntriesMax = longOption(options, "cache-entries-max", DEFAULT_CACHE_ENTRIES_MAX, 1);
+    long deadlineNanos = nanoClock.getAsLong() + Math.multiplyExact(Math.min(timeLimitMs, Long.MAX_VALUE / 4_000_000L), 1_000_000L);
+
+    Map<Object, List<WglSearch.KvOp>> byKey = partition(history);
+    List<Anomaly> anomalies = new ArrayList<>();
+    List<KeyFailure> failures = new ArrayList<>();
+    List<Map<String, Object>> failureFacts = new ArrayList<>();
+    List<Object> unknownKeys = new ArrayList<>();
+    String unknownWhy = null;
+    long cacheEntries = 0;
+    long steps = 0;
+    for (Map.Entry<Object, List<WglSearch.KvOp>> e : byKey.entrySet()) {
+      List<WglSearch.KvOp> ops = e.getValue();
+      WglSearch.Outcome out = WglSearch.search(ops, nanoClock, deadlineNanos, cacheEntriesMax);
+      cacheEntries += out.cacheEntries();
+      steps += out.steps();
+      switch (out.verdict()) {
+        case LINEARIZABLE -> { }
+        case TIME_LIMIT, CACHE_LIMIT -> {
+          unknownKeys.add(e.getKey());
+          if (unknownWhy == null) {
+            unknownWhy = out.verdict() == WglSearch.Verdict.TIME_LIMIT
+                ? "time limit of " + timeLimitMs + " ms reached while searching key " + e.getKey()
+                : "cache-entries-max of " + cacheEntriesMax + " reached while searching key " + e.getKey();
+          }
+        }
+        case NOT_LINEARIZABLE -> {
+          KeyFailure f = failure(e.getKey(), ops, out);
+          failures.add(f);
+          failureFacts.add(facts(f));
+          anomalies.add(anomaly(f, history));
+        }
+        default -> throw new AssertionError(out.verdict());
+      }
+    }
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("keys", (long) byKey.size());
+    extra.put("failures", failureFacts);
+    extra.put("unknown-keys", unknownKeys);
+    extra.put("cache-entries", cacheEntries);
+    extra.put("search-steps", steps);
+    CheckResult result = anomalies.isEmpty() && unknownWhy != null
+        ? CheckResult.unknown(unknownWhy, extra)
+        : CheckResult.of(anomalies, extra);
+    if (result.valid() == Validity.TRUE && unknownWhy != null) {
+      throw new AssertionError("an exhausted search must never be reported valid");
+    }
+    return new Analysis(result, failures);
+  }
+
+  private static KeyFailure failure(Object key, List<WglSearch.KvOp> ops, WglSearch.Outcome out) {
+    List<OpPair> pairs = new ArrayList<>(ops.size());
+    for (WglSearch.KvOp op : ops) {
+      pairs.add(new OpPair(op.invoke(), op.completion()));
+    }
+    List<Op> prefix = new ArrayList<>(out.linearized().size());
+    for (int id : out.linearized()) {
+      prefix.add(ops.get(id).invoke());
+    }
+    Op first = out.firstIllegal() < 0 ? null : ops.get(out.firstIllegal()).invoke();
+    return new KeyFailure(key, pairs, prefix, first);
+  }
+
+  private static Map<String, Object> facts(KeyFailure f) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("key", f.key());
+    List<Object> prefix = new ArrayList<>();
+    for (Op op : f.linearizedPrefix()) {
+      prefix.add(op.index());
+    }
+    m.put("linearized-prefix", prefix);
+    m.put("first-unlinearizable", f.firstUnlinearizable() == null ? null : f.firstUnlinearizable().index());
+    return m;
+  }
+
+  private static Anomaly anomaly(KeyFailure f, History history) {
+    List<Op> shown = new ArrayList<>();
+    StringBuilder why = new StringBuilder("key ").append(f.key()).append(": ");
+    Op first = f.firstUnlinearizable();
+    if (first != null) {
+      shown.add(first);
+      history.completion(first).ifPresent(shown::add);
+      why.append("op ").append(first.index()).append(" (process ").append(first.process()).append(", ")
+          .append(first.f()).append(' ').append(history.completion(first).map(Op::value).orElse(first.value()))
+          .append(") cannot be linearized after the longest linearizable prefix of ")
+          .append(f.linearizedPrefix().size()).append(" ops");
+    } else {
+      why.append("no linearization found");
+    }
+    if (!f.linearizedPrefix().isEmpty()) {
+      why.append(" (invokes");
+      int shownMax = 20;
+      int from = Math.max(0, f.linearizedPrefix().size() - shownMax);
+      if (from > 0) {
+        why.append(" ...");
+      }
+      for (Op op : f.linearizedPrefix().subList(from, f.linearizedPrefix().size())) {
+        why.append(' ').append(op.index());
+      }
+      why.append(')');
+    }
+    return new Anomaly("nonlinearizable", why.toString(), shown);
+  }
+
+  /** Splits the client ops by key, in key order, dropping fail ops and info/unfinished reads. */
+  private Map<Object, List<WglSearch.KvOp>> partition(History history) {
+    Map<Object, List<WglSearch.KvOp>> byKey = new TreeMap<>(KEY_ORDER);
+    for (Op invoke : history.clientOps()) {
+      if (!invoke.isInvoke()) {
+        continue;
+      }
+      KvModel.Kind kind = switch (invoke.f()) {
+        case "read" -> KvModel.Kind.READ;
+        case "write" -> KvModel.Kind.WRITE;
+        case "append" -> KvModel.Kind.APPEND;
+        default -> throw new IllegalArgumentException(name() + ": op " + invoke.index() + ": unexpected f '" + invoke.f() + "' (read, write, append)");
+      };
+      List<?> arg = pair(invoke);
+      Object key = arg.get(0);
+      if (!(key instanceof Long || key instanceof String)) {
+        throw new IllegalArgumentException(name() + ": op " + invoke.index() + ": key must be a long or a string, got " + key);
+      }
+      Op completion = history.completion(invoke).orElse(null);
+      if (completion != null && completion.isFail()) {
+        continue;
+      }
+      boolean ok = completion != null && completion.isOk();
+      Object argument = arg.get(1);
+      Object observed = null;
+      switch (kind) {
+        case READ -> {
+          if (!ok) {
+            continue;
+          }
+          List<?> result = pair(completion);
+          if (!Objects.equals(result.get(0), key)) {
+            throw new IllegalArgumentException(name() + ": op " + completion.index() + ": read of key " + key + " returned key " + result.get(0));
+          }
+          observed = checkValue(result.get(1), completion, true);
+        }
+        case WRITE -> checkValue(argument, invoke, false);
+        case APPEND -> {
+          if (!(argument instanceof Long)) {
+            throw new IllegalArgumentException(name() + ": op " + invoke.index() + ": an appended value must be a long, got " + argument);
+          }
+        }
+        default -> throw new AssertionError(kind);
+      }
+      byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(new WglSearch.KvOp(invoke, completion, kind, argument, observed));
+    }
+    return byKey;
+  }
+
+  private List<?> pair(Op op) {
+    if (op.value() instanceof List<?> l && l.size() == 2) {
+      return l;
+    }
+    throw new IllegalArgumentException(name() + ": op " + op.index() + ": value must be [key value], got " + op.value());
+  }
+
+  private Object checkValue(Object v, Op op, boolean nilAllowed) {
+    if (v == null && nilAllowed || v instanceof Long) {
+      return v;
+    }
+    if (v instanceof List<?> l) {
+      for (Object o : l) {
+        if (!(o instanceof Long)) {
+          throw new IllegalArgumentException(name() + ": op " + op.index() + ": list values must hold longs, got " + v);
+        }
+      }
+      return v;
+    }
+    throw new IllegalArgumentException(name() + ": op " + op.index() + ": value must be a long or a list of longs"
+        + (nilAllowed ? " or nil" : "") + ", got " + v);
+  }
+
+  private long longOption(Map<String, Object> options, String name, long dflt, long min) {
+    Object v = options.get(name);
+    if (v == null) {
+      return dflt;
+    }
+    if (!(v instanceof Long || v instanceof Integer) || ((Number) v).longValue() < min) {
+      throw new IllegalArgumentException(name() + ": option '" + name + "' must be a long >= " + min + ", got " + v);
+    }
+    return ((Number) v).longValue();
+  }
+
+  /** Longs before strings, each in natural order. */
+  static final Comparator<Object> KEY_ORDER = (a, b) -> {
+    if (a instanceof Long x && b instanceof Long y) {
+      return Long.compare(x, y);
+    }
+    if (a instanceof String x && b instanceof String y) {
+      return x.compareTo(y);
+    }
+    return a instanceof Long ? -1 : 1;
+  };
+}
