@@ -1,0 +1,267 @@
+package io.ordo.jepsen.checker.elle;
+
+import io.ordo.jepsen.checker.CheckResult;
+import io.ordo.jepsen.checker.Checker;
+import io.ordo.jepsen.checker.elle.internal.CycleSearch;
+import io.ordo.jepsen.checker.elle.internal.DepGraph;
+import io.ordo.jepsen.checker.elle.internal.ElleOptions;
+import io.ordo.jepsen.checker.elle.internal.MicroOp;
+import io.ordo.jepsen.checker.elle.internal.Reporter;
+import io.ordo.jepsen.checker.elle.internal.Txn;
+import io.ordo.jepsen.checker.elle.internal.Txns;
+import io.ordo.jepsen.history.History;
+import io.ordo.jepsen.history.Op;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Elle's rw-register checker. Transactions are {@code :f :txn} ops whose value is a list of
+ * micro-ops {@code [:w k v]} (v a Long, unique per key across the history) and {@code [:r k v]} (v
+ * the Long read, or null for the initial, never-written state; meaningful in ok completions only).
+ *
+ * <p>With the option "external-order" = true, an ok completion's value may instead be the map
+ * {@code {:txn [micro-ops], :position n}} where n (a Long) is the transaction's place in a total
+ * order of committed transactions (Ordo's commit position; distinct per transaction). Example:
+ * {@code {:index 5, :type :ok, :f :txn, :value {:txn [[:w 1 3] [:r 2 7]], :position 42}}}.
+ *
+ * <p>Options: as {@link ListAppendChecker} ("consistency-models", "anomalies", "time-limit-ms")
+ * plus "external-order" (boolean, default false).
+ *
+ * <p>Version order evidence per key (a graph over versions, nil being the initial one): nil comes
+ * before every version that has no other known predecessor; within a transaction, the version it
+ * read from others comes before the version it wrote, and its successive writes of a key are in
+ * order; with "external-order", the versions written by ok transactions come in the order of their
+ * positions. Not used (yet): realtime and process order as version evidence. Each version edge v1
+ * → v2 gives ww writer(v1) → writer(v2) and rw reader(v1) → writer(v2); a read of v gives wr
+ * writer(v) → reader. Only a transaction's first read of a key before it writes the key is an
+ * external read; later reads are checked against the transaction's own state ("internal").
+ *
+ * <p>Non-cycle anomalies: G1a (reads a failed transaction's write), G1b (reads another
+ * transaction's non-final write of the key), internal, future-read (reads its own later write),
+ * lost-update (two ok transactions read the same version of a key and both wrote it). Cycles: as
+ * {@link ListAppendChecker}.
+ */
+public final class RwRegisterChecker implements Checker {
+  private static final Set<String> OPTIONS = Set.of("consistency-models", "anomalies", "time-limit-ms", "external-order");
+
+  private final LongSupplier nanoClock;
+
+  /** A checker timing its cycle search with {@link System#nanoTime()}. */
+  public RwRegisterChecker() {
+    this(System::nanoTime);
+  }
+
+  /** A checker timing its cycle search with {@code nanoClock} (monotonic nanoseconds). */
+  public RwRegisterChecker(LongSupplier nanoClock) {
+    this.nanoClock = nanoClock;
+  }
+
+  @Override
+  public String name() {
+    return "rw-register";
+  }
+
+  private record Write(Txn txn, int position) {}
+
+  /** A version edge of one key; null stands for the initial state. */
+  private record VersionEdge(Long from, Long to) {}
+
+  @Override
+  public CheckResult check(Map<String, Object> options, History history) {
+    ElleOptions opts = ElleOptions.parse(options, OPTIONS);
+    List<Txn> txns = Txns.parse(history, List.of("w", "r"), opts.externalOrder());
+    Reporter reporter = new Reporter();
+
+    Map<Long, Map<Long, Write>> writers = new HashMap<>();
+    for (Txn t : txns) {
+      for (MicroOp m : t.ops()) {
+        if (m.isWrite()) {
+          Write prev = writers.computeIfAbsent(m.key(), k -> new HashMap<>()).putIfAbsent((Long) m.value(), new Write(t, m.position()));
+          if (prev != null) {
+            throw new IllegalArgumentException("op " + t.reportOp().index() + ": value " + m.value() + " written to key " + m.key()
+                + " again (first by op " + prev.txn().reportOp().index() + "); rw-register needs unique values per key");
+          }
+        }
+      }
+    }
+
+    // key -> version edges (insertion-ordered), key -> version -> external readers.
+    TreeMap<Long, Set<VersionEdge>> versions = new TreeMap<>();
+    TreeMap<Long, Map<Long, List<Txn>>> readers = new TreeMap<>();
+    TreeMap<Long, Map<Long, List<Txn>>> readThenWrote = new TreeMap<>();
+    for (Txn t : txns) {
+      Map<Long, Long> state = new HashMap<>();
+      Set<Long> touched = new java.util.HashSet<>();
+      Map<Long, Long> externalRead = new HashMap<>();
+      Set<Long> readExternally = new java.util.HashSet<>();
+      for (MicroOp m : t.ops()) {
+        Long v = m.value() == null ? null : asLong(t, m);
+        if (m.isWrite()) {
+          if (touched.contains(m.key()) && (state.get(m.key()) != null || readExternally.contains(m.key()))) {
+            // Writes follow reads, and successive writes are in order.
+            versions.computeIfAbsent(m.key(), k -> new LinkedHashSet<>()).add(new VersionEdge(state.get(m.key()), v));
+          }
+          if (t.isOk() && readExternally.contains(m.key()) && !writtenBefore(t, m)) {
+            readThenWrote.computeIfAbsent(m.key(), k -> new LinkedHashMap<>()).computeIfAbsent(externalRead.get(m.key()), k -> new ArrayList<>()).add(t);
+          }
+          touched.add(m.key());
+          state.put(m.key(), v);
+          continue;
+        }
+        if (!t.isOk()) {
+          continue;
+        }
+        Write w = v == null ? null : writers.getOrDefault(m.key(), Map.of()).get(v);
+        if (w != null && w.txn() == t && w.position() > m.position()) {
+          reporter.add("future-read", Reporter.describe(t.reportOp()) + " read key " + m.key() + " = " + v
+              + ", which it writes only later (micro-op " + w.position() + ")", List.of(t.reportOp()));
+        }
+        if (touched.contains(m.key())) {
+          if (!Objects.equals(state.get(m.key()), v)) {
+            reporter.add("internal", Reporter.describe(t.reportOp()) + " read key " + m.key() + " = " + v + " but its own earlier reads and writes give "
+                + state.get(m.key()), List.of(t.reportOp()));
+          }
+          continue;
+        }
+        touched.add(m.key());
+        readExternally.add(m.key());
+        externalRead.put(m.key(), v);
+        state.put(m.key(), v);
+        readers.computeIfAbsent(m.key(), k -> new HashMap<>()).computeIfAbsent(v, k -> new ArrayList<>()).add(t);
+        if (w != null && w.txn() != t) {
+          if (w.txn().isFail()) {
+            reporter.add("G1a", Reporter.describe(t.reportOp()) + " read key " + m.key() + " = " + v + ", written by failed "
+                + Reporter.describe(w.txn().reportOp()), List.of(t.reportOp(), w.txn().reportOp()));
+          } else if (!isFinalWrite(w, m.key())) {
+            reporter.add("G1b", Reporter.describe(t.reportOp()) + " read key " + m.key() + " = " + v + ", an intermediate write of "
+                + Reporter.describe(w.txn().reportOp()), List.of(t.reportOp(), w.txn().reportOp()));
+          }
+        }
+      }
+    }
+    for (Map.Entry<Long, Map<Long, List<Txn>>> e : readThenWrote.entrySet()) {
+      for (Map.Entry<Long, List<Txn>> g : e.getValue().entrySet()) {
+        if (g.getValue().size() > 1) {
+          List<Op> ops = g.getValue().stream().map(Txn::reportOp).toList();
+          reporter.add("lost-update", "key " + e.getKey() + ": " + ops.size() + " transactions read version " + g.getKey()
+              + " and each wrote the key: " + ops.stream().map(Reporter::describe).toList(), ops);
+        }
+      }
+    }
+
+    if (opts.externalOrder()) {
+      TreeMap<Long, Txn> byPosition = new TreeMap<>();
+      for (Txn t : txns) {
+        if (t.isOk() && t.position() != null) {
+          Txn prev = byPosition.put(t.position(), t);
+          if (prev != null) {
+            throw new IllegalArgumentException("op " + t.reportOp().index() + ": position " + t.position() + " also used by op "
+                + prev.reportOp().index() + "; positions must be distinct");
+          }
+        }
+      }
+      Map<Long, Long> lastVersion = new HashMap<>();
+      for (Txn t : byPosition.values()) {
+        Map<Long, Long> finalWrites = new LinkedHashMap<>();
+        for (MicroOp m : t.ops()) {
+          if (m.isWrite()) {
+            finalWrites.put(m.key(), (Long) m.value());
+          }
+        }
+        for (Map.Entry<Long, Long> fw : finalWrites.entrySet()) {
+          // The first committed version follows the initial state, each next one its predecessor.
+          versions.computeIfAbsent(fw.getKey(), k -> new LinkedHashSet<>()).add(new VersionEdge(lastVersion.get(fw.getKey()), fw.getValue()));
+          lastVersion.put(fw.getKey(), fw.getValue());
+        }
+      }
+    }
+    // Initial state: nil precedes every written version with no other known predecessor.
+    for (Map.Entry<Long, Map<Long, Write>> e : new TreeMap<>(writers).entrySet()) {
+      Set<VersionEdge> edges = versions.computeIfAbsent(e.getKey(), k -> new LinkedHashSet<>());
+      Set<Long> hasPredecessor = new java.util.HashSet<>();
+      for (VersionEdge ve : edges) {
+        hasPredecessor.add(ve.to());
+      }
+      for (Long v : new java.util.TreeSet<>(e.getValue().keySet())) {
+        Write w = e.getValue().get(v);
+        if (!w.txn().isFail() && !hasPredecessor.contains(v)) {
+          edges.add(new VersionEdge(null, v));
+        }
+      }
+    }
+
+    DepGraph graph = new DepGraph(txns.size());
+    boolean[] inGraph = new boolean[txns.size()];
+    for (Txn t : txns) {
+      inGraph[t.id()] = !t.isFail();
+    }
+    for (Map.Entry<Long, Set<VersionEdge>> e : versions.entrySet()) {
+      Map<Long, Write> keyWriters = writers.getOrDefault(e.getKey(), Map.of());
+      Map<Long, List<Txn>> keyReaders = readers.getOrDefault(e.getKey(), java.util.Collections.emptyMap());
+      for (VersionEdge ve : e.getValue()) {
+        Write from = ve.from() == null ? null : keyWriters.get(ve.from());
+        Write to = keyWriters.get(ve.to());
+        if (to == null || !inGraph[to.txn().id()]) {
+          continue;
+        }
+        if (from != null && inGraph[from.txn().id()]) {
+          graph.add(from.txn().id(), to.txn().id(), DepGraph.WW);
+        }
+        for (Txn r : keyReaders.getOrDefault(ve.from(), List.of())) {
+          graph.add(r.id(), to.txn().id(), DepGraph.RW);
+        }
+      }
+      for (Map.Entry<Long, List<Txn>> rv : keyReaders.entrySet()) {
+        Write w = rv.getKey() == null ? null : keyWriters.get(rv.getKey());
+        if (w != null && inGraph[w.txn().id()]) {
+          for (Txn r : rv.getValue()) {
+            graph.add(w.txn().id(), r.id(), DepGraph.WR);
+          }
+        }
+      }
+    }
+    graph.addRealtimeAndProcessEdges(history, txns, inGraph);
+    graph.freeze();
+    CycleSearch.Result search = new CycleSearch(graph, nanoClock, opts.timeLimitMs()).run();
+    reporter.addCycles(search, txns);
+    Map<String, Object> facts = new LinkedHashMap<>();
+    facts.put("txn-count", (long) txns.size());
+    facts.put("key-count", (long) writers.size());
+    facts.put("edge-count", (long) graph.edgeCount());
+    facts.put("external-order", opts.externalOrder());
+    return reporter.result(opts, search, facts);
+  }
+
+  private static Long asLong(Txn t, MicroOp m) {
+    if (m.value() instanceof Long l) {
+      return l;
+    }
+    throw new IllegalArgumentException("op " + t.reportOp().index() + ": an rw-register value must be a long or nil, got " + m.value());
+  }
+
+  private static boolean writtenBefore(Txn t, MicroOp m) {
+    for (MicroOp o : t.ops()) {
+      if (o.position() < m.position() && o.isWrite() && o.key() == m.key()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isFinalWrite(Write w, long key) {
+    for (MicroOp m : w.txn().ops()) {
+      if (m.isWrite() && m.key() == key && m.position() > w.position()) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
