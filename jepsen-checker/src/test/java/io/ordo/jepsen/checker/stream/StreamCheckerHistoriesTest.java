@@ -38,6 +38,7 @@ class StreamCheckerHistoriesTest {
         Arguments.of("duplicate-bad", Map.of("mode", "at-least-once"), Validity.TRUE, Set.of("duplicate")),
         Arguments.of("lost-write-bad", exactlyOnce, Validity.FALSE, Set.of("lost-write", "unseen")),
         Arguments.of("lost-write-ok", strict, Validity.TRUE, Set.of()),
+        Arguments.of("lost-write-duplicate-ok", Map.of("mode", "at-least-once"), Validity.TRUE, Set.of("duplicate", "unseen")),
         Arguments.of("unseen-ok", exactlyOnce, Validity.TRUE, Set.of("unseen")),
         Arguments.of("unseen-ok", strict, Validity.FALSE, Set.of("unseen")),
         Arguments.of("poll-skip-bad", exactlyOnce, Validity.FALSE, Set.of("poll-skip")),
@@ -49,7 +50,14 @@ class StreamCheckerHistoriesTest {
         Arguments.of("nonmonotonic-send-bad", exactlyOnce, Validity.FALSE, Set.of("nonmonotonic-send")),
         Arguments.of("int-nonmonotonic-send-bad", exactlyOnce, Validity.FALSE, Set.of("int-nonmonotonic-send")),
         Arguments.of("g1a-bad", exactlyOnce, Validity.FALSE, Set.of("G1a")),
-        Arguments.of("g1a-ok", strict, Validity.TRUE, Set.of()));
+        Arguments.of("g1a-ok", strict, Validity.TRUE, Set.of()),
+        Arguments.of("inconsistent-offsets-ok", strict, Validity.TRUE, Set.of()),
+        Arguments.of("duplicate-ok", strict, Validity.TRUE, Set.of()),
+        Arguments.of("nonmonotonic-poll-ok", strict, Validity.TRUE, Set.of()),
+        Arguments.of("int-poll-skip-ok", strict, Validity.TRUE, Set.of()),
+        Arguments.of("int-nonmonotonic-poll-ok", strict, Validity.TRUE, Set.of()),
+        Arguments.of("nonmonotonic-send-ok", strict, Validity.TRUE, Set.of()),
+        Arguments.of("int-nonmonotonic-send-ok", strict, Validity.TRUE, Set.of()));
   }
 
   @ParameterizedTest(name = "{0} {1}")
