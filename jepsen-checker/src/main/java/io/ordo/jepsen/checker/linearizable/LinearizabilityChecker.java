@@ -40,9 +40,10 @@ import java.util.function.LongSupplier;
  *   <li>{@code "time-limit-ms"} (long >= 0, default 10000): the search budget for the whole
  *       history; when it runs out before a verdict, the result is {@code unknown} (never valid),
  *       unless some key was already found not linearizable.
- *   <li>{@code "cache-entries-max"} (long > 0, default 4,000,000): the most cache entries per key
- *       (each holds a bit set and a state), bounding memory; exceeding it also gives {@code
- *       unknown}.
+ *   <li>{@code "cache-entries-max"} (long > 0, default 4,000,000) and {@code "cache-bytes-max"}
+ *       (long > 0, default 1 GiB): bounds on one key's search cache, whose entries each hold a bit
+ *       set of one bit per op of the key plus a state (estimated at ops/8 + 96 bytes); reaching
+ *       either also gives {@code unknown}.
  * </ul>
  *
  * <p>Result: one {@code nonlinearizable} anomaly per failing key, whose ops are the invoke and
@@ -60,7 +61,10 @@ public final class LinearizabilityChecker implements Checker {
   /** The default bound on cache entries per key. */
   public static final long DEFAULT_CACHE_ENTRIES_MAX = 4_000_000;
 
-  private static final Set<String> OPTIONS = Set.of("time-limit-ms", "cache-entries-max");
+  /** The default bound on the approximate bytes of one key's cache. */
+  public static final long DEFAULT_CACHE_BYTES_MAX = 1L << 30;
+
+  private static final Set<String> OPTIONS = Set.of("time-limit-ms", "cache-entries-max", "cache-bytes-max");
 
   private final LongSupplier nanoClock;
 
@@ -123,11 +127,12 @@ public final class LinearizabilityChecker implements Checker {
   public Analysis analyze(Map<String, Object> options, History history) {
     for (String key : new java.util.TreeSet<>(options.keySet())) {
       if (!OPTIONS.contains(key)) {
-        throw new IllegalArgumentException(name() + ": unknown option '" + key + "' (known: cache-entries-max, time-limit-ms)");
+        throw new IllegalArgumentException(name() + ": unknown option '" + key + "' (known: cache-bytes-max, cache-entries-max, time-limit-ms)");
       }
     }
     long timeLimitMs = longOption(options, "time-limit-ms", DEFAULT_TIME_LIMIT_MS, 0);
     long cacheEntriesMax = longOption(options, "cache-entries-max", DEFAULT_CACHE_ENTRIES_MAX, 1);
+    long cacheBytesMax = longOption(options, "cache-bytes-max", DEFAULT_CACHE_BYTES_MAX, 1);
     long deadlineNanos = nanoClock.getAsLong() + Math.multiplyExact(Math.min(timeLimitMs, Long.MAX_VALUE / 4_000_000L), 1_000_000L);
 
     Map<Object, List<WglSearch.KvOp>> byKey = partition(history);
@@ -140,7 +145,10 @@ public final class LinearizabilityChecker implements Checker {
     long steps = 0;
     for (Map.Entry<Object, List<WglSearch.KvOp>> e : byKey.entrySet()) {
       List<WglSearch.KvOp> ops = e.getValue();
-      WglSearch.Outcome out = WglSearch.search(ops, nanoClock, deadlineNanos, cacheEntriesMax);
+      // An entry costs its bit set (one bit per op) plus a state and the hash set's overhead.
+      long entryBytes = ops.size() / 8 + 96;
+      long entriesMax = Math.max(1, Math.min(cacheEntriesMax, cacheBytesMax / entryBytes));
+      WglSearch.Outcome out = WglSearch.search(ops, nanoClock, deadlineNanos, entriesMax);
       cacheEntries += out.cacheEntries();
       steps += out.steps();
       switch (out.verdict()) {
@@ -150,7 +158,8 @@ public final class LinearizabilityChecker implements Checker {
           if (unknownWhy == null) {
             unknownWhy = out.verdict() == WglSearch.Verdict.TIME_LIMIT
                 ? "time limit of " + timeLimitMs + " ms reached while searching key " + e.getKey()
-                : "cache-entries-max of " + cacheEntriesMax + " reached while searching key " + e.getKey();
+                : "cache bound of " + entriesMax + " entries (cache-entries-max " + cacheEntriesMax + ", cache-bytes-max "
+                    + cacheBytesMax + ") reached while searching key " + e.getKey();
           }
         }
         case NOT_LINEARIZABLE -> {

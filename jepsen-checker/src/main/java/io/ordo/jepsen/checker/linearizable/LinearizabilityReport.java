@@ -27,8 +27,11 @@ public final class LinearizabilityReport {
   public static final String FILE_NAME = "linearizability.html";
   /** At most this many failing keys are drawn (the rest are listed), bounding the file's size. */
   public static final int KEYS_DRAWN_MAX = 20;
-  /** Partitions with more operations than this are drawn only around the first illegal op. */
-  public static final int OPS_DRAWN_MAX = 400;
+  /**
+   * Partitions with more operations than this are drawn only around the first illegal op (three
+   * quarters of the window before it, for the prefix that led there), so the bars stay readable.
+   */
+  public static final int OPS_DRAWN_MAX = 80;
 
   private static final int ROW_HEIGHT_PX = 28;
   private static final int BAR_HEIGHT_PX = 18;
@@ -162,7 +165,7 @@ public final class LinearizabilityReport {
         break;
       }
     }
-    int from = Math.max(0, Math.min(center - OPS_DRAWN_MAX / 2, ops.size() - OPS_DRAWN_MAX));
+    int from = Math.max(0, Math.min(center - OPS_DRAWN_MAX * 3 / 4, ops.size() - OPS_DRAWN_MAX));
     return ops.subList(from, from + OPS_DRAWN_MAX);
   }
 

@@ -76,6 +76,7 @@ final class WglSearch {
    * @param ops the partition's operations in invoke order (fail ops and info reads already removed)
    * @param nanoClock read every 1024 steps to enforce {@code deadlineNanos}
    * @param cacheEntriesMax the most cache entries before giving up with {@link Verdict#CACHE_LIMIT}
+   *     (each entry holds a bit set of {@code ops.size()} bits and a state)
    */
   static Outcome search(List<KvOp> ops, LongSupplier nanoClock, long deadlineNanos, long cacheEntriesMax) {
     Node head = buildList(ops);
@@ -104,15 +105,15 @@ final class WglSearch {
         Object next = KvModel.step(state, op.kind(), op.argument(), op.observed());
         boolean advanced = false;
         if (next != KvModel.ILLEGAL) {
-          BitSet withOp = (BitSet) linearized.clone();
-          withOp.set(entry.id);
-          if (cache.add(new CacheKey(withOp, next))) {
+          // Probe with the live bit set; only a new entry pays for a copy.
+          linearized.set(entry.id);
+          if (!cache.contains(new CacheKey(linearized, next))) {
+            cache.add(new CacheKey((BitSet) linearized.clone(), next));
             if (cache.size() > cacheEntriesMax) {
               return new Outcome(Verdict.CACHE_LIMIT, best, firstIllegal, cache.size(), steps);
             }
             calls.push(new Frame(entry, state));
             state = next;
-            linearized.set(entry.id);
             if (op.isOk()) {
               okRemaining--;
             }
@@ -123,6 +124,8 @@ final class WglSearch {
             }
             entry = head.next;
             advanced = true;
+          } else {
+            linearized.clear(entry.id);
           }
         }
         if (!advanced) {
