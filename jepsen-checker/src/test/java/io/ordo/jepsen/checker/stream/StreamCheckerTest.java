@@ -92,7 +92,7 @@ class StreamCheckerTest {
 
   @Test
   void resultIsDeterministic() {
-    History h = new SimulatedStream(7, 4, 3, SimulatedStream.Fault.DROP_WRITE, 10).run(6, 800);
+    History h = new SimulatedStream(7, new SimulatedStream.Workload(4, 3, 20, 5), SimulatedStream.Fault.DROP_WRITE, 10).run(6, 800);
     assertThat(checker.check(Map.of(), h)).isEqualTo(checker.check(Map.of(), h));
   }
 

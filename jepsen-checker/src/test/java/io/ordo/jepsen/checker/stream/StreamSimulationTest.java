@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ordo.jepsen.checker.CheckResult;
 import io.ordo.jepsen.checker.Validity;
 import io.ordo.jepsen.checker.stream.SimulatedStream.Fault;
+import io.ordo.jepsen.checker.stream.SimulatedStream.Workload;
 import io.ordo.jepsen.history.EdnHistory;
 import io.ordo.jepsen.history.History;
 import io.ordo.jepsen.history.JsonHistory;
@@ -27,7 +28,8 @@ class StreamSimulationTest {
   private static final int WORKERS = 5;
   private static final int STEPS = 600;
   private static final int KEYS = 3;
-  private static final int RECORDS_PER_POLL_MAX = 4;
+  /** Compact sends and polls, a fifth of txns, and an assign now and then. */
+  private static final Workload WORKLOAD = new Workload(KEYS, 4, 20, 4);
   private static final int FAULT_AT_SEND = 20;
 
   static LongStream seeds() {
@@ -37,7 +39,7 @@ class StreamSimulationTest {
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
   void correctLogChecksValidInStrictMode(long seed) throws IOException {
-    History h = new SimulatedStream(seed, KEYS, RECORDS_PER_POLL_MAX, Fault.NONE, 0).run(WORKERS, STEPS);
+    History h = new SimulatedStream(seed, WORKLOAD, Fault.NONE, 0).run(WORKERS, STEPS);
     CheckResult r = new StreamChecker().check(Map.of("mode", "strict"), h);
     assertThat(r.anomalies()).isEmpty();
     assertThat(r.valid()).isEqualTo(Validity.TRUE);
@@ -59,7 +61,7 @@ class StreamSimulationTest {
   @ParameterizedTest(name = "{0} seed {1}")
   @MethodSource("faults")
   void injectedFaultIsFound(Fault fault, long seed) {
-    SimulatedStream sim = new SimulatedStream(seed, KEYS, RECORDS_PER_POLL_MAX, fault, FAULT_AT_SEND);
+    SimulatedStream sim = new SimulatedStream(seed, WORKLOAD, fault, FAULT_AT_SEND);
     History h = sim.run(WORKERS, STEPS);
     assertThat(sim.faultInjected()).isTrue();
     CheckResult r = new StreamChecker().check(Map.of(), h);
