@@ -29,7 +29,8 @@ import java.util.function.LongSupplier;
  *   <li>{@code :append}, value {@code [k v]}, {@code v} a long appended to the key's list.
  * </ul>
  *
- * Keys are longs or strings. See {@link KvModel} for the semantics. {@code fail} ops did not happen
+ * {@code :get} and {@code :put} (the 6.824 KV names) are accepted as {@code :read} and {@code
+ * :write}. Keys are longs or strings. See {@link KvModel} for the semantics. {@code fail} ops did not happen
  * and are ignored; {@code info} and unfinished writes and appends may take effect at any point
  * after their invoke, or never; info and unfinished reads constrain nothing and are ignored.
  * Nemesis ops are ignored.
@@ -248,10 +249,11 @@ public final class LinearizabilityChecker implements Checker {
         continue;
       }
       KvModel.Kind kind = switch (invoke.f()) {
-        case "read" -> KvModel.Kind.READ;
-        case "write" -> KvModel.Kind.WRITE;
+        case "read", "get" -> KvModel.Kind.READ;
+        case "write", "put" -> KvModel.Kind.WRITE;
         case "append" -> KvModel.Kind.APPEND;
-        default -> throw new IllegalArgumentException(name() + ": op " + invoke.index() + ": unexpected f '" + invoke.f() + "' (read, write, append)");
+        default -> throw new IllegalArgumentException(
+            name() + ": op " + invoke.index() + ": unexpected f '" + invoke.f() + "' (read/get, write/put, append)");
       };
       List<?> arg = pair(invoke);
       Object key = arg.get(0);

@@ -39,7 +39,8 @@ class LinearizabilityCheckerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sequential-ok.edn", "concurrent-one-order-ok.edn", "info-write-later-ok.edn", "append-ok.edn"})
+  @ValueSource(strings = {"sequential-ok.edn", "concurrent-one-order-ok.edn", "info-write-later-ok.edn", "append-ok.edn",
+      "kv-get-put-append-ok.edn"})
   void okHistoriesAreLinearizable(String file) throws IOException {
     CheckResult r = check(load(file));
     assertThat(r.valid()).as(r.toString()).isEqualTo(Validity.TRUE);
@@ -48,7 +49,7 @@ class LinearizabilityCheckerTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"stale-read-bad.edn", "info-write-unhappens-bad.edn", "append-order-bad.edn", "failed-write-read-bad.edn",
-      "two-keys-one-bad.edn"})
+      "two-keys-one-bad.edn", "kv-append-twice-bad.edn"})
   void badHistoriesAreNotLinearizable(String file) throws IOException {
     CheckResult r = check(load(file));
     assertThat(r.valid()).as(r.toString()).isEqualTo(Validity.FALSE);
