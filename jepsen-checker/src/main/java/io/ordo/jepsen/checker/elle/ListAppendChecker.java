@@ -244,12 +244,49 @@ public final class ListAppendChecker implements Checker {
     graph.addRealtimeAndProcessEdges(history, txns, inGraph);
     graph.freeze();
     CycleSearch.Result search = new CycleSearch(graph, nanoClock, opts.timeLimitMs()).run();
-    reporter.addCycles(search, txns);
+    reporter.addCycles(search, txns, (from, to, type) -> explainEdge(from, to, type, versionOrder, writers));
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("txn-count", (long) txns.size());
     facts.put("key-count", (long) versionOrder.size());
     facts.put("edge-count", (long) graph.edgeCount());
     return reporter.result(opts, search, facts);
+  }
+
+  /** Which key (and elements) make the edge from → to, by the same rules that built it. */
+  private static String explainEdge(Txn from, Txn to, int type, Map<Long, List<Long>> versionOrder, Map<Long, Map<Long, Append>> writers) {
+    Txn reader = type == DepGraph.WR ? to : from;
+    for (MicroOp m : type == DepGraph.WW ? to.ops() : reader.ops()) {
+      List<Long> order = versionOrder.get(m.key());
+      if (order == null) {
+        continue;
+      }
+      Map<Long, Append> keyWriters = writers.getOrDefault(m.key(), Map.of());
+      if (type == DepGraph.WW && m.isWrite()) {
+        int i = order.indexOf((Long) m.value());
+        for (int j = i - 1; j >= 0; j--) {
+          Append a = keyWriters.get(order.get(j));
+          if (a != null && !a.txn().isFail()) {
+            if (a.txn() == from) {
+              return "key " + m.key() + ": appended " + order.get(j) + ", then " + m.value();
+            }
+            break;
+          }
+        }
+      } else if (type != DepGraph.WW && m.isRead()) {
+        List<Long> read = readList(reader, m);
+        int p = 0;
+        while (p < read.size() && (keyWriters.get(read.get(p)) == null || keyWriters.get(read.get(p)).txn() != reader)) {
+          p++;
+        }
+        if (type == DepGraph.WR && p > 0 && keyWriters.get(read.get(p - 1)) != null && keyWriters.get(read.get(p - 1)).txn() == from) {
+          return "key " + m.key() + ": read " + read + ", whose last element " + read.get(p - 1) + " it appended";
+        }
+        if (type == DepGraph.RW && p < order.size() && keyWriters.get(order.get(p)) != null && keyWriters.get(order.get(p)).txn() == to) {
+          return "key " + m.key() + ": read " + read + ", then it appended the next element " + order.get(p);
+        }
+      }
+    }
+    return null;
   }
 
   private static boolean isFinalAppend(Append a, long key) {

@@ -231,13 +231,34 @@ public final class RwRegisterChecker implements Checker {
     graph.addRealtimeAndProcessEdges(history, txns, inGraph);
     graph.freeze();
     CycleSearch.Result search = new CycleSearch(graph, nanoClock, opts.timeLimitMs()).run();
-    reporter.addCycles(search, txns);
+    reporter.addCycles(search, txns, RwRegisterChecker::explainEdge);
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("txn-count", (long) txns.size());
     facts.put("key-count", (long) writers.size());
     facts.put("edge-count", (long) graph.edgeCount());
     facts.put("external-order", opts.externalOrder());
     return reporter.result(opts, search, facts);
+  }
+
+  /** A key that can make the edge from → to (both wrote it, or one read what the other wrote). */
+  private static String explainEdge(Txn from, Txn to, int type) {
+    for (MicroOp a : from.ops()) {
+      for (MicroOp b : to.ops()) {
+        if (a.key() != b.key()) {
+          continue;
+        }
+        if (type == DepGraph.WW && a.isWrite() && b.isWrite()) {
+          return "key " + a.key() + ": version " + a.value() + " precedes " + b.value();
+        }
+        if (type == DepGraph.WR && a.isWrite() && b.isRead() && Objects.equals(a.value(), b.value())) {
+          return "key " + a.key() + ": read " + b.value() + ", which it wrote";
+        }
+        if (type == DepGraph.RW && a.isRead() && b.isWrite()) {
+          return "key " + a.key() + ": read " + a.value() + ", overwritten by " + b.value();
+        }
+      }
+    }
+    return null;
   }
 
   private static Long asLong(Txn t, MicroOp m) {

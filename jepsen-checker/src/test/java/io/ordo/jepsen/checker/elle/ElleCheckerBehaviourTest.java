@@ -72,6 +72,9 @@ class ElleCheckerBehaviourTest {
     assertThat(r.anomalyTypes()).containsExactly("G-single");
     Anomaly a = r.anomalies().get(0);
     assertThat(a.explanation()).contains("op 3 (process 0) -rw-> op 4 (process 1) -wr-> op 3 (process 0)");
+    assertThat(a.explanation())
+        .contains("rw op 3 -> op 4: key 1: read [], then it appended the next element 1")
+        .contains("wr op 4 -> op 3: key 2: read [1], whose last element 1 it appended");
     assertThat(a.ops()).extracting(op -> op.index()).containsExactly(3L, 4L);
     assertThat(r.extra().get("not")).isEqualTo(List.of("snapshot-isolation"));
     assertThat((List<Object>) r.extra().get("possible")).contains("read-committed", "read-uncommitted");

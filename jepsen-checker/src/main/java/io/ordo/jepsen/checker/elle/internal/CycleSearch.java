@@ -36,7 +36,11 @@ public final class CycleSearch {
   public record Cycle(String type, int[] nodes, int[] edgeTypes) {}
 
   /** What the search found, and whether it ran out of time. */
-  public record Result(List<Cycle> cycles, boolean timedOut, int nontrivialComponents, int largestComponentSize) {}
+  /**
+   * @param cycles the reported cycles, at most {@link #CYCLES_PER_TYPE_MAX} per type
+   * @param countsByType how many components showed each cycle type (reported or not)
+   */
+  public record Result(List<Cycle> cycles, Map<String, Long> countsByType, boolean timedOut, int nontrivialComponents, int largestComponentSize) {}
 
   /** Upper bound on cycles kept per anomaly type, so a badly broken history stays reportable. */
   public static final int CYCLES_PER_TYPE_MAX = 32;
@@ -103,8 +107,9 @@ public final class CycleSearch {
       largest = Math.max(largest, c.length);
     }
     Map<String, List<Cycle>> byType = new LinkedHashMap<>();
+    Map<String, Long> counts = new java.util.TreeMap<>();
     if (components.isEmpty()) {
-      return new Result(List.of(), false, 0, 0);
+      return new Result(List.of(), Map.of(), false, 0, 0);
     }
     component = new int[graph.nodeCount()];
     Arrays.fill(component, -1);
@@ -118,7 +123,7 @@ public final class CycleSearch {
     }
     long states = (long) largest * MODES;
     if (states > Integer.MAX_VALUE / 2) {
-      return new Result(List.of(), true, components.size(), largest);
+      return new Result(List.of(), Map.of(), true, components.size(), largest);
     }
     stamp = new int[(int) states];
     parent = new int[(int) states];
@@ -147,6 +152,7 @@ public final class CycleSearch {
               }
               Cycle cycle = search(spec, ci, c, a, b, t);
               if (cycle != null && foundHere.add(cycle.type())) {
+                counts.merge(cycle.type(), 1L, Long::sum);
                 List<Cycle> list = byType.computeIfAbsent(cycle.type(), k -> new ArrayList<>());
                 if (list.size() < CYCLES_PER_TYPE_MAX) {
                   list.add(cycle);
@@ -163,7 +169,7 @@ public final class CycleSearch {
     }
     List<Cycle> all = new ArrayList<>();
     byType.values().forEach(all::addAll);
-    return new Result(all, timedOut, components.size(), largest);
+    return new Result(all, counts, timedOut, components.size(), largest);
   }
 
   private static int step(Spec spec, int mode, int type, boolean first) {

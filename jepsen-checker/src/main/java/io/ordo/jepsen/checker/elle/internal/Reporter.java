@@ -37,19 +37,49 @@ public final class Reporter {
     }
   }
 
-  /** Records the cycles of a search, explained with the ops and edge types. */
-  public void addCycles(CycleSearch.Result result, List<Txn> txns) {
+  /** Says why one dependency edge exists (e.g. which key and versions), for explanations. */
+  @FunctionalInterface
+  public interface EdgeExplainer {
+    /** @return a short reason, or null if none is known */
+    String explain(Txn from, Txn to, int edgeType);
+  }
+
+  /**
+   * Records the cycles of a search, explained as "G-single cycle: op 3 (process 0) -rw-> op 4
+   * (process 1) -wr-> op 3 (process 0); where: ..." with one reason per edge.
+   */
+  public void addCycles(CycleSearch.Result result, List<Txn> txns, EdgeExplainer explainer) {
     for (CycleSearch.Cycle c : result.cycles()) {
       StringBuilder sb = new StringBuilder();
+      StringBuilder why = new StringBuilder();
       List<Op> ops = new ArrayList<>();
-      for (int i = 0; i < c.nodes().length; i++) {
-        Op op = txns.get(c.nodes()[i]).reportOp();
-        ops.add(op);
-        sb.append(describe(op)).append(" -").append(DepGraph.typeName(c.edgeTypes()[i])).append("-> ");
+      int n = c.nodes().length;
+      for (int i = 0; i < n; i++) {
+        Txn from = txns.get(c.nodes()[i]);
+        Txn to = txns.get(c.nodes()[(i + 1) % n]);
+        ops.add(from.reportOp());
+        String type = DepGraph.typeName(c.edgeTypes()[i]);
+        sb.append(describe(from.reportOp())).append(" -").append(type).append("-> ");
+        String reason = edgeReason(from, to, c.edgeTypes()[i], explainer);
+        why.append(i == 0 ? "" : "; ").append(type).append(" op ").append(from.reportOp().index()).append(" -> op ")
+            .append(to.reportOp().index()).append(": ").append(reason);
       }
       sb.append(describe(txns.get(c.nodes()[0]).reportOp()));
-      add(c.type(), c.type() + " cycle: " + sb, ops);
+      add(c.type(), c.type() + " cycle: " + sb + "; where: " + why, ops);
     }
+    // Count every component that showed a cycle type, not only the reported ones.
+    counts.putAll(result.countsByType());
+  }
+
+  private static String edgeReason(Txn from, Txn to, int type, EdgeExplainer explainer) {
+    if (type == DepGraph.REALTIME) {
+      return "op " + from.reportOp().index() + " completed before op " + to.invoke().index() + " was invoked";
+    }
+    if (type == DepGraph.PROCESS) {
+      return "consecutive transactions of process " + from.process();
+    }
+    String r = explainer.explain(from, to, type);
+    return r == null ? "(no key found)" : r;
   }
 
   /** "op 12 (process 3)". */
