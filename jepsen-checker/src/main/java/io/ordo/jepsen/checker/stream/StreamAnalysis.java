@@ -29,8 +29,33 @@ final class StreamAnalysis {
   /** How many values an explanation names at most. */
   static final int VALUES_PER_EXPLANATION_MAX = 16;
 
-  /** What an operation did, as one unit: its invoke, its completion (null if none) and micro-ops. */
-  private record Entry(Op invoke, Op completion, OpType type, String f, List<MicroOp> mops, List<Long> assignedKeys) {
+  /**
+   * What an operation did, as one unit: its invoke, its completion (null if none), its micro-ops,
+   * and, computed once, the records it read and the sends it made per key.
+   *
+   * @param reads records read per key, concatenated over the op's polls in order, keys ascending,
+   *     keys with no records left out
+   * @param sends sends per key in op order, keys ascending
+   */
+  private record Entry(Op invoke, Op completion, OpType type, String f, List<MicroOp> mops, List<Long> assignedKeys,
+      SortedMap<Long, List<Rec>> reads, SortedMap<Long, List<Send>> sends) {
+    static Entry of(Op invoke, Op completion, OpType type, String f, List<MicroOp> mops, List<Long> assignedKeys) {
+      SortedMap<Long, List<Rec>> reads = new TreeMap<>();
+      SortedMap<Long, List<Send>> sends = new TreeMap<>();
+      for (MicroOp m : mops) {
+        if (m instanceof Poll p) {
+          for (Map.Entry<Long, List<Rec>> e : p.records().entrySet()) {
+            if (!e.getValue().isEmpty()) {
+              reads.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).addAll(e.getValue());
+            }
+          }
+        } else if (m instanceof Send snd) {
+          sends.computeIfAbsent(snd.key(), k -> new ArrayList<>()).add(snd);
+        }
+      }
+      return new Entry(invoke, completion, type, f, mops, assignedKeys, reads, sends);
+    }
+
     /** The op to show in reports: the completion if there is one. */
     Op shown() {
       return completion != null ? completion : invoke;
@@ -38,31 +63,6 @@ final class StreamAnalysis {
 
     boolean isOk() {
       return type == OpType.OK;
-    }
-
-    /** Records read per key in this op, concatenated over its polls in order, keys ascending. */
-    SortedMap<Long, List<Rec>> reads() {
-      SortedMap<Long, List<Rec>> out = new TreeMap<>();
-      for (MicroOp m : mops) {
-        if (m instanceof Poll p) {
-          for (Map.Entry<Long, List<Rec>> e : p.records().entrySet()) {
-            out.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).addAll(e.getValue());
-          }
-        }
-      }
-      out.values().removeIf(List::isEmpty);
-      return out;
-    }
-
-    /** Sends per key in this op, in order, keys ascending. */
-    SortedMap<Long, List<Send>> sends() {
-      SortedMap<Long, List<Send>> out = new TreeMap<>();
-      for (MicroOp m : mops) {
-        if (m instanceof Send s) {
-          out.computeIfAbsent(s.key(), k -> new ArrayList<>()).add(s);
-        }
-      }
-      return out;
     }
   }
 
@@ -84,7 +84,11 @@ final class StreamAnalysis {
   private final Map<KeyValue, Entry> firstReader = new HashMap<>();
   /** The observed logs: key → offset → values. */
   private final SortedMap<Long, TreeMap<Long, TreeSet<Long>>> logs = new TreeMap<>();
-  /** Ops that observed something at (key, offset), at most {@link #OPS_PER_ANOMALY_MAX}. */
+  /**
+   * Ops that observed something at a contested (key, offset), one holding several values or a
+   * duplicated value, at most {@link #OPS_PER_ANOMALY_MAX} each. Collected only for contested
+   * offsets, in a second pass, so that clean histories pay nothing for it.
+   */
   private final Map<KeyOffset, List<Entry>> observers = new HashMap<>();
   /** Key → offset → dense index. */
   private final Map<Long, Map<Long, Integer>> indexOf = new HashMap<>();
@@ -103,8 +107,7 @@ final class StreamAnalysis {
     collectEntries();
     indexWritesAndReads();
     buildLogs();
-    inconsistentOffsets();
-    duplicates();
+    inconsistentOffsetsAndDuplicates();
     lostWrites();
     unseen();
     abortedReads();
@@ -168,11 +171,11 @@ final class StreamAnalysis {
       case "send", "poll", "txn" -> {
         Object value = completion != null && completion.value() != null ? completion.value() : invoke.value();
         Op named = completion != null ? completion : invoke;
-        entries.add(new Entry(invoke, completion, type, f, MicroOps.parse(f, value, named), List.of()));
+        entries.add(Entry.of(invoke, completion, type, f, MicroOps.parse(f, value, named), List.of()));
       }
       case "assign", "subscribe" -> {
         Object value = completion != null && completion.value() != null ? completion.value() : invoke.value();
-        entries.add(new Entry(invoke, completion, type, f, List.of(), parseKeys(value, completion != null ? completion : invoke)));
+        entries.add(Entry.of(invoke, completion, type, f, List.of(), parseKeys(value, completion != null ? completion : invoke)));
       }
       case "crash", "debug-topic-partitions" -> {
         // Jepsen's bookkeeping ops carry no sends or polls.
@@ -227,17 +230,15 @@ final class StreamAnalysis {
     for (Entry e : entries) {
       for (MicroOp m : e.mops()) {
         if (m instanceof Send s && s.offset() != null) {
-          // A send's offset is evidence only if the send took effect: it was acknowledged, or it
-          // was indeterminate and someone read its value.
-          if (e.isOk() || (e.type() == OpType.INFO && wasRead(s.key(), s.value()))) {
-            observe(e, s.key(), s.offset(), s.value());
+          if (isEvidence(e, s)) {
+            observe(s.key(), s.offset(), s.value());
           }
         } else if (m instanceof Poll p) {
           // Polls are evidence whatever their op's outcome: a consumer only ever reads committed
           // records, as in Jepsen's analysis.
           for (Map.Entry<Long, List<Rec>> r : p.records().entrySet()) {
             for (Rec rec : r.getValue()) {
-              observe(e, r.getKey(), rec.offset(), rec.value());
+              observe(r.getKey(), rec.offset(), rec.value());
             }
           }
         }
@@ -253,12 +254,48 @@ final class StreamAnalysis {
     }
   }
 
-  private void observe(Entry e, long key, long offset, long value) {
+  private void observe(long key, long offset, long value) {
     logs.computeIfAbsent(key, k -> new TreeMap<>()).computeIfAbsent(offset, o -> new TreeSet<>()).add(value);
-    List<Entry> obs = observers.computeIfAbsent(new KeyOffset(key, offset), ko -> new ArrayList<>());
-    if (obs.size() < OPS_PER_ANOMALY_MAX && (obs.isEmpty() || obs.get(obs.size() - 1) != e)) {
-      obs.add(e);
+  }
+
+  /** Fills {@link #observers} for {@code contested}: the same evidence as the log, op by op. */
+  private void collectObservers(Set<KeyOffset> contested) {
+    if (contested.isEmpty()) {
+      return;
     }
+    for (Entry e : entries) {
+      for (MicroOp m : e.mops()) {
+        if (m instanceof Send s && s.offset() != null) {
+          if (isEvidence(e, s)) {
+            addObserver(contested, e, s.key(), s.offset());
+          }
+        } else if (m instanceof Poll p) {
+          for (Map.Entry<Long, List<Rec>> r : p.records().entrySet()) {
+            for (Rec rec : r.getValue()) {
+              addObserver(contested, e, r.getKey(), rec.offset());
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private void addObserver(Set<KeyOffset> contested, Entry e, long key, long offset) {
+    KeyOffset ko = new KeyOffset(key, offset);
+    if (contested.contains(ko)) {
+      List<Entry> obs = observers.computeIfAbsent(ko, x -> new ArrayList<>());
+      if (obs.size() < OPS_PER_ANOMALY_MAX && (obs.isEmpty() || obs.get(obs.size() - 1) != e)) {
+        obs.add(e);
+      }
+    }
+  }
+
+  /**
+   * Whether a send's offset is evidence of the log: only if the send took effect, that is, it was
+   * acknowledged, or it was indeterminate and someone read its value.
+   */
+  private boolean isEvidence(Entry e, Send s) {
+    return e.isOk() || (e.type() == OpType.INFO && wasRead(s.key(), s.value()));
   }
 
   /** The dense index of {@code offset} of {@code key}, or -1 if that offset was never observed. */
@@ -273,7 +310,31 @@ final class StreamAnalysis {
 
   // ---------------------------------------------------------------- the checks
 
-  private void inconsistentOffsets() {
+  private void inconsistentOffsetsAndDuplicates() {
+    // First find what is contested, then who observed it, then report in key order.
+    SortedMap<Long, SortedMap<Long, TreeSet<Long>>> duplicated = new TreeMap<>();
+    Set<KeyOffset> contested = new HashSet<>();
+    for (Map.Entry<Long, TreeMap<Long, TreeSet<Long>>> log : logs.entrySet()) {
+      long key = log.getKey();
+      SortedMap<Long, TreeSet<Long>> offsetsOfValue = new TreeMap<>();
+      for (Map.Entry<Long, TreeSet<Long>> at : log.getValue().entrySet()) {
+        if (at.getValue().size() > 1) {
+          contested.add(new KeyOffset(key, at.getKey()));
+        }
+        for (Long v : at.getValue()) {
+          offsetsOfValue.computeIfAbsent(v, x -> new TreeSet<>()).add(at.getKey());
+        }
+      }
+      for (Map.Entry<Long, TreeSet<Long>> d : offsetsOfValue.entrySet()) {
+        if (d.getValue().size() > 1) {
+          duplicated.computeIfAbsent(key, k -> new TreeMap<>()).put(d.getKey(), d.getValue());
+          for (Long offset : d.getValue()) {
+            contested.add(new KeyOffset(key, offset));
+          }
+        }
+      }
+    }
+    collectObservers(contested);
     for (Map.Entry<Long, TreeMap<Long, TreeSet<Long>>> log : logs.entrySet()) {
       for (Map.Entry<Long, TreeSet<Long>> at : log.getValue().entrySet()) {
         if (at.getValue().size() > 1) {
@@ -284,26 +345,15 @@ final class StreamAnalysis {
         }
       }
     }
-  }
-
-  private void duplicates() {
-    for (Map.Entry<Long, TreeMap<Long, TreeSet<Long>>> log : logs.entrySet()) {
-      long key = log.getKey();
-      SortedMap<Long, TreeSet<Long>> offsetsOfValue = new TreeMap<>();
-      for (Map.Entry<Long, TreeSet<Long>> at : log.getValue().entrySet()) {
-        for (Long v : at.getValue()) {
-          offsetsOfValue.computeIfAbsent(v, x -> new TreeSet<>()).add(at.getKey());
+    for (Map.Entry<Long, SortedMap<Long, TreeSet<Long>>> byKey : duplicated.entrySet()) {
+      long key = byKey.getKey();
+      for (Map.Entry<Long, TreeSet<Long>> d : byKey.getValue().entrySet()) {
+        List<Entry> ops = new ArrayList<>();
+        for (Long offset : d.getValue()) {
+          ops.addAll(observers.get(new KeyOffset(key, offset)));
         }
-      }
-      for (Map.Entry<Long, TreeSet<Long>> d : offsetsOfValue.entrySet()) {
-        if (d.getValue().size() > 1) {
-          List<Entry> ops = new ArrayList<>();
-          for (Long offset : d.getValue()) {
-            ops.addAll(observers.get(new KeyOffset(key, offset)));
-          }
-          report(StreamChecker.DUPLICATE,
-              "key " + key + " value " + d.getKey() + " appears at " + d.getValue().size() + " offsets " + d.getValue(), shown(ops));
-        }
+        report(StreamChecker.DUPLICATE,
+            "key " + key + " value " + d.getKey() + " appears at " + d.getValue().size() + " offsets " + d.getValue(), shown(ops));
       }
     }
   }
