@@ -36,6 +36,9 @@ import java.util.TreeSet;
  *       ignored; any other {@code :f} is rejected.
  * </ul>
  *
+ * An invoke without a completion counts as {@code info}: its sends may have happened. A failed or
+ * indeterminate operation's sends are known by the invoke's value when the completion has none.
+ *
  * <h2>Version order</h2>
  *
  * For every key the checker builds the log it observed: offset → set of values, from the offsets
@@ -57,7 +60,8 @@ import java.util.TreeSet;
  *       the earliest indexes of the values read.)
  *   <li>{@code unseen}: ok sends whose value no ok poll read by the end of the history, one anomaly
  *       per key with the count. This includes lost writes; on its own it is not necessarily an
- *       error (a test without final polls leaves messages unseen), so every mode allows it.
+ *       error (a test without final polls leaves messages unseen), so every mode but "strict" allows
+ *       it.
  *   <li>{@code poll-skip}: a process's ok poll of a key starts more than one index after where its
  *       previous ok poll of that key ended: it skipped records it should have seen.
  *   <li>{@code nonmonotonic-poll}: a process's ok poll of a key starts at or before the index where
