@@ -33,13 +33,16 @@ import java.util.function.LongSupplier;
  * {@code {:index 5, :type :ok, :f :txn, :value {:txn [[:w 1 3] [:r 2 7]], :position 42}}}.
  *
  * <p>Options: as {@link ListAppendChecker} ("consistency-models", "anomalies", "time-limit-ms")
- * plus "external-order" (boolean, default false).
+ * plus the booleans (default false) "external-order" (above), "linearizable-keys" (assume each key
+ * is linearizable: realtime order of transactions on a key is version order evidence) and
+ * "sequential-keys" (assume each key is sequentially consistent: process order is evidence).
  *
  * <p>Version order evidence per key (a graph over versions, nil being the initial one): nil comes
  * before every version that has no other known predecessor; within a transaction, the version it
  * read from others comes before the version it wrote, and its successive writes of a key are in
  * order; with "external-order", the versions written by ok transactions come in the order of their
- * positions. Not used (yet): realtime and process order as version evidence. Each version edge v1
+ * positions; with "linearizable-keys" / "sequential-keys", realtime / process order of the
+ * transactions touching a key (see {@code orderEvidence}). Each version edge v1
  * → v2 gives ww writer(v1) → writer(v2) and rw reader(v1) → writer(v2); a read of v gives wr
  * writer(v) → reader. Only a transaction's first read of a key before it writes the key is an
  * external read; later reads are checked against the transaction's own state ("internal").
@@ -50,7 +53,8 @@ import java.util.function.LongSupplier;
  * {@link ListAppendChecker}.
  */
 public final class RwRegisterChecker implements Checker {
-  private static final Set<String> OPTIONS = Set.of("consistency-models", "anomalies", "time-limit-ms", "external-order");
+  private static final Set<String> OPTIONS =
+      Set.of("consistency-models", "anomalies", "time-limit-ms", "external-order", "linearizable-keys", "sequential-keys");
 
   private final LongSupplier nanoClock;
 
@@ -183,6 +187,11 @@ public final class RwRegisterChecker implements Checker {
         }
       }
     }
+    boolean linearizableKeys = flag(options, "linearizable-keys");
+    boolean sequentialKeys = flag(options, "sequential-keys");
+    if (linearizableKeys || sequentialKeys) {
+      orderEvidence(history, txns, versions, linearizableKeys);
+    }
     // Initial state: nil precedes every written version with no other known predecessor.
     for (Map.Entry<Long, Map<Long, Write>> e : new TreeMap<>(writers).entrySet()) {
       Set<VersionEdge> edges = versions.computeIfAbsent(e.getKey(), k -> new LinkedHashSet<>());
@@ -238,6 +247,96 @@ public final class RwRegisterChecker implements Checker {
     facts.put("edge-count", (long) graph.edgeCount());
     facts.put("external-order", opts.externalOrder());
     return reporter.result(opts, search, facts);
+  }
+
+  private static boolean flag(Map<String, Object> options, String name) {
+    Object v = options.getOrDefault(name, Boolean.FALSE);
+    if (!(v instanceof Boolean b)) {
+      throw new IllegalArgumentException(name + " must be a boolean, got " + v);
+    }
+    return b;
+  }
+
+  /**
+   * Version order evidence from the order of transactions on each key (Elle's linearizable-keys /
+   * sequential-keys assumptions): if A precedes B (realtime: A completed ok before B was invoked,
+   * as a per-key transitive reduction like {@link DepGraph#addRealtimeAndProcessEdges}; process:
+   * A is B's process's previous transaction touching the key), the version A left on the key (its
+   * final write, else what it read) comes before the first version B saw or wrote there, unless
+   * they are the same version or B first saw the initial state (that stale read shows up as an rw
+   * edge against realtime/process order instead).
+   */
+  private static void orderEvidence(History history, List<Txn> txns, Map<Long, Set<VersionEdge>> versions, boolean realtime) {
+    Map<Long, Txn> byInvoke = new HashMap<>();
+    Map<Long, Txn> byCompletion = new HashMap<>();
+    for (Txn t : txns) {
+      if (!t.isFail()) {
+        byInvoke.put(t.invoke().index(), t);
+        if (t.isOk()) {
+          byCompletion.put(t.completion().index(), t);
+        }
+      }
+    }
+    // key -> transactions ordered before the next one to touch the key (bounded by concurrency).
+    Map<Long, java.util.TreeMap<Integer, Txn>> frontier = new HashMap<>();
+    Map<Integer, Map<Long, List<Txn>>> predecessors = new HashMap<>();
+    Map<Long, Map<Long, Txn>> lastOfProcess = new HashMap<>();
+    for (Op op : history.ops()) {
+      Txn t = op.isInvoke() ? byInvoke.get(op.index()) : byCompletion.get(op.index());
+      if (t == null) {
+        continue;
+      }
+      Map<Long, Long[]> firstLast = firstAndLastVersions(t);
+      if (op.isInvoke()) {
+        Map<Long, List<Txn>> preds = new HashMap<>();
+        for (Map.Entry<Long, Long[]> e : firstLast.entrySet()) {
+          List<Txn> before = new ArrayList<>();
+          if (realtime) {
+            before.addAll(frontier.getOrDefault(e.getKey(), new java.util.TreeMap<>()).values());
+          } else {
+            Txn last = lastOfProcess.computeIfAbsent(t.process(), k -> new HashMap<>()).put(e.getKey(), t);
+            if (last != null && last.isOk()) {
+              before.add(last);
+            }
+          }
+          preds.put(e.getKey(), before);
+          Long first = e.getValue()[0];
+          for (Txn p : before) {
+            Long last = firstAndLastVersions(p).get(e.getKey())[1];
+            if (first != null && !Objects.equals(last, first)) {
+              versions.computeIfAbsent(e.getKey(), k -> new LinkedHashSet<>()).add(new VersionEdge(last, first));
+            }
+          }
+        }
+        predecessors.put(t.id(), preds);
+      } else {
+        for (Map.Entry<Long, List<Txn>> e : predecessors.remove(t.id()).entrySet()) {
+          java.util.TreeMap<Integer, Txn> f = frontier.computeIfAbsent(e.getKey(), k -> new java.util.TreeMap<>());
+          for (Txn p : e.getValue()) {
+            f.remove(p.id());
+          }
+          f.put(t.id(), t);
+        }
+      }
+    }
+  }
+
+  /** Per key the transaction touches: {first version it saw or wrote, last version it left}. */
+  private static Map<Long, Long[]> firstAndLastVersions(Txn t) {
+    Map<Long, Long[]> out = new LinkedHashMap<>();
+    for (MicroOp m : t.ops()) {
+      if (m.isRead() && !t.isOk()) {
+        continue;
+      }
+      Long v = (Long) m.value();
+      Long[] fl = out.get(m.key());
+      if (fl == null) {
+        out.put(m.key(), new Long[] {v, v});
+      } else if (m.isWrite()) {
+        fl[1] = v;
+      }
+    }
+    return out;
   }
 
   /** A key that can make the edge from → to (both wrote it, or one read what the other wrote). */

@@ -32,7 +32,25 @@ class RwRegisterHistoriesTest {
         Arguments.of("G-single-realtime-stale-read-bad.edn", "serializable", false, Validity.TRUE, List.of()),
         Arguments.of("G-single-realtime-stale-read-bad.edn", "strict-serializable", false, Validity.FALSE, List.of("G-single-realtime")),
         Arguments.of("external-order-G-single-bad.edn", "serializable", true, Validity.FALSE, List.of("G-single")),
-        Arguments.of("external-order-ok.edn", "strict-serializable", true, Validity.TRUE, List.of()));
+        Arguments.of("external-order-ok.edn", "strict-serializable", true, Validity.TRUE, List.of()),
+        Arguments.of("linearizable-keys-G-single-bad.edn", "serializable", false, Validity.TRUE, List.of()));
+  }
+
+  static Stream<Arguments> orderAssumptionCases() {
+    return Stream.of(
+        Arguments.of("linearizable-keys-G-single-bad.edn", "linearizable-keys", Validity.FALSE, List.of("G-single")),
+        Arguments.of("linearizable-keys-G-single-bad.edn", "sequential-keys", Validity.TRUE, List.of()),
+        Arguments.of("sequential-keys-G-single-bad.edn", "sequential-keys", Validity.FALSE, List.of("G-single")),
+        Arguments.of("sequential-keys-G-single-bad.edn", "linearizable-keys", Validity.FALSE, List.of("G-single")));
+  }
+
+  @ParameterizedTest(name = "{0} with {1} is {2} with {3}")
+  @MethodSource("orderAssumptionCases")
+  void keyOrderAssumptionsAddVersionOrderEvidence(String file, String option, Validity expected, List<String> types) throws IOException {
+    CheckResult r = new RwRegisterChecker().check(
+        Map.of("consistency-models", List.of("serializable"), option, true), ListAppendHistoriesTest.load("rw-register", file));
+    assertThat(r.valid()).as("%s", r).isEqualTo(expected);
+    assertThat(r.anomalyTypes()).as("%s", r).containsAll(types);
   }
 
   @ParameterizedTest(name = "{0} under {1} (external-order {2}) is {3} with {4}")

@@ -41,6 +41,25 @@ class SimulatedDbCheckTest {
 
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {1, 2, 3, 42})
+  void commitPositionsAsVersionOrderKeepEachStoreJudgedByItsIsolation(long seed) {
+    Params withPositions = new Params(1500, 6, 3, 4, 16, 2, true);
+    Map<String, Object> strict = Map.of("external-order", true);
+    RwRegisterChecker checker = new RwRegisterChecker();
+    History ser = SimulatedDb.run(Isolation.SERIALIZABLE, Workload.RW_REGISTER, withPositions, seed);
+    assertThat(checker.check(strict, ser).valid()).isEqualTo(Validity.TRUE);
+    History si = SimulatedDb.run(Isolation.SNAPSHOT_ISOLATION, Workload.RW_REGISTER, withPositions, seed);
+    CheckResult siSer = checker.check(Map.of("external-order", true, "consistency-models", List.of("serializable")), si);
+    assertThat(siSer.valid()).isEqualTo(Validity.FALSE);
+    assertThat(siSer.anomalyTypes()).contains("G2-item");
+    assertThat(checker.check(Map.of("external-order", true, "consistency-models", List.of("snapshot-isolation")), si).valid())
+        .isEqualTo(Validity.TRUE);
+    History rc = SimulatedDb.run(Isolation.READ_COMMITTED, Workload.RW_REGISTER, withPositions, seed);
+    assertThat(checker.check(Map.of("external-order", true, "consistency-models", List.of("read-committed")), rc).valid())
+        .isEqualTo(Validity.TRUE);
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 42})
   void snapshotIsolationStoreShowsWriteSkewButNothingSnapshotIsolationForbids(long seed) {
     for (Workload w : Workload.values()) {
       History h = SimulatedDb.run(Isolation.SNAPSHOT_ISOLATION, w, CONTENDED, seed);
