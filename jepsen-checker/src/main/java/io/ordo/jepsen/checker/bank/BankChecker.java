@@ -35,11 +35,16 @@ import java.util.TreeMap;
  * </ul>
  *
  * <p>Anomaly types, one anomaly per bad read: {@code wrong-total}, {@code negative-balance}, {@code
- * unexpected-key}, {@code nil-balance}. Each anomaly carries the read's invoke and completion.
- * {@code extra}: {@code "read-count"} (ok reads checked), {@code "bad-read-count"}, {@code
- * "transfer-count"} (invoked transfers).
+ * unexpected-key}, {@code nil-balance}. Each anomaly carries the read's invoke and completion. At
+ * most {@link #ANOMALIES_PER_TYPE_MAX} anomalies of each type are listed (the first, in history
+ * order), so a long broken run gives a bounded result; all are counted. {@code extra}: {@code
+ * "read-count"} (ok reads checked), {@code "bad-read-count"}, {@code "transfer-count"} (invoked
+ * transfers), {@code "anomaly-counts"} (type → number of bad reads showing it, sorted by type).
  */
 public final class BankChecker implements Checker {
+  /** The most anomalies listed per type; the rest are only counted. */
+  public static final int ANOMALIES_PER_TYPE_MAX = 100;
+
   private static final Set<String> OPTIONS = Set.of("total", "negative-balances-allowed", "accounts");
   private static final Keyword FROM = Keyword.of("from");
   private static final Keyword TO = Keyword.of("to");
@@ -79,6 +84,8 @@ public final class BankChecker implements Checker {
     }
 
     List<Anomaly> anomalies = new ArrayList<>();
+    Map<String, Long> counts = new TreeMap<>();
+    List<Anomaly> found = new ArrayList<>();
     long reads = 0;
     long badReads = 0;
     long transfers = 0;
@@ -93,10 +100,16 @@ public final class BankChecker implements Checker {
         case "read" -> {
           if (op.isOk()) {
             reads++;
-            int before = anomalies.size();
-            checkRead(history, op, total, negativeAllowed, accounts, anomalies);
-            if (anomalies.size() > before) {
+            found.clear();
+            checkRead(history, op, total, negativeAllowed, accounts, found);
+            if (!found.isEmpty()) {
               badReads++;
+            }
+            for (Anomaly a : found) {
+              long n = counts.merge(a.type(), 1L, Long::sum);
+              if (n <= ANOMALIES_PER_TYPE_MAX) {
+                anomalies.add(a);
+              }
             }
           }
         }
@@ -107,6 +120,7 @@ public final class BankChecker implements Checker {
     extra.put("read-count", reads);
     extra.put("bad-read-count", badReads);
     extra.put("transfer-count", transfers);
+    extra.put("anomaly-counts", counts);
     return CheckResult.of(anomalies, extra);
   }
 

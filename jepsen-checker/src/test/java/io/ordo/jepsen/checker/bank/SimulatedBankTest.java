@@ -120,6 +120,28 @@ class SimulatedBankTest {
     CheckResult r = check(simulate(seed, Bank.READ_COMMITTED));
     assertThat(r.valid()).as("seed %d", seed).isEqualTo(Validity.FALSE);
     assertThat(r.anomalyTypes()).contains("wrong-total").doesNotContain("unexpected-key", "nil-balance");
+    @SuppressWarnings("unchecked")
+    Map<String, Long> counts = (Map<String, Long>) r.extra().get("anomaly-counts");
+    long listed = r.anomalies().stream().filter(a -> a.type().equals("wrong-total")).count();
+    assertThat(listed).isEqualTo(Math.min(counts.get("wrong-total"), BankChecker.ANOMALIES_PER_TYPE_MAX));
+    assertThat(counts.get("wrong-total")).isLessThanOrEqualTo((Long) r.extra().get("bad-read-count"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void aLongBrokenRunListsABoundedNumberOfAnomaliesButCountsAll() {
+    // Four seeds' worth of read committed reads, concatenated by re-indexing, exceed the bound.
+    History h = simulate(3, Bank.READ_COMMITTED);
+    List<Op> ops = new ArrayList<>(h.ops());
+    for (long seed = 4; seed < 8; seed++) {
+      for (Op op : simulate(seed, Bank.READ_COMMITTED).ops()) {
+        ops.add(new Op(ops.size(), op.timeNanos(), op.process() + 10 * seed, op.type(), op.f(), op.value(), op.error()));
+      }
+    }
+    CheckResult r = check(History.of(ops));
+    @SuppressWarnings("unchecked")
+    Map<String, Long> counts = (Map<String, Long>) r.extra().get("anomaly-counts");
+    assertThat(counts.get("wrong-total")).isGreaterThan((long) BankChecker.ANOMALIES_PER_TYPE_MAX);
+    assertThat(r.anomalies().stream().filter(a -> a.type().equals("wrong-total")).count()).isEqualTo(BankChecker.ANOMALIES_PER_TYPE_MAX);
   }
 
   @ParameterizedTest
