@@ -168,4 +168,23 @@ class LinearizabilityCheckerTest {
     // Four ops: four bars.
     assertThat(html.split("<rect", -1)).hasSize(5);
   }
+
+  @Test
+  void aLongFailingPartitionIsDrawnAroundItsIllegalOp(@TempDir Path dir) throws IOException {
+    History h = SimulatedKvStoreTest.simulate(5, 30, 2_000, 1);
+    LinearizabilityChecker.Analysis a = new LinearizabilityChecker().analyze(Map.of(), h);
+    assertThat(a.failures()).hasSize(1);
+    LinearizabilityChecker.KeyFailure f = a.failures().get(0);
+    assertThat(f.ops().size()).isGreaterThan(LinearizabilityReport.OPS_DRAWN_MAX);
+    String html = Files.readString(LinearizabilityReport.writeHtml(dir, a.failures()));
+    assertThat(html.split("<rect", -1)).hasSize(LinearizabilityReport.OPS_DRAWN_MAX + 1);
+    assertThat(html).contains("first illegal point: op " + f.firstUnlinearizable().index());
+    assertThat(html).contains("Showing " + LinearizabilityReport.OPS_DRAWN_MAX + " of " + f.ops().size());
+  }
+
+  @Test
+  void anEmptyFailureListStillWritesAPage(@TempDir Path dir) throws IOException {
+    String html = Files.readString(LinearizabilityReport.writeHtml(dir, List.of()));
+    assertThat(html).contains("No key failed.").doesNotContain("<svg");
+  }
 }
