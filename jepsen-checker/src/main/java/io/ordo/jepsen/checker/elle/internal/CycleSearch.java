@@ -101,7 +101,7 @@ public final class CycleSearch {
 
   /** Runs the search. */
   public Result run() {
-    List<int[]> components = stronglyConnectedComponents();
+    List<int[]> components = stronglyConnectedComponents(DATA | RTP);
     int largest = 0;
     for (int[] c : components) {
       largest = Math.max(largest, c.length);
@@ -129,16 +129,27 @@ public final class CycleSearch {
     parent = new int[(int) states];
     parentType = new byte[(int) states];
     queue = new int[(int) states];
+    // A cycle over a restricted set of edge types lies inside one component of that subgraph, so
+    // each specification only starts from and walks within those components; this keeps a
+    // specification with no such cycle linear instead of quadratic in a large component.
+    Map<Integer, int[]> restricted = new java.util.HashMap<>();
+    for (Spec spec : SPECS) {
+      restricted.computeIfAbsent(spec.allowed(), m -> (m & RTP) != 0 ? component : componentIds(m));
+    }
     boolean timedOut = false;
     outer:
     for (int ci = 0; ci < components.size(); ci++) {
       int[] c = components.get(ci);
       java.util.Set<String> foundHere = new java.util.HashSet<>();
       for (Spec spec : SPECS) {
+        int[] within = restricted.get(spec.allowed());
         for (int a : c) {
+          if (within[a] < 0) {
+            continue;
+          }
           for (int e = graph.edgesStart(a); e < graph.edgesEnd(a); e++) {
             int b = graph.target(e);
-            if (component[b] != ci) {
+            if (within[b] != within[a]) {
               continue;
             }
             int startMask = graph.mask(e) & spec.startTypes() & spec.allowed();
@@ -150,7 +161,7 @@ public final class CycleSearch {
                 timedOut = true;
                 break outer;
               }
-              Cycle cycle = search(spec, ci, c, a, b, t);
+              Cycle cycle = search(spec, within, c, a, b, t);
               if (cycle != null && foundHere.add(cycle.type())) {
                 counts.merge(cycle.type(), 1L, Long::sum);
                 List<Cycle> list = byType.computeIfAbsent(cycle.type(), k -> new ArrayList<>());
@@ -216,7 +227,8 @@ public final class CycleSearch {
   }
 
   /** Shortest walk a →(startType) b → ... → a of the spec's shape, as a simple cycle, or null. */
-  private Cycle search(Spec spec, int ci, int[] c, int a, int b, int startType) {
+  private Cycle search(Spec spec, int[] within, int[] c, int a, int b, int startType) {
+    int ci = within[a];
     int mode0 = step(spec, 0, startType, true);
     if (mode0 < 0) {
       return null;
@@ -238,7 +250,7 @@ public final class CycleSearch {
       int mode = s % MODES;
       for (int e = graph.edgesStart(u); e < graph.edgesEnd(u); e++) {
         int v = graph.target(e);
-        if (component[v] != ci) {
+        if (within[v] != ci) {
           continue;
         }
         int mask = graph.mask(e) & spec.allowed();
@@ -336,8 +348,27 @@ public final class CycleSearch {
     return realtime ? base + "-realtime" : process ? base + "-process" : base;
   }
 
-  /** Tarjan's algorithm, iterative; returns the components of two or more nodes, each sorted. */
-  private List<int[]> stronglyConnectedComponents() {
+  /**
+   * Component number per node in the subgraph of {@code edgeMask} edges, -1 for nodes in no
+   * component of two or more; any cycle of such edges lies inside one component.
+   */
+  private int[] componentIds(int edgeMask) {
+    int[] ids = new int[graph.nodeCount()];
+    Arrays.fill(ids, -1);
+    List<int[]> comps = stronglyConnectedComponents(edgeMask);
+    for (int ci = 0; ci < comps.size(); ci++) {
+      for (int node : comps.get(ci)) {
+        ids[node] = ci;
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * Tarjan's algorithm, iterative, over the edges whose type mask meets {@code edgeMask}; returns
+   * the components of two or more nodes, each sorted.
+   */
+  private List<int[]> stronglyConnectedComponents(int edgeMask) {
     int n = graph.nodeCount();
     int[] index = new int[n];
     int[] low = new int[n];
@@ -362,7 +393,11 @@ public final class CycleSearch {
       while (depth >= 0) {
         int u = callNode[depth];
         if (callEdge[depth] < graph.edgesEnd(u)) {
-          int v = graph.target(callEdge[depth]++);
+          int edge = callEdge[depth]++;
+          if ((graph.mask(edge) & edgeMask) == 0) {
+            continue;
+          }
+          int v = graph.target(edge);
           if (index[v] < 0) {
             index[v] = low[v] = counter++;
             stack[sp++] = v;
