@@ -19,6 +19,9 @@ import java.util.Objects;
  *       is not a legal step.
  *   <li>{@code :read} observing {@code v}: legal iff {@code v} equals the state; an observed empty
  *       list also matches the nil state.
+ *   <li>{@code :cas [old new]}: legal iff the state equals {@code old}; the state becomes {@code
+ *       new} (Knossos's cas-register). A cas that found another value completes with fail and so
+ *       never reaches the model.
  * </ul>
  *
  * States are immutable values compared with {@link Object#equals}, so they can be cached.
@@ -35,7 +38,8 @@ final class KvModel {
   enum Kind {
     READ,
     WRITE,
-    APPEND
+    APPEND,
+    CAS
   }
 
   private KvModel() {}
@@ -43,7 +47,7 @@ final class KvModel {
   /**
    * Applies one operation.
    *
-   * @param argument the written or appended value (ignored for reads)
+   * @param argument the written or appended value, or [old new] for cas (ignored for reads)
    * @param observed what a read returned (ignored for writes and appends)
    * @return the next state, or {@link #ILLEGAL}
    */
@@ -59,6 +63,9 @@ final class KvModel {
         return ILLEGAL;
       case WRITE:
         return argument;
+      case CAS:
+        List<?> oldNew = (List<?>) argument;
+        return Objects.equals(state, oldNew.get(0)) ? oldNew.get(1) : ILLEGAL;
       case APPEND:
         if (state != null && !(state instanceof List)) {
           return ILLEGAL;

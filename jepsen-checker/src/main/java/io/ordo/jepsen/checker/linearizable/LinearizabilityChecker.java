@@ -26,7 +26,9 @@ import java.util.function.LongSupplier;
  *   <li>{@code :read}, value {@code [k nil]} on invoke and {@code [k v]} on ok, {@code v} the
  *       observed value (nil, a long or a list of longs);
  *   <li>{@code :write}, value {@code [k v]}, {@code v} a long (or a list of longs);
- *   <li>{@code :append}, value {@code [k v]}, {@code v} a long appended to the key's list.
+ *   <li>{@code :append}, value {@code [k v]}, {@code v} a long appended to the key's list;
+ *   <li>{@code :cas}, value {@code [k [old new]]}, {@code old} and {@code new} longs or nil/longs:
+ *       compare-and-set, ok if it set the value, fail if it found another.
  * </ul>
  *
  * {@code :get} and {@code :put} (the 6.824 KV names) are accepted as {@code :read} and {@code
@@ -252,8 +254,9 @@ public final class LinearizabilityChecker implements Checker {
         case "read", "get" -> KvModel.Kind.READ;
         case "write", "put" -> KvModel.Kind.WRITE;
         case "append" -> KvModel.Kind.APPEND;
+        case "cas" -> KvModel.Kind.CAS;
         default -> throw new IllegalArgumentException(
-            name() + ": op " + invoke.index() + ": unexpected f '" + invoke.f() + "' (read/get, write/put, append)");
+            name() + ": op " + invoke.index() + ": unexpected f '" + invoke.f() + "' (read/get, write/put, append, cas)");
       };
       List<?> arg = pair(invoke);
       Object key = arg.get(0);
@@ -283,6 +286,13 @@ public final class LinearizabilityChecker implements Checker {
           if (!(argument instanceof Long)) {
             throw new IllegalArgumentException(name() + ": op " + invoke.index() + ": an appended value must be a long, got " + argument);
           }
+        }
+        case CAS -> {
+          if (!(argument instanceof List<?> oldNew && oldNew.size() == 2)) {
+            throw new IllegalArgumentException(name() + ": op " + invoke.index() + ": a cas value must be [key [old new]], got " + invoke.value());
+          }
+          checkValue(oldNew.get(0), invoke, true);
+          checkValue(oldNew.get(1), invoke, false);
         }
         default -> throw new AssertionError(kind);
       }

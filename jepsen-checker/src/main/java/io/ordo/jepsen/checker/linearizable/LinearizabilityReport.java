@@ -180,6 +180,7 @@ public final class LinearizabilityReport {
       case "read" -> "r";
       case "write" -> "w";
       case "append" -> "a";
+      case "cas" -> "cas";
       default -> shown.f();
     };
     return f + " " + v;

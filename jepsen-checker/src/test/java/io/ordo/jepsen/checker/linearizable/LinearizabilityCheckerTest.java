@@ -40,7 +40,7 @@ class LinearizabilityCheckerTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"sequential-ok.edn", "concurrent-one-order-ok.edn", "info-write-later-ok.edn", "append-ok.edn",
-      "kv-get-put-append-ok.edn"})
+      "kv-get-put-append-ok.edn", "cas-ok.edn"})
   void okHistoriesAreLinearizable(String file) throws IOException {
     CheckResult r = check(load(file));
     assertThat(r.valid()).as(r.toString()).isEqualTo(Validity.TRUE);
@@ -49,7 +49,7 @@ class LinearizabilityCheckerTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"stale-read-bad.edn", "info-write-unhappens-bad.edn", "append-order-bad.edn", "failed-write-read-bad.edn",
-      "two-keys-one-bad.edn", "kv-append-twice-bad.edn"})
+      "two-keys-one-bad.edn", "kv-append-twice-bad.edn", "cas-bad.edn"})
   void badHistoriesAreNotLinearizable(String file) throws IOException {
     CheckResult r = check(load(file));
     assertThat(r.valid()).as(r.toString()).isEqualTo(Validity.FALSE);
@@ -148,8 +148,10 @@ class LinearizabilityCheckerTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("time-limit");
     assertThatThrownBy(() -> c.check(Map.of("time-limit-ms", -1L), load("sequential-ok.edn")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(">= 0");
-    History cas = EdnHistory.read(new StringReader("{:index 0, :time 0, :process 0, :type :invoke, :f :cas, :value [1 [1 2]]}\n"));
-    assertThatThrownBy(() -> c.check(Map.of(), cas)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("op 0");
+    History inc = EdnHistory.read(new StringReader("{:index 0, :time 0, :process 0, :type :invoke, :f :inc, :value [1 1]}\n"));
+    assertThatThrownBy(() -> c.check(Map.of(), inc)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("op 0");
+    History cas = EdnHistory.read(new StringReader("{:index 0, :time 0, :process 0, :type :invoke, :f :cas, :value [1 2]}\n"));
+    assertThatThrownBy(() -> c.check(Map.of(), cas)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[key [old new]]");
     History shape = EdnHistory.read(new StringReader("{:index 0, :time 0, :process 0, :type :invoke, :f :write, :value 3}\n"));
     assertThatThrownBy(() -> c.check(Map.of(), shape)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[key value]");
     assertThat(c.name()).isEqualTo("linearizable-kv");
