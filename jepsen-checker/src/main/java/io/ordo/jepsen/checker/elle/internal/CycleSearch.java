@@ -152,7 +152,7 @@ public final class CycleSearch {
             if (within[b] != within[a]) {
               continue;
             }
-            int startMask = graph.mask(e) & spec.startTypes() & spec.allowed();
+            int startMask = usable(graph.mask(e), spec) & spec.startTypes();
             for (int t = 1; t <= REALTIME; t <<= 1) {
               if ((startMask & t) == 0) {
                 continue;
@@ -181,6 +181,16 @@ public final class CycleSearch {
     List<Cycle> all = new ArrayList<>();
     byType.values().forEach(all::addAll);
     return new Result(all, counts, timedOut, components.size(), largest);
+  }
+
+  /**
+   * The edge types of a pair that a search may use: the spec's allowed ones, except that a
+   * realtime or process edge is ignored where the pair also has an allowed data edge, so a cycle
+   * that data dependencies alone explain is not reported again as a -realtime/-process variant.
+   */
+  private static int usable(int pairMask, Spec spec) {
+    int mask = pairMask & spec.allowed();
+    return (mask & DATA) != 0 ? mask & DATA : mask;
   }
 
   private static int step(Spec spec, int mode, int type, boolean first) {
@@ -253,7 +263,7 @@ public final class CycleSearch {
         if (within[v] != ci) {
           continue;
         }
-        int mask = graph.mask(e) & spec.allowed();
+        int mask = usable(graph.mask(e), spec);
         for (int t = 1; t <= REALTIME; t <<= 1) {
           if ((mask & t) == 0) {
             continue;
