@@ -33,7 +33,10 @@ import us.bpsm.edn.printer.Printers;
  *
  * <p>Reading rules: keys of an op map that are not {@code :index :time :process :type :f :value
  * :error} are ignored; a missing {@code :index} is the op's position in the file (0-based); a
- * missing {@code :time} is 0; {@code :process :nemesis} is {@link Op#NEMESIS}. EDN keywords become
+ * missing {@code :time} is 0; a missing {@code :f} is {@code :txn} when the value is a list of
+ * micro-ops (elle-cli's list-append files omit it); {@code :process :nemesis} is {@link
+ * Op#NEMESIS}; old-style nemesis info/info pairs (Jepsen before 0.2 logged nemesis invocations as
+ * info) read as invoke/info. EDN keywords become
  * {@link Keyword}s (a namespaced {@code :a/b} has name "a/b"), integers {@link Long}s, vectors and
  * lists {@link List}s, maps {@link Map}s in source order, sets {@link Set}s in source order,
  * characters and symbols {@link String}s. {@code :f} and {@code :type} are keywords.
@@ -88,7 +91,7 @@ public final class EdnHistory {
         ops.add(toOp(v, ops.size(), "line " + line));
       }
     }
-    return History.of(ops);
+    return History.of(OpMaps.normalizeNemesis(ops));
   }
 
   /** Reads a history from a UTF-8 file; errors as {@link #read(Reader)}, prefixed by the file. */
@@ -357,11 +360,50 @@ public final class EdnHistory {
         long time = fields.containsKey("time") && fields.get("time") != null ? asLong(fields.get("time"), "time") : 0L;
         long process = asProcess(fields.get("process"));
         OpType type = OpType.fromKeywordName(asName(required(fields, "type"), "type"));
-        String f = asName(required(fields, "f"), "f");
+        Object fValue = fields.get("f");
+        // elle-cli's list-append histories omit :f; their values are transactions.
+        String f = fValue == null && looksLikeTxn(fields.get("value")) ? "txn" : asName(required(fields, "f"), "f");
         return new Op(index, time, process, type, f, fields.get("value"), fields.get("error"));
       } catch (IllegalArgumentException | NullPointerException e) {
         throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
       }
+    }
+
+    /** Whether {@code value} is a non-empty list of micro-ops {@code [f k v]} with f a keyword or a name. */
+    static boolean looksLikeTxn(Object value) {
+      if (!(value instanceof List<?> mops) || mops.isEmpty()) {
+        return false;
+      }
+      for (Object m : mops) {
+        if (!(m instanceof List<?> mop && mop.size() == 3 && (mop.get(0) instanceof Keyword || mop.get(0) instanceof String))) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /**
+     * Rewrites old-style nemesis ops: Jepsen before 0.2 logged a nemesis invocation with {@code
+     * :type :info} too, so its ops come as info/info pairs. A nemesis info op while no nemesis op
+     * is open becomes an invoke, so such histories are well-formed.
+     */
+    static List<Op> normalizeNemesis(List<Op> ops) {
+      List<Op> out = new ArrayList<>(ops.size());
+      boolean nemesisOpen = false;
+      for (Op op : ops) {
+        if (op.isNemesis()) {
+          if (op.isInvoke()) {
+            nemesisOpen = true;
+          } else if (nemesisOpen) {
+            nemesisOpen = false;
+          } else if (op.isInfo()) {
+            op = new Op(op.index(), op.timeNanos(), op.process(), OpType.INVOKE, op.f(), op.value(), op.error());
+            nemesisOpen = true;
+          }
+        }
+        out.add(op);
+      }
+      return out;
     }
 
     private static Object required(Map<String, Object> fields, String name) {

@@ -38,7 +38,9 @@ import java.util.Map;
  * back is equal unless it held keyword values other than f, type, micro-op functions and map keys
  * (e.g. an {@code :error :timeout} comes back as the string "timeout").
  *
- * <p>Unknown fields of an op are ignored, a missing index is the op's position, a missing time 0.
+ * <p>Unknown fields of an op are ignored, a missing index is the op's position, a missing time 0,
+ * a missing f is "txn" when the value is a list of micro-ops, and old-style nemesis info/info
+ * pairs read as invoke/info, as in {@link EdnHistory}.
  */
 public final class JsonHistory {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -74,6 +76,9 @@ public final class JsonHistory {
         for (Map.Entry<String, JsonNode> e : node.properties()) {
           fields.put(e.getKey(), convert(e.getValue()));
         }
+        if (fields.get("f") == null && EdnHistory.OpMaps.looksLikeTxn(fields.get("value"))) {
+          fields.put("f", "txn");
+        }
         if ("txn".equals(fields.get("f")) && fields.get("value") instanceof List<?> mops) {
           fields.put("value", keywordizeMicroOps(mops));
         }
@@ -84,7 +89,7 @@ public final class JsonHistory {
       String where = loc == null ? "" : "line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": ";
       throw new IOException(where + "JSON syntax error: " + e.getOriginalMessage(), e);
     }
-    return History.of(ops);
+    return History.of(EdnHistory.OpMaps.normalizeNemesis(ops));
   }
 
   /** Reads a history from a UTF-8 file; errors as {@link #read(Reader)}, prefixed by the file. */

@@ -138,4 +138,27 @@ class HistoryFormatsTest {
     assertThatThrownBy(() -> HistoryFiles.read(dir.resolve("h.txt")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(".edn or .json");
   }
+
+  @Test
+  void elleCliFilesWithoutFAreTransactions() throws IOException {
+    History h = JsonHistory.read(resource("elle-cli-no-f.json"));
+    assertThat(h.ops()).allSatisfy(op -> assertThat(op.f()).isEqualTo("txn"));
+    assertThat(h.ops().get(1).value()).isEqualTo(List.of(List.of(Keyword.of("append"), 10L, 1L), List.of(Keyword.of("r"), 11L, List.of(3L))));
+    assertThat(h.ops().get(0).timeNanos()).isZero();
+    assertThat(EdnHistory.read(new StringReader("{:index 0, :process 0, :type :invoke, :value [[:r 1 nil]]}\n")).ops().get(0).f())
+        .isEqualTo("txn");
+  }
+
+  @Test
+  void oldStyleNemesisInfoPairsReadAsInvokeAndInfo() throws IOException {
+    History h = JsonHistory.read(resource("old-style-nemesis.json"));
+    assertThat(h.ops()).extracting(Op::type).containsExactly(
+        OpType.INVOKE, OpType.INVOKE, OpType.OK, OpType.INFO, OpType.INVOKE, OpType.INVOKE, OpType.OK, OpType.INFO);
+    assertThat(h.completion(h.ops().get(1))).contains(h.ops().get(3));
+    assertThat(h.ops().get(0).value()).isNull();
+    assertThat(h.ops().get(2).value()).isEqualTo(Map.of(0L, 60L, 1L, 40L));
+    assertThat(h.ops().get(4).value()).isEqualTo(Map.of(Keyword.of("from"), 0L, Keyword.of("to"), 1L, Keyword.of("amount"), 5L));
+    History viaEdn = EdnHistory.read(new StringReader(edn(h)));
+    assertThat(viaEdn.ops()).isEqualTo(h.ops());
+  }
 }

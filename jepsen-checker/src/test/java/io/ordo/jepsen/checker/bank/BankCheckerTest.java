@@ -98,4 +98,14 @@ class BankCheckerTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("op 0");
     assertThat(c.name()).isEqualTo("bank");
   }
+
+  @Test
+  void readsElleCliStyleJsonWithStringKeysAndOldNemesisOps() throws Exception {
+    History h = io.ordo.jepsen.history.JsonHistory.read(
+        java.nio.file.Path.of(BankCheckerTest.class.getResource("/histories/bank/elle-cli-style-ok.json").toURI()));
+    CheckResult r = new BankChecker().check(Map.of("total", 100L, "accounts", List.of(0L, 1L)), h);
+    assertThat(r.valid()).isEqualTo(Validity.TRUE);
+    assertThat(r.extra()).containsEntry("read-count", 1L).containsEntry("transfer-count", 1L);
+    assertThat(new BankChecker().check(Map.of("total", 101L), h).anomalyTypes()).containsExactly("wrong-total");
+  }
 }
