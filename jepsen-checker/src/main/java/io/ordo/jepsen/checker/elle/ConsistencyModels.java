@@ -21,6 +21,8 @@ import java.util.TreeSet;
  *   <li>read-committed (PL-2): also G1a, G1b, G1c, dirty-update;
  *   <li>snapshot-isolation: read-committed plus G-single, G-nonadjacent, lost-update (write skew,
  *       G2-item with adjacent rw edges, stays allowed);
+ *   <li>strong-session-snapshot-isolation / strong-snapshot-isolation: snapshot isolation plus
+ *       the -process (and -realtime) variants of G0, G1c, G-single and G-nonadjacent;
  *   <li>repeatable-read (PL-2.99) and serializable (PL-3): read-committed plus G-single,
  *       G-nonadjacent, G2-item, lost-update (with item-only histories the two coincide);
  *   <li>strong-session-serializable: serializable plus the -process variants of the cycles;
@@ -47,9 +49,21 @@ public final class ConsistencyModels {
     }
     List<String> session = concat(ser, process);
     List<String> strict = concat(session, realtime);
+    // Strong (session) snapshot isolation: snapshot isolation whose snapshots respect process
+    // (realtime) order, so the cycles SI forbids may not use those edges either; write skew stays.
+    List<String> siCycles = List.of("G0", "G1c", "G-single", "G-nonadjacent");
+    List<String> sessionSi = new ArrayList<>(si);
+    List<String> strongSi = new ArrayList<>(si);
+    for (String c : siCycles) {
+      sessionSi.add(c + "-process");
+      strongSi.add(c + "-process");
+      strongSi.add(c + "-realtime");
+    }
     put("read-uncommitted", ru);
     put("read-committed", rc);
     put("snapshot-isolation", si);
+    put("strong-session-snapshot-isolation", sessionSi);
+    put("strong-snapshot-isolation", strongSi);
     put("repeatable-read", ser);
     put("serializable", ser);
     put("strong-session-serializable", session);
@@ -67,6 +81,18 @@ public final class ConsistencyModels {
 
   private static void put(String model, List<String> anomalies) {
     FORBIDDEN.put(model, Collections.unmodifiableSortedSet(new TreeSet<>(anomalies)));
+  }
+
+  /**
+   * Expands Elle's aggregate anomaly names for the "anomalies" option: "G1" is G1a, G1b and G1c;
+   * "G2" is G2-item, G-single and G-nonadjacent; any other name stands for itself.
+   */
+  public static List<String> expandAnomaly(String name) {
+    return switch (name) {
+      case "G1" -> List.of("G1a", "G1b", "G1c");
+      case "G2" -> List.of("G2-item", "G-single", "G-nonadjacent");
+      default -> List.of(name);
+    };
   }
 
   /** The known model names, weakest first. */

@@ -37,7 +37,9 @@ public record ElleOptions(List<String> models, SortedSet<String> forbidden, long
     for (String m : models) {
       forbidden.addAll(ConsistencyModels.forbidden(m));
     }
-    forbidden.addAll(names(options.getOrDefault("anomalies", List.of()), "anomalies"));
+    for (String a : names(options.getOrDefault("anomalies", List.of()), "anomalies")) {
+      forbidden.addAll(ConsistencyModels.expandAnomaly(a));
+    }
     Object limit = options.getOrDefault("time-limit-ms", DEFAULT_TIME_LIMIT_MS);
     if (!(limit instanceof Number n) || n.longValue() < 0) {
       throw new IllegalArgumentException("time-limit-ms must be a number >= 0, got " + limit);
