@@ -47,6 +47,9 @@ import java.util.function.LongSupplier;
  *       (long > 0, default 1 GiB): bounds on one key's search cache, whose entries each hold a bit
  *       set of one bit per op of the key plus a state (estimated at ops/8 + 96 bytes); reaching
  *       either also gives {@code unknown}.
+ *   <li>{@code "single-register"} (boolean, default false): the history is one register in
+ *       Knossos's format, values without keys ({@code :write 3}, {@code :read 3}, {@code :cas [1
+ *       2]}); it is reported as key {@value #REGISTER_KEY}.
  * </ul>
  *
  * <p>Result: one {@code nonlinearizable} anomaly per failing key, whose ops are the invoke and
@@ -67,7 +70,10 @@ public final class LinearizabilityChecker implements Checker {
   /** The default bound on the approximate bytes of one key's cache. */
   public static final long DEFAULT_CACHE_BYTES_MAX = 1L << 30;
 
-  private static final Set<String> OPTIONS = Set.of("time-limit-ms", "cache-entries-max", "cache-bytes-max");
+  /** The key reported for a history checked with "single-register". */
+  public static final String REGISTER_KEY = "register";
+
+  private static final Set<String> OPTIONS = Set.of("time-limit-ms", "cache-entries-max", "cache-bytes-max", "single-register");
 
   private final LongSupplier nanoClock;
 
@@ -130,7 +136,7 @@ public final class LinearizabilityChecker implements Checker {
   public Analysis analyze(Map<String, Object> options, History history) {
     for (String key : new java.util.TreeSet<>(options.keySet())) {
       if (!OPTIONS.contains(key)) {
-        throw new IllegalArgumentException(name() + ": unknown option '" + key + "' (known: cache-bytes-max, cache-entries-max, time-limit-ms)");
+        throw new IllegalArgumentException(name() + ": unknown option '" + key + "' (known: cache-bytes-max, cache-entries-max, single-register, time-limit-ms)");
       }
     }
     long timeLimitMs = longOption(options, "time-limit-ms", DEFAULT_TIME_LIMIT_MS, 0);
@@ -138,7 +144,11 @@ public final class LinearizabilityChecker implements Checker {
     long cacheBytesMax = longOption(options, "cache-bytes-max", DEFAULT_CACHE_BYTES_MAX, 1);
     long deadlineNanos = nanoClock.getAsLong() + Math.multiplyExact(Math.min(timeLimitMs, Long.MAX_VALUE / 4_000_000L), 1_000_000L);
 
-    Map<Object, List<WglSearch.KvOp>> byKey = partition(history);
+    Object single = options.getOrDefault("single-register", Boolean.FALSE);
+    if (!(single instanceof Boolean)) {
+      throw new IllegalArgumentException(name() + ": option 'single-register' must be a boolean, got " + single);
+    }
+    Map<Object, List<WglSearch.KvOp>> byKey = partition(history, (Boolean) single);
     List<Anomaly> anomalies = new ArrayList<>();
     List<KeyFailure> failures = new ArrayList<>();
     List<Map<String, Object>> failureFacts = new ArrayList<>();
@@ -244,7 +254,7 @@ public final class LinearizabilityChecker implements Checker {
   }
 
   /** Splits the client ops by key, in key order, dropping fail ops and info/unfinished reads. */
-  private Map<Object, List<WglSearch.KvOp>> partition(History history) {
+  private Map<Object, List<WglSearch.KvOp>> partition(History history, boolean singleRegister) {
     Map<Object, List<WglSearch.KvOp>> byKey = new TreeMap<>(KEY_ORDER);
     for (Op invoke : history.clientOps()) {
       if (!invoke.isInvoke()) {
@@ -258,7 +268,7 @@ public final class LinearizabilityChecker implements Checker {
         default -> throw new IllegalArgumentException(
             name() + ": op " + invoke.index() + ": unexpected f '" + invoke.f() + "' (read/get, write/put, append, cas)");
       };
-      List<?> arg = pair(invoke);
+      List<?> arg = pair(invoke, singleRegister);
       Object key = arg.get(0);
       if (!(key instanceof Long || key instanceof String)) {
         throw new IllegalArgumentException(name() + ": op " + invoke.index() + ": key must be a long or a string, got " + key);
@@ -275,7 +285,7 @@ public final class LinearizabilityChecker implements Checker {
           if (!ok) {
             continue;
           }
-          List<?> result = pair(completion);
+          List<?> result = pair(completion, singleRegister);
           if (!Objects.equals(result.get(0), key)) {
             throw new IllegalArgumentException(name() + ": op " + completion.index() + ": read of key " + key + " returned key " + result.get(0));
           }
@@ -301,7 +311,10 @@ public final class LinearizabilityChecker implements Checker {
     return byKey;
   }
 
-  private List<?> pair(Op op) {
+  private List<?> pair(Op op, boolean singleRegister) {
+    if (singleRegister) {
+      return java.util.Arrays.asList(REGISTER_KEY, op.value());
+    }
     if (op.value() instanceof List<?> l && l.size() == 2) {
       return l;
     }

@@ -189,4 +189,22 @@ class LinearizabilityCheckerTest {
     String html = Files.readString(LinearizabilityReport.writeHtml(dir, List.of()));
     assertThat(html).contains("No key failed.").doesNotContain("<svg");
   }
+
+  @Test
+  void knossosSingleRegisterHistoriesAreCheckedAsOneKey() throws Exception {
+    Map<String, Object> register = Map.of("single-register", true);
+    History ok = io.ordo.jepsen.history.JsonHistory.read(
+        Path.of(LinearizabilityCheckerTest.class.getResource("/histories/linearizable/knossos-register-ok.json").toURI()));
+    History bad = io.ordo.jepsen.history.JsonHistory.read(
+        Path.of(LinearizabilityCheckerTest.class.getResource("/histories/linearizable/knossos-register-bad.json").toURI()));
+    assertThat(new LinearizabilityChecker().check(register, ok).valid()).isEqualTo(Validity.TRUE);
+    LinearizabilityChecker.Analysis a = new LinearizabilityChecker().analyze(register, bad);
+    assertThat(a.result().valid()).isEqualTo(Validity.FALSE);
+    assertThat(a.failures().get(0).key()).isEqualTo(LinearizabilityChecker.REGISTER_KEY);
+    assertThat(a.failures().get(0).firstUnlinearizable().index()).isEqualTo(4L);
+    // Without the option the unkeyed values are rejected, not misread.
+    assertThatThrownBy(() -> new LinearizabilityChecker().check(Map.of(), ok)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new LinearizabilityChecker().check(Map.of("single-register", "yes"), ok))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("boolean");
+  }
 }
