@@ -149,7 +149,21 @@ public final class LinearizabilityReport {
             .append(" completed here without a linearization</title></line>\n");
       }
     }
+    // The time axis: where the drawing starts and ends, in ms since the test started (or history
+    // indexes when the ops carry no times).
+    int axisY = height - 6;
+    html.append("<text x=\"").append(LABEL_WIDTH_PX).append("\" y=\"").append(axisY).append("\" fill=\"#555555\">")
+        .append(axisLabel(min, useIndex)).append("</text>")
+        .append("<text x=\"").append(width - 4).append("\" y=\"").append(axisY).append("\" fill=\"#555555\" text-anchor=\"end\">")
+        .append(axisLabel(end, useIndex)).append("</text>\n");
     html.append("</svg>\n");
+  }
+
+  private static String axisLabel(long at, boolean useIndex) {
+    if (useIndex) {
+      return "index " + at;
+    }
+    return at < 1_000_000 ? at + " ns" : String.format(Locale.ROOT, "%.3f ms", at / 1e6);
   }
 
   /** The ops to draw: all, or a window of {@link #OPS_DRAWN_MAX} around the first illegal op. */
