@@ -27,7 +27,11 @@ import java.util.Random;
  * Elle's generator does, so reads stay short. Same seed and parameters ⇒ same history.
  */
 public final class SimulatedDb {
-  public enum Isolation { SERIALIZABLE, SNAPSHOT_ISOLATION, READ_COMMITTED }
+  /**
+   * SERIALIZABLE_STALE_READS is SERIALIZABLE except that a read-only transaction reads the state of
+   * up to 5 commits ago (a lagging replica): still serializable, but not strictly.
+   */
+  public enum Isolation { SERIALIZABLE, SERIALIZABLE_STALE_READS, SNAPSHOT_ISOLATION, READ_COMMITTED }
 
   public enum Workload { LIST_APPEND, RW_REGISTER }
 
@@ -146,8 +150,9 @@ public final class SimulatedDb {
         record(step, processIds[slot], OpType.INVOKE, invokeValue(mops));
         continue;
       }
+      boolean atomic = isolation == Isolation.SERIALIZABLE || isolation == Isolation.SERIALIZABLE_STALE_READS;
       if (a.next < a.mops.size()) {
-        if (isolation != Isolation.SERIALIZABLE) {
+        if (!atomic) {
           execute(a, a.mops.get(a.next), isolation == Isolation.SNAPSHOT_ISOLATION ? a.startSeq : Long.MAX_VALUE);
         }
         a.next++;
@@ -155,9 +160,12 @@ public final class SimulatedDb {
       }
       active[slot] = null;
       busy--;
-      if (isolation == Isolation.SERIALIZABLE) {
+      if (atomic) {
+        boolean readOnly = a.mops.stream().allMatch(m -> m.get(0) == R);
+        long readSeq = isolation == Isolation.SERIALIZABLE_STALE_READS && readOnly
+            ? Math.max(0, commitSeq - random.nextInt(6)) : Long.MAX_VALUE;
         for (List<Object> m : a.mops) {
-          execute(a, m, Long.MAX_VALUE);
+          execute(a, m, readSeq);
         }
       }
       boolean conflict = false;

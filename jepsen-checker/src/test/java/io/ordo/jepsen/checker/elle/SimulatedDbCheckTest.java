@@ -55,6 +55,7 @@ class SimulatedDbCheckTest {
         for (Isolation iso : Isolation.values()) {
           String model = switch (iso) {
             case SERIALIZABLE -> "strict-serializable";
+            case SERIALIZABLE_STALE_READS -> "serializable";
             case SNAPSHOT_ISOLATION -> "snapshot-isolation";
             case READ_COMMITTED -> "read-committed";
           };
@@ -82,6 +83,18 @@ class SimulatedDbCheckTest {
     History rc = SimulatedDb.run(Isolation.READ_COMMITTED, Workload.RW_REGISTER, withPositions, seed);
     assertThat(checker.check(Map.of("external-order", true, "consistency-models", List.of("read-committed")), rc).valid())
         .isEqualTo(Validity.TRUE);
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 42})
+  void staleReadsAreSerializableButNotStrictlySo(long seed) {
+    for (Workload w : Workload.values()) {
+      History h = SimulatedDb.run(Isolation.SERIALIZABLE_STALE_READS, w, CONTENDED, seed);
+      assertThat(check(w, h, "serializable").valid()).as("%s", w).isEqualTo(Validity.TRUE);
+      CheckResult strict = check(w, h, "strict-serializable");
+      assertThat(strict.valid()).as("%s", w).isEqualTo(Validity.FALSE);
+      assertThat(strict.anomalyTypes()).as("%s", w).allMatch(t -> t.endsWith("-realtime") || t.endsWith("-process"));
+    }
   }
 
   @ParameterizedTest(name = "seed {0}")
