@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Wing–Gong/Lowe search against a dumb model: on many small seeded histories (one key, a few
- * concurrent processes, stale reads and crashed ops), it must agree with a brute-force search over
+ * concurrent processes, stale reads, compare-and-sets and crashed ops), it must agree with a brute-force search over
  * every order of the operations that respects real time.
  */
 class BruteForceAgreementTest {
@@ -87,7 +87,7 @@ class BruteForceAgreementTest {
     int invalid = 0;
     for (long seed = 1; seed <= 400; seed++) {
       int stalePercent = (int) (seed % 4) * 15;
-      History h = SimulatedKvStoreTest.simulate(seed, stalePercent, 9, 1);
+      History h = SimulatedKvStoreTest.simulate(seed, stalePercent, 9, 1, seed % 2 == 0);
       List<Candidate> ops = candidates(h);
       boolean expected = bruteForce(ops, new boolean[ops.size()], null);
       Validity actual = new LinearizabilityChecker().check(Map.of(), h).valid();

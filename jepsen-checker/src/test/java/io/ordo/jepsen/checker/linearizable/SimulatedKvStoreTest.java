@@ -37,6 +37,7 @@ class SimulatedKvStoreTest {
     final String f;
     final long key;
     final long arg;
+    Object expected; // for cas: the value it compares with
     boolean applied;
     Object observed;
 
@@ -58,6 +59,11 @@ class SimulatedKvStoreTest {
 
   /** As {@link #simulate(long, int)} with {@code ops} client ops over {@code keys} keys. */
   static History simulate(long seed, int staleReadPercent, int ops, int keys) {
+    return simulate(seed, staleReadPercent, ops, keys, false);
+  }
+
+  /** As {@link #simulate(long, int, int, int)}, also issuing compare-and-sets if {@code withCas}. */
+  static History simulate(long seed, int staleReadPercent, int ops, int keys, boolean withCas) {
     Random random = new Random(seed);
     HistoryRecorder rec = new HistoryRecorder(new AtomicLong()::incrementAndGet);
     Map<Long, Object> current = new HashMap<>();
@@ -79,11 +85,20 @@ class SimulatedKvStoreTest {
         }
         invoked++;
         long key = random.nextInt(keys);
-        int kind = random.nextInt(3);
-        String f = kind == 0 ? "read" : kind == 1 ? "write" : "append";
+        int kind = random.nextInt(withCas ? 4 : 3);
+        String f = kind == 0 ? "read" : kind == 1 ? "write" : kind == 2 ? "append" : "cas";
         long arg = nextValue++;
+        Object expected = null;
         Object value = f.equals("read") ? Arrays.asList(key, null) : List.of(key, arg);
-        pending[w] = new Pending(rec.invoke(processOf[w], f, value), f, key, arg);
+        if (f.equals("cas")) {
+          // Often the current value (so that some succeed), else a random older one or nil.
+          Object now = current.get(key);
+          expected = now instanceof Long && random.nextBoolean() ? now : random.nextBoolean() ? null : (Object) (long) random.nextInt((int) arg);
+          value = List.of(key, Arrays.asList(expected, arg));
+        }
+        Pending started = new Pending(rec.invoke(processOf[w], f, value), f, key, arg);
+        started.expected = expected;
+        pending[w] = started;
       } else if (!p.applied && random.nextInt(10) > 0) {
         p.applied = true;
         switch (p.f) {
@@ -91,6 +106,14 @@ class SimulatedKvStoreTest {
           case "write" -> {
             previous.put(p.key, current.get(p.key));
             current.put(p.key, p.arg);
+          }
+          case "cas" -> {
+            if (java.util.Objects.equals(current.get(p.key), p.expected)) {
+              previous.put(p.key, current.get(p.key));
+              current.put(p.key, p.arg);
+            } else {
+              p.observed = "refused";
+            }
           }
           default -> {
             Object old = current.get(p.key);
@@ -142,5 +165,15 @@ class SimulatedKvStoreTest {
     CheckResult r = new LinearizabilityChecker().check(Map.of(), h);
     assertThat(r.valid()).as("seed %d: %s", seed, r.extra()).isEqualTo(Validity.FALSE);
     assertThat(r.anomalyTypes()).containsExactly("nonlinearizable");
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+  void anAtomicStoreWithCompareAndSetsIsLinearizableAndStaleReadsAreStillCaught(long seed) {
+    History atomic = simulate(seed, 0, OPS, KEYS, true);
+    assertThat(atomic.ops()).anyMatch(op -> op.f().equals("cas") && op.isOk());
+    assertThat(new LinearizabilityChecker().check(Map.of(), atomic).valid()).as("seed %d", seed).isEqualTo(Validity.TRUE);
+    History stale = simulate(seed, 30, OPS, KEYS, true);
+    assertThat(new LinearizabilityChecker().check(Map.of(), stale).valid()).as("seed %d", seed).isEqualTo(Validity.FALSE);
   }
 }
