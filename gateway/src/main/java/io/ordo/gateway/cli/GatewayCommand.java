@@ -2,6 +2,7 @@ package io.ordo.gateway.cli;
 
 import io.ordo.gateway.GatewayConfig;
 import io.ordo.gateway.GatewayServer;
+import io.ordo.gateway.embedded.EmbeddedOrdo;
 import io.ordo.sequencer.TopicLayout;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -48,10 +49,10 @@ public final class GatewayCommand implements Callable<Integer> {
   String bindAddress = "127.0.0.1";
 
   @Option(names = "--grpc-port", paramLabel = "PORT", description = "gRPC port (0 = a free port).")
-  int grpcPort = 6570;
+  int grpcPort = EmbeddedOrdo.Options.DEFAULT_GRPC_PORT;
 
   @Option(names = "--http-port", paramLabel = "PORT", description = "REST/JSON port (0 = a free port).")
-  int httpPort = 6580;
+  int httpPort = EmbeddedOrdo.Options.DEFAULT_HTTP_PORT;
 
   @Option(
       names = "--shutdown-timeout",
