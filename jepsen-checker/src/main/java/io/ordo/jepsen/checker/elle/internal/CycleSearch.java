@@ -22,10 +22,13 @@ import java.util.function.LongSupplier;
  * edge for the rw anomalies, a realtime/process edge for the -realtime/-process variants, a wr edge
  * for G1c) and looks for the shortest path back from b to a over a product graph of (node, mode),
  * where the mode tracks what the path used so far (number of rw edges capped at 2, whether the
- * first and the last edge were rw, whether a wr and a realtime/process edge occurred). Only
+ * first and the last edge were rw, whether two rw edges were adjacent, whether a wr and a
+ * realtime/process edge occurred). Only
  * node-simple cycles are reported; a search whose shortest walk revisits a node moves on to the
  * next start edge, so a rare cycle can be missed (never invented). Each found cycle is classified
- * by the edges it actually uses, and each component reports at most one cycle per anomaly type.
+ * by the edges it actually uses (for the base anomalies that is the specification's own type; a
+ * -process/-realtime specification yields either suffix), and each component reports at most one
+ * cycle per specification.
  *
  * <p>Time bound: the deadline is checked before each start edge; when it passes the search stops
  * and {@link Result#timedOut()} is true (the caller's verdict is then unknown unless it already has
@@ -45,31 +48,32 @@ public final class CycleSearch {
   /** Upper bound on cycles kept per anomaly type, so a badly broken history stays reportable. */
   public static final int CYCLES_PER_TYPE_MAX = 32;
 
-  private static final int MODES = 64;
+  private static final int MODES = 128;
   // Mode bits.
   private static final int RW_COUNT_MASK = 3; // 0, 1 or 2 (two or more)
   private static final int LAST_RW = 4;
   private static final int FIRST_RW = 8;
   private static final int SAW_WR = 16;
   private static final int SAW_RTP = 32;
+  private static final int ADJACENT_RW = 64;
 
   private static final int DATA = WW | WR | RW;
   private static final int RTP = PROCESS | REALTIME;
 
   /** One search shape; see the class comment. */
-  private record Spec(int allowed, int startTypes, int rwMax, int rwMin, boolean nonadjacent, boolean needWr, boolean needRtp) {}
+  private record Spec(int allowed, int startTypes, int rwMax, int rwMin, boolean nonadjacent, boolean adjacent, boolean needWr, boolean needRtp) {}
 
   private static final List<Spec> SPECS = List.of(
-      new Spec(WW, WW, 0, 0, false, false, false), // G0
-      new Spec(WW | WR, WR, 0, 0, false, true, false), // G1c
-      new Spec(DATA, RW, 1, 1, false, false, false), // G-single
-      new Spec(DATA, RW, 2, 2, true, false, false), // G-nonadjacent
-      new Spec(DATA, RW, 2, 2, false, false, false), // G2-item
-      new Spec(WW | RTP, RTP, 0, 0, false, false, true),
-      new Spec(WW | WR | RTP, RTP, 0, 0, false, true, true),
-      new Spec(DATA | RTP, RTP, 1, 1, false, false, true),
-      new Spec(DATA | RTP, RW, 2, 2, true, false, true),
-      new Spec(DATA | RTP, RTP, 2, 2, false, false, true));
+      new Spec(WW, WW, 0, 0, false, false, false, false), // G0
+      new Spec(WW | WR, WR, 0, 0, false, false, true, false), // G1c
+      new Spec(DATA, RW, 1, 1, false, false, false, false), // G-single
+      new Spec(DATA, RW, 2, 2, true, false, false, false), // G-nonadjacent
+      new Spec(DATA, RW, 2, 2, false, true, false, false), // G2-item
+      new Spec(WW | RTP, RTP, 0, 0, false, false, false, true), // G0-process / -realtime
+      new Spec(WW | WR | RTP, RTP, 0, 0, false, false, true, true), // G1c-...
+      new Spec(DATA | RTP, RTP, 1, 1, false, false, false, true), // G-single-...
+      new Spec(DATA | RTP, RW, 2, 2, true, false, false, true), // G-nonadjacent-...
+      new Spec(DATA | RTP, RTP, 2, 2, false, true, false, true)); // G2-item-...
 
   private final DepGraph graph;
   private final LongSupplier nanoClock;
@@ -141,6 +145,7 @@ public final class CycleSearch {
     for (int ci = 0; ci < components.size(); ci++) {
       int[] c = components.get(ci);
       java.util.Set<String> foundHere = new java.util.HashSet<>();
+      nextSpec:
       for (Spec spec : SPECS) {
         int[] within = restricted.get(spec.allowed());
         for (int a : c) {
@@ -171,7 +176,7 @@ public final class CycleSearch {
               }
               if (cycle != null) {
                 // One cycle per specification and component is enough to report the anomaly.
-                break;
+                continue nextSpec;
               }
             }
           }
@@ -207,6 +212,9 @@ public final class CycleSearch {
       if (rw > spec.rwMax()) {
         return -1;
       }
+      if ((mode & LAST_RW) != 0) {
+        m |= ADJACENT_RW;
+      }
       m = (m & ~RW_COUNT_MASK) | rw | LAST_RW;
       if (first) {
         m |= FIRST_RW;
@@ -233,7 +241,11 @@ public final class CycleSearch {
     if (spec.needRtp() && (mode & SAW_RTP) == 0) {
       return false;
     }
-    return !(spec.nonadjacent() && (mode & LAST_RW) != 0 && (mode & FIRST_RW) != 0);
+    boolean wrapsAdjacent = (mode & LAST_RW) != 0 && (mode & FIRST_RW) != 0;
+    if (spec.adjacent() && (mode & ADJACENT_RW) == 0 && !wrapsAdjacent) {
+      return false;
+    }
+    return !(spec.nonadjacent() && wrapsAdjacent);
   }
 
   /** Shortest walk a →(startType) b → ... → a of the spec's shape, as a simple cycle, or null. */

@@ -50,6 +50,16 @@ class CycleSearchTest {
   }
 
   @Test
+  void findsBothNonadjacentAndAdjacentAntiDependencyCyclesInOneComponent() {
+    // 0 -rw-> 1 -wr-> 2 -rw-> 3 -wr-> 0 (G-nonadjacent) and 0 -rw-> 1 -rw-> 0 (G2-item).
+    DepGraph g = graph(4, new int[][] {{0, 1, RW}, {1, 2, WR}, {2, 3, RW}, {3, 0, WR}, {1, 0, RW}});
+    CycleSearch.Result r = new CycleSearch(g, System::nanoTime, 10_000).run();
+    assertThat(r.cycles()).extracting(CycleSearch.Cycle::type).containsExactlyInAnyOrder("G-nonadjacent", "G2-item");
+    CycleSearch.Cycle skew = r.cycles().stream().filter(c -> c.type().equals("G2-item")).findFirst().orElseThrow();
+    assertThat(skew.edgeTypes()).containsExactly(RW, RW);
+  }
+
+  @Test
   void anAcyclicGraphHasNoComponentsAndNoCycles() {
     DepGraph g = graph(3, new int[][] {{0, 1, WW}, {1, 2, RW}, {0, 2, REALTIME}});
     CycleSearch.Result r = new CycleSearch(g, System::nanoTime, 0).run();
