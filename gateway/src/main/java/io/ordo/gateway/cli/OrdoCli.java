@@ -38,7 +38,9 @@ public final class OrdoCli {
   public static final int EXIT_USAGE = 2;
 
   /** The subcommands, in the order the help lists them (picocli's {@code help} comes last). */
-  static final Class<?>[] SUBCOMMANDS = {StartCommand.class, GatewayCommand.class, DemoCommand.class};
+  static final Class<?>[] SUBCOMMANDS = {
+    StartCommand.class, GatewayCommand.class, DemoCommand.class, CheckCommand.class
+  };
 
   private static final Logger LOG = LoggerFactory.getLogger(OrdoCli.class);
 
