@@ -25,14 +25,14 @@ import java.util.TreeMap;
  * transaction that writes loses its last write but still reports success, so the checkers have
  * something to find.
  */
-final class SerialTxnStore implements TxnClient {
+public final class SerialTxnStore implements TxnClient {
   private final int dropLastWriteEvery;
   private final TreeMap<String, Value> data = new TreeMap<>();
   private final Set<String> ids = new HashSet<>();
   private long sequence;
   private long writingTxns;
 
-  SerialTxnStore(int dropLastWriteEvery) {
+  public SerialTxnStore(int dropLastWriteEvery) {
     this.dropLastWriteEvery = dropLastWriteEvery;
   }
 
