@@ -1,5 +1,6 @@
 package io.ordo.jepsen.workload;
 
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.ordo.jepsen.checker.CheckResult;
 import io.ordo.jepsen.checker.Checkers;
@@ -41,7 +42,8 @@ public final class BankWorkload implements Workload {
   private final String setupIdPrefix;
 
   /**
-   * @param keyPrefix prefix of every Ordo key (also used for the setup transaction's id)
+   * @param keyPrefix prefix of every Ordo key (also, with characters ids do not allow mapped to
+   *     '-', of the setup transaction's ids)
    * @param accounts number of accounts, >= 2
    * @param initialBalance each account's starting balance, >= 0
    * @param amountMax the largest transfer, > 0
@@ -55,7 +57,8 @@ public final class BankWorkload implements Workload {
     this.accounts = accounts;
     this.initialBalance = initialBalance;
     this.amountMax = amountMax;
-    this.setupIdPrefix = keyPrefix + "bank-setup-";
+    // Transaction ids allow fewer characters than keys ([A-Za-z0-9._:-]); map the rest to '-'.
+    this.setupIdPrefix = keyPrefix.replaceAll("[^A-Za-z0-9._:-]", "-") + "bank-setup-";
   }
 
   @Override
@@ -89,6 +92,10 @@ public final class BankWorkload implements Workload {
         }
         last = new IllegalStateException("loading balances: " + r.getOutcome() + " " + r.getDetail());
       } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
+          // Rejected deterministically: retrying cannot help.
+          throw new IllegalStateException("loading the bank's balances was rejected: " + e.getStatus(), e);
+        }
         last = e;
       }
     }

@@ -18,7 +18,7 @@ import java.util.TreeMap;
 /**
  * A dumb in-memory reference of Ordo's transaction semantics for the workload and runner tests:
  * transactions run one at a time under a lock (so it is strictly serializable), reads see the
- * transaction's own earlier writes, increments honour their bounds, duplicate ids get
+ * transaction's own earlier writes, ids are validated as the gateway does, increments honour their bounds, duplicate ids get
  * ALREADY_EXISTS. Its position is (sequence number, 0, sequence number).
  *
  * <p>With {@code dropLastWriteEvery} = n > 0 it is deliberately broken: every n-th committed
@@ -38,6 +38,11 @@ public final class SerialTxnStore implements TxnClient {
 
   @Override
   public synchronized TxnResult txn(TxnRequest request, long deadlineMs) {
+    if (!request.getId().matches("[A-Za-z0-9._:-]{1,128}")) {
+      // The gateway's rule for transaction ids.
+      throw Status.INVALID_ARGUMENT.withDescription("id must match [A-Za-z0-9._:-]{1,128}, got " + request.getId())
+          .asRuntimeException();
+    }
     if (!ids.add(request.getId())) {
       throw Status.ALREADY_EXISTS.withDescription("txn id " + request.getId() + " was used").asRuntimeException();
     }
