@@ -15,6 +15,7 @@ import java.util.Iterator;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,8 +24,10 @@ import picocli.CommandLine;
 
 /**
  * The short Jepsen battery: each workload for ~8 s with 4 workers through {@code ordo jepsen
- * --target} against one embedded Ordo (real Kafka broker, Flink MiniCluster, gateway), no nemesis.
- * Every checker must find the history valid, with a non-trivial number of ok operations.
+ * --target} against one embedded Ordo (real Kafka broker, Flink MiniCluster, gateway), no nemesis;
+ * and kv once with the kill-job nemesis, on the command's own embedded Ordo (the executor job is
+ * cancelled and restored from its newest checkpoint while the broker and gateway stay up). Every
+ * checker must find each history valid, with a non-trivial number of ok operations.
  */
 @Timeout(value = 170)
 class JepsenShortBatteryIT {
@@ -68,5 +71,28 @@ class JepsenShortBatteryIT {
     }
     assertThat(results.get("ok").asLong()).as("ok ops").isGreaterThanOrEqualTo(OK_OPS_MIN);
     assertThat(Files.readString(out.resolve("report.html"))).contains("<svg");
+  }
+
+  @Test
+  @Timeout(value = 100)
+  void kvUnderKillJobIsValid() throws Exception {
+    Path out = dir.resolve("report-kill-job");
+    StringWriter stdout = new StringWriter();
+    StringWriter stderr = new StringWriter();
+    CommandLine cli = OrdoCli.newCommandLine();
+    cli.setOut(new PrintWriter(stdout, true));
+    cli.setErr(new PrintWriter(stderr, true));
+    // One fault: killed at ~4 s, restored at ~8 s, then running again until the end at 14 s.
+    int exit = cli.execute("jepsen", "--workload", "kv", "--nemesis", "kill-job", "--nemesis-interval", "4", "--time-limit", "14",
+        "--concurrency", "4", "--rate", "40", "--seed", "7", "--recovery-wait-ms", "1000", "--checkpoint-interval-ms", "500",
+        "--out", out.toString());
+    System.out.print(stdout);
+    assertThat(exit).as("exit code; stdout:%n%s%nstderr:%n%s", stdout, stderr).isEqualTo(OrdoCli.EXIT_OK);
+    JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+    assertThat(results.get("nemeses").toString()).contains("kill-job");
+    assertThat(results.get("ok").asLong()).as("ok ops").isGreaterThanOrEqualTo(OK_OPS_MIN);
+    String history = Files.readString(out.resolve("history.edn"));
+    assertThat(history).contains(":process :nemesis, :type :info, :f :start-kill-job", ":f :stop-kill-job");
+    assertThat(Files.readString(out.resolve("report.html"))).contains("nemesis active");
   }
 }
