@@ -82,8 +82,8 @@ class JepsenShortBatteryIT {
     CommandLine cli = OrdoCli.newCommandLine();
     cli.setOut(new PrintWriter(stdout, true));
     cli.setErr(new PrintWriter(stderr, true));
-    // One fault: killed at ~4 s, restored at ~8 s, then running again until the end at 14 s.
-    int exit = cli.execute("jepsen", "--workload", "kv", "--nemesis", "kill-job", "--nemesis-interval", "4", "--time-limit", "14",
+    // One fault: killed at ~4 s, restored at ~8 s, then running again until the end at 12 s.
+    int exit = cli.execute("jepsen", "--workload", "kv", "--nemesis", "kill-job", "--nemesis-interval", "4", "--time-limit", "12",
         "--concurrency", "4", "--rate", "40", "--seed", "7", "--recovery-wait-ms", "1000", "--checkpoint-interval-ms", "500",
         "--out", out.toString());
     System.out.print(stdout);
