@@ -11,7 +11,8 @@ import io.ordo.jepsen.workload.WorkloadChecks;
  * @param history the full history (client ops, final reads, nemesis ops)
  * @param checks the checkers' verdicts
  * @param okCount ok completions, failCount fail, infoCount info (client ops, final reads included)
- * @param skippedOps open-loop ops dropped because the queue was full
+ * @param skippedOps open-loop ops never invoked: dropped because the queue was full, or still queued
+ *     when the time limit ended
  */
 public record RunResult(
     String workload, RunConfig config, History history, WorkloadChecks checks, long okCount, long failCount, long infoCount,
