@@ -105,16 +105,7 @@ public final class ListAppendWorkload implements Workload {
       Operation o = APPEND.equals(micro.get(0)) ? TxnCalls.append(ordoKey(k), (Long) micro.get(2)) : TxnCalls.get(ordoKey(k));
       request.addOps(o);
     }
-    return TxnCalls.call(client, request.build(), deadlineMs, txn, result -> filledIn(txn, result));
-  }
-
-  private static List<Object> filledIn(List<?> txn, TxnResult result) {
-    List<Object> out = new ArrayList<>(txn.size());
-    for (int i = 0; i < txn.size(); i++) {
-      List<?> micro = (List<?>) txn.get(i);
-      out.add(READ.equals(micro.get(0)) ? Arrays.asList(READ, micro.get(1), TxnCalls.readValue(result, i)) : micro);
-    }
-    return out;
+    return TxnCalls.call(client, request.build(), deadlineMs, txn, result -> TxnCalls.withReadValues(txn, result));
   }
 
   @Override

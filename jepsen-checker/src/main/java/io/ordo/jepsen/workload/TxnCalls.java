@@ -17,6 +17,7 @@ import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
@@ -65,6 +66,21 @@ public final class TxnCalls {
   public static ByteString encode(long v) {
     return ByteString.copyFrom(Long.toString(v), StandardCharsets.UTF_8);
   }
+
+  /**
+   * The micro-ops of an Elle transaction ({@code [[:r k nil] [:append k v] ...]}, micro-op i = Ordo
+   * operation i) with each read's value filled in from the result: {@code [:r k v]}.
+   */
+  public static List<Object> withReadValues(List<?> txn, TxnResult result) {
+    List<Object> out = new ArrayList<>(txn.size());
+    for (int i = 0; i < txn.size(); i++) {
+      List<?> micro = (List<?>) txn.get(i);
+      out.add(READ.equals(micro.get(0)) ? Arrays.asList(READ, micro.get(1), readValue(result, i)) : micro);
+    }
+    return out;
+  }
+
+  private static final io.ordo.jepsen.history.Keyword READ = io.ordo.jepsen.history.Keyword.of("r");
 
   /**
    * The read of operation {@code opIndex} in {@code result} as history data: null if the key was
