@@ -4,9 +4,7 @@ import io.ordo.jepsen.checker.CheckResult;
 import io.ordo.jepsen.checker.Checkers;
 import io.ordo.jepsen.history.History;
 import io.ordo.jepsen.history.Keyword;
-import io.ordo.proto.Operation;
 import io.ordo.proto.Position;
-import io.ordo.proto.TxnRequest;
 import io.ordo.proto.TxnResult;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -76,15 +74,15 @@ public final class RwRegisterWorkload implements Workload {
 
   @Override
   public Completion execute(TxnClient client, String txnId, Invocation op, long deadlineMs) {
-    List<?> txn = (List<?>) op.value();
-    TxnRequest.Builder request = TxnRequest.newBuilder().setId(txnId);
-    for (Object m : txn) {
-      List<?> micro = (List<?>) m;
-      long k = (Long) micro.get(1);
-      Operation o = WRITE.equals(micro.get(0)) ? TxnCalls.putCounter(ordoKey(k), (Long) micro.get(2)) : TxnCalls.get(ordoKey(k));
-      request.addOps(o);
-    }
-    return TxnCalls.call(client, request.build(), deadlineMs, txn, result -> TxnCalls.withReadValues(txn, result));
+    return TxnCalls.callMicroOps(
+        client,
+        txnId,
+        (List<?>) op.value(),
+        deadlineMs,
+        micro -> {
+          long k = (Long) micro.get(1);
+          return WRITE.equals(micro.get(0)) ? TxnCalls.putCounter(ordoKey(k), (Long) micro.get(2)) : TxnCalls.get(ordoKey(k));
+        });
   }
 
   @Override

@@ -114,6 +114,20 @@ public final class TxnCalls {
   }
 
   /**
+   * Runs an Elle transaction ({@code [[f k v] ...]}, micro-op i becomes Ordo operation i via
+   * {@code toOperation}) as one Ordo transaction; the ok value is the micro-ops with read values
+   * filled in ({@link #withReadValues}).
+   */
+  public static Completion callMicroOps(
+      TxnClient client, String txnId, List<?> txn, long deadlineMs, Function<List<?>, Operation> toOperation) {
+    TxnRequest.Builder request = TxnRequest.newBuilder().setId(txnId);
+    for (Object m : txn) {
+      request.addOps(toOperation.apply((List<?>) m));
+    }
+    return call(client, request.build(), deadlineMs, txn, result -> withReadValues(txn, result));
+  }
+
+  /**
    * Sends {@code request} and maps the answer to a completion.
    *
    * @param invokeValue the invoke's value, repeated on fail and info completions
