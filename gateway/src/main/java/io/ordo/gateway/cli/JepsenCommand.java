@@ -7,6 +7,8 @@ import io.ordo.executor.ExecutorConfig;
 import io.ordo.gateway.GatewayConfig;
 import io.ordo.gateway.GatewayServer;
 import io.ordo.gateway.embedded.HealthProbe;
+import io.ordo.gateway.testcluster.ClusterNemeses;
+import io.ordo.gateway.testcluster.LocalCluster;
 import io.ordo.jepsen.checker.CheckResult;
 import io.ordo.jepsen.report.ReportWriter;
 import io.ordo.jepsen.runner.JepsenRunner;
@@ -26,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -43,11 +46,24 @@ import picocli.CommandLine.Spec;
  * every checker says valid; 1 if any says invalid or unknown, or the run failed; 2 for usage
  * errors.
  *
- * <p>Without {@code --target} it starts its own Ordo on a temporary directory with free ports: a
- * Kafka broker (KRaft, in-process), the log topics, the executor job (Flink MiniCluster) and the
- * gateway, as {@code EmbeddedOrdo} does, but assembled here so that the {@code kill-job} nemesis
- * can stop the executor job and start it again from its newest checkpoint while broker and gateway
- * stay up. With {@code --target} only {@code --nemesis none} is possible.
+ * <p>Without {@code --target} it starts its own Ordo on a temporary directory with free ports, in
+ * one of two shapes ({@code --cluster}):
+ *
+ * <ul>
+ *   <li>1 (the default for {@code --nemesis none} and {@code kill-job}): one Kafka broker (KRaft,
+ *       in-process), the log topics, the executor job (Flink MiniCluster) and the gateway, all in
+ *       this JVM, as {@code EmbeddedOrdo} does, but assembled here so that the {@code kill-job}
+ *       nemesis can cancel the executor job and start it again from its newest checkpoint.
+ *   <li>3 (the default as soon as a nemesis needs it: {@code kill-broker}, {@code pause}, {@code
+ *       restart-all}, {@code partition}): the {@link LocalCluster}, three Kafka brokers, the
+ *       executor and the gateway as separate child JVMs, topics with replication factor 3 and min
+ *       ISR 2; the nemeses are {@link ClusterNemeses} ({@code kill-job} there is a kill -9 of the
+ *       executor's JVM). {@code partition} puts the brokers into network namespaces (needs root and
+ *       {@code ip}). The cluster's directory (child logs, data) is deleted after a valid run and
+ *       kept, with its path printed, otherwise.
+ * </ul>
+ *
+ * With {@code --target} only {@code --nemesis none} is possible.
  */
 @Command(
     name = "jepsen",
@@ -63,7 +79,9 @@ public final class JepsenCommand implements Callable<Integer> {
   /** How long to wait for an embedded Ordo to serve, in seconds. */
   static final long READY_TIMEOUT_S = 120;
   /** The nemeses this command knows. */
-  static final List<String> NEMESES = List.of("none", "kill-job");
+  static final List<String> NEMESES = List.of("none", "kill-job", "kill-broker", "pause", "restart-all", "partition");
+  /** The nemeses that run only on the 3-broker cluster. */
+  static final List<String> CLUSTER_NEMESES = List.of("kill-broker", "pause", "restart-all", "partition");
 
   @Spec CommandSpec spec;
 
@@ -71,10 +89,17 @@ public final class JepsenCommand implements Callable<Integer> {
   String workload;
 
   @Option(names = "--nemesis", paramLabel = "NAME[,NAME]", split = ",",
-      description = "Faults, started and stopped in turn: none, kill-job (stop the executor job, restore it from its newest"
-          + " checkpoint). The issue's kill-broker, restart-all, pause and partition need the 3-broker cluster and are not"
-          + " implemented yet.")
+      description = "Faults, started and stopped in turn: none; kill-job (stop the executor job, restore it from its newest"
+          + " checkpoint); and on the 3-broker cluster: kill-broker (kill -9 a broker - any, the active controller or a log"
+          + " partition's leader, chosen from the seed - and restart it on its data), pause (SIGSTOP/SIGCONT a broker),"
+          + " restart-all (kill -9 brokers, executor and gateway, start them all again on their data), partition (cut one"
+          + " broker off from the other two with blackhole routes between network namespaces; needs root).")
   List<String> nemeses = new ArrayList<>(List.of("none"));
+
+  @Option(names = "--cluster", paramLabel = "N",
+      description = "Brokers of the embedded Ordo: 1 (all in this JVM) or 3 (child JVMs; replication 3). Default: 3 if a"
+          + " nemesis needs it (kill-broker, pause, restart-all, partition), else 1.")
+  Integer cluster;
 
   @Option(names = "--nemesis-interval", paramLabel = "S", description = "Seconds between fault transitions.")
   double nemesisIntervalS = RunConfig.DEFAULT_NEMESIS_INTERVAL_MS / 1000.0;
@@ -126,11 +151,14 @@ public final class JepsenCommand implements Callable<Integer> {
     if (checkpointIntervalMs <= 0) {
       throw new ParameterException(spec.commandLine(), "--checkpoint-interval-ms must be > 0");
     }
+    int brokers = brokers(faults);
     Path outDir = out != null ? out : Path.of("jepsen-" + workload);
     PrintWriter err = spec.commandLine().getErr();
     RunResult result;
     if (target != null) {
       result = runAgainst(target, w, config);
+    } else if (brokers == LocalCluster.BROKERS) {
+      result = runOnCluster(w, config, faults, err);
     } else {
       Path dir = Files.createTempDirectory("ordo-jepsen-");
       try (LocalOrdo ordo = LocalOrdo.start(dir, checkpointIntervalMs)) {
@@ -158,6 +186,58 @@ public final class JepsenCommand implements Callable<Integer> {
     o.println((result.valid() ? "VALID" : "NOT VALID") + "; report: " + html.toAbsolutePath());
     o.flush();
     return result.valid() ? OrdoCli.EXIT_OK : OrdoCli.EXIT_FAILURE;
+  }
+
+  /**
+   * The cluster size for these faults: {@code --cluster} if given, else 3 if a fault needs it, else 1.
+   *
+   * @throws ParameterException for a size other than 1 or 3, or a cluster fault with --cluster 1
+   */
+  int brokers(List<String> faults) {
+    boolean needsCluster = faults.stream().anyMatch(CLUSTER_NEMESES::contains);
+    if (cluster == null) {
+      return needsCluster ? LocalCluster.BROKERS : 1;
+    }
+    if (cluster != 1 && cluster != LocalCluster.BROKERS) {
+      throw new ParameterException(spec.commandLine(), "--cluster must be 1 or " + LocalCluster.BROKERS + ", got " + cluster);
+    }
+    if (cluster == 1 && needsCluster) {
+      throw new ParameterException(spec.commandLine(), "--cluster 1 cannot run " + String.join(",", faults) + ": "
+          + String.join(", ", CLUSTER_NEMESES) + " need --cluster " + LocalCluster.BROKERS);
+    }
+    if (target != null && cluster != 1) {
+      throw new ParameterException(spec.commandLine(), "--target and --cluster exclude each other");
+    }
+    return cluster;
+  }
+
+  /**
+   * Starts the 3-broker {@link LocalCluster} (in network namespaces if {@code partition} is asked
+   * for), runs the workload with the cluster nemeses, and removes the cluster directory unless the
+   * run is not valid or failed.
+   */
+  private RunResult runOnCluster(Workload w, RunConfig config, List<String> faults, PrintWriter err) throws Exception {
+    Path dir = Files.createTempDirectory("ordo-jepsen-cluster-");
+    boolean keep = true;
+    try (LocalCluster c = LocalCluster.start(dir, checkpointIntervalMs, faults.contains("partition"), new Random(seed))) {
+      err.println("ordo jepsen: 3-broker cluster in " + dir + " (brokers " + c.bootstrapServers() + ", pids " + c.brokerPids()
+          + "), gateway on " + c.grpcTarget());
+      err.flush();
+      List<Nemesis> list = new ArrayList<>();
+      for (String f : faults) {
+        list.add(ClusterNemeses.create(f, c, seed));
+      }
+      RunResult result = runAgainst(c.grpcTarget(), w, config.withNemeses(list, (long) (nemesisIntervalS * 1000)));
+      keep = !result.valid();
+      return result;
+    } finally {
+      if (keep) {
+        err.println("ordo jepsen: kept the cluster directory (child logs, data) at " + dir);
+        err.flush();
+      } else {
+        DemoCommand.deleteRecursively(dir);
+      }
+    }
   }
 
   /** The faults asked for, without "none". @throws ParameterException for an unknown name */
@@ -245,23 +325,25 @@ public final class JepsenCommand implements Callable<Integer> {
         }
 
         @Override
-        public void start() {
+        public Object start() {
           synchronized (LocalOrdo.this) {
             if (executor != null) {
               executor.close();
               executor = null;
             }
           }
+          return null;
         }
 
         @Override
-        public void stop() throws Exception {
+        public Object stop() throws Exception {
           synchronized (LocalOrdo.this) {
             if (executor == null) {
               executor = EmbeddedExecutor.start(executorConfig);
               LOG.info("kill-job: executor job {} restored from {}", executor.jobId(), executor.restoredFrom().orElse("nothing"));
             }
           }
+          return null;
         }
       };
     }

@@ -10,8 +10,8 @@ import java.util.function.LongSupplier;
 /**
  * Jepsen's staggered fault schedule: wait an interval, start nemesis 1, wait, stop it, wait, start
  * nemesis 2, ... round-robin until the end of the run. Each transition is recorded as a nemesis
- * invoke and an info completion ({@code :start-<name>} / {@code :stop-<name>}), whose value is
- * null on success and whose error says why a transition failed.
+ * invoke and an info completion ({@code :start-<name>} / {@code :stop-<name>}), whose value is what
+ * the nemesis returned (e.g. which node it hit) and whose error says why a transition failed.
  */
 final class NemesisSchedule {
   private final List<Nemesis> nemeses;
@@ -72,18 +72,15 @@ final class NemesisSchedule {
   private void transition(Nemesis n, boolean start) {
     Op invoke = recorder.invoke(Op.NEMESIS, (start ? "start-" : "stop-") + n.name(), null);
     String error = null;
+    Object value = null;
     try {
-      if (start) {
-        n.start();
-      } else {
-        n.stop();
-      }
+      value = start ? n.start() : n.stop();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       error = "interrupted";
     } catch (Exception e) {
       error = e.toString();
     }
-    recorder.complete(invoke, OpType.INFO, null, error);
+    recorder.complete(invoke, OpType.INFO, value, error);
   }
 }

@@ -3,7 +3,10 @@ package io.ordo.jepsen.runner;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A nemesis for tests: counts its transitions and does nothing to the system. */
+/**
+ * A nemesis for tests: counts its transitions and does nothing to the system; a start returns the
+ * number of transitions so far, which the history records as the op's value.
+ */
 public final class CountingNemesis implements Nemesis {
   /** "start" and "stop", in the order they were called. */
   public final List<String> transitions = new ArrayList<>();
@@ -14,12 +17,14 @@ public final class CountingNemesis implements Nemesis {
   }
 
   @Override
-  public synchronized void start() {
+  public synchronized Object start() {
     transitions.add("start");
+    return (long) transitions.size();
   }
 
   @Override
-  public synchronized void stop() {
+  public synchronized Object stop() {
     transitions.add("stop");
+    return null;
   }
 }

@@ -31,6 +31,10 @@ class JepsenRunnerTest {
     // Healed: the last transition is a stop, whether the schedule or the final heal made it.
     assertThat(fs.get(fs.size() - 1)).isEqualTo("stop-count");
     assertThat(nemesis.transitions).hasSize(fs.size());
+    // What a transition returns is the value of its info completion: the first start returns 1.
+    Op firstStartDone = r.history().ops().stream().filter(op -> op.isNemesis() && !op.isInvoke()).findFirst().orElseThrow();
+    assertThat(firstStartDone.f()).isEqualTo("start-count");
+    assertThat(firstStartDone.value()).isEqualTo(1L);
     assertThat(r.valid()).isTrue();
   }
 

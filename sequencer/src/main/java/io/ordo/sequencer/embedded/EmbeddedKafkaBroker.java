@@ -31,8 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Kafka broker in KRaft mode (combined broker and controller, node id 1)
- * running in this JVM, with its data under {@code dataDir/kafka}.
+ * A real Kafka broker in KRaft mode (combined broker and controller) running in this JVM, with its
+ * data under {@code dataDir/kafka}: a single node (node id 1, {@link #start}) or one node of a
+ * multi-node cluster with a static quorum ({@link #startNode}, used by {@link KafkaNodeMain} to run
+ * each node of a local test cluster in its own process).
  *
  * <p>One broker at a time per data directory: {@link #start} takes an exclusive file lock on
  * {@code dataDir/embedded-kafka.lock} (released by {@link #close()}) and fails with {@link
@@ -49,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * {@code controller.quorum.bootstrap.servers}, would record the controller's endpoint in the
  * metadata log and tie the directory to it.) The client listener uses the requested port, or a
  * free one when it is 0; the controller listener always uses a free port. Both listen on
- * 127.0.0.1 only.
+ * 127.0.0.1 only. A node of a cluster ({@link #startNode}) uses the fixed host and ports of its
+ * {@link Voter}, so every node can find the others after any of them restarts.
  *
  * <p>Single-node settings: the internal topics (consumer offsets, transaction state, share
  * coordinator state) have replication factor 1 and min ISR 1, {@code
@@ -75,17 +78,59 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final int BIND_ATTEMPTS_MAX = 5;
 
   private final Path dataDir;
+  private final int nodeId;
+  private final String host;
   private final int port;
   private final KafkaRaftServer server;
   private final DirectoryLock lock;
   private boolean closed; // guarded by this
 
   private EmbeddedKafkaBroker(
-      Path dataDir, int port, KafkaRaftServer server, DirectoryLock lock) {
+      Path dataDir, int nodeId, String host, int port, KafkaRaftServer server, DirectoryLock lock) {
     this.dataDir = dataDir;
+    this.nodeId = nodeId;
+    this.host = host;
     this.port = port;
     this.server = server;
     this.lock = lock;
+  }
+
+  /**
+   * One voter of a static KRaft quorum: a combined broker and controller node.
+   *
+   * @param nodeId the node id, >= 0, unique in the quorum
+   * @param host the address it listens on and advertises (an IPv4 literal such as 127.0.0.1)
+   * @param clientPort its client (and inter-broker) port, in [1, 65535]
+   * @param controllerPort its controller port, in [1, 65535], not the client port
+   */
+  public record Voter(int nodeId, String host, int clientPort, int controllerPort) {
+    /** Validates; see the record comment. @throws IllegalArgumentException naming the field */
+    public Voter {
+      Objects.requireNonNull(host, "host");
+      if (nodeId < 0) {
+        throw new IllegalArgumentException("nodeId must be >= 0, got " + nodeId);
+      }
+      if (clientPort < 1 || clientPort > 65_535 || controllerPort < 1 || controllerPort > 65_535) {
+        throw new IllegalArgumentException(
+            "ports must be in [1, 65535], got " + clientPort + " and " + controllerPort);
+      }
+      if (host.isBlank()) {
+        throw new IllegalArgumentException("host must not be blank");
+      }
+      if (clientPort == controllerPort) {
+        throw new IllegalArgumentException("client and controller port must differ, both " + clientPort);
+      }
+    }
+
+    /** {@code "host:clientPort"}. */
+    public String bootstrapServer() {
+      return host + ":" + clientPort;
+    }
+
+    /** {@code "nodeId@host:controllerPort"}, an entry of {@code controller.quorum.voters}. */
+    String quorumEntry() {
+      return nodeId + "@" + host + ":" + controllerPort;
+    }
   }
 
   /**
@@ -148,46 +193,135 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       while (controllerPort == clientPort) {
         controllerPort = freePort();
       }
-      KafkaConfig config =
-          new KafkaConfig(config(logDir, clientPort, controllerPort, brokerOverrides), false);
-      formatIfNeeded(config, logDir);
-      KafkaRaftServer server = null;
+      Voter self = new Voter(NODE_ID, HOST, clientPort, controllerPort);
       try {
-        // The constructor reads the formatted directory (meta.properties, bootstrap metadata).
-        server = new KafkaRaftServer(config, Time.SYSTEM);
-        server.startup();
-      } catch (RuntimeException e) {
-        if (server != null) {
-          shutDownQuietly(server);
-        }
-        if (isBindFailure(e) && attempt < BIND_ATTEMPTS_MAX) {
+        return startNodeLocked(
+            absoluteDataDir, logDir, self, List.of(self), Uuid.randomUuid().toString(),
+            brokerOverrides, lock);
+      } catch (BindFailure e) {
+        if (attempt < BIND_ATTEMPTS_MAX) {
           // Another process took a port between our probe and the broker's bind (the controller
           // port is always picked, the client port when the caller passed 0): pick again.
-          LOG.warn("Embedded Kafka could not bind its ports (attempt {}): {}", attempt, e.toString());
+          LOG.warn("Embedded Kafka could not bind its ports (attempt {}): {}", attempt, e.getCause().toString());
           continue;
         }
-        throw new IllegalStateException(
-            "Embedded Kafka broker failed to start on " + HOST + ":" + clientPort + " (controller "
-                + controllerPort + ", data " + logDir + "): " + e.getMessage(),
-            e);
+        throw e.failure;
       }
-      EmbeddedKafkaBroker broker =
-          new EmbeddedKafkaBroker(absoluteDataDir, clientPort, server, lock);
-      try {
-        broker.awaitReady();
-      } catch (RuntimeException e) {
-        // close() releases the lock; the caller's release is then a no-op.
-        broker.close();
-        throw e;
-      }
-      LOG.info("Embedded Kafka broker ready at {} (data {})", broker.bootstrapServers(), logDir);
-      return broker;
     }
   }
 
-  /** Where clients connect: {@code "127.0.0.1:PORT"}. */
+  /**
+   * Starts one node of a multi-node KRaft cluster with a static quorum of combined broker and
+   * controller nodes, in this JVM, with its data under {@code dataDir/kafka}. Every node of the
+   * cluster gets the same {@code voters} and {@code clusterId}; a node is ready (and this method
+   * returns) only once a majority of the voters runs, so start the nodes concurrently (for example
+   * as separate processes). Ports are fixed: a restart on the same data reuses them. The same
+   * directory lock and format-on-first-start rules as {@link #start(Path, int)} apply.
+   *
+   * <p>{@code brokerOverrides} should set the replication of the internal topics for the cluster
+   * size (e.g. {@code offsets.topic.replication.factor=3}); the single-node defaults (1) apply
+   * otherwise. The listener, quorum, node id and log directory settings cannot be overridden.
+   *
+   * @param dataDir this node's directory; created if missing, reused if it holds its data
+   * @param nodeId this node's id; must be one of {@code voters}
+   * @param voters every node of the cluster, this one included, with distinct ids
+   * @param clusterId the cluster id (Kafka's base64 UUID, {@link Uuid#toString()}) shared by all
+   *     nodes; used only when formatting an empty directory
+   * @throws IllegalArgumentException if nodeId is not a voter or the ids are not distinct
+   * @throws IllegalStateException if the node fails to start or is not ready within {@value
+   *     #READY_TIMEOUT_MS} ms (for example a port is in use, or the directory is held)
+   * @throws UncheckedIOException if the data directory cannot be created or formatted
+   */
+  public static EmbeddedKafkaBroker startNode(
+      Path dataDir, int nodeId, List<Voter> voters, String clusterId,
+      Map<String, String> brokerOverrides) {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(clusterId, "clusterId");
+    Objects.requireNonNull(brokerOverrides, "brokerOverrides");
+    Voter self = null;
+    java.util.Set<Integer> ids = new java.util.HashSet<>();
+    for (Voter v : voters) {
+      if (!ids.add(v.nodeId())) {
+        throw new IllegalArgumentException("voter ids must be distinct; " + v.nodeId() + " twice in " + voters);
+      }
+      if (v.nodeId() == nodeId) {
+        self = v;
+      }
+    }
+    if (self == null) {
+      throw new IllegalArgumentException("node " + nodeId + " is not among the voters " + voters);
+    }
+    Path absoluteDataDir = dataDir.toAbsolutePath();
+    Path logDir = absoluteDataDir.resolve("kafka");
+    try {
+      Files.createDirectories(logDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot create the Kafka data directory " + logDir, e);
+    }
+    DirectoryLock lock = DirectoryLock.acquire(absoluteDataDir);
+    try {
+      return startNodeLocked(absoluteDataDir, logDir, self, voters, clusterId, brokerOverrides, lock);
+    } catch (BindFailure e) {
+      lock.release();
+      throw e.failure;
+    } catch (RuntimeException e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  /** A start that failed to bind a port; {@link #failure} is what to throw if not retried. */
+  private static final class BindFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final IllegalStateException failure;
+
+    BindFailure(IllegalStateException failure) {
+      super(failure.getCause());
+      this.failure = failure;
+    }
+  }
+
+  private static EmbeddedKafkaBroker startNodeLocked(
+      Path absoluteDataDir, Path logDir, Voter self, List<Voter> voters, String clusterId,
+      Map<String, String> brokerOverrides, DirectoryLock lock) {
+    KafkaConfig config = new KafkaConfig(config(logDir, self, voters, brokerOverrides), false);
+    formatIfNeeded(config, logDir, self.nodeId(), clusterId);
+    KafkaRaftServer server = null;
+    try {
+      // The constructor reads the formatted directory (meta.properties, bootstrap metadata).
+      server = new KafkaRaftServer(config, Time.SYSTEM);
+      server.startup();
+    } catch (RuntimeException e) {
+      if (server != null) {
+        shutDownQuietly(server);
+      }
+      IllegalStateException failure = new IllegalStateException(
+          "Embedded Kafka node " + self.nodeId() + " failed to start on " + self.bootstrapServer()
+              + " (controller " + self.controllerPort() + ", data " + logDir + "): " + e.getMessage(),
+          e);
+      throw isBindFailure(e) ? new BindFailure(failure) : failure;
+    }
+    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(
+        absoluteDataDir, self.nodeId(), self.host(), self.clientPort(), server, lock);
+    try {
+      broker.awaitReady();
+    } catch (RuntimeException e) {
+      // close() releases the lock; the caller's release is then a no-op.
+      broker.close();
+      throw e;
+    }
+    LOG.info("Embedded Kafka node {} ready at {} (data {})", self.nodeId(), broker.bootstrapServers(), logDir);
+    return broker;
+  }
+
+  /** Where clients connect: {@code "HOST:PORT"} ({@code 127.0.0.1} for {@link #start}). */
   public String bootstrapServers() {
-    return HOST + ":" + port;
+    return host + ":" + port;
+  }
+
+  /** This node's id ({@value #NODE_ID} for {@link #start}). */
+  public int nodeId() {
+    return nodeId;
   }
 
   /** The client port. */
@@ -229,7 +363,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           // topics can be created with replication factor 1.
           java.util.Collection<Node> nodes =
               admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
-          if (nodes.stream().anyMatch(n -> n.id() == NODE_ID)) {
+          if (nodes.stream().anyMatch(n -> n.id() == nodeId)) {
             return;
           }
         } catch (InterruptedException e) {
@@ -253,7 +387,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private static Map<String, String> config(
-      Path logDir, int clientPort, int controllerPort, Map<String, String> overrides) {
+      Path logDir, Voter self, List<Voter> voters, Map<String, String> overrides) {
     Map<String, String> props = new java.util.TreeMap<>();
     // Tunable defaults for a single node.
     props.put("offsets.topic.replication.factor", "1");
@@ -277,14 +411,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.putAll(overrides);
     // Fixed: the shape of the node.
     props.put("process.roles", "broker,controller");
-    props.put("node.id", Integer.toString(NODE_ID));
-    props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+    props.put("node.id", Integer.toString(self.nodeId()));
+    props.put(
+        "controller.quorum.voters",
+        String.join(",", voters.stream().map(Voter::quorumEntry).toList()));
     props.put("controller.listener.names", CONTROLLER_LISTENER);
     props.put(
         "listeners",
-        CLIENT_LISTENER + "://" + HOST + ":" + clientPort + ","
-            + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
-    props.put("advertised.listeners", CLIENT_LISTENER + "://" + HOST + ":" + clientPort);
+        CLIENT_LISTENER + "://" + self.bootstrapServer() + ","
+            + CONTROLLER_LISTENER + "://" + self.host() + ":" + self.controllerPort());
+    props.put("advertised.listeners", CLIENT_LISTENER + "://" + self.bootstrapServer());
     props.put("inter.broker.listener.name", CLIENT_LISTENER);
     props.put(
         "listener.security.protocol.map",
@@ -295,7 +431,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return props;
   }
 
-  private static void formatIfNeeded(KafkaConfig config, Path logDir) {
+  private static void formatIfNeeded(KafkaConfig config, Path logDir, int nodeId, String clusterId) {
     if (Files.exists(logDir.resolve("meta.properties"))) {
       return;
     }
@@ -303,8 +439,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     try (PrintStream printStream = new PrintStream(output, true, StandardCharsets.UTF_8)) {
       new Formatter()
           .setPrintStream(printStream)
-          .setNodeId(NODE_ID)
-          .setClusterId(Uuid.randomUuid().toString())
+          .setNodeId(nodeId)
+          .setClusterId(clusterId)
           .setDirectories(List.of(logDir.toString()))
           .setMetadataLogDirectory(config.metadataLogDir())
           .setControllerListenerName(CONTROLLER_LISTENER)
