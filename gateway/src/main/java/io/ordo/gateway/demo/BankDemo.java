@@ -2,9 +2,10 @@ package io.ordo.gateway.demo;
 
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
+import io.ordo.executor.ExecutorConfig;
+import io.ordo.gateway.bench.TransferWorkload;
 import io.ordo.gateway.embedded.HealthProbe;
 import io.ordo.proto.Get;
-import io.ordo.proto.Increment;
 import io.ordo.proto.KeyRead;
 import io.ordo.proto.Operation;
 import io.ordo.proto.OrdoGrpc;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -75,9 +77,6 @@ public final class BankDemo {
   /** How often the progress bar is updated while the clients run. */
   static final long PROGRESS_UPDATE_MS = 250;
 
-  /** How many times a client redraws a creditor equal to the debtor before taking the next one. */
-  static final int CREDITOR_DRAWS_MAX = 64;
-
   private final BankDemoConfig config;
   private final OrdoGrpc.OrdoBlockingStub stub;
   private final PrintWriter status;
@@ -119,12 +118,35 @@ public final class BankDemo {
   // ---- loading ----
 
   private void load() throws InterruptedException {
+    loadAccounts(stub.getChannel(), config.accounts(), config.initialBalance(),
+        config.loadBatchSize(), config.rpcTimeout(), status, "ordo demo");
+  }
+
+  /**
+   * Loads accounts {@code acct-00000..} with {@code initialBalance} each (int64 counters), in
+   * transactions of {@code loadBatchSize} puts, up to {@value #LOAD_BATCHES_IN_FLIGHT_MAX} at once.
+   * Shared with {@code ordo bench ycsbt}.
+   *
+   * @param channel a channel to a serving gateway; not closed here
+   * @param accounts number of accounts, >= 1
+   * @param initialBalance balance of each account
+   * @param loadBatchSize puts per transaction, >= 1
+   * @param rpcTimeout deadline of each transaction (at least {@code BULK_RPC_TIMEOUT_MIN})
+   * @param status where the phase message goes
+   * @param who prefix of the phase message (e.g. "ordo demo")
+   * @throws IllegalStateException if a loading transaction fails or does not commit
+   * @throws InterruptedException if the calling thread is interrupted
+   */
+  public static void loadAccounts(Channel channel, int accounts, long initialBalance,
+      int loadBatchSize, Duration rpcTimeout, PrintWriter status, String who)
+      throws InterruptedException {
+    OrdoGrpc.OrdoBlockingStub stub = OrdoGrpc.newBlockingStub(channel);
     long startNs = System.nanoTime();
-    Value balance = Value.newBuilder().setCounter(config.initialBalance()).build();
+    Value balance = Value.newBuilder().setCounter(initialBalance).build();
     List<Callable<Void>> batches = new ArrayList<>();
-    for (int from = 0; from < config.accounts(); from += config.loadBatchSize()) {
+    for (int from = 0; from < accounts; from += loadBatchSize) {
       int first = from;
-      int last = Math.min(config.accounts(), from + config.loadBatchSize()) - 1;
+      int last = Math.min(accounts, from + loadBatchSize) - 1;
       batches.add(() -> {
         TxnRequest.Builder request = TxnRequest.newBuilder();
         for (int i = first; i <= last; i++) {
@@ -134,7 +156,7 @@ public final class BankDemo {
                   .setPut(Put.newBuilder().setValue(balance)));
         }
         String what = "loading accounts " + first + ".." + last;
-        TxnResult result = bulkTxn(request.build(), what);
+        TxnResult result = bulkTxn(stub, rpcTimeout, request.build(), what);
         if (result.getOutcome() != Outcome.COMMITTED) {
           throw new IllegalStateException(what + " did not commit: " + describe(result));
         }
@@ -160,13 +182,16 @@ public final class BankDemo {
     } finally {
       pool.shutdownNow();
     }
-    say("loaded %d accounts with %d each in %d transaction%s (%.1f s)", config.accounts(),
-        config.initialBalance(), batches.size(), batches.size() == 1 ? "" : "s",
-        (System.nanoTime() - startNs) / 1e9);
+    status.println(who + ": " + String.format(Locale.ROOT,
+        "loaded %d accounts with %d each in %d transaction%s (%.1f s)", accounts,
+        initialBalance, batches.size(), batches.size() == 1 ? "" : "s",
+        (System.nanoTime() - startNs) / 1e9));
+    status.flush();
   }
 
-  private TxnResult bulkTxn(TxnRequest request, String what) {
-    long deadlineMs = Math.max(config.rpcTimeout().toMillis(), BULK_RPC_TIMEOUT_MIN.toMillis());
+  private static TxnResult bulkTxn(
+      OrdoGrpc.OrdoBlockingStub stub, Duration rpcTimeout, TxnRequest request, String what) {
+    long deadlineMs = Math.max(rpcTimeout.toMillis(), BULK_RPC_TIMEOUT_MIN.toMillis());
     try {
       TxnResponse response =
           stub.withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS).txn(request);
@@ -181,7 +206,10 @@ public final class BankDemo {
   private ClientsRun runClients() throws InterruptedException {
     say("running %d clients for %s (theta %s, amounts 1..%d, seed %d)", config.clients(),
         humanDuration(config.duration()), config.theta(), config.maxAmount(), config.seed());
-    ZipfianGenerator creditors = new ZipfianGenerator(config.accounts(), config.theta());
+    // The bench's generator without a cross-range share: debtor uniform, creditor Zipfian over
+    // the other accounts (the key range count only labels transfers; the demo does not use it).
+    TransferWorkload creditors = new TransferWorkload(config.accounts(), config.theta(),
+        config.maxAmount(), ExecutorConfig.DEFAULT_KEY_RANGE_COUNT, OptionalInt.empty());
     AtomicLong committedSoFar = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
     int samplesPerClient = Math.max(1, LATENCY_SAMPLES_MAX / config.clients());
@@ -254,7 +282,7 @@ public final class BankDemo {
   /** One closed-loop client: sends a transfer, waits for its result, repeats until endNs. */
   private final class Client implements Runnable {
     private final Random random;
-    private final ZipfianGenerator creditors;
+    private final TransferWorkload creditors;
     private final LatencySamples latencies;
     private final AtomicLong committedSoFar;
     private final AtomicBoolean stop;
@@ -267,7 +295,7 @@ public final class BankDemo {
 
     Client(
         int index,
-        ZipfianGenerator creditors,
+        TransferWorkload creditors,
         int samplesCapacity,
         AtomicLong committedSoFar,
         AtomicBoolean stop,
@@ -332,27 +360,7 @@ public final class BankDemo {
     }
 
     private TxnRequest nextTransfer() {
-      int accounts = config.accounts();
-      int debtor = random.nextInt(accounts);
-      int creditor = (int) creditors.next(random);
-      for (int draw = 1; creditor == debtor && draw < CREDITOR_DRAWS_MAX; draw++) {
-        creditor = (int) creditors.next(random);
-      }
-      if (creditor == debtor) {
-        // Only reachable with extreme skew and tiny account counts; keep the transfer valid.
-        creditor = (debtor + 1) % accounts;
-      }
-      long amount = random.nextLong(1, config.maxAmount() + 1);
-      return TxnRequest.newBuilder()
-          .addOps(
-              Operation.newBuilder()
-                  .setKey(BankDemoConfig.accountKey(debtor))
-                  .setIncrement(Increment.newBuilder().setDelta(-amount).setMin(0)))
-          .addOps(
-              Operation.newBuilder()
-                  .setKey(BankDemoConfig.accountKey(creditor))
-                  .setIncrement(Increment.newBuilder().setDelta(amount)))
-          .build();
+      return TransferWorkload.toRequest(creditors.next(random));
     }
   }
 
@@ -360,8 +368,26 @@ public final class BankDemo {
 
   private BankDemoReport.Verification verify() {
     say("verifying: one transaction reading all %d accounts", config.accounts());
+    return verifyAccounts(
+        stub.getChannel(), config.accounts(), config.expectedTotal(), config.rpcTimeout());
+  }
+
+  /**
+   * Reads accounts {@code acct-00000..} in one transaction (one consistent snapshot) and checks
+   * that each exists, holds a non-negative counter, and that the total is {@code expectedTotal}.
+   * Shared with {@code ordo bench ycsbt}.
+   *
+   * @param channel a channel to a serving gateway; not closed here
+   * @param accounts number of accounts, at most {@link BankDemoConfig#TXN_OPS_MAX}
+   * @param expectedTotal the total the balances must add up to
+   * @param rpcTimeout deadline of the read (at least {@code BULK_RPC_TIMEOUT_MIN})
+   * @return the verification; a failed RPC is reported in it, not thrown
+   */
+  public static BankDemoReport.Verification verifyAccounts(
+      Channel channel, int accounts, long expectedTotal, Duration rpcTimeout) {
+    OrdoGrpc.OrdoBlockingStub stub = OrdoGrpc.newBlockingStub(channel);
     TxnRequest.Builder request = TxnRequest.newBuilder();
-    for (int i = 0; i < config.accounts(); i++) {
+    for (int i = 0; i < accounts; i++) {
       request.addOps(
           Operation.newBuilder()
               .setKey(BankDemoConfig.accountKey(i))
@@ -369,15 +395,15 @@ public final class BankDemo {
     }
     TxnResult result;
     try {
-      result = bulkTxn(request.build(), "the verification read");
+      result = bulkTxn(stub, rpcTimeout, request.build(), "the verification read");
     } catch (IllegalStateException e) {
-      return BankDemoReport.Verification.failed(e.getMessage(), config.expectedTotal());
+      return BankDemoReport.Verification.failed(e.getMessage(), expectedTotal);
     }
     if (result.getOutcome() != Outcome.COMMITTED) {
       return BankDemoReport.Verification.failed(
-          "it did not commit: " + describe(result), config.expectedTotal());
+          "it did not commit: " + describe(result), expectedTotal);
     }
-    return checkBalances(result, config.accounts(), config.expectedTotal());
+    return checkBalances(result, accounts, expectedTotal);
   }
 
   /**

@@ -1,0 +1,16 @@
+package io.ordo.gateway.cli;
+
+import picocli.CommandLine.Command;
+
+/**
+ * {@code ordo bench}: the benchmarks, one subcommand each ({@link BenchYcsbtCommand}, {@link
+ * BenchKafkaCommand}). Given no subcommand, picocli reports a usage error (exit {@value
+ * OrdoCli#EXIT_USAGE}), since this class is neither Runnable nor Callable.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    versionProvider = OrdoVersionProvider.class,
+    description = "Benchmarks: YCSB-T transfers on Ordo and PostgreSQL, and the Kafka log's ceiling.",
+    subcommands = {BenchYcsbtCommand.class, BenchKafkaCommand.class})
+public final class BenchCommand {}
