@@ -59,8 +59,8 @@ import picocli.CommandLine.Spec;
  *       executor and the gateway as separate child JVMs, topics with replication factor 3 and min
  *       ISR 2; the nemeses are {@link ClusterNemeses} ({@code kill-job} there is a kill -9 of the
  *       executor's JVM). {@code partition} puts the brokers into network namespaces (needs root and
- *       {@code ip}). The cluster's directory (child logs, data) is deleted after a valid run and
- *       kept, with its path printed, otherwise.
+ *       {@code ip}). The cluster's directory (child logs, data) is deleted after a valid run unless
+ *       {@code --keep-cluster-dir}, and kept, with its path printed, otherwise.
  * </ul>
  *
  * With {@code --target} only {@code --nemesis none} is possible.
@@ -100,6 +100,10 @@ public final class JepsenCommand implements Callable<Integer> {
       description = "Brokers of the embedded Ordo: 1 (all in this JVM) or 3 (child JVMs; replication 3). Default: 3 if a"
           + " nemesis needs it (kill-broker, pause, restart-all, partition), else 1.")
   Integer cluster;
+
+  @Option(names = "--keep-cluster-dir",
+      description = "Keep the 3-broker cluster's directory (child logs, broker data, checkpoints) even after a valid run.")
+  boolean keepClusterDir;
 
   @Option(names = "--nemesis-interval", paramLabel = "S", description = "Seconds between fault transitions.")
   double nemesisIntervalS = RunConfig.DEFAULT_NEMESIS_INTERVAL_MS / 1000.0;
@@ -228,7 +232,7 @@ public final class JepsenCommand implements Callable<Integer> {
         list.add(ClusterNemeses.create(f, c, seed));
       }
       RunResult result = runAgainst(c.grpcTarget(), w, config.withNemeses(list, (long) (nemesisIntervalS * 1000)));
-      keep = !result.valid();
+      keep = keepClusterDir || !result.valid();
       return result;
     } finally {
       if (keep) {

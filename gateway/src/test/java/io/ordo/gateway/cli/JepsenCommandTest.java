@@ -29,9 +29,42 @@ class JepsenCommandTest {
 
   @Test
   void anUnknownNemesisIsAUsageError() {
-    Run r = run("jepsen", "--workload", "bank", "--nemesis", "none,kill-broker", "--target", "localhost:1");
+    Run r = run("jepsen", "--workload", "bank", "--nemesis", "none,flood", "--target", "localhost:1");
     assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
-    assertThat(r.err()).contains("unknown nemesis 'kill-broker'", "none, kill-job");
+    assertThat(r.err()).contains("unknown nemesis 'flood'", "none, kill-job, kill-broker, pause, restart-all, partition");
+  }
+
+  @Test
+  void brokerFaultsCannotRunOnOneBroker() {
+    Run r = run("jepsen", "--workload", "bank", "--nemesis", "kill-job,pause", "--cluster", "1");
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("--cluster 1 cannot run kill-job,pause", "need --cluster 3");
+  }
+
+  @Test
+  void theClusterHasOneOrThreeBrokers() {
+    Run r = run("jepsen", "--workload", "bank", "--nemesis", "kill-broker", "--cluster", "2");
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("--cluster must be 1 or 3, got 2");
+  }
+
+  @Test
+  void clusterFaultsNeedTheEmbeddedOrdoToo() {
+    Run r = run("jepsen", "--workload", "kv", "--nemesis", "partition", "--target", "localhost:1");
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("--target runs only with --nemesis none");
+  }
+
+  @Test
+  void theClusterSizeFollowsTheFaults() {
+    JepsenCommand c = new JepsenCommand();
+    c.spec = OrdoCli.newCommandLine().getSubcommands().get("jepsen").getCommandSpec();
+    assertThat(c.brokers(java.util.List.of())).isEqualTo(1);
+    assertThat(c.brokers(java.util.List.of("kill-job"))).isEqualTo(1);
+    assertThat(c.brokers(java.util.List.of("kill-job", "pause"))).isEqualTo(3);
+    assertThat(c.brokers(java.util.List.of("partition"))).isEqualTo(3);
+    c.cluster = 3;
+    assertThat(c.brokers(java.util.List.of("kill-job"))).isEqualTo(3);
   }
 
   @Test

@@ -9,7 +9,9 @@ import java.util.function.LongSupplier;
 
 /**
  * Jepsen's staggered fault schedule: wait an interval, start nemesis 1, wait, stop it, wait, start
- * nemesis 2, ... round-robin until the end of the run. Each transition is recorded as a nemesis
+ * nemesis 2, ... round-robin until the end of the run. Each wait counts from the end of the
+ * previous transition (as Jepsen's {@code gen/sleep} does), so a transition that takes long, such as
+ * restarting a broker, does not shorten the next fault or the quiet time after it. Each transition is recorded as a nemesis
  * invoke and an info completion ({@code :start-<name>} / {@code :stop-<name>}), whose value is what
  * the nemesis returned (e.g. which node it hit) and whose error says why a transition failed.
  */
@@ -57,7 +59,7 @@ final class NemesisSchedule {
           active = null;
         }
       }
-      due += intervalNanos;
+      due = nanoClock.getAsLong() + intervalNanos;
     }
   }
 
