@@ -181,6 +181,11 @@ public final class KafkaCeilingBench {
     CpuMeter.Snapshot after = null;
     Semaphore permits = new Semaphore(inFlight);
     Random random = new Random(seed);
+    // The calling thread is the producer: name it so that the CPU report files it under the
+    // load generator.
+    Thread self = Thread.currentThread();
+    String callerName = self.getName();
+    self.setName("ordo-bench-kafka-producer");
     try (Sequencer sequencer = new Sequencer(bootstrapServers, layout)) {
       long seq = 0;
       while (failure.get() == null) {
@@ -213,6 +218,8 @@ public final class KafkaCeilingBench {
           }
         });
       }
+    } finally {
+      self.setName(callerName);
     }
     // The sequencer's close waited for every acknowledgement; let the consumer catch up.
     long drainDeadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
