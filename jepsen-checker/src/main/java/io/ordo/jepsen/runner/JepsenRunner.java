@@ -47,6 +47,12 @@ public final class JepsenRunner {
   static final long POLL_MS = 20;
   /** Extra time allowed for threads to end beyond the time limit and an op deadline, in ms. */
   static final long JOIN_MARGIN_MS = 10_000;
+  /**
+   * Extra time the nemesis thread may take beyond the workers' deadline, in ms: a transition that
+   * began before the end (e.g. restarting every broker, the executor and the gateway) runs to its
+   * end, bounded by the nemesis's own timeouts, and the run cannot heal before it has.
+   */
+  static final long NEMESIS_TRANSITION_MS_MAX = 300_000;
 
   private final LongSupplier nanoClock;
 
@@ -135,15 +141,18 @@ public final class JepsenRunner {
       }));
     }
     NemesisSchedule schedule = new NemesisSchedule(config.nemeses(), recorder, nanoClock, config.nemesisIntervalMs(), endNanos);
+    Thread nemesisThread = null;
     if (!config.nemeses().isEmpty()) {
-      threads.add(thread("jepsen-nemesis", failures, schedule::run));
+      nemesisThread = thread("jepsen-nemesis", failures, schedule::run);
+      threads.add(nemesisThread);
     }
     for (Thread t : threads) {
       t.start();
     }
     long joinDeadlineNanos = endNanos + TimeUnit.MILLISECONDS.toNanos(config.opDeadlineMs() + config.nemesisIntervalMs() + JOIN_MARGIN_MS);
     for (Thread t : threads) {
-      long leftMs = TimeUnit.NANOSECONDS.toMillis(joinDeadlineNanos - nanoClock.getAsLong());
+      long deadline = t == nemesisThread ? joinDeadlineNanos + TimeUnit.MILLISECONDS.toNanos(NEMESIS_TRANSITION_MS_MAX) : joinDeadlineNanos;
+      long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - nanoClock.getAsLong());
       t.join(Math.max(1, leftMs));
       if (t.isAlive()) {
         for (Thread other : threads) {
