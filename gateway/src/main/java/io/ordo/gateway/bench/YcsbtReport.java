@@ -26,7 +26,8 @@ import org.HdrHistogram.Histogram;
  * "errors":{kind:n}, "retries":{sqlstate:n}, "notIssued", "latencyMs":{"count","p50","p99",
  * "p999","max","mean"}, "cpu":{"processCores", "groupCores":{group:cores}, "topThreads",
  * "postgresCores", "postgresProcesses"}}], "verification":{target:{"ok","detail"}},
- * "ordoToPostgres":[{"offeredRate","ratio"}], "passed"}}}. Latencies are in milliseconds; CPU in
+ * "ordoToPostgres":[{"offeredRate","ratio"}], "kafkaCeiling" (only with a ceiling):
+ * {"recordsPerSecond","source","ordoFraction":[{"offeredRate","fraction"}]}, "passed"}}}. Latencies are in milliseconds; CPU in
  * cores (CPU seconds per wall second).
  */
 public final class YcsbtReport {
@@ -44,6 +45,8 @@ public final class YcsbtReport {
   private final Map<String, Object> settings;
   private final List<LoadRunner.StepResult> runs = new ArrayList<>();
   private final Map<String, Verification> verifications = new LinkedHashMap<>();
+  private double kafkaCeilingPerSecond;
+  private String kafkaCeilingSource;
 
   /**
    * @param startedAt when the invocation started (ISO-8601, for the reader only)
@@ -64,6 +67,35 @@ public final class YcsbtReport {
   /** Records a store's money check. */
   public synchronized void verified(String target, Verification v) {
     verifications.put(target, Objects.requireNonNull(v));
+  }
+
+  /**
+   * Sets the log's ceiling (from {@code ordo bench kafka}) so that the report states Ordo's
+   * committed/s as a fraction of it.
+   *
+   * @param recordsPerSecond the ceiling's records/s, positive
+   * @param source where it came from (a file name), for the reader
+   */
+  public synchronized void kafkaCeiling(double recordsPerSecond, String source) {
+    if (!(recordsPerSecond > 0)) {
+      throw new IllegalArgumentException(
+          "the Kafka ceiling must be positive records/s, got " + recordsPerSecond);
+    }
+    this.kafkaCeilingPerSecond = recordsPerSecond;
+    this.kafkaCeilingSource = Objects.requireNonNull(source);
+  }
+
+  /** Ordo's committed/s over the Kafka ceiling, per Ordo step; empty without a ceiling. */
+  public synchronized Map<Double, Double> ordoToKafkaCeiling() {
+    Map<Double, Double> f = new LinkedHashMap<>();
+    if (kafkaCeilingSource != null) {
+      for (LoadRunner.StepResult r : runs) {
+        if (r.target().equals("ordo")) {
+          f.put(r.offeredRate(), r.committedPerSecond() / kafkaCeilingPerSecond);
+        }
+      }
+    }
+    return f;
   }
 
   /** The results so far, in the order added. */
@@ -167,6 +199,17 @@ public final class YcsbtReport {
       n.put("offeredRate", rate);
       n.put("ratio", round(ratio));
     });
+    if (kafkaCeilingSource != null) {
+      ObjectNode k = root.putObject("kafkaCeiling");
+      k.put("recordsPerSecond", round(kafkaCeilingPerSecond));
+      k.put("source", kafkaCeilingSource);
+      ArrayNode fractions = k.putArray("ordoFraction");
+      ordoToKafkaCeiling().forEach((rate, fraction) -> {
+        ObjectNode n = fractions.addObject();
+        n.put("offeredRate", rate);
+        n.put("fraction", Math.round(fraction * 1e6) / 1e6);
+      });
+    }
     root.put("passed", passed());
     try {
       return mapper.writeValueAsString(root) + "\n";
@@ -194,6 +237,15 @@ public final class YcsbtReport {
       ratios.forEach((rate, ratio) -> parts.add(String.format(Locale.ROOT, "%.2f× at %s",
           ratio, loadLabel(rate))));
       sb.append(String.join(", ", parts)).append('\n');
+    }
+    Map<Double, Double> ceiling = ordoToKafkaCeiling();
+    if (!ceiling.isEmpty()) {
+      List<String> parts = new ArrayList<>();
+      ceiling.forEach((rate, f) -> parts.add(String.format(Locale.ROOT, "%.2f%% at %s",
+          100 * f, loadLabel(rate))));
+      sb.append(String.format(Locale.ROOT, "%nOrdo committed/s as a share of the log's ceiling"
+          + " (%.0f records/s, %s): %s%n", kafkaCeilingPerSecond, kafkaCeilingSource,
+          String.join(", ", parts)));
     }
     sb.append("\nResult: ").append(passed() ? "PASSED" : "FAILED: "
         + String.join("; ", failures())).append('\n');

@@ -109,7 +109,7 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
           + " intended start. Default: closed loop.")
   Double rate;
 
-  @Option(names = "--rates", paramLabel = "R1,R2,...", split = ",",
+  @Option(names = "--rates", paramLabel = "RATE", split = ",",
       description = "A sweep: one open-loop step per offered rate (and a plot).")
   List<Double> rates;
 
@@ -134,6 +134,11 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
       converter = DurationConverter.class, description = "Deadline of each Ordo transfer.")
   Duration rpcTimeout;
 
+  @Option(names = "--kafka-ceiling", paramLabel = "FILE",
+      description = "results.json of `ordo bench kafka`: the report then states Ordo's"
+          + " committed/s as a share of the log's records/s.")
+  Path kafkaCeiling;
+
   @Option(names = "--load-batch-size", paramLabel = "N",
       description = "Accounts loaded per Ordo transaction.")
   int loadBatchSize = 1_000;
@@ -141,6 +146,7 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     YcsbtSettings settings = settings();
+    double ceiling = kafkaCeiling == null ? 0 : ceilingOf(kafkaCeiling);
     PostgresBank bank = target == Target.ordo ? null : postgresBank();
     if (gateway != null && (target == Target.postgres || executorOptions.bootstrapServers != null
         || executorOptions.parallelism != null || executorOptions.checkpointIntervalMs != null)) {
@@ -155,6 +161,9 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     YcsbtReport report = new YcsbtReport(
         java.time.Instant.now().toString(), machine(), settings.describe());
+    if (kafkaCeiling != null) {
+      report.kafkaCeiling(ceiling, kafkaCeiling.toString());
+    }
     YcsbtBench bench = new YcsbtBench(settings, report, err);
     try {
       if (target != Target.postgres) {
@@ -220,6 +229,23 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
           keyRanges, clients, warmup, duration, steps, seed, rpcTimeout, loadBatchSize);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  /** The records/s of a {@code bench kafka} results.json; a usage error if it has none. */
+  private double ceilingOf(Path file) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode root =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+      com.fasterxml.jackson.databind.JsonNode rps = root.get("recordsPerSecond");
+      if (root.path("benchmark").asText().equals("kafka") && rps != null && rps.asDouble() > 0) {
+        return rps.asDouble();
+      }
+      throw new ParameterException(spec.commandLine(), "--kafka-ceiling " + file
+          + " is not a results.json of `ordo bench kafka` with positive recordsPerSecond");
+    } catch (java.io.IOException e) {
+      throw new ParameterException(spec.commandLine(),
+          "--kafka-ceiling " + file + " cannot be read: " + e.getMessage(), e);
     }
   }
 

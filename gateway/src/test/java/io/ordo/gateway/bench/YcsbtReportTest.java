@@ -89,6 +89,20 @@ class YcsbtReportTest {
   }
 
   @Test
+  void kafkaCeilingGivesOrdosShareOfTheLog() throws Exception {
+    YcsbtReport r = report();
+    assertThat(r.ordoToKafkaCeiling()).isEmpty();
+    r.kafkaCeiling(1_000.0, "kafka/results.json");
+    assertThat(r.ordoToKafkaCeiling()).containsExactly(
+        Map.entry(100.0, 0.1), Map.entry(200.0, 0.19));
+    JsonNode k = new ObjectMapper().readTree(r.toJson()).get("kafkaCeiling");
+    assertThat(k.get("recordsPerSecond").asDouble()).isEqualTo(1_000.0);
+    assertThat(k.get("ordoFraction").get(1).get("fraction").asDouble()).isEqualTo(0.19);
+    assertThat(r.toMarkdown()).contains("share of the log's ceiling (1000 records/s,"
+        + " kafka/results.json): 10.00% at 100/s offered, 19.00% at 200/s offered");
+  }
+
+  @Test
   void failedMoneyCheckOrEmptyStepFailsTheReport() {
     YcsbtReport r = report();
     r.add(step("ordo", 400, 0, 1_000, null));

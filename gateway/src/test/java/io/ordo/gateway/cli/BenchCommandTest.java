@@ -60,6 +60,19 @@ class BenchCommandTest {
   }
 
   @Test
+  void kafkaCeilingMustBeAKafkaResultsFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path notKafka = dir.resolve("results.json");
+    java.nio.file.Files.writeString(notKafka, "{\"benchmark\":\"ycsbt\"}");
+    Run r = run("bench", "ycsbt", "--kafka-ceiling", notKafka.toString());
+    assertThat(r.exit()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("is not a results.json of `ordo bench kafka`");
+    r = run("bench", "ycsbt", "--kafka-ceiling", dir.resolve("missing.json").toString());
+    assertThat(r.exit()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("cannot be read");
+  }
+
+  @Test
   void badKafkaOptionIsAUsageError() {
     Run r = run("bench", "kafka", "--in-flight", "0");
     assertThat(r.exit()).isEqualTo(OrdoCli.EXIT_USAGE);
