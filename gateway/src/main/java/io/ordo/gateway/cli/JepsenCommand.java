@@ -223,7 +223,9 @@ public final class JepsenCommand implements Callable<Integer> {
   private RunResult runOnCluster(Workload w, RunConfig config, List<String> faults, PrintWriter err) throws Exception {
     Path dir = Files.createTempDirectory("ordo-jepsen-cluster-");
     boolean keep = true;
-    try (LocalCluster c = LocalCluster.start(dir, checkpointIntervalMs, faults.contains("partition"), new Random(seed))) {
+    // Namespace names and the subnet must differ between runs on one machine, even with the same
+    // --seed; they decide nothing in the history.
+    try (LocalCluster c = LocalCluster.start(dir, checkpointIntervalMs, faults.contains("partition"), new Random())) {
       err.println("ordo jepsen: 3-broker cluster in " + dir + " (brokers " + c.bootstrapServers() + ", pids " + c.brokerPids()
           + "), gateway on " + c.grpcTarget());
       err.flush();
