@@ -20,6 +20,9 @@ import java.util.Objects;
  *     interval it sets the latency floor
  * @param consumerGroupId Kafka consumer group of the job's sources (offsets come from checkpoints;
  *     the group only labels the consumers)
+ * @param stateBackend where operator state lives between checkpoints: {@link StateBackend#HASHMAP}
+ *     (Java heap, the default: no serialization per state access) or {@link StateBackend#ROCKSDB}
+ *     (off-heap, incremental checkpoints; for state larger than the heap)
  */
 public record ExecutorConfig(
     String bootstrapServers,
@@ -30,13 +33,44 @@ public record ExecutorConfig(
     String checkpointDir,
     long dedupWindowMs,
     long watermarkIntervalMs,
-    String consumerGroupId) {
+    String consumerGroupId,
+    StateBackend stateBackend) {
+
+  /** Flink state backends the job can run on (Flink's {@code state.backend.type}). */
+  public enum StateBackend {
+    /** Objects on the Java heap; each checkpoint writes the full state. */
+    HASHMAP("hashmap"),
+    /** Serialized in an embedded RocksDB; checkpoints are incremental. */
+    ROCKSDB("rocksdb");
+
+    private final String flinkName;
+
+    StateBackend(String flinkName) {
+      this.flinkName = flinkName;
+    }
+
+    /** The value of Flink's {@code state.backend.type} option. */
+    public String flinkName() {
+      return flinkName;
+    }
+
+    /** Parses "hashmap" or "rocksdb" (any case). @throws IllegalArgumentException otherwise */
+    public static StateBackend parse(String name) {
+      for (StateBackend b : values()) {
+        if (b.flinkName.equalsIgnoreCase(name.trim())) {
+          return b;
+        }
+      }
+      throw new IllegalArgumentException("state backend must be hashmap or rocksdb, got '" + name + "'");
+    }
+  }
 
   public static final int DEFAULT_KEY_RANGE_COUNT = 16;
   public static final int DEFAULT_PARALLELISM = 2;
   public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 1_000;
   public static final long DEFAULT_DEDUP_WINDOW_MS = 10 * 60 * 1_000;
   public static final long DEFAULT_WATERMARK_INTERVAL_MS = 10;
+  public static final StateBackend DEFAULT_STATE_BACKEND = StateBackend.HASHMAP;
 
   public ExecutorConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -60,9 +94,10 @@ public record ExecutorConfig(
       throw new IllegalArgumentException("watermarkIntervalMs must be >= 1, got " + watermarkIntervalMs);
     }
     Objects.requireNonNull(consumerGroupId, "consumerGroupId");
+    Objects.requireNonNull(stateBackend, "stateBackend");
   }
 
-  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, 10 ms watermarks. */
+  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, 10 ms watermarks, heap state. */
   public static ExecutorConfig defaults(String bootstrapServers, TopicLayout topics) {
     return new ExecutorConfig(
         bootstrapServers,
@@ -73,26 +108,35 @@ public record ExecutorConfig(
         null,
         DEFAULT_DEDUP_WINDOW_MS,
         DEFAULT_WATERMARK_INTERVAL_MS,
-        topics.logTopic() + "-executor");
+        topics.logTopic() + "-executor",
+        DEFAULT_STATE_BACKEND);
   }
 
   public ExecutorConfig withCheckpointDir(String pathOrUri) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, pathOrUri, dedupWindowMs, watermarkIntervalMs, consumerGroupId);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, pathOrUri, dedupWindowMs, watermarkIntervalMs, consumerGroupId, stateBackend);
   }
 
   public ExecutorConfig withKeyRangeCount(int n) {
-    return new ExecutorConfig(bootstrapServers, topics, n, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId);
+    return new ExecutorConfig(bootstrapServers, topics, n, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, stateBackend);
   }
 
   public ExecutorConfig withParallelism(int p) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, p, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, p, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, stateBackend);
   }
 
   public ExecutorConfig withCheckpointIntervalMs(long ms) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, ms, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, ms, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, stateBackend);
   }
 
   public ExecutorConfig withTopics(TopicLayout t) {
-    return new ExecutorConfig(bootstrapServers, t, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId);
+    return new ExecutorConfig(bootstrapServers, t, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, stateBackend);
+  }
+
+  public ExecutorConfig withStateBackend(StateBackend b) {
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, b);
+  }
+
+  public ExecutorConfig withDedupWindowMs(long ms) {
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, ms, watermarkIntervalMs, consumerGroupId, stateBackend);
   }
 }

@@ -59,12 +59,16 @@ public final class ExecutorJob {
   public static final int MAX_PARALLELISM = 128;
 
   /**
-   * Flink settings the job relies on: RocksDB state, exactly-once checkpoints retained on
-   * cancellation, fast watermarks and a small network buffer timeout (latency knobs).
+   * Flink settings the job relies on: exactly-once checkpoints retained on
+   * cancellation (state on the heap or in RocksDB, see ExecutorConfig), fast watermarks and a small network buffer timeout (latency knobs).
    */
   public static Configuration flinkConfiguration(ExecutorConfig config) {
     Configuration conf = new Configuration();
-    conf.setString("state.backend.type", "rocksdb");
+    conf.setString("state.backend.type", config.stateBackend().flinkName());
+    if (config.stateBackend() == ExecutorConfig.StateBackend.ROCKSDB) {
+      // Only the SST files written since the last checkpoint are uploaded.
+      conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+    }
     conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(config.checkpointIntervalMs()));
     conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
     conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
@@ -201,7 +205,8 @@ public final class ExecutorJob {
    * --changelog-topic}, {@code --feedback-topic} (default: prefix + "-log" etc.), {@code
    * --log-partitions} (4), {@code --output-partitions} (4),
    * {@code --key-ranges} (16), {@code --parallelism} (2), {@code --checkpoint-interval-ms} (1000),
-   * {@code --checkpoint-dir}, {@code --dedup-window-ms} (600000).
+   * {@code --checkpoint-dir}, {@code --dedup-window-ms} (600000), {@code --state-backend}
+   * (hashmap|rocksdb, default hashmap).
    */
   public static void main(String[] args) throws Exception {
     ExecutorConfig config = fromArgs(args);
@@ -237,8 +242,7 @@ public final class ExecutorJob {
             .withParallelism(params.getInt("parallelism", ExecutorConfig.DEFAULT_PARALLELISM))
             .withCheckpointIntervalMs(params.getLong("checkpoint-interval-ms", ExecutorConfig.DEFAULT_CHECKPOINT_INTERVAL_MS))
             .withCheckpointDir(params.get("checkpoint-dir"));
-    return new ExecutorConfig(
-        c.bootstrapServers(), c.topics(), c.keyRangeCount(), c.parallelism(), c.checkpointIntervalMs(), c.checkpointDir(),
-        params.getLong("dedup-window-ms", ExecutorConfig.DEFAULT_DEDUP_WINDOW_MS), c.watermarkIntervalMs(), c.consumerGroupId());
+    return c.withDedupWindowMs(params.getLong("dedup-window-ms", ExecutorConfig.DEFAULT_DEDUP_WINDOW_MS))
+        .withStateBackend(ExecutorConfig.StateBackend.parse(params.get("state-backend", ExecutorConfig.DEFAULT_STATE_BACKEND.flinkName())));
   }
 }

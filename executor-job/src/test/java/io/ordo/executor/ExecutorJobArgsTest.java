@@ -16,6 +16,8 @@ class ExecutorJobArgsTest {
     assertThat(c.topics().resultsTopic()).isEqualTo("prod-results");
     assertThat(c.keyRangeCount()).isEqualTo(ExecutorConfig.DEFAULT_KEY_RANGE_COUNT);
     assertThat(c.checkpointDir()).isNull();
+    assertThat(c.stateBackend()).isEqualTo(ExecutorConfig.StateBackend.HASHMAP);
+    assertThat(ExecutorJob.flinkConfiguration(c).toMap()).containsEntry("state.backend.type", "hashmap");
   }
 
   @Test
@@ -26,7 +28,7 @@ class ExecutorJobArgsTest {
               "--bootstrap-servers", "a:1,b:2", "--log-topic", "L", "--results-topic", "R", "--changelog-topic", "C",
               "--feedback-topic", "F", "--log-partitions", "8", "--output-partitions", "3", "--key-ranges", "32",
               "--parallelism", "4", "--checkpoint-interval-ms", "5000", "--checkpoint-dir", "file:///tmp/ckpt",
-              "--dedup-window-ms", "1000"
+              "--dedup-window-ms", "1000", "--state-backend", "RocksDB"
             });
     assertThat(c.topics().logTopic()).isEqualTo("L");
     assertThat(c.topics().resultsTopic()).isEqualTo("R");
@@ -39,6 +41,10 @@ class ExecutorJobArgsTest {
     assertThat(c.checkpointIntervalMs()).isEqualTo(5000);
     assertThat(c.checkpointDir()).isEqualTo("file:///tmp/ckpt");
     assertThat(c.dedupWindowMs()).isEqualTo(1000);
+    assertThat(c.stateBackend()).isEqualTo(ExecutorConfig.StateBackend.ROCKSDB);
+    assertThat(ExecutorJob.flinkConfiguration(c).toMap())
+        .containsEntry("state.backend.type", "rocksdb")
+        .containsEntry("execution.checkpointing.incremental", "true");
   }
 
   @Test
@@ -46,5 +52,7 @@ class ExecutorJobArgsTest {
     assertThatThrownBy(() -> ExecutorJob.fromArgs(new String[] {})).hasMessageContaining("--bootstrap-servers");
     assertThatThrownBy(() -> ExecutorJob.fromArgs(new String[] {"--bootstrap-servers", "k:1", "--key-ranges", "0"}))
         .hasMessageContaining("keyRangeCount");
+    assertThatThrownBy(() -> ExecutorJob.fromArgs(new String[] {"--bootstrap-servers", "k:1", "--state-backend", "memory"}))
+        .hasMessageContaining("hashmap or rocksdb");
   }
 }

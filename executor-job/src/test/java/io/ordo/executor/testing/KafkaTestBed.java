@@ -118,7 +118,8 @@ public final class KafkaTestBed implements AutoCloseable {
         null,
         ExecutorConfig.DEFAULT_DEDUP_WINDOW_MS,
         ExecutorConfig.DEFAULT_WATERMARK_INTERVAL_MS,
-        consumerGroupId);
+        consumerGroupId,
+        ExecutorConfig.DEFAULT_STATE_BACKEND);
   }
 
   @Override
