@@ -128,6 +128,9 @@ public final class LocalCluster implements AutoCloseable {
         }
         List<String> opts = new ArrayList<>(jvmLog);
         opts.add("-Xmx512m");
+        // C1 only: a broker here moves little data, and on 2 shared cores the C2 compiler threads
+        // of three brokers slow every (re)start by seconds.
+        opts.add("-XX:TieredStopAtLevel=1");
         brokers.add(new ChildJvm("broker-" + v.nodeId(), abs, netns == null ? null : netns.namespace(v.nodeId()), opts,
             KafkaNodeMain.class.getName(), args));
       }
