@@ -13,9 +13,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One child JVM of the test cluster: {@code java <jvmOptions> -cp <this JVM's classpath> <mainClass>
- * <args>}, optionally inside a network namespace ({@code ip netns exec NS java ...}, which execs
- * java, so the pid is the JVM's). It can be started again after it ended or was killed, with the
+ * One child JVM of the test cluster: {@code java <jvmOptions> -cp <this JVM's classpath>
+ * ParentWatchMain <mainClass> <args>}, optionally inside a network namespace ({@code ip netns exec
+ * NS java ...}, which execs java, so the pid is the JVM's and its parent is this JVM). {@link
+ * ParentWatchMain} halts the child when this JVM ends. It can be started again after it ended or was killed, with the
  * same command line (same ports, same data).
  *
  * <p>The child's stdout and stderr are appended to {@code <dir>/<name>.out}; its logging goes to
@@ -55,6 +56,8 @@ final class ChildJvm {
     cmd.add("-Dordo.child.log=" + dir.resolve(name + ".log"));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
+    // The child halts when this JVM is gone, even if this JVM was killed without shutdown hooks.
+    cmd.add(ParentWatchMain.class.getName());
     cmd.add(mainClass);
     cmd.addAll(args);
     this.command = List.copyOf(cmd);

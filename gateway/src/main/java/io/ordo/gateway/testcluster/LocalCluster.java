@@ -74,6 +74,8 @@ public final class LocalCluster implements AutoCloseable {
   private final ChildJvm executor;
   private final ChildJvm gateway;
   private final int grpcPort;
+  /** Kills the children if this JVM exits without {@link #close} (e.g. Ctrl-C, a test timeout). */
+  private final Thread shutdownHook = new Thread(this::close, "local-cluster-cleanup");
   private boolean closed;
 
   private LocalCluster(Path dir, NetworkNamespaces netns, List<ChildJvm> brokers, List<EmbeddedKafkaBroker.Voter> voters,
@@ -147,6 +149,7 @@ public final class LocalCluster implements AutoCloseable {
           List.of("gateway", "--bootstrap-servers", bootstrap, "--topic-prefix", TOPIC_PREFIX, "--grpc-port",
               Integer.toString(grpcPort), "--http-port", Integer.toString(httpPort)));
       cluster = new LocalCluster(abs, netns, brokers, voters, executor, gateway, grpcPort);
+      Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
       cluster.startAllParts(true);
       return cluster;
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -414,6 +417,11 @@ public final class LocalCluster implements AutoCloseable {
       return;
     }
     closed = true;
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // The JVM is shutting down: this is the hook.
+    }
     try {
       killAll();
     } catch (InterruptedException e) {
