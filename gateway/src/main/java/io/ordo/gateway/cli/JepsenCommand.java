@@ -105,7 +105,7 @@ public final class JepsenCommand implements Callable<Integer> {
       description = "Keep the 3-broker cluster's directory (child logs, broker data, checkpoints) even after a valid run.")
   boolean keepClusterDir;
 
-  @Option(names = "--nemesis-interval", paramLabel = "S", description = "Seconds between fault transitions.")
+  @Option(names = "--nemesis-interval", paramLabel = "S", description = "Seconds between fault transitions, counted from the end of the previous one.")
   double nemesisIntervalS = RunConfig.DEFAULT_NEMESIS_INTERVAL_MS / 1000.0;
 
   @Option(names = "--time-limit", paramLabel = "S", description = "Seconds of operations.")
