@@ -3,6 +3,7 @@ package io.ordo.executor.operators;
 import io.ordo.executor.internal.ProtoTypeInfo;
 import io.ordo.executor.internal.TransactionEvaluator;
 import io.ordo.proto.ChangelogRecord;
+import io.ordo.proto.Increment;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Position;
 import io.ordo.proto.TxnResult;
@@ -47,7 +48,8 @@ import org.apache.flink.util.OutputTag;
  *
  * <p><b>State</b> (all per key range): {@code values} key → current value; {@code locks} key →
  * lock queue (only keys with waiting or holding transactions; removed when empty); {@code
- * pending} txn id → transaction waiting for locks or for its write result; {@code early} txn id
+ * pending} txn id → transaction waiting for locks, for its write result or for its increments
+ * to drain; {@code early} txn id
  * → a write result that arrived before its request could use it; {@code lastPosition} the
  * position of the last request taken from input 1; {@code lsn} the last changelog LSN; {@code
  * nextSeq}/{@code emittedSeq}/{@code held} number requests in arrival (= log) order and hold the
@@ -56,18 +58,27 @@ import org.apache.flink.util.OutputTag;
  * per-transaction entry is removed once the transaction is done, so state is bounded by the
  * data and the in-flight transactions, not by history.
  *
- * <p><b>Locking:</b> a request enqueues a lock per distinct key (exclusive if any of its
- * operations writes the key, shared otherwise), in key order. Locks are granted in queue order
- * (= log order): the head always, and a shared lock when every lock before it is shared. No
- * transaction overtakes an earlier conflicting one, so writes to a key are applied in sequence
- * order, never in arrival order, and a read at position p sees exactly the writes ordered before
- * p.
+ * <p><b>Locking:</b> a request enqueues a lock per distinct key, in key order, in one of three
+ * modes: exclusive if some operation writes the key, shared if all only read it, and increment
+ * if the request's only operation on the key is an increment and it does not ask for post-state.
+ * Locks are granted in queue order (= log order): the head always; a shared lock when every lock
+ * before it is shared; an increment lock when every lock before it is an increment and the escrow
+ * check passes (O'Neil, "The Escrow Transactional Method", TODS 1986): the increment's bounds and
+ * int64 hold for every outcome of the earlier increments still queued. No transaction overtakes
+ * an earlier conflicting one, so writes to a key take effect in sequence order, never in arrival
+ * order, and a read at position p sees exactly the writes ordered before p. Increments granted
+ * together may finish in any order; their deltas are applied when they reach the head of the
+ * queue ("drain"), so values and changelog follow log order. Outcomes do not depend on timing:
+ * a transaction granted by escrow decides as it would on the exact value, and one refused waits
+ * for it. This is what keeps a hot counter (a bank's popular creditor) from serializing every
+ * transfer behind the feedback round trip of the one before.
  *
  * <p><b>When all locks of a transaction are granted:</b> if it touches only this key range
  * (single-range fast path) it is evaluated here, its writes applied and its result emitted on
  * {@link #RESULTS}; otherwise the current values of its keys go to the TransactionProcessor as a
  * {@link ReadResult} (main output) and the locks are held until the {@link WriteResult} comes
- * back. Applying writes emits one {@link ChangelogRecord} per written key on {@link #CHANGELOG}.
+ * back. Applying writes emits one {@link ChangelogRecord} per written key on {@link #CHANGELOG};
+ * a transaction with increment locks finishes when all of them have drained.
  *
  * <p><b>Write results and recovery:</b> a write result for a pending transaction whose reads were
  * sent is applied at once. One whose transaction has not reached that point (its request is not
@@ -111,6 +122,13 @@ public final class KeyTransactionProcessorFunction
     held = getRuntimeContext().getMapState(new MapStateDescriptor<>("held-changes", Types.LONG, ProtoTypeInfo.forMessage(HeldChanges.class)));
   }
 
+  /** The lock a transaction takes on one key (see {@link LockEntry}). */
+  enum LockMode {
+    SHARED,
+    EXCLUSIVE,
+    INCREMENT
+  }
+
   @Override
   public void processElement1(RangeRequest request, Context ctx, Collector<ReadResult> out) throws Exception {
     Position last = lastPosition.value();
@@ -126,15 +144,28 @@ public final class KeyTransactionProcessorFunction
     nextSeq.update(seq + 1);
 
     int waiting = 0;
-    for (Map.Entry<String, Boolean> lock : lockModes(request).entrySet()) {
-      LockQueue queue = locks.get(lock.getKey());
-      boolean exclusive = lock.getValue();
-      boolean granted = queue == null || (!exclusive && allShared(queue));
-      LockEntry entry = LockEntry.newBuilder().setTxnId(request.getTxnId()).setExclusive(exclusive).setGranted(granted).build();
-      locks.put(lock.getKey(), (queue == null ? LockQueue.newBuilder() : queue.toBuilder()).addEntries(entry).build());
-      if (!granted) {
+    SortedMap<String, LockMode> modes = lockModes(request);
+    for (Map.Entry<String, LockMode> lock : modes.entrySet()) {
+      String key = lock.getKey();
+      LockQueue queue = locks.get(key);
+      LockEntry.Builder entry = LockEntry.newBuilder().setTxnId(request.getTxnId()).setExclusive(lock.getValue() == LockMode.EXCLUSIVE);
+      if (lock.getValue() == LockMode.INCREMENT) {
+        Increment inc = incrementOn(request, key);
+        entry.setIncrement(true).setDelta(inc.getDelta());
+        if (inc.hasMin()) {
+          entry.setMin(inc.getMin());
+        }
+        if (inc.hasMax()) {
+          entry.setMax(inc.getMax());
+        }
+      }
+      List<LockEntry> entries = new ArrayList<>(queue == null ? List.of() : queue.getEntriesList());
+      entries.add(entry.build());
+      // Appending cannot make an earlier entry grantable, so only the new one can be granted.
+      if (grant(key, entries).isEmpty()) {
         waiting++;
       }
+      locks.put(key, LockQueue.newBuilder().addAllEntries(entries).build());
     }
     PendingTxn txn = PendingTxn.newBuilder().setRequest(request).setLocksWaiting(waiting).setSeq(seq).build();
     if (waiting == 0) {
@@ -150,8 +181,14 @@ public final class KeyTransactionProcessorFunction
   public void processElement2(WriteResult write, Context ctx, Collector<ReadResult> out) throws Exception {
     PendingTxn txn = pending.get(write.getTxnId());
     if (txn != null) {
+      if (txn.getCompleted()) {
+        // Its outcome is already applied; it only waits for increments to drain: a duplicate.
+        return;
+      }
       if (txn.getReadsSent()) {
-        finish(txn, write.getWritesList(), ctx, out);
+        Deque<PendingTxn> ready = new ArrayDeque<>();
+        complete(txn, write.getWritesList(), ctx, ready);
+        runReady(ready, ctx, out);
       } else {
         early.put(write.getTxnId(), write);
       }
@@ -165,7 +202,7 @@ public final class KeyTransactionProcessorFunction
     // Otherwise the transaction is done here: a redelivered duplicate, dropped.
   }
 
-  /** Runs transactions whose locks are all granted; releasing locks may make more ready. */
+  /** Runs transactions whose locks are all granted; completing them may make more ready. */
   private void runReady(Deque<PendingTxn> ready, Context ctx, Collector<ReadResult> out) throws Exception {
     while (!ready.isEmpty()) {
       PendingTxn txn = ready.poll();
@@ -181,9 +218,7 @@ public final class KeyTransactionProcessorFunction
           writes.add(TransactionEvaluator.toKeyWrite(w.getKey(), w.getValue()));
         }
         ctx.output(RESULTS, eval.result());
-        pending.remove(id);
-        apply(txn.getSeq(), request, writes, ctx);
-        release(request, ready);
+        complete(txn, writes, ctx, ready);
         continue;
       }
       ReadResult.Builder reads =
@@ -205,64 +240,264 @@ public final class KeyTransactionProcessorFunction
       WriteResult arrived = early.get(id);
       if (arrived != null) {
         early.remove(id);
-        pending.remove(id);
-        apply(txn.getSeq(), request, arrived.getWritesList(), ctx);
-        release(request, ready);
+        complete(txn, arrived.getWritesList(), ctx, ready);
       } else {
         pending.put(id, txn.toBuilder().setLocksWaiting(0).setReadsSent(true).build());
       }
     }
   }
 
-  private void finish(PendingTxn txn, List<KeyWrite> writes, Context ctx, Collector<ReadResult> out) throws Exception {
+  /**
+   * A transaction's outcome is known ({@code writes} empty when it aborted): applies its writes to
+   * the keys it holds shared or exclusively and releases those locks; marks its increment-mode
+   * entries done and drains them in log order. It finishes (changelog emitted or held, state
+   * removed) once every increment-mode key has drained, which may be now or later. Transactions
+   * that become ready go to {@code ready}.
+   */
+  private void complete(PendingTxn txn, List<KeyWrite> writes, Context ctx, Deque<PendingTxn> ready) throws Exception {
     RangeRequest request = txn.getRequest();
-    pending.remove(request.getTxnId());
-    apply(txn.getSeq(), request, writes, ctx);
-    Deque<PendingTxn> ready = new ArrayDeque<>();
-    release(request, ready);
-    runReady(ready, ctx, out);
+    String id = request.getTxnId();
+    Map<String, KeyWrite> byKey = new TreeMap<>();
+    for (KeyWrite w : writes) {
+      byKey.put(w.getKey(), w);
+    }
+    SortedMap<String, LockMode> modes = lockModes(request);
+    HeldChanges.Builder changes = HeldChanges.newBuilder();
+    List<String> incrementKeys = new ArrayList<>();
+    for (Map.Entry<String, LockMode> lock : modes.entrySet()) {
+      String key = lock.getKey();
+      if (lock.getValue() == LockMode.INCREMENT) {
+        incrementKeys.add(key);
+        continue;
+      }
+      KeyWrite w = byKey.get(key);
+      if (w != null) {
+        changes.addChanges(applyWrite(request, w));
+      }
+    }
+    for (Map.Entry<String, LockMode> lock : modes.entrySet()) {
+      if (lock.getValue() != LockMode.INCREMENT) {
+        removeEntry(lock.getKey(), id, ready);
+      }
+    }
+    if (incrementKeys.isEmpty()) {
+      pending.remove(id);
+      finish(txn.getSeq(), changes, ctx);
+      return;
+    }
+    pending.put(
+        id,
+        txn.toBuilder()
+            .setLocksWaiting(0)
+            .setCompleted(true)
+            .setIncrementsUndrained(incrementKeys.size())
+            .setChanges(changes)
+            .build());
+    for (String key : incrementKeys) {
+      LockQueue queue = locks.get(key);
+      if (queue == null) {
+        throw new IllegalStateException("txn " + id + " completes on key '" + key + "' without a lock queue");
+      }
+      List<LockEntry> entries = new ArrayList<>(queue.getEntriesList());
+      int i = indexOf(entries, id, key);
+      entries.set(i, entries.get(i).toBuilder().setDone(true).setCommitted(byKey.containsKey(key)).build());
+      drain(key, entries, ctx, ready);
+    }
   }
 
   /**
-   * Applies a finished transaction's writes (key order) to the values, then emits its changelog
-   * records once every earlier transaction of the range has finished. Values change at once, so
-   * later transactions read them; only the changelog waits, so that LSNs follow log order and do
-   * not depend on when feedback arrives. {@code seq} is the transaction's arrival number here.
+   * Applies the done increments at the head of {@code key}'s queue, in queue order, each as its
+   * delta on the current value, and grants what becomes grantable; stores the queue.
    */
-  private void apply(long seq, RangeRequest request, List<KeyWrite> writes, Context ctx) throws Exception {
-    List<KeyWrite> sorted = new ArrayList<>(writes);
-    sorted.sort((a, b) -> a.getKey().compareTo(b.getKey()));
-    HeldChanges.Builder changes = HeldChanges.newBuilder();
-    for (KeyWrite w : sorted) {
-      ChangelogRecord.Builder change =
-          ChangelogRecord.newBuilder()
-              .setKey(w.getKey())
-              .setPosition(request.getPosition())
-              .setTxnId(request.getTxnId())
-              .setKeyRange(request.getKeyRange());
-      Value before = values.get(w.getKey());
-      if (before != null) {
-        change.setBefore(before);
+  private void drain(String key, List<LockEntry> entries, Context ctx, Deque<PendingTxn> ready) throws Exception {
+    while (!entries.isEmpty() && entries.get(0).getIncrement() && entries.get(0).getDone()) {
+      LockEntry head = entries.remove(0);
+      PendingTxn owner = pending.get(head.getTxnId());
+      if (owner == null || !owner.getCompleted()) {
+        throw new IllegalStateException("increment of key '" + key + "' drains for txn " + head.getTxnId() + ", which is not completed");
       }
-      if (w.getDeleted()) {
-        values.remove(w.getKey());
+      HeldChanges.Builder changes = owner.getChanges().toBuilder();
+      if (head.getCommitted()) {
+        Value before = values.get(key);
+        long base = before == null ? 0 : before.getCounter();
+        // Cannot overflow: the evaluation (as head) or the escrow check (before) ruled it out.
+        Value after = Value.newBuilder().setCounter(Math.addExact(base, head.getDelta())).build();
+        KeyWrite w = KeyWrite.newBuilder().setKey(key).setValue(after).build();
+        changes.addChanges(applyWrite(owner.getRequest(), w));
+      }
+      int undrained = owner.getIncrementsUndrained() - 1;
+      if (undrained == 0) {
+        pending.remove(head.getTxnId());
+        finish(owner.getSeq(), changes, ctx);
       } else {
-        values.put(w.getKey(), w.getValue());
-        change.setAfter(w.getValue());
+        pending.put(head.getTxnId(), owner.toBuilder().setIncrementsUndrained(undrained).setChanges(changes).build());
       }
-      changes.addChanges(change);
     }
+    grantAndStore(key, entries, ready);
+  }
+
+  /** Removes {@code txnId}'s entry from {@code key}'s queue and grants what becomes grantable. */
+  private void removeEntry(String key, String txnId, Deque<PendingTxn> ready) throws Exception {
+    LockQueue queue = locks.get(key);
+    if (queue == null) {
+      throw new IllegalStateException("txn " + txnId + " releases key '" + key + "' without a lock queue");
+    }
+    List<LockEntry> entries = new ArrayList<>(queue.getEntriesList());
+    entries.remove(indexOf(entries, txnId, key));
+    grantAndStore(key, entries, ready);
+  }
+
+  private void grantAndStore(String key, List<LockEntry> entries, Deque<PendingTxn> ready) throws Exception {
+    if (entries.isEmpty()) {
+      locks.remove(key);
+      return;
+    }
+    for (String granted : grant(key, entries)) {
+      PendingTxn waiter = pending.get(granted);
+      if (waiter == null) {
+        throw new IllegalStateException("lock of key '" + key + "' granted to unknown txn " + granted);
+      }
+      waiter = waiter.toBuilder().setLocksWaiting(waiter.getLocksWaiting() - 1).build();
+      pending.put(granted, waiter);
+      if (waiter.getLocksWaiting() == 0) {
+        ready.add(waiter);
+      }
+    }
+    // Drained entries may have emptied the queue's head; an empty queue was handled above.
+    locks.put(key, LockQueue.newBuilder().addAllEntries(entries).build());
+  }
+
+  /**
+   * Grants, in place, every entry of {@code key}'s queue that may now hold its lock and returns
+   * their transaction ids in queue order. The head always holds its lock. A shared entry may when
+   * every entry before it is shared; an increment entry when every entry before it is an
+   * increment and the escrow check passes: starting from the key's current value (a counter, or
+   * absent = 0), with each earlier entry's delta counted when it committed, not when it aborted,
+   * and both ways while its outcome is unknown, the entry's own delta stays within its bounds and
+   * within int64 in every case. An exclusive entry only as head.
+   */
+  private List<String> grant(String key, List<LockEntry> entries) throws Exception {
+    List<String> granted = new ArrayList<>();
+    boolean allShared = true;
+    boolean allIncrement = true;
+    long[] range = null; // [lo, hi] over earlier increments' possible outcomes; null = not a counter
+    for (int i = 0; i < entries.size(); i++) {
+      LockEntry e = entries.get(i);
+      if (i == 0) {
+        Value current = values.get(key);
+        if (current == null || current.getKindCase() == Value.KindCase.COUNTER) {
+          long base = current == null ? 0 : current.getCounter();
+          range = new long[] {base, base};
+        }
+      }
+      boolean grantable;
+      if (i == 0) {
+        grantable = true;
+      } else if (e.getExclusive()) {
+        grantable = false;
+      } else if (e.getIncrement()) {
+        grantable = allIncrement && escrowHolds(range, e);
+      } else {
+        grantable = allShared;
+      }
+      if (grantable && !e.getGranted()) {
+        entries.set(i, e.toBuilder().setGranted(true).build());
+        granted.add(e.getTxnId());
+      }
+      allShared = allShared && !e.getExclusive() && !e.getIncrement();
+      allIncrement = allIncrement && e.getIncrement();
+      if (!allShared && !allIncrement) {
+        break;
+      }
+      if (e.getIncrement() && range != null) {
+        range = widen(range, e);
+      }
+    }
+    return granted;
+  }
+
+  /** Whether {@code e}'s delta keeps within its bounds and int64 for every value in {@code range}. */
+  private static boolean escrowHolds(long[] range, LockEntry e) {
+    if (range == null) {
+      return false;
+    }
+    try {
+      long lo = Math.addExact(range[0], e.getDelta());
+      long hi = Math.addExact(range[1], e.getDelta());
+      return (!e.hasMin() || lo >= e.getMin()) && (!e.hasMax() || hi <= e.getMax());
+    } catch (ArithmeticException overflow) {
+      return false;
+    }
+  }
+
+  /** The possible values after {@code e}: its delta counted if it committed or may commit. */
+  private static long[] widen(long[] range, LockEntry e) {
+    long d = e.getDelta();
+    boolean surely = e.getDone();
+    if (surely && !e.getCommitted()) {
+      return range;
+    }
+    try {
+      long lo = surely || d < 0 ? Math.addExact(range[0], d) : range[0];
+      long hi = surely || d > 0 ? Math.addExact(range[1], d) : range[1];
+      return new long[] {lo, hi};
+    } catch (ArithmeticException overflow) {
+      // Unbounded: no later increment can pass the escrow check.
+      return null;
+    }
+  }
+
+  private static int indexOf(List<LockEntry> entries, String txnId, String key) {
+    for (int i = 0; i < entries.size(); i++) {
+      if (entries.get(i).getTxnId().equals(txnId)) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("txn " + txnId + " has no lock entry on key '" + key + "'");
+  }
+
+  /** Applies one write to the values and returns its changelog record (LSN not yet assigned). */
+  private ChangelogRecord applyWrite(RangeRequest request, KeyWrite w) throws Exception {
+    ChangelogRecord.Builder change =
+        ChangelogRecord.newBuilder()
+            .setKey(w.getKey())
+            .setPosition(request.getPosition())
+            .setTxnId(request.getTxnId())
+            .setKeyRange(request.getKeyRange());
+    Value before = values.get(w.getKey());
+    if (before != null) {
+      change.setBefore(before);
+    }
+    if (w.getDeleted()) {
+      values.remove(w.getKey());
+    } else {
+      values.put(w.getKey(), w.getValue());
+      change.setAfter(w.getValue());
+    }
+    return change.build();
+  }
+
+  /**
+   * A transaction has finished: emits its changelog records (sorted by key) once every earlier
+   * transaction of the range has finished. Values changed at once, so later transactions read
+   * them; only the changelog waits, so that LSNs follow log order and do not depend on when
+   * feedback arrives. {@code seq} is the transaction's arrival number here.
+   */
+  private void finish(long seq, HeldChanges.Builder unsorted, Context ctx) throws Exception {
+    List<ChangelogRecord> sorted = new ArrayList<>(unsorted.getChangesList());
+    sorted.sort((a, b) -> a.getKey().compareTo(b.getKey()));
+    HeldChanges changes = HeldChanges.newBuilder().addAllChanges(sorted).build();
     Long emittedValue = emittedSeq.value();
     long emitted = emittedValue == null ? 0 : emittedValue;
     if (seq != emitted) {
       // An earlier transaction of this range is still running: hold (even an empty set, which
       // marks this one finished).
-      held.put(seq, changes.build());
+      held.put(seq, changes);
       return;
     }
     Long lastLsn = lsn.value();
     long next = lastLsn == null ? 0 : lastLsn;
-    next = emit(changes.build(), next, ctx);
+    next = emit(changes, next, ctx);
     emitted++;
     HeldChanges waiting;
     while ((waiting = held.get(emitted)) != null) {
@@ -282,74 +517,74 @@ public final class KeyTransactionProcessorFunction
     return next;
   }
 
-  /** Removes the transaction's locks and grants the next ones; newly ready transactions go to {@code ready}. */
-  private void release(RangeRequest request, Deque<PendingTxn> ready) throws Exception {
-    String id = request.getTxnId();
-    for (String key : lockModes(request).keySet()) {
-      LockQueue queue = locks.get(key);
-      if (queue == null) {
-        throw new IllegalStateException("txn " + id + " releases key '" + key + "' without a lock queue");
-      }
-      List<LockEntry> entries = new ArrayList<>(queue.getEntriesList());
-      entries.removeIf(e -> e.getTxnId().equals(id));
-      if (entries.isEmpty()) {
-        locks.remove(key);
-        continue;
-      }
-      boolean prefixShared = true;
-      for (int i = 0; i < entries.size(); i++) {
-        LockEntry e = entries.get(i);
-        boolean grant = i == 0 || (prefixShared && !e.getExclusive());
-        if (!grant) {
-          break;
-        }
-        if (!e.getGranted()) {
-          entries.set(i, e.toBuilder().setGranted(true).build());
-          PendingTxn waiter = pending.get(e.getTxnId());
-          if (waiter == null) {
-            throw new IllegalStateException("lock of key '" + key + "' granted to unknown txn " + e.getTxnId());
-          }
-          waiter = waiter.toBuilder().setLocksWaiting(waiter.getLocksWaiting() - 1).build();
-          pending.put(e.getTxnId(), waiter);
-          if (waiter.getLocksWaiting() == 0) {
-            ready.add(waiter);
-          }
-        }
-        prefixShared = prefixShared && !e.getExclusive();
-      }
-      locks.put(key, LockQueue.newBuilder().addAllEntries(entries).build());
-    }
-  }
-
+  /**
+   * The values the transaction's operations see: the current value of each key; for an
+   * increment-mode key, the current value plus the deltas of earlier increments that committed
+   * but have not drained (one of the values the escrow check allowed for, so the evaluation
+   * decides as it would on the exact value).
+   */
   private Map<String, Optional<Value>> readCurrent(RangeRequest request) throws Exception {
     Map<String, Optional<Value>> current = new TreeMap<>();
-    for (String key : lockModes(request).keySet()) {
-      current.put(key, Optional.ofNullable(values.get(key)));
+    for (Map.Entry<String, LockMode> lock : lockModes(request).entrySet()) {
+      String key = lock.getKey();
+      Optional<Value> value = Optional.ofNullable(values.get(key));
+      if (lock.getValue() == LockMode.INCREMENT) {
+        long committedAhead = 0;
+        boolean any = false;
+        LockQueue queue = locks.get(key);
+        for (LockEntry e : queue == null ? List.<LockEntry>of() : queue.getEntriesList()) {
+          if (e.getTxnId().equals(request.getTxnId())) {
+            break;
+          }
+          if (e.getDone() && e.getCommitted()) {
+            committedAhead = Math.addExact(committedAhead, e.getDelta());
+            any = true;
+          }
+        }
+        if (any) {
+          long base = value.map(Value::getCounter).orElse(0L);
+          value = Optional.of(Value.newBuilder().setCounter(Math.addExact(base, committedAhead)).build());
+        }
+      }
+      current.put(key, value);
     }
     return current;
   }
 
-  /** Distinct keys of the request in key order, each with true if some operation writes it. */
-  static SortedMap<String, Boolean> lockModes(RangeRequest request) {
-    SortedMap<String, Boolean> modes = new TreeMap<>();
+  /**
+   * Distinct keys of the request in key order, each with its lock mode: increment when the
+   * request's only operation on the key is an increment and it does not return post-state,
+   * exclusive when some operation writes the key, shared otherwise.
+   */
+  static SortedMap<String, LockMode> lockModes(RangeRequest request) {
+    SortedMap<String, Integer> opCount = new TreeMap<>();
+    SortedMap<String, LockMode> modes = new TreeMap<>();
     for (IndexedOp indexed : request.getOpsList()) {
       Operation op = indexed.getOp();
-      boolean writes =
+      LockMode mode =
           switch (op.getOpCase()) {
-            case GET, ASSERT -> false;
-            default -> true;
+            case GET, ASSERT -> LockMode.SHARED;
+            case INCREMENT -> LockMode.INCREMENT;
+            default -> LockMode.EXCLUSIVE;
           };
-      modes.merge(op.getKey(), writes, Boolean::logicalOr);
+      opCount.merge(op.getKey(), 1, Integer::sum);
+      modes.merge(op.getKey(), mode, (a, b) -> a == LockMode.SHARED && b == LockMode.SHARED ? LockMode.SHARED : LockMode.EXCLUSIVE);
+    }
+    for (Map.Entry<String, LockMode> e : modes.entrySet()) {
+      if (e.getValue() == LockMode.INCREMENT && (opCount.get(e.getKey()) > 1 || request.getReturnPostState())) {
+        e.setValue(LockMode.EXCLUSIVE);
+      }
     }
     return modes;
   }
 
-  private static boolean allShared(LockQueue queue) {
-    for (LockEntry e : queue.getEntriesList()) {
-      if (e.getExclusive()) {
-        return false;
+  /** The request's increment on {@code key} (its only operation there, in increment mode). */
+  private static Increment incrementOn(RangeRequest request, String key) {
+    for (IndexedOp indexed : request.getOpsList()) {
+      if (indexed.getOp().getKey().equals(key) && indexed.getOp().getOpCase() == Operation.OpCase.INCREMENT) {
+        return indexed.getOp().getIncrement();
       }
     }
-    return true;
+    throw new IllegalStateException("txn " + request.getTxnId() + " has no increment on key '" + key + "'");
   }
 }

@@ -218,6 +218,73 @@ class KeyTransactionProcessorFunctionTest {
     }
   }
 
+  @Test
+  void incrementsOnAHotKeyRunConcurrentlyAndDrainInLogOrder() throws Exception {
+    try (var h = harness()) {
+      h.open();
+      // Three multi-range credits of "c": escrow locks, so all three read at once.
+      h.processElement1(request("t1", 1, 0, RANGES_0_1, increment("c", 5, null)), 1);
+      h.processElement1(request("t2", 2, 0, RANGES_0_1, increment("c", 7, null)), 2);
+      h.processElement1(request("t3", 3, 0, RANGES_0_1, increment("c", 11, null)), 3);
+      assertThat(h.extractOutputValues()).extracting(ReadResult::getTxnId).containsExactly("t1", "t2", "t3");
+      // A read of "c" waits for all of them.
+      h.processElement1(request("r", 4, 0, ONLY_0, get("c")), 4);
+      assertThat(results(h)).isEmpty();
+      // Outcomes arrive in reverse order; t2 aborted elsewhere (no writes). The absolute values
+      // in the write results are ignored for increment-mode keys: the delta is applied.
+      h.processElement2(writeResult("t3", 3, 0, write("c", counter(999))), 5);
+      h.processElement2(writeResult("t2", 2, 0), 6);
+      assertThat(changelog(h)).as("t1 has not finished: nothing drains").isEmpty();
+      h.processElement2(writeResult("t1", 1, 0, write("c", counter(999))), 7);
+      List<ChangelogRecord> changes = changelog(h);
+      assertThat(changes).extracting(ChangelogRecord::getTxnId).containsExactly("t1", "t3");
+      assertThat(changes).extracting(c -> c.getAfter().getCounter()).containsExactly(5L, 16L);
+      assertThat(changes.get(1).getBefore().getCounter()).isEqualTo(5L);
+      assertThat(changes).extracting(ChangelogRecord::getLsn).containsExactly(1L, 2L);
+      assertThat(results(h)).singleElement().satisfies(r -> assertThat(r.getReads(0).getValue().getCounter()).isEqualTo(16L));
+      assertThat(h.numKeyedStateEntries()).isEqualTo(IDLE_STATE_ENTRIES);
+    }
+  }
+
+  @Test
+  void aDebitThatMightBreakItsBoundWaitsForEarlierIncrements() throws Exception {
+    try (var h = harness()) {
+      h.open();
+      h.processElement1(request("load", 1, 0, ONLY_0, put("a", counter(10))), 1);
+      // Pending debit of 6 from a balance of 10.
+      h.processElement1(request("d1", 2, 0, RANGES_0_1, increment("a", -6, 0L)), 2);
+      // A debit of 4 holds whatever d1 does: it runs at once, seeing 10 (d1 is undecided).
+      h.processElement1(request("d2", 3, 0, ONLY_0, increment("a", -4, 0L)), 3);
+      // A debit of 6 more holds only if d1 aborts: it must wait (escrow fails).
+      h.processElement1(request("d3", 4, 0, RANGES_0_1, increment("a", -6, 0L)), 4);
+      assertThat(h.extractOutputValues()).extracting(ReadResult::getTxnId).containsExactly("d1");
+      assertThat(results(h)).extracting(TxnResult::getTxnId).containsExactly("load", "d2");
+      assertThat(results(h).get(1).getOutcome()).isEqualTo(Outcome.COMMITTED);
+      // d1 commits: d1 and d2 drain (10 - 6 - 4 = 0), and d3, now at the head, reads 0.
+      h.processElement2(writeResult("d1", 2, 0, write("a", counter(4))), 5);
+      List<ReadResult> reads = h.extractOutputValues();
+      assertThat(reads).extracting(ReadResult::getTxnId).containsExactly("d1", "d3");
+      assertThat(reads.get(1).getValues(0).getValue().getCounter()).isZero();
+      // Its TransactionProcessor aborts it (below min): nothing changes.
+      h.processElement2(writeResult("d3", 4, 0), 6);
+      assertThat(changelog(h)).extracting(ChangelogRecord::getTxnId).containsExactly("load", "d1", "d2");
+      assertThat(changelog(h)).extracting(c -> c.getAfter().getCounter()).containsExactly(10L, 4L, 0L);
+      assertThat(h.numKeyedStateEntries()).isEqualTo(IDLE_STATE_ENTRIES);
+    }
+  }
+
+  @Test
+  void anIncrementThatAlsoReadsTheKeyTakesAnExclusiveLock() {
+    RangeRequest plain = request("p", 1, 0, RANGES_0_1, increment("c", 1, null), get("x"));
+    RangeRequest readsToo = request("q", 2, 0, RANGES_0_1, increment("c", 1, null), get("c"));
+    assertThat(KeyTransactionProcessorFunction.lockModes(plain))
+        .containsEntry("c", KeyTransactionProcessorFunction.LockMode.INCREMENT)
+        .containsEntry("x", KeyTransactionProcessorFunction.LockMode.SHARED);
+    assertThat(KeyTransactionProcessorFunction.lockModes(readsToo)).containsEntry("c", KeyTransactionProcessorFunction.LockMode.EXCLUSIVE);
+    RangeRequest postState = plain.toBuilder().setReturnPostState(true).build();
+    assertThat(KeyTransactionProcessorFunction.lockModes(postState)).containsEntry("c", KeyTransactionProcessorFunction.LockMode.EXCLUSIVE);
+  }
+
   /** Inputs of a scenario: requests (input 1) and write results (input 2), in arrival order. */
   private static final List<Object> SCENARIO =
       List.of(
