@@ -186,13 +186,19 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
       throws Exception {
     Files.writeString(dir.resolve("results.json"), report.toJson(), StandardCharsets.UTF_8);
     Files.writeString(dir.resolve("results.md"), report.toMarkdown(), StandardCharsets.UTF_8);
-    boolean plotted = SweepPlot.write(report.runs(), "YCSB-T: " + report.runs().size()
-        + " steps", dir.resolve("ycsbt-sweep.png"));
+    boolean plotted = SweepPlot.write(report.runs(), plotTitle(), dir.resolve("ycsbt-sweep.png"));
     stdout.print(report.toMarkdown());
     stdout.flush();
     err.println("ordo bench: wrote " + dir.resolve("results.json") + ", results.md"
         + (plotted ? ", ycsbt-sweep.png" : ""));
     err.flush();
+  }
+
+  private String plotTitle() {
+    return String.format(java.util.Locale.ROOT,
+        "YCSB-T: %d accounts, Zipf %s, cross-range %s, %d clients, %s s per step", accounts,
+        theta, crossRangePct == null ? "natural" : crossRangePct + "%", clients,
+        duration.toMillis() / 1000.0);
   }
 
   /**
