@@ -20,6 +20,8 @@ import java.util.Objects;
  *     interval it sets the latency floor
  * @param consumerGroupId Kafka consumer group of the job's sources (offsets come from checkpoints;
  *     the group only labels the consumers)
+ * @param bufferTimeoutMs how long a network buffer between operators may wait to fill before it is
+ *     sent, milliseconds (0 = send every record at once; more CPU, less latency)
  * @param stateBackend where operator state lives between checkpoints: {@link StateBackend#HASHMAP}
  *     (Java heap, the default: no serialization per state access) or {@link StateBackend#ROCKSDB}
  *     (off-heap, incremental checkpoints; for state larger than the heap)
@@ -34,6 +36,7 @@ public record ExecutorConfig(
     long dedupWindowMs,
     long watermarkIntervalMs,
     String consumerGroupId,
+    long bufferTimeoutMs,
     StateBackend stateBackend) {
 
   /** Flink state backends the job can run on (Flink's {@code state.backend.type}). */
@@ -71,6 +74,7 @@ public record ExecutorConfig(
   public static final long DEFAULT_DEDUP_WINDOW_MS = 10 * 60 * 1_000;
   public static final long DEFAULT_WATERMARK_INTERVAL_MS = 10;
   public static final StateBackend DEFAULT_STATE_BACKEND = StateBackend.HASHMAP;
+  public static final long DEFAULT_BUFFER_TIMEOUT_MS = 5;
 
   public ExecutorConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -94,10 +98,13 @@ public record ExecutorConfig(
       throw new IllegalArgumentException("watermarkIntervalMs must be >= 1, got " + watermarkIntervalMs);
     }
     Objects.requireNonNull(consumerGroupId, "consumerGroupId");
+    if (bufferTimeoutMs < 0 || bufferTimeoutMs > 1_000) {
+      throw new IllegalArgumentException("bufferTimeoutMs must be in [0, 1000], got " + bufferTimeoutMs);
+    }
     Objects.requireNonNull(stateBackend, "stateBackend");
   }
 
-  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, 10 ms watermarks, heap state. */
+  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, 10 ms watermarks, 5 ms buffer timeout, heap state. */
   public static ExecutorConfig defaults(String bootstrapServers, TopicLayout topics) {
     return new ExecutorConfig(
         bootstrapServers,
@@ -109,34 +116,43 @@ public record ExecutorConfig(
         DEFAULT_DEDUP_WINDOW_MS,
         DEFAULT_WATERMARK_INTERVAL_MS,
         topics.logTopic() + "-executor",
+        DEFAULT_BUFFER_TIMEOUT_MS,
         DEFAULT_STATE_BACKEND);
   }
 
   public ExecutorConfig withCheckpointDir(String pathOrUri) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, pathOrUri, dedupWindowMs, watermarkIntervalMs, consumerGroupId, stateBackend);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, pathOrUri, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend);
   }
 
   public ExecutorConfig withKeyRangeCount(int n) {
-    return new ExecutorConfig(bootstrapServers, topics, n, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, stateBackend);
+    return new ExecutorConfig(bootstrapServers, topics, n, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend);
   }
 
   public ExecutorConfig withParallelism(int p) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, p, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, stateBackend);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, p, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend);
   }
 
   public ExecutorConfig withCheckpointIntervalMs(long ms) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, ms, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, stateBackend);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, ms, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend);
   }
 
   public ExecutorConfig withTopics(TopicLayout t) {
-    return new ExecutorConfig(bootstrapServers, t, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, stateBackend);
+    return new ExecutorConfig(bootstrapServers, t, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend);
   }
 
   public ExecutorConfig withStateBackend(StateBackend b) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, b);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, b);
   }
 
   public ExecutorConfig withDedupWindowMs(long ms) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, ms, watermarkIntervalMs, consumerGroupId, stateBackend);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, ms, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend);
+  }
+
+  public ExecutorConfig withWatermarkIntervalMs(long ms) {
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, ms, consumerGroupId, bufferTimeoutMs, stateBackend);
+  }
+
+  public ExecutorConfig withBufferTimeoutMs(long ms) {
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, ms, stateBackend);
   }
 }

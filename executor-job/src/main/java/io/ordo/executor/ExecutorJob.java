@@ -80,7 +80,7 @@ public final class ExecutorJob {
     // Every record and state value has a protobuf serializer; a type falling back to Kryo
     // would be a bug (slow, and not stable across versions), so the job refuses to build.
     conf.set(PipelineOptions.GENERIC_TYPES, false);
-    conf.setString("execution.buffer-timeout.interval", "5 ms");
+    conf.setString("execution.buffer-timeout.interval", config.bufferTimeoutMs() + " ms");
     return conf;
   }
 
@@ -206,7 +206,8 @@ public final class ExecutorJob {
    * --log-partitions} (4), {@code --output-partitions} (4),
    * {@code --key-ranges} (16), {@code --parallelism} (2), {@code --checkpoint-interval-ms} (1000),
    * {@code --checkpoint-dir}, {@code --dedup-window-ms} (600000), {@code --state-backend}
-   * (hashmap|rocksdb, default hashmap).
+   * (hashmap|rocksdb, default hashmap), and the latency knobs {@code --watermark-interval-ms} (10)
+   * and {@code --buffer-timeout-ms} (5).
    */
   public static void main(String[] args) throws Exception {
     ExecutorConfig config = fromArgs(args);
@@ -243,6 +244,8 @@ public final class ExecutorJob {
             .withCheckpointIntervalMs(params.getLong("checkpoint-interval-ms", ExecutorConfig.DEFAULT_CHECKPOINT_INTERVAL_MS))
             .withCheckpointDir(params.get("checkpoint-dir"));
     return c.withDedupWindowMs(params.getLong("dedup-window-ms", ExecutorConfig.DEFAULT_DEDUP_WINDOW_MS))
+        .withWatermarkIntervalMs(params.getLong("watermark-interval-ms", ExecutorConfig.DEFAULT_WATERMARK_INTERVAL_MS))
+        .withBufferTimeoutMs(params.getLong("buffer-timeout-ms", ExecutorConfig.DEFAULT_BUFFER_TIMEOUT_MS))
         .withStateBackend(ExecutorConfig.StateBackend.parse(params.get("state-backend", ExecutorConfig.DEFAULT_STATE_BACKEND.flinkName())));
   }
 }

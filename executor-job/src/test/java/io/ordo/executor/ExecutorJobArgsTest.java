@@ -28,7 +28,8 @@ class ExecutorJobArgsTest {
               "--bootstrap-servers", "a:1,b:2", "--log-topic", "L", "--results-topic", "R", "--changelog-topic", "C",
               "--feedback-topic", "F", "--log-partitions", "8", "--output-partitions", "3", "--key-ranges", "32",
               "--parallelism", "4", "--checkpoint-interval-ms", "5000", "--checkpoint-dir", "file:///tmp/ckpt",
-              "--dedup-window-ms", "1000", "--state-backend", "RocksDB"
+              "--dedup-window-ms", "1000", "--state-backend", "RocksDB",
+              "--watermark-interval-ms", "3", "--buffer-timeout-ms", "0"
             });
     assertThat(c.topics().logTopic()).isEqualTo("L");
     assertThat(c.topics().resultsTopic()).isEqualTo("R");
@@ -42,9 +43,12 @@ class ExecutorJobArgsTest {
     assertThat(c.checkpointDir()).isEqualTo("file:///tmp/ckpt");
     assertThat(c.dedupWindowMs()).isEqualTo(1000);
     assertThat(c.stateBackend()).isEqualTo(ExecutorConfig.StateBackend.ROCKSDB);
+    assertThat(c.watermarkIntervalMs()).isEqualTo(3);
+    assertThat(c.bufferTimeoutMs()).isZero();
     assertThat(ExecutorJob.flinkConfiguration(c).toMap())
         .containsEntry("state.backend.type", "rocksdb")
-        .containsEntry("execution.checkpointing.incremental", "true");
+        .containsEntry("execution.checkpointing.incremental", "true")
+        .containsEntry("execution.buffer-timeout.interval", "0 ms");
   }
 
   @Test

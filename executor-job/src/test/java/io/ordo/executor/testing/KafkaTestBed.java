@@ -119,6 +119,7 @@ public final class KafkaTestBed implements AutoCloseable {
         ExecutorConfig.DEFAULT_DEDUP_WINDOW_MS,
         ExecutorConfig.DEFAULT_WATERMARK_INTERVAL_MS,
         consumerGroupId,
+        ExecutorConfig.DEFAULT_BUFFER_TIMEOUT_MS,
         ExecutorConfig.DEFAULT_STATE_BACKEND);
   }
 
