@@ -72,11 +72,20 @@ public final class YcsbtBench {
    * the totals.
    *
    * @param bank the PostgreSQL database and table
-   * @throws SQLException if the server is unreachable or a statement fails outside a transfer
+   * @throws IllegalStateException if the server cannot be reached
+   * @throws SQLException if a statement fails outside a transfer
    * @throws Exception if a client thread fails
    */
   public void runPostgres(PostgresBank bank) throws Exception {
-    say("postgres: %s at %s, table %s", bank.serverVersion(), bank.url(), bank.table());
+    String version;
+    try {
+      version = bank.serverVersion();
+    } catch (SQLException e) {
+      // The usual failure (no server, wrong user or database): say so in one line.
+      throw new IllegalStateException("cannot reach PostgreSQL at " + bank.url() + " (SQLSTATE "
+          + e.getSQLState() + "): " + e.getMessage(), e);
+    }
+    say("postgres: %s at %s, table %s", version, bank.url(), bank.table());
     long startNs = System.nanoTime();
     bank.recreate(settings.accounts(), settings.initialBalance());
     say("postgres: loaded %d accounts with %d each (%.1f s)", settings.accounts(),

@@ -73,6 +73,20 @@ class BenchCommandTest {
   }
 
   @Test
+  void unreachablePostgresIsOneClearError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    // Port 1 on loopback refuses connections at once.
+    Run r = run("bench", "ycsbt", "--target", "postgres", "--pg-url",
+        "jdbc:postgresql://127.0.0.1:1/test", "--warmup", "0s", "--duration", "1s",
+        "--out", dir.toString());
+    assertThat(r.exit()).isEqualTo(OrdoCli.EXIT_FAILURE);
+    assertThat(r.err()).contains("ordo bench ycsbt: error: cannot reach PostgreSQL at"
+        + " jdbc:postgresql://127.0.0.1:1/test");
+    // The (empty) report is still written, and says why it did not pass.
+    assertThat(dir.resolve("results.json")).exists();
+    assertThat(r.out()).contains("Result: FAILED: nothing was measured");
+  }
+
+  @Test
   void badKafkaOptionIsAUsageError() {
     Run r = run("bench", "kafka", "--in-flight", "0");
     assertThat(r.exit()).isEqualTo(OrdoCli.EXIT_USAGE);
