@@ -38,23 +38,37 @@ class CpuMeterTest {
   void busyThreadShowsUpInItsGroupAndInTheProcess() throws Exception {
     CpuMeter meter = new CpuMeter(OptionalInt.empty());
     CpuMeter.Snapshot a = meter.snapshot();
+    // Spins until it has used 100 ms of CPU itself (however long a busy machine makes that take,
+    // at most 20 s), so the assertion does not depend on how many cores are free.
     Thread spin = new Thread(() -> {
-      long end = System.nanoTime() + 300_000_000L;
+      java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+      long deadline = System.nanoTime() + 20_000_000_000L;
       long x = 0;
-      while (System.nanoTime() < end) {
+      while (mx.getCurrentThreadCpuTime() < 100_000_000L && System.nanoTime() < deadline) {
         x += System.nanoTime() % 7;
       }
       if (x == 42) {
         System.out.print("");
       }
+      try {
+        Thread.sleep(60_000); // stays alive (and idle) until interrupted after the snapshot
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }, "ordo-bench-spin");
     spin.start();
-    Thread.sleep(200);
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    long waitUntil = System.nanoTime() + 25_000_000_000L;
+    while (mx.getThreadCpuTime(spin.getId()) < 100_000_000L && System.nanoTime() < waitUntil) {
+      Thread.sleep(10);
+    }
     CpuMeter.Snapshot b = meter.snapshot();
+    spin.interrupt();
     spin.join();
     CpuMeter.Usage u = meter.between(a, b);
-    assertThat(u.groupCores().get("load generator")).isGreaterThan(0.3);
-    assertThat(u.processCores()).isGreaterThanOrEqualTo(u.groupCores().get("load generator") - 0.05);
+    double groupCpuSeconds = u.groupCores().get("load generator") * u.windowSeconds();
+    assertThat(groupCpuSeconds).isGreaterThanOrEqualTo(0.099);
+    assertThat(u.processCores() * u.windowSeconds()).isGreaterThanOrEqualTo(groupCpuSeconds - 0.01);
     assertThat(u.topThreads().get("load generator").get(0)).startsWith("ordo-bench-spin: ");
     assertThat(u.postgresCores()).isNull();
   }
