@@ -99,8 +99,16 @@ public final class YcsbtBench {
     TransferWorkload workload = settings.workload();
     for (double rate : settings.rates()) {
       step("postgres", rate);
-      LoadRunner.StepResult r = LoadRunner.run("postgres", bank::newClient, workload,
-          step(rate), cpu);
+      LoadRunner.StepResult r;
+      try {
+        r = LoadRunner.run("postgres", bank::newClient, workload, step(rate), cpu);
+      } catch (SQLException e) {
+        // Only opening the clients' connections throws: typically more clients than the
+        // server's max_connections.
+        throw new IllegalStateException("PostgreSQL refused one of " + settings.clients()
+            + " client connections (SQLSTATE " + e.getSQLState() + "; is --clients above its"
+            + " max_connections?): " + e.getMessage(), e);
+      }
       report.add(r);
       done(r);
     }
