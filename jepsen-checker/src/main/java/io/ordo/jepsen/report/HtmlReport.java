@@ -57,10 +57,12 @@ public final class HtmlReport {
             + "svg text{font-size:11px}</style></head><body>\n");
     html.append("<h1>").append(esc(run.workload())).append(": ")
         .append(run.valid() ? "<span class=\"valid\">valid</span>" : "<span class=\"invalid\">NOT valid</span>").append("</h1>\n");
+    // Only an open-loop run can skip operations (its queue was full), so only it says so.
+    String skipped = run.config().rateOpsPerSec() > 0 ? String.format(Locale.ROOT, ", %d skipped (open-loop queue full)", run.skippedOps()) : "";
     html.append(String.format(Locale.ROOT,
-        "<p>%d ok, %d fail, %d info, %d skipped (open-loop queue full); concurrency %d, rate %s, time limit %d ms, seed %d,"
+        "<p>%d ok, %d fail, %d info%s; concurrency %d, rate %s, time limit %d ms, seed %d,"
             + " nemeses: %s.</p>%n",
-        run.okCount(), run.failCount(), run.infoCount(), run.skippedOps(), run.config().concurrency(),
+        run.okCount(), run.failCount(), run.infoCount(), skipped, run.config().concurrency(),
         run.config().rateOpsPerSec() > 0 ? run.config().rateOpsPerSec() + " ops/s" : "closed loop", run.config().timeLimitMs(),
         run.config().seed(), run.config().nemeses().isEmpty() ? "none"
             : esc(String.join(", ", run.config().nemeses().stream().map(n -> n.name()).toList()))));

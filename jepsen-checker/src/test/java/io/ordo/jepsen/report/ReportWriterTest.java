@@ -39,7 +39,7 @@ class ReportWriterTest {
     assertThat(results.get("ok").asLong()).isEqualTo(run.okCount());
     assertThat(results.get("checkers").get("rw-register-external-order").get("valid").asBoolean()).isTrue();
     String page = Files.readString(html);
-    assertThat(page).contains("<svg", "<circle", "<polyline", "fill-opacity=\"0.2\"", "txn ok", "nemesis active");
+    assertThat(page).contains("<svg", "<circle", "<polyline", "fill-opacity=\"0.2\"", "txn ok", "nemesis active", "skipped (open-loop queue full)");
     assertThat(dir.resolve(LinearizabilityReport.FILE_NAME)).doesNotExist();
   }
 
