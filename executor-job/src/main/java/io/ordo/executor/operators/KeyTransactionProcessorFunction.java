@@ -187,7 +187,7 @@ public final class KeyTransactionProcessorFunction
       }
       if (txn.getReadsSent()) {
         Deque<PendingTxn> ready = new ArrayDeque<>();
-        complete(txn, write.getWritesList(), ctx, ready);
+        complete(txn, lockModes(txn.getRequest()), write.getWritesList(), ctx, ready);
         runReady(ready, ctx, out);
       } else {
         early.put(write.getTxnId(), write);
@@ -208,8 +208,9 @@ public final class KeyTransactionProcessorFunction
       PendingTxn txn = ready.poll();
       RangeRequest request = txn.getRequest();
       String id = request.getTxnId();
+      SortedMap<String, LockMode> modes = lockModes(request);
       if (request.getParticipantsCount() == 1) {
-        Map<String, Optional<Value>> current = readCurrent(request);
+        Map<String, Optional<Value>> current = readCurrent(request, modes);
         TransactionEvaluator.Evaluation eval =
             TransactionEvaluator.evaluate(
                 id, request.getPosition(), request.getOpsList(), current, request.getReturnPostState(), 1);
@@ -218,7 +219,7 @@ public final class KeyTransactionProcessorFunction
           writes.add(TransactionEvaluator.toKeyWrite(w.getKey(), w.getValue()));
         }
         ctx.output(RESULTS, eval.result());
-        complete(txn, writes, ctx, ready);
+        complete(txn, modes, writes, ctx, ready);
         continue;
       }
       ReadResult.Builder reads =
@@ -229,7 +230,7 @@ public final class KeyTransactionProcessorFunction
               .addAllOps(request.getOpsList())
               .setParticipantCount(request.getParticipantsCount())
               .setReturnPostState(request.getReturnPostState());
-      for (Map.Entry<String, Optional<Value>> e : readCurrent(request).entrySet()) {
+      for (Map.Entry<String, Optional<Value>> e : readCurrent(request, modes).entrySet()) {
         KeyValue.Builder kv = KeyValue.newBuilder().setKey(e.getKey()).setFound(e.getValue().isPresent());
         e.getValue().ifPresent(kv::setValue);
         reads.addValues(kv);
@@ -240,7 +241,7 @@ public final class KeyTransactionProcessorFunction
       WriteResult arrived = early.get(id);
       if (arrived != null) {
         early.remove(id);
-        complete(txn, arrived.getWritesList(), ctx, ready);
+        complete(txn, modes, arrived.getWritesList(), ctx, ready);
       } else {
         pending.put(id, txn.toBuilder().setLocksWaiting(0).setReadsSent(true).build());
       }
@@ -248,20 +249,21 @@ public final class KeyTransactionProcessorFunction
   }
 
   /**
-   * A transaction's outcome is known ({@code writes} empty when it aborted): applies its writes to
+   * A transaction's outcome is known ({@code writes} empty when it aborted; {@code modes} its lock
+   * modes, from {@link #lockModes}): applies its writes to
    * the keys it holds shared or exclusively and releases those locks; marks its increment-mode
    * entries done and drains them in log order. It finishes (changelog emitted or held, state
    * removed) once every increment-mode key has drained, which may be now or later. Transactions
    * that become ready go to {@code ready}.
    */
-  private void complete(PendingTxn txn, List<KeyWrite> writes, Context ctx, Deque<PendingTxn> ready) throws Exception {
+  private void complete(PendingTxn txn, SortedMap<String, LockMode> modes, List<KeyWrite> writes, Context ctx, Deque<PendingTxn> ready)
+      throws Exception {
     RangeRequest request = txn.getRequest();
     String id = request.getTxnId();
     Map<String, KeyWrite> byKey = new TreeMap<>();
     for (KeyWrite w : writes) {
       byKey.put(w.getKey(), w);
     }
-    SortedMap<String, LockMode> modes = lockModes(request);
     HeldChanges.Builder changes = HeldChanges.newBuilder();
     List<String> incrementKeys = new ArrayList<>();
     for (Map.Entry<String, LockMode> lock : modes.entrySet()) {
@@ -523,9 +525,9 @@ public final class KeyTransactionProcessorFunction
    * but have not drained (one of the values the escrow check allowed for, so the evaluation
    * decides as it would on the exact value).
    */
-  private Map<String, Optional<Value>> readCurrent(RangeRequest request) throws Exception {
+  private Map<String, Optional<Value>> readCurrent(RangeRequest request, SortedMap<String, LockMode> modes) throws Exception {
     Map<String, Optional<Value>> current = new TreeMap<>();
-    for (Map.Entry<String, LockMode> lock : lockModes(request).entrySet()) {
+    for (Map.Entry<String, LockMode> lock : modes.entrySet()) {
       String key = lock.getKey();
       Optional<Value> value = Optional.ofNullable(values.get(key));
       if (lock.getValue() == LockMode.INCREMENT) {
