@@ -129,15 +129,9 @@ public final class PostgresBank {
    * @throws SQLException on any database error
    */
   public Totals totals() throws SQLException {
-    try (Connection c = connect();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT count(*), coalesce(sum(balance), 0),"
-            + " count(*) FILTER (WHERE balance < 0) FROM " + table)) {
-      rs.next();
-      Totals totals = new Totals(rs.getLong(1), rs.getLong(2), rs.getLong(3));
-      c.commit();
-      return totals;
-    }
+    return queryOneRow(
+        "SELECT count(*), coalesce(sum(balance), 0), count(*) FILTER (WHERE balance < 0) FROM " + table,
+        rs -> new Totals(rs.getLong(1), rs.getLong(2), rs.getLong(3)));
   }
 
   /**
@@ -146,14 +140,7 @@ public final class PostgresBank {
    * @throws SQLException on any database error
    */
   public int backendPid() throws SQLException {
-    try (Connection c = connect();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
-      rs.next();
-      int pid = rs.getInt(1);
-      c.commit();
-      return pid;
-    }
+    return queryOneRow("SELECT pg_backend_pid()", rs -> rs.getInt(1));
   }
 
   /**
@@ -162,13 +149,24 @@ public final class PostgresBank {
    * @throws SQLException on any database error
    */
   public String serverVersion() throws SQLException {
+    return queryOneRow("SELECT version()", rs -> rs.getString(1));
+  }
+
+  /** Reads a value from the current row of a result set. */
+  @FunctionalInterface
+  private interface RowReader<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /** Runs {@code sql}, which returns one row, on a new connection and reads that row. */
+  private <T> T queryOneRow(String sql, RowReader<T> reader) throws SQLException {
     try (Connection c = connect();
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT version()")) {
+        ResultSet rs = s.executeQuery(sql)) {
       rs.next();
-      String v = rs.getString(1);
+      T value = reader.read(rs);
       c.commit();
-      return v;
+      return value;
     }
   }
 
