@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
@@ -194,14 +195,29 @@ class ChangelogMaterializerIT {
         .createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1)))
         .all()
         .get(WAIT_MS, TimeUnit.MILLISECONDS);
+    // A new topic's partitions get their leaders a moment after CreateTopics returns; sending
+    // before that once left the producer waiting for metadata for the whole test timeout.
+    await(() -> {
+      try {
+        return admin.describeTopics(List.of(topic)).allTopicNames()
+            .get(WAIT_MS, TimeUnit.MILLISECONDS).get(topic).partitions().stream()
+            .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+      } catch (Exception e) {
+        return false;
+      }
+    }, "leaders of " + topic);
   }
 
   private static void send(String topic, List<ChangelogRecord> records) throws Exception {
+    List<Future<?>> acks = new ArrayList<>();
     for (ChangelogRecord r : records) {
-      producer.send(
-          new ProducerRecord<>(topic, r.getKey().getBytes(StandardCharsets.UTF_8), r.toByteArray()));
+      acks.add(producer.send(
+          new ProducerRecord<>(topic, r.getKey().getBytes(StandardCharsets.UTF_8), r.toByteArray())));
     }
-    producer.flush();
+    // Bounded: a send that cannot complete fails the test with its cause instead of hanging.
+    for (Future<?> ack : acks) {
+      ack.get(WAIT_MS, TimeUnit.MILLISECONDS);
+    }
   }
 
   /** Waits until the store's offsets reach the end of every partition. */

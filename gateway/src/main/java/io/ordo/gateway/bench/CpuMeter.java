@@ -204,11 +204,29 @@ public final class CpuMeter {
 
   /**
    * The postmaster of the backend {@code backendPid}: its parent process, read from {@code
-   * /proc/<pid>/stat}; empty if /proc cannot be read (e.g. the server runs elsewhere).
+   * /proc/<pid>/stat}; empty if /proc cannot be read or does not show a postgres backend and
+   * postmaster under that pid (the server runs elsewhere or in another PID namespace).
    */
   public static OptionalInt postmasterOf(int backendPid) {
+    // pg_backend_pid() is the pid in the server's PID namespace: when the server runs in another
+    // namespace (a container, a CI sandbox) the same number here may be an unrelated process, so
+    // both the backend and its parent must be postgres processes.
     long[] stat = readStat(backendPid);
-    return stat == null ? OptionalInt.empty() : OptionalInt.of((int) stat[0]);
+    if (stat == null || !isPostgres(backendPid) || !isPostgres((int) stat[0])) {
+      return OptionalInt.empty();
+    }
+    return OptionalInt.of((int) stat[0]);
+  }
+
+  /** Whether {@code /proc/<pid>/comm} names a PostgreSQL server process. */
+  static boolean isPostgres(int pid) {
+    try {
+      String comm = Files.readString(Path.of("/proc", Integer.toString(pid), "comm"),
+          StandardCharsets.US_ASCII).trim();
+      return comm.startsWith("postgres") || comm.startsWith("postmaster");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** utime + stime in ticks of the postmaster and each of its children, by pid. */

@@ -135,12 +135,15 @@ public final class PostgresBank {
   }
 
   /**
-   * The process id of the server backend serving a new connection, for CPU accounting.
+   * The pid of the PostgreSQL postmaster as seen from this process, for CPU accounting: the parent
+   * of the backend serving a new connection, looked up while that connection is open (the backend
+   * exits with it). Empty when the server's processes are not visible here ({@link
+   * CpuMeter#postmasterOf}).
    *
    * @throws SQLException on any database error
    */
-  public int backendPid() throws SQLException {
-    return queryOneRow("SELECT pg_backend_pid()", rs -> rs.getInt(1));
+  public java.util.OptionalInt postmasterPid() throws SQLException {
+    return queryOneRow("SELECT pg_backend_pid()", rs -> CpuMeter.postmasterOf(rs.getInt(1)));
   }
 
   /**

@@ -91,7 +91,7 @@ public final class YcsbtBench {
     say("postgres: loaded %d accounts with %d each (%.1f s)", settings.accounts(),
         settings.initialBalance(), (System.nanoTime() - startNs) / 1e9);
     OptionalInt postmaster = isLocal(bank.url())
-        ? CpuMeter.postmasterOf(bank.backendPid()) : OptionalInt.empty();
+        ? bank.postmasterPid() : OptionalInt.empty();
     if (postmaster.isEmpty()) {
       say("postgres: server CPU not measured (not local, or /proc not readable)");
     }

@@ -41,6 +41,7 @@ class BenchYcsbtIT {
       pgProblem = e.getMessage();
     }
     boolean withPostgres = pgProblem == null;
+    boolean postgresVisible = withPostgres && bank.postmasterPid().isPresent();
     Path out = dir.resolve("report");
     StringWriter stdout = new StringWriter();
     StringWriter stderr = new StringWriter();
@@ -70,7 +71,12 @@ class BenchYcsbtIT {
         assertThat(run.get("cpu").get("groupCores").get("flink").asDouble()).isPositive();
       } else {
         pgSteps++;
-        assertThat(run.get("cpu").get("postgresCores").asDouble()).isPositive();
+        if (postgresVisible) {
+          assertThat(run.get("cpu").get("postgresCores").asDouble()).isPositive();
+        } else {
+          // The server's processes are not in this PID namespace: not measured, not made up.
+          assertThat(run.get("cpu").has("postgresCores")).as(run.toString()).isFalse();
+        }
       }
     }
     assertThat(ordoSteps).isEqualTo(2);
