@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.ordo.gateway.internal.MalformedRequestGuard;
 import io.ordo.gateway.internal.OrdoService;
+import io.ordo.gateway.internal.TxnRunner;
 import io.ordo.gateway.internal.ResultListener;
 import io.ordo.gateway.internal.SequencerHealth;
 import io.ordo.gateway.rest.HttpRuleTranscoder;
@@ -145,14 +146,9 @@ public final class GatewayServer implements AutoCloseable {
             Math.max(QUEUE_MIN, 4 * config.limits().inFlightTxnMax()));
     started.push(() -> shutdown(workers));
 
-    OrdoService service =
-        new OrdoService(
-            sequencer,
-            results,
-            sequencerHealth,
-            config.limits(),
-            config.defaultDeadlineMs(),
-            workers);
+    TxnRunner runner =
+        new TxnRunner(sequencer, results, sequencerHealth, config.defaultDeadlineMs(), workers);
+    OrdoService service = new OrdoService(runner, results, sequencerHealth, config.limits());
 
     // Malformed request bytes become INVALID_ARGUMENT with the parser's reason, not UNKNOWN.
     ServerServiceDefinition guarded = MalformedRequestGuard.guard(service.bindService());

@@ -1,7 +1,5 @@
 package io.ordo.gateway.internal;
 
-import io.grpc.Context;
-import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -26,23 +24,14 @@ import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnRequest;
 import io.ordo.proto.TxnResponse;
 import io.ordo.proto.TxnResult;
-import io.ordo.sequencer.LogPosition;
-import io.ordo.sequencer.Sequencer;
 import java.util.Objects;
-import java.util.UUID;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@code ordo.v1.Ordo} gRPC service: validates a request, builds a {@link Transaction}, waits
- * for its result on the {@link ResultListener} and appends it through the {@link Sequencer}.
+ * for its result on the {@link ResultListener} and appends it ({@link TxnRunner}).
  *
  * <p>Methods: {@code Txn} runs the client's operations; {@code Get} is {@code Txn[get(key)]},
  * {@code Put} is {@code Txn[put(key, value)]}, {@code Delete} is {@code Txn[get(key),
@@ -90,37 +79,23 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
   /** Health status otherwise. */
   public static final String NOT_SERVING = "NOT_SERVING";
 
-  private final Sequencer sequencer;
+  private final TxnRunner runner;
   private final ResultListener results;
   private final SequencerHealth sequencerHealth;
   private final Limits limits;
-  private final long defaultDeadlineMs;
-  private final Executor responseExecutor;
 
   /**
-   * @param sequencer appends transactions to the log
-   * @param results the started results listener
-   * @param sequencerHealth records append outcomes and reports the producer's health
+   * @param runner runs transactions through the log and waits for their results
+   * @param results the started results listener (for Health)
+   * @param sequencerHealth reports the producer's health
    * @param limits bounds on requests
-   * @param defaultDeadlineMs how long to wait when the client set no deadline, in milliseconds
-   * @param responseExecutor runs result delivery (must not be a Kafka client thread)
    */
   public OrdoService(
-      Sequencer sequencer,
-      ResultListener results,
-      SequencerHealth sequencerHealth,
-      Limits limits,
-      long defaultDeadlineMs,
-      Executor responseExecutor) {
-    this.sequencer = Objects.requireNonNull(sequencer, "sequencer");
+      TxnRunner runner, ResultListener results, SequencerHealth sequencerHealth, Limits limits) {
+    this.runner = Objects.requireNonNull(runner, "runner");
     this.results = Objects.requireNonNull(results, "results");
     this.sequencerHealth = Objects.requireNonNull(sequencerHealth, "sequencerHealth");
     this.limits = Objects.requireNonNull(limits, "limits");
-    if (defaultDeadlineMs <= 0) {
-      throw new IllegalArgumentException("defaultDeadlineMs must be > 0, got " + defaultDeadlineMs);
-    }
-    this.defaultDeadlineMs = defaultDeadlineMs;
-    this.responseExecutor = Objects.requireNonNull(responseExecutor, "responseExecutor");
   }
 
   @Override
@@ -240,100 +215,27 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
   }
 
   /**
-   * Registers the waiter, appends, and answers once: with {@code toResponse(result)}, or with the
-   * status that explains why there is no result.
+   * Runs the transaction ({@link TxnRunner}) and answers once: with {@code toResponse(result)},
+   * or with the status that explains why there is no result.
    */
   private <R> void run(
       Transaction txn, StreamObserver<R> observer, Function<TxnResult, R> toResponse) {
-    String txnId = txn.getId();
-    Context context = Context.current();
-    long waitMs = waitBudgetMs(context.getDeadline());
-    if (waitMs <= 0) {
-      observer.onError(
-          Status.DEADLINE_EXCEEDED
-              .withDescription(
-                  "the deadline had passed before transaction '"
-                      + txnId
-                      + "' was appended to the log; it was not run")
-              .asRuntimeException());
-      return;
-    }
-    CompletableFuture<TxnResult> result;
-    try {
-      // Registered before the append, so the result cannot arrive before anyone waits for it.
-      result = results.await(txnId, waitMs);
-    } catch (ResultListener.WaiterRefusedException e) {
-      Status status =
-          switch (e.reason()) {
-            case LIMIT_REACHED -> Status.RESOURCE_EXHAUSTED;
-            case ID_IN_FLIGHT -> Status.ALREADY_EXISTS;
-            case CLOSED -> Status.UNAVAILABLE;
-          };
-      observer.onError(status.withDescription(e.getMessage()).asRuntimeException());
-      return;
-    }
-    AtomicReference<LogPosition> appendedAt = new AtomicReference<>();
-    result.whenCompleteAsync(
-        (txnResult, error) -> respond(txnId, appendedAt.get(), txnResult, error, observer, toResponse),
-        responseExecutor);
-    // The client going away (cancel, or its deadline) frees the waiter at once.
-    context.addListener(
-        cancelled ->
-            results.cancel(
-                txnId, result, new CancellationException("the client cancelled the call")),
-        Runnable::run);
-    CompletableFuture<LogPosition> append;
-    try {
-      append = sequencer.append(txn);
-    } catch (RuntimeException e) {
-      append = CompletableFuture.failedFuture(e);
-    }
-    append.whenComplete(
-        (position, error) -> {
-          // Runs on the producer's I/O thread: record and hand over, nothing more.
-          if (error == null) {
-            appendedAt.set(position);
-            sequencerHealth.appendSucceeded();
-          } else {
-            sequencerHealth.appendFailed(error);
-            results.cancel(txnId, result, new AppendFailedException(txnId, error));
-          }
-        });
+    runner.execute(txn).whenComplete((result, error) -> respond(txn.getId(), result, error, observer, toResponse));
   }
 
   private <R> void respond(
       String txnId,
-      LogPosition appendedAt,
       TxnResult result,
       Throwable error,
       StreamObserver<R> observer,
       Function<TxnResult, R> toResponse) {
     try {
       if (error != null) {
-        observer.onError(statusOf(txnId, appendedAt, unwrap(error)));
-        return;
-      }
-      if (result.getOutcome() == Outcome.DUPLICATE) {
-        observer.onError(
-            Status.ALREADY_EXISTS
-                .withDescription(
-                    "transaction id '"
-                        + txnId
-                        + "' was already sequenced; this request did not run (outcome DUPLICATE)"
-                        + (result.getDetail().isEmpty() ? "" : ": " + result.getDetail()))
-                .asRuntimeException());
+        observer.onError(TxnRunner.statusOf(txnId, null, TxnRunner.unwrap(error)));
         return;
       }
       if (result.getOutcome() != Outcome.COMMITTED && result.getOutcome() != Outcome.ABORTED) {
-        observer.onError(
-            Status.INTERNAL
-                .withDescription(
-                    "the result of transaction '"
-                        + txnId
-                        + "' has outcome "
-                        + result.getOutcome()
-                        + "; the outcome is unknown")
-                .asRuntimeException());
+        observer.onError(TxnRunner.duplicateOrUnknown(result));
         return;
       }
       R response;
@@ -349,57 +251,6 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
       // The call was cancelled meanwhile (the client left); nothing is left to answer.
       LOG.debug("could not answer the call for transaction '{}': {}", txnId, e.toString());
     }
-  }
-
-  private static StatusRuntimeException statusOf(
-      String txnId, LogPosition appendedAt, Throwable error) {
-    if (error instanceof ResultListener.ResultDeadlineException deadline) {
-      String where =
-          appendedAt == null
-              ? "its append to the log had not been acknowledged"
-              : "it was appended to log partition "
-                  + appendedAt.partition()
-                  + " at offset "
-                  + appendedAt.offset();
-      return Status.DEADLINE_EXCEEDED
-          .withDescription(
-              "deadline exceeded after "
-                  + deadline.timeoutMs()
-                  + " ms waiting for the result of transaction '"
-                  + txnId
-                  + "'; the outcome is unknown ("
-                  + where
-                  + ")")
-          .asRuntimeException();
-    }
-    if (error instanceof AppendFailedException) {
-      return Status.UNAVAILABLE.withDescription(error.getMessage()).withCause(error.getCause())
-          .asRuntimeException();
-    }
-    if (error instanceof ResultListener.ListenerClosedException) {
-      return Status.UNAVAILABLE.withDescription(error.getMessage()).asRuntimeException();
-    }
-    if (error instanceof CancellationException) {
-      return Status.CANCELLED.withDescription(error.getMessage()).asRuntimeException();
-    }
-    LOG.warn("unexpected failure while waiting for transaction '{}'", txnId, error);
-    return Status.INTERNAL
-        .withDescription(
-            "unexpected failure while waiting for transaction '"
-                + txnId
-                + "'; the outcome is unknown: "
-                + error)
-        .asRuntimeException();
-  }
-
-  /** How long to wait for a result, in milliseconds; <= 0 when the deadline has passed. */
-  private long waitBudgetMs(Deadline deadline) {
-    if (deadline == null) {
-      return Math.min(defaultDeadlineMs, GatewayConfig.DEADLINE_MS_MAX);
-    }
-    return Math.min(
-        waitMsForRemainingMs(deadline.timeRemaining(TimeUnit.MILLISECONDS)),
-        GatewayConfig.DEADLINE_MS_MAX);
   }
 
   /**
@@ -426,7 +277,7 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
   }
 
   private static String newTxnId() {
-    return UUID.randomUUID().toString();
+    return TxnRunner.newTxnId();
   }
 
   private static KeyRead readOf(TxnResult result, int opIndex) {
@@ -454,28 +305,5 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
 
   private static StatusRuntimeException invalidArgument(IllegalArgumentException e) {
     return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
-  }
-
-  private static Throwable unwrap(Throwable error) {
-    Throwable t = error;
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
-  /** The sequencer could not append a transaction; whether it reached the log is unknown. */
-  static final class AppendFailedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    AppendFailedException(String txnId, Throwable cause) {
-      super(
-          "appending transaction '"
-              + txnId
-              + "' to the log failed ("
-              + unwrap(cause)
-              + "); it may or may not have been appended, so the outcome is unknown",
-          unwrap(cause));
-    }
   }
 }
