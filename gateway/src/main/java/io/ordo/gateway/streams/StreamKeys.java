@@ -6,6 +6,8 @@ package io.ordo.gateway.streams;
  * Validation}), so only the gateway's stream and subscription services write them.
  *
  * <ul>
+ *   <li>{@code \u0000ordo/streams}, {@code \u0000ordo/subs}: bytes of {@code NameList}, the
+ *       catalogs of stream and subscription names
  *   <li>{@code \u0000ordo/stream/<name>}: bytes of {@code StreamMetadata}
  *   <li>{@code \u0000ordo/shard/<stream>/<shardId>}: a {@code ShardState} value
  *   <li>{@code \u0000ordo/sub/<id>}: bytes of {@code SubscriptionMetadata}
@@ -24,6 +26,16 @@ public final class StreamKeys {
   private static final String ROOT = RESERVED_PREFIX + "ordo/";
 
   private StreamKeys() {}
+
+  /** The catalog of stream names. */
+  public static String streamCatalog() {
+    return ROOT + "streams";
+  }
+
+  /** The catalog of subscription ids. */
+  public static String subscriptionCatalog() {
+    return ROOT + "subs";
+  }
 
   /** The metadata key of stream {@code name}. */
   public static String stream(String name) {
