@@ -8,6 +8,10 @@ import io.ordo.proto.ListValue;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Outcome;
 import io.ordo.proto.Position;
+import io.ordo.proto.ShardState;
+import io.ordo.proto.StreamAppend;
+import io.ordo.proto.SubscriptionAck;
+import io.ordo.proto.SubscriptionProgress;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.proto.internal.IndexedOp;
@@ -169,6 +173,101 @@ public final class TransactionEvaluator {
           writes.put(key, Optional.of(next));
           postStateOps.put(key, index);
         }
+        case STREAM_APPEND, SEAL_SHARD, TRIM_SHARD -> {
+          Optional<Value> next = Optional.empty();
+          String problem = null;
+          AbortReason reason = AbortReason.ABORT_REASON_UNSPECIFIED;
+          if (value.isEmpty()) {
+            reason = AbortReason.NOT_FOUND;
+            problem = "shard key '" + printable(key) + "' does not exist";
+          } else if (value.get().getKindCase() != Value.KindCase.SHARD) {
+            reason = AbortReason.TYPE_MISMATCH;
+            problem = "stream operation on '" + printable(key) + "', which is not a shard";
+          } else {
+            ShardState state = value.get().getShard();
+            // Records appended earlier in this transaction stay in the version it writes (they
+            // are part of the shard log); records of earlier transactions are never carried.
+            ShardState.Builder base = state.toBuilder();
+            if (!writes.containsKey(key)) {
+              base.clearAppended();
+            }
+            switch (op.getOpCase()) {
+              case STREAM_APPEND -> {
+                StreamAppend append = op.getStreamAppend();
+                if (!append.getStream().equals(state.getStream())
+                    || (append.hasShardId() && append.getShardId() != state.getShardId())) {
+                  reason = AbortReason.INVALID_TRANSACTION;
+                  problem = "append names stream '" + append.getStream() + "' shard "
+                      + append.getShardId() + " but '" + printable(key) + "' is stream '"
+                      + state.getStream() + "' shard " + state.getShardId();
+                } else if (state.getClosed()) {
+                  reason = AbortReason.SHARD_CLOSED;
+                  problem = "shard " + state.getShardId() + " of stream '" + state.getStream()
+                      + "' is closed at offset " + state.getNextOffset();
+                } else if (append.hasExpectedOffset()
+                    && append.getExpectedOffset() != state.getNextOffset()) {
+                  reason = AbortReason.WRONG_EXPECTED_OFFSET;
+                  problem = "shard " + state.getShardId() + " of stream '" + state.getStream()
+                      + "': expected next offset " + append.getExpectedOffset() + ", actual "
+                      + state.getNextOffset();
+                } else if (append.getRecordsCount() == 0) {
+                  reason = AbortReason.INVALID_TRANSACTION;
+                  problem = "append to '" + printable(key) + "' has no records";
+                } else {
+                  next = Optional.of(Value.newBuilder().setShard(base
+                      .setNextOffset(state.getNextOffset() + append.getRecordsCount())
+                      .addAllAppended(append.getRecordsList())).build());
+                }
+              }
+              case SEAL_SHARD -> {
+                if (state.getClosed()) {
+                  reason = AbortReason.SHARD_CLOSED;
+                  problem = "shard " + state.getShardId() + " of stream '" + state.getStream()
+                      + "' is already closed";
+                } else {
+                  next = Optional.of(Value.newBuilder().setShard(base.setClosed(true)).build());
+                }
+              }
+              default -> {
+                long before = op.getTrimShard().getBeforeOffset();
+                long start = Math.max(state.getStartOffset(), Math.min(before, state.getNextOffset()));
+                next = Optional.of(Value.newBuilder().setShard(base.setStartOffset(start)).build());
+              }
+            }
+          }
+          if (problem != null) {
+            return abort(result, reason, index, problem);
+          }
+          working.put(key, next);
+          writes.put(key, next);
+          result.addReads(read(index, key, Optional.of(withoutRecords(next.get())), true));
+        }
+        case ACK -> {
+          if (value.isEmpty()) {
+            return abort(result, AbortReason.NOT_FOUND, index,
+                "subscription progress key '" + printable(key) + "' does not exist");
+          }
+          if (value.get().getKindCase() != Value.KindCase.PROGRESS) {
+            return abort(result, AbortReason.TYPE_MISMATCH, index,
+                "ack on '" + printable(key) + "', which is not subscription progress");
+          }
+          SubscriptionProgress progress = value.get().getProgress();
+          SubscriptionAck ack = op.getAck();
+          if (!ack.getSubscription().equals(progress.getSubscription())
+              || !ack.getStream().equals(progress.getStream())
+              || ack.getShardId() != progress.getShardId()) {
+            return abort(result, AbortReason.INVALID_TRANSACTION, index,
+                "ack names subscription '" + ack.getSubscription() + "' stream '"
+                    + ack.getStream() + "' shard " + ack.getShardId() + " but '"
+                    + printable(key) + "' holds subscription '" + progress.getSubscription()
+                    + "' stream '" + progress.getStream() + "' shard " + progress.getShardId());
+          }
+          Optional<Value> next = Optional.of(Value.newBuilder()
+              .setProgress(applyAcks(progress, ack.getOffsetsList())).build());
+          working.put(key, next);
+          writes.put(key, next);
+          result.addReads(read(index, key, next, true));
+        }
         default -> {
           return abort(result, AbortReason.INVALID_TRANSACTION, index, "operation on '" + key + "' has no kind");
         }
@@ -181,6 +280,43 @@ public final class TransactionEvaluator {
     }
     result.setOutcome(Outcome.COMMITTED);
     return new Evaluation(result.build(), writes);
+  }
+
+  /**
+   * Acknowledges {@code offsets} on {@code progress}: offsets below the floor or already acked
+   * are ignored; then the floor advances over every contiguous acked offset. {@code acked} stays
+   * sorted and holds only offsets above the floor.
+   */
+  static SubscriptionProgress applyAcks(SubscriptionProgress progress, List<Long> offsets) {
+    java.util.TreeSet<Long> acked = new java.util.TreeSet<>(progress.getAckedList());
+    long floor = progress.getFloor();
+    for (long offset : offsets) {
+      if (offset >= floor) {
+        acked.add(offset);
+      }
+    }
+    while (!acked.isEmpty() && acked.first() == floor) {
+      acked.pollFirst();
+      floor++;
+    }
+    return progress.toBuilder().setFloor(floor).clearAcked().addAllAcked(acked).build();
+  }
+
+  /**
+   * The value to keep as a key's current state: a shard's {@code appended} records belong to the
+   * version that appended them (the changelog carries them), not to the state later transactions
+   * read, so they are dropped here to keep per-key state small.
+   */
+  public static Value withoutRecords(Value value) {
+    if (value.getKindCase() == Value.KindCase.SHARD && value.getShard().getAppendedCount() > 0) {
+      return Value.newBuilder().setShard(value.getShard().toBuilder().clearAppended()).build();
+    }
+    return value;
+  }
+
+  /** Internal keys start with U+0000; shown escaped in details. */
+  private static String printable(String key) {
+    return key.replace("\u0000", "\\u0000");
   }
 
   /** The write set as KeyWrite records restricted to {@code keys}, in key order. */

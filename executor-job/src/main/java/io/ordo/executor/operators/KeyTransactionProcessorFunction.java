@@ -473,7 +473,9 @@ public final class KeyTransactionProcessorFunction
     if (w.getDeleted()) {
       values.remove(w.getKey());
     } else {
-      values.put(w.getKey(), w.getValue());
+      // The changelog carries the whole version (a shard's appended records are the shard
+      // log); the state keeps what later transactions need.
+      values.put(w.getKey(), TransactionEvaluator.withoutRecords(w.getValue()));
       change.setAfter(w.getValue());
     }
     return change.build();

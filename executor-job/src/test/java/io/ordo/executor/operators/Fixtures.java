@@ -60,6 +60,14 @@ final class Fixtures {
     return Operation.newBuilder().setKey(key).setIncrement(inc).build();
   }
 
+  static Operation streamAppend(String key, String stream, String... payloads) {
+    io.ordo.proto.StreamAppend.Builder a = io.ordo.proto.StreamAppend.newBuilder().setStream(stream);
+    for (String p : payloads) {
+      a.addRecords(io.ordo.proto.StreamRecord.newBuilder().setRaw(com.google.protobuf.ByteString.copyFromUtf8(p)));
+    }
+    return Operation.newBuilder().setKey(key).setStreamAppend(a).build();
+  }
+
   static Operation assertAbsent(String key) {
     return Operation.newBuilder().setKey(key).setAssert(Assert.newBuilder().setAbsent(true)).build();
   }

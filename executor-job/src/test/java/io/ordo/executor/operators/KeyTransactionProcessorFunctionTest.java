@@ -7,6 +7,7 @@ import io.ordo.executor.internal.ProtoSerializer;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.Outcome;
 import io.ordo.proto.TxnResult;
+import io.ordo.proto.Value;
 import io.ordo.proto.internal.RangeRequest;
 import io.ordo.proto.internal.ReadResult;
 import io.ordo.proto.internal.WriteResult;
@@ -78,6 +79,30 @@ class KeyTransactionProcessorFunctionTest {
       assertThat(changes.get(1).getBefore()).isEqualTo(bytes("a"));
       assertThat(changes.get(1).getAfter()).isEqualTo(bytes("b"));
       assertThat(h.extractOutputValues()).as("no reads leave the range on the fast path").isEmpty();
+      assertThat(h.numKeyedStateEntries()).isEqualTo(IDLE_STATE_ENTRIES);
+    }
+  }
+
+  @Test
+  void streamAppendsGetGaplessOffsetsTheChangelogCarriesTheRecordsAndTheStateDoesNot() throws Exception {
+    String shardKey = "\u0000ordo/shard/s/0";
+    Value empty = Value.newBuilder().setShard(io.ordo.proto.ShardState.newBuilder().setStream("s")).build();
+    try (var h = harness()) {
+      h.open();
+      h.processElement1(request("create", 1, 0, ONLY_0, put(shardKey, empty)), 1);
+      h.processElement1(request("a1", 2, 0, ONLY_0, streamAppend(shardKey, "s", "r0", "r1")), 2);
+      h.processElement1(request("a2", 3, 0, ONLY_0, streamAppend(shardKey, "s", "r2"), put("k", bytes("v"))), 3);
+
+      assertThat(results(h)).extracting(TxnResult::getOutcome).containsOnly(Outcome.COMMITTED);
+      assertThat(results(h).get(2).getReads(0).getValue().getShard().getNextOffset()).isEqualTo(3);
+      List<ChangelogRecord> shardChanges = changelog(h).stream().filter(c -> c.getKey().equals(shardKey)).toList();
+      assertThat(shardChanges).extracting(c -> c.getAfter().getShard().getNextOffset()).containsExactly(0L, 2L, 3L);
+      assertThat(shardChanges.get(1).getAfter().getShard().getAppendedList())
+          .extracting(r -> r.getRaw().toStringUtf8()).containsExactly("r0", "r1");
+      assertThat(shardChanges.get(2).getAfter().getShard().getAppendedList())
+          .extracting(r -> r.getRaw().toStringUtf8()).containsExactly("r2");
+      assertThat(shardChanges.get(2).getBefore().getShard().getAppendedCount())
+          .as("the state kept the shard without the records of a1").isZero();
       assertThat(h.numKeyedStateEntries()).isEqualTo(IDLE_STATE_ENTRIES);
     }
   }
