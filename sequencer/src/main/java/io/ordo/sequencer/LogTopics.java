@@ -39,6 +39,10 @@ import org.slf4j.LoggerFactory;
  *       (the broker's time defines the order), {@code retention.ms=-1} (the log is the source of
  *       truth and is replayed on recovery, so it is never deleted by time);
  *   <li>results, changelog and feedback topics: {@code outputPartitions} partitions;
+ *   <li>changelog topic: also {@code retention.ms=-1}: it carries every version of every stream
+ *       shard, i.e. the stream data itself, which gateways materialize from the beginning, so
+ *       deleting old segments by time would lose records (an existing changelog topic with a
+ *       finite retention is logged as a warning, not changed);
  *   <li>every topic: {@code max.message.bytes=}{@value #MESSAGE_BYTES_MAX} (large transactions and
  *       their results must fit; the {@link Sequencer}'s {@code max.request.size} matches), and
  *       {@code min.insync.replicas=min(2, rf)} when the replication factor is above 1.
@@ -100,6 +104,7 @@ public final class LogTopics {
       try {
         createMissing(admin, wanted, deadlineNs, timeout);
         checkLogTopic(admin, layout, deadlineNs, timeout);
+        warnOnChangelogRetention(admin, layout, deadlineNs, timeout);
         if (allPartitionsHaveLeaders(admin, wanted, deadlineNs, timeout)
             && allPartitionsServeOffsets(admin, layout, deadlineNs, timeout)) {
           return;
@@ -136,10 +141,14 @@ public final class LogTopics {
             .configs(logConfigs));
     for (String name :
         List.of(layout.resultsTopic(), layout.changelogTopic(), layout.feedbackTopic())) {
+      Map<String, String> configs = commonConfigs(layout);
+      if (name.equals(layout.changelogTopic())) {
+        configs.put(TopicConfig.RETENTION_MS_CONFIG, "-1");
+      }
       topics.put(
           name,
           new NewTopic(name, layout.outputPartitions(), layout.replicationFactor())
-              .configs(commonConfigs(layout)));
+              .configs(configs));
     }
     return topics;
   }
@@ -211,6 +220,35 @@ public final class LogTopics {
               + "--entity-type topics --entity-name " + name + " --add-config "
               + TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG + "="
               + TimestampType.LOG_APPEND_TIME.name);
+    }
+  }
+
+  /**
+   * Warns when an existing changelog topic deletes by time: it was created before the changelog
+   * carried stream data. Only a warning, since changing a topic's retention is an operator's
+   * decision (kafka-configs.sh); the message says how.
+   */
+  private static void warnOnChangelogRetention(
+      Admin admin, TopicLayout layout, long deadlineNs, Duration timeout) {
+    String name = layout.changelogTopic();
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
+    Config config;
+    try {
+      config =
+          await(
+              admin.describeConfigs(List.of(resource)).values().get(resource),
+              deadlineNs, timeout, "describing the configs of topic " + name);
+    } catch (ExecutionException e) {
+      throw rethrow(e, "describing changelog topic " + name);
+    }
+    ConfigEntry retention = config.get(TopicConfig.RETENTION_MS_CONFIG);
+    String value = retention == null ? null : retention.value();
+    if (!"-1".equals(value)) {
+      LOG.warn(
+          "Changelog topic {} has {}={}: stream records older than that will be deleted and "
+              + "gateways materializing from the beginning will miss them; set it with "
+              + "kafka-configs.sh --alter --entity-type topics --entity-name {} --add-config {}=-1",
+          name, TopicConfig.RETENTION_MS_CONFIG, value, name, TopicConfig.RETENTION_MS_CONFIG);
     }
   }
 

@@ -92,6 +92,9 @@ class SequencerIT {
     Config log = topicConfig(layout.logTopic());
     assertThat(log.get("message.timestamp.type").value()).isEqualTo("LogAppendTime");
     assertThat(log.get("retention.ms").value()).isEqualTo("-1");
+    // The changelog carries stream data that gateways materialize from the beginning.
+    assertThat(topicConfig(layout.changelogTopic()).get("retention.ms").value()).isEqualTo("-1");
+    assertThat(topicConfig(layout.resultsTopic()).get("retention.ms").value()).isNotEqualTo("-1");
     for (String topic : partitions.keySet()) {
       assertThat(topicConfig(topic).get("max.message.bytes").value())
           .as(topic)
