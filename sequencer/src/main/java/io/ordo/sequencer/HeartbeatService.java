@@ -19,6 +19,12 @@ import org.slf4j.LoggerFactory;
  * counted and logged at most once per {@value #ERROR_LOG_INTERVAL_MS} ms; the thread never dies of
  * them.
  *
+ * <p>Suppression: a partition to which the same {@link Sequencer} appended a transaction since the
+ * previous round gets no heartbeat in this round — that transaction's broker timestamp moves the
+ * partition's watermark just as well. Under load the heartbeats thus mostly vanish from the log
+ * (fewer records for the broker and the executor to carry); an idle partition still gets one per
+ * interval, and a partition whose appends stop gets one at most one round later.
+ *
  * <p>The schedule uses the monotonic clock ({@link System#nanoTime()}); heartbeats carry no time,
  * the broker stamps them, so nothing the executor decides depends on this clock.
  */
@@ -48,10 +54,12 @@ public final class HeartbeatService implements AutoCloseable {
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong unacked = new AtomicLong();
   private final AtomicLong skippedRounds = new AtomicLong();
+  private final AtomicLong suppressed = new AtomicLong();
 
   private boolean started; // guarded by lock
   private boolean stopping; // guarded by lock
   private long sequence; // only touched by the heartbeat thread
+  private final long[] appendsSeen; // only touched by the heartbeat thread
   private long lastErrorLogNs; // guarded by synchronized logError
   private boolean errorLogged; // guarded by synchronized logError
   private long errorsSinceLog; // guarded by synchronized logError
@@ -74,6 +82,7 @@ public final class HeartbeatService implements AutoCloseable {
     this.intervalMs = intervalMs;
     this.partitions = sequencer.layout().logPartitions();
     this.unackedMax = 2 * partitions;
+    this.appendsSeen = new long[partitions];
     this.thread = new Thread(this::run, "ordo-heartbeat-" + origin);
     this.thread.setDaemon(true);
   }
@@ -106,6 +115,11 @@ public final class HeartbeatService implements AutoCloseable {
   /** Rounds skipped because too many heartbeats were unacknowledged. */
   public long skippedRoundCount() {
     return skippedRounds.get();
+  }
+
+  /** Heartbeats not sent because a transaction had been appended to their partition meanwhile. */
+  public long suppressedCount() {
+    return suppressed.get();
   }
 
   /** The interval between rounds, in milliseconds. */
@@ -169,6 +183,12 @@ public final class HeartbeatService implements AutoCloseable {
 
   private void sendRound() {
     for (int partition = 0; partition < partitions; partition++) {
+      long appends = sequencer.transactionAppends(partition);
+      if (appends != appendsSeen[partition]) {
+        appendsSeen[partition] = appends;
+        suppressed.incrementAndGet();
+        continue;
+      }
       Heartbeat heartbeat = Heartbeat.newBuilder().setOrigin(origin).setSequence(sequence++).build();
       unacked.incrementAndGet();
       try {

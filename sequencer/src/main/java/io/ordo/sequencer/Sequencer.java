@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -48,6 +49,8 @@ public final class Sequencer implements AutoCloseable {
 
   private final TopicLayout layout;
   private final KafkaProducer<byte[], byte[]> producer;
+  // Transactions handed to the producer, per log partition (heartbeat suppression reads it).
+  private final AtomicLongArray transactionAppends;
 
   /**
    * Connects to the cluster at {@code bootstrapServers} ("host:port,...") with the default producer
@@ -71,6 +74,7 @@ public final class Sequencer implements AutoCloseable {
       throw new IllegalArgumentException("bootstrapServers must not be blank");
     }
     this.layout = Objects.requireNonNull(layout, "layout");
+    this.transactionAppends = new AtomicLongArray(layout.logPartitions());
     Objects.requireNonNull(producerOverrides, "producerOverrides");
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -107,7 +111,21 @@ public final class Sequencer implements AutoCloseable {
           "transaction id must be 1.." + TXN_ID_BYTES_MAX + " UTF-8 bytes, got " + key.length);
     }
     byte[] value = LogEntry.newBuilder().setTransaction(txn).build().toByteArray();
-    return send(partitionOf(key), key, value);
+    int partition = partitionOf(key);
+    transactionAppends.incrementAndGet(partition);
+    return send(partition, key, value);
+  }
+
+  /**
+   * How many transactions this sequencer has handed to the producer for log partition {@code
+   * partition} so far (successful or not): a {@link HeartbeatService} skips a partition's
+   * heartbeat when this moved since its previous round.
+   *
+   * @throws IllegalArgumentException if partition is not in [0, logPartitions)
+   */
+  public long transactionAppends(int partition) {
+    checkPartition(partition);
+    return transactionAppends.get(partition);
   }
 
   /**

@@ -53,4 +53,36 @@ class HeartbeatServiceTest {
       assertThat(heartbeats.sentCount()).isZero();
     }
   }
+
+  @Test
+  @Timeout(value = 20, unit = TimeUnit.SECONDS)
+  void aPartitionThatGotATransactionSinceTheLastRoundGetsNoHeartbeat() throws Exception {
+    // A closed sequencer fails every send, but still counts the transactions handed to it.
+    Sequencer sequencer = new Sequencer(NO_BROKER, TopicLayout.defaults());
+    sequencer.close();
+    int partitions = sequencer.layout().logPartitions();
+    try (HeartbeatService heartbeats = new HeartbeatService(sequencer, 1, "suppressed")) {
+      heartbeats.start();
+      long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      int id = 0;
+      // Keep every partition busy until some rounds have been suppressed.
+      while (heartbeats.suppressedCount() < 20 && System.nanoTime() - deadlineNs < 0) {
+        for (int p = 0; p < partitions; p++) {
+          sequencer.append(io.ordo.proto.Transaction.newBuilder().setId("t" + id++).build());
+        }
+        Thread.sleep(1);
+      }
+      assertThat(heartbeats.suppressedCount()).isGreaterThanOrEqualTo(20);
+      for (int p = 0; p < partitions; p++) {
+        assertThat(sequencer.transactionAppends(p)).as("partition %d", p).isPositive();
+      }
+      // Idle again: heartbeats resume.
+      long failedBefore = heartbeats.failedCount();
+      while (heartbeats.failedCount() < failedBefore + 2L * partitions
+          && System.nanoTime() - deadlineNs < 0) {
+        Thread.sleep(5);
+      }
+      assertThat(heartbeats.failedCount()).isGreaterThanOrEqualTo(failedBefore + 2L * partitions);
+    }
+  }
 }
