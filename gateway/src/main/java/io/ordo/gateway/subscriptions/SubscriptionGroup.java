@@ -1,0 +1,936 @@
+package io.ordo.gateway.subscriptions;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.ordo.gateway.internal.TxnRunner;
+import io.ordo.gateway.streams.StreamKeys;
+import io.ordo.gateway.streams.StreamMetadataReader;
+import io.ordo.proto.AbortReason;
+import io.ordo.proto.Consumer;
+import io.ordo.proto.Outcome;
+import io.ordo.proto.ReceivedRecord;
+import io.ordo.proto.RecordId;
+import io.ordo.proto.StreamingFetchResponse;
+import io.ordo.proto.Subscription;
+import io.ordo.proto.SubscriptionProgress;
+import io.ordo.proto.TxnResult;
+import io.ordo.proto.Value;
+import io.ordo.proto.internal.ShardInfo;
+import io.ordo.proto.internal.StreamMetadata;
+import io.ordo.storage.MultiVersionStore;
+import io.ordo.storage.ShardProgressView;
+import io.ordo.storage.ShardRecordEntry;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumers of one subscription connected to this gateway, and the delivery state they share:
+ * which shard goes to which consumer, what was delivered and not yet acknowledged, and the acks
+ * waiting to be written.
+ *
+ * <p><b>Assignment.</b> The shards still to consume (those with progress that are not closed and
+ * fully acked) are dealt round robin over the sorted consumer names ({@link ShardAssignment});
+ * it is recomputed on every pump, so a joining or leaving consumer rebalances at once. The
+ * assignment is per gateway: consumers of one subscription on two gateways each get every shard
+ * (at-least-once still holds, but they share the work only by racing acks). A lease-based group
+ * membership across gateways is future work.
+ *
+ * <p><b>Delivery.</b> Per shard, records are read from the local store starting at the durable
+ * progress floor, skipping acked offsets, and following the tail as the store materializes it.
+ * Each delivered record stays in the shard's unacked map with a deadline (now + ack timeout);
+ * past it, the record is redelivered to whoever owns the shard then (a StreamingFetch consumer
+ * that leaves has its records redelivered at once). Nothing new is delivered while the
+ * subscription has {@code max_unacked_records} unacked here. A closed shard's children are
+ * delivered only after every record of the parent(s) is durably acked, which keeps per-key order
+ * across splits and merges. Progress keys of shards created after the subscription (split/merge
+ * children) are created here lazily (Assert absent + Put floor 0).
+ *
+ * <p><b>Acks</b> are batched: they are written by one sequenced transaction of SubscriptionAck ops
+ * (one per shard) once {@value #ACK_BATCH_MAX} are pending or {@value #ACK_FLUSH_DELAY_MS} ms after
+ * the first one, one transaction at a time. The durable progress (the transaction's post-state,
+ * and the progress keys as the local store materializes them, which also brings in acks written
+ * by clients' own transactions or by other gateways) is merged into the local view; acks whose
+ * transaction failed are retried (acks are idempotent). Delivery is at-least-once: a record is
+ * redelivered until its ack is durable or seen pending here.
+ *
+ * <p><b>Threads.</b> All state is guarded by this object's monitor. A pump runs on the shared
+ * scheduler every {@value #TICK_MS} ms and whenever something happens (consumer ready, ack, join,
+ * leave); transactions complete on the runner's executor and take the monitor to apply their
+ * result. Sends take the session's monitor inside this one (order: group, then session).
+ *
+ * <p><b>Bounds:</b> consumers per subscription {@value #CONSUMERS_MAX}; unacked records at most
+ * {@code max_unacked_records} (≤ 100000); pending acks {@value #PENDING_ACKS_MAX}; records per
+ * message {@value #RECORDS_PER_MESSAGE_MAX} and about {@value #MESSAGE_BYTES_TARGET} bytes; messages
+ * per consumer per pump {@value #MESSAGES_PER_PUMP_MAX}, and only while the call is ready (gRPC
+ * flow control), so a slow consumer never makes the gateway buffer.
+ */
+final class SubscriptionGroup {
+  private static final Logger LOG = LoggerFactory.getLogger(SubscriptionGroup.class);
+
+  /** Consumers of one subscription on one gateway. */
+  static final int CONSUMERS_MAX = 64;
+
+  /** Pending (not yet written) acks of one subscription on one gateway. */
+  static final int PENDING_ACKS_MAX = 200_000;
+
+  /** Acks that trigger an immediate flush. */
+  static final int ACK_BATCH_MAX = 500;
+
+  /** How long an ack waits for others to share its transaction, in milliseconds. */
+  static final long ACK_FLUSH_DELAY_MS = 50;
+
+  /** Delay before retrying an ack transaction whose outcome was unknown, in milliseconds. */
+  static final long ACK_RETRY_DELAY_MS = 500;
+
+  /** How long a background transaction of the group may wait for its result, in milliseconds. */
+  static final long TXN_WAIT_MS = 15_000;
+
+  /** Period of the pump that follows the store's tail and redelivers, in milliseconds. */
+  static final long TICK_MS = 20;
+
+  /** Period of the re-read of the subscription and stream metadata, in milliseconds. */
+  static final long METADATA_REFRESH_MS = 5_000;
+
+  /** Shortest gap between two metadata re-reads triggered by a sealed shard, in milliseconds. */
+  static final long METADATA_REFRESH_MIN_GAP_MS = 100;
+
+  /** Records per delivered message. */
+  static final int RECORDS_PER_MESSAGE_MAX = 500;
+
+  /** Serialized record bytes per message (a single larger record still goes alone). */
+  static final long MESSAGE_BYTES_TARGET = 1L << 20;
+
+  /** Messages one consumer gets per pump, so one pump cannot monopolize a scheduler thread. */
+  static final int MESSAGES_PER_PUMP_MAX = 16;
+
+  /** Acks of StreamingFetch calls that arrive while the group is still loading. */
+  static final int EARLY_ACKS_MAX = 4 * SubscriptionRules.ACKS_PER_REQUEST_MAX;
+
+  private enum State {
+    NEW,
+    LOADING,
+    ACTIVE,
+    CLOSED
+  }
+
+  /** One delivered, not yet acknowledged record. */
+  private static final class Unacked {
+    final ReceivedRecord record;
+    long deadlineNanos;
+    String consumer;
+
+    Unacked(ReceivedRecord record, long deadlineNanos, String consumer) {
+      this.record = record;
+      this.deadlineNanos = deadlineNanos;
+      this.consumer = consumer;
+    }
+  }
+
+  /** Delivery state of one shard. */
+  private static final class Cursor {
+    final long shardId;
+    List<Long> parents = List.of();
+    boolean closedInMetadata;
+    /** Null while the progress key is not known to exist (lazily created children). */
+    Progress progress;
+    boolean creatingProgress;
+    /** Next offset to read from the store. */
+    long next;
+    /** From the store: first offset held, one past the last materialized, sealed. */
+    long start;
+    long end;
+    boolean closed;
+    final TreeMap<Long, Unacked> unacked = new TreeMap<>();
+
+    Cursor(long shardId) {
+      this.shardId = shardId;
+    }
+
+    /** Every record of a sealed shard is acked (trimmed ones count as done: they are gone). */
+    boolean finished() {
+      return progress != null && closed && progress.coversRange(start, end);
+    }
+  }
+
+  private final String id;
+  private final SubscriptionCatalog catalog;
+  private final StreamMetadataReader reader;
+  private final MultiVersionStore store;
+  private final ScheduledExecutorService scheduler;
+  private final LongSupplier nanoClock;
+  private final Runnable onClosed;
+
+  // Everything below is guarded by this.
+  private State state = State.NEW;
+  private Subscription subscription;
+  private final TreeMap<String, ConsumerSession> consumers = new TreeMap<>();
+  private final TreeMap<Long, Cursor> shards = new TreeMap<>();
+  private Map<String, List<Long>> assignment = Map.of();
+  private int unackedCount;
+  private final TreeMap<Long, TreeSet<Long>> pendingAcks = new TreeMap<>();
+  private int pendingAckCount;
+  private SortedMap<Long, TreeSet<Long>> inFlightAcks = new TreeMap<>();
+  private boolean flushScheduled;
+  private boolean pumpQueued;
+  private final List<RecordId> earlyAcks = new ArrayList<>();
+  private boolean refreshing;
+  private long lastRefreshNanos;
+  private ScheduledFuture<?> tick;
+
+  /**
+   * @param onClosed called (under this group's monitor) once the group is closed, so the
+   *     registry can drop it
+   */
+  SubscriptionGroup(
+      String id,
+      SubscriptionCatalog catalog,
+      StreamMetadataReader reader,
+      MultiVersionStore store,
+      ScheduledExecutorService scheduler,
+      LongSupplier nanoClock,
+      Runnable onClosed) {
+    this.id = id;
+    this.catalog = catalog;
+    this.reader = reader;
+    this.store = store;
+    this.scheduler = scheduler;
+    this.nanoClock = nanoClock;
+    this.onClosed = onClosed;
+  }
+
+  String id() {
+    return id;
+  }
+
+  // ---- membership ----
+
+  /**
+   * Adds a consumer; the first one starts loading the subscription.
+   *
+   * @return false when this group has closed (the caller makes a new one)
+   * @throws StatusRuntimeException RESOURCE_EXHAUSTED beyond {@value #CONSUMERS_MAX} consumers,
+   *     ALREADY_EXISTS when a consumer of that name is connected here
+   */
+  synchronized boolean join(ConsumerSession session) {
+    if (state == State.CLOSED) {
+      return false;
+    }
+    if (consumers.containsKey(session.name())) {
+      throw Status.ALREADY_EXISTS
+          .withDescription(
+              "consumer '" + session.name() + "' of subscription '" + id
+                  + "' is already connected to this gateway; use another consumer name")
+          .asRuntimeException();
+    }
+    if (consumers.size() >= CONSUMERS_MAX) {
+      throw Status.RESOURCE_EXHAUSTED
+          .withDescription(
+              "subscription '" + id + "' already has " + CONSUMERS_MAX
+                  + " consumers on this gateway (the limit)")
+          .asRuntimeException();
+    }
+    consumers.put(session.name(), session);
+    session.attach(this);
+    if (state == State.NEW) {
+      state = State.LOADING;
+      load();
+    } else if (state == State.ACTIVE) {
+      requestPump();
+    }
+    return true;
+  }
+
+  /** Removes a consumer (its call ended); its records are redelivered as the class comment says. */
+  synchronized void leave(ConsumerSession session) {
+    if (consumers.get(session.name()) != session) {
+      return;
+    }
+    consumers.remove(session.name());
+    if (session.acksOnStream()) {
+      long now = nanoClock.getAsLong();
+      for (Cursor cursor : shards.values()) {
+        for (Unacked u : cursor.unacked.values()) {
+          if (u.consumer.equals(session.name())) {
+            u.deadlineNanos = now;
+          }
+        }
+      }
+    }
+    requestPump();
+  }
+
+  synchronized int consumerCount() {
+    return consumers.size();
+  }
+
+  /** The consumers here: name, assigned shards and unacked records last delivered to each. */
+  synchronized List<Consumer> describeConsumers() {
+    Map<String, Long> unackedBy = new TreeMap<>();
+    for (Cursor cursor : shards.values()) {
+      for (Unacked u : cursor.unacked.values()) {
+        unackedBy.merge(u.consumer, 1L, Long::sum);
+      }
+    }
+    List<Consumer> out = new ArrayList<>();
+    for (String name : consumers.keySet()) {
+      out.add(
+          Consumer.newBuilder()
+              .setName(name)
+              .addAllAssignedShardIds(assignment.getOrDefault(name, List.of()))
+              .setUnacked(unackedBy.getOrDefault(name, 0L))
+              .build());
+    }
+    return out;
+  }
+
+  /** Ends every consumer's call with {@code status} and drops the group (subscription deleted, shutdown). */
+  synchronized void close(StatusRuntimeException status) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    if (tick != null) {
+      tick.cancel(false);
+    }
+    for (ConsumerSession session : consumers.values()) {
+      session.fail(status);
+    }
+    consumers.clear();
+    onClosed.run();
+  }
+
+  // ---- loading ----
+
+  private void load() {
+    catalog
+        .require(id)
+        .thenCompose(
+            stored ->
+                stored.metadata().getPendingLatest()
+                    ? catalog.completeLatest(id)
+                    : CompletableFuture.completedFuture(stored))
+        .thenCompose(
+            stored -> {
+              Subscription sub = stored.subscription();
+              return reader
+                  .read(sub.getStream())
+                  .thenCompose(
+                      snapshot -> {
+                        if (!snapshot.exists()) {
+                          throw Status.NOT_FOUND
+                              .withDescription(
+                                  "stream '" + sub.getStream() + "' of subscription '" + id
+                                      + "' does not exist")
+                              .asRuntimeException();
+                        }
+                        StreamMetadata metadata = snapshot.require();
+                        List<ShardInfo> infos = SubscriptionCatalog.sortedShards(metadata);
+                        List<String> keys = new ArrayList<>();
+                        for (ShardInfo info : infos) {
+                          keys.add(StreamKeys.progress(id, info.getId()));
+                        }
+                        return reader
+                            .get(keys)
+                            .thenAccept(values -> activate(sub, infos, values.values()));
+                      });
+            })
+        .whenComplete(
+            (ignored, error) -> {
+              if (error != null) {
+                StatusRuntimeException status = statusOf(error);
+                LOG.debug("loading subscription '{}' failed: {}", id, status.getStatus());
+                close(status);
+              }
+            });
+  }
+
+  private synchronized void activate(
+      Subscription sub, List<ShardInfo> infos, Map<String, Optional<Value>> progress) {
+    if (state != State.LOADING) {
+      return;
+    }
+    subscription = sub;
+    for (ShardInfo info : infos) {
+      Cursor cursor = cursorOf(info);
+      progress
+          .getOrDefault(StreamKeys.progress(id, info.getId()), Optional.empty())
+          .ifPresent(v -> setProgress(cursor, v.getProgress()));
+    }
+    state = State.ACTIVE;
+    lastRefreshNanos = nanoClock.getAsLong();
+    List<RecordId> early = new ArrayList<>(earlyAcks);
+    earlyAcks.clear();
+    if (!early.isEmpty()) {
+      try {
+        addAcks(early);
+      } catch (StatusRuntimeException e) {
+        LOG.debug("dropping early acks of subscription '{}': {}", id, e.getStatus());
+      }
+    }
+    try {
+      tick = scheduler.scheduleWithFixedDelay(this::pump, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      close(shuttingDown());
+      return;
+    }
+    requestPump();
+  }
+
+  private Cursor cursorOf(ShardInfo info) {
+    Cursor cursor = shards.computeIfAbsent(info.getId(), Cursor::new);
+    cursor.parents = List.copyOf(info.getParentIdsList());
+    cursor.closedInMetadata = info.getClosed();
+    return cursor;
+  }
+
+  private void setProgress(Cursor cursor, SubscriptionProgress durable) {
+    if (cursor.progress == null) {
+      cursor.progress = new Progress(durable.getFloor(), durable.getAckedList());
+      cursor.next = Math.max(cursor.next, cursor.progress.floor());
+    } else {
+      cursor.progress.merge(durable.getFloor(), durable.getAckedList());
+    }
+    dropAcked(cursor);
+  }
+
+  /** Removes unacked entries that the durable progress now covers. */
+  private void dropAcked(Cursor cursor) {
+    Iterator<Map.Entry<Long, Unacked>> it = cursor.unacked.entrySet().iterator();
+    while (it.hasNext()) {
+      if (cursor.progress.isAcked(it.next().getKey())) {
+        it.remove();
+        unackedCount--;
+      }
+    }
+  }
+
+  // ---- acks ----
+
+  /**
+   * Acknowledgements from a StreamingFetch consumer: they stop redelivery at once and are written
+   * in the next ack transaction.
+   *
+   * @throws StatusRuntimeException INVALID_ARGUMENT for a shard the stream does not have,
+   *     RESOURCE_EXHAUSTED when too many acks are pending
+   */
+  synchronized void ack(List<RecordId> acks) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (state != State.ACTIVE) {
+      if (earlyAcks.size() + acks.size() > EARLY_ACKS_MAX) {
+        throw Status.RESOURCE_EXHAUSTED
+            .withDescription(
+                "more than " + EARLY_ACKS_MAX + " acks arrived before subscription '" + id
+                    + "' finished loading")
+            .asRuntimeException();
+      }
+      earlyAcks.addAll(acks);
+      return;
+    }
+    addAcks(acks);
+  }
+
+  private void addAcks(List<RecordId> acks) {
+    for (RecordId ack : acks) {
+      if (!shards.containsKey(ack.getShardId())) {
+        throw Status.INVALID_ARGUMENT
+            .withDescription(
+                "ack of shard " + ack.getShardId() + " offset " + ack.getOffset()
+                    + ": stream '" + subscription.getStream() + "' has no such shard")
+            .asRuntimeException();
+      }
+    }
+    if (pendingAckCount + acks.size() > PENDING_ACKS_MAX) {
+      throw Status.RESOURCE_EXHAUSTED
+          .withDescription(
+              PENDING_ACKS_MAX + " acks of subscription '" + id + "' are waiting to be written; "
+                  + "retry later")
+          .asRuntimeException();
+    }
+    for (RecordId ack : acks) {
+      Cursor cursor = shards.get(ack.getShardId());
+      long offset = ack.getOffset();
+      if (cursor.unacked.remove(offset) != null) {
+        unackedCount--;
+      }
+      if (cursor.progress != null && cursor.progress.isAcked(offset)) {
+        continue;
+      }
+      if (pendingAcks.computeIfAbsent(ack.getShardId(), k -> new TreeSet<>()).add(offset)) {
+        pendingAckCount++;
+      }
+    }
+    if (pendingAckCount >= ACK_BATCH_MAX) {
+      flush();
+    } else if (pendingAckCount > 0) {
+      scheduleFlush(ACK_FLUSH_DELAY_MS);
+    }
+    requestPump();
+  }
+
+  /**
+   * Progress written by someone else (the Ack RPC on this gateway): merged at once, so records it
+   * covers are not redelivered.
+   */
+  synchronized void applyDurable(Collection<SubscriptionProgress> progress) {
+    if (state != State.ACTIVE) {
+      return;
+    }
+    for (SubscriptionProgress p : progress) {
+      Cursor cursor = shards.get(p.getShardId());
+      if (cursor != null) {
+        setProgress(cursor, p);
+      }
+    }
+    requestPump();
+  }
+
+  private void scheduleFlush(long delayMs) {
+    if (flushScheduled || state == State.CLOSED) {
+      return;
+    }
+    flushScheduled = true;
+    try {
+      scheduler.schedule(
+          () -> {
+            synchronized (this) {
+              flushScheduled = false;
+              flush();
+            }
+          },
+          delayMs,
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      flushScheduled = false;
+    }
+  }
+
+  /** Writes the pending acks in one transaction (one at a time). */
+  private void flush() {
+    if (!inFlightAcks.isEmpty() || pendingAcks.isEmpty() || state != State.ACTIVE) {
+      return;
+    }
+    // Shards whose progress key is not known to exist yet (a child another gateway delivered
+    // first) keep their acks pending until it is: an ack on an absent key aborts the batch.
+    TreeMap<Long, TreeSet<Long>> batch = new TreeMap<>();
+    for (Iterator<Map.Entry<Long, TreeSet<Long>>> it = pendingAcks.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<Long, TreeSet<Long>> entry = it.next();
+      Cursor cursor = shards.get(entry.getKey());
+      if (cursor != null && cursor.progress != null) {
+        batch.put(entry.getKey(), entry.getValue());
+        pendingAckCount -= entry.getValue().size();
+        it.remove();
+      }
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    inFlightAcks = batch;
+    catalog
+        .run(SubscriptionCatalog.ackTransaction(TxnRunner.newTxnId(), subscription, batch), TXN_WAIT_MS)
+        .whenComplete((result, error) -> flushed(batch, result, error));
+  }
+
+  private synchronized void flushed(
+      TreeMap<Long, TreeSet<Long>> batch, TxnResult result, Throwable error) {
+    inFlightAcks = new TreeMap<>();
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (error == null && result.getOutcome() == Outcome.COMMITTED) {
+      SortedMap<Long, SubscriptionProgress> post = SubscriptionCatalog.postStates(result);
+      for (Map.Entry<Long, TreeSet<Long>> entry : batch.entrySet()) {
+        Cursor cursor = shards.get(entry.getKey());
+        if (cursor == null) {
+          continue;
+        }
+        SubscriptionProgress p = post.get(entry.getKey());
+        if (p != null) {
+          setProgress(cursor, p);
+        } else if (cursor.progress != null) {
+          cursor.progress.ack(entry.getValue());
+          dropAcked(cursor);
+        }
+      }
+    } else if (error == null
+        && result.getOutcome() == Outcome.ABORTED
+        && result.getAbortReason() == AbortReason.NOT_FOUND) {
+      // A progress key is gone: the subscription was deleted (on any gateway).
+      close(
+          Status.NOT_FOUND
+              .withDescription("subscription '" + id + "' was deleted")
+              .asRuntimeException());
+      return;
+    } else {
+      // Outcome unknown or refused: acks are idempotent, so write them again.
+      LOG.warn(
+          "writing {} acks of subscription '{}' failed ({}); retrying in {} ms",
+          batch.values().stream().mapToInt(Set::size).sum(),
+          id,
+          error != null ? statusOf(error).getStatus() : result.getOutcome() + " " + result.getDetail(),
+          ACK_RETRY_DELAY_MS);
+      for (Map.Entry<Long, TreeSet<Long>> entry : batch.entrySet()) {
+        for (long offset : entry.getValue()) {
+          if (pendingAcks.computeIfAbsent(entry.getKey(), k -> new TreeSet<>()).add(offset)) {
+            pendingAckCount++;
+          }
+        }
+      }
+      scheduleFlush(ACK_RETRY_DELAY_MS);
+      return;
+    }
+    if (pendingAckCount >= ACK_BATCH_MAX) {
+      flush();
+    } else if (pendingAckCount > 0) {
+      scheduleFlush(ACK_FLUSH_DELAY_MS);
+    }
+    requestPump();
+  }
+
+  private boolean pendingAck(long shardId, long offset) {
+    TreeSet<Long> pending = pendingAcks.get(shardId);
+    if (pending != null && pending.contains(offset)) {
+      return true;
+    }
+    TreeSet<Long> inFlight = inFlightAcks.get(shardId);
+    return inFlight != null && inFlight.contains(offset);
+  }
+
+  // ---- delivery ----
+
+  /** Runs the pump soon on the scheduler (coalesced). */
+  void requestPump() {
+    synchronized (this) {
+      if (pumpQueued || state != State.ACTIVE) {
+        return;
+      }
+      pumpQueued = true;
+    }
+    try {
+      scheduler.execute(this::pump);
+    } catch (RejectedExecutionException e) {
+      synchronized (this) {
+        pumpQueued = false;
+      }
+    }
+  }
+
+  private synchronized void pump() {
+    pumpQueued = false;
+    if (state != State.ACTIVE) {
+      return;
+    }
+    try {
+      pumpOnce();
+    } catch (RuntimeException e) {
+      // A store failure (closed on shutdown, RocksDB error): the consumers cannot be served.
+      LOG.warn("delivery of subscription '{}' failed", id, e);
+      close(
+          Status.UNAVAILABLE
+              .withDescription("delivery of subscription '" + id + "' failed: " + e.getMessage())
+              .withCause(e)
+              .asRuntimeException());
+    }
+  }
+
+  private void pumpOnce() {
+    long now = nanoClock.getAsLong();
+    boolean sealedUnknown = refreshFromStore();
+    if (!refreshing
+        && (now - lastRefreshNanos >= TimeUnit.MILLISECONDS.toNanos(METADATA_REFRESH_MS)
+            || (sealedUnknown
+                && now - lastRefreshNanos
+                    >= TimeUnit.MILLISECONDS.toNanos(METADATA_REFRESH_MIN_GAP_MS)))) {
+      refreshMetadata();
+    }
+    createMissingProgress();
+    if (pendingAckCount > 0) {
+      // Acks held back for a shard whose progress key has appeared since.
+      scheduleFlush(ACK_FLUSH_DELAY_MS);
+    }
+
+    List<Long> live = new ArrayList<>();
+    for (Cursor cursor : shards.values()) {
+      if (cursor.progress != null && !cursor.finished()) {
+        live.add(cursor.shardId);
+      }
+    }
+    assignment = ShardAssignment.assign(consumers.keySet(), live);
+    for (Map.Entry<String, List<Long>> entry : assignment.entrySet()) {
+      ConsumerSession session = consumers.get(entry.getKey());
+      for (long shardId : entry.getValue()) {
+        Cursor cursor = shards.get(shardId);
+        if (!parentsFinished(cursor)) {
+          continue;
+        }
+        for (int i = 0; i < MESSAGES_PER_PUMP_MAX; i++) {
+          if (!session.ready() || !deliver(cursor, session, now)) {
+            break;
+          }
+        }
+      }
+      if (session.remaining() == 0 && !session.finished()) {
+        // Fetch reached max_records.
+        session.complete();
+      }
+    }
+    // Calls that ended without a cancel callback reaching us yet.
+    List<ConsumerSession> ended = new ArrayList<>();
+    for (ConsumerSession session : consumers.values()) {
+      if (session.finished()) {
+        ended.add(session);
+      }
+    }
+    for (ConsumerSession session : ended) {
+      leave(session);
+    }
+    if (idle(now)) {
+      close(Status.CANCELLED.withDescription("no consumers").asRuntimeException());
+    }
+  }
+
+  /**
+   * Updates every cursor from the local store (materialized shard end, seal, start; durable
+   * progress including acks written by others); returns whether a shard is sealed in the store
+   * but not yet in the metadata this group has read (a split or merge to learn about).
+   */
+  private boolean refreshFromStore() {
+    boolean sealedUnknown = false;
+    for (Cursor cursor : shards.values()) {
+      Optional<ShardProgressView> view = store.shardState(subscription.getStream(), cursor.shardId);
+      if (view.isPresent()) {
+        cursor.start = view.get().startOffset();
+        cursor.end = view.get().end();
+        cursor.closed = view.get().closed();
+        if (cursor.closed && !cursor.closedInMetadata) {
+          sealedUnknown = true;
+        }
+      }
+      Optional<Value> durable = store.getLatest(StreamKeys.progress(id, cursor.shardId));
+      if (durable.isPresent() && durable.get().hasProgress()) {
+        setProgress(cursor, durable.get().getProgress());
+      }
+    }
+    return sealedUnknown;
+  }
+
+  /** Re-reads the subscription and stream metadata in one transaction (new shards, deletion). */
+  private void refreshMetadata() {
+    refreshing = true;
+    lastRefreshNanos = nanoClock.getAsLong();
+    String subKey = StreamKeys.subscription(id);
+    String streamKey = StreamKeys.stream(subscription.getStream());
+    reader
+        .get(List.of(subKey, streamKey))
+        .whenComplete(
+            (values, error) -> {
+              synchronized (this) {
+                refreshing = false;
+                if (state != State.ACTIVE) {
+                  return;
+                }
+                if (error != null) {
+                  LOG.debug("re-reading metadata of subscription '{}' failed: {}", id, error.toString());
+                  return;
+                }
+                if (values.get(subKey).isEmpty()) {
+                  close(
+                      Status.NOT_FOUND
+                          .withDescription("subscription '" + id + "' was deleted")
+                          .asRuntimeException());
+                  return;
+                }
+                Optional<Value> streamRaw = values.get(streamKey);
+                if (streamRaw.isEmpty()) {
+                  close(
+                      Status.NOT_FOUND
+                          .withDescription(
+                              "stream '" + subscription.getStream() + "' of subscription '" + id
+                                  + "' was deleted")
+                          .asRuntimeException());
+                  return;
+                }
+                StreamMetadata metadata =
+                    StreamMetadataReader.parse(subscription.getStream(), streamRaw.get());
+                for (ShardInfo info : metadata.getShardsList()) {
+                  cursorOf(info);
+                }
+              }
+              requestPump();
+            });
+  }
+
+  /** Creates the progress keys of shards that have none yet (Assert absent + Put), then reads them. */
+  private void createMissingProgress() {
+    for (Cursor cursor : shards.values()) {
+      if (cursor.progress != null || cursor.creatingProgress) {
+        continue;
+      }
+      cursor.creatingProgress = true;
+      String key = StreamKeys.progress(id, cursor.shardId);
+      catalog
+          .ensureProgress(subscription, cursor.shardId)
+          .thenCompose(ignored -> reader.get(List.of(key)))
+          .whenComplete(
+              (values, error) -> {
+                synchronized (this) {
+                  cursor.creatingProgress = false;
+                  if (state != State.ACTIVE) {
+                    return;
+                  }
+                  if (error != null) {
+                    LOG.debug(
+                        "creating the progress of subscription '{}' over shard {} failed: {}",
+                        id, cursor.shardId, error.toString());
+                    return;
+                  }
+                  values.get(key).ifPresent(v -> setProgress(cursor, v.getProgress()));
+                }
+                requestPump();
+              });
+    }
+  }
+
+  private boolean parentsFinished(Cursor cursor) {
+    for (long parentId : cursor.parents) {
+      Cursor parent = shards.get(parentId);
+      if (parent != null && !parent.finished()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Sends one message of {@code cursor}'s records to {@code session}: due redeliveries first,
+   * then new records while the subscription is under max_unacked_records. Returns whether a
+   * message was sent.
+   */
+  private boolean deliver(Cursor cursor, ConsumerSession session, long now) {
+    long budget = Math.min(RECORDS_PER_MESSAGE_MAX, session.remaining());
+    if (budget <= 0) {
+      return false;
+    }
+    long ackTimeoutNanos = TimeUnit.SECONDS.toNanos(subscription.getAckTimeoutSeconds());
+    StreamingFetchResponse.Builder message = StreamingFetchResponse.newBuilder();
+    long bytes = 0;
+    for (Unacked u : cursor.unacked.values()) {
+      if (message.getRecordsCount() >= budget || bytes >= MESSAGE_BYTES_TARGET) {
+        break;
+      }
+      if (u.deadlineNanos - now <= 0) {
+        u.deadlineNanos = now + ackTimeoutNanos;
+        u.consumer = session.name();
+        message.addRecords(u.record);
+        bytes += u.record.getSerializedSize();
+      }
+    }
+    int max = subscription.getMaxUnackedRecords();
+    while (unackedCount < max
+        && message.getRecordsCount() < budget
+        && bytes < MESSAGE_BYTES_TARGET) {
+      long from = Math.max(cursor.next, cursor.start);
+      if (from >= cursor.end) {
+        break;
+      }
+      int want = (int) Math.min(budget - message.getRecordsCount(), max - unackedCount);
+      List<ShardRecordEntry> entries =
+          store.readShard(
+              subscription.getStream(),
+              cursor.shardId,
+              from,
+              Math.min(want, MultiVersionStore.SHARD_READ_LIMIT_MAX),
+              Math.max(1, MESSAGE_BYTES_TARGET - bytes));
+      if (entries.isEmpty()) {
+        break;
+      }
+      for (ShardRecordEntry entry : entries) {
+        cursor.next = entry.offset() + 1;
+        if (cursor.progress.isAcked(entry.offset())
+            || pendingAck(cursor.shardId, entry.offset())
+            || cursor.unacked.containsKey(entry.offset())) {
+          continue;
+        }
+        ReceivedRecord record =
+            ReceivedRecord.newBuilder()
+                .setId(RecordId.newBuilder().setShardId(cursor.shardId).setOffset(entry.offset()))
+                .setPosition(entry.position())
+                .setRecord(entry.record())
+                .build();
+        cursor.unacked.put(entry.offset(), new Unacked(record, now + ackTimeoutNanos, session.name()));
+        unackedCount++;
+        message.addRecords(record);
+        bytes += record.getSerializedSize();
+      }
+    }
+    if (message.getRecordsCount() == 0) {
+      return false;
+    }
+    return session.send(message.build());
+  }
+
+  /** No consumers, nothing to write, and no record whose ack deadline is still ahead. */
+  private boolean idle(long now) {
+    if (!consumers.isEmpty() || pendingAckCount > 0 || !inFlightAcks.isEmpty()) {
+      return false;
+    }
+    for (Cursor cursor : shards.values()) {
+      for (Unacked u : cursor.unacked.values()) {
+        if (u.deadlineNanos - now > 0) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  static StatusRuntimeException statusOf(Throwable error) {
+    Throwable t = error;
+    while ((t instanceof java.util.concurrent.CompletionException
+            || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof StatusRuntimeException status) {
+      return status;
+    }
+    return Status.INTERNAL.withDescription(String.valueOf(t)).withCause(t).asRuntimeException();
+  }
+
+  static StatusRuntimeException shuttingDown() {
+    return Status.UNAVAILABLE.withDescription("the gateway is shutting down").asRuntimeException();
+  }
+
+  @Override
+  public String toString() {
+    return "subscription group '" + id + "'";
+  }
+
+  /** For tests of the unacked bound: records delivered and not yet acked here. */
+  synchronized int unackedCount() {
+    return unackedCount;
+  }
+
+  /** Shard ids this group knows (for tests and ListConsumers). */
+  synchronized List<Long> shardIds() {
+    return new ArrayList<>(new TreeSet<>(shards.keySet()));
+  }
+}
