@@ -1,6 +1,9 @@
 package io.ordo.gateway;
 
 import io.ordo.sequencer.TopicLayout;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything a {@link GatewayServer} needs to start.
@@ -18,6 +21,12 @@ import io.ordo.sequencer.TopicLayout;
  *     deadline, in milliseconds (default {@value #DEFAULT_DEADLINE_MS}); REST clients may set one
  *     with {@code ?timeoutMs=}
  * @param limits bounds on requests
+ * @param dataDir directory of the gateway's local store (the changelog materialized for stream
+ *     reads and retention), e.g. {@code <data dir>/gateway-store}; it is a cache of the changelog
+ *     topic, rebuilt from it when lost. Empty: no local store, so ReadShard, ReadStream and
+ *     retention are not served (every other stream call is)
+ * @param retentionIntervalMs how often the gateway enforces stream retention, in milliseconds
+ *     (default {@value #DEFAULT_RETENTION_INTERVAL_MS}); only with a data directory
  */
 public record GatewayConfig(
     String bootstrapServers,
@@ -27,7 +36,9 @@ public record GatewayConfig(
     int httpPort,
     long heartbeatIntervalMs,
     long defaultDeadlineMs,
-    Limits limits) {
+    Limits limits,
+    Optional<Path> dataDir,
+    long retentionIntervalMs) {
 
   /** Default gRPC port. */
   public static final int DEFAULT_GRPC_PORT = 6570;
@@ -41,6 +52,8 @@ public record GatewayConfig(
   public static final long DEFAULT_DEADLINE_MS = 30_000;
   /** Upper bound on any deadline the gateway waits for, in milliseconds (10 minutes). */
   public static final long DEADLINE_MS_MAX = 600_000;
+  /** Default interval of retention rounds, in milliseconds. */
+  public static final long DEFAULT_RETENTION_INTERVAL_MS = 30_000;
 
   /**
    * Checks every component.
@@ -70,11 +83,17 @@ public record GatewayConfig(
     if (limits == null) {
       throw new IllegalArgumentException("limits must not be null");
     }
+    Objects.requireNonNull(dataDir, "dataDir");
+    if (retentionIntervalMs <= 0) {
+      throw new IllegalArgumentException(
+          "retentionIntervalMs must be > 0, got " + retentionIntervalMs);
+    }
   }
 
   /**
    * Bind address 127.0.0.1, gRPC port 6570, HTTP port 6580, heartbeats every 10 ms, default
-   * deadline 30 s, {@link Limits#defaults()}.
+   * deadline 30 s, {@link Limits#defaults()}, no data directory (no stream reads), retention
+   * every 30 s.
    */
   public static GatewayConfig defaults(String bootstrapServers, TopicLayout topics) {
     return new GatewayConfig(
@@ -85,47 +104,63 @@ public record GatewayConfig(
         DEFAULT_HTTP_PORT,
         DEFAULT_HEARTBEAT_INTERVAL_MS,
         DEFAULT_DEADLINE_MS,
-        Limits.defaults());
+        Limits.defaults(),
+        Optional.empty(),
+        DEFAULT_RETENTION_INTERVAL_MS);
   }
 
   /** This config with other ports (0 = pick a free port). */
   public GatewayConfig withPorts(int grpcPort, int httpPort) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs);
   }
 
   /** This config with another bind address. */
   public GatewayConfig withBindAddress(String bindAddress) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs);
   }
 
   /** This config with another heartbeat interval in milliseconds (0 = send none). */
   public GatewayConfig withHeartbeatIntervalMs(long heartbeatIntervalMs) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs);
   }
 
   /** This config with another default deadline in milliseconds. */
   public GatewayConfig withDefaultDeadlineMs(long defaultDeadlineMs) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs);
   }
 
   /** This config with other limits. */
   public GatewayConfig withLimits(Limits limits) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs);
   }
 
   private static void checkPort(String field, int port) {
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException(field + " must be in [0, 65535], got " + port);
     }
+  }
+
+  /** This config with a data directory for the local store (enables stream reads). */
+  public GatewayConfig withDataDir(Path dataDir) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, Optional.of(dataDir), retentionIntervalMs);
+  }
+
+  /** This config with another retention interval in milliseconds. */
+  public GatewayConfig withRetentionIntervalMs(long retentionIntervalMs) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs);
   }
 }

@@ -14,10 +14,18 @@ import io.ordo.gateway.internal.ResultListener;
 import io.ordo.gateway.internal.SequencerHealth;
 import io.ordo.gateway.rest.HttpRuleTranscoder;
 import io.ordo.gateway.rest.RestServer;
+import io.ordo.gateway.streams.RetentionTrimmer;
+import io.ordo.gateway.streams.ShardReads;
+import io.ordo.gateway.streams.StreamMetadataReader;
+import io.ordo.gateway.streams.StreamsService;
+import io.ordo.gateway.streams.TxnStreamOps;
+import io.ordo.gateway.subscriptions.SubscriptionsService;
 import io.ordo.proto.OrdoGrpc;
 import io.ordo.sequencer.HeartbeatService;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.Sequencer;
+import io.ordo.storage.ChangelogMaterializer;
+import io.ordo.storage.MultiVersionStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -32,8 +40,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway: a gRPC server (service {@code ordo.v1.Ordo}, plus server reflection) and a
- * REST/JSON server derived from the same proto, in front of the sequencer and the results topic.
+ * The gateway: a gRPC server (services {@code ordo.v1.Ordo} and {@code ordo.v1.Streams}, plus
+ * server reflection) and a REST/JSON server derived from the same proto, in front of the
+ * sequencer and the results topic. With a data directory ({@link GatewayConfig#dataDir()}) it
+ * also keeps a local store: a {@link MultiVersionStore} that a {@link ChangelogMaterializer} fills
+ * from the changelog topic, which serves stream reads and retention.
  *
  * <p>{@link #start} brings the parts up in dependency order and {@link #close} takes them down in
  * reverse; if a part fails to start, the ones already started are closed and the error is
@@ -148,14 +159,57 @@ public final class GatewayServer implements AutoCloseable {
 
     TxnRunner runner =
         new TxnRunner(sequencer, results, sequencerHealth, config.defaultDeadlineMs(), workers);
-    OrdoService service = new OrdoService(runner, results, sequencerHealth, config.limits());
+    StreamMetadataReader streamMetadata = new StreamMetadataReader(runner);
+    OrdoService service =
+        new OrdoService(
+            runner,
+            results,
+            sequencerHealth,
+            config.limits(),
+            new TxnStreamOps(runner, streamMetadata, config.limits()));
+
+    // The local store: opened, then filled from the changelog (resuming from its stored
+    // offsets); closed in reverse, after the services that read it.
+    MultiVersionStore store = null;
+    ChangelogMaterializer materializer = null;
+    ShardReads shardReads = null;
+    if (config.dataDir().isPresent()) {
+      MultiVersionStore opened = MultiVersionStore.open(config.dataDir().get());
+      store = opened;
+      started.push(opened);
+      ChangelogMaterializer running =
+          new ChangelogMaterializer(
+              config.bootstrapServers(), config.topics().changelogTopic(), opened);
+      materializer = running;
+      started.push(running);
+      running.start();
+      shardReads = new ShardReads(opened, running);
+      started.push(shardReads);
+      RetentionTrimmer retention =
+          new RetentionTrimmer(
+              runner, streamMetadata, opened, config.retentionIntervalMs(), System::currentTimeMillis);
+      started.push(retention);
+      retention.start();
+    }
+    StreamsService streams =
+        new StreamsService(runner, streamMetadata, config.limits(), config.topics(), shardReads);
+    started.push(streams);
+
+    // Subscriptions (consumer groups over streams): delivery reads the local store when there is one.
+    SubscriptionsService subscriptions = new SubscriptionsService(runner, streamMetadata, store);
+    started.push(subscriptions);
+    ServerServiceDefinition guardedSubscriptions =
+        MalformedRequestGuard.guard(subscriptions.bindService());
 
     // Malformed request bytes become INVALID_ARGUMENT with the parser's reason, not UNKNOWN.
     ServerServiceDefinition guarded = MalformedRequestGuard.guard(service.bindService());
+    ServerServiceDefinition guardedStreams = MalformedRequestGuard.guard(streams.bindService());
     int inboundBytesMax = config.limits().txnBytesMax() + GRPC_MESSAGE_SLACK_BYTES;
     Server grpcServer =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
             .addService(guarded)
+            .addService(guardedStreams)
+            .addService(guardedSubscriptions)
             .addService(ProtoReflectionServiceV1.newInstance())
             .executor(workers)
             .maxInboundMessageSize(inboundBytesMax)
@@ -169,6 +223,8 @@ public final class GatewayServer implements AutoCloseable {
     Server inProcessServer =
         InProcessServerBuilder.forName(inProcessName)
             .addService(guarded)
+            .addService(guardedStreams)
+            .addService(guardedSubscriptions)
             .executor(workers)
             .maxInboundMessageSize(inboundBytesMax)
             .build()

@@ -5,6 +5,7 @@ import io.ordo.gateway.GatewayServer;
 import io.ordo.gateway.embedded.EmbeddedOrdo;
 import io.ordo.sequencer.TopicLayout;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -19,7 +20,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code ordo gateway}: runs only the gateway (gRPC + REST/JSON, sequencer client, heartbeats)
  * against an existing Kafka, for cluster deployments where the executor job runs on a Flink
- * cluster ({@code flink run}). Gateways keep no state, so any number can run side by side.
+ * cluster ({@code flink run}). Gateways keep no state of their own, so any number can run side
+ * by side; each keeps a local store in {@code --data-dir} (default {@value #DEFAULT_DATA_DIR},
+ * relative to the working directory), a cache of the changelog topic for stream reads that is
+ * rebuilt from the topic when deleted. Two gateways on one host need two directories.
  */
 @Command(
     name = "gateway",
@@ -54,6 +58,17 @@ public final class GatewayCommand implements Callable<Integer> {
   @Option(names = "--http-port", paramLabel = "PORT", description = "REST/JSON port (0 = a free port).")
   int httpPort = EmbeddedOrdo.Options.DEFAULT_HTTP_PORT;
 
+  /** Default of {@code --data-dir}. */
+  static final String DEFAULT_DATA_DIR = "ordo-data/gateway-store";
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Directory of the gateway's local store (the changelog materialized for stream reads;"
+              + " rebuilt from Kafka when deleted). One directory per gateway.")
+  Path dataDir = Path.of(DEFAULT_DATA_DIR);
+
   @Option(
       names = "--shutdown-timeout",
       defaultValue = "30s",
@@ -70,7 +85,8 @@ public final class GatewayCommand implements Callable<Integer> {
     try {
       return GatewayConfig.defaults(bootstrapServers, TopicLayout.withPrefix(topicPrefix))
           .withBindAddress(bindAddress)
-          .withPorts(grpcPort, httpPort);
+          .withPorts(grpcPort, httpPort)
+          .withDataDir(dataDir);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

@@ -26,9 +26,11 @@ import org.slf4j.LoggerFactory;
  * MiniCluster and the gateway, with all data under one directory.
  *
  * <p>Layout of the data directory: {@code <dataDir>/kafka} holds the broker's log (unless an
- * external Kafka is used), {@code <dataDir>/checkpoints} the executor's retained checkpoints.
- * Starting again on the same directory recovers all committed state: the broker keeps the log and
- * the executor restores from its newest checkpoint, then replays the log from there.
+ * external Kafka is used), {@code <dataDir>/checkpoints} the executor's retained checkpoints,
+ * {@code <dataDir>/gateway-store} the gateway's local store (the changelog materialized for
+ * stream reads). Starting again on the same directory recovers all committed state: the broker
+ * keeps the log and the executor restores from its newest checkpoint, then replays the log from
+ * there; the gateway's store resumes from the changelog offsets it stored.
  *
  * <p>{@link #start} starts the parts in order broker, topics, executor, gateway; {@link #close}
  * stops them in reverse order. The gateway talks to the executor only through Kafka, so this class
@@ -39,6 +41,9 @@ public final class EmbeddedOrdo implements AutoCloseable {
 
   /** How long {@link LogTopics#ensure} may take: a freshly started broker needs a few seconds. */
   static final Duration TOPICS_TIMEOUT = Duration.ofSeconds(60);
+
+  /** The gateway's local store, under the data directory. */
+  public static final String GATEWAY_STORE_DIR = "gateway-store";
 
   private final Options options;
   private final Path dataDir;
@@ -219,7 +224,8 @@ public final class EmbeddedOrdo implements AutoCloseable {
       GatewayServer gateway =
           GatewayServer.start(
               GatewayConfig.defaults(bootstrapServers, topics)
-                  .withPorts(options.grpcPort(), options.httpPort()));
+                  .withPorts(options.grpcPort(), options.httpPort())
+                  .withDataDir(dataDir.resolve(GATEWAY_STORE_DIR)));
       LOG.info("Gateway listens on gRPC port {} and HTTP port {}", gateway.grpcPort(),
           gateway.httpPort());
       return new EmbeddedOrdo(options, dataDir, topics, broker, bootstrapServers, executor,

@@ -25,6 +25,7 @@ import io.ordo.proto.TxnRequest;
 import io.ordo.proto.TxnResponse;
 import io.ordo.proto.TxnResult;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * The {@code ordo.v1.Ordo} gRPC service: validates a request, builds a {@link Transaction}, waits
  * for its result on the {@link ResultListener} and appends it ({@link TxnRunner}).
  *
- * <p>Methods: {@code Txn} runs the client's operations; {@code Get} is {@code Txn[get(key)]},
+ * <p>Methods: {@code Txn} runs the client's operations (keys starting with U+0000 are internal
+ * and rejected; {@code stream_append} and {@code ack} operations leave the key empty and are
+ * resolved to internal keys by the {@link StreamOpsResolver}); {@code Get} is {@code Txn[get(key)]},
  * {@code Put} is {@code Txn[put(key, value)]}, {@code Delete} is {@code Txn[get(key),
  * delete(key)]} (existed = the get found the key), so single-key calls are ordered like any
  * other transaction (strict serializable). A transaction id left empty is generated (a random
@@ -83,8 +86,12 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
   private final ResultListener results;
   private final SequencerHealth sequencerHealth;
   private final Limits limits;
+  private final StreamOpsResolver streamOps;
 
   /**
+   * A service without stream support: {@code Txn} requests with stream operations get
+   * FAILED_PRECONDITION.
+   *
    * @param runner runs transactions through the log and waits for their results
    * @param results the started results listener (for Health)
    * @param sequencerHealth reports the producer's health
@@ -92,10 +99,28 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
    */
   public OrdoService(
       TxnRunner runner, ResultListener results, SequencerHealth sequencerHealth, Limits limits) {
+    this(runner, results, sequencerHealth, limits, null);
+  }
+
+  /**
+   * @param runner runs transactions through the log and waits for their results
+   * @param results the started results listener (for Health)
+   * @param sequencerHealth reports the producer's health
+   * @param limits bounds on requests
+   * @param streamOps resolves and runs {@code Txn} requests with stream operations; null when
+   *     this gateway serves none
+   */
+  public OrdoService(
+      TxnRunner runner,
+      ResultListener results,
+      SequencerHealth sequencerHealth,
+      Limits limits,
+      StreamOpsResolver streamOps) {
     this.runner = Objects.requireNonNull(runner, "runner");
     this.results = Objects.requireNonNull(results, "results");
     this.sequencerHealth = Objects.requireNonNull(sequencerHealth, "sequencerHealth");
     this.limits = Objects.requireNonNull(limits, "limits");
+    this.streamOps = streamOps;
   }
 
   @Override
@@ -114,7 +139,38 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
       observer.onError(invalidArgument(e));
       return;
     }
-    run(txn, observer, result -> TxnResponse.newBuilder().setResult(result).build());
+    Function<TxnResult, TxnResponse> toResponse =
+        result -> TxnResponse.newBuilder().setResult(result).build();
+    if (hasStreamOps(txn)) {
+      if (streamOps == null) {
+        observer.onError(
+            Status.FAILED_PRECONDITION
+                .withDescription("this gateway does not serve stream operations")
+                .asRuntimeException());
+        return;
+      }
+      CompletableFuture<TxnResult> future;
+      try {
+        future = streamOps.execute(txn);
+      } catch (StatusRuntimeException e) {
+        observer.onError(e);
+        return;
+      }
+      future.whenComplete(
+          (result, error) -> respond(txn.getId(), result, error, observer, toResponse));
+      return;
+    }
+    run(txn, observer, toResponse);
+  }
+
+  private static boolean hasStreamOps(Transaction txn) {
+    for (Operation op : txn.getOpsList()) {
+      if (op.getOpCase() == Operation.OpCase.STREAM_APPEND
+          || op.getOpCase() == Operation.OpCase.ACK) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -122,7 +178,7 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
     Transaction txn;
     try {
       Validation.checkNoUnknownFields(request, "request");
-      Validation.checkKey(request.getKey(), "key", limits);
+      Validation.checkClientKey(request.getKey(), "key", limits);
       txn = singleKey(Operation.newBuilder().setKey(request.getKey()).setGet(Get.getDefaultInstance()));
     } catch (IllegalArgumentException e) {
       observer.onError(invalidArgument(e));
@@ -147,7 +203,7 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
     Transaction txn;
     try {
       Validation.checkNoUnknownFields(request, "request");
-      Validation.checkKey(request.getKey(), "key", limits);
+      Validation.checkClientKey(request.getKey(), "key", limits);
       if (!request.hasValue()) {
         throw new IllegalArgumentException("value is missing");
       }
@@ -176,7 +232,7 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
     Transaction txn;
     try {
       Validation.checkNoUnknownFields(request, "request");
-      Validation.checkKey(request.getKey(), "key", limits);
+      Validation.checkClientKey(request.getKey(), "key", limits);
       txn =
           Transaction.newBuilder()
               .setId(newTxnId())

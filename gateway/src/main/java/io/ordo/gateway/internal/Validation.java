@@ -1,16 +1,25 @@
 package io.ordo.gateway.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.ordo.gateway.Limits;
 import io.ordo.proto.Assert;
+import io.ordo.proto.Header;
 import io.ordo.proto.Operation;
+import io.ordo.proto.StreamAppend;
+import io.ordo.proto.StreamRecord;
+import io.ordo.proto.SubscriptionAck;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnRequest;
 import io.ordo.proto.Value;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -25,7 +34,29 @@ public final class Validation {
   /** The characters allowed in a transaction id, as a regex character class. */
   public static final String TXN_ID_CHARSET = "[A-Za-z0-9._:-]";
 
-  private static final String OP_KINDS = "get, put, delete, assert, append, increment";
+  private static final String OP_KINDS =
+      "get, put, delete, assert, append, increment, stream_append, ack";
+
+  /**
+   * Keys starting with this character are internal (streams and subscriptions,
+   * io.ordo.gateway.streams.StreamKeys); client operations may not name them.
+   */
+  public static final String RESERVED_KEY_PREFIX = "\u0000";
+
+  /** The characters allowed in stream names and subscription ids, as a regex character class. */
+  public static final String NAME_CHARSET = "[A-Za-z0-9._-]";
+
+  /** Longest stream name or subscription id, in characters. */
+  public static final int NAME_LENGTH_MAX = 255;
+
+  /** Most offsets one ack operation may carry. */
+  public static final int ACK_OFFSETS_MAX = 10_000;
+
+  /** Strict JSON: one document, nothing after it, no duplicate object keys. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final String VALUE_KINDS = "bytes, counter, list";
 
   private Validation() {}
@@ -99,7 +130,17 @@ public final class Validation {
    * @throws IllegalArgumentException with the reason
    */
   public static void checkOperation(Operation op, String prefix, Limits limits) {
-    checkKey(op.getKey(), prefix + "key", limits);
+    switch (op.getOpCase()) {
+      case STREAM_APPEND, ACK -> {
+        // The gateway fills the internal key from the stream/subscription and shard.
+        if (!op.getKey().isEmpty()) {
+          throw new IllegalArgumentException(
+              prefix + "key must be empty for " + op.getOpCase().name().toLowerCase(Locale.ROOT)
+                  + " (the gateway fills it)");
+        }
+      }
+      default -> checkClientKey(op.getKey(), prefix + "key", limits);
+    }
     switch (op.getOpCase()) {
       case GET, DELETE, INCREMENT -> {
         // No payload to bound: an increment's delta and bounds are fixed-size integers, and an
@@ -133,9 +174,162 @@ public final class Validation {
                   + " are allowed (valueBytesMax)");
         }
       }
+      case STREAM_APPEND -> checkStreamAppend(op.getStreamAppend(), prefix + "stream_append", limits);
+      case ACK -> checkAck(op.getAck(), prefix + "ack");
+      case SEAL_SHARD, TRIM_SHARD ->
+          throw new IllegalArgumentException(
+              prefix + op.getOpCase().name().toLowerCase(Locale.ROOT)
+                  + " is not allowed in a transaction request (use the Streams service's"
+                  + " SplitShard, MergeShards or TrimShard)");
       case OP_NOT_SET ->
           throw new IllegalArgumentException(
               prefix + "no operation set (set one of " + OP_KINDS + ")");
+    }
+  }
+
+  /**
+   * Checks a stream append of a transaction request: stream name, shard id (when set) and
+   * expected offset are in range, at least one record, every record well formed ({@link
+   * #checkStreamRecord}).
+   *
+   * @param field names the append in the reason, e.g. {@code "op 3: stream_append"}
+   * @throws IllegalArgumentException with the reason
+   */
+  public static void checkStreamAppend(StreamAppend append, String field, Limits limits) {
+    checkName(append.getStream(), field + ".stream");
+    if (append.hasShardId() && append.getShardId() < 0) {
+      throw new IllegalArgumentException(
+          field + ".shard_id must be >= 0, got " + append.getShardId());
+    }
+    if (append.hasExpectedOffset() && append.getExpectedOffset() < 0) {
+      throw new IllegalArgumentException(
+          field + ".expected_offset must be >= 0, got " + append.getExpectedOffset());
+    }
+    checkStreamRecords(append.getRecordsList(), field + ".records", limits);
+  }
+
+  /**
+   * Checks an ack operation: subscription id and stream name, shard id >= 0, 1..{@value
+   * #ACK_OFFSETS_MAX} offsets, each >= 0.
+   *
+   * @throws IllegalArgumentException with the reason
+   */
+  public static void checkAck(SubscriptionAck ack, String field) {
+    checkName(ack.getSubscription(), field + ".subscription");
+    checkName(ack.getStream(), field + ".stream");
+    if (ack.getShardId() < 0) {
+      throw new IllegalArgumentException(field + ".shard_id must be >= 0, got " + ack.getShardId());
+    }
+    if (ack.getOffsetsCount() == 0) {
+      throw new IllegalArgumentException(field + ".offsets is empty");
+    }
+    if (ack.getOffsetsCount() > ACK_OFFSETS_MAX) {
+      throw new IllegalArgumentException(
+          field + ".offsets has " + ack.getOffsetsCount() + " entries; at most " + ACK_OFFSETS_MAX
+              + " are allowed");
+    }
+    for (int i = 0; i < ack.getOffsetsCount(); i++) {
+      if (ack.getOffsets(i) < 0) {
+        throw new IllegalArgumentException(
+            field + ".offsets[" + i + "] must be >= 0, got " + ack.getOffsets(i));
+      }
+    }
+  }
+
+  /**
+   * Checks a stream name or subscription id: 1..{@value #NAME_LENGTH_MAX} characters of {@value
+   * #NAME_CHARSET}.
+   *
+   * @param field names it in the reason, e.g. {@code "name"}
+   * @throws IllegalArgumentException with the reason
+   */
+  public static void checkName(String name, String field) {
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException(field + " is empty");
+    }
+    if (name.length() > NAME_LENGTH_MAX) {
+      throw new IllegalArgumentException(
+          field + " is " + name.length() + " characters; at most " + NAME_LENGTH_MAX
+              + " are allowed");
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok =
+          (c >= 'A' && c <= 'Z')
+              || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9')
+              || c == '.'
+              || c == '_'
+              || c == '-';
+      if (!ok) {
+        throw new IllegalArgumentException(
+            field + " contains " + describeChar(c) + " at index " + i
+                + "; allowed characters are " + NAME_CHARSET);
+      }
+    }
+  }
+
+  /**
+   * Checks the records of one append: at least one, each well formed ({@link
+   * #checkStreamRecord}). The total size is bounded by the encoded transaction ({@link
+   * #checkEncodedSize}).
+   *
+   * @throws IllegalArgumentException with the reason
+   */
+  public static void checkStreamRecords(List<StreamRecord> records, String field, Limits limits) {
+    if (records.isEmpty()) {
+      throw new IllegalArgumentException(field + " is empty");
+    }
+    for (int i = 0; i < records.size(); i++) {
+      checkStreamRecord(records.get(i), field + "[" + i + "]", limits);
+    }
+  }
+
+  /**
+   * Checks one stream record: the partition key is valid Unicode of at most keyBytesMax UTF-8
+   * bytes (empty is allowed), header keys are non-empty valid Unicode, a JSON payload parses as
+   * one JSON document, and the encoded record (payload, partition key and headers) is at most
+   * valueBytesMax bytes.
+   *
+   * @param field names the record in the reason, e.g. {@code "records[3]"}
+   * @throws IllegalArgumentException with the reason
+   */
+  public static void checkStreamRecord(StreamRecord record, String field, Limits limits) {
+    if (!record.getPartitionKey().isEmpty()) {
+      checkKey(record.getPartitionKey(), field + ".partition_key", limits);
+    }
+    for (int i = 0; i < record.getHeadersCount(); i++) {
+      Header header = record.getHeaders(i);
+      checkKey(header.getKey(), field + ".headers[" + i + "].key", limits);
+    }
+    int size = record.getSerializedSize();
+    if (size > limits.valueBytesMax()) {
+      throw new IllegalArgumentException(
+          field + " encodes to " + size + " bytes (payload, partition key and headers); at most "
+              + limits.valueBytesMax() + " are allowed (valueBytesMax)");
+    }
+    if (record.getPayloadCase() == StreamRecord.PayloadCase.JSON) {
+      checkUnicode(record.getJson(), field + ".json");
+      try {
+        JSON.readTree(record.getJson());
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException(
+            field + ".json is not a JSON document: " + e.getOriginalMessage());
+      }
+    }
+  }
+
+  /**
+   * Checks a key a client names: as {@link #checkKey}, and not internal (starting with U+0000,
+   * reserved for streams and subscriptions).
+   *
+   * @throws IllegalArgumentException with the reason
+   */
+  public static void checkClientKey(String key, String field, Limits limits) {
+    checkKey(key, field, limits);
+    if (key.startsWith(RESERVED_KEY_PREFIX)) {
+      throw new IllegalArgumentException(
+          field + ": keys starting with U+0000 are reserved for streams and subscriptions");
     }
   }
 
@@ -149,19 +343,7 @@ public final class Validation {
     if (key.isEmpty()) {
       throw new IllegalArgumentException(field + " is empty");
     }
-    // A lone surrogate cannot be encoded as UTF-8; protobuf would silently replace it with '?',
-    // so two different client keys could name the same stored key.
-    for (int i = 0; i < key.length(); i++) {
-      char c = key.charAt(i);
-      if (Character.isHighSurrogate(c)
-          && i + 1 < key.length()
-          && Character.isLowSurrogate(key.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw new IllegalArgumentException(
-            field + " is not valid Unicode: unpaired surrogate at index " + i);
-      }
-    }
+    checkUnicode(key, field);
     int bytes = utf8Length(key);
     if (bytes > limits.keyBytesMax()) {
       throw new IllegalArgumentException(
@@ -215,6 +397,10 @@ public final class Validation {
                   + " are allowed (valueBytesMax)");
         }
       }
+      case SHARD, PROGRESS ->
+          throw new IllegalArgumentException(
+              field + " has kind " + value.getKindCase().name().toLowerCase(Locale.ROOT)
+                  + ", which only stream operations write (set one of " + VALUE_KINDS + ")");
       case KIND_NOT_SET ->
           throw new IllegalArgumentException(
               field + " has no kind set (set one of " + VALUE_KINDS + ")");
@@ -266,6 +452,24 @@ public final class Validation {
         }
       } else {
         checkNoUnknownFields((Message) entry.getValue(), path + "." + field.getName());
+      }
+    }
+  }
+
+  /**
+   * Rejects unpaired surrogates: they cannot be encoded as UTF-8, and protobuf would silently
+   * replace them with '?', so two different client strings could become the same stored one.
+   */
+  private static void checkUnicode(String text, String field) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException(
+            field + " is not valid Unicode: unpaired surrogate at index " + i);
       }
     }
   }

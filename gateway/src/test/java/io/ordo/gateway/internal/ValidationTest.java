@@ -15,6 +15,12 @@ import io.ordo.proto.Increment;
 import io.ordo.proto.ListValue;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Put;
+import io.ordo.proto.SealShard;
+import io.ordo.proto.ShardState;
+import io.ordo.proto.StreamAppend;
+import io.ordo.proto.StreamRecord;
+import io.ordo.proto.SubscriptionAck;
+import io.ordo.proto.TrimShard;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnRequest;
 import io.ordo.proto.Value;
@@ -152,7 +158,8 @@ class ValidationTest {
   void rejectsAnOperationWithNoKind() {
     assertReason(
         txn(get("a"), Operation.newBuilder().setKey("b").build()),
-        "op 1: no operation set (set one of get, put, delete, assert, append, increment)");
+        "op 1: no operation set (set one of get, put, delete, assert, append, increment,"
+            + " stream_append, ack)");
   }
 
   @Test
@@ -261,5 +268,98 @@ class ValidationTest {
         .hasMessageStartingWith("txnBytesMax must be <= " + Limits.TXN_BYTES_MAX_CEILING);
     assertThat(Limits.defaults())
         .isEqualTo(new Limits(1024, 1 << 20, 10_000, 8 << 20, 128, 16 << 20, 50_000));
+  }
+
+  // ---- streams: internal keys, stream operations in a Txn, records ----
+
+  private static Operation streamAppend(StreamRecord... records) {
+    return Operation.newBuilder()
+        .setStreamAppend(StreamAppend.newBuilder().setStream("orders").addAllRecords(java.util.List.of(records)))
+        .build();
+  }
+
+  private static StreamRecord json(String text) {
+    return StreamRecord.newBuilder().setPartitionKey("k").setJson(text).build();
+  }
+
+  @Test
+  void rejectsClientKeysInTheReservedSpaceOfStreams() {
+    assertReason(
+        txn(get("\u0000ordo")),
+        "op 0: key: keys starting with U+0000 are reserved for streams and subscriptions");
+    assertThatThrownBy(() -> Validation.checkClientKey("\u0000x", "key", LIMITS))
+        .hasMessage("key: keys starting with U+0000 are reserved for streams and subscriptions");
+    assertThatCode(() -> Validation.checkClientKey("x\u0000", "key", LIMITS)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void acceptsStreamAppendsAndAcksWithAnEmptyKeyOnly() {
+    Operation ack =
+        Operation.newBuilder()
+            .setAck(SubscriptionAck.newBuilder().setSubscription("s").setStream("orders").addOffsets(3))
+            .build();
+    assertThatCode(() -> Validation.checkTxnRequest(txn(streamAppend(json("{}")), ack), LIMITS))
+        .doesNotThrowAnyException();
+    assertReason(
+        txn(streamAppend(json("{}")).toBuilder().setKey("x").build()),
+        "op 0: key must be empty for stream_append (the gateway fills it)");
+    assertReason(
+        txn(ack.toBuilder().setKey("x").build()),
+        "op 0: key must be empty for ack (the gateway fills it)");
+    assertReason(
+        txn(ack.toBuilder().setAck(ack.getAck().toBuilder().clearOffsets()).build()),
+        "op 0: ack.offsets is empty");
+  }
+
+  @Test
+  void rejectsSealAndTrimInAClientTransaction() {
+    assertReason(
+        txn(Operation.newBuilder().setKey("a").setSealShard(SealShard.getDefaultInstance()).build()),
+        "op 0: seal_shard is not allowed in a transaction request (use the Streams service's"
+            + " SplitShard, MergeShards or TrimShard)");
+    assertReason(
+        txn(Operation.newBuilder().setKey("a").setTrimShard(TrimShard.getDefaultInstance()).build()),
+        "op 0: trim_shard is not allowed in a transaction request (use the Streams service's"
+            + " SplitShard, MergeShards or TrimShard)");
+  }
+
+  @Test
+  void rejectsShardAndProgressValuesInClientWrites() {
+    assertReason(
+        txn(put("a", Value.newBuilder().setShard(ShardState.getDefaultInstance()).build())),
+        "op 0: put.value has kind shard, which only stream operations write (set one of bytes,"
+            + " counter, list)");
+  }
+
+  @Test
+  void checksStreamNamesRecordsAndJsonPayloads() {
+    assertReason(
+        txn(streamAppend()), "op 0: stream_append.records is empty");
+    assertReason(
+        txn(streamAppend(json("{\"a\": 1} x"))),
+        "op 0: stream_append.records[0].json is not a JSON document: Unrecognized token 'x':"
+            + " was expecting (JSON String, Number, Array, Object or token 'null', 'true' or"
+            + " 'false')");
+    assertThatThrownBy(() -> Validation.checkStreamRecord(json("{} {}"), "r", LIMITS))
+        .hasMessageStartingWith("r.json is not a JSON document: Trailing token");
+    assertThatThrownBy(() -> Validation.checkStreamRecord(json("{\"a\":"), "r", LIMITS))
+        .hasMessageStartingWith("r.json is not a JSON document: ");
+    assertThatThrownBy(() -> Validation.checkStreamRecord(json("{\"a\":1,\"a\":2}"), "r", Limits.defaults()))
+        .hasMessageStartingWith("r.json is not a JSON document: Duplicate field 'a'");
+    assertThatThrownBy(
+            () ->
+                Validation.checkStreamRecord(
+                    StreamRecord.newBuilder().setRaw(ByteString.copyFrom(new byte[17])).build(),
+                    "r",
+                    LIMITS))
+        .hasMessage(
+            "r encodes to 19 bytes (payload, partition key and headers); at most 16 are allowed"
+                + " (valueBytesMax)");
+    assertThatThrownBy(() -> Validation.checkName("", "name")).hasMessage("name is empty");
+    assertThatThrownBy(() -> Validation.checkName("a/b", "name"))
+        .hasMessage("name contains '/' at index 1; allowed characters are [A-Za-z0-9._-]");
+    assertThatThrownBy(() -> Validation.checkName("x".repeat(256), "name"))
+        .hasMessage("name is 256 characters; at most 255 are allowed");
+    assertThatCode(() -> Validation.checkName("a-B_9.z", "name")).doesNotThrowAnyException();
   }
 }
