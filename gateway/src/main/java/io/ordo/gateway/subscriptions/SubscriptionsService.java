@@ -111,7 +111,9 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
    * @param runner runs transactions through the log
    * @param reader reads stream metadata and internal keys through the log
    * @param store the gateway's local store, fed by its changelog materializer (read for shard
-   *     records, shard ends and durable progress); owned by the caller, which closes it after this
+   *     records, shard ends and durable progress); owned by the caller, which closes it after
+   *     this. Null when the gateway runs without a data directory: then the admin RPCs and Ack
+   *     work, and StreamingFetch/Fetch fail with FAILED_PRECONDITION.
    */
   public SubscriptionsService(
       TxnRunner runner, StreamMetadataReader reader, MultiVersionStore store) {
@@ -125,7 +127,7 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
       LongSupplier nanoClock) {
     this.reader = Objects.requireNonNull(reader, "reader");
     this.catalog = new SubscriptionCatalog(Objects.requireNonNull(runner, "runner"), reader);
-    this.store = Objects.requireNonNull(store, "store");
+    this.store = store;
     this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     AtomicInteger count = new AtomicInteger();
     ScheduledThreadPoolExecutor pool =
@@ -437,6 +439,13 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
   /** Adds {@code session} to its subscription's group on this gateway, making the group if needed. */
   private void join(ConsumerSession session) {
     String id = session.subscriptionId();
+    if (store == null) {
+      throw Status.FAILED_PRECONDITION
+          .withDescription(
+              "this gateway has no local store (it was started without a data directory), so it "
+                  + "cannot deliver records; fetch from a gateway with one")
+          .asRuntimeException();
+    }
     for (int attempt = 0; ; attempt++) {
       if (closed) {
         throw SubscriptionGroup.shuttingDown();
