@@ -75,7 +75,8 @@ import org.slf4j.LoggerFactory;
  * result. Sends take the session's monitor inside this one (order: group, then session).
  *
  * <p><b>Bounds:</b> consumers per subscription {@value #CONSUMERS_MAX}; unacked records at most
- * {@code max_unacked_records} (≤ 100000); pending acks {@value #PENDING_ACKS_MAX}; records per
+ * {@code max_unacked_records} (≤ 100000), kept as offsets only (a redelivery reads the record
+ * from the store again); pending acks {@value #PENDING_ACKS_MAX}; records per
  * message {@value #RECORDS_PER_MESSAGE_MAX} and about {@value #MESSAGE_BYTES_TARGET} bytes; messages
  * per consumer per pump {@value #MESSAGES_PER_PUMP_MAX}, and only while the call is ready (gRPC
  * flow control), so a slow consumer never makes the gateway buffer.
@@ -104,6 +105,12 @@ final class SubscriptionGroup {
   /** Period of the pump that follows the store's tail and redelivers, in milliseconds. */
   static final long TICK_MS = 20;
 
+  /**
+   * Period of the re-read of durable progress from the local store (acks written by clients' own
+   * transactions or other gateways), in milliseconds.
+   */
+  static final long PROGRESS_REFRESH_MS = 200;
+
   /** Period of the re-read of the subscription and stream metadata, in milliseconds. */
   static final long METADATA_REFRESH_MS = 5_000;
 
@@ -129,14 +136,16 @@ final class SubscriptionGroup {
     CLOSED
   }
 
-  /** One delivered, not yet acknowledged record. */
+  /**
+   * One delivered, not yet acknowledged record. Only its offset (the map key) is kept, not the
+   * record: a redelivery reads it from the store again, so the unacked map costs a few dozen bytes
+   * per record whatever the payloads.
+   */
   private static final class Unacked {
-    final ReceivedRecord record;
     long deadlineNanos;
     String consumer;
 
-    Unacked(ReceivedRecord record, long deadlineNanos, String consumer) {
-      this.record = record;
+    Unacked(long deadlineNanos, String consumer) {
       this.deadlineNanos = deadlineNanos;
       this.consumer = consumer;
     }
@@ -191,6 +200,7 @@ final class SubscriptionGroup {
   private final List<RecordId> earlyAcks = new ArrayList<>();
   private boolean refreshing;
   private long lastRefreshNanos;
+  private long lastProgressReadNanos;
   private ScheduledFuture<?> tick;
 
   /**
@@ -403,18 +413,19 @@ final class SubscriptionGroup {
     if (cursor.progress == null) {
       cursor.progress = new Progress(durable.getFloor(), durable.getAckedList());
       cursor.next = Math.max(cursor.next, cursor.progress.floor());
-    } else {
-      cursor.progress.merge(durable.getFloor(), durable.getAckedList());
+      dropAcked(cursor);
+    } else if (cursor.progress.merge(durable.getFloor(), durable.getAckedList())) {
+      dropAcked(cursor);
     }
-    dropAcked(cursor);
   }
 
   /** Removes unacked entries that the durable progress now covers. */
   private void dropAcked(Cursor cursor) {
-    Iterator<Map.Entry<Long, Unacked>> it = cursor.unacked.entrySet().iterator();
-    while (it.hasNext()) {
-      if (cursor.progress.isAcked(it.next().getKey())) {
-        it.remove();
+    SortedMap<Long, Unacked> below = cursor.unacked.headMap(cursor.progress.floor());
+    unackedCount -= below.size();
+    below.clear();
+    for (long offset : cursor.progress.acked()) {
+      if (cursor.unacked.remove(offset) != null) {
         unackedCount--;
       }
     }
@@ -565,8 +576,7 @@ final class SubscriptionGroup {
         SubscriptionProgress p = post.get(entry.getKey());
         if (p != null) {
           setProgress(cursor, p);
-        } else if (cursor.progress != null) {
-          cursor.progress.ack(entry.getValue());
+        } else if (cursor.progress != null && cursor.progress.ack(entry.getValue())) {
           dropAcked(cursor);
         }
       }
@@ -653,7 +663,7 @@ final class SubscriptionGroup {
 
   private void pumpOnce() {
     long now = nanoClock.getAsLong();
-    boolean sealedUnknown = refreshFromStore();
+    boolean sealedUnknown = refreshFromStore(now);
     if (!refreshing
         && (now - lastRefreshNanos >= TimeUnit.MILLISECONDS.toNanos(METADATA_REFRESH_MS)
             || (sealedUnknown
@@ -712,9 +722,18 @@ final class SubscriptionGroup {
    * progress including acks written by others); returns whether a shard is sealed in the store
    * but not yet in the metadata this group has read (a split or merge to learn about).
    */
-  private boolean refreshFromStore() {
+  private boolean refreshFromStore(long now) {
     boolean sealedUnknown = false;
+    boolean readProgress =
+        now - lastProgressReadNanos >= TimeUnit.MILLISECONDS.toNanos(PROGRESS_REFRESH_MS);
+    if (readProgress) {
+      lastProgressReadNanos = now;
+    }
     for (Cursor cursor : shards.values()) {
+      if (cursor.finished()) {
+        // Sealed and fully acked: nothing about it can change any more.
+        continue;
+      }
       Optional<ShardProgressView> view = store.shardState(subscription.getStream(), cursor.shardId);
       if (view.isPresent()) {
         cursor.start = view.get().startOffset();
@@ -724,9 +743,11 @@ final class SubscriptionGroup {
           sealedUnknown = true;
         }
       }
-      Optional<Value> durable = store.getLatest(StreamKeys.progress(id, cursor.shardId));
-      if (durable.isPresent() && durable.get().hasProgress()) {
-        setProgress(cursor, durable.get().getProgress());
+      if (readProgress) {
+        Optional<Value> durable = store.getLatest(StreamKeys.progress(id, cursor.shardId));
+        if (durable.isPresent() && durable.get().hasProgress()) {
+          setProgress(cursor, durable.get().getProgress());
+        }
       }
     }
     return sealedUnknown;
@@ -832,16 +853,32 @@ final class SubscriptionGroup {
     long ackTimeoutNanos = TimeUnit.SECONDS.toNanos(subscription.getAckTimeoutSeconds());
     StreamingFetchResponse.Builder message = StreamingFetchResponse.newBuilder();
     long bytes = 0;
-    for (Unacked u : cursor.unacked.values()) {
-      if (message.getRecordsCount() >= budget || bytes >= MESSAGE_BYTES_TARGET) {
-        break;
+    Iterator<Map.Entry<Long, Unacked>> due = cursor.unacked.entrySet().iterator();
+    while (due.hasNext() && message.getRecordsCount() < budget && bytes < MESSAGE_BYTES_TARGET) {
+      Map.Entry<Long, Unacked> entry = due.next();
+      Unacked u = entry.getValue();
+      if (u.deadlineNanos - now > 0) {
+        continue;
       }
-      if (u.deadlineNanos - now <= 0) {
-        u.deadlineNanos = now + ackTimeoutNanos;
-        u.consumer = session.name();
-        message.addRecords(u.record);
-        bytes += u.record.getSerializedSize();
+      long offset = entry.getKey();
+      List<ShardRecordEntry> read =
+          store.readShard(
+              subscription.getStream(),
+              cursor.shardId,
+              offset,
+              1,
+              Math.max(1, MESSAGE_BYTES_TARGET - bytes));
+      if (read.isEmpty() || read.get(0).offset() != offset) {
+        // Trimmed since it was delivered: there is nothing left to redeliver.
+        due.remove();
+        unackedCount--;
+        continue;
       }
+      u.deadlineNanos = now + ackTimeoutNanos;
+      u.consumer = session.name();
+      ReceivedRecord record = received(cursor.shardId, read.get(0));
+      message.addRecords(record);
+      bytes += record.getSerializedSize();
     }
     int max = subscription.getMaxUnackedRecords();
     while (unackedCount < max
@@ -869,13 +906,8 @@ final class SubscriptionGroup {
             || cursor.unacked.containsKey(entry.offset())) {
           continue;
         }
-        ReceivedRecord record =
-            ReceivedRecord.newBuilder()
-                .setId(RecordId.newBuilder().setShardId(cursor.shardId).setOffset(entry.offset()))
-                .setPosition(entry.position())
-                .setRecord(entry.record())
-                .build();
-        cursor.unacked.put(entry.offset(), new Unacked(record, now + ackTimeoutNanos, session.name()));
+        ReceivedRecord record = received(cursor.shardId, entry);
+        cursor.unacked.put(entry.offset(), new Unacked(now + ackTimeoutNanos, session.name()));
         unackedCount++;
         message.addRecords(record);
         bytes += record.getSerializedSize();
@@ -885,6 +917,14 @@ final class SubscriptionGroup {
       return false;
     }
     return session.send(message.build());
+  }
+
+  private static ReceivedRecord received(long shardId, ShardRecordEntry entry) {
+    return ReceivedRecord.newBuilder()
+        .setId(RecordId.newBuilder().setShardId(shardId).setOffset(entry.offset()))
+        .setPosition(entry.position())
+        .setRecord(entry.record())
+        .build();
   }
 
   /** No consumers, nothing to write, and no record whose ack deadline is still ahead. */
