@@ -14,7 +14,6 @@ import io.ordo.gateway.internal.ResultListener;
 import io.ordo.gateway.internal.SequencerHealth;
 import io.ordo.gateway.rest.HttpRuleTranscoder;
 import io.ordo.gateway.rest.RestServer;
-import io.ordo.proto.OrdoGrpc;
 import io.ordo.sequencer.HeartbeatService;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.Sequencer;
@@ -184,7 +183,11 @@ public final class GatewayServer implements AutoCloseable {
     RestServer restServer =
         RestServer.start(
             new InetSocketAddress(config.bindAddress(), config.httpPort()),
-            HttpRuleTranscoder.forService(OrdoGrpc.getServiceDescriptor()),
+            // Every service the in-process server has, so REST routes exactly what it can call.
+            HttpRuleTranscoder.forServices(
+                inProcessServer.getServices().stream()
+                    .map(ServerServiceDefinition::getServiceDescriptor)
+                    .toList()),
             channel,
             config.limits().httpBodyBytesMax(),
             threads,
