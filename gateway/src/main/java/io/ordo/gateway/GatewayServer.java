@@ -14,6 +14,7 @@ import io.ordo.gateway.internal.ResultListener;
 import io.ordo.gateway.internal.SequencerHealth;
 import io.ordo.gateway.rest.HttpRuleTranscoder;
 import io.ordo.gateway.rest.RestServer;
+import io.ordo.proto.OrdoGrpc;
 import io.ordo.sequencer.HeartbeatService;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.Sequencer;
@@ -22,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -40,10 +42,11 @@ import org.slf4j.LoggerFactory;
  * unchanged whether the executor job runs embedded or on a cluster.
  *
  * <p>Threads: a worker pool of {@link #workerThreads()} threads runs gRPC handlers and delivers
- * results; the REST server has its own pool of the same size; the results listener, the result
- * timer and the heartbeats have one thread each. Queues: the worker queue holds at most {@code 4
- * * inFlightTxnMax} (at least {@value #QUEUE_MIN}) tasks and the REST queue {@value
- * #HTTP_QUEUE_MAX} exchanges.
+ * results; the REST server has its own pool of the same size (plus, for server-streaming calls,
+ * up to {@code RestServer.StreamLimits.DEFAULT} stream threads, started on demand); the results
+ * listener, the result timer and the heartbeats have one thread each. Queues: the worker queue
+ * holds at most {@code 4 * inFlightTxnMax} (at least {@value #QUEUE_MIN}) tasks and the REST
+ * queue {@value #HTTP_QUEUE_MAX} exchanges.
  */
 public final class GatewayServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
@@ -183,11 +186,9 @@ public final class GatewayServer implements AutoCloseable {
     RestServer restServer =
         RestServer.start(
             new InetSocketAddress(config.bindAddress(), config.httpPort()),
-            // Every service the in-process server has, so REST routes exactly what it can call.
-            HttpRuleTranscoder.forServices(
-                inProcessServer.getServices().stream()
-                    .map(ServerServiceDefinition::getServiceDescriptor)
-                    .toList()),
+            // The generated descriptors of the services bound above (the guarded ones lack the
+            // protobuf marshallers REST takes request prototypes from); one entry per service.
+            HttpRuleTranscoder.forServices(List.of(OrdoGrpc.getServiceDescriptor())),
             channel,
             config.limits().httpBodyBytesMax(),
             threads,

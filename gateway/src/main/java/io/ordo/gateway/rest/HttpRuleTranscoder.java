@@ -611,6 +611,9 @@ public final class HttpRuleTranscoder {
       return prototype;
     }
     throw new IllegalArgumentException(
-        "method " + method.getFullMethodName() + " does not use a protobuf marshaller");
+        "method "
+            + method.getFullMethodName()
+            + " does not use a protobuf marshaller (pass the generated service descriptor,"
+            + " e.g. OrdoGrpc.getServiceDescriptor(), not a wrapped one)");
   }
 }
