@@ -64,15 +64,6 @@ public final class QueryParameters {
     return new QueryParameters(Collections.unmodifiableMap(frozen));
   }
 
-  /**
-   * Parameters from already decoded names and values (iteration order of {@code values} is kept).
-   */
-  public static QueryParameters of(Map<String, List<String>> values) {
-    Map<String, List<String>> copy = new LinkedHashMap<>();
-    values.forEach((name, list) -> copy.put(name, List.copyOf(list)));
-    return new QueryParameters(Collections.unmodifiableMap(copy));
-  }
-
   /** The values of a parameter, in order; empty if it is absent. */
   public List<String> get(String name) {
     return values.getOrDefault(name, List.of());

@@ -42,13 +42,16 @@ final class ServerStream implements Runnable {
   /** The call ended; {@code status} is how. */
   private record Closed(Status status) {}
 
+  /** {@link #cancel} asks the stream thread to cancel the call. */
+  private static final Object CANCEL = new Object();
+
   private final HttpExchange exchange;
   private final StreamFormat format;
   private final ClientCall<Message, Message> call;
   private final Message request;
   private final long keepAliveMs;
   private final Consumer<ServerStream> onDone;
-  // One requested message plus the close fit; the slack only guards the invariant.
+  // One requested message, the close and a CANCEL fit; the slack only guards the invariant.
   private final BlockingQueue<Object> events = new LinkedBlockingQueue<>(4);
 
   private boolean started; // guarded by this
@@ -76,8 +79,9 @@ final class ServerStream implements Runnable {
   }
 
   /**
-   * Ends the stream from outside (the server is stopping): cancels the call; the client gets
-   * {@code reported} as the final error (or as the response, if nothing was sent yet).
+   * Ends the stream from outside (the server is stopping): the stream thread cancels the call
+   * (only that thread drives it) and the client gets {@code reported} as the final error, or as
+   * the response if nothing was sent yet. Any thread.
    */
   void cancel(Status reported) {
     synchronized (this) {
@@ -89,7 +93,10 @@ final class ServerStream implements Runnable {
         return; // run() sees cancelledAs and never starts the call
       }
     }
-    call.cancel(reported.getDescription(), null);
+    if (!events.offer(CANCEL)) {
+      // Cannot happen within the queue's bound; the thread is interrupted on pool shutdown anyway.
+      LOG.warn("could not queue the cancel of the stream to {}", exchange.getRemoteAddress());
+    }
   }
 
   @Override
@@ -128,6 +135,12 @@ final class ServerStream implements Runnable {
       Object event = events.poll(keepAliveMs, TimeUnit.MILLISECONDS);
       if (event == null) {
         write(format.keepAlive());
+      } else if (event == CANCEL) {
+        Status reported;
+        synchronized (this) {
+          reported = cancelledAs;
+        }
+        call.cancel(reported.getDescription(), null); // onClose(CANCELLED) follows
       } else if (event instanceof Message message) {
         String json;
         try {
