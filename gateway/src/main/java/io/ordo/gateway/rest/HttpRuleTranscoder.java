@@ -317,7 +317,8 @@ public final class HttpRuleTranscoder {
       }
       String key = dotted(path);
       QueryBinding binding =
-          bindings.computeIfAbsent(key, k -> new QueryBinding(path, new ArrayList<>(), new ArrayList<>()));
+          bindings.computeIfAbsent(
+              key, k -> new QueryBinding(path, new ArrayList<>(), new ArrayList<>()));
       binding.names().add(name);
       binding.values().addAll(parameter.getValue());
     }
@@ -370,11 +371,15 @@ public final class HttpRuleTranscoder {
       for (int depth = 0; depth < path.size() - 1; depth++) {
         @SuppressWarnings("unchecked")
         Map<String, Object> child =
-            (Map<String, Object>) node.computeIfAbsent(path.get(depth).getName(), n -> new LinkedHashMap<String, Object>());
+            (Map<String, Object>)
+                node.computeIfAbsent(
+                    path.get(depth).getName(), n -> new LinkedHashMap<String, Object>());
         node = child;
       }
       FieldDescriptor leaf = path.get(path.size() - 1);
-      node.put(leaf.getName(), leaf.isRepeated() ? List.copyOf(binding.values()) : binding.values().get(0));
+      node.put(
+          leaf.getName(),
+          leaf.isRepeated() ? List.copyOf(binding.values()) : binding.values().get(0));
     }
     try {
       PARSER.merge(STRUCT_PRINTER.print(toStruct(tree)), builder);

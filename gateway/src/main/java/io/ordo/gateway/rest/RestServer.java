@@ -25,8 +25,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,12 +53,14 @@ import org.slf4j.LoggerFactory;
  * StreamFormat} the {@code Accept} header asks for (NDJSON by default, Server-Sent Events for
  * {@code text/event-stream}), one message per line or event, flushed per message; an error after
  * the first message ends the body with an error line or {@code event: error} whose data is {@code
- * {"error":{"code":<HTTP status>,"status":"<gRPC code>","message":"..."}}}; an error before it is
- * an ordinary error response. Idle streams carry a keepalive every {@link
- * StreamLimits#keepAliveMs()}; the client closing the connection cancels the gRPC call (noticed
- * at the next write, so within one keepalive interval). At most {@link
- * StreamLimits#streamingCallsMax()} streams run at once; past that a streaming request gets 503
- * ({@code UNAVAILABLE}, {@code Retry-After: 1}) and unary requests are unaffected.
+ * {"error":{"code":<HTTP status>,"status":"<gRPC code>","message":"..."}}}; an error before
+ * anything was sent is an ordinary error response (e.g. 404 for a missing stream). A stream
+ * silent for {@link StreamLimits#keepAliveMs()} gets a keepalive (an empty NDJSON line, an SSE
+ * comment); the client closing the connection cancels the gRPC call, noticed when a write fails
+ * (the JDK server reports nothing sooner), so within about two keepalive intervals on an idle
+ * stream. At most {@link StreamLimits#streamingCallsMax()} streams run at once ({@link
+ * StreamLimits#DEFAULT}: 64, keepalive after 15 s); past that a streaming request gets 503 ({@code
+ * UNAVAILABLE}, {@code Retry-After: 1}) while unary requests are unaffected.
  *
  * <p>Threads: handlers never wait for a result. A unary handler starts an asynchronous call and
  * returns; the response is written from the channel's executor when the call completes. A
