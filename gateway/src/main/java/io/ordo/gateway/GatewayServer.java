@@ -31,6 +31,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -52,10 +53,11 @@ import org.slf4j.LoggerFactory;
  * unchanged whether the executor job runs embedded or on a cluster.
  *
  * <p>Threads: a worker pool of {@link #workerThreads()} threads runs gRPC handlers and delivers
- * results; the REST server has its own pool of the same size; the results listener, the result
- * timer and the heartbeats have one thread each. Queues: the worker queue holds at most {@code 4
- * * inFlightTxnMax} (at least {@value #QUEUE_MIN}) tasks and the REST queue {@value
- * #HTTP_QUEUE_MAX} exchanges.
+ * results; the REST server has its own pool of the same size (plus, for server-streaming calls,
+ * up to {@code RestServer.StreamLimits.DEFAULT} stream threads, started on demand); the results
+ * listener, the result timer and the heartbeats have one thread each. Queues: the worker queue
+ * holds at most {@code 4 * inFlightTxnMax} (at least {@value #QUEUE_MIN}) tasks and the REST
+ * queue {@value #HTTP_QUEUE_MAX} exchanges.
  */
 public final class GatewayServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
@@ -240,7 +242,9 @@ public final class GatewayServer implements AutoCloseable {
     RestServer restServer =
         RestServer.start(
             new InetSocketAddress(config.bindAddress(), config.httpPort()),
-            HttpRuleTranscoder.forService(OrdoGrpc.getServiceDescriptor()),
+            // The generated descriptors of the services bound above (the guarded ones lack the
+            // protobuf marshallers REST takes request prototypes from); one entry per service.
+            HttpRuleTranscoder.forServices(List.of(OrdoGrpc.getServiceDescriptor())),
             channel,
             config.limits().httpBodyBytesMax(),
             threads,

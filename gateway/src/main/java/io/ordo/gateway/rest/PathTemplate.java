@@ -117,10 +117,28 @@ public final class PathTemplate {
     for (int i = 0; i < segments.length; i++) {
       String variable = variables.get(i);
       if (variable != null) {
-        values.put(variable, percentDecode(segments[i], variable));
+        values.put(variable, percentDecode(segments[i], "path variable '" + variable + "'"));
       }
     }
     return values;
+  }
+
+  /**
+   * Whether some path matches both templates: the same number of segments, and at every position
+   * equal literals or at least one variable (a variable matches any segment).
+   */
+  public boolean overlaps(PathTemplate other) {
+    if (literals.size() != other.literals.size()) {
+      return false;
+    }
+    for (int i = 0; i < literals.size(); i++) {
+      String mine = literals.get(i);
+      String theirs = other.literals.get(i);
+      if (mine != null && theirs != null && !mine.equals(theirs)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
@@ -131,9 +149,10 @@ public final class PathTemplate {
   /**
    * Decodes {@code %XX} escapes as UTF-8; every other character stands for itself.
    *
+   * @param what names the text in error messages, e.g. {@code path variable 'key'}
    * @throws IllegalArgumentException on a malformed escape or bytes that are not UTF-8
    */
-  static String percentDecode(String segment, String variable) {
+  static String percentDecode(String segment, String what) {
     if (segment.indexOf('%') < 0) {
       return segment;
     }
@@ -145,7 +164,7 @@ public final class PathTemplate {
             || Character.digit(segment.charAt(i + 1), 16) < 0
             || Character.digit(segment.charAt(i + 2), 16) < 0) {
           throw new IllegalArgumentException(
-              "path variable '" + variable + "' has a malformed percent-escape at index " + i);
+              what + " has a malformed percent-escape at index " + i);
         }
         bytes.put(
             (byte)
@@ -169,7 +188,7 @@ public final class PathTemplate {
           .toString();
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException(
-          "path variable '" + variable + "' is not valid UTF-8 after percent-decoding", e);
+          what + " is not valid UTF-8 after percent-decoding", e);
     }
   }
 }

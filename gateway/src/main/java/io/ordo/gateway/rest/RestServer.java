@@ -16,13 +16,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,21 +34,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves the routes of an {@link HttpRuleTranscoder} over HTTP/1.1 with the JDK's {@link
- * HttpServer}, calling the gRPC service through {@code channel} (an in-process channel to the
- * same service the gRPC server exposes).
+ * Serves the routes of an {@link HttpRuleTranscoder} (the http rules of one or more gRPC
+ * services) over HTTP/1.1 with the JDK's {@link HttpServer}, calling the services through {@code
+ * channel} (an in-process channel to the same services the gRPC server exposes).
  *
  * <p>Per request: match the route (unknown path 404, known path with another verb 405 with an
  * {@code Allow} header); read the body, at most {@code httpBodyBytesMax} bytes (larger: 413);
- * parse the query (only {@code timeoutMs}: how long to wait for the result, in milliseconds, in
- * [1, {@link #TIMEOUT_MS_MAX}]; without it the gateway's default deadline applies); build the request message (malformed JSON, unknown fields: 400 with the
- * parser's reason); call the method; print the response with {@code JsonFormat} or the error as
- * {@code {"code":"<gRPC code>","message":"..."}} with the status of {@link HttpStatuses}.
+ * decode the query: {@value #TIMEOUT_PARAM} is the call's deadline in milliseconds, in [1,
+ * {@value #TIMEOUT_MS_MAX}] (without it a unary call gets the gateway's default deadline and a
+ * stream none), every other parameter sets a request field (see {@link HttpRuleTranscoder});
+ * build the request message (malformed JSON, unknown fields or parameters, bad values: 400 with
+ * the reason); call the method.
  *
- * <p>Threads: the handler never waits for a result: it starts an asynchronous call and returns;
- * the response is written from the channel's executor when the call completes. Handlers run on
- * a fixed pool of {@code workerThreads} threads with a queue of {@code queueMax} exchanges;
- * beyond that the JDK server closes the connection (load shedding without unbounded queues).
+ * <p>Unary methods: the response is printed with {@code JsonFormat}, an error as {@code
+ * {"code":"<gRPC code>","message":"..."}} with the status of {@link HttpStatuses}.
+ *
+ * <p>Server-streaming methods: the response is {@code 200} with a chunked body in the {@link
+ * StreamFormat} the {@code Accept} header asks for (NDJSON by default, Server-Sent Events for
+ * {@code text/event-stream}), one message per line or event, flushed per message; an error after
+ * the first message ends the body with an error line or {@code event: error} whose data is {@code
+ * {"error":{"code":<HTTP status>,"status":"<gRPC code>","message":"..."}}}; an error before
+ * anything was sent is an ordinary error response (e.g. 404 for a missing stream). A stream
+ * silent for {@link StreamLimits#keepAliveMs()} gets a keepalive (an empty NDJSON line, an SSE
+ * comment); the client closing the connection cancels the gRPC call, noticed when a write fails
+ * (the JDK server reports nothing sooner), so within about two keepalive intervals on an idle
+ * stream. At most {@link StreamLimits#streamingCallsMax()} streams run at once ({@link
+ * StreamLimits#DEFAULT}: 64, keepalive after 15 s); past that a streaming request gets 503 ({@code
+ * UNAVAILABLE}, {@code Retry-After: 1}) while unary requests are unaffected.
+ *
+ * <p>Threads: handlers never wait for a result. A unary handler starts an asynchronous call and
+ * returns; the response is written from the channel's executor when the call completes. A
+ * streaming handler hands the exchange to its own thread of the stream pool ({@code
+ * streamingCallsMax} threads), which relays the stream for its whole life, so long-lived streams
+ * never hold a handler thread. Handlers run on a fixed pool of {@code workerThreads} threads with
+ * a queue of {@code queueMax} exchanges; beyond that the JDK server closes the connection (load
+ * shedding without unbounded queues).
  */
 public final class RestServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RestServer.class);
@@ -58,26 +82,70 @@ public final class RestServer implements AutoCloseable {
   /** How long close() lets exchanges in progress finish, in seconds. */
   static final int STOP_DELAY_SECONDS = 1;
 
+  /**
+   * Bounds of server-streaming calls.
+   *
+   * @param streamingCallsMax streams relayed at once, each on its own thread (> 0)
+   * @param keepAliveMs longest silence on an open stream before a keepalive is written, in
+   *     milliseconds (> 0); also how late a client's disconnect from an idle stream is noticed
+   */
+  public record StreamLimits(int streamingCallsMax, long keepAliveMs) {
+    /** 64 streams, a keepalive after 15 s of silence. */
+    public static final StreamLimits DEFAULT = new StreamLimits(64, 15_000);
+
+    public StreamLimits {
+      if (streamingCallsMax <= 0 || keepAliveMs <= 0) {
+        throw new IllegalArgumentException(
+            "streamingCallsMax and keepAliveMs must be > 0, got "
+                + streamingCallsMax + ", " + keepAliveMs);
+      }
+    }
+  }
+
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
 
   private final HttpServer server;
   private final ThreadPoolExecutor executor;
+  private final ThreadPoolExecutor streamPool;
   private final HttpRuleTranscoder transcoder;
   private final Channel channel;
   private final int httpBodyBytesMax;
+  private final StreamLimits streamLimits;
+  private final Set<ServerStream> streams = new HashSet<>(); // guarded by this
   private boolean closed; // guarded by this
 
   private RestServer(
       HttpServer server,
       ThreadPoolExecutor executor,
+      ThreadPoolExecutor streamPool,
       HttpRuleTranscoder transcoder,
       Channel channel,
-      int httpBodyBytesMax) {
+      int httpBodyBytesMax,
+      StreamLimits streamLimits) {
     this.server = server;
     this.executor = executor;
+    this.streamPool = streamPool;
     this.transcoder = transcoder;
     this.channel = channel;
     this.httpBodyBytesMax = httpBodyBytesMax;
+    this.streamLimits = streamLimits;
+  }
+
+  /**
+   * Binds and starts the server with {@link StreamLimits#DEFAULT}.
+   *
+   * @throws IOException if the address cannot be bound
+   */
+  public static RestServer start(
+      InetSocketAddress address,
+      HttpRuleTranscoder transcoder,
+      Channel channel,
+      int httpBodyBytesMax,
+      int workerThreads,
+      int queueMax)
+      throws IOException {
+    return start(
+        address, transcoder, channel, httpBodyBytesMax, workerThreads, queueMax, StreamLimits.DEFAULT);
   }
 
   /**
@@ -89,6 +157,7 @@ public final class RestServer implements AutoCloseable {
    * @param httpBodyBytesMax largest request body, in bytes (> 0)
    * @param workerThreads handler threads (> 0)
    * @param queueMax exchanges waiting for a handler thread (> 0)
+   * @param streamLimits bounds of server-streaming calls
    * @throws IOException if the address cannot be bound
    */
   public static RestServer start(
@@ -97,11 +166,13 @@ public final class RestServer implements AutoCloseable {
       Channel channel,
       int httpBodyBytesMax,
       int workerThreads,
-      int queueMax)
+      int queueMax,
+      StreamLimits streamLimits)
       throws IOException {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(transcoder, "transcoder");
     Objects.requireNonNull(channel, "channel");
+    Objects.requireNonNull(streamLimits, "streamLimits");
     if (httpBodyBytesMax <= 0 || workerThreads <= 0 || queueMax <= 0) {
       throw new IllegalArgumentException(
           "httpBodyBytesMax, workerThreads and queueMax must be > 0, got "
@@ -120,14 +191,35 @@ public final class RestServer implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
+    AtomicInteger streamThreadCount = new AtomicInteger();
+    int streamsMax = streamLimits.streamingCallsMax();
+    // At most streamsMax streams are admitted (see startStream), so neither the threads nor the
+    // queue (which only bridges a finishing thread's last moments) can overflow.
+    ThreadPoolExecutor streamPool =
+        new ThreadPoolExecutor(
+            streamsMax,
+            streamsMax,
+            60,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(streamsMax),
+            runnable -> {
+              Thread thread =
+                  new Thread(runnable, "ordo-http-stream-" + streamThreadCount.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    streamPool.allowCoreThreadTimeOut(true);
     HttpServer server;
     try {
       server = HttpServer.create(address, 0);
     } catch (IOException e) {
       executor.shutdownNow();
+      streamPool.shutdownNow();
       throw e;
     }
-    RestServer rest = new RestServer(server, executor, transcoder, channel, httpBodyBytesMax);
+    RestServer rest =
+        new RestServer(
+            server, executor, streamPool, transcoder, channel, httpBodyBytesMax, streamLimits);
     server.createContext("/", rest::handle);
     // The JDK's default executor runs one exchange at a time; ours is a bounded pool.
     server.setExecutor(executor);
@@ -141,19 +233,31 @@ public final class RestServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
+  /** Streams being relayed now. */
+  public synchronized int activeStreams() {
+    return streams.size();
+  }
+
   /**
-   * Stops accepting, lets exchanges in progress finish for up to 1 s, stops the pool. Idempotent.
+   * Ends the open streams (each gets a final {@code UNAVAILABLE} error), stops accepting, lets
+   * exchanges in progress finish for up to 1 s, stops the pools. Idempotent.
    */
   @Override
   public void close() {
+    List<ServerStream> open;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
+      open = new ArrayList<>(streams);
+    }
+    for (ServerStream stream : open) {
+      stream.cancel(Status.UNAVAILABLE.withDescription("the REST server is stopping"));
     }
     server.stop(STOP_DELAY_SECONDS);
     executor.shutdownNow();
+    streamPool.shutdownNow();
   }
 
   private void handle(HttpExchange exchange) {
@@ -191,9 +295,12 @@ public final class RestServer implements AutoCloseable {
     }
     HttpRuleTranscoder.Found found = (HttpRuleTranscoder.Found) match;
 
+    QueryParameters query;
     Long timeoutMs;
     try {
-      timeoutMs = parseTimeoutMs(uri.getRawQuery());
+      query = QueryParameters.parse(uri.getRawQuery());
+      timeoutMs = parseTimeoutMs(query.get(TIMEOUT_PARAM));
+      query = query.without(TIMEOUT_PARAM);
     } catch (IllegalArgumentException e) {
       sendError(exchange, 400, "INVALID_ARGUMENT", e.getMessage());
       return;
@@ -204,9 +311,13 @@ public final class RestServer implements AutoCloseable {
     }
     Message request;
     try {
-      request = transcoder.buildRequest(found.route(), found.variables(), body);
+      request = transcoder.buildRequest(found.route(), found.variables(), query, body);
     } catch (IllegalArgumentException e) {
       sendError(exchange, 400, "INVALID_ARGUMENT", e.getMessage());
+      return;
+    }
+    if (found.route().serverStreaming()) {
+      startStream(exchange, found.route(), request, timeoutMs);
       return;
     }
     CallOptions options = CallOptions.DEFAULT;
@@ -244,6 +355,61 @@ public final class RestServer implements AutoCloseable {
             }
           }
         });
+  }
+
+  /**
+   * Admits a stream (503 past {@link StreamLimits#streamingCallsMax()}) and hands it to a thread
+   * of the stream pool; returns at once.
+   */
+  private void startStream(
+      HttpExchange exchange, HttpRuleTranscoder.Route route, Message request, Long timeoutMs) {
+    StreamFormat format = StreamFormat.negotiate(exchange.getRequestHeaders().get("Accept"));
+    // A stream has no result to wait for, so the deadline is timeoutMs itself: the stream ends
+    // with DEADLINE_EXCEEDED when it runs out.
+    CallOptions options =
+        timeoutMs == null
+            ? CallOptions.DEFAULT
+            : CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+    ServerStream stream;
+    synchronized (this) {
+      if (closed) {
+        sendError(exchange, 503, "UNAVAILABLE", "the REST server is stopping");
+        return;
+      }
+      if (streams.size() >= streamLimits.streamingCallsMax()) {
+        exchange.getResponseHeaders().set("Retry-After", "1");
+        sendError(
+            exchange,
+            503,
+            "UNAVAILABLE",
+            "the server relays at most "
+                + streamLimits.streamingCallsMax()
+                + " streaming calls at once (streamingCallsMax); retry later");
+        return;
+      }
+      stream =
+          new ServerStream(
+              exchange,
+              format,
+              channel.newCall(route.method(), options),
+              request,
+              streamLimits.keepAliveMs(),
+              this::streamDone);
+      streams.add(stream);
+    }
+    try {
+      streamPool.execute(stream);
+    } catch (RejectedExecutionException e) {
+      // Only after close() shut the pool down: admission keeps the pool from filling up.
+      synchronized (this) {
+        streams.remove(stream);
+      }
+      sendError(exchange, 503, "UNAVAILABLE", "the REST server is stopping");
+    }
+  }
+
+  private synchronized void streamDone(ServerStream stream) {
+    streams.remove(stream);
   }
 
   /**
@@ -322,52 +488,50 @@ public final class RestServer implements AutoCloseable {
   }
 
   /**
-   * Parses the query string: only {@value #TIMEOUT_PARAM} is known.
+   * Parses the values of {@value #TIMEOUT_PARAM}.
    *
+   * @param values the parameter's values, in order (empty when it is absent)
    * @return the timeout in milliseconds, or null if not given
-   * @throws IllegalArgumentException for unknown or repeated parameters and bad values
+   * @throws IllegalArgumentException if it is given twice or is not an integer in [1, {@value
+   *     #TIMEOUT_MS_MAX}]
    */
-  static Long parseTimeoutMs(String rawQuery) {
-    if (rawQuery == null || rawQuery.isEmpty()) {
+  static Long parseTimeoutMs(List<String> values) {
+    if (values.isEmpty()) {
       return null;
     }
-    Long timeoutMs = null;
-    for (String pair : rawQuery.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      if (!name.equals(TIMEOUT_PARAM)) {
-        throw new IllegalArgumentException(
-            "unknown query parameter '" + name + "' (only " + TIMEOUT_PARAM + " is accepted)");
-      }
-      if (timeoutMs != null) {
-        throw new IllegalArgumentException("query parameter " + TIMEOUT_PARAM + " is given twice");
-      }
-      long parsed;
-      try {
-        parsed = Long.parseLong(value);
-      } catch (NumberFormatException e) {
-        parsed = -1;
-      }
-      if (parsed < 1 || parsed > TIMEOUT_MS_MAX) {
-        throw new IllegalArgumentException(
-            "query parameter "
-                + TIMEOUT_PARAM
-                + " must be an integer number of milliseconds in [1, "
-                + TIMEOUT_MS_MAX
-                + "], got '"
-                + value
-                + "'");
-      }
-      timeoutMs = parsed;
+    if (values.size() > 1) {
+      throw new IllegalArgumentException("query parameter " + TIMEOUT_PARAM + " is given twice");
     }
-    return timeoutMs;
+    String value = values.get(0);
+    long parsed;
+    try {
+      parsed = Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      parsed = -1;
+    }
+    if (parsed < 1 || parsed > TIMEOUT_MS_MAX) {
+      throw new IllegalArgumentException(
+          "query parameter "
+              + TIMEOUT_PARAM
+              + " must be an integer number of milliseconds in [1, "
+              + TIMEOUT_MS_MAX
+              + "], got '"
+              + value
+              + "'");
+    }
+    return parsed;
   }
 
-  private static void sendError(HttpExchange exchange, int httpStatus, String code, String message) {
+  /** {@code text} as a JSON string literal, quotes and escapes included. */
+  static String jsonString(String text) {
+    try {
+      return PRINTER.print(com.google.protobuf.Value.newBuilder().setStringValue(text).build());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a string Value always prints", e);
+    }
+  }
+
+  static void sendError(HttpExchange exchange, int httpStatus, String code, String message) {
     Struct error =
         Struct.newBuilder()
             .putFields("code", com.google.protobuf.Value.newBuilder().setStringValue(code).build())

@@ -170,18 +170,39 @@ class HttpRuleTranscoderTest {
   }
 
   @Test
-  void parsesOnlyAPositiveBoundedTimeoutFromTheQuery() {
-    assertThat(RestServer.parseTimeoutMs(null)).isNull();
-    assertThat(RestServer.parseTimeoutMs("timeoutMs=250")).isEqualTo(250L);
-    assertThatThrownBy(() -> RestServer.parseTimeoutMs("timeoutMs=0"))
+  void parsesAPositiveBoundedTimeoutOnce() {
+    assertThat(RestServer.parseTimeoutMs(List.of())).isNull();
+    assertThat(RestServer.parseTimeoutMs(List.of("250"))).isEqualTo(250L);
+    assertThatThrownBy(() -> RestServer.parseTimeoutMs(List.of("0")))
         .hasMessage(
             "query parameter timeoutMs must be an integer number of milliseconds in [1, 600000],"
                 + " got '0'");
-    assertThatThrownBy(() -> RestServer.parseTimeoutMs("timeoutMs=abc"))
+    assertThatThrownBy(() -> RestServer.parseTimeoutMs(List.of("abc")))
         .hasMessageContaining("got 'abc'");
-    assertThatThrownBy(() -> RestServer.parseTimeoutMs("timeoutMs=1&timeoutMs=2"))
+    assertThatThrownBy(() -> RestServer.parseTimeoutMs(List.of("1", "2")))
         .hasMessage("query parameter timeoutMs is given twice");
-    assertThatThrownBy(() -> RestServer.parseTimeoutMs("deadline=5"))
-        .hasMessage("unknown query parameter 'deadline' (only timeoutMs is accepted)");
+  }
+
+  @Test
+  void theOrdoRoutesTakeNoQueryParametersButTimeoutMs() {
+    // Get's only field is bound by the path, Txn's come from the body: nothing is left for the
+    // query, so any parameter is an error that names it.
+    HttpRuleTranscoder.Found get = found("GET", "/v1/kv/a");
+    assertThatThrownBy(
+            () ->
+                TRANSCODER.buildRequest(
+                    get.route(), get.variables(), QueryParameters.parse("deadline=5"), ""))
+        .hasMessage("unknown query parameter 'deadline' (no such field in ordo.v1.GetRequest)");
+    assertThatThrownBy(
+            () ->
+                TRANSCODER.buildRequest(
+                    get.route(), get.variables(), QueryParameters.parse("key=b"), ""))
+        .hasMessage("query parameter 'key' names field 'key', which the path binds");
+    HttpRuleTranscoder.Found txn = found("POST", "/v1/txn");
+    assertThatThrownBy(
+            () ->
+                TRANSCODER.buildRequest(
+                    txn.route(), txn.variables(), QueryParameters.parse("id=t1"), "{}"))
+        .hasMessage("unknown query parameter 'id': POST /v1/txn takes every field from the body");
   }
 }
