@@ -3,11 +3,13 @@ package io.ordo.storage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.storage.internal.ChangelogRecords;
+import io.ordo.storage.internal.ShardKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * offset is still stored), so one bad record does not stop the view.
  *
  * <p><b>Failure and stopping.</b> Any other error (the store failing or closed, an offset out of
- * range) stops the thread; {@link #awaitLsn} then throws with that cause. {@link #close()} stops
+ * range) stops the thread; {@link #awaitLsn} and {@link #awaitShardEnd} then throw with that cause. {@link #close()} stops
  * the thread and closes the consumer, but not the store, which the caller owns and must close
  * after this. Thread-safe.
  */
@@ -166,6 +168,63 @@ public final class ChangelogMaterializer implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits at most timeoutMs until the store has materialized shard {@code shardId} of {@code
+   * stream} up to {@code minEnd}: its {@link MultiVersionStore#shardState} exists and has {@code
+   * end >= minEnd}. Returns whether it did.
+   *
+   * <p>For reads that must not report a false end: the caller learns the shard's {@code
+   * next_offset} linearizably (a transaction that gets the shard key) and waits for it here
+   * before reading; a live tail calls it in a loop with {@code minEnd = } its next offset + 1.
+   * Waiters wake once per applied batch (one monitor, notified after the batch is written) and
+   * then do one point lookup, so waking is cheap. A shard that is absent (or deleted) never
+   * satisfies the wait, whatever {@code minEnd}; neither does a closed shard whose final end is
+   * below {@code minEnd}, so check {@link ShardProgressView#closed()} when it returns false.
+   *
+   * @param stream the stream name (1..{@value ShardKeys#STREAM_BYTES_MAX}
+   *     UTF-8 bytes, no U+0000)
+   * @param shardId the shard id, &gt;= 0
+   * @param minEnd the end to wait for, &gt;= 0
+   * @param timeoutMs how long to wait, &gt;= 0
+   * @return true once the end is reached; false on timeout or when the materializer was closed
+   * @throws IllegalArgumentException if an argument is out of range
+   * @throws IllegalStateException if the materializer stopped on an error (the cause is attached),
+   *     or the store is closed
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  public boolean awaitShardEnd(String stream, long shardId, long minEnd, long timeoutMs)
+      throws InterruptedException {
+    String reason = ShardKeys.invalidShardReason(stream, shardId);
+    if (reason != null) {
+      throw new IllegalArgumentException(reason);
+    }
+    if (minEnd < 0) {
+      throw new IllegalArgumentException("minEnd must be >= 0, got " + minEnd);
+    }
+    if (timeoutMs < 0) {
+      throw new IllegalArgumentException("timeoutMs must be >= 0, got " + timeoutMs);
+    }
+    long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    synchronized (progress) {
+      while (true) {
+        Throwable failed = failure;
+        if (failed != null) {
+          throw new IllegalStateException(
+              "materializer of '" + topic + "' stopped on an error: " + failed.getMessage(), failed);
+        }
+        Optional<ShardProgressView> state = store.shardState(stream, shardId);
+        if (state.isPresent() && state.get().end() >= minEnd) {
+          return true;
+        }
+        long remainingNs = deadlineNs - System.nanoTime();
+        if (remainingNs <= 0 || finished) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(progress, remainingNs);
+      }
+    }
+  }
+
   /** Records that changed the store (duplicates and invalid records not counted), since start. */
   public long recordsApplied() {
     return recordsApplied.get();
@@ -182,8 +241,8 @@ public final class ChangelogMaterializer implements AutoCloseable {
   }
 
   /** The error that stopped the thread, if any. */
-  public java.util.Optional<Throwable> failure() {
-    return java.util.Optional.ofNullable(failure);
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
   }
 
   /**

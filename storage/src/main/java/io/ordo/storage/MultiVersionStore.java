@@ -6,6 +6,10 @@ import io.ordo.proto.Value;
 import io.ordo.storage.internal.ChangelogRecords;
 import io.ordo.storage.internal.LsnTracker;
 import io.ordo.storage.internal.MetaKeys;
+import io.ordo.storage.internal.ShardKeys;
+import io.ordo.storage.internal.ShardLogIndexer;
+import io.ordo.storage.internal.ShardProgress;
+import io.ordo.storage.internal.StoredShardRecord;
 import io.ordo.storage.internal.VersionKeys;
 import io.ordo.storage.internal.Versions;
 import java.io.IOException;
@@ -20,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
@@ -48,6 +53,17 @@ import org.rocksdb.WriteOptions;
  * ({@link MetaKeys}). Keys are UTF-8 strings of 1..{@value VersionKeys#KEY_BYTES_MAX} bytes; scans
  * return them in UTF-8 byte order (= Unicode code point order).
  *
+ * <p><b>Shard logs.</b> A stream shard is one key whose versions are {@code Value{shard:
+ * ShardState}}; the version written by an append carries the appended records ({@code
+ * appended}, the first at offset {@code next_offset - appended_count}), so the changelog of the
+ * shard keys is the stream data. {@link #apply} indexes it as it writes the versions: column
+ * family {@code shard_records} holds one entry per record under {@code (stream, shard id,
+ * offset)} ({@link ShardKeys}; value: its position and record), column family {@code
+ * shard_progress} one entry per shard (its materialized {@link ShardProgressView}). A rising
+ * {@code start_offset} (TrimShard) deletes the records below it; deleting the shard key deletes
+ * all of them. {@link #readShard}, {@link #shardState} and {@link #offsetAtTimestamp} read this
+ * index; {@link ChangelogMaterializer#awaitShardEnd} waits for it.
+ *
  * <p><b>Applying.</b> {@link #apply} writes a batch of changelog records, the consumer offsets
  * that produced them and the LSN bookkeeping in one RocksDB {@link WriteBatch}: after a crash
  * either all of it is there or none. It goes through RocksDB's write-ahead log without fsync,
@@ -74,8 +90,13 @@ public final class MultiVersionStore implements AutoCloseable {
    */
   public static final long OUT_OF_ORDER_LSNS_MAX = 1L << 20;
 
+  /** The most records one {@link #readShard} returns. */
+  public static final int SHARD_READ_LIMIT_MAX = 10_000;
+
   private static final String DATA_CF = "data";
   private static final String META_CF = "meta";
+  private static final String SHARD_RECORDS_CF = "shard_records";
+  private static final String SHARD_PROGRESS_CF = "shard_progress";
 
   static {
     RocksDB.loadLibrary();
@@ -89,6 +110,8 @@ public final class MultiVersionStore implements AutoCloseable {
   private final RocksDB db;
   private final ColumnFamilyHandle data;
   private final ColumnFamilyHandle meta;
+  private final ColumnFamilyHandle shardRecords;
+  private final ColumnFamilyHandle shardProgress;
 
   /** Read lock: any call on RocksDB; write lock: {@link #close}, so no call uses a freed handle. */
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -115,6 +138,8 @@ public final class MultiVersionStore implements AutoCloseable {
     this.db = db;
     this.data = handles.get(1);
     this.meta = handles.get(2);
+    this.shardRecords = handles.get(3);
+    this.shardProgress = handles.get(4);
     this.lsns = new LsnTracker(OUT_OF_ORDER_LSNS_MAX);
   }
 
@@ -144,7 +169,12 @@ public final class MultiVersionStore implements AutoCloseable {
         List.of(
             new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
             new ColumnFamilyDescriptor(DATA_CF.getBytes(StandardCharsets.UTF_8), cfOptions),
-            new ColumnFamilyDescriptor(META_CF.getBytes(StandardCharsets.UTF_8), cfOptions));
+            new ColumnFamilyDescriptor(META_CF.getBytes(StandardCharsets.UTF_8), cfOptions),
+            // Created on open when missing, so stores written before shard logs existed open too
+            // (their changelog offsets are then past shard versions that were never indexed;
+            // such a store must be rebuilt from the topic to serve shard reads).
+            new ColumnFamilyDescriptor(SHARD_RECORDS_CF.getBytes(StandardCharsets.UTF_8), cfOptions),
+            new ColumnFamilyDescriptor(SHARD_PROGRESS_CF.getBytes(StandardCharsets.UTF_8), cfOptions));
     List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
     RocksDB db;
     try {
@@ -190,6 +220,8 @@ public final class MultiVersionStore implements AutoCloseable {
   /**
    * Applies a batch of changelog records atomically with the consumer offsets that produced them
    * (one WriteBatch), skipping duplicates by (key_range, lsn). Returns how many were applied.
+   * Shard versions among them also update the shard-log index in the same WriteBatch (see the
+   * class comment), so the index never disagrees with the versions and offsets.
    *
    * <p>A record is a duplicate when its (key range, LSN) was applied before, by an earlier batch
    * or earlier in this one; it is skipped whatever its content. Records may arrive in any order
@@ -197,7 +229,8 @@ public final class MultiVersionStore implements AutoCloseable {
    * #appliedLsn} reports, per key range, the LSN up to which every record has been applied.
    *
    * @param records changelog records; each needs a key of 1..{@value VersionKeys#KEY_BYTES_MAX}
-   *     UTF-8 bytes, a position and an LSN &gt;= 1. An absent {@code after} stores a deletion.
+   *     UTF-8 bytes, a position and an LSN &gt;= 1, and a shard value must be consistent (see
+   *     {@link ChangelogRecords#invalidReason}). An absent {@code after} stores a deletion.
    * @param nextOffsetsByPartition for each changelog partition the batch read from, the offset of
    *     the next record to read; each must be &gt;= 0 and not below the stored one. May be empty.
    * @return how many records were applied (not duplicates)
@@ -223,6 +256,7 @@ public final class MultiVersionStore implements AutoCloseable {
         LsnTracker.Batch lsnBatch = lsns.newBatch();
         int applied = 0;
         try (WriteBatch batch = new WriteBatch()) {
+          ShardLogIndexer shardLog = new ShardLogIndexer(db, shardRecords, shardProgress, batch);
           for (ChangelogRecord r : records) {
             String reason = ChangelogRecords.invalidReason(r);
             if (reason != null) {
@@ -234,6 +268,7 @@ public final class MultiVersionStore implements AutoCloseable {
             byte[] key = VersionKeys.encodedKey(r.getKey().getBytes(StandardCharsets.UTF_8));
             Optional<Value> after = r.hasAfter() ? Optional.of(r.getAfter()) : Optional.empty();
             batch.put(data, VersionKeys.versionKey(key, r.getPosition()), Versions.encode(after));
+            shardLog.index(r);
             applied++;
           }
           List<LsnTracker.Change> changes = lsnBatch.changes();
@@ -442,6 +477,187 @@ public final class MultiVersionStore implements AutoCloseable {
       lifecycle.readLock().unlock();
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * Like {@link #readShard(String, long, long, int, long)} without a byte budget.
+   *
+   * @throws IllegalArgumentException see {@link #readShard(String, long, long, int, long)}
+   * @throws IllegalStateException if the store is closed or RocksDB fails
+   */
+  public List<ShardRecordEntry> readShard(
+      String stream, long shardId, long fromOffset, int maxRecords) {
+    return readShard(stream, shardId, fromOffset, maxRecords, Long.MAX_VALUE);
+  }
+
+  /**
+   * Records of one shard in offset order, from {@code fromOffset}, as materialized now.
+   *
+   * <p>The result is gapless: offsets {@code o, o+1, ...} where {@code o = max(fromOffset,
+   * startOffset)}. Records below the shard's start offset were trimmed and are not returned, so a
+   * first offset above {@code fromOffset} tells the caller that what it asked for is gone (it is
+   * not an error, so a reader racing a trim keeps going). The result is empty when {@code
+   * fromOffset >= end} (nothing materialized there yet: see {@link
+   * ChangelogMaterializer#awaitShardEnd}) and when the store knows no such shard (never created,
+   * not yet materialized, or deleted). It reads one consistent snapshot.
+   *
+   * @param stream the stream name (1..{@value ShardKeys#STREAM_BYTES_MAX} UTF-8 bytes, no U+0000)
+   * @param shardId the shard id, &gt;= 0
+   * @param fromOffset the first offset wanted, &gt;= 0
+   * @param maxRecords the most records to return, in 1..{@value #SHARD_READ_LIMIT_MAX}
+   * @param maxBytes the most bytes of serialized {@code StreamRecord}s to return, &gt;= 1; the
+   *     first record is returned whatever its size, so a reader always makes progress
+   * @return immutable entries in offset order
+   * @throws IllegalArgumentException if an argument is out of range
+   * @throws IllegalStateException if the store is closed or RocksDB fails
+   */
+  public List<ShardRecordEntry> readShard(
+      String stream, long shardId, long fromOffset, int maxRecords, long maxBytes) {
+    byte[] prefix = ShardKeys.shardPrefix(stream, shardId);
+    if (fromOffset < 0) {
+      throw new IllegalArgumentException("fromOffset must be >= 0, got " + fromOffset);
+    }
+    if (maxRecords < 1 || maxRecords > SHARD_READ_LIMIT_MAX) {
+      throw new IllegalArgumentException(
+          "maxRecords must be in 1.." + SHARD_READ_LIMIT_MAX + ", got " + maxRecords);
+    }
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("maxBytes must be >= 1, got " + maxBytes);
+    }
+    List<ShardRecordEntry> out = new ArrayList<>();
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      Snapshot snapshot = db.getSnapshot();
+      try (ReadOptions readOptions = new ReadOptions().setSnapshot(snapshot);
+          RocksIterator it = db.newIterator(shardRecords, readOptions)) {
+        long bytes = 0;
+        for (it.seek(ShardKeys.recordKey(prefix, fromOffset));
+            it.isValid() && out.size() < maxRecords;
+            it.next()) {
+          byte[] key = it.key();
+          if (!VersionKeys.startsWith(key, prefix)) {
+            break;
+          }
+          StoredShardRecord stored = ShardLogIndexer.decodeRecord(it.value());
+          bytes += stored.getRecord().getSerializedSize();
+          if (!out.isEmpty() && bytes > maxBytes) {
+            break;
+          }
+          out.add(
+              new ShardRecordEntry(
+                  ShardKeys.offset(prefix, key), stored.getPosition(), stored.getRecord()));
+        }
+        it.status();
+      } catch (RocksDBException e) {
+        throw new IllegalStateException(
+            "Cannot read shard " + stream + "/" + shardId + " of the store " + dir + ": "
+                + e.getMessage(), e);
+      } finally {
+        db.releaseSnapshot(snapshot);
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * What the store has materialized of one shard: its start offset, end and whether it is closed.
+   *
+   * @param stream the stream name (1..{@value ShardKeys#STREAM_BYTES_MAX} UTF-8 bytes, no U+0000)
+   * @param shardId the shard id, &gt;= 0
+   * @return the progress, or empty if the store knows no such shard (never created, not yet
+   *     materialized, or deleted)
+   * @throws IllegalArgumentException if the stream name or shard id is invalid
+   * @throws IllegalStateException if the store is closed or RocksDB fails
+   */
+  public Optional<ShardProgressView> shardState(String stream, long shardId) {
+    byte[] prefix = ShardKeys.shardPrefix(stream, shardId);
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      byte[] bytes = db.get(shardProgress, prefix);
+      return bytes == null ? Optional.empty() : Optional.of(view(ShardLogIndexer.decodeProgress(bytes)));
+    } catch (RocksDBException e) {
+      throw new IllegalStateException(
+          "Cannot read the state of shard " + stream + "/" + shardId + " of the store " + dir
+              + ": " + e.getMessage(), e);
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  private static ShardProgressView view(ShardProgress p) {
+    return new ShardProgressView(p.getStartOffset(), p.getEnd(), p.getClosed());
+  }
+
+  /**
+   * The first offset of a shard whose record's timestamp ({@code position.ts}, ms since the epoch,
+   * log time) is at or after {@code tsMs}, among the records held now ({@code [startOffset,
+   * end)}).
+   *
+   * <p>A binary search over offsets, O(log n) seeks on one snapshot. It relies on timestamps not
+   * decreasing along a shard's offsets, which holds because a shard is one key: its versions
+   * commit in log order, and log positions order by ts first.
+   *
+   * @param stream the stream name (1..{@value ShardKeys#STREAM_BYTES_MAX} UTF-8 bytes, no U+0000)
+   * @param shardId the shard id, &gt;= 0
+   * @param tsMs the timestamp in ms since the epoch; any value
+   * @return the offset, or empty when no record held has a timestamp at or after {@code tsMs}
+   *     (none appended yet, all older, or no such shard)
+   * @throws IllegalArgumentException if the stream name or shard id is invalid
+   * @throws IllegalStateException if the store is closed or RocksDB fails
+   */
+  public OptionalLong offsetAtTimestamp(String stream, long shardId, long tsMs) {
+    byte[] prefix = ShardKeys.shardPrefix(stream, shardId);
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      Snapshot snapshot = db.getSnapshot();
+      try (ReadOptions readOptions = new ReadOptions().setSnapshot(snapshot);
+          RocksIterator it = db.newIterator(shardRecords, readOptions)) {
+        byte[] progressBytes = db.get(shardProgress, readOptions, prefix);
+        if (progressBytes == null) {
+          return OptionalLong.empty();
+        }
+        ShardProgress progress = ShardLogIndexer.decodeProgress(progressBytes);
+        // Invariant: every held offset below lo is older than tsMs; `found` (if set) is the
+        // smallest held offset at or after hi whose record is at or after tsMs.
+        long lo = progress.getStartOffset();
+        long hi = progress.getEnd();
+        long found = -1;
+        while (lo < hi) {
+          long mid = lo + (hi - lo) / 2;
+          // Lands on the first held offset >= mid; the range is gapless, but a seek (rather than a
+          // point lookup) keeps the search correct even if it were not.
+          it.seek(ShardKeys.recordKey(prefix, mid));
+          long offset = it.isValid() && VersionKeys.startsWith(it.key(), prefix)
+              ? ShardKeys.offset(prefix, it.key())
+              : Long.MAX_VALUE;
+          if (offset >= hi) {
+            hi = mid;
+            continue;
+          }
+          if (ShardLogIndexer.decodeRecord(it.value()).getPosition().getTs() >= tsMs) {
+            found = offset;
+            hi = mid;
+          } else {
+            lo = offset + 1;
+          }
+        }
+        it.status();
+        return found < 0 ? OptionalLong.empty() : OptionalLong.of(found);
+      } catch (RocksDBException e) {
+        throw new IllegalStateException(
+            "Cannot search shard " + stream + "/" + shardId + " of the store " + dir + ": "
+                + e.getMessage(), e);
+      } finally {
+        db.releaseSnapshot(snapshot);
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
   }
 
   /** The store's directory (absolute). */

@@ -14,6 +14,7 @@ import io.ordo.sequencer.embedded.EmbeddedKafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -206,6 +207,22 @@ class ChangelogMaterializerIT {
         return false;
       }
     }, "leaders of " + topic);
+    // The metadata names a leader a moment before it serves the partition; an idempotent
+    // producer whose first batch fails there while a later one succeeds is then refused with
+    // OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout (seen on a loaded machine). Every
+    // leader answering a ListOffsets request closes that window, as LogTopics.ensure does.
+    Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+    for (int p = 0; p < PARTITIONS; p++) {
+      ends.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    await(() -> {
+      try {
+        admin.listOffsets(ends).all().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        return true;
+      } catch (Exception e) {
+        return false;
+      }
+    }, "every partition of " + topic + " to serve offsets");
   }
 
   private static void send(String topic, List<ChangelogRecord> records) throws Exception {
