@@ -38,8 +38,13 @@ abstract class GatewayCallCommand implements Callable<Integer> {
   /** {@code host:port}, {@code [ipv6]:port}; the port is checked for its range separately. */
   private static final Pattern TARGET = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[^\\s:\\[\\]/]+):(\\d{1,5})");
 
-  /** Same printer as the REST/JSON API, so that both print a message the same way. */
-  private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
+  /**
+   * Protobuf JSON on one line. Unlike the REST/JSON API it prints fields that hold their default
+   * value too (shard id 0, an empty list), so that scripts such as {@code jq .id} find every
+   * field; both forms parse back with JsonFormat.
+   */
+  private static final JsonFormat.Printer JSON =
+      JsonFormat.printer().omittingInsignificantWhitespace().alwaysPrintFieldsWithNoPresence();
 
   /** How results are printed. */
   enum OutputFormat {
