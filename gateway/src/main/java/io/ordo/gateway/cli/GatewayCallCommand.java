@@ -67,7 +67,8 @@ abstract class GatewayCallCommand implements Callable<Integer> {
       defaultValue = "30s",
       paramLabel = "DURATION",
       converter = DurationConverter.class,
-      description = "Deadline of each call to the gateway (0 = none).")
+      description = "How long to wait for the gateway: the deadline of each call (0 = none);"
+          + " reads and fetches say how it applies to them.")
   Duration timeout;
 
   @Option(

@@ -44,6 +44,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -181,10 +182,11 @@ public final class StreamCommand implements ClientIo.Holder {
     @Option(
         names = "--retention",
         paramLabel = "DURATION",
+        defaultValue = "0",
         converter = DurationConverter.class,
         description = "Records older than this are trimmed, in whole seconds (e.g. 7d as 168h);"
             + " 0 keeps them forever.")
-    Duration retention = Duration.ZERO;
+    Duration retention;
 
     @Override
     void validate() {
@@ -221,7 +223,11 @@ public final class StreamCommand implements ClientIo.Holder {
       showDefaultValues = true,
       description = "List streams in name order.")
   static final class ListStreams extends GatewayCallCommand.WithJsonFlag {
-    @Option(names = "--prefix", paramLabel = "P", description = "Only streams whose name starts with P.")
+    @Option(
+        names = "--prefix",
+        paramLabel = "P",
+        showDefaultValue = Visibility.NEVER,
+        description = "Only streams whose name starts with P.")
     String prefix = "";
 
     @Override
@@ -349,18 +355,21 @@ public final class StreamCommand implements ClientIo.Holder {
         index = "1..*",
         arity = "1..*",
         paramLabel = "PAYLOAD",
+        showDefaultValue = Visibility.NEVER,
         description = "Payloads, one record each; or - to read one record per line of stdin.")
     List<String> payloads = new ArrayList<>();
 
     @Option(
         names = "--key",
         paramLabel = "K",
+        showDefaultValue = Visibility.NEVER,
         description = "Partition key of every record (it picks the shard); default empty.")
     String key = "";
 
     @Option(
         names = "--header",
         paramLabel = "k=v",
+        showDefaultValue = Visibility.NEVER,
         description = "A header of every record (repeatable); the value is stored as UTF-8.")
     List<String> headers = new ArrayList<>();
 

@@ -28,8 +28,10 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -116,10 +118,11 @@ public final class SubCommand implements ClientIo.Holder {
     @Option(
         names = "--ack-timeout",
         paramLabel = "DURATION",
+        defaultValue = "0",
         converter = DurationConverter.class,
         description = "Unacked records are redelivered after this long, in whole seconds (plain"
             + " numbers are seconds); 0 = the gateway's default (30 s).")
-    Duration ackTimeout = Duration.ZERO;
+    Duration ackTimeout;
 
     @Option(
         names = "--max-unacked",
@@ -167,7 +170,11 @@ public final class SubCommand implements ClientIo.Holder {
       showDefaultValues = true,
       description = "List subscriptions.")
   static final class ListSubscriptions extends GatewayCallCommand.WithJsonFlag {
-    @Option(names = "--stream", paramLabel = "S", description = "Only the subscriptions of this stream.")
+    @Option(
+        names = "--stream",
+        paramLabel = "S",
+        showDefaultValue = Visibility.NEVER,
+        description = "Only the subscriptions of this stream.")
     String stream = "";
 
     @Override
@@ -334,11 +341,13 @@ public final class SubCommand implements ClientIo.Holder {
     int run(ManagedChannel channel) throws InterruptedException {
       // Capacity 2: one requested response plus the call's end; the observer never blocks.
       BlockingQueue<Event> events = new ArrayBlockingQueue<>(2);
+      AtomicReference<ClientCallStreamObserver<StreamingFetchRequest>> requestStream = new AtomicReference<>();
       ClientResponseObserver<StreamingFetchRequest, StreamingFetchResponse> observer =
           new ClientResponseObserver<>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<StreamingFetchRequest> requests) {
               requests.disableAutoRequestWithInitial(1);
+              requestStream.set(requests);
             }
 
             @Override
@@ -356,10 +365,9 @@ public final class SubCommand implements ClientIo.Holder {
               events.add(new Event(null, Status.OK));
             }
           };
-      @SuppressWarnings("unchecked")
-      ClientCallStreamObserver<StreamingFetchRequest> requests =
-          (ClientCallStreamObserver<StreamingFetchRequest>)
-              SubscriptionsGrpc.newStub(channel).streamingFetch(observer);
+      // beforeStart runs inside streamingFetch, so the request side is set when it returns.
+      SubscriptionsGrpc.newStub(channel).streamingFetch(observer);
+      ClientCallStreamObserver<StreamingFetchRequest> requests = requestStream.get();
       requests.onNext(
           StreamingFetchRequest.newBuilder().setSubscriptionId(id).setConsumerName(consumer).build());
       long printed = 0;
