@@ -99,9 +99,6 @@ abstract class GatewayCallCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
-    if (timeout.isNegative()) {
-      throw new ParameterException(spec.commandLine(), "--timeout must not be negative");
-    }
     String target = checkedTarget(gateway);
     validate();
     ManagedChannel channel = clientIo().channels().open(target);

@@ -6,6 +6,8 @@ import com.google.protobuf.Message;
 import io.grpc.BindableService;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -245,6 +247,23 @@ class StreamCliHarnessTest {
     assertThat(sub.out()).contains("create", "list", "describe", "delete", "fetch");
     Run help = Harness.runWith(ClientIo.system(), "stream", "read", "--help");
     assertThat(help.out()).contains("--gateway", "127.0.0.1:6570", "--timeout", "30s", "--follow");
+  }
+
+  @Test
+  void theProductionChannelFactorySpeaksPlaintextGrpcToTheGatewayOption() throws Exception {
+    FakeStreams fake = new FakeStreams();
+    fake.streams = ListStreamsResponse.newBuilder().addStreams(Stream.newBuilder().setName("orders")).build();
+    Server server =
+        Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).addService(fake).build().start();
+    try {
+      Run run =
+          Harness.runWith(ClientIo.system(), "stream", "list", "--gateway", "127.0.0.1:" + server.getPort(), "--json");
+      assertThat(run.exitCode()).isEqualTo(OrdoCli.EXIT_OK);
+      assertThat(run.out()).startsWith("{\"streams\":[{\"name\":\"orders\"");
+    } finally {
+      server.shutdownNow();
+      assertThat(server.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
   }
 
   @Test

@@ -112,6 +112,14 @@ class StreamCommandTest {
   }
 
   @Test
+  void theGatewayMayBeAHostNameOrABracketedIpv6Address() {
+    assertThat(harness.run("stream", "list", "--gateway", "ordo-1.example.com:6570").exitCode()).isZero();
+    assertThat(harness.run("stream", "list", "--gateway=[::1]:7000").exitCode()).isZero();
+    assertThat(harness.run("stream", "list", "--gateway", "::1:7000").exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(harness.targets).containsExactly("ordo-1.example.com:6570", "[::1]:7000");
+  }
+
+  @Test
   void jsonPrintsTheResponseMessageOnOneLine() throws Exception {
     streams.stream = orders();
     for (String[] flag : List.of(new String[] {"--json"}, new String[] {"--output", "json"}, new String[] {"-o=json"})) {
