@@ -40,7 +40,9 @@ public final class OrdoCli {
   /** The subcommands, in the order the help lists them (picocli's {@code help} comes last). */
   static final Class<?>[] SUBCOMMANDS = {
     StartCommand.class, GatewayCommand.class, DemoCommand.class, CheckCommand.class, JepsenCommand.class,
-    BenchCommand.class
+    BenchCommand.class,
+    StreamCommand.class,
+    SubCommand.class
   };
 
   private static final Logger LOG = LoggerFactory.getLogger(OrdoCli.class);
