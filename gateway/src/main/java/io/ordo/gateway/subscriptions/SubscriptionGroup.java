@@ -36,6 +36,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -328,8 +329,7 @@ final class SubscriptionGroup {
   // ---- loading ----
 
   private void load() {
-    catalog
-        .require(id)
+    offLock(() -> catalog.require(id))
         .thenCompose(
             stored ->
                 stored.metadata().getPendingLatest()
@@ -555,8 +555,12 @@ final class SubscriptionGroup {
       return;
     }
     inFlightAcks = batch;
-    catalog
-        .run(SubscriptionCatalog.ackTransaction(TxnRunner.newTxnId(), subscription, batch), TXN_WAIT_MS)
+    Subscription sub = subscription;
+    offLock(
+            () ->
+                catalog.run(
+                    SubscriptionCatalog.ackTransaction(TxnRunner.newTxnId(), sub, batch),
+                    TXN_WAIT_MS))
         .whenComplete((result, error) -> flushed(batch, result, error));
   }
 
@@ -759,8 +763,7 @@ final class SubscriptionGroup {
     lastRefreshNanos = nanoClock.getAsLong();
     String subKey = StreamKeys.subscription(id);
     String streamKey = StreamKeys.stream(subscription.getStream());
-    reader
-        .get(List.of(subKey, streamKey))
+    offLock(() -> reader.get(List.of(subKey, streamKey)))
         .whenComplete(
             (values, error) -> {
               synchronized (this) {
@@ -807,8 +810,8 @@ final class SubscriptionGroup {
       }
       cursor.creatingProgress = true;
       String key = StreamKeys.progress(id, cursor.shardId);
-      catalog
-          .ensureProgress(subscription, cursor.shardId)
+      Subscription sub = subscription;
+      offLock(() -> catalog.ensureProgress(sub, cursor.shardId))
           .thenCompose(ignored -> reader.get(List.of(key)))
           .whenComplete(
               (values, error) -> {
@@ -940,6 +943,20 @@ final class SubscriptionGroup {
       }
     }
     return true;
+  }
+
+  /**
+   * Starts a transaction on the scheduler rather than under this group's monitor (appending may
+   * block on the Kafka producer) and outside any client's gRPC context (a consumer that cancels
+   * must not cancel work the whole group waits for).
+   */
+  private <T> CompletableFuture<T> offLock(Supplier<CompletableFuture<T>> start) {
+    try {
+      // The scheduler's threads carry no gRPC context, so the transaction gets none either.
+      return CompletableFuture.supplyAsync(start, scheduler).thenCompose(f -> f);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(shuttingDown());
+    }
   }
 
   static StatusRuntimeException statusOf(Throwable error) {
