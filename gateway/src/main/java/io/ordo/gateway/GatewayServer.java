@@ -21,6 +21,8 @@ import io.ordo.gateway.streams.StreamsService;
 import io.ordo.gateway.streams.TxnStreamOps;
 import io.ordo.gateway.subscriptions.SubscriptionsService;
 import io.ordo.proto.OrdoGrpc;
+import io.ordo.proto.StreamsGrpc;
+import io.ordo.proto.SubscriptionsGrpc;
 import io.ordo.sequencer.HeartbeatService;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.Sequencer;
@@ -173,7 +175,6 @@ public final class GatewayServer implements AutoCloseable {
     // The local store: opened, then filled from the changelog (resuming from its stored
     // offsets); closed in reverse, after the services that read it.
     MultiVersionStore store = null;
-    ChangelogMaterializer materializer = null;
     ShardReads shardReads = null;
     if (config.dataDir().isPresent()) {
       MultiVersionStore opened = MultiVersionStore.open(config.dataDir().get());
@@ -182,7 +183,6 @@ public final class GatewayServer implements AutoCloseable {
       ChangelogMaterializer running =
           new ChangelogMaterializer(
               config.bootstrapServers(), config.topics().changelogTopic(), opened);
-      materializer = running;
       started.push(running);
       running.start();
       shardReads = new ShardReads(opened, running);
@@ -244,7 +244,11 @@ public final class GatewayServer implements AutoCloseable {
             new InetSocketAddress(config.bindAddress(), config.httpPort()),
             // The generated descriptors of the services bound above (the guarded ones lack the
             // protobuf marshallers REST takes request prototypes from); one entry per service.
-            HttpRuleTranscoder.forServices(List.of(OrdoGrpc.getServiceDescriptor())),
+            HttpRuleTranscoder.forServices(
+                List.of(
+                    OrdoGrpc.getServiceDescriptor(),
+                    StreamsGrpc.getServiceDescriptor(),
+                    SubscriptionsGrpc.getServiceDescriptor())),
             channel,
             config.limits().httpBodyBytesMax(),
             threads,

@@ -608,4 +608,43 @@ class StreamsServiceIT {
       assertThat(readShard("retain-b", 0)).hasSize(2);
     }
   }
+
+  /** The Streams service over REST/JSON: create, append, and a read as NDJSON. */
+  @Test
+  void streamsAreServedOverRest() throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + ordo.httpPort();
+    java.net.http.HttpResponse<String> created =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/streams"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"rest-a\",\"shardCount\":2}"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+    assertThat(created.body()).contains("\"shardCount\":2");
+    java.net.http.HttpResponse<String> appended =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/streams/rest-a/records"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                    "{\"records\":[{\"partitionKey\":\"k\",\"json\":\"{\\\"n\\\":1}\"}]}"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(appended.statusCode()).as(appended.body()).isEqualTo(200);
+    java.net.http.HttpResponse<String> read =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/streams/rest-a/records?max_records=1"))
+                .GET()
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+    assertThat(read.body().strip().lines()).hasSize(1);
+    assertThat(read.body()).contains("{\\\"n\\\":1}");
+    java.net.http.HttpResponse<String> bad =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/streams/rest-none"))
+                .GET()
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(bad.statusCode()).isEqualTo(404);
+  }
 }
