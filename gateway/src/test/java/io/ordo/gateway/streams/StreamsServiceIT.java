@@ -647,4 +647,75 @@ class StreamsServiceIT {
             java.net.http.HttpResponse.BodyHandlers.ofString());
     assertThat(bad.statusCode()).isEqualTo(404);
   }
+
+  /**
+   * Appends routed with stale cached metadata (the split ran on another gateway) abort with
+   * SHARD_CLOSED, are re-routed with fresh metadata and land in the children: both for Append
+   * and for a stream append inside a Txn.
+   */
+  @Test
+  void appendsWithStaleMetadataAreReroutedToTheChildren() throws Exception {
+    create("stale-a", 1);
+    assertThat(streams().append(AppendRequest.newBuilder().setStream("stale-a")
+        .addRecords(record("k", "before")).build()).getRecordIds(0).getShardId()).isZero();
+    try (GatewayServer other =
+            GatewayServer.start(
+                GatewayConfig.defaults(ordo.bootstrapServers(), ordo.topics())
+                    .withPorts(0, 0)
+                    .withHeartbeatIntervalMs(0));
+        AutoCloseableChannel otherChannel = new AutoCloseableChannel(other.grpcPort())) {
+      SplitShardResponse split =
+          StreamsGrpc.newBlockingStub(otherChannel.channel)
+              .withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS)
+              .splitShard(SplitShardRequest.newBuilder().setStream("stale-a").setShardId(0).build());
+      long childOfK =
+          holds(split.getChildren(1), "k") ? split.getChildren(1).getId() : split.getChildren(0).getId();
+      // This gateway still has the metadata from before the split cached.
+      AppendResponse appended =
+          streams().append(AppendRequest.newBuilder().setStream("stale-a").addRecords(record("k", "after")).build());
+      assertThat(appended.getRecordIds(0).getShardId()).isEqualTo(childOfK);
+      assertThat(appended.getRecordIds(0).getOffset()).isZero();
+
+      // Split the child elsewhere again, then append through a Txn with the stale cache.
+      SplitShardResponse second =
+          StreamsGrpc.newBlockingStub(otherChannel.channel)
+              .withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS)
+              .splitShard(SplitShardRequest.newBuilder().setStream("stale-a").setShardId(childOfK).build());
+      TxnResult txn =
+          kv().txn(TxnRequest.newBuilder().setId("stale-txn").addOps(Operation.newBuilder().setStreamAppend(
+              StreamAppend.newBuilder().setStream("stale-a").addRecords(record("k", "in-txn")))).build())
+              .getResult();
+      assertThat(txn.getOutcome()).as("%s", txn).isEqualTo(Outcome.COMMITTED);
+      assertThat(txn.getTxnId()).isEqualTo("stale-txn.r1");
+      assertThat(txn.getReads(0).getValue().getShard().getShardId())
+          .isIn(second.getChildren(0).getId(), second.getChildren(1).getId());
+    }
+    assertThat(readShard("stale-a", 0)).extracting(r -> r.getRecord().getRaw().toStringUtf8())
+        .containsExactly("before");
+  }
+
+  /** Whether MD5({@code key}) lies in {@code shard}'s hash range. */
+  private static boolean holds(Shard shard, String key) {
+    return HashRanges.contains(
+        io.ordo.proto.internal.ShardInfo.newBuilder()
+            .setStartHash(HashRanges.parseHex(shard.getStartHash(), "start"))
+            .setEndHash(HashRanges.parseHex(shard.getEndHash(), "end"))
+            .build(),
+        HashRanges.hash(key));
+  }
+
+  /** A plaintext channel to a local port, closed with the test. */
+  private static final class AutoCloseableChannel implements AutoCloseable {
+    final ManagedChannel channel;
+
+    AutoCloseableChannel(int port) {
+      this.channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      channel.shutdownNow();
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
 }
