@@ -5,7 +5,7 @@ import java.util.List;
 /** The workloads by name, with the default sizes {@code ordo jepsen} uses. */
 public final class Workloads {
   /** Names accepted by {@link #create}, in a fixed order. */
-  public static final List<String> NAMES = List.of("list-append", "rw-register", "bank", "kv");
+  public static final List<String> NAMES = List.of("list-append", "rw-register", "bank", "kv", "stream");
 
   /** list-append: keys in use at a time, and appends after which a key is retired (Elle's 32). */
   public static final int LIST_APPEND_ACTIVE_KEYS = 10;
@@ -18,6 +18,9 @@ public final class Workloads {
   public static final long BANK_AMOUNT_MAX = 5;
   /** kv: number of keys. */
   public static final int KV_KEYS = 5;
+  /** stream: shards of the stream, and the subscription's ack timeout in seconds. */
+  public static final int STREAM_SHARDS = 3;
+  public static final int STREAM_ACK_TIMEOUT_SECONDS = 2;
 
   private Workloads() {}
 
@@ -33,6 +36,8 @@ public final class Workloads {
       case "rw-register" -> new RwRegisterWorkload(keyPrefix, RW_REGISTER_KEYS);
       case "bank" -> new BankWorkload(keyPrefix, BANK_ACCOUNTS, BANK_INITIAL_BALANCE, BANK_AMOUNT_MAX);
       case "kv" -> new KvWorkload(keyPrefix, KV_KEYS);
+      // Needs a StreamClient: StreamWorkload.bind or connect before the run.
+      case "stream" -> new StreamWorkload(keyPrefix, STREAM_SHARDS, STREAM_ACK_TIMEOUT_SECONDS);
       default -> throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + String.join(", ", NAMES));
     };
   }
