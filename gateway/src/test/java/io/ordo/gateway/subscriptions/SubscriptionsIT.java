@@ -271,6 +271,30 @@ class SubscriptionsIT {
   }
 
   @Test
+  void streamingFetchRejectsBadRequestsWithTheReason() throws Exception {
+    createStream(channel, "badfetch-s", 1);
+    createSubscription(channel, "badfetch-sub", "badfetch-s", 0, 0);
+    try (FetchClient noName = new FetchClient(channel, "badfetch-sub", "")) {
+      Status end = noName.awaitEnd(10_000);
+      assertThat(end.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(end.getDescription()).contains("consumer_name is required");
+    }
+    try (FetchClient unknown = new FetchClient(channel, "badfetch-none", "c")) {
+      Status end = unknown.awaitEnd(10_000);
+      assertThat(end.getCode()).isEqualTo(Status.Code.NOT_FOUND);
+      assertThat(end.getDescription()).contains("subscription 'badfetch-none' does not exist");
+    }
+    try (FetchClient badAck = new FetchClient(channel, "badfetch-sub", "c")) {
+      appendToShard(channel, "badfetch-s", 0, "k", 0, 1);
+      assertThat(badAck.take(1, RECEIVE_TIMEOUT_MS)).hasSize(1);
+      badAck.ackIds(List.of(RecordId.newBuilder().setShardId(9).setOffset(0).build()));
+      Status end = badAck.awaitEnd(10_000);
+      assertThat(end.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(end.getDescription()).contains("has no such shard");
+    }
+  }
+
+  @Test
   void deleteRefusesWhileConsumersAreConnectedUnlessForced() throws Exception {
     createStream(channel, "del-s", 1);
     createSubscription(channel, "del-sub", "del-s", 0, 0);
@@ -501,6 +525,13 @@ class SubscriptionsIT {
     got.forEach(r -> ack.addAcks(r.getId()));
     assertThat(subs(channel).ack(ack.build()).getPosition().getTs()).isPositive();
     assertThat(floors(channel, "rest-sub")).containsExactly(Map.entry(0L, 3L));
+    // Acks are idempotent.
+    subs(channel).ack(ack.build());
+    assertThat(floors(channel, "rest-sub")).containsExactly(Map.entry(0L, 3L));
+    assertThat(codeOf(() -> subs(channel).ack(
+            AckRequest.newBuilder().setSubscriptionId("rest-sub").build())))
+        .as("an Ack without acks")
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
     Iterator<StreamingFetchResponse> rest =
         SubscriptionsGrpc.newBlockingStub(channel)
             .withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
