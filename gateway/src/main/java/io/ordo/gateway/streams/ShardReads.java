@@ -55,7 +55,9 @@ import org.slf4j.LoggerFactory;
  * timestamp is at or after it. It stops at {@code until_offset} (exclusive), before the first
  * record newer than {@code until_timestamp_ms}, after {@code max_records}, at the next offset read
  * at P when {@code follow} is false, and otherwise follows the live tail until the client
- * cancels. When it reaches the end of a closed shard (split or merged, sealed) it sends a final
+ * cancels (with {@code until_timestamp_ms}, a following read whose shard gets no newer record asks
+ * the log every {@value #UNTIL_CHECK_INTERVAL_MS} ms whether its time has passed that, and then
+ * completes). When it reaches the end of a closed shard (split or merged, sealed) it sends a final
  * message with {@link ShardEnd} naming the children and completes.
  *
  * <p><b>ReadStream</b> merges every shard the stream ever had in commit order (position, then
@@ -89,6 +91,12 @@ public final class ShardReads implements AutoCloseable {
 
   /** How often waits re-check cancellation and other shards, in ms. */
   public static final long WAIT_SLICE_MS = 200;
+
+  /**
+   * How often a following read with {@code until_timestamp_ms} and no new records asks the log
+   * whether it has passed that time (so it completes without waiting for a newer record), in ms.
+   */
+  public static final long UNTIL_CHECK_INTERVAL_MS = 1_000;
 
   private final MultiVersionStore store;
   private final ChangelogMaterializer materializer;
@@ -226,6 +234,7 @@ public final class ShardReads implements AutoCloseable {
     long remaining = request.getMaxRecords() == 0 ? Long.MAX_VALUE : request.getMaxRecords();
     boolean closed = state.getClosed();
     List<Long> children = info.getChildIdsList();
+    long nextUntilCheckNs = System.nanoTime();
 
     while (offset < stopAt && remaining > 0) {
       sender.checkCancelled();
@@ -251,6 +260,18 @@ public final class ShardReads implements AutoCloseable {
           throw Status.NOT_FOUND
               .withDescription("shard " + shardId + " of stream '" + stream + "' was deleted")
               .asRuntimeException();
+        }
+        if (request.hasUntilTimestampMs() && System.nanoTime() - nextUntilCheckNs >= 0) {
+          // No record may come for a long time: ask the log whether it has moved past
+          // until_timestamp_ms; every record after the shard's next offset there is newer.
+          nextUntilCheckNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNTIL_CHECK_INTERVAL_MS);
+          StreamsService.ShardStates now = service.readShardStates(stream);
+          if (now.position().getTs() > request.getUntilTimestampMs()) {
+            ShardState later = now.states().get(shardId);
+            logEnd = later == null ? offset : later.getNextOffset();
+            stopAt = Math.min(stopAt, logEnd);
+            continue;
+          }
         }
         materializer.awaitShardEnd(stream, shardId, offset + 1, WAIT_SLICE_MS);
         continue;
@@ -385,7 +406,8 @@ public final class ShardReads implements AutoCloseable {
       if (request.hasUntilTimestampMs() && read.position().getTs() > request.getUntilTimestampMs()) {
         return; // every later record is newer than until_timestamp_ms
       }
-      awaitChange(stream, cursors, sender);
+      awaitChange(
+          stream, cursors, sender, request.hasUntilTimestampMs() ? UNTIL_CHECK_INTERVAL_MS : Long.MAX_VALUE);
     }
   }
 
@@ -475,11 +497,13 @@ public final class ShardReads implements AutoCloseable {
 
   /**
    * Waits until the store shows a record past some cursor's target or a shard sealed since the
-   * last round (which means children exist); re-checks every {@value #WAIT_SLICE_MS} ms.
+   * last round (which means children exist), or {@code maxWaitMs} passed; re-checks every
+   * {@value #WAIT_SLICE_MS} ms.
    */
-  private void awaitChange(String stream, Map<Long, Cursor> cursors, Sender sender)
+  private void awaitChange(String stream, Map<Long, Cursor> cursors, Sender sender, long maxWaitMs)
       throws InterruptedException {
-    while (true) {
+    long startNs = System.nanoTime();
+    while (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs) < maxWaitMs) {
       sender.checkCancelled();
       Cursor waitOn = null;
       for (Cursor cursor : cursors.values()) {

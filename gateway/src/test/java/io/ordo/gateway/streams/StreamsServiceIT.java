@@ -467,6 +467,16 @@ class StreamsServiceIT {
     } finally {
       pool.shutdownNow();
     }
+    // A following read with until_timestamp_ms completes once the log has passed that time,
+    // even though no newer record arrives.
+    long until = System.currentTimeMillis();
+    assertThat(records(drain(streams().readShard(ReadShardRequest.newBuilder().setStream("follow-a")
+            .setShardId(0).setFollow(true).setUntilTimestampMs(until).build()))))
+        .hasSize(3)
+        .allSatisfy(r -> assertThat(r.getPosition().getTs()).isLessThanOrEqualTo(until));
+    assertThat(records(drain(streams().readStream(ReadStreamRequest.newBuilder().setStream("follow-a")
+            .setFollow(true).setUntilTimestampMs(until).build()))))
+        .hasSize(3);
     // A client cancel ends a following read.
     Context.CancellableContext cancellable = Context.current().withCancellation();
     Iterator<ReadResponse> following =
