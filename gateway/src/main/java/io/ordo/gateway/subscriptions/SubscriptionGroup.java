@@ -202,6 +202,7 @@ final class SubscriptionGroup {
   private boolean refreshing;
   private long lastRefreshNanos;
   private long lastProgressReadNanos;
+  private boolean seenInStore;
   private ScheduledFuture<?> tick;
 
   /**
@@ -384,6 +385,8 @@ final class SubscriptionGroup {
     }
     state = State.ACTIVE;
     lastRefreshNanos = nanoClock.getAsLong();
+    // Shard ends, for checking the acks that arrived while loading.
+    refreshFromStore(lastRefreshNanos);
     List<RecordId> early = new ArrayList<>(earlyAcks);
     earlyAcks.clear();
     if (!early.isEmpty()) {
@@ -460,11 +463,21 @@ final class SubscriptionGroup {
 
   private void addAcks(List<RecordId> acks) {
     for (RecordId ack : acks) {
-      if (!shards.containsKey(ack.getShardId())) {
+      Cursor cursor = shards.get(ack.getShardId());
+      if (cursor == null) {
         throw Status.INVALID_ARGUMENT
             .withDescription(
                 "ack of shard " + ack.getShardId() + " offset " + ack.getOffset()
                     + ": stream '" + subscription.getStream() + "' has no such shard")
+            .asRuntimeException();
+      }
+      // An ack of an offset not yet appended would make the executor skip that record later.
+      if (ack.getOffset() >= cursor.end) {
+        throw Status.INVALID_ARGUMENT
+            .withDescription(
+                "ack of shard " + ack.getShardId() + " offset " + ack.getOffset()
+                    + ": no such record was delivered (the shard's records end before offset "
+                    + cursor.end + ")")
             .asRuntimeException();
       }
     }
@@ -667,10 +680,10 @@ final class SubscriptionGroup {
 
   private void pumpOnce() {
     long now = nanoClock.getAsLong();
-    boolean sealedUnknown = refreshFromStore(now);
+    boolean metadataChanged = refreshFromStore(now);
     if (!refreshing
         && (now - lastRefreshNanos >= TimeUnit.MILLISECONDS.toNanos(METADATA_REFRESH_MS)
-            || (sealedUnknown
+            || (metadataChanged
                 && now - lastRefreshNanos
                     >= TimeUnit.MILLISECONDS.toNanos(METADATA_REFRESH_MIN_GAP_MS)))) {
       refreshMetadata();
@@ -723,8 +736,9 @@ final class SubscriptionGroup {
 
   /**
    * Updates every cursor from the local store (materialized shard end, seal, start; durable
-   * progress including acks written by others); returns whether a shard is sealed in the store
-   * but not yet in the metadata this group has read (a split or merge to learn about).
+   * progress including acks written by others); returns whether the metadata this group has read
+   * looks outdated: a shard is sealed in the store but not in it (a split or merge to learn
+   * about), or the subscription's metadata key has disappeared from the store (deleted).
    */
   private boolean refreshFromStore(long now) {
     boolean sealedUnknown = false;
@@ -732,6 +746,13 @@ final class SubscriptionGroup {
         now - lastProgressReadNanos >= TimeUnit.MILLISECONDS.toNanos(PROGRESS_REFRESH_MS);
     if (readProgress) {
       lastProgressReadNanos = now;
+      // The store may not have materialized a new subscription yet: only a key once seen and
+      // now gone hints at a deletion (which the re-read through the log then confirms).
+      if (store.getLatest(StreamKeys.subscription(id)).isPresent()) {
+        seenInStore = true;
+      } else if (seenInStore) {
+        sealedUnknown = true;
+      }
     }
     for (Cursor cursor : shards.values()) {
       if (cursor.finished()) {

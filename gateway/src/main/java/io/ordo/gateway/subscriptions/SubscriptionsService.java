@@ -5,6 +5,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ordo.gateway.internal.TxnRunner;
+import io.ordo.gateway.streams.StreamKeys;
 import io.ordo.gateway.streams.StreamMetadataReader;
 import io.ordo.proto.AbortReason;
 import io.ordo.proto.AckRequest;
@@ -253,11 +254,13 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
           return catalog
               .require(id)
               .thenCompose(
-                  stored -> {
-                    Transaction txn =
-                        SubscriptionCatalog.ackTransaction(txnId, stored.subscription(), byShard);
-                    return catalog.run(txn);
-                  })
+                  stored ->
+                      checkRecordsExist(stored.subscription().getStream(), byShard)
+                          .thenCompose(
+                              ignored ->
+                                  catalog.run(
+                                      SubscriptionCatalog.ackTransaction(
+                                          txnId, stored.subscription(), byShard))))
               .thenApply(
                   result -> {
                     requireAckCommitted(id, shardOrder, result);
@@ -268,6 +271,57 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
                     return AckResponse.newBuilder().setPosition(result.getPosition()).build();
                   });
         });
+  }
+
+  /**
+   * Fails with INVALID_ARGUMENT when an ack names an offset the shard has not reached: the
+   * executor would record it, and the record appended there later would then count as acked and
+   * never be delivered. Shards the local store shows far enough along need no transaction; the
+   * others are checked with one Get of their shard keys through the log (the store may lag).
+   */
+  private CompletableFuture<Void> checkRecordsExist(
+      String stream, SortedMap<Long, TreeSet<Long>> byShard) {
+    SortedMap<Long, Long> unsure = new TreeMap<>();
+    for (var entry : byShard.entrySet()) {
+      long highest = entry.getValue().last();
+      boolean known =
+          store != null
+              && store
+                  .shardState(stream, entry.getKey())
+                  .map(view -> highest < view.end())
+                  .orElse(false);
+      if (!known) {
+        unsure.put(entry.getKey(), highest);
+      }
+    }
+    if (unsure.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    List<String> keys = new ArrayList<>();
+    for (long shard : unsure.keySet()) {
+      keys.add(StreamKeys.shard(stream, shard));
+    }
+    return reader
+        .get(keys)
+        .thenAccept(
+            values -> {
+              for (var entry : unsure.entrySet()) {
+                long shard = entry.getKey();
+                var value = values.get(StreamKeys.shard(stream, shard));
+                if (value.isEmpty()) {
+                  throw Status.NOT_FOUND
+                      .withDescription("stream '" + stream + "' has no shard " + shard)
+                      .asRuntimeException();
+                }
+                long next = value.get().getShard().getNextOffset();
+                if (entry.getValue() >= next) {
+                  throw SubscriptionRules.invalid(
+                      "ack of shard " + shard + " offset " + entry.getValue()
+                          + ": the shard has no record there yet (its next offset is " + next
+                          + ")");
+                }
+              }
+            });
   }
 
   private static void requireAckCommitted(String id, List<Long> shardOrder, TxnResult result) {

@@ -21,6 +21,7 @@ import io.ordo.proto.Assert;
 import io.ordo.proto.Consumer;
 import io.ordo.proto.CreateStreamRequest;
 import io.ordo.proto.CreateSubscriptionRequest;
+import io.ordo.proto.DeleteStreamRequest;
 import io.ordo.proto.DeleteSubscriptionRequest;
 import io.ordo.proto.FetchRequest;
 import io.ordo.proto.Get;
@@ -292,6 +293,13 @@ class SubscriptionsIT {
       assertThat(end.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
       assertThat(end.getDescription()).contains("has no such shard");
     }
+    try (FetchClient futureAck = new FetchClient(channel, "badfetch-sub", "c")) {
+      assertThat(futureAck.take(1, RECEIVE_TIMEOUT_MS)).hasSize(1);
+      futureAck.ackIds(List.of(RecordId.newBuilder().setShardId(0).setOffset(1).build()));
+      Status end = futureAck.awaitEnd(10_000);
+      assertThat(end.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(end.getDescription()).contains("no such record was delivered");
+    }
   }
 
   @Test
@@ -315,6 +323,24 @@ class SubscriptionsIT {
       assertThat(end).isNotNull();
       assertThat(end.getCode()).isEqualTo(Status.Code.NOT_FOUND);
     }
+  }
+
+  @Test
+  void deletingTheStreamEndsItsConsumersCalls() throws Exception {
+    createStream(channel, "gone-s", 1);
+    createSubscription(channel, "gone-sub", "gone-s", 0, 0);
+    appendToShard(channel, "gone-s", 0, "k", 0, 1);
+    try (FetchClient consumer = new FetchClient(channel, "gone-sub", "c")) {
+      assertThat(consumer.take(1, RECEIVE_TIMEOUT_MS)).hasSize(1);
+      streams(channel).deleteStream(
+          DeleteStreamRequest.newBuilder().setName("gone-s").setForce(true).build());
+      Status end = consumer.awaitEnd(15_000);
+      assertThat(end).as("the call ended").isNotNull();
+      assertThat(end.getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    }
+    assertThat(codeOf(() -> subs(channel).getSubscription(
+            GetSubscriptionRequest.newBuilder().setId("gone-sub").build())))
+        .isEqualTo(Status.Code.NOT_FOUND);
   }
 
   @Test
@@ -532,6 +558,13 @@ class SubscriptionsIT {
             AckRequest.newBuilder().setSubscriptionId("rest-sub").build())))
         .as("an Ack without acks")
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThatThrownBy(() -> subs(channel).ack(AckRequest.newBuilder()
+            .setSubscriptionId("rest-sub")
+            .addAcks(RecordId.newBuilder().setShardId(0).setOffset(4))
+            .build()))
+        .as("an ack of an offset not appended yet")
+        .hasMessageContaining("INVALID_ARGUMENT")
+        .hasMessageContaining("its next offset is 4");
     Iterator<StreamingFetchResponse> rest =
         SubscriptionsGrpc.newBlockingStub(channel)
             .withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
