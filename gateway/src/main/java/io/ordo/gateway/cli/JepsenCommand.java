@@ -16,6 +16,8 @@ import io.ordo.jepsen.runner.Nemesis;
 import io.ordo.jepsen.runner.RunConfig;
 import io.ordo.jepsen.runner.RunResult;
 import io.ordo.jepsen.workload.GrpcTxnClient;
+import io.ordo.jepsen.workload.StreamGrpcClient;
+import io.ordo.jepsen.workload.StreamWorkload;
 import io.ordo.jepsen.workload.Workload;
 import io.ordo.jepsen.workload.Workloads;
 import io.ordo.sequencer.LogTopics;
@@ -85,7 +87,7 @@ public final class JepsenCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--workload", required = true, paramLabel = "NAME", description = "One of: list-append, rw-register, bank, kv.")
+  @Option(names = "--workload", required = true, paramLabel = "NAME", description = "One of: list-append, rw-register, bank, kv, stream.")
   String workload;
 
   @Option(names = "--nemesis", paramLabel = "NAME[,NAME]", split = ",",
@@ -262,7 +264,9 @@ public final class JepsenCommand implements Callable<Integer> {
   }
 
   private static RunResult runAgainst(String grpcTarget, Workload w, RunConfig config) throws InterruptedException {
-    try (GrpcTxnClient client = GrpcTxnClient.connect(grpcTarget)) {
+    // The stream workload talks to the Streams and Subscriptions services rather than Txn.
+    try (GrpcTxnClient client = GrpcTxnClient.connect(grpcTarget);
+        StreamGrpcClient streams = w instanceof StreamWorkload s ? s.connect(grpcTarget) : null) {
       return new JepsenRunner().run(w, client, config, "jepsen-" + UUID.randomUUID());
     }
   }
@@ -296,7 +300,9 @@ public final class JepsenCommand implements Callable<Integer> {
             .withCheckpointDir(dir.resolve("checkpoints").toString())
             .withCheckpointIntervalMs(checkpointIntervalMs);
         executor = EmbeddedExecutor.start(executorConfig);
-        gateway = GatewayServer.start(GatewayConfig.defaults(broker.bootstrapServers(), topics).withPorts(0, 0));
+        // A local store, as EmbeddedOrdo's: the stream workload's subscriptions deliver from it.
+        gateway = GatewayServer.start(GatewayConfig.defaults(broker.bootstrapServers(), topics).withPorts(0, 0)
+            .withDataDir(dir.resolve("gateway-store")));
         LocalOrdo ordo = new LocalOrdo(broker, executorConfig, executor, gateway);
         ManagedChannel channel = ManagedChannelBuilder.forTarget(ordo.grpcTarget()).usePlaintext().build();
         try {
