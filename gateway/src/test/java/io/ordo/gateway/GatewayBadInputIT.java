@@ -223,7 +223,8 @@ class GatewayBadInputIT {
         "transaction has 9 operations; at most 8 are allowed (opsPerTxnMax)");
     assertGrpcInvalid(
         () -> stub().txn(TxnRequest.newBuilder().addOps(Operation.newBuilder().setKey("a")).build()),
-        "op 0: no operation set (set one of get, put, delete, assert, append, increment)");
+        "op 0: no operation set (set one of get, put, delete, assert, append, increment,"
+            + " stream_append, ack)");
     assertGrpcInvalid(
         () -> stub().txn(TxnRequest.newBuilder().setId("bad id").addOps(get("a")).build()),
         "id contains U+0020 at index 3; allowed characters are [A-Za-z0-9._:-]");
@@ -377,7 +378,8 @@ class GatewayBadInputIT {
     assertRest(
         send("POST", "/v1/txn", "{\"ops\":[{\"key\":\"a\"}]}"),
         400, "INVALID_ARGUMENT",
-        "op 0: no operation set (set one of get, put, delete, assert, append, increment)");
+        "op 0: no operation set (set one of get, put, delete, assert, append, increment,"
+            + " stream_append, ack)");
     assertRest(
         send("POST", "/v1/txn", "{\"id\":\"a/b\",\"ops\":[{\"key\":\"a\",\"get\":{}}]}"),
         400, "INVALID_ARGUMENT", "id contains '/' at index 1; allowed characters are [A-Za-z0-9._:-]");
