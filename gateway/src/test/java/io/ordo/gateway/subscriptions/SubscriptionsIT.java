@@ -675,6 +675,7 @@ class SubscriptionsIT {
     }, "split-writer");
     Map<String, List<Integer>> seen = new HashMap<>();
     Set<String> distinct = new HashSet<>();
+    shardsSeen.clear();
     try (FetchClient consumer = new FetchClient(channel, "split-sub", "c")) {
       writer.start();
       // Split while the writer appends; then split a child too.
@@ -696,6 +697,10 @@ class SubscriptionsIT {
       }
     }
     assertThat(distinct).hasSize(keys * perKey);
+    assertThat(shardsSeen)
+        .as("records came from the parent and from children of both splits")
+        .contains(0L)
+        .hasSizeGreaterThanOrEqualTo(3);
     for (int k = 0; k < keys; k++) {
       List<Integer> order = seen.get("key" + k);
       List<Integer> expected = java.util.stream.IntStream.range(0, perKey).boxed().toList();
@@ -703,9 +708,12 @@ class SubscriptionsIT {
     }
   }
 
+  private static final Set<Long> shardsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private static void record(
       List<ReceivedRecord> batch, Map<String, List<Integer>> seen, Set<String> distinct) {
     for (ReceivedRecord r : batch) {
+      shardsSeen.add(r.getId().getShardId());
       String p = payload(r);
       if (distinct.add(p)) {
         String[] parts = p.split(":");
