@@ -5,6 +5,8 @@
  *
  * <p>A workload talks to Ordo only through {@link io.ordo.jepsen.workload.TxnClient}, so the same
  * workload runs against a real gateway ({@link io.ordo.jepsen.workload.GrpcTxnClient}) or, in unit
- * tests, against an in-memory reference store.
+ * tests, against an in-memory reference store. The exception is the stream workload ({@link
+ * io.ordo.jepsen.workload.StreamWorkload}), which appends and consumes through the Streams and
+ * Subscriptions services by a {@link io.ordo.jepsen.workload.StreamClient} bound before the run.
  */
 package io.ordo.jepsen.workload;
