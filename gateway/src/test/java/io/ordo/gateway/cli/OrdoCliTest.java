@@ -95,6 +95,12 @@ class OrdoCliTest {
     assertThat(config.grpcPort()).isEqualTo(7000);
     assertThat(config.httpPort()).isZero();
     assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
+    assertThat(config.dataDir()).contains(Path.of("ordo-data/gateway-store"));
+    GatewayCommand withDir =
+        OrdoCli.newCommandLine()
+            .parseArgs("gateway", "--bootstrap-servers", "k1:9092", "--data-dir", "/var/ordo/gw-1")
+            .subcommand().commandSpec().commandLine().getCommand();
+    assertThat(withDir.config().dataDir()).contains(Path.of("/var/ordo/gw-1"));
 
     Run badPort = run("gateway", "--bootstrap-servers", "k1:9092", "--grpc-port", "70000");
     assertThat(badPort.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
