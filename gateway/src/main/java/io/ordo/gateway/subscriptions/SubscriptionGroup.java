@@ -418,6 +418,8 @@ final class SubscriptionGroup {
       cursor.next = Math.max(cursor.next, cursor.progress.floor());
       dropAcked(cursor);
     } else if (cursor.progress.merge(durable.getFloor(), durable.getAckedList())) {
+      // Acks from elsewhere (a client's transaction, another gateway) may pass the read position.
+      cursor.next = Math.max(cursor.next, cursor.progress.floor());
       dropAcked(cursor);
     }
   }
