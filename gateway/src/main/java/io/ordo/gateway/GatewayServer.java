@@ -7,6 +7,8 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.ordo.gateway.ingest.IngestBridge;
+import io.ordo.gateway.ingest.IngestManager;
 import io.ordo.gateway.internal.MalformedRequestGuard;
 import io.ordo.gateway.internal.OrdoService;
 import io.ordo.gateway.internal.TxnRunner;
@@ -14,6 +16,7 @@ import io.ordo.gateway.internal.ResultListener;
 import io.ordo.gateway.internal.SequencerHealth;
 import io.ordo.gateway.rest.HttpRuleTranscoder;
 import io.ordo.gateway.rest.RestServer;
+import io.ordo.gateway.streams.IngestReconciler;
 import io.ordo.gateway.streams.RetentionTrimmer;
 import io.ordo.gateway.streams.ShardReads;
 import io.ordo.gateway.streams.StreamMetadataReader;
@@ -47,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * server reflection) and a REST/JSON server derived from the same proto, in front of the
  * sequencer and the results topic. With a data directory ({@link GatewayConfig#dataDir()}) it
  * also keeps a local store: a {@link MultiVersionStore} that a {@link ChangelogMaterializer} fills
- * from the changelog topic, which serves stream reads and retention.
+ * from the changelog topic, which serves stream reads and retention. For every stream it runs a
+ * Kafka ingest bridge ({@link IngestManager}, kept in line with the catalog by an {@link
+ * IngestReconciler}) that appends the records of the stream's ingest topic.
  *
  * <p>{@link #start} brings the parts up in dependency order and {@link #close} takes them down in
  * reverse; if a part fails to start, the ones already started are closed and the error is
@@ -193,8 +198,25 @@ public final class GatewayServer implements AutoCloseable {
       started.push(retention);
       retention.start();
     }
+    // Kafka ingest: a bridge per stream (ingest topic -> appends), kept in line with the catalog.
+    IngestManager ingest =
+        new IngestManager(
+            IngestBridge.Settings.of(config.bootstrapServers(), config.topics(), config.limits()),
+            runner);
+    started.push(ingest);
+    IngestReconciler ingestReconciler =
+        new IngestReconciler(streamMetadata, ingest, IngestReconciler.DEFAULT_INTERVAL_MS);
+    started.push(ingestReconciler);
+    ingestReconciler.start();
+
     StreamsService streams =
-        new StreamsService(runner, streamMetadata, config.limits(), config.topics(), shardReads);
+        new StreamsService(
+            runner,
+            streamMetadata,
+            config.limits(),
+            config.topics(),
+            shardReads,
+            ingestReconciler::catalogChanged);
     started.push(streams);
 
     // Subscriptions (consumer groups over streams): delivery reads the local store when there is one.

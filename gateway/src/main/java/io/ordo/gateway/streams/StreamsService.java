@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.ordo.gateway.Limits;
+import io.ordo.gateway.ingest.IngestBridge;
 import io.ordo.gateway.internal.TxnRunner;
 import io.ordo.gateway.internal.Validation;
 import io.ordo.proto.AbortReason;
@@ -136,6 +137,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
   private final Limits limits;
   private final TopicLayout topics;
   private final ShardReads reads;
+  private final Runnable catalogChanged;
   private final ThreadPoolExecutor unaryPool;
 
   /**
@@ -146,18 +148,22 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
    * @param topics names the ingest topics ({@code <prefix>-ingest-<stream>})
    * @param reads serves ReadShard/ReadStream; null when this gateway has no local store (reads
    *     then fail with FAILED_PRECONDITION)
+   * @param catalogChanged called after this service created or deleted a stream (e.g. {@link
+   *     IngestReconciler#catalogChanged}); must not block
    */
   public StreamsService(
       TxnRunner runner,
       StreamMetadataReader reader,
       Limits limits,
       TopicLayout topics,
-      ShardReads reads) {
+      ShardReads reads,
+      Runnable catalogChanged) {
     this.runner = Objects.requireNonNull(runner, "runner");
     this.reader = Objects.requireNonNull(reader, "reader");
     this.limits = Objects.requireNonNull(limits, "limits");
     this.topics = Objects.requireNonNull(topics, "topics");
     this.reads = reads;
+    this.catalogChanged = Objects.requireNonNull(catalogChanged, "catalogChanged");
     AtomicInteger count = new AtomicInteger();
     this.unaryPool =
         new ThreadPoolExecutor(
@@ -176,9 +182,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
 
   /** The ingest topic of {@code stream}: {@code <prefix>-ingest-<stream>}. */
   public static String ingestTopic(TopicLayout topics, String stream) {
-    String log = topics.logTopic();
-    String prefix = log.endsWith("-log") ? log.substring(0, log.length() - "-log".length()) : log;
-    return prefix + "-ingest-" + stream;
+    return IngestBridge.topic(topics, stream);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -250,6 +254,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
         reader.remember(
             StreamMetadataReader.snapshotOf(
                 name, Optional.of(StreamMetadataReader.valueOf(created)), result.getPosition()));
+        catalogChanged.run();
         return toStream(created);
       }
       requireAssertFailed(result);
@@ -374,6 +379,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
       TxnResult result = run(txn.build());
       if (result.getOutcome() == Outcome.COMMITTED) {
         reader.invalidate(name);
+        catalogChanged.run();
         return DeleteStreamResponse.newBuilder()
             .setExisted(true)
             .setPosition(result.getPosition())

@@ -728,4 +728,34 @@ class StreamsServiceIT {
       channel.awaitTermination(5, TimeUnit.SECONDS);
     }
   }
+
+  /** Records a stock Kafka producer writes to a stream's ingest topic are appended to it. */
+  @Test
+  void recordsOfTheIngestTopicAreAppended() throws Exception {
+    Stream stream = create("ingest-a", 2);
+    java.util.Properties props = new java.util.Properties();
+    props.put("bootstrap.servers", ordo.bootstrapServers());
+    props.put("key.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName());
+    props.put("value.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName());
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(stream.getIngestTopic())) {
+        assertThat(System.nanoTime() - deadline).as("the bridge creates the ingest topic").isNegative();
+        Thread.sleep(100);
+      }
+    }
+    try (org.apache.kafka.clients.producer.KafkaProducer<String, String> producer =
+        new org.apache.kafka.clients.producer.KafkaProducer<>(props)) {
+      for (int i = 0; i < 4; i++) {
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+            stream.getIngestTopic(), "key-" + i, "ingested-" + i)).get(10, TimeUnit.SECONDS);
+      }
+    }
+    List<ReceivedRecord> read =
+        records(drain(streams().withDeadlineAfter(60, TimeUnit.SECONDS).readStream(
+            ReadStreamRequest.newBuilder().setStream("ingest-a").setFollow(true).setMaxRecords(4).build())));
+    assertThat(read).extracting(r -> r.getRecord().getRaw().toStringUtf8())
+        .containsExactlyInAnyOrder("ingested-0", "ingested-1", "ingested-2", "ingested-3");
+    assertThat(read).allSatisfy(r -> assertThat(r.getRecord().getPartitionKey()).startsWith("key-"));
+  }
 }
