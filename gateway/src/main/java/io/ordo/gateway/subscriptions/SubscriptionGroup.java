@@ -927,6 +927,9 @@ final class SubscriptionGroup {
       }
       for (ShardRecordEntry entry : entries) {
         cursor.next = entry.offset() + 1;
+        // The store may have materialized past the end read at the start of this pump: a record
+        // delivered is a record that exists, so its ack must be accepted.
+        cursor.end = Math.max(cursor.end, entry.offset() + 1);
         if (cursor.progress.isAcked(entry.offset())
             || pendingAck(cursor.shardId, entry.offset())
             || cursor.unacked.containsKey(entry.offset())) {
