@@ -916,6 +916,9 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
       Thread.currentThread().interrupt();
       return Status.CANCELLED.withDescription("the gateway is stopping").asRuntimeException();
     }
+    if (e instanceof java.util.concurrent.CancellationException) {
+      return Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
+    }
     LOG.warn("streams call failed unexpectedly", e);
     return Status.INTERNAL.withDescription("unexpected failure: " + e).withCause(e).asRuntimeException();
   }

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Resolves the stream operations of a client {@code Txn} and runs it.
@@ -100,21 +101,30 @@ public final class TxnStreamOps implements StreamOpsResolver {
               } catch (IllegalArgumentException e) {
                 throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
               }
-              CompletableFuture<TxnResult> run;
-              try {
-                run = context.call(() -> runner.execute(resolution.txn()));
-              } catch (Exception e) {
-                throw Status.INTERNAL.withDescription(e.toString()).asRuntimeException();
-              }
-              return run.thenCompose(
-                  result -> {
-                    if (shouldRetry(result, resolution, clientTxn.getId(), attempt)) {
-                      metadata.keySet().forEach(reader::invalidate);
-                      return attempt(clientTxn, attempt + 1, context);
-                    }
-                    return CompletableFuture.completedFuture(remap(result, resolution));
-                  });
+              return inContext(context, () -> runner.execute(resolution.txn()))
+                  .thenCompose(
+                      result -> {
+                        if (shouldRetry(result, resolution, clientTxn.getId(), attempt)) {
+                          metadata.keySet().forEach(reader::invalidate);
+                          return inContext(context, () -> attempt(clientTxn, attempt + 1, context));
+                        }
+                        return CompletableFuture.completedFuture(remap(result, resolution));
+                      });
             });
+  }
+
+  /**
+   * Runs {@code step} with the call's context attached: continuations run on the runner's
+   * threads, and the transactions they start must still see the call's deadline and cancellation.
+   */
+  private static CompletableFuture<TxnResult> inContext(
+      Context context, Supplier<CompletableFuture<TxnResult>> step) {
+    Context previous = context.attach();
+    try {
+      return step.get();
+    } finally {
+      context.detach(previous);
+    }
   }
 
   private boolean shouldRetry(TxnResult result, Resolution resolution, String baseId, int attempt) {
