@@ -27,6 +27,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -275,6 +276,7 @@ class StreamCliIT {
 
   @Test
   void appendFromArgumentsAndStdinThenReadBackAsTextAndJson() {
+    Instant testStart = Instant.now();
     ok("stream", "create", "cli-rw", "--shards", "2");
     List<long[]> alpha = append("cli-rw", "alpha", "a1", "a2", "a3");
     assertThat(alpha).hasSize(3);
@@ -305,12 +307,29 @@ class StreamCliIT {
     assertThat(badJson.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(badJson.err()).startsWith("ordo stream append: error: INVALID_ARGUMENT: ");
 
+    // A bad line fails its call; the records of the calls before it stay appended.
+    ok("stream", "create", "cli-rw-bad");
+    Run badLine =
+        ordoWithStdin(
+            "{\"y\": 2}\nnot json\n{\"y\": 3}\n",
+            "stream", "append", "cli-rw-bad", "--json", "--batch-records", "1", "-");
+    assertThat(badLine.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(badLine.lines()).containsExactly("shard 0 offset 0");
+    assertThat(badLine.err())
+        .startsWith("ordo stream append: error: INVALID_ARGUMENT: ")
+        .contains("1 records were appended before the failed call; its 1 records were not");
+    assertThat(recordLines(ok("stream", "read", "cli-rw-bad"))).extracting(Line::payload).containsExactly("{\"y\": 2}");
+
     List<Line> all = recordLines(ok("stream", "read", "cli-rw"));
     assertThat(all).hasSize(8);
     assertThat(payloadsByKey(all))
         .containsOnlyKeys("alpha", "beta")
         .containsEntry("alpha", List.of("a1", "a2", "a3", "{\"x\": 1}"))
         .containsEntry("beta", List.of("b1", "b2", "b3", "b4 with\\ttab"));
+    // The log time of each record, in UTC: within the minutes this test ran.
+    assertThat(all)
+        .allSatisfy(l -> assertThat(Instant.parse(l.timestamp()))
+            .isBetween(testStart.minusSeconds(60), Instant.now().plusSeconds(60)));
     assertThat(all).allSatisfy(l -> assertThat(l.timestamp()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"));
     assertThat(all.stream().filter(l -> l.key().equals("alpha")).map(Line::shard).distinct())
         .containsExactly(alphaShard);
@@ -372,13 +391,28 @@ class StreamCliIT {
             () ->
                 cli2.execute(
                     withGateway(
-                        "stream", "read", "cli-follow", "--follow", "--from", "latest", "--max", "1",
+                        "stream", "read", "cli-follow", "--follow", "--from", "latest", "--max", "2",
                         "--timeout", "1s")));
     Thread.sleep(2_000);
     assertThat(latest).as("a follow outlives --timeout; stderr: %s", err2).isNotDone();
     append("cli-follow", "k", "p4");
+    // The stream's follow goes on into the children of a shard split under it.
+    ok("stream", "split", "cli-follow", "0");
+    assertThat(append("cli-follow", "k", "p5").get(0)[0]).isIn(1L, 2L);
     assertThat(latest.get(30, TimeUnit.SECONDS)).as(err2.toString()).isZero();
-    assertThat(recordLines(new Run(0, out2.toString(), ""))).extracting(Line::payload).containsExactly("p4");
+    assertThat(recordLines(new Run(0, out2.toString(), ""))).extracting(Line::payload).containsExactly("p4", "p5");
+
+    // Following a closed shard ends at its end instead of waiting for records that cannot come.
+    StringWriter err3 = new StringWriter();
+    StringWriter out3 = new StringWriter();
+    CommandLine cli3 = newCli("", out3, err3);
+    CompletableFuture<Integer> closed =
+        CompletableFuture.supplyAsync(
+            () -> cli3.execute(withGateway("stream", "read", "cli-follow", "--shard", "0", "--follow")));
+    assertThat(closed.get(30, TimeUnit.SECONDS)).as(err3.toString()).isZero();
+    assertThat(recordLines(new Run(0, out3.toString(), ""))).extracting(Line::payload)
+        .containsExactly("p0", "p1", "p2", "p3", "p4");
+    assertThat(err3.toString()).contains("shard 0 is closed and read to its end (next offset 5, children 1,2)");
   }
 
   @Test
@@ -531,6 +565,37 @@ class StreamCliIT {
     assertThat(redelivered).flatExtracting(StreamingFetchResponse::getRecordsList)
         .extracting(r -> r.getRecord().getRaw().toStringUtf8())
         .containsExactly("v10");
+
+    // A connected consumer shows in describe, with the shards it was assigned.
+    StringWriter watcherOut = new StringWriter();
+    StringWriter watcherErr = new StringWriter();
+    CommandLine watcherCli = newCli("", watcherOut, watcherErr);
+    CompletableFuture<Integer> watcher =
+        CompletableFuture.supplyAsync(
+            () ->
+                watcherCli.execute(
+                    withGateway("sub", "fetch", "cli-sub-b", "--consumer", "watcher", "--max", "2", "--timeout", "60s")));
+    Run withConsumer =
+        awaitRun(
+            run -> run.lines().size() == 2
+                && parse(run.lines().get(1), ListConsumersResponse.getDefaultInstance()).getConsumersCount() == 1,
+            "sub", "describe", "cli-sub-b", "--json");
+    assertThat(parse(withConsumer.lines().get(1), ListConsumersResponse.getDefaultInstance()).getConsumersList())
+        .as("consumers; the fetch is done: %s, its stderr: %s", watcher.isDone(), watcherErr)
+        .hasSize(1);
+    assertThat(parse(withConsumer.lines().get(1), ListConsumersResponse.getDefaultInstance()).getConsumers(0))
+        .satisfies(c -> {
+          assertThat(c.getName()).isEqualTo("watcher");
+          assertThat(c.getAssignedShardIdsList()).containsExactly(0L, 1L);
+        });
+    List<String> watcherText = ok("sub", "describe", "cli-sub-b").lines();
+    assertThat(watcherText).contains("CONSUMER  SHARDS  UNACKED");
+    assertThat(watcherText.get(watcherText.size() - 1)).matches("watcher +0,1 +\\d+");
+    // cli-sub-b started at the latest records: only v10 and what is appended now reach it.
+    append("cli-sub-s", "k1", "for-b");
+    assertThat(watcher.get(30, TimeUnit.SECONDS)).as(watcherErr.toString()).isZero();
+    assertThat(recordLines(new Run(0, watcherOut.toString(), ""))).extracting(Line::payload)
+        .containsExactlyInAnyOrder("v10", "for-b");
 
     Run hasSubs = ordo("stream", "delete", "cli-sub-s");
     assertThat(hasSubs.exitCode()).isEqualTo(OrdoCli.EXIT_FAILURE);
