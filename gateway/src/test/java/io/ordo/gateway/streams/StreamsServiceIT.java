@@ -220,6 +220,19 @@ class StreamsServiceIT {
     assertThat(appended.getRecordIds(0).getShardId()).isEqualTo(lookedUp.getId());
 
     assertStatus(
+        () -> streams().lookupShard(LookupShardRequest.newBuilder().setStream("shards-none").build()),
+        Status.Code.NOT_FOUND,
+        "stream 'shards-none' does not exist");
+    assertStatus(
+        () -> streams().lookupShard(LookupShardRequest.newBuilder().setStream("shards-a")
+            .setPartitionKey("x".repeat(1025)).build()),
+        Status.Code.INVALID_ARGUMENT,
+        "partition_key is 1025 bytes");
+    assertStatus(
+        () -> streams().listShards(ListShardsRequest.newBuilder().setStream("bad name").build()),
+        Status.Code.INVALID_ARGUMENT,
+        "stream contains U+0020 at index 3");
+    assertStatus(
         () -> streams().listShards(ListShardsRequest.newBuilder().setStream("shards-none").build()),
         Status.Code.NOT_FOUND,
         "does not exist");
