@@ -62,7 +62,11 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: a worker pool of {@link #workerThreads()} threads runs gRPC handlers and delivers
  * results; the REST server has its own pool of the same size (plus, for server-streaming calls,
  * up to {@code RestServer.StreamLimits.DEFAULT} stream threads, started on demand); the results
- * listener, the result timer and the heartbeats have one thread each. Queues: the worker queue
+ * listener, the result timer and the heartbeats have one thread each. The Streams service runs
+ * unary calls on {@value io.ordo.gateway.streams.StreamsService#UNARY_THREADS} threads and reads on
+ * at most {@value io.ordo.gateway.streams.ShardReads#READ_CALLS_MAX}; the changelog materializer,
+ * retention and the ingest reconciler have one thread each, every ingest bridge one. Queues: the
+ * worker queue
  * holds at most {@code 4 * inFlightTxnMax} (at least {@value #QUEUE_MIN}) tasks and the REST
  * queue {@value #HTTP_QUEUE_MAX} exchanges.
  */
