@@ -691,6 +691,13 @@ class StreamsServiceIT {
           StreamsGrpc.newBlockingStub(otherChannel.channel)
               .withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS)
               .splitShard(SplitShardRequest.newBuilder().setStream("stale-a").setShardId(0).build());
+      // That gateway has no data directory, hence no local store: it serves no reads.
+      assertStatus(
+          () -> drain(StreamsGrpc.newBlockingStub(otherChannel.channel)
+              .withDeadlineAfter(DEADLINE_MS, TimeUnit.MILLISECONDS)
+              .readShard(ReadShardRequest.newBuilder().setStream("stale-a").setShardId(0).build())),
+          Status.Code.FAILED_PRECONDITION,
+          "no local store");
       long childOfK =
           holds(split.getChildren(1), "k") ? split.getChildren(1).getId() : split.getChildren(0).getId();
       // This gateway still has the metadata from before the split cached.
