@@ -10,14 +10,14 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * Parses durations given on the command line: a non-negative integer with an optional unit, {@code
- * ms}, {@code s}, {@code m} or {@code h} (plain numbers are seconds), e.g. {@code 30}, {@code 30s},
- * {@code 2m}, {@code 500ms}, {@code 1h}; or an ISO-8601 duration such as {@code PT1M30S}.
+ * ms}, {@code s}, {@code m}, {@code h} or {@code d} (plain numbers are seconds), e.g. {@code 30},
+ * {@code 30s}, {@code 2m}, {@code 500ms}, {@code 1h}, {@code 7d}; or an ISO-8601 duration such as {@code PT1M30S}.
  *
  * <p>Bad input throws {@link TypeConversionException}, which picocli reports as a usage error
  * (exit code 2) naming the option.
  */
 public final class DurationConverter implements ITypeConverter<Duration> {
-  private static final Pattern SIMPLE = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h)?");
+  private static final Pattern SIMPLE = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)?");
 
   @Override
   public Duration convert(String value) {
@@ -40,6 +40,7 @@ public final class DurationConverter implements ITypeConverter<Duration> {
         case "s" -> Duration.ofSeconds(amount);
         case "m" -> Duration.ofMinutes(amount);
         case "h" -> Duration.ofHours(amount);
+        case "d" -> Duration.ofDays(amount);
         default -> throw new IllegalStateException("unreachable unit " + unit);
       };
     }
@@ -55,6 +56,6 @@ public final class DurationConverter implements ITypeConverter<Duration> {
       }
     }
     throw new TypeConversionException(
-        "'" + value + "' is not a duration (use e.g. 30s, 2m, 500ms, 1h, or plain seconds)");
+        "'" + value + "' is not a duration (use e.g. 30s, 2m, 500ms, 1h, 7d, or plain seconds)");
   }
 }

@@ -184,7 +184,7 @@ public final class StreamCommand implements ClientIo.Holder {
         paramLabel = "DURATION",
         defaultValue = "0",
         converter = DurationConverter.class,
-        description = "Records older than this are trimmed, in whole seconds (e.g. 7d as 168h);"
+        description = "Records older than this are trimmed, in whole seconds (e.g. 7d or 12h);"
             + " 0 keeps them forever.")
     Duration retention;
 

@@ -15,6 +15,7 @@ class DurationConverterTest {
     assertThat(DurationConverter.parse("2m")).isEqualTo(Duration.ofMinutes(2));
     assertThat(DurationConverter.parse("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(DurationConverter.parse("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(DurationConverter.parse("7d")).isEqualTo(Duration.ofDays(7));
     assertThat(DurationConverter.parse(" 8S ")).isEqualTo(Duration.ofSeconds(8));
     assertThat(DurationConverter.parse("PT1M30S")).isEqualTo(Duration.ofSeconds(90));
     assertThat(DurationConverter.parse("0")).isEqualTo(Duration.ZERO);
