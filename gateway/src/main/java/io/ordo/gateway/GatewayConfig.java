@@ -27,6 +27,8 @@ import java.util.Optional;
  *     retention are not served (every other stream call is)
  * @param retentionIntervalMs how often the gateway enforces stream retention, in milliseconds
  *     (default {@value #DEFAULT_RETENTION_INTERVAL_MS}); only with a data directory
+ * @param ingest whether this gateway runs the Kafka ingest bridges of the streams (default true;
+ *     bridges of several gateways share each ingest topic's partitions through one consumer group)
  */
 public record GatewayConfig(
     String bootstrapServers,
@@ -38,7 +40,8 @@ public record GatewayConfig(
     long defaultDeadlineMs,
     Limits limits,
     Optional<Path> dataDir,
-    long retentionIntervalMs) {
+    long retentionIntervalMs,
+    boolean ingest) {
 
   /** Default gRPC port. */
   public static final int DEFAULT_GRPC_PORT = 6570;
@@ -106,42 +109,43 @@ public record GatewayConfig(
         DEFAULT_DEADLINE_MS,
         Limits.defaults(),
         Optional.empty(),
-        DEFAULT_RETENTION_INTERVAL_MS);
+        DEFAULT_RETENTION_INTERVAL_MS,
+        true);
   }
 
   /** This config with other ports (0 = pick a free port). */
   public GatewayConfig withPorts(int grpcPort, int httpPort) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
   }
 
   /** This config with another bind address. */
   public GatewayConfig withBindAddress(String bindAddress) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
   }
 
   /** This config with another heartbeat interval in milliseconds (0 = send none). */
   public GatewayConfig withHeartbeatIntervalMs(long heartbeatIntervalMs) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
   }
 
   /** This config with another default deadline in milliseconds. */
   public GatewayConfig withDefaultDeadlineMs(long defaultDeadlineMs) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
   }
 
   /** This config with other limits. */
   public GatewayConfig withLimits(Limits limits) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
   }
 
   private static void checkPort(String field, int port) {
@@ -154,13 +158,20 @@ public record GatewayConfig(
   public GatewayConfig withDataDir(Path dataDir) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, Optional.of(dataDir), retentionIntervalMs);
+        defaultDeadlineMs, limits, Optional.of(dataDir), retentionIntervalMs, ingest);
   }
 
   /** This config with another retention interval in milliseconds. */
   public GatewayConfig withRetentionIntervalMs(long retentionIntervalMs) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
+  }
+
+  /** This config with the Kafka ingest bridges on or off. */
+  public GatewayConfig withIngest(boolean ingest) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
   }
 }

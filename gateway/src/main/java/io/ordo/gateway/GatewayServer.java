@@ -203,15 +203,19 @@ public final class GatewayServer implements AutoCloseable {
       retention.start();
     }
     // Kafka ingest: a bridge per stream (ingest topic -> appends), kept in line with the catalog.
-    IngestManager ingest =
-        new IngestManager(
-            IngestBridge.Settings.of(config.bootstrapServers(), config.topics(), config.limits()),
-            runner);
-    started.push(ingest);
-    IngestReconciler ingestReconciler =
-        new IngestReconciler(streamMetadata, ingest, IngestReconciler.DEFAULT_INTERVAL_MS);
-    started.push(ingestReconciler);
-    ingestReconciler.start();
+    Runnable catalogChanged = () -> {};
+    if (config.ingest()) {
+      IngestManager ingest =
+          new IngestManager(
+              IngestBridge.Settings.of(config.bootstrapServers(), config.topics(), config.limits()),
+              runner);
+      started.push(ingest);
+      IngestReconciler ingestReconciler =
+          new IngestReconciler(streamMetadata, ingest, IngestReconciler.DEFAULT_INTERVAL_MS);
+      started.push(ingestReconciler);
+      ingestReconciler.start();
+      catalogChanged = ingestReconciler::catalogChanged;
+    }
 
     StreamsService streams =
         new StreamsService(
@@ -220,7 +224,7 @@ public final class GatewayServer implements AutoCloseable {
             config.limits(),
             config.topics(),
             shardReads,
-            ingestReconciler::catalogChanged);
+            catalogChanged);
     started.push(streams);
 
     // Subscriptions (consumer groups over streams): delivery reads the local store when there is one.

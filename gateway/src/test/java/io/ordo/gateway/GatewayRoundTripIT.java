@@ -137,7 +137,9 @@ class GatewayRoundTripIT {
         GatewayConfig.defaults(broker.bootstrapServers(), EXECUTORLESS_TOPICS)
             .withPorts(0, 0)
             .withHeartbeatIntervalMs(HEARTBEAT_INTERVAL_MS)
-            .withLimits(limits));
+            .withLimits(limits)
+            // No ingest bridges: their catalog reads would take waiters the tests count.
+            .withIngest(false));
   }
 
   private static OrdoGrpc.OrdoBlockingStub stub() {

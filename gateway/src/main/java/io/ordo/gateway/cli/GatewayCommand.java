@@ -70,6 +70,12 @@ public final class GatewayCommand implements Callable<Integer> {
   Path dataDir = Path.of(DEFAULT_DATA_DIR);
 
   @Option(
+      names = "--no-ingest",
+      description =
+          "Run no Kafka ingest bridges on this gateway (other gateways of the deployment do).")
+  boolean noIngest;
+
+  @Option(
       names = "--shutdown-timeout",
       defaultValue = "30s",
       paramLabel = "DURATION",
@@ -86,7 +92,8 @@ public final class GatewayCommand implements Callable<Integer> {
       return GatewayConfig.defaults(bootstrapServers, TopicLayout.withPrefix(topicPrefix))
           .withBindAddress(bindAddress)
           .withPorts(grpcPort, httpPort)
-          .withDataDir(dataDir);
+          .withDataDir(dataDir)
+          .withIngest(!noIngest);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

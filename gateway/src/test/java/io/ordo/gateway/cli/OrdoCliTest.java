@@ -101,6 +101,13 @@ class OrdoCliTest {
             .parseArgs("gateway", "--bootstrap-servers", "k1:9092", "--data-dir", "/var/ordo/gw-1")
             .subcommand().commandSpec().commandLine().getCommand();
     assertThat(withDir.config().dataDir()).contains(Path.of("/var/ordo/gw-1"));
+    assertThat(config.ingest()).isTrue();
+    assertThat(withDir.config().ingest()).isTrue();
+    GatewayCommand noIngest =
+        OrdoCli.newCommandLine()
+            .parseArgs("gateway", "--bootstrap-servers", "k1:9092", "--no-ingest")
+            .subcommand().commandSpec().commandLine().getCommand();
+    assertThat(noIngest.config().ingest()).isFalse();
 
     Run badPort = run("gateway", "--bootstrap-servers", "k1:9092", "--grpc-port", "70000");
     assertThat(badPort.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);

@@ -27,6 +27,7 @@ import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.sequencer.Sequencer;
+import io.ordo.sequencer.TopicLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,6 +67,12 @@ class IngestBridgeIT {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
   private static final long WAIT_MS = 60_000;
   private static final int TOPIC_PARTITIONS = 3;
+  /**
+   * The embedded gateway runs its own bridges (over {@code <prefix>-ingest-<stream>}); the bridges
+   * under test read the ingest topics of another prefix, so the records they count are theirs
+   * alone. They append to the same streams with the same counters through the same log.
+   */
+  private static final TopicLayout BRIDGE_TOPICS = TopicLayout.withPrefix("ingest-it");
 
   @TempDir static Path dir;
   static EmbeddedOrdo ordo;
@@ -135,7 +142,7 @@ class IngestBridgeIT {
   }
 
   static IngestBridge.Settings settings() {
-    return IngestBridge.Settings.of(ordo.bootstrapServers(), ordo.topics(), Limits.defaults())
+    return IngestBridge.Settings.of(ordo.bootstrapServers(), BRIDGE_TOPICS, Limits.defaults())
         .withTopicPartitions(TOPIC_PARTITIONS);
   }
 
@@ -143,7 +150,7 @@ class IngestBridgeIT {
   void recordsAreAppendedOnceInKafkaOrderPerKeyAcrossRestartsAndRacingBridges() throws Exception {
     String stream = "ing-a";
     streams().createStream(CreateStreamRequest.newBuilder().setName(stream).setShardCount(2).build());
-    String topic = IngestBridge.topic(ordo.topics(), stream);
+    String topic = IngestBridge.topic(BRIDGE_TOPICS, stream);
     List<String> sent = new ArrayList<>();
 
     try (IngestManager manager = new IngestManager(settings(), runner)) {
@@ -185,7 +192,7 @@ class IngestBridgeIT {
   void aSplitDuringIngestRoutesLaterRecordsToTheChildren() throws Exception {
     String stream = "ing-split";
     streams().createStream(CreateStreamRequest.newBuilder().setName(stream).setShardCount(1).build());
-    String topic = IngestBridge.topic(ordo.topics(), stream);
+    String topic = IngestBridge.topic(BRIDGE_TOPICS, stream);
     List<String> sent = new ArrayList<>();
     try (IngestManager manager = new IngestManager(settings(), runner)) {
       manager.ensure(stream);
@@ -217,7 +224,7 @@ class IngestBridgeIT {
   void recordsAnAppendWouldRefuseArePassedOverAndTheRestFlows() throws Exception {
     String stream = "ing-bad";
     streams().createStream(CreateStreamRequest.newBuilder().setName(stream).setShardCount(1).build());
-    String topic = IngestBridge.topic(ordo.topics(), stream);
+    String topic = IngestBridge.topic(BRIDGE_TOPICS, stream);
     try (IngestManager manager = new IngestManager(settings(), runner)) {
       manager.ensure(stream);
       awaitTopic(topic);
