@@ -100,10 +100,12 @@ import org.slf4j.LoggerFactory;
  * in progress), UNAVAILABLE (retries exhausted, the log unavailable), DEADLINE_EXCEEDED (as
  * {@code OrdoService}).
  *
- * <p><b>Threads</b>: unary calls run on a pool of {@value #UNARY_THREADS} threads (queue {@value
- * #UNARY_QUEUE_MAX}; RESOURCE_EXHAUSTED past it) under the caller's gRPC context, so deadlines and
- * cancellation reach the transactions; they block on results, which the {@link TxnRunner}
- * completes on its own executor, never on this pool. Reads are served by {@link ShardReads}.
+ * <p><b>Threads</b>: Append never blocks: it chains the metadata read, the transaction and its
+ * retries as futures under the caller's gRPC context (deadline, cancellation), bounded by the
+ * results listener's waiters. The other unary calls (metadata changes, rare) run on a pool of
+ * {@value #UNARY_THREADS} threads (queue {@value #UNARY_QUEUE_MAX}; RESOURCE_EXHAUSTED past it)
+ * under the caller's context and block on results, which the {@link TxnRunner} completes on its
+ * own executor, never on this pool. Reads are served by {@link ShardReads}.
  */
 public final class StreamsService extends StreamsGrpc.StreamsImplBase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamsService.class);
@@ -700,10 +702,37 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
 
   @Override
   public void append(AppendRequest request, StreamObserver<AppendResponse> observer) {
-    unary(observer, () -> append(request));
+    // The hot path: asynchronous from validation to answer, so concurrent appends are bounded by
+    // the results listener's waiters, not by a pool of blocked threads.
+    Context context = Context.current();
+    CompletableFuture<AppendResponse> response;
+    try {
+      AppendPlan plan = planAppend(request);
+      response = appendAttempt(context, plan, 1);
+    } catch (RuntimeException e) {
+      response = CompletableFuture.failedFuture(e);
+    }
+    response.whenComplete(
+        (r, error) ->
+            safely(
+                () -> {
+                  if (error != null) {
+                    observer.onError(toStatus(error));
+                  } else {
+                    observer.onNext(r);
+                    observer.onCompleted();
+                  }
+                }));
   }
 
-  private AppendResponse append(AppendRequest request) {
+  /** A validated Append: the request, its transaction id and each record's partition-key hash. */
+  private record AppendPlan(AppendRequest request, String baseId, List<byte[]> hashes) {
+    boolean pinned() {
+      return request.hasShardId() || request.hasExpectedOffset();
+    }
+  }
+
+  private AppendPlan planAppend(AppendRequest request) {
     Validation.checkNoUnknownFields(request, "request");
     String stream = request.getStream();
     Validation.checkName(stream, "stream");
@@ -724,96 +753,150 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
           "expected_offset must be >= 0, got " + request.getExpectedOffset());
     }
     Validation.checkStreamRecords(request.getRecordsList(), "records", limits);
-    boolean pinned = request.hasShardId() || request.hasExpectedOffset();
     String baseId = request.getId().isEmpty() ? TxnRunner.newTxnId() : request.getId();
     List<byte[]> hashes = new ArrayList<>(request.getRecordsCount());
     for (StreamRecord record : request.getRecordsList()) {
       hashes.add(HashRanges.hash(record.getPartitionKey()));
     }
-    for (int attempt = 1; attempt <= ATTEMPTS_MAX; attempt++) {
-      StreamMetadataReader.Snapshot snapshot =
-          await(attempt == 1 ? reader.cachedOrRead(stream) : reader.read(stream));
-      StreamMetadata metadata = snapshot.require();
-      // shard id -> indexes of its records in the request, in request order
-      TreeMap<Long, List<Integer>> plan = new TreeMap<>();
-      for (int i = 0; i < request.getRecordsCount(); i++) {
-        long shardId =
-            request.hasShardId()
-                ? request.getShardId()
-                : StreamMetadataReader.route(metadata, hashes.get(i)).getId();
-        plan.computeIfAbsent(shardId, id -> new ArrayList<>()).add(i);
-      }
-      if (request.hasShardId()) {
-        requireOpenShard(metadata, request.getShardId());
-      }
-      if (request.hasExpectedOffset() && plan.size() > 1) {
-        throw new IllegalArgumentException(
-            "expected_offset needs every record in one shard, but the records map to shards "
-                + plan.keySet() + " (set shard_id, or send one append per shard)");
-      }
-      Transaction.Builder txn =
-          Transaction.newBuilder().setId(attempt == 1 ? baseId : baseId + ".r" + (attempt - 1));
-      List<Long> opShards = new ArrayList<>();
-      for (Map.Entry<Long, List<Integer>> entry : plan.entrySet()) {
-        StreamAppend.Builder op =
-            StreamAppend.newBuilder().setStream(stream).setShardId(entry.getKey());
-        for (int index : entry.getValue()) {
-          op.addRecords(request.getRecords(index));
-        }
-        if (request.hasExpectedOffset()) {
-          op.setExpectedOffset(request.getExpectedOffset());
-        }
-        txn.addOps(
-            Operation.newBuilder().setKey(StreamKeys.shard(stream, entry.getKey())).setStreamAppend(op));
-        opShards.add(entry.getKey());
-      }
-      Transaction built = txn.build();
-      Validation.checkEncodedSize(built, limits);
-      TxnResult result = run(built);
-      if (result.getOutcome() == Outcome.COMMITTED) {
-        RecordId[] ids = new RecordId[request.getRecordsCount()];
-        int opIndex = 0;
-        for (Map.Entry<Long, List<Integer>> entry : plan.entrySet()) {
-          ShardState state = postState(result, opIndex).orElseThrow(() -> missingPostState(result));
-          long first = state.getNextOffset() - entry.getValue().size();
-          for (int k = 0; k < entry.getValue().size(); k++) {
-            ids[entry.getValue().get(k)] =
-                RecordId.newBuilder().setShardId(entry.getKey()).setOffset(first + k).build();
+    return new AppendPlan(request, baseId, hashes);
+  }
+
+  /**
+   * One attempt of an Append: routes with the cached metadata (first attempt) or freshly read
+   * metadata (later ones), runs the transaction within {@code context}'s deadline, and on
+   * SHARD_CLOSED / NOT_FOUND tries again, at most {@value #ATTEMPTS_MAX} times.
+   */
+  private CompletableFuture<AppendResponse> appendAttempt(
+      Context context, AppendPlan plan, int attempt) {
+    String stream = plan.request().getStream();
+    CompletableFuture<StreamMetadataReader.Snapshot> metadata =
+        attempt == 1 ? reader.cachedOrRead(stream) : reader.read(stream);
+    return metadata.thenCompose(
+        snapshot -> {
+          AppendRequest request = plan.request();
+          // shard id -> indexes of its records in the request, in request order
+          TreeMap<Long, List<Integer>> shards = new TreeMap<>();
+          Transaction built;
+          List<Long> opShards = new ArrayList<>();
+          try {
+            StreamMetadata meta = snapshot.require();
+            for (int i = 0; i < request.getRecordsCount(); i++) {
+              long shardId =
+                  request.hasShardId()
+                      ? request.getShardId()
+                      : StreamMetadataReader.route(meta, plan.hashes().get(i)).getId();
+              shards.computeIfAbsent(shardId, id -> new ArrayList<>()).add(i);
+            }
+            if (request.hasShardId()) {
+              requireOpenShard(meta, request.getShardId());
+            }
+            if (request.hasExpectedOffset() && shards.size() > 1) {
+              throw new IllegalArgumentException(
+                  "expected_offset needs every record in one shard, but the records map to shards "
+                      + shards.keySet() + " (set shard_id, or send one append per shard)");
+            }
+            Transaction.Builder txn =
+                Transaction.newBuilder()
+                    .setId(attempt == 1 ? plan.baseId() : plan.baseId() + ".r" + (attempt - 1));
+            for (Map.Entry<Long, List<Integer>> entry : shards.entrySet()) {
+              StreamAppend.Builder op =
+                  StreamAppend.newBuilder().setStream(stream).setShardId(entry.getKey());
+              for (int index : entry.getValue()) {
+                op.addRecords(request.getRecords(index));
+              }
+              if (request.hasExpectedOffset()) {
+                op.setExpectedOffset(request.getExpectedOffset());
+              }
+              txn.addOps(
+                  Operation.newBuilder()
+                      .setKey(StreamKeys.shard(stream, entry.getKey()))
+                      .setStreamAppend(op));
+              opShards.add(entry.getKey());
+            }
+            built = txn.build();
+            Validation.checkEncodedSize(built, limits);
+          } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
           }
-          opIndex++;
+          CompletableFuture<TxnResult> run;
+          try {
+            run = context.call(() -> runner.execute(built));
+          } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+          }
+          return run.thenCompose(
+              result -> appendOutcome(context, plan, attempt, shards, opShards, result));
+        });
+  }
+
+  private CompletableFuture<AppendResponse> appendOutcome(
+      Context context,
+      AppendPlan plan,
+      int attempt,
+      TreeMap<Long, List<Integer>> shards,
+      List<Long> opShards,
+      TxnResult result) {
+    AppendRequest request = plan.request();
+    String stream = request.getStream();
+    if (result.getOutcome() != Outcome.COMMITTED && result.getOutcome() != Outcome.ABORTED) {
+      return CompletableFuture.failedFuture(TxnRunner.duplicateOrUnknown(result));
+    }
+    if (result.getOutcome() == Outcome.COMMITTED) {
+      RecordId[] ids = new RecordId[request.getRecordsCount()];
+      int opIndex = 0;
+      for (Map.Entry<Long, List<Integer>> entry : shards.entrySet()) {
+        Optional<ShardState> state = postState(result, opIndex);
+        if (state.isEmpty()) {
+          return CompletableFuture.failedFuture(missingPostState(result));
         }
-        return AppendResponse.newBuilder()
-            .addAllRecordIds(List.of(ids))
-            .setPosition(result.getPosition())
-            .build();
+        long first = state.get().getNextOffset() - entry.getValue().size();
+        for (int k = 0; k < entry.getValue().size(); k++) {
+          ids[entry.getValue().get(k)] =
+              RecordId.newBuilder().setShardId(entry.getKey()).setOffset(first + k).build();
+        }
+        opIndex++;
       }
-      long failedShard =
-          result.getFailedOpIndex() >= 0 && result.getFailedOpIndex() < opShards.size()
-              ? opShards.get(result.getFailedOpIndex())
-              : -1;
-      switch (result.getAbortReason()) {
-        case WRONG_EXPECTED_OFFSET ->
-            throw Status.FAILED_PRECONDITION
+      return CompletableFuture.completedFuture(
+          AppendResponse.newBuilder()
+              .addAllRecordIds(List.of(ids))
+              .setPosition(result.getPosition())
+              .build());
+    }
+    long failedShard =
+        result.getFailedOpIndex() >= 0 && result.getFailedOpIndex() < opShards.size()
+            ? opShards.get(result.getFailedOpIndex())
+            : -1;
+    switch (result.getAbortReason()) {
+      case WRONG_EXPECTED_OFFSET -> {
+        return CompletableFuture.failedFuture(
+            Status.FAILED_PRECONDITION
                 .withDescription(
                     "wrong expected offset (WRONG_EXPECTED_OFFSET): " + result.getDetail())
-                .asRuntimeException();
-        case SHARD_CLOSED, NOT_FOUND -> {
-          reader.invalidate(stream);
-          if (pinned && result.getAbortReason() == AbortReason.SHARD_CLOSED) {
-            throw Status.FAILED_PRECONDITION
-                .withDescription(
-                    "shard " + failedShard + " of stream '" + stream + "' is closed (split or"
-                        + " merged); an append with "
-                        + (request.hasShardId() ? "shard_id" : "expected_offset")
-                        + " is not moved to its children: " + result.getDetail())
-                .asRuntimeException();
-          }
-          // Re-read and route again (the loop's next read goes through the log).
+                .asRuntimeException());
+      }
+      case SHARD_CLOSED, NOT_FOUND -> {
+        reader.invalidate(stream);
+        if (plan.pinned() && result.getAbortReason() == AbortReason.SHARD_CLOSED) {
+          return CompletableFuture.failedFuture(
+              Status.FAILED_PRECONDITION
+                  .withDescription(
+                      "shard " + failedShard + " of stream '" + stream + "' is closed (split or"
+                          + " merged); an append with "
+                          + (request.hasShardId() ? "shard_id" : "expected_offset")
+                          + " is not moved to its children: " + result.getDetail())
+                  .asRuntimeException());
         }
-        default -> throw unexpectedAbort(result);
+        if (attempt >= ATTEMPTS_MAX) {
+          return CompletableFuture.failedFuture(
+              gaveUp("appending to stream '" + stream + "' (its shards kept changing)"));
+        }
+        // Re-read (through the log) and route again.
+        return appendAttempt(context, plan, attempt + 1);
+      }
+      default -> {
+        return CompletableFuture.failedFuture(unexpectedAbort(result));
       }
     }
-    throw gaveUp("appending to stream '" + stream + "' (its shards kept changing)");
   }
 
   // ---------------------------------------------------------------------------------------------
