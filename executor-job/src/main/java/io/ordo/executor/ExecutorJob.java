@@ -31,6 +31,8 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ParameterTool;
@@ -136,10 +138,15 @@ public final class ExecutorJob {
             .uid(FEEDBACK_SOURCE_UID)
             .setParallelism(feedbackSourceParallelism);
 
+    // The sorter is keyed by the key range with the same parallelism and max parallelism as the
+    // key processor, so its output is already partitioned as keyBy(range) would partition it:
+    // forwarding it lets Flink chain the two (no serialization, no network buffer, no buffer
+    // timeout between them). Only the feedback needs a real shuffle.
+    KeyedStream<RangeRequest, Integer> sortedByRange =
+        DataStreamUtils.reinterpretAsKeyedStream(sorted, RangeRequest::getKeyRange, Types.INT);
     SingleOutputStreamOperator<ReadResult> reads =
-        sorted
-            .connect(feedback)
-            .keyBy(RangeRequest::getKeyRange, WriteResult::getKeyRange, Types.INT)
+        sortedByRange
+            .connect(feedback.keyBy(WriteResult::getKeyRange, Types.INT))
             .process(new KeyTransactionProcessorFunction(), ProtoTypeInfo.forMessage(ReadResult.class))
             .name(KEY_PROCESSOR_NAME)
             .uid(KEY_PROCESSOR_UID);
