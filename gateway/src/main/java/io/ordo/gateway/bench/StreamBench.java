@@ -53,12 +53,15 @@ public final class StreamBench {
    * @param batch records per Append, 1..10,000
    * @param payloadBytes bytes per payload, 8..1 MiB (the first 8 carry the send time)
    * @param keys distinct partition keys, >= 1
+   * @param keyPerBatch when true, all records of one Append share one partition key (so one
+   *     shard, as a Kafka producer batches per partition); when false, each record draws its own
+   *     key, so a batch spans shards and its transaction spans key ranges
    * @param warmup unmeasured time first
    * @param duration measured time, > 0
    * @param seed seed of the keys and payload filler
    */
   public record Settings(int shards, int clients, int batch, int payloadBytes, int keys,
-      Duration warmup, Duration duration, long seed) {
+      boolean keyPerBatch, Duration warmup, Duration duration, long seed) {
     public Settings {
       check("shards", shards, 1, 1024);
       check("clients", clients, 1, 1024);
@@ -167,11 +170,12 @@ public final class StreamBench {
         while (System.nanoTime() < endNs) {
           long sentNs = System.nanoTime();
           AppendRequest.Builder request = AppendRequest.newBuilder().setStream(streamName);
+          String batchKey = "key-" + random.nextInt(s.keys());
           for (int i = 0; i < s.batch(); i++) {
             ByteBuffer payload = ByteBuffer.wrap(filler.clone());
             payload.putLong(0, sentNs);
             request.addRecords(StreamRecord.newBuilder()
-                .setPartitionKey("key-" + random.nextInt(s.keys()))
+                .setPartitionKey(s.keyPerBatch() ? batchKey : "key-" + random.nextInt(s.keys()))
                 .setRaw(ByteString.copyFrom(payload.array())));
           }
           try {
@@ -223,14 +227,14 @@ public final class StreamBench {
   /** A Markdown table of results, one row each. */
   public static String toMarkdown(List<Result> results) {
     StringBuilder sb = new StringBuilder();
-    sb.append("| batch | clients | shards | payload B | appends/s | records/s | append p50 / p99 / p999 ms"
-        + " | append→read p50 / p99 / p999 ms | read | errors |\n");
-    sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+    sb.append("| batch | keys | clients | shards | payload B | appends/s | records/s"
+        + " | append p50 / p99 / p999 ms | append→read p50 / p99 / p999 ms | read | errors |\n");
+    sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Result r : results) {
       Settings s = r.settings();
       sb.append(String.format(Locale.ROOT,
-          "| %d | %d | %d | %d | %,.0f | %,.0f | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f | %d | %d |%n",
-          s.batch(), s.clients(), s.shards(), s.payloadBytes(), r.appendsPerSecond(),
+          "| %d | %s | %d | %d | %d | %,.0f | %,.0f | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f | %d | %d |%n",
+          s.batch(), s.keyPerBatch() ? "one per batch" : "one per record", s.clients(), s.shards(), s.payloadBytes(), r.appendsPerSecond(),
           r.recordsPerSecond(), r.appendMs()[0], r.appendMs()[1], r.appendMs()[2],
           r.endToEndMs()[0], r.endToEndMs()[1], r.endToEndMs()[2], r.readRecords(), r.errors()));
     }
@@ -245,10 +249,17 @@ public final class StreamBench {
     List<Map<String, Object>> runs = new ArrayList<>();
     for (Result r : results) {
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("settings", Map.of("shards", r.settings().shards(), "clients", r.settings().clients(),
-          "batch", r.settings().batch(), "payloadBytes", r.settings().payloadBytes(),
-          "keys", r.settings().keys(), "warmupSeconds", r.settings().warmup().toMillis() / 1000.0,
-          "durationSeconds", r.settings().duration().toMillis() / 1000.0));
+      Settings s = r.settings();
+      Map<String, Object> settings = new LinkedHashMap<>();
+      settings.put("shards", s.shards());
+      settings.put("clients", s.clients());
+      settings.put("batch", s.batch());
+      settings.put("payloadBytes", s.payloadBytes());
+      settings.put("keys", s.keys());
+      settings.put("keyPerBatch", s.keyPerBatch());
+      settings.put("warmupSeconds", s.warmup().toMillis() / 1000.0);
+      settings.put("durationSeconds", s.duration().toMillis() / 1000.0);
+      m.put("settings", settings);
       m.put("stream", r.stream());
       m.put("appendsPerSecond", r.appendsPerSecond());
       m.put("recordsPerSecond", r.recordsPerSecond());

@@ -67,6 +67,12 @@ public final class BenchStreamCommand implements Callable<Integer> {
   @Option(names = "--keys", paramLabel = "N", description = "Distinct partition keys.")
   int keys = 1_000;
 
+  @Option(names = "--key-per-batch",
+      description = "All records of an Append share one partition key (one shard, the single-range"
+          + " fast path), as a Kafka producer batches per partition. Default: a key per record, so"
+          + " a batch spans shards.")
+  boolean keyPerBatch;
+
   @Option(names = "--duration", defaultValue = "20s", paramLabel = "DURATION",
       converter = DurationConverter.class, description = "Measured time per run.")
   Duration duration;
@@ -87,8 +93,8 @@ public final class BenchStreamCommand implements Callable<Integer> {
     List<StreamBench.Settings> runs = new ArrayList<>();
     try {
       for (int batch : batches) {
-        runs.add(new StreamBench.Settings(shards, clients, batch, payloadBytes, keys, warmup,
-            duration, seed));
+        runs.add(new StreamBench.Settings(shards, clients, batch, payloadBytes, keys, keyPerBatch,
+            warmup, duration, seed));
       }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
