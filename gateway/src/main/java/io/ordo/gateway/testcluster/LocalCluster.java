@@ -147,7 +147,10 @@ public final class LocalCluster implements AutoCloseable {
       gwOpts.add("-Xmx512m");
       ChildJvm gateway = new ChildJvm("gateway", abs, null, gwOpts, OrdoCli.class.getName(),
           List.of("gateway", "--bootstrap-servers", bootstrap, "--topic-prefix", TOPIC_PREFIX, "--grpc-port",
-              Integer.toString(grpcPort), "--http-port", Integer.toString(httpPort)));
+              Integer.toString(grpcPort), "--http-port", Integer.toString(httpPort),
+              // The gateway's local store belongs to this cluster's changelog (not the launcher's
+              // working directory, which other clusters share); it survives restart-all with it.
+              "--data-dir", abs.resolve("gateway-store").toString()));
       cluster = new LocalCluster(abs, netns, brokers, voters, executor, gateway, grpcPort);
       Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
       cluster.startAllParts(true);
