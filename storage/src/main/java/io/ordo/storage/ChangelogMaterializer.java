@@ -12,8 +12,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -39,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * once its transaction commits. Each poll returns at most {@value #POLL_RECORDS_MAX} records;
  * they are applied with their next offsets in one {@link MultiVersionStore#apply} call, so data
  * and offsets never disagree. Offsets no longer in the topic (deleted by retention) stop the
- * materializer with an error rather than silently skipping changes.
+ * materializer with an error rather than silently skipping changes. Before trusting any stored
+ * offset the store is bound to the topic's identity ({@code <topic>/<topic id>}, {@link
+ * MultiVersionStore#bindSource}): a store materialized from another changelog, or from a topic of
+ * the same name that was deleted and created again, stops the materializer with that reason.
  *
  * <p><b>Duplicates.</b> An executor recovering from a checkpoint writes records again, identical
  * and with the same (key range, LSN); the store skips them. {@link #recordsRead()} counts every
@@ -87,6 +94,7 @@ public final class ChangelogMaterializer implements AutoCloseable {
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private volatile Throwable failure;
   private volatile boolean finished;
+  private boolean sourceBound; // only touched by the materializer thread
 
   /**
    * Creates a materializer; nothing runs until {@link #start()}.
@@ -347,6 +355,12 @@ public final class ChangelogMaterializer implements AutoCloseable {
     if (infos == null || infos.size() == assigned) {
       return assigned;
     }
+    if (!sourceBound) {
+      if (!bindSource()) {
+        return assigned;
+      }
+      sourceBound = true;
+    }
     List<TopicPartition> partitions = new ArrayList<>(infos.size());
     for (PartitionInfo info : infos) {
       partitions.add(new TopicPartition(topic, info.partition()));
@@ -371,6 +385,31 @@ public final class ChangelogMaterializer implements AutoCloseable {
     }
     LOG.info("Materializing '{}': {} partitions, resuming at {}", topic, partitions.size(), stored);
     return partitions.size();
+  }
+
+  /**
+   * Binds the store to this topic's identity ({@code <topic>/<topic id>}, {@link
+   * MultiVersionStore#bindSource}) before any offset of it is trusted. Returns false when the topic
+   * cannot be described yet (retried at the next refresh); a store bound to another changelog
+   * throws, which stops the materializer with that reason.
+   */
+  private boolean bindSource() {
+    Map<String, Object> props = new java.util.HashMap<>();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) METADATA_TIMEOUT_MS);
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) METADATA_TIMEOUT_MS);
+    try (Admin admin = Admin.create(props)) {
+      TopicDescription description = admin.describeTopics(List.of(topic)).topicNameValues()
+          .get(topic).get(METADATA_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      store.bindSource(topic + "/" + description.topicId());
+      return true;
+    } catch (ExecutionException | java.util.concurrent.TimeoutException | KafkaException e) {
+      LOG.debug("Cannot describe '{}' yet: {}", topic, e.toString());
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WakeupException();
+    }
   }
 
   private void applyBatch(ConsumerRecords<byte[], byte[]> polled) {

@@ -122,6 +122,8 @@ public final class MultiVersionStore implements AutoCloseable {
   private final ConcurrentHashMap<Integer, Long> appliedLsns = new ConcurrentHashMap<>();
   /** Immutable, ordered; replaced after each successful write. */
   private volatile Map<Integer, Long> offsets;
+  // The changelog this store is materialized from (bindSource); guarded by this.
+  private String source;
   private boolean closed; // guarded by lifecycle
 
   private MultiVersionStore(
@@ -205,6 +207,7 @@ public final class MultiVersionStore implements AutoCloseable {
           case MetaKeys.OFFSET -> loadedOffsets.put(MetaKeys.id(key), MetaKeys.readLong(it.value()));
           case MetaKeys.WATERMARK -> lsns.restoreWatermark(MetaKeys.id(key), MetaKeys.readLong(it.value()));
           case MetaKeys.OUT_OF_ORDER_LSN -> lsns.restoreOutOfOrder(MetaKeys.id(key), MetaKeys.lsn(key));
+          case MetaKeys.SOURCE -> source = new String(it.value(), StandardCharsets.UTF_8);
           default -> throw new IllegalStateException(
               "corrupt store " + dir + ": unknown meta key kind " + key[0]);
         }
@@ -396,6 +399,46 @@ public final class MultiVersionStore implements AutoCloseable {
     } finally {
       lifecycle.readLock().unlock();
     }
+  }
+
+  /**
+   * Binds the store to the changelog it is materialized from, e.g. {@code <topic>/<topic id>}: the
+   * first call records it; later calls (after reopening too) must name the same source. The
+   * stored offsets, LSNs and versions are meaningless for any other topic, or for a topic deleted
+   * and created again under the same name (new topic id), whose offsets restart at zero.
+   *
+   * @throws IllegalStateException if the store is bound to another source (the message says to
+   *     delete the directory so it is rebuilt from the changelog), or is closed
+   * @throws IllegalArgumentException if {@code identity} is empty
+   */
+  public void bindSource(String identity) {
+    if (identity == null || identity.isEmpty()) {
+      throw new IllegalArgumentException("identity must not be empty");
+    }
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      synchronized (this) {
+        if (source == null) {
+          db.put(meta, MetaKeys.SOURCE_KEY, identity.getBytes(StandardCharsets.UTF_8));
+          source = identity;
+        } else if (!source.equals(identity)) {
+          throw new IllegalStateException(
+              "the store " + dir + " was materialized from changelog " + source + ", not from "
+                  + identity + " (a different topic, or one deleted and created again): delete the"
+                  + " directory to rebuild it from the changelog");
+        }
+      }
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("Cannot record the source of " + dir + ": " + e.getMessage(), e);
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /** The changelog the store is bound to ({@link #bindSource}), if any. */
+  public synchronized Optional<String> source() {
+    return Optional.ofNullable(source);
   }
 
   /**

@@ -154,6 +154,31 @@ class ChangelogMaterializerIT {
   }
 
   @Test
+  void aStoreMaterializedFromOneChangelogRefusesAnother() throws Exception {
+    createTopic("changelog-first");
+    createTopic("changelog-second");
+    History history = new History();
+    try (MultiVersionStore store = MultiVersionStore.open(dataDir.resolve("store-bound"))) {
+      try (ChangelogMaterializer first =
+          new ChangelogMaterializer(broker.bootstrapServers(), "changelog-first", store)) {
+        first.start();
+        send("changelog-first", history.next(3));
+        assertThat(first.awaitLsn(0, history.lsn(0), WAIT_MS)).isTrue();
+      }
+      assertThat(store.source()).get().asString().startsWith("changelog-first/");
+      // Its offsets mean nothing for another topic: the materializer stops with the reason.
+      try (ChangelogMaterializer second =
+          new ChangelogMaterializer(broker.bootstrapServers(), "changelog-second", store)) {
+        second.start();
+        await(() -> second.failure().isPresent(), "the second materializer to fail");
+        assertThat(second.failure().get())
+            .hasMessageContaining("was materialized from changelog changelog-first/")
+            .hasMessageContaining("delete the directory");
+      }
+    }
+  }
+
+  @Test
   void aFailureStopsTheMaterializerAndIsReportedToWaiters() throws Exception {
     String topic = "changelog-fail";
     createTopic(topic);

@@ -45,6 +45,24 @@ class MultiVersionStoreTest {
   }
 
   @Test
+  void aStoreIsBoundToTheChangelogItWasMaterializedFromAcrossReopens() {
+    assertThat(store.source()).isEmpty();
+    store.bindSource("ordo-changelog/AAAAAAAAAAAAAAAAAAAAAA");
+    store.bindSource("ordo-changelog/AAAAAAAAAAAAAAAAAAAAAA");
+    store.close();
+    store = MultiVersionStore.open(dir);
+    assertThat(store.source()).contains("ordo-changelog/AAAAAAAAAAAAAAAAAAAAAA");
+    // The same topic name with another topic id: the topic was deleted and created again.
+    assertThatThrownBy(() -> store.bindSource("ordo-changelog/BBBBBBBBBBBBBBBBBBBBBB"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("the store " + dir + " was materialized from changelog"
+            + " ordo-changelog/AAAAAAAAAAAAAAAAAAAAAA, not from ordo-changelog/BBBBBBBBBBBBBBBBBBBBBB"
+            + " (a different topic, or one deleted and created again): delete the directory to"
+            + " rebuild it from the changelog");
+    assertThatThrownBy(() -> store.bindSource("")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void readsAsOfSeeTheNewestVersionAtOrBeforeThePosition() {
     Position p1 = pos(10, 1, 5);
     Position p2 = pos(20, 1, 3);

@@ -8,6 +8,8 @@ package io.ordo.storage.internal;
  *   <li>{@code 'w'} + key range (int32 BE) → LSN watermark (int64 BE);
  *   <li>{@code 'l'} + key range (int32 BE) + LSN (int64 BE) → empty: an applied LSN above the
  *       watermark (see {@link LsnTracker}).
+ *   <li>{@code 's'} → UTF-8 identity of the changelog the store is materialized from ({@code
+ *       <topic>/<Kafka topic id>}), bound on the first start.
  * </ul>
  *
  * Partitions and key ranges are written without sign flipping: the meta keys are only looked up
@@ -20,6 +22,12 @@ public final class MetaKeys {
   public static final byte WATERMARK = 'w';
   /** Kind byte of applied LSNs above a watermark. */
   public static final byte OUT_OF_ORDER_LSN = 'l';
+
+  /** Kind byte of the source (the changelog topic's identity). */
+  public static final byte SOURCE = 's';
+
+  /** The key of the source. */
+  public static final byte[] SOURCE_KEY = {SOURCE};
 
   /** The empty value of an out-of-order LSN entry. */
   public static final byte[] EMPTY = new byte[0];
