@@ -9,13 +9,19 @@ import com.tngtech.archunit.library.GeneralCodingRules;
 import org.junit.jupiter.api.Test;
 
 /**
- * Layering of the gateway server (packages io.ordo.gateway, .rest, .internal): it runs wherever a
+ * Layering of the gateway server (packages io.ordo.gateway, .rest, .internal, .streams,
+ * .subscriptions, .ingest): it runs wherever a
  * gateway runs, next to an executor on a cluster or embedded, so it must not reach into Flink,
  * the executor job, or the launcher packages built on top of it; and it logs, never prints.
  */
 class ServerLayeringTest {
   private static final String[] SERVER_PACKAGES = {
-    "io.ordo.gateway", "io.ordo.gateway.rest", "io.ordo.gateway.internal"
+    "io.ordo.gateway",
+    "io.ordo.gateway.rest",
+    "io.ordo.gateway.internal",
+    "io.ordo.gateway.streams",
+    "io.ordo.gateway.subscriptions",
+    "io.ordo.gateway.ingest"
   };
 
   private static final JavaClasses CLASSES =
