@@ -12,6 +12,8 @@ package io.ordo.gateway.streams;
  *   <li>{@code \u0000ordo/shard/<stream>/<shardId>}: a {@code ShardState} value
  *   <li>{@code \u0000ordo/sub/<id>}: bytes of {@code SubscriptionMetadata}
  *   <li>{@code \u0000ordo/subp/<id>/<shardId>}: a {@code SubscriptionProgress} value
+ *   <li>{@code \u0000ordo/subowner/<id>}: bytes of the delivery lease of subscription {@code id}
+ *       (which gateway delivers it, until when)
  *   <li>{@code \u0000ordo/ingest/<stream>/<partition>}: counter, the next ingest-topic offset to
  *       append (exactly-once ingest)
  * </ul>
@@ -55,6 +57,11 @@ public final class StreamKeys {
   /** The progress key of subscription {@code id} over shard {@code shardId}. */
   public static String progress(String id, long shardId) {
     return ROOT + "subp/" + id + "/" + shardId;
+  }
+
+  /** The delivery-lease key of subscription {@code id}: which gateway delivers it, until when. */
+  public static String subscriptionOwner(String id) {
+    return ROOT + "subowner/" + id;
   }
 
   /** The ingest-progress key of partition {@code partition} of stream {@code stream}'s topic. */

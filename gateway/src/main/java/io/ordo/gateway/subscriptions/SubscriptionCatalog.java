@@ -404,8 +404,8 @@ final class SubscriptionCatalog {
   // ---- delete ----
 
   /**
-   * Deletes {@code id} in one transaction: its metadata, its progress keys, its entry in the
-   * stream's metadata and in the catalog.
+   * Deletes {@code id} in one transaction: its metadata, its delivery lease, its progress keys,
+   * its entry in the stream's metadata and in the catalog.
    *
    * @return the transaction's position
    * @throws StatusRuntimeException (in the future) NOT_FOUND when it does not exist
@@ -437,6 +437,9 @@ final class SubscriptionCatalog {
                             Transaction.newBuilder().setId(TxnRunner.newTxnId());
                         txn.addOps(StreamMetadataReader.assertUnchanged(subKey, subRaw));
                         txn.addOps(deleteOp(subKey));
+                        // A lease of a deleted subscription guards nothing; a gateway still
+                        // delivering it learns of the deletion and closes its group.
+                        txn.addOps(deleteOp(StreamKeys.subscriptionOwner(id)));
                         txn.addOps(StreamMetadataReader.assertUnchanged(catalogKey, catalogRaw));
                         List<String> names = new ArrayList<>(names(catalogRaw));
                         names.remove(id);

@@ -47,10 +47,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Assignment.</b> The shards still to consume (those with progress that are not closed and
  * fully acked) are dealt round robin over the sorted consumer names ({@link ShardAssignment});
- * it is recomputed on every pump, so a joining or leaving consumer rebalances at once. The
- * assignment is per gateway: consumers of one subscription on two gateways each get every shard
- * (at-least-once still holds, but they share the work only by racing acks). A lease-based group
- * membership across gateways is future work.
+ * it is recomputed on every pump, so a joining or leaving consumer rebalances at once.
+ *
+ * <p><b>One gateway per subscription.</b> A group delivers only while it holds the
+ * subscription's {@link DeliveryLease}: taken before loading (a group that finds another
+ * gateway's unexpired lease ends its calls with FAILED_PRECONDITION naming that gateway), renewed
+ * every third of the lease, released when the group closes. The group closes once it has no
+ * consumers and no delivered record waits for its ack deadline here; so after the last consumer
+ * leaves, the lease is held at most until the ack deadlines of records delivered by Fetch pass
+ * (a StreamingFetch consumer's unacked records are due at once when it leaves). While the wall
+ * clock is past the expiry last written the group delivers nothing; a renewal that finds the
+ * lease taken by another gateway ends the calls with UNAVAILABLE. A gateway that takes over an
+ * expired lease resumes from the durable progress and redelivers everything unacked.
  *
  * <p><b>Delivery.</b> Per shard, records are read from the local store starting at the durable
  * progress floor, skipping acked offsets, and following the tail as the store materializes it.
@@ -184,6 +192,8 @@ final class SubscriptionGroup {
   private final MultiVersionStore store;
   private final ScheduledExecutorService scheduler;
   private final LongSupplier nanoClock;
+  private final DeliveryLease lease;
+  private final LongSupplier wallClockMs;
   private final Runnable onClosed;
 
   // Everything below is guarded by this.
@@ -204,8 +214,15 @@ final class SubscriptionGroup {
   private long lastProgressReadNanos;
   private boolean seenInStore;
   private ScheduledFuture<?> tick;
+  /** The lease this group holds (last value written durably); null before and after. */
+  private DeliveryLease.Holder held;
+  private ScheduledFuture<?> renewTask;
+  private boolean renewing;
+  private CompletableFuture<Void> released = CompletableFuture.completedFuture(null);
 
   /**
+   * @param lease this gateway's delivery lease of subscription {@code id}
+   * @param wallClockMs epoch milliseconds, compared with the lease's expiry
    * @param onClosed called (under this group's monitor) once the group is closed, so the
    *     registry can drop it
    */
@@ -216,6 +233,8 @@ final class SubscriptionGroup {
       MultiVersionStore store,
       ScheduledExecutorService scheduler,
       LongSupplier nanoClock,
+      DeliveryLease lease,
+      LongSupplier wallClockMs,
       Runnable onClosed) {
     this.id = id;
     this.catalog = catalog;
@@ -223,6 +242,8 @@ final class SubscriptionGroup {
     this.store = store;
     this.scheduler = scheduler;
     this.nanoClock = nanoClock;
+    this.lease = lease;
+    this.wallClockMs = wallClockMs;
     this.onClosed = onClosed;
   }
 
@@ -320,6 +341,14 @@ final class SubscriptionGroup {
     if (tick != null) {
       tick.cancel(false);
     }
+    if (renewTask != null) {
+      renewTask.cancel(false);
+    }
+    if (held != null) {
+      DeliveryLease.Holder mine = held;
+      held = null;
+      released = releaseLease(mine);
+    }
     for (ConsumerSession session : consumers.values()) {
       session.fail(status);
     }
@@ -327,10 +356,97 @@ final class SubscriptionGroup {
     onClosed.run();
   }
 
+  /**
+   * Completes once the lease this group held is released (or the release failed: the lease then
+   * expires by itself); already complete while the group is open or held no lease.
+   */
+  synchronized CompletableFuture<Void> released() {
+    return released;
+  }
+
+  // ---- the lease ----
+
+  /** Keeps the lease just taken, or gives it back when the group closed meanwhile. */
+  private synchronized void leaseTaken(DeliveryLease.Holder holder) {
+    if (state == State.CLOSED) {
+      released = releaseLease(holder);
+      throw shuttingDown();
+    }
+    held = holder;
+    long everyMs = lease.settings().renewEveryMs();
+    try {
+      renewTask =
+          scheduler.scheduleWithFixedDelay(this::renewLease, everyMs, everyMs, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      throw shuttingDown();
+    }
+  }
+
+  private CompletableFuture<Void> releaseLease(DeliveryLease.Holder holder) {
+    return offLock(() -> lease.release(holder))
+        .exceptionally(
+            error -> {
+              LOG.debug(
+                  "releasing the delivery lease of subscription '{}' failed (it expires by itself): {}",
+                  id, statusOf(error).getStatus());
+              return null;
+            });
+  }
+
+  private synchronized void renewLease() {
+    if (state == State.CLOSED || held == null || renewing) {
+      return;
+    }
+    renewing = true;
+    DeliveryLease.Holder current = held;
+    offLock(() -> lease.renew(current))
+        .whenComplete(
+            (renewal, error) -> {
+              synchronized (this) {
+                renewing = false;
+                if (state == State.CLOSED || held == null) {
+                  return;
+                }
+                if (error != null) {
+                  // Unknown outcome: the next round asserts the old value and reads what won.
+                  LOG.debug(
+                      "renewing the delivery lease of subscription '{}' failed: {}",
+                      id, statusOf(error).getStatus());
+                  return;
+                }
+                if (renewal instanceof DeliveryLease.Renewal.Held h) {
+                  held = h.holder();
+                  return;
+                }
+                Optional<DeliveryLease.Holder> now = ((DeliveryLease.Renewal.Lost) renewal).now();
+                held = null;
+                LOG.warn(
+                    "subscription '{}' lost its delivery lease to {}; ending its calls here",
+                    id, now.map(DeliveryLease.Holder::describe).orElse("nobody"));
+                close(
+                    Status.UNAVAILABLE
+                        .withDescription(
+                            "subscription '" + id + "' is no longer delivered by this gateway: its "
+                                + "delivery lease "
+                                + now.map(h -> "was taken by " + h.describe())
+                                    .orElse("is gone")
+                                + "; reconnect")
+                        .asRuntimeException());
+              }
+            });
+  }
+
+  /** Whether this group may deliver now: it holds the lease and its clock is before the expiry. */
+  private boolean leaseValid() {
+    return held != null && wallClockMs.getAsLong() < held.expiresAtMs();
+  }
+
   // ---- loading ----
 
   private void load() {
-    offLock(() -> catalog.require(id))
+    offLock(lease::acquire)
+        .thenAccept(this::leaseTaken)
+        .thenCompose(ignored -> offLock(() -> catalog.require(id)))
         .thenCompose(
             stored ->
                 stored.metadata().getPendingLatest()
@@ -703,7 +819,13 @@ final class SubscriptionGroup {
       }
     }
     assignment = ShardAssignment.assign(consumers.keySet(), live);
+    // Past the lease's expiry another gateway may have taken over: deliver nothing until a
+    // renewal succeeds (or fails and closes the group).
+    boolean mayDeliver = leaseValid();
     for (Map.Entry<String, List<Long>> entry : assignment.entrySet()) {
+      if (!mayDeliver) {
+        break;
+      }
       ConsumerSession session = consumers.get(entry.getKey());
       for (long shardId : entry.getValue()) {
         Cursor cursor = shards.get(shardId);

@@ -42,6 +42,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,10 +67,13 @@ import org.slf4j.LoggerFactory;
  * by {@code Ack}. Progress is durable, so a fetch after a gateway restart resumes from it;
  * delivery is at-least-once.
  *
- * <p><b>Multi-gateway.</b> The assignment of shards to consumers is per gateway: consumers of one
- * subscription connected to different gateways are not coordinated (each gateway delivers every
- * shard to its own consumers; acks from either gateway count for both). A lease-based group
- * membership over the log is future work.
+ * <p><b>Multi-gateway.</b> One gateway at a time delivers a subscription: its group holds the
+ * subscription's {@link DeliveryLease} in the key space (taken by the first consumer, renewed
+ * while the group lives, released when it closes or this service closes). A fetch on another
+ * gateway fails with FAILED_PRECONDITION naming the owner and its address until the lease is
+ * released or expires (the owner crashed); the gateway that then takes over resumes from the
+ * durable progress and redelivers what was not acked. Acks (the Ack RPC, SubscriptionAck ops in
+ * a client's Txn) are accepted by every gateway.
  *
  * <p><b>Ack</b> writes one transaction (one SubscriptionAck op per shard); it is idempotent. A
  * client may also put SubscriptionAck ops into its own {@code Txn} (with KV writes and stream
@@ -77,7 +81,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Statuses: INVALID_ARGUMENT (bad input, with the reason), NOT_FOUND (no such subscription or
  * stream), ALREADY_EXISTS (create of an existing id; a consumer name already connected here; a
- * duplicate transaction id), FAILED_PRECONDITION (delete with consumers), RESOURCE_EXHAUSTED
+ * duplicate transaction id), FAILED_PRECONDITION (delete with consumers; a fetch while another
+ * gateway holds the delivery lease), RESOURCE_EXHAUSTED
  * (bounds: {@value #GROUPS_MAX} subscriptions with consumers per gateway, {@value
  * SubscriptionGroup#CONSUMERS_MAX} consumers per subscription, pending acks), ABORTED (a change
  * lost to concurrent changes {@value SubscriptionCatalog#OLLP_ATTEMPTS_MAX} times), and the
@@ -85,7 +90,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: handlers never block; delivery and ack batching run on this service's scheduler
  * ({@value #SCHEDULER_THREADS} threads), transactions complete on the runner's executor. {@link
- * #close} ends every fetch call with UNAVAILABLE and stops the scheduler.
+ * #close} ends every fetch call with UNAVAILABLE, releases the leases (waiting at most {@value
+ * #RELEASE_WAIT_MS} ms) and stops the scheduler.
  */
 public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsImplBase
     implements AutoCloseable {
@@ -97,6 +103,9 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
   /** Threads of the delivery scheduler. */
   public static final int SCHEDULER_THREADS = 2;
 
+  /** How long {@link #close} waits for the delivery leases to be released, in milliseconds. */
+  static final long RELEASE_WAIT_MS = 3_000;
+
   /** Longest transaction id of an Ack request (as TxnRequest.id). */
   static final int TXN_ID_LENGTH_MAX = 128;
 
@@ -105,6 +114,9 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
   private final MultiVersionStore store;
   private final ScheduledExecutorService scheduler;
   private final LongSupplier nanoClock;
+  private final DeliveryLease.Settings leaseSettings;
+  private final LongSupplier wallClockMs;
+  private final AtomicLong leaseAcquisitions = new AtomicLong();
   private final ConcurrentHashMap<String, SubscriptionGroup> groups = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -115,21 +127,39 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
    *     records, shard ends and durable progress); owned by the caller, which closes it after
    *     this. Null when the gateway runs without a data directory: then the admin RPCs and Ack
    *     work, and StreamingFetch/Fetch fail with FAILED_PRECONDITION.
+   *     <p>This gateway's delivery leases carry a random instance id, no address, and last
+   *     {@value DeliveryLease#LEASE_MS_DEFAULT} ms.
    */
   public SubscriptionsService(
       TxnRunner runner, StreamMetadataReader reader, MultiVersionStore store) {
-    this(runner, reader, store, System::nanoTime);
+    this(runner, reader, store, DeliveryLease.Settings.defaults());
+  }
+
+  /**
+   * @param leaseSettings this gateway's instance id and address and the lease length of its
+   *     delivery leases (see {@link DeliveryLease})
+   */
+  SubscriptionsService(
+      TxnRunner runner,
+      StreamMetadataReader reader,
+      MultiVersionStore store,
+      DeliveryLease.Settings leaseSettings) {
+    this(runner, reader, store, leaseSettings, System::nanoTime, System::currentTimeMillis);
   }
 
   SubscriptionsService(
       TxnRunner runner,
       StreamMetadataReader reader,
       MultiVersionStore store,
-      LongSupplier nanoClock) {
+      DeliveryLease.Settings leaseSettings,
+      LongSupplier nanoClock,
+      LongSupplier wallClockMs) {
     this.reader = Objects.requireNonNull(reader, "reader");
     this.catalog = new SubscriptionCatalog(Objects.requireNonNull(runner, "runner"), reader);
     this.store = store;
+    this.leaseSettings = Objects.requireNonNull(leaseSettings, "leaseSettings");
     this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+    this.wallClockMs = Objects.requireNonNull(wallClockMs, "wallClockMs");
     AtomicInteger count = new AtomicInteger();
     ScheduledThreadPoolExecutor pool =
         new ScheduledThreadPoolExecutor(
@@ -513,9 +543,19 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
               .asRuntimeException();
         }
         SubscriptionGroup[] made = new SubscriptionGroup[1];
+        DeliveryLease lease =
+            new DeliveryLease(id, leaseSettings, catalog, reader, wallClockMs, leaseAcquisitions);
         made[0] =
             new SubscriptionGroup(
-                id, catalog, reader, store, scheduler, nanoClock, () -> groups.remove(id, made[0]));
+                id,
+                catalog,
+                reader,
+                store,
+                scheduler,
+                nanoClock,
+                lease,
+                wallClockMs,
+                () -> groups.remove(id, made[0]));
         group = groups.computeIfAbsent(id, k -> made[0]);
       }
       if (group.join(session)) {
@@ -536,16 +576,45 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
     return groups.get(id);
   }
 
+  /** This gateway's instance id in its delivery leases. */
+  String gatewayId() {
+    return leaseSettings.gatewayId();
+  }
+
   /**
    * Ends every fetch call with UNAVAILABLE (pending acks are not written: their records will be
-   * redelivered) and stops the scheduler. Idempotent.
+   * redelivered), releases the delivery leases (waiting at most {@value #RELEASE_WAIT_MS} ms; a
+   * lease not released expires by itself) and stops the scheduler. Idempotent.
    */
   @Override
   public void close() {
     closed = true;
+    List<CompletableFuture<Void>> releases = new ArrayList<>();
     for (SubscriptionGroup group : new ArrayList<>(groups.values())) {
       group.close(SubscriptionGroup.shuttingDown());
+      releases.add(group.released());
     }
+    try {
+      CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new))
+          .get(RELEASE_WAIT_MS, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      LOG.info("not every delivery lease was released on close; they expire by themselves");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    stopScheduler();
+  }
+
+  /**
+   * Stops this service as a crash would (tests): no call is ended, no lease released, so other
+   * gateways must wait for the leases to expire.
+   */
+  void crashForTest() {
+    closed = true;
+    stopScheduler();
+  }
+
+  private void stopScheduler() {
     scheduler.shutdown();
     try {
       if (!scheduler.awaitTermination(2, TimeUnit.SECONDS)) {
