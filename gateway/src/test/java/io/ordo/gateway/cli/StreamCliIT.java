@@ -577,8 +577,12 @@ class StreamCliIT {
                     withGateway("sub", "fetch", "cli-sub-b", "--consumer", "watcher", "--max", "2", "--timeout", "60s")));
     Run withConsumer =
         awaitRun(
+            // Connected and assigned: the group takes the delivery lease and loads the shards
+            // after the consumer registers.
             run -> run.lines().size() == 2
-                && parse(run.lines().get(1), ListConsumersResponse.getDefaultInstance()).getConsumersCount() == 1,
+                && parse(run.lines().get(1), ListConsumersResponse.getDefaultInstance()).getConsumersCount() == 1
+                && parse(run.lines().get(1), ListConsumersResponse.getDefaultInstance()).getConsumers(0)
+                    .getAssignedShardIdsCount() == 2,
             "sub", "describe", "cli-sub-b", "--json");
     assertThat(parse(withConsumer.lines().get(1), ListConsumersResponse.getDefaultInstance()).getConsumersList())
         .as("consumers; the fetch is done: %s, its stderr: %s", watcher.isDone(), watcherErr)
