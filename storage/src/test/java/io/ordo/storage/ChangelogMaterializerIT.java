@@ -10,27 +10,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.Position;
 import io.ordo.proto.Value;
-import io.ordo.sequencer.embedded.EmbeddedKafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,37 +37,17 @@ class ChangelogMaterializerIT {
   private static final int KEY_RANGES = 2;
 
   @TempDir static Path dataDir;
-  static EmbeddedKafkaBroker broker;
-  static Admin admin;
-  static KafkaProducer<byte[], byte[]> producer;
+  static ChangelogTestBed bed;
 
   @BeforeAll
   static void startBroker() {
-    broker = EmbeddedKafkaBroker.start(dataDir.resolve("broker"), 0);
-    admin =
-        Admin.create(
-            Map.<String, Object>of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
-    producer =
-        new KafkaProducer<>(
-            Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 0),
-            new ByteArraySerializer(),
-            new ByteArraySerializer());
+    bed = new ChangelogTestBed(dataDir.resolve("broker"), PARTITIONS, WAIT_MS);
   }
 
   @AfterAll
   static void stopBroker() {
-    if (producer != null) {
-      producer.close();
-    }
-    if (admin != null) {
-      admin.close();
-    }
-    if (broker != null) {
-      broker.close();
+    if (bed != null) {
+      bed.close();
     }
   }
 
@@ -95,7 +66,7 @@ class ChangelogMaterializerIT {
 
     try (MultiVersionStore store = MultiVersionStore.open(storeDir);
         ChangelogMaterializer materializer =
-            new ChangelogMaterializer(broker.bootstrapServers(), topic, store)) {
+            new ChangelogMaterializer(bed.broker.bootstrapServers(), topic, store)) {
       materializer.start();
       for (int kr = 0; kr < KEY_RANGES; kr++) {
         assertThat(materializer.awaitLsn(kr, history.lsn(kr), WAIT_MS)).isTrue();
@@ -114,13 +85,13 @@ class ChangelogMaterializerIT {
     List<ChangelogRecord> secondRun = history.next(20);
     send(topic, firstRun.subList(30, 35));
     send(topic, secondRun);
-    producer
+    bed.producer
         .send(new ProducerRecord<>(topic, "junk".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xFF, 1}))
         .get(WAIT_MS, TimeUnit.MILLISECONDS);
 
     try (MultiVersionStore store = MultiVersionStore.open(storeDir);
         ChangelogMaterializer materializer =
-            new ChangelogMaterializer(broker.bootstrapServers(), topic, store)) {
+            new ChangelogMaterializer(bed.broker.bootstrapServers(), topic, store)) {
       materializer.start();
       for (int kr = 0; kr < KEY_RANGES; kr++) {
         assertThat(materializer.awaitLsn(kr, history.lsn(kr), WAIT_MS)).isTrue();
@@ -140,7 +111,7 @@ class ChangelogMaterializerIT {
     History history = new History();
     try (MultiVersionStore store = MultiVersionStore.open(dataDir.resolve("store-late"));
         ChangelogMaterializer materializer =
-            new ChangelogMaterializer(broker.bootstrapServers(), topic, store)) {
+            new ChangelogMaterializer(bed.broker.bootstrapServers(), topic, store)) {
       materializer.start();
       assertThat(materializer.awaitLsn(0, 1, 300)).isFalse();
       createTopic(topic);
@@ -160,7 +131,7 @@ class ChangelogMaterializerIT {
     History history = new History();
     try (MultiVersionStore store = MultiVersionStore.open(dataDir.resolve("store-bound"))) {
       try (ChangelogMaterializer first =
-          new ChangelogMaterializer(broker.bootstrapServers(), "changelog-first", store)) {
+          new ChangelogMaterializer(bed.broker.bootstrapServers(), "changelog-first", store)) {
         first.start();
         send("changelog-first", history.next(3));
         assertThat(first.awaitLsn(0, history.lsn(0), WAIT_MS)).isTrue();
@@ -168,7 +139,7 @@ class ChangelogMaterializerIT {
       assertThat(store.source()).get().asString().startsWith("changelog-first/");
       // Its offsets mean nothing for another topic: the materializer stops with the reason.
       try (ChangelogMaterializer second =
-          new ChangelogMaterializer(broker.bootstrapServers(), "changelog-second", store)) {
+          new ChangelogMaterializer(bed.broker.bootstrapServers(), "changelog-second", store)) {
         second.start();
         await(() -> second.failure().isPresent(), "the second materializer to fail");
         assertThat(second.failure().get())
@@ -185,7 +156,7 @@ class ChangelogMaterializerIT {
     History history = new History();
     MultiVersionStore store = MultiVersionStore.open(dataDir.resolve("store-fail"));
     try (ChangelogMaterializer materializer =
-        new ChangelogMaterializer(broker.bootstrapServers(), topic, store)) {
+        new ChangelogMaterializer(bed.broker.bootstrapServers(), topic, store)) {
       materializer.start();
       send(topic, history.next(2));
       assertThat(materializer.awaitLsn(0, 1, WAIT_MS)).isTrue();
@@ -205,11 +176,11 @@ class ChangelogMaterializerIT {
     try (MultiVersionStore store = MultiVersionStore.open(dataDir.resolve("store-args"))) {
       assertThatThrownBy(() -> new ChangelogMaterializer(" ", "t", store))
           .isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> new ChangelogMaterializer(broker.bootstrapServers(), "", store))
+      assertThatThrownBy(() -> new ChangelogMaterializer(bed.broker.bootstrapServers(), "", store))
           .isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> new ChangelogMaterializer(broker.bootstrapServers(), "t", null))
+      assertThatThrownBy(() -> new ChangelogMaterializer(bed.broker.bootstrapServers(), "t", null))
           .isInstanceOf(IllegalArgumentException.class);
-      ChangelogMaterializer m = new ChangelogMaterializer(broker.bootstrapServers(), "t", store);
+      ChangelogMaterializer m = new ChangelogMaterializer(bed.broker.bootstrapServers(), "t", store);
       assertThatThrownBy(() -> m.awaitLsn(0, 1, -1)).isInstanceOf(IllegalArgumentException.class);
       m.close();
       assertThatThrownBy(m::start).isInstanceOf(IllegalStateException.class);
@@ -217,50 +188,14 @@ class ChangelogMaterializerIT {
   }
 
   private static void createTopic(String topic) throws Exception {
-    admin
-        .createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1)))
-        .all()
-        .get(WAIT_MS, TimeUnit.MILLISECONDS);
-    // A new topic's partitions get their leaders a moment after CreateTopics returns; sending
-    // before that once left the producer waiting for metadata for the whole test timeout.
-    await(() -> {
-      try {
-        return admin.describeTopics(List.of(topic)).allTopicNames()
-            .get(WAIT_MS, TimeUnit.MILLISECONDS).get(topic).partitions().stream()
-            .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
-      } catch (Exception e) {
-        return false;
-      }
-    }, "leaders of " + topic);
-    // The metadata names a leader a moment before it serves the partition; an idempotent
-    // producer whose first batch fails there while a later one succeeds is then refused with
-    // OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout (seen on a loaded machine). Every
-    // leader answering a ListOffsets request closes that window, as LogTopics.ensure does.
-    Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-    for (int p = 0; p < PARTITIONS; p++) {
-      ends.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
-    await(() -> {
-      try {
-        admin.listOffsets(ends).all().get(WAIT_MS, TimeUnit.MILLISECONDS);
-        return true;
-      } catch (Exception e) {
-        return false;
-      }
-    }, "every partition of " + topic + " to serve offsets");
+    bed.createTopic(topic);
   }
 
+
   private static void send(String topic, List<ChangelogRecord> records) throws Exception {
-    List<Future<?>> acks = new ArrayList<>();
-    for (ChangelogRecord r : records) {
-      acks.add(producer.send(
-          new ProducerRecord<>(topic, r.getKey().getBytes(StandardCharsets.UTF_8), r.toByteArray())));
-    }
-    // Bounded: a send that cannot complete fails the test with its cause instead of hanging.
-    for (Future<?> ack : acks) {
-      ack.get(WAIT_MS, TimeUnit.MILLISECONDS);
-    }
+    bed.send(topic, records);
   }
+
 
   /** Waits until the store's offsets reach the end of every partition. */
   private static void awaitCaughtUp(String topic, MultiVersionStore store) throws Exception {
@@ -270,7 +205,7 @@ class ChangelogMaterializerIT {
       request.put(new TopicPartition(topic, p), OffsetSpec.latest());
     }
     Map<Integer, Long> ends = new TreeMap<>();
-    admin.listOffsets(request).all().get(WAIT_MS, TimeUnit.MILLISECONDS)
+    bed.admin.listOffsets(request).all().get(WAIT_MS, TimeUnit.MILLISECONDS)
         .forEach((tp, info) -> {
           if (info.offset() > 0) {
             ends.put(tp.partition(), info.offset());
@@ -280,14 +215,9 @@ class ChangelogMaterializerIT {
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadlineNs > 0) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
+    bed.await(condition, what);
   }
+
 
   /**
    * A deterministic changelog as the executor writes it: commit i writes key {@code acct-(i % 8)}

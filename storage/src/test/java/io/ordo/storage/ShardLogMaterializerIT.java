@@ -5,27 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ordo.proto.ChangelogRecord;
-import io.ordo.sequencer.embedded.EmbeddedKafkaBroker;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,37 +30,17 @@ class ShardLogMaterializerIT {
   private static final int PARTITIONS = 3;
 
   @TempDir static Path dataDir;
-  static EmbeddedKafkaBroker broker;
-  static Admin admin;
-  static KafkaProducer<byte[], byte[]> producer;
+  static ChangelogTestBed bed;
 
   @BeforeAll
   static void startBroker() {
-    broker = EmbeddedKafkaBroker.start(dataDir.resolve("broker"), 0);
-    admin =
-        Admin.create(
-            Map.<String, Object>of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
-    producer =
-        new KafkaProducer<>(
-            Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 0),
-            new ByteArraySerializer(),
-            new ByteArraySerializer());
+    bed = new ChangelogTestBed(dataDir.resolve("broker"), PARTITIONS, WAIT_MS);
   }
 
   @AfterAll
   static void stopBroker() {
-    if (producer != null) {
-      producer.close();
-    }
-    if (admin != null) {
-      admin.close();
-    }
-    if (broker != null) {
-      broker.close();
+    if (bed != null) {
+      bed.close();
     }
   }
 
@@ -99,7 +66,7 @@ class ShardLogMaterializerIT {
 
     try (MultiVersionStore store = MultiVersionStore.open(storeDir);
         ChangelogMaterializer materializer =
-            new ChangelogMaterializer(broker.bootstrapServers(), topic, store)) {
+            new ChangelogMaterializer(bed.broker.bootstrapServers(), topic, store)) {
       materializer.start();
       for (long id = 0; id < 4; id++) {
         long end = h.state("events", id).getNextOffset();
@@ -121,7 +88,7 @@ class ShardLogMaterializerIT {
     send(topic, run2);
     try (MultiVersionStore store = MultiVersionStore.open(storeDir);
         ChangelogMaterializer materializer =
-            new ChangelogMaterializer(broker.bootstrapServers(), topic, store)) {
+            new ChangelogMaterializer(bed.broker.bootstrapServers(), topic, store)) {
       materializer.start();
       long end0 = h.state("events", 0).getNextOffset();
       assertThat(materializer.awaitShardEnd("events", 0, end0, WAIT_MS)).isTrue();
@@ -142,7 +109,7 @@ class ShardLogMaterializerIT {
     ExecutorService waiters = Executors.newFixedThreadPool(2);
     try (MultiVersionStore store = MultiVersionStore.open(dataDir.resolve("store-tail"));
         ChangelogMaterializer materializer =
-            new ChangelogMaterializer(broker.bootstrapServers(), topic, store)) {
+            new ChangelogMaterializer(bed.broker.bootstrapServers(), topic, store)) {
       materializer.start();
       // Nothing there yet: the shard is unknown, so not even end 0 is reached.
       assertThat(materializer.awaitShardEnd("tail", 0, 0, 200)).isFalse();
@@ -200,7 +167,7 @@ class ShardLogMaterializerIT {
     ShardHistory h = new ShardHistory(1, 1);
     MultiVersionStore store = MultiVersionStore.open(dataDir.resolve("store-shard-fail"));
     try (ChangelogMaterializer materializer =
-        new ChangelogMaterializer(broker.bootstrapServers(), topic, store)) {
+        new ChangelogMaterializer(bed.broker.bootstrapServers(), topic, store)) {
       assertThatThrownBy(() -> materializer.awaitShardEnd("s", 0, -1, 0))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minEnd");
       assertThatThrownBy(() -> materializer.awaitShardEnd("s", 0, 0, -1))
@@ -230,56 +197,18 @@ class ShardLogMaterializerIT {
   }
 
   private static void createTopic(String topic) throws Exception {
-    admin
-        .createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1)))
-        .all()
-        .get(WAIT_MS, TimeUnit.MILLISECONDS);
-    await(() -> {
-      try {
-        return admin.describeTopics(List.of(topic)).allTopicNames()
-            .get(WAIT_MS, TimeUnit.MILLISECONDS).get(topic).partitions().stream()
-            .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
-      } catch (Exception e) {
-        return false;
-      }
-    }, "leaders of " + topic);
-    // The metadata names a leader a moment before it serves the partition; an idempotent
-    // producer whose first batch fails there while a later one succeeds is then refused with
-    // OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout (seen on a loaded machine). Every
-    // leader answering a ListOffsets request closes that window, as LogTopics.ensure does.
-    Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-    for (int p = 0; p < PARTITIONS; p++) {
-      ends.put(new TopicPartition(topic, p), OffsetSpec.latest());
-    }
-    await(() -> {
-      try {
-        admin.listOffsets(ends).all().get(WAIT_MS, TimeUnit.MILLISECONDS);
-        return true;
-      } catch (Exception e) {
-        return false;
-      }
-    }, "every partition of " + topic + " to serve offsets");
+    bed.createTopic(topic);
   }
+
 
   /** Sends keyed by the data key, as the executor does, so each shard's versions stay in order. */
   private static void send(String topic, List<ChangelogRecord> records) throws Exception {
-    List<Future<?>> acks = new ArrayList<>();
-    for (ChangelogRecord r : records) {
-      acks.add(producer.send(
-          new ProducerRecord<>(topic, r.getKey().getBytes(StandardCharsets.UTF_8), r.toByteArray())));
-    }
-    for (Future<?> ack : acks) {
-      ack.get(WAIT_MS, TimeUnit.MILLISECONDS);
-    }
+    bed.send(topic, records);
   }
 
+
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadlineNs > 0) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
+    bed.await(condition, what);
   }
+
 }
