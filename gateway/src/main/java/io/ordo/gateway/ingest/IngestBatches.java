@@ -14,7 +14,6 @@ import io.ordo.proto.StreamRecord;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.Value;
 import io.ordo.proto.internal.ShardInfo;
-import io.ordo.proto.internal.StreamMetadata;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,18 +72,6 @@ public final class IngestBatches {
     } catch (IllegalArgumentException e) {
       return e.getMessage();
     }
-  }
-
-  /** The open shards of a stream, in id order. */
-  public static List<ShardInfo> openShards(StreamMetadata metadata) {
-    List<ShardInfo> open = new ArrayList<>();
-    for (ShardInfo shard : metadata.getShardsList()) {
-      if (!shard.getClosed()) {
-        open.add(shard);
-      }
-    }
-    open.sort((a, b) -> Long.compare(a.getId(), b.getId()));
-    return open;
   }
 
   /**

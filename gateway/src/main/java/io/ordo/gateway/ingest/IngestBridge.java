@@ -6,6 +6,7 @@ import io.ordo.gateway.Limits;
 import io.ordo.gateway.internal.TxnRunner;
 import io.ordo.gateway.internal.Validation;
 import io.ordo.gateway.streams.StreamKeys;
+import io.ordo.gateway.streams.StreamMetadataReader;
 import io.ordo.proto.AbortReason;
 import io.ordo.proto.Get;
 import io.ordo.proto.KeyRead;
@@ -633,7 +634,7 @@ public final class IngestBridge implements AutoCloseable {
         return null;
       }
     }
-    List<ShardInfo> open = IngestBatches.openShards(metadata);
+    List<ShardInfo> open = StreamMetadataReader.openShards(metadata);
     Optional<SortedMap<Long, List<StreamRecord>>> routed = IngestBatches.route(open, records);
     if (routed.isEmpty()) {
       problem(false, "stream '" + stream + "' (metadata version " + metadata.getVersion()

@@ -86,7 +86,7 @@ public final class IngestReconciler implements AutoCloseable {
 
   private void round() {
     String catalogKey = StreamKeys.streamCatalog();
-    List<String> names = StreamsService.names(reader.get(List.of(catalogKey)).join().get(catalogKey));
+    List<String> names = StreamMetadataReader.names(reader.get(List.of(catalogKey)).join().get(catalogKey));
     Set<String> wanted = new TreeSet<>(names);
     for (String stream : manager.streams()) {
       if (!wanted.contains(stream)) {

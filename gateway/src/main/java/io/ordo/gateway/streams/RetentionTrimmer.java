@@ -105,7 +105,7 @@ public final class RetentionTrimmer implements AutoCloseable {
   int round() {
     String catalogKey = StreamKeys.streamCatalog();
     List<String> names =
-        StreamsService.names(reader.get(List.of(catalogKey)).join().get(catalogKey));
+        StreamMetadataReader.names(reader.get(List.of(catalogKey)).join().get(catalogKey));
     int from = 0;
     while (from < names.size() && names.get(from).compareTo(resumeAfter) <= 0) {
       from++;

@@ -12,6 +12,7 @@ import io.ordo.proto.Position;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
+import io.ordo.proto.internal.NameList;
 import io.ordo.proto.internal.ShardInfo;
 import io.ordo.proto.internal.StreamMetadata;
 import java.util.ArrayList;
@@ -251,5 +252,19 @@ public final class StreamMetadataReader {
             "no open shard of stream '" + metadata.getName() + "' covers hash "
                 + HashRanges.hex(com.google.protobuf.ByteString.copyFrom(hash)))
         .asRuntimeException();
+  }
+
+  /** The names of a catalog value (bytes of NameList); empty when absent. */
+  public static List<String> names(Optional<Value> catalog) {
+    if (catalog.isEmpty()) {
+      return List.of();
+    }
+    try {
+      return NameList.parseFrom(catalog.get().getBytes()).getNamesList();
+    } catch (InvalidProtocolBufferException e) {
+      throw Status.INTERNAL
+          .withDescription("a catalog key does not hold a name list: " + e.getMessage())
+          .asRuntimeException();
+    }
   }
 }

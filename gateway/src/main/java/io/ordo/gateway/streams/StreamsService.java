@@ -1,6 +1,5 @@
 package io.ordo.gateway.streams;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -231,7 +230,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
             .withDescription("stream '" + name + "' already exists")
             .asRuntimeException();
       }
-      List<String> names = new ArrayList<>(names(read.get(catalogKey)));
+      List<String> names = new ArrayList<>(StreamMetadataReader.names(read.get(catalogKey)));
       int at = Collections.binarySearch(names, name);
       if (at < 0) {
         names.add(-at - 1, name);
@@ -286,7 +285,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
           StreamMetadataReader.KeyValues catalog = await(reader.get(List.of(catalogKey)));
           List<String> keys = new ArrayList<>();
           List<String> names = new ArrayList<>();
-          for (String name : names(catalog.get(catalogKey))) {
+          for (String name : StreamMetadataReader.names(catalog.get(catalogKey))) {
             if (name.startsWith(prefix)) {
               names.add(name);
               keys.add(StreamKeys.stream(name));
@@ -346,7 +345,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
                     + "; delete them first or set force")
             .asRuntimeException();
       }
-      List<String> names = new ArrayList<>(names(read.get(catalogKey)));
+      List<String> names = new ArrayList<>(StreamMetadataReader.names(read.get(catalogKey)));
       names.remove(name);
       Transaction.Builder txn =
           Transaction.newBuilder()
@@ -359,7 +358,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
         txn.addOps(delete(StreamKeys.shard(name, shard.getId())));
       }
       if (metadata.getSubscriptionsCount() > 0) {
-        List<String> subs = new ArrayList<>(names(read.get(subsKey)));
+        List<String> subs = new ArrayList<>(StreamMetadataReader.names(read.get(subsKey)));
         subs.removeAll(metadata.getSubscriptionsList());
         txn.addOps(StreamMetadataReader.assertUnchanged(subsKey, read.get(subsKey)))
             .addOps(put(subsKey, nameList(subs)));
@@ -1150,20 +1149,6 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
 
   private static Operation delete(String key) {
     return Operation.newBuilder().setKey(key).setDelete(Delete.getDefaultInstance()).build();
-  }
-
-  /** The names of a catalog value (bytes of NameList); empty when absent. */
-  static List<String> names(Optional<Value> catalog) {
-    if (catalog.isEmpty()) {
-      return List.of();
-    }
-    try {
-      return NameList.parseFrom(catalog.get().getBytes()).getNamesList();
-    } catch (InvalidProtocolBufferException e) {
-      throw Status.INTERNAL
-          .withDescription("a catalog key does not hold a name list: " + e.getMessage())
-          .asRuntimeException();
-    }
   }
 
   private static Value nameList(List<String> names) {

@@ -143,7 +143,7 @@ final class SubscriptionCatalog {
               txn.addOps(StreamMetadataReader.assertUnchanged(streamKey, streamRaw));
               txn.addOps(put(streamKey, StreamMetadataReader.valueOf(withSubscription(stream, id))));
               txn.addOps(StreamMetadataReader.assertUnchanged(catalogKey, catalogRaw));
-              txn.addOps(put(catalogKey, catalogValue(withName(names(catalogRaw), id))));
+              txn.addOps(put(catalogKey, catalogValue(withName(StreamMetadataReader.names(catalogRaw), id))));
               txn.addOps(StreamMetadataReader.assertUnchanged(subKey, Optional.empty()));
               txn.addOps(put(subKey, metadataValue));
               SortedMap<Long, Value> initial = new TreeMap<>();
@@ -366,7 +366,7 @@ final class SubscriptionCatalog {
         .get(List.of(catalogKey))
         .thenCompose(
             values -> {
-              List<String> ids = names(values.get(catalogKey));
+              List<String> ids = StreamMetadataReader.names(values.get(catalogKey));
               return readAll(ids, 0, new ArrayList<>())
                   .thenApply(
                       all -> {
@@ -441,7 +441,7 @@ final class SubscriptionCatalog {
                         // delivering it learns of the deletion and closes its group.
                         txn.addOps(deleteOp(StreamKeys.subscriptionOwner(id)));
                         txn.addOps(StreamMetadataReader.assertUnchanged(catalogKey, catalogRaw));
-                        List<String> names = new ArrayList<>(names(catalogRaw));
+                        List<String> names = new ArrayList<>(StreamMetadataReader.names(catalogRaw));
                         names.remove(id);
                         txn.addOps(put(catalogKey, catalogValue(names)));
                         txn.addOps(StreamMetadataReader.assertUnchanged(streamKey, streamRaw));
@@ -640,19 +640,6 @@ final class SubscriptionCatalog {
         .addAllSubscriptions(withName(stream.getSubscriptionsList(), id))
         .setVersion(stream.getVersion() + 1)
         .build();
-  }
-
-  private static List<String> names(Optional<Value> catalog) {
-    if (catalog.isEmpty()) {
-      return List.of();
-    }
-    try {
-      return NameList.parseFrom(catalog.get().getBytes()).getNamesList();
-    } catch (InvalidProtocolBufferException e) {
-      throw Status.INTERNAL
-          .withDescription("the subscription catalog does not parse: " + e.getMessage())
-          .asRuntimeException();
-    }
   }
 
   private static List<String> withName(List<String> names, String name) {

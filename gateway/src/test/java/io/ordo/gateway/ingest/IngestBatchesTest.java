@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import io.ordo.gateway.Limits;
 import io.ordo.gateway.streams.HashRanges;
 import io.ordo.gateway.streams.StreamKeys;
+import io.ordo.gateway.streams.StreamMetadataReader;
 import io.ordo.gateway.streams.StreamsService;
 import io.ordo.proto.Operation;
 import io.ordo.proto.StreamRecord;
@@ -82,7 +83,7 @@ class IngestBatchesTest {
         .addShards(shard(3, quarters.get(1), false))
         .addShards(shard(2, quarters.get(0), false))
         .build();
-    List<ShardInfo> open = IngestBatches.openShards(metadata);
+    List<ShardInfo> open = StreamMetadataReader.openShards(metadata);
     assertThat(open).extracting(ShardInfo::getId).containsExactly(1L, 2L, 3L);
 
     List<StreamRecord> records = new ArrayList<>();
