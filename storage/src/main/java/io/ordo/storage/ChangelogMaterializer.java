@@ -14,6 +14,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -155,6 +156,17 @@ public final class ChangelogMaterializer implements AutoCloseable {
     if (timeoutMs < 0) {
       throw new IllegalArgumentException("timeoutMs must be >= 0, got " + timeoutMs);
     }
+    return awaitProgress(() -> store.appliedLsn(keyRange) >= lsn, timeoutMs);
+  }
+
+  /**
+   * Waits at most timeoutMs (checked >= 0 by the caller) until {@code reached} holds, re-checking
+   * it after every applied batch; false on timeout or once the thread has finished.
+   *
+   * @throws IllegalStateException if the materializer stopped on an error (the cause is attached)
+   */
+  private boolean awaitProgress(BooleanSupplier reached, long timeoutMs)
+      throws InterruptedException {
     long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     synchronized (progress) {
       while (true) {
@@ -164,7 +176,7 @@ public final class ChangelogMaterializer implements AutoCloseable {
           throw new IllegalStateException(
               "materializer of '" + topic + "' stopped on an error: " + failed.getMessage(), failed);
         }
-        if (store.appliedLsn(keyRange) >= lsn) {
+        if (reached.getAsBoolean()) {
           return true;
         }
         long remainingNs = deadlineNs - System.nanoTime();
@@ -212,25 +224,12 @@ public final class ChangelogMaterializer implements AutoCloseable {
     if (timeoutMs < 0) {
       throw new IllegalArgumentException("timeoutMs must be >= 0, got " + timeoutMs);
     }
-    long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-    synchronized (progress) {
-      while (true) {
-        Throwable failed = failure;
-        if (failed != null) {
-          throw new IllegalStateException(
-              "materializer of '" + topic + "' stopped on an error: " + failed.getMessage(), failed);
-        }
-        Optional<ShardProgressView> state = store.shardState(stream, shardId);
-        if (state.isPresent() && state.get().end() >= minEnd) {
-          return true;
-        }
-        long remainingNs = deadlineNs - System.nanoTime();
-        if (remainingNs <= 0 || finished) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(progress, remainingNs);
-      }
-    }
+    return awaitProgress(
+        () -> {
+          Optional<ShardProgressView> state = store.shardState(stream, shardId);
+          return state.isPresent() && state.get().end() >= minEnd;
+        },
+        timeoutMs);
   }
 
   /** Records that changed the store (duplicates and invalid records not counted), since start. */
