@@ -7,12 +7,15 @@ import io.ordo.proto.Outcome;
 import io.ordo.proto.Position;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
+import io.ordo.executor.internal.DedupBuckets;
+import io.ordo.proto.internal.DedupBucket;
 import io.ordo.proto.internal.IndexedOp;
 import io.ordo.proto.internal.LogRecord;
 import io.ordo.proto.internal.RangeRequest;
 import io.ordo.sequencer.KeyRanges;
 import io.ordo.sequencer.OrderKey;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,8 +38,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Keying:</b> by log partition. <b>State:</b> the previous monotonic timestamp of the
  * partition ({@code ts = max(brokerTs, previousTs)}, checkpointed so that a replay from a
  * checkpoint computes the same positions), and the transaction ids first seen within the dedup
- * window with their timestamps. <b>Timers:</b> event-time, one per distinct timestamp, to forget
- * ids whose window has passed. <b>Output:</b> one {@link RangeRequest} per key range a
+ * window with their timestamps, grouped in {@value #DEDUP_BUCKETS} buckets of log time (one
+ * {@link DedupBucket} each: a packed, immutable byte string, so a checkpoint copies and writes a
+ * few dozen values instead of one map entry per id). A per-partition index (id → first
+ * timestamp) is kept beside the state and rebuilt from it after a restore. <b>Timers:</b>
+ * event-time, one per bucket, to forget a bucket once its window has passed. <b>Output:</b> one
+ * {@link RangeRequest} per key range a
  * transaction touches, in record order; heartbeats are dropped after they have moved the
  * timestamp; duplicate ids and invalid transactions produce a {@link TxnResult} on {@link
  * #RESULTS} instead.
@@ -45,7 +52,9 @@ import org.slf4j.LoggerFactory;
  * never by whether a cleanup timer has fired yet, because timer firing depends on watermark
  * arrival, which is not deterministic. A timer at {@code firstTs + window} fires only when the
  * watermark has passed it, and every later record of the partition has a larger timestamp, so
- * forgetting the id then cannot change a decision.
+ * forgetting the id then cannot change a decision. The same holds per bucket: its timer is at
+ * {@code bucketEnd - 1 + window}, past which no entry of the bucket is within the window of any
+ * later record.
  */
 public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, LogRecord, RangeRequest> {
   private static final long serialVersionUID = 1L;
@@ -58,9 +67,16 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
   private final int keyRangeCount;
   private final long dedupWindowMs;
 
+  /** Number of buckets the dedup window is cut into (the last one may be partial). */
+  static final int DEDUP_BUCKETS = 64;
+
+  private final long bucketMs;
+
   private transient ValueState<Long> previousTs;
-  private transient MapState<String, Long> firstSeenTs;
-  private transient MapState<Long, String> idsByTs;
+  private transient MapState<Long, DedupBucket> dedupBuckets;
+  // Derived from dedupBuckets, per partition (the key): id -> its latest first-seen timestamp.
+  // Not state: rebuilt from the buckets when missing, so it cannot disagree with a restore.
+  private transient Map<Integer, Map<String, Long>> indexByPartition;
 
   /**
    * @param keyRangeCount number of key ranges (see {@link KeyRanges})
@@ -73,14 +89,16 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
     KeyRanges.rangeOf("", keyRangeCount); // validates the count
     this.keyRangeCount = keyRangeCount;
     this.dedupWindowMs = dedupWindowMs;
+    this.bucketMs = Math.max(1, (dedupWindowMs + DEDUP_BUCKETS - 1) / DEDUP_BUCKETS);
   }
 
   @Override
   public void open(OpenContext openContext) {
     previousTs = getRuntimeContext().getState(new ValueStateDescriptor<>("previous-ts", Types.LONG));
-    firstSeenTs = getRuntimeContext().getMapState(new MapStateDescriptor<>("first-seen-ts", Types.STRING, Types.LONG));
-    // Ids per timestamp, newline-separated (ids cannot contain newlines: the gateway's charset).
-    idsByTs = getRuntimeContext().getMapState(new MapStateDescriptor<>("ids-by-ts", Types.LONG, Types.STRING));
+    dedupBuckets =
+        getRuntimeContext()
+            .getMapState(new MapStateDescriptor<>("dedup-buckets", Types.LONG, ProtoTypeInfo.forMessage(DedupBucket.class)));
+    indexByPartition = new HashMap<>();
   }
 
   @Override
@@ -115,7 +133,8 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
       }
       return;
     }
-    Long firstTs = firstSeenTs.get(id);
+    Map<String, Long> index = dedupIndex(ctx.getCurrentKey());
+    Long firstTs = index.get(id);
     if (firstTs != null && position.getTs() - firstTs < dedupWindowMs) {
       ctx.output(
           RESULTS,
@@ -128,7 +147,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
               .build());
       return;
     }
-    remember(id, position.getTs(), ctx);
+    remember(index, id, position.getTs(), ctx);
 
     // Group operations by key range; TreeMap so participants and emission order are sorted.
     Map<Integer, List<IndexedOp>> byRange = new TreeMap<>();
@@ -151,51 +170,46 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
     }
   }
 
-  private void remember(String id, long ts, Context ctx) throws Exception {
-    Long previousFirst = firstSeenTs.get(id);
-    firstSeenTs.put(id, ts);
-    if (previousFirst != null) {
-      // The id was seen before, outside the window, and its cleanup timer has not fired yet:
-      // detach it from its old timestamp so that timer does not forget the new sighting.
-      removeFromIndex(previousFirst, id);
+  private void remember(Map<String, Long> index, String id, long ts, Context ctx) throws Exception {
+    // A re-sighting after the window replaces the index entry; the old bucket's entry stays and
+    // is skipped when that bucket expires (its timestamp no longer matches the index).
+    index.put(id, ts);
+    long bucket = Math.floorDiv(ts, bucketMs) * bucketMs;
+    DedupBucket current = dedupBuckets.get(bucket);
+    dedupBuckets.put(bucket, DedupBuckets.add(current == null ? DedupBucket.getDefaultInstance() : current, ts, id));
+    if (current == null) {
+      ctx.timerService().registerEventTimeTimer(bucket + bucketMs - 1 + dedupWindowMs);
     }
-    String ids = idsByTs.get(ts);
-    idsByTs.put(ts, ids == null ? id : ids + "\n" + id);
-    ctx.timerService().registerEventTimeTimer(ts + dedupWindowMs);
   }
 
-  private void removeFromIndex(long ts, String id) throws Exception {
-    String ids = idsByTs.get(ts);
-    if (ids == null) {
-      return;
-    }
-    List<String> kept = new ArrayList<>();
-    for (String s : ids.split("\n", -1)) {
-      if (!s.equals(id)) {
-        kept.add(s);
+  /** The current partition's id index, rebuilt from its buckets when this instance has none. */
+  private Map<String, Long> dedupIndex(int partition) throws Exception {
+    Map<String, Long> index = indexByPartition.get(partition);
+    if (index == null) {
+      index = new HashMap<>();
+      for (DedupBucket bucket : dedupBuckets.values()) {
+        Map<String, Long> target = index;
+        DedupBuckets.forEach(bucket, (ts, id) -> target.merge(id, ts, Math::max));
       }
+      indexByPartition.put(partition, index);
     }
-    if (kept.isEmpty()) {
-      idsByTs.remove(ts);
-    } else {
-      idsByTs.put(ts, String.join("\n", kept));
-    }
+    return index;
   }
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<RangeRequest> out) throws Exception {
-    long ts = timestamp - dedupWindowMs;
-    String ids = idsByTs.get(ts);
-    if (ids == null) {
-      return;
-    }
-    for (String id : ids.split("\n", -1)) {
-      Long first = firstSeenTs.get(id);
-      if (first != null && first == ts) {
-        firstSeenTs.remove(id);
+    Map<String, Long> index = dedupIndex(ctx.getCurrentKey());
+    // Every bucket whose window has passed by this timer (normally exactly the one that set it).
+    List<Long> expired = new ArrayList<>();
+    for (Long bucket : dedupBuckets.keys()) {
+      if (bucket + bucketMs - 1 + dedupWindowMs <= timestamp) {
+        expired.add(bucket);
       }
     }
-    idsByTs.remove(ts);
+    for (Long bucket : expired) {
+      DedupBuckets.forEach(dedupBuckets.get(bucket), (ts, id) -> index.remove(id, ts));
+      dedupBuckets.remove(bucket);
+    }
   }
 
   /** Returns why the transaction cannot be routed, or null when it can. */

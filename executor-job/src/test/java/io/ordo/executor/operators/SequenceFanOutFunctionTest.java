@@ -165,4 +165,59 @@ class SequenceFanOutFunctionTest {
       assertThat(results(h)).extracting(TxnResult::getOutcome).as("dedup state restored").containsExactly(Outcome.DUPLICATE);
     }
   }
+
+  /**
+   * Seeded model test of the dedup window: ids repeat at random gaps around the window, watermarks
+   * advance (never past the next record) and the operator is snapshotted and restored at random
+   * points; every decision must match the rule "a duplicate iff the id's last run is less than the
+   * window ago in log time", and expired buckets must leave the state.
+   */
+  @Test
+  void dedupDecisionsMatchTheWindowRuleAcrossWatermarksAndRestores() throws Exception {
+    for (long seed = 1; seed <= 5; seed++) {
+      java.util.Random random = new java.util.Random(seed);
+      java.util.Map<String, Long> lastRun = new java.util.HashMap<>();
+      var h = harness();
+      h.open();
+      long ts = 1_000;
+      int expectedDuplicates = 0;
+      int expectedRuns = 0;
+      int duplicates = 0;
+      int runs = 0;
+      for (int offset = 0; offset < 2_000; offset++) {
+        ts += random.nextInt(40); // equal timestamps happen too
+        String id = "txn-" + random.nextInt(150);
+        Long last = lastRun.get(id);
+        if (last != null && ts - last < WINDOW_MS) {
+          expectedDuplicates++;
+        } else {
+          expectedRuns++;
+          lastRun.put(id, ts);
+        }
+        h.processElement(txn(0, offset, ts, id, get("k")), ts);
+        if (random.nextInt(10) == 0) {
+          h.processWatermark(new Watermark(ts)); // the next record's ts is >= ts, as the log's
+        }
+        if (random.nextInt(200) == 0) {
+          duplicates += results(h).size();
+          runs += h.extractOutputValues().size();
+          OperatorSubtaskState snapshot = h.snapshot(offset, offset);
+          h.close();
+          h = harness();
+          h.initializeState(snapshot);
+          h.open();
+        }
+      }
+      duplicates += results(h).size();
+      runs += h.extractOutputValues().size();
+      assertThat(duplicates).as("duplicates, seed %d", seed).isEqualTo(expectedDuplicates);
+      assertThat(runs).as("runs, seed %d", seed).isEqualTo(expectedRuns);
+      assertThat(expectedDuplicates).as("the workload repeats ids within the window").isGreaterThan(100);
+
+      // Once the watermark passes every bucket's window, only the timestamp state is left.
+      h.processWatermark(new Watermark(ts + 2 * WINDOW_MS));
+      assertThat(h.numKeyedStateEntries()).as("expired buckets are dropped, seed %d", seed).isEqualTo(1);
+      h.close();
+    }
+  }
 }
