@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -92,6 +93,10 @@ public final class CpuMeter {
    *     "name: cores"}
    * @param postgresCores CPU of the PostgreSQL server processes in cores, or null when not measured
    * @param postgresProcesses how many server processes were summed, or null
+   * @param brokerRequestsPerSecond requests per second handled by a Kafka broker running in this
+   *     JVM (the embedded Ordo's), by request type ({@code Produce}, {@code FetchConsumer}, ...),
+   *     sorted by name; empty when no broker runs in this JVM. Kafka's cost is per request more
+   *     than per record, so this tells how well the pipeline batches.
    */
   public record Usage(
       double windowSeconds,
@@ -99,7 +104,8 @@ public final class CpuMeter {
       Map<String, Double> groupCores,
       Map<String, List<String>> topThreads,
       Double postgresCores,
-      Integer postgresProcesses) {}
+      Integer postgresProcesses,
+      Map<String, Double> brokerRequestsPerSecond) {}
 
   /** A point-in-time reading. */
   public static final class Snapshot {
@@ -108,14 +114,17 @@ public final class CpuMeter {
     final Map<Long, Long> threadCpuNanos;
     final Map<Long, String> threadNames;
     final Map<Integer, Long> postgresTicks;
+    final Map<String, Long> brokerRequests;
 
     private Snapshot(long wallNanos, long processCpuNanos, Map<Long, Long> threadCpuNanos,
-        Map<Long, String> threadNames, Map<Integer, Long> postgresTicks) {
+        Map<Long, String> threadNames, Map<Integer, Long> postgresTicks,
+        Map<String, Long> brokerRequests) {
       this.wallNanos = wallNanos;
       this.processCpuNanos = processCpuNanos;
       this.threadCpuNanos = threadCpuNanos;
       this.threadNames = threadNames;
       this.postgresTicks = postgresTicks;
+      this.brokerRequests = brokerRequests;
     }
   }
 
@@ -148,7 +157,31 @@ public final class CpuMeter {
     }
     Map<Integer, Long> pg = postmasterPid.isPresent()
         ? postgresTicks(postmasterPid.getAsInt()) : Map.of();
-    return new Snapshot(System.nanoTime(), processCpuNanos(), cpu, names, pg);
+    return new Snapshot(System.nanoTime(), processCpuNanos(), cpu, names, pg, brokerRequestCounts());
+  }
+
+  /**
+   * The cumulative request counts of the Kafka broker in this JVM by request type, read from its
+   * {@code kafka.network:type=RequestMetrics,name=RequestsPerSec,request=*,version=*} meters
+   * (summed over versions); empty when there is none.
+   */
+  static Map<String, Long> brokerRequestCounts() {
+    Map<String, Long> counts = new TreeMap<>();
+    javax.management.MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    try {
+      javax.management.ObjectName pattern =
+          new javax.management.ObjectName("kafka.network:type=RequestMetrics,name=RequestsPerSec,*");
+      for (javax.management.ObjectName name : server.queryNames(pattern, null)) {
+        String request = name.getKeyProperty("request");
+        Object count = server.getAttribute(name, "Count");
+        if (request != null && count instanceof Number n) {
+          counts.merge(request, n.longValue(), Long::sum);
+        }
+      }
+    } catch (javax.management.JMException e) {
+      // A meter that vanished between the query and the read (broker shutting down): skip it.
+    }
+    return counts;
   }
 
   /** The usage between two snapshots. */
@@ -191,7 +224,14 @@ public final class CpuMeter {
       pgCores = ticks / (double) CLOCK_TICKS_PER_SECOND / wall;
       pgProcs = b.postgresTicks.size();
     }
-    return new Usage(wall, process, groups, top, pgCores, pgProcs);
+    Map<String, Double> requests = new TreeMap<>();
+    b.brokerRequests.forEach((type, count) -> {
+      long delta = count - a.brokerRequests.getOrDefault(type, 0L);
+      if (delta > 0) {
+        requests.put(type, delta / wall);
+      }
+    });
+    return new Usage(wall, process, groups, top, pgCores, pgProcs, requests);
   }
 
   private static long processCpuNanos() {

@@ -25,7 +25,7 @@ import org.HdrHistogram.Histogram;
  * "windowSeconds", "attempted", "committed", "committedPerSecond", "aborts":{reason:n},
  * "errors":{kind:n}, "retries":{sqlstate:n}, "notIssued", "latencyMs":{"count","p50","p99",
  * "p999","max","mean"}, "cpu":{"processCores", "groupCores":{group:cores}, "topThreads",
- * "postgresCores", "postgresProcesses"}}], "verification":{target:{"ok","detail"}},
+ * "postgresCores", "postgresProcesses"}, "brokerRequestsPerSecond":{type:rate}}], "verification":{target:{"ok","detail"}},
  * "ordoToPostgres":[{"offeredRate","ratio"}], "kafkaCeiling" (only with a ceiling):
  * {"recordsPerSecond","source","ordoFraction":[{"offeredRate","fraction"}]}, "passed"}}}. Latencies are in milliseconds; CPU in
  * cores (CPU seconds per wall second).
@@ -186,6 +186,8 @@ public final class YcsbtReport {
         cpu.put("postgresCores", round(u.postgresCores()));
         cpu.put("postgresProcesses", u.postgresProcesses());
       }
+      ObjectNode requests = n.putObject("brokerRequestsPerSecond");
+      u.brokerRequestsPerSecond().forEach((type, rate) -> requests.put(type, round(rate)));
     }
     ObjectNode ver = root.putObject("verification");
     verifications.forEach((t, v) -> {
@@ -295,6 +297,18 @@ public final class YcsbtReport {
           : String.format(Locale.ROOT, " %.2f (%d procs) |", u.postgresCores(),
               u.postgresProcesses()));
       sb.append('\n');
+    }
+    for (LoadRunner.StepResult r : runs) {
+      Map<String, Double> requests = r.cpu().brokerRequestsPerSecond();
+      if (!requests.isEmpty()) {
+        sb.append(String.format(Locale.ROOT, "%nEmbedded Kafka broker, requests/s (%s, %s):",
+            r.target(), loadLabel(r.offeredRate())));
+        requests.entrySet().stream()
+            .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+            .forEach(e -> sb.append(String.format(Locale.ROOT, " %s %.0f,", e.getKey(), e.getValue())));
+        sb.setLength(sb.length() - 1);
+        sb.append('\n');
+      }
     }
     return sb.toString();
   }

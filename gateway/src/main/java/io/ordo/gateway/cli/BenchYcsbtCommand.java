@@ -149,10 +149,13 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
     double ceiling = kafkaCeiling == null ? 0 : ceilingOf(kafkaCeiling);
     PostgresBank bank = target == Target.ordo ? null : postgresBank();
     if (gateway != null && (target == Target.postgres || executorOptions.bootstrapServers != null
-        || executorOptions.parallelism != null || executorOptions.checkpointIntervalMs != null)) {
+        || executorOptions.parallelism != null || executorOptions.checkpointIntervalMs != null
+        || executorOptions.heartbeatIntervalMs != null || executorOptions.watermarkIntervalMs != null
+        || executorOptions.bufferTimeoutMs != null)) {
       throw new ParameterException(spec.commandLine(), "--gateway runs against a running Ordo:"
           + " it needs --target ordo or both and takes none of --bootstrap-servers,"
-          + " --parallelism, --checkpoint-interval-ms");
+          + " --parallelism, --checkpoint-interval-ms, --heartbeat-interval-ms,"
+          + " --watermark-interval-ms, --buffer-timeout-ms");
     }
     Path dir = out != null ? out : Path.of("reports", "bench-ycsbt-"
         + LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

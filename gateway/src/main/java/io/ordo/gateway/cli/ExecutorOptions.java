@@ -1,6 +1,7 @@
 package io.ordo.gateway.cli;
 
 import io.ordo.gateway.embedded.EmbeddedOrdo;
+import io.ordo.gateway.embedded.LatencyKnobs;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -35,12 +36,36 @@ public final class ExecutorOptions {
       description = "Checkpoint interval of the executor job in ms (default: the executor's).")
   Long checkpointIntervalMs;
 
+  @Option(
+      names = "--heartbeat-interval-ms",
+      paramLabel = "MS",
+      description = "Latency knob: heartbeat interval of the gateway's sequencer per idle log"
+          + " partition in ms (default: the gateway's).")
+  Long heartbeatIntervalMs;
+
+  @Option(
+      names = "--watermark-interval-ms",
+      paramLabel = "MS",
+      description = "Latency knob: watermark interval of the executor's log source in ms"
+          + " (default: the executor's).")
+  Long watermarkIntervalMs;
+
+  @Option(
+      names = "--buffer-timeout-ms",
+      paramLabel = "MS",
+      description = "Latency knob: Flink network buffer timeout of the executor job in ms, 0"
+          + " flushes every record (default: the executor's).")
+  Long bufferTimeoutMs;
+
   /** True iff any of these options was given. */
   boolean anySet() {
     return bootstrapServers != null
         || keyRanges != null
         || parallelism != null
-        || checkpointIntervalMs != null;
+        || checkpointIntervalMs != null
+        || heartbeatIntervalMs != null
+        || watermarkIntervalMs != null
+        || bufferTimeoutMs != null;
   }
 
   /**
@@ -56,6 +81,12 @@ public final class ExecutorOptions {
             parallelism == null ? OptionalInt.empty() : OptionalInt.of(parallelism),
             checkpointIntervalMs == null
                 ? OptionalLong.empty()
-                : OptionalLong.of(checkpointIntervalMs));
+                : OptionalLong.of(checkpointIntervalMs))
+        .withLatency(new LatencyKnobs(optional(heartbeatIntervalMs), optional(watermarkIntervalMs),
+            optional(bufferTimeoutMs)));
+  }
+
+  private static OptionalLong optional(Long value) {
+    return value == null ? OptionalLong.empty() : OptionalLong.of(value);
   }
 }

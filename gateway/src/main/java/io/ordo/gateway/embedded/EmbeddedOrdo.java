@@ -65,6 +65,7 @@ public final class EmbeddedOrdo implements AutoCloseable {
    * @param keyRangeCount number of key ranges of the executor; empty = the executor's default
    * @param parallelism parallelism of the executor job; empty = the executor's default
    * @param checkpointIntervalMs executor checkpoint interval in ms; empty = the executor's default
+   * @param latency the latency knobs (heartbeat, watermark and buffer-timeout intervals)
    * @throws IllegalArgumentException (from the constructor) naming the first value out of range
    */
   public record Options(
@@ -75,7 +76,8 @@ public final class EmbeddedOrdo implements AutoCloseable {
       int httpPort,
       OptionalInt keyRangeCount,
       OptionalInt parallelism,
-      OptionalLong checkpointIntervalMs) {
+      OptionalLong checkpointIntervalMs,
+      LatencyKnobs latency) {
 
     /** Default port of the embedded Kafka broker. */
     public static final int DEFAULT_KAFKA_PORT = 9092;
@@ -93,6 +95,7 @@ public final class EmbeddedOrdo implements AutoCloseable {
       Objects.requireNonNull(keyRangeCount, "keyRangeCount");
       Objects.requireNonNull(parallelism, "parallelism");
       Objects.requireNonNull(checkpointIntervalMs, "checkpointIntervalMs");
+      Objects.requireNonNull(latency, "latency");
       if (bootstrapServers.isPresent() && bootstrapServers.get().isBlank()) {
         throw new IllegalArgumentException("bootstrap servers must not be blank");
       }
@@ -123,32 +126,39 @@ public final class EmbeddedOrdo implements AutoCloseable {
           DEFAULT_HTTP_PORT,
           OptionalInt.empty(),
           OptionalInt.empty(),
-          OptionalLong.empty());
+          OptionalLong.empty(),
+          LatencyKnobs.DEFAULTS);
     }
 
     /** These options with every port 0 (free ports), for tests and the demo. */
     public Options withFreePorts() {
       return new Options(dataDir, bootstrapServers, 0, 0, 0, keyRangeCount, parallelism,
-          checkpointIntervalMs);
+          checkpointIntervalMs, latency);
     }
 
     /** These options with the given ports. */
     public Options withPorts(int kafkaPort, int grpcPort, int httpPort) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs);
+          parallelism, checkpointIntervalMs, latency);
     }
 
     /** These options using an external Kafka (empty = start the embedded broker). */
     public Options withBootstrapServers(Optional<String> servers) {
       return new Options(dataDir, servers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs);
+          parallelism, checkpointIntervalMs, latency);
     }
 
     /** These options with executor settings (empty = the executor's default). */
     public Options withExecutor(
         OptionalInt keyRangeCount, OptionalInt parallelism, OptionalLong checkpointIntervalMs) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs);
+          parallelism, checkpointIntervalMs, latency);
+    }
+
+    /** These options with other latency knobs. */
+    public Options withLatency(LatencyKnobs knobs) {
+      return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
+          parallelism, checkpointIntervalMs, knobs);
     }
 
     private static void checkPort(String name, int port) {
@@ -215,6 +225,12 @@ public final class EmbeddedOrdo implements AutoCloseable {
         executorConfig =
             executorConfig.withCheckpointIntervalMs(options.checkpointIntervalMs().getAsLong());
       }
+      if (options.latency().watermarkIntervalMs().isPresent()) {
+        executorConfig = executorConfig.withWatermarkIntervalMs(options.latency().watermarkIntervalMs().getAsLong());
+      }
+      if (options.latency().bufferTimeoutMs().isPresent()) {
+        executorConfig = executorConfig.withBufferTimeoutMs(options.latency().bufferTimeoutMs().getAsLong());
+      }
       executor = EmbeddedExecutor.start(executorConfig);
       LOG.info("Executor job {} started ({})", executor.jobId(),
           executor.restoredFrom()
@@ -224,6 +240,8 @@ public final class EmbeddedOrdo implements AutoCloseable {
       GatewayServer gateway =
           GatewayServer.start(
               GatewayConfig.defaults(bootstrapServers, topics)
+                  .withHeartbeatIntervalMs(options.latency().heartbeatIntervalMs()
+                      .orElse(GatewayConfig.DEFAULT_HEARTBEAT_INTERVAL_MS))
                   .withPorts(options.grpcPort(), options.httpPort())
                   .withDataDir(dataDir.resolve(GATEWAY_STORE_DIR)));
       LOG.info("Gateway listens on gRPC port {} and HTTP port {}", gateway.grpcPort(),

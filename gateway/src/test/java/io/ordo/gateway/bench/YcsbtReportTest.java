@@ -27,7 +27,8 @@ class YcsbtReportTest {
     groups.put("kafka broker", 0.5);
     CpuMeter.Usage cpu = new CpuMeter.Usage(10.0, 1.5, groups,
         Map.of("load generator", List.of("ordo-bench-client-0: 0.250")), pgCores,
-        pgCores == null ? null : 9);
+        pgCores == null ? null : 9,
+        target.equals("ordo") ? new TreeMap<>(Map.of("Produce", 1_500.0, "FetchConsumer", 2_400.4)) : Map.of());
     TreeMap<String, Long> aborts = new TreeMap<>(Map.of(TransferClient.INSUFFICIENT_FUNDS, 7L));
     TreeMap<String, Long> retries = target.equals("postgres")
         ? new TreeMap<>(Map.of("40001", 12L)) : new TreeMap<>();
@@ -66,6 +67,7 @@ class YcsbtReportTest {
         org.assertj.core.api.Assertions.within(0.05));
     assertThat(first.get("cpu").get("groupCores").get("kafka broker").asDouble()).isEqualTo(0.5);
     assertThat(first.get("cpu").has("postgresCores")).isFalse();
+    assertThat(first.get("brokerRequestsPerSecond").get("FetchConsumer").asDouble()).isEqualTo(2_400.4);
     JsonNode pg = runs.get(2);
     assertThat(pg.get("retries").get("40001").asLong()).isEqualTo(12);
     assertThat(pg.get("cpu").get("postgresCores").asDouble()).isEqualTo(0.7);
@@ -83,6 +85,8 @@ class YcsbtReportTest {
     assertThat(md.lines().filter(l -> l.startsWith("| ordo |"))).hasSize(4); // 2 results + 2 CPU
     assertThat(md).contains("| postgres | 200 | 4 | 50.0 | 7 | 0 | 40001=12 | 0 | 0 |");
     assertThat(md).contains("0.90 (9 procs)");
+    assertThat(md).contains("Embedded Kafka broker, requests/s (ordo, 100/s offered): FetchConsumer 2400, Produce 1500\n");
+    assertThat(md).doesNotContain("requests/s (postgres");
     assertThat(md).contains("Ordo / PostgreSQL committed/s: 1.01× at 100/s offered, 3.80× at 200/s"
         + " offered");
     assertThat(md).contains("Result: PASSED");

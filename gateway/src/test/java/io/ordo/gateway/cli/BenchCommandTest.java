@@ -47,6 +47,7 @@ class BenchCommandTest {
     "--target postgres --pg-url jdbc:mysql://x/y|must start with jdbc:postgresql:",
     "--target postgres --gateway 127.0.0.1:1|--gateway runs against a running Ordo",
     "--gateway 127.0.0.1:1 --parallelism 2|--gateway runs against a running Ordo",
+    "--gateway 127.0.0.1:1 --watermark-interval-ms 2|--gateway runs against a running Ordo",
     "--key-ranges 1 --cross-range-pct 10|no transfer can span two ranges",
   })
   void badYcsbtOptionIsAUsageError(String options, String message) {

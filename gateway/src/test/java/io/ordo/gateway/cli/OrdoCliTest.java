@@ -193,6 +193,12 @@ class OrdoCliTest {
     Run checkpoint = run("start", "--data-dir", dir.toString(), "--checkpoint-interval-ms", "-5");
     assertThat(checkpoint.exitCode()).isEqualTo(2);
     assertThat(checkpoint.err()).contains("checkpoint interval must be >= 1 ms");
+    Run heartbeat = run("start", "--data-dir", dir.toString(), "--heartbeat-interval-ms", "0");
+    assertThat(heartbeat.exitCode()).isEqualTo(2);
+    assertThat(heartbeat.err()).contains("heartbeat interval must be >= 1 ms, got 0");
+    Run buffer = run("start", "--data-dir", dir.toString(), "--buffer-timeout-ms", "-1");
+    assertThat(buffer.exitCode()).isEqualTo(2);
+    assertThat(buffer.err()).contains("buffer timeout must be >= 0 ms, got -1");
     Run shutdown = run("start", "--data-dir", dir.toString(), "--shutdown-timeout", "0s");
     assertThat(shutdown.exitCode()).isEqualTo(2);
     assertThat(shutdown.err()).contains("--shutdown-timeout must be positive");
