@@ -140,8 +140,9 @@ public final class ExecutorJob {
 
     // The sorter is keyed by the key range with the same parallelism and max parallelism as the
     // key processor, so its output is already partitioned as keyBy(range) would partition it:
-    // forwarding it lets Flink chain the two (no serialization, no network buffer, no buffer
-    // timeout between them). Only the feedback needs a real shuffle.
+    // forwarding it sends each request to the same subtask index over a local channel instead of
+    // hashing it again. (Flink does not chain the two: the key processor has a second input, the
+    // feedback, and an operator with two inputs always starts a new task.)
     KeyedStream<RangeRequest, Integer> sortedByRange =
         DataStreamUtils.reinterpretAsKeyedStream(sorted, RangeRequest::getKeyRange, Types.INT);
     SingleOutputStreamOperator<ReadResult> reads =
