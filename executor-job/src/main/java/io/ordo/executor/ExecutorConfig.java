@@ -72,9 +72,11 @@ public record ExecutorConfig(
   public static final int DEFAULT_PARALLELISM = 2;
   public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 1_000;
   public static final long DEFAULT_DEDUP_WINDOW_MS = 10 * 60 * 1_000;
-  public static final long DEFAULT_WATERMARK_INTERVAL_MS = 10;
+  // Latency knobs, chosen on the steady-state benchmark (BENCHMARKS.md "Latency knobs"): 2 ms
+  // watermarks and buffer timeout halve the latency floor for ~0.3 core of idle cost.
+  public static final long DEFAULT_WATERMARK_INTERVAL_MS = 2;
   public static final StateBackend DEFAULT_STATE_BACKEND = StateBackend.HASHMAP;
-  public static final long DEFAULT_BUFFER_TIMEOUT_MS = 5;
+  public static final long DEFAULT_BUFFER_TIMEOUT_MS = 2;
 
   public ExecutorConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -104,7 +106,7 @@ public record ExecutorConfig(
     Objects.requireNonNull(stateBackend, "stateBackend");
   }
 
-  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, 10 ms watermarks, 5 ms buffer timeout, heap state. */
+  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, 2 ms watermarks, 2 ms buffer timeout, heap state. */
   public static ExecutorConfig defaults(String bootstrapServers, TopicLayout topics) {
     return new ExecutorConfig(
         bootstrapServers,

@@ -1,5 +1,6 @@
 package io.ordo.gateway;
 
+import io.ordo.sequencer.HeartbeatService;
 import io.ordo.sequencer.TopicLayout;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -50,7 +51,7 @@ public record GatewayConfig(
   /** Default bind address (loopback only: exposing the gateway is an explicit choice). */
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   /** Default heartbeat interval, in milliseconds (the latency floor of the executor). */
-  public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 10;
+  public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = HeartbeatService.DEFAULT_INTERVAL_MS;
   /** Default deadline of a request without one, in milliseconds. */
   public static final long DEFAULT_DEADLINE_MS = 30_000;
   /** Upper bound on any deadline the gateway waits for, in milliseconds (10 minutes). */
@@ -94,7 +95,7 @@ public record GatewayConfig(
   }
 
   /**
-   * Bind address 127.0.0.1, gRPC port 6570, HTTP port 6580, heartbeats every 10 ms, default
+   * Bind address 127.0.0.1, gRPC port 6570, HTTP port 6580, heartbeats every 5 ms, default
    * deadline 30 s, {@link Limits#defaults()}, no data directory (no stream reads), retention
    * every 30 s.
    */

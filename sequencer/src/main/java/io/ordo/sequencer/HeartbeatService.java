@@ -29,8 +29,11 @@ import org.slf4j.LoggerFactory;
  * the broker stamps them, so nothing the executor decides depends on this clock.
  */
 public final class HeartbeatService implements AutoCloseable {
-  /** The default interval between rounds (Calvin's 10 ms epochs). */
-  public static final long DEFAULT_INTERVAL_MS = 10;
+  /**
+   * The default interval between rounds, in ms. Calvin's epochs are 10 ms; 5 ms halves the wait
+   * for a quiet partition's watermark, and a busy partition costs nothing (its round is skipped).
+   */
+  public static final long DEFAULT_INTERVAL_MS = 5;
 
   /** The longest interval accepted (one minute): longer ones would stall the executor. */
   public static final long INTERVAL_MS_MAX = 60_000;

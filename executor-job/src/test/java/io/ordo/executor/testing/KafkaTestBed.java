@@ -102,7 +102,7 @@ public final class KafkaTestBed implements AutoCloseable {
 
   /**
    * An executor configuration over {@code layout} with its own consumer group; no checkpoint
-   * directory, 1 s checkpoints, the default dedup window and 10 ms watermarks.
+   * directory, 1 s checkpoints, the default dedup window and the default watermark interval.
    *
    * @param keyRangeCount number of key ranges
    * @param parallelism operator parallelism

@@ -63,7 +63,8 @@ public final class EmbeddedOrdo implements AutoCloseable {
    * @param grpcPort gRPC port of the gateway, in [0, 65535]; 0 picks a free port
    * @param httpPort REST/JSON port of the gateway, in [0, 65535]; 0 picks a free port
    * @param keyRangeCount number of key ranges of the executor; empty = the executor's default
-   * @param parallelism parallelism of the executor job; empty = the executor's default
+   * @param parallelism parallelism of the executor job; empty = {@link #defaultParallelism} of
+   *     this machine's cores
    * @param checkpointIntervalMs executor checkpoint interval in ms; empty = the executor's default
    * @param latency the latency knobs (heartbeat, watermark and buffer-timeout intervals)
    * @throws IllegalArgumentException (from the constructor) naming the first value out of range
@@ -218,9 +219,8 @@ public final class EmbeddedOrdo implements AutoCloseable {
       if (options.keyRangeCount().isPresent()) {
         executorConfig = executorConfig.withKeyRangeCount(options.keyRangeCount().getAsInt());
       }
-      if (options.parallelism().isPresent()) {
-        executorConfig = executorConfig.withParallelism(options.parallelism().getAsInt());
-      }
+      executorConfig = executorConfig.withParallelism(
+          options.parallelism().orElse(defaultParallelism(Runtime.getRuntime().availableProcessors())));
       if (options.checkpointIntervalMs().isPresent()) {
         executorConfig =
             executorConfig.withCheckpointIntervalMs(options.checkpointIntervalMs().getAsLong());
@@ -253,6 +253,20 @@ public final class EmbeddedOrdo implements AutoCloseable {
       closeQuietly("Kafka broker", broker, e);
       throw e;
     }
+  }
+
+  /**
+   * The executor's parallelism when none is given: one subtask per two cores, at least 1 and at
+   * most the executor's default ({@value ExecutorConfig#DEFAULT_PARALLELISM}). An embedded Ordo
+   * shares its machine with the broker, the gateway and the clients: on two cores, parallelism 1
+   * committed 41 % more transfers than 2 at the same CPU (fewer Kafka clients and threads;
+   * BENCHMARKS.md "Latency knobs"). Parallelism changes no output (outputs are deterministic per
+   * key range).
+   *
+   * @param cores available processors (>= 1)
+   */
+  public static int defaultParallelism(int cores) {
+    return Math.max(1, Math.min(ExecutorConfig.DEFAULT_PARALLELISM, cores / 2));
   }
 
   /** The options this was started with. */
