@@ -94,6 +94,10 @@ public final class LoadRunner {
    * @param notIssued open loop: intended starts of the window never sent (clients too slow)
    * @param latency latencies of committed transfers of the window (ns)
    * @param cpu CPU use during the window
+   * @param toLogMillis Ordo: per committed transfer, ms from its (intended) start to the
+   *     LogAppendTime of its log record (gateway, sequencer, broker append); empty otherwise
+   * @param afterLogMillis Ordo: ms from that LogAppendTime to the response (executor, results
+   *     topic, gateway); empty otherwise
    */
   public record StepResult(
       String target,
@@ -107,7 +111,9 @@ public final class LoadRunner {
       SortedMap<String, Long> retries,
       long notIssued,
       Histogram latency,
-      CpuMeter.Usage cpu) {
+      CpuMeter.Usage cpu,
+      Histogram toLogMillis,
+      Histogram afterLogMillis) {
 
     /** Committed transfers per second of the window. */
     public double committedPerSecond() {
@@ -167,6 +173,8 @@ public final class LoadRunner {
   private static StepResult merge(
       String target, Step step, List<Worker> workers, CpuMeter.Usage usage) {
     Histogram latency = newHistogram();
+    Histogram toLog = newSplitHistogram();
+    Histogram afterLog = newSplitHistogram();
     long attempted = 0;
     long committed = 0;
     long notIssued = 0;
@@ -175,6 +183,8 @@ public final class LoadRunner {
     SortedMap<String, Long> retries = new TreeMap<>();
     for (Worker w : workers) {
       latency.add(w.latency);
+      toLog.add(w.toLog);
+      afterLog.add(w.afterLog);
       attempted += w.attempted;
       committed += w.committed;
       notIssued += w.notIssued;
@@ -184,11 +194,20 @@ public final class LoadRunner {
     }
     return new StepResult(target, step.rate(), step.clients(),
         step.duration().toNanos() / 1e9, attempted, committed, aborts, errors, retries,
-        notIssued, latency, usage);
+        notIssued, latency, usage, toLog, afterLog);
   }
 
   static Histogram newHistogram() {
     return new Histogram(LATENCY_NANOS_MAX, 3);
+  }
+
+  /** A histogram of latency parts in ms (0 .. {@link #LATENCY_NANOS_MAX} in ms). */
+  static Histogram newSplitHistogram() {
+    return new Histogram(TimeUnit.NANOSECONDS.toMillis(LATENCY_NANOS_MAX), 2);
+  }
+
+  private static long clampSplit(long millis) {
+    return Math.min(Math.max(0, millis), TimeUnit.NANOSECONDS.toMillis(LATENCY_NANOS_MAX));
   }
 
   private static void sleepUntil(long deadlineNanos) throws InterruptedException {
@@ -202,6 +221,8 @@ public final class LoadRunner {
   private static final class Worker implements Runnable {
     final Thread thread;
     final Histogram latency = newHistogram();
+    final Histogram toLog = newSplitHistogram();
+    final Histogram afterLog = newSplitHistogram();
     final SortedMap<String, Long> aborts = new TreeMap<>();
     final SortedMap<String, Long> errors = new TreeMap<>();
     final SortedMap<String, Long> retries = new TreeMap<>();
@@ -288,6 +309,7 @@ public final class LoadRunner {
     private void one(Random random, long start) throws InterruptedException {
       TransferClient.Attempt a = client.execute(workload.next(random));
       long end = System.nanoTime();
+      long endWallMillis = System.currentTimeMillis();
       if (end - windowStart < 0 || end - windowEnd >= 0) {
         return;
       }
@@ -295,6 +317,12 @@ public final class LoadRunner {
       if (a.committed()) {
         committed++;
         latency.recordValue(Math.min(Math.max(0, end - start), LATENCY_NANOS_MAX));
+        if (a.logAppendMillis() >= 0) {
+          // Wall clocks of one machine (the broker stamps LogAppendTime), at ms resolution.
+          long startWallMillis = endWallMillis - TimeUnit.NANOSECONDS.toMillis(end - start);
+          toLog.recordValue(clampSplit(a.logAppendMillis() - startWallMillis));
+          afterLog.recordValue(clampSplit(endWallMillis - a.logAppendMillis()));
+        }
       } else if (a.abortReason() != null) {
         aborts.merge(a.abortReason(), 1L, Long::sum);
       } else {

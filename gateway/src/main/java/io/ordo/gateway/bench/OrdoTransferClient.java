@@ -46,7 +46,7 @@ public final class OrdoTransferClient implements TransferClient {
       return Attempt.failed("RPC_" + e.getStatus().getCode().name());
     }
     return switch (result.getOutcome()) {
-      case COMMITTED -> Attempt.COMMITTED;
+      case COMMITTED -> Attempt.committedAt(result.getPosition().getTs());
       case ABORTED -> Attempt.aborted(switch (result.getAbortReason()) {
         case BOUND_VIOLATED -> INSUFFICIENT_FUNDS;
         default -> result.getAbortReason().name();

@@ -20,8 +20,23 @@ public interface TransferClient extends AutoCloseable {
    *     {@code SQL_08006}), or null
    * @param retries internal retries before this outcome, by reason (e.g. PostgreSQL serialization
    *     failures {@code 40001}); empty when none
+   * @param logAppendMillis Ordo: the broker's LogAppendTime of the log record that sequenced the
+   *     transfer (ms since the epoch), which splits its latency into "to the log" and "after the
+   *     log"; -1 when unknown (PostgreSQL, failures)
    */
-  record Attempt(boolean committed, String abortReason, String error, Map<String, Integer> retries) {
+  record Attempt(
+      boolean committed, String abortReason, String error, Map<String, Integer> retries, long logAppendMillis) {
+
+    /** An attempt without a log append time. */
+    public Attempt(boolean committed, String abortReason, String error, Map<String, Integer> retries) {
+      this(committed, abortReason, error, retries, -1);
+    }
+
+    /** A committed transfer without retries, sequenced at {@code logAppendMillis}. */
+    public static Attempt committedAt(long logAppendMillis) {
+      return new Attempt(true, null, null, Map.of(), logAppendMillis);
+    }
+
     /** A committed transfer without retries. */
     public static final Attempt COMMITTED = new Attempt(true, null, null, Map.of());
 

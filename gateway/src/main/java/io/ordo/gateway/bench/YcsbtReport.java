@@ -25,7 +25,7 @@ import org.HdrHistogram.Histogram;
  * "windowSeconds", "attempted", "committed", "committedPerSecond", "aborts":{reason:n},
  * "errors":{kind:n}, "retries":{sqlstate:n}, "notIssued", "latencyMs":{"count","p50","p99",
  * "p999","max","mean"}, "cpu":{"processCores", "groupCores":{group:cores}, "topThreads",
- * "postgresCores", "postgresProcesses"}, "brokerRequestsPerSecond":{type:rate}}], "verification":{target:{"ok","detail"}},
+ * "postgresCores", "postgresProcesses"}, "brokerRequestsPerSecond":{type:rate}, "latencySplitMs":{"toLogP50","toLogP99","afterLogP50","afterLogP99"} (Ordo)}], "verification":{target:{"ok","detail"}},
  * "ordoToPostgres":[{"offeredRate","ratio"}], "kafkaCeiling" (only with a ceiling):
  * {"recordsPerSecond","source","ordoFraction":[{"offeredRate","fraction"}]}, "passed"}}}. Latencies are in milliseconds; CPU in
  * cores (CPU seconds per wall second).
@@ -176,6 +176,13 @@ public final class YcsbtReport {
       lat.put("p999", ms(h, 99.9));
       lat.put("max", h.getTotalCount() == 0 ? 0.0 : round(h.getMaxValue() / 1e6));
       lat.put("mean", h.getTotalCount() == 0 ? 0.0 : round(h.getMean() / 1e6));
+      if (r.toLogMillis().getTotalCount() > 0) {
+        ObjectNode split = n.putObject("latencySplitMs");
+        split.put("toLogP50", r.toLogMillis().getValueAtPercentile(50.0));
+        split.put("toLogP99", r.toLogMillis().getValueAtPercentile(99.0));
+        split.put("afterLogP50", r.afterLogMillis().getValueAtPercentile(50.0));
+        split.put("afterLogP99", r.afterLogMillis().getValueAtPercentile(99.0));
+      }
       ObjectNode cpu = n.putObject("cpu");
       CpuMeter.Usage u = r.cpu();
       cpu.put("processCores", round(u.processCores()));
@@ -299,6 +306,14 @@ public final class YcsbtReport {
       sb.append('\n');
     }
     for (LoadRunner.StepResult r : runs) {
+      if (r.toLogMillis().getTotalCount() > 0) {
+        sb.append(String.format(Locale.ROOT,
+            "%nLatency split (%s, %s), ms: start → log append p50 %d / p99 %d;"
+                + " log append → response p50 %d / p99 %d%n",
+            r.target(), loadLabel(r.offeredRate()), r.toLogMillis().getValueAtPercentile(50.0),
+            r.toLogMillis().getValueAtPercentile(99.0), r.afterLogMillis().getValueAtPercentile(50.0),
+            r.afterLogMillis().getValueAtPercentile(99.0)));
+      }
       Map<String, Double> requests = r.cpu().brokerRequestsPerSecond();
       if (!requests.isEmpty()) {
         sb.append(String.format(Locale.ROOT, "%nEmbedded Kafka broker, requests/s (%s, %s):",

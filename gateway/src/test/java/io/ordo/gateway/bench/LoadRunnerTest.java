@@ -112,6 +112,35 @@ class LoadRunnerTest {
   }
 
   @Test
+  void aLogAppendTimeSplitsTheLatencyOfCommittedTransfers() throws Exception {
+    // A store that "appends to its log" 5 ms into each transfer and answers 10 ms after that.
+    LoadRunner.Step step = new LoadRunner.Step(2, Duration.ofMillis(50), Duration.ofMillis(500), 0, 1);
+    LoadRunner.StepResult r = LoadRunner.run("split", () -> new TransferClient() {
+      @Override
+      public Attempt execute(TransferWorkload.Transfer t) throws InterruptedException {
+        TimeUnit.MILLISECONDS.sleep(5);
+        long appended = System.currentTimeMillis();
+        TimeUnit.MILLISECONDS.sleep(10);
+        return Attempt.committedAt(appended);
+      }
+
+      @Override
+      public void close() {}
+    }, WORKLOAD, step, cpu());
+    assertThat(r.committed()).isPositive();
+    assertThat(r.toLogMillis().getTotalCount()).isEqualTo(r.committed());
+    assertThat(r.afterLogMillis().getTotalCount()).isEqualTo(r.committed());
+    // Sleeps overshoot and the wall clock has ms resolution: wide bands, but in order.
+    assertThat(r.toLogMillis().getValueAtPercentile(50)).isBetween(3L, 30L);
+    assertThat(r.afterLogMillis().getValueAtPercentile(50)).isBetween(9L, 40L);
+    assertThat(r.afterLogMillis().getValueAtPercentile(50)).isGreaterThan(r.toLogMillis().getValueAtPercentile(50));
+
+    MemoryBank bank = new MemoryBank(1_000, 0);
+    LoadRunner.StepResult none = LoadRunner.run("memory", bank::client, WORKLOAD, step, cpu());
+    assertThat(none.toLogMillis().getTotalCount()).as("no log, no split").isZero();
+  }
+
+  @Test
   void clientFailureFailsTheStepAndClosesTheConnections() {
     int[] closed = {0};
     LoadRunner.Step step = new LoadRunner.Step(2, Duration.ZERO, Duration.ofMillis(200), 0, 1);

@@ -32,8 +32,16 @@ class YcsbtReportTest {
     TreeMap<String, Long> aborts = new TreeMap<>(Map.of(TransferClient.INSUFFICIENT_FUNDS, 7L));
     TreeMap<String, Long> retries = target.equals("postgres")
         ? new TreeMap<>(Map.of("40001", 12L)) : new TreeMap<>();
+    Histogram toLog = LoadRunner.newSplitHistogram();
+    Histogram afterLog = LoadRunner.newSplitHistogram();
+    if (target.equals("ordo")) {
+      toLog.recordValueWithCount(3, 99);
+      toLog.recordValue(40);
+      afterLog.recordValueWithCount(12, 99);
+      afterLog.recordValue(90);
+    }
     return new LoadRunner.StepResult(target, rate, 4, 10.0, committed + 7, committed, aborts,
-        new TreeMap<>(), retries, 0, h, cpu);
+        new TreeMap<>(), retries, 0, h, cpu, toLog, afterLog);
   }
 
   private static YcsbtReport report() {
@@ -67,6 +75,9 @@ class YcsbtReportTest {
         org.assertj.core.api.Assertions.within(0.05));
     assertThat(first.get("cpu").get("groupCores").get("kafka broker").asDouble()).isEqualTo(0.5);
     assertThat(first.get("cpu").has("postgresCores")).isFalse();
+    assertThat(first.get("latencySplitMs").get("toLogP50").asLong()).isEqualTo(3);
+    assertThat(first.get("latencySplitMs").get("afterLogP99").asLong()).isEqualTo(12);
+    assertThat(runs.get(2).has("latencySplitMs")).as("no split for PostgreSQL").isFalse();
     assertThat(first.get("brokerRequestsPerSecond").get("FetchConsumer").asDouble()).isEqualTo(2_400.4);
     JsonNode pg = runs.get(2);
     assertThat(pg.get("retries").get("40001").asLong()).isEqualTo(12);
@@ -87,6 +98,9 @@ class YcsbtReportTest {
     assertThat(md).contains("0.90 (9 procs)");
     assertThat(md).contains("Embedded Kafka broker, requests/s (ordo, 100/s offered): FetchConsumer 2400, Produce 1500\n");
     assertThat(md).doesNotContain("requests/s (postgres");
+    assertThat(md).contains("Latency split (ordo, 100/s offered), ms: start → log append p50 3 / p99 3;"
+        + " log append → response p50 12 / p99 12");
+    assertThat(md).doesNotContain("Latency split (postgres");
     assertThat(md).contains("Ordo / PostgreSQL committed/s: 1.01× at 100/s offered, 3.80× at 200/s"
         + " offered");
     assertThat(md).contains("Result: PASSED");
