@@ -72,11 +72,12 @@ public record ExecutorConfig(
   public static final int DEFAULT_PARALLELISM = 2;
   public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 1_000;
   public static final long DEFAULT_DEDUP_WINDOW_MS = 10 * 60 * 1_000;
-  // Latency knobs, chosen on the steady-state benchmark (BENCHMARKS.md "Latency knobs"): 2 ms
-  // watermarks and buffer timeout halve the latency floor for ~0.3 core of idle cost.
-  public static final long DEFAULT_WATERMARK_INTERVAL_MS = 2;
+  // Latency knobs, chosen on the steady-state benchmark (BENCHMARKS.md "Latency knobs"): with 1 ms
+  // watermarks and buffer timeout (and 2 ms heartbeats) the latency floor is ~11 ms p50 instead of
+  // ~39 ms with 10 / 5 ms, for ~0.1 core more at 100 txn/s on an embedded Ordo.
+  public static final long DEFAULT_WATERMARK_INTERVAL_MS = 1;
   public static final StateBackend DEFAULT_STATE_BACKEND = StateBackend.HASHMAP;
-  public static final long DEFAULT_BUFFER_TIMEOUT_MS = 2;
+  public static final long DEFAULT_BUFFER_TIMEOUT_MS = 1;
 
   public ExecutorConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -106,7 +107,7 @@ public record ExecutorConfig(
     Objects.requireNonNull(stateBackend, "stateBackend");
   }
 
-  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, 2 ms watermarks, 2 ms buffer timeout, heap state. */
+  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, 1 ms watermarks, 1 ms buffer timeout, heap state. */
   public static ExecutorConfig defaults(String bootstrapServers, TopicLayout topics) {
     return new ExecutorConfig(
         bootstrapServers,

@@ -214,8 +214,8 @@ public final class ExecutorJob {
    * --log-partitions} (4), {@code --output-partitions} (4),
    * {@code --key-ranges} (16), {@code --parallelism} (2), {@code --checkpoint-interval-ms} (1000),
    * {@code --checkpoint-dir}, {@code --dedup-window-ms} (600000), {@code --state-backend}
-   * (hashmap|rocksdb, default hashmap), and the latency knobs {@code --watermark-interval-ms} (2)
-   * and {@code --buffer-timeout-ms} (2).
+   * (hashmap|rocksdb, default hashmap), and the latency knobs {@code --watermark-interval-ms} (1)
+   * and {@code --buffer-timeout-ms} (1).
    */
   public static void main(String[] args) throws Exception {
     ExecutorConfig config = fromArgs(args);

@@ -16,8 +16,12 @@ import java.util.Optional;
  * @param grpcPort the gRPC port (default {@value #DEFAULT_GRPC_PORT}); 0 picks a free port
  * @param httpPort the REST/JSON port (default {@value #DEFAULT_HTTP_PORT}); 0 picks a free port
  * @param heartbeatIntervalMs how often this gateway appends a heartbeat to every log partition,
- *     in milliseconds (default {@value #DEFAULT_HEARTBEAT_INTERVAL_MS}); 0 means this gateway
- *     sends none (another process must, or the executor's watermarks stall)
+ *     in milliseconds (default {@value #DEFAULT_HEARTBEAT_INTERVAL_MS}), while it appends
+ *     transactions and for {@link HeartbeatService#DEFAULT_QUIET_AFTER_MS} ms (at least 10
+ *     intervals) after its last one; an idle gateway sends none (quiet mode, see {@link
+ *     HeartbeatService}). 0 means this gateway never sends any: its transactions then wait for
+ *     another process's heartbeats or appends, so 0 suits only a gateway beside an always-on
+ *     heartbeat source
  * @param defaultDeadlineMs how long a request waits for its result when the client set no
  *     deadline, in milliseconds (default {@value #DEFAULT_DEADLINE_MS}); REST clients may set one
  *     with {@code ?timeoutMs=}
@@ -95,7 +99,7 @@ public record GatewayConfig(
   }
 
   /**
-   * Bind address 127.0.0.1, gRPC port 6570, HTTP port 6580, heartbeats every 5 ms, default
+   * Bind address 127.0.0.1, gRPC port 6570, HTTP port 6580, heartbeats every 2 ms, default
    * deadline 30 s, {@link Limits#defaults()}, no data directory (no stream reads), retention
    * every 30 s.
    */

@@ -147,7 +147,11 @@ public final class GatewayServer implements AutoCloseable {
     if (config.heartbeatIntervalMs() > 0) {
       // The origin is diagnostics only; a random suffix tells gateways on one host apart.
       String origin = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
-      heartbeats = new HeartbeatService(sequencer, config.heartbeatIntervalMs(), origin);
+      // Quiet mode: rounds only while this gateway appends (and a while after), so an idle
+      // gateway adds nothing to the log, which is kept forever.
+      long quietAfterMs =
+          Math.max(HeartbeatService.DEFAULT_QUIET_AFTER_MS, 10 * config.heartbeatIntervalMs());
+      heartbeats = new HeartbeatService(sequencer, config.heartbeatIntervalMs(), origin, quietAfterMs);
       heartbeats.start();
       started.push(heartbeats);
     }

@@ -25,15 +25,32 @@ import org.slf4j.LoggerFactory;
  * (fewer records for the broker and the executor to carry); an idle partition still gets one per
  * interval, and a partition whose appends stop gets one at most one round later.
  *
+ * <p>Quiet mode ({@code quietAfterMs > 0}): rounds stop once the sequencer has appended no
+ * transaction for {@code quietAfterMs}, and resume with the first round after its next append.
+ * Heartbeats exist to release transactions waiting for the watermark; every transaction a
+ * gateway appends is covered by that gateway's own rounds, which go on for {@code quietAfterMs}
+ * after it (many rounds, so the partitions' broker timestamps pass the transaction's). An idle
+ * gateway then writes nothing to the log, which is kept forever: at a 2 ms interval always-on
+ * heartbeats would add 2,000 records/s to it per gateway. Entries appended to the log by other
+ * writers than a sequencer with a heartbeat service need an always-on service ({@code
+ * quietAfterMs = 0}).
+ *
  * <p>The schedule uses the monotonic clock ({@link System#nanoTime()}); heartbeats carry no time,
  * the broker stamps them, so nothing the executor decides depends on this clock.
  */
 public final class HeartbeatService implements AutoCloseable {
   /**
-   * The default interval between rounds, in ms. Calvin's epochs are 10 ms; 5 ms halves the wait
-   * for a quiet partition's watermark, and a busy partition costs nothing (its round is skipped).
+   * The default interval between rounds, in ms. Calvin's epochs are 10 ms; 2 ms bounds the wait
+   * for a quiet partition's watermark by 2 ms, and a busy partition costs nothing (its round is
+   * skipped).
    */
-  public static final long DEFAULT_INTERVAL_MS = 5;
+  public static final long DEFAULT_INTERVAL_MS = 2;
+
+  /**
+   * A gateway's quiet period: rounds stop after this long without a transaction (at least 10
+   * intervals), in ms.
+   */
+  public static final long DEFAULT_QUIET_AFTER_MS = 1_000;
 
   /** The longest interval accepted (one minute): longer ones would stall the executor. */
   public static final long INTERVAL_MS_MAX = 60_000;
@@ -58,11 +75,15 @@ public final class HeartbeatService implements AutoCloseable {
   private final AtomicLong unacked = new AtomicLong();
   private final AtomicLong skippedRounds = new AtomicLong();
   private final AtomicLong suppressed = new AtomicLong();
+  private final AtomicLong quietRounds = new AtomicLong();
+  private final long quietAfterNs;
 
   private boolean started; // guarded by lock
   private boolean stopping; // guarded by lock
   private long sequence; // only touched by the heartbeat thread
   private final long[] appendsSeen; // only touched by the heartbeat thread
+  private long lastAppendsTotal = -1; // only touched by the heartbeat thread
+  private long lastAppendSeenNs; // only touched by the heartbeat thread
   private long lastErrorLogNs; // guarded by synchronized logError
   private boolean errorLogged; // guarded by synchronized logError
   private long errorsSinceLog; // guarded by synchronized logError
@@ -76,7 +97,27 @@ public final class HeartbeatService implements AutoCloseable {
    * @throws IllegalArgumentException if intervalMs is out of range
    */
   public HeartbeatService(Sequencer sequencer, long intervalMs, String origin) {
+    this(sequencer, intervalMs, origin, 0);
+  }
+
+  /**
+   * Creates a stopped service that goes quiet when its sequencer is idle; call {@link #start()}.
+   *
+   * @param sequencer appends the heartbeats; not closed by this service
+   * @param intervalMs pause between rounds in milliseconds, in [1, {@value #INTERVAL_MS_MAX}]
+   * @param origin identifies this process in the heartbeats (diagnostics only), not null
+   * @param quietAfterMs stop the rounds after this many ms without a transaction appended by
+   *     {@code sequencer}: 0 (always on) or in [10 * intervalMs, 10 * {@value #INTERVAL_MS_MAX}]
+   * @throws IllegalArgumentException if a value is out of range
+   */
+  public HeartbeatService(Sequencer sequencer, long intervalMs, String origin, long quietAfterMs) {
     this.sequencer = Objects.requireNonNull(sequencer, "sequencer");
+    if (quietAfterMs != 0 && (quietAfterMs < 10 * intervalMs || quietAfterMs > 10 * INTERVAL_MS_MAX)) {
+      throw new IllegalArgumentException(
+          "quietAfterMs must be 0 or in [10 * intervalMs, " + 10 * INTERVAL_MS_MAX + "], got " + quietAfterMs
+              + " with intervalMs " + intervalMs);
+    }
+    this.quietAfterNs = TimeUnit.MILLISECONDS.toNanos(quietAfterMs);
     this.origin = Objects.requireNonNull(origin, "origin");
     if (intervalMs < 1 || intervalMs > INTERVAL_MS_MAX) {
       throw new IllegalArgumentException(
@@ -123,6 +164,11 @@ public final class HeartbeatService implements AutoCloseable {
   /** Heartbeats not sent because a transaction had been appended to their partition meanwhile. */
   public long suppressedCount() {
     return suppressed.get();
+  }
+
+  /** Rounds not sent because the sequencer was idle (quiet mode). */
+  public long quietRoundCount() {
+    return quietRounds.get();
   }
 
   /** The interval between rounds, in milliseconds. */
@@ -174,7 +220,9 @@ public final class HeartbeatService implements AutoCloseable {
           return;
         }
       }
-      if (unacked.get() > unackedMax) {
+      if (quiet()) {
+        quietRounds.incrementAndGet();
+      } else if (unacked.get() > unackedMax) {
         skippedRounds.incrementAndGet();
       } else {
         sendRound();
@@ -182,6 +230,24 @@ public final class HeartbeatService implements AutoCloseable {
       // Fixed rate without catch-up bursts: after a stall, the next round is one interval later.
       nextRoundNs = Math.max(nextRoundNs + intervalNs, System.nanoTime());
     }
+  }
+
+  /** True iff in quiet mode and no transaction was appended for {@code quietAfterMs}. */
+  private boolean quiet() {
+    if (quietAfterNs == 0) {
+      return false;
+    }
+    long total = 0;
+    for (int partition = 0; partition < partitions; partition++) {
+      total += sequencer.transactionAppends(partition);
+    }
+    long nowNs = System.nanoTime();
+    if (total != lastAppendsTotal) {
+      lastAppendsTotal = total;
+      lastAppendSeenNs = nowNs;
+      return false;
+    }
+    return nowNs - lastAppendSeenNs >= quietAfterNs;
   }
 
   private void sendRound() {

@@ -85,4 +85,43 @@ class HeartbeatServiceTest {
       assertThat(heartbeats.failedCount()).isGreaterThanOrEqualTo(failedBefore + 2L * partitions);
     }
   }
+
+  @Test
+  @Timeout(value = 20, unit = TimeUnit.SECONDS)
+  void quietModeStopsRoundsWhileTheSequencerIsIdleAndResumesOnItsNextAppend() throws Exception {
+    // A closed sequencer fails every send (each one counted), but counts the transactions.
+    Sequencer sequencer = new Sequencer(NO_BROKER, TopicLayout.defaults());
+    sequencer.close();
+    assertThatThrownBy(() -> new HeartbeatService(sequencer, 10, "o", 99))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("quietAfterMs must be 0 or in [10 * intervalMs");
+    try (HeartbeatService heartbeats = new HeartbeatService(sequencer, 1, "quiet", 50)) {
+      heartbeats.start();
+      long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      // Rounds run for the quiet period after start, then stop.
+      while (heartbeats.quietRoundCount() < 20 && System.nanoTime() - deadlineNs < 0) {
+        Thread.sleep(5);
+      }
+      assertThat(heartbeats.quietRoundCount()).isGreaterThanOrEqualTo(20);
+      long failedWhileQuiet = heartbeats.failedCount();
+      Thread.sleep(100);
+      assertThat(heartbeats.failedCount()).as("no heartbeat while idle").isEqualTo(failedWhileQuiet);
+
+      // One append wakes the rounds up: the other partitions get heartbeats again.
+      sequencer.append(io.ordo.proto.Transaction.newBuilder().setId("wake").build());
+      int partitions = sequencer.layout().logPartitions();
+      while (heartbeats.failedCount() < failedWhileQuiet + 2L * (partitions - 1)
+          && System.nanoTime() - deadlineNs < 0) {
+        Thread.sleep(2);
+      }
+      assertThat(heartbeats.failedCount()).isGreaterThanOrEqualTo(failedWhileQuiet + 2L * (partitions - 1));
+
+      // ... and stop again once the quiet period has passed without appends.
+      long quietBefore = heartbeats.quietRoundCount();
+      while (heartbeats.quietRoundCount() < quietBefore + 20 && System.nanoTime() - deadlineNs < 0) {
+        Thread.sleep(5);
+      }
+      assertThat(heartbeats.quietRoundCount()).isGreaterThanOrEqualTo(quietBefore + 20);
+    }
+  }
 }

@@ -9,7 +9,8 @@ import io.ordo.sequencer.HeartbeatService;
  * <p>The producer is "up" while it is open, the latest transaction append did not fail, and —
  * with heartbeats — heartbeats were acknowledged since the previous check or none failed. The
  * Kafka producer exposes no connectivity probe, and its failures surface only when a send times
- * out, so this is a trailing signal. Thread-safe.
+ * out, so this is a trailing signal; an idle gateway sends no heartbeats (quiet mode), so while
+ * idle only the last append's outcome counts. Thread-safe.
  */
 public final class SequencerHealth {
   private final HeartbeatService heartbeats; // null when this gateway sends none

@@ -615,7 +615,6 @@ class StreamsServiceIT {
         GatewayServer.start(
             GatewayConfig.defaults(ordo.bootstrapServers(), ordo.topics())
                 .withPorts(0, 0)
-                .withHeartbeatIntervalMs(0)
                 .withDataDir(storeDir)
                 .withRetentionIntervalMs(300))) {
       Thread.sleep(3_200); // the old records are now older than the 3 s retention
@@ -684,8 +683,7 @@ class StreamsServiceIT {
     try (GatewayServer other =
             GatewayServer.start(
                 GatewayConfig.defaults(ordo.bootstrapServers(), ordo.topics())
-                    .withPorts(0, 0)
-                    .withHeartbeatIntervalMs(0));
+                    .withPorts(0, 0));
         AutoCloseableChannel otherChannel = new AutoCloseableChannel(other.grpcPort())) {
       SplitShardResponse split =
           StreamsGrpc.newBlockingStub(otherChannel.channel)

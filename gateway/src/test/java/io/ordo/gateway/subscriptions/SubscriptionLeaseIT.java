@@ -83,7 +83,6 @@ class SubscriptionLeaseIT {
         GatewayServer.start(
             GatewayConfig.defaults(ordo.bootstrapServers(), ordo.topics())
                 .withPorts(0, 0)
-                .withHeartbeatIntervalMs(0)
                 .withDataDir(Files.createDirectories(dir.resolve("second-gateway"))));
     channelB =
         ManagedChannelBuilder.forAddress("127.0.0.1", gatewayB.grpcPort()).usePlaintext().build();
