@@ -26,6 +26,7 @@ import io.ordo.proto.StreamsGrpc;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
+import io.ordo.sequencer.HeartbeatService;
 import io.ordo.sequencer.Sequencer;
 import io.ordo.sequencer.TopicLayout;
 import java.nio.charset.StandardCharsets;
@@ -78,6 +79,7 @@ class IngestBridgeIT {
   static EmbeddedOrdo ordo;
   static ManagedChannel channel;
   static Sequencer sequencer;
+  static HeartbeatService heartbeats;
   static ResultListener results;
   static ExecutorService workers;
   static TxnRunner runner;
@@ -95,6 +97,10 @@ class IngestBridgeIT {
     channel = ManagedChannelBuilder.forTarget(ordo.grpcTarget()).usePlaintext().build();
     // The bridge runs on its own TxnRunner over the same log, as a gateway's services do.
     sequencer = new Sequencer(ordo.bootstrapServers(), ordo.topics());
+    // Like every appender, the bridge's sequencer needs heartbeats of its own (the gateway's go
+    // quiet while it is idle).
+    heartbeats = new HeartbeatService(sequencer, HeartbeatService.DEFAULT_INTERVAL_MS, "ingest-it");
+    heartbeats.start();
     results = ResultListener.start(
         ordo.bootstrapServers(), ordo.topics().resultsTopic(), 10_000, READY_TIMEOUT);
     workers = Executors.newFixedThreadPool(2);
@@ -113,6 +119,9 @@ class IngestBridgeIT {
 
   @AfterAll
   static void stop() throws Exception {
+    if (heartbeats != null) {
+      heartbeats.close();
+    }
     if (producer != null) {
       producer.close();
     }

@@ -30,6 +30,7 @@ import io.ordo.proto.Put;
 import io.ordo.proto.ReceivedRecord;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.Value;
+import io.ordo.sequencer.HeartbeatService;
 import io.ordo.sequencer.Sequencer;
 import io.ordo.storage.ChangelogMaterializer;
 import io.ordo.storage.MultiVersionStore;
@@ -70,6 +71,7 @@ class SubscriptionLeaseIT {
   private static ManagedChannel channelB;
   private static ExecutorService executor;
   private static Sequencer sequencer;
+  private static HeartbeatService heartbeats;
   private static ResultListener results;
   private static TxnRunner runner;
   private static StreamMetadataReader reader;
@@ -88,6 +90,10 @@ class SubscriptionLeaseIT {
         ManagedChannelBuilder.forAddress("127.0.0.1", gatewayB.grpcPort()).usePlaintext().build();
     executor = Executors.newFixedThreadPool(2);
     sequencer = new Sequencer(ordo.bootstrapServers(), ordo.topics());
+    // This sequencer appends the short-lease gateway's transactions; like every appender it needs
+    // heartbeats of its own (the gateways' go quiet when they are idle).
+    heartbeats = new HeartbeatService(sequencer, HeartbeatService.DEFAULT_INTERVAL_MS, "lease-it");
+    heartbeats.start();
     results =
         ResultListener.start(
             ordo.bootstrapServers(), ordo.topics().resultsTopic(), 100, Duration.ofSeconds(60));
@@ -97,6 +103,9 @@ class SubscriptionLeaseIT {
 
   @AfterAll
   static void stop() throws Exception {
+    if (heartbeats != null) {
+      heartbeats.close();
+    }
     for (ManagedChannel channel : new ManagedChannel[] {channelA, channelB}) {
       if (channel != null) {
         channel.shutdownNow();

@@ -49,6 +49,7 @@ import io.ordo.proto.TxnRequest;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.proto.internal.SubscriptionMetadata;
+import io.ordo.sequencer.HeartbeatService;
 import io.ordo.sequencer.Sequencer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -375,6 +376,8 @@ class SubscriptionsIT {
     appendToShard(channel, "pending-s", 0, "before", 0, 3);
     ExecutorService executor = Executors.newSingleThreadExecutor();
     try (Sequencer sequencer = new Sequencer(ordo.bootstrapServers(), ordo.topics());
+        // Every appender needs heartbeats of its own (the gateway's go quiet while it is idle).
+        HeartbeatService heartbeats = startedHeartbeats(sequencer);
         ResultListener results = ResultListener.start(
             ordo.bootstrapServers(), ordo.topics().resultsTopic(), 100, Duration.ofSeconds(60))) {
       TxnRunner runner = new TxnRunner(sequencer, results, new SequencerHealth(null), 30_000, executor);
@@ -720,5 +723,12 @@ class SubscriptionsIT {
         seen.computeIfAbsent(parts[0], k -> new ArrayList<>()).add(Integer.parseInt(parts[1]));
       }
     }
+  }
+
+  private static HeartbeatService startedHeartbeats(Sequencer sequencer) {
+    HeartbeatService heartbeats =
+        new HeartbeatService(sequencer, HeartbeatService.DEFAULT_INTERVAL_MS, "subscriptions-it");
+    heartbeats.start();
+    return heartbeats;
   }
 }
