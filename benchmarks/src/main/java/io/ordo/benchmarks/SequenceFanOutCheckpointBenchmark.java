@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.storage.JobManagerCheckpointStorage;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -54,6 +55,8 @@ public class SequenceFanOutCheckpointBenchmark {
     harness =
         new KeyedOneInputStreamOperatorTestHarness<>(
             new KeyedProcessOperator<>(new SequenceFanOutFunction(16, WINDOW_MS)), LogRecord::getPartition, Types.INT);
+    // The harness keeps checkpoints in memory, capped at 5 MB by default; a full window is more.
+    harness.setCheckpointStorage(new JobManagerCheckpointStorage(512 * 1024 * 1024));
     harness.setup(new ProtoSerializer<>(RangeRequest.class));
     harness.open();
     Random random = new Random(42);
