@@ -86,4 +86,20 @@ class JepsenCommandTest {
     Run r = run("--help");
     assertThat(r.out()).contains("jepsen");
   }
+
+  @Test
+  void aBatteryRefusesBadCountsWorkloadsAndNemesesBeforeRunningAnything() {
+    Run runs = run("jepsen-battery", "--runs", "0", "--out", "unused");
+    assertThat(runs.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(runs.err()).contains("--runs must be in [1, 1000], got 0");
+    Run workload = run("jepsen-battery", "--workloads", "bank,queue", "--out", "unused");
+    assertThat(workload.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(workload.err()).contains("unknown workload 'queue'");
+    Run nemesis = run("jepsen-battery", "--nemesis", "flood", "--out", "unused");
+    assertThat(nemesis.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(nemesis.err()).contains("unknown nemesis 'flood'");
+    Run time = run("jepsen-battery", "--time-limit", "0", "--out", "unused");
+    assertThat(time.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(time.err()).contains("--time-limit must be in (0, 86400]");
+  }
 }

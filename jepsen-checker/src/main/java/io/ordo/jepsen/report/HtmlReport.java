@@ -6,6 +6,7 @@ import io.ordo.jepsen.history.Op;
 import io.ordo.jepsen.history.OpType;
 import io.ordo.jepsen.runner.RunResult;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,6 +32,8 @@ public final class HtmlReport {
 
   private static final Map<OpType, String> COLOURS = Map.of(OpType.OK, "#1a9850", OpType.FAIL, "#d73027", OpType.INFO, "#f39c12");
   private static final String[] DASHES = {"", "6,3", "2,2", "8,3,2,3"};
+  /** Band fills per nemesis, in order of first appearance; a sixth nemesis reuses the first fill. */
+  private static final String[] BAND_FILLS = {"#7f7f7f", "#4575b4", "#d73027", "#9e6bb8", "#e6a117"};
 
   /** A completed client op: invoke time and latency in nanoseconds. */
   record Point(long invokeNanos, long completeNanos, OpType type, String f) {}
@@ -125,15 +128,28 @@ public final class HtmlReport {
     return MARGIN_LEFT_PX + (double) nanos / endNanos * (WIDTH_PX - MARGIN_LEFT_PX - MARGIN_RIGHT_PX);
   }
 
+  /**
+   * The fill of each nemesis's bands, keyed by nemesis name in order of first appearance, so that
+   * overlapping or alternating faults (kill-broker, then pause, ...) can be told apart.
+   */
+  static Map<String, String> bandFills(List<Band> bands) {
+    Map<String, String> fills = new LinkedHashMap<>();
+    for (Band b : bands) {
+      fills.computeIfAbsent(b.name(), n -> BAND_FILLS[fills.size() % BAND_FILLS.length]);
+    }
+    return fills;
+  }
+
   private static void frame(StringBuilder svg, List<Band> bands, long endNanos, String yLabel) {
     svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\">%n", WIDTH_PX, HEIGHT_PX));
     int plotBottom = HEIGHT_PX - MARGIN_BOTTOM_PX;
+    Map<String, String> fills = bandFills(bands);
     for (Band b : bands) {
       double x0 = x(b.fromNanos(), endNanos);
       double x1 = x(b.toNanos(), endNanos);
       svg.append(String.format(Locale.ROOT,
-          "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#999\" fill-opacity=\"0.2\"><title>%s</title></rect>%n",
-          x0, MARGIN_TOP_PX, Math.max(1, x1 - x0), plotBottom - MARGIN_TOP_PX, esc(b.name())));
+          "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" fill-opacity=\"0.2\"><title>%s</title></rect>%n",
+          x0, MARGIN_TOP_PX, Math.max(1, x1 - x0), plotBottom - MARGIN_TOP_PX, fills.get(b.name()), esc(b.name())));
     }
     svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>%n", MARGIN_LEFT_PX, plotBottom,
         WIDTH_PX - MARGIN_RIGHT_PX, plotBottom));
@@ -181,9 +197,11 @@ public final class HtmlReport {
           WIDTH_PX - MARGIN_RIGHT_PX + 15, ly, COLOURS.get(t), WIDTH_PX - MARGIN_RIGHT_PX + 25, ly + 4, t.keywordName()));
       ly += 16;
     }
-    if (!bands.isEmpty()) {
-      svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"#999\" fill-opacity=\"0.3\"/>"
-          + "<text x=\"%d\" y=\"%d\">nemesis active</text>%n", WIDTH_PX - MARGIN_RIGHT_PX + 10, ly - 5, WIDTH_PX - MARGIN_RIGHT_PX + 25, ly + 4));
+    for (Map.Entry<String, String> fill : bandFills(bands).entrySet()) {
+      svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\" fill-opacity=\"0.3\"/>"
+          + "<text x=\"%d\" y=\"%d\">%s active</text>%n", WIDTH_PX - MARGIN_RIGHT_PX + 10, ly - 5, fill.getValue(),
+          WIDTH_PX - MARGIN_RIGHT_PX + 25, ly + 4, esc(fill.getKey())));
+      ly += 16;
     }
     svg.append("</svg>\n");
     html.append(svg);

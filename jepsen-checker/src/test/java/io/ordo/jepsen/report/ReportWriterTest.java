@@ -16,7 +16,9 @@ import io.ordo.jepsen.workload.RwRegisterWorkload;
 import io.ordo.jepsen.workload.SerialTxnStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,8 +41,17 @@ class ReportWriterTest {
     assertThat(results.get("ok").asLong()).isEqualTo(run.okCount());
     assertThat(results.get("checkers").get("rw-register-external-order").get("valid").asBoolean()).isTrue();
     String page = Files.readString(html);
-    assertThat(page).contains("<svg", "<circle", "<polyline", "fill-opacity=\"0.2\"", "txn ok", "nemesis active", "skipped (open-loop queue full)");
+    assertThat(page).contains("<svg", "<circle", "<polyline", "fill-opacity=\"0.2\"", "txn ok", "count active", "skipped (open-loop queue full)");
     assertThat(dir.resolve(LinearizabilityReport.FILE_NAME)).doesNotExist();
+  }
+
+  @Test
+  void eachNemesisHasItsOwnBandFillInOrderOfFirstAppearance() {
+    List<HtmlReport.Band> bands = List.of(new HtmlReport.Band(0, 10, "pause"), new HtmlReport.Band(20, 30, "kill-broker"),
+        new HtmlReport.Band(40, 50, "pause"), new HtmlReport.Band(45, 60, "partition"));
+    Map<String, String> fills = HtmlReport.bandFills(bands);
+    assertThat(fills.keySet()).containsExactly("pause", "kill-broker", "partition");
+    assertThat(new HashSet<>(fills.values())).hasSize(3);
   }
 
   @Test
