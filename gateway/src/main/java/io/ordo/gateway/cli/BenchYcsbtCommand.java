@@ -148,14 +148,9 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
     YcsbtSettings settings = settings();
     double ceiling = kafkaCeiling == null ? 0 : ceilingOf(kafkaCeiling);
     PostgresBank bank = target == Target.ordo ? null : postgresBank();
-    if (gateway != null && (target == Target.postgres || executorOptions.bootstrapServers != null
-        || executorOptions.parallelism != null || executorOptions.checkpointIntervalMs != null
-        || executorOptions.heartbeatIntervalMs != null || executorOptions.watermarkIntervalMs != null
-        || executorOptions.bufferTimeoutMs != null)) {
+    if (gateway != null && (target == Target.postgres || executorOptions.anyEmbeddedOnlySet())) {
       throw new ParameterException(spec.commandLine(), "--gateway runs against a running Ordo:"
-          + " it needs --target ordo or both and takes none of --bootstrap-servers,"
-          + " --parallelism, --checkpoint-interval-ms, --heartbeat-interval-ms,"
-          + " --watermark-interval-ms, --buffer-timeout-ms");
+          + " it needs --target ordo or both and takes none of " + ExecutorOptions.EMBEDDED_ONLY);
     }
     Path dir = out != null ? out : Path.of("reports", "bench-ycsbt-"
         + LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

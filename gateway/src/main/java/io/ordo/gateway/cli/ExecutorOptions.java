@@ -57,10 +57,21 @@ public final class ExecutorOptions {
           + " flushes every record (default: the executor's).")
   Long bufferTimeoutMs;
 
+  /**
+   * The options that only shape an Ordo this command starts (every one but --key-ranges, which a
+   * client also needs to know how keys map to ranges), as the help names them.
+   */
+  static final String EMBEDDED_ONLY = "--bootstrap-servers, --parallelism, --checkpoint-interval-ms,"
+      + " --heartbeat-interval-ms, --watermark-interval-ms, --buffer-timeout-ms";
+
   /** True iff any of these options was given. */
   boolean anySet() {
+    return keyRanges != null || anyEmbeddedOnlySet();
+  }
+
+  /** True iff any option of {@link #EMBEDDED_ONLY} was given. */
+  boolean anyEmbeddedOnlySet() {
     return bootstrapServers != null
-        || keyRanges != null
         || parallelism != null
         || checkpointIntervalMs != null
         || heartbeatIntervalMs != null

@@ -7,8 +7,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.ordo.gateway.Limits;
 import io.ordo.gateway.embedded.EmbeddedOrdo;
-import io.ordo.gateway.internal.ResultListener;
-import io.ordo.gateway.internal.SequencerHealth;
+import io.ordo.gateway.internal.OwnTxnRunner;
 import io.ordo.gateway.internal.TxnRunner;
 import io.ordo.gateway.streams.StreamKeys;
 import io.ordo.proto.CreateStreamRequest;
@@ -26,8 +25,6 @@ import io.ordo.proto.StreamsGrpc;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
-import io.ordo.sequencer.HeartbeatService;
-import io.ordo.sequencer.Sequencer;
 import io.ordo.sequencer.TopicLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -78,10 +75,7 @@ class IngestBridgeIT {
   @TempDir static Path dir;
   static EmbeddedOrdo ordo;
   static ManagedChannel channel;
-  static Sequencer sequencer;
-  static HeartbeatService heartbeats;
-  static ResultListener results;
-  static ExecutorService workers;
+  static OwnTxnRunner own;
   static TxnRunner runner;
   static Admin admin;
   static KafkaProducer<byte[], byte[]> producer;
@@ -96,15 +90,8 @@ class IngestBridgeIT {
     ordo.awaitServing(READY_TIMEOUT);
     channel = ManagedChannelBuilder.forTarget(ordo.grpcTarget()).usePlaintext().build();
     // The bridge runs on its own TxnRunner over the same log, as a gateway's services do.
-    sequencer = new Sequencer(ordo.bootstrapServers(), ordo.topics());
-    // Like every appender, the bridge's sequencer needs heartbeats of its own (the gateway's go
-    // quiet while it is idle).
-    heartbeats = new HeartbeatService(sequencer, HeartbeatService.DEFAULT_INTERVAL_MS, "ingest-it");
-    heartbeats.start();
-    results = ResultListener.start(
-        ordo.bootstrapServers(), ordo.topics().resultsTopic(), 10_000, READY_TIMEOUT);
-    workers = Executors.newFixedThreadPool(2);
-    runner = new TxnRunner(sequencer, results, new SequencerHealth(null), WAIT_MS, workers);
+    own = OwnTxnRunner.start(ordo, "ingest-it", WAIT_MS, 10_000, 2);
+    runner = own.runner();
     admin = Admin.create(
         Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ordo.bootstrapServers()));
     producer =
@@ -119,23 +106,14 @@ class IngestBridgeIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (heartbeats != null) {
-      heartbeats.close();
+    if (own != null) {
+      own.close();
     }
     if (producer != null) {
       producer.close();
     }
     if (admin != null) {
       admin.close();
-    }
-    if (results != null) {
-      results.close();
-    }
-    if (sequencer != null) {
-      sequencer.close();
-    }
-    if (workers != null) {
-      workers.shutdownNow();
     }
     if (channel != null) {
       channel.shutdownNow();

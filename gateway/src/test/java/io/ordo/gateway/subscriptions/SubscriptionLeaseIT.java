@@ -18,8 +18,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.ordo.gateway.GatewayConfig;
 import io.ordo.gateway.GatewayServer;
 import io.ordo.gateway.embedded.EmbeddedOrdo;
-import io.ordo.gateway.internal.ResultListener;
-import io.ordo.gateway.internal.SequencerHealth;
+import io.ordo.gateway.internal.OwnTxnRunner;
 import io.ordo.gateway.internal.TxnRunner;
 import io.ordo.gateway.streams.StreamKeys;
 import io.ordo.gateway.streams.StreamMetadataReader;
@@ -30,8 +29,6 @@ import io.ordo.proto.Put;
 import io.ordo.proto.ReceivedRecord;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.Value;
-import io.ordo.sequencer.HeartbeatService;
-import io.ordo.sequencer.Sequencer;
 import io.ordo.storage.ChangelogMaterializer;
 import io.ordo.storage.MultiVersionStore;
 import java.nio.file.Files;
@@ -40,8 +37,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,10 +64,7 @@ class SubscriptionLeaseIT {
   private static ManagedChannel channelA;
   private static GatewayServer gatewayB;
   private static ManagedChannel channelB;
-  private static ExecutorService executor;
-  private static Sequencer sequencer;
-  private static HeartbeatService heartbeats;
-  private static ResultListener results;
+  private static OwnTxnRunner own;
   private static TxnRunner runner;
   private static StreamMetadataReader reader;
 
@@ -88,23 +80,16 @@ class SubscriptionLeaseIT {
                 .withDataDir(Files.createDirectories(dir.resolve("second-gateway"))));
     channelB =
         ManagedChannelBuilder.forAddress("127.0.0.1", gatewayB.grpcPort()).usePlaintext().build();
-    executor = Executors.newFixedThreadPool(2);
-    sequencer = new Sequencer(ordo.bootstrapServers(), ordo.topics());
-    // This sequencer appends the short-lease gateway's transactions; like every appender it needs
-    // heartbeats of its own (the gateways' go quiet when they are idle).
-    heartbeats = new HeartbeatService(sequencer, HeartbeatService.DEFAULT_INTERVAL_MS, "lease-it");
-    heartbeats.start();
-    results =
-        ResultListener.start(
-            ordo.bootstrapServers(), ordo.topics().resultsTopic(), 100, Duration.ofSeconds(60));
-    runner = new TxnRunner(sequencer, results, new SequencerHealth(null), 30_000, executor);
+    // Appends the short-lease gateway's transactions.
+    own = OwnTxnRunner.start(ordo, "lease-it", 30_000, 100, 2);
+    runner = own.runner();
     reader = new StreamMetadataReader(runner);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (heartbeats != null) {
-      heartbeats.close();
+    if (own != null) {
+      own.close();
     }
     for (ManagedChannel channel : new ManagedChannel[] {channelA, channelB}) {
       if (channel != null) {
@@ -114,15 +99,6 @@ class SubscriptionLeaseIT {
     }
     if (gatewayB != null) {
       gatewayB.close();
-    }
-    if (results != null) {
-      results.close();
-    }
-    if (sequencer != null) {
-      sequencer.close();
-    }
-    if (executor != null) {
-      executor.shutdownNow();
     }
     if (ordo != null) {
       ordo.close();

@@ -9,8 +9,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.ordo.gateway.embedded.EmbeddedOrdo;
-import io.ordo.gateway.internal.ResultListener;
-import io.ordo.gateway.internal.SequencerHealth;
+import io.ordo.gateway.internal.OwnTxnRunner;
 import io.ordo.gateway.internal.TxnRunner;
 import io.ordo.gateway.streams.StreamKeys;
 import io.ordo.gateway.streams.StreamMetadataReader;
@@ -49,8 +48,6 @@ import io.ordo.proto.TxnRequest;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.proto.internal.SubscriptionMetadata;
-import io.ordo.sequencer.HeartbeatService;
-import io.ordo.sequencer.Sequencer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,8 +60,6 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -374,13 +369,8 @@ class SubscriptionsIT {
   void aLatestSubscriptionLeftPendingByACrashIsCompletedByTheFirstFetch() throws Exception {
     createStream(channel, "pending-s", 1);
     appendToShard(channel, "pending-s", 0, "before", 0, 3);
-    ExecutorService executor = Executors.newSingleThreadExecutor();
-    try (Sequencer sequencer = new Sequencer(ordo.bootstrapServers(), ordo.topics());
-        // Every appender needs heartbeats of its own (the gateway's go quiet while it is idle).
-        HeartbeatService heartbeats = startedHeartbeats(sequencer);
-        ResultListener results = ResultListener.start(
-            ordo.bootstrapServers(), ordo.topics().resultsTopic(), 100, Duration.ofSeconds(60))) {
-      TxnRunner runner = new TxnRunner(sequencer, results, new SequencerHealth(null), 30_000, executor);
+    try (OwnTxnRunner own = OwnTxnRunner.start(ordo, "subscriptions-it", 30_000, 100, 1)) {
+      TxnRunner runner = own.runner();
       StreamMetadataReader reader = new StreamMetadataReader(runner);
       StreamMetadataReader.Snapshot stream = reader.read("pending-s").get(30, TimeUnit.SECONDS);
       Subscription settings = Subscription.newBuilder()
@@ -405,8 +395,6 @@ class SubscriptionsIT {
           .build();
       assertThat(runner.execute(create, 30_000).get(30, TimeUnit.SECONDS).getOutcome())
           .isEqualTo(Outcome.COMMITTED);
-    } finally {
-      executor.shutdownNow();
     }
     assertThat(floors(channel, "pending-sub")).containsExactly(Map.entry(0L, 0L));
     appendToShard(channel, "pending-s", 0, "between", 0, 2);
@@ -723,12 +711,5 @@ class SubscriptionsIT {
         seen.computeIfAbsent(parts[0], k -> new ArrayList<>()).add(Integer.parseInt(parts[1]));
       }
     }
-  }
-
-  private static HeartbeatService startedHeartbeats(Sequencer sequencer) {
-    HeartbeatService heartbeats =
-        new HeartbeatService(sequencer, HeartbeatService.DEFAULT_INTERVAL_MS, "subscriptions-it");
-    heartbeats.start();
-    return heartbeats;
   }
 }

@@ -54,15 +54,19 @@ public final class BatterySummary {
    * @param exitCode the {@code ordo jepsen} process's exit code, or -1 if not known (a kept run)
    * @param seconds wall-clock seconds the run took (for the operator; decides nothing), or -1
    * @param anomalyTypes anomaly types of every checker that was not valid, sorted
+   * @param allowedAnomalyTypes anomaly types that valid checkers found and their mode allows (the
+   *     stream checker's poll-order anomalies of redelivery), sorted
    * @param unknownCheckers checkers that answered unknown, sorted
    * @param faults nemesis name → faults started, from {@code history.json}'s nemesis ops
    */
   public record Run(String name, String workload, long seed, List<String> nemeses, int exitCode, long seconds, Verdict verdict,
-      long ok, long fail, long info, List<String> anomalyTypes, List<String> unknownCheckers, Map<String, Long> faults) {
+      long ok, long fail, long info, List<String> anomalyTypes, List<String> allowedAnomalyTypes, List<String> unknownCheckers,
+      Map<String, Long> faults) {
     public Run {
       Objects.requireNonNull(name, "name");
       nemeses = List.copyOf(nemeses);
       anomalyTypes = List.copyOf(anomalyTypes);
+      allowedAnomalyTypes = List.copyOf(allowedAnomalyTypes);
       unknownCheckers = List.copyOf(unknownCheckers);
       faults = new TreeMap<>(faults);
     }
@@ -89,7 +93,8 @@ public final class BatterySummary {
     Path results = dir.resolve(ReportWriter.RESULTS_FILE);
     String name = dir.getFileName().toString();
     if (!Files.isRegularFile(results)) {
-      Run r = new Run(name, workload, seed, List.of(), exitCode, seconds, Verdict.FAILED, 0, 0, 0, List.of(), List.of(), Map.of());
+      Run r = new Run(name, workload, seed, List.of(), exitCode, seconds, Verdict.FAILED, 0, 0, 0, List.of(), List.of(), List.of(),
+          Map.of());
       runs.add(r);
       return r;
     }
@@ -97,12 +102,14 @@ public final class BatterySummary {
     List<String> nemeses = new ArrayList<>();
     root.path("nemeses").forEach(n -> nemeses.add(n.asText()));
     TreeSet<String> anomalies = new TreeSet<>();
+    TreeSet<String> allowed = new TreeSet<>();
     TreeSet<String> unknown = new TreeSet<>();
     boolean invalid = false;
     for (Iterator<Map.Entry<String, JsonNode>> it = root.path("checkers").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> checker = it.next();
       JsonNode valid = checker.getValue().path("valid");
       if (valid.isBoolean() && valid.asBoolean()) {
+        checker.getValue().path("anomaly-types").forEach(a -> allowed.add(a.asText()));
         continue;
       }
       if (valid.isBoolean()) {
@@ -117,7 +124,8 @@ public final class BatterySummary {
     Path history = dir.resolve("history.json");
     Map<String, Long> faults = Files.isRegularFile(history) ? faultsStarted(JsonHistory.read(history)) : Map.of();
     Run r = new Run(name, root.path("workload").asText(workload), root.path("seed").asLong(seed), nemeses, exitCode, seconds, verdict,
-        root.path("ok").asLong(), root.path("fail").asLong(), root.path("info").asLong(), List.copyOf(anomalies), List.copyOf(unknown),
+        root.path("ok").asLong(), root.path("fail").asLong(), root.path("info").asLong(), List.copyOf(anomalies), List.copyOf(allowed),
+        List.copyOf(unknown),
         faults);
     runs.add(r);
     return r;
@@ -160,6 +168,15 @@ public final class BatterySummary {
     return out;
   }
 
+  /** Allowed anomaly type → number of runs whose valid checkers reported it, sorted by type. */
+  public Map<String, Long> allowedAnomalyRunCounts() {
+    Map<String, Long> out = new TreeMap<>();
+    for (Run r : runs) {
+      r.allowedAnomalyTypes().forEach(a -> out.merge(a, 1L, Long::sum));
+    }
+    return out;
+  }
+
   /** Nemesis name → faults started over all runs, sorted by name. */
   public Map<String, Long> faultCounts() {
     Map<String, Long> out = new TreeMap<>();
@@ -178,9 +195,9 @@ public final class BatterySummary {
 
   /**
    * The JSON summary: {@code {"passed", "runs", "verdicts": {valid, invalid, unknown, failed},
-   * "ok", "fail", "info", "anomalies": {type: runs}, "faults": {nemesis: count}, "run-list":
+   * "ok", "fail", "info", "anomalies": {type: runs}, "allowed-anomalies": {type: runs}, "faults": {nemesis: count}, "run-list":
    * [{name, workload, seed, nemeses, exit-code, seconds, verdict, ok, fail, info, anomaly-types,
-   * unknown-checkers, faults}]}}.
+   * allowed-anomaly-types, unknown-checkers, faults}]}}.
    */
   public String toJson() throws IOException {
     ObjectNode root = MAPPER.createObjectNode();
@@ -193,6 +210,8 @@ public final class BatterySummary {
     root.put("info", runs.stream().mapToLong(Run::info).sum());
     ObjectNode anomalies = root.putObject("anomalies");
     anomalyRunCounts().forEach(anomalies::put);
+    ObjectNode allowedAnomalies = root.putObject("allowed-anomalies");
+    allowedAnomalyRunCounts().forEach(allowedAnomalies::put);
     ObjectNode faults = root.putObject("faults");
     faultCounts().forEach(faults::put);
     ArrayNode list = root.putArray("run-list");
@@ -211,6 +230,8 @@ public final class BatterySummary {
       n.put("info", r.info());
       ArrayNode a = n.putArray("anomaly-types");
       r.anomalyTypes().forEach(a::add);
+      ArrayNode al = n.putArray("allowed-anomaly-types");
+      r.allowedAnomalyTypes().forEach(al::add);
       ArrayNode u = n.putArray("unknown-checkers");
       r.unknownCheckers().forEach(u::add);
       ObjectNode f = n.putObject("faults");
@@ -229,12 +250,15 @@ public final class BatterySummary {
         runs.stream().mapToLong(Run::ok).sum(), runs.stream().mapToLong(Run::fail).sum(), runs.stream().mapToLong(Run::info).sum()));
     md.append("Faults started: ").append(faultCounts().isEmpty() ? "none" : join(faultCounts())).append(".\n\n");
     md.append("Anomalies (runs showing each): ").append(anomalyRunCounts().isEmpty() ? "none" : join(anomalyRunCounts())).append(".\n\n");
-    md.append("| run | workload | seed | nemeses | verdict | ok | fail | info | faults | anomalies | unknown | exit | s |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.append("Allowed by the checker's mode (runs showing each): ")
+        .append(allowedAnomalyRunCounts().isEmpty() ? "none" : join(allowedAnomalyRunCounts())).append(".\n\n");
+    md.append("| run | workload | seed | nemeses | verdict | ok | fail | info | faults | anomalies | allowed anomalies | unknown | exit | s |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Run r : runs) {
-      md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %d | %d | %d | %s | %s | %s | %d | %d |%n", r.name(), r.workload(),
-          r.seed(), r.nemeses().isEmpty() ? "none" : String.join(", ", r.nemeses()), r.verdict().label(), r.ok(), r.fail(), r.info(),
-          join(r.faults()), String.join(", ", r.anomalyTypes()), String.join(", ", r.unknownCheckers()), r.exitCode(), r.seconds()));
+      md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %d | %d | %d | %s | %s | %s | %s | %d | %d |%n", r.name(),
+          r.workload(), r.seed(), r.nemeses().isEmpty() ? "none" : String.join(", ", r.nemeses()), r.verdict().label(), r.ok(), r.fail(),
+          r.info(), join(r.faults()), String.join(", ", r.anomalyTypes()), String.join(", ", r.allowedAnomalyTypes()),
+          String.join(", ", r.unknownCheckers()), r.exitCode(), r.seconds()));
     }
     return md.toString();
   }

@@ -41,12 +41,21 @@ class BatterySummaryTest {
     ((com.fasterxml.jackson.databind.node.ObjectNode) results).put("valid", false);
     json.writeValue(unknownDir.resolve(ReportWriter.RESULTS_FILE).toFile(), results);
     Files.createDirectories(dir.resolve("bank-4"));
+    // A valid run whose checker reports an anomaly its mode allows (as the stream checker does
+    // for redelivery's poll skips).
+    Path allowedDir = dir.resolve("rw-register-5");
+    ReportWriter.write(allowedDir, valid);
+    JsonNode allowedResults = json.readTree(allowedDir.resolve(ReportWriter.RESULTS_FILE).toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) allowedResults.get("checkers").get("rw-register")).putArray("anomaly-types")
+        .add("poll-skip");
+    json.writeValue(allowedDir.resolve(ReportWriter.RESULTS_FILE).toFile(), allowedResults);
 
     BatterySummary s = new BatterySummary();
     BatterySummary.Run v = s.add(dir.resolve("rw-register-1"), "rw-register", 1, 0, 12);
     BatterySummary.Run i = s.add(dir.resolve("kv-2"), "kv", 2, 1, 13);
     BatterySummary.Run u = s.add(dir.resolve("rw-register-3"), "rw-register", 3, 1, 14);
     BatterySummary.Run f = s.add(dir.resolve("bank-4"), "bank", 4, 137, 15);
+    BatterySummary.Run a = s.add(allowedDir, "rw-register", 5, 0, 16);
 
     assertThat(v.verdict()).isEqualTo(Verdict.VALID);
     assertThat(v.ok()).isEqualTo(valid.okCount());
@@ -60,22 +69,29 @@ class BatterySummaryTest {
     assertThat(u.unknownCheckers()).containsExactly("rw-register");
     assertThat(f.verdict()).isEqualTo(Verdict.FAILED);
     assertThat(f.exitCode()).isEqualTo(137);
+    assertThat(a.verdict()).isEqualTo(Verdict.VALID);
+    assertThat(a.anomalyTypes()).isEmpty();
+    assertThat(a.allowedAnomalyTypes()).containsExactly("poll-skip");
+    assertThat(v.allowedAnomalyTypes()).isEmpty();
 
     assertThat(s.passed()).isFalse();
-    assertThat(s.verdictCounts()).containsOnly(Map.entry(Verdict.VALID, 1L), Map.entry(Verdict.INVALID, 1L),
+    assertThat(s.verdictCounts()).containsOnly(Map.entry(Verdict.VALID, 2L), Map.entry(Verdict.INVALID, 1L),
         Map.entry(Verdict.UNKNOWN, 1L), Map.entry(Verdict.FAILED, 1L));
     assertThat(List.copyOf(s.verdictCounts().keySet())).containsExactly(Verdict.values());
-    assertThat(s.anomalyRunCounts()).containsEntry("nonlinearizable", 1L);
-    assertThat(s.faultCounts()).containsEntry("count", 2 * started);
+    assertThat(s.anomalyRunCounts()).containsEntry("nonlinearizable", 1L).doesNotContainKey("poll-skip");
+    assertThat(s.allowedAnomalyRunCounts()).containsExactly(Map.entry("poll-skip", 1L));
+    assertThat(s.faultCounts()).containsEntry("count", 3 * started);
 
     s.write(dir);
     JsonNode root = json.readTree(dir.resolve(BatterySummary.JSON_FILE).toFile());
     assertThat(root.get("passed").asBoolean()).isFalse();
-    assertThat(root.get("runs").asInt()).isEqualTo(4);
-    assertThat(root.get("ok").asLong()).isEqualTo(2 * valid.okCount() + invalid.okCount());
+    assertThat(root.get("runs").asInt()).isEqualTo(5);
+    assertThat(root.get("ok").asLong()).isEqualTo(3 * valid.okCount() + invalid.okCount());
+    assertThat(root.get("allowed-anomalies").get("poll-skip").asLong()).isEqualTo(1);
     assertThat(root.get("run-list").get(3).get("verdict").asText()).isEqualTo("failed");
     String md = Files.readString(dir.resolve(BatterySummary.MARKDOWN_FILE));
-    assertThat(md).contains("# Jepsen battery: NOT PASSED", "4 runs: 1 valid, 1 invalid, 1 unknown, 1 failed",
+    assertThat(md).contains("# Jepsen battery: NOT PASSED", "5 runs: 2 valid, 1 invalid, 1 unknown, 1 failed",
+        "Allowed by the checker's mode (runs showing each): poll-skip 1.",
         "| kv-2 | kv | 2 | none | invalid |", "| bank-4 | bank | 4 | none | failed | 0 | 0 | 0 |");
   }
 
