@@ -30,8 +30,13 @@ import picocli.CommandLine;
  * killed broker came back as a new process (its pid changed).
  */
 class JepsenClusterIT {
-  /** Ok ops the run must reach: ~150 were seen on 2 busy cores; an outage-only run gets ~0. */
-  private static final int OK_OPS_MIN = 20;
+  /**
+   * Ok ops the run must reach; an outage-only run gets ~0. 11 to 34 were seen on 2 cores: the
+   * pause, and a kill of a log partition's leader until its leadership moves, stop every
+   * transaction (the executor's watermark waits for every log partition), so only ~10 s of the
+   * 24 are fault-free, and the cluster's first operations run cold.
+   */
+  private static final int OK_OPS_MIN = 8;
 
   @TempDir Path dir;
 
@@ -69,6 +74,6 @@ class JepsenClusterIT {
     assertThat(killed.get(Keyword.of("target"))).isIn(Keyword.of("any"), Keyword.of("controller"), Keyword.of("leader"));
     Map<?, ?> paused = (Map<?, ?>) nemesisDone.stream().filter(op -> op.f().equals("stop-pause")).findFirst().orElseThrow().value();
     assertThat(paused.get(Keyword.of("pid"))).as("a paused broker is the same process after SIGCONT").isNotNull();
-    assertThat(Files.readString(out.resolve("report.html"))).contains("nemesis active");
+    assertThat(Files.readString(out.resolve("report.html"))).contains("pause active", "kill-broker active");
   }
 }

@@ -98,6 +98,6 @@ class JepsenShortBatteryIT {
     assertThat(results.get("ok").asLong()).as("ok ops").isGreaterThanOrEqualTo(KILL_JOB_OK_OPS_MIN);
     String history = Files.readString(out.resolve("history.edn"));
     assertThat(history).contains(":process :nemesis, :type :info, :f :start-kill-job", ":f :stop-kill-job");
-    assertThat(Files.readString(out.resolve("report.html"))).contains("nemesis active");
+    assertThat(Files.readString(out.resolve("report.html"))).contains("kill-job active");
   }
 }

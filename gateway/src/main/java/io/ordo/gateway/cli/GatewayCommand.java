@@ -76,6 +76,16 @@ public final class GatewayCommand implements Callable<Integer> {
   boolean noIngest;
 
   @Option(
+      names = "--heartbeat-interval-ms",
+      paramLabel = "MS",
+      description =
+          "How often this gateway appends a heartbeat to each log partition without transactions,"
+              + " in ms (the executor's latency floor; each heartbeat is a replicated append);"
+              + " 0 = none: only for a gateway beside another that heartbeats, since transactions"
+              + " wait for every partition to move.")
+  long heartbeatIntervalMs = GatewayConfig.DEFAULT_HEARTBEAT_INTERVAL_MS;
+
+  @Option(
       names = "--shutdown-timeout",
       defaultValue = "30s",
       paramLabel = "DURATION",
@@ -93,7 +103,8 @@ public final class GatewayCommand implements Callable<Integer> {
           .withBindAddress(bindAddress)
           .withPorts(grpcPort, httpPort)
           .withDataDir(dataDir)
-          .withIngest(!noIngest);
+          .withIngest(!noIngest)
+          .withHeartbeatIntervalMs(heartbeatIntervalMs);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

@@ -108,6 +108,15 @@ class OrdoCliTest {
             .parseArgs("gateway", "--bootstrap-servers", "k1:9092", "--no-ingest")
             .subcommand().commandSpec().commandLine().getCommand();
     assertThat(noIngest.config().ingest()).isFalse();
+    assertThat(config.heartbeatIntervalMs()).isEqualTo(io.ordo.gateway.GatewayConfig.DEFAULT_HEARTBEAT_INTERVAL_MS);
+    GatewayCommand slowHeartbeats =
+        OrdoCli.newCommandLine()
+            .parseArgs("gateway", "--bootstrap-servers", "k1:9092", "--heartbeat-interval-ms", "10")
+            .subcommand().commandSpec().commandLine().getCommand();
+    assertThat(slowHeartbeats.config().heartbeatIntervalMs()).isEqualTo(10);
+    Run badHeartbeat = run("gateway", "--bootstrap-servers", "k1:9092", "--heartbeat-interval-ms", "-1");
+    assertThat(badHeartbeat.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(badHeartbeat.err()).contains("heartbeatIntervalMs must be >= 0");
 
     Run badPort = run("gateway", "--bootstrap-servers", "k1:9092", "--grpc-port", "70000");
     assertThat(badPort.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
