@@ -1,18 +1,18 @@
 package io.ordo.gateway;
 
+import static io.ordo.gateway.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ordo.gateway.cli.CliRun;
 import io.ordo.gateway.cli.OrdoCli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code ordo jepsen-battery}: a one-run battery (bank, 5 s, no faults: the faults are covered by
@@ -23,24 +23,13 @@ import picocli.CommandLine;
 class JepsenBatteryIT {
   @TempDir Path dir;
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run ordo(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = OrdoCli.newCommandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    return new Run(cli.execute(args), out.toString(), err.toString());
-  }
-
   @Test
   @Timeout(value = 240)
   void aBatteryRunsEachWorkloadInItsOwnJvmAndSummarizes() throws Exception {
     Path out = dir.resolve("battery");
     String[] args = {"jepsen-battery", "--workloads", "bank", "--nemesis", "none", "--runs", "1", "--first-seed", "7",
         "--time-limit", "5", "--nemesis-interval", "3", "--out", out.toString()};
-    Run first = ordo(args);
+    CliRun first = run(args);
     System.out.print(first.out());
     String log = Files.isRegularFile(out.resolve("bank-7/run.log")) ? Files.readString(out.resolve("bank-7/run.log")) : "(no log)";
     assertThat(first.exitCode()).as("exit; out:%n%s%nerr:%n%s%nrun.log:%n%s", first.out(), first.err(), log).isEqualTo(OrdoCli.EXIT_OK);
@@ -60,8 +49,9 @@ class JepsenBatteryIT {
     assertThat(run.get("faults").size()).isZero();
     assertThat(Files.readString(out.resolve("battery.md"))).contains("# Jepsen battery: PASSED", "| bank-7 | bank | 7 | none | valid |");
 
-    Run again = ordo(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11],
-        args[12], args[13], args[14], "--resume");
+    String[] resume = Arrays.copyOf(args, args.length + 1);
+    resume[args.length] = "--resume";
+    CliRun again = run(resume);
     assertThat(again.exitCode()).as(again.err()).isEqualTo(OrdoCli.EXIT_OK);
     assertThat(again.out()).contains("[1/1] bank seed 7: kept from an earlier battery: valid");
     JsonNode kept = new ObjectMapper().readTree(out.resolve("battery.json").toFile()).get("run-list").get(0);

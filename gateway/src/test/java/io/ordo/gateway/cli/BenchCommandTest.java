@@ -1,9 +1,8 @@
 package io.ordo.gateway.cli;
 
+import static io.ordo.gateway.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
@@ -13,18 +12,6 @@ import picocli.CommandLine;
 
 /** Option validation of {@code ordo bench}: bad values end in a usage error before any run. */
 class BenchCommandTest {
-  private record Run(int exit, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = OrdoCli.newCommandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(args);
-    return new Run(exit, out.toString(), err.toString());
-  }
-
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource(delimiter = '|', value = {
     "--theta 1.0|--theta must be in [0, 1)",
@@ -57,8 +44,8 @@ class BenchCommandTest {
     String[] args = (
         "bench ycsbt --out " + System.getProperty("java.io.tmpdir") + "/ordo-bench-never "
             + options).split(" ");
-    Run r = run(args);
-    assertThat(r.exit()).as("stderr: %s", r.err()).isEqualTo(OrdoCli.EXIT_USAGE);
+    CliRun r = run(args);
+    assertThat(r.exitCode()).as("stderr: %s", r.err()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("ordo bench ycsbt: ").contains(message)
         .contains("Try 'ordo bench ycsbt --help'");
   }
@@ -68,21 +55,21 @@ class BenchCommandTest {
       throws Exception {
     java.nio.file.Path notKafka = dir.resolve("results.json");
     java.nio.file.Files.writeString(notKafka, "{\"benchmark\":\"ycsbt\"}");
-    Run r = run("bench", "ycsbt", "--kafka-ceiling", notKafka.toString());
-    assertThat(r.exit()).isEqualTo(OrdoCli.EXIT_USAGE);
+    CliRun r = run("bench", "ycsbt", "--kafka-ceiling", notKafka.toString());
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("is not a results.json of `ordo bench kafka`");
     r = run("bench", "ycsbt", "--kafka-ceiling", dir.resolve("missing.json").toString());
-    assertThat(r.exit()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("cannot be read");
   }
 
   @Test
   void unreachablePostgresIsOneClearError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
     // Port 1 on loopback refuses connections at once.
-    Run r = run("bench", "ycsbt", "--target", "postgres", "--pg-url",
+    CliRun r = run("bench", "ycsbt", "--target", "postgres", "--pg-url",
         "jdbc:postgresql://127.0.0.1:1/test", "--warmup", "0s", "--duration", "1s",
         "--out", dir.toString());
-    assertThat(r.exit()).isEqualTo(OrdoCli.EXIT_FAILURE);
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_FAILURE);
     assertThat(r.err()).contains("ordo bench ycsbt: error: cannot reach PostgreSQL at"
         + " jdbc:postgresql://127.0.0.1:1/test");
     // The (empty) report is still written, and says why it did not pass.
@@ -92,21 +79,21 @@ class BenchCommandTest {
 
   @Test
   void badKafkaOptionIsAUsageError() {
-    Run r = run("bench", "kafka", "--in-flight", "0");
-    assertThat(r.exit()).isEqualTo(OrdoCli.EXIT_USAGE);
+    CliRun r = run("bench", "kafka", "--in-flight", "0");
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("--in-flight must be in [1, 1000000]");
     r = run("bench", "kafka", "--duration", "0s");
-    assertThat(r.exit()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("--duration must be positive");
   }
 
   @Test
   void benchWithoutSubcommandIsAUsageErrorAndHelpListsBoth() {
-    Run r = run("bench");
-    assertThat(r.exit()).isEqualTo(OrdoCli.EXIT_USAGE);
+    CliRun r = run("bench");
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("Missing required subcommand");
-    Run help = run("bench", "--help");
-    assertThat(help.exit()).isZero();
+    CliRun help = run("bench", "--help");
+    assertThat(help.exitCode()).isZero();
     assertThat(help.out()).contains("ycsbt").contains("kafka");
   }
 

@@ -1,28 +1,15 @@
 package io.ordo.gateway.cli;
 
+import static io.ordo.gateway.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code ordo check}: verdicts, exit codes, options and bad input. */
 class CheckCommandTest {
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = OrdoCli.newCommandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    return new Run(cli.execute(args), out.toString(), err.toString());
-  }
-
   /** An append, then a read that sees it: valid under every model. */
   private static final String OK =
       """
@@ -58,7 +45,7 @@ class CheckCommandTest {
   @Test
   void aValidHistoryExitsZeroWithValidTrue(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("ok.edn"), OK);
-    Run run = run("check", "--checker", "list-append", file.toString());
+    CliRun run = run("check", "--checker", "list-append", file.toString());
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).contains("\"valid\" : true");
   }
@@ -66,7 +53,7 @@ class CheckCommandTest {
   @Test
   void anAnomalyExitsOneAndNamesIt(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("bad.edn"), ABORTED_READ);
-    Run run = run("check", "--checker", "list-append", file.toString());
+    CliRun run = run("check", "--checker", "list-append", file.toString());
     assertThat(run.exitCode()).isEqualTo(OrdoCli.EXIT_FAILURE);
     assertThat(run.out()).contains("\"valid\" : false").contains("G1a");
   }
@@ -75,7 +62,7 @@ class CheckCommandTest {
   void theModelDecidesWhetherAStaleReadIsAnAnomaly(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("stale.edn"), STALE_READ);
     assertThat(run("check", "--checker", "list-append", "--model", "serializable", file.toString()).exitCode()).isZero();
-    Run strict = run("check", "--checker", "list-append", "--model", "strict-serializable", file.toString());
+    CliRun strict = run("check", "--checker", "list-append", "--model", "strict-serializable", file.toString());
     assertThat(strict.exitCode()).isEqualTo(OrdoCli.EXIT_FAILURE);
     assertThat(strict.out()).contains("realtime");
   }
@@ -83,20 +70,20 @@ class CheckCommandTest {
   @Test
   void badInputIsAUsageErrorWithTheReason(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("ok.edn"), OK);
-    Run unknown = run("check", "--checker", "nope", file.toString());
+    CliRun unknown = run("check", "--checker", "nope", file.toString());
     assertThat(unknown.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(unknown.err()).contains("unknown checker 'nope'").contains("list-append");
 
-    Run missing = run("check", "--checker", "list-append", dir.resolve("missing.edn").toString());
+    CliRun missing = run("check", "--checker", "list-append", dir.resolve("missing.edn").toString());
     assertThat(missing.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(missing.err()).contains("no such file");
 
     Path garbage = Files.writeString(dir.resolve("garbage.edn"), "{:index 0 :type");
-    Run unreadable = run("check", "--checker", "list-append", garbage.toString());
+    CliRun unreadable = run("check", "--checker", "list-append", garbage.toString());
     assertThat(unreadable.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(unreadable.err()).contains("cannot read");
 
-    Run badOption = run("check", "--checker", "bank", "-o", "total", file.toString());
+    CliRun badOption = run("check", "--checker", "bank", "-o", "total", file.toString());
     assertThat(badOption.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(badOption.err()).contains("KEY=VALUE");
   }

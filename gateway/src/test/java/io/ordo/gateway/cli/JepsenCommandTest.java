@@ -1,56 +1,43 @@
 package io.ordo.gateway.cli;
 
+import static io.ordo.gateway.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code ordo jepsen}: bad input is a usage error with the reason, before anything starts. */
 class JepsenCommandTest {
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = OrdoCli.newCommandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    return new Run(cli.execute(args), out.toString(), err.toString());
-  }
-
   @Test
   void anUnknownWorkloadIsAUsageErrorListingTheKnownOnes() {
-    Run r = run("jepsen", "--workload", "queue", "--target", "localhost:1");
+    CliRun r = run("jepsen", "--workload", "queue", "--target", "localhost:1");
     assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("unknown workload 'queue'", "list-append, rw-register, bank, kv");
   }
 
   @Test
   void anUnknownNemesisIsAUsageError() {
-    Run r = run("jepsen", "--workload", "bank", "--nemesis", "none,flood", "--target", "localhost:1");
+    CliRun r = run("jepsen", "--workload", "bank", "--nemesis", "none,flood", "--target", "localhost:1");
     assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("unknown nemesis 'flood'", "none, kill-job, kill-broker, pause, restart-all, partition");
   }
 
   @Test
   void brokerFaultsCannotRunOnOneBroker() {
-    Run r = run("jepsen", "--workload", "bank", "--nemesis", "kill-job,pause", "--cluster", "1");
+    CliRun r = run("jepsen", "--workload", "bank", "--nemesis", "kill-job,pause", "--cluster", "1");
     assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("--cluster 1 cannot run kill-job,pause", "need --cluster 3");
   }
 
   @Test
   void theClusterHasOneOrThreeBrokers() {
-    Run r = run("jepsen", "--workload", "bank", "--nemesis", "kill-broker", "--cluster", "2");
+    CliRun r = run("jepsen", "--workload", "bank", "--nemesis", "kill-broker", "--cluster", "2");
     assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("--cluster must be 1 or 3, got 2");
   }
 
   @Test
   void clusterFaultsNeedTheEmbeddedOrdoToo() {
-    Run r = run("jepsen", "--workload", "kv", "--nemesis", "partition", "--target", "localhost:1");
+    CliRun r = run("jepsen", "--workload", "kv", "--nemesis", "partition", "--target", "localhost:1");
     assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("--target runs only with --nemesis none");
   }
@@ -69,36 +56,36 @@ class JepsenCommandTest {
 
   @Test
   void faultsNeedTheEmbeddedOrdo() {
-    Run r = run("jepsen", "--workload", "kv", "--nemesis", "kill-job", "--target", "localhost:1");
+    CliRun r = run("jepsen", "--workload", "kv", "--nemesis", "kill-job", "--target", "localhost:1");
     assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("--target runs only with --nemesis none");
   }
 
   @Test
   void nonPositiveConcurrencyIsAUsageError() {
-    Run r = run("jepsen", "--workload", "kv", "--concurrency", "0", "--target", "localhost:1");
+    CliRun r = run("jepsen", "--workload", "kv", "--concurrency", "0", "--target", "localhost:1");
     assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(r.err()).contains("concurrency");
   }
 
   @Test
   void theCommandIsListedInTheHelp() {
-    Run r = run("--help");
+    CliRun r = run("--help");
     assertThat(r.out()).contains("jepsen");
   }
 
   @Test
   void aBatteryRefusesBadCountsWorkloadsAndNemesesBeforeRunningAnything() {
-    Run runs = run("jepsen-battery", "--runs", "0", "--out", "unused");
+    CliRun runs = run("jepsen-battery", "--runs", "0", "--out", "unused");
     assertThat(runs.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(runs.err()).contains("--runs must be in [1, 1000], got 0");
-    Run workload = run("jepsen-battery", "--workloads", "bank,queue", "--out", "unused");
+    CliRun workload = run("jepsen-battery", "--workloads", "bank,queue", "--out", "unused");
     assertThat(workload.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(workload.err()).contains("unknown workload 'queue'");
-    Run nemesis = run("jepsen-battery", "--nemesis", "flood", "--out", "unused");
+    CliRun nemesis = run("jepsen-battery", "--nemesis", "flood", "--out", "unused");
     assertThat(nemesis.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(nemesis.err()).contains("unknown nemesis 'flood'");
-    Run time = run("jepsen-battery", "--time-limit", "0", "--out", "unused");
+    CliRun time = run("jepsen-battery", "--time-limit", "0", "--out", "unused");
     assertThat(time.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(time.err()).contains("--time-limit must be in (0, 86400]");
   }

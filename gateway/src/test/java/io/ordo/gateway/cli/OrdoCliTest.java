@@ -1,10 +1,9 @@
 package io.ordo.gateway.cli;
 
+import static io.ordo.gateway.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ordo.gateway.demo.BankDemoConfig;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,32 +17,20 @@ import picocli.CommandLine;
  */
 class OrdoCliTest {
   /** Exit code, stdout and stderr of one run. */
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = OrdoCli.newCommandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exitCode = cli.execute(args);
-    return new Run(exitCode, out.toString(), err.toString());
-  }
-
   @Test
   void helpListsTheSubcommands() {
-    Run run = run("--help");
+    CliRun run = run("--help");
     assertThat(run.exitCode()).isEqualTo(OrdoCli.EXIT_OK);
     assertThat(run.out()).contains("Usage: ordo").contains("start").contains("demo");
   }
 
   @Test
   void subcommandHelpListsItsOptions() {
-    Run demo = run("demo", "--help");
+    CliRun demo = run("demo", "--help");
     assertThat(demo.exitCode()).isZero();
     assertThat(demo.out()).contains("--accounts").contains("--theta").contains("--json-summary")
         .contains("--target").contains("Default: 10000").contains("Default: 30s");
-    Run start = run("help", "start");
+    CliRun start = run("help", "start");
     assertThat(start.exitCode()).isZero();
     assertThat(start.out()).contains("--data-dir").contains("--grpc-port").contains("6570");
   }
@@ -73,14 +60,14 @@ class OrdoCliTest {
 
   @Test
   void versionNamesOrdoAndKafka() {
-    Run run = run("--version");
+    CliRun run = run("--version");
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).startsWith("ordo ").contains("Kafka 4.2");
   }
 
   @Test
   void gatewayNeedsKafkaAndMapsItsOptionsToTheGatewayConfig() {
-    Run missing = run("gateway");
+    CliRun missing = run("gateway");
     assertThat(missing.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(missing.err()).contains("--bootstrap-servers");
 
@@ -114,35 +101,35 @@ class OrdoCliTest {
             .parseArgs("gateway", "--bootstrap-servers", "k1:9092", "--heartbeat-interval-ms", "10")
             .subcommand().commandSpec().commandLine().getCommand();
     assertThat(slowHeartbeats.config().heartbeatIntervalMs()).isEqualTo(10);
-    Run badHeartbeat = run("gateway", "--bootstrap-servers", "k1:9092", "--heartbeat-interval-ms", "-1");
+    CliRun badHeartbeat = run("gateway", "--bootstrap-servers", "k1:9092", "--heartbeat-interval-ms", "-1");
     assertThat(badHeartbeat.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(badHeartbeat.err()).contains("heartbeatIntervalMs must be >= 0");
 
-    Run badPort = run("gateway", "--bootstrap-servers", "k1:9092", "--grpc-port", "70000");
+    CliRun badPort = run("gateway", "--bootstrap-servers", "k1:9092", "--grpc-port", "70000");
     assertThat(badPort.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(badPort.err()).contains("70000");
   }
 
   @Test
   void missingSubcommandIsAUsageError() {
-    Run run = run();
+    CliRun run = run();
     assertThat(run.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(run.err()).contains("Missing required subcommand").contains("Try 'ordo --help'");
   }
 
   @Test
   void unknownSubcommandOrOptionIsAUsageError() {
-    Run unknownCommand = run("frobnicate");
+    CliRun unknownCommand = run("frobnicate");
     assertThat(unknownCommand.exitCode()).isEqualTo(2);
     assertThat(unknownCommand.err()).contains("frobnicate");
-    Run unknownOption = run("demo", "--bogus");
+    CliRun unknownOption = run("demo", "--bogus");
     assertThat(unknownOption.exitCode()).isEqualTo(2);
     assertThat(unknownOption.err()).contains("Unknown option: '--bogus'");
   }
 
   @Test
   void badDurationIsAUsageErrorNamingTheOption() {
-    Run run = run("demo", "--duration", "5x");
+    CliRun run = run("demo", "--duration", "5x");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("--duration").contains("'5x' is not a duration")
         .contains("Try 'ordo demo --help'").doesNotContain("Usage:");
@@ -150,33 +137,33 @@ class OrdoCliTest {
 
   @Test
   void malformedNumberIsAUsageError() {
-    Run run = run("demo", "--accounts", "many");
+    CliRun run = run("demo", "--accounts", "many");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("--accounts").contains("many");
   }
 
   @Test
   void outOfRangeDemoValuesAreUsageErrors() {
-    Run theta = run("demo", "--theta", "1.5");
+    CliRun theta = run("demo", "--theta", "1.5");
     assertThat(theta.exitCode()).isEqualTo(2);
     assertThat(theta.err()).contains("theta must be in [0, 1), got 1.5");
-    Run accounts = run("demo", "--accounts", "20000");
+    CliRun accounts = run("demo", "--accounts", "20000");
     assertThat(accounts.exitCode()).isEqualTo(2);
     assertThat(accounts.err()).contains("accounts must be in [2, 10000]");
-    Run duration = run("demo", "--duration", "0");
+    CliRun duration = run("demo", "--duration", "0");
     assertThat(duration.exitCode()).isEqualTo(2);
     assertThat(duration.err()).contains("duration must be in (0, 24h]");
-    Run clients = run("demo", "--clients", "0");
+    CliRun clients = run("demo", "--clients", "0");
     assertThat(clients.exitCode()).isEqualTo(2);
     assertThat(clients.err()).contains("clients must be in [1, 1024]");
   }
 
   @Test
   void targetCannotBeCombinedWithEmbeddedOptions(@TempDir Path dir) {
-    Run run = run("demo", "--target", "localhost:1", "--data-dir", dir.toString());
+    CliRun run = run("demo", "--target", "localhost:1", "--data-dir", dir.toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("--target").contains("--data-dir");
-    Run parallelism = run("demo", "--target", "localhost:1", "--parallelism", "2");
+    CliRun parallelism = run("demo", "--target", "localhost:1", "--parallelism", "2");
     assertThat(parallelism.exitCode()).isEqualTo(2);
     assertThat(parallelism.err()).contains("cannot be combined");
   }
@@ -185,7 +172,7 @@ class OrdoCliTest {
   void badExecutorOptionOfDemoIsAUsageErrorAndLeavesNoDirectory(@TempDir Path dir)
       throws Exception {
     Path dataDir = dir.resolve("demo-data");
-    Run run = run("demo", "--data-dir", dataDir.toString(), "--parallelism", "0");
+    CliRun run = run("demo", "--data-dir", dataDir.toString(), "--parallelism", "0");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("parallelism must be >= 1, got 0");
     assertThat(Files.exists(dataDir)).isFalse();
@@ -193,22 +180,22 @@ class OrdoCliTest {
 
   @Test
   void outOfRangeStartValuesAreUsageErrors(@TempDir Path dir) {
-    Run port = run("start", "--data-dir", dir.toString(), "--grpc-port", "70000");
+    CliRun port = run("start", "--data-dir", dir.toString(), "--grpc-port", "70000");
     assertThat(port.exitCode()).isEqualTo(2);
     assertThat(port.err()).contains("gRPC port must be in [0, 65535], got 70000");
-    Run keyRanges = run("start", "--data-dir", dir.toString(), "--key-ranges", "0");
+    CliRun keyRanges = run("start", "--data-dir", dir.toString(), "--key-ranges", "0");
     assertThat(keyRanges.exitCode()).isEqualTo(2);
     assertThat(keyRanges.err()).contains("key range count must be >= 1");
-    Run checkpoint = run("start", "--data-dir", dir.toString(), "--checkpoint-interval-ms", "-5");
+    CliRun checkpoint = run("start", "--data-dir", dir.toString(), "--checkpoint-interval-ms", "-5");
     assertThat(checkpoint.exitCode()).isEqualTo(2);
     assertThat(checkpoint.err()).contains("checkpoint interval must be >= 1 ms");
-    Run heartbeat = run("start", "--data-dir", dir.toString(), "--heartbeat-interval-ms", "0");
+    CliRun heartbeat = run("start", "--data-dir", dir.toString(), "--heartbeat-interval-ms", "0");
     assertThat(heartbeat.exitCode()).isEqualTo(2);
     assertThat(heartbeat.err()).contains("heartbeat interval must be >= 1 ms, got 0");
-    Run buffer = run("start", "--data-dir", dir.toString(), "--buffer-timeout-ms", "-1");
+    CliRun buffer = run("start", "--data-dir", dir.toString(), "--buffer-timeout-ms", "-1");
     assertThat(buffer.exitCode()).isEqualTo(2);
     assertThat(buffer.err()).contains("buffer timeout must be >= 0 ms, got -1");
-    Run shutdown = run("start", "--data-dir", dir.toString(), "--shutdown-timeout", "0s");
+    CliRun shutdown = run("start", "--data-dir", dir.toString(), "--shutdown-timeout", "0s");
     assertThat(shutdown.exitCode()).isEqualTo(2);
     assertThat(shutdown.err()).contains("--shutdown-timeout must be positive");
   }

@@ -87,26 +87,27 @@ class BruteForceAgreementTest {
     return true;
   }
 
-  @Test
-  void agreesWithBruteForceOnSmallHistories() {
-    int valid = 0;
-    int invalid = 0;
+  /** Verdicts over seeds 1..400: [valid, invalid, indeterminate ops dropped]; each must agree with the brute force. */
+  static long[] agreement(java.util.function.LongFunction<History> histories) {
+    long[] counts = new long[3];
     for (long seed = 1; seed <= 400; seed++) {
-      int stalePercent = (int) (seed % 4) * 15;
-      History h = SimulatedKvStoreTest.simulate(seed, stalePercent, 9, 1, seed % 2 == 0);
+      History h = histories.apply(seed);
       List<Candidate> ops = candidates(h);
       boolean expected = bruteForce(ops, new boolean[ops.size()], null);
-      Validity actual = new LinearizabilityChecker().check(Map.of(), h).valid();
-      assertThat(actual).as("seed %d", seed).isEqualTo(expected ? Validity.TRUE : Validity.FALSE);
-      if (expected) {
-        valid++;
-      } else {
-        invalid++;
-      }
+      CheckResult r = new LinearizabilityChecker().check(Map.of(), h);
+      assertThat(r.valid()).as("seed %d: %s", seed, h.ops()).isEqualTo(expected ? Validity.TRUE : Validity.FALSE);
+      counts[expected ? 0 : 1]++;
+      counts[2] += (Long) r.extra().get("indeterminate-dropped");
     }
+    return counts;
+  }
+
+  @Test
+  void agreesWithBruteForceOnSmallHistories() {
+    long[] counts = agreement(seed -> SimulatedKvStoreTest.simulate(seed, (int) (seed % 4) * 15, 9, 1, seed % 2 == 0));
     // The seeds exercise both verdicts, not just one.
-    assertThat(valid).isGreaterThan(50);
-    assertThat(invalid).isGreaterThan(20);
+    assertThat(counts[0]).isGreaterThan(50);
+    assertThat(counts[1]).isGreaterThan(20);
   }
 
   /**
@@ -174,25 +175,10 @@ class BruteForceAgreementTest {
 
   @Test
   void droppingUnobservedCrashedAppendsAndWritesAgreesWithBruteForce() {
-    int valid = 0;
-    int invalid = 0;
-    long dropped = 0;
-    for (long seed = 1; seed <= 400; seed++) {
-      History h = simulateLists(seed);
-      List<Candidate> ops = candidates(h);
-      boolean expected = bruteForce(ops, new boolean[ops.size()], null);
-      CheckResult r = new LinearizabilityChecker().check(Map.of(), h);
-      assertThat(r.valid()).as("seed %d: %s", seed, h.ops()).isEqualTo(expected ? Validity.TRUE : Validity.FALSE);
-      dropped += (Long) r.extra().get("indeterminate-dropped");
-      if (expected) {
-        valid++;
-      } else {
-        invalid++;
-      }
-    }
-    assertThat(valid).isGreaterThan(50);
-    assertThat(invalid).isGreaterThan(20);
+    long[] counts = agreement(BruteForceAgreementTest::simulateLists);
+    assertThat(counts[0]).isGreaterThan(50);
+    assertThat(counts[1]).isGreaterThan(20);
     // The rule fired often enough for the agreement to say something about it.
-    assertThat(dropped).isGreaterThan(100);
+    assertThat(counts[2]).isGreaterThan(100);
   }
 }
