@@ -131,6 +131,22 @@ public final class JepsenBatteryCommand implements Callable<Integer> {
   }
 
   /**
+   * This JVM's options for a run's JVM (heap, collector, system properties), without those that
+   * would clash between two JVMs: agents (a debugger's port, a profiler) and flight recordings
+   * (one output file).
+   */
+  static List<String> childJvmOptions(List<String> options) {
+    List<String> out = new ArrayList<>();
+    for (String o : options) {
+      if (!(o.startsWith("-agentlib") || o.startsWith("-agentpath") || o.startsWith("-javaagent") || o.startsWith("-Xrunjdwp")
+          || o.startsWith("-XX:StartFlightRecording") || o.startsWith("-XX:FlightRecorderOptions"))) {
+        out.add(o);
+      }
+    }
+    return out;
+  }
+
+  /**
    * Runs {@code ordo jepsen} for one workload and seed in a child JVM with this JVM's class path
    * and options, output to {@code dir/run.log}.
    *
@@ -140,7 +156,7 @@ public final class JepsenBatteryCommand implements Callable<Integer> {
   private int runOne(String workload, long seed, Path dir) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    cmd.addAll(childJvmOptions(ManagementFactory.getRuntimeMXBean().getInputArguments()));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(OrdoCli.class.getName());

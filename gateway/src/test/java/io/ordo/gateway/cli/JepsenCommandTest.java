@@ -89,4 +89,12 @@ class JepsenCommandTest {
     assertThat(time.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
     assertThat(time.err()).contains("--time-limit must be in (0, 86400]");
   }
+
+  @Test
+  void aBatteryRunsItsJvmsWithThisJvmsOptionsButNoAgentsOrRecordings() {
+    assertThat(JepsenBatteryCommand.childJvmOptions(java.util.List.of("-Xmx3g", "-XX:+UseParallelGC",
+        "-agentlib:jdwp=transport=dt_socket,server=y,address=5005", "-javaagent:/x/agent.jar", "-Dordo.x=1",
+        "-XX:StartFlightRecording=filename=a.jfr", "-XX:FlightRecorderOptions=stackdepth=96", "-agentpath:/x/lib.so")))
+        .containsExactly("-Xmx3g", "-XX:+UseParallelGC", "-Dordo.x=1");
+  }
 }
