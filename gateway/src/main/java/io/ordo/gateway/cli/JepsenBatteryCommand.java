@@ -2,6 +2,7 @@ package io.ordo.gateway.cli;
 
 import io.ordo.jepsen.report.BatterySummary;
 import io.ordo.jepsen.report.ReportWriter;
+import io.ordo.jepsen.runner.RunConfig;
 import io.ordo.jepsen.workload.Workloads;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -52,7 +53,7 @@ public final class JepsenBatteryCommand implements Callable<Integer> {
 
   @Option(names = "--nemesis", split = ",", paramLabel = "NAME[,NAME]",
       description = "Faults of every run (as `ordo jepsen --nemesis`), started and stopped in turn.")
-  List<String> nemeses = new ArrayList<>(List.of("kill-job", "kill-broker", "pause", "restart-all", "partition"));
+  List<String> nemeses = new ArrayList<>(JepsenCommand.NEMESES.stream().filter(n -> !n.equals("none")).toList());
 
   @Option(names = "--runs", paramLabel = "N", description = "Runs per workload, with seeds --first-seed, --first-seed + 1, ...")
   int runs = 10;
@@ -67,7 +68,7 @@ public final class JepsenBatteryCommand implements Callable<Integer> {
   int concurrency = 4;
 
   @Option(names = "--nemesis-interval", paramLabel = "S", description = "Seconds between fault transitions.")
-  double nemesisIntervalS = 10;
+  double nemesisIntervalS = RunConfig.DEFAULT_NEMESIS_INTERVAL_MS / 1000.0;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Output folder.")
   Path out = Path.of("jepsen-battery");
