@@ -9,13 +9,18 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Encoding of a {@link DedupBucket}: the transaction ids first seen in one bucket of log time,
- * packed as {@code (varint ts, varint length, UTF-8 id)} entries in the order they were added.
+ * Encoding of a {@link DedupBucket}: the transaction ids first seen in one bucket of log time, as
+ * their {@link IdDigest}s, packed as {@code (varint ts - bucket start, 16-byte digest)} entries
+ * (about 18 bytes per id) in the order they were added.
  *
  * <p>Buckets are immutable protobuf values. {@link #add} concatenates one encoded entry to the
  * bucket's byte string, which protobuf keeps as a balanced rope, so growing a bucket by one id
  * costs O(log n) and never copies the ids already in it; Flink's heap state then copies a bucket
  * by reference when a checkpoint is in flight.
+ *
+ * <p>Buckets written by earlier builds hold the ids themselves ({@code entries}: varint ts,
+ * varint length, UTF-8 id); {@link #forEach} still reads them, digesting each id, so a restore
+ * from such a checkpoint keeps its window.
  */
 public final class DedupBuckets {
 
@@ -24,9 +29,9 @@ public final class DedupBuckets {
   public interface EntryConsumer {
     /**
      * @param ts the log timestamp (ms) at which the id was first seen
-     * @param id the transaction id
+     * @param digest the id's digest
      */
-    void accept(long ts, String id);
+    void accept(long ts, IdDigest digest);
   }
 
   private DedupBuckets() {}
@@ -34,24 +39,28 @@ public final class DedupBuckets {
   /**
    * Returns {@code bucket} with one more entry.
    *
-   * @param ts log timestamp in milliseconds
-   * @param id transaction id (non-empty)
+   * @param bucketStart the bucket's start (ms of log time); the key it is stored under
+   * @param ts log timestamp in milliseconds, {@code >= bucketStart}
+   * @param digest the id's digest
+   * @throws IllegalArgumentException if {@code ts < bucketStart}
    */
-  public static DedupBucket add(DedupBucket bucket, long ts, String id) {
-    byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
-    byte[] entry =
-        new byte[CodedOutputStream.computeInt64SizeNoTag(ts) + CodedOutputStream.computeUInt32SizeNoTag(idBytes.length) + idBytes.length];
+  public static DedupBucket add(DedupBucket bucket, long bucketStart, long ts, IdDigest digest) {
+    if (ts < bucketStart) {
+      throw new IllegalArgumentException("timestamp " + ts + " is before its bucket's start " + bucketStart);
+    }
+    long offset = ts - bucketStart;
+    byte[] entry = new byte[CodedOutputStream.computeUInt64SizeNoTag(offset) + IdDigest.BYTES];
     CodedOutputStream out = CodedOutputStream.newInstance(entry);
     try {
-      out.writeInt64NoTag(ts);
-      out.writeUInt32NoTag(idBytes.length);
-      out.writeRawBytes(idBytes);
+      out.writeUInt64NoTag(offset);
+      out.writeFixed64NoTag(digest.hi());
+      out.writeFixed64NoTag(digest.lo());
       out.checkNoSpaceLeft();
     } catch (IOException e) {
       throw new UncheckedIOException("encoding into an exactly sized array cannot fail", e);
     }
     return bucket.toBuilder()
-        .setEntries(bucket.getEntries().concat(ByteString.copyFrom(entry)))
+        .setDigests(bucket.getDigests().concat(ByteString.copyFrom(entry)))
         .setCount(bucket.getCount() + 1)
         .build();
   }
@@ -59,21 +68,30 @@ public final class DedupBuckets {
   /**
    * Calls {@code consumer} for every entry of {@code bucket}, in the order they were added.
    *
+   * @param bucketStart the key the bucket is stored under
    * @throws IllegalStateException if the bucket's bytes are not a sequence of entries (a corrupt
    *     checkpoint)
    */
-  public static void forEach(DedupBucket bucket, EntryConsumer consumer) {
-    CodedInputStream in = bucket.getEntries().newCodedInput();
+  public static void forEach(DedupBucket bucket, long bucketStart, EntryConsumer consumer) {
     int seen = 0;
     try {
-      while (!in.isAtEnd()) {
-        long ts = in.readInt64();
-        int length = in.readUInt32();
-        String id = new String(in.readRawBytes(length), StandardCharsets.UTF_8);
-        consumer.accept(ts, id);
+      CodedInputStream legacy = bucket.getEntries().newCodedInput();
+      while (!legacy.isAtEnd()) {
+        long ts = legacy.readInt64();
+        int length = legacy.readUInt32();
+        String id = new String(legacy.readRawBytes(length), StandardCharsets.UTF_8);
+        consumer.accept(ts, IdDigest.of(id));
         seen++;
       }
-    } catch (IOException e) {
+      CodedInputStream in = bucket.getDigests().newCodedInput();
+      while (!in.isAtEnd()) {
+        long ts = Math.addExact(bucketStart, in.readUInt64());
+        long hi = in.readFixed64();
+        long lo = in.readFixed64();
+        consumer.accept(ts, new IdDigest(hi, lo));
+        seen++;
+      }
+    } catch (IOException | ArithmeticException e) {
       throw new IllegalStateException("corrupt dedup bucket after " + seen + " entries", e);
     }
     if (seen != bucket.getCount()) {

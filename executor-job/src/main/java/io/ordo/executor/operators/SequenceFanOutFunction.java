@@ -8,6 +8,8 @@ import io.ordo.proto.Position;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.executor.internal.DedupBuckets;
+import io.ordo.executor.internal.DigestIndex;
+import io.ordo.executor.internal.IdDigest;
 import io.ordo.proto.internal.DedupBucket;
 import io.ordo.proto.internal.IndexedOp;
 import io.ordo.proto.internal.LogRecord;
@@ -38,10 +40,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Keying:</b> by log partition. <b>State:</b> the previous monotonic timestamp of the
  * partition ({@code ts = max(brokerTs, previousTs)}, checkpointed so that a replay from a
  * checkpoint computes the same positions), and the transaction ids first seen within the dedup
- * window with their timestamps, grouped in {@value #DEDUP_BUCKETS} buckets of log time (one
- * {@link DedupBucket} each: a packed, immutable byte string, so a checkpoint copies and writes a
- * few dozen values instead of one map entry per id). A per-partition index (id → first
- * timestamp) is kept beside the state and rebuilt from it after a restore. <b>Timers:</b>
+ * window, as 128-bit {@link IdDigest}s with their timestamps, grouped in {@value #DEDUP_BUCKETS}
+ * buckets of log time (one {@link DedupBucket} each: a packed, immutable byte string of ~18
+ * bytes per id, so a checkpoint copies and writes a few dozen values instead of one map entry
+ * per id). A per-partition index (digest → first timestamp, a {@link DigestIndex} with no object
+ * per id) is kept beside the state and rebuilt from it after a restore. <b>Timers:</b>
  * event-time, one per bucket, to forget a bucket once its window has passed. <b>Output:</b> one
  * {@link RangeRequest} per key range a
  * transaction touches, in record order; heartbeats are dropped after they have moved the
@@ -74,9 +77,10 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
 
   private transient ValueState<Long> previousTs;
   private transient MapState<Long, DedupBucket> dedupBuckets;
-  // Derived from dedupBuckets, per partition (the key): id -> its latest first-seen timestamp.
-  // Not state: rebuilt from the buckets when missing, so it cannot disagree with a restore.
-  private transient Map<Integer, Map<String, Long>> indexByPartition;
+  // Derived from dedupBuckets, per partition (the key): id digest -> its latest first-seen
+  // timestamp. Not state: rebuilt from the buckets when missing, so it cannot disagree with a
+  // restore.
+  private transient Map<Integer, DigestIndex> indexByPartition;
 
   /**
    * @param keyRangeCount number of key ranges (see {@link KeyRanges})
@@ -133,9 +137,10 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
       }
       return;
     }
-    Map<String, Long> index = dedupIndex(ctx.getCurrentKey());
-    Long firstTs = index.get(id);
-    if (firstTs != null && position.getTs() - firstTs < dedupWindowMs) {
+    DigestIndex index = dedupIndex(ctx.getCurrentKey());
+    IdDigest digest = IdDigest.of(id);
+    long firstTs = index.get(digest.hi(), digest.lo());
+    if (firstTs != DigestIndex.ABSENT && position.getTs() - firstTs < dedupWindowMs) {
       ctx.output(
           RESULTS,
           TxnResult.newBuilder()
@@ -147,7 +152,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
               .build());
       return;
     }
-    remember(index, id, position.getTs(), ctx);
+    remember(index, digest, position.getTs(), ctx);
 
     // Group operations by key range; TreeMap so participants and emission order are sorted.
     Map<Integer, List<IndexedOp>> byRange = new TreeMap<>();
@@ -170,27 +175,27 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
     }
   }
 
-  private void remember(Map<String, Long> index, String id, long ts, Context ctx) throws Exception {
+  private void remember(DigestIndex index, IdDigest digest, long ts, Context ctx) throws Exception {
     // A re-sighting after the window replaces the index entry; the old bucket's entry stays and
     // is skipped when that bucket expires (its timestamp no longer matches the index).
-    index.put(id, ts);
+    index.put(digest.hi(), digest.lo(), ts);
     long bucket = Math.floorDiv(ts, bucketMs) * bucketMs;
     DedupBucket current = dedupBuckets.get(bucket);
-    dedupBuckets.put(bucket, DedupBuckets.add(current == null ? DedupBucket.getDefaultInstance() : current, ts, id));
+    dedupBuckets.put(bucket, DedupBuckets.add(current == null ? DedupBucket.getDefaultInstance() : current, bucket, ts, digest));
     if (current == null) {
       ctx.timerService().registerEventTimeTimer(bucket + bucketMs - 1 + dedupWindowMs);
     }
   }
 
   /** The current partition's id index, rebuilt from its buckets when this instance has none. */
-  private Map<String, Long> dedupIndex(int partition) throws Exception {
-    Map<String, Long> index = indexByPartition.get(partition);
+  private DigestIndex dedupIndex(int partition) throws Exception {
+    DigestIndex index = indexByPartition.get(partition);
     if (index == null) {
-      index = new HashMap<>();
-      for (DedupBucket bucket : dedupBuckets.values()) {
-        Map<String, Long> target = index;
-        DedupBuckets.forEach(bucket, (ts, id) -> target.merge(id, ts, Math::max));
+      DigestIndex target = new DigestIndex();
+      for (Map.Entry<Long, DedupBucket> bucket : dedupBuckets.entries()) {
+        DedupBuckets.forEach(bucket.getValue(), bucket.getKey(), (ts, d) -> target.putMax(d.hi(), d.lo(), ts));
       }
+      index = target;
       indexByPartition.put(partition, index);
     }
     return index;
@@ -198,7 +203,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<RangeRequest> out) throws Exception {
-    Map<String, Long> index = dedupIndex(ctx.getCurrentKey());
+    DigestIndex index = dedupIndex(ctx.getCurrentKey());
     // Every bucket whose window has passed by this timer (normally exactly the one that set it).
     List<Long> expired = new ArrayList<>();
     for (Long bucket : dedupBuckets.keys()) {
@@ -207,7 +212,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
       }
     }
     for (Long bucket : expired) {
-      DedupBuckets.forEach(dedupBuckets.get(bucket), (ts, id) -> index.remove(id, ts));
+      DedupBuckets.forEach(dedupBuckets.get(bucket), bucket, (ts, d) -> index.remove(d.hi(), d.lo(), ts));
       dedupBuckets.remove(bucket);
     }
   }
