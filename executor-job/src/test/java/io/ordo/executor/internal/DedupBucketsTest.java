@@ -39,6 +39,26 @@ class DedupBucketsTest {
   }
 
   @Test
+  void chunksSealAtTheirLimitAndAreSharedNotCopied() {
+    DedupBucket bucket = DedupBucket.getDefaultInstance();
+    for (int i = 0; i < 1_000; i++) {
+      DedupBucket next = DedupBuckets.add(bucket, START, START + i, IdDigest.of("txn-" + i));
+      // Every chunk but the last is the very same value in the new bucket.
+      for (int c = 0; c < bucket.getDigestChunksCount() - 1; c++) {
+        assertThat(next.getDigestChunks(c)).isSameAs(bucket.getDigestChunks(c));
+      }
+      bucket = next;
+    }
+    assertThat(bucket.getDigestChunksList()).allSatisfy(c -> assertThat(c.size()).isLessThanOrEqualTo(DedupBuckets.CHUNK_BYTES));
+    // 1,000 entries of 18-19 bytes need at least five 4 KiB chunks; sealed ones are nearly full.
+    assertThat(bucket.getDigestChunksCount()).isBetween(5, 6);
+    for (int c = 0; c < bucket.getDigestChunksCount() - 1; c++) {
+      assertThat(bucket.getDigestChunks(c).size()).isGreaterThan(DedupBuckets.CHUNK_BYTES - 20);
+    }
+    assertThat(entries(bucket)).hasSize(1_000);
+  }
+
+  @Test
   void aBucketIsImmutable() {
     DedupBucket one = DedupBuckets.add(DedupBucket.getDefaultInstance(), START, START + 5, IdDigest.of("a"));
     DedupBucket two = DedupBuckets.add(one, START, START + 6, IdDigest.of("b"));
@@ -77,7 +97,8 @@ class DedupBucketsTest {
   @Test
   void corruptBytesAreReportedNotMisread() {
     DedupBucket good = DedupBuckets.add(DedupBucket.getDefaultInstance(), START, START + 5, IdDigest.of("abc"));
-    DedupBucket truncated = good.toBuilder().setDigests(good.getDigests().substring(0, good.getDigests().size() - 1)).build();
+    ByteString chunk = good.getDigestChunks(0);
+    DedupBucket truncated = good.toBuilder().setDigestChunks(0, chunk.substring(0, chunk.size() - 1)).build();
     assertThatThrownBy(() -> entries(truncated)).isInstanceOf(IllegalStateException.class).hasMessageContaining("corrupt dedup bucket");
     DedupBucket wrongCount = good.toBuilder().setCount(2).build();
     assertThatThrownBy(() -> entries(wrongCount)).isInstanceOf(IllegalStateException.class).hasMessageContaining("count says 2");
