@@ -2,7 +2,7 @@ package io.ordo.benchmarks;
 
 import io.ordo.executor.internal.ProtoSerializer;
 import io.ordo.executor.operators.KeyedEventTimeSorterFunction;
-import io.ordo.proto.internal.RangeRequest;
+import io.ordo.proto.state.RangeRequest;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.Types;

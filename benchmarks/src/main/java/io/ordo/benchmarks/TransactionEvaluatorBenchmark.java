@@ -2,7 +2,7 @@ package io.ordo.benchmarks;
 
 import io.ordo.executor.internal.TransactionEvaluator;
 import io.ordo.proto.Value;
-import io.ordo.proto.internal.IndexedOp;
+import io.ordo.proto.state.IndexedOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

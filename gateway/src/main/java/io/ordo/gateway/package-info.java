@@ -5,7 +5,7 @@
  *
  * <p>Public API: {@link io.ordo.gateway.GatewayServer} (start/close, ports), {@link
  * io.ordo.gateway.GatewayConfig} and {@link io.ordo.gateway.Limits}. Everything else lives in
- * {@code io.ordo.gateway.internal} (validation, the gRPC service, the results listener) and
+ * {@code io.ordo.gateway.core} (validation, the gRPC service, the results listener) and
  * {@code io.ordo.gateway.rest} (the HTTP transcoder).
  *
  * <p>A request's life: validate (bad input is INVALID_ARGUMENT / HTTP 400 with the reason) →

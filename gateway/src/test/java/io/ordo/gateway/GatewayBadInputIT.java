@@ -26,7 +26,7 @@ import io.ordo.proto.PutRequest;
 import io.ordo.proto.TxnRequest;
 import io.ordo.proto.Value;
 import io.ordo.sequencer.TopicLayout;
-import io.ordo.sequencer.embedded.EmbeddedKafkaBroker;
+import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -40,7 +40,7 @@ import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
-import io.ordo.sequencer.embedded.EmbeddedKafkaBroker;
+import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -18,7 +18,7 @@ class ServerLayeringTest {
   private static final String[] SERVER_PACKAGES = {
     "io.ordo.gateway",
     "io.ordo.gateway.rest",
-    "io.ordo.gateway.internal",
+    "io.ordo.gateway.core",
     "io.ordo.gateway.streams",
     "io.ordo.gateway.subscriptions",
     "io.ordo.gateway.ingest"

@@ -9,7 +9,7 @@ import io.ordo.proto.Operation;
 import io.ordo.proto.Put;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.Value;
-import io.ordo.sequencer.embedded.EmbeddedKafkaBroker;
+import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

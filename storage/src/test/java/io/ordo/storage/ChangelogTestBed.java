@@ -1,7 +1,7 @@
 package io.ordo.storage;
 
 import io.ordo.proto.ChangelogRecord;
-import io.ordo.sequencer.embedded.EmbeddedKafkaBroker;
+import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package io.ordo.executor.internal;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.proto.LogEntry;
-import io.ordo.proto.internal.LogRecord;
+import io.ordo.proto.state.LogRecord;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;

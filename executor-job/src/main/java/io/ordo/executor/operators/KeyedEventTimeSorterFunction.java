@@ -2,8 +2,8 @@ package io.ordo.executor.operators;
 
 import io.ordo.executor.internal.ProtoTypeInfo;
 import io.ordo.proto.Position;
-import io.ordo.proto.internal.RangeRequest;
-import io.ordo.proto.internal.RangeRequestBatch;
+import io.ordo.proto.state.RangeRequest;
+import io.ordo.proto.state.RangeRequestBatch;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

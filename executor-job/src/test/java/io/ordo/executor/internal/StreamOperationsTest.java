@@ -18,7 +18,7 @@ import io.ordo.proto.SubscriptionAck;
 import io.ordo.proto.SubscriptionProgress;
 import io.ordo.proto.TrimShard;
 import io.ordo.proto.Value;
-import io.ordo.proto.internal.IndexedOp;
+import io.ordo.proto.state.IndexedOp;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -16,7 +16,7 @@ import io.ordo.proto.Outcome;
 import io.ordo.proto.Position;
 import io.ordo.proto.Put;
 import io.ordo.proto.Value;
-import io.ordo.proto.internal.IndexedOp;
+import io.ordo.proto.state.IndexedOp;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -10,10 +10,10 @@ import io.ordo.proto.Operation;
 import io.ordo.proto.Position;
 import io.ordo.proto.Put;
 import io.ordo.proto.Value;
-import io.ordo.proto.internal.IndexedOp;
-import io.ordo.proto.internal.KeyWrite;
-import io.ordo.proto.internal.RangeRequest;
-import io.ordo.proto.internal.WriteResult;
+import io.ordo.proto.state.IndexedOp;
+import io.ordo.proto.state.KeyWrite;
+import io.ordo.proto.state.RangeRequest;
+import io.ordo.proto.state.WriteResult;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 

@@ -6,7 +6,7 @@ import io.ordo.proto.Position;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
-import io.ordo.proto.internal.IndexedOp;
+import io.ordo.proto.state.IndexedOp;
 import io.ordo.sequencer.KeyRanges;
 import io.ordo.sequencer.OrderKey;
 import java.util.ArrayList;

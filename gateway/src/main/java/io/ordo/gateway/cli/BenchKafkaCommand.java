@@ -3,7 +3,7 @@ package io.ordo.gateway.cli;
 import io.ordo.gateway.bench.KafkaCeilingBench;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
-import io.ordo.sequencer.embedded.EmbeddedKafkaBroker;
+import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -22,7 +22,7 @@ import io.ordo.jepsen.workload.Workload;
 import io.ordo.jepsen.workload.Workloads;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
-import io.ordo.sequencer.embedded.EmbeddedKafkaBroker;
+import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import io.ordo.gateway.GatewayServer;
 import io.ordo.proto.HealthResponse;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
-import io.ordo.sequencer.embedded.EmbeddedKafkaBroker;
+import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

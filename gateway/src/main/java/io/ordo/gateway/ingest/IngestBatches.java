@@ -2,7 +2,7 @@ package io.ordo.gateway.ingest;
 
 import com.google.protobuf.ByteString;
 import io.ordo.gateway.Limits;
-import io.ordo.gateway.internal.Validation;
+import io.ordo.gateway.core.Validation;
 import io.ordo.gateway.streams.HashRanges;
 import io.ordo.gateway.streams.StreamKeys;
 import io.ordo.proto.Assert;
@@ -13,7 +13,7 @@ import io.ordo.proto.StreamAppend;
 import io.ordo.proto.StreamRecord;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.Value;
-import io.ordo.proto.internal.ShardInfo;
+import io.ordo.proto.state.ShardInfo;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

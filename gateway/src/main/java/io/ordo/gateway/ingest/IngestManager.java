@@ -1,6 +1,6 @@
 package io.ordo.gateway.ingest;
 
-import io.ordo.gateway.internal.TxnRunner;
+import io.ordo.gateway.core.TxnRunner;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

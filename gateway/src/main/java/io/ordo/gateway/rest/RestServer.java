@@ -11,7 +11,7 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import io.ordo.gateway.internal.OrdoService;
+import io.ordo.gateway.core.OrdoService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;

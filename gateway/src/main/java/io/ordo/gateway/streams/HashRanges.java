@@ -1,7 +1,7 @@
 package io.ordo.gateway.streams;
 
 import com.google.protobuf.ByteString;
-import io.ordo.proto.internal.ShardInfo;
+import io.ordo.proto.state.ShardInfo;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,14 +1,14 @@
 package io.ordo.gateway.streams;
 
-import io.ordo.gateway.internal.TxnRunner;
+import io.ordo.gateway.core.TxnRunner;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Outcome;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TrimShard;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
-import io.ordo.proto.internal.ShardInfo;
-import io.ordo.proto.internal.StreamMetadata;
+import io.ordo.proto.state.ShardInfo;
+import io.ordo.proto.state.StreamMetadata;
 import io.ordo.storage.MultiVersionStore;
 import io.ordo.storage.ShardProgressView;
 import java.util.List;

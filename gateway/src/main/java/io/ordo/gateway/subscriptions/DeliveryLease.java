@@ -6,7 +6,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.ordo.gateway.internal.TxnRunner;
+import io.ordo.gateway.core.TxnRunner;
 import io.ordo.gateway.streams.StreamKeys;
 import io.ordo.gateway.streams.StreamMetadataReader;
 import io.ordo.proto.Delete;

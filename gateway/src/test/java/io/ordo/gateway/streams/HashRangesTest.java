@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import io.ordo.proto.internal.ShardInfo;
+import io.ordo.proto.state.ShardInfo;
 import java.math.BigInteger;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -725,7 +725,7 @@ class StreamsServiceIT {
   /** Whether MD5({@code key}) lies in {@code shard}'s hash range. */
   private static boolean holds(Shard shard, String key) {
     return HashRanges.contains(
-        io.ordo.proto.internal.ShardInfo.newBuilder()
+        io.ordo.proto.state.ShardInfo.newBuilder()
             .setStartHash(HashRanges.parseHex(shard.getStartHash(), "start"))
             .setEndHash(HashRanges.parseHex(shard.getEndHash(), "end"))
             .build(),

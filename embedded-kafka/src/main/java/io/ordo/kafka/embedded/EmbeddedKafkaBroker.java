@@ -1,4 +1,4 @@
-package io.ordo.sequencer.embedded;
+package io.ordo.kafka.embedded;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.ordo.gateway.internal;
+package io.ordo.gateway.core;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.proto.Position;

@@ -1,4 +1,4 @@
-package io.ordo.sequencer.embedded;
+package io.ordo.kafka.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.ordo.gateway.internal;
+package io.ordo.gateway.core;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
