@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Layering rules of ARCHITECTURE.md as tests (style.md §13): the gateway and the sequencer never
+ * Layering rules of ARCHITECTURE.md as tests (docs/design.md, habit 13): the gateway and the sequencer never
  * touch Flink classes (the gateway runs the job only through {@code io.ordo.executor.EmbeddedExecutor}),
  * and nothing below the gateway depends on it.
  */

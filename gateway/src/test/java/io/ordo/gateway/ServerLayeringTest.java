@@ -9,10 +9,12 @@ import com.tngtech.archunit.library.GeneralCodingRules;
 import org.junit.jupiter.api.Test;
 
 /**
- * Layering of the gateway server (packages io.ordo.gateway, .rest, .internal, .streams,
+ * Layering of the gateway server (packages io.ordo.gateway, .rest, .core, .streams,
  * .subscriptions, .ingest): it runs wherever a
  * gateway runs, next to an executor on a cluster or embedded, so it must not reach into Flink,
- * the executor job, or the launcher packages built on top of it; and it logs, never prints.
+ * the executor job, the Kafka server, the launcher built on top of it (commands, embedded mode,
+ * demo, bench) or the Jepsen runner and its test cluster; and it logs, never prints. The gateway
+ * module's pom enforces the same on its classpath (maven-enforcer bannedDependencies).
  */
 class ServerLayeringTest {
   private static final String[] SERVER_PACKAGES = {
@@ -30,7 +32,7 @@ class ServerLayeringTest {
           .importPackages("io.ordo.gateway");
 
   @Test
-  void theServerDependsOnNeitherFlinkNorTheExecutorNorTheLaunchers() {
+  void theServerDependsOnNoFlinkKafkaServerLauncherBenchOrJepsenClass() {
     noClasses()
         .that()
         .resideInAnyPackage(SERVER_PACKAGES)
@@ -39,9 +41,14 @@ class ServerLayeringTest {
         .resideInAnyPackage(
             "org.apache.flink..",
             "io.ordo.executor..",
-            "io.ordo.gateway.cli..",
-            "io.ordo.gateway.embedded..",
-            "io.ordo.gateway.demo..")
+            "io.ordo.kafka.embedded..",
+            "kafka..",
+            "org.apache.kafka.server..",
+            "org.apache.kafka.metadata..",
+            "org.postgresql..",
+            "org.jfree..",
+            "io.ordo.launcher..",
+            "io.ordo.jepsen..")
         .check(CLASSES);
   }
 

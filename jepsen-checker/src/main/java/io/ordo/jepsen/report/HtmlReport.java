@@ -4,7 +4,7 @@ import io.ordo.jepsen.checker.CheckResult;
 import io.ordo.jepsen.history.History;
 import io.ordo.jepsen.history.Op;
 import io.ordo.jepsen.history.OpType;
-import io.ordo.jepsen.runner.RunResult;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,7 +48,7 @@ public final class HtmlReport {
    *
    * @param linearizabilityFile relative link to the linearizability timeline, or null for none
    */
-  public static String render(RunResult run, String linearizabilityFile) {
+  public static String render(ReportedRun run, String linearizabilityFile) {
     History h = run.history();
     List<Point> points = points(h);
     List<Band> bands = bands(h);
@@ -61,14 +61,14 @@ public final class HtmlReport {
     html.append("<h1>").append(esc(run.workload())).append(": ")
         .append(run.valid() ? "<span class=\"valid\">valid</span>" : "<span class=\"invalid\">NOT valid</span>").append("</h1>\n");
     // Only an open-loop run can skip operations (its queue was full), so only it says so.
-    String skipped = run.config().rateOpsPerSec() > 0 ? String.format(Locale.ROOT, ", %d skipped (open-loop queue full)", run.skippedOps()) : "";
+    String skipped = run.rateOpsPerSec() > 0 ? String.format(Locale.ROOT, ", %d skipped (open-loop queue full)", run.skippedOps()) : "";
     html.append(String.format(Locale.ROOT,
         "<p>%d ok, %d fail, %d info%s; concurrency %d, rate %s, time limit %d ms, seed %d,"
             + " nemeses: %s.</p>%n",
-        run.okCount(), run.failCount(), run.infoCount(), skipped, run.config().concurrency(),
-        run.config().rateOpsPerSec() > 0 ? run.config().rateOpsPerSec() + " ops/s" : "closed loop", run.config().timeLimitMs(),
-        run.config().seed(), run.config().nemeses().isEmpty() ? "none"
-            : esc(String.join(", ", run.config().nemeses().stream().map(n -> n.name()).toList()))));
+        run.okCount(), run.failCount(), run.infoCount(), skipped, run.concurrency(),
+        run.rateOpsPerSec() > 0 ? run.rateOpsPerSec() + " ops/s" : "closed loop", run.timeLimitMs(),
+        run.seed(), run.nemesisNames().isEmpty() ? "none"
+            : esc(String.join(", ", run.nemesisNames()))));
     html.append("<table><tr><th>checker</th><th>valid</th><th>anomaly types</th></tr>\n");
     for (Map.Entry<String, CheckResult> e : run.checks().results().entrySet()) {
       html.append("<tr><td>").append(esc(e.getKey())).append("</td><td>").append(e.getValue().valid().toJsonValue())

@@ -9,7 +9,7 @@ import io.ordo.jepsen.checker.linearizable.LinearizabilityReport;
 import io.ordo.jepsen.history.EdnHistory;
 import io.ordo.jepsen.history.History;
 import io.ordo.jepsen.history.JsonHistory;
-import io.ordo.jepsen.runner.RunResult;
+
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +45,7 @@ public final class ReportWriter {
    * @return the HTML report's path
    * @throws IOException if a file cannot be written
    */
-  public static Path write(Path dir, RunResult run) throws IOException {
+  public static Path write(Path dir, ReportedRun run) throws IOException {
     Files.createDirectories(dir);
     writeHistory(dir.resolve("history.edn"), run.history(), true);
     writeHistory(dir.resolve("history.json"), run.history(), false);
@@ -64,7 +64,7 @@ public final class ReportWriter {
   }
 
   /** The contents of {@value #RESULTS_FILE}. */
-  public static String resultsJson(RunResult run) throws IOException {
+  public static String resultsJson(ReportedRun run) throws IOException {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("workload", run.workload());
     root.put("valid", run.valid());
@@ -72,12 +72,12 @@ public final class ReportWriter {
     root.put("fail", run.failCount());
     root.put("info", run.infoCount());
     root.put("skipped-ops", run.skippedOps());
-    root.put("time-limit-ms", run.config().timeLimitMs());
-    root.put("concurrency", run.config().concurrency());
-    root.put("rate-ops-per-sec", run.config().rateOpsPerSec());
-    root.put("seed", run.config().seed());
+    root.put("time-limit-ms", run.timeLimitMs());
+    root.put("concurrency", run.concurrency());
+    root.put("rate-ops-per-sec", run.rateOpsPerSec());
+    root.put("seed", run.seed());
     var nemeses = root.putArray("nemeses");
-    run.config().nemeses().forEach(n -> nemeses.add(n.name()));
+    run.nemesisNames().forEach(nemeses::add);
     ObjectNode checkers = root.putObject("checkers");
     for (Map.Entry<String, CheckResult> e : run.checks().results().entrySet()) {
       checkers.set(e.getKey(), MAPPER.readTree(CheckResultJson.toJson(e.getValue())));

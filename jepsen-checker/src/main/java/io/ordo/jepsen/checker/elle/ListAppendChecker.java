@@ -30,7 +30,7 @@ import java.util.function.LongSupplier;
  * <p>Options (all optional; unknown ones are rejected):
  *
  * <ul>
- *   <li>"consistency-models": list of model names (see {@link ConsistencyModels}), default
+ *   <li>"consistency-models": list of model names (see {@link io.ordo.jepsen.checker.elle.internal.ConsistencyModels}), default
  *       ["strict-serializable"]; the history is valid iff it shows no anomaly they forbid;
  *   <li>"anomalies": list of further anomaly types to treat as forbidden;
  *   <li>"time-limit-ms": budget of the cycle search, default 30000; when it runs out and no

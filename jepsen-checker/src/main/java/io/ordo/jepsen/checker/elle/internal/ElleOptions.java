@@ -1,6 +1,5 @@
 package io.ordo.jepsen.checker.elle.internal;
 
-import io.ordo.jepsen.checker.elle.ConsistencyModels;
 import io.ordo.jepsen.history.Keyword;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,6 @@ package io.ordo.jepsen.checker.elle.internal;
 import io.ordo.jepsen.checker.Anomaly;
 import io.ordo.jepsen.checker.CheckResult;
 import io.ordo.jepsen.checker.Validity;
-import io.ordo.jepsen.checker.elle.ConsistencyModels;
 import io.ordo.jepsen.history.Op;
 import java.util.ArrayList;
 import java.util.Comparator;

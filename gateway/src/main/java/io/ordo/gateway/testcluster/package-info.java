@@ -1,9 +1,0 @@
-/**
- * A test cluster of Ordo on this one machine, for the Jepsen nemeses: three Kafka brokers (KRaft,
- * combined broker and controller, static quorum of 3, replication 3, min ISR 2), the executor job
- * and the gateway, each its own child JVM, so that a fault can kill -9, SIGSTOP or (in network
- * namespaces) partition one part while the others keep running. {@link
- * io.ordo.gateway.testcluster.LocalCluster} is the cluster, {@link
- * io.ordo.gateway.testcluster.ClusterNemeses} the faults.
- */
-package io.ordo.gateway.testcluster;

@@ -1,0 +1,337 @@
+package io.ordo.launcher.bench;
+
+import io.ordo.launcher.demo.TransferWorkload;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Drives {@code clients} threads (named {@code ordo-bench-client-<i>}, each with its own {@link
+ * TransferClient} and its own {@link Random} seeded from the seed and its index) through a warmup
+ * and a measured window, and collects one {@link StepResult}.
+ *
+ * <p><b>Closed loop</b> ({@code rate} 0): each client sends a transfer, waits for its outcome and
+ * sends the next; latency is measured from the send.
+ *
+ * <p><b>Open loop</b> ({@code rate} R > 0 transfers/s over all clients): client {@code i} has a
+ * schedule of intended start times {@code t0 + (i + k * clients) / R} (k = 0, 1, ...), so the
+ * clients together offer R/s evenly spaced. A client sleeps until its next intended start, or
+ * sends at once when it is behind; latency is measured <em>from the intended start</em>, so time a
+ * request spent waiting for a busy client counts (no coordinated omission, as in wrk2). The
+ * clients bound the concurrency: when the store cannot keep up with R, latencies grow and {@code
+ * notIssued} counts the intended starts of the window that were never sent before it ended.
+ *
+ * <p>A transfer belongs to the measured window when it <em>completes</em> in it; the throughput
+ * is the window's committed transfers divided by the window's length, so an overloaded store
+ * still shows what it achieved (counting by intended start instead would show nothing once the
+ * backlog of the warmup outlasts the window). Latencies are of the window's committed transfers,
+ * each from its (intended) start, so in overload they include the wait behind the backlog; they
+ * are kept in an HdrHistogram with 3 significant digits up to one hour.
+ */
+public final class LoadRunner {
+  /** Highest latency the histograms track, in ns (1 h). */
+  static final long LATENCY_NANOS_MAX = TimeUnit.HOURS.toNanos(1);
+
+  /** Upper bound on clients (each is a thread and a connection). */
+  public static final int CLIENTS_MAX = 1024;
+
+  /** Opens one client connection; called once per load-generator thread. */
+  @FunctionalInterface
+  public interface ClientFactory {
+    /**
+     * @throws Exception if the connection cannot be opened (the step fails)
+     */
+    TransferClient open() throws Exception;
+  }
+
+  /**
+   * One step's settings.
+   *
+   * @param clients concurrent clients, in [1, {@value #CLIENTS_MAX}]
+   * @param warmup unmeasured time before the window, >= 0
+   * @param duration the measured window, positive
+   * @param rate offered transfers/s over all clients, or 0 for closed loop
+   * @param seed seed of the clients' Randoms
+   */
+  public record Step(int clients, Duration warmup, Duration duration, double rate, long seed) {
+    /** Validates the fields. */
+    public Step {
+      if (clients < 1 || clients > CLIENTS_MAX) {
+        throw new IllegalArgumentException(
+            "clients must be in [1, " + CLIENTS_MAX + "], got " + clients);
+      }
+      if (warmup.isNegative()) {
+        throw new IllegalArgumentException("warmup must be >= 0, got " + warmup);
+      }
+      if (duration.isNegative() || duration.isZero()) {
+        throw new IllegalArgumentException("duration must be positive, got " + duration);
+      }
+      if (!(rate >= 0) || Double.isInfinite(rate)) {
+        throw new IllegalArgumentException("rate must be >= 0 (0 = closed loop), got " + rate);
+      }
+    }
+  }
+
+  /**
+   * What one step measured.
+   *
+   * @param target the store ("ordo" or "postgres")
+   * @param offeredRate the open-loop rate in transfers/s, or 0 for closed loop
+   * @param clients concurrent clients
+   * @param windowSeconds length of the measured window
+   * @param attempted transfers that completed in the window (any outcome)
+   * @param committed transfers that committed in the window
+   * @param aborts aborted transfers of the window by reason
+   * @param errors transfers of the window whose outcome is unknown (RPC/SQL errors), by kind
+   * @param retries internal retries of the window's transfers by reason (PostgreSQL SQLSTATE)
+   * @param notIssued open loop: intended starts of the window never sent (clients too slow)
+   * @param latency latencies of committed transfers of the window (ns)
+   * @param cpu CPU use during the window
+   * @param toLogMillis Ordo: per committed transfer, ms from its (intended) start to the
+   *     LogAppendTime of its log record (gateway, sequencer, broker append); empty otherwise
+   * @param afterLogMillis Ordo: ms from that LogAppendTime to the response (executor, results
+   *     topic, gateway); empty otherwise
+   */
+  public record StepResult(
+      String target,
+      double offeredRate,
+      int clients,
+      double windowSeconds,
+      long attempted,
+      long committed,
+      SortedMap<String, Long> aborts,
+      SortedMap<String, Long> errors,
+      SortedMap<String, Long> retries,
+      long notIssued,
+      Histogram latency,
+      CpuMeter.Usage cpu,
+      Histogram toLogMillis,
+      Histogram afterLogMillis) {
+
+    /** Committed transfers per second of the window. */
+    public double committedPerSecond() {
+      return committed / windowSeconds;
+    }
+  }
+
+  private LoadRunner() {}
+
+  /**
+   * Runs one step.
+   *
+   * @param target name of the store, for the result
+   * @param factory opens the clients' connections
+   * @param workload the transfer generator
+   * @param step the settings
+   * @param cpu the CPU meter read at the window's start and end
+   * @return the step's measurements
+   * @throws Exception if a connection cannot be opened or a client thread fails unexpectedly
+   */
+  public static StepResult run(String target, ClientFactory factory, TransferWorkload workload,
+      Step step, CpuMeter cpu) throws Exception {
+    List<TransferClient> connections = new ArrayList<>();
+    try {
+      for (int i = 0; i < step.clients(); i++) {
+        connections.add(factory.open());
+      }
+      long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+      long windowStart = t0 + step.warmup().toNanos();
+      long windowEnd = windowStart + step.duration().toNanos();
+      List<Worker> workers = new ArrayList<>();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      for (int i = 0; i < step.clients(); i++) {
+        Worker w = new Worker(i, connections.get(i), workload, step, t0, windowStart, windowEnd);
+        workers.add(w);
+        w.thread.setUncaughtExceptionHandler((t, e) -> failure.compareAndSet(null, e));
+      }
+      workers.forEach(w -> w.thread.start());
+      sleepUntil(windowStart);
+      CpuMeter.Snapshot before = cpu.snapshot();
+      sleepUntil(windowEnd);
+      CpuMeter.Snapshot after = cpu.snapshot();
+      for (Worker w : workers) {
+        w.thread.join();
+      }
+      if (failure.get() != null) {
+        throw new IllegalStateException("a load-generator client failed", failure.get());
+      }
+      return merge(target, step, workers, cpu.between(before, after));
+    } finally {
+      for (TransferClient c : connections) {
+        c.close();
+      }
+    }
+  }
+
+  private static StepResult merge(
+      String target, Step step, List<Worker> workers, CpuMeter.Usage usage) {
+    Histogram latency = newHistogram();
+    Histogram toLog = newSplitHistogram();
+    Histogram afterLog = newSplitHistogram();
+    long attempted = 0;
+    long committed = 0;
+    long notIssued = 0;
+    SortedMap<String, Long> aborts = new TreeMap<>();
+    SortedMap<String, Long> errors = new TreeMap<>();
+    SortedMap<String, Long> retries = new TreeMap<>();
+    for (Worker w : workers) {
+      latency.add(w.latency);
+      toLog.add(w.toLog);
+      afterLog.add(w.afterLog);
+      attempted += w.attempted;
+      committed += w.committed;
+      notIssued += w.notIssued;
+      w.aborts.forEach((k, v) -> aborts.merge(k, v, Long::sum));
+      w.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
+      w.retries.forEach((k, v) -> retries.merge(k, v, Long::sum));
+    }
+    return new StepResult(target, step.rate(), step.clients(),
+        step.duration().toNanos() / 1e9, attempted, committed, aborts, errors, retries,
+        notIssued, latency, usage, toLog, afterLog);
+  }
+
+  static Histogram newHistogram() {
+    return new Histogram(LATENCY_NANOS_MAX, 3);
+  }
+
+  /** A histogram of latency parts in ms (0 .. {@link #LATENCY_NANOS_MAX} in ms). */
+  static Histogram newSplitHistogram() {
+    return new Histogram(TimeUnit.NANOSECONDS.toMillis(LATENCY_NANOS_MAX), 2);
+  }
+
+  private static long clampSplit(long millis) {
+    return Math.min(Math.max(0, millis), TimeUnit.NANOSECONDS.toMillis(LATENCY_NANOS_MAX));
+  }
+
+  private static void sleepUntil(long deadlineNanos) throws InterruptedException {
+    for (long left = deadlineNanos - System.nanoTime(); left > 0;
+        left = deadlineNanos - System.nanoTime()) {
+      TimeUnit.NANOSECONDS.sleep(left);
+    }
+  }
+
+  /** One client thread and what it counted. */
+  private static final class Worker implements Runnable {
+    final Thread thread;
+    final Histogram latency = newHistogram();
+    final Histogram toLog = newSplitHistogram();
+    final Histogram afterLog = newSplitHistogram();
+    final SortedMap<String, Long> aborts = new TreeMap<>();
+    final SortedMap<String, Long> errors = new TreeMap<>();
+    final SortedMap<String, Long> retries = new TreeMap<>();
+    long attempted;
+    long committed;
+    long notIssued;
+    private final int index;
+    private final TransferClient client;
+    private final TransferWorkload workload;
+    private final Step step;
+    private final long t0;
+    private final long windowStart;
+    private final long windowEnd;
+
+    Worker(int index, TransferClient client, TransferWorkload workload, Step step, long t0,
+        long windowStart, long windowEnd) {
+      this.index = index;
+      this.client = client;
+      this.workload = workload;
+      this.step = step;
+      this.t0 = t0;
+      this.windowStart = windowStart;
+      this.windowEnd = windowEnd;
+      this.thread = new Thread(this, "ordo-bench-client-" + index);
+      this.thread.setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      Random random = new Random(step.seed() * 1_000_003L + index);
+      try {
+        if (step.rate() == 0) {
+          closedLoop(random);
+        } else {
+          openLoop(random);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    private void closedLoop(Random random) throws InterruptedException {
+      while (true) {
+        long start = System.nanoTime();
+        if (start - windowEnd >= 0) {
+          return;
+        }
+        one(random, start);
+      }
+    }
+
+    private void openLoop(Random random) throws InterruptedException {
+      double intervalNanos = step.clients() * 1e9 / step.rate();
+      long k = 0;
+      while (true) {
+        long intended = t0 + (long) ((index / (double) step.clients() + k) * intervalNanos);
+        k++;
+        if (intended - windowEnd >= 0) {
+          return;
+        }
+        long now = System.nanoTime();
+        if (now - windowEnd >= 0) {
+          // Out of time while behind: the rest of the schedule was never sent.
+          if (intended - windowStart >= 0) {
+            notIssued++;
+          }
+          continue;
+        }
+        if (intended - now > 0) {
+          LockSupport.parkNanos(intended - now);
+          // parkNanos may return early; wait out the remainder.
+          while (intended - System.nanoTime() > 0) {
+            LockSupport.parkNanos(intended - System.nanoTime());
+          }
+        }
+        one(random, intended);
+      }
+    }
+
+    /**
+     * Runs one transfer whose (intended) start is {@code start}; counts it if it completes in the
+     * window.
+     */
+    private void one(Random random, long start) throws InterruptedException {
+      TransferClient.Attempt a = client.execute(workload.next(random));
+      long end = System.nanoTime();
+      long endWallMillis = System.currentTimeMillis();
+      if (end - windowStart < 0 || end - windowEnd >= 0) {
+        return;
+      }
+      attempted++;
+      if (a.committed()) {
+        committed++;
+        latency.recordValue(Math.min(Math.max(0, end - start), LATENCY_NANOS_MAX));
+        if (a.logAppendMillis() >= 0) {
+          // Wall clocks of one machine (the broker stamps LogAppendTime), at ms resolution.
+          long startWallMillis = endWallMillis - TimeUnit.NANOSECONDS.toMillis(end - start);
+          toLog.recordValue(clampSplit(a.logAppendMillis() - startWallMillis));
+          afterLog.recordValue(clampSplit(endWallMillis - a.logAppendMillis()));
+        }
+      } else if (a.abortReason() != null) {
+        aborts.merge(a.abortReason(), 1L, Long::sum);
+      } else {
+        errors.merge(a.error() == null ? "UNKNOWN" : a.error(), 1L, Long::sum);
+      }
+      for (Map.Entry<String, Integer> e : a.retries().entrySet()) {
+        retries.merge(e.getKey(), (long) e.getValue(), Long::sum);
+      }
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package io.ordo.launcher.bench;
+
+import io.ordo.launcher.demo.TransferWorkload;
+import io.grpc.Channel;
+import io.ordo.launcher.demo.BankDemo;
+import io.ordo.launcher.demo.BankDemoReport;
+import io.ordo.gateway.HealthProbe;
+import java.io.PrintWriter;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * Runs the YCSB-T steps of {@link YcsbtSettings} against Ordo (through a gateway's gRPC API) and
+ * against PostgreSQL, adding each step's result and each store's money check to a {@link
+ * YcsbtReport}. The accounts are loaded once per store; the steps run one after the other on the
+ * same accounts (money only moves, so later steps start from a shuffled but conserved bank).
+ */
+public final class YcsbtBench {
+  /** How long to wait for a gateway to report SERVING. */
+  static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+
+  private final YcsbtSettings settings;
+  private final YcsbtReport report;
+  private final PrintWriter status;
+
+  /**
+   * @param settings what to run
+   * @param report where results go
+   * @param status where progress lines go (stderr), prefixed {@code ordo bench:}
+   */
+  public YcsbtBench(YcsbtSettings settings, YcsbtReport report, PrintWriter status) {
+    this.settings = Objects.requireNonNull(settings);
+    this.report = Objects.requireNonNull(report);
+    this.status = Objects.requireNonNull(status);
+  }
+
+  /**
+   * Loads the accounts through {@code channel}, runs every step against it, then reads all
+   * accounts in one transaction and records whether money was conserved.
+   *
+   * @param channel a channel to a gateway (embedded or remote); not closed here
+   * @throws Exception if the gateway does not serve, loading fails, or a client thread fails
+   */
+  public void runOrdo(Channel channel) throws Exception {
+    say("ordo: waiting for the gateway to serve");
+    HealthProbe.awaitServing(channel, READY_TIMEOUT);
+    BankDemo.loadAccounts(channel, settings.accounts(), settings.initialBalance(),
+        settings.loadBatchSize(), settings.rpcTimeout(), status, "ordo bench");
+    TransferWorkload workload = settings.workload();
+    CpuMeter cpu = new CpuMeter(OptionalInt.empty());
+    for (double rate : settings.rates()) {
+      step("ordo", rate);
+      LoadRunner.StepResult r = LoadRunner.run("ordo",
+          () -> new OrdoTransferClient(channel, settings.rpcTimeout()), workload, step(rate), cpu);
+      report.add(r);
+      done(r);
+    }
+    BankDemoReport.Verification v = BankDemo.verifyAccounts(
+        channel, settings.accounts(), settings.expectedTotal(), settings.rpcTimeout());
+    String detail = v.readError() != null ? "the all-accounts read failed: " + v.readError()
+        : String.format(Locale.ROOT, "total %d (expected %d), %d accounts found, %d missing,"
+            + " %d negative, %d not counters", v.totalBalance(), v.expectedTotal(),
+            v.accountsFound(), v.missingAccounts(), v.negativeBalances(), v.nonCounterValues());
+    report.verified("ordo", new YcsbtReport.Verification(v.invariantHolds(), detail));
+    say("ordo: money check %s: %s", v.invariantHolds() ? "OK" : "FAILED", detail);
+  }
+
+  /**
+   * Recreates the accounts table, runs every step with one connection per client, then checks
+   * the totals.
+   *
+   * @param bank the PostgreSQL database and table
+   * @throws IllegalStateException if the server cannot be reached
+   * @throws SQLException if a statement fails outside a transfer
+   * @throws Exception if a client thread fails
+   */
+  public void runPostgres(PostgresBank bank) throws Exception {
+    String version;
+    try {
+      version = bank.serverVersion();
+    } catch (SQLException e) {
+      // The usual failure (no server, wrong user or database): say so in one line.
+      throw new IllegalStateException("cannot reach PostgreSQL at " + bank.url() + " (SQLSTATE "
+          + e.getSQLState() + "): " + e.getMessage(), e);
+    }
+    say("postgres: %s at %s, table %s", version, bank.url(), bank.table());
+    long startNs = System.nanoTime();
+    bank.recreate(settings.accounts(), settings.initialBalance());
+    say("postgres: loaded %d accounts with %d each (%.1f s)", settings.accounts(),
+        settings.initialBalance(), (System.nanoTime() - startNs) / 1e9);
+    OptionalInt postmaster = isLocal(bank.url())
+        ? bank.postmasterPid() : OptionalInt.empty();
+    if (postmaster.isEmpty()) {
+      say("postgres: server CPU not measured (not local, or /proc not readable)");
+    }
+    CpuMeter cpu = new CpuMeter(postmaster);
+    TransferWorkload workload = settings.workload();
+    for (double rate : settings.rates()) {
+      step("postgres", rate);
+      LoadRunner.StepResult r;
+      try {
+        r = LoadRunner.run("postgres", bank::newClient, workload, step(rate), cpu);
+      } catch (SQLException e) {
+        // Only opening the clients' connections throws: typically more clients than the
+        // server's max_connections.
+        throw new IllegalStateException("PostgreSQL refused one of " + settings.clients()
+            + " client connections (SQLSTATE " + e.getSQLState() + "; is --clients above its"
+            + " max_connections?): " + e.getMessage(), e);
+      }
+      report.add(r);
+      done(r);
+    }
+    PostgresBank.Totals t = bank.totals();
+    boolean ok = t.rows() == settings.accounts() && t.negative() == 0
+        && t.total() == settings.expectedTotal();
+    String detail = String.format(Locale.ROOT,
+        "total %d (expected %d), %d rows (expected %d), %d negative", t.total(),
+        settings.expectedTotal(), t.rows(), settings.accounts(), t.negative());
+    report.verified("postgres", new YcsbtReport.Verification(ok, detail));
+    say("postgres: money check %s: %s", ok ? "OK" : "FAILED", detail);
+  }
+
+  private LoadRunner.Step step(double rate) {
+    return new LoadRunner.Step(settings.clients(), settings.warmup(), settings.duration(), rate,
+        settings.seed());
+  }
+
+  private void step(String target, double rate) {
+    say("%s: %s, %d clients, warmup %.1f s, measuring %.1f s", target,
+        YcsbtReport.loadLabel(rate), settings.clients(), settings.warmup().toMillis() / 1000.0,
+        settings.duration().toMillis() / 1000.0);
+  }
+
+  private void done(LoadRunner.StepResult r) {
+    say("%s: %.1f committed/s, p50 %.2f ms, p99 %.2f ms, aborts %s, errors %s, retries %s",
+        r.target(), r.committedPerSecond(), YcsbtReport.ms(r.latency(), 50.0),
+        YcsbtReport.ms(r.latency(), 99.0), r.aborts(), r.errors(), r.retries());
+  }
+
+  /** True iff the JDBC URL names this machine (so /proc shows the server's processes). */
+  static boolean isLocal(String url) {
+    String rest = url.substring("jdbc:postgresql:".length());
+    if (!rest.startsWith("//")) {
+      return true; // jdbc:postgresql:db means localhost
+    }
+    String host = rest.substring(2).split("[:/?]", 2)[0];
+    return host.isEmpty() || host.equals("localhost") || host.startsWith("127.")
+        || host.equals("[::1]");
+  }
+
+  private void say(String format, Object... args) {
+    status.println("ordo bench: " + String.format(Locale.ROOT, format, args));
+    status.flush();
+  }
+}

@@ -1,0 +1,310 @@
+package io.ordo.launcher.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.ordo.executor.ExecutorConfig;
+import io.ordo.launcher.bench.PostgresBank;
+import io.ordo.launcher.bench.SweepPlot;
+import io.ordo.launcher.bench.YcsbtBench;
+import io.ordo.launcher.bench.YcsbtReport;
+import io.ordo.launcher.bench.YcsbtSettings;
+import io.ordo.launcher.embedded.EmbeddedOrdo;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ordo bench ycsbt}: YCSB-T transfers (see {@link io.ordo.launcher.demo.TransferWorkload})
+ * against Ordo (an embedded Ordo started for the run, or {@code --gateway}) and/or PostgreSQL,
+ * closed loop or open loop at one or several offered rates. Prints the results table on stdout,
+ * progress on stderr, and writes {@code results.json}, {@code results.md} and, for a sweep, {@code
+ * ycsbt-sweep.png} into {@code --out}. Exits 1 if a store's money check fails or a step commits
+ * nothing; 2 on bad options.
+ */
+@Command(
+    name = "ycsbt",
+    mixinStandardHelpOptions = true,
+    versionProvider = OrdoVersionProvider.class,
+    showDefaultValues = true,
+    description = {
+      "YCSB-T (Styx variant): transfers of 2 reads + 2 writes with a sufficient-funds check;"
+          + " debtor uniform, creditor Zipfian, debtor != creditor.",
+      "Runs Ordo (embedded unless --gateway), PostgreSQL SERIALIZABLE, or both one after the"
+          + " other with the same settings, and reports committed/s, aborts, latency and CPU."
+    })
+public final class BenchYcsbtCommand implements Callable<Integer> {
+  /** The stores a run can target. */
+  enum Target { ordo, postgres, both }
+
+  /** Maximum gRPC message size accepted (the all-accounts read is a few hundred KiB). */
+  static final int INBOUND_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--target", paramLabel = "ordo|postgres|both",
+      description = "Which store to run against.")
+  Target target = Target.ordo;
+
+  @Option(names = "--gateway", paramLabel = "HOST:PORT",
+      description = "gRPC address of a running Ordo gateway; no embedded Ordo is started"
+          + " (pass its --key-ranges for --cross-range-pct).")
+  String gateway;
+
+  @Mixin ExecutorOptions executorOptions;
+
+  @Option(names = "--accounts", paramLabel = "N", description = "Number of accounts.")
+  int accounts = 10_000;
+
+  @Option(names = "--initial-balance", paramLabel = "AMOUNT",
+      description = "Initial balance of every account.")
+  long initialBalance = 1_000;
+
+  @Option(names = "--max-amount", paramLabel = "AMOUNT",
+      description = "Transfer amounts are uniform in [1, AMOUNT].")
+  long maxAmount = 100;
+
+  @Option(names = "--theta", paramLabel = "THETA",
+      description = "Zipfian skew of the creditor, in [0, 1); 0 = uniform.")
+  double theta = 0.99;
+
+  @Option(names = "--cross-range-pct", paramLabel = "PCT",
+      description = "Share (0..100) of transfers whose debtor and creditor lie in different key"
+          + " ranges; the creditor is Zipfian within the chosen class. Default: unconstrained"
+          + " (plain Zipfian creditor, about (ranges-1)/ranges cross-range).")
+  Integer crossRangePct;
+
+  @Option(names = "--clients", paramLabel = "N",
+      description = "Concurrent clients (one thread and connection each).")
+  int clients = 16;
+
+  @Option(names = "--duration", defaultValue = "30s", paramLabel = "DURATION",
+      converter = DurationConverter.class, description = "Measured time per step.")
+  Duration duration;
+
+  @Option(names = "--warmup", defaultValue = "10s", paramLabel = "DURATION",
+      converter = DurationConverter.class, description = "Unmeasured time before each step.")
+  Duration warmup;
+
+  @Option(names = "--rate", paramLabel = "TXN/S",
+      description = "Open loop: offered transfers/s over all clients, latency measured from the"
+          + " intended start. Default: closed loop.")
+  Double rate;
+
+  @Option(names = "--rates", paramLabel = "RATE", split = ",",
+      description = "A sweep: one open-loop step per offered rate (and a plot).")
+  List<Double> rates;
+
+  @Option(names = "--seed", paramLabel = "SEED", description = "Seed of the clients' Randoms.")
+  long seed = 42;
+
+  @Option(names = "--out", paramLabel = "DIR",
+      description = "Output folder (default: reports/bench-ycsbt-<yyyyMMdd-HHmmss>).")
+  Path out;
+
+  @Option(names = "--pg-url", paramLabel = "JDBC-URL", description = "PostgreSQL JDBC URL.")
+  String pgUrl = "jdbc:postgresql://127.0.0.1:5432/test";
+
+  @Option(names = "--pg-user", paramLabel = "USER", description = "PostgreSQL user.")
+  String pgUser = "postgres";
+
+  @Option(names = "--pg-table", paramLabel = "NAME",
+      description = "PostgreSQL table, dropped and recreated by each run.")
+  String pgTable = "ordo_bench_accounts";
+
+  @Option(names = "--rpc-timeout", defaultValue = "30s", paramLabel = "DURATION",
+      converter = DurationConverter.class, description = "Deadline of each Ordo transfer.")
+  Duration rpcTimeout;
+
+  @Option(names = "--kafka-ceiling", paramLabel = "FILE",
+      description = "results.json of `ordo bench kafka`: the report then states Ordo's"
+          + " committed/s as a share of the log's records/s.")
+  Path kafkaCeiling;
+
+  @Option(names = "--load-batch-size", paramLabel = "N",
+      description = "Accounts loaded per Ordo transaction.")
+  int loadBatchSize = 1_000;
+
+  @Override
+  public Integer call() throws Exception {
+    YcsbtSettings settings = settings();
+    double ceiling = kafkaCeiling == null ? 0 : ceilingOf(kafkaCeiling);
+    PostgresBank bank = target == Target.ordo ? null : postgresBank();
+    if (gateway != null && (target == Target.postgres || executorOptions.anyEmbeddedOnlySet())) {
+      throw new ParameterException(spec.commandLine(), "--gateway runs against a running Ordo:"
+          + " it needs --target ordo or both and takes none of " + ExecutorOptions.EMBEDDED_ONLY);
+    }
+    Path dir = out != null ? out : Path.of("reports", "bench-ycsbt-"
+        + LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Files.createDirectories(dir);
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter stdout = spec.commandLine().getOut();
+    YcsbtReport report = new YcsbtReport(
+        java.time.Instant.now().toString(), machine(), settings.describe());
+    if (kafkaCeiling != null) {
+      report.kafkaCeiling(ceiling, kafkaCeiling.toString());
+    }
+    YcsbtBench bench = new YcsbtBench(settings, report, err);
+    try {
+      if (target != Target.postgres) {
+        if (gateway != null) {
+          runOrdo(bench, gateway);
+        } else {
+          runEmbedded(bench);
+        }
+      }
+      if (bank != null) {
+        bench.runPostgres(bank);
+      }
+    } finally {
+      write(report, dir, stdout, err);
+    }
+    return report.passed() ? OrdoCli.EXIT_OK : OrdoCli.EXIT_FAILURE;
+  }
+
+  private void write(YcsbtReport report, Path dir, PrintWriter stdout, PrintWriter err)
+      throws Exception {
+    Files.writeString(dir.resolve("results.json"), report.toJson(), StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("results.md"), report.toMarkdown(), StandardCharsets.UTF_8);
+    boolean plotted = SweepPlot.write(report.runs(), plotTitle(), dir.resolve("ycsbt-sweep.png"));
+    stdout.print(report.toMarkdown());
+    stdout.flush();
+    err.println("ordo bench: wrote " + dir.resolve("results.json") + ", results.md"
+        + (plotted ? ", ycsbt-sweep.png" : ""));
+    err.flush();
+  }
+
+  private String plotTitle() {
+    return String.format(java.util.Locale.ROOT,
+        "YCSB-T: %d accounts, Zipf %s, cross-range %s, %d clients, %s s per step", accounts,
+        theta, crossRangePct == null ? "natural" : crossRangePct + "%", clients,
+        duration.toMillis() / 1000.0);
+  }
+
+  /**
+   * The settings these options describe (package-private for tests).
+   *
+   * @throws ParameterException if a value is out of range or options conflict
+   */
+  YcsbtSettings settings() {
+    if (rate != null && rates != null) {
+      throw new ParameterException(spec.commandLine(),
+          "--rate and --rates are mutually exclusive");
+    }
+    List<Double> steps = new ArrayList<>();
+    if (rates != null) {
+      steps.addAll(rates);
+      if (steps.stream().anyMatch(r -> !(r > 0))) {
+        throw new ParameterException(spec.commandLine(),
+            "--rates must list positive transfers/s, got " + rates);
+      }
+    } else if (rate != null) {
+      if (!(rate > 0) || rate.isInfinite()) {
+        throw new ParameterException(spec.commandLine(),
+            "--rate must be a positive number of transfers/s, got " + rate);
+      }
+      steps.add(rate);
+    } else {
+      steps.add(0.0);
+    }
+    int keyRanges = executorOptions.keyRanges != null
+        ? executorOptions.keyRanges : ExecutorConfig.DEFAULT_KEY_RANGE_COUNT;
+    try {
+      return new YcsbtSettings(accounts, initialBalance, maxAmount, theta,
+          crossRangePct == null ? OptionalInt.empty() : OptionalInt.of(crossRangePct),
+          keyRanges, clients, warmup, duration, steps, seed, rpcTimeout, loadBatchSize);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  /** The records/s of a {@code bench kafka} results.json; a usage error if it has none. */
+  private double ceilingOf(Path file) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode root =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+      com.fasterxml.jackson.databind.JsonNode rps = root.get("recordsPerSecond");
+      if (root.path("benchmark").asText().equals("kafka") && rps != null && rps.asDouble() > 0) {
+        return rps.asDouble();
+      }
+      throw new ParameterException(spec.commandLine(), "--kafka-ceiling " + file
+          + " is not a results.json of `ordo bench kafka` with positive recordsPerSecond");
+    } catch (java.io.IOException e) {
+      throw new ParameterException(spec.commandLine(),
+          "--kafka-ceiling " + file + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  private PostgresBank postgresBank() {
+    try {
+      return new PostgresBank(pgUrl, pgUser, pgTable);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  private void runEmbedded(YcsbtBench bench) throws Exception {
+    Path dir = Files.createTempDirectory("ordo-bench-");
+    try {
+      EmbeddedOrdo.Options options;
+      try {
+        options = executorOptions.applyTo(EmbeddedOrdo.Options.defaults(dir).withFreePorts());
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      }
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("ordo bench: starting embedded Ordo in " + dir.toAbsolutePath());
+      err.flush();
+      try (EmbeddedOrdo ordo = EmbeddedOrdo.start(options)) {
+        runOrdo(bench, ordo.grpcTarget());
+      }
+    } finally {
+      DemoCommand.deleteRecursively(dir);
+    }
+  }
+
+  private static void runOrdo(YcsbtBench bench, String grpcTarget) throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(grpcTarget)
+        .usePlaintext()
+        .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
+        .build();
+    try {
+      bench.runOrdo(channel);
+    } finally {
+      channel.shutdownNow();
+      channel.awaitTermination(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Cores, memory, OS and JVM of this machine, for the report. */
+  static Map<String, Object> machine() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cores", Runtime.getRuntime().availableProcessors());
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      m.put("memoryGiB", Math.round(os.getTotalMemorySize() / (1024.0 * 1024 * 1024)));
+    }
+    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    m.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() / (1024 * 1024));
+    return m;
+  }
+}

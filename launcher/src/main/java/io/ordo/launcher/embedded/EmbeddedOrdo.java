@@ -1,0 +1,379 @@
+package io.ordo.launcher.embedded;
+
+import io.ordo.gateway.HealthProbe;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.ordo.executor.EmbeddedExecutor;
+import io.ordo.executor.ExecutorConfig;
+import io.ordo.gateway.GatewayConfig;
+import io.ordo.gateway.GatewayServer;
+import io.ordo.proto.HealthResponse;
+import io.ordo.sequencer.LogTopics;
+import io.ordo.sequencer.TopicLayout;
+import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole of Ordo in one process: a Kafka broker (KRaft, in-process), the executor job on a Flink
+ * MiniCluster and the gateway, with all data under one directory.
+ *
+ * <p>Layout of the data directory: {@code <dataDir>/kafka} holds the broker's log (unless an
+ * external Kafka is used), {@code <dataDir>/checkpoints} the executor's retained checkpoints,
+ * {@code <dataDir>/gateway-store} the gateway's local store (the changelog materialized for
+ * stream reads). Starting again on the same directory recovers all committed state: the broker
+ * keeps the log and the executor restores from its newest checkpoint, then replays the log from
+ * there; the gateway's store resumes from the changelog offsets it stored.
+ *
+ * <p>{@link #start} starts the parts in order broker, topics, executor, gateway; {@link #close}
+ * stops them in reverse order. The gateway talks to the executor only through Kafka, so this class
+ * goes through {@link EmbeddedExecutor} and never touches Flink itself.
+ */
+public final class EmbeddedOrdo implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedOrdo.class);
+
+  /** How long {@link LogTopics#ensure} may take: a freshly started broker needs a few seconds. */
+  static final Duration TOPICS_TIMEOUT = Duration.ofSeconds(60);
+
+  /** The gateway's local store, under the data directory. */
+  public static final String GATEWAY_STORE_DIR = "gateway-store";
+
+  private final Options options;
+  private final Path dataDir;
+  private final TopicLayout topics;
+  private final EmbeddedKafkaBroker broker;
+  private final String bootstrapServers;
+  private final EmbeddedExecutor executor;
+  private final GatewayServer gateway;
+  private boolean closed;
+
+  /**
+   * What to start.
+   *
+   * @param dataDir directory of all data; created if missing
+   * @param bootstrapServers an external Kafka to use instead of starting the embedded broker
+   * @param kafkaPort port of the embedded broker, in [0, 65535]; 0 picks a free port
+   * @param grpcPort gRPC port of the gateway, in [0, 65535]; 0 picks a free port
+   * @param httpPort REST/JSON port of the gateway, in [0, 65535]; 0 picks a free port
+   * @param keyRangeCount number of key ranges of the executor; empty = the executor's default
+   * @param parallelism parallelism of the executor job; empty = {@link #defaultParallelism} of
+   *     this machine's cores
+   * @param checkpointIntervalMs executor checkpoint interval in ms; empty = the executor's default
+   * @param latency the latency knobs (heartbeat, watermark and buffer-timeout intervals)
+   * @throws IllegalArgumentException (from the constructor) naming the first value out of range
+   */
+  public record Options(
+      Path dataDir,
+      Optional<String> bootstrapServers,
+      int kafkaPort,
+      int grpcPort,
+      int httpPort,
+      OptionalInt keyRangeCount,
+      OptionalInt parallelism,
+      OptionalLong checkpointIntervalMs,
+      LatencyKnobs latency) {
+
+    /** Default port of the embedded Kafka broker. */
+    public static final int DEFAULT_KAFKA_PORT = 9092;
+
+    /** Default gRPC port of the gateway. */
+    public static final int DEFAULT_GRPC_PORT = 6570;
+
+    /** Default REST/JSON port of the gateway. */
+    public static final int DEFAULT_HTTP_PORT = 6580;
+
+    /** Validates every value; see the class comment. */
+    public Options {
+      Objects.requireNonNull(dataDir, "dataDir");
+      Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+      Objects.requireNonNull(keyRangeCount, "keyRangeCount");
+      Objects.requireNonNull(parallelism, "parallelism");
+      Objects.requireNonNull(checkpointIntervalMs, "checkpointIntervalMs");
+      Objects.requireNonNull(latency, "latency");
+      if (bootstrapServers.isPresent() && bootstrapServers.get().isBlank()) {
+        throw new IllegalArgumentException("bootstrap servers must not be blank");
+      }
+      checkPort("kafka port", kafkaPort);
+      checkPort("gRPC port", grpcPort);
+      checkPort("HTTP port", httpPort);
+      if (keyRangeCount.isPresent() && keyRangeCount.getAsInt() < 1) {
+        throw new IllegalArgumentException(
+            "key range count must be >= 1, got " + keyRangeCount.getAsInt());
+      }
+      if (parallelism.isPresent() && parallelism.getAsInt() < 1) {
+        throw new IllegalArgumentException(
+            "parallelism must be >= 1, got " + parallelism.getAsInt());
+      }
+      if (checkpointIntervalMs.isPresent() && checkpointIntervalMs.getAsLong() < 1) {
+        throw new IllegalArgumentException(
+            "checkpoint interval must be >= 1 ms, got " + checkpointIntervalMs.getAsLong());
+      }
+    }
+
+    /** The defaults on {@code dataDir}: embedded broker on 9092, gateway on 6570 and 6580. */
+    public static Options defaults(Path dataDir) {
+      return new Options(
+          dataDir,
+          Optional.empty(),
+          DEFAULT_KAFKA_PORT,
+          DEFAULT_GRPC_PORT,
+          DEFAULT_HTTP_PORT,
+          OptionalInt.empty(),
+          OptionalInt.empty(),
+          OptionalLong.empty(),
+          LatencyKnobs.DEFAULTS);
+    }
+
+    /** These options with every port 0 (free ports), for tests and the demo. */
+    public Options withFreePorts() {
+      return new Options(dataDir, bootstrapServers, 0, 0, 0, keyRangeCount, parallelism,
+          checkpointIntervalMs, latency);
+    }
+
+    /** These options with the given ports. */
+    public Options withPorts(int kafkaPort, int grpcPort, int httpPort) {
+      return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
+          parallelism, checkpointIntervalMs, latency);
+    }
+
+    /** These options using an external Kafka (empty = start the embedded broker). */
+    public Options withBootstrapServers(Optional<String> servers) {
+      return new Options(dataDir, servers, kafkaPort, grpcPort, httpPort, keyRangeCount,
+          parallelism, checkpointIntervalMs, latency);
+    }
+
+    /** These options with executor settings (empty = the executor's default). */
+    public Options withExecutor(
+        OptionalInt keyRangeCount, OptionalInt parallelism, OptionalLong checkpointIntervalMs) {
+      return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
+          parallelism, checkpointIntervalMs, latency);
+    }
+
+    /** These options with other latency knobs. */
+    public Options withLatency(LatencyKnobs knobs) {
+      return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
+          parallelism, checkpointIntervalMs, knobs);
+    }
+
+    private static void checkPort(String name, int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException(name + " must be in [0, 65535], got " + port);
+      }
+    }
+  }
+
+  private EmbeddedOrdo(
+      Options options,
+      Path dataDir,
+      TopicLayout topics,
+      EmbeddedKafkaBroker broker,
+      String bootstrapServers,
+      EmbeddedExecutor executor,
+      GatewayServer gateway) {
+    this.options = options;
+    this.dataDir = dataDir;
+    this.topics = topics;
+    this.broker = broker;
+    this.bootstrapServers = bootstrapServers;
+    this.executor = executor;
+    this.gateway = gateway;
+  }
+
+  /**
+   * Starts broker (unless {@code options.bootstrapServers()} is set), topics, executor and gateway,
+   * in that order. Returns once the gateway listens and the executor job is RUNNING; a restored
+   * job may still be replaying the log, which the first transactions wait for.
+   *
+   * @throws Exception if a part fails to start; the parts already started are closed first
+   */
+  public static EmbeddedOrdo start(Options options) throws Exception {
+    Objects.requireNonNull(options, "options");
+    Path dataDir = options.dataDir().toAbsolutePath().normalize();
+    Files.createDirectories(dataDir);
+    TopicLayout topics = TopicLayout.defaults();
+    EmbeddedKafkaBroker broker = null;
+    EmbeddedExecutor executor = null;
+    try {
+      String bootstrapServers;
+      if (options.bootstrapServers().isPresent()) {
+        bootstrapServers = options.bootstrapServers().get();
+        LOG.info("Using Kafka at {}", bootstrapServers);
+      } else {
+        // The broker keeps its log in <dataDir>/kafka (it appends "kafka" itself).
+        broker = EmbeddedKafkaBroker.start(dataDir, options.kafkaPort());
+        bootstrapServers = broker.bootstrapServers();
+        LOG.info("Embedded Kafka broker listens on {}", bootstrapServers);
+      }
+      LogTopics.ensure(bootstrapServers, topics, TOPICS_TIMEOUT);
+
+      ExecutorConfig executorConfig =
+          ExecutorConfig.defaults(bootstrapServers, topics)
+              .withCheckpointDir(dataDir.resolve("checkpoints").toString());
+      if (options.keyRangeCount().isPresent()) {
+        executorConfig = executorConfig.withKeyRangeCount(options.keyRangeCount().getAsInt());
+      }
+      executorConfig = executorConfig.withParallelism(
+          options.parallelism().orElse(defaultParallelism(Runtime.getRuntime().availableProcessors())));
+      if (options.checkpointIntervalMs().isPresent()) {
+        executorConfig =
+            executorConfig.withCheckpointIntervalMs(options.checkpointIntervalMs().getAsLong());
+      }
+      if (options.latency().watermarkIntervalMs().isPresent()) {
+        executorConfig = executorConfig.withWatermarkIntervalMs(options.latency().watermarkIntervalMs().getAsLong());
+      }
+      if (options.latency().bufferTimeoutMs().isPresent()) {
+        executorConfig = executorConfig.withBufferTimeoutMs(options.latency().bufferTimeoutMs().getAsLong());
+      }
+      executor = EmbeddedExecutor.start(executorConfig);
+      LOG.info("Executor job {} started ({})", executor.jobId(),
+          executor.restoredFrom()
+              .map(c -> "restored from " + c)
+              .orElse("no checkpoint to restore"));
+
+      GatewayServer gateway =
+          GatewayServer.start(
+              GatewayConfig.defaults(bootstrapServers, topics)
+                  .withHeartbeatIntervalMs(options.latency().heartbeatIntervalMs()
+                      .orElse(GatewayConfig.DEFAULT_HEARTBEAT_INTERVAL_MS))
+                  .withPorts(options.grpcPort(), options.httpPort())
+                  .withDataDir(dataDir.resolve(GATEWAY_STORE_DIR)));
+      LOG.info("Gateway listens on gRPC port {} and HTTP port {}", gateway.grpcPort(),
+          gateway.httpPort());
+      return new EmbeddedOrdo(options, dataDir, topics, broker, bootstrapServers, executor,
+          gateway);
+    } catch (Exception | Error e) {
+      closeQuietly("executor", executor, e);
+      closeQuietly("Kafka broker", broker, e);
+      throw e;
+    }
+  }
+
+  /**
+   * The executor's parallelism when none is given: one subtask per two cores, at least 1 and at
+   * most the executor's default ({@value ExecutorConfig#DEFAULT_PARALLELISM}). An embedded Ordo
+   * shares its machine with the broker, the gateway and the clients: on two cores, parallelism 1
+   * committed 41 % more transfers than 2 at the same CPU (fewer Kafka clients and threads;
+   * BENCHMARKS.md "Latency knobs"). Parallelism changes no output (outputs are deterministic per
+   * key range).
+   *
+   * @param cores available processors (>= 1)
+   */
+  public static int defaultParallelism(int cores) {
+    return Math.max(1, Math.min(ExecutorConfig.DEFAULT_PARALLELISM, cores / 2));
+  }
+
+  /** The options this was started with. */
+  public Options options() {
+    return options;
+  }
+
+  /** The absolute data directory. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The topics used. */
+  public TopicLayout topics() {
+    return topics;
+  }
+
+  /** The Kafka bootstrap servers in use (the embedded broker's or the external ones). */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /** True iff this process runs the Kafka broker (no external bootstrap servers were given). */
+  public boolean embeddedKafka() {
+    return broker != null;
+  }
+
+  /** The directory of the executor's checkpoints. */
+  public Path checkpointDir() {
+    return dataDir.resolve("checkpoints");
+  }
+
+  /** The executor job's id, as text. */
+  public String executorJobId() {
+    return executor.jobId();
+  }
+
+  /** The checkpoint the executor restored from, or empty when it started fresh. */
+  public Optional<String> executorRestoredFrom() {
+    return executor.restoredFrom();
+  }
+
+  /** The gateway's actual gRPC port. */
+  public int grpcPort() {
+    return gateway.grpcPort();
+  }
+
+  /** The gateway's actual REST/JSON port. */
+  public int httpPort() {
+    return gateway.httpPort();
+  }
+
+  /** A gRPC target for this gateway, {@code localhost:<grpcPort>}. */
+  public String grpcTarget() {
+    return "localhost:" + grpcPort();
+  }
+
+  /**
+   * Waits until the gateway reports SERVING (its log producer and results listener are up), see
+   * {@link HealthProbe#awaitServing}.
+   *
+   * @throws IllegalStateException if it does not within {@code timeout}
+   * @throws InterruptedException if the calling thread is interrupted
+   */
+  public HealthResponse awaitServing(Duration timeout) throws InterruptedException {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(grpcTarget()).usePlaintext().build();
+    try {
+      return HealthProbe.awaitServing(channel, timeout);
+    } finally {
+      channel.shutdownNow();
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Stops gateway, executor (its checkpoints are retained) and broker, in that order. Every part
+   * is closed even if an earlier one fails; the first failure is then thrown with the others
+   * suppressed. Idempotent.
+   *
+   * @throws IllegalStateException if a part failed to close
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    IllegalStateException failure = new IllegalStateException("closing embedded Ordo failed");
+    closeQuietly("gateway", gateway, failure);
+    closeQuietly("executor", executor, failure);
+    closeQuietly("Kafka broker", broker, failure);
+    if (failure.getSuppressed().length > 0) {
+      throw failure;
+    }
+    LOG.info("Embedded Ordo stopped");
+  }
+
+  private static void closeQuietly(String what, AutoCloseable part, Throwable collector) {
+    if (part == null) {
+      return;
+    }
+    try {
+      part.close();
+    } catch (Exception e) {
+      LOG.warn("Closing the {} failed", what, e);
+      collector.addSuppressed(e);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package io.ordo.launcher.cli;
+
+import static io.ordo.launcher.cli.CliRun.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+/** Option validation of {@code ordo bench}: bad values end in a usage error before any run. */
+class BenchCommandTest {
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+    "--theta 1.0|--theta must be in [0, 1)",
+    "--theta -0.5|--theta must be in [0, 1)",
+    "--cross-range-pct 101|--cross-range-pct must be in [0, 100]",
+    "--cross-range-pct -1|--cross-range-pct must be in [0, 100]",
+    "--clients 0|--clients must be in [1, 1024]",
+    "--accounts 1|--accounts must be in [2, 10000]",
+    "--accounts 20000|--accounts must be in [2, 10000]",
+    "--duration 0s|--duration must be in (0, 24h]",
+    "--warmup 25h|--warmup must be in [0, 24h]",
+    "--rate -5|--rate must be a positive number",
+    "--rate 0|--rate must be a positive number",
+    "--rates 100,0|--rates must list positive transfers/s",
+    "--rate 10 --rates 10,20|--rate and --rates are mutually exclusive",
+    "--max-amount 0|--max-amount must be >= 1",
+    "--target mysql|Invalid value for option '--target'",
+    "--theta abc|Invalid value for option '--theta'",
+    "--target postgres --pg-table drop;table|the table name must match",
+    "--target postgres --pg-url jdbc:mysql://x/y|must start with jdbc:postgresql:",
+    "--target postgres --gateway 127.0.0.1:1|--gateway runs against a running Ordo",
+    "--gateway 127.0.0.1:1 --parallelism 2|--gateway runs against a running Ordo",
+    "--gateway 127.0.0.1:1 --watermark-interval-ms 2|--gateway runs against a running Ordo",
+    "--gateway 127.0.0.1:1 --buffer-timeout-ms 1|takes none of --bootstrap-servers, --parallelism",
+    "--gateway 127.0.0.1:1 --bootstrap-servers 127.0.0.1:1|--gateway runs against a running Ordo",
+    "--gateway 127.0.0.1:1 --checkpoint-interval-ms 500|--gateway runs against a running Ordo",
+    "--key-ranges 1 --cross-range-pct 10|no transfer can span two ranges",
+  })
+  void badYcsbtOptionIsAUsageError(String options, String message) {
+    String[] args = (
+        "bench ycsbt --out " + System.getProperty("java.io.tmpdir") + "/ordo-bench-never "
+            + options).split(" ");
+    CliRun r = run(args);
+    assertThat(r.exitCode()).as("stderr: %s", r.err()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("ordo bench ycsbt: ").contains(message)
+        .contains("Try 'ordo bench ycsbt --help'");
+  }
+
+  @Test
+  void kafkaCeilingMustBeAKafkaResultsFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path notKafka = dir.resolve("results.json");
+    java.nio.file.Files.writeString(notKafka, "{\"benchmark\":\"ycsbt\"}");
+    CliRun r = run("bench", "ycsbt", "--kafka-ceiling", notKafka.toString());
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("is not a results.json of `ordo bench kafka`");
+    r = run("bench", "ycsbt", "--kafka-ceiling", dir.resolve("missing.json").toString());
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("cannot be read");
+  }
+
+  @Test
+  void unreachablePostgresIsOneClearError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    // Port 1 on loopback refuses connections at once.
+    CliRun r = run("bench", "ycsbt", "--target", "postgres", "--pg-url",
+        "jdbc:postgresql://127.0.0.1:1/test", "--warmup", "0s", "--duration", "1s",
+        "--out", dir.toString());
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_FAILURE);
+    assertThat(r.err()).contains("ordo bench ycsbt: error: cannot reach PostgreSQL at"
+        + " jdbc:postgresql://127.0.0.1:1/test");
+    // The (empty) report is still written, and says why it did not pass.
+    assertThat(dir.resolve("results.json")).exists();
+    assertThat(r.out()).contains("Result: FAILED: nothing was measured");
+  }
+
+  @Test
+  void badKafkaOptionIsAUsageError() {
+    CliRun r = run("bench", "kafka", "--in-flight", "0");
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("--in-flight must be in [1, 1000000]");
+    r = run("bench", "kafka", "--duration", "0s");
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("--duration must be positive");
+  }
+
+  @Test
+  void benchWithoutSubcommandIsAUsageErrorAndHelpListsBoth() {
+    CliRun r = run("bench");
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("Missing required subcommand");
+    CliRun help = run("bench", "--help");
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.out()).contains("ycsbt").contains("kafka");
+  }
+
+  @Test
+  void defaultsAreTheIssuesWorkload() {
+    BenchYcsbtCommand command = new BenchYcsbtCommand();
+    CommandLine cli = new CommandLine(command);
+    cli.parseArgs();
+    var s = command.settings();
+    assertThat(s.accounts()).isEqualTo(10_000);
+    assertThat(s.theta()).isEqualTo(0.99);
+    assertThat(s.crossRangePct()).isEqualTo(OptionalInt.empty());
+    assertThat(s.keyRanges()).isEqualTo(16);
+    assertThat(s.clients()).isEqualTo(16);
+    assertThat(s.rates()).containsExactly(0.0);
+
+    cli.parseArgs("--rates", "100,200.5", "--cross-range-pct", "100", "--key-ranges", "8");
+    s = command.settings();
+    assertThat(s.rates()).isEqualTo(List.of(100.0, 200.5));
+    assertThat(s.crossRangePct()).isEqualTo(OptionalInt.of(100));
+    assertThat(s.keyRanges()).isEqualTo(8);
+  }
+}

@@ -1,0 +1,37 @@
+package io.ordo.launcher.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class EmbeddedOrdoOptionsTest {
+
+  @Test
+  void defaultParallelismIsOnePerTwoCoresBetweenOneAndTheExecutorsDefault() {
+    assertThat(EmbeddedOrdo.defaultParallelism(1)).isEqualTo(1);
+    assertThat(EmbeddedOrdo.defaultParallelism(2)).isEqualTo(1);
+    assertThat(EmbeddedOrdo.defaultParallelism(3)).isEqualTo(1);
+    assertThat(EmbeddedOrdo.defaultParallelism(4)).isEqualTo(2);
+    assertThat(EmbeddedOrdo.defaultParallelism(64)).isEqualTo(2);
+  }
+
+  @Test
+  void latencyKnobsAreKeptByEveryCopyAndValidated() {
+    LatencyKnobs knobs = new LatencyKnobs(OptionalLong.of(3), OptionalLong.of(1), OptionalLong.of(0));
+    EmbeddedOrdo.Options options =
+        EmbeddedOrdo.Options.defaults(Path.of("data")).withLatency(knobs).withFreePorts().withPorts(1, 2, 3);
+    assertThat(options.latency()).isEqualTo(knobs);
+    assertThat(EmbeddedOrdo.Options.defaults(Path.of("data")).latency()).isEqualTo(LatencyKnobs.DEFAULTS);
+
+    assertThatThrownBy(() -> new LatencyKnobs(OptionalLong.of(0), OptionalLong.empty(), OptionalLong.empty()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("heartbeat interval must be >= 1 ms, got 0");
+    assertThatThrownBy(() -> new LatencyKnobs(OptionalLong.empty(), OptionalLong.of(0), OptionalLong.empty()))
+        .hasMessage("watermark interval must be >= 1 ms, got 0");
+    assertThatThrownBy(() -> new LatencyKnobs(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.of(-1)))
+        .hasMessage("buffer timeout must be >= 0 ms, got -1");
+  }
+}
