@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends a {@link Heartbeat} entry to every partition of the log topic every {@code intervalMs} so
- * that idle partitions' watermarks move (design.md "Heartbeats"); the interval is the latency
+ * that idle partitions' watermarks move (docs/design.md, "Heartbeats"); the interval is the latency
  * floor of the executor.
  *
  * <p>One daemon thread named {@code ordo-heartbeat-<origin>}. Each round appends one heartbeat

@@ -4,7 +4,7 @@ import io.ordo.proto.Position;
 import java.util.Objects;
 
 /**
- * A position in the global order (design.md "Sequence first"): compares by {@code ts}, then
+ * A position in the global order (docs/design.md, "Sequence first"): compares by {@code ts}, then
  * {@code partition}, then {@code offset}.
  *
  * <p>{@code ts} is the broker's LogAppendTime of the record made monotonic per partition with

@@ -1,7 +1,7 @@
 /**
- * The front of Ordo's pipeline (design.md "Sequence first"): the layout of Ordo's Kafka topics
- * ({@link io.ordo.sequencer.TopicLayout}, {@link io.ordo.sequencer.LogTopics}), the client that
- * appends log entries ({@link io.ordo.sequencer.Sequencer}), the heartbeats that move idle
+ * The front of Ordo's pipeline (docs/design.md, "Sequence first"): the layout of Ordo's Kafka
+ * topics ({@link io.ordo.sequencer.TopicLayout}, {@link io.ordo.sequencer.LogTopics}), the client
+ * that appends log entries ({@link io.ordo.sequencer.Sequencer}), the heartbeats that move idle
  * partitions' watermarks ({@link io.ordo.sequencer.HeartbeatService}), the global order key
  * ({@link io.ordo.sequencer.OrderKey}) and the mapping of keys to key ranges
  * ({@link io.ordo.sequencer.KeyRanges}).
