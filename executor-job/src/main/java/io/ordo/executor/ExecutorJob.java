@@ -16,6 +16,7 @@ import io.ordo.proto.state.LogRecord;
 import io.ordo.proto.state.RangeRequest;
 import io.ordo.proto.state.ReadResult;
 import io.ordo.proto.state.WriteResult;
+import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
 import java.time.Duration;
 import java.util.Properties;
@@ -59,6 +60,9 @@ public final class ExecutorJob {
 
   /** Maximum parallelism: the number of key groups; fixed so state can be rescaled later. */
   public static final int MAX_PARALLELISM = 128;
+
+  /** How long {@link #main} waits for Kafka to list (or create) the topics. */
+  static final Duration TOPICS_TIMEOUT = Duration.ofSeconds(60);
 
   /**
    * Flink settings the job relies on: exactly-once checkpoints retained on
@@ -215,10 +219,22 @@ public final class ExecutorJob {
    * {@code --key-ranges} (16), {@code --parallelism} (2), {@code --checkpoint-interval-ms} (1000),
    * {@code --checkpoint-dir}, {@code --dedup-window-ms} (600000), {@code --state-backend}
    * (hashmap|rocksdb, default hashmap), and the latency knobs {@code --watermark-interval-ms} (1)
-   * and {@code --buffer-timeout-ms} (1).
+   * and {@code --buffer-timeout-ms} (1). The topics must exist (a gateway creates them on start);
+   * {@code --create-topics} lets the job create the missing ones with the same settings, and
+   * without it a missing topic fails the submission with a message naming it.
+   *
+   * @throws IllegalStateException naming the missing topics, when they do not exist and
+   *     {@code --create-topics} is not given
    */
   public static void main(String[] args) throws Exception {
     ExecutorConfig config = fromArgs(args);
+    // Checked here, in the submitting client, so that a job whose topics are missing fails once
+    // with a message naming them, rather than restarting forever on UnknownTopicOrPartition.
+    if (ParameterTool.fromArgs(args).has("create-topics")) {
+      LogTopics.ensure(config.bootstrapServers(), config.topics(), TOPICS_TIMEOUT);
+    } else {
+      LogTopics.requireExisting(config.bootstrapServers(), config.topics(), TOPICS_TIMEOUT);
+    }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
     env.setParallelism(config.parallelism());
     build(env, config);

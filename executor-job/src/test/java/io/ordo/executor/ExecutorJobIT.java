@@ -2,6 +2,7 @@ package io.ordo.executor;
 
 import static io.ordo.executor.testing.Txns.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ordo.executor.testing.Changelogs;
 import io.ordo.executor.testing.KafkaTestBed;
@@ -264,6 +265,16 @@ class ExecutorJobIT {
     }
     assertThat(partners).as("accounts sharing key range %d with %s", range, from).isNotEmpty();
     return partners.get(random.nextInt(partners.size()));
+  }
+
+  @Test
+  void mainRefusesMissingTopicsWithTheirNamesUnlessAllowedToCreateThem() throws Exception {
+    String servers = bed.bootstrapServers();
+    assertThatThrownBy(() -> ExecutorJob.main(new String[] {"--bootstrap-servers", servers, "--topic-prefix", "not-yet"}))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("not-yet-log")
+        .hasMessageContaining("not-yet-feedback")
+        .hasMessageContaining("--create-topics");
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -68,14 +69,68 @@ public final class LogTopics {
       throw new IllegalArgumentException("bootstrapServers must not be blank");
     }
     checkTimeout(timeout);
+    try (Admin admin = Admin.create(adminProperties(bootstrapServers, timeout))) {
+      ensure(admin, layout, timeout);
+    }
+  }
+
+  /** A short-lived Admin client's settings: every call bounded by {@code timeout}. */
+  private static Properties adminProperties(String bootstrapServers, Duration timeout) {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers must not be blank");
+    }
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     int apiTimeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, apiTimeoutMs);
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(apiTimeoutMs, 15_000));
-    try (Admin admin = Admin.create(props)) {
-      ensure(admin, layout, timeout);
+    return props;
+  }
+
+  /**
+   * Checks that every topic of {@code layout} exists, without creating any: what the executor job
+   * does at start unless it is allowed to create them, so that a job submitted before its topics
+   * exist fails once with this message instead of restarting forever on
+   * {@code UnknownTopicOrPartitionException}.
+   *
+   * @param bootstrapServers the Kafka cluster to ask
+   * @param timeout the longest this call waits for the cluster's answer
+   * @throws IllegalStateException naming every missing topic and the two ways to create them
+   *     (start a gateway, which creates them on start, or let the job create them)
+   * @throws TimeoutException (Kafka's, unchecked) if the cluster does not answer within
+   *     {@code timeout}
+   */
+  public static void requireExisting(String bootstrapServers, TopicLayout layout, Duration timeout) {
+    Objects.requireNonNull(layout, "layout");
+    checkTimeout(timeout);
+    List<String> missing;
+    try (Admin admin = Admin.create(adminProperties(bootstrapServers, timeout))) {
+      missing = missingTopics(admin, layout, System.nanoTime() + timeout.toNanos(), timeout);
     }
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(
+          "Ordo's topics " + missing + " do not exist on " + bootstrapServers + ". Create them by"
+              + " starting a gateway against this Kafka first (ordo gateway --bootstrap-servers "
+              + bootstrapServers + " creates every topic of the deployment with the settings Ordo"
+              + " needs), or pass --create-topics to the executor job to create them itself.");
+    }
+  }
+
+  /** The topics of {@code layout} that do not exist, in {@link #newTopics} order. */
+  static List<String> missingTopics(Admin admin, TopicLayout layout, long deadlineNs, Duration timeout) {
+    Set<String> existing;
+    try {
+      existing = await(admin.listTopics().names(), deadlineNs, timeout, "listing topics");
+    } catch (ExecutionException e) {
+      throw rethrow(e, "listing topics");
+    }
+    List<String> missing = new ArrayList<>();
+    for (String name : newTopics(layout).keySet()) {
+      if (!existing.contains(name)) {
+        missing.add(name);
+      }
+    }
+    return missing;
   }
 
   /**

@@ -70,6 +70,18 @@ class SequencerIT {
   }
 
   @Test
+  void requireExistingNamesEveryMissingTopicAndPassesOnceTheyExist() {
+    TopicLayout layout = TopicLayout.withPrefix("required").withLogPartitions(2);
+    assertThatThrownBy(() -> LogTopics.requireExisting(broker.bootstrapServers(), layout, ENSURE_TIMEOUT))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("[required-log, required-results, required-changelog, required-feedback]")
+        .hasMessageContaining("--create-topics");
+
+    LogTopics.ensure(broker.bootstrapServers(), layout, ENSURE_TIMEOUT);
+    LogTopics.requireExisting(broker.bootstrapServers(), layout, ENSURE_TIMEOUT);
+  }
+
+  @Test
   void ensureCreatesTopicsIdempotentlyWithTheRightConfigs() throws Exception {
     TopicLayout layout = TopicLayout.withPrefix("ensure").withLogPartitions(3);
     LogTopics.ensure(broker.bootstrapServers(), layout, ENSURE_TIMEOUT);
