@@ -2,7 +2,7 @@ package io.ordo.executor;
 
 /**
  * Display names and stable UIDs of every operator of the executor job, in one place
- * (style.md §4). UIDs bind checkpointed state to operators: never change one of a released
+ * (docs/design.md, habit 4). UIDs bind checkpointed state to operators: never change one of a released
  * operator, or its state is lost on restore.
  */
 public final class ExecutorJobConstants {

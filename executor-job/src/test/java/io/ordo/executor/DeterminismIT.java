@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 
 /**
- * Same log ⇒ same outputs (design.md "Execute deterministically"): a log is recorded once — a
+ * Same log ⇒ same outputs (docs/design.md "Execute deterministically"): a log is recorded once — a
  * seeded random mix of ~2,000 transactions over 40 keys, with heartbeats — and two fresh jobs run
  * over it, one after the other, each with its own output topics and consumer group. Their results
  * must be byte-identical per transaction id and their changelogs identical, and the results must

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 
 /**
- * A recovered job emits nothing that differs from the uninterrupted run (design.md "Invariants").
+ * A recovered job emits nothing that differs from the uninterrupted run (docs/design.md, "Invariants the tests must pin").
  *
  * <p>Scenario (once for the class, {@link #crashRecoverAndReplay()}): job 1 runs with retained
  * checkpoints every 300 ms while a client keeps appending a seeded stream of transfers, appends
