@@ -2,7 +2,7 @@ package io.ordo.gateway.ingest;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.StatusRuntimeException;
-import io.ordo.gateway.Limits;
+import io.ordo.gateway.core.Limits;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.gateway.core.Validation;
 import io.ordo.gateway.streams.StreamKeys;

@@ -4,7 +4,7 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import io.ordo.gateway.Limits;
+import io.ordo.gateway.core.Limits;
 import io.ordo.gateway.ingest.IngestBridge;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.gateway.core.Validation;

@@ -3,7 +3,7 @@ package io.ordo.gateway.streams;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.ordo.gateway.Limits;
+import io.ordo.gateway.core.Limits;
 import io.ordo.gateway.core.StreamOpsResolver;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.gateway.core.Validation;

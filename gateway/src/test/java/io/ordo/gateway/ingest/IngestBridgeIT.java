@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.ordo.gateway.Limits;
+import io.ordo.gateway.core.Limits;
 import io.ordo.gateway.embedded.EmbeddedOrdo;
 import io.ordo.gateway.core.OwnTxnRunner;
 import io.ordo.gateway.core.TxnRunner;
