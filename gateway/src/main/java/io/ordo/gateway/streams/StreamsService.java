@@ -5,7 +5,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.ordo.gateway.core.Limits;
-import io.ordo.gateway.ingest.IngestBridge;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.gateway.core.Validation;
 import io.ordo.proto.AbortReason;
@@ -149,8 +148,9 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
    * @param topics names the ingest topics ({@code <prefix>-ingest-<stream>})
    * @param reads serves ReadShard/ReadStream; null when this gateway has no local store (reads
    *     then fail with FAILED_PRECONDITION)
-   * @param catalogChanged called after this service created or deleted a stream (e.g. {@link
-   *     IngestReconciler#catalogChanged}); must not block
+   * @param catalogChanged called after this service created or deleted a stream (the ingest
+   *     package's reconciler runs a round on it, so that this package need not know ingest);
+   *     must not block
    */
   public StreamsService(
       TxnRunner runner,
@@ -179,11 +179,6 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
               return thread;
             });
     unaryPool.allowCoreThreadTimeOut(true);
-  }
-
-  /** The ingest topic of {@code stream}: {@code <prefix>-ingest-<stream>}. */
-  public static String ingestTopic(TopicLayout topics, String stream) {
-    return IngestBridge.topic(topics, stream);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1116,7 +1111,7 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
         .setName(metadata.getName())
         .setShardCount(StreamMetadataReader.openShards(metadata).size())
         .setRetentionSeconds(metadata.getRetentionSeconds())
-        .setIngestTopic(ingestTopic(topics, metadata.getName()))
+        .setIngestTopic(IngestTopics.topic(topics, metadata.getName()))
         .build();
   }
 

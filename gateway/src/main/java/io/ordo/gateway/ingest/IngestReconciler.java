@@ -1,6 +1,7 @@
-package io.ordo.gateway.streams;
+package io.ordo.gateway.ingest;
 
-import io.ordo.gateway.ingest.IngestManager;
+import io.ordo.gateway.streams.StreamKeys;
+import io.ordo.gateway.streams.StreamMetadataReader;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
