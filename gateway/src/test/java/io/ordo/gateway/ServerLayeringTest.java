@@ -1,33 +1,45 @@
 package io.ordo.gateway;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.library.GeneralCodingRules;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Layering of the gateway server (packages io.ordo.gateway, .rest, .internal, .streams,
- * .subscriptions, .ingest): it runs wherever a
- * gateway runs, next to an executor on a cluster or embedded, so it must not reach into Flink,
- * the executor job, or the launcher packages built on top of it; and it logs, never prints.
+ * Layering of the gateway server (packages io.ordo.gateway, .rest, .core, .streams,
+ * .subscriptions, .ingest): it runs wherever a gateway runs, next to an executor on a cluster or
+ * embedded, so it must not reach into Flink, the executor job, or the launcher packages built on
+ * top of it; it logs, never prints; and its packages depend on each other one way only, so each
+ * can be read, tested and moved with what it depends on and nothing that depends on it.
  */
 class ServerLayeringTest {
+  private static final String ROOT = "io.ordo.gateway";
+
+  /** The server's packages below {@link #ROOT} (the root itself is one too). */
+  private static final List<String> SERVER_SUBPACKAGES =
+      List.of("rest", "core", "streams", "subscriptions", "ingest");
+
   private static final String[] SERVER_PACKAGES = {
-    "io.ordo.gateway",
-    "io.ordo.gateway.rest",
-    "io.ordo.gateway.core",
-    "io.ordo.gateway.streams",
-    "io.ordo.gateway.subscriptions",
-    "io.ordo.gateway.ingest"
+    ROOT,
+    ROOT + ".rest",
+    ROOT + ".core",
+    ROOT + ".streams",
+    ROOT + ".subscriptions",
+    ROOT + ".ingest"
   };
 
   private static final JavaClasses CLASSES =
       new ClassFileImporter()
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-          .importPackages("io.ordo.gateway");
+          .importPackages(ROOT);
 
   @Test
   void theServerDependsOnNeitherFlinkNorTheExecutorNorTheLaunchers() {
@@ -41,7 +53,9 @@ class ServerLayeringTest {
             "io.ordo.executor..",
             "io.ordo.gateway.cli..",
             "io.ordo.gateway.embedded..",
-            "io.ordo.gateway.demo..")
+            "io.ordo.gateway.demo..",
+            "io.ordo.gateway.bench..",
+            "io.ordo.gateway.testcluster..")
         .check(CLASSES);
   }
 
@@ -52,5 +66,38 @@ class ServerLayeringTest {
         .resideInAnyPackage(SERVER_PACKAGES)
         .should(GeneralCodingRules.ACCESS_STANDARD_STREAMS)
         .check(CLASSES);
+  }
+
+  /**
+   * One slice per server package, the root package included (classes directly in {@code
+   * io.ordo.gateway} are the wiring and the public API); the launcher packages (cli, embedded,
+   * demo, bench, testcluster) are left out: they sit on top of the server and are leaving this
+   * module.
+   */
+  @Test
+  void theServerPackagesHaveNoCycles() {
+    slices().assignedFrom(new ServerPackages()).should().beFreeOfCycles().check(CLASSES);
+  }
+
+  private static final class ServerPackages implements SliceAssignment {
+    @Override
+    public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
+      String pkg = javaClass.getPackageName();
+      if (pkg.equals(ROOT)) {
+        return SliceIdentifier.of("io.ordo.gateway");
+      }
+      for (String sub : SERVER_SUBPACKAGES) {
+        String name = ROOT + "." + sub;
+        if (pkg.equals(name) || pkg.startsWith(name + ".")) {
+          return SliceIdentifier.of(name);
+        }
+      }
+      return SliceIdentifier.ignore();
+    }
+
+    @Override
+    public String getDescription() {
+      return "the gateway server's packages (root, rest, core, streams, subscriptions, ingest)";
+    }
   }
 }
