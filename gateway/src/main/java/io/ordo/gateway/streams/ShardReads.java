@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.ordo.gateway.core.BackgroundThreads;
 import io.ordo.gateway.core.Validation;
 import io.ordo.proto.Position;
 import io.ordo.proto.ReadFrom;
@@ -137,12 +138,7 @@ public final class ShardReads implements AutoCloseable {
   /** Stops the read threads (their calls end with CANCELLED). */
   @Override
   public void close() {
-    pool.shutdownNow();
-    try {
-      pool.awaitTermination(2, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    BackgroundThreads.stopNow(pool, 2_000);
   }
 
   void readShard(
@@ -581,7 +577,11 @@ public final class ShardReads implements AutoCloseable {
     }
   }
 
-  private static ReceivedRecord received(long shardId, ShardRecordEntry entry) {
+  /**
+   * The API view of a record of shard {@code shardId} read from the store: its id (shard,
+   * offset), its position in the log and the record (subscriptions deliver the same view).
+   */
+  public static ReceivedRecord received(long shardId, ShardRecordEntry entry) {
     return ReceivedRecord.newBuilder()
         .setId(RecordId.newBuilder().setShardId(shardId).setOffset(entry.offset()))
         .setPosition(entry.position())
