@@ -11,6 +11,7 @@ import com.tngtech.archunit.library.GeneralCodingRules;
 import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,14 +28,9 @@ class ServerLayeringTest {
   private static final List<String> SERVER_SUBPACKAGES =
       List.of("rest", "core", "streams", "subscriptions", "ingest");
 
-  private static final String[] SERVER_PACKAGES = {
-    ROOT,
-    ROOT + ".rest",
-    ROOT + ".core",
-    ROOT + ".streams",
-    ROOT + ".subscriptions",
-    ROOT + ".ingest"
-  };
+  private static final String[] SERVER_PACKAGES =
+      Stream.concat(Stream.of(ROOT), SERVER_SUBPACKAGES.stream().map(sub -> ROOT + "." + sub))
+          .toArray(String[]::new);
 
   private static final JavaClasses CLASSES =
       new ClassFileImporter()
