@@ -1,5 +1,7 @@
 package io.ordo.gateway;
 
+import io.ordo.gateway.core.Limits;
+import io.ordo.gateway.core.TxnRunner;
 import io.ordo.sequencer.HeartbeatService;
 import io.ordo.sequencer.TopicLayout;
 import java.nio.file.Path;
@@ -59,7 +61,7 @@ public record GatewayConfig(
   /** Default deadline of a request without one, in milliseconds. */
   public static final long DEFAULT_DEADLINE_MS = 30_000;
   /** Upper bound on any deadline the gateway waits for, in milliseconds (10 minutes). */
-  public static final long DEADLINE_MS_MAX = 600_000;
+  public static final long DEADLINE_MS_MAX = TxnRunner.DEADLINE_MS_MAX;
   /** Default interval of retention rounds, in milliseconds. */
   public static final long DEFAULT_RETENTION_INTERVAL_MS = 30_000;
 

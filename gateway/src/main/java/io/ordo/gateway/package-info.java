@@ -4,9 +4,11 @@
  * sequencer.
  *
  * <p>Public API: {@link io.ordo.gateway.GatewayServer} (start/close, ports), {@link
- * io.ordo.gateway.GatewayConfig} and {@link io.ordo.gateway.Limits}. Everything else lives in
- * {@code io.ordo.gateway.core} (validation, the gRPC service, the results listener) and
- * {@code io.ordo.gateway.rest} (the HTTP transcoder).
+ * io.ordo.gateway.GatewayConfig} and the request bounds it carries, {@link
+ * io.ordo.gateway.core.Limits}. This package is the wiring: it imports every server package
+ * ({@code core}: validation, the gRPC service, the results listener; {@code rest}: the HTTP
+ * transcoder; {@code streams}, {@code subscriptions}, {@code ingest}) and none of them imports it,
+ * so the server's packages form no cycle (ServerLayeringTest).
  *
  * <p>A request's life: validate (bad input is INVALID_ARGUMENT / HTTP 400 with the reason) →
  * build a {@link io.ordo.proto.Transaction} → register a waiter for its id on the results

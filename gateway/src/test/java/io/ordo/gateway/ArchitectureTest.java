@@ -9,9 +9,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Layering rules of ARCHITECTURE.md as tests (docs/design.md, habit 13): the gateway and the sequencer never
- * touch Flink classes (the gateway runs the job only through {@code io.ordo.executor.EmbeddedExecutor}),
- * and nothing below the gateway depends on it.
+ * The layering rules under ARCHITECTURE.md's "Code map", as tests so that a change that breaks
+ * them fails the build rather than waiting for a reader to notice: the gateway and the sequencer
+ * never touch Flink classes (the gateway runs the job only through {@code
+ * io.ordo.executor.EmbeddedExecutor}), and nothing below the gateway depends on it.
  */
 class ArchitectureTest {
   private static JavaClasses ordo;

@@ -14,6 +14,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.ordo.gateway.core.Limits;
 import io.ordo.proto.Get;
 import io.ordo.proto.GetRequest;
 import io.ordo.proto.HealthRequest;

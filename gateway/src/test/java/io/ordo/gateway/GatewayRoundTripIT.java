@@ -14,6 +14,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.ordo.executor.EmbeddedExecutor;
 import io.ordo.executor.ExecutorConfig;
+import io.ordo.gateway.core.Limits;
 import io.ordo.proto.AbortReason;
 import io.ordo.proto.Append;
 import io.ordo.proto.Assert;

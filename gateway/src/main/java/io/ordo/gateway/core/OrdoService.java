@@ -3,8 +3,6 @@ package io.ordo.gateway.core;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import io.ordo.gateway.GatewayConfig;
-import io.ordo.gateway.Limits;
 import io.ordo.proto.Delete;
 import io.ordo.proto.DeleteRequest;
 import io.ordo.proto.DeleteResponse;
@@ -65,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * remaining time, at most {@value #DEADLINE_MARGIN_MS_MAX} ms; see {@link
  * #waitMsForRemainingMs}) so its own DEADLINE_EXCEEDED, with the id and the "outcome unknown"
  * reason, reaches the client before the client's timer fires.
- * Waits are capped at {@link GatewayConfig#DEADLINE_MS_MAX}.
+ * Waits are capped at {@link TxnRunner#DEADLINE_MS_MAX}.
  *
  * <p>Threads: handlers never block on a result; results are delivered on {@code
  * responseExecutor}, never on the Kafka consumer or producer threads.

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The consumer reads uncommitted records (isolation.level=read_uncommitted): the executor is
  * deterministic, so a result written in a Kafka transaction that later aborts is written again,
- * identically, by the replay; answering early is safe (docs/design.md, "Answer early").
+ * identically, by the replay; answering early is safe because the entry is durable in the log
+ * before anything runs and every replay computes the same result (docs/design.md, "Answer early").
  *
  * <p>Bounds: at most {@code inFlightTxnMax} waiters (beyond: {@link WaiterRefusedException});
  * every waiter has a deadline; the remembered set holds at most {@link #DELIVERED_REMEMBERED_MAX}

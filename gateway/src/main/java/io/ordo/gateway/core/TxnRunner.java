@@ -4,7 +4,6 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.ordo.gateway.GatewayConfig;
 import io.ordo.proto.Outcome;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
@@ -35,6 +34,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class TxnRunner {
   private static final Logger LOG = LoggerFactory.getLogger(TxnRunner.class);
+
+  /**
+   * Upper bound on any wait for a result, in milliseconds (10 minutes): a client deadline or a
+   * configured default beyond it is cut to it, so a waiter never outlives it.
+   */
+  public static final long DEADLINE_MS_MAX = 600_000;
 
   private final Sequencer sequencer;
   private final ResultListener results;
@@ -83,7 +88,7 @@ public final class TxnRunner {
 
   /**
    * Runs {@code txn}, waiting at most {@code waitMs} milliseconds for its result (capped at
-   * {@link GatewayConfig#DEADLINE_MS_MAX}); a cancellation of the current gRPC context frees the
+   * {@link #DEADLINE_MS_MAX}); a cancellation of the current gRPC context frees the
    * waiter.
    */
   public CompletableFuture<TxnResult> execute(Transaction txn, long waitMs) {
@@ -100,7 +105,7 @@ public final class TxnRunner {
     CompletableFuture<TxnResult> result;
     try {
       // Registered before the append, so the result cannot arrive before anyone waits for it.
-      result = results.await(txnId, Math.min(waitMs, GatewayConfig.DEADLINE_MS_MAX));
+      result = results.await(txnId, Math.min(waitMs, DEADLINE_MS_MAX));
     } catch (ResultListener.WaiterRefusedException e) {
       Status status =
           switch (e.reason()) {
@@ -152,11 +157,11 @@ public final class TxnRunner {
   /** How long to wait for a result, in milliseconds; <= 0 when the deadline has passed. */
   long waitBudgetMs(Deadline deadline) {
     if (deadline == null) {
-      return Math.min(defaultDeadlineMs, GatewayConfig.DEADLINE_MS_MAX);
+      return Math.min(defaultDeadlineMs, DEADLINE_MS_MAX);
     }
     return Math.min(
         OrdoService.waitMsForRemainingMs(deadline.timeRemaining(TimeUnit.MILLISECONDS)),
-        GatewayConfig.DEADLINE_MS_MAX);
+        DEADLINE_MS_MAX);
   }
 
   /**

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
-import io.ordo.gateway.Limits;
 import io.ordo.proto.Assert;
 import io.ordo.proto.Header;
 import io.ordo.proto.Operation;

@@ -1,7 +1,7 @@
 package io.ordo.gateway.ingest;
 
 import com.google.protobuf.ByteString;
-import io.ordo.gateway.Limits;
+import io.ordo.gateway.core.Limits;
 import io.ordo.gateway.core.Validation;
 import io.ordo.gateway.streams.HashRanges;
 import io.ordo.gateway.streams.StreamKeys;

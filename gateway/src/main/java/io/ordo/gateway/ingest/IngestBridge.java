@@ -2,9 +2,10 @@ package io.ordo.gateway.ingest;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.StatusRuntimeException;
-import io.ordo.gateway.Limits;
+import io.ordo.gateway.core.Limits;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.gateway.core.Validation;
+import io.ordo.gateway.streams.IngestTopics;
 import io.ordo.gateway.streams.StreamKeys;
 import io.ordo.gateway.streams.StreamMetadataReader;
 import io.ordo.proto.AbortReason;
@@ -229,7 +230,7 @@ public final class IngestBridge implements AutoCloseable {
   private IngestBridge(Settings settings, String stream, TxnRunner runner) {
     this.settings = settings;
     this.stream = stream;
-    this.topic = topic(settings.topics(), stream);
+    this.topic = IngestTopics.topic(settings.topics(), stream);
     this.runner = runner;
     this.thread = new Thread(this::run, "ordo-ingest-" + stream);
     this.thread.setDaemon(true);
@@ -249,7 +250,7 @@ public final class IngestBridge implements AutoCloseable {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(runner, "runner");
     Validation.checkName(stream, "stream");
-    String topic = topic(settings.topics(), stream);
+    String topic = IngestTopics.topic(settings.topics(), stream);
     if (topic.length() > TopicLayout.TOPIC_NAME_LENGTH_MAX) {
       throw new IllegalArgumentException(
           "the ingest topic of stream '" + stream + "' would be " + topic.length()
@@ -260,23 +261,9 @@ public final class IngestBridge implements AutoCloseable {
     return bridge;
   }
 
-  /**
-   * The prefix of Ordo's topics: the log topic's name without its {@code -log} suffix (the name as
-   * it is when the layout was not made by {@link TopicLayout#withPrefix}).
-   */
-  public static String prefix(TopicLayout topics) {
-    String log = topics.logTopic();
-    return log.endsWith("-log") ? log.substring(0, log.length() - "-log".length()) : log;
-  }
-
-  /** The ingest topic of {@code stream}: {@code <prefix>-ingest-<stream>}. */
-  public static String topic(TopicLayout topics, String stream) {
-    return prefix(topics) + "-ingest-" + stream;
-  }
-
-  /** The consumer group of the bridges: {@code <prefix>-ingest}. */
+  /** The consumer group of the bridges: {@code <prefix>-ingest} ({@link IngestTopics#prefix}). */
   public static String groupId(TopicLayout topics) {
-    return prefix(topics) + "-ingest";
+    return IngestTopics.prefix(topics) + "-ingest";
   }
 
   /** The stream this bridge appends to. */

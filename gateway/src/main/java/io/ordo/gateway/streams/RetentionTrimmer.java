@@ -1,5 +1,6 @@
 package io.ordo.gateway.streams;
 
+import io.ordo.gateway.core.BackgroundThreads;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Outcome;
@@ -80,12 +81,7 @@ public final class RetentionTrimmer implements AutoCloseable {
     this.intervalMs = intervalMs;
     this.nowMs = Objects.requireNonNull(nowMs, "nowMs");
     this.timer =
-        Executors.newSingleThreadScheduledExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "ordo-stream-retention");
-              thread.setDaemon(true);
-              return thread;
-            });
+        Executors.newSingleThreadScheduledExecutor(BackgroundThreads.named("ordo-stream-retention"));
   }
 
   /** Schedules the rounds (the first after one interval). */
@@ -165,11 +161,6 @@ public final class RetentionTrimmer implements AutoCloseable {
   /** Stops the rounds (a round in progress is interrupted). */
   @Override
   public void close() {
-    timer.shutdownNow();
-    try {
-      timer.awaitTermination(2, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    BackgroundThreads.stopNow(timer, 2_000);
   }
 }

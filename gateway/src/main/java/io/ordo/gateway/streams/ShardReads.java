@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.ordo.gateway.core.BackgroundThreads;
 import io.ordo.gateway.core.Validation;
 import io.ordo.proto.Position;
 import io.ordo.proto.ReadFrom;
@@ -137,24 +138,19 @@ public final class ShardReads implements AutoCloseable {
   /** Stops the read threads (their calls end with CANCELLED). */
   @Override
   public void close() {
-    pool.shutdownNow();
-    try {
-      pool.awaitTermination(2, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    BackgroundThreads.stopNow(pool, 2_000);
   }
 
   void readShard(
-      ReadShardRequest request, StreamObserver<ReadResponse> observer, StreamsService service) {
+      ReadShardRequest request, StreamObserver<ReadResponse> observer, StreamShards shards) {
     Sender sender = new Sender(observer);
-    start(sender, () -> readShard(request, sender, service));
+    start(sender, () -> readShard(request, sender, shards));
   }
 
   void readStream(
-      ReadStreamRequest request, StreamObserver<ReadResponse> observer, StreamsService service) {
+      ReadStreamRequest request, StreamObserver<ReadResponse> observer, StreamShards shards) {
     Sender sender = new Sender(observer);
-    start(sender, () -> readStream(request, sender, service));
+    start(sender, () -> readStream(request, sender, shards));
   }
 
   /** A read's body: returns normally when the read is complete. */
@@ -175,7 +171,7 @@ public final class ShardReads implements AutoCloseable {
             Thread.currentThread().interrupt();
             sender.fail(Status.UNAVAILABLE.withDescription("the gateway is stopping").asRuntimeException());
           } catch (Exception e) {
-            sender.fail(StreamsService.toStatus(e));
+            sender.fail(StreamStatuses.toStatus(e));
           }
         };
     try {
@@ -191,13 +187,13 @@ public final class ShardReads implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------
   // ReadShard
 
-  private void readShard(ReadShardRequest request, Sender sender, StreamsService service)
+  private void readShard(ReadShardRequest request, Sender sender, StreamShards shards)
       throws InterruptedException {
     Validation.checkNoUnknownFields(request, "request");
     String stream = request.getStream();
     Validation.checkName(stream, "stream");
     long shardId = request.getShardId();
-    StreamsService.checkShardId(shardId, "shard_id");
+    StreamStatuses.checkShardId(shardId, "shard_id");
     checkFrom(request.getFrom(), true);
     if (request.hasUntilOffset() && request.getUntilOffset() < 0) {
       throw new IllegalArgumentException("until_offset must be >= 0, got " + request.getUntilOffset());
@@ -205,11 +201,11 @@ public final class ShardReads implements AutoCloseable {
     if (request.getMaxRecords() < 0) {
       throw new IllegalArgumentException("max_records must be >= 0 (0 = no limit), got " + request.getMaxRecords());
     }
-    StreamsService.ShardStates read = service.readShardStates(stream);
-    ShardInfo info = StreamsService.requireShard(read.metadata(), shardId);
+    StreamShards.ShardStates read = shards.readShardStates(stream);
+    ShardInfo info = StreamStatuses.requireShard(read.metadata(), shardId);
     ShardState state = read.states().get(shardId);
     if (state == null) {
-      throw StreamsService.noSuchShard(stream, shardId);
+      throw StreamStatuses.noSuchShard(stream, shardId);
     }
     long logEnd = state.getNextOffset();
     awaitStore(stream, shardId, logEnd, sender);
@@ -248,7 +244,7 @@ public final class ShardReads implements AutoCloseable {
         // Following the live tail past what the log said at the start.
         if (progress.isPresent() && progress.get().closed()) {
           closed = true;
-          children = StreamsService.await(service.reader().read(stream))
+          children = StreamStatuses.await(shards.reader().read(stream))
               .metadata()
               .flatMap(m -> StreamMetadataReader.shard(m, shardId))
               .map(ShardInfo::getChildIdsList)
@@ -265,7 +261,7 @@ public final class ShardReads implements AutoCloseable {
           // No record may come for a long time: ask the log whether it has moved past
           // until_timestamp_ms; every record after the shard's next offset there is newer.
           nextUntilCheckNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNTIL_CHECK_INTERVAL_MS);
-          StreamsService.ShardStates now = service.readShardStates(stream);
+          StreamShards.ShardStates now = shards.readShardStates(stream);
           if (now.position().getTs() > request.getUntilTimestampMs()) {
             ShardState later = now.states().get(shardId);
             logEnd = later == null ? offset : later.getNextOffset();
@@ -363,7 +359,7 @@ public final class ShardReads implements AutoCloseable {
     return c != 0 ? c : Long.compare(a.getOffset(), b.getOffset());
   }
 
-  private void readStream(ReadStreamRequest request, Sender sender, StreamsService service)
+  private void readStream(ReadStreamRequest request, Sender sender, StreamShards shards)
       throws InterruptedException {
     Validation.checkNoUnknownFields(request, "request");
     String stream = request.getStream();
@@ -376,7 +372,7 @@ public final class ShardReads implements AutoCloseable {
     Map<Long, Cursor> cursors = new TreeMap<>();
     boolean first = true;
     while (true) {
-      StreamsService.ShardStates read = service.readShardStates(stream);
+      StreamShards.ShardStates read = shards.readShardStates(stream);
       StreamMetadata metadata = read.metadata();
       for (ShardInfo shard : metadata.getShardsList()) {
         ShardState state = read.states().get(shard.getId());
@@ -581,7 +577,11 @@ public final class ShardReads implements AutoCloseable {
     }
   }
 
-  private static ReceivedRecord received(long shardId, ShardRecordEntry entry) {
+  /**
+   * The API view of a record of shard {@code shardId} read from the store: its id (shard,
+   * offset), its position in the log and the record (subscriptions deliver the same view).
+   */
+  public static ReceivedRecord received(long shardId, ShardRecordEntry entry) {
     return ReceivedRecord.newBuilder()
         .setId(RecordId.newBuilder().setShardId(shardId).setOffset(entry.offset()))
         .setPosition(entry.position())

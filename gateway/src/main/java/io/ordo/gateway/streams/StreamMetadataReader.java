@@ -4,11 +4,13 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Status;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.proto.Assert;
+import io.ordo.proto.Delete;
 import io.ordo.proto.Get;
 import io.ordo.proto.KeyRead;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Outcome;
 import io.ordo.proto.Position;
+import io.ordo.proto.Put;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
@@ -210,6 +212,16 @@ public final class StreamMetadataReader {
     return Operation.newBuilder().setKey(key).setAssert(check).build();
   }
 
+  /** A Put of {@code value} under {@code key}: the write half of an OLLP change. */
+  public static Operation put(String key, Value value) {
+    return Operation.newBuilder().setKey(key).setPut(Put.newBuilder().setValue(value)).build();
+  }
+
+  /** A Delete of {@code key}. */
+  public static Operation delete(String key) {
+    return Operation.newBuilder().setKey(key).setDelete(Delete.getDefaultInstance()).build();
+  }
+
   /** The shard of {@code metadata} with id {@code shardId}, if any. */
   public static Optional<ShardInfo> shard(StreamMetadata metadata, long shardId) {
     for (ShardInfo shard : metadata.getShardsList()) {
@@ -252,6 +264,13 @@ public final class StreamMetadataReader {
             "no open shard of stream '" + metadata.getName() + "' covers hash "
                 + HashRanges.hex(com.google.protobuf.ByteString.copyFrom(hash)))
         .asRuntimeException();
+  }
+
+  /** The catalog value of {@code names} (bytes of NameList; the inverse of {@link #names}). */
+  public static Value nameList(List<String> names) {
+    return Value.newBuilder()
+        .setBytes(NameList.newBuilder().addAllNames(names).build().toByteString())
+        .build();
   }
 
   /** The names of a catalog value (bytes of NameList); empty when absent. */

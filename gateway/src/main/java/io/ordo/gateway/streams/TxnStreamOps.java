@@ -3,7 +3,7 @@ package io.ordo.gateway.streams;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.ordo.gateway.Limits;
+import io.ordo.gateway.core.Limits;
 import io.ordo.gateway.core.StreamOpsResolver;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.gateway.core.Validation;
@@ -36,7 +36,7 @@ import java.util.function.Supplier;
  *       needs every record in one shard (INVALID_ARGUMENT otherwise). When the transaction aborts
  *       with SHARD_CLOSED or NOT_FOUND on such a routed append (a split or merge was sequenced
  *       first), the metadata is re-read and the transaction re-run as {@code <id>.r<n>}, at most
- *       {@value StreamsService#ATTEMPTS_MAX} attempts (only when that id still fits
+ *       {@value StreamStatuses#ATTEMPTS_MAX} attempts (only when that id still fits
  *       txnIdLengthMax; otherwise the aborted result is returned). Nothing of an aborted attempt
  *       was applied, so re-running is safe.
  *   <li>{@code ack}: the key becomes the subscription's progress key for the shard.
@@ -137,7 +137,7 @@ public final class TxnStreamOps implements StreamOpsResolver {
     return failed >= 0
         && failed < resolution.routed().length
         && resolution.routed()[failed]
-        && attempt < StreamsService.ATTEMPTS_MAX
+        && attempt < StreamStatuses.ATTEMPTS_MAX
         && (baseId + ".r" + attempt).length() <= limits.txnIdLengthMax();
   }
 

@@ -1,5 +1,7 @@
 package io.ordo.gateway.subscriptions;
 
+import static io.ordo.gateway.streams.StreamMetadataReader.put;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -7,13 +9,11 @@ import io.ordo.gateway.core.TxnRunner;
 import io.ordo.gateway.streams.StreamKeys;
 import io.ordo.gateway.streams.StreamMetadataReader;
 import io.ordo.proto.AbortReason;
-import io.ordo.proto.Delete;
 import io.ordo.proto.Get;
 import io.ordo.proto.KeyRead;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Outcome;
 import io.ordo.proto.Position;
-import io.ordo.proto.Put;
 import io.ordo.proto.ReadFrom;
 import io.ordo.proto.ShardProgress;
 import io.ordo.proto.ShardState;
@@ -143,7 +143,7 @@ final class SubscriptionCatalog {
               txn.addOps(StreamMetadataReader.assertUnchanged(streamKey, streamRaw));
               txn.addOps(put(streamKey, StreamMetadataReader.valueOf(withSubscription(stream, id))));
               txn.addOps(StreamMetadataReader.assertUnchanged(catalogKey, catalogRaw));
-              txn.addOps(put(catalogKey, catalogValue(withName(StreamMetadataReader.names(catalogRaw), id))));
+              txn.addOps(put(catalogKey, StreamMetadataReader.nameList(withName(StreamMetadataReader.names(catalogRaw), id))));
               txn.addOps(StreamMetadataReader.assertUnchanged(subKey, Optional.empty()));
               txn.addOps(put(subKey, metadataValue));
               SortedMap<Long, Value> initial = new TreeMap<>();
@@ -436,14 +436,14 @@ final class SubscriptionCatalog {
                         Transaction.Builder txn =
                             Transaction.newBuilder().setId(TxnRunner.newTxnId());
                         txn.addOps(StreamMetadataReader.assertUnchanged(subKey, subRaw));
-                        txn.addOps(deleteOp(subKey));
+                        txn.addOps(StreamMetadataReader.delete(subKey));
                         // A lease of a deleted subscription guards nothing; a gateway still
                         // delivering it learns of the deletion and closes its group.
-                        txn.addOps(deleteOp(StreamKeys.subscriptionOwner(id)));
+                        txn.addOps(StreamMetadataReader.delete(StreamKeys.subscriptionOwner(id)));
                         txn.addOps(StreamMetadataReader.assertUnchanged(catalogKey, catalogRaw));
                         List<String> names = new ArrayList<>(StreamMetadataReader.names(catalogRaw));
                         names.remove(id);
-                        txn.addOps(put(catalogKey, catalogValue(names)));
+                        txn.addOps(put(catalogKey, StreamMetadataReader.nameList(names)));
                         txn.addOps(StreamMetadataReader.assertUnchanged(streamKey, streamRaw));
                         if (streamRaw.isPresent()) {
                           StreamMetadata stream =
@@ -460,7 +460,7 @@ final class SubscriptionCatalog {
                                           .setVersion(stream.getVersion() + 1)
                                           .build())));
                           for (ShardInfo shard : sortedShards(stream)) {
-                            txn.addOps(deleteOp(StreamKeys.progress(id, shard.getId())));
+                            txn.addOps(StreamMetadataReader.delete(StreamKeys.progress(id, shard.getId())));
                           }
                         }
                         return runner
@@ -651,21 +651,7 @@ final class SubscriptionCatalog {
     return out;
   }
 
-  private static Value catalogValue(List<String> names) {
-    return Value.newBuilder()
-        .setBytes(NameList.newBuilder().addAllNames(names).build().toByteString())
-        .build();
-  }
-
-  private static Operation put(String key, Value value) {
-    return Operation.newBuilder().setKey(key).setPut(Put.newBuilder().setValue(value)).build();
-  }
-
   private static Operation get(String key) {
     return Operation.newBuilder().setKey(key).setGet(Get.getDefaultInstance()).build();
-  }
-
-  private static Operation deleteOp(String key) {
-    return Operation.newBuilder().setKey(key).setDelete(Delete.getDefaultInstance()).build();
   }
 }

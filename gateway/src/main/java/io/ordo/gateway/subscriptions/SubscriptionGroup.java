@@ -8,9 +8,7 @@ import io.ordo.gateway.streams.StreamMetadataReader;
 import io.ordo.proto.AbortReason;
 import io.ordo.proto.Consumer;
 import io.ordo.proto.Outcome;
-import io.ordo.proto.ReceivedRecord;
 import io.ordo.proto.RecordId;
-import io.ordo.proto.StreamingFetchResponse;
 import io.ordo.proto.Subscription;
 import io.ordo.proto.SubscriptionProgress;
 import io.ordo.proto.TxnResult;
@@ -18,11 +16,8 @@ import io.ordo.proto.Value;
 import io.ordo.proto.state.ShardInfo;
 import io.ordo.proto.state.StreamMetadata;
 import io.ordo.storage.MultiVersionStore;
-import io.ordo.storage.ShardProgressView;
-import io.ordo.storage.ShardRecordEntry;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,23 +55,23 @@ import org.slf4j.LoggerFactory;
  * lease taken by another gateway ends the calls with UNAVAILABLE. A gateway that takes over an
  * expired lease resumes from the durable progress and redelivers everything unacked.
  *
- * <p><b>Delivery.</b> Per shard, records are read from the local store starting at the durable
- * progress floor, skipping acked offsets, and following the tail as the store materializes it.
- * Each delivered record stays in the shard's unacked map with a deadline (now + ack timeout);
- * past it, the record is redelivered to whoever owns the shard then (a StreamingFetch consumer
- * that leaves has its records redelivered at once). Nothing new is delivered while the
- * subscription has {@code max_unacked_records} unacked here. A closed shard's children are
- * delivered only after every record of the parent(s) is durably acked, which keeps per-key order
- * across splits and merges. Progress keys of shards created after the subscription (split/merge
- * children) are created here lazily (Assert absent + Put floor 0).
+ * <p><b>Delivery</b> ({@link ShardDelivery}): per shard, records are read from the local store
+ * from the durable progress floor, skipping acked offsets, following the tail. Each delivered
+ * record is held in {@link UnackedRecords} with a deadline (now + ack timeout); past it, the
+ * record is redelivered to whoever owns the shard then (a StreamingFetch consumer that leaves has
+ * its records redelivered at once). Nothing new is delivered while the subscription has {@code
+ * max_unacked_records} unacked here; a closed shard's children wait until every record of the
+ * parent(s) is durably acked. Progress keys of shards created after the subscription
+ * (split/merge children) are created here lazily (Assert absent + Put floor 0).
  *
- * <p><b>Acks</b> are batched: they are written by one sequenced transaction of SubscriptionAck ops
- * (one per shard) once {@value #ACK_BATCH_MAX} are pending or {@value #ACK_FLUSH_DELAY_MS} ms after
- * the first one, one transaction at a time. The durable progress (the transaction's post-state,
- * and the progress keys as the local store materializes them, which also brings in acks written
- * by clients' own transactions or by other gateways) is merged into the local view; acks whose
- * transaction failed are retried (acks are idempotent). Delivery is at-least-once: a record is
- * redelivered until its ack is durable or seen pending here.
+ * <p><b>Acks</b> are batched ({@link AckBatcher}): they are written by one sequenced transaction
+ * of SubscriptionAck ops (one per shard) once {@value AckBatcher#ACK_BATCH_MAX} are pending or
+ * {@value AckBatcher#ACK_FLUSH_DELAY_MS} ms after the first one, one transaction at a time. The
+ * durable progress (the transaction's post-state, and the progress keys as the local store
+ * materializes them, which also brings in acks written by clients' own transactions or by other
+ * gateways) is merged into the local view; acks whose transaction failed are retried (acks are
+ * idempotent). Delivery is at-least-once: a record is redelivered until its ack is durable or seen
+ * pending here.
  *
  * <p><b>Threads.</b> All state is guarded by this object's monitor. A pump runs on the shared
  * scheduler every {@value #TICK_MS} ms and whenever something happens (consumer ready, ack, join,
@@ -85,28 +80,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Bounds:</b> consumers per subscription {@value #CONSUMERS_MAX}; unacked records at most
  * {@code max_unacked_records} (≤ 100000), kept as offsets only (a redelivery reads the record
- * from the store again); pending acks {@value #PENDING_ACKS_MAX}; records per
- * message {@value #RECORDS_PER_MESSAGE_MAX} and about {@value #MESSAGE_BYTES_TARGET} bytes; messages
- * per consumer per pump {@value #MESSAGES_PER_PUMP_MAX}, and only while the call is ready (gRPC
- * flow control), so a slow consumer never makes the gateway buffer.
+ * from the store again); pending acks {@value AckBatcher#PENDING_ACKS_MAX}; records per message
+ * {@value ShardDelivery#RECORDS_PER_MESSAGE_MAX} and about {@value
+ * ShardDelivery#MESSAGE_BYTES_TARGET} bytes; messages per consumer per pump {@value
+ * #MESSAGES_PER_PUMP_MAX}, and only while the call is ready (gRPC flow control), so a slow
+ * consumer never makes the gateway buffer.
  */
 final class SubscriptionGroup {
   private static final Logger LOG = LoggerFactory.getLogger(SubscriptionGroup.class);
 
   /** Consumers of one subscription on one gateway. */
   static final int CONSUMERS_MAX = 64;
-
-  /** Pending (not yet written) acks of one subscription on one gateway. */
-  static final int PENDING_ACKS_MAX = 200_000;
-
-  /** Acks that trigger an immediate flush. */
-  static final int ACK_BATCH_MAX = 500;
-
-  /** How long an ack waits for others to share its transaction, in milliseconds. */
-  static final long ACK_FLUSH_DELAY_MS = 50;
-
-  /** Delay before retrying an ack transaction whose outcome was unknown, in milliseconds. */
-  static final long ACK_RETRY_DELAY_MS = 500;
 
   /** How long a background transaction of the group may wait for its result, in milliseconds. */
   static final long TXN_WAIT_MS = 15_000;
@@ -126,12 +110,6 @@ final class SubscriptionGroup {
   /** Shortest gap between two metadata re-reads triggered by a sealed shard, in milliseconds. */
   static final long METADATA_REFRESH_MIN_GAP_MS = 100;
 
-  /** Records per delivered message. */
-  static final int RECORDS_PER_MESSAGE_MAX = 500;
-
-  /** Serialized record bytes per message (a single larger record still goes alone). */
-  static final long MESSAGE_BYTES_TARGET = 1L << 20;
-
   /** Messages one consumer gets per pump, so one pump cannot monopolize a scheduler thread. */
   static final int MESSAGES_PER_PUMP_MAX = 16;
 
@@ -143,47 +121,6 @@ final class SubscriptionGroup {
     LOADING,
     ACTIVE,
     CLOSED
-  }
-
-  /**
-   * One delivered, not yet acknowledged record. Only its offset (the map key) is kept, not the
-   * record: a redelivery reads it from the store again, so the unacked map costs a few dozen bytes
-   * per record whatever the payloads.
-   */
-  private static final class Unacked {
-    long deadlineNanos;
-    String consumer;
-
-    Unacked(long deadlineNanos, String consumer) {
-      this.deadlineNanos = deadlineNanos;
-      this.consumer = consumer;
-    }
-  }
-
-  /** Delivery state of one shard. */
-  private static final class Cursor {
-    final long shardId;
-    List<Long> parents = List.of();
-    boolean closedInMetadata;
-    /** Null while the progress key is not known to exist (lazily created children). */
-    Progress progress;
-    boolean creatingProgress;
-    /** Next offset to read from the store. */
-    long next;
-    /** From the store: first offset held, one past the last materialized, sealed. */
-    long start;
-    long end;
-    boolean closed;
-    final TreeMap<Long, Unacked> unacked = new TreeMap<>();
-
-    Cursor(long shardId) {
-      this.shardId = shardId;
-    }
-
-    /** Every record of a sealed shard is acked (trimmed ones count as done: they are gone). */
-    boolean finished() {
-      return progress != null && closed && progress.coversRange(start, end);
-    }
   }
 
   private final String id;
@@ -200,12 +137,10 @@ final class SubscriptionGroup {
   private State state = State.NEW;
   private Subscription subscription;
   private final TreeMap<String, ConsumerSession> consumers = new TreeMap<>();
-  private final TreeMap<Long, Cursor> shards = new TreeMap<>();
+  private final UnackedRecords unacked = new UnackedRecords();
+  private final AckBatcher acks = new AckBatcher();
+  private final ShardDelivery delivery;
   private Map<String, List<Long>> assignment = Map.of();
-  private int unackedCount;
-  private final TreeMap<Long, TreeSet<Long>> pendingAcks = new TreeMap<>();
-  private int pendingAckCount;
-  private SortedMap<Long, TreeSet<Long>> inFlightAcks = new TreeMap<>();
   private boolean flushScheduled;
   private boolean pumpQueued;
   private final List<RecordId> earlyAcks = new ArrayList<>();
@@ -245,6 +180,7 @@ final class SubscriptionGroup {
     this.lease = lease;
     this.wallClockMs = wallClockMs;
     this.onClosed = onClosed;
+    this.delivery = new ShardDelivery(id, store, unacked, acks);
   }
 
   String id() {
@@ -296,14 +232,7 @@ final class SubscriptionGroup {
     }
     consumers.remove(session.name());
     if (session.acksOnStream()) {
-      long now = nanoClock.getAsLong();
-      for (Cursor cursor : shards.values()) {
-        for (Unacked u : cursor.unacked.values()) {
-          if (u.consumer.equals(session.name())) {
-            u.deadlineNanos = now;
-          }
-        }
-      }
+      unacked.expireFor(session.name(), nanoClock.getAsLong());
     }
     requestPump();
   }
@@ -314,12 +243,7 @@ final class SubscriptionGroup {
 
   /** The consumers here: name, assigned shards and unacked records last delivered to each. */
   synchronized List<Consumer> describeConsumers() {
-    Map<String, Long> unackedBy = new TreeMap<>();
-    for (Cursor cursor : shards.values()) {
-      for (Unacked u : cursor.unacked.values()) {
-        unackedBy.merge(u.consumer, 1L, Long::sum);
-      }
-    }
+    Map<String, Long> unackedBy = unacked.countByConsumer();
     List<Consumer> out = new ArrayList<>();
     for (String name : consumers.keySet()) {
       out.add(
@@ -493,11 +417,12 @@ final class SubscriptionGroup {
       return;
     }
     subscription = sub;
+    delivery.start(sub);
     for (ShardInfo info : infos) {
-      Cursor cursor = cursorOf(info);
+      ShardCursor cursor = delivery.cursorOf(info);
       progress
           .getOrDefault(StreamKeys.progress(id, info.getId()), Optional.empty())
-          .ifPresent(v -> setProgress(cursor, v.getProgress()));
+          .ifPresent(v -> delivery.setProgress(cursor, v.getProgress()));
     }
     state = State.ACTIVE;
     lastRefreshNanos = nanoClock.getAsLong();
@@ -521,37 +446,6 @@ final class SubscriptionGroup {
     requestPump();
   }
 
-  private Cursor cursorOf(ShardInfo info) {
-    Cursor cursor = shards.computeIfAbsent(info.getId(), Cursor::new);
-    cursor.parents = List.copyOf(info.getParentIdsList());
-    cursor.closedInMetadata = info.getClosed();
-    return cursor;
-  }
-
-  private void setProgress(Cursor cursor, SubscriptionProgress durable) {
-    if (cursor.progress == null) {
-      cursor.progress = new Progress(durable.getFloor(), durable.getAckedList());
-      cursor.next = Math.max(cursor.next, cursor.progress.floor());
-      dropAcked(cursor);
-    } else if (cursor.progress.merge(durable.getFloor(), durable.getAckedList())) {
-      // Acks from elsewhere (a client's transaction, another gateway) may pass the read position.
-      cursor.next = Math.max(cursor.next, cursor.progress.floor());
-      dropAcked(cursor);
-    }
-  }
-
-  /** Removes unacked entries that the durable progress now covers. */
-  private void dropAcked(Cursor cursor) {
-    SortedMap<Long, Unacked> below = cursor.unacked.headMap(cursor.progress.floor());
-    unackedCount -= below.size();
-    below.clear();
-    for (long offset : cursor.progress.acked()) {
-      if (cursor.unacked.remove(offset) != null) {
-        unackedCount--;
-      }
-    }
-  }
-
   // ---- acks ----
 
   /**
@@ -561,27 +455,27 @@ final class SubscriptionGroup {
    * @throws StatusRuntimeException INVALID_ARGUMENT for a shard the stream does not have,
    *     RESOURCE_EXHAUSTED when too many acks are pending
    */
-  synchronized void ack(List<RecordId> acks) {
+  synchronized void ack(List<RecordId> ids) {
     if (state == State.CLOSED) {
       return;
     }
     if (state != State.ACTIVE) {
-      if (earlyAcks.size() + acks.size() > EARLY_ACKS_MAX) {
+      if (earlyAcks.size() + ids.size() > EARLY_ACKS_MAX) {
         throw Status.RESOURCE_EXHAUSTED
             .withDescription(
                 "more than " + EARLY_ACKS_MAX + " acks arrived before subscription '" + id
                     + "' finished loading")
             .asRuntimeException();
       }
-      earlyAcks.addAll(acks);
+      earlyAcks.addAll(ids);
       return;
     }
-    addAcks(acks);
+    addAcks(ids);
   }
 
-  private void addAcks(List<RecordId> acks) {
-    for (RecordId ack : acks) {
-      Cursor cursor = shards.get(ack.getShardId());
+  private void addAcks(List<RecordId> ids) {
+    for (RecordId ack : ids) {
+      ShardCursor cursor = delivery.cursor(ack.getShardId());
       if (cursor == null) {
         throw Status.INVALID_ARGUMENT
             .withDescription(
@@ -599,31 +493,23 @@ final class SubscriptionGroup {
             .asRuntimeException();
       }
     }
-    if (pendingAckCount + acks.size() > PENDING_ACKS_MAX) {
+    if (!acks.hasRoomFor(ids.size())) {
       throw Status.RESOURCE_EXHAUSTED
           .withDescription(
-              PENDING_ACKS_MAX + " acks of subscription '" + id + "' are waiting to be written; "
-                  + "retry later")
+              AckBatcher.PENDING_ACKS_MAX + " acks of subscription '" + id
+                  + "' are waiting to be written; retry later")
           .asRuntimeException();
     }
-    for (RecordId ack : acks) {
-      Cursor cursor = shards.get(ack.getShardId());
+    for (RecordId ack : ids) {
+      ShardCursor cursor = delivery.cursor(ack.getShardId());
       long offset = ack.getOffset();
-      if (cursor.unacked.remove(offset) != null) {
-        unackedCount--;
-      }
+      unacked.remove(ack.getShardId(), offset);
       if (cursor.progress != null && cursor.progress.isAcked(offset)) {
         continue;
       }
-      if (pendingAcks.computeIfAbsent(ack.getShardId(), k -> new TreeSet<>()).add(offset)) {
-        pendingAckCount++;
-      }
+      acks.add(ack.getShardId(), offset);
     }
-    if (pendingAckCount >= ACK_BATCH_MAX) {
-      flush();
-    } else if (pendingAckCount > 0) {
-      scheduleFlush(ACK_FLUSH_DELAY_MS);
-    }
+    flushWhenDue();
     requestPump();
   }
 
@@ -636,9 +522,9 @@ final class SubscriptionGroup {
       return;
     }
     for (SubscriptionProgress p : progress) {
-      Cursor cursor = shards.get(p.getShardId());
+      ShardCursor cursor = delivery.cursor(p.getShardId());
       if (cursor != null) {
-        setProgress(cursor, p);
+        delivery.setProgress(cursor, p);
       }
     }
     requestPump();
@@ -664,28 +550,31 @@ final class SubscriptionGroup {
     }
   }
 
+  /** Writes a full batch of acks now, or schedules the write of a partial one. */
+  private void flushWhenDue() {
+    if (acks.batchFull()) {
+      flush();
+    } else if (acks.pendingCount() > 0) {
+      scheduleFlush(AckBatcher.ACK_FLUSH_DELAY_MS);
+    }
+  }
+
   /** Writes the pending acks in one transaction (one at a time). */
   private void flush() {
-    if (!inFlightAcks.isEmpty() || pendingAcks.isEmpty() || state != State.ACTIVE) {
+    if (state != State.ACTIVE) {
       return;
     }
     // Shards whose progress key is not known to exist yet (a child another gateway delivered
     // first) keep their acks pending until it is: an ack on an absent key aborts the batch.
-    TreeMap<Long, TreeSet<Long>> batch = new TreeMap<>();
-    for (Iterator<Map.Entry<Long, TreeSet<Long>>> it = pendingAcks.entrySet().iterator();
-        it.hasNext(); ) {
-      Map.Entry<Long, TreeSet<Long>> entry = it.next();
-      Cursor cursor = shards.get(entry.getKey());
-      if (cursor != null && cursor.progress != null) {
-        batch.put(entry.getKey(), entry.getValue());
-        pendingAckCount -= entry.getValue().size();
-        it.remove();
-      }
-    }
+    SortedMap<Long, TreeSet<Long>> batch =
+        acks.takeBatch(
+            shardId -> {
+              ShardCursor cursor = delivery.cursor(shardId);
+              return cursor != null && cursor.progress != null;
+            });
     if (batch.isEmpty()) {
       return;
     }
-    inFlightAcks = batch;
     Subscription sub = subscription;
     offLock(
             () ->
@@ -696,23 +585,23 @@ final class SubscriptionGroup {
   }
 
   private synchronized void flushed(
-      TreeMap<Long, TreeSet<Long>> batch, TxnResult result, Throwable error) {
-    inFlightAcks = new TreeMap<>();
+      SortedMap<Long, TreeSet<Long>> batch, TxnResult result, Throwable error) {
+    acks.batchDone();
     if (state == State.CLOSED) {
       return;
     }
     if (error == null && result.getOutcome() == Outcome.COMMITTED) {
       SortedMap<Long, SubscriptionProgress> post = SubscriptionCatalog.postStates(result);
       for (Map.Entry<Long, TreeSet<Long>> entry : batch.entrySet()) {
-        Cursor cursor = shards.get(entry.getKey());
+        ShardCursor cursor = delivery.cursor(entry.getKey());
         if (cursor == null) {
           continue;
         }
         SubscriptionProgress p = post.get(entry.getKey());
         if (p != null) {
-          setProgress(cursor, p);
-        } else if (cursor.progress != null && cursor.progress.ack(entry.getValue())) {
-          dropAcked(cursor);
+          delivery.setProgress(cursor, p);
+        } else {
+          delivery.ackDurably(cursor, entry.getValue());
         }
       }
     } else if (error == null
@@ -731,32 +620,13 @@ final class SubscriptionGroup {
           batch.values().stream().mapToInt(Set::size).sum(),
           id,
           error != null ? statusOf(error).getStatus() : result.getOutcome() + " " + result.getDetail(),
-          ACK_RETRY_DELAY_MS);
-      for (Map.Entry<Long, TreeSet<Long>> entry : batch.entrySet()) {
-        for (long offset : entry.getValue()) {
-          if (pendingAcks.computeIfAbsent(entry.getKey(), k -> new TreeSet<>()).add(offset)) {
-            pendingAckCount++;
-          }
-        }
-      }
-      scheduleFlush(ACK_RETRY_DELAY_MS);
+          AckBatcher.ACK_RETRY_DELAY_MS);
+      acks.requeue(batch);
+      scheduleFlush(AckBatcher.ACK_RETRY_DELAY_MS);
       return;
     }
-    if (pendingAckCount >= ACK_BATCH_MAX) {
-      flush();
-    } else if (pendingAckCount > 0) {
-      scheduleFlush(ACK_FLUSH_DELAY_MS);
-    }
+    flushWhenDue();
     requestPump();
-  }
-
-  private boolean pendingAck(long shardId, long offset) {
-    TreeSet<Long> pending = pendingAcks.get(shardId);
-    if (pending != null && pending.contains(offset)) {
-      return true;
-    }
-    TreeSet<Long> inFlight = inFlightAcks.get(shardId);
-    return inFlight != null && inFlight.contains(offset);
   }
 
   // ---- delivery ----
@@ -807,18 +677,12 @@ final class SubscriptionGroup {
       refreshMetadata();
     }
     createMissingProgress();
-    if (pendingAckCount > 0) {
+    if (acks.pendingCount() > 0) {
       // Acks held back for a shard whose progress key has appeared since.
-      scheduleFlush(ACK_FLUSH_DELAY_MS);
+      scheduleFlush(AckBatcher.ACK_FLUSH_DELAY_MS);
     }
 
-    List<Long> live = new ArrayList<>();
-    for (Cursor cursor : shards.values()) {
-      if (cursor.progress != null && !cursor.finished()) {
-        live.add(cursor.shardId);
-      }
-    }
-    assignment = ShardAssignment.assign(consumers.keySet(), live);
+    assignment = ShardAssignment.assign(consumers.keySet(), delivery.liveShards());
     // Past the lease's expiry another gateway may have taken over: deliver nothing until a
     // renewal succeeds (or fails and closes the group).
     boolean mayDeliver = leaseValid();
@@ -828,12 +692,12 @@ final class SubscriptionGroup {
       }
       ConsumerSession session = consumers.get(entry.getKey());
       for (long shardId : entry.getValue()) {
-        Cursor cursor = shards.get(shardId);
-        if (!parentsFinished(cursor)) {
+        ShardCursor cursor = delivery.cursor(shardId);
+        if (!delivery.parentsFinished(cursor)) {
           continue;
         }
         for (int i = 0; i < MESSAGES_PER_PUMP_MAX; i++) {
-          if (!session.ready() || !deliver(cursor, session, now)) {
+          if (!session.ready() || !delivery.deliver(cursor, session, now)) {
             break;
           }
         }
@@ -859,13 +723,14 @@ final class SubscriptionGroup {
   }
 
   /**
-   * Updates every cursor from the local store (materialized shard end, seal, start; durable
-   * progress including acks written by others); returns whether the metadata this group has read
-   * looks outdated: a shard is sealed in the store but not in it (a split or merge to learn
-   * about), or the subscription's metadata key has disappeared from the store (deleted).
+   * Updates every cursor from the local store (materialized shard end, seal, start; every {@value
+   * #PROGRESS_REFRESH_MS} ms the durable progress, including acks written by others); returns
+   * whether the metadata this group has read looks outdated: a shard is sealed in the store but
+   * not in it (a split or merge to learn about), or the subscription's metadata key has
+   * disappeared from the store (deleted).
    */
   private boolean refreshFromStore(long now) {
-    boolean sealedUnknown = false;
+    boolean deletedHint = false;
     boolean readProgress =
         now - lastProgressReadNanos >= TimeUnit.MILLISECONDS.toNanos(PROGRESS_REFRESH_MS);
     if (readProgress) {
@@ -875,31 +740,11 @@ final class SubscriptionGroup {
       if (store.getLatest(StreamKeys.subscription(id)).isPresent()) {
         seenInStore = true;
       } else if (seenInStore) {
-        sealedUnknown = true;
+        deletedHint = true;
       }
     }
-    for (Cursor cursor : shards.values()) {
-      if (cursor.finished()) {
-        // Sealed and fully acked: nothing about it can change any more.
-        continue;
-      }
-      Optional<ShardProgressView> view = store.shardState(subscription.getStream(), cursor.shardId);
-      if (view.isPresent()) {
-        cursor.start = view.get().startOffset();
-        cursor.end = view.get().end();
-        cursor.closed = view.get().closed();
-        if (cursor.closed && !cursor.closedInMetadata) {
-          sealedUnknown = true;
-        }
-      }
-      if (readProgress) {
-        Optional<Value> durable = store.getLatest(StreamKeys.progress(id, cursor.shardId));
-        if (durable.isPresent() && durable.get().hasProgress()) {
-          setProgress(cursor, durable.get().getProgress());
-        }
-      }
-    }
-    return sealedUnknown;
+    boolean sealedUnknown = delivery.refreshFromStore(readProgress);
+    return sealedUnknown || deletedHint;
   }
 
   /** Re-reads the subscription and stream metadata in one transaction (new shards, deletion). */
@@ -940,7 +785,7 @@ final class SubscriptionGroup {
                 StreamMetadata metadata =
                     StreamMetadataReader.parse(subscription.getStream(), streamRaw.get());
                 for (ShardInfo info : metadata.getShardsList()) {
-                  cursorOf(info);
+                  delivery.cursorOf(info);
                 }
               }
               requestPump();
@@ -949,7 +794,7 @@ final class SubscriptionGroup {
 
   /** Creates the progress keys of shards that have none yet (Assert absent + Put), then reads them. */
   private void createMissingProgress() {
-    for (Cursor cursor : shards.values()) {
+    for (ShardCursor cursor : delivery.cursors()) {
       if (cursor.progress != null || cursor.creatingProgress) {
         continue;
       }
@@ -971,126 +816,16 @@ final class SubscriptionGroup {
                         id, cursor.shardId, error.toString());
                     return;
                   }
-                  values.get(key).ifPresent(v -> setProgress(cursor, v.getProgress()));
+                  values.get(key).ifPresent(v -> delivery.setProgress(cursor, v.getProgress()));
                 }
                 requestPump();
               });
     }
   }
 
-  private boolean parentsFinished(Cursor cursor) {
-    for (long parentId : cursor.parents) {
-      Cursor parent = shards.get(parentId);
-      if (parent != null && !parent.finished()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * Sends one message of {@code cursor}'s records to {@code session}: due redeliveries first,
-   * then new records while the subscription is under max_unacked_records. Returns whether a
-   * message was sent.
-   */
-  private boolean deliver(Cursor cursor, ConsumerSession session, long now) {
-    long budget = Math.min(RECORDS_PER_MESSAGE_MAX, session.remaining());
-    if (budget <= 0) {
-      return false;
-    }
-    long ackTimeoutNanos = TimeUnit.SECONDS.toNanos(subscription.getAckTimeoutSeconds());
-    StreamingFetchResponse.Builder message = StreamingFetchResponse.newBuilder();
-    long bytes = 0;
-    Iterator<Map.Entry<Long, Unacked>> due = cursor.unacked.entrySet().iterator();
-    while (due.hasNext() && message.getRecordsCount() < budget && bytes < MESSAGE_BYTES_TARGET) {
-      Map.Entry<Long, Unacked> entry = due.next();
-      Unacked u = entry.getValue();
-      if (u.deadlineNanos - now > 0) {
-        continue;
-      }
-      long offset = entry.getKey();
-      List<ShardRecordEntry> read =
-          store.readShard(
-              subscription.getStream(),
-              cursor.shardId,
-              offset,
-              1,
-              Math.max(1, MESSAGE_BYTES_TARGET - bytes));
-      if (read.isEmpty() || read.get(0).offset() != offset) {
-        // Trimmed since it was delivered: there is nothing left to redeliver.
-        due.remove();
-        unackedCount--;
-        continue;
-      }
-      u.deadlineNanos = now + ackTimeoutNanos;
-      u.consumer = session.name();
-      ReceivedRecord record = received(cursor.shardId, read.get(0));
-      message.addRecords(record);
-      bytes += record.getSerializedSize();
-    }
-    int max = subscription.getMaxUnackedRecords();
-    while (unackedCount < max
-        && message.getRecordsCount() < budget
-        && bytes < MESSAGE_BYTES_TARGET) {
-      long from = Math.max(cursor.next, cursor.start);
-      if (from >= cursor.end) {
-        break;
-      }
-      int want = (int) Math.min(budget - message.getRecordsCount(), max - unackedCount);
-      List<ShardRecordEntry> entries =
-          store.readShard(
-              subscription.getStream(),
-              cursor.shardId,
-              from,
-              Math.min(want, MultiVersionStore.SHARD_READ_LIMIT_MAX),
-              Math.max(1, MESSAGE_BYTES_TARGET - bytes));
-      if (entries.isEmpty()) {
-        break;
-      }
-      for (ShardRecordEntry entry : entries) {
-        cursor.next = entry.offset() + 1;
-        // The store may have materialized past the end read at the start of this pump: a record
-        // delivered is a record that exists, so its ack must be accepted.
-        cursor.end = Math.max(cursor.end, entry.offset() + 1);
-        if (cursor.progress.isAcked(entry.offset())
-            || pendingAck(cursor.shardId, entry.offset())
-            || cursor.unacked.containsKey(entry.offset())) {
-          continue;
-        }
-        ReceivedRecord record = received(cursor.shardId, entry);
-        cursor.unacked.put(entry.offset(), new Unacked(now + ackTimeoutNanos, session.name()));
-        unackedCount++;
-        message.addRecords(record);
-        bytes += record.getSerializedSize();
-      }
-    }
-    if (message.getRecordsCount() == 0) {
-      return false;
-    }
-    return session.send(message.build());
-  }
-
-  private static ReceivedRecord received(long shardId, ShardRecordEntry entry) {
-    return ReceivedRecord.newBuilder()
-        .setId(RecordId.newBuilder().setShardId(shardId).setOffset(entry.offset()))
-        .setPosition(entry.position())
-        .setRecord(entry.record())
-        .build();
-  }
-
   /** No consumers, nothing to write, and no record whose ack deadline is still ahead. */
   private boolean idle(long now) {
-    if (!consumers.isEmpty() || pendingAckCount > 0 || !inFlightAcks.isEmpty()) {
-      return false;
-    }
-    for (Cursor cursor : shards.values()) {
-      for (Unacked u : cursor.unacked.values()) {
-        if (u.deadlineNanos - now > 0) {
-          return false;
-        }
-      }
-    }
-    return true;
+    return consumers.isEmpty() && acks.isEmpty() && !unacked.anyAwaitingAck(now);
   }
 
   /**
@@ -1131,11 +866,11 @@ final class SubscriptionGroup {
 
   /** For tests of the unacked bound: records delivered and not yet acked here. */
   synchronized int unackedCount() {
-    return unackedCount;
+    return unacked.count();
   }
 
   /** Shard ids this group knows (for tests and ListConsumers). */
   synchronized List<Long> shardIds() {
-    return new ArrayList<>(new TreeSet<>(shards.keySet()));
+    return delivery.shardIds();
   }
 }

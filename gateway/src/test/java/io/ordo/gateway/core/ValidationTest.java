@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
-import io.ordo.gateway.Limits;
 import io.ordo.proto.Append;
 import io.ordo.proto.Assert;
 import io.ordo.proto.Delete;

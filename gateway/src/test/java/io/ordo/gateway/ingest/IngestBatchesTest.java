@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import io.ordo.gateway.Limits;
+import io.ordo.gateway.core.Limits;
 import io.ordo.gateway.streams.HashRanges;
+import io.ordo.gateway.streams.IngestTopics;
 import io.ordo.gateway.streams.StreamKeys;
 import io.ordo.gateway.streams.StreamMetadataReader;
-import io.ordo.gateway.streams.StreamsService;
 import io.ordo.proto.Operation;
 import io.ordo.proto.StreamRecord;
 import io.ordo.proto.Transaction;
@@ -161,10 +161,12 @@ class IngestBatchesTest {
   @Test
   void topicAndGroupNamesFollowTheLayoutPrefix() {
     TopicLayout layout = TopicLayout.withPrefix("ordo");
-    assertThat(IngestBridge.topic(layout, "clicks")).isEqualTo("ordo-ingest-clicks")
-        .isEqualTo(StreamsService.ingestTopic(layout, "clicks"));
+    assertThat(IngestTopics.topic(layout, "clicks")).isEqualTo("ordo-ingest-clicks");
     assertThat(IngestBridge.groupId(layout)).isEqualTo("ordo-ingest");
-    assertThat(IngestBridge.topic(TopicLayout.withPrefix("t.1"), "s")).isEqualTo("t.1-ingest-s");
+    assertThat(IngestTopics.topic(TopicLayout.withPrefix("t.1"), "s")).isEqualTo("t.1-ingest-s");
+    // A layout not made by withPrefix: the log topic's whole name is the prefix.
+    assertThat(IngestTopics.topic(new TopicLayout("events", 4, "res", "chg", "fb", 4, (short) 1), "s"))
+        .isEqualTo("events-ingest-s");
   }
 
   private static ShardInfo shard(long id, ByteString[] range, boolean closed) {

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.ordo.gateway.Limits;
+import io.ordo.gateway.core.Limits;
 import io.ordo.proto.Get;
 import io.ordo.proto.KeyRead;
 import io.ordo.proto.Operation;

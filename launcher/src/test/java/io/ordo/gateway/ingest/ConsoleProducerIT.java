@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.ordo.gateway.streams.IngestTopics;
 import io.ordo.launcher.embedded.EmbeddedOrdo;
 import io.ordo.proto.CreateStreamRequest;
 import io.ordo.proto.Header;
@@ -103,7 +104,7 @@ class ConsoleProducerIT {
     Stream stream =
         streams().createStream(CreateStreamRequest.newBuilder().setName(name).setShardCount(2).build());
     String topic = stream.getIngestTopic();
-    assertThat(topic).isEqualTo(IngestBridge.topic(ordo.topics(), name)).endsWith("-ingest-" + name);
+    assertThat(topic).isEqualTo(IngestTopics.topic(ordo.topics(), name)).endsWith("-ingest-" + name);
 
     int keys = 9;
     int count = 300;

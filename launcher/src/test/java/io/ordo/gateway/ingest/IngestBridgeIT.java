@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.ordo.gateway.Limits;
+import io.ordo.gateway.core.Limits;
 import io.ordo.launcher.embedded.EmbeddedOrdo;
 import io.ordo.gateway.core.OwnTxnRunner;
 import io.ordo.gateway.core.TxnRunner;
+import io.ordo.gateway.streams.IngestTopics;
 import io.ordo.gateway.streams.StreamKeys;
 import io.ordo.proto.CreateStreamRequest;
 import io.ordo.proto.Get;
@@ -137,7 +138,7 @@ class IngestBridgeIT {
   void recordsAreAppendedOnceInKafkaOrderPerKeyAcrossRestartsAndRacingBridges() throws Exception {
     String stream = "ing-a";
     streams().createStream(CreateStreamRequest.newBuilder().setName(stream).setShardCount(2).build());
-    String topic = IngestBridge.topic(BRIDGE_TOPICS, stream);
+    String topic = IngestTopics.topic(BRIDGE_TOPICS, stream);
     List<String> sent = new ArrayList<>();
 
     try (IngestManager manager = new IngestManager(settings(), runner)) {
@@ -179,7 +180,7 @@ class IngestBridgeIT {
   void aSplitDuringIngestRoutesLaterRecordsToTheChildren() throws Exception {
     String stream = "ing-split";
     streams().createStream(CreateStreamRequest.newBuilder().setName(stream).setShardCount(1).build());
-    String topic = IngestBridge.topic(BRIDGE_TOPICS, stream);
+    String topic = IngestTopics.topic(BRIDGE_TOPICS, stream);
     List<String> sent = new ArrayList<>();
     try (IngestManager manager = new IngestManager(settings(), runner)) {
       manager.ensure(stream);
@@ -211,7 +212,7 @@ class IngestBridgeIT {
   void recordsAnAppendWouldRefuseArePassedOverAndTheRestFlows() throws Exception {
     String stream = "ing-bad";
     streams().createStream(CreateStreamRequest.newBuilder().setName(stream).setShardCount(1).build());
-    String topic = IngestBridge.topic(BRIDGE_TOPICS, stream);
+    String topic = IngestTopics.topic(BRIDGE_TOPICS, stream);
     try (IngestManager manager = new IngestManager(settings(), runner)) {
       manager.ensure(stream);
       awaitTopic(topic);

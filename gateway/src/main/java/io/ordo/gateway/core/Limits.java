@@ -1,4 +1,4 @@
-package io.ordo.gateway;
+package io.ordo.gateway.core;
 
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.Sequencer;

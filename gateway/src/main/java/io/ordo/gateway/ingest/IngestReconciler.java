@@ -1,6 +1,8 @@
-package io.ordo.gateway.streams;
+package io.ordo.gateway.ingest;
 
-import io.ordo.gateway.ingest.IngestManager;
+import io.ordo.gateway.core.BackgroundThreads;
+import io.ordo.gateway.streams.StreamKeys;
+import io.ordo.gateway.streams.StreamMetadataReader;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -49,11 +51,7 @@ public final class IngestReconciler implements AutoCloseable {
     this.intervalMs = intervalMs;
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
-            runnable -> {
-              Thread thread = new Thread(runnable, "ordo-stream-ingest-reconciler");
-              thread.setDaemon(true);
-              return thread;
-            });
+            BackgroundThreads.named("ordo-stream-ingest-reconciler"));
   }
 
   /** Schedules the rounds, the first at once. */
@@ -112,11 +110,6 @@ public final class IngestReconciler implements AutoCloseable {
   /** Stops the rounds (a round in progress is interrupted). */
   @Override
   public void close() {
-    timer.shutdownNow();
-    try {
-      timer.awaitTermination(2, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    BackgroundThreads.stopNow(timer, 2_000);
   }
 }
