@@ -30,7 +30,9 @@ import java.util.TreeMap;
  *
  * <p>Semantics (log.proto): operations run in index order over a private working copy; a
  * {@code get} sees earlier writes of the same transaction. The transaction commits iff every
- * assert and every increment bound holds and no operation is ill-typed; then the final value of
+ * assert and every increment bound holds, no operation is ill-typed and no counter or offset
+ * would leave int64 (OUT_OF_RANGE: an overflow is an abort, never an exception, so no input can
+ * fail the job and crash-loop it on replay); then the final value of
  * every written key is the write set. Aborts carry the failing operation's index and a
  * human-readable detail. The evaluation is a pure function of its inputs (no clock, no hash
  * order: the write set is a sorted map).
@@ -152,7 +154,13 @@ public final class TransactionEvaluator {
           try {
             after = Math.addExact(before, inc.getDelta());
           } catch (ArithmeticException overflow) {
-            return abort(result, AbortReason.BOUND_VIOLATED, index, "increment of '" + key + "' overflows int64");
+            // The exact value is not an int64, so no bound can be compared with it: its own
+            // reason, decided before the bounds (log.proto, Increment).
+            return abort(
+                result,
+                AbortReason.OUT_OF_RANGE,
+                index,
+                "increment of '" + key + "' by " + inc.getDelta() + " from " + before + " overflows int64");
           }
           if (inc.hasMin() && after < inc.getMin()) {
             return abort(
@@ -213,6 +221,10 @@ public final class TransactionEvaluator {
                 } else if (append.getRecordsCount() == 0) {
                   reason = AbortReason.INVALID_TRANSACTION;
                   problem = "append to '" + printable(key) + "' has no records";
+                } else if (state.getNextOffset() > Long.MAX_VALUE - append.getRecordsCount()) {
+                  reason = AbortReason.OUT_OF_RANGE;
+                  problem = "append of " + append.getRecordsCount() + " records to '"
+                      + printable(key) + "' would pass offset " + Long.MAX_VALUE;
                 } else {
                   next = Optional.of(Value.newBuilder().setShard(base
                       .setNextOffset(state.getNextOffset() + append.getRecordsCount())
@@ -262,8 +274,12 @@ public final class TransactionEvaluator {
                     + printable(key) + "' holds subscription '" + progress.getSubscription()
                     + "' stream '" + progress.getStream() + "' shard " + progress.getShardId());
           }
-          Optional<Value> next = Optional.of(Value.newBuilder()
-              .setProgress(applyAcks(progress, ack.getOffsetsList())).build());
+          Optional<SubscriptionProgress> acked = applyAcks(progress, ack.getOffsetsList());
+          if (acked.isEmpty()) {
+            return abort(result, AbortReason.OUT_OF_RANGE, index,
+                "ack on '" + printable(key) + "' would move its floor past offset " + Long.MAX_VALUE);
+          }
+          Optional<Value> next = Optional.of(Value.newBuilder().setProgress(acked.get()).build());
           working.put(key, next);
           writes.put(key, next);
           result.addReads(read(index, key, next, true));
@@ -285,9 +301,10 @@ public final class TransactionEvaluator {
   /**
    * Acknowledges {@code offsets} on {@code progress}: offsets below the floor or already acked
    * are ignored; then the floor advances over every contiguous acked offset. {@code acked} stays
-   * sorted and holds only offsets above the floor.
+   * sorted and holds only offsets above the floor. Empty when the floor would have to pass
+   * {@link Long#MAX_VALUE} (offset 2^63 - 1 acked with the floor there): not representable.
    */
-  static SubscriptionProgress applyAcks(SubscriptionProgress progress, List<Long> offsets) {
+  static Optional<SubscriptionProgress> applyAcks(SubscriptionProgress progress, List<Long> offsets) {
     java.util.TreeSet<Long> acked = new java.util.TreeSet<>(progress.getAckedList());
     long floor = progress.getFloor();
     for (long offset : offsets) {
@@ -296,10 +313,13 @@ public final class TransactionEvaluator {
       }
     }
     while (!acked.isEmpty() && acked.first() == floor) {
+      if (floor == Long.MAX_VALUE) {
+        return Optional.empty();
+      }
       acked.pollFirst();
       floor++;
     }
-    return progress.toBuilder().setFloor(floor).clearAcked().addAllAcked(acked).build();
+    return Optional.of(progress.toBuilder().setFloor(floor).clearAcked().addAllAcked(acked).build());
   }
 
   /**

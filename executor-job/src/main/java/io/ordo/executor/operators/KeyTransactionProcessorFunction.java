@@ -322,8 +322,9 @@ public final class KeyTransactionProcessorFunction
       if (head.getCommitted()) {
         Value before = values.get(key);
         long base = before == null ? 0 : before.getCounter();
-        // Cannot overflow: the evaluation (as head) or the escrow check (before) ruled it out.
-        Value after = Value.newBuilder().setCounter(Math.addExact(base, head.getDelta())).build();
+        // Committed, so the evaluation found base + delta within int64: as head it saw base
+        // exactly; granted by escrow, every value it could see was checked (escrowHolds).
+        Value after = Value.newBuilder().setCounter(escrowedSum(base, head.getDelta(), key)).build();
         KeyWrite w = KeyWrite.newBuilder().setKey(key).setValue(after).build();
         changes.addChanges(applyWrite(owner.getRequest(), w));
       }
@@ -418,7 +419,14 @@ public final class KeyTransactionProcessorFunction
     return granted;
   }
 
-  /** Whether {@code e}'s delta keeps within its bounds and int64 for every value in {@code range}. */
+  /**
+   * Whether {@code e}'s delta keeps within its bounds and int64 for every value in {@code range}.
+   * When it does not, the entry is not refused but left waiting, like an exclusive lock, until
+   * the entries ahead have drained; then it is evaluated on the exact value and commits or aborts
+   * (BOUND_VIOLATED, OUT_OF_RANGE) as serial execution would. Aborting it here instead would make
+   * its outcome depend on which earlier outcomes had come back over the feedback edge by then,
+   * which differs between runs and replays.
+   */
   private static boolean escrowHolds(long[] range, LockEntry e) {
     if (range == null) {
       return false;
@@ -446,6 +454,20 @@ public final class KeyTransactionProcessorFunction
     } catch (ArithmeticException overflow) {
       // Unbounded: no later increment can pass the escrow check.
       return null;
+    }
+  }
+
+  /**
+   * {@code value + delta} where the escrow check guarantees an int64 result. An overflow here is
+   * a broken invariant of this class, not a property of the input (inputs that overflow abort
+   * with OUT_OF_RANGE in the evaluation), so it fails loudly.
+   */
+  private static long escrowedSum(long value, long delta, String key) {
+    try {
+      return Math.addExact(value, delta);
+    } catch (ArithmeticException overflow) {
+      throw new IllegalStateException(
+          "escrow invariant broken on key '" + key + "': " + value + " + " + delta + " leaves int64", overflow);
     }
   }
 
@@ -533,7 +555,12 @@ public final class KeyTransactionProcessorFunction
       String key = lock.getKey();
       Optional<Value> value = Optional.ofNullable(values.get(key));
       if (lock.getValue() == LockMode.INCREMENT) {
-        long committedAhead = 0;
+        // Folded onto the key's value in queue order, never summed apart from it: each partial
+        // sum is the value after an earlier increment under outcomes the escrow check allowed
+        // for, hence an int64, whereas the deltas alone need not be (-2^62 + 2^62 + 2^62 fits,
+        // 2^62 + 2^62 does not; summing them first failed the job on such a log, and again on
+        // every replay).
+        long sum = value.map(Value::getCounter).orElse(0L);
         boolean any = false;
         LockQueue queue = locks.get(key);
         for (LockEntry e : queue == null ? List.<LockEntry>of() : queue.getEntriesList()) {
@@ -541,13 +568,12 @@ public final class KeyTransactionProcessorFunction
             break;
           }
           if (e.getDone() && e.getCommitted()) {
-            committedAhead = Math.addExact(committedAhead, e.getDelta());
+            sum = escrowedSum(sum, e.getDelta(), key);
             any = true;
           }
         }
         if (any) {
-          long base = value.map(Value::getCounter).orElse(0L);
-          value = Optional.of(Value.newBuilder().setCounter(Math.addExact(base, committedAhead)).build());
+          value = Optional.of(Value.newBuilder().setCounter(sum).build());
         }
       }
       current.put(key, value);

@@ -172,6 +172,23 @@ class StreamOperationsTest {
   }
 
   @Test
+  void offsetsThatWouldPassTheLargestLongAbortOutOfRange() {
+    var full = run(Map.of(SHARD, shard(Long.MAX_VALUE - 1, false, 0)), append(null, record("a", "x"), record("b", "y")));
+    assertThat(full.result().getAbortReason()).isEqualTo(AbortReason.OUT_OF_RANGE);
+    assertThat(full.result().getDetail())
+        .isEqualTo("op 0: append of 2 records to '\\u0000ordo/shard/orders/0' would pass offset 9223372036854775807");
+    assertThat(full.writes()).isEmpty();
+    var last = run(Map.of(SHARD, shard(Long.MAX_VALUE - 1, false, 0)), append(null, record("a", "x")));
+    assertThat(last.writes().get(SHARD).orElseThrow().getShard().getNextOffset()).isEqualTo(Long.MAX_VALUE);
+
+    var floorAtEnd = run(Map.of(PROGRESS, progress(Long.MAX_VALUE)), ack(Long.MAX_VALUE));
+    assertThat(floorAtEnd.result().getAbortReason()).isEqualTo(AbortReason.OUT_OF_RANGE);
+    assertThat(floorAtEnd.result().getDetail()).contains("'\\u0000ordo/subp/billing/0'");
+    var upToEnd = run(Map.of(PROGRESS, progress(Long.MAX_VALUE - 1)), ack(Long.MAX_VALUE - 1));
+    assertThat(upToEnd.writes().get(PROGRESS)).contains(progress(Long.MAX_VALUE));
+  }
+
+  @Test
   void ackAndPutInOneTransactionCommitTogether() {
     Operation put = Operation.newBuilder().setKey("total").setPut(Put.newBuilder().setValue(Value.newBuilder().setCounter(42))).build();
     Operation get = Operation.newBuilder().setKey(PROGRESS).setGet(Get.getDefaultInstance()).build();

@@ -96,8 +96,8 @@ import org.slf4j.LoggerFactory;
  * shard), ALREADY_EXISTS (CreateStream of an existing name; an id already sequenced),
  * FAILED_PRECONDITION (a closed shard, a wrong expected offset, subscriptions on a deleted stream
  * without force, reads on a gateway without a local store), RESOURCE_EXHAUSTED (too many calls
- * in progress), UNAVAILABLE (retries exhausted, the log unavailable), DEADLINE_EXCEEDED (as
- * {@code OrdoService}).
+ * in progress), UNAVAILABLE (retries exhausted, the log unavailable), OUT_OF_RANGE (an append
+ * whose offsets would pass 2^63 - 1), DEADLINE_EXCEEDED (as {@code OrdoService}).
  *
  * <p><b>Threads</b>: Append never blocks: it chains the metadata read, the transaction and its
  * retries as futures under the caller's gRPC context (deadline, cancellation), bounded by the
@@ -871,6 +871,15 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
             Status.FAILED_PRECONDITION
                 .withDescription(
                     "wrong expected offset (WRONG_EXPECTED_OFFSET): " + result.getDetail())
+                .asRuntimeException());
+      }
+      case OUT_OF_RANGE -> {
+        // Deterministic and final: retrying the same append on the same shard aborts again.
+        return CompletableFuture.failedFuture(
+            Status.OUT_OF_RANGE
+                .withDescription(
+                    "shard " + failedShard + " of stream '" + stream + "' cannot take offsets"
+                        + " past 2^63 - 1 (OUT_OF_RANGE): " + result.getDetail())
                 .asRuntimeException());
       }
       case SHARD_CLOSED, NOT_FOUND -> {
