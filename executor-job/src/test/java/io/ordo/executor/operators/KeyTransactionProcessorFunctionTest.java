@@ -298,18 +298,6 @@ class KeyTransactionProcessorFunctionTest {
     }
   }
 
-  @Test
-  void anIncrementThatAlsoReadsTheKeyTakesAnExclusiveLock() {
-    RangeRequest plain = request("p", 1, 0, RANGES_0_1, increment("c", 1, null), get("x"));
-    RangeRequest readsToo = request("q", 2, 0, RANGES_0_1, increment("c", 1, null), get("c"));
-    assertThat(KeyTransactionProcessorFunction.lockModes(plain))
-        .containsEntry("c", KeyTransactionProcessorFunction.LockMode.INCREMENT)
-        .containsEntry("x", KeyTransactionProcessorFunction.LockMode.SHARED);
-    assertThat(KeyTransactionProcessorFunction.lockModes(readsToo)).containsEntry("c", KeyTransactionProcessorFunction.LockMode.EXCLUSIVE);
-    RangeRequest postState = plain.toBuilder().setReturnPostState(true).build();
-    assertThat(KeyTransactionProcessorFunction.lockModes(postState)).containsEntry("c", KeyTransactionProcessorFunction.LockMode.EXCLUSIVE);
-  }
-
   /** Inputs of a scenario: requests (input 1) and write results (input 2), in arrival order. */
   private static final List<Object> SCENARIO =
       List.of(
