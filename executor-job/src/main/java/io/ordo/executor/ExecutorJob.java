@@ -2,14 +2,14 @@ package io.ordo.executor;
 
 import static io.ordo.executor.ExecutorJobConstants.*;
 
-import io.ordo.executor.internal.KeyedProtoSerializer;
-import io.ordo.executor.internal.LogRecordDeserializer;
-import io.ordo.executor.internal.ProtoRecordDeserializer;
-import io.ordo.executor.internal.ProtoTypeInfo;
 import io.ordo.executor.operators.KeyTransactionProcessorFunction;
 import io.ordo.executor.operators.KeyedEventTimeSorterFunction;
 import io.ordo.executor.operators.SequenceFanOutFunction;
 import io.ordo.executor.operators.TransactionProcessorFunction;
+import io.ordo.executor.serialization.KeyedProtoSerializer;
+import io.ordo.executor.serialization.LogRecordDeserializer;
+import io.ordo.executor.serialization.ProtoRecordDeserializer;
+import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.state.LogRecord;

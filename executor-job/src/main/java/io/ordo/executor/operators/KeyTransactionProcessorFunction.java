@@ -1,9 +1,9 @@
 package io.ordo.executor.operators;
 
-import io.ordo.executor.internal.ProtoTypeInfo;
-import io.ordo.executor.internal.TransactionEvaluator;
+import io.ordo.executor.evaluation.TransactionEvaluator;
 import io.ordo.executor.locking.LockManager;
 import io.ordo.executor.locking.LockMode;
+import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.Position;
 import io.ordo.proto.TxnResult;

@@ -1,6 +1,6 @@
 package io.ordo.executor.operators;
 
-import io.ordo.executor.internal.ProtoTypeInfo;
+import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.Position;
 import io.ordo.proto.state.RangeRequest;
 import io.ordo.proto.state.RangeRequestBatch;

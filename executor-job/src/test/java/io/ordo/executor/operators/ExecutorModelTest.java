@@ -3,7 +3,7 @@ package io.ordo.executor.operators;
 import static io.ordo.executor.operators.Fixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ordo.executor.internal.TransactionEvaluator;
+import io.ordo.executor.evaluation.TransactionEvaluator;
 import io.ordo.proto.AbortReason;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.KeyRead;

@@ -1,6 +1,6 @@
 package io.ordo.executor.testing;
 
-import io.ordo.executor.internal.TransactionEvaluator;
+import io.ordo.executor.evaluation.TransactionEvaluator;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Position;
 import io.ordo.proto.Transaction;

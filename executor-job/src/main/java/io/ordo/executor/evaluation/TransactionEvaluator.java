@@ -1,4 +1,4 @@
-package io.ordo.executor.internal;
+package io.ordo.executor.evaluation;
 
 import com.google.protobuf.ByteString;
 import io.ordo.proto.AbortReason;

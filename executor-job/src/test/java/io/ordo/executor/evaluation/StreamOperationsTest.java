@@ -1,4 +1,4 @@
-package io.ordo.executor.internal;
+package io.ordo.executor.evaluation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
