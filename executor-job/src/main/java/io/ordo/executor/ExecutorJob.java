@@ -38,7 +38,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ParameterTool;
 
 /**
- * The executor job: the one place where the dataflow is wired (design.md "Dataflow").
+ * The executor job: the one place where the dataflow is wired (ARCHITECTURE.md "Dataflow").
  *
  * <pre>
  * log topic ─▶ LogSource (per-partition watermarks) ─▶ SequenceFanOut (keyed by partition)
@@ -190,7 +190,8 @@ public final class ExecutorJob {
   /**
    * At-least-once sinks: outputs are deterministic and carry ids (txn id, key range + LSN), so a
    * replay's duplicates are dropped by consumers, and results are visible without waiting for a
-   * checkpoint (design.md "Answer early").
+   * checkpoint: the log is durable before anything runs and execution is deterministic, so a
+   * result may be returned as soon as it is computed (ARCHITECTURE.md, introduction).
    */
   private static <T extends com.google.protobuf.Message> KafkaSink<T> sink(
       ExecutorConfig config, org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer) {

@@ -16,7 +16,7 @@ import org.apache.flink.util.Collector;
 
 /**
  * KeyedEventTimeSorter: turns the arrival order of a key range's requests into the global log
- * order (design.md "Dataflow").
+ * order (ARCHITECTURE.md "Dataflow").
  *
  * <p><b>Keying:</b> by key range. <b>State:</b> requests buffered per timestamp (MapState ts →
  * batch); an entry is removed as soon as its timestamp is emitted, so state holds only what the

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Stamps each log record with its position in the global order and splits transactions into
- * per-key-range requests (design.md "Dataflow": fan-out).
+ * per-key-range requests (ARCHITECTURE.md "Dataflow": SequenceFanOut).
  *
  * <p><b>Keying:</b> by log partition. <b>State:</b> the previous monotonic timestamp of the
  * partition ({@code ts = max(brokerTs, previousTs)}, checkpointed so that a replay from a

@@ -26,8 +26,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Checks the KeyTransactionProcessor + TransactionProcessor pair against a dumb model (style.md
- * §9): a single-threaded interpreter that applies the same transactions one after another. The
+ * Checks the KeyTransactionProcessor + TransactionProcessor pair against a dumb model (a model
+ * too simple to share the operators' bugs): a single-threaded interpreter that applies the same transactions one after another. The
  * operators run in test harnesses; the messages between them (reads to the decider, write results
  * back over the feedback edge) are delivered in a seeded random order interleaved with new
  * requests, as a real network might. For every seed, results (outcome and values read) and the

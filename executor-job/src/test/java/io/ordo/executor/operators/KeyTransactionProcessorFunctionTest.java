@@ -21,7 +21,7 @@ import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
- * Pins the KeyTransactionProcessor's invariants (design.md "Invariants the tests must pin"):
+ * Pins the KeyTransactionProcessor's invariants (ARCHITECTURE.md "Invariants"):
  * sequence-order application, early write results kept, reads see exactly the earlier writes,
  * bounded state, and snapshot → restore → continue equivalence.
  */

@@ -18,8 +18,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * A single-threaded reference executor (style.md §9, "check the real thing against a dumb
- * model"): applies transactions one after the other in log order to an in-memory map. No key
+ * A single-threaded reference executor (a dumb model to check the real thing against: too
+ * simple to share its bugs): applies transactions one after the other in log order to an in-memory map. No key
  * ranges, locks, feedback or watermarks are involved, so if the job's results equal the model's,
  * the job's distributed machinery executed the log serially in log order.
  *
