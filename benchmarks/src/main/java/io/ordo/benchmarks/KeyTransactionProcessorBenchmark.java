@@ -1,10 +1,10 @@
 package io.ordo.benchmarks;
 
-import io.ordo.executor.internal.ProtoSerializer;
 import io.ordo.executor.operators.KeyTransactionProcessorFunction;
+import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.Operation;
-import io.ordo.proto.state.ReadResult;
 import io.ordo.proto.state.RangeRequest;
+import io.ordo.proto.state.ReadResult;
 import io.ordo.proto.state.WriteResult;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -70,7 +70,7 @@ public class KeyTransactionProcessorBenchmark {
     if (backend.equals("rocksdb")) {
       harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     }
-    harness.setup(new ProtoSerializer<>(ReadResult.class));
+    harness.setup(ProtoTypeInfo.forMessage(ReadResult.class).createSerializer());
     harness.open();
     random = new SplittableRandom(42);
     for (int i = 0; i < ACCOUNTS; i += 1000) {

@@ -1,7 +1,7 @@
 package io.ordo.benchmarks;
 
-import io.ordo.executor.internal.ProtoSerializer;
 import io.ordo.executor.operators.KeyedEventTimeSorterFunction;
+import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.state.RangeRequest;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +54,7 @@ public class KeyedEventTimeSorterBenchmark {
     if (backend.equals("rocksdb")) {
       harness.setStateBackend(new EmbeddedRocksDBStateBackend());
     }
-    harness.setup(new ProtoSerializer<>(RangeRequest.class));
+    harness.setup(ProtoTypeInfo.forMessage(RangeRequest.class).createSerializer());
     harness.open();
     template = List.of(Ops.request("t", 0, 2, Ops.transfer(Ops.account(1), Ops.account(2), 10)));
   }

@@ -1,7 +1,7 @@
 package io.ordo.benchmarks;
 
-import io.ordo.executor.internal.ProtoSerializer;
 import io.ordo.executor.operators.SequenceFanOutFunction;
+import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.LogEntry;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.state.LogRecord;
@@ -57,7 +57,7 @@ public class SequenceFanOutCheckpointBenchmark {
             new KeyedProcessOperator<>(new SequenceFanOutFunction(16, WINDOW_MS)), LogRecord::getPartition, Types.INT);
     // The harness keeps checkpoints in memory, capped at 5 MB by default; a full window is more.
     harness.setCheckpointStorage(new JobManagerCheckpointStorage(512 * 1024 * 1024));
-    harness.setup(new ProtoSerializer<>(RangeRequest.class));
+    harness.setup(ProtoTypeInfo.forMessage(RangeRequest.class).createSerializer());
     harness.open();
     Random random = new Random(42);
     long firstTs = 1_800_000_000_000L;

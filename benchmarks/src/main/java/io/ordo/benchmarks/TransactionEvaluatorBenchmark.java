@@ -1,6 +1,6 @@
 package io.ordo.benchmarks;
 
-import io.ordo.executor.internal.TransactionEvaluator;
+import io.ordo.executor.evaluation.TransactionEvaluator;
 import io.ordo.proto.Value;
 import io.ordo.proto.state.IndexedOp;
 import java.util.ArrayList;

@@ -2,14 +2,14 @@ package io.ordo.executor;
 
 import static io.ordo.executor.ExecutorJobConstants.*;
 
-import io.ordo.executor.internal.KeyedProtoSerializer;
-import io.ordo.executor.internal.LogRecordDeserializer;
-import io.ordo.executor.internal.ProtoRecordDeserializer;
-import io.ordo.executor.internal.ProtoTypeInfo;
 import io.ordo.executor.operators.KeyTransactionProcessorFunction;
 import io.ordo.executor.operators.KeyedEventTimeSorterFunction;
 import io.ordo.executor.operators.SequenceFanOutFunction;
 import io.ordo.executor.operators.TransactionProcessorFunction;
+import io.ordo.executor.serialization.KeyedProtoSerializer;
+import io.ordo.executor.serialization.LogRecordDeserializer;
+import io.ordo.executor.serialization.ProtoRecordDeserializer;
+import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.state.LogRecord;
@@ -39,7 +39,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ParameterTool;
 
 /**
- * The executor job: the one place where the dataflow is wired (docs/design.md "Dataflow").
+ * The executor job: the one place where the dataflow is wired (ARCHITECTURE.md "Dataflow").
  *
  * <pre>
  * log topic ─▶ LogSource (per-partition watermarks) ─▶ SequenceFanOut (keyed by partition)
@@ -194,7 +194,8 @@ public final class ExecutorJob {
   /**
    * At-least-once sinks: outputs are deterministic and carry ids (txn id, key range + LSN), so a
    * replay's duplicates are dropped by consumers, and results are visible without waiting for a
-   * checkpoint (docs/design.md "Answer early").
+   * checkpoint: the log is durable before anything runs and execution is deterministic, so a
+   * result may be returned as soon as it is computed (ARCHITECTURE.md, introduction).
    */
   private static <T extends com.google.protobuf.Message> KafkaSink<T> sink(
       ExecutorConfig config, org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer) {

@@ -9,10 +9,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layering rules under ARCHITECTURE.md's "Code map", as tests so that a change that breaks
- * them fails the build rather than waiting for a reader to notice: the gateway and the sequencer
- * never touch Flink classes (the gateway runs the job only through {@code
- * io.ordo.executor.EmbeddedExecutor}), and nothing below the gateway depends on it.
+ * Layering rules of ARCHITECTURE.md (Code map) as tests: the gateway and the sequencer never
+ * touch Flink classes (the gateway runs the job only through {@code io.ordo.executor.EmbeddedExecutor}),
+ * nothing below the gateway depends on it, and no module uses another module's internal packages.
  */
 class ArchitectureTest {
   private static JavaClasses ordo;
@@ -33,6 +32,20 @@ class ArchitectureTest {
   void sequencerImportsNoFlinkClass() {
     noClasses().that().resideInAPackage("io.ordo.sequencer..")
         .should().dependOnClassesThat().resideInAPackage("org.apache.flink..")
+        .check(ordo);
+  }
+
+  /** A module's {@code internal} packages are its own: no other module may depend on them. */
+  @Test
+  void noModuleUsesAnotherModulesInternalPackages() {
+    noClasses().that().resideOutsideOfPackage("io.ordo.executor..")
+        .should().dependOnClassesThat().resideInAPackage("io.ordo.executor.internal..")
+        .check(ordo);
+    noClasses().that().resideOutsideOfPackage("io.ordo.storage..")
+        .should().dependOnClassesThat().resideInAPackage("io.ordo.storage.internal..")
+        .check(ordo);
+    noClasses().that().resideOutsideOfPackage("io.ordo.jepsen..")
+        .should().dependOnClassesThat().resideInAPackage("io.ordo.jepsen..internal..")
         .check(ordo);
   }
 

@@ -20,6 +20,11 @@ import org.apache.flink.core.memory.DataOutputView;
  * as long as the .proto evolves compatibly (fields added, never renumbered).
  *
  * <p>Messages are immutable, so copies return the same instance.
+ *
+ * <p>Why it stays in {@code internal} while {@link io.ordo.executor.serialization.ProtoTypeInfo}
+ * is the public way to get it: Flink writes the class name of a serializer's snapshot ({@link
+ * Snapshot}) into every checkpoint and restores it by that name, so moving or renaming this class
+ * would make the checkpoints of earlier builds unrestorable.
  */
 public final class ProtoSerializer<T extends Message> extends TypeSerializer<T> {
   private static final long serialVersionUID = 1L;

@@ -1,15 +1,14 @@
 package io.ordo.executor.operators;
 
-import io.ordo.executor.internal.ProtoTypeInfo;
-import io.ordo.executor.internal.TransactionEvaluator;
+import io.ordo.executor.evaluation.TransactionEvaluator;
+import io.ordo.executor.locking.LockManager;
+import io.ordo.executor.locking.LockMode;
+import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.ChangelogRecord;
-import io.ordo.proto.Increment;
-import io.ordo.proto.Operation;
 import io.ordo.proto.Position;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.proto.state.HeldChanges;
-import io.ordo.proto.state.IndexedOp;
 import io.ordo.proto.state.KeyValue;
 import io.ordo.proto.state.KeyWrite;
 import io.ordo.proto.state.LockEntry;
@@ -58,13 +57,14 @@ import org.apache.flink.util.OutputTag;
  * per-transaction entry is removed once the transaction is done, so state is bounded by the
  * data and the in-flight transactions, not by history.
  *
- * <p><b>Locking:</b> a request enqueues a lock per distinct key, in key order, in one of three
- * modes: exclusive if some operation writes the key, shared if all only read it, and increment
- * if the request's only operation on the key is an increment and it does not ask for post-state.
- * Locks are granted in queue order (= log order): the head always; a shared lock when every lock
- * before it is shared; an increment lock when every lock before it is an increment and the escrow
- * check passes (O'Neil, "The Escrow Transactional Method", TODS 1986): the increment's bounds and
- * int64 hold for every outcome of the earlier increments still queued. No transaction overtakes
+ * <p><b>Locking</b> ({@link LockManager} decides; this class keeps the queues in state): a
+ * request enqueues a lock per distinct key, in key order, in one of three modes: exclusive if
+ * some operation writes the key, shared if all only read it, and increment if the request's only
+ * operation on the key is an increment and it does not ask for post-state. Locks are granted in
+ * queue order (= log order): the head always; a shared lock when every lock before it is shared;
+ * an increment lock when every lock before it is an increment and the escrow check passes
+ * (O'Neil, "The Escrow Transactional Method", TODS 1986): the increment's bounds and int64 hold
+ * for every outcome of the earlier increments still queued. No transaction overtakes
  * an earlier conflicting one, so writes to a key take effect in sequence order, never in arrival
  * order, and a read at position p sees exactly the writes ordered before p. Increments granted
  * together may finish in any order; their deltas are applied when they reach the head of the
@@ -122,13 +122,6 @@ public final class KeyTransactionProcessorFunction
     held = getRuntimeContext().getMapState(new MapStateDescriptor<>("held-changes", Types.LONG, ProtoTypeInfo.forMessage(HeldChanges.class)));
   }
 
-  /** The lock a transaction takes on one key (see {@link LockEntry}). */
-  enum LockMode {
-    SHARED,
-    EXCLUSIVE,
-    INCREMENT
-  }
-
   @Override
   public void processElement1(RangeRequest request, Context ctx, Collector<ReadResult> out) throws Exception {
     Position last = lastPosition.value();
@@ -144,25 +137,14 @@ public final class KeyTransactionProcessorFunction
     nextSeq.update(seq + 1);
 
     int waiting = 0;
-    SortedMap<String, LockMode> modes = lockModes(request);
+    SortedMap<String, LockMode> modes = LockManager.lockModes(request);
     for (Map.Entry<String, LockMode> lock : modes.entrySet()) {
       String key = lock.getKey();
       LockQueue queue = locks.get(key);
-      LockEntry.Builder entry = LockEntry.newBuilder().setTxnId(request.getTxnId()).setExclusive(lock.getValue() == LockMode.EXCLUSIVE);
-      if (lock.getValue() == LockMode.INCREMENT) {
-        Increment inc = incrementOn(request, key);
-        entry.setIncrement(true).setDelta(inc.getDelta());
-        if (inc.hasMin()) {
-          entry.setMin(inc.getMin());
-        }
-        if (inc.hasMax()) {
-          entry.setMax(inc.getMax());
-        }
-      }
       List<LockEntry> entries = new ArrayList<>(queue == null ? List.of() : queue.getEntriesList());
-      entries.add(entry.build());
+      entries.add(LockManager.lockEntry(request, key, lock.getValue()));
       // Appending cannot make an earlier entry grantable, so only the new one can be granted.
-      if (grant(key, entries).isEmpty()) {
+      if (LockManager.grant(entries, Optional.ofNullable(values.get(key))).isEmpty()) {
         waiting++;
       }
       locks.put(key, LockQueue.newBuilder().addAllEntries(entries).build());
@@ -187,7 +169,7 @@ public final class KeyTransactionProcessorFunction
       }
       if (txn.getReadsSent()) {
         Deque<PendingTxn> ready = new ArrayDeque<>();
-        complete(txn, lockModes(txn.getRequest()), write.getWritesList(), ctx, ready);
+        complete(txn, LockManager.lockModes(txn.getRequest()), write.getWritesList(), ctx, ready);
         runReady(ready, ctx, out);
       } else {
         early.put(write.getTxnId(), write);
@@ -208,7 +190,7 @@ public final class KeyTransactionProcessorFunction
       PendingTxn txn = ready.poll();
       RangeRequest request = txn.getRequest();
       String id = request.getTxnId();
-      SortedMap<String, LockMode> modes = lockModes(request);
+      SortedMap<String, LockMode> modes = LockManager.lockModes(request);
       if (request.getParticipantsCount() == 1) {
         Map<String, Optional<Value>> current = readCurrent(request, modes);
         TransactionEvaluator.Evaluation eval =
@@ -250,7 +232,7 @@ public final class KeyTransactionProcessorFunction
 
   /**
    * A transaction's outcome is known ({@code writes} empty when it aborted; {@code modes} its lock
-   * modes, from {@link #lockModes}): applies its writes to
+   * modes, from {@link LockManager#lockModes}): applies its writes to
    * the keys it holds shared or exclusively and releases those locks; marks its increment-mode
    * entries done and drains them in log order. It finishes (changelog emitted or held, state
    * removed) once every increment-mode key has drained, which may be now or later. Transactions
@@ -301,8 +283,7 @@ public final class KeyTransactionProcessorFunction
         throw new IllegalStateException("txn " + id + " completes on key '" + key + "' without a lock queue");
       }
       List<LockEntry> entries = new ArrayList<>(queue.getEntriesList());
-      int i = indexOf(entries, id, key);
-      entries.set(i, entries.get(i).toBuilder().setDone(true).setCommitted(byKey.containsKey(key)).build());
+      LockManager.markDone(entries, id, key, byKey.containsKey(key));
       drain(key, entries, ctx, ready);
     }
   }
@@ -312,18 +293,14 @@ public final class KeyTransactionProcessorFunction
    * delta on the current value, and grants what becomes grantable; stores the queue.
    */
   private void drain(String key, List<LockEntry> entries, Context ctx, Deque<PendingTxn> ready) throws Exception {
-    while (!entries.isEmpty() && entries.get(0).getIncrement() && entries.get(0).getDone()) {
-      LockEntry head = entries.remove(0);
+    for (LockEntry head : LockManager.takeDrained(entries)) {
       PendingTxn owner = pending.get(head.getTxnId());
       if (owner == null || !owner.getCompleted()) {
         throw new IllegalStateException("increment of key '" + key + "' drains for txn " + head.getTxnId() + ", which is not completed");
       }
       HeldChanges.Builder changes = owner.getChanges().toBuilder();
       if (head.getCommitted()) {
-        Value before = values.get(key);
-        long base = before == null ? 0 : before.getCounter();
-        // Cannot overflow: the evaluation (as head) or the escrow check (before) ruled it out.
-        Value after = Value.newBuilder().setCounter(Math.addExact(base, head.getDelta())).build();
+        Value after = LockManager.valueAfter(head, Optional.ofNullable(values.get(key)), key);
         KeyWrite w = KeyWrite.newBuilder().setKey(key).setValue(after).build();
         changes.addChanges(applyWrite(owner.getRequest(), w));
       }
@@ -345,7 +322,7 @@ public final class KeyTransactionProcessorFunction
       throw new IllegalStateException("txn " + txnId + " releases key '" + key + "' without a lock queue");
     }
     List<LockEntry> entries = new ArrayList<>(queue.getEntriesList());
-    entries.remove(indexOf(entries, txnId, key));
+    LockManager.release(entries, txnId, key);
     grantAndStore(key, entries, ready);
   }
 
@@ -354,7 +331,7 @@ public final class KeyTransactionProcessorFunction
       locks.remove(key);
       return;
     }
-    for (String granted : grant(key, entries)) {
+    for (String granted : LockManager.grant(entries, Optional.ofNullable(values.get(key)))) {
       PendingTxn waiter = pending.get(granted);
       if (waiter == null) {
         throw new IllegalStateException("lock of key '" + key + "' granted to unknown txn " + granted);
@@ -367,95 +344,6 @@ public final class KeyTransactionProcessorFunction
     }
     // Drained entries may have emptied the queue's head; an empty queue was handled above.
     locks.put(key, LockQueue.newBuilder().addAllEntries(entries).build());
-  }
-
-  /**
-   * Grants, in place, every entry of {@code key}'s queue that may now hold its lock and returns
-   * their transaction ids in queue order. The head always holds its lock. A shared entry may when
-   * every entry before it is shared; an increment entry when every entry before it is an
-   * increment and the escrow check passes: starting from the key's current value (a counter, or
-   * absent = 0), with each earlier entry's delta counted when it committed, not when it aborted,
-   * and both ways while its outcome is unknown, the entry's own delta stays within its bounds and
-   * within int64 in every case. An exclusive entry only as head.
-   */
-  private List<String> grant(String key, List<LockEntry> entries) throws Exception {
-    List<String> granted = new ArrayList<>();
-    boolean allShared = true;
-    boolean allIncrement = true;
-    long[] range = null; // [lo, hi] over earlier increments' possible outcomes; null = not a counter
-    for (int i = 0; i < entries.size(); i++) {
-      LockEntry e = entries.get(i);
-      if (i == 0) {
-        Value current = values.get(key);
-        if (current == null || current.getKindCase() == Value.KindCase.COUNTER) {
-          long base = current == null ? 0 : current.getCounter();
-          range = new long[] {base, base};
-        }
-      }
-      boolean grantable;
-      if (i == 0) {
-        grantable = true;
-      } else if (e.getExclusive()) {
-        grantable = false;
-      } else if (e.getIncrement()) {
-        grantable = allIncrement && escrowHolds(range, e);
-      } else {
-        grantable = allShared;
-      }
-      if (grantable && !e.getGranted()) {
-        entries.set(i, e.toBuilder().setGranted(true).build());
-        granted.add(e.getTxnId());
-      }
-      allShared = allShared && !e.getExclusive() && !e.getIncrement();
-      allIncrement = allIncrement && e.getIncrement();
-      if (!allShared && !allIncrement) {
-        break;
-      }
-      if (e.getIncrement() && range != null) {
-        range = widen(range, e);
-      }
-    }
-    return granted;
-  }
-
-  /** Whether {@code e}'s delta keeps within its bounds and int64 for every value in {@code range}. */
-  private static boolean escrowHolds(long[] range, LockEntry e) {
-    if (range == null) {
-      return false;
-    }
-    try {
-      long lo = Math.addExact(range[0], e.getDelta());
-      long hi = Math.addExact(range[1], e.getDelta());
-      return (!e.hasMin() || lo >= e.getMin()) && (!e.hasMax() || hi <= e.getMax());
-    } catch (ArithmeticException overflow) {
-      return false;
-    }
-  }
-
-  /** The possible values after {@code e}: its delta counted if it committed or may commit. */
-  private static long[] widen(long[] range, LockEntry e) {
-    long d = e.getDelta();
-    boolean surely = e.getDone();
-    if (surely && !e.getCommitted()) {
-      return range;
-    }
-    try {
-      long lo = surely || d < 0 ? Math.addExact(range[0], d) : range[0];
-      long hi = surely || d > 0 ? Math.addExact(range[1], d) : range[1];
-      return new long[] {lo, hi};
-    } catch (ArithmeticException overflow) {
-      // Unbounded: no later increment can pass the escrow check.
-      return null;
-    }
-  }
-
-  private static int indexOf(List<LockEntry> entries, String txnId, String key) {
-    for (int i = 0; i < entries.size(); i++) {
-      if (entries.get(i).getTxnId().equals(txnId)) {
-        return i;
-      }
-    }
-    throw new IllegalStateException("txn " + txnId + " has no lock entry on key '" + key + "'");
   }
 
   /** Applies one write to the values and returns its changelog record (LSN not yet assigned). */
@@ -533,62 +421,11 @@ public final class KeyTransactionProcessorFunction
       String key = lock.getKey();
       Optional<Value> value = Optional.ofNullable(values.get(key));
       if (lock.getValue() == LockMode.INCREMENT) {
-        long committedAhead = 0;
-        boolean any = false;
         LockQueue queue = locks.get(key);
-        for (LockEntry e : queue == null ? List.<LockEntry>of() : queue.getEntriesList()) {
-          if (e.getTxnId().equals(request.getTxnId())) {
-            break;
-          }
-          if (e.getDone() && e.getCommitted()) {
-            committedAhead = Math.addExact(committedAhead, e.getDelta());
-            any = true;
-          }
-        }
-        if (any) {
-          long base = value.map(Value::getCounter).orElse(0L);
-          value = Optional.of(Value.newBuilder().setCounter(Math.addExact(base, committedAhead)).build());
-        }
+        value = LockManager.escrowedValue(queue == null ? List.of() : queue.getEntriesList(), request.getTxnId(), key, value);
       }
       current.put(key, value);
     }
     return current;
-  }
-
-  /**
-   * Distinct keys of the request in key order, each with its lock mode: increment when the
-   * request's only operation on the key is an increment and it does not return post-state,
-   * exclusive when some operation writes the key, shared otherwise.
-   */
-  static SortedMap<String, LockMode> lockModes(RangeRequest request) {
-    SortedMap<String, Integer> opCount = new TreeMap<>();
-    SortedMap<String, LockMode> modes = new TreeMap<>();
-    for (IndexedOp indexed : request.getOpsList()) {
-      Operation op = indexed.getOp();
-      LockMode mode =
-          switch (op.getOpCase()) {
-            case GET, ASSERT -> LockMode.SHARED;
-            case INCREMENT -> LockMode.INCREMENT;
-            default -> LockMode.EXCLUSIVE;
-          };
-      opCount.merge(op.getKey(), 1, Integer::sum);
-      modes.merge(op.getKey(), mode, (a, b) -> a == LockMode.SHARED && b == LockMode.SHARED ? LockMode.SHARED : LockMode.EXCLUSIVE);
-    }
-    for (Map.Entry<String, LockMode> e : modes.entrySet()) {
-      if (e.getValue() == LockMode.INCREMENT && (opCount.get(e.getKey()) > 1 || request.getReturnPostState())) {
-        e.setValue(LockMode.EXCLUSIVE);
-      }
-    }
-    return modes;
-  }
-
-  /** The request's increment on {@code key} (its only operation there, in increment mode). */
-  private static Increment incrementOn(RangeRequest request, String key) {
-    for (IndexedOp indexed : request.getOpsList()) {
-      if (indexed.getOp().getKey().equals(key) && indexed.getOp().getOpCase() == Operation.OpCase.INCREMENT) {
-        return indexed.getOp().getIncrement();
-      }
-    }
-    throw new IllegalStateException("txn " + request.getTxnId() + " has no increment on key '" + key + "'");
   }
 }

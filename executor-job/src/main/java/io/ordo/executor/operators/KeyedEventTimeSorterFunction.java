@@ -1,6 +1,6 @@
 package io.ordo.executor.operators;
 
-import io.ordo.executor.internal.ProtoTypeInfo;
+import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.Position;
 import io.ordo.proto.state.RangeRequest;
 import io.ordo.proto.state.RangeRequestBatch;
@@ -16,7 +16,7 @@ import org.apache.flink.util.Collector;
 
 /**
  * KeyedEventTimeSorter: turns the arrival order of a key range's requests into the global log
- * order (docs/design.md "Dataflow").
+ * order (ARCHITECTURE.md "Dataflow").
  *
  * <p><b>Keying:</b> by key range. <b>State:</b> requests buffered per timestamp (MapState ts →
  * batch); an entry is removed as soon as its timestamp is emitted, so state holds only what the

@@ -1,15 +1,15 @@
 package io.ordo.executor.operators;
 
-import io.ordo.executor.internal.ProtoTypeInfo;
+import io.ordo.executor.internal.DedupBuckets;
+import io.ordo.executor.internal.DigestIndex;
+import io.ordo.executor.internal.IdDigest;
+import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.AbortReason;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Outcome;
 import io.ordo.proto.Position;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
-import io.ordo.executor.internal.DedupBuckets;
-import io.ordo.executor.internal.DigestIndex;
-import io.ordo.executor.internal.IdDigest;
 import io.ordo.proto.state.DedupBucket;
 import io.ordo.proto.state.IndexedOp;
 import io.ordo.proto.state.LogRecord;
@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Stamps each log record with its position in the global order and splits transactions into
- * per-key-range requests (docs/design.md "Dataflow": fan-out).
+ * per-key-range requests (ARCHITECTURE.md "Dataflow": SequenceFanOut).
  *
  * <p><b>Keying:</b> by log partition. <b>State:</b> the previous monotonic timestamp of the
  * partition ({@code ts = max(brokerTs, previousTs)}, checkpointed so that a replay from a

@@ -1,7 +1,7 @@
 package io.ordo.executor.operators;
 
-import io.ordo.executor.internal.ProtoTypeInfo;
-import io.ordo.executor.internal.TransactionEvaluator;
+import io.ordo.executor.evaluation.TransactionEvaluator;
+import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.proto.state.GatheredReads;

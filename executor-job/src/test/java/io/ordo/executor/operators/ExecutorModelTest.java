@@ -3,7 +3,8 @@ package io.ordo.executor.operators;
 import static io.ordo.executor.operators.Fixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ordo.executor.internal.TransactionEvaluator;
+import io.ordo.executor.evaluation.TransactionEvaluator;
+import io.ordo.proto.AbortReason;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.KeyRead;
 import io.ordo.proto.Operation;
@@ -25,8 +26,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Checks the KeyTransactionProcessor + TransactionProcessor pair against a dumb model (docs/design.md,
- * habit 9): a single-threaded interpreter that applies the same transactions one after another. The
+ * Checks the KeyTransactionProcessor + TransactionProcessor pair against a dumb model (a model
+ * too simple to share the operators' bugs): a single-threaded interpreter that applies the same transactions one after another. The
  * operators run in test harnesses; the messages between them (reads to the decider, write results
  * back over the feedback edge) are delivered in a seeded random order interleaved with new
  * requests, as a real network might. For every seed, results (outcome and values read) and the
@@ -54,6 +55,19 @@ class ExecutorModelTest {
   @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 42, 1234})
   void incrementLocksAgreeWithASequentialModel(long seed) throws Exception {
     checkAgainstModel(seed, ExecutorModelTest::transferOrAudit, 0);
+  }
+
+  /**
+   * Increments with extreme deltas (around ±2^62 and the ends of int64), some bounded, over few
+   * counters, mixed with transfers between them and puts of extreme values: some leave int64
+   * (OUT_OF_RANGE), some their bounds, and the escrow check must neither admit an increment that
+   * could overflow under some outcome of the ones ahead nor fail the operator; outcomes, reasons,
+   * values and changelog must be those of the sequential model on exact integers.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 42, 1234})
+  void extremeIncrementsAgreeWithASequentialModelOnExactIntegers(long seed) throws Exception {
+    checkAgainstModel(seed, ExecutorModelTest::extremeIncrement, 0);
   }
 
   /**
@@ -136,6 +150,8 @@ class ExecutorModelTest {
       Map<String, Value> working = new TreeMap<>(state);
       List<Value> reads = new ArrayList<>();
       boolean ok = true;
+      // Why the model aborts, where it tells reasons apart (null: any reason).
+      AbortReason reason = null;
       for (Operation op : txns.get(i)) {
         Value v = working.get(op.getKey());
         switch (op.getOpCase()) {
@@ -143,13 +159,26 @@ class ExecutorModelTest {
           case PUT -> working.put(op.getKey(), op.getPut().getValue());
           case DELETE -> working.remove(op.getKey());
           case INCREMENT -> {
-            long now = (v == null ? 0 : v.getCounter()) + op.getIncrement().getDelta();
-            if (op.getIncrement().hasMin() && now < op.getIncrement().getMin()) {
+            // On exact integers: leaving int64 is OUT_OF_RANGE, before any bound is looked at.
+            java.math.BigInteger exact = java.math.BigInteger.valueOf(v == null ? 0 : v.getCounter())
+                .add(java.math.BigInteger.valueOf(op.getIncrement().getDelta()));
+            if (exact.bitLength() > 63) {
               ok = false;
+              reason = AbortReason.OUT_OF_RANGE;
+            } else {
+              long now = exact.longValueExact();
+              if ((op.getIncrement().hasMin() && now < op.getIncrement().getMin())
+                  || (op.getIncrement().hasMax() && now > op.getIncrement().getMax())) {
+                ok = false;
+                reason = AbortReason.BOUND_VIOLATED;
+              }
+              working.put(op.getKey(), counter(now));
             }
-            working.put(op.getKey(), counter(now));
           }
-          case ASSERT -> ok &= op.getAssert().getAbsent() == (v == null);
+          case ASSERT -> {
+            ok &= op.getAssert().getAbsent() == (v == null);
+            reason = AbortReason.ASSERT_FAILED;
+          }
           case STREAM_APPEND, SEAL_SHARD -> {
             if (v == null || v.getShard().getClosed()) {
               ok = false;
@@ -171,10 +200,14 @@ class ExecutorModelTest {
         if (!ok) {
           break;
         }
+        reason = null;
       }
       TxnResult got = actual.get("t" + i);
       assertThat(got).as("result of t%d", i).isNotNull();
       assertThat(got.getOutcome()).as("outcome of t%d", i).isEqualTo(ok ? Outcome.COMMITTED : Outcome.ABORTED);
+      if (!ok && reason != null) {
+        assertThat(got.getAbortReason()).as("abort reason of t%d: %s", i, got.getDetail()).isEqualTo(reason);
+      }
       if (ok) {
         for (Operation op : txns.get(i)) {
           if (op.getOpCase() != Operation.OpCase.GET && op.getOpCase() != Operation.OpCase.ASSERT) {
@@ -304,6 +337,44 @@ class ExecutorModelTest {
     long amount = 1 + random.nextInt(40);
     ops.add(increment("k" + debtor, -amount, 0L));
     ops.add(increment("k" + creditor, amount, null));
+    return ops;
+  }
+
+  private static final long[] EXTREMES = {
+    Long.MIN_VALUE, Long.MIN_VALUE + 1, -(1L << 62), -(1L << 61), -1, 0, 1, 1L << 61, 1L << 62, Long.MAX_VALUE - 1, Long.MAX_VALUE
+  };
+
+  private static long extreme(Random random) {
+    return random.nextInt(4) == 0 ? random.nextInt(201) - 100 : EXTREMES[random.nextInt(EXTREMES.length)];
+  }
+
+  /**
+   * On counters "k0".."k3" (hot: many increments queue on each): one to three increments of
+   * distinct counters with extreme deltas, each bounded (min and/or max, extreme too) a third of
+   * the time; one time in ten a put of an extreme value; one time in ten a read of all four.
+   */
+  private static List<Operation> extremeIncrement(Random random) {
+    List<Operation> ops = new ArrayList<>();
+    int kind = random.nextInt(10);
+    if (kind == 0) {
+      ops.add(put("k" + random.nextInt(4), counter(extreme(random))));
+      return ops;
+    }
+    if (kind == 1) {
+      for (int k = 0; k < 4; k++) {
+        ops.add(get("k" + k));
+      }
+      return ops;
+    }
+    List<Integer> keys = new ArrayList<>(List.of(0, 1, 2, 3));
+    java.util.Collections.shuffle(keys, random);
+    int n = 1 + random.nextInt(3);
+    for (int i = 0; i < n; i++) {
+      boolean bounded = random.nextInt(3) == 0;
+      Long min = bounded && random.nextBoolean() ? extreme(random) : null;
+      Long max = bounded && random.nextBoolean() ? extreme(random) : null;
+      ops.add(increment("k" + keys.get(i), extreme(random), min, max));
+    }
     return ops;
   }
 

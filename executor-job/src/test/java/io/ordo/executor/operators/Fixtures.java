@@ -53,9 +53,16 @@ final class Fixtures {
   }
 
   static Operation increment(String key, long delta, Long min) {
+    return increment(key, delta, min, null);
+  }
+
+  static Operation increment(String key, long delta, Long min, Long max) {
     Increment.Builder inc = Increment.newBuilder().setDelta(delta);
     if (min != null) {
       inc.setMin(min);
+    }
+    if (max != null) {
+      inc.setMax(max);
     }
     return Operation.newBuilder().setKey(key).setIncrement(inc).build();
   }
@@ -84,6 +91,24 @@ final class Fixtures {
       r.addOps(IndexedOp.newBuilder().setIndex(i).setOp(ops[i]));
     }
     return r.build();
+  }
+
+  /**
+   * The two requests of txn {@code id} at ts spanning ranges 0 and 1: op 0 ({@code onRange0}) in
+   * range 0, op 1 ({@code onRange1}) in range 1.
+   */
+  static List<RangeRequest> twoRanges(String id, long ts, Operation onRange0, Operation onRange1) {
+    RangeRequest r0 = request(id, ts, 0, List.of(0, 1), onRange0);
+    RangeRequest r1 =
+        RangeRequest.newBuilder()
+            .setTxnId(id)
+            .setPosition(pos(ts, 0, ts))
+            .setKeyRange(1)
+            .addParticipants(0)
+            .addParticipants(1)
+            .addOps(IndexedOp.newBuilder().setIndex(1).setOp(onRange1))
+            .build();
+    return List.of(r0, r1);
   }
 
   static WriteResult writeResult(String id, long ts, int range, KeyWrite... writes) {

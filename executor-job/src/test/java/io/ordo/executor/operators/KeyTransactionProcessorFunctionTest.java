@@ -21,7 +21,7 @@ import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
- * Pins the KeyTransactionProcessor's invariants (docs/design.md "Invariants the tests must pin"):
+ * Pins the KeyTransactionProcessor's invariants (ARCHITECTURE.md "Invariants"):
  * sequence-order application, early write results kept, reads see exactly the earlier writes,
  * bounded state, and snapshot → restore → continue equivalence.
  */
@@ -296,18 +296,6 @@ class KeyTransactionProcessorFunctionTest {
       assertThat(changelog(h)).extracting(c -> c.getAfter().getCounter()).containsExactly(10L, 4L, 0L);
       assertThat(h.numKeyedStateEntries()).isEqualTo(IDLE_STATE_ENTRIES);
     }
-  }
-
-  @Test
-  void anIncrementThatAlsoReadsTheKeyTakesAnExclusiveLock() {
-    RangeRequest plain = request("p", 1, 0, RANGES_0_1, increment("c", 1, null), get("x"));
-    RangeRequest readsToo = request("q", 2, 0, RANGES_0_1, increment("c", 1, null), get("c"));
-    assertThat(KeyTransactionProcessorFunction.lockModes(plain))
-        .containsEntry("c", KeyTransactionProcessorFunction.LockMode.INCREMENT)
-        .containsEntry("x", KeyTransactionProcessorFunction.LockMode.SHARED);
-    assertThat(KeyTransactionProcessorFunction.lockModes(readsToo)).containsEntry("c", KeyTransactionProcessorFunction.LockMode.EXCLUSIVE);
-    RangeRequest postState = plain.toBuilder().setReturnPostState(true).build();
-    assertThat(KeyTransactionProcessorFunction.lockModes(postState)).containsEntry("c", KeyTransactionProcessorFunction.LockMode.EXCLUSIVE);
   }
 
   /** Inputs of a scenario: requests (input 1) and write results (input 2), in arrival order. */

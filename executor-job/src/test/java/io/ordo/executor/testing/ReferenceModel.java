@@ -1,6 +1,6 @@
 package io.ordo.executor.testing;
 
-import io.ordo.executor.internal.TransactionEvaluator;
+import io.ordo.executor.evaluation.TransactionEvaluator;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Position;
 import io.ordo.proto.Transaction;
@@ -18,8 +18,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * A single-threaded reference executor (docs/design.md, habit 9, "check the real thing against a dumb
- * model"): applies transactions one after the other in log order to an in-memory map. No key
+ * A single-threaded reference executor (a dumb model to check the real thing against: too
+ * simple to share its bugs): applies transactions one after the other in log order to an in-memory map. No key
  * ranges, locks, feedback or watermarks are involved, so if the job's results equal the model's,
  * the job's distributed machinery executed the log serially in log order.
  *

@@ -52,7 +52,9 @@ import org.slf4j.LoggerFactory;
  *       log position when the append had completed.
  *   <li>UNAVAILABLE: the append to the log failed, or the gateway is shutting down.
  *   <li>ABORTED: only for Get/Put/Delete, whose single-key transactions should never abort. An
- *       aborted {@code Txn} is a normal response ({@code result.outcome = ABORTED}).
+ *       aborted {@code Txn} is a normal response ({@code result.outcome = ABORTED}) whatever its
+ *       reason (e.g. BOUND_VIOLATED, or OUT_OF_RANGE when a counter would leave int64): the
+ *       reason is the transaction's outcome, not a failure of the call.
  * </ul>
  *
  * <p>Retries: a client that got DEADLINE_EXCEEDED may retry with the same id. If the original's

@@ -3,7 +3,8 @@ package io.ordo.gateway.rest;
 import io.grpc.Status;
 
 /**
- * The HTTP status of a gRPC status code on the REST side: INVALID_ARGUMENT 400, NOT_FOUND 404,
+ * The HTTP status of a gRPC status code on the REST side: INVALID_ARGUMENT and OUT_OF_RANGE 400
+ * (as google.rpc.Code maps them), NOT_FOUND 404,
  * ALREADY_EXISTS 409, RESOURCE_EXHAUSTED 429, DEADLINE_EXCEEDED 504, UNAVAILABLE 503, OK 200,
  * anything else 500. (A request body over {@code httpBodyBytesMax} gets 413 before any gRPC call.)
  */
@@ -14,7 +15,7 @@ public final class HttpStatuses {
   public static int of(Status.Code code) {
     return switch (code) {
       case OK -> 200;
-      case INVALID_ARGUMENT -> 400;
+      case INVALID_ARGUMENT, OUT_OF_RANGE -> 400;
       case NOT_FOUND -> 404;
       case ALREADY_EXISTS -> 409;
       case RESOURCE_EXHAUSTED -> 429;

@@ -227,6 +227,15 @@ final class StreamAppends {
                     "wrong expected offset (WRONG_EXPECTED_OFFSET): " + result.getDetail())
                 .asRuntimeException());
       }
+      case OUT_OF_RANGE -> {
+        // Deterministic and final: retrying the same append on the same shard aborts again.
+        return CompletableFuture.failedFuture(
+            Status.OUT_OF_RANGE
+                .withDescription(
+                    "shard " + failedShard + " of stream '" + stream + "' cannot take offsets"
+                        + " past 2^63 - 1 (OUT_OF_RANGE): " + result.getDetail())
+                .asRuntimeException());
+      }
       case SHARD_CLOSED, NOT_FOUND -> {
         reader.invalidate(stream);
         if (plan.pinned() && result.getAbortReason() == AbortReason.SHARD_CLOSED) {

@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * shard), ALREADY_EXISTS (CreateStream of an existing name; an id already sequenced),
  * FAILED_PRECONDITION (a closed shard, a wrong expected offset, subscriptions on a deleted stream
  * without force, reads on a gateway without a local store), RESOURCE_EXHAUSTED (too many calls
- * in progress), UNAVAILABLE (retries exhausted, the log unavailable), DEADLINE_EXCEEDED (as
- * {@code OrdoService}).
+ * in progress), UNAVAILABLE (retries exhausted, the log unavailable), OUT_OF_RANGE (an append
+ * whose offsets would pass 2^63 - 1), DEADLINE_EXCEEDED (as {@code OrdoService}).
  *
  * <p><b>Threads</b>: Append never blocks (its futures run under the caller's gRPC context). The
  * other unary calls (metadata changes, rare) run on a pool of {@value #UNARY_THREADS} threads

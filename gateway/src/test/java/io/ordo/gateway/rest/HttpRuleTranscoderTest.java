@@ -160,6 +160,7 @@ class HttpRuleTranscoderTest {
   void mapsGrpcStatusesToHttpStatuses() {
     assertThat(HttpStatuses.of(Status.Code.OK)).isEqualTo(200);
     assertThat(HttpStatuses.of(Status.Code.INVALID_ARGUMENT)).isEqualTo(400);
+    assertThat(HttpStatuses.of(Status.Code.OUT_OF_RANGE)).isEqualTo(400);
     assertThat(HttpStatuses.of(Status.Code.NOT_FOUND)).isEqualTo(404);
     assertThat(HttpStatuses.of(Status.Code.ALREADY_EXISTS)).isEqualTo(409);
     assertThat(HttpStatuses.of(Status.Code.RESOURCE_EXHAUSTED)).isEqualTo(429);

@@ -1,4 +1,4 @@
-package io.ordo.executor.internal;
+package io.ordo.executor.serialization;
 
 import com.google.protobuf.Message;
 import java.nio.charset.StandardCharsets;

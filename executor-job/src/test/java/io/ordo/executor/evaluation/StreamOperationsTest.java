@@ -1,4 +1,4 @@
-package io.ordo.executor.internal;
+package io.ordo.executor.evaluation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -169,6 +169,23 @@ class StreamOperationsTest {
     assertThat(again.writes().get(PROGRESS)).contains(progress(6, 7));
     assertThat(again.result().getReads(0).getValue()).isEqualTo(progress(6, 7));
     assertThat(run(Map.of(), ack(1)).result().getAbortReason()).isEqualTo(AbortReason.NOT_FOUND);
+  }
+
+  @Test
+  void offsetsThatWouldPassTheLargestLongAbortOutOfRange() {
+    var full = run(Map.of(SHARD, shard(Long.MAX_VALUE - 1, false, 0)), append(null, record("a", "x"), record("b", "y")));
+    assertThat(full.result().getAbortReason()).isEqualTo(AbortReason.OUT_OF_RANGE);
+    assertThat(full.result().getDetail())
+        .isEqualTo("op 0: append of 2 records to '\\u0000ordo/shard/orders/0' would pass offset 9223372036854775807");
+    assertThat(full.writes()).isEmpty();
+    var last = run(Map.of(SHARD, shard(Long.MAX_VALUE - 1, false, 0)), append(null, record("a", "x")));
+    assertThat(last.writes().get(SHARD).orElseThrow().getShard().getNextOffset()).isEqualTo(Long.MAX_VALUE);
+
+    var floorAtEnd = run(Map.of(PROGRESS, progress(Long.MAX_VALUE)), ack(Long.MAX_VALUE));
+    assertThat(floorAtEnd.result().getAbortReason()).isEqualTo(AbortReason.OUT_OF_RANGE);
+    assertThat(floorAtEnd.result().getDetail()).contains("'\\u0000ordo/subp/billing/0'");
+    var upToEnd = run(Map.of(PROGRESS, progress(Long.MAX_VALUE - 1)), ack(Long.MAX_VALUE - 1));
+    assertThat(upToEnd.writes().get(PROGRESS)).contains(progress(Long.MAX_VALUE));
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.ordo.executor.internal;
+package io.ordo.executor.evaluation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,6 +84,22 @@ class TransactionEvaluatorTest {
     assertThat(run(Map.of(), false, inc("a", 5, null, 4L)).result().getAbortReason()).isEqualTo(AbortReason.BOUND_VIOLATED);
     assertThat(run(Map.of("a", counter(Long.MAX_VALUE)), false, inc("a", 1, null, null)).result().getDetail())
         .contains("overflows");
+  }
+
+  @Test
+  void overflowAbortsOutOfRangeNamingTheKeyEvenWhenABoundWouldAlsoFail() {
+    var up = run(Map.of("a", counter(Long.MAX_VALUE)), false, inc("b", 1, null, null), inc("a", 1, null, 5L));
+    assertThat(up.result().getOutcome()).isEqualTo(Outcome.ABORTED);
+    assertThat(up.result().getAbortReason()).isEqualTo(AbortReason.OUT_OF_RANGE);
+    assertThat(up.result().getFailedOpIndex()).isEqualTo(1);
+    assertThat(up.result().getDetail()).isEqualTo("op 1: increment of 'a' by 1 from 9223372036854775807 overflows int64");
+    assertThat(up.writes()).isEmpty();
+    var down = run(Map.of("a", counter(-(1L << 62))), false, inc("a", Long.MIN_VALUE, 0L, null));
+    assertThat(down.result().getAbortReason()).isEqualTo(AbortReason.OUT_OF_RANGE);
+    assertThat(down.result().getDetail()).contains("'a'");
+    // At the edge itself it is a plain increment.
+    var edge = run(Map.of("a", counter(Long.MAX_VALUE - 1)), false, inc("a", 1, null, null));
+    assertThat(edge.writes()).containsExactly(Map.entry("a", Optional.of(counter(Long.MAX_VALUE))));
   }
 
   @Test

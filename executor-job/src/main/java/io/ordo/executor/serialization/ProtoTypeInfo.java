@@ -1,14 +1,17 @@
-package io.ordo.executor.internal;
+package io.ordo.executor.serialization;
 
 import com.google.protobuf.Message;
+import io.ordo.executor.internal.ProtoSerializer;
 import java.util.Objects;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /**
- * Flink type information for a protobuf message class, serialized by {@link ProtoSerializer}.
- * Every record and state value of the executor job is a protobuf message, so no Kryo is involved.
+ * Flink type information for a protobuf message class, serialized by {@link ProtoSerializer} (a
+ * length, then the message's wire bytes). Every record and state value of the executor job is a
+ * protobuf message, so no Kryo is involved; anything that drives the job's operators or reads its
+ * streams outside the job (operator test harnesses, benchmarks) types Ordo's records with this.
  */
 public final class ProtoTypeInfo<T extends Message> extends TypeInformation<T> {
   private static final long serialVersionUID = 1L;
@@ -55,6 +58,11 @@ public final class ProtoTypeInfo<T extends Message> extends TypeInformation<T> {
 
   @Override
   public TypeSerializer<T> createSerializer(SerializerConfig config) {
+    return createSerializer();
+  }
+
+  /** The serializer of this type; it takes no configuration (protobuf's wire format is fixed). */
+  public TypeSerializer<T> createSerializer() {
     return new ProtoSerializer<>(messageClass);
   }
 

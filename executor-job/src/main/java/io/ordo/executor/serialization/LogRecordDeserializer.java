@@ -1,4 +1,4 @@
-package io.ordo.executor.internal;
+package io.ordo.executor.serialization;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.proto.LogEntry;
