@@ -184,8 +184,10 @@ public final class ExecutorJob {
 
   private static Properties consumerProperties() {
     Properties p = new Properties();
-    // Latency knob: a fetch returns as soon as one byte is there; this bounds the idle wait.
-    p.setProperty("fetch.max.wait.ms", "10");
+    // A fetch returns as soon as one byte is there (fetch.min.bytes=1: the broker answers a
+    // waiting fetch when the partition's high watermark moves), so the wait adds no latency; a
+    // long poll (Kafka's default 500 ms) keeps an idle job from fetching 100 times a second.
+    p.setProperty("fetch.max.wait.ms", "500");
     // Offsets live in checkpoints; committing them to the group is only informational.
     p.setProperty("commit.offsets.on.checkpoint", "true");
     return p;

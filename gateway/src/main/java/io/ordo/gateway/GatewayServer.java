@@ -19,6 +19,7 @@ import io.ordo.gateway.rest.HttpRuleTranscoder;
 import io.ordo.gateway.rest.RestServer;
 import io.ordo.gateway.streams.RetentionTrimmer;
 import io.ordo.gateway.streams.ShardReads;
+import io.ordo.gateway.streams.StreamCatalogSource;
 import io.ordo.gateway.streams.StreamMetadataReader;
 import io.ordo.gateway.streams.StreamsService;
 import io.ordo.gateway.streams.TxnStreamOps;
@@ -31,6 +32,9 @@ import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.Sequencer;
 import io.ordo.storage.ChangelogMaterializer;
 import io.ordo.storage.MultiVersionStore;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -91,12 +95,19 @@ public final class GatewayServer implements AutoCloseable {
    */
   static final int GRPC_MESSAGE_SLACK_BYTES = 4_096;
 
+  /** Counter: heartbeats this gateway appended and the broker acknowledged. */
+  public static final String HEARTBEATS_SENT_METRIC = "ordo.sequencer.heartbeats.sent";
+
+  /** Counter: heartbeats this gateway failed to append. */
+  public static final String HEARTBEATS_FAILED_METRIC = "ordo.sequencer.heartbeats.failed";
+
   private final GatewayConfig config;
   private final Deque<AutoCloseable> started;
   private final Server grpcServer;
   private final Server inProcessServer;
   private final ResultListener results;
   private final RestServer restServer;
+  private final MeterRegistry meters;
   private boolean closed; // guarded by this
 
   private GatewayServer(
@@ -105,13 +116,15 @@ public final class GatewayServer implements AutoCloseable {
       Server grpcServer,
       Server inProcessServer,
       ResultListener results,
-      RestServer restServer) {
+      RestServer restServer,
+      MeterRegistry meters) {
     this.config = config;
     this.started = started;
     this.grpcServer = grpcServer;
     this.inProcessServer = inProcessServer;
     this.results = results;
     this.restServer = restServer;
+    this.meters = meters;
   }
 
   /**
@@ -147,13 +160,26 @@ public final class GatewayServer implements AutoCloseable {
     if (config.heartbeatIntervalMs() > 0) {
       // The origin is diagnostics only; a random suffix tells gateways on one host apart.
       String origin = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
-      // Quiet mode: rounds only while this gateway appends (and a while after), so an idle
-      // gateway adds nothing to the log, which is kept forever.
+      // Quiet mode: rounds only until the timestamps of this gateway's transactions are closed
+      // on every partition (at most quietAfterMs after its last one), so an idle gateway adds
+      // nothing to the log, which is kept forever.
       long quietAfterMs =
           Math.max(HeartbeatService.DEFAULT_QUIET_AFTER_MS, 10 * config.heartbeatIntervalMs());
       heartbeats = new HeartbeatService(sequencer, config.heartbeatIntervalMs(), origin, quietAfterMs);
       heartbeats.start();
       started.push(heartbeats);
+    }
+    // Metrics live in a registry this gateway owns (no exporter yet): meterRegistry(), and the
+    // heartbeat counts in the Health detail.
+    MeterRegistry meters = new SimpleMeterRegistry();
+    started.push(meters::close);
+    if (heartbeats != null) {
+      FunctionCounter.builder(HEARTBEATS_SENT_METRIC, heartbeats, h -> h.sentCount())
+          .description("heartbeats appended to the log and acknowledged by the broker")
+          .register(meters);
+      FunctionCounter.builder(HEARTBEATS_FAILED_METRIC, heartbeats, h -> h.failedCount())
+          .description("heartbeats that failed to append")
+          .register(meters);
     }
     SequencerHealth sequencerHealth = new SequencerHealth(heartbeats);
     started.push(sequencerHealth::markClosed);
@@ -201,8 +227,7 @@ public final class GatewayServer implements AutoCloseable {
       shardReads = new ShardReads(opened, running);
       started.push(shardReads);
       RetentionTrimmer retention =
-          new RetentionTrimmer(
-              runner, streamMetadata, opened, config.retentionIntervalMs(), System::currentTimeMillis);
+          new RetentionTrimmer(runner, opened, config.retentionIntervalMs(), System::currentTimeMillis);
       started.push(retention);
       retention.start();
     }
@@ -214,8 +239,11 @@ public final class GatewayServer implements AutoCloseable {
               IngestBridge.Settings.of(config.bootstrapServers(), config.topics(), config.limits()),
               runner);
       started.push(ingest);
+      // Reads the catalog from the local store (no transaction, so an idle gateway stays quiet).
+      StreamCatalogSource catalog =
+          store != null ? StreamCatalogSource.local(store) : StreamCatalogSource.throughLog(streamMetadata);
       IngestReconciler ingestReconciler =
-          new IngestReconciler(streamMetadata, ingest, IngestReconciler.DEFAULT_INTERVAL_MS);
+          new IngestReconciler(catalog, ingest, IngestReconciler.DEFAULT_INTERVAL_MS);
       started.push(ingestReconciler);
       ingestReconciler.start();
       catalogChanged = ingestReconciler::catalogChanged;
@@ -297,7 +325,8 @@ public final class GatewayServer implements AutoCloseable {
         restServer.port(),
         config.topics().logTopic(),
         config.topics().resultsTopic());
-    return new GatewayServer(config, started, grpcServer, inProcessServer, results, restServer);
+    return new GatewayServer(
+        config, started, grpcServer, inProcessServer, results, restServer, meters);
   }
 
   /** The gRPC port (the bound one when the config asked for 0). */
@@ -308,6 +337,14 @@ public final class GatewayServer implements AutoCloseable {
   /** The HTTP port (the bound one when the config asked for 0). */
   public int httpPort() {
     return restServer.port();
+  }
+
+  /**
+   * This gateway's metrics: {@value #HEARTBEATS_SENT_METRIC} and {@value
+   * #HEARTBEATS_FAILED_METRIC} (when it sends heartbeats).
+   */
+  public MeterRegistry meterRegistry() {
+    return meters;
   }
 
   /** The config this gateway was started with. */

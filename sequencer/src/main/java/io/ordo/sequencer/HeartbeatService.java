@@ -25,15 +25,20 @@ import org.slf4j.LoggerFactory;
  * (fewer records for the broker and the executor to carry); an idle partition still gets one per
  * interval, and a partition whose appends stop gets one at most one round later.
  *
- * <p>Quiet mode ({@code quietAfterMs > 0}): rounds stop once the sequencer has appended no
- * transaction for {@code quietAfterMs}, and resume with the first round after its next append.
- * Heartbeats exist to release transactions waiting for the watermark; every transaction a
- * gateway appends is covered by that gateway's own rounds, which go on for {@code quietAfterMs}
- * after it (many rounds, so the partitions' broker timestamps pass the transaction's). An idle
- * gateway then writes nothing to the log, which is kept forever: at a 2 ms interval always-on
- * heartbeats would add 2,000 records/s to it per gateway. Entries appended to the log by other
- * writers than a sequencer with a heartbeat service need an always-on service ({@code
- * quietAfterMs = 0}).
+ * <p>Quiet mode ({@code quietAfterMs > 0}): rounds run only until this sequencer's transactions
+ * are covered ({@link AppendCoverage}): no transaction append is unanswered and every partition
+ * has acknowledged an entry stamped after the newest transaction. That closes the log timestamps
+ * of everything this gateway appended, which is all heartbeats are for; a lone transaction thus
+ * costs a few rounds (typically 2-3 intervals), and an idle gateway writes nothing to the log,
+ * which is kept forever (at a 2 ms interval always-on heartbeats would add 2,000 records/s to it
+ * per gateway). Bounds: rounds stop at the latest {@code quietAfterMs} after the last transaction
+ * event (append, acknowledgement, failure) even if not covered (a broker clock that went back),
+ * and go on for {@code quietAfterMs} after a failed append, whose timestamp is unknown. A new
+ * service sends rounds until every partition acknowledged one entry (closing what a previous
+ * process left open). While quiet the thread sleeps until the sequencer's next transaction event
+ * wakes it (at most {@value #QUIET_RECHECK_MS} ms), so an idle gateway also spends no CPU here.
+ * Entries appended to the log by other writers than a sequencer with a heartbeat service need an
+ * always-on service ({@code quietAfterMs = 0}).
  *
  * <p>The schedule uses the monotonic clock ({@link System#nanoTime()}); heartbeats carry no time,
  * the broker stamps them, so nothing the executor decides depends on this clock.
@@ -58,6 +63,9 @@ public final class HeartbeatService implements AutoCloseable {
   /** Send errors are logged at most this often. */
   public static final long ERROR_LOG_INTERVAL_MS = 10_000;
 
+  /** While quiet, the thread re-checks at least this often, in ms (it is woken by appends). */
+  public static final long QUIET_RECHECK_MS = 10_000;
+
   /** How long {@link #close()} waits for the thread to stop. */
   public static final long CLOSE_TIMEOUT_MS = 10_000;
 
@@ -75,15 +83,22 @@ public final class HeartbeatService implements AutoCloseable {
   private final AtomicLong unacked = new AtomicLong();
   private final AtomicLong skippedRounds = new AtomicLong();
   private final AtomicLong suppressed = new AtomicLong();
-  private final AtomicLong quietRounds = new AtomicLong();
+  private final AtomicLong quietPeriods = new AtomicLong();
+  private final AtomicLong events = new AtomicLong();
   private final long quietAfterNs;
+  private volatile boolean parked; // looking whether to park, or parked (listener handshake)
+  private volatile boolean quiet; // parked because nothing needs rounds
 
   private boolean started; // guarded by lock
   private boolean stopping; // guarded by lock
   private long sequence; // only touched by the heartbeat thread
   private final long[] appendsSeen; // only touched by the heartbeat thread
-  private long lastAppendsTotal = -1; // only touched by the heartbeat thread
-  private long lastAppendSeenNs; // only touched by the heartbeat thread
+  private long lastHanded = -1; // only touched by the heartbeat thread
+  private long lastCompleted = -1; // only touched by the heartbeat thread
+  private long lastFailed; // only touched by the heartbeat thread
+  private long lastEventNs; // only touched by the heartbeat thread
+  private long lastFailureNs; // only touched by the heartbeat thread
+  private boolean failureSeen; // only touched by the heartbeat thread
   private long lastErrorLogNs; // guarded by synchronized logError
   private boolean errorLogged; // guarded by synchronized logError
   private long errorsSinceLog; // guarded by synchronized logError
@@ -143,6 +158,9 @@ public final class HeartbeatService implements AutoCloseable {
       }
       started = true;
     }
+    if (quietAfterNs > 0) {
+      sequencer.coverage().onTransactionEvent(this::transactionEvent);
+    }
     thread.start();
   }
 
@@ -166,9 +184,14 @@ public final class HeartbeatService implements AutoCloseable {
     return suppressed.get();
   }
 
-  /** Rounds not sent because the sequencer was idle (quiet mode). */
-  public long quietRoundCount() {
-    return quietRounds.get();
+  /** Times the rounds stopped because every transaction was covered or long past (quiet mode). */
+  public long quietPeriodCount() {
+    return quietPeriods.get();
+  }
+
+  /** Whether the rounds are stopped now (quiet mode, nothing to cover). */
+  public boolean isQuiet() {
+    return quiet;
   }
 
   /** The interval between rounds, in milliseconds. */
@@ -204,6 +227,7 @@ public final class HeartbeatService implements AutoCloseable {
   private void run() {
     long intervalNs = TimeUnit.MILLISECONDS.toNanos(intervalMs);
     long nextRoundNs = System.nanoTime();
+    lastEventNs = nextRoundNs;
     while (true) {
       synchronized (lock) {
         // Wait for the next round; a wait on the lock (not sleep/interrupt) lets close() wake
@@ -219,10 +243,34 @@ public final class HeartbeatService implements AutoCloseable {
         if (stopping) {
           return;
         }
+        if (quietAfterNs > 0) {
+          // Announce the park before looking: an event after this either shows in the counters
+          // read by needsRound or in `events`, or its listener sees `parked` and notifies.
+          parked = true;
+          long seen = events.get();
+          if (!needsRound(System.nanoTime())) {
+            if (!quiet) {
+              quiet = true;
+              quietPeriods.incrementAndGet();
+            }
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIET_RECHECK_MS);
+            while (!stopping && events.get() == seen && (waitNs = until - System.nanoTime()) > 0) {
+              try {
+                TimeUnit.NANOSECONDS.timedWait(lock, waitNs);
+              } catch (InterruptedException e) {
+                return;
+              }
+            }
+            parked = false;
+            // Woken by an event or the re-check: look again before sending anything.
+            nextRoundNs = System.nanoTime();
+            continue;
+          }
+          quiet = false;
+          parked = false;
+        }
       }
-      if (quiet()) {
-        quietRounds.incrementAndGet();
-      } else if (unacked.get() > unackedMax) {
+      if (unacked.get() > unackedMax) {
         skippedRounds.incrementAndGet();
       } else {
         sendRound();
@@ -232,22 +280,40 @@ public final class HeartbeatService implements AutoCloseable {
     }
   }
 
-  /** True iff in quiet mode and no transaction was appended for {@code quietAfterMs}. */
-  private boolean quiet() {
-    if (quietAfterNs == 0) {
-      return false;
+  /** Called on every transaction event of the sequencer (any thread; must not block long). */
+  private void transactionEvent() {
+    events.incrementAndGet();
+    if (parked) {
+      synchronized (lock) {
+        lock.notifyAll();
+      }
     }
-    long total = 0;
-    for (int partition = 0; partition < partitions; partition++) {
-      total += sequencer.transactionAppends(partition);
+  }
+
+  /**
+   * Quiet mode: whether a round is needed now (see the class comment): within {@code
+   * quietAfterMs} of a failed append, or of the last transaction event while the transactions
+   * are not covered.
+   */
+  private boolean needsRound(long nowNs) {
+    AppendCoverage coverage = sequencer.coverage();
+    long completed = coverage.completed();
+    long handed = coverage.handed();
+    long failed = coverage.failed();
+    if (handed != lastHanded || completed != lastCompleted) {
+      lastHanded = handed;
+      lastCompleted = completed;
+      lastEventNs = nowNs;
     }
-    long nowNs = System.nanoTime();
-    if (total != lastAppendsTotal) {
-      lastAppendsTotal = total;
-      lastAppendSeenNs = nowNs;
-      return false;
+    if (failed != lastFailed) {
+      lastFailed = failed;
+      lastFailureNs = nowNs;
+      failureSeen = true;
     }
-    return nowNs - lastAppendSeenNs >= quietAfterNs;
+    if (failureSeen && nowNs - lastFailureNs < quietAfterNs) {
+      return true;
+    }
+    return nowNs - lastEventNs < quietAfterNs && !coverage.covered();
   }
 
   private void sendRound() {

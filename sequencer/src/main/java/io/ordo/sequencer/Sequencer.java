@@ -51,6 +51,8 @@ public final class Sequencer implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
   // Transactions handed to the producer, per log partition (heartbeat suppression reads it).
   private final AtomicLongArray transactionAppends;
+  // What this sequencer's transactions still need from heartbeats.
+  private final AppendCoverage coverage;
 
   /**
    * Connects to the cluster at {@code bootstrapServers} ("host:port,...") with the default producer
@@ -75,6 +77,7 @@ public final class Sequencer implements AutoCloseable {
     }
     this.layout = Objects.requireNonNull(layout, "layout");
     this.transactionAppends = new AtomicLongArray(layout.logPartitions());
+    this.coverage = new AppendCoverage(layout.logPartitions());
     Objects.requireNonNull(producerOverrides, "producerOverrides");
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -113,7 +116,8 @@ public final class Sequencer implements AutoCloseable {
     byte[] value = LogEntry.newBuilder().setTransaction(txn).build().toByteArray();
     int partition = partitionOf(key);
     transactionAppends.incrementAndGet(partition);
-    return send(partition, key, value);
+    coverage.transactionHanded();
+    return send(partition, key, value, true);
   }
 
   /**
@@ -137,7 +141,7 @@ public final class Sequencer implements AutoCloseable {
     Objects.requireNonNull(heartbeat, "heartbeat");
     checkPartition(partition);
     byte[] value = LogEntry.newBuilder().setHeartbeat(heartbeat).build().toByteArray();
-    return send(partition, null, value);
+    return send(partition, null, value, false);
   }
 
   /**
@@ -150,7 +154,7 @@ public final class Sequencer implements AutoCloseable {
    */
   public CompletableFuture<LogPosition> appendRaw(int partition, byte[] key, byte[] value) {
     checkPartition(partition);
-    return send(partition, key, value);
+    return send(partition, key, value, false);
   }
 
   /**
@@ -160,6 +164,14 @@ public final class Sequencer implements AutoCloseable {
   public int partitionFor(String txnId) {
     Objects.requireNonNull(txnId, "txnId");
     return partitionOf(txnId.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * What this sequencer's transactions still need from heartbeats: whether every partition holds
+   * an entry appended by this sequencer and stamped after its newest transaction.
+   */
+  public AppendCoverage coverage() {
+    return coverage;
   }
 
   /** The layout this sequencer appends to. */
@@ -187,7 +199,8 @@ public final class Sequencer implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<LogPosition> send(int partition, byte[] key, byte[] value) {
+  private CompletableFuture<LogPosition> send(
+      int partition, byte[] key, byte[] value, boolean transaction) {
     CompletableFuture<LogPosition> result = new CompletableFuture<>();
     ProducerRecord<byte[], byte[]> record =
         new ProducerRecord<>(layout.logTopic(), partition, key, value);
@@ -195,9 +208,18 @@ public final class Sequencer implements AutoCloseable {
       producer.send(
           record,
           (metadata, exception) -> {
+            // Coverage first, so whoever the future wakes already sees it.
             if (exception != null) {
+              if (transaction) {
+                coverage.transactionFailed();
+              }
               result.completeExceptionally(exception);
             } else {
+              if (transaction) {
+                coverage.transactionAcked(metadata.partition(), metadata.timestamp());
+              } else {
+                coverage.entryAcked(metadata.partition(), metadata.timestamp());
+              }
               result.complete(
                   new LogPosition(metadata.partition(), metadata.offset(), metadata.timestamp()));
             }
@@ -205,6 +227,9 @@ public final class Sequencer implements AutoCloseable {
     } catch (RuntimeException e) {
       // send() throws synchronously when the producer is closed, when metadata or buffer space
       // is not available within max.block.ms, or on an interrupt; report it like a send failure.
+      if (transaction) {
+        coverage.transactionFailed();
+      }
       result.completeExceptionally(e);
     }
     return result;

@@ -248,6 +248,58 @@ class SequencerIT {
   }
 
   @Test
+  void quietHeartbeatsCloseEachTransactionsTimestampOnEveryPartitionAndThenStop() throws Exception {
+    TopicLayout layout = TopicLayout.withPrefix("hbquiet").withLogPartitions(4);
+    LogTopics.ensure(admin, layout, ENSURE_TIMEOUT);
+    try (Sequencer sequencer = new Sequencer(broker.bootstrapServers(), layout);
+        HeartbeatService heartbeats = new HeartbeatService(sequencer, 2, "quiet-node", 1_000)) {
+      heartbeats.start();
+      long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      // At the start: rounds until every partition acknowledged one heartbeat, then quiet.
+      while (!heartbeats.isQuiet() && System.nanoTime() - deadlineNs < 0) {
+        Thread.sleep(5);
+      }
+      assertThat(heartbeats.isQuiet()).isTrue();
+      assertThat(sequencer.coverage().covered()).isTrue();
+      // Heartbeats of the last rounds may still be acknowledged after the service went quiet.
+      Thread.sleep(200);
+      long sentAtStart = heartbeats.sentCount();
+      assertThat(sentAtStart).isGreaterThanOrEqualTo(4);
+      Thread.sleep(200);
+      assertThat(heartbeats.sentCount()).as("nothing while idle").isEqualTo(sentAtStart);
+
+      for (int i = 0; i < 3; i++) {
+        LogPosition txn =
+            sequencer
+                .append(Transaction.newBuilder().setId("quiet-" + i).build())
+                .get(30, TimeUnit.SECONDS);
+        long quietBefore = heartbeats.quietPeriodCount();
+        while (heartbeats.quietPeriodCount() == quietBefore && System.nanoTime() - deadlineNs < 0) {
+          Thread.sleep(2);
+        }
+        assertThat(sequencer.coverage().covered()).isTrue();
+        // Every partition holds a heartbeat stamped after the transaction.
+        List<ConsumerRecord<byte[], byte[]>> later =
+            readUntil(
+                layout,
+                r -> r.key() == null && r.timestamp() > txn.brokerTimestampMs(),
+                Integer.MAX_VALUE,
+                Duration.ofSeconds(2));
+        assertThat(later.stream().map(ConsumerRecord::partition).distinct().sorted().toList())
+            .containsExactly(0, 1, 2, 3);
+      }
+      // A few rounds per transaction, not a second's worth (500 rounds x 4 partitions).
+      Thread.sleep(200);
+      long perTxn = (heartbeats.sentCount() - sentAtStart) / 3;
+      assertThat(perTxn).isLessThan(100);
+      long sentIdle = heartbeats.sentCount();
+      Thread.sleep(300);
+      assertThat(heartbeats.sentCount()).isEqualTo(sentIdle);
+      assertThat(heartbeats.failedCount()).isZero();
+    }
+  }
+
+  @Test
   void heartbeatServiceSurvivesAClosedSequencer() throws Exception {
     TopicLayout layout = TopicLayout.withPrefix("hbclosed").withLogPartitions(2);
     LogTopics.ensure(admin, layout, ENSURE_TIMEOUT);

@@ -10,7 +10,9 @@ import io.ordo.sequencer.HeartbeatService;
  * with heartbeats — heartbeats were acknowledged since the previous check or none failed. The
  * Kafka producer exposes no connectivity probe, and its failures surface only when a send times
  * out, so this is a trailing signal; an idle gateway sends no heartbeats (quiet mode), so while
- * idle only the last append's outcome counts. Thread-safe.
+ * idle only the last append's outcome counts. {@link #describe} also reports the heartbeat counts
+ * (the gateway's metrics {@code ordo.sequencer.heartbeats.sent} and {@code .failed}) and whether
+ * the heartbeats are quiet. Thread-safe.
  */
 public final class SequencerHealth {
   private final HeartbeatService heartbeats; // null when this gateway sends none
@@ -64,9 +66,11 @@ public final class SequencerHealth {
     if (heartbeats != null) {
       sb.append(" (heartbeats every ")
           .append(heartbeats.intervalMs())
-          .append(" ms: ")
+          .append(" ms while transactions need them, now ")
+          .append(heartbeats.isQuiet() ? "quiet" : "sending")
+          .append(": ")
           .append(lastHeartbeatsSent)
-          .append(" acknowledged, ")
+          .append(" sent, ")
           .append(lastHeartbeatsFailed)
           .append(" failed)");
     } else {

@@ -12,15 +12,19 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps this gateway's Kafka ingest bridges ({@link IngestManager}) in line with the stream
  * catalog: every {@code intervalMs}, and soon after this gateway creates or deletes a stream
- * ({@link #catalogChanged}), it reads the catalog through the log, ensures a bridge for every
- * stream and removes the bridges of streams that are gone. Streams created through other
- * gateways are picked up by the periodic round.
+ * ({@link #catalogChanged}), it reads the catalog (from the local store, see {@link
+ * StreamCatalogSource}), ensures a bridge for every stream and removes the bridges of streams
+ * that are gone. Streams created through other gateways are picked up by the periodic round. The
+ * store may not have materialized a change yet when {@link #catalogChanged} runs, so until the
+ * catalog read differs from the one before, the round is repeated every {@value
+ * #CATCH_UP_STEP_MS} ms, at most {@value #CATCH_UP_ROUNDS_MAX} times.
  *
  * <p>One thread; a wake-up while a round is pending is coalesced with it. Failures (the log
  * unavailable, {@link IngestManager#BRIDGES_MAX} reached) are logged and retried next round.
@@ -31,19 +35,26 @@ public final class IngestReconciler implements AutoCloseable {
   /** Default time between rounds, in ms. */
   public static final long DEFAULT_INTERVAL_MS = 5_000;
 
-  private final StreamMetadataReader reader;
+  /** Pause between the rounds that follow {@link #catalogChanged}, in ms. */
+  static final long CATCH_UP_STEP_MS = 100;
+
+  /** Most rounds one {@link #catalogChanged} runs. */
+  static final int CATCH_UP_ROUNDS_MAX = 30;
+
+  private final Supplier<List<String>> catalog;
   private final IngestManager manager;
   private final long intervalMs;
   private final ScheduledExecutorService timer;
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
+  private volatile List<String> lastNames = List.of(); // written by the timer thread
 
   /**
-   * @param reader reads the catalog
+   * @param catalog reads the stream names (e.g. a {@link StreamCatalogSource})
    * @param manager the bridges (closed by its owner after this)
    * @param intervalMs time between rounds, &gt; 0
    */
-  public IngestReconciler(StreamMetadataReader reader, IngestManager manager, long intervalMs) {
-    this.reader = Objects.requireNonNull(reader, "reader");
+  public IngestReconciler(Supplier<List<String>> catalog, IngestManager manager, long intervalMs) {
+    this.catalog = Objects.requireNonNull(catalog, "catalog");
     this.manager = Objects.requireNonNull(manager, "manager");
     if (intervalMs <= 0) {
       throw new IllegalArgumentException("intervalMs must be > 0, got " + intervalMs);
@@ -62,12 +73,25 @@ public final class IngestReconciler implements AutoCloseable {
   /** Runs a round soon (a stream was created or deleted through this gateway). */
   public void catalogChanged() {
     if (wakeupPending.compareAndSet(false, true)) {
+      List<String> before = lastNames;
       try {
         timer.execute(
             () -> {
               wakeupPending.set(false);
-              roundQuietly();
+              catchUp(before, CATCH_UP_ROUNDS_MAX);
             });
+      } catch (RejectedExecutionException e) {
+        // Closing.
+      }
+    }
+  }
+
+  private void catchUp(List<String> before, int roundsLeft) {
+    roundQuietly();
+    if (roundsLeft > 1 && lastNames.equals(before)) {
+      try {
+        timer.schedule(
+            () -> catchUp(before, roundsLeft - 1), CATCH_UP_STEP_MS, TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException e) {
         // Closing.
       }
@@ -83,8 +107,8 @@ public final class IngestReconciler implements AutoCloseable {
   }
 
   private void round() {
-    String catalogKey = StreamKeys.streamCatalog();
-    List<String> names = StreamMetadataReader.names(reader.get(List.of(catalogKey)).join().get(catalogKey));
+    List<String> names = catalog.get();
+    lastNames = names;
     Set<String> wanted = new TreeSet<>(names);
     for (String stream : manager.streams()) {
       if (!wanted.contains(stream)) {

@@ -32,8 +32,11 @@ import org.slf4j.LoggerFactory;
  * <p>"Now" is this gateway's wall clock. That is fine here: it only chooses the {@code
  * before_offset} that goes into the log, it is not a decision of the executor, and TrimShard is
  * idempotent and never moves a start offset back, so several gateways doing this at once, or
- * with clocks apart, at worst trim a little early or late. The offsets come from the local store,
- * which may lag the log; a lagging store trims less, never more.
+ * with clocks apart, at worst trim a little early or late. The catalog, the metadata and the
+ * offsets come from the local store, without a transaction (a gateway with no retention to
+ * enforce appends nothing to the log); the store may lag the log, so a trim asserts the metadata
+ * it was planned with (OLLP: a stale read aborts with ASSERT_FAILED and the next round retries),
+ * and a lagging store trims less, never more.
  *
  * <p>One thread; a round looks at most {@value #STREAMS_PER_ROUND_MAX} streams (the catalog's
  * first ones after where the previous round stopped), and waits at most {@value
@@ -52,7 +55,6 @@ public final class RetentionTrimmer implements AutoCloseable {
   public static final long TXN_WAIT_MS = 10_000;
 
   private final TxnRunner runner;
-  private final StreamMetadataReader reader;
   private final MultiVersionStore store;
   private final long intervalMs;
   private final LongSupplier nowMs;
@@ -60,20 +62,17 @@ public final class RetentionTrimmer implements AutoCloseable {
   private String resumeAfter = ""; // only touched by the timer thread
 
   /**
-   * @param runner runs the reads and trims
-   * @param reader reads the catalog and metadata
-   * @param store the local store (record timestamps)
+   * @param runner runs the trims
+   * @param store the local store (catalog, metadata, record timestamps)
    * @param intervalMs time between rounds, &gt; 0
    * @param nowMs the wall clock, in ms since the epoch
    */
   public RetentionTrimmer(
       TxnRunner runner,
-      StreamMetadataReader reader,
       MultiVersionStore store,
       long intervalMs,
       LongSupplier nowMs) {
     this.runner = Objects.requireNonNull(runner, "runner");
-    this.reader = Objects.requireNonNull(reader, "reader");
     this.store = Objects.requireNonNull(store, "store");
     if (intervalMs <= 0) {
       throw new IllegalArgumentException("intervalMs must be > 0, got " + intervalMs);
@@ -99,9 +98,7 @@ public final class RetentionTrimmer implements AutoCloseable {
 
   /** One round; returns how many shards it trimmed. */
   int round() {
-    String catalogKey = StreamKeys.streamCatalog();
-    List<String> names =
-        StreamMetadataReader.names(reader.get(List.of(catalogKey)).join().get(catalogKey));
+    List<String> names = StreamMetadataReader.names(store.getLatest(StreamKeys.streamCatalog()));
     int from = 0;
     while (from < names.size() && names.get(from).compareTo(resumeAfter) <= 0) {
       from++;
@@ -120,7 +117,7 @@ public final class RetentionTrimmer implements AutoCloseable {
 
   private int trimStream(String name) {
     String key = StreamKeys.stream(name);
-    Optional<Value> raw = reader.get(List.of(key)).join().get(key);
+    Optional<Value> raw = store.getLatest(key);
     if (raw.isEmpty()) {
       return 0;
     }
@@ -130,6 +127,7 @@ public final class RetentionTrimmer implements AutoCloseable {
     }
     long cutoffMs = nowMs.getAsLong() - metadata.getRetentionSeconds() * 1000;
     Transaction.Builder txn = Transaction.newBuilder().setId(TxnRunner.newTxnId());
+    txn.addOps(StreamMetadataReader.assertUnchanged(key, raw));
     for (ShardInfo shard : metadata.getShardsList()) {
       Optional<ShardProgressView> progress = store.shardState(name, shard.getId());
       if (progress.isEmpty()) {
@@ -144,18 +142,20 @@ public final class RetentionTrimmer implements AutoCloseable {
                 .setTrimShard(TrimShard.newBuilder().setBeforeOffset(before)));
       }
     }
-    if (txn.getOpsCount() == 0) {
+    int trims = txn.getOpsCount() - 1;
+    if (trims == 0) {
       return 0;
     }
     TxnResult result = runner.execute(txn.build(), TXN_WAIT_MS).join();
     if (result.getOutcome() != Outcome.COMMITTED) {
-      // NOT_FOUND: the stream was deleted meanwhile; anything else is retried next round.
+      // ASSERT_FAILED: the metadata changed (or the store lagged); NOT_FOUND: the stream was
+      // deleted meanwhile; anything else is retried next round too.
       LOG.debug("retention trim of stream '{}' did not commit: {} {}", name,
           result.getAbortReason(), result.getDetail());
       return 0;
     }
-    LOG.debug("retention trimmed {} shards of stream '{}'", txn.getOpsCount(), name);
-    return txn.getOpsCount();
+    LOG.debug("retention trimmed {} shards of stream '{}'", trims, name);
+    return trims;
   }
 
   /** Stops the rounds (a round in progress is interrupted). */

@@ -320,6 +320,11 @@ public final class EmbeddedOrdo implements AutoCloseable {
     return gateway.httpPort();
   }
 
+  /** The gateway's metrics (see {@link GatewayServer#meterRegistry()}). */
+  public io.micrometer.core.instrument.MeterRegistry gatewayMeters() {
+    return gateway.meterRegistry();
+  }
+
   /** A gRPC target for this gateway, {@code localhost:<grpcPort>}. */
   public String grpcTarget() {
     return "localhost:" + grpcPort();
