@@ -9,9 +9,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Layering rules of ARCHITECTURE.md (Code map) as tests: the gateway and the sequencer never
- * touch Flink classes (the gateway runs the job only through {@code io.ordo.executor.EmbeddedExecutor}),
- * nothing below the gateway depends on it, and no module uses another module's internal packages.
+ * The gateway's place among the modules (ARCHITECTURE.md, "Module dependencies"): the modules
+ * below it on its test classpath (proto, sequencer, storage, the executor job, the embedded
+ * broker) never depend on it. The server's own rules are in {@link ServerLayeringTest}; the
+ * system-wide ones (no package cycle anywhere, internal packages used only by their owner) in
+ * the launcher's {@code ModuleLayeringTest}, the one module that sees every other.
  */
 class ArchitectureTest {
   private static JavaClasses ordo;
@@ -19,34 +21,6 @@ class ArchitectureTest {
   @BeforeAll
   static void importClasses() {
     ordo = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("io.ordo");
-  }
-
-  @Test
-  void gatewayImportsNoFlinkClass() {
-    noClasses().that().resideInAPackage("io.ordo.gateway..")
-        .should().dependOnClassesThat().resideInAPackage("org.apache.flink..")
-        .check(ordo);
-  }
-
-  @Test
-  void sequencerImportsNoFlinkClass() {
-    noClasses().that().resideInAPackage("io.ordo.sequencer..")
-        .should().dependOnClassesThat().resideInAPackage("org.apache.flink..")
-        .check(ordo);
-  }
-
-  /** A module's {@code internal} packages are its own: no other module may depend on them. */
-  @Test
-  void noModuleUsesAnotherModulesInternalPackages() {
-    noClasses().that().resideOutsideOfPackage("io.ordo.executor..")
-        .should().dependOnClassesThat().resideInAPackage("io.ordo.executor.internal..")
-        .check(ordo);
-    noClasses().that().resideOutsideOfPackage("io.ordo.storage..")
-        .should().dependOnClassesThat().resideInAPackage("io.ordo.storage.internal..")
-        .check(ordo);
-    noClasses().that().resideOutsideOfPackage("io.ordo.jepsen..")
-        .should().dependOnClassesThat().resideInAPackage("io.ordo.jepsen..internal..")
-        .check(ordo);
   }
 
   @Test

@@ -6,7 +6,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.ordo.gateway.GatewayServer;
-import io.ordo.gateway.ingest.IngestBridge;
+import io.ordo.gateway.streams.IngestTopics;
 import io.ordo.proto.AckRequest;
 import io.ordo.proto.CreateStreamRequest;
 import io.ordo.proto.CreateSubscriptionRequest;
@@ -129,7 +129,7 @@ class QuietWhenIdleIT {
             CreateSubscriptionRequest.newBuilder().setId(SUBSCRIPTION).setStream(STREAM).build());
 
     // The gateway's bridge creates the ingest topic; a stock producer writes one record to it.
-    String topic = IngestBridge.topic(ordo.topics(), STREAM);
+    String topic = IngestTopics.topic(ordo.topics(), STREAM);
     long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
       assertThat(System.nanoTime() - deadlineNs).as("the bridge creates " + topic).isNegative();
