@@ -19,7 +19,7 @@ import io.ordo.proto.Outcome;
 import io.ordo.proto.Position;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
-import io.ordo.sequencer.OrderKey;
+import io.ordo.sequencer.LogPosition;
 import io.ordo.sequencer.Sequencer;
 import io.ordo.sequencer.TopicLayout;
 import java.nio.file.Path;
@@ -127,14 +127,14 @@ class DeterminismIT {
     Map<Integer, Long> previousTs = new HashMap<>();
     List<Map.Entry<Transaction, Position>> entries = new ArrayList<>();
     for (ConsumerRecord<byte[], byte[]> r : records) {
-      long ts = OrderKey.monotonicTs(previousTs.getOrDefault(r.partition(), Long.MIN_VALUE), r.timestamp());
+      long ts = LogPosition.monotonicTs(previousTs.getOrDefault(r.partition(), Long.MIN_VALUE), r.timestamp());
       previousTs.put(r.partition(), ts);
       LogEntry entry = LogEntry.parseFrom(r.value());
       if (entry.hasTransaction()) {
-        entries.add(Map.entry(entry.getTransaction(), new OrderKey(ts, r.partition(), r.offset()).toPosition()));
+        entries.add(Map.entry(entry.getTransaction(), new LogPosition(ts, r.partition(), r.offset()).toPosition()));
       }
     }
-    entries.sort((a, b) -> OrderKey.of(a.getValue()).compareTo(OrderKey.of(b.getValue())));
+    entries.sort((a, b) -> LogPosition.of(a.getValue()).compareTo(LogPosition.of(b.getValue())));
     assertThat(entries).as("transactions in the log").hasSize(TXN_COUNT);
     recordedLog.addAll(entries);
   }
@@ -235,7 +235,7 @@ class DeterminismIT {
         }
       }
       if (match == null) {
-        mismatches.add(txn.getId() + " at " + OrderKey.of(position) + ": no result at that position, got " + actual);
+        mismatches.add(txn.getId() + " at " + LogPosition.of(position) + ": no result at that position, got " + actual);
       } else if (txn.getOpsCount() == 0) {
         // Rejected before deduplication: an invalid entry does not claim its id (the job's
         // behaviour; log.proto does not say either way).

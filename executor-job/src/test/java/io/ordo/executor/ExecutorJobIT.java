@@ -17,7 +17,7 @@ import io.ordo.proto.Outcome;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.sequencer.KeyRanges;
-import io.ordo.sequencer.OrderKey;
+import io.ordo.sequencer.LogPosition;
 import io.ordo.sequencer.Sequencer;
 import io.ordo.sequencer.TopicLayout;
 import java.nio.file.Path;
@@ -233,7 +233,7 @@ class ExecutorJobIT {
         assertThat(c.getKey()).isIn(t.from(), t.to());
         assertThat(c.getAfter().getCounter() - c.getBefore().getCounter()).as("delta of %s in %s", c.getKey(), t.txn().getId()).isEqualTo(delta);
         assertThat(c.getKeyRange()).isEqualTo(KeyRanges.rangeOf(c.getKey(), KEY_RANGES));
-        assertThat(OrderKey.of(c.getPosition())).isEqualTo(OrderKey.of(o.result().getPosition()));
+        assertThat(LogPosition.of(c.getPosition())).isEqualTo(LogPosition.of(o.result().getPosition()));
       }
     }
     // Per account, the changes chain (before = previous after) in log order, and the last one
@@ -316,7 +316,7 @@ class ExecutorJobIT {
     List<TxnResult> both = results.awaitDistinct("dup-1", 2, RESULT_TIMEOUT);
 
     assertThat(both.get(1).getOutcome()).isEqualTo(Outcome.DUPLICATE);
-    assertThat(OrderKey.of(both.get(1).getPosition())).isGreaterThan(OrderKey.of(both.get(0).getPosition()));
+    assertThat(LogPosition.of(both.get(1).getPosition())).isGreaterThan(LogPosition.of(both.get(0).getPosition()));
     // The duplicate did not run: the counter was incremented once.
     TxnResult read = run(txn("dup-read", get("dup-counter")));
     assertThat(read.getReads(0).getValue()).isEqualTo(counter(5));

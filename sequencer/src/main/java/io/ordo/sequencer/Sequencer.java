@@ -32,7 +32,7 @@ import org.apache.kafka.common.utils.Utils;
  * bounded {@code buffer.memory}. Overrides replace them key by key; the serializers cannot be
  * overridden.
  *
- * <p>The returned futures complete with the entry's {@link LogPosition} once the broker has
+ * <p>The returned futures complete with the entry's {@link AppendAck} once the broker has
  * acknowledged it, or exceptionally with the Kafka exception (for example {@code
  * RecordTooLargeException}, {@code TimeoutException}). They complete on the producer's I/O thread:
  * dependent stages must not block (use the {@code *Async} variants for heavy work).
@@ -106,7 +106,7 @@ public final class Sequencer implements AutoCloseable {
    * @throws IllegalArgumentException if the id is empty or longer than {@value #TXN_ID_BYTES_MAX}
    *     UTF-8 bytes (the caller's bug; nothing is appended)
    */
-  public CompletableFuture<LogPosition> append(Transaction txn) {
+  public CompletableFuture<AppendAck> append(Transaction txn) {
     Objects.requireNonNull(txn, "txn");
     byte[] key = txn.getId().getBytes(StandardCharsets.UTF_8);
     if (key.length == 0 || key.length > TXN_ID_BYTES_MAX) {
@@ -137,7 +137,7 @@ public final class Sequencer implements AutoCloseable {
    *
    * @throws IllegalArgumentException if partition is not in [0, logPartitions)
    */
-  public CompletableFuture<LogPosition> appendHeartbeat(int partition, Heartbeat heartbeat) {
+  public CompletableFuture<AppendAck> appendHeartbeat(int partition, Heartbeat heartbeat) {
     Objects.requireNonNull(heartbeat, "heartbeat");
     checkPartition(partition);
     byte[] value = LogEntry.newBuilder().setHeartbeat(heartbeat).build().toByteArray();
@@ -152,7 +152,7 @@ public final class Sequencer implements AutoCloseable {
    * @param value the record value, or null for a tombstone
    * @throws IllegalArgumentException if partition is not in [0, logPartitions)
    */
-  public CompletableFuture<LogPosition> appendRaw(int partition, byte[] key, byte[] value) {
+  public CompletableFuture<AppendAck> appendRaw(int partition, byte[] key, byte[] value) {
     checkPartition(partition);
     return send(partition, key, value, false);
   }
@@ -199,9 +199,9 @@ public final class Sequencer implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<LogPosition> send(
+  private CompletableFuture<AppendAck> send(
       int partition, byte[] key, byte[] value, boolean transaction) {
-    CompletableFuture<LogPosition> result = new CompletableFuture<>();
+    CompletableFuture<AppendAck> result = new CompletableFuture<>();
     ProducerRecord<byte[], byte[]> record =
         new ProducerRecord<>(layout.logTopic(), partition, key, value);
     try {
@@ -221,7 +221,7 @@ public final class Sequencer implements AutoCloseable {
                 coverage.entryAcked(metadata.partition(), metadata.timestamp());
               }
               result.complete(
-                  new LogPosition(metadata.partition(), metadata.offset(), metadata.timestamp()));
+                  new AppendAck(metadata.partition(), metadata.offset(), metadata.timestamp()));
             }
           });
     } catch (RuntimeException e) {

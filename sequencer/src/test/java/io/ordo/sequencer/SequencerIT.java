@@ -140,10 +140,10 @@ class SequencerIT {
   void appendedTransactionsComeBackKeyedByIdInTheirPartition() throws Exception {
     TopicLayout layout = TopicLayout.withPrefix("append");
     LogTopics.ensure(admin, layout, ENSURE_TIMEOUT);
-    Map<String, LogPosition> positionsByOffsetKey = new HashMap<>();
+    Map<String, AppendAck> positionsByOffsetKey = new HashMap<>();
     List<Transaction> sent = new ArrayList<>();
     try (Sequencer sequencer = new Sequencer(broker.bootstrapServers(), layout)) {
-      List<CompletableFuture<LogPosition>> futures = new ArrayList<>();
+      List<CompletableFuture<AppendAck>> futures = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
         // Every id twice: the second copy must land in the same partition as the first.
         Transaction txn = transaction("txn-" + (i % 20), "k" + i, "v" + i);
@@ -151,7 +151,7 @@ class SequencerIT {
         futures.add(sequencer.append(txn));
       }
       for (int i = 0; i < futures.size(); i++) {
-        LogPosition position = futures.get(i).get(30, TimeUnit.SECONDS);
+        AppendAck position = futures.get(i).get(30, TimeUnit.SECONDS);
         assertThat(position.partition()).isEqualTo(sequencer.partitionFor(sent.get(i).getId()));
         assertThat(position.brokerTimestampMs()).isPositive();
         positionsByOffsetKey.put(position.partition() + "@" + position.offset(), position);
@@ -172,7 +172,7 @@ class SequencerIT {
         assertThat(record.partition()).isEqualTo(sequencer.partitionFor(id));
         Integer previous = partitionOfId.putIfAbsent(id, record.partition());
         assertThat(previous == null || previous == record.partition()).isTrue();
-        LogPosition position = positionsByOffsetKey.get(record.partition() + "@" + record.offset());
+        AppendAck position = positionsByOffsetKey.get(record.partition() + "@" + record.offset());
         assertThat(position).isNotNull();
         assertThat(position.brokerTimestampMs()).isEqualTo(record.timestamp());
         received.add(entry.getTransaction());
@@ -190,11 +190,11 @@ class SequencerIT {
     try (Sequencer sequencer = new Sequencer(broker.bootstrapServers(), layout)) {
       // 4 MiB: above Kafka's 1 MiB defaults, below the 16 MiB limit.
       Transaction big = transaction("big", "blob", "x".repeat(4 * 1024 * 1024));
-      LogPosition position = sequencer.append(big).get(30, TimeUnit.SECONDS);
+      AppendAck position = sequencer.append(big).get(30, TimeUnit.SECONDS);
       assertThat(position.partition()).isEqualTo(sequencer.partitionFor("big"));
 
       Transaction tooBig = transaction("too-big", "blob", "x".repeat(17 * 1024 * 1024));
-      CompletableFuture<LogPosition> failed = sequencer.append(tooBig);
+      CompletableFuture<AppendAck> failed = sequencer.append(tooBig);
       assertThatThrownBy(() -> failed.get(30, TimeUnit.SECONDS))
           .hasCauseInstanceOf(org.apache.kafka.common.errors.RecordTooLargeException.class);
     }
@@ -206,7 +206,7 @@ class SequencerIT {
     LogTopics.ensure(admin, layout, ENSURE_TIMEOUT);
     byte[] garbage = {(byte) 0xff, 0x00, 0x13, 0x37};
     try (Sequencer sequencer = new Sequencer(broker.bootstrapServers(), layout)) {
-      LogPosition position =
+      AppendAck position =
           sequencer.appendRaw(2, "bad".getBytes(StandardCharsets.UTF_8), garbage)
               .get(30, TimeUnit.SECONDS);
       assertThat(position.partition()).isEqualTo(2);
@@ -269,7 +269,7 @@ class SequencerIT {
       assertThat(heartbeats.sentCount()).as("nothing while idle").isEqualTo(sentAtStart);
 
       for (int i = 0; i < 3; i++) {
-        LogPosition txn =
+        AppendAck txn =
             sequencer
                 .append(Transaction.newBuilder().setId("quiet-" + i).build())
                 .get(30, TimeUnit.SECONDS);

@@ -153,13 +153,28 @@ public final class ProtoSerializer<T extends Message> extends TypeSerializer<T> 
     @SuppressWarnings("unchecked")
     public void readSnapshot(int readVersion, DataInputView in, ClassLoader userCodeClassLoader)
         throws IOException {
-      String name = in.readUTF();
+      String name = renamed(in.readUTF());
       try {
         messageClass = (Class<T>) Class.forName(name, false, userCodeClassLoader);
       } catch (ClassNotFoundException e) {
         throw new IOException("protobuf message class of restored state not found: " + name, e);
       }
     }
+
+    /**
+     * The current name of a message class that a checkpoint recorded. The executor's stored
+     * messages ({@code ordo/internal/*.proto}) were generated into {@code io.ordo.proto.internal}
+     * before they moved to {@code io.ordo.proto.state}; only the Java package changed, not the
+     * wire format, so checkpoints of earlier builds restore into the new classes.
+     */
+    static String renamed(String recordedName) {
+      return recordedName.startsWith(PRE_STATE_PACKAGE)
+          ? STATE_PACKAGE + recordedName.substring(PRE_STATE_PACKAGE.length())
+          : recordedName;
+    }
+
+    private static final String PRE_STATE_PACKAGE = "io.ordo.proto.internal.";
+    private static final String STATE_PACKAGE = "io.ordo.proto.state.";
 
     @Override
     public TypeSerializer<T> restoreSerializer() {

@@ -17,7 +17,7 @@ import io.ordo.proto.state.PendingTxn;
 import io.ordo.proto.state.RangeRequest;
 import io.ordo.proto.state.ReadResult;
 import io.ordo.proto.state.WriteResult;
-import io.ordo.sequencer.OrderKey;
+import io.ordo.sequencer.LogPosition;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -125,10 +125,10 @@ public final class KeyTransactionProcessorFunction
   @Override
   public void processElement1(RangeRequest request, Context ctx, Collector<ReadResult> out) throws Exception {
     Position last = lastPosition.value();
-    if (last != null && OrderKey.of(request.getPosition()).compareTo(OrderKey.of(last)) <= 0) {
+    if (last != null && LogPosition.of(request.getPosition()).compareTo(LogPosition.of(last)) <= 0) {
       throw new IllegalStateException(
-          "request of txn " + request.getTxnId() + " at " + OrderKey.of(request.getPosition())
-              + " is not after the last processed position " + OrderKey.of(last) + " in key range "
+          "request of txn " + request.getTxnId() + " at " + LogPosition.of(request.getPosition())
+              + " is not after the last processed position " + LogPosition.of(last) + " in key range "
               + request.getKeyRange());
     }
     lastPosition.update(request.getPosition());
@@ -177,7 +177,7 @@ public final class KeyTransactionProcessorFunction
       return;
     }
     Position last = lastPosition.value();
-    if (last == null || OrderKey.of(write.getPosition()).compareTo(OrderKey.of(last)) > 0) {
+    if (last == null || LogPosition.of(write.getPosition()).compareTo(LogPosition.of(last)) > 0) {
       // Its request has not been processed yet: keep it until it has.
       early.put(write.getTxnId(), write);
     }

@@ -15,7 +15,7 @@ import io.ordo.proto.state.IndexedOp;
 import io.ordo.proto.state.LogRecord;
 import io.ordo.proto.state.RangeRequest;
 import io.ordo.sequencer.KeyRanges;
-import io.ordo.sequencer.OrderKey;
+import io.ordo.sequencer.LogPosition;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -108,7 +108,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
   @Override
   public void processElement(LogRecord record, Context ctx, Collector<RangeRequest> out) throws Exception {
     Long prev = previousTs.value();
-    long ts = OrderKey.monotonicTs(prev == null ? Long.MIN_VALUE : prev, record.getBrokerTs());
+    long ts = LogPosition.monotonicTs(prev == null ? Long.MIN_VALUE : prev, record.getBrokerTs());
     previousTs.update(ts);
     Position position =
         Position.newBuilder().setTs(ts).setPartition(record.getPartition()).setOffset(record.getOffset()).build();
@@ -133,7 +133,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
       if (!id.isEmpty()) {
         ctx.output(RESULTS, invalidResult(id, position, invalid));
       } else {
-        LOG.warn("dropping transaction without id at {}: {}", OrderKey.of(position), invalid);
+        LOG.warn("dropping transaction without id at {}: {}", LogPosition.of(position), invalid);
       }
       return;
     }
@@ -254,7 +254,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
     if (!record.getRecordKey().isEmpty()) {
       ctx.output(RESULTS, invalidResult(record.getRecordKey(), position, "unparsable log entry: " + record.getParseError()));
     } else {
-      LOG.warn("dropping unparsable log entry at {}: {}", OrderKey.of(position), record.getParseError());
+      LOG.warn("dropping unparsable log entry at {}: {}", LogPosition.of(position), record.getParseError());
     }
   }
 }

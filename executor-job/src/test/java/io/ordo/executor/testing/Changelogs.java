@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.Value;
-import io.ordo.sequencer.OrderKey;
+import io.ordo.sequencer.LogPosition;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -107,7 +107,7 @@ public final class Changelogs {
     SortedMap<String, List<ChangelogRecord>> perKey = new TreeMap<>();
     Set<String> seen = new HashSet<>();
     for (ChangelogRecord r : inTopicOrder) {
-      if (seen.add(r.getKey() + "@" + OrderKey.of(r.getPosition()))) {
+      if (seen.add(r.getKey() + "@" + LogPosition.of(r.getPosition()))) {
         perKey.computeIfAbsent(r.getKey(), k -> new ArrayList<>()).add(r);
       }
     }
@@ -183,7 +183,7 @@ public final class Changelogs {
           if (!sameValue) {
             broken.add(e.getKey() + ": " + brief(r) + " does not follow " + brief(prev));
           }
-          if (OrderKey.of(r.getPosition()).compareTo(OrderKey.of(prev.getPosition())) <= 0) {
+          if (LogPosition.of(r.getPosition()).compareTo(LogPosition.of(prev.getPosition())) <= 0) {
             broken.add(e.getKey() + ": position of " + brief(r) + " is not after " + brief(prev));
           }
         }
@@ -196,7 +196,7 @@ public final class Changelogs {
   /** A one-line description of a record for failure messages. */
   public static String brief(ChangelogRecord r) {
     return "{key=" + r.getKey() + " txn=" + r.getTxnId() + " range=" + r.getKeyRange() + " lsn=" + r.getLsn() + " at "
-        + OrderKey.of(r.getPosition()) + " before=" + (r.hasBefore() ? shortValue(r.getBefore()) : "-") + " after="
+        + LogPosition.of(r.getPosition()) + " before=" + (r.hasBefore() ? shortValue(r.getBefore()) : "-") + " after="
         + (r.hasAfter() ? shortValue(r.getAfter()) : "-") + "}";
   }
 

@@ -8,7 +8,7 @@ import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.proto.state.IndexedOp;
 import io.ordo.sequencer.KeyRanges;
-import io.ordo.sequencer.OrderKey;
+import io.ordo.sequencer.LogPosition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +30,7 @@ import java.util.TreeSet;
 public final class ReferenceModel {
   private final int keyRangeCount;
   private final SortedMap<String, Value> state = new TreeMap<>();
-  private OrderKey last;
+  private LogPosition last;
 
   /** @param keyRangeCount the job's key range count (results report how many ranges a txn touched) */
   public ReferenceModel(int keyRangeCount) {
@@ -43,7 +43,7 @@ public final class ReferenceModel {
    * @throws IllegalArgumentException if positions do not strictly increase
    */
   public TxnResult apply(Transaction txn, Position position) {
-    OrderKey at = OrderKey.of(position);
+    LogPosition at = LogPosition.of(position);
     if (last != null && at.compareTo(last) <= 0) {
       throw new IllegalArgumentException("position " + at + " is not after " + last);
     }

@@ -7,7 +7,7 @@ import io.grpc.StatusRuntimeException;
 import io.ordo.proto.Outcome;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
-import io.ordo.sequencer.LogPosition;
+import io.ordo.sequencer.AppendAck;
 import io.ordo.sequencer.Sequencer;
 import java.util.Objects;
 import java.util.UUID;
@@ -116,7 +116,7 @@ public final class TxnRunner {
       return CompletableFuture.failedFuture(
           status.withDescription(e.getMessage()).asRuntimeException());
     }
-    AtomicReference<LogPosition> appendedAt = new AtomicReference<>();
+    AtomicReference<AppendAck> appendedAt = new AtomicReference<>();
     CompletableFuture<TxnResult> out = new CompletableFuture<>();
     result.whenCompleteAsync(
         (txnResult, error) -> {
@@ -134,7 +134,7 @@ public final class TxnRunner {
                 results.cancel(
                     txnId, result, new CancellationException("the client cancelled the call")),
             Runnable::run);
-    CompletableFuture<LogPosition> append;
+    CompletableFuture<AppendAck> append;
     try {
       append = sequencer.append(txn);
     } catch (RuntimeException e) {
@@ -190,7 +190,7 @@ public final class TxnRunner {
         .asRuntimeException();
   }
 
-  static StatusRuntimeException statusOf(String txnId, LogPosition appendedAt, Throwable error) {
+  static StatusRuntimeException statusOf(String txnId, AppendAck appendedAt, Throwable error) {
     if (error instanceof StatusRuntimeException status) {
       return status;
     }

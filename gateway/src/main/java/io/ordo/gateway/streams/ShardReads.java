@@ -8,6 +8,7 @@ import io.grpc.stub.StreamObserver;
 import io.ordo.gateway.core.BackgroundThreads;
 import io.ordo.gateway.core.Validation;
 import io.ordo.proto.Position;
+import io.ordo.sequencer.LogPosition;
 import io.ordo.proto.ReadFrom;
 import io.ordo.proto.ReadResponse;
 import io.ordo.proto.ReadShardRequest;
@@ -347,17 +348,9 @@ public final class ShardReads implements AutoCloseable {
   private record Head(Cursor cursor, ShardRecordEntry entry) {}
 
   private static final Comparator<Head> COMMIT_ORDER =
-      Comparator.<Head, Position>comparing(h -> h.entry().position(), ShardReads::comparePositions)
+      Comparator.<Head, Position>comparing(h -> h.entry().position(), LogPosition.WIRE_ORDER)
           .thenComparingLong(h -> h.cursor().shardId)
           .thenComparingLong(h -> h.entry().offset());
-
-  static int comparePositions(Position a, Position b) {
-    int c = Long.compare(a.getTs(), b.getTs());
-    if (c == 0) {
-      c = Integer.compare(a.getPartition(), b.getPartition());
-    }
-    return c != 0 ? c : Long.compare(a.getOffset(), b.getOffset());
-  }
 
   private void readStream(ReadStreamRequest request, Sender sender, StreamShards shards)
       throws InterruptedException {

@@ -4,6 +4,7 @@ import io.ordo.jepsen.history.History;
 import io.ordo.jepsen.history.Keyword;
 import io.ordo.jepsen.history.Op;
 import io.ordo.proto.Position;
+import io.ordo.sequencer.LogPosition;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -17,8 +18,7 @@ import java.util.Map;
  */
 public final class PositionRanks {
   /** Orders positions as Ordo's global order does: ts, then partition, then offset. */
-  public static final Comparator<Position> ORDER =
-      Comparator.comparingLong(Position::getTs).thenComparingInt(Position::getPartition).thenComparingLong(Position::getOffset);
+  public static final Comparator<Position> ORDER = LogPosition.WIRE_ORDER;
 
   private PositionRanks() {}
 

@@ -12,6 +12,7 @@ import io.grpc.StatusRuntimeException;
 import io.ordo.gateway.GatewayConfig;
 import io.ordo.gateway.GatewayServer;
 import io.ordo.launcher.embedded.EmbeddedOrdo;
+import io.ordo.sequencer.LogPosition;
 import io.ordo.proto.AppendRequest;
 import io.ordo.proto.AppendResponse;
 import io.ordo.proto.Assert;
@@ -331,7 +332,7 @@ class StreamsServiceIT {
     for (int k = 1; k < merged.size(); k++) {
       ReceivedRecord before = merged.get(k - 1);
       ReceivedRecord after = merged.get(k);
-      int byPosition = ShardReads.comparePositions(before.getPosition(), after.getPosition());
+      int byPosition = LogPosition.WIRE_ORDER.compare(before.getPosition(), after.getPosition());
       assertThat(byPosition).isLessThanOrEqualTo(0);
       if (byPosition == 0) {
         assertThat(before.getRecord().getJson()).startsWith(after.getRecord().getJson().substring(0, 10));
