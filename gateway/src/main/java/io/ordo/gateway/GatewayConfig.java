@@ -36,6 +36,9 @@ import java.util.Optional;
  *     (default {@value #DEFAULT_RETENTION_INTERVAL_MS}); only with a data directory
  * @param ingest whether this gateway runs the Kafka ingest bridges of the streams (default true;
  *     bridges of several gateways share each ingest topic's partitions through one consumer group)
+ * @param metricsPort a port of its own for {@code GET /metrics} (Prometheus text), besides the
+ *     REST port, which always serves it; {@value #NO_METRICS_PORT} (the default) for none, 0 to
+ *     pick a free port
  */
 public record GatewayConfig(
     String bootstrapServers,
@@ -48,7 +51,8 @@ public record GatewayConfig(
     Limits limits,
     Optional<Path> dataDir,
     long retentionIntervalMs,
-    boolean ingest) {
+    boolean ingest,
+    int metricsPort) {
 
   /** Default gRPC port. */
   public static final int DEFAULT_GRPC_PORT = 6570;
@@ -64,6 +68,26 @@ public record GatewayConfig(
   public static final long DEADLINE_MS_MAX = TxnRunner.DEADLINE_MS_MAX;
   /** Default interval of retention rounds, in milliseconds. */
   public static final long DEFAULT_RETENTION_INTERVAL_MS = 30_000;
+  /** The metricsPort that means "no metrics port of its own" (metrics stay on the REST port). */
+  public static final int NO_METRICS_PORT = -1;
+
+  /** A config without a metrics port of its own (the components before metricsPort was added). */
+  public GatewayConfig(
+      String bootstrapServers,
+      TopicLayout topics,
+      String bindAddress,
+      int grpcPort,
+      int httpPort,
+      long heartbeatIntervalMs,
+      long defaultDeadlineMs,
+      Limits limits,
+      Optional<Path> dataDir,
+      long retentionIntervalMs,
+      boolean ingest) {
+    this(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, NO_METRICS_PORT);
+  }
 
   /**
    * Checks every component.
@@ -82,6 +106,9 @@ public record GatewayConfig(
     }
     checkPort("grpcPort", grpcPort);
     checkPort("httpPort", httpPort);
+    if (metricsPort != NO_METRICS_PORT) {
+      checkPort("metricsPort", metricsPort);
+    }
     if (heartbeatIntervalMs < 0) {
       throw new IllegalArgumentException(
           "heartbeatIntervalMs must be >= 0 (0 = no heartbeats), got " + heartbeatIntervalMs);
@@ -117,42 +144,43 @@ public record GatewayConfig(
         Limits.defaults(),
         Optional.empty(),
         DEFAULT_RETENTION_INTERVAL_MS,
-        true);
+        true,
+        NO_METRICS_PORT);
   }
 
   /** This config with other ports (0 = pick a free port). */
   public GatewayConfig withPorts(int grpcPort, int httpPort) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
   }
 
   /** This config with another bind address. */
   public GatewayConfig withBindAddress(String bindAddress) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
   }
 
   /** This config with another heartbeat interval in milliseconds (0 = send none). */
   public GatewayConfig withHeartbeatIntervalMs(long heartbeatIntervalMs) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
   }
 
   /** This config with another default deadline in milliseconds. */
   public GatewayConfig withDefaultDeadlineMs(long defaultDeadlineMs) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
   }
 
   /** This config with other limits. */
   public GatewayConfig withLimits(Limits limits) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
   }
 
   private static void checkPort(String field, int port) {
@@ -165,20 +193,30 @@ public record GatewayConfig(
   public GatewayConfig withDataDir(Path dataDir) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, Optional.of(dataDir), retentionIntervalMs, ingest);
+        defaultDeadlineMs, limits, Optional.of(dataDir), retentionIntervalMs, ingest, metricsPort);
   }
 
   /** This config with another retention interval in milliseconds. */
   public GatewayConfig withRetentionIntervalMs(long retentionIntervalMs) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
   }
 
   /** This config with the Kafka ingest bridges on or off. */
   public GatewayConfig withIngest(boolean ingest) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
+  }
+
+  /**
+   * This config with a metrics port of its own ({@value #NO_METRICS_PORT}: none; 0: a free
+   * port).
+   */
+  public GatewayConfig withMetricsPort(int metricsPort) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
   }
 }

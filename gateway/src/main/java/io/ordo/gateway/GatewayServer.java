@@ -6,7 +6,19 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.ordo.gateway.core.GatewayHealth;
+import io.ordo.gateway.core.GatewayMetrics;
+import io.ordo.gateway.core.GrpcMetricsInterceptor;
+import io.ordo.gateway.core.Readiness;
 import io.ordo.gateway.core.MalformedRequestGuard;
 import io.ordo.gateway.core.OrdoService;
 import io.ordo.gateway.core.ResultListener;
@@ -16,6 +28,7 @@ import io.ordo.gateway.ingest.IngestBridge;
 import io.ordo.gateway.ingest.IngestManager;
 import io.ordo.gateway.ingest.IngestReconciler;
 import io.ordo.gateway.rest.HttpRuleTranscoder;
+import io.ordo.gateway.rest.MetricsEndpoint;
 import io.ordo.gateway.rest.RestServer;
 import io.ordo.gateway.streams.RetentionTrimmer;
 import io.ordo.gateway.streams.ShardReads;
@@ -34,13 +47,17 @@ import io.ordo.storage.ChangelogMaterializer;
 import io.ordo.storage.MultiVersionStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Supplier;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -108,6 +125,9 @@ public final class GatewayServer implements AutoCloseable {
   private final ResultListener results;
   private final RestServer restServer;
   private final MeterRegistry meters;
+  private final GatewayMeters gauges;
+  private final HealthStatusManager healthStatuses;
+  private final MetricsEndpoint metricsEndpoint; // null without a metrics port
   private boolean closed; // guarded by this
 
   private GatewayServer(
@@ -117,7 +137,10 @@ public final class GatewayServer implements AutoCloseable {
       Server inProcessServer,
       ResultListener results,
       RestServer restServer,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      GatewayMeters gauges,
+      HealthStatusManager healthStatuses,
+      MetricsEndpoint metricsEndpoint) {
     this.config = config;
     this.started = started;
     this.grpcServer = grpcServer;
@@ -125,6 +148,9 @@ public final class GatewayServer implements AutoCloseable {
     this.results = results;
     this.restServer = restServer;
     this.meters = meters;
+    this.gauges = gauges;
+    this.healthStatuses = healthStatuses;
+    this.metricsEndpoint = metricsEndpoint;
   }
 
   /**
@@ -153,6 +179,11 @@ public final class GatewayServer implements AutoCloseable {
       throws IOException {
     LogTopics.ensure(config.bootstrapServers(), config.topics(), START_TIMEOUT);
 
+    // Metrics live in a Prometheus registry this gateway owns: meterRegistry(), GET /metrics.
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    started.push(meters::close);
+    GatewayMetrics metrics = new GatewayMetrics(meters, System::nanoTime);
+
     Sequencer sequencer = new Sequencer(config.bootstrapServers(), config.topics());
     started.push(sequencer);
 
@@ -169,10 +200,7 @@ public final class GatewayServer implements AutoCloseable {
       heartbeats.start();
       started.push(heartbeats);
     }
-    // Metrics live in a registry this gateway owns (no exporter yet): meterRegistry(), and the
-    // heartbeat counts in the Health detail.
-    MeterRegistry meters = new SimpleMeterRegistry();
-    started.push(meters::close);
+    // The heartbeat counts are also in the Health detail.
     if (heartbeats != null) {
       FunctionCounter.builder(HEARTBEATS_SENT_METRIC, heartbeats, h -> h.sentCount())
           .description("heartbeats appended to the log and acknowledged by the broker")
@@ -201,20 +229,15 @@ public final class GatewayServer implements AutoCloseable {
     started.push(() -> shutdown(workers));
 
     TxnRunner runner =
-        new TxnRunner(sequencer, results, sequencerHealth, config.defaultDeadlineMs(), workers);
+        new TxnRunner(
+            sequencer, results, sequencerHealth, config.defaultDeadlineMs(), workers, metrics);
     StreamMetadataReader streamMetadata = new StreamMetadataReader(runner);
-    OrdoService service =
-        new OrdoService(
-            runner,
-            results,
-            sequencerHealth,
-            config.limits(),
-            new TxnStreamOps(runner, streamMetadata, config.limits()));
 
     // The local store: opened, then filled from the changelog (resuming from its stored
     // offsets); closed in reverse, after the services that read it.
     MultiVersionStore store = null;
     ShardReads shardReads = null;
+    ChangelogMaterializer materializer = null;
     if (config.dataDir().isPresent()) {
       MultiVersionStore opened = MultiVersionStore.open(config.dataDir().get());
       store = opened;
@@ -224,6 +247,7 @@ public final class GatewayServer implements AutoCloseable {
               config.bootstrapServers(), config.topics().changelogTopic(), opened);
       started.push(running);
       running.start();
+      materializer = running;
       shardReads = new ShardReads(opened, running);
       started.push(shardReads);
       RetentionTrimmer retention =
@@ -231,14 +255,35 @@ public final class GatewayServer implements AutoCloseable {
       started.push(retention);
       retention.start();
     }
+    // Health: liveness (producer, results listener) and readiness (every part, the executor
+    // included: results arrive for this gateway's transactions, or a probe's when asked).
+    Optional<Supplier<Readiness.Part>> storePart = Optional.empty();
+    if (materializer != null) {
+      ChangelogMaterializer m = materializer;
+      storePart = Optional.of(() -> storePart(m));
+    }
+    GatewayHealth health =
+        new GatewayHealth(
+            sequencerHealth, results, storePart, Optional.of(Readiness.through(metrics, runner)));
+    OrdoService service =
+        new OrdoService(
+            runner,
+            results,
+            sequencerHealth,
+            config.limits(),
+            new TxnStreamOps(runner, streamMetadata, config.limits()),
+            health);
+
     // Kafka ingest: a bridge per stream (ingest topic -> appends), kept in line with the catalog.
     Runnable catalogChanged = () -> {};
+    IngestManager ingestManager = null;
     if (config.ingest()) {
       IngestManager ingest =
           new IngestManager(
               IngestBridge.Settings.of(config.bootstrapServers(), config.topics(), config.limits()),
               runner);
       started.push(ingest);
+      ingestManager = ingest;
       // Reads the catalog from the local store (no transaction, so an idle gateway stays quiet).
       StreamCatalogSource catalog =
           store != null ? StreamCatalogSource.local(store) : StreamCatalogSource.throughLog(streamMetadata);
@@ -265,6 +310,20 @@ public final class GatewayServer implements AutoCloseable {
     ServerServiceDefinition guardedSubscriptions =
         MalformedRequestGuard.guard(subscriptions.bindService());
 
+    // The gauges over the parts' state, refreshed when scraped.
+    GatewayMeters gauges =
+        new GatewayMeters(
+            meters, config, results, store, ingestManager, subscriptions, materializer);
+    started.push(gauges);
+
+    // The standard grpc.health.v1.Health service, fed by the same verdicts; a readiness Check
+    // may send a probe transaction (Readiness: rate-limited, never on a timer).
+    HealthStatusManager healthStatuses = new HealthStatusManager();
+    health.publishTo(healthStatuses);
+    started.push(healthStatuses::enterTerminalState);
+    ServerServiceDefinition standardHealth =
+        ServerInterceptors.intercept(healthStatuses.getHealthService(), refreshHealth(health));
+
     // Malformed request bytes become INVALID_ARGUMENT with the parser's reason, not UNKNOWN.
     ServerServiceDefinition guarded = MalformedRequestGuard.guard(service.bindService());
     ServerServiceDefinition guardedStreams = MalformedRequestGuard.guard(streams.bindService());
@@ -275,6 +334,8 @@ public final class GatewayServer implements AutoCloseable {
             .addService(guardedStreams)
             .addService(guardedSubscriptions)
             .addService(ProtoReflectionServiceV1.newInstance())
+            .addService(standardHealth)
+            .intercept(new GrpcMetricsInterceptor(metrics, GrpcMetricsInterceptor.GRPC))
             .executor(workers)
             .maxInboundMessageSize(inboundBytesMax)
             .build()
@@ -289,6 +350,7 @@ public final class GatewayServer implements AutoCloseable {
             .addService(guarded)
             .addService(guardedStreams)
             .addService(guardedSubscriptions)
+            .intercept(new GrpcMetricsInterceptor(metrics, GrpcMetricsInterceptor.REST))
             .executor(workers)
             .maxInboundMessageSize(inboundBytesMax)
             .build()
@@ -316,6 +378,14 @@ public final class GatewayServer implements AutoCloseable {
             threads,
             HTTP_QUEUE_MAX);
     started.push(restServer);
+    restServer.serveMetrics(gauges::scrape);
+    MetricsEndpoint metricsEndpoint = null;
+    if (config.metricsPort() != GatewayConfig.NO_METRICS_PORT) {
+      metricsEndpoint =
+          MetricsEndpoint.start(
+              new InetSocketAddress(config.bindAddress(), config.metricsPort()), gauges::scrape);
+      started.push(metricsEndpoint);
+    }
 
     LOG.info(
         "gateway serving gRPC on {}:{} and REST on {}:{} (log '{}', results '{}')",
@@ -326,7 +396,50 @@ public final class GatewayServer implements AutoCloseable {
         config.topics().logTopic(),
         config.topics().resultsTopic());
     return new GatewayServer(
-        config, started, grpcServer, inProcessServer, results, restServer, meters);
+        config,
+        started,
+        grpcServer,
+        inProcessServer,
+        results,
+        restServer,
+        meters,
+        gauges,
+        healthStatuses,
+        metricsEndpoint);
+  }
+
+  private static Readiness.Part storePart(ChangelogMaterializer materializer) {
+    Optional<Throwable> failure = materializer.failure();
+    if (failure.isPresent()) {
+      return new Readiness.Part(
+          "store", false, "materializing the changelog failed: " + failure.get());
+    }
+    return new Readiness.Part(
+        "store", true, "materializing the changelog (" + materializer.recordsApplied() + " records applied)");
+  }
+
+  /**
+   * Brings the grpc.health.v1 statuses up to date before each Check or Watch; a request for a
+   * readiness service may send a probe transaction ({@link Readiness}).
+   */
+  private static ServerInterceptor refreshHealth(GatewayHealth health) {
+    return new ServerInterceptor() {
+      @Override
+      public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+          ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+            next.startCall(call, headers)) {
+          @Override
+          public void onMessage(ReqT message) {
+            boolean readiness =
+                message instanceof HealthCheckRequest request
+                    && GatewayHealth.READINESS_SERVICES.contains(request.getService());
+            health.report(readiness);
+            super.onMessage(message);
+          }
+        };
+      }
+    };
   }
 
   /** The gRPC port (the bound one when the config asked for 0). */
@@ -340,11 +453,21 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   /**
-   * This gateway's metrics: {@value #HEARTBEATS_SENT_METRIC} and {@value
-   * #HEARTBEATS_FAILED_METRIC} (when it sends heartbeats).
+   * This gateway's metrics (docs/metrics.md), among them {@value #HEARTBEATS_SENT_METRIC} and
+   * {@value #HEARTBEATS_FAILED_METRIC} (when it sends heartbeats). A Prometheus registry.
    */
   public MeterRegistry meterRegistry() {
     return meters;
+  }
+
+  /** The metrics as Prometheus text, as {@code GET /metrics} serves them. */
+  public String scrapeMetrics() {
+    return gauges.scrape();
+  }
+
+  /** The port of {@code GET /metrics} of its own, when the config asked for one. */
+  public OptionalInt metricsPort() {
+    return metricsEndpoint == null ? OptionalInt.empty() : OptionalInt.of(metricsEndpoint.port());
   }
 
   /** The config this gateway was started with. */
@@ -375,6 +498,7 @@ public final class GatewayServer implements AutoCloseable {
     // Stop taking requests first, then fail the waiting ones (UNAVAILABLE, "outcome unknown")
     // so the graceful gRPC shutdown below need not wait for their deadlines; then the rest in
     // reverse start order (closing a part twice is harmless).
+    healthStatuses.enterTerminalState();
     restServer.close();
     grpcServer.shutdown();
     inProcessServer.shutdown();

@@ -76,7 +76,10 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
   /** The most the service shortens a client's deadline by, in milliseconds. */
   public static final long DEADLINE_MARGIN_MS_MAX = 1_000;
 
-  /** Health status when the log producer and the results listener are up (the executor is not probed). */
+  /**
+   * Health status when the log producer and the results listener are up (liveness; readiness,
+   * which includes the executor, is the response's {@code ready}).
+   */
   public static final String SERVING = "SERVING";
 
   /** Health status otherwise. */
@@ -87,6 +90,7 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
   private final SequencerHealth sequencerHealth;
   private final Limits limits;
   private final StreamOpsResolver streamOps;
+  private final GatewayHealth health;
 
   /**
    * A service without stream support: {@code Txn} requests with stream operations get
@@ -116,11 +120,38 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
       SequencerHealth sequencerHealth,
       Limits limits,
       StreamOpsResolver streamOps) {
+    this(
+        runner,
+        results,
+        sequencerHealth,
+        limits,
+        streamOps,
+        new GatewayHealth(
+            sequencerHealth, results, java.util.Optional.empty(), java.util.Optional.empty()));
+  }
+
+  /**
+   * @param runner runs transactions through the log and waits for their results
+   * @param results the started results listener
+   * @param sequencerHealth reports the producer's health
+   * @param limits bounds on requests
+   * @param streamOps resolves and runs {@code Txn} requests with stream operations; null when
+   *     this gateway serves none
+   * @param health what Health reports, part by part
+   */
+  public OrdoService(
+      TxnRunner runner,
+      ResultListener results,
+      SequencerHealth sequencerHealth,
+      Limits limits,
+      StreamOpsResolver streamOps,
+      GatewayHealth health) {
     this.runner = Objects.requireNonNull(runner, "runner");
     this.results = Objects.requireNonNull(results, "results");
     this.sequencerHealth = Objects.requireNonNull(sequencerHealth, "sequencerHealth");
     this.limits = Objects.requireNonNull(limits, "limits");
     this.streamOps = streamOps;
+    this.health = Objects.requireNonNull(health, "health");
   }
 
   @Override
@@ -261,12 +292,8 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
 
   @Override
   public void health(HealthRequest request, StreamObserver<HealthResponse> observer) {
-    boolean serving = sequencerHealth.isUp() && results.isRunning();
-    observer.onNext(
-        HealthResponse.newBuilder()
-            .setStatus(serving ? SERVING : NOT_SERVING)
-            .setDetail(sequencerHealth.describe() + "; " + results.describe())
-            .build());
+    // status/detail as always (liveness); live, ready and parts added (GatewayHealth).
+    observer.onNext(health.report(request.getProbe()));
     observer.onCompleted();
   }
 

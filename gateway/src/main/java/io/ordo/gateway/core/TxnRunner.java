@@ -46,8 +46,11 @@ public final class TxnRunner {
   private final SequencerHealth sequencerHealth;
   private final long defaultDeadlineMs;
   private final Executor responseExecutor;
+  private final GatewayMetrics metrics;
 
   /**
+   * A runner whose meters go nowhere ({@link GatewayMetrics#unregistered()}).
+   *
    * @param sequencer appends transactions to the log
    * @param results the started results listener
    * @param sequencerHealth records append outcomes
@@ -60,6 +63,33 @@ public final class TxnRunner {
       SequencerHealth sequencerHealth,
       long defaultDeadlineMs,
       Executor responseExecutor) {
+    this(
+        sequencer,
+        results,
+        sequencerHealth,
+        defaultDeadlineMs,
+        responseExecutor,
+        GatewayMetrics.unregistered());
+  }
+
+  /**
+   * @param sequencer appends transactions to the log
+   * @param results the started results listener
+   * @param sequencerHealth records append outcomes
+   * @param defaultDeadlineMs how long to wait when the caller has no deadline, in milliseconds
+   * @param responseExecutor completes the futures (must not be a Kafka client thread)
+   * @param metrics records append latency and errors, results by outcome and abort reason, the
+   *     time from append to result and failures (the sequencer itself has no meters: the runner
+   *     times its appends)
+   */
+  public TxnRunner(
+      Sequencer sequencer,
+      ResultListener results,
+      SequencerHealth sequencerHealth,
+      long defaultDeadlineMs,
+      Executor responseExecutor,
+      GatewayMetrics metrics) {
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.sequencer = Objects.requireNonNull(sequencer, "sequencer");
     this.results = Objects.requireNonNull(results, "results");
     this.sequencerHealth = Objects.requireNonNull(sequencerHealth, "sequencerHealth");
@@ -93,7 +123,9 @@ public final class TxnRunner {
    */
   public CompletableFuture<TxnResult> execute(Transaction txn, long waitMs) {
     String txnId = txn.getId();
+    String caller = GatewayMetrics.caller();
     if (waitMs <= 0) {
+      metrics.failure(caller, Status.Code.DEADLINE_EXCEEDED);
       return CompletableFuture.failedFuture(
           Status.DEADLINE_EXCEEDED
               .withDescription(
@@ -113,17 +145,22 @@ public final class TxnRunner {
             case ID_IN_FLIGHT -> Status.ALREADY_EXISTS;
             case CLOSED -> Status.UNAVAILABLE;
           };
+      metrics.failure(caller, status.getCode());
       return CompletableFuture.failedFuture(
           status.withDescription(e.getMessage()).asRuntimeException());
     }
     AtomicReference<AppendAck> appendedAt = new AtomicReference<>();
     CompletableFuture<TxnResult> out = new CompletableFuture<>();
+    long appendStartNanos = metrics.now();
     result.whenCompleteAsync(
         (txnResult, error) -> {
           if (error == null) {
+            metrics.result(caller, txnResult, metrics.now() - appendStartNanos);
             out.complete(txnResult);
           } else {
-            out.completeExceptionally(statusOf(txnId, appendedAt.get(), unwrap(error)));
+            StatusRuntimeException status = statusOf(txnId, appendedAt.get(), unwrap(error));
+            metrics.failure(caller, status.getStatus().getCode());
+            out.completeExceptionally(status);
           }
         },
         responseExecutor);
@@ -145,8 +182,10 @@ public final class TxnRunner {
           // Runs on the producer's I/O thread: record and hand over, nothing more.
           if (error == null) {
             appendedAt.set(position);
+            metrics.appendSucceeded(metrics.now() - appendStartNanos);
             sequencerHealth.appendSucceeded();
           } else {
+            metrics.appendFailed();
             sequencerHealth.appendFailed(error);
             results.cancel(txnId, result, new AppendFailedException(txnId, error));
           }

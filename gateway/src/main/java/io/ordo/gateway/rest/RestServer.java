@@ -30,6 +30,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -231,6 +232,14 @@ public final class RestServer implements AutoCloseable {
   /** The port the server listens on. */
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /**
+   * Also serves {@code GET /metrics} ({@link MetricsEndpoint}) with {@code scrape}'s text. No route
+   * of the services starts with /metrics.
+   */
+  public void serveMetrics(Supplier<String> scrape) {
+    server.createContext(MetricsEndpoint.PATH, MetricsEndpoint.handler(scrape));
   }
 
   /** Streams being relayed now. */

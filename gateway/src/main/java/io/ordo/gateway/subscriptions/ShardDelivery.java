@@ -151,6 +151,26 @@ final class ShardDelivery {
   }
 
   /**
+   * Records of the subscription's shards, as the store holds them now, that are not acknowledged
+   * (delivered or not): per shard, {@code [max(start, floor), end)} less the acked offsets.
+   */
+  long backlog() {
+    long total = 0;
+    for (ShardCursor cursor : shards.values()) {
+      long first = Math.max(cursor.start, cursor.progress == null ? 0 : cursor.progress.floor());
+      if (first >= cursor.end) {
+        continue;
+      }
+      long pending = cursor.end - first;
+      if (cursor.progress != null) {
+        pending -= cursor.progress.acked().subSet(first, true, cursor.end, false).size();
+      }
+      total += Math.max(0, pending);
+    }
+    return total;
+  }
+
+  /**
    * Updates every unfinished cursor from the local store: the shard's start, materialized end and
    * seal, and with {@code readProgress} the durable progress (which brings in acks written by
    * clients' own transactions or by other gateways).

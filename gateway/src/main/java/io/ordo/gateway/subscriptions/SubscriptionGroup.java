@@ -241,6 +241,12 @@ final class SubscriptionGroup {
     return consumers.size();
   }
 
+  /** What this group's delivery stands at now (for the gateway's metrics). */
+  synchronized SubscriptionsService.DeliveryStats stats() {
+    return new SubscriptionsService.DeliveryStats(
+        delivery.backlog(), unacked.count(), consumers.size());
+  }
+
   /** The consumers here: name, assigned shards and unacked records last delivered to each. */
   synchronized List<Consumer> describeConsumers() {
     Map<String, Long> unackedBy = unacked.countByConsumer();

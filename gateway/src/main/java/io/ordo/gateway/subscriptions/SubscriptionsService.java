@@ -173,6 +173,28 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
     this.scheduler = Executors.unconfigurableScheduledExecutorService(pool);
   }
 
+  /**
+   * Where a subscription's delivery on this gateway stands.
+   *
+   * @param backlog records of its shards (as this gateway's store holds them) not acknowledged yet,
+   *     delivered or not
+   * @param unacked records delivered by this gateway and not acknowledged
+   * @param consumers consumers connected to this gateway
+   */
+  public record DeliveryStats(long backlog, long unacked, int consumers) {}
+
+  /**
+   * The delivery state of every subscription this gateway delivers now (those with consumers or
+   * unacked records here; a subscription delivered by another gateway is not included), by id.
+   */
+  public SortedMap<String, DeliveryStats> deliveryStats() {
+    SortedMap<String, DeliveryStats> out = new TreeMap<>();
+    for (java.util.Map.Entry<String, SubscriptionGroup> e : groups.entrySet()) {
+      out.put(e.getKey(), e.getValue().stats());
+    }
+    return out;
+  }
+
   // ---- admin ----
 
   @Override
