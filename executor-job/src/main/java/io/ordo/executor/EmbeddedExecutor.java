@@ -31,10 +31,22 @@ import org.slf4j.LoggerFactory;
  * are removed at that point (only the restored one is still needed). Without a checkpoint the job
  * starts fresh and reads the log from its start, which recomputes the same state (replay is
  * recovery).
+ *
+ * <p>Metrics: with a metrics port ({@link #start(ExecutorConfig, int)}) the MiniCluster runs
+ * Flink's Prometheus reporter there ({@value #PROMETHEUS_FACTORY}), so the operators' metrics
+ * (docs/metrics.md, group {@code ordo}) and Flink's own are served as Prometheus text on {@code
+ * http://<host>:<port>/metrics}, as a cluster with the same reporter configured serves them.
  */
 public final class EmbeddedExecutor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedExecutor.class);
   private static final long RUNNING_WAIT_MS = 120_000;
+
+  /** The factory of Flink's Prometheus reporter (flink-metrics-prometheus). */
+  public static final String PROMETHEUS_FACTORY =
+      "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
+
+  /** The metrics port that means "no metrics reporter". */
+  public static final int NO_METRICS_PORT = -1;
 
   private final JobClient client;
   private final Optional<String> restoredFrom;
@@ -50,7 +62,24 @@ public final class EmbeddedExecutor implements AutoCloseable {
    * @throws IllegalStateException if the job fails or does not reach RUNNING in time
    */
   public static EmbeddedExecutor start(ExecutorConfig config) throws Exception {
+    return start(config, NO_METRICS_PORT);
+  }
+
+  /**
+   * Submits the job with Flink's Prometheus reporter on {@code metricsPort} ({@link
+   * #NO_METRICS_PORT}: none) and waits (at most 120 s) until it is RUNNING.
+   *
+   * @throws IllegalStateException if the job fails or does not reach RUNNING in time
+   * @throws IllegalArgumentException if metricsPort is not a port (1..65535) or NO_METRICS_PORT
+   */
+  public static EmbeddedExecutor start(ExecutorConfig config, int metricsPort) throws Exception {
+    if (metricsPort != NO_METRICS_PORT && (metricsPort < 1 || metricsPort > 65_535)) {
+      throw new IllegalArgumentException("metricsPort must be in [1, 65535], got " + metricsPort);
+    }
     Configuration conf = ExecutorJob.flinkConfiguration(config);
+    if (metricsPort != NO_METRICS_PORT) {
+      prometheusReporter(conf, metricsPort);
+    }
     Optional<Path> restore = Optional.empty();
     if (config.checkpointDir() != null) {
       Path dir = Path.of(stripFileScheme(config.checkpointDir()));
@@ -78,6 +107,16 @@ public final class EmbeddedExecutor implements AutoCloseable {
     executor.awaitRunning();
     LOG.info("executor job {} running{}", client.getJobID(), restore.map(p -> ", restored from " + p).orElse(""));
     return executor;
+  }
+
+  /**
+   * Configures Flink's Prometheus reporter ("prom") on {@code port}: the same two lines a
+   * cluster's config.yaml needs ({@code metrics.reporter.prom.factory.class}, {@code
+   * metrics.reporter.prom.port}).
+   */
+  static void prometheusReporter(Configuration conf, int port) {
+    conf.setString("metrics.reporter.prom.factory.class", PROMETHEUS_FACTORY);
+    conf.setString("metrics.reporter.prom.port", Integer.toString(port));
   }
 
   private void awaitRunning() throws Exception {

@@ -108,6 +108,8 @@ public final class KeyTransactionProcessorFunction
   private transient ValueState<Long> nextSeq;
   private transient ValueState<Long> emittedSeq;
   private transient MapState<Long, HeldChanges> held;
+  // Outputs to the side (never read): OperatorMetrics.
+  private transient OperatorMetrics.KeyProcessor metrics;
 
   @Override
   public void open(OpenContext openContext) {
@@ -120,6 +122,7 @@ public final class KeyTransactionProcessorFunction
     nextSeq = getRuntimeContext().getState(new ValueStateDescriptor<>("next-seq", Types.LONG));
     emittedSeq = getRuntimeContext().getState(new ValueStateDescriptor<>("emitted-seq", Types.LONG));
     held = getRuntimeContext().getMapState(new MapStateDescriptor<>("held-changes", Types.LONG, ProtoTypeInfo.forMessage(HeldChanges.class)));
+    metrics = new OperatorMetrics.KeyProcessor(getRuntimeContext().getMetricGroup());
   }
 
   @Override
@@ -135,6 +138,7 @@ public final class KeyTransactionProcessorFunction
     Long seqValue = nextSeq.value();
     long seq = seqValue == null ? 0 : seqValue;
     nextSeq.update(seq + 1);
+    metrics.requestArrived(request.getKeyRange(), seq, request.getPosition().getTs());
 
     int waiting = 0;
     SortedMap<String, LockMode> modes = LockManager.lockModes(request);
@@ -143,6 +147,7 @@ public final class KeyTransactionProcessorFunction
       LockQueue queue = locks.get(key);
       List<LockEntry> entries = new ArrayList<>(queue == null ? List.of() : queue.getEntriesList());
       entries.add(LockManager.lockEntry(request, key, lock.getValue()));
+      metrics.lockQueued(entries.size());
       // Appending cannot make an earlier entry grantable, so only the new one can be granted.
       if (LockManager.grant(entries, Optional.ofNullable(values.get(key))).isEmpty()) {
         waiting++;
@@ -385,6 +390,7 @@ public final class KeyTransactionProcessorFunction
       // An earlier transaction of this range is still running: hold (even an empty set, which
       // marks this one finished).
       held.put(seq, changes);
+      metrics.held(ctx.getCurrentKey(), seq, changes.getChangesCount());
       return;
     }
     Long lastLsn = lsn.value();
@@ -399,6 +405,7 @@ public final class KeyTransactionProcessorFunction
     }
     emittedSeq.update(emitted);
     lsn.update(next);
+    metrics.emittedUpTo(ctx.getCurrentKey(), emitted);
   }
 
   private static long emit(HeldChanges changes, long lastLsn, Context ctx) {

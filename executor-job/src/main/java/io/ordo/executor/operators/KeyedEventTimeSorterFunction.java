@@ -40,12 +40,15 @@ public final class KeyedEventTimeSorterFunction extends KeyedProcessFunction<Int
           .thenComparingLong(r -> r.getPosition().getOffset());
 
   private transient MapState<Long, RangeRequestBatch> buffer;
+  // Outputs to the side (never read): OperatorMetrics.
+  private transient OperatorMetrics.Sorter metrics;
 
   @Override
   public void open(OpenContext openContext) {
     buffer =
         getRuntimeContext()
             .getMapState(new MapStateDescriptor<>("buffer", Types.LONG, ProtoTypeInfo.forMessage(RangeRequestBatch.class)));
+    metrics = new OperatorMetrics.Sorter(getRuntimeContext().getMetricGroup());
   }
 
   @Override
@@ -65,6 +68,7 @@ public final class KeyedEventTimeSorterFunction extends KeyedProcessFunction<Int
       batch = batch.toBuilder().addRequests(request).build();
     }
     buffer.put(p.getTs(), batch);
+    metrics.buffered(ctx.getCurrentKey(), p.getTs(), watermark);
   }
 
   @Override
@@ -79,5 +83,6 @@ public final class KeyedEventTimeSorterFunction extends KeyedProcessFunction<Int
       out.collect(r);
     }
     buffer.remove(timestamp);
+    metrics.released(ctx.getCurrentKey(), timestamp, requests.size(), ctx.timerService().currentWatermark());
   }
 }

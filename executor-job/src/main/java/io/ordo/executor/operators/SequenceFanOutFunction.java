@@ -81,6 +81,8 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
   // timestamp. Not state: rebuilt from the buckets when missing, so it cannot disagree with a
   // restore.
   private transient Map<Integer, DigestIndex> indexByPartition;
+  // Outputs to the side (never read): OperatorMetrics.
+  private transient OperatorMetrics.FanOut metrics;
 
   /**
    * @param keyRangeCount number of key ranges (see {@link KeyRanges})
@@ -103,6 +105,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
         getRuntimeContext()
             .getMapState(new MapStateDescriptor<>("dedup-buckets", Types.LONG, ProtoTypeInfo.forMessage(DedupBucket.class)));
     indexByPartition = new HashMap<>();
+    metrics = new OperatorMetrics.FanOut(getRuntimeContext().getMetricGroup());
   }
 
   @Override
@@ -110,6 +113,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
     Long prev = previousTs.value();
     long ts = LogPosition.monotonicTs(prev == null ? Long.MIN_VALUE : prev, record.getBrokerTs());
     previousTs.update(ts);
+    metrics.logRecords.inc();
     Position position =
         Position.newBuilder().setTs(ts).setPartition(record.getPartition()).setOffset(record.getOffset()).build();
 
@@ -120,6 +124,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
     switch (record.getEntry().getEntryCase()) {
       case HEARTBEAT -> {
         // A heartbeat has done its job: it moved this partition's timestamp and watermark.
+        metrics.heartbeats.inc();
       }
       case TRANSACTION -> fanOut(record.getEntry().getTransaction(), position, ctx, out);
       default -> rejectUnparsable(record.toBuilder().setParseError("empty log entry").build(), position, ctx);
@@ -130,6 +135,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
     String id = txn.getId();
     String invalid = validate(txn);
     if (invalid != null) {
+      metrics.invalid.inc();
       if (!id.isEmpty()) {
         ctx.output(RESULTS, invalidResult(id, position, invalid));
       } else {
@@ -141,6 +147,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
     IdDigest digest = IdDigest.of(id);
     long firstTs = index.get(digest.hi(), digest.lo());
     if (firstTs != DigestIndex.ABSENT && position.getTs() - firstTs < dedupWindowMs) {
+      metrics.duplicates.inc();
       ctx.output(
           RESULTS,
           TxnResult.newBuilder()
@@ -153,6 +160,8 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
       return;
     }
     remember(index, digest, position.getTs(), ctx);
+    metrics.transactions.inc();
+    metrics.dedupWindowIds(dedupIds());
 
     // Group operations by key range; TreeMap so participants and emission order are sorted.
     Map<Integer, List<IndexedOp>> byRange = new TreeMap<>();
@@ -215,6 +224,16 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
       DedupBuckets.forEach(dedupBuckets.get(bucket), bucket, (ts, d) -> index.remove(d.hi(), d.lo(), ts));
       dedupBuckets.remove(bucket);
     }
+    metrics.dedupWindowIds(dedupIds());
+  }
+
+  /** Ids in this subtask's dedup indexes (for the metric). */
+  private long dedupIds() {
+    long ids = 0;
+    for (DigestIndex index : indexByPartition.values()) {
+      ids += index.size();
+    }
+    return ids;
   }
 
   /** Returns why the transaction cannot be routed, or null when it can. */
@@ -251,6 +270,7 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
   }
 
   private void rejectUnparsable(LogRecord record, Position position, Context ctx) {
+    metrics.invalid.inc();
     if (!record.getRecordKey().isEmpty()) {
       ctx.output(RESULTS, invalidResult(record.getRecordKey(), position, "unparsable log entry: " + record.getParseError()));
     } else {

@@ -47,10 +47,13 @@ public final class TransactionProcessorFunction extends KeyedProcessFunction<Str
       new OutputTag<>("multi-range-results", ProtoTypeInfo.forMessage(TxnResult.class));
 
   private transient ValueState<GatheredReads> gathered;
+  // Outputs to the side (never read): OperatorMetrics.
+  private transient OperatorMetrics.TxnProcessor metrics;
 
   @Override
   public void open(OpenContext openContext) {
     gathered = getRuntimeContext().getState(new ValueStateDescriptor<>("gathered-reads", ProtoTypeInfo.forMessage(GatheredReads.class)));
+    metrics = new OperatorMetrics.TxnProcessor(getRuntimeContext().getMetricGroup());
   }
 
   @Override
@@ -84,6 +87,10 @@ public final class TransactionProcessorFunction extends KeyedProcessFunction<Str
         TransactionEvaluator.evaluate(
             reads.getTxnId(), reads.getPosition(), ops, current, reads.getReturnPostState(), all.size());
     ctx.output(RESULTS, eval.result());
+    metrics.decided.inc();
+    if (eval.result().getOutcome() == io.ordo.proto.Outcome.ABORTED) {
+      metrics.aborted.inc();
+    }
     for (ReadResult part : all) {
       Set<String> keys = new TreeSet<>();
       for (KeyValue kv : part.getValuesList()) {
