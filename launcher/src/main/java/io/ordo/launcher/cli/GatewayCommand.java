@@ -58,6 +58,14 @@ public final class GatewayCommand implements Callable<Integer> {
   @Option(names = "--http-port", paramLabel = "PORT", description = "REST/JSON port (0 = a free port).")
   int httpPort = EmbeddedOrdo.Options.DEFAULT_HTTP_PORT;
 
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description =
+          "Also serve GET /metrics (Prometheus text) on this port, alone (0 = a free port). It is"
+              + " always served on the HTTP port too.")
+  Integer metricsPort;
+
   /** Default of {@code --data-dir}. */
   static final String DEFAULT_DATA_DIR = "ordo-data/gateway-store";
 
@@ -104,7 +112,8 @@ public final class GatewayCommand implements Callable<Integer> {
           .withPorts(grpcPort, httpPort)
           .withDataDir(dataDir)
           .withIngest(!noIngest)
-          .withHeartbeatIntervalMs(heartbeatIntervalMs);
+          .withHeartbeatIntervalMs(heartbeatIntervalMs)
+          .withMetricsPort(metricsPort == null ? GatewayConfig.NO_METRICS_PORT : metricsPort);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -130,6 +139,8 @@ public final class GatewayCommand implements Callable<Integer> {
     out.println("Gateway for Kafka " + bootstrapServers + " (topics " + topicPrefix + "-*)");
     out.println("  gRPC      " + bindAddress + ":" + server.grpcPort());
     out.println("  HTTP      http://" + bindAddress + ":" + server.httpPort() + "/v1/health");
+    out.println("  metrics   http://" + bindAddress + ":"
+        + server.metricsPort().orElse(server.httpPort()) + "/metrics");
     out.println("Press Ctrl-C to stop.");
     out.flush();
     LOG.info("gateway serving gRPC on {} and HTTP on {}", server.grpcPort(), server.httpPort());

@@ -56,6 +56,22 @@ public final class StartCommand implements Callable<Integer> {
   @Mixin ExecutorOptions executorOptions;
 
   @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description =
+          "Also serve the gateway's GET /metrics (Prometheus text) on this port, alone (0 = a free"
+              + " port). It is always served on the HTTP port too.")
+  Integer metricsPort;
+
+  @Option(
+      names = "--executor-metrics-port",
+      paramLabel = "PORT",
+      description =
+          "Run Flink's Prometheus reporter in the embedded executor on this port: the operators'"
+              + " metrics (transactions/s per key range, lock queues, ...) and Flink's, on /metrics.")
+  Integer executorMetricsPort;
+
+  @Option(
       names = "--ready-timeout",
       defaultValue = "120s",
       paramLabel = "DURATION",
@@ -119,7 +135,13 @@ public final class StartCommand implements Callable<Integer> {
     }
     try {
       return executorOptions.applyTo(
-          EmbeddedOrdo.Options.defaults(dataDir).withPorts(kafkaPort, grpcPort, httpPort));
+          EmbeddedOrdo.Options.defaults(dataDir)
+              .withPorts(kafkaPort, grpcPort, httpPort)
+              .withMetricsPorts(
+                  metricsPort == null ? EmbeddedOrdo.Options.NO_METRICS_PORT : metricsPort,
+                  executorMetricsPort == null
+                      ? EmbeddedOrdo.Options.NO_METRICS_PORT
+                      : executorMetricsPort));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -136,6 +158,11 @@ public final class StartCommand implements Callable<Integer> {
             .orElse("started without a checkpoint"));
     out.println("  gRPC      " + ordo.grpcTarget());
     out.println("  HTTP      http://localhost:" + ordo.httpPort() + "/v1/health");
+    out.println("  metrics   http://localhost:" + ordo.metricsPort().orElse(ordo.httpPort())
+        + "/metrics"
+        + (ordo.options().executorMetricsPort() == EmbeddedOrdo.Options.NO_METRICS_PORT
+            ? ""
+            : ", executor http://localhost:" + ordo.options().executorMetricsPort() + "/metrics"));
     out.flush();
   }
 

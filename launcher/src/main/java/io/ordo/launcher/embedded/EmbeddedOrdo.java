@@ -68,6 +68,10 @@ public final class EmbeddedOrdo implements AutoCloseable {
    *     this machine's cores
    * @param checkpointIntervalMs executor checkpoint interval in ms; empty = the executor's default
    * @param latency the latency knobs (heartbeat, watermark and buffer-timeout intervals)
+   * @param metricsPort a port of its own for the gateway's {@code GET /metrics} (it is always on
+   *     the HTTP port too); {@value #NO_METRICS_PORT} = none, 0 = a free port
+   * @param executorMetricsPort the port of the executor's Prometheus reporter (Flink's metrics and
+   *     the operators', on {@code /metrics}); {@value #NO_METRICS_PORT} = no reporter
    * @throws IllegalArgumentException (from the constructor) naming the first value out of range
    */
   public record Options(
@@ -79,7 +83,12 @@ public final class EmbeddedOrdo implements AutoCloseable {
       OptionalInt keyRangeCount,
       OptionalInt parallelism,
       OptionalLong checkpointIntervalMs,
-      LatencyKnobs latency) {
+      LatencyKnobs latency,
+      int metricsPort,
+      int executorMetricsPort) {
+
+    /** A metrics port value that means "none". */
+    public static final int NO_METRICS_PORT = -1;
 
     /** Default port of the embedded Kafka broker. */
     public static final int DEFAULT_KAFKA_PORT = 9092;
@@ -104,6 +113,14 @@ public final class EmbeddedOrdo implements AutoCloseable {
       checkPort("kafka port", kafkaPort);
       checkPort("gRPC port", grpcPort);
       checkPort("HTTP port", httpPort);
+      if (metricsPort != NO_METRICS_PORT) {
+        checkPort("metrics port", metricsPort);
+      }
+      if (executorMetricsPort != NO_METRICS_PORT
+          && (executorMetricsPort < 1 || executorMetricsPort > 65_535)) {
+        throw new IllegalArgumentException(
+            "executor metrics port must be in [1, 65535], got " + executorMetricsPort);
+      }
       if (keyRangeCount.isPresent() && keyRangeCount.getAsInt() < 1) {
         throw new IllegalArgumentException(
             "key range count must be >= 1, got " + keyRangeCount.getAsInt());
@@ -129,38 +146,49 @@ public final class EmbeddedOrdo implements AutoCloseable {
           OptionalInt.empty(),
           OptionalInt.empty(),
           OptionalLong.empty(),
-          LatencyKnobs.DEFAULTS);
+          LatencyKnobs.DEFAULTS,
+          NO_METRICS_PORT,
+          NO_METRICS_PORT);
     }
 
     /** These options with every port 0 (free ports), for tests and the demo. */
     public Options withFreePorts() {
       return new Options(dataDir, bootstrapServers, 0, 0, 0, keyRangeCount, parallelism,
-          checkpointIntervalMs, latency);
+          checkpointIntervalMs, latency, metricsPort, executorMetricsPort);
     }
 
     /** These options with the given ports. */
     public Options withPorts(int kafkaPort, int grpcPort, int httpPort) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort);
     }
 
     /** These options using an external Kafka (empty = start the embedded broker). */
     public Options withBootstrapServers(Optional<String> servers) {
       return new Options(dataDir, servers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort);
     }
 
     /** These options with executor settings (empty = the executor's default). */
     public Options withExecutor(
         OptionalInt keyRangeCount, OptionalInt parallelism, OptionalLong checkpointIntervalMs) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort);
     }
 
     /** These options with other latency knobs. */
     public Options withLatency(LatencyKnobs knobs) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, knobs);
+          parallelism, checkpointIntervalMs, knobs, metricsPort, executorMetricsPort);
+    }
+
+    /**
+     * These options with metrics ports: the gateway's own {@code /metrics} port and the executor's
+     * Prometheus reporter port ({@value #NO_METRICS_PORT} = none).
+     */
+    public Options withMetricsPorts(int metricsPort, int executorMetricsPort) {
+      return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort);
     }
 
     private static void checkPort(String name, int port) {
@@ -232,7 +260,12 @@ public final class EmbeddedOrdo implements AutoCloseable {
       if (options.latency().bufferTimeoutMs().isPresent()) {
         executorConfig = executorConfig.withBufferTimeoutMs(options.latency().bufferTimeoutMs().getAsLong());
       }
-      executor = EmbeddedExecutor.start(executorConfig);
+      executor =
+          EmbeddedExecutor.start(
+              executorConfig,
+              options.executorMetricsPort() == Options.NO_METRICS_PORT
+                  ? EmbeddedExecutor.NO_METRICS_PORT
+                  : options.executorMetricsPort());
       LOG.info("Executor job {} started ({})", executor.jobId(),
           executor.restoredFrom()
               .map(c -> "restored from " + c)
@@ -244,6 +277,10 @@ public final class EmbeddedOrdo implements AutoCloseable {
                   .withHeartbeatIntervalMs(options.latency().heartbeatIntervalMs()
                       .orElse(GatewayConfig.DEFAULT_HEARTBEAT_INTERVAL_MS))
                   .withPorts(options.grpcPort(), options.httpPort())
+                  .withMetricsPort(
+                      options.metricsPort() == Options.NO_METRICS_PORT
+                          ? GatewayConfig.NO_METRICS_PORT
+                          : options.metricsPort())
                   .withDataDir(dataDir.resolve(GATEWAY_STORE_DIR)));
       LOG.info("Gateway listens on gRPC port {} and HTTP port {}", gateway.grpcPort(),
           gateway.httpPort());
@@ -323,6 +360,11 @@ public final class EmbeddedOrdo implements AutoCloseable {
   /** The gateway's metrics (see {@link GatewayServer#meterRegistry()}). */
   public io.micrometer.core.instrument.MeterRegistry gatewayMeters() {
     return gateway.meterRegistry();
+  }
+
+  /** The port of the gateway's {@code GET /metrics} of its own, if one was asked for. */
+  public java.util.OptionalInt metricsPort() {
+    return gateway.metricsPort();
   }
 
   /** A gRPC target for this gateway, {@code localhost:<grpcPort>}. */
