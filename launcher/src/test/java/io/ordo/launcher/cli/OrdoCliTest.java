@@ -111,6 +111,26 @@ class OrdoCliTest {
   }
 
   @Test
+  void metricsPortsReachTheGatewayAndTheEmbeddedOptions() {
+    GatewayCommand gateway =
+        OrdoCli.newCommandLine()
+            .parseArgs("gateway", "--bootstrap-servers", "k1:9092", "--metrics-port", "9464")
+            .subcommand().commandSpec().commandLine().getCommand();
+    assertThat(gateway.config().metricsPort()).isEqualTo(9464);
+    GatewayCommand without =
+        OrdoCli.newCommandLine()
+            .parseArgs("gateway", "--bootstrap-servers", "k1:9092")
+            .subcommand().commandSpec().commandLine().getCommand();
+    assertThat(without.config().metricsPort()).isEqualTo(io.ordo.gateway.GatewayConfig.NO_METRICS_PORT);
+    CliRun badMetricsPort = run("gateway", "--bootstrap-servers", "k1:9092", "--metrics-port", "70000");
+    assertThat(badMetricsPort.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(badMetricsPort.err()).contains("metricsPort");
+
+    CliRun startHelp = run("start", "--help");
+    assertThat(startHelp.out()).contains("--metrics-port").contains("--executor-metrics-port");
+  }
+
+  @Test
   void missingSubcommandIsAUsageError() {
     CliRun run = run();
     assertThat(run.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
