@@ -126,7 +126,8 @@ public final class LocalCluster implements AutoCloseable {
    * @param firstGrpcPort the first gateway's gRPC port, 0 = free (the others always get free ports)
    * @param firstHttpPort the first gateway's REST port, 0 = free
    * @param flink the Flink jars and job jar for a session cluster, or null for {@link ExecutorMain}
-   * @param flinkSettings the session cluster's settings (used with {@code flink})
+   * @param flinkSettings the session cluster's settings (used with {@code flink}; its {@code
+   *     watchParent} follows {@code detached})
    * @param detached children outlive this JVM (no {@link ParentWatchMain}); see {@link #detach}
    */
   public record Options(long checkpointIntervalMs, boolean networkNamespaces, Random random, String gatewayMainClass, int gateways,
@@ -180,7 +181,7 @@ public final class LocalCluster implements AutoCloseable {
 
     public Options withDetached(boolean on) {
       return new Options(checkpointIntervalMs, networkNamespaces, random, gatewayMainClass, gateways, firstGrpcPort, firstHttpPort, flink,
-          flinkSettings.withWatchParent(!on), on);
+          flinkSettings, on);
     }
   }
 
@@ -256,7 +257,7 @@ public final class LocalCluster implements AutoCloseable {
             List.of(bootstrap, TOPIC_PREFIX, abs.resolve("checkpoints").toString(), Long.toString(options.checkpointIntervalMs())),
             Map.of());
       } else {
-        flink = FlinkSessionCluster.create(abs.resolve("flink"), options.flink(), options.flinkSettings(), taken);
+        flink = FlinkSessionCluster.create(abs.resolve("flink"), options.flink(), options.flinkSettings().withWatchParent(watch), taken);
       }
       List<ChildJvm> gateways = new ArrayList<>();
       List<Integer> grpcPorts = new ArrayList<>();
