@@ -171,6 +171,9 @@ class FlinkSessionClusterIT {
       long firstAfterKill = b.stream().filter(c -> c.answered() && c.invokedNs() > killed).mapToLong(Call::completedNs).min()
           .orElseThrow(() -> new AssertionError("no transaction sent after the kill was answered"));
       long fullAgain = fullThroughputAt(b, killed, end, rateBefore);
+      long afterOutage = endOfOutage(b, killed);
+      timeline(t0, afterOutage, "first result after the outage (the end of the longest silence after the kill): %d ms after the kill",
+          ms(afterOutage - killed));
       timeline(t0, firstAfterKill, "first result of a transaction sent after the kill: %d ms after the kill", ms(firstAfterKill - killed));
       if (fullAgain > 0) {
         timeline(t0, fullAgain, "back to full throughput (>= %.0f%% of %.1f txn/s in a 1 s window): %d ms after the kill",
@@ -341,6 +344,29 @@ class FlinkSessionClusterIT {
       }
     }
     return -1;
+  }
+
+  /**
+   * The first answer after the longest silence that follows {@code killed}: answers already on
+   * their way when the TaskManager died may arrive just after the kill; the outage is the gap
+   * after them.
+   */
+  private static long endOfOutage(List<Call> calls, long killed) {
+    List<Long> done = calls.stream().filter(Call::answered).map(Call::completedNs).filter(t -> t > killed).sorted().toList();
+    long previous = killed;
+    long longest = -1;
+    long end = -1;
+    for (long t : done) {
+      if (t - previous > longest) {
+        longest = t - previous;
+        end = t;
+      }
+      previous = t;
+    }
+    if (end < 0) {
+      throw new AssertionError("no answer after the kill");
+    }
+    return end;
   }
 
   private static Map<Integer, Long> readAll(GrpcTxnClient client, String id) {
