@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * One child JVM of the test cluster: {@code java <jvmOptions> -cp <this JVM's classpath>
  * ParentWatchMain <mainClass> <args>}, optionally inside a network namespace ({@code ip netns exec
  * NS java ...}, which execs java, so the pid is the JVM's and its parent is this JVM). {@link
- * ParentWatchMain} halts the child when this JVM ends. It can be started again after it ended or was killed, with the
+ * ParentWatchMain} halts the child when this JVM ends. A child may instead have a classpath of its
+ * own (Flink's processes run on Flink's lib/ folder), environment variables, and no parent watch
+ * (children that outlive this JVM). It can be started again after it ended or was killed, with the
  * same command line (same ports, same data).
  *
  * <p>The child's stdout and stderr are appended to {@code <dir>/<name>.out}; its logging goes to

@@ -427,9 +427,10 @@ public final class FlinkSessionCluster implements AutoCloseable {
   /** SIGKILLs TaskManager {@code i} and waits until its JVM is gone. */
   public void killTaskManager(int i) throws InterruptedException {
     checkIndex(i);
-    if (taskManagers[i - 1] != null) {
-      taskManagers[i - 1].kill9();
-      LOG.info("Flink TaskManager {} (pid {}) killed with SIGKILL", i, taskManagers[i - 1].pid());
+    ChildJvm tm = taskManagers[i - 1];
+    if (tm != null && tm.isAlive()) {
+      tm.kill9();
+      LOG.info("Flink TaskManager {} (pid {}) killed with SIGKILL", i, tm.pid());
     }
   }
 
