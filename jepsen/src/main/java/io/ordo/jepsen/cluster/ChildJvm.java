@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * One child JVM of the test cluster: {@code java <jvmOptions> -cp <this JVM's classpath>
  * ParentWatchMain <mainClass> <args>}, optionally inside a network namespace ({@code ip netns exec
  * NS java ...}, which execs java, so the pid is the JVM's and its parent is this JVM). {@link
- * ParentWatchMain} halts the child when this JVM ends. It can be started again after it ended or was killed, with the
+ * ParentWatchMain} halts the child when this JVM ends. A child may instead have a classpath of its
+ * own (Flink's processes run on Flink's lib/ folder), environment variables, and no parent watch
+ * (children that outlive this JVM). It can be started again after it ended or was killed, with the
  * same command line (same ports, same data).
  *
  * <p>The child's stdout and stderr are appended to {@code <dir>/<name>.out}; its logging goes to
@@ -33,10 +36,13 @@ final class ChildJvm {
   private final String name;
   private final List<String> command;
   private final Path outFile;
+  private final Map<String, String> env;
   private Process process;
   private long outOffset;
 
   /**
+   * A child on this JVM's classpath, started through {@link ParentWatchMain}.
+   *
    * @param name a file-name-safe label, e.g. "broker-1"
    * @param dir where the .out file goes
    * @param netns the network namespace to run in, or null for this one
@@ -45,26 +51,65 @@ final class ChildJvm {
    * @param args its arguments
    */
   ChildJvm(String name, Path dir, String netns, List<String> jvmOptions, String mainClass, List<String> args) {
+    this(name, dir, netns, jvmOptions, System.getProperty("java.class.path"), true, mainClass, args, Map.of());
+  }
+
+  /**
+   * A child on a classpath of its own (e.g. a Flink process on Flink's lib/ folder).
+   *
+   * @param classpath the child's classpath
+   * @param watchParent start through {@link ParentWatchMain}, so the child halts when this JVM
+   *     ends (ParentWatchMain's class is then added to the classpath); false for children that must
+   *     outlive this JVM ({@code ordo cluster up})
+   * @param env environment variables set for the child in addition to this JVM's
+   */
+  ChildJvm(String name, Path dir, String netns, List<String> jvmOptions, String classpath, boolean watchParent, String mainClass,
+      List<String> args, Map<String, String> env) {
     this.name = Objects.requireNonNull(name, "name");
     this.outFile = dir.resolve(name + ".out");
+    this.env = Map.copyOf(env);
     List<String> cmd = new ArrayList<>();
     if (netns != null) {
       cmd.addAll(List.of("ip", "netns", "exec", netns));
     }
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(javaExecutable());
     cmd.addAll(jvmOptions);
     cmd.add("-Dordo.child.log=" + dir.resolve(name + ".log"));
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    // The child halts when this JVM is gone, even if this JVM was killed without shutdown hooks.
-    cmd.add(ParentWatchMain.class.getName());
+    if (watchParent) {
+      String own = codeSourceOf(ParentWatchMain.class);
+      cmd.add(classpath.contains(own) ? classpath : classpath + java.io.File.pathSeparator + own);
+      // The child halts when this JVM is gone, even if this JVM was killed without shutdown hooks.
+      cmd.add(ParentWatchMain.class.getName());
+    } else {
+      cmd.add(classpath);
+    }
     cmd.add(mainClass);
     cmd.addAll(args);
     this.command = List.copyOf(cmd);
   }
 
+  /** The java launcher of this JVM, which the children use too. */
+  static String javaExecutable() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** The classpath entry (jar or classes directory) a class was loaded from. */
+  static String codeSourceOf(Class<?> c) {
+    try {
+      return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      throw new IllegalStateException("cannot tell where " + c.getName() + " was loaded from", e);
+    }
+  }
+
   String name() {
     return name;
+  }
+
+  /** The file that receives the child's stdout and stderr. */
+  Path outFile() {
+    return outFile;
   }
 
   /** Starts the JVM. @throws IllegalStateException if it is running */
@@ -77,6 +122,7 @@ final class ChildJvm {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(outFile.toFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().putAll(env);
     process = pb.start();
   }
 

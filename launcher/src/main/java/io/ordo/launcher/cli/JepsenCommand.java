@@ -8,6 +8,8 @@ import io.ordo.gateway.GatewayConfig;
 import io.ordo.gateway.GatewayServer;
 import io.ordo.gateway.HealthProbe;
 import io.ordo.jepsen.cluster.ClusterNemeses;
+import io.ordo.jepsen.cluster.FlinkDistribution;
+import io.ordo.jepsen.cluster.FlinkSessionCluster;
 import io.ordo.jepsen.cluster.LocalCluster;
 import io.ordo.jepsen.checker.CheckResult;
 import io.ordo.jepsen.report.ReportWriter;
@@ -62,7 +64,9 @@ import picocli.CommandLine.Spec;
  *       ISR 2; the nemeses are {@link ClusterNemeses} ({@code kill-job} there is a kill -9 of the
  *       executor's JVM). {@code partition} puts the brokers into network namespaces (needs root and
  *       {@code ip}). The cluster's directory (child logs, data) is deleted after a valid run unless
- *       {@code --keep-cluster-dir}, and kept, with its path printed, otherwise.
+ *       {@code --keep-cluster-dir}, and kept, with its path printed, otherwise. With {@code
+ *       --flink-cluster} the executor job runs on a Flink standalone session cluster there ({@code
+ *       FlinkSessionCluster}), and {@code kill-job} kill -9s its TaskManager.
  * </ul>
  *
  * With {@code --target} only {@code --nemesis none} is possible.
@@ -102,6 +106,20 @@ public final class JepsenCommand implements Callable<Integer> {
       description = "Brokers of the embedded Ordo: 1 (all in this JVM) or 3 (child JVMs; replication 3). Default: 3 if a"
           + " nemesis needs it (kill-broker, pause, restart-all, partition), else 1.")
   Integer cluster;
+
+  @Option(names = "--flink-cluster",
+      description = "Run the executor job on a Flink standalone session cluster (a JobManager and a TaskManager JVM from Flink's"
+          + " entrypoints, the job jar submitted with flink run) inside the 3-broker test cluster, instead of a MiniCluster;"
+          + " kill-job then kill -9s the TaskManager and starts a new one, and the job fails over to it from its latest checkpoint.")
+  boolean flinkCluster;
+
+  @Option(names = "--flink-lib", paramLabel = "DIR",
+      description = "Flink's jars for --flink-cluster (default: flink-lib/target/flink-lib of the build).")
+  Path flinkLib;
+
+  @Option(names = "--job-jar", paramLabel = "JAR",
+      description = "The executor job jar for --flink-cluster (default: executor-job/target/ordo-executor-job-*-job.jar of the build).")
+  Path jobJar;
 
   @Option(names = "--keep-cluster-dir",
       description = "Keep the 3-broker cluster's directory (child logs, broker data, checkpoints) even after a valid run.")
@@ -200,12 +218,18 @@ public final class JepsenCommand implements Callable<Integer> {
    * @throws ParameterException for a size other than 1 or 3, or a cluster fault with --cluster 1
    */
   int brokers(List<String> faults) {
-    boolean needsCluster = faults.stream().anyMatch(CLUSTER_NEMESES::contains);
+    boolean needsCluster = flinkCluster || faults.stream().anyMatch(CLUSTER_NEMESES::contains);
+    if (flinkCluster && target != null) {
+      throw new ParameterException(spec.commandLine(), "--target and --flink-cluster exclude each other");
+    }
     if (cluster == null) {
       return needsCluster ? LocalCluster.BROKERS : 1;
     }
     if (cluster != 1 && cluster != LocalCluster.BROKERS) {
       throw new ParameterException(spec.commandLine(), "--cluster must be 1 or " + LocalCluster.BROKERS + ", got " + cluster);
+    }
+    if (cluster == 1 && flinkCluster) {
+      throw new ParameterException(spec.commandLine(), "--flink-cluster runs on the " + LocalCluster.BROKERS + "-broker cluster, not --cluster 1");
     }
     if (cluster == 1 && needsCluster) {
       throw new ParameterException(spec.commandLine(), "--cluster 1 cannot run " + String.join(",", faults) + ": "
@@ -223,14 +247,25 @@ public final class JepsenCommand implements Callable<Integer> {
    * run is not valid or failed.
    */
   private RunResult runOnCluster(Workload w, RunConfig config, List<String> faults, PrintWriter err) throws Exception {
-    Path dir = Files.createTempDirectory("ordo-jepsen-cluster-");
-    boolean keep = true;
     // Namespace names and the subnet must differ between runs on one machine, even with the same
     // --seed; they decide nothing in the history.
-    try (LocalCluster c = LocalCluster.start(
-        dir, checkpointIntervalMs, faults.contains("partition"), new Random(), OrdoCli.class.getName())) {
+    LocalCluster.Options options = LocalCluster.Options.defaults(OrdoCli.class.getName())
+        .withCheckpointIntervalMs(checkpointIntervalMs)
+        .withNetworkNamespaces(faults.contains("partition"), new Random());
+    if (flinkCluster) {
+      try {
+        options = options.withFlinkCluster(FlinkDistribution.locate(flinkLib, jobJar), FlinkSessionCluster.Settings.defaults());
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      }
+    }
+    Path dir = Files.createTempDirectory("ordo-jepsen-cluster-");
+    boolean keep = true;
+    try (LocalCluster c = LocalCluster.start(dir, options)) {
       err.println("ordo jepsen: 3-broker cluster in " + dir + " (brokers " + c.bootstrapServers() + ", pids " + c.brokerPids()
-          + "), gateway on " + c.grpcTarget());
+          + "), gateway on " + c.grpcTarget()
+          + c.flinkCluster().map(f -> ", executor job " + c.jobId() + " on the Flink session cluster " + f.restUrl() + " " + f.pids())
+              .orElse(""));
       err.flush();
       List<Nemesis> list = new ArrayList<>();
       for (String f : faults) {

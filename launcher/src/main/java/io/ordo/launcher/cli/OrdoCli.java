@@ -39,7 +39,8 @@ public final class OrdoCli {
 
   /** The subcommands, in the order the help lists them (picocli's {@code help} comes last). */
   static final Class<?>[] SUBCOMMANDS = {
-    StartCommand.class, GatewayCommand.class, DemoCommand.class, CheckCommand.class, JepsenCommand.class, JepsenBatteryCommand.class,
+    StartCommand.class, GatewayCommand.class, ClusterCommand.class, DemoCommand.class, CheckCommand.class, JepsenCommand.class,
+    JepsenBatteryCommand.class,
     BenchCommand.class,
     StreamCommand.class,
     SubCommand.class

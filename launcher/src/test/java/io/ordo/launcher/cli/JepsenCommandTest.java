@@ -55,6 +55,29 @@ class JepsenCommandTest {
   }
 
   @Test
+  void theFlinkClusterRunsOnThreeBrokersOnly() {
+    JepsenCommand c = new JepsenCommand();
+    c.spec = OrdoCli.newCommandLine().getSubcommands().get("jepsen").getCommandSpec();
+    c.flinkCluster = true;
+    assertThat(c.brokers(java.util.List.of())).isEqualTo(3);
+    assertThat(c.brokers(java.util.List.of("kill-job"))).isEqualTo(3);
+    CliRun one = run("jepsen", "--workload", "bank", "--flink-cluster", "--cluster", "1");
+    assertThat(one.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(one.err()).contains("--flink-cluster runs on the 3-broker cluster");
+    CliRun target = run("jepsen", "--workload", "bank", "--flink-cluster", "--target", "localhost:1");
+    assertThat(target.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(target.err()).contains("--target and --flink-cluster exclude each other");
+  }
+
+  @Test
+  void theFlinkClusterNeedsFlinksJarsAndTheJobJar(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    CliRun r = run("jepsen", "--workload", "bank", "--flink-cluster", "--flink-lib", dir.toString(), "--job-jar",
+        dir.resolve("job.jar").toString());
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("no flink-runtime jar in " + dir);
+  }
+
+  @Test
   void faultsNeedTheEmbeddedOrdo() {
     CliRun r = run("jepsen", "--workload", "kv", "--nemesis", "kill-job", "--target", "localhost:1");
     assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
