@@ -224,7 +224,8 @@ public final class ExecutorJob {
    * (hashmap|rocksdb, default hashmap), and the latency knobs {@code --watermark-interval-ms} (1)
    * and {@code --buffer-timeout-ms} (1). The topics must exist (a gateway creates them on start);
    * {@code --create-topics} lets the job create the missing ones with the same settings, and
-   * without it a missing topic fails the submission with a message naming it.
+   * without it a missing topic fails the submission with a message naming it. Any other option
+   * is rejected (see {@link #fromArgs}).
    *
    * @throws IllegalStateException naming the missing topics, when they do not exist and
    *     {@code --create-topics} is not given
@@ -244,7 +245,11 @@ public final class ExecutorJob {
     env.execute(JOB_NAME);
   }
 
-  /** Parses {@link #main} options. @throws IllegalArgumentException naming a missing or bad option */
+  /**
+   * Parses {@link #main} options.
+   *
+   * @throws IllegalArgumentException naming a missing, bad or unknown option
+   */
   public static ExecutorConfig fromArgs(String[] args) {
     ParameterTool params = ParameterTool.fromArgs(args);
     String servers = params.get("bootstrap-servers");
@@ -263,16 +268,28 @@ public final class ExecutorJob {
             params.get("changelog-topic", topics.changelogTopic()),
             params.get("feedback-topic", topics.feedbackTopic()),
             outputPartitions,
-            topics.replicationFactor());
+            params.getShort("replication-factor", topics.replicationFactor()));
     ExecutorConfig c =
         ExecutorConfig.defaults(servers, topics)
             .withKeyRangeCount(params.getInt("key-ranges", ExecutorConfig.DEFAULT_KEY_RANGE_COUNT))
             .withParallelism(params.getInt("parallelism", ExecutorConfig.DEFAULT_PARALLELISM))
             .withCheckpointIntervalMs(params.getLong("checkpoint-interval-ms", ExecutorConfig.DEFAULT_CHECKPOINT_INTERVAL_MS))
             .withCheckpointDir(params.get("checkpoint-dir"));
-    return c.withDedupWindowMs(params.getLong("dedup-window-ms", ExecutorConfig.DEFAULT_DEDUP_WINDOW_MS))
+    c = c.withDedupWindowMs(params.getLong("dedup-window-ms", ExecutorConfig.DEFAULT_DEDUP_WINDOW_MS))
         .withWatermarkIntervalMs(params.getLong("watermark-interval-ms", ExecutorConfig.DEFAULT_WATERMARK_INTERVAL_MS))
         .withBufferTimeoutMs(params.getLong("buffer-timeout-ms", ExecutorConfig.DEFAULT_BUFFER_TIMEOUT_MS))
         .withStateBackend(ExecutorConfig.StateBackend.parse(params.get("state-backend", ExecutorConfig.DEFAULT_STATE_BACKEND.flinkName())));
+    // Read by main; asked here so that it counts as known.
+    params.has("create-topics");
+    // ParameterTool ignores options nobody asks for: a misspelt one would silently keep its
+    // default (say, a job without its checkpoint dir), so every option left unread is an error.
+    if (!params.getUnrequestedParameters().isEmpty()) {
+      throw new IllegalArgumentException(
+          "unknown option(s) "
+              + params.getUnrequestedParameters().stream().sorted().map(o -> "--" + o).toList()
+              + "; the options are listed in ExecutorJob.main's documentation (README, \"The"
+              + " executor job on a Flink cluster\")");
+    }
+    return c;
   }
 }

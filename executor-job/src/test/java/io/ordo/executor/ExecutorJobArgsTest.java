@@ -17,6 +17,7 @@ class ExecutorJobArgsTest {
     assertThat(c.keyRangeCount()).isEqualTo(ExecutorConfig.DEFAULT_KEY_RANGE_COUNT);
     assertThat(c.checkpointDir()).isNull();
     assertThat(c.stateBackend()).isEqualTo(ExecutorConfig.StateBackend.HASHMAP);
+    assertThat(c.topics().replicationFactor()).isEqualTo((short) 1);
     assertThat(ExecutorJob.flinkConfiguration(c).toMap()).containsEntry("state.backend.type", "hashmap");
   }
 
@@ -29,7 +30,8 @@ class ExecutorJobArgsTest {
               "--feedback-topic", "F", "--log-partitions", "8", "--output-partitions", "3", "--key-ranges", "32",
               "--parallelism", "4", "--checkpoint-interval-ms", "5000", "--checkpoint-dir", "file:///tmp/ckpt",
               "--dedup-window-ms", "1000", "--state-backend", "RocksDB",
-              "--watermark-interval-ms", "3", "--buffer-timeout-ms", "0"
+              "--watermark-interval-ms", "3", "--buffer-timeout-ms", "0", "--replication-factor", "3",
+              "--create-topics"
             });
     assertThat(c.topics().logTopic()).isEqualTo("L");
     assertThat(c.topics().resultsTopic()).isEqualTo("R");
@@ -37,6 +39,7 @@ class ExecutorJobArgsTest {
     assertThat(c.topics().feedbackTopic()).isEqualTo("F");
     assertThat(c.topics().logPartitions()).isEqualTo(8);
     assertThat(c.topics().outputPartitions()).isEqualTo(3);
+    assertThat(c.topics().replicationFactor()).isEqualTo((short) 3);
     assertThat(c.keyRangeCount()).isEqualTo(32);
     assertThat(c.parallelism()).isEqualTo(4);
     assertThat(c.checkpointIntervalMs()).isEqualTo(5000);
@@ -58,5 +61,16 @@ class ExecutorJobArgsTest {
         .hasMessageContaining("keyRangeCount");
     assertThatThrownBy(() -> ExecutorJob.fromArgs(new String[] {"--bootstrap-servers", "k:1", "--state-backend", "memory"}))
         .hasMessageContaining("hashmap or rocksdb");
+    assertThatThrownBy(() -> ExecutorJob.fromArgs(new String[] {"--bootstrap-servers", "k:1", "--replication-factor", "0"}))
+        .hasMessageContaining("replicationFactor");
+  }
+
+  @Test
+  void unknownOptionsAreRejectedRatherThanIgnored() {
+    assertThatThrownBy(
+            () -> ExecutorJob.fromArgs(
+                new String[] {"--bootstrap-servers", "k:1", "--checkpoint-directory", "file:///x", "--paralelism", "3"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown option(s) [--checkpoint-directory, --paralelism]");
   }
 }

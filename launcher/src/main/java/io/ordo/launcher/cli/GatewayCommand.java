@@ -49,6 +49,15 @@ public final class GatewayCommand implements Callable<Integer> {
   @Option(names = "--topic-prefix", paramLabel = "PREFIX", description = "Prefix of Ordo's topics.")
   String topicPrefix = "ordo";
 
+  @Option(
+      names = "--replication-factor",
+      paramLabel = "N",
+      description =
+          "Replicas of each topic this gateway creates (the log, results, changelog and feedback"
+              + " topics and the streams' ingest topics); above 1 the topics also get"
+              + " min.insync.replicas=2. Topics that exist are left as they are.")
+  short replicationFactor = 1;
+
   @Option(names = "--bind-address", paramLabel = "ADDRESS", description = "Address to listen on.")
   String bindAddress = "127.0.0.1";
 
@@ -107,7 +116,9 @@ public final class GatewayCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--shutdown-timeout must be positive");
     }
     try {
-      return GatewayConfig.defaults(bootstrapServers, TopicLayout.withPrefix(topicPrefix))
+      return GatewayConfig.defaults(
+              bootstrapServers,
+              TopicLayout.withPrefix(topicPrefix).withReplicationFactor(replicationFactor))
           .withBindAddress(bindAddress)
           .withPorts(grpcPort, httpPort)
           .withDataDir(dataDir)

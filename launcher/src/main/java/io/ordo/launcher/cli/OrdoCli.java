@@ -12,6 +12,10 @@ import picocli.CommandLine.Command;
  * <p>Each subcommand is one class annotated with {@link Command} that implements {@code
  * Callable<Integer>}; adding one means writing that class and listing it in {@link #SUBCOMMANDS}.
  *
+ * <p>Options not given on the command line come from {@code ORDO_<OPTION>} environment variables,
+ * then from the {@code --config} file, then from their defaults (flags &gt; env &gt; file &gt;
+ * defaults; see {@link ConfigDefaults}).
+ *
  * <p>Exit codes: {@value #EXIT_OK} success, {@value #EXIT_FAILURE} failure (an error while
  * running, or a check that did not hold, such as the demo's invariant), {@value #EXIT_USAGE} usage
  * error (unknown option, bad value, missing subcommand), with the reason on stderr.
@@ -74,11 +78,23 @@ public final class OrdoCli {
    * types (not for IllegalArgumentException or IllegalStateException).
    */
   public static CommandLine newCommandLine() {
+    return newCommandLine(System.getenv());
+  }
+
+  /**
+   * Like {@link #newCommandLine()}, with {@code environment} in place of the process's
+   * environment variables: every command takes {@code --config FILE}, and an option missing from
+   * the command line comes from {@code ORDO_<OPTION>} in {@code environment}, then from the config
+   * file, then from its default ({@link ConfigDefaults}).
+   */
+  public static CommandLine newCommandLine(java.util.Map<String, String> environment) {
     CommandLine commandLine = new CommandLine(new OrdoCli());
     for (Class<?> subcommand : SUBCOMMANDS) {
       commandLine.addSubcommand(subcommand);
     }
     commandLine.addSubcommand(CommandLine.HelpCommand.class);
+    ConfigDefaults.addConfigOption(commandLine);
+    commandLine.setDefaultValueProvider(new ConfigDefaults(environment));
     commandLine.setExecutionExceptionHandler(OrdoCli::handleExecutionException);
     commandLine.setParameterExceptionHandler(OrdoCli::handleParameterException);
     return commandLine;

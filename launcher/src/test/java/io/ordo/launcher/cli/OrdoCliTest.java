@@ -83,6 +83,15 @@ class OrdoCliTest {
     assertThat(config.httpPort()).isZero();
     assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
     assertThat(config.dataDir()).contains(Path.of("ordo-data/gateway-store"));
+    assertThat(config.topics().replicationFactor()).isEqualTo((short) 1);
+    GatewayCommand replicated =
+        OrdoCli.newCommandLine()
+            .parseArgs("gateway", "--bootstrap-servers", "k1:9092", "--replication-factor", "3")
+            .subcommand().commandSpec().commandLine().getCommand();
+    assertThat(replicated.config().topics().replicationFactor()).isEqualTo((short) 3);
+    CliRun badReplication = run("gateway", "--bootstrap-servers", "k1:9092", "--replication-factor", "0");
+    assertThat(badReplication.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(badReplication.err()).contains("replicationFactor must be >= 1");
     GatewayCommand withDir =
         OrdoCli.newCommandLine()
             .parseArgs("gateway", "--bootstrap-servers", "k1:9092", "--data-dir", "/var/ordo/gw-1")
