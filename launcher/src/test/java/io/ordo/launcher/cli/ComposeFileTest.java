@@ -49,12 +49,12 @@ class ComposeFileTest {
 
   /** The metric names the Grafana dashboard expects (README "Docker Compose" lists them). */
   static final List<String> DASHBOARD_METRICS = List.of(
-      "ordo_txn_outcomes_total",
+      "ordo_txn_results_total",
       "ordo_grpc_server_requests_seconds_bucket",
       "ordo_ingest_lag_records",
       "ordo_subscription_backlog_records",
       "ordo_store_lag_records",
-      "flink_taskmanager_job_task_operator_watermarkLag",
+      "flink_taskmanager_job_task_operator_ordo_watermarkLagMs",
       "flink_jobmanager_job_lastCheckpointDuration");
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
