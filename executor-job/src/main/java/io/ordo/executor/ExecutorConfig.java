@@ -16,8 +16,10 @@ import java.util.Objects;
  * @param checkpointDir where checkpoints go (a path or URI such as file:///...), or null for none
  *     retained (a job without a checkpoint dir recovers by replaying the log from the start)
  * @param dedupWindowMs log-time window within which a repeated transaction id is a duplicate
- * @param watermarkIntervalMs how often sources emit watermarks, milliseconds; with the heartbeat
- *     interval it sets the latency floor
+ * @param watermarkIntervalMs how often the log source emits watermarks, milliseconds; 0 (the
+ *     default) emits one with every record that raises a partition's largest timestamp and runs
+ *     no timer (an idle job then does nothing); with the heartbeat interval it sets the latency
+ *     floor
  * @param consumerGroupId Kafka consumer group of the job's sources (offsets come from checkpoints;
  *     the group only labels the consumers)
  * @param bufferTimeoutMs how long a network buffer between operators may wait to fill before it is
@@ -74,8 +76,9 @@ public record ExecutorConfig(
   public static final long DEFAULT_DEDUP_WINDOW_MS = 10 * 60 * 1_000;
   // Latency knobs, chosen on the steady-state benchmark (BENCHMARKS.md "Latency knobs"): with 1 ms
   // watermarks and buffer timeout (and 2 ms heartbeats) the latency floor is ~11 ms p50 instead of
-  // ~39 ms with 10 / 5 ms, for ~0.1 core more at 100 txn/s on an embedded Ordo.
-  public static final long DEFAULT_WATERMARK_INTERVAL_MS = 1;
+  // ~39 ms with 10 / 5 ms, for ~0.1 core more at 100 txn/s on an embedded Ordo. Watermarks are
+  // now emitted with the records (0): no later than a 1 ms timer, and no timer firing while idle.
+  public static final long DEFAULT_WATERMARK_INTERVAL_MS = 0;
   public static final StateBackend DEFAULT_STATE_BACKEND = StateBackend.HASHMAP;
   public static final long DEFAULT_BUFFER_TIMEOUT_MS = 1;
 
@@ -97,8 +100,8 @@ public record ExecutorConfig(
     if (dedupWindowMs < 1) {
       throw new IllegalArgumentException("dedupWindowMs must be >= 1, got " + dedupWindowMs);
     }
-    if (watermarkIntervalMs < 1) {
-      throw new IllegalArgumentException("watermarkIntervalMs must be >= 1, got " + watermarkIntervalMs);
+    if (watermarkIntervalMs < 0) {
+      throw new IllegalArgumentException("watermarkIntervalMs must be >= 0, got " + watermarkIntervalMs);
     }
     Objects.requireNonNull(consumerGroupId, "consumerGroupId");
     if (bufferTimeoutMs < 0 || bufferTimeoutMs > 1_000) {
@@ -107,7 +110,7 @@ public record ExecutorConfig(
     Objects.requireNonNull(stateBackend, "stateBackend");
   }
 
-  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, 1 ms watermarks, 1 ms buffer timeout, heap state. */
+  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, watermarks with the records, 1 ms buffer timeout, heap state. */
   public static ExecutorConfig defaults(String bootstrapServers, TopicLayout topics) {
     return new ExecutorConfig(
         bootstrapServers,

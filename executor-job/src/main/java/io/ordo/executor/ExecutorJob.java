@@ -2,6 +2,7 @@ package io.ordo.executor;
 
 import static io.ordo.executor.ExecutorJobConstants.*;
 
+import io.ordo.executor.internal.OnEventWatermarks;
 import io.ordo.executor.operators.KeyTransactionProcessorFunction;
 import io.ordo.executor.operators.KeyedEventTimeSorterFunction;
 import io.ordo.executor.operators.SequenceFanOutFunction;
@@ -120,7 +121,7 @@ public final class ExecutorJob {
             .build();
 
     DataStream<LogRecord> log =
-        env.fromSource(logSource, WatermarkStrategy.<LogRecord>forMonotonousTimestamps(), LOG_SOURCE_NAME)
+        env.fromSource(logSource, logWatermarks(config), LOG_SOURCE_NAME)
             .uid(LOG_SOURCE_UID)
             .setParallelism(logSourceParallelism);
 
@@ -182,6 +183,16 @@ public final class ExecutorJob {
         .uid(CHANGELOG_SINK_UID);
   }
 
+  /**
+   * Per partition: largest broker timestamp − 1; with every record that raises it when the
+   * watermark interval is 0 (no periodic timer), else periodically.
+   */
+  private static WatermarkStrategy<LogRecord> logWatermarks(ExecutorConfig config) {
+    return config.watermarkIntervalMs() == 0
+        ? OnEventWatermarks.strategy()
+        : WatermarkStrategy.<LogRecord>forMonotonousTimestamps();
+  }
+
   private static Properties consumerProperties() {
     Properties p = new Properties();
     // A fetch returns as soon as one byte is there (fetch.min.bytes=1: the broker answers a
@@ -221,8 +232,8 @@ public final class ExecutorJob {
    * --log-partitions} (4), {@code --output-partitions} (4),
    * {@code --key-ranges} (16), {@code --parallelism} (2), {@code --checkpoint-interval-ms} (1000),
    * {@code --checkpoint-dir}, {@code --dedup-window-ms} (600000), {@code --state-backend}
-   * (hashmap|rocksdb, default hashmap), and the latency knobs {@code --watermark-interval-ms} (1)
-   * and {@code --buffer-timeout-ms} (1). The topics must exist (a gateway creates them on start);
+   * (hashmap|rocksdb, default hashmap), and the latency knobs {@code --watermark-interval-ms} (0:
+   * with the records) and {@code --buffer-timeout-ms} (1). The topics must exist (a gateway creates them on start);
    * {@code --create-topics} lets the job create the missing ones with the same settings, and
    * without it a missing topic fails the submission with a message naming it. Any other option
    * is rejected (see {@link #fromArgs}).

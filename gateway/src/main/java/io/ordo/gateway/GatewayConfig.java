@@ -18,10 +18,10 @@ import java.util.Optional;
  * @param grpcPort the gRPC port (default {@value #DEFAULT_GRPC_PORT}); 0 picks a free port
  * @param httpPort the REST/JSON port (default {@value #DEFAULT_HTTP_PORT}); 0 picks a free port
  * @param heartbeatIntervalMs how often this gateway appends a heartbeat to every log partition,
- *     in milliseconds (default {@value #DEFAULT_HEARTBEAT_INTERVAL_MS}), while it appends
- *     transactions and for {@link HeartbeatService#DEFAULT_QUIET_AFTER_MS} ms (at least 10
- *     intervals) after its last one; an idle gateway sends none (quiet mode, see {@link
- *     HeartbeatService}). 0 means this gateway never sends any: its transactions then wait for
+ *     in milliseconds (default {@value #DEFAULT_HEARTBEAT_INTERVAL_MS}), while its transactions
+ *     are not yet covered on every partition, at most {@link
+ *     HeartbeatService#DEFAULT_QUIET_AFTER_MS} ms (at least 10 intervals) after its last one; an
+ *     idle gateway sends none (quiet mode, see {@link HeartbeatService}). 0 means this gateway never sends any: its transactions then wait for
  *     another process's heartbeats or appends, so 0 suits only a gateway beside an always-on
  *     heartbeat source
  * @param defaultDeadlineMs how long a request waits for its result when the client set no

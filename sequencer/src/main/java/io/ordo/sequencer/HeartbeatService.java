@@ -52,8 +52,8 @@ public final class HeartbeatService implements AutoCloseable {
   public static final long DEFAULT_INTERVAL_MS = 2;
 
   /**
-   * A gateway's quiet period: rounds stop after this long without a transaction (at least 10
-   * intervals), in ms.
+   * A gateway's quiet period: rounds stop at the latest this long after the last transaction
+   * event, and go on this long after a failed append (at least 10 intervals), in ms.
    */
   public static final long DEFAULT_QUIET_AFTER_MS = 1_000;
 

@@ -46,8 +46,8 @@ public final class ExecutorOptions {
   @Option(
       names = "--watermark-interval-ms",
       paramLabel = "MS",
-      description = "Latency knob: watermark interval of the executor's log source in ms"
-          + " (default: the executor's).")
+      description = "Latency knob: watermark interval of the executor's log source in ms, 0"
+          + " emits them with the records, without a timer (default: the executor's).")
   Long watermarkIntervalMs;
 
   @Option(

@@ -10,7 +10,8 @@ import java.util.OptionalLong;
  * @param heartbeatIntervalMs how often the gateway appends a heartbeat to each idle log partition
  *     (ms, >= 1); bounds how long the sorter waits for a quiet partition's watermark. Default
  *     {@link io.ordo.gateway.GatewayConfig#DEFAULT_HEARTBEAT_INTERVAL_MS}.
- * @param watermarkIntervalMs how often the executor's log source emits watermarks (ms, >= 1).
+ * @param watermarkIntervalMs how often the executor's log source emits watermarks (ms, >= 0;
+ *     0 emits them with the records, without a timer).
  *     Default {@link io.ordo.executor.ExecutorConfig#DEFAULT_WATERMARK_INTERVAL_MS}.
  * @param bufferTimeoutMs how long a Flink network buffer waits to fill before it is sent (ms,
  *     >= 0; 0 flushes every record). Default {@link
@@ -30,7 +31,7 @@ public record LatencyKnobs(
     Objects.requireNonNull(watermarkIntervalMs, "watermarkIntervalMs");
     Objects.requireNonNull(bufferTimeoutMs, "bufferTimeoutMs");
     atLeast("heartbeat interval", heartbeatIntervalMs, 1);
-    atLeast("watermark interval", watermarkIntervalMs, 1);
+    atLeast("watermark interval", watermarkIntervalMs, 0);
     atLeast("buffer timeout", bufferTimeoutMs, 0);
   }
 

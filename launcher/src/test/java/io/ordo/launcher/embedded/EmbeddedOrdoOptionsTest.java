@@ -29,8 +29,12 @@ class EmbeddedOrdoOptionsTest {
     assertThatThrownBy(() -> new LatencyKnobs(OptionalLong.of(0), OptionalLong.empty(), OptionalLong.empty()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("heartbeat interval must be >= 1 ms, got 0");
-    assertThatThrownBy(() -> new LatencyKnobs(OptionalLong.empty(), OptionalLong.of(0), OptionalLong.empty()))
-        .hasMessage("watermark interval must be >= 1 ms, got 0");
+    assertThat(new LatencyKnobs(OptionalLong.empty(), OptionalLong.of(0), OptionalLong.empty())
+            .watermarkIntervalMs())
+        .as("0: watermarks with the records")
+        .hasValue(0);
+    assertThatThrownBy(() -> new LatencyKnobs(OptionalLong.empty(), OptionalLong.of(-1), OptionalLong.empty()))
+        .hasMessage("watermark interval must be >= 0 ms, got -1");
     assertThatThrownBy(() -> new LatencyKnobs(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.of(-1)))
         .hasMessage("buffer timeout must be >= 0 ms, got -1");
   }
