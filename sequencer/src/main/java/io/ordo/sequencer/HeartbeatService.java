@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * are covered ({@link AppendCoverage}): no transaction append is unanswered and every partition
  * has acknowledged an entry stamped after the newest transaction. That closes the log timestamps
  * of everything this gateway appended, which is all heartbeats are for; a lone transaction thus
- * costs a few rounds (typically 2-3 intervals), and an idle gateway writes nothing to the log,
- * which is kept forever (at a 2 ms interval always-on heartbeats would add 2,000 records/s to it
- * per gateway). Bounds: rounds stop at the latest {@code quietAfterMs} after the last transaction
+ * costs a few rounds (about 15 heartbeats with 4 partitions), and an idle gateway writes nothing
+ * to the log, which is kept forever (at a 2 ms interval always-on heartbeats would add 2,000
+ * records/s to it per gateway). Bounds: rounds stop at the latest {@code quietAfterMs} after the last transaction
  * event (append, acknowledgement, failure) even if not covered (a broker clock that went back),
  * and go on for {@code quietAfterMs} after a failed append, whose timestamp is unknown. A new
  * service sends rounds until every partition acknowledged one entry (closing what a previous
