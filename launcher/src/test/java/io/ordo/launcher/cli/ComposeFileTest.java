@@ -480,13 +480,13 @@ class ComposeFileTest {
       }
     }
     assertThat(titles).contains("Transactions/s", "Transaction latency p50 / p99", "Aborts by reason",
-        "Watermark lag (executor log source)", "Ingest lag", "Subscription backlog", "Store lag");
+        "Watermark lag (executor sorter, log time)", "Ingest lag", "Subscription backlog", "Store lag");
     String readme = Files.readString(root.resolve("README.md"));
     for (String metric : DASHBOARD_METRICS) {
       assertThat(expressions).as("dashboard queries").contains(metric);
       assertThat(readme).as("README lists the dashboard's metric %s", metric).contains(metric);
     }
-    assertThat(expressions).contains(ExecutorJobConstants.LOG_SOURCE_NAME);
+    assertThat(expressions).contains(ExecutorJobConstants.SORTER_NAME);
   }
 
   @Test
