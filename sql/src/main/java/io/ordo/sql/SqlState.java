@@ -1,0 +1,44 @@
+package io.ordo.sql;
+
+/**
+ * The SQLSTATE codes Ordo reports (PostgreSQL's, Appendix A of its manual), so clients that
+ * branch on them (retry on 40001, for instance) work unchanged.
+ */
+public final class SqlState {
+  private SqlState() {}
+
+  public static final String SYNTAX_ERROR = "42601";
+  public static final String UNDEFINED_TABLE = "42P01";
+  public static final String UNDEFINED_COLUMN = "42703";
+  public static final String DUPLICATE_TABLE = "42P07";
+  public static final String DUPLICATE_COLUMN = "42701";
+  public static final String DATATYPE_MISMATCH = "42804";
+  public static final String UNDEFINED_FUNCTION = "42883";
+  public static final String INVALID_TABLE_DEFINITION = "42P16";
+  public static final String FEATURE_NOT_SUPPORTED = "0A000";
+  public static final String UNIQUE_VIOLATION = "23505";
+  public static final String NOT_NULL_VIOLATION = "23502";
+  public static final String SERIALIZATION_FAILURE = "40001";
+  public static final String INVALID_TEXT_REPRESENTATION = "22P02";
+  public static final String NUMERIC_VALUE_OUT_OF_RANGE = "22003";
+  public static final String STRING_DATA_RIGHT_TRUNCATION = "22001";
+  public static final String DIVISION_BY_ZERO = "22012";
+  public static final String DATA_EXCEPTION = "22000";
+  public static final String INVALID_PARAMETER_VALUE = "22023";
+  public static final String ACTIVE_SQL_TRANSACTION = "25001";
+  public static final String NO_ACTIVE_SQL_TRANSACTION = "25P01";
+  /** Commands ignored until the end of a failed transaction block. */
+  public static final String IN_FAILED_SQL_TRANSACTION = "25P02";
+  public static final String PROGRAM_LIMIT_EXCEEDED = "54000";
+  public static final String QUERY_CANCELED = "57014";
+  /** AS OF a time older than the history retention. */
+  public static final String SNAPSHOT_TOO_OLD = "72000";
+  public static final String PROTOCOL_VIOLATION = "08P01";
+  public static final String CONNECTION_FAILURE = "08006";
+  public static final String INVALID_SQL_STATEMENT_NAME = "26000";
+  public static final String INVALID_CURSOR_NAME = "34000";
+  public static final String UNDEFINED_OBJECT = "42704";
+  public static final String INTERNAL_ERROR = "XX000";
+  /** The cluster could not answer in time or at all (e.g. no result before the deadline). */
+  public static final String UNAVAILABLE = "57P03";
+}

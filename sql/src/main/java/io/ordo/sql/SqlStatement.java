@@ -1,0 +1,33 @@
+package io.ordo.sql;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One parsed statement of a session, ready to run any number of times (the extended query
+ * protocol's prepared statement; the simple query protocol prepares and runs once).
+ */
+public interface SqlStatement {
+  /** This statement's text (one statement, without the separating semicolon). */
+  String sql();
+
+  /**
+   * The types of its parameters {@code $1..$n} (or {@code ?}), in order: the declared type when
+   * the client gave one, else the type the statement implies, else {@link SqlType#UNKNOWN}.
+   */
+  List<SqlType> parameterTypes();
+
+  /** The columns it returns, or empty when it returns no rows (DML, DDL, BEGIN...). */
+  Optional<List<Column>> resultColumns();
+
+  /**
+   * Runs the statement in its session.
+   *
+   * @param params one value per parameter, with the Java shapes of {@link SqlType} or a {@link
+   *     String} to be converted to the parameter's type (a client's text form), or null
+   * @throws SqlException with its SQLSTATE when the statement fails; nothing it would have
+   *     written is written, and inside a transaction block the block becomes {@link
+   *     TxnState#FAILED}
+   */
+  StatementResult execute(List<Object> params) throws SqlException;
+}
