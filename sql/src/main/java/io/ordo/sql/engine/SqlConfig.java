@@ -1,0 +1,31 @@
+package io.ordo.sql.engine;
+
+/**
+ * Limits and settings of the SQL engine.
+ *
+ * @param statementBytesMax the longest statement text accepted, in UTF-8 bytes (54000 beyond)
+ * @param rowsMax the most rows one statement returns or writes (54000 beyond)
+ * @param statementTimeoutMs the longest a statement may run, including waits for the log and the
+ *     store, in milliseconds (57014 beyond)
+ * @param historyRetentionMs how far back {@code AS OF SYSTEM TIME} may read, in milliseconds of
+ *     log time before the newest snapshot (older: SQLSTATE 72000)
+ * @param retriesMax how many times an autocommit statement whose snapshot reads changed before
+ *     its commit is retried (then 40001)
+ */
+public record SqlConfig(
+    int statementBytesMax,
+    int rowsMax,
+    long statementTimeoutMs,
+    long historyRetentionMs,
+    int retriesMax) {
+  /** Defaults: 1 MiB statements, 10,000 rows, 30 s, 7 days of history, 8 retries. */
+  public static final SqlConfig DEFAULTS =
+      new SqlConfig(1 << 20, 10_000, 30_000, 7L * 24 * 3600 * 1000, 8);
+
+  public SqlConfig {
+    if (statementBytesMax < 1 || rowsMax < 1 || statementTimeoutMs < 1 || historyRetentionMs < 0
+        || retriesMax < 0) {
+      throw new IllegalArgumentException("SQL limits must be positive: " + this);
+    }
+  }
+}
