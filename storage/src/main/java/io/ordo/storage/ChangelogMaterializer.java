@@ -2,6 +2,7 @@ package io.ordo.storage;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.proto.ChangelogRecord;
+import io.ordo.proto.Position;
 import io.ordo.storage.internal.ChangelogRecords;
 import io.ordo.storage.internal.ShardKeys;
 import java.time.Duration;
@@ -158,6 +159,43 @@ public final class ChangelogMaterializer implements AutoCloseable {
     }
     return awaitProgress(() -> store.appliedLsn(keyRange) >= lsn, timeoutMs);
   }
+
+  /**
+   * Waits at most timeoutMs until every key range in {@code keyRanges} has its frontier ({@link
+   * MultiVersionStore#appliedPosition}) at or after {@code position} (Position order: ts,
+   * partition, offset); returns whether it did. A consistent snapshot: once it holds for every key
+   * range of the executor, reads AS OF {@code position} see every change at or before it.
+   *
+   * @param timeoutMs how long to wait, &gt;= 0
+   * @throws IllegalArgumentException if timeoutMs is negative
+   * @throws IllegalStateException if the materializer stopped on an error (the cause is attached),
+   *     or the store is closed
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  public boolean awaitPosition(List<Integer> keyRanges, Position position, long timeoutMs)
+      throws InterruptedException {
+    if (timeoutMs < 0) {
+      throw new IllegalArgumentException("timeoutMs must be >= 0, got " + timeoutMs);
+    }
+    List<Integer> ranges = List.copyOf(keyRanges);
+    return awaitProgress(
+        () -> {
+          for (int r : ranges) {
+            Optional<Position> frontier = store.appliedPosition(r);
+            if (frontier.isEmpty() || POSITION_ORDER.compare(frontier.get(), position) < 0) {
+              return false;
+            }
+          }
+          return true;
+        },
+        timeoutMs);
+  }
+
+  /** Position order: ts, then partition, then offset. */
+  private static final Comparator<Position> POSITION_ORDER =
+      Comparator.comparingLong(Position::getTs)
+          .thenComparingInt(Position::getPartition)
+          .thenComparingLong(Position::getOffset);
 
   /**
    * Waits at most timeoutMs (checked >= 0 by the caller) until {@code reached} holds, re-checking

@@ -120,6 +120,19 @@ public final class MultiVersionStore implements AutoCloseable {
   private final LsnTracker lsns;
   /** Published after each successful write: readers see a watermark only once its data is in. */
   private final ConcurrentHashMap<Integer, Long> appliedLsns = new ConcurrentHashMap<>();
+  /**
+   * Per key range, the position of the change at its applied LSN (the range's frontier): LSNs
+   * follow log order within a key range, so every change of the range at or before it is in the
+   * store. Known only for watermarks reached by this process (not persisted); published after
+   * each write, like {@link #appliedLsns}.
+   */
+  private final ConcurrentHashMap<Integer, Position> appliedPositions = new ConcurrentHashMap<>();
+  /**
+   * Positions of changes applied above a gap in their key range (keyed by range, then LSN), so
+   * the frontier can move to them when the gap closes. Guarded by {@link #applyLock}; bounded
+   * like the tracker's out-of-order set.
+   */
+  private final TreeMap<Integer, TreeMap<Long, Position>> positionsAboveGaps = new TreeMap<>();
   /** Immutable, ordered; replaced after each successful write. */
   private volatile Map<Integer, Long> offsets;
   // The changelog this store is materialized from (bindSource); guarded by this.
@@ -257,6 +270,7 @@ public final class MultiVersionStore implements AutoCloseable {
           newOffsets.put(e.getKey(), e.getValue());
         }
         LsnTracker.Batch lsnBatch = lsns.newBatch();
+        TreeMap<Integer, TreeMap<Long, Position>> batchPositions = new TreeMap<>();
         int applied = 0;
         try (WriteBatch batch = new WriteBatch()) {
           ShardLogIndexer shardLog = new ShardLogIndexer(db, shardRecords, shardProgress, batch);
@@ -271,6 +285,9 @@ public final class MultiVersionStore implements AutoCloseable {
             byte[] key = VersionKeys.encodedKey(r.getKey().getBytes(StandardCharsets.UTF_8));
             Optional<Value> after = r.hasAfter() ? Optional.of(r.getAfter()) : Optional.empty();
             batch.put(data, VersionKeys.versionKey(key, r.getPosition()), Versions.encode(after));
+            batchPositions
+                .computeIfAbsent(r.getKeyRange(), k -> new TreeMap<>())
+                .put(r.getLsn(), r.getPosition());
             shardLog.index(r);
             applied++;
           }
@@ -296,6 +313,7 @@ public final class MultiVersionStore implements AutoCloseable {
           lsns.commit(changes);
           for (LsnTracker.Change c : changes) {
             appliedLsns.put(c.keyRange(), c.newWatermark());
+            advanceFrontier(c, batchPositions.getOrDefault(c.keyRange(), new TreeMap<>()));
           }
           offsets = Collections.unmodifiableMap(newOffsets);
         } catch (RocksDBException e) {
@@ -307,6 +325,65 @@ public final class MultiVersionStore implements AutoCloseable {
       }
     } finally {
       applyLock.unlock();
+    }
+  }
+
+  /** Moves the frontier position of a key range after its watermark moved (under applyLock). */
+  private void advanceFrontier(LsnTracker.Change c, TreeMap<Long, Position> fromBatch) {
+    TreeMap<Long, Position> waiting =
+        positionsAboveGaps.computeIfAbsent(c.keyRange(), k -> new TreeMap<>());
+    for (long lsn : c.addedOutOfOrder()) {
+      Position p = fromBatch.get(lsn);
+      if (p != null) {
+        waiting.put(lsn, p);
+      }
+    }
+    if (c.newWatermark() != c.oldWatermark()) {
+      Position atWatermark = fromBatch.get(c.newWatermark());
+      if (atWatermark == null) {
+        atWatermark = waiting.get(c.newWatermark());
+      }
+      // Unknown when the change at the watermark was applied before a restart: the frontier then
+      // waits for the range's next change, which moves it on.
+      if (atWatermark != null) {
+        appliedPositions.put(c.keyRange(), atWatermark);
+      }
+      waiting.headMap(c.newWatermark(), true).clear();
+    }
+    if (waiting.isEmpty()) {
+      positionsAboveGaps.remove(c.keyRange());
+    }
+  }
+
+  /**
+   * The frontier of a key range: the position of its change at {@link #appliedLsn}. Every change
+   * of the key range at or before this position is in the store (LSNs follow log order within a
+   * key range). Empty until this process has applied a change that moved the range's watermark.
+   *
+   * @throws IllegalStateException if the store is closed
+   */
+  public Optional<Position> appliedPosition(int keyRange) {
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      return Optional.ofNullable(appliedPositions.get(keyRange));
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /**
+   * The key ranges this store has seen changes of, ascending (those with an applied LSN).
+   *
+   * @throws IllegalStateException if the store is closed
+   */
+  public List<Integer> keyRanges() {
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      return new TreeMap<>(appliedLsns).keySet().stream().toList();
+    } finally {
+      lifecycle.readLock().unlock();
     }
   }
 
@@ -474,6 +551,19 @@ public final class MultiVersionStore implements AutoCloseable {
    * @throws IllegalStateException if the store is closed or RocksDB fails
    */
   public List<Map.Entry<String, Value>> scanAsOf(String prefix, Position p, int limit) {
+    return scanAsOf(prefix, null, p, limit);
+  }
+
+  /**
+   * Like {@link #scanAsOf(String, Position, int)}, starting after {@code startAfter} (exclusive)
+   * when it is not null: the next page of a scan whose last entry had that key.
+   *
+   * @throws IllegalArgumentException if an argument is out of range, or {@code startAfter} is not
+   *     a valid key
+   * @throws IllegalStateException if the store is closed or RocksDB fails
+   */
+  public List<Map.Entry<String, Value>> scanAsOf(
+      String prefix, String startAfter, Position p, int limit) {
     Objects.requireNonNull(prefix, "prefix");
     Objects.requireNonNull(p, "position");
     if (limit < 1 || limit > SCAN_LIMIT_MAX) {
@@ -487,6 +577,14 @@ public final class MultiVersionStore implements AutoCloseable {
               + rawPrefix.length);
     }
     byte[] start = VersionKeys.escapedPrefix(rawPrefix);
+    byte[] seekTo = start;
+    if (startAfter != null) {
+      byte[] after =
+          VersionKeys.afterAllVersions(VersionKeys.encodedKey(VersionKeys.checkedUtf8(startAfter)));
+      if (Arrays.compareUnsigned(after, seekTo) > 0) {
+        seekTo = after;
+      }
+    }
     List<Map.Entry<String, Value>> out = new ArrayList<>();
     lifecycle.readLock().lock();
     try {
@@ -494,7 +592,7 @@ public final class MultiVersionStore implements AutoCloseable {
       Snapshot snapshot = db.getSnapshot();
       try (ReadOptions readOptions = new ReadOptions().setSnapshot(snapshot);
           RocksIterator it = db.newIterator(data, readOptions)) {
-        it.seek(start);
+        it.seek(seekTo);
         while (it.isValid() && out.size() < limit) {
           byte[] versionKey = it.key();
           if (!VersionKeys.startsWith(versionKey, start)) {
