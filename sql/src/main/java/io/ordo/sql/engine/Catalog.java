@@ -1,0 +1,92 @@
+package io.ordo.sql.engine;
+
+import io.ordo.proto.Position;
+import io.ordo.proto.Value;
+import io.ordo.sql.SqlException;
+import io.ordo.sql.SqlState;
+import io.ordo.sql.catalog.CatalogSnapshot;
+import io.ordo.sql.catalog.StreamDef;
+import io.ordo.sql.catalog.TableDef;
+import io.ordo.storage.MultiVersionStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The SQL catalog as of one snapshot, read from the store: tables and streams are keys of Ordo's
+ * key space ({@link Encodings#TABLE_PREFIX}, {@link Encodings#STREAM_PREFIX}) written by DDL
+ * transactions, so DDL is ordered against every write like any transaction. Also keeps each
+ * table definition's stored value, which statements assert unchanged at commit. Immutable.
+ */
+final class Catalog {
+  /** The most tables (and, separately, streams) one catalog read returns. */
+  static final int OBJECTS_MAX = MultiVersionStore.SCAN_LIMIT_MAX;
+
+  private final CatalogSnapshot snapshot;
+  private final Map<String, Value> tableValues;
+
+  private Catalog(CatalogSnapshot snapshot, Map<String, Value> tableValues) {
+    this.snapshot = snapshot;
+    this.tableValues = tableValues;
+  }
+
+  /** Reads the catalog as of {@code p} (the caller made sure the store holds {@code p}). */
+  static Catalog read(MultiVersionStore store, Position p) {
+    List<TableDef> tables = new ArrayList<>();
+    TreeMap<String, Value> values = new TreeMap<>();
+    for (Map.Entry<String, Value> e : store.scanAsOf(Encodings.TABLE_PREFIX, p, OBJECTS_MAX)) {
+      TableDef def = Encodings.decodeTable(e.getValue());
+      tables.add(def);
+      values.put(def.name(), e.getValue());
+    }
+    List<StreamDef> streams = new ArrayList<>();
+    for (Map.Entry<String, Value> e : store.scanAsOf(Encodings.STREAM_PREFIX, p, OBJECTS_MAX)) {
+      streams.add(Encodings.decodeStream(e.getValue()));
+    }
+    return new Catalog(new CatalogSnapshot(tables, streams), values);
+  }
+
+  /**
+   * Identifies this catalog's content (each table's id and version, each stream's columns):
+   * plans are cached under it, so a DDL change never reuses a plan made before it.
+   */
+  String fingerprint() {
+    StringBuilder sb = new StringBuilder();
+    for (TableDef t : snapshot.tables()) {
+      sb.append(t.name()).append('/').append(t.tableId()).append('/').append(t.version()).append(';');
+    }
+    for (StreamDef s : snapshot.streams()) {
+      sb.append(s.name()).append('/').append(s.columns().hashCode()).append(';');
+    }
+    return sb.toString();
+  }
+
+  CatalogSnapshot snapshot() {
+    return snapshot;
+  }
+
+  Optional<TableDef> table(String name) {
+    return snapshot.table(name);
+  }
+
+  Optional<StreamDef> stream(String name) {
+    return snapshot.stream(name);
+  }
+
+  /** The table, or 42P01 ({@code relation "x" does not exist}) at {@code position}. */
+  TableDef requireTable(String name, int position) throws SqlException {
+    Optional<TableDef> t = table(name);
+    if (t.isEmpty()) {
+      throw new SqlException(
+          SqlState.UNDEFINED_TABLE, "relation \"" + name + "\" does not exist", position);
+    }
+    return t.get();
+  }
+
+  /** The stored value of a table's definition. */
+  Value tableValue(String name) {
+    return tableValues.get(name);
+  }
+}

@@ -1,0 +1,464 @@
+package io.ordo.sql.engine;
+
+import io.ordo.proto.AbortReason;
+import io.ordo.proto.Assert;
+import io.ordo.proto.CreateStreamRequest;
+import io.ordo.proto.Delete;
+import io.ordo.proto.DeleteStreamRequest;
+import io.ordo.proto.Operation;
+import io.ordo.proto.Outcome;
+import io.ordo.proto.Put;
+import io.ordo.proto.Stream;
+import io.ordo.proto.Transaction;
+import io.ordo.proto.TxnResult;
+import io.ordo.proto.Value;
+import io.ordo.sql.SqlException;
+import io.ordo.sql.SqlState;
+import io.ordo.sql.SqlType;
+import io.ordo.sql.StatementResult;
+import io.ordo.sql.catalog.ColumnDef;
+import io.ordo.sql.catalog.StreamDef;
+import io.ordo.sql.catalog.TableDef;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * DDL as Ordo transactions on catalog keys: CREATE asserts the name is free (as a table and as a
+ * stream) and puts the definition; ALTER and DROP assert the definition they read is unchanged, so
+ * concurrent DDL on one object is serialized, and every DML statement asserts the definition it
+ * used, so DDL and DML on a table are ordered by the log like any two transactions.
+ *
+ * <p>A dropped table's rows stay in the key space under its table id, which no later table reuses
+ * (ids are random 64-bit values chosen at CREATE): unreachable, not yet reclaimed.
+ */
+final class Ddl {
+  private static final SecureRandom IDS = new SecureRandom();
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*([smhdw]?)");
+
+  private final OrdoSession session;
+  private final OrdoSqlEngine engine;
+
+  Ddl(OrdoSession session, OrdoSqlEngine engine) {
+    this.session = session;
+    this.engine = engine;
+  }
+
+  StatementResult run(Plan plan) throws SqlException, InterruptedException {
+    if (plan instanceof Plan.CreateTable c) {
+      return createTable(c);
+    }
+    if (plan instanceof Plan.DropTable d) {
+      return dropTable(d);
+    }
+    if (plan instanceof Plan.AddColumn a) {
+      return addColumn(a);
+    }
+    if (plan instanceof Plan.CreateStream c) {
+      return createStream(c);
+    }
+    if (plan instanceof Plan.AlterStreamSchema a) {
+      return alterStreamSchema(a);
+    }
+    if (plan instanceof Plan.DropStream d) {
+      return dropStream(d);
+    }
+    throw new SqlException(SqlState.FEATURE_NOT_SUPPORTED, "unsupported statement " + plan);
+  }
+
+  private Catalog freshCatalog() throws SqlException, InterruptedException {
+    return Catalog.read(engine.backend().store(), session.fresh().position());
+  }
+
+  private StatementResult createTable(Plan.CreateTable c) throws SqlException, InterruptedException {
+    List<ColumnDef> columns = columns(c.columns(), c.position());
+    List<String> key = new ArrayList<>(c.primaryKey());
+    for (Plan.ColumnSpec s : c.columns()) {
+      if (s.primaryKey()) {
+        if (!key.isEmpty() && !key.equals(List.of(s.name()))) {
+          throw new SqlException(
+              SqlState.INVALID_TABLE_DEFINITION,
+              "multiple primary keys for table \"" + c.name() + "\" are not allowed", s.position());
+        }
+        key = new ArrayList<>(List.of(s.name()));
+      }
+    }
+    if (key.isEmpty()) {
+      throw new SqlException(
+          SqlState.INVALID_TABLE_DEFINITION,
+          "table \"" + c.name() + "\" needs a PRIMARY KEY: a row is one key of Ordo's key space",
+          c.position());
+    }
+    Set<String> seen = new HashSet<>();
+    for (String k : key) {
+      ColumnDef col = columns.stream().filter(x -> x.name().equals(k)).findFirst().orElseThrow(
+          () -> new SqlException(
+              SqlState.UNDEFINED_COLUMN,
+              "column \"" + k + "\" named in key does not exist", c.position()));
+      if (!seen.add(k)) {
+        throw new SqlException(
+            SqlState.DUPLICATE_COLUMN, "column \"" + k + "\" appears twice in primary key",
+            c.position());
+      }
+      if (col.type() == SqlType.JSONB || col.type() == SqlType.DOUBLE
+          || col.type() == SqlType.DECIMAL) {
+        // DOUBLE and DECIMAL keys would be exact-match lookups on inexact or scale-variant
+        // values; PostgreSQL allows them, Ordo keeps keys to types whose equality is plain.
+        if (col.type() == SqlType.JSONB) {
+          throw new SqlException(
+              SqlState.FEATURE_NOT_SUPPORTED,
+              "column \"" + k + "\" of type jsonb cannot be part of a primary key", c.position());
+        }
+      }
+    }
+    // Primary key columns are NOT NULL.
+    List<ColumnDef> withKeys = new ArrayList<>();
+    for (ColumnDef col : columns) {
+      withKeys.add(key.contains(col.name()) && !col.notNull()
+          ? new ColumnDef(col.name(), col.id(), col.type(), col.precision(), col.scale(), true,
+              col.defaultSql())
+          : col);
+    }
+    TableDef def = new TableDef(c.name(), newTableId(), withKeys, key, 1);
+    String tableKey = Encodings.tableKey(c.name());
+    String streamKey = Encodings.streamKey(c.name());
+    List<Operation> ops = List.of(
+        assertOp(tableKey, Optional.empty()),
+        assertOp(streamKey, Optional.empty()),
+        put(tableKey, Encodings.encodeTable(def)));
+    TxnResult r = submit(ops);
+    if (r.getOutcome() == Outcome.COMMITTED) {
+      return StatementResult.command("CREATE TABLE");
+    }
+    if (r.getAbortReason() == AbortReason.ASSERT_FAILED) {
+      if (c.ifNotExists()) {
+        return StatementResult.command("CREATE TABLE");
+      }
+      throw new SqlException(
+          SqlState.DUPLICATE_TABLE, "relation \"" + c.name() + "\" already exists", c.position());
+    }
+    throw aborted(r);
+  }
+
+  private StatementResult dropTable(Plan.DropTable d) throws SqlException, InterruptedException {
+    for (int attempt = 0; attempt <= engine.config().retriesMax(); attempt++) {
+      Catalog catalog = freshCatalog();
+      if (catalog.table(d.name()).isEmpty()) {
+        if (d.ifExists()) {
+          return StatementResult.command("DROP TABLE");
+        }
+        if (catalog.stream(d.name()).isPresent()) {
+          throw new SqlException(
+              SqlState.DATATYPE_MISMATCH, "\"" + d.name() + "\" is a stream: use DROP STREAM",
+              d.position());
+        }
+        throw new SqlException(
+            SqlState.UNDEFINED_TABLE, "table \"" + d.name() + "\" does not exist", d.position());
+      }
+      String tableKey = Encodings.tableKey(d.name());
+      TxnResult r = submit(List.of(
+          assertOp(tableKey, Optional.of(catalog.tableValue(d.name()))),
+          Operation.newBuilder().setKey(tableKey).setDelete(Delete.getDefaultInstance()).build()));
+      if (r.getOutcome() == Outcome.COMMITTED) {
+        return StatementResult.command("DROP TABLE");
+      }
+      if (r.getAbortReason() != AbortReason.ASSERT_FAILED) {
+        throw aborted(r);
+      }
+    }
+    throw conflict(d.name());
+  }
+
+  private StatementResult addColumn(Plan.AddColumn a) throws SqlException, InterruptedException {
+    for (int attempt = 0; attempt <= engine.config().retriesMax(); attempt++) {
+      Catalog catalog = freshCatalog();
+      TableDef def = catalog.requireTable(a.table(), a.position());
+      if (def.column(a.column().name()).isPresent()) {
+        if (a.ifNotExists()) {
+          return StatementResult.command("ALTER TABLE");
+        }
+        throw new SqlException(
+            SqlState.DUPLICATE_COLUMN,
+            "column \"" + a.column().name() + "\" of relation \"" + def.name()
+                + "\" already exists", a.position());
+      }
+      if (a.column().primaryKey()) {
+        throw new SqlException(
+            SqlState.FEATURE_NOT_SUPPORTED, "ADD COLUMN cannot add a primary key column",
+            a.position());
+      }
+      if (a.column().notNull() && a.column().defaultExpr().isEmpty()) {
+        throw new SqlException(
+            SqlState.FEATURE_NOT_SUPPORTED,
+            "ADD COLUMN ... NOT NULL needs a DEFAULT (existing rows take it)", a.position());
+      }
+      int nextId = def.columns().stream().mapToInt(ColumnDef::id).max().orElse(0) + 1;
+      ColumnDef added = column(a.column(), nextId);
+      List<ColumnDef> cols = new ArrayList<>(def.columns());
+      cols.add(added);
+      TableDef next = new TableDef(def.name(), def.tableId(), cols, def.primaryKey(),
+          def.version() + 1);
+      String tableKey = Encodings.tableKey(def.name());
+      TxnResult r = submit(List.of(
+          assertOp(tableKey, Optional.of(catalog.tableValue(def.name()))),
+          put(tableKey, Encodings.encodeTable(next))));
+      if (r.getOutcome() == Outcome.COMMITTED) {
+        return StatementResult.command("ALTER TABLE");
+      }
+      if (r.getAbortReason() != AbortReason.ASSERT_FAILED) {
+        throw aborted(r);
+      }
+    }
+    throw conflict(a.table());
+  }
+
+  private StatementResult createStream(Plan.CreateStream c)
+      throws SqlException, InterruptedException {
+    List<ColumnDef> columns = columns(c.columns(), c.position());
+    Optional<String> keyColumn = keyColumn(c.options(), columns, c.position());
+    int shards = intOption(c.options(), "shards", 1, c.position());
+    long retention = retentionSeconds(c.options(), c.position());
+    Catalog catalog = freshCatalog();
+    if (catalog.table(c.name()).isPresent()) {
+      throw new SqlException(
+          SqlState.DUPLICATE_TABLE, "relation \"" + c.name() + "\" already exists", c.position());
+    }
+    boolean exists = engine.backend().listStreams().getStreamsList().stream()
+        .map(Stream::getName).anyMatch(c.name()::equals);
+    if (exists) {
+      if (c.ifNotExists()) {
+        return StatementResult.command("CREATE STREAM");
+      }
+      throw new SqlException(
+          SqlState.DUPLICATE_TABLE,
+          "stream \"" + c.name() + "\" already exists (give it a schema with ALTER STREAM "
+              + c.name() + " SET SCHEMA (...))", c.position());
+    }
+    try {
+      engine.backend().createStream(CreateStreamRequest.newBuilder()
+          .setName(c.name()).setShardCount(shards).setRetentionSeconds(retention).build());
+    } catch (RuntimeException e) {
+      throw new SqlException(
+          SqlState.INVALID_PARAMETER_VALUE, "cannot create stream \"" + c.name() + "\": "
+              + e.getMessage(), c.position());
+    }
+    putStreamDef(new StreamDef(c.name(), columns, keyColumn), c.position());
+    return StatementResult.command("CREATE STREAM");
+  }
+
+  private StatementResult alterStreamSchema(Plan.AlterStreamSchema a)
+      throws SqlException, InterruptedException {
+    boolean exists = engine.backend().listStreams().getStreamsList().stream()
+        .map(Stream::getName).anyMatch(a.name()::equals);
+    if (!exists) {
+      throw new SqlException(
+          SqlState.UNDEFINED_TABLE, "stream \"" + a.name() + "\" does not exist", a.position());
+    }
+    List<ColumnDef> columns = columns(a.columns(), a.position());
+    putStreamDef(new StreamDef(a.name(), columns, keyColumn(a.options(), columns, a.position())),
+        a.position());
+    return StatementResult.command("ALTER STREAM");
+  }
+
+  private void putStreamDef(StreamDef def, int position) throws SqlException, InterruptedException {
+    String streamKey = Encodings.streamKey(def.name());
+    TxnResult r = submit(List.of(
+        assertOp(Encodings.tableKey(def.name()), Optional.empty()),
+        put(streamKey, Encodings.encodeStream(def))));
+    if (r.getOutcome() != Outcome.COMMITTED) {
+      if (r.getAbortReason() == AbortReason.ASSERT_FAILED) {
+        throw new SqlException(
+            SqlState.DUPLICATE_TABLE, "relation \"" + def.name() + "\" already exists", position);
+      }
+      throw aborted(r);
+    }
+  }
+
+  private StatementResult dropStream(Plan.DropStream d) throws SqlException, InterruptedException {
+    boolean exists = engine.backend().listStreams().getStreamsList().stream()
+        .map(Stream::getName).anyMatch(d.name()::equals);
+    Catalog catalog = freshCatalog();
+    if (!exists && catalog.stream(d.name()).isEmpty()) {
+      if (d.ifExists()) {
+        return StatementResult.command("DROP STREAM");
+      }
+      throw new SqlException(
+          SqlState.UNDEFINED_TABLE, "stream \"" + d.name() + "\" does not exist", d.position());
+    }
+    String streamKey = Encodings.streamKey(d.name());
+    TxnResult r = submit(List.of(
+        Operation.newBuilder().setKey(streamKey).setDelete(Delete.getDefaultInstance()).build()));
+    if (r.getOutcome() != Outcome.COMMITTED) {
+      throw aborted(r);
+    }
+    if (exists) {
+      try {
+        engine.backend().deleteStream(
+            DeleteStreamRequest.newBuilder().setName(d.name()).setIgnoreMissing(true).build());
+      } catch (RuntimeException e) {
+        throw new SqlException(
+            SqlState.UNAVAILABLE, "the schema of stream \"" + d.name() + "\" was dropped but the"
+                + " stream could not be deleted: " + e.getMessage(), d.position());
+      }
+    }
+    return StatementResult.command("DROP STREAM");
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private List<ColumnDef> columns(List<Plan.ColumnSpec> specs, int position)
+      throws SqlException {
+    List<ColumnDef> out = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    int id = 1;
+    for (Plan.ColumnSpec s : specs) {
+      if (!names.add(s.name())) {
+        throw new SqlException(
+            SqlState.DUPLICATE_COLUMN, "column \"" + s.name() + "\" specified more than once",
+            s.position() > 0 ? s.position() : position);
+      }
+      if (s.name().startsWith("_")) {
+        throw new SqlException(
+            SqlState.INVALID_TABLE_DEFINITION,
+            "column names starting with '_' are reserved for Ordo (\"" + s.name() + "\")",
+            s.position() > 0 ? s.position() : position);
+      }
+      out.add(column(s, id++));
+    }
+    if (out.isEmpty()) {
+      throw new SqlException(
+          SqlState.INVALID_TABLE_DEFINITION, "a table or stream needs at least one column",
+          position);
+    }
+    return out;
+  }
+
+  /** A column definition; its DEFAULT is checked by evaluating it once. */
+  private ColumnDef column(Plan.ColumnSpec s, int id) throws SqlException {
+    Optional<String> defaultSql = s.defaultExpr().map(Unparse::sql);
+    ColumnDef c = new ColumnDef(s.name(), id, s.type(), s.precision(), s.scale(), s.notNull(),
+        defaultSql);
+    if (defaultSql.isPresent()) {
+      if (!Unparse.parameters(s.defaultExpr().get()).isEmpty()) {
+        throw new SqlException(
+            SqlState.FEATURE_NOT_SUPPORTED, "a DEFAULT cannot use parameters", s.position());
+      }
+      Object v = session.evaluate(c, defaultSql.get());
+      if (v == null && s.notNull()) {
+        throw new SqlException(
+            SqlState.NOT_NULL_VIOLATION,
+            "the DEFAULT of NOT NULL column \"" + s.name() + "\" is NULL", s.position());
+      }
+    }
+    return c;
+  }
+
+  private static Optional<String> keyColumn(
+      Map<String, String> options, List<ColumnDef> columns, int position) throws SqlException {
+    String key = options.get("key");
+    if (key == null) {
+      return Optional.empty();
+    }
+    if (columns.stream().noneMatch(c -> c.name().equals(key))) {
+      throw new SqlException(
+          SqlState.UNDEFINED_COLUMN, "key column \"" + key + "\" does not exist", position);
+    }
+    return Optional.of(key);
+  }
+
+  private static int intOption(Map<String, String> options, String name, int dflt, int position)
+      throws SqlException {
+    String v = options.get(name);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new SqlException(
+        SqlState.INVALID_PARAMETER_VALUE, name + " must be a positive integer, got '" + v + "'",
+        position);
+  }
+
+  /** {@code retention = '7d'} ({@code s m h d w}, or plain seconds); 0 = the stream default. */
+  static long retentionSeconds(Map<String, String> options, int position) throws SqlException {
+    String v = options.get("retention");
+    if (v == null) {
+      return 0;
+    }
+    Matcher m = DURATION.matcher(v.trim().toLowerCase(Locale.ROOT));
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      long unit = switch (m.group(2)) {
+        case "m" -> 60;
+        case "h" -> 3600;
+        case "d" -> 86_400;
+        case "w" -> 7 * 86_400;
+        default -> 1;
+      };
+      if (n > 0 && n <= Long.MAX_VALUE / unit) {
+        return n * unit;
+      }
+    }
+    throw new SqlException(
+        SqlState.INVALID_PARAMETER_VALUE,
+        "retention must be a positive duration like '7d', '12h' or '3600s', got '" + v + "'",
+        position);
+  }
+
+  private static String newTableId() {
+    byte[] b = new byte[8];
+    IDS.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  private TxnResult submit(List<Operation> ops) throws SqlException, InterruptedException {
+    Transaction txn = Transaction.newBuilder().setId("sql-ddl-" + UUID.randomUUID())
+        .addAllOps(ops).build();
+    TxnResult r = session.submit(new TxnBuffer.Commit(txn, List.of(), List.of()));
+    if (r.getOutcome() == Outcome.COMMITTED) {
+      session.committedAt(r.getPosition());
+    }
+    return r;
+  }
+
+  private static Operation assertOp(String key, Optional<Value> expected) {
+    Assert.Builder a = Assert.newBuilder();
+    if (expected.isPresent()) {
+      a.setEquals(expected.get());
+    } else {
+      a.setAbsent(true);
+    }
+    return Operation.newBuilder().setKey(key).setAssert(a).build();
+  }
+
+  private static Operation put(String key, Value v) {
+    return Operation.newBuilder().setKey(key).setPut(Put.newBuilder().setValue(v)).build();
+  }
+
+  private static SqlException aborted(TxnResult r) {
+    return new SqlException(
+        SqlState.INTERNAL_ERROR, "the catalog change aborted: " + r.getAbortReason() + " "
+            + r.getDetail());
+  }
+
+  private static SqlException conflict(String name) {
+    return new SqlException(
+        SqlState.SERIALIZATION_FAILURE,
+        "\"" + name + "\" kept changing concurrently; try again");
+  }
+}

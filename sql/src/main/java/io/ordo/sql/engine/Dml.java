@@ -1,0 +1,364 @@
+package io.ordo.sql.engine;
+
+import io.ordo.proto.StreamRecord;
+import io.ordo.proto.Value;
+import io.ordo.sql.SqlException;
+import io.ordo.sql.SqlState;
+import io.ordo.sql.catalog.ColumnDef;
+import io.ordo.sql.catalog.StreamDef;
+import io.ordo.sql.catalog.TableDef;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.calcite.sql.SqlBasicCall;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.SqlNode;
+
+/**
+ * INSERT, UPSERT, UPDATE and DELETE into a {@link TxnBuffer}: every statement computes its rows
+ * with Calcite at the statement's snapshot (a VALUES list, a query, or the rows its WHERE selects
+ * with their new values), then buffers the writes; the reads it made are in the buffer's read set,
+ * so the commit asserts them (OLLP).
+ *
+ * <p>Expressions are evaluated by Calcite inside one composed query per statement, e.g. {@code
+ * UPDATE t SET b = b + ? WHERE id = ?} runs {@code SELECT "id", "b", CAST("b" + ? AS BIGINT) FROM
+ * "t" WHERE "id" = ?}: the primary-key condition is pushed down to one point read, and the query
+ * text is the same on every execution, so its plan is reused.
+ */
+final class Dml {
+  private Dml() {}
+
+  /** A query composed for a statement, and which statement parameters it takes, in order. */
+  record Composed(String sql, List<Integer> parameters) {}
+
+  /** The statement's result: the number of rows it wrote. */
+  record Written(String tag, long rows) {}
+
+  // ---------------------------------------------------------------------------------------
+  // INSERT
+
+  /** The columns an INSERT targets, in its order, checked against the table. */
+  static List<ColumnDef> targetColumns(TableDef def, Plan.Insert ins) throws SqlException {
+    if (ins.columns().isEmpty()) {
+      return def.columns();
+    }
+    List<ColumnDef> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (String name : ins.columns()) {
+      ColumnDef c =
+          def.column(name)
+              .orElseThrow(
+                  () -> new SqlException(
+                      SqlState.UNDEFINED_COLUMN,
+                      "column \"" + name + "\" of relation \"" + def.name() + "\" does not exist",
+                      ins.position()));
+      if (!seen.add(name)) {
+        throw new SqlException(
+            SqlState.DUPLICATE_COLUMN, "column \"" + name + "\" specified more than once",
+            ins.position());
+      }
+      out.add(c);
+    }
+    return out;
+  }
+
+  /**
+   * The query producing an INSERT's rows: each VALUES item cast to its target column's type (so
+   * parameters get types and literals convert as PostgreSQL's assignment casts would), or the
+   * INSERT's query as it is (its values are converted afterwards).
+   */
+  static Composed insertSource(List<ColumnDef> targets, SqlNode source, Catalog catalog)
+      throws SqlException {
+    if (source.getKind() == SqlKind.VALUES) {
+      SqlBasicCall values = (SqlBasicCall) source;
+      StringBuilder sql = new StringBuilder("VALUES ");
+      List<Integer> params = new ArrayList<>();
+      int rowIndex = 0;
+      for (SqlNode rowNode : values.getOperandList()) {
+        List<SqlNode> items =
+            rowNode.getKind() == SqlKind.ROW
+                ? ((SqlBasicCall) rowNode).getOperandList()
+                : List.of(rowNode);
+        if (items.size() != targets.size()) {
+          throw new SqlException(
+              SqlState.SYNTAX_ERROR,
+              items.size() > targets.size()
+                  ? "INSERT has more expressions than target columns"
+                  : "INSERT has more target columns than expressions",
+              rowNode.getParserPosition().getColumnNum());
+        }
+        sql.append(rowIndex++ == 0 ? "(" : ", (");
+        for (int i = 0; i < items.size(); i++) {
+          SqlNode item = items.get(i);
+          if (i > 0) {
+            sql.append(", ");
+          }
+          if (item.getKind() == SqlKind.DEFAULT) {
+            sql.append(defaultSql(targets.get(i)));
+          } else {
+            sql.append("CAST(").append(Unparse.sql(item)).append(" AS ")
+                .append(CalciteTypes.castTarget(targets.get(i))).append(')');
+            params.addAll(Unparse.parameters(item));
+          }
+        }
+        sql.append(')');
+      }
+      return new Composed(sql.toString(), params);
+    }
+    return new Composed(Unparse.sql(source), Unparse.parameters(source));
+  }
+
+  /** A column's DEFAULT as a cast expression, or a typed NULL. */
+  static String defaultSql(ColumnDef c) {
+    String expr = c.defaultSql().orElse("NULL");
+    return "CAST(" + expr + " AS " + CalciteTypes.castTarget(c) + ")";
+  }
+
+  /**
+   * Buffers the rows of an INSERT into a table.
+   *
+   * @param rows values in target-column order, as Calcite returned them
+   * @param checkNow whether to read each key at the snapshot now (inside a transaction block, so
+   *     a duplicate key fails this statement as in PostgreSQL; autocommit statements leave it to
+   *     the commit's absence assert)
+   */
+  static long insertRows(
+      ReadContext ctx,
+      TableDef def,
+      List<ColumnDef> targets,
+      List<List<Object>> rows,
+      Plan.OnConflict onConflict,
+      boolean checkNow,
+      ConflictUpdater updater)
+      throws SqlException {
+    List<Object> defaults = ctx.defaults.apply(def);
+    String rowset = Encodings.rowsetKey(def.tableId());
+    String tableKey = Encodings.tableKey(def.name());
+    ctx.txn.useSchema(def, tableKey, ctx.catalog.tableValue(def.name()));
+    long written = 0;
+    for (List<Object> given : rows) {
+      List<Object> row = new ArrayList<>(defaults);
+      for (int i = 0; i < targets.size(); i++) {
+        row.set(def.columns().indexOf(targets.get(i)), CalciteTypes.coerce(targets.get(i), given.get(i)));
+      }
+      checkNotNull(def, row);
+      List<Object> pk = primaryKey(def, row);
+      String key = Encodings.rowKey(def, pk);
+      Value value = Encodings.encodeRow(def, row);
+      Optional<Optional<Value>> buffered = ctx.txn.bufferedWrite(key);
+      switch (onConflict) {
+        case REPLACE -> {
+          ctx.txn.delete(key, rowset);
+          ctx.txn.put(key, value);
+          written++;
+        }
+        case ERROR -> {
+          boolean exists =
+              buffered.isPresent()
+                  ? buffered.get().isPresent()
+                  : checkNow && ctx.read(key).isPresent();
+          if (exists) {
+            throw uniqueViolation(def, pk);
+          }
+          ctx.txn.insert(key, value, rowset, def.name(), keyText(def, pk));
+          written++;
+        }
+        case NOTHING, UPDATE -> {
+          Optional<Value> current = ctx.read(key);
+          if (current.isEmpty()) {
+            ctx.txn.insert(key, value, rowset, def.name(), keyText(def, pk));
+            written++;
+          } else if (onConflict == Plan.OnConflict.UPDATE) {
+            List<Object> old = Encodings.decodeRow(def, current.get(), defaults);
+            Optional<List<Object>> merged = updater.merge(old, row);
+            if (merged.isPresent()) {
+              List<Object> next = merged.get();
+              checkNotNull(def, next);
+              if (!primaryKey(def, next).equals(pk)) {
+                throw new SqlException(
+                    SqlState.FEATURE_NOT_SUPPORTED,
+                    "ON CONFLICT DO UPDATE cannot change the primary key");
+              }
+              ctx.txn.put(key, Encodings.encodeRow(def, next));
+              written++;
+            }
+          }
+        }
+        default -> throw new IllegalStateException("unknown conflict action " + onConflict);
+      }
+    }
+    return written;
+  }
+
+  /** ON CONFLICT DO UPDATE: the new row from the existing one and the proposed one, or empty. */
+  interface ConflictUpdater {
+    Optional<List<Object>> merge(List<Object> existing, List<Object> excluded) throws SqlException;
+  }
+
+  /** Buffers an INSERT into a stream: its rows become records appended at commit. */
+  static long appendRows(
+      ReadContext ctx, StreamDef def, List<ColumnDef> targets, List<List<Object>> rows)
+      throws SqlException {
+    List<StreamRecord> records = new ArrayList<>(rows.size());
+    for (List<Object> given : rows) {
+      List<Object> row = new ArrayList<>();
+      for (int i = 0; i < def.columns().size(); i++) {
+        row.add(null);
+      }
+      for (int i = 0; i < targets.size(); i++) {
+        row.set(def.columns().indexOf(targets.get(i)), CalciteTypes.coerce(targets.get(i), given.get(i)));
+      }
+      for (int i = 0; i < row.size(); i++) {
+        ColumnDef c = def.columns().get(i);
+        if (c.notNull() && row.get(i) == null) {
+          throw notNull(c, def.name());
+        }
+      }
+      records.add(Encodings.encodeStreamRow(def, row));
+    }
+    if (!records.isEmpty()) {
+      ctx.txn.append(def.name(), records);
+    }
+    return records.size();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // UPDATE and DELETE
+
+  /**
+   * {@code SELECT <every column>, CAST(<expr> AS <type>)... FROM table [alias] [WHERE ...]}: the
+   * rows an UPDATE (or, without assignments, a DELETE) changes, with their new values.
+   */
+  static Composed selectTargets(
+      TableDef def, Optional<String> alias, List<Plan.Assignment> set, Optional<SqlNode> where)
+      throws SqlException {
+    StringBuilder sql = new StringBuilder("SELECT ");
+    String qualifier = quote(alias.orElse(def.name())) + ".";
+    for (int i = 0; i < def.columns().size(); i++) {
+      sql.append(i == 0 ? "" : ", ").append(qualifier).append(quote(def.columns().get(i).name()));
+    }
+    List<Integer> params = new ArrayList<>();
+    for (Plan.Assignment a : set) {
+      ColumnDef c =
+          def.column(a.column())
+              .orElseThrow(
+                  () -> new SqlException(
+                      SqlState.UNDEFINED_COLUMN,
+                      "column \"" + a.column() + "\" of relation \"" + def.name()
+                          + "\" does not exist",
+                      a.position()));
+      sql.append(", ");
+      if (a.expr().getKind() == SqlKind.DEFAULT) {
+        sql.append(defaultSql(c));
+      } else {
+        sql.append("CAST(").append(Unparse.sql(a.expr())).append(" AS ")
+            .append(CalciteTypes.castTarget(c)).append(')');
+        params.addAll(Unparse.parameters(a.expr()));
+      }
+    }
+    sql.append(" FROM ").append(quote(def.name()));
+    if (alias.isPresent()) {
+      sql.append(" AS ").append(quote(alias.get()));
+    }
+    if (where.isPresent()) {
+      sql.append(" WHERE ").append(Unparse.sql(where.get()));
+      params.addAll(Unparse.parameters(where.get()));
+    }
+    return new Composed(sql.toString(), params);
+  }
+
+  /** Buffers an UPDATE's new rows; {@code rows} come from {@link #selectTargets}. */
+  static long updateRows(
+      ReadContext ctx, TableDef def, List<Plan.Assignment> set, List<List<Object>> rows)
+      throws SqlException {
+    String rowset = Encodings.rowsetKey(def.tableId());
+    int n = def.columns().size();
+    for (List<Object> r : rows) {
+      List<Object> old = new ArrayList<>(r.subList(0, n));
+      List<Object> next = new ArrayList<>(old);
+      for (int i = 0; i < set.size(); i++) {
+        ColumnDef c = def.column(set.get(i).column()).orElseThrow();
+        next.set(def.columns().indexOf(c), CalciteTypes.coerce(c, r.get(n + i)));
+      }
+      checkNotNull(def, next);
+      List<Object> oldPk = primaryKey(def, old);
+      List<Object> newPk = primaryKey(def, next);
+      String oldKey = Encodings.rowKey(def, oldPk);
+      Value value = Encodings.encodeRow(def, next);
+      if (oldPk.equals(newPk)) {
+        ctx.txn.put(oldKey, value);
+      } else {
+        String newKey = Encodings.rowKey(def, newPk);
+        Optional<Optional<Value>> buffered = ctx.txn.bufferedWrite(newKey);
+        boolean exists =
+            buffered.isPresent() ? buffered.get().isPresent() : ctx.read(newKey).isPresent();
+        if (exists) {
+          throw uniqueViolation(def, newPk);
+        }
+        ctx.txn.delete(oldKey, rowset);
+        ctx.txn.insert(newKey, value, rowset, def.name(), keyText(def, newPk));
+      }
+    }
+    return rows.size();
+  }
+
+  /** Buffers a DELETE of the rows {@link #selectTargets} found. */
+  static long deleteRows(ReadContext ctx, TableDef def, List<List<Object>> rows)
+      throws SqlException {
+    String rowset = Encodings.rowsetKey(def.tableId());
+    for (List<Object> r : rows) {
+      ctx.txn.delete(Encodings.rowKey(def, primaryKey(def, r)), rowset);
+    }
+    return rows.size();
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  static List<Object> primaryKey(TableDef def, List<Object> row) {
+    List<Object> pk = new ArrayList<>();
+    for (ColumnDef c : def.primaryKeyColumns()) {
+      pk.add(row.get(def.columns().indexOf(c)));
+    }
+    return pk;
+  }
+
+  static void checkNotNull(TableDef def, List<Object> row) throws SqlException {
+    for (int i = 0; i < def.columns().size(); i++) {
+      ColumnDef c = def.columns().get(i);
+      if (row.get(i) == null && (c.notNull() || def.primaryKey().contains(c.name()))) {
+        throw notNull(c, def.name());
+      }
+    }
+  }
+
+  private static SqlException notNull(ColumnDef c, String relation) {
+    return new SqlException(
+        SqlState.NOT_NULL_VIOLATION,
+        "null value in column \"" + c.name() + "\" of relation \"" + relation
+            + "\" violates not-null constraint");
+  }
+
+  static SqlException uniqueViolation(TableDef def, List<Object> pk) {
+    return new SqlException(
+        SqlState.UNIQUE_VIOLATION,
+        "duplicate key value violates unique constraint \"" + def.name() + "_pkey\": Key "
+            + keyText(def, pk) + " already exists");
+  }
+
+  /** PostgreSQL's {@code (a, b)=(1, x)} form of a key, for messages. */
+  static String keyText(TableDef def, List<Object> pk) {
+    StringBuilder names = new StringBuilder("(");
+    StringBuilder values = new StringBuilder("(");
+    for (int i = 0; i < pk.size(); i++) {
+      names.append(i == 0 ? "" : ", ").append(def.primaryKey().get(i));
+      values.append(i == 0 ? "" : ", ").append(pk.get(i));
+    }
+    return names.append(")=").append(values).append(")").toString();
+  }
+
+  static String quote(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+}

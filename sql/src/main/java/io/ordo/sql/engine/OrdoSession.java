@@ -1,0 +1,645 @@
+package io.ordo.sql.engine;
+
+import io.ordo.proto.Outcome;
+import io.ordo.proto.Position;
+import io.ordo.proto.TxnResult;
+import io.ordo.sql.Column;
+import io.ordo.sql.SqlException;
+import io.ordo.sql.SqlSession;
+import io.ordo.sql.SqlState;
+import io.ordo.sql.SqlStatement;
+import io.ordo.sql.SqlType;
+import io.ordo.sql.StatementResult;
+import io.ordo.sql.TxnState;
+import io.ordo.sql.catalog.ColumnDef;
+import io.ordo.sql.catalog.StreamDef;
+import io.ordo.sql.catalog.TableDef;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.util.SqlShuttle;
+
+/**
+ * One SQL session: its transaction block, its settings and its read-your-writes position; runs
+ * statements as Ordo transactions (see {@link TxnBuffer} for how reads become asserts).
+ *
+ * <p><b>Snapshots.</b> An autocommit query reads a fresh snapshot ({@link Snapshots#fresh}): it
+ * sees every transaction that committed before it began, so it is strictly serializable on its
+ * own. A statement that writes, and every statement of a {@code BEGIN} block, may read an older
+ * consistent snapshot — the newest one the store already holds, if it includes the session's own
+ * last commit — because its commit asserts what it read: a stale read only costs a retry (an
+ * autocommit statement is retried up to {@link SqlConfig#retriesMax} times at fresh snapshots) or
+ * a 40001 at COMMIT. A read-only block whose snapshot was not fresh commits its asserts too, so it
+ * is strictly serializable as well.
+ *
+ * <p>Not thread-safe (one statement at a time), except {@link #cancel}.
+ */
+final class OrdoSession implements SqlSession {
+  private final OrdoSqlEngine engine;
+  private final String user;
+  private final String database;
+  private final QueryRunner runner;
+  private final AtomicBoolean cancelled = new AtomicBoolean();
+  private final Map<String, String> settings = new HashMap<>();
+  private final Map<String, List<Object>> defaultsCache = new HashMap<>();
+
+  private TxnState state = TxnState.IDLE;
+  private TxnBuffer block;
+  private Position blockSnapshot;
+  private boolean blockSnapshotFresh;
+  private Position lastCommit;
+  private boolean closed;
+
+  OrdoSession(OrdoSqlEngine engine, String user, String database) {
+    this.engine = engine;
+    this.user = user;
+    this.database = database;
+    this.runner = new QueryRunner(engine.parserFactory());
+  }
+
+  String user() {
+    return user;
+  }
+
+  String database() {
+    return database;
+  }
+
+  @Override
+  public List<SqlStatement> prepare(String sql, List<SqlType> declaredParamTypes)
+      throws SqlException {
+    checkOpen();
+    int bytes = sql.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > engine.config().statementBytesMax()) {
+      throw new SqlException(
+          SqlState.PROGRAM_LIMIT_EXCEEDED,
+          "the statement text is " + bytes + " bytes, over the limit of "
+              + engine.config().statementBytesMax());
+    }
+    List<SqlStatement> out = new ArrayList<>();
+    for (ParsedText p : engine.parse(sql)) {
+      out.add(new OrdoStatement(this, p, declaredParamTypes));
+    }
+    return out;
+  }
+
+  @Override
+  public TxnState txnState() {
+    return state;
+  }
+
+  @Override
+  public void cancel() {
+    cancelled.set(true);
+    runner.cancel();
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      block = null;
+      state = TxnState.IDLE;
+      runner.close();
+    }
+  }
+
+  private void checkOpen() throws SqlException {
+    if (closed) {
+      throw new SqlException(SqlState.CONNECTION_FAILURE, "the session is closed");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Execution
+
+  /** Runs one statement's plan with its parameter values (indexed like its dynamic params). */
+  StatementResult execute(ParsedText parsed, List<Object> params) throws SqlException {
+    checkOpen();
+    cancelled.set(false);
+    Plan plan = parsed.plan();
+    if (state == TxnState.FAILED
+        && !(plan instanceof Plan.Commit || plan instanceof Plan.Rollback)) {
+      throw new SqlException(
+          SqlState.IN_FAILED_SQL_TRANSACTION,
+          "current transaction is aborted, commands ignored until end of transaction block");
+    }
+    try {
+      return run(parsed, plan, params);
+    } catch (SqlException e) {
+      if (state == TxnState.IN_TRANSACTION) {
+        state = TxnState.FAILED;
+      }
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (state == TxnState.IN_TRANSACTION) {
+        state = TxnState.FAILED;
+      }
+      throw new SqlException(SqlState.QUERY_CANCELED, "canceling statement: interrupted");
+    } catch (RuntimeException e) {
+      if (state == TxnState.IN_TRANSACTION) {
+        state = TxnState.FAILED;
+      }
+      throw QueryRunner.translate(e, null);
+    }
+  }
+
+  private StatementResult run(ParsedText parsed, Plan plan, List<Object> params)
+      throws SqlException, InterruptedException {
+    if (plan instanceof Plan.Begin) {
+      if (state == TxnState.IDLE) {
+        state = TxnState.IN_TRANSACTION;
+        block = new TxnBuffer();
+        blockSnapshot = null;
+        blockSnapshotFresh = false;
+      }
+      return StatementResult.command("BEGIN");
+    }
+    if (plan instanceof Plan.Commit) {
+      return commitBlock();
+    }
+    if (plan instanceof Plan.Rollback) {
+      endBlock();
+      return StatementResult.command("ROLLBACK");
+    }
+    if (plan instanceof Plan.Query q) {
+      return query(parsed, q, params);
+    }
+    if (plan instanceof Plan.Explain e) {
+      return explain(e);
+    }
+    if (plan instanceof Plan.Insert || plan instanceof Plan.Update || plan instanceof Plan.Delete) {
+      return dml(parsed, plan, params);
+    }
+    if (plan instanceof Plan.SetSetting s) {
+      return Settings.set(settings, s);
+    }
+    if (plan instanceof Plan.ShowSetting s) {
+      return Settings.show(settings, s, user, database);
+    }
+    if (plan instanceof Plan.ShowTables || plan instanceof Plan.ShowStreams
+        || plan instanceof Plan.Describe) {
+      Snap snap = latest();
+      return Introspection.run(plan, Catalog.read(engine.backend().store(), snap.position()),
+          engine.backend(), this);
+    }
+    // DDL
+    if (state != TxnState.IDLE) {
+      throw new SqlException(
+          SqlState.ACTIVE_SQL_TRANSACTION,
+          "DDL cannot run inside a transaction block; COMMIT or ROLLBACK first");
+    }
+    return new Ddl(this, engine).run(plan);
+  }
+
+  /** A snapshot position and whether it was taken after the statement began. */
+  record Snap(Position position, boolean fresh) {}
+
+  /** A fresh snapshot (a sync after now). */
+  Snap fresh() throws SqlException, InterruptedException {
+    Position p = engine.snapshots().fresh(engine.config().statementTimeoutMs());
+    return new Snap(p, true);
+  }
+
+  /**
+   * The newest snapshot the store already holds if it includes this session's last commit, else a
+   * fresh one.
+   */
+  Snap latest() throws SqlException, InterruptedException {
+    Optional<Position> complete = engine.snapshots().latestComplete();
+    if (complete.isPresent()
+        && (lastCommit == null || Positions.ORDER.compare(complete.get(), lastCommit) >= 0)) {
+      return new Snap(complete.get(), false);
+    }
+    return fresh();
+  }
+
+  ReadContext context(Position p, Catalog catalog, TxnBuffer txn) {
+    return new ReadContext(
+        engine.backend().store(),
+        p,
+        catalog,
+        txn,
+        engine.scanRowsMax(),
+        cancelled,
+        engine.backend(),
+        this::defaults);
+  }
+
+  /** Runs a composed query in {@code ctx}: rows at most {@code rowsMax}. */
+  List<List<Object>> run(ReadContext ctx, Dml.Composed composed, ParsedText parsed,
+      List<Object> params) throws SqlException {
+    List<Object> values = new ArrayList<>(composed.parameters().size());
+    for (int index : composed.parameters()) {
+      values.add(parsed.parameterValue(index, params));
+    }
+    try (ReadContext.Bound bound = ctx.bind()) {
+      QueryRunner.Prepared p = runner.prepare(composed.sql(), ctx.catalog.fingerprint());
+      return runner.run(p, values, engine.config().rowsMax());
+    }
+  }
+
+  /** Plans a composed query for Describe: its parameter types and columns. */
+  QueryRunner.Prepared describe(Dml.Composed composed, Catalog catalog) throws SqlException {
+    try (ReadContext.Bound bound = context(Positions.endOf(Long.MAX_VALUE), catalog, null).bind()) {
+      return runner.prepare(composed.sql(), catalog.fingerprint());
+    }
+  }
+
+  private StatementResult query(ParsedText parsed, Plan.Query q, List<Object> params)
+      throws SqlException, InterruptedException {
+    ReadContext ctx;
+    if (state == TxnState.IN_TRANSACTION) {
+      if (q.asOf().isPresent()) {
+        throw new SqlException(
+            SqlState.FEATURE_NOT_SUPPORTED,
+            "AS OF cannot be used inside a transaction block", q.asOf().get().position());
+      }
+      ensureBlockSnapshot();
+      ctx = context(blockSnapshot, Catalog.read(engine.backend().store(), blockSnapshot), block);
+    } else {
+      Position p = fresh().position();
+      if (q.asOf().isPresent()) {
+        p = asOf(q.asOf().get(), p);
+      }
+      ctx = context(p, Catalog.read(engine.backend().store(), p), null);
+    }
+    Dml.Composed composed = new Dml.Composed(Unparse.sql(q.query()), Unparse.parameters(q.query()));
+    List<List<Object>> rows = run(ctx, composed, parsed, params);
+    QueryRunner.Prepared p;
+    try (ReadContext.Bound bound = ctx.bind()) {
+      p = runner.prepare(composed.sql(), ctx.catalog.fingerprint());
+    }
+    return new StatementResult("SELECT " + rows.size(), p.columns, rows);
+  }
+
+  /** The position an AS OF clause names, checked against the retention and the present. */
+  private Position asOf(Plan.AsOf asOf, Position now) throws SqlException {
+    Position p;
+    if (asOf.logPosition()) {
+      p = Positions.parse(asOf.literal());
+    } else {
+      long ts;
+      try {
+        ts = OffsetDateTime.parse(asOf.literal().trim().replace(' ', 'T')).toInstant().toEpochMilli();
+      } catch (DateTimeParseException e) {
+        try {
+          ts = java.time.LocalDateTime.parse(asOf.literal().trim().replace(' ', 'T'))
+              .toInstant(ZoneOffset.UTC).toEpochMilli();
+        } catch (DateTimeParseException e2) {
+          throw new SqlException(
+              SqlState.INVALID_TEXT_REPRESENTATION,
+              "invalid input syntax for type timestamp with time zone: \"" + asOf.literal()
+                  + "\"", asOf.position());
+        }
+      }
+      p = Positions.endOf(ts);
+    }
+    if (Positions.ORDER.compare(p, now) > 0) {
+      throw new SqlException(
+          SqlState.INVALID_PARAMETER_VALUE,
+          "AS OF " + asOf.literal() + " is in the future (the log is at "
+              + Instant.ofEpochMilli(now.getTs()) + ")", asOf.position());
+    }
+    if (p.getTs() < now.getTs() - engine.config().historyRetentionMs()) {
+      throw new SqlException(
+          SqlState.SNAPSHOT_TOO_OLD,
+          "AS OF " + asOf.literal() + " is older than the history retention of "
+              + engine.config().historyRetentionMs() / 1000 + " s", asOf.position());
+    }
+    return p;
+  }
+
+  private void ensureBlockSnapshot() throws SqlException, InterruptedException {
+    if (blockSnapshot == null) {
+      Snap s = latest();
+      blockSnapshot = s.position();
+      blockSnapshotFresh = s.fresh();
+    }
+  }
+
+  private StatementResult explain(Plan.Explain e) throws SqlException, InterruptedException {
+    Snap snap = latest();
+    Catalog catalog = Catalog.read(engine.backend().store(), snap.position());
+    Dml.Composed composed =
+        new Dml.Composed("EXPLAIN PLAN FOR " + Unparse.sql(e.query()), List.of());
+    ReadContext ctx = context(snap.position(), catalog, null);
+    List<List<Object>> rows;
+    try (ReadContext.Bound bound = ctx.bind()) {
+      QueryRunner.Prepared p = runner.prepare(composed.sql(), catalog.fingerprint());
+      rows = runner.run(p, List.of(), engine.config().rowsMax());
+    }
+    List<List<Object>> lines = new ArrayList<>();
+    for (List<Object> r : rows) {
+      for (String line : String.valueOf(r.get(0)).split("\n")) {
+        lines.add(List.of(line));
+      }
+    }
+    return new StatementResult(
+        "EXPLAIN", List.of(Column.of("QUERY PLAN", SqlType.TEXT)), lines);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // DML
+
+  private StatementResult dml(ParsedText parsed, Plan plan, List<Object> params)
+      throws SqlException, InterruptedException {
+    if (state == TxnState.IN_TRANSACTION) {
+      ensureBlockSnapshot();
+      Catalog catalog = Catalog.read(engine.backend().store(), blockSnapshot);
+      Dml.Written w = applyDml(parsed, plan, params, context(blockSnapshot, catalog, block), true);
+      return StatementResult.command(w.tag() + w.rows());
+    }
+    SqlException last = null;
+    for (int attempt = 0; attempt <= engine.config().retriesMax(); attempt++) {
+      Snap snap = attempt == 0 ? latest() : fresh();
+      Catalog catalog = Catalog.read(engine.backend().store(), snap.position());
+      TxnBuffer buffer = new TxnBuffer();
+      Dml.Written w =
+          applyDml(parsed, plan, params, context(snap.position(), catalog, buffer), false);
+      try {
+        commit(buffer, true);
+        return StatementResult.command(w.tag() + w.rows());
+      } catch (SqlException e) {
+        if (!e.sqlState().equals(SqlState.SERIALIZATION_FAILURE)) {
+          throw e;
+        }
+        last = e;
+        engine.retried();
+      }
+    }
+    throw last;
+  }
+
+  private Dml.Written applyDml(
+      ParsedText parsed, Plan plan, List<Object> params, ReadContext ctx, boolean inBlock)
+      throws SqlException {
+    if (plan instanceof Plan.Insert ins) {
+      Optional<TableDef> table = ctx.catalog.table(ins.target());
+      String tag = "INSERT 0 ";
+      if (table.isPresent()) {
+        TableDef def = table.get();
+        List<ColumnDef> targets = Dml.targetColumns(def, ins);
+        List<List<Object>> rows =
+            run(ctx, Dml.insertSource(targets, ins.source(), ctx.catalog), parsed, params);
+        Dml.ConflictUpdater updater =
+            ins.onConflict() == Plan.OnConflict.UPDATE
+                ? conflictUpdater(def, ins, ctx, parsed, params)
+                : null;
+        return new Dml.Written(
+            tag, Dml.insertRows(ctx, def, targets, rows, ins.onConflict(), inBlock, updater));
+      }
+      Optional<StreamDef> stream = ctx.catalog.stream(ins.target());
+      if (stream.isPresent()) {
+        if (ins.onConflict() != Plan.OnConflict.ERROR) {
+          throw new SqlException(
+              SqlState.FEATURE_NOT_SUPPORTED,
+              "ON CONFLICT and UPSERT do not apply to streams", ins.position());
+        }
+        TableDef shape = streamShape(stream.get());
+        List<ColumnDef> targets = Dml.targetColumns(shape, ins);
+        List<List<Object>> rows =
+            run(ctx, Dml.insertSource(targets, ins.source(), ctx.catalog), parsed, params);
+        return new Dml.Written(tag, Dml.appendRows(ctx, stream.get(), targets, rows));
+      }
+      throw new SqlException(
+          SqlState.UNDEFINED_TABLE, "relation \"" + ins.target() + "\" does not exist",
+          ins.position());
+    }
+    if (plan instanceof Plan.Update up) {
+      TableDef def = requireWritableTable(ctx.catalog, up.table(), up.position());
+      List<List<Object>> rows =
+          run(ctx, Dml.selectTargets(def, up.alias(), up.set(), up.where()), parsed, params);
+      return new Dml.Written("UPDATE ", Dml.updateRows(ctx, def, up.set(), rows));
+    }
+    Plan.Delete del = (Plan.Delete) plan;
+    TableDef def = requireWritableTable(ctx.catalog, del.table(), del.position());
+    List<List<Object>> rows =
+        run(ctx, Dml.selectTargets(def, del.alias(), List.of(), del.where()), parsed, params);
+    return new Dml.Written("DELETE ", Dml.deleteRows(ctx, def, rows));
+  }
+
+  private static TableDef requireWritableTable(Catalog catalog, String name, int position)
+      throws SqlException {
+    if (catalog.stream(name).isPresent() && catalog.table(name).isEmpty()) {
+      throw new SqlException(
+          SqlState.FEATURE_NOT_SUPPORTED,
+          "\"" + name + "\" is a stream: its records cannot be updated or deleted", position);
+    }
+    return catalog.requireTable(name, position);
+  }
+
+  /** A stream's columns as a table shape (for INSERT's column checks). */
+  static TableDef streamShape(StreamDef s) {
+    return new TableDef(
+        s.name(), "0000000000000000", s.columns(),
+        List.of(s.columns().isEmpty() ? "_" : s.columns().get(0).name()), 1);
+  }
+
+  /**
+   * ON CONFLICT DO UPDATE: evaluates the SET expressions (and WHERE) with Calcite over the
+   * existing row (as the table's name) and the proposed one (as {@code excluded}).
+   */
+  private Dml.ConflictUpdater conflictUpdater(
+      TableDef def, Plan.Insert ins, ReadContext ctx, ParsedText parsed, List<Object> params) {
+    return (existing, excluded) -> {
+      StringBuilder sql = new StringBuilder("SELECT ");
+      List<Object> values = new ArrayList<>();
+      for (int i = 0; i < ins.conflictSet().size(); i++) {
+        Plan.Assignment a = ins.conflictSet().get(i);
+        ColumnDef c =
+            def.column(a.column())
+                .orElseThrow(
+                    () -> new SqlException(
+                        SqlState.UNDEFINED_COLUMN,
+                        "column \"" + a.column() + "\" of relation \"" + def.name()
+                            + "\" does not exist", a.position()));
+        SqlNode expr = qualify(a.expr(), def);
+        sql.append(i == 0 ? "" : ", ").append("CAST(").append(Unparse.sql(expr)).append(" AS ")
+            .append(CalciteTypes.castTarget(c)).append(')');
+        for (int index : Unparse.parameters(expr)) {
+          values.add(parsed.parameterValue(index, params));
+        }
+      }
+      sql.append(" FROM ").append(rowValues(def, Dml.quote(def.name()), existing, values));
+      sql.append(", ").append(rowValues(def, "\"excluded\"", excluded, values));
+      if (ins.conflictWhere().isPresent()) {
+        SqlNode where = qualify(ins.conflictWhere().get(), def);
+        sql.append(" WHERE ").append(Unparse.sql(where));
+        for (int index : Unparse.parameters(where)) {
+          values.add(parsed.parameterValue(index, params));
+        }
+      }
+      List<List<Object>> rows;
+      try (ReadContext.Bound bound = ctx.bind()) {
+        QueryRunner.Prepared p = runner.prepare(sql.toString(), ctx.catalog.fingerprint());
+        rows = runner.run(p, values, 1);
+      }
+      if (rows.isEmpty()) {
+        return Optional.empty();
+      }
+      List<Object> next = new ArrayList<>(existing);
+      for (int i = 0; i < ins.conflictSet().size(); i++) {
+        ColumnDef c = def.column(ins.conflictSet().get(i).column()).orElseThrow();
+        next.set(def.columns().indexOf(c), CalciteTypes.coerce(c, rows.get(0).get(i)));
+      }
+      return Optional.of(next);
+    };
+  }
+
+  /** {@code (VALUES (CAST(? AS t1), ...)) AS alias(c1, ...)}, adding the row to {@code values}. */
+  private static String rowValues(TableDef def, String alias, List<Object> row, List<Object> values) {
+    StringBuilder sb = new StringBuilder("(VALUES (");
+    StringBuilder names = new StringBuilder();
+    for (int i = 0; i < def.columns().size(); i++) {
+      ColumnDef c = def.columns().get(i);
+      sb.append(i == 0 ? "" : ", ").append("CAST(? AS ").append(CalciteTypes.castTarget(c))
+          .append(')');
+      names.append(i == 0 ? "" : ", ").append(Dml.quote(c.name()));
+      values.add(row.get(i));
+    }
+    return sb.append(")) AS ").append(alias).append('(').append(names).append(')').toString();
+  }
+
+  /** Qualifies bare column names with the table's name (PostgreSQL's reading in DO UPDATE). */
+  private static SqlNode qualify(SqlNode expr, TableDef def) {
+    return expr.accept(
+        new SqlShuttle() {
+          @Override
+          public SqlNode visit(SqlIdentifier id) {
+            if (id.names.size() == 1 && def.column(id.getSimple()).isPresent()) {
+              return new SqlIdentifier(List.of(def.name(), id.getSimple()), id.getParserPosition());
+            }
+            return id;
+          }
+        });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Commit
+
+  private StatementResult commitBlock() throws SqlException, InterruptedException {
+    if (state == TxnState.IDLE) {
+      return StatementResult.command("COMMIT");
+    }
+    if (state == TxnState.FAILED) {
+      endBlock();
+      return StatementResult.command("ROLLBACK");
+    }
+    TxnBuffer buffer = block;
+    boolean fresh = blockSnapshotFresh;
+    endBlock();
+    commit(buffer, fresh);
+    return StatementResult.command("COMMIT");
+  }
+
+  private void endBlock() {
+    state = TxnState.IDLE;
+    block = null;
+    blockSnapshot = null;
+    blockSnapshotFresh = false;
+  }
+
+  /**
+   * Commits a buffer as one Ordo transaction; nothing to do for a buffer without writes whose
+   * reads were at a fresh snapshot.
+   */
+  void commit(TxnBuffer buffer, boolean readsFresh) throws SqlException, InterruptedException {
+    if (buffer.isEmpty() || (!buffer.hasWrites() && readsFresh)) {
+      return;
+    }
+    TxnBuffer.Commit commit = buffer.build("sql-" + UUID.randomUUID(), engine.opsMax());
+    TxnResult result = submit(commit);
+    if (result.getOutcome() != Outcome.COMMITTED) {
+      throw TxnBuffer.failure(commit, result);
+    }
+    lastCommit = result.getPosition();
+  }
+
+  /** Sequences a transaction and waits for its result within the statement timeout. */
+  TxnResult submit(TxnBuffer.Commit commit) throws SqlException, InterruptedException {
+    long timeout = engine.config().statementTimeoutMs();
+    try {
+      return engine.backend().execute(commit.txn(), timeout).get(timeout + 1_000, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new SqlException(
+          SqlState.UNAVAILABLE,
+          "no result for transaction " + commit.txn().getId() + " in time: its outcome is unknown");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new SqlException(
+          SqlState.UNAVAILABLE, "the transaction could not run: " + cause.getMessage(), 0, cause);
+    }
+  }
+
+  void committedAt(Position p) {
+    lastCommit = p;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Column defaults
+
+  /** A table's column defaults, in column order (NULL where none), evaluated once per version. */
+  List<Object> defaults(TableDef def) {
+    String key = def.tableId() + "/" + def.version();
+    List<Object> cached = defaultsCache.get(key);
+    if (cached != null) {
+      return cached;
+    }
+    List<Object> out = new ArrayList<>();
+    for (ColumnDef c : def.columns()) {
+      out.add(null);
+    }
+    boolean any = def.columns().stream().anyMatch(c -> c.defaultSql().isPresent());
+    if (any) {
+      StringBuilder sql = new StringBuilder("VALUES (");
+      for (int i = 0; i < def.columns().size(); i++) {
+        sql.append(i == 0 ? "" : ", ").append(Dml.defaultSql(def.columns().get(i)));
+      }
+      sql.append(')');
+      try {
+        QueryRunner.Prepared p = runner.prepare(sql.toString(), "defaults");
+        List<Object> row = runner.run(p, List.of(), 1).get(0);
+        for (int i = 0; i < row.size(); i++) {
+          out.set(i, CalciteTypes.coerce(def.columns().get(i), row.get(i)));
+        }
+      } catch (SqlException e) {
+        throw new SqlRuntimeException(e);
+      }
+    }
+    List<Object> result = java.util.Collections.unmodifiableList(out);
+    defaultsCache.put(key, result);
+    return result;
+  }
+
+  /** Evaluates a constant expression as a column's type (DEFAULT checks in DDL). */
+  Object evaluate(ColumnDef c, String exprSql) throws SqlException {
+    QueryRunner.Prepared p =
+        runner.prepare("VALUES (CAST(" + exprSql + " AS " + CalciteTypes.castTarget(c) + "))",
+            "defaults");
+    return CalciteTypes.coerce(c, runner.run(p, List.of(), 1).get(0).get(0));
+  }
+
+  OrdoSqlEngine engine() {
+    return engine;
+  }
+
+  Map<String, String> settings() {
+    return settings;
+  }
+}

@@ -1,0 +1,119 @@
+package io.ordo.sql.engine;
+
+import io.ordo.sql.Column;
+import io.ordo.sql.SqlException;
+import io.ordo.sql.SqlStatement;
+import io.ordo.sql.SqlType;
+import io.ordo.sql.StatementResult;
+import io.ordo.sql.catalog.ColumnDef;
+import io.ordo.sql.catalog.StreamDef;
+import io.ordo.sql.catalog.TableDef;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A prepared statement of an {@link OrdoSession}. Its parameter types and result columns are
+ * worked out on first request by planning it against the newest catalog the store holds (the
+ * extended protocol's Describe comes before Execute); execution plans it again against its own
+ * snapshot's catalog.
+ */
+final class OrdoStatement implements SqlStatement {
+  private final OrdoSession session;
+  private final ParsedText parsed;
+  private final List<SqlType> declared;
+  private List<SqlType> parameterTypes;
+  private Optional<List<Column>> columns;
+
+  OrdoStatement(OrdoSession session, ParsedText parsed, List<SqlType> declared) {
+    this.session = session;
+    this.parsed = parsed;
+    this.declared = List.copyOf(declared);
+  }
+
+  @Override
+  public String sql() {
+    return parsed.text();
+  }
+
+  @Override
+  public List<SqlType> parameterTypes() {
+    describe();
+    return parameterTypes;
+  }
+
+  @Override
+  public Optional<List<Column>> resultColumns() {
+    describe();
+    return columns;
+  }
+
+  @Override
+  public StatementResult execute(List<Object> params) throws SqlException {
+    return session.execute(parsed, params);
+  }
+
+  private void describe() {
+    if (parameterTypes != null) {
+      return;
+    }
+    List<SqlType> types = new ArrayList<>();
+    for (int i = 0; i < parsed.parameterCount(); i++) {
+      types.add(i < declared.size() ? declared.get(i) : SqlType.UNKNOWN);
+    }
+    Optional<List<Column>> cols = Introspection.columns(parsed.plan());
+    try {
+      Catalog catalog =
+          Catalog.read(session.engine().backend().store(), Positions.endOf(Long.MAX_VALUE));
+      Dml.Composed composed = composed(catalog);
+      if (composed != null) {
+        QueryRunner.Prepared p = session.describe(composed, catalog);
+        for (int k = 0; k < composed.parameters().size() && k < p.parameterTypes.size(); k++) {
+          int n = parsed.parameterOfDynamic().size() > composed.parameters().get(k)
+              ? parsed.parameterOfDynamic().get(composed.parameters().get(k))
+              : composed.parameters().get(k) + 1;
+          if (n >= 1 && n <= types.size() && types.get(n - 1) == SqlType.UNKNOWN) {
+            types.set(n - 1, p.parameterTypes.get(k));
+          }
+        }
+        if (parsed.plan() instanceof Plan.Query) {
+          cols = Optional.of(p.columns);
+        }
+      }
+    } catch (SqlException | RuntimeException e) {
+      // Describe is best effort: the same error comes back, with its SQLSTATE, from execute.
+    }
+    parameterTypes = List.copyOf(types);
+    columns = cols;
+  }
+
+  /** The query a statement runs, planned for its parameter types; null for other statements. */
+  private Dml.Composed composed(Catalog catalog) throws SqlException {
+    Plan plan = parsed.plan();
+    if (plan instanceof Plan.Query q) {
+      return new Dml.Composed(Unparse.sql(q.query()), Unparse.parameters(q.query()));
+    }
+    if (plan instanceof Plan.Insert ins) {
+      Optional<TableDef> table = catalog.table(ins.target());
+      Optional<StreamDef> stream = catalog.stream(ins.target());
+      TableDef def =
+          table.isPresent() ? table.get()
+              : stream.isPresent() ? OrdoSession.streamShape(stream.get()) : null;
+      if (def == null) {
+        return null;
+      }
+      List<ColumnDef> targets = Dml.targetColumns(def, ins);
+      return Dml.insertSource(targets, ins.source(), catalog);
+    }
+    if (plan instanceof Plan.Update up) {
+      Optional<TableDef> def = catalog.table(up.table());
+      return def.isEmpty() ? null : Dml.selectTargets(def.get(), up.alias(), up.set(), up.where());
+    }
+    if (plan instanceof Plan.Delete del) {
+      Optional<TableDef> def = catalog.table(del.table());
+      return def.isEmpty() ? null
+          : Dml.selectTargets(def.get(), del.alias(), List.of(), del.where());
+    }
+    return null;
+  }
+}

@@ -1,0 +1,108 @@
+package io.ordo.sql.engine;
+
+import io.ordo.sql.SqlType;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.calcite.sql.SqlNode;
+
+/**
+ * What a parsed statement asks for, in the engine's terms: the parser's nodes (Calcite's core
+ * nodes and Ordo's DDL nodes) are turned into these by {@link Plans}, and {@link OrdoSession}
+ * executes them. Expressions stay Calcite {@link SqlNode}s, with their parameters as Calcite
+ * dynamic parameters numbered in statement order.
+ */
+sealed interface Plan {
+  /** A query; {@code asOf} is a time-travel clause, if any. */
+  record Query(SqlNode query, Optional<AsOf> asOf) implements Plan {}
+
+  /** {@code AS OF SYSTEM TIME '<timestamp>'} or {@code AS OF LOG POSITION '<ts:p:o>'}. */
+  record AsOf(boolean logPosition, String literal, int position) {}
+
+  /** {@code EXPLAIN <query>}. */
+  record Explain(SqlNode query) implements Plan {}
+
+  /** One column in DDL. */
+  record ColumnSpec(
+      String name,
+      SqlType type,
+      int precision,
+      int scale,
+      boolean notNull,
+      Optional<SqlNode> defaultExpr,
+      boolean primaryKey,
+      int position) {}
+
+  record CreateTable(
+      String name, boolean ifNotExists, List<ColumnSpec> columns, List<String> primaryKey,
+      int position)
+      implements Plan {}
+
+  record DropTable(String name, boolean ifExists, int position) implements Plan {}
+
+  record AddColumn(String table, boolean ifNotExists, ColumnSpec column, int position)
+      implements Plan {}
+
+  record CreateStream(
+      String name, boolean ifNotExists, List<ColumnSpec> columns, Map<String, String> options,
+      int position)
+      implements Plan {}
+
+  record AlterStreamSchema(
+      String name, List<ColumnSpec> columns, Map<String, String> options, int position)
+      implements Plan {}
+
+  record DropStream(String name, boolean ifExists, int position) implements Plan {}
+
+  record ShowTables() implements Plan {}
+
+  record ShowStreams() implements Plan {}
+
+  /** {@code SHOW <setting>}. */
+  record ShowSetting(String name) implements Plan {}
+
+  record Describe(String name, int position) implements Plan {}
+
+  /** {@code SET name = value} / {@code RESET name} (value empty). */
+  record SetSetting(String name, Optional<String> value) implements Plan {}
+
+  record Begin() implements Plan {}
+
+  record Commit() implements Plan {}
+
+  record Rollback() implements Plan {}
+
+  /** What an INSERT does with a row whose key exists. */
+  enum OnConflict {
+    ERROR,
+    NOTHING,
+    UPDATE,
+    /** UPSERT: replace the row. */
+    REPLACE
+  }
+
+  /** One {@code SET column = expr}. */
+  record Assignment(String column, SqlNode expr, int position) {}
+
+  /**
+   * {@code INSERT INTO target [(columns)] source [ON CONFLICT ...]}; {@code source} is a VALUES
+   * call or a query.
+   */
+  record Insert(
+      String target,
+      List<String> columns,
+      SqlNode source,
+      OnConflict onConflict,
+      List<Assignment> conflictSet,
+      Optional<SqlNode> conflictWhere,
+      int position)
+      implements Plan {}
+
+  record Update(
+      String table, Optional<String> alias, List<Assignment> set, Optional<SqlNode> where,
+      int position)
+      implements Plan {}
+
+  record Delete(String table, Optional<String> alias, Optional<SqlNode> where, int position)
+      implements Plan {}
+}

@@ -1,0 +1,82 @@
+package io.ordo.sql.engine;
+
+import io.ordo.sql.Column;
+import io.ordo.sql.SqlException;
+import io.ordo.sql.SqlState;
+import io.ordo.sql.SqlType;
+import io.ordo.sql.StatementResult;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Session settings ({@code SET}, {@code SHOW}, {@code RESET}) as PostgreSQL clients expect them.
+ * They change nothing about how Ordo runs statements — every transaction is serializable, text is
+ * UTF-8, times are shown in UTC — so a setting is accepted and reported back unless it asks for
+ * something Ordo cannot do (another client encoding, a weaker isolation level is accepted and
+ * ignored, as serializable satisfies it).
+ */
+final class Settings {
+  private Settings() {}
+
+  /** Values SHOW reports before any SET. */
+  static final Map<String, String> DEFAULTS = new TreeMap<>(Map.ofEntries(
+      Map.entry("server_version", "15.0"),
+      Map.entry("server_version_num", "150000"),
+      Map.entry("server_encoding", "UTF8"),
+      Map.entry("client_encoding", "UTF8"),
+      Map.entry("datestyle", "ISO, MDY"),
+      Map.entry("intervalstyle", "postgres"),
+      Map.entry("timezone", "UTC"),
+      Map.entry("integer_datetimes", "on"),
+      Map.entry("standard_conforming_strings", "on"),
+      Map.entry("transaction_isolation", "serializable"),
+      Map.entry("default_transaction_isolation", "serializable"),
+      Map.entry("transaction_read_only", "off"),
+      Map.entry("search_path", "public"),
+      Map.entry("extra_float_digits", "1"),
+      Map.entry("application_name", ""),
+      Map.entry("max_identifier_length", "63"),
+      Map.entry("is_superuser", "off")));
+
+  static StatementResult set(Map<String, String> settings, Plan.SetSetting s) throws SqlException {
+    String name = s.name().toLowerCase(Locale.ROOT);
+    if (s.value().isEmpty()) {
+      settings.remove(name);
+      return StatementResult.command("RESET");
+    }
+    String value = s.value().get();
+    if (name.equals("client_encoding")
+        && !value.replace("-", "").equalsIgnoreCase("UTF8")
+        && !value.equalsIgnoreCase("UNICODE")) {
+      throw new SqlException(
+          SqlState.FEATURE_NOT_SUPPORTED, "Ordo speaks UTF8 only, not client_encoding " + value);
+    }
+    settings.put(name, value);
+    return StatementResult.command("SET");
+  }
+
+  static StatementResult show(
+      Map<String, String> settings, Plan.ShowSetting s, String user, String database)
+      throws SqlException {
+    String name = s.name().toLowerCase(Locale.ROOT).replace(' ', '_');
+    if (name.equals("transaction_isolation_level")) {
+      name = "transaction_isolation";
+    }
+    String value = settings.get(name);
+    if (value == null) {
+      value = switch (name) {
+        case "session_authorization", "user" -> user;
+        case "database" -> database;
+        default -> DEFAULTS.get(name);
+      };
+    }
+    if (value == null) {
+      throw new SqlException(
+          SqlState.UNDEFINED_OBJECT, "unrecognized configuration parameter \"" + s.name() + "\"");
+    }
+    return new StatementResult(
+        "SHOW", List.of(Column.of(name, SqlType.TEXT)), List.of(List.of(value)));
+  }
+}
