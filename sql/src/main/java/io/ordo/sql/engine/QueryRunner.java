@@ -130,7 +130,7 @@ final class QueryRunner implements AutoCloseable {
       p = new Prepared(ps, List.copyOf(params), List.copyOf(columns));
       plans.put(key, p);
       return p;
-    } catch (SQLException | RuntimeException e) {
+    } catch (SQLException | RuntimeException | LinkageError e) {
       throw translate(e, sql);
     }
   }
@@ -160,7 +160,9 @@ final class QueryRunner implements AutoCloseable {
         }
       }
       return rows;
-    } catch (SQLException | RuntimeException e) {
+    } catch (SQLException | RuntimeException | LinkageError e) {
+      // Calcite folds constant expressions into static initializers of its generated code, so an
+      // error there (1 / 0) arrives as an ExceptionInInitializerError.
       throw translate(e, null);
     }
   }

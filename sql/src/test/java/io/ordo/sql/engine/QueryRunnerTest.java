@@ -1,0 +1,70 @@
+package io.ordo.sql.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ordo.sql.SqlException;
+import io.ordo.sql.SqlState;
+import io.ordo.sql.SqlType;
+import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Calcite through the session's connection, without tables: expressions, params, errors. */
+class QueryRunnerTest {
+  private final QueryRunner runner = new QueryRunner(null);
+
+  @AfterEach
+  void close() {
+    runner.close();
+  }
+
+  @Test
+  void evaluatesValuesWithTypedParameters() throws SqlException {
+    QueryRunner.Prepared p =
+        runner.prepare("VALUES (CAST(? AS BIGINT) + 1, CAST(? AS VARCHAR), CAST(? AS DECIMAL(10, 2)))", "c");
+    assertThat(p.parameterTypes).containsExactly(SqlType.BIGINT, SqlType.VARCHAR, SqlType.DECIMAL);
+    assertThat(p.columns).extracting(c -> c.type())
+        .containsExactly(SqlType.BIGINT, SqlType.VARCHAR, SqlType.DECIMAL);
+    List<List<Object>> rows = runner.run(p, List.of(41L, "x", new BigDecimal("1.5")), 10);
+    assertThat(rows).containsExactly(List.of(42L, "x", new BigDecimal("1.50")));
+    // The plan is cached and runs again with other values.
+    assertThat(runner.prepare("VALUES (CAST(? AS BIGINT) + 1, CAST(? AS VARCHAR), CAST(? AS DECIMAL(10, 2)))", "c"))
+        .isSameAs(p);
+    assertThat(runner.run(p, Arrays.asList(1L, null, null), 10).get(0))
+        .containsExactly(2L, null, null);
+  }
+
+  @Test
+  void rowLimitIsAnError() throws SqlException {
+    QueryRunner.Prepared p = runner.prepare("VALUES (1), (2), (3)", "c");
+    assertThatThrownBy(() -> runner.run(p, List.of(), 2))
+        .isInstanceOfSatisfying(SqlException.class,
+            e -> assertThat(e.sqlState()).isEqualTo(SqlState.PROGRAM_LIMIT_EXCEEDED));
+  }
+
+  @Test
+  void calciteErrorsGetPostgresSqlStates() {
+    assertThatThrownBy(() -> runner.prepare("SELECT * FROM nosuch", "c"))
+        .isInstanceOfSatisfying(SqlException.class, e -> {
+          assertThat(e.sqlState()).isEqualTo(SqlState.UNDEFINED_TABLE);
+          assertThat(e.getMessage()).contains("relation \"nosuch\" does not exist");
+          assertThat(e.position()).isEqualTo(15);
+        });
+    assertThatThrownBy(() -> runner.run(runner.prepare("VALUES (1 / 0)", "c"), List.of(), 1))
+        .isInstanceOfSatisfying(SqlException.class,
+            e -> assertThat(e.sqlState()).isEqualTo(SqlState.DIVISION_BY_ZERO));
+    assertThatThrownBy(() -> runner.prepare("VALUES (nosuchfn(1))", "c"))
+        .isInstanceOfSatisfying(SqlException.class,
+            e -> assertThat(e.sqlState()).isEqualTo(SqlState.UNDEFINED_FUNCTION));
+  }
+
+  @Test
+  void offsetsCountLinesAndColumns() {
+    assertThat(QueryRunner.offset("SELECT\n  x", 2, 3)).isEqualTo(10);
+    assertThat(QueryRunner.offset("abc", 1, 1)).isEqualTo(1);
+    assertThat(QueryRunner.offset("abc", 0, 0)).isZero();
+  }
+}

@@ -1,0 +1,39 @@
+package io.ordo.sql.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ordo.proto.Position;
+import io.ordo.sequencer.KeyRanges;
+import io.ordo.sql.SqlException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SnapshotsTest {
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 4, 16, 64})
+  void oneMarkerKeyPerKeyRange(int count) {
+    List<String> markers = Snapshots.markerKeys(count);
+    assertThat(markers).hasSize(count).doesNotHaveDuplicates();
+    for (int r = 0; r < count; r++) {
+      assertThat(KeyRanges.rangeOf(markers.get(r), count)).isEqualTo(r);
+      assertThat(markers.get(r)).startsWith(Snapshots.MARKER_PREFIX);
+    }
+    assertThat(Snapshots.markerKeys(count)).isEqualTo(markers);
+  }
+
+  @Test
+  void positionsFormatParseAndOrder() throws SqlException {
+    Position p = Position.newBuilder().setTs(1765000000000L).setPartition(2).setOffset(17).build();
+    assertThat(Positions.format(p)).isEqualTo("1765000000000:2:17");
+    assertThat(Positions.parse(" 1765000000000:2:17 ")).isEqualTo(p);
+    assertThat(Positions.ORDER.compare(p, Positions.endOf(p.getTs()))).isNegative();
+    assertThat(Positions.ORDER.compare(Positions.endOf(p.getTs() - 1), p)).isNegative();
+    for (String bad : List.of("1:2", "a:b:c", "1:-2:3", "")) {
+      assertThatThrownBy(() -> Positions.parse(bad)).isInstanceOf(SqlException.class)
+          .hasMessageContaining("invalid log position");
+    }
+  }
+}
