@@ -356,6 +356,11 @@ final class SqlValues {
     if (rest > 500 || (rest == 500 && (micros & 1) == 1)) {
       micros++;
     }
+    if (seconds < 0 && micros > 0) {
+      // Near Long.MIN_VALUE microseconds, seconds * 10^6 alone overflows although the sum fits.
+      return Math.addExact(
+          Math.multiplyExact(seconds + 1, MICROS_PER_SECOND), micros - MICROS_PER_SECOND);
+    }
     return Math.addExact(Math.multiplyExact(seconds, MICROS_PER_SECOND), micros);
   }
 

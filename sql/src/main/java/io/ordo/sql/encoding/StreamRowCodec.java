@@ -41,8 +41,8 @@ import java.util.List;
  *       in range</td></tr>
  *   <tr><td>BIGINT</td><td>string of decimal digits (exact; JSON readers often hold numbers as
  *       doubles)</td><td>an integral number in range</td></tr>
- *   <tr><td>DOUBLE</td><td>number; "NaN", "Infinity", "-Infinity" as strings (JSON has no such
- *       numbers)</td><td>a numeric string</td></tr>
+ *   <tr><td>DOUBLE</td><td>number (-0 as 0); "NaN", "Infinity", "-Infinity" as strings (JSON
+ *       has no such numbers)</td><td>a numeric string</td></tr>
  *   <tr><td>DECIMAL</td><td>string, plain notation (exact)</td><td>a number (read exactly)</td></tr>
  *   <tr><td>VARCHAR, TEXT</td><td>string</td><td>any other member, as its JSON text (as
  *       PostgreSQL's {@code ->>})</td></tr>
@@ -187,6 +187,9 @@ public final class StreamRowCodec {
       case BIGINT -> NODES.textNode(Long.toString(SqlValues.integer(column, value, stream)));
       case DOUBLE -> {
         double d = SqlValues.float8(column, value, stream);
+        // -0.0 as 0.0: JSON readers (this one included, which reads numbers as BigDecimal) do
+        // not keep the sign of zero, and SQL compares the two equal.
+        d = d == 0.0 ? 0.0 : d;
         yield Double.isFinite(d) ? NODES.numberNode(d) : NODES.textNode(specialDouble(d));
       }
       case DECIMAL -> NODES.textNode(SqlValues.decimal(column, value, stream).toPlainString());
