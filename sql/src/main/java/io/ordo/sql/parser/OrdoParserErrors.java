@@ -24,11 +24,11 @@ public final class OrdoParserErrors {
 
   /**
    * The value of a clause that may be given once: {@code value} if {@code current} is still
-   * unset, else an error naming the clause ({@code what}, e.g. "NOT NULL") at {@code pos}.
+   * unset, else an error at {@code pos} (where the second clause, {@code what}, was written).
    */
   public static Boolean once(Boolean current, Boolean value, SqlParserPos pos, String what) {
     if (current != null) {
-      throw error(pos, "conflicting or redundant NULL / NOT NULL declarations (" + what + ")");
+      throw error(pos, "conflicting or redundant NULL / NOT NULL declarations");
     }
     return value;
   }

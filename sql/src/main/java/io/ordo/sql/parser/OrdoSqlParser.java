@@ -6,6 +6,7 @@ import io.ordo.sql.parser.impl.OrdoSqlParserImpl;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.calcite.avatica.util.Casing;
@@ -89,6 +90,16 @@ public final class OrdoSqlParser {
   public static List<ParsedStatement> parse(String script) throws SqlException {
     ScriptScanner scanner = ScriptScanner.scan(script);
     SourceMap source = new SourceMap(scanner);
+    List<ScriptScanner.Segment> segments = new ArrayList<>();
+    for (ScriptScanner.Segment seg : scanner.segments()) {
+      if (seg.hasTokens()) {
+        segments.add(seg);
+      }
+    }
+    if (segments.isEmpty()) {
+      // Calcite's statement list cannot be empty-but-for-comments; nothing to parse anyway.
+      return List.of();
+    }
     SqlNodeList nodes;
     try {
       nodes = SqlParser.create(scanner.rewritten(), CONFIG).parseStmtList();
@@ -101,12 +112,6 @@ public final class OrdoSqlParser {
       // The grammar's own actions should raise only parse exceptions; anything else is still a
       // rejection of the input, never a crash of the caller.
       throw new SqlException(SqlState.SYNTAX_ERROR, "syntax error: " + e.getMessage(), 0, e);
-    }
-    List<ScriptScanner.Segment> segments = new ArrayList<>();
-    for (ScriptScanner.Segment seg : scanner.segments()) {
-      if (seg.hasTokens()) {
-        segments.add(seg);
-      }
     }
     if (segments.size() != nodes.size()) {
       throw new SqlException(SqlState.INTERNAL_ERROR, "the script has " + segments.size()
@@ -215,14 +220,29 @@ public final class OrdoSqlParser {
     return "syntax error at or near \"" + token + "\"";
   }
 
+  /**
+   * One line naming what the parser expected: keywords and symbols as Calcite lists them, every
+   * kind of identifier token as "identifier" and every kind of literal token as "literal", at most
+   * {@link #EXPECTED_TOKENS_SHOWN} of them.
+   */
   private static String summary(Collection<String> expected) {
-    StringBuilder sb = new StringBuilder(expected.size() == 1 ? "" : "one of: ");
-    Iterator<String> it = expected.iterator();
+    Set<String> names = new LinkedHashSet<>();
+    for (String token : expected) {
+      if (token.startsWith("<") && token.contains("IDENTIFIER")) {
+        names.add("identifier");
+      } else if (token.startsWith("<") && (token.contains("STRING") || token.contains("LITERAL"))) {
+        names.add("literal");
+      } else if (!token.startsWith("<LBRACE")) {
+        names.add(token);
+      }
+    }
+    StringBuilder sb = new StringBuilder(names.size() == 1 ? "" : "one of: ");
+    Iterator<String> it = names.iterator();
     for (int i = 0; it.hasNext() && i < EXPECTED_TOKENS_SHOWN; i++) {
       sb.append(i == 0 ? "" : ", ").append(it.next());
     }
-    if (expected.size() > EXPECTED_TOKENS_SHOWN) {
-      sb.append(", ... (").append(expected.size() - EXPECTED_TOKENS_SHOWN).append(" more)");
+    if (names.size() > EXPECTED_TOKENS_SHOWN) {
+      sb.append(", ... (").append(names.size() - EXPECTED_TOKENS_SHOWN).append(" more)");
     }
     return sb.toString();
   }
