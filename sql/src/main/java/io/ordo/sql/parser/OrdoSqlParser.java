@@ -104,10 +104,13 @@ public final class OrdoSqlParser {
     try {
       nodes = SqlParser.create(scanner.rewritten(), CONFIG).parseStmtList();
     } catch (SqlParseException e) {
+      if (e.getCause() instanceof StackOverflowError) {
+        // Calcite's parser wraps whatever its recursion threw; too deep a nesting is a limit.
+        throw tooComplex();
+      }
       throw syntaxError(e, script, scanner, source);
     } catch (StackOverflowError e) {
-      throw new SqlException(SqlState.PROGRAM_LIMIT_EXCEEDED,
-          "statement is too complex (nested too deeply)", 0);
+      throw tooComplex();
     } catch (RuntimeException e) {
       // The grammar's own actions should raise only parse exceptions; anything else is still a
       // rejection of the input, never a crash of the caller.
@@ -173,6 +176,11 @@ public final class OrdoSqlParser {
         .withIndentation(0)
         .withClauseStartsLine(false)
         .withClauseEndsLine(false)).getSql();
+  }
+
+  private static SqlException tooComplex() {
+    return new SqlException(SqlState.PROGRAM_LIMIT_EXCEEDED,
+        "statement is too complex (nested too deeply)", 0);
   }
 
   private static SqlException syntaxError(SqlParseException e, String script,
