@@ -432,11 +432,11 @@ SqlColumnDeclaration OrdoColumn(boolean full) :
     type = DataType()
     (
         <NOT> <NULL> {
-            nullable = OrdoParserErrors.once(nullable, Boolean.FALSE, getPos(), "NOT NULL");
+            nullable = OrdoParserErrors.once(nullable, Boolean.FALSE, getPos());
         }
     |
         <NULL> {
-            nullable = OrdoParserErrors.once(nullable, Boolean.TRUE, getPos(), "NULL");
+            nullable = OrdoParserErrors.once(nullable, Boolean.TRUE, getPos());
         }
     |
         <DEFAULT_> {

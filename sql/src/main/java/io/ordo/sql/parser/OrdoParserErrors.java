@@ -24,9 +24,9 @@ public final class OrdoParserErrors {
 
   /**
    * The value of a clause that may be given once: {@code value} if {@code current} is still
-   * unset, else an error at {@code pos} (where the second clause, {@code what}, was written).
+   * unset, else an error at {@code pos} (where the second of them was written).
    */
-  public static Boolean once(Boolean current, Boolean value, SqlParserPos pos, String what) {
+  public static Boolean once(Boolean current, Boolean value, SqlParserPos pos) {
     if (current != null) {
       throw error(pos, "conflicting or redundant NULL / NOT NULL declarations");
     }

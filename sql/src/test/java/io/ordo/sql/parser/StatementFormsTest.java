@@ -421,6 +421,17 @@ class StatementFormsTest {
   }
 
   @Test
+  void newKeywordsRemainUsableAsNames() throws Exception {
+    SqlSelect s = parse("SELECT tables, streams, conflict, nothing, do, abort, if FROM t",
+        SqlSelect.class);
+    assertThat(s.getSelectList()).hasSize(7);
+    assertThat(((SqlIdentifier) s.getSelectList().get(6)).getSimple()).isEqualTo("if");
+    SqlCreateTable t = parse("CREATE TABLE if (tables INT, do TEXT)", SqlCreateTable.class);
+    assertThat(t.name().getSimple()).isEqualTo("if");
+    assertThat(t.ifNotExists()).isFalse();
+  }
+
+  @Test
   void selectWithoutFromAndBangEqual() throws Exception {
     assertThat(parse("SELECT 1", SqlSelect.class).getFrom()).isNull();
     assertThat(((SqlCall) parse("SELECT * FROM t WHERE a != 1", SqlSelect.class).getWhere())
