@@ -1,0 +1,144 @@
+package io.ordo.sql.parser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.ordo.sql.SqlException;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Syntax errors: SQLSTATE, PostgreSQL-like message, 1-based position in the original script. */
+class SyntaxErrorsTest {
+
+  static SqlException error(String script) {
+    SqlException e = catchThrowableOfType(SqlException.class, () -> OrdoSqlParser.parse(script));
+    assertThat(e).as("error for %s", script).isNotNull();
+    return e;
+  }
+
+  /** Each case: the script, a marker substring, and where to start looking for the marker. */
+  static Stream<Arguments> errorCases() {
+    return Stream.of(
+        Arguments.of("SELECT * FORM t", "t", 0),
+        Arguments.of("SELECT 1;\nSELECT * FROM FROM t", "FROM", 20),
+        Arguments.of("SELECT 1 2", "2", 8),
+        Arguments.of("\tSELECT x FROM t WHERE\n  AND y", "AND", 0),
+        Arguments.of("SELECT x\r\nFROM t\rWHERE\r\n\r\n)", ")", 0),
+        Arguments.of("SELECT $10, $11 FROM t WHERE a = = 1", "= =", 0),
+        Arguments.of("CREATE TABLE t (a INT,, b INT)", ",", 22),
+        Arguments.of("CREATE STREAM s WITH (a = 1, a = 2)", "a = 2", 0),
+        Arguments.of("CREATE TABLE t (a INT NOT NULL NULL)", "NULL)", 0),
+        Arguments.of("INSERT INTO t VALUES (1) AS OF SYSTEM TIME 'x'", "AS OF", 0),
+        Arguments.of("DROP TABLE IF t", "t", 14));
+  }
+
+  @ParameterizedTest
+  @MethodSource("errorCases")
+  void positionPointsAtTheOffendingToken(String sql, String marker, int from) {
+    SqlException e = error(sql);
+    assertThat(e.sqlState()).isEqualTo("42601");
+    assertThat(e.position()).as(e.getMessage()).isEqualTo(sql.indexOf(marker, from) + 1);
+    assertThat(e.getMessage()).startsWith("syntax error at or near \"")
+        .doesNotContain("\n");
+  }
+
+  @Test
+  void messageNamesTheTokenAndWhatWasExpected() {
+    SqlException e = error("SELECT * FROM FROM t");
+    assertThat(e.getMessage()).startsWith("syntax error at or near \"FROM\" (expected one of: ");
+    assertThat(e.getMessage()).contains("identifier");
+    assertThat(e.position()).isEqualTo(15);
+  }
+
+  @Test
+  void endOfInput() {
+    SqlException e = error("SELECT a FROM");
+    assertThat(e.getMessage()).startsWith("syntax error at end of input");
+    assertThat(e.position()).isEqualTo("SELECT a FROM".length() + 1);
+  }
+
+  @Test
+  void positionsCountCharactersNotBytesNorUtf16Units() {
+    String sql = "SELECT '\uD83D\uDE00é' FROM FROM";
+    SqlException e = error(sql);
+    // The emoji is one character (two UTF-16 units): FROM FROM's second FROM is at code point 18.
+    assertThat(e.position()).isEqualTo(sql.codePointCount(0, sql.lastIndexOf("FROM")) + 1);
+  }
+
+  @Test
+  void positionsAfterDollarParametersPointIntoTheOriginalText() {
+    String sql = "SELECT $123 + $7 FROM t WHERE x = $1 )";
+    SqlException e = error(sql);
+    assertThat(e.position()).isEqualTo(sql.indexOf(")") + 1);
+    assertThat(e.getMessage()).contains("\")\"");
+  }
+
+  @Test
+  void unterminatedLiteralAndLexicalErrorsAreSyntaxErrors() {
+    assertThat(error("SELECT 'abc").sqlState()).isEqualTo("42601");
+    assertThat(error("SELECT \"abc").sqlState()).isEqualTo("42601");
+    assertThat(error("SELECT 1 /* open").sqlState()).isEqualTo("42601");
+    assertThat(error("SELECT #").sqlState()).isEqualTo("42601");
+  }
+
+  @Test
+  void deepNestingIsAnErrorNotACrash() {
+    String sql = "SELECT " + "(".repeat(20_000) + "1" + ")".repeat(20_000);
+    SqlException e = error(sql);
+    assertThat(e.sqlState()).isEqualTo("54000");
+  }
+
+  /**
+   * Random truncations and splices of valid statements: every outcome is a parse or a
+   * SqlException, never another throwable and never a hang (bounded count, seeded).
+   */
+  @Test
+  void truncatedStatementsFailCleanly() {
+    String[] valid = {
+        "CREATE TABLE IF NOT EXISTS t (id BIGINT PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x',"
+            + " v DECIMAL(10,2), PRIMARY KEY (id))",
+        "CREATE STREAM s (a INT NOT NULL, b TEXT) WITH (shards = 4, retention = '7d', key = 'a')",
+        "ALTER STREAM s SET SCHEMA (a INT) WITH (key = 'a')",
+        "INSERT INTO t (a, b) VALUES ($1, $2), (3, 4) ON CONFLICT (a) DO UPDATE SET b = EXCLUDED.b"
+            + " WHERE t.b < 3",
+        "SELECT a, b::text FROM t JOIN u ON t.id = u.id WHERE x > $1 GROUP BY a, b"
+            + " ORDER BY a LIMIT 10 OFFSET 5 AS OF SYSTEM TIME '2026-01-01'",
+        "BEGIN ISOLATION LEVEL SERIALIZABLE; SET TIME ZONE 'UTC'; SHOW TABLES; COMMIT",
+        "SELECT '$1' /* $2 */, \"a\"\"b\" -- x\n FROM t AS OF LOG POSITION '1:2:3'",
+    };
+    Random random = new Random(42);
+    int parsed = 0;
+    int rejected = 0;
+    for (int i = 0; i < 1500; i++) {
+      String base = valid[random.nextInt(valid.length)];
+      String input;
+      switch (random.nextInt(3)) {
+        case 0 -> input = base.substring(0, random.nextInt(base.length() + 1));
+        case 1 -> {
+          int a = random.nextInt(base.length() + 1);
+          int b = a + random.nextInt(base.length() - a + 1);
+          input = base.substring(0, a) + base.substring(b);
+        }
+        default -> {
+          int a = random.nextInt(base.length() + 1);
+          char c = "();,'\"$?:-/*\n".charAt(random.nextInt(13));
+          input = base.substring(0, a) + c + base.substring(a);
+        }
+      }
+      try {
+        OrdoSqlParser.parse(input);
+        parsed++;
+      } catch (SqlException e) {
+        assertThat(e.sqlState()).as(input).isIn("42601", "54000");
+        assertThat(e.position()).as(input).isBetween(0, input.length() + 1);
+        rejected++;
+      }
+    }
+    assertThat(parsed).isPositive();
+    assertThat(rejected).isPositive();
+  }
+}
