@@ -33,7 +33,7 @@ final class Catalog {
   }
 
   /** Reads the catalog as of {@code p} (the caller made sure the store holds {@code p}). */
-  static Catalog read(MultiVersionStore store, Position p) {
+  static Catalog read(MultiVersionStore store, Position p) throws SqlException {
     List<TableDef> tables = new ArrayList<>();
     TreeMap<String, Value> values = new TreeMap<>();
     for (Map.Entry<String, Value> e : store.scanAsOf(Encodings.TABLE_PREFIX, p, OBJECTS_MAX)) {

@@ -4,17 +4,12 @@ import io.ordo.sql.SqlEngine;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlSession;
 import io.ordo.sql.SqlState;
+import io.ordo.sql.parser.OrdoSqlParser;
+import io.ordo.sql.parser.ParsedStatement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.calcite.avatica.util.Casing;
-import org.apache.calcite.avatica.util.Quoting;
-import org.apache.calcite.sql.SqlNode;
-import org.apache.calcite.sql.SqlNodeList;
-import org.apache.calcite.sql.parser.SqlParseException;
-import org.apache.calcite.sql.parser.SqlParser;
-import org.apache.calcite.sql.validate.SqlConformanceEnum;
 
 /**
  * The SQL engine over one Ordo deployment: sessions whose statements run as Ordo transactions and
@@ -73,34 +68,15 @@ public final class OrdoSqlEngine implements SqlEngine {
 
   /** The parser factory Calcite's connection uses (Ordo's extended parser). */
   String parserFactory() {
-    return null;
+    return "io.ordo.sql.parser.impl.OrdoSqlParserImpl#FACTORY";
   }
 
-  /** Parses a client's text into statements. */
+  /** Parses a client's text into statements and plans them. */
   List<ParsedText> parse(String sql) throws SqlException {
-    SqlParser.Config cfg = SqlParser.config()
-        .withQuoting(Quoting.DOUBLE_QUOTE)
-        .withUnquotedCasing(Casing.TO_LOWER)
-        .withQuotedCasing(Casing.UNCHANGED)
-        .withCaseSensitive(true)
-        .withConformance(SqlConformanceEnum.LENIENT);
     List<ParsedText> out = new ArrayList<>();
-    if (sql.isBlank()) {
-      return out;
-    }
-    try {
-      SqlNodeList list = SqlParser.create(sql, cfg).parseStmtList();
-      for (SqlNode node : list) {
-        out.add(new ParsedText(Plans.of(node, sql, 0), sql, 0, List.of(), countParams(node)));
-      }
-    } catch (SqlParseException e) {
-      throw new SqlException(SqlState.SYNTAX_ERROR, e.getMessage(),
-          QueryRunner.offset(sql, e.getPos().getLineNum(), e.getPos().getColumnNum()));
+    for (ParsedStatement p : OrdoSqlParser.parse(sql)) {
+      out.add(new ParsedText(Plans.of(p), p));
     }
     return out;
-  }
-
-  private static int countParams(SqlNode node) {
-    return Unparse.parameters(node).size();
   }
 }

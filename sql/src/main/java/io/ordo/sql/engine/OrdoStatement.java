@@ -69,9 +69,7 @@ final class OrdoStatement implements SqlStatement {
       if (composed != null) {
         QueryRunner.Prepared p = session.describe(composed, catalog);
         for (int k = 0; k < composed.parameters().size() && k < p.parameterTypes.size(); k++) {
-          int n = parsed.parameterOfDynamic().size() > composed.parameters().get(k)
-              ? parsed.parameterOfDynamic().get(composed.parameters().get(k))
-              : composed.parameters().get(k) + 1;
+          int n = parsed.parameterOf(composed.parameters().get(k));
           if (n >= 1 && n <= types.size() && types.get(n - 1) == SqlType.UNKNOWN) {
             types.set(n - 1, p.parameterTypes.get(k));
           }

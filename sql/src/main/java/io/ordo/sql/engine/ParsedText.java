@@ -2,23 +2,34 @@ package io.ordo.sql.engine;
 
 import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlState;
-import java.util.List;
+import io.ordo.sql.parser.ParameterMapping;
+import io.ordo.sql.parser.ParsedStatement;
 
 /**
- * One parsed statement of a client's text: its plan, its own text and offset in the text sent,
- * and how Calcite's dynamic parameters (numbered in text order) map to the client's parameters
- * ({@code $n}, which may repeat or come out of order).
+ * One parsed statement of a client's text with its plan.
  *
- * @param parameterOfDynamic for each dynamic parameter k (0-based), the client parameter number
- *     n (1-based)
- * @param parameterCount the number of client parameters ($1..$n): the highest n
+ * @param plan what the statement does
+ * @param parsed the parser's statement: its own text, offset, source positions and which client
+ *     parameter ({@code $n}) each Calcite dynamic parameter stands for
  */
-record ParsedText(
-    Plan plan, String text, int offset, List<Integer> parameterOfDynamic, int parameterCount) {
+record ParsedText(Plan plan, ParsedStatement parsed) {
+  String text() {
+    return parsed.text();
+  }
 
-  /** The value of dynamic parameter {@code k} from the client's parameter values. */
-  Object parameterValue(int k, List<Object> params) throws SqlException {
-    int n = k < parameterOfDynamic.size() ? parameterOfDynamic.get(k) : k + 1;
+  int parameterCount() {
+    return parsed.parameters().parameterCount();
+  }
+
+  /** The client parameter number (1-based) of the dynamic parameter with this Calcite index. */
+  int parameterOf(int dynamicIndex) {
+    ParameterMapping m = parsed.parameters();
+    return m.parameterIndexOfDynamicParam(dynamicIndex);
+  }
+
+  /** The value of the dynamic parameter with Calcite index {@code k}. */
+  Object parameterValue(int k, java.util.List<Object> params) throws SqlException {
+    int n = parameterOf(k);
     if (n < 1 || n > params.size()) {
       throw new SqlException(
           SqlState.PROTOCOL_VIOLATION,

@@ -61,7 +61,13 @@ final class StreamTable extends AbstractTable implements ScannableTable {
     List<Object[]> out = new ArrayList<>();
     for (ReadResponse page : pages) {
       for (ReceivedRecord r : page.getRecordsList()) {
-        List<Object> values = Encodings.decodeStreamRow(def, r.getRecord());
+        List<Object> values;
+        try {
+          values = Encodings.decodeStreamRow(
+              def, r.getRecord(), r.getId().getShardId(), r.getId().getOffset());
+        } catch (io.ordo.sql.SqlException e) {
+          throw new SqlRuntimeException(e);
+        }
         Object[] row = new Object[def.columns().size() + META_COLUMNS.size()];
         for (int i = 0; i < def.columns().size(); i++) {
           row[i] = CalciteTypes.toCalcite(def.columns().get(i).type(), values.get(i));

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.calcite.sql.SqlDynamicParam;
 import org.apache.calcite.sql.SqlNode;
-import org.apache.calcite.sql.dialect.CalciteSqlDialect;
 import org.apache.calcite.sql.util.SqlShuttle;
 
 /**
@@ -15,11 +14,10 @@ final class Unparse {
   private Unparse() {}
 
   static String sql(SqlNode node) {
-    return node.toSqlString(c -> c.withDialect(CalciteSqlDialect.DEFAULT).withQuoteAllIdentifiers(true))
-        .getSql();
+    return io.ordo.sql.parser.OrdoSqlParser.unparse(node);
   }
 
-  /** The statement-order indexes of the dynamic parameters in {@code node}, in text order. */
+  /** The Calcite indexes (script-wide, see ParameterMapping) of the dynamic parameters in {@code node}, in text order. */
   static List<Integer> parameters(SqlNode node) {
     List<Integer> out = new ArrayList<>();
     if (node == null) {
