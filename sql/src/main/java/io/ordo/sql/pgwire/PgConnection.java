@@ -579,6 +579,7 @@ final class PgConnection implements Runnable {
     portal.next += count;
     if (portal.next < result.rows().size()) {
       portal.suspended = true;
+      server.countSuspension();
       writer.portalSuspended();
       return;
     }

@@ -55,6 +55,7 @@ public final class PgWireServer implements AutoCloseable {
   private final AtomicLong connectionCounter = new AtomicLong();
   private final AtomicLong binaryIn = new AtomicLong();
   private final AtomicLong binaryOut = new AtomicLong();
+  private final AtomicLong suspensions = new AtomicLong();
   private final SecureRandom random = new SecureRandom();
   private final Thread acceptor;
   private volatile boolean closed;
@@ -115,6 +116,15 @@ public final class PgWireServer implements AutoCloseable {
   /** Values sent in binary format since start. */
   long binaryValuesSent() {
     return binaryOut.get();
+  }
+
+  /** PortalSuspended messages sent since start (Executes that stopped at their row limit). */
+  long portalSuspensions() {
+    return suspensions.get();
+  }
+
+  void countSuspension() {
+    suspensions.incrementAndGet();
   }
 
   /** Sessions open now. */
