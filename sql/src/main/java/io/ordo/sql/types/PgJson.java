@@ -26,6 +26,9 @@ import java.util.TreeMap;
 final class PgJson {
   private PgJson() {}
 
+  /** SQLSTATE untranslatable_character: PostgreSQL's answer to \\u0000 in jsonb. */
+  static final String UNTRANSLATABLE_CHARACTER = "22P05";
+
   /** Nesting deeper than this is refused (PostgreSQL's limit is its stack depth). */
   static final int MAX_DEPTH = 1000;
 
@@ -58,7 +61,7 @@ final class PgJson {
    * The jsonb text of {@code text}.
    *
    * @throws SqlException 22P02 {@code invalid input syntax for type json} for text that is not
-   *     one JSON value, 22P05 for {@code \u0000} (jsonb cannot store it), 54000 beyond {@link
+   *     one JSON value, 22P05 for an escaped NUL (backslash u0000) (jsonb cannot store it), 54000 beyond {@link
    *     #MAX_DEPTH} levels, 22003/22P02 for numbers numeric cannot hold
    */
   static String normalize(String text) throws SqlException {
@@ -131,7 +134,7 @@ final class PgJson {
       char c = s.charAt(i);
       if (c == '\0') {
         throw new SqlException(
-            "22P05", "unsupported Unicode escape sequence: \\u0000 cannot be converted to text");
+            UNTRANSLATABLE_CHARACTER, "unsupported Unicode escape sequence");
       }
       if (Character.isHighSurrogate(c)) {
         if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {

@@ -6,6 +6,7 @@ import io.ordo.sql.SqlState;
 import io.ordo.sql.SqlType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -43,14 +44,14 @@ public final class PgText {
   static final String INVALID_DATETIME_FORMAT = "22007";
   /** SQLSTATE datetime_field_overflow, for dates and times outside their fields or range. */
   static final String DATETIME_FIELD_OVERFLOW = "22008";
+  /** SQLSTATE invalid_time_zone_displacement_value. */
+  static final String INVALID_TIME_ZONE_DISPLACEMENT = "22009";
   /** SQLSTATE character_not_in_repertoire, for NUL in text (PostgreSQL cannot store it). */
   static final String CHARACTER_NOT_IN_REPERTOIRE = "22021";
 
   /** PostgreSQL numeric's limits: digits before the decimal point and after it (dscale). */
   static final int NUMERIC_MAX_INTEGER_DIGITS = 131_072;
   static final int NUMERIC_MAX_DSCALE = 16_383;
-  /** numeric_in rejects exponents beyond this (PostgreSQL's NUMERIC_MAX_PRECISION). */
-  static final int NUMERIC_MAX_EXPONENT = 1000;
 
   /** Years PostgreSQL's timestamp covers (4713 BC is year -4712 in ISO/astronomical numbering). */
   static final int TIMESTAMP_MIN_YEAR = -4712;
@@ -126,8 +127,10 @@ public final class PgText {
   }
 
   /**
-   * PostgreSQL's float8out with extra_float_digits &gt; 0: the shortest text that reads back as
-   * the same double, fixed notation for decimal exponents -4..14, else {@code d.ddde+XX}.
+   * PostgreSQL's float8out with extra_float_digits &gt; 0 (its Ryu code): the shortest decimal
+   * strictly between the midpoints to the neighbouring doubles (so it reads back as the same
+   * double whatever the reader does with ties), the nearest such one; fixed notation for decimal
+   * exponents -4..14, else {@code d.ddde+XX}.
    */
   static String formatDouble(double v) {
     if (Double.isNaN(v)) {
@@ -139,12 +142,11 @@ public final class PgText {
     if (v == 0) {
       return (Double.doubleToRawLongBits(v) < 0) ? "-0" : "0";
     }
-    // Java 17's Double.toString is not always the shortest; Jackson's Schubfach writer is.
-    BigDecimal shortest = new BigDecimal(NumberOutput.toString(v, true)).stripTrailingZeros();
-    String digits = shortest.unscaledValue().abs().toString();
+    BigDecimal shortest = shortestDecimal(Math.abs(v));
+    String digits = shortest.unscaledValue().toString();
     int exponent = digits.length() - 1 - shortest.scale();
     if (exponent >= -4 && exponent < 15) {
-      return shortest.toPlainString();
+      return (v < 0 ? "-" : "") + shortest.toPlainString();
     }
     StringBuilder sb = new StringBuilder(digits.length() + 8);
     if (v < 0) {
@@ -160,6 +162,42 @@ public final class PgText {
       sb.append('0');
     }
     return sb.append(abs).toString();
+  }
+
+  private static final BigDecimal HALF = new BigDecimal("0.5");
+
+  /** The shortest decimal strictly inside {@code a}'s rounding interval, the nearest to it. */
+  private static BigDecimal shortestDecimal(double a) {
+    BigDecimal exact = new BigDecimal(a);
+    BigDecimal upper =
+        Double.isInfinite(Math.nextUp(a))
+            ? exact.add(new BigDecimal(Math.ulp(a)).multiply(HALF))
+            : exact.add(new BigDecimal(Math.nextUp(a))).multiply(HALF);
+    BigDecimal lower = exact.add(new BigDecimal(Math.nextDown(a))).multiply(HALF);
+    // Jackson's Schubfach gives the shortest with bounds included and at least two digits; the
+    // answer here has at most one digit fewer, so start there rather than at one digit.
+    BigDecimal hint = new BigDecimal(NumberOutput.toString(a, true)).stripTrailingZeros();
+    int start = Math.max(1, hint.precision() - 1);
+    for (int n = start; n <= 17; n++) {
+      BigDecimal down = exact.round(new java.math.MathContext(n, RoundingMode.DOWN));
+      BigDecimal up = exact.round(new java.math.MathContext(n, RoundingMode.UP));
+      boolean downInside = down.compareTo(lower) > 0;
+      boolean upInside = up.compareTo(upper) < 0;
+      BigDecimal pick;
+      if (downInside && upInside) {
+        // The nearer one; on an exact tie the even one, as Ryu does.
+        int c = exact.subtract(down).compareTo(up.subtract(exact));
+        pick = c < 0 ? down : c > 0 ? up : (down.unscaledValue().testBit(0) ? up : down);
+      } else if (downInside) {
+        pick = down;
+      } else if (upInside) {
+        pick = up;
+      } else {
+        continue;
+      }
+      return pick.stripTrailingZeros();
+    }
+    return exact.round(new java.math.MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros();
   }
 
   private static String formatDecimal(BigDecimal v) {
@@ -325,7 +363,7 @@ public final class PgText {
    *
    * @throws SqlException 22P02 {@code invalid input syntax for type integer: "x"} and the like,
    *     22003 {@code value "x" is out of range for type integer}, 22007/22008 for dates and
-   *     timestamps, 22021 for NUL in text, 22P05 for {@code \u0000} in JSON, 0A000 for values
+   *     timestamps, 22021 for NUL in text, 22P05 for an escaped NUL (backslash u0000) in JSON, 0A000 for values
    *     Ordo does not represent, 54000 for JSON nested too deeply
    */
   public static Object parse(SqlType type, String text) throws SqlException {
@@ -524,9 +562,9 @@ public final class PgText {
   }
 
   /**
-   * numeric_in: a decimal number with an optional exponent of at most 1000; the result's scale is
-   * the digits after the point less the exponent, never negative (so {@code 1e5} is {@code
-   * 100000} and {@code 1.50} keeps its zero).
+   * numeric_in: a decimal number with an optional exponent; the result's scale is the digits
+   * after the point less the exponent, never negative (so {@code 1e5} is {@code 100000} and
+   * {@code 1.50} keeps its zero); at most 131072 digits before the point and 16383 after (22003).
    */
   static BigDecimal parseDecimal(String text, String typeName) throws SqlException {
     String v = trim(text);
@@ -536,23 +574,23 @@ public final class PgText {
       throw new SqlException(
           SqlState.FEATURE_NOT_SUPPORTED, "numeric NaN and infinity are not supported");
     }
-    Matcher m = DECIMAL_NUMBER.matcher(v);
-    if (!m.matches()) {
+    if (!DECIMAL_NUMBER.matcher(v).matches()) {
       throw invalidSyntax(typeName, text);
     }
-    if (m.group(1) != null) {
-      String exp = m.group(1).replaceFirst("^[+-]?0*", "");
-      if (exp.length() > 4 || Integer.parseInt(exp.isEmpty() ? "0" : exp) > NUMERIC_MAX_EXPONENT) {
-        throw invalidSyntax(typeName, text);
-      }
+    BigDecimal d;
+    try {
+      d = new BigDecimal(v);
+    } catch (NumberFormatException e) {
+      // Only an exponent beyond int can fail here: far outside numeric's range.
+      throw new SqlException(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, "value overflows numeric format");
     }
-    BigDecimal d = new BigDecimal(v);
-    return checkNumericRange(d.scale() < 0 ? d.setScale(0) : d);
+    checkNumericRange(d); // before setScale: 1e999999999 must not be expanded
+    return d.scale() < 0 ? d.setScale(0) : d;
   }
 
   static BigDecimal checkNumericRange(BigDecimal d) throws SqlException {
-    if (d.scale() > NUMERIC_MAX_DSCALE
-        || d.precision() - d.scale() > NUMERIC_MAX_INTEGER_DIGITS) {
+    if (d.signum() != 0 && ((long) d.precision() - d.scale() > NUMERIC_MAX_INTEGER_DIGITS)
+        || d.scale() > NUMERIC_MAX_DSCALE) {
       throw new SqlException(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, "value overflows numeric format");
     }
     return d;
@@ -573,8 +611,7 @@ public final class PgText {
         int hi = hexDigit(c);
         if (i + 1 >= text.length()) {
           throw new SqlException(
-              SqlState.INVALID_TEXT_REPRESENTATION,
-              "invalid hexadecimal data: odd number of digits");
+              SqlState.INVALID_PARAMETER_VALUE, "invalid hexadecimal data: odd number of digits");
         }
         int lo = hexDigit(text.charAt(i + 1));
         out[n++] = (byte) ((hi << 4) | lo);
@@ -612,7 +649,7 @@ public final class PgText {
         ? Character.digit(c, 16) : -1;
     if (d < 0) {
       throw new SqlException(
-          SqlState.INVALID_TEXT_REPRESENTATION,
+          SqlState.INVALID_PARAMETER_VALUE,
           "invalid hexadecimal digit: \"" + new String(Character.toChars(c)) + "\"");
     }
     return d;
@@ -678,7 +715,7 @@ public final class PgText {
    * PostgreSQL); with time zone, text without a zone is in UTC and the result is in UTC.
    */
   private static Object parseTimestamp(String text, boolean withZone) throws SqlException {
-    String typeName = withZone ? "timestamp with time zone" : "timestamp without time zone";
+    String typeName = withZone ? "timestamp with time zone" : "timestamp";
     Matcher m = TIMESTAMP.matcher(trim(text));
     if (!m.matches()) {
       throw dateTimeSyntax(typeName, text);
@@ -736,7 +773,8 @@ public final class PgText {
     }
     if (h > 15 || mi > 59 || s > 59) {
       throw new SqlException(
-          DATETIME_FIELD_OVERFLOW, "time zone displacement out of range: \"" + text + "\"");
+          INVALID_TIME_ZONE_DISPLACEMENT,
+          "time zone displacement out of range: \"" + text + "\"");
     }
     int total = h * 3600 + mi * 60 + s;
     return sign == '-' ? -total : total;
