@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p>State per connection: prepared statements and portals by name ("" is the unnamed one,
  * replaced by the next Parse or Bind), at most {@link #MAX_STATEMENTS} and {@link #MAX_PORTALS}
  * of them. A portal keeps its statement's whole result (bounded by the engine's row limit) and
- * hands it out in Execute-sized pieces. Portals end with the transaction: at Sync when the
- * session is idle, as PostgreSQL drops non-holdable portals at commit.
+ * hands it out in Execute-sized pieces. Portals end with the transaction: at ReadyForQuery when
+ * the session is idle, as PostgreSQL drops non-holdable portals at commit.
  */
 final class PgConnection implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(PgConnection.class);
@@ -284,6 +284,11 @@ final class PgConnection implements Runnable {
     writer.errorResponse("ERROR", sqlState, message, position);
   }
 
+  /**
+   * ReadyForQuery with the session's transaction state. Outside a transaction block the
+   * implicit transaction has ended, and its portals with it (PostgreSQL drops non-holdable
+   * portals at commit).
+   */
   private void readyForQuery() throws IOException {
     char status;
     try {
@@ -292,15 +297,15 @@ final class PgConnection implements Runnable {
       LOG.warn("the session's transaction state is unavailable", e);
       status = TxnState.IDLE.indicator();
     }
+    if (status == TxnState.IDLE.indicator()) {
+      portals.clear();
+    }
     writer.readyForQuery(status);
     writer.flush();
   }
 
   private void sync() throws IOException {
     skipUntilSync = false;
-    if (session.txnState() == TxnState.IDLE) {
-      portals.clear(); // the implicit transaction ended: its portals end with it
-    }
     readyForQuery();
   }
 
