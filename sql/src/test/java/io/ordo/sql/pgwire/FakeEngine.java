@@ -115,7 +115,14 @@ final class FakeEngine implements SqlEngine {
 
     private SqlStatement statement(String text, List<SqlType> declared) throws SqlException {
       String s = text.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+      boolean ends = s.equals("commit") || s.equals("rollback") || s.equals("end");
+      if (state == TxnState.FAILED && !ends) {
+        throw aborted();
+      }
       if (s.equals("select bad")) {
+        if (state == TxnState.IN_TRANSACTION) {
+          state = TxnState.FAILED; // as PostgreSQL: any error aborts the block
+        }
         throw new SqlException(SqlState.UNDEFINED_COLUMN, "column \"bad\" does not exist", 8);
       }
       List<SqlType> types = new ArrayList<>();
@@ -217,6 +224,12 @@ final class FakeEngine implements SqlEngine {
           SqlState.SYNTAX_ERROR, "syntax error at or near \"" + text.split("\\s")[0] + "\"", 1);
     }
 
+    private SqlException aborted() {
+      return new SqlException(
+          SqlState.IN_FAILED_SQL_TRANSACTION,
+          "current transaction is aborted, commands ignored until end of transaction block");
+    }
+
     private SqlStatement command(String text, String tag, Runnable effect) {
       return new Fixed(text, List.of(), null, params -> {
         effect.run();
@@ -279,9 +292,7 @@ final class FakeEngine implements SqlEngine {
         String lower = sql.toLowerCase(Locale.ROOT);
         boolean ends = lower.equals("commit") || lower.equals("rollback") || lower.equals("end");
         if (state == TxnState.FAILED && !ends) {
-          throw new SqlException(
-              SqlState.IN_FAILED_SQL_TRANSACTION,
-              "current transaction is aborted, commands ignored until end of transaction block");
+          throw aborted();
         }
         executed.add(sql + " " + params.size());
         cancelled = false;
