@@ -259,12 +259,11 @@ final class PgConnection implements Runnable {
         sync();
         continue;
       }
-      if (m instanceof FrontendMessage.Query) {
-        skipUntilSync = false; // a simple query starts afresh, as in PostgreSQL
-        simpleQuery(((FrontendMessage.Query) m).sql());
-        continue;
-      }
       if (skipUntilSync) {
+        continue; // a Query too, as PostgreSQL ignores everything but Sync here
+      }
+      if (m instanceof FrontendMessage.Query) {
+        simpleQuery(((FrontendMessage.Query) m).sql());
         continue;
       }
       try {
@@ -468,9 +467,10 @@ final class PgConnection implements Runnable {
       return null;
     }
     if (format == 0) {
-      String text = decodeUtf8(bytes);
+      // TEXT's binary form is the UTF-8 text: this checks the encoding and refuses NUL.
+      String text = (String) PgBinary.decode(SqlType.TEXT, bytes);
       // UNKNOWN stays text: SqlStatement.execute converts it once the type is known.
-      return type == SqlType.UNKNOWN ? text : PgText.parse(type, text);
+      return PgText.parse(type, text);
     }
     if (format != 1) {
       throw new SqlException(SqlState.INVALID_PARAMETER_VALUE, "unsupported format code: " + format);
@@ -492,18 +492,6 @@ final class PgConnection implements Runnable {
                 + e.getMessage());
       }
       throw e;
-    }
-  }
-
-  private static String decodeUtf8(byte[] bytes) throws SqlException {
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (java.nio.charset.CharacterCodingException e) {
-      throw new SqlException("22021", "invalid byte sequence for encoding \"UTF8\"");
     }
   }
 

@@ -253,6 +253,7 @@ class PgWireProtocolTest {
       c.send('B', body().str("").str("").i16(0).i16(0).i16(0));
       c.send('D', body().i8('P').str(""));
       c.send('E', body().str("").i32(0));
+      c.send('Q', body().str("select 1")); // skipped too, as PostgreSQL does
       c.send('S', body());
       List<Msg> msgs = c.untilReady();
       assertThat(types(msgs)).isEqualTo("EZ");
@@ -315,6 +316,13 @@ class PgWireProtocolTest {
       c.send('S', body());
       assertThat(onlyError(c.untilReady())).containsEntry('C', "22P02")
           .containsEntry('M', "invalid input syntax for type integer: \"x\"");
+      c.send('P', body().str("t").str("select $1").i16(1).i32(25));
+      c.send('B', body().str("").str("t").i16(0).i16(1).i32(1).i8(0xC3).i16(0));
+      c.send('S', body());
+      assertThat(onlyError(c.untilReady())).containsEntry('C', "22021");
+      c.send('B', body().str("").str("t").i16(0).i16(1).i32(1).i8(0).i16(0));
+      c.send('S', body());
+      assertThat(onlyError(c.untilReady())).containsEntry('C', "22021");
       c.send('B', body().str("").str("i").i16(1).i16(1).i16(1).i32(3).bytes(new byte[3])
           .i16(0));
       c.send('S', body());
