@@ -4,7 +4,10 @@ import static io.ordo.sql.pgwire.RawClient.body;
 import static io.ordo.sql.pgwire.RawClient.types;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ordo.sql.SqlType;
 import io.ordo.sql.pgwire.RawClient.Msg;
+import io.ordo.sql.types.PgBinary;
+import io.ordo.sql.types.PgText;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -350,6 +353,42 @@ class PgWireProtocolTest {
       c.send('S', body());
       assertThat(onlyError(c.untilReady())).containsEntry('C', "42601")
           .containsEntry('M', "cannot insert multiple commands into a prepared statement");
+    }
+  }
+
+  @Test
+  void everyTypeInAndOutInBothFormats() throws Exception {
+    try (RawClient c = connected()) {
+      for (int i = 0; i < FakeEngine.SAMPLE_COLUMNS.size(); i++) {
+        SqlType type = FakeEngine.SAMPLE_COLUMNS.get(i).type();
+        Object value = FakeEngine.SAMPLE_ROW.get(i);
+        byte[] binary = PgBinary.encode(type, value);
+        byte[] text = PgText.format(type, value).getBytes(StandardCharsets.UTF_8);
+        c.send('P', body().str("").str("select $1").i16(1).i32(type.oid()));
+        // binary in, binary out; text in, text out; binary in, text out
+        c.send('B', body().str("").str("").i16(1).i16(1).i16(1).i32(binary.length).bytes(binary)
+            .i16(1).i16(1));
+        c.send('E', body().str("").i32(0));
+        c.send('B', body().str("").str("").i16(0).i16(1).i32(text.length).bytes(text).i16(0));
+        c.send('E', body().str("").i32(0));
+        c.send('B', body().str("").str("").i16(1).i16(1).i16(1).i32(binary.length).bytes(binary)
+            .i16(0));
+        c.send('E', body().str("").i32(0));
+        c.send('S', body());
+        List<Msg> msgs = c.untilReady();
+        assertThat(types(msgs)).as(type.toString()).isEqualTo("12DC2DC2DCZ");
+        assertThat(msgs.get(2).columns().get(0)).as(type.toString()).isEqualTo(binary);
+        assertThat(msgs.get(5).columns().get(0)).as(type.toString()).isEqualTo(text);
+        assertThat(msgs.get(8).columns().get(0)).as(type.toString()).isEqualTo(text);
+      }
+      // jsonb parameters are normalized on the way in.
+      byte[] json = "{\"b\":1,\"a\":2,\"a\":3}".getBytes(StandardCharsets.UTF_8);
+      c.send('P', body().str("").str("select $1").i16(1).i32(SqlType.JSONB.oid()));
+      c.send('B', body().str("").str("").i16(0).i16(1).i32(json.length).bytes(json).i16(0));
+      c.send('E', body().str("").i32(0));
+      c.send('S', body());
+      assertThat(new String(c.untilReady().get(2).columns().get(0), StandardCharsets.UTF_8))
+          .isEqualTo("{\"a\": 3, \"b\": 1}");
     }
   }
 
