@@ -158,22 +158,35 @@ public final class PgWireServer implements AutoCloseable {
         continue;
       }
       PgConnection c = new PgConnection(this, socket, admitted);
-      Thread t = new Thread(
-          () -> {
-            try {
-              c.run();
-            } finally {
-              threads.remove(Thread.currentThread());
-            }
-          },
-          "pgwire-" + port() + "-conn-" + connectionCounter.incrementAndGet());
-      t.setDaemon(true);
       connections.add(c);
-      threads.add(t);
-      if (closed) {
-        c.abort();
+      Thread t = null;
+      try {
+        t = new Thread(
+            () -> {
+              try {
+                c.run();
+              } finally {
+                threads.remove(Thread.currentThread());
+              }
+            },
+            "pgwire-" + port() + "-conn-" + connectionCounter.incrementAndGet());
+        t.setDaemon(true);
+        threads.add(t);
+        t.start();
+      } catch (OutOfMemoryError | RuntimeException e) {
+        // No thread for this client (the JVM's thread limit): refuse it, keep accepting.
+        LOG.warn("no thread for a PostgreSQL connection", e);
+        if (t != null) {
+          threads.remove(t);
+        }
+        closeQuietly(socket);
+        closed(c, admitted);
+        pause();
+        continue;
       }
-      t.start();
+      if (closed) {
+        c.abort(); // close() may have missed a connection added while it ran
+      }
     }
   }
 

@@ -655,10 +655,6 @@ public final class PgText {
     return d;
   }
 
-  private static final Pattern DATE =
-      Pattern.compile("([0-9]{1,7})-([0-9]{1,2})-([0-9]{1,2})(?:[ ]+(BC|AD))?",
-          Pattern.CASE_INSENSITIVE);
-
   private static final Pattern TIMESTAMP =
       Pattern.compile(
           "([0-9]{1,7})-([0-9]{1,2})-([0-9]{1,2})"
@@ -667,13 +663,21 @@ public final class PgText {
               + "(?:[ ]+(BC|AD))?",
           Pattern.CASE_INSENSITIVE);
 
-  /** date_in for ISO dates {@code YYYY-MM-DD [BC]}. */
+  /**
+   * date_in for ISO forms: {@code YYYY-MM-DD} with an optional time and zone, which are checked
+   * and then dropped (as PostgreSQL does; pgjdbc sends dates as {@code 2026-12-06 +01}), and an
+   * optional {@code BC}.
+   */
   private static LocalDate parseDate(String text) throws SqlException {
-    Matcher m = DATE.matcher(trim(text));
+    Matcher m = TIMESTAMP.matcher(trim(text));
     if (!m.matches()) {
       throw dateTimeSyntax("date", text);
     }
-    LocalDate d = toDate(m.group(1), m.group(2), m.group(3), m.group(4), text);
+    LocalDate d = toDate(m.group(1), m.group(2), m.group(3), m.group(9), text);
+    timeOfDay(m, text);
+    if (m.group(8) != null) {
+      zoneSeconds(m.group(8), text);
+    }
     if (d.getYear() < TIMESTAMP_MIN_YEAR || d.getYear() > DATE_MAX_YEAR) {
       throw new SqlException(DATETIME_FIELD_OVERFLOW, "date out of range: \"" + text + "\"");
     }
@@ -721,6 +725,22 @@ public final class PgText {
       throw dateTimeSyntax(typeName, text);
     }
     LocalDate date = toDate(m.group(1), m.group(2), m.group(3), m.group(9), text);
+    LocalDateTime t = date.atTime(LocalTime.MIDNIGHT).plus(timeOfDay(m, text), ChronoUnit.MICROS);
+    if (m.group(8) != null) {
+      int zone = zoneSeconds(m.group(8), text); // checked even where it is then ignored
+      if (withZone) {
+        t = t.minusSeconds(zone);
+      }
+    }
+    if (t.getYear() < TIMESTAMP_MIN_YEAR || t.getYear() > TIMESTAMP_MAX_YEAR) {
+      throw new SqlException(
+          DATETIME_FIELD_OVERFLOW, "timestamp out of range: \"" + text + "\"");
+    }
+    return withZone ? t.atOffset(ZoneOffset.UTC) : t;
+  }
+
+  /** The time fields of a TIMESTAMP match in microseconds since midnight (24:00:00 allowed). */
+  private static long timeOfDay(Matcher m, String text) throws SqlException {
     int hour = m.group(4) == null ? 0 : Integer.parseInt(m.group(4));
     int minute = m.group(5) == null ? 0 : Integer.parseInt(m.group(5));
     int second = m.group(6) == null ? 0 : Integer.parseInt(m.group(6));
@@ -733,20 +753,7 @@ public final class PgText {
     if ((hour > 23 && !endOfDay) || minute > 59 || second > 60) {
       throw fieldOutOfRange(text);
     }
-    LocalDateTime t =
-        date.atTime(LocalTime.MIDNIGHT)
-            .plusHours(hour)
-            .plusMinutes(minute)
-            .plusSeconds(second)
-            .plus(micros, ChronoUnit.MICROS);
-    if (withZone && m.group(8) != null) {
-      t = t.minusSeconds(zoneSeconds(m.group(8), text));
-    }
-    if (t.getYear() < TIMESTAMP_MIN_YEAR || t.getYear() > TIMESTAMP_MAX_YEAR) {
-      throw new SqlException(
-          DATETIME_FIELD_OVERFLOW, "timestamp out of range: \"" + text + "\"");
-    }
-    return withZone ? t.atOffset(ZoneOffset.UTC) : t;
+    return ((hour * 60L + minute) * 60 + second) * 1_000_000 + micros;
   }
 
   private static int zoneSeconds(String zone, String text) throws SqlException {

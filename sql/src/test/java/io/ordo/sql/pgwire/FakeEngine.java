@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>{@code select 1}: one INTEGER column {@code ?column?}, one row;
- *   <li>{@code select $1, ..., $n}: echoes its parameters, typed as declared (TEXT when not);
+ *   <li>{@code select $1, ..., $n}: echoes its parameters, typed as declared, else by a cast
+ *       {@code $n::date} (date, timestamp, timestamptz, int4, numeric, jsonb), else TEXT;
  *   <li>{@code select samples}: one column per type and two rows, {@link #SAMPLE_ROW} and NULLs;
  *   <li>{@code select n from series(N)}: BIGINT 1..N;
  *   <li>{@code select pg_sleep(S)}: waits up to S seconds unless cancelled (57014);
@@ -77,7 +78,9 @@ final class FakeEngine implements SqlEngine {
           OffsetDateTime.of(2026, 12, 6, 10, 15, 30, 500_000_000, ZoneOffset.UTC),
           "{\"a\": 1, \"bb\": [1, 2]}");
 
-  private static final Pattern ECHO = Pattern.compile("select\\s+\\$1(\\s*,\\s*\\$\\d+)*");
+  private static final Pattern ECHO =
+      Pattern.compile("select\\s+\\$1(::\\w+)?(\\s*,\\s*\\$\\d+(::\\w+)?)*");
+  private static final Pattern CAST = Pattern.compile("\\$(\\d+)::(\\w+)");
   private static final Pattern SERIES = Pattern.compile("select n from series\\((\\d{1,6})\\)");
   private static final Pattern SLEEP = Pattern.compile("select pg_sleep\\((\\d{1,3})\\)");
   private static final Pattern PARAM = Pattern.compile("\\$(\\d+)");
@@ -134,6 +137,14 @@ final class FakeEngine implements SqlEngine {
       for (int i = 0; i < n; i++) {
         SqlType t = i < declared.size() ? declared.get(i) : SqlType.UNKNOWN;
         types.add(t == SqlType.UNKNOWN ? SqlType.TEXT : t);
+      }
+      // $n::type fixes a parameter the client left open (pgjdbc sends dates and timestamps so).
+      Matcher cast = CAST.matcher(s);
+      while (cast.find()) {
+        int i = Integer.parseInt(cast.group(1)) - 1;
+        if (i >= declared.size() || declared.get(i) == SqlType.UNKNOWN) {
+          types.set(i, castType(cast.group(2)));
+        }
       }
       if (s.equals("select 1")) {
         return new Fixed(text, types, List.of(Column.of("?column?", SqlType.INTEGER)),
@@ -222,6 +233,25 @@ final class FakeEngine implements SqlEngine {
       }
       throw new SqlException(
           SqlState.SYNTAX_ERROR, "syntax error at or near \"" + text.split("\\s")[0] + "\"", 1);
+    }
+
+    private SqlType castType(String name) throws SqlException {
+      switch (name) {
+        case "date":
+          return SqlType.DATE;
+        case "timestamp":
+          return SqlType.TIMESTAMP;
+        case "timestamptz":
+          return SqlType.TIMESTAMPTZ;
+        case "int4":
+          return SqlType.INTEGER;
+        case "numeric":
+          return SqlType.DECIMAL;
+        case "jsonb":
+          return SqlType.JSONB;
+        default:
+          throw new SqlException(SqlState.UNDEFINED_OBJECT, "type \"" + name + "\" does not exist");
+      }
     }
 
     private SqlException aborted() {

@@ -122,6 +122,43 @@ class PgWireJdbcTest {
   }
 
   @Test
+  void jdbcDatesTimestampsAndJsonAsUntypedParameters() throws Exception {
+    // pgjdbc sends java.sql.Date/Timestamp as text with a zone ("2026-12-06 +01") and no type,
+    // and strings with stringtype=unspecified untyped: the statement's casts type them.
+    // In a zone east of UTC, so the text carries an offset and local midnight is the day before
+    // in UTC.
+    java.util.TimeZone saved = java.util.TimeZone.getDefault();
+    java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("Asia/Tokyo"));
+    try {
+      datesAndTimestamps();
+    } finally {
+      java.util.TimeZone.setDefault(saved);
+    }
+  }
+
+  private void datesAndTimestamps() throws Exception {
+    java.sql.Date date = java.sql.Date.valueOf("2026-12-06");
+    java.sql.Timestamp ts = java.sql.Timestamp.valueOf("2026-12-06 01:15:30.123456");
+    try (Connection c = connect("&stringtype=unspecified");
+        PreparedStatement ps =
+            c.prepareStatement("SELECT ?::date, ?::timestamp, ?::timestamptz, ?::jsonb")) {
+      for (int run = 1; run <= 10; run++) {
+        ps.setDate(1, date);
+        ps.setTimestamp(2, ts);
+        ps.setTimestamp(3, ts);
+        ps.setString(4, "{\"b\": " + run + ", \"a\": [true, null]}");
+        try (ResultSet rs = ps.executeQuery()) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getDate(1)).isEqualTo(date);
+          assertThat(rs.getTimestamp(2)).isEqualTo(ts);
+          assertThat(rs.getTimestamp(3)).isEqualTo(ts);
+          assertThat(rs.getString(4)).isEqualTo("{\"a\": [true, null], \"b\": " + run + "}");
+        }
+      }
+    }
+  }
+
+  @Test
   void resultsOfEveryTypeInTextAndBinary() throws Exception {
     long binaryOutBefore = server.binaryValuesSent();
     try (Connection c = connect("");
