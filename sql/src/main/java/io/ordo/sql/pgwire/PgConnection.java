@@ -139,7 +139,7 @@ final class PgConnection implements Runnable {
       LOG.debug("connection from {} ended: {}", socket.getRemoteSocketAddress(), e.toString());
     } catch (RuntimeException e) {
       LOG.warn("connection from {} failed", socket.getRemoteSocketAddress(), e);
-      fatal(SqlState.INTERNAL_ERROR, String.valueOf(e.getMessage()));
+      fatal(SqlState.INTERNAL_ERROR, messageOf(e));
     } finally {
       SqlSession s = session;
       if (s != null) {
@@ -273,10 +273,15 @@ final class PgConnection implements Runnable {
         skipUntilSync = true;
       } catch (RuntimeException e) {
         LOG.warn("statement failed with an unexpected exception", e);
-        error(SqlState.INTERNAL_ERROR, String.valueOf(e.getMessage()), 0);
+        error(SqlState.INTERNAL_ERROR, messageOf(e), 0);
         skipUntilSync = true;
       }
     }
+  }
+
+  /** A RuntimeException's message for XX000; its class when it has none. */
+  private static String messageOf(RuntimeException e) {
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getName();
   }
 
   private void error(String sqlState, String message, int position) throws IOException {
@@ -332,7 +337,7 @@ final class PgConnection implements Runnable {
       error(e.sqlState(), e.getMessage(), e.position());
     } catch (RuntimeException e) {
       LOG.warn("statement failed with an unexpected exception", e);
-      error(SqlState.INTERNAL_ERROR, String.valueOf(e.getMessage()), 0);
+      error(SqlState.INTERNAL_ERROR, messageOf(e), 0);
     }
     readyForQuery();
   }
@@ -379,7 +384,7 @@ final class PgConnection implements Runnable {
     } else if (statements.containsKey(name)) {
       throw new SqlException(
           DUPLICATE_PREPARED_STATEMENT, "prepared statement \"" + name + "\" already exists");
-    } else if (statements.size() >= MAX_STATEMENTS) {
+    } else if (named(statements) >= MAX_STATEMENTS) {
       throw new SqlException(
           SqlState.PROGRAM_LIMIT_EXCEEDED,
           "too many prepared statements on this connection (limit " + MAX_STATEMENTS + ")");
@@ -397,6 +402,11 @@ final class PgConnection implements Runnable {
     List<SqlType> types = statement == null ? List.copyOf(declared) : statement.parameterTypes();
     statements.put(name, new Prepared(statement, types));
     writer.parseComplete();
+  }
+
+  /** Entries other than the unnamed one (which a Parse or Bind replaces, so it adds nothing). */
+  private static int named(Map<String, ?> byName) {
+    return byName.size() - (byName.containsKey("") ? 1 : 0);
   }
 
   private Prepared statement(String name) throws SqlException {
@@ -427,7 +437,7 @@ final class PgConnection implements Runnable {
       portals.remove("");
     } else if (portals.containsKey(name)) {
       throw new SqlException(DUPLICATE_CURSOR, "portal \"" + name + "\" already exists");
-    } else if (portals.size() >= MAX_PORTALS) {
+    } else if (named(portals) >= MAX_PORTALS) {
       throw new SqlException(
           SqlState.PROGRAM_LIMIT_EXCEEDED,
           "too many portals on this connection (limit " + MAX_PORTALS + ")");

@@ -166,17 +166,29 @@ public final class PgText {
 
   private static final BigDecimal HALF = new BigDecimal("0.5");
 
+  /** 2^53: below it, midpoints between doubles have more significant digits than any double. */
+  private static final double TWO_TO_53 = 0x1p53;
+
   /** The shortest decimal strictly inside {@code a}'s rounding interval, the nearest to it. */
   private static BigDecimal shortestDecimal(double a) {
+    // Jackson's Schubfach gives the shortest decimal with the interval's bounds included when the
+    // significand is even, the nearest one, and at least two digits.
+    BigDecimal hint = new BigDecimal(NumberOutput.toString(a, true)).stripTrailingZeros();
+    if (hint.precision() >= 3 && a < TWO_TO_53) {
+      // Three digits or more: it is the true shortest. Below 2^53 a midpoint cannot have 17
+      // digits or fewer, so it cannot sit on an (excluded) bound: PostgreSQL's answer too.
+      return hint;
+    }
     BigDecimal exact = new BigDecimal(a);
     BigDecimal upper =
         Double.isInfinite(Math.nextUp(a))
             ? exact.add(new BigDecimal(Math.ulp(a)).multiply(HALF))
             : exact.add(new BigDecimal(Math.nextUp(a))).multiply(HALF);
     BigDecimal lower = exact.add(new BigDecimal(Math.nextDown(a))).multiply(HALF);
-    // Jackson's Schubfach gives the shortest with bounds included and at least two digits; the
-    // answer here has at most one digit fewer, so start there rather than at one digit.
-    BigDecimal hint = new BigDecimal(NumberOutput.toString(a, true)).stripTrailingZeros();
+    if (hint.precision() >= 3 && hint.compareTo(lower) > 0 && hint.compareTo(upper) < 0) {
+      return hint; // not on a bound
+    }
+    // The answer has at most one digit fewer than the hint (whose minimum is two digits).
     int start = Math.max(1, hint.precision() - 1);
     for (int n = start; n <= 17; n++) {
       BigDecimal down = exact.round(new java.math.MathContext(n, RoundingMode.DOWN));

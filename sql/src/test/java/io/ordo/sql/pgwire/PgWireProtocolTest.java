@@ -393,6 +393,43 @@ class PgWireProtocolTest {
   }
 
   @Test
+  void statementAndPortalCountsAreBounded() throws Exception {
+    try (RawClient c = connected()) {
+      for (int i = 0; i < PgConnection.MAX_STATEMENTS; i++) {
+        c.send('P', body().str("s" + i).str("select 1").i16(0));
+      }
+      c.send('S', body());
+      assertThat(types(c.untilReady())).isEqualTo("1".repeat(PgConnection.MAX_STATEMENTS) + "Z");
+      c.send('P', body().str("one-too-many").str("select 1").i16(0));
+      c.send('S', body());
+      assertThat(onlyError(c.untilReady())).containsEntry('C', "54000");
+      // The unnamed statement is not counted; closing one makes room.
+      c.send('P', body().str("").str("select 1").i16(0));
+      c.send('C', body().i8('S').str("s0"));
+      c.send('P', body().str("again").str("select 1").i16(0));
+      c.send('S', body());
+      assertThat(types(c.untilReady())).isEqualTo("131Z");
+
+      query(c, "begin"); // portals outlive Sync only inside a block
+      c.untilReady();
+      for (int i = 0; i < PgConnection.MAX_PORTALS; i++) {
+        c.send('B', body().str("p" + i).str("s1").i16(0).i16(0).i16(0));
+      }
+      c.send('S', body());
+      assertThat(types(c.untilReady())).isEqualTo("2".repeat(PgConnection.MAX_PORTALS) + "Z");
+      c.send('B', body().str("one-too-many").str("s1").i16(0).i16(0).i16(0));
+      c.send('S', body());
+      assertThat(onlyError(c.untilReady())).containsEntry('C', "54000");
+      query(c, "commit");
+      c.untilReady();
+      // The block ended: so did its portals, and there is room again.
+      c.send('B', body().str("p0").str("s1").i16(0).i16(0).i16(0));
+      c.send('S', body());
+      assertThat(types(c.untilReady())).isEqualTo("2Z");
+    }
+  }
+
+  @Test
   void flushSendsWithoutSync() throws Exception {
     try (RawClient c = connected()) {
       c.send('P', body().str("").str("select 1").i16(0));

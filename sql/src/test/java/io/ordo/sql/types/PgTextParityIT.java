@@ -231,14 +231,21 @@ class PgTextParityIT {
   void randomDoublesPrintAndEncodeAlike() throws Exception {
     Random random = new Random(20261206L);
     List<Double> values = new ArrayList<>();
-    while (values.size() < 3000) {
+    while (values.size() < 20_000) {
       double d;
-      switch (values.size() % 3) {
+      switch (values.size() % 5) {
         case 0:
           d = Double.longBitsToDouble(random.nextLong()); // any exponent
           break;
         case 1:
           d = random.nextDouble() * Math.pow(10, random.nextInt(40) - 20);
+          break;
+        case 2:
+          // Integers beyond 2^53, where a short decimal can sit exactly between two doubles.
+          d = (double) (random.nextLong() >>> random.nextInt(11));
+          break;
+        case 3:
+          d = random.nextInt(1000) * Math.pow(10, random.nextInt(60) - 30); // few digits
           break;
         default:
           d = Math.round(random.nextDouble() * 1e6) / Math.pow(10, random.nextInt(8));
