@@ -275,7 +275,7 @@ public final class PgBinary {
           throw new SqlException(SqlState.FEATURE_NOT_SUPPORTED, "infinite dates are not supported");
         }
         LocalDate d = PG_EPOCH_DATE.plusDays(days);
-        if (d.getYear() < PgText.TIMESTAMP_MIN_YEAR || d.getYear() > PgText.DATE_MAX_YEAR) {
+        if (!PgText.inDateRange(d)) {
           throw new SqlException(PgText.DATETIME_FIELD_OVERFLOW, "date out of range");
         }
         return d;
@@ -292,7 +292,7 @@ public final class PgBinary {
             PG_EPOCH
                 .plusSeconds(Math.floorDiv(micros, 1_000_000L))
                 .plusNanos(Math.floorMod(micros, 1_000_000L) * 1000L);
-        if (t.getYear() < PgText.TIMESTAMP_MIN_YEAR || t.getYear() > PgText.TIMESTAMP_MAX_YEAR) {
+        if (!PgText.inTimestampRange(t)) {
           throw new SqlException(PgText.DATETIME_FIELD_OVERFLOW, "timestamp out of range");
         }
         return type == SqlType.TIMESTAMP ? t : t.atOffset(ZoneOffset.UTC);

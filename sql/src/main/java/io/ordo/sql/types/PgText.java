@@ -32,10 +32,12 @@ import java.util.regex.Pattern;
  * TEXT_ARRAY a {@link List} of {@link String} (elements may be null; format also takes {@code
  * String[]}). UNKNOWN values are their text.
  *
- * <p>Errors are PostgreSQL's: 22P02 for malformed text of a type, 22003 for a number out of its
- * type's range, 22007/22008 for malformed or out-of-range dates and timestamps, 22021 for text
- * that cannot be stored (NUL), 0A000 for forms Ordo does not represent (numeric NaN and
- * infinities, infinite dates and timestamps). Thread-safe; no state.
+ * <p>Errors are PostgreSQL's, message included: 22P02 for malformed text of a type, 22003 for a
+ * number out of its type's range, 22007/22008/22009 for malformed or out-of-range dates,
+ * timestamps and zone offsets, 22023 for bad bytea hex digits, 22021 for text that cannot be
+ * stored (NUL), 22P05 for an escaped NUL in JSON, 0A000 for forms Ordo does not represent
+ * (numeric NaN and infinities, infinite dates and timestamps, date words such as {@code today}
+ * are refused as 22007). Thread-safe; no state.
  */
 public final class PgText {
   private PgText() {}
@@ -53,10 +55,24 @@ public final class PgText {
   static final int NUMERIC_MAX_INTEGER_DIGITS = 131_072;
   static final int NUMERIC_MAX_DSCALE = 16_383;
 
-  /** Years PostgreSQL's timestamp covers (4713 BC is year -4712 in ISO/astronomical numbering). */
-  static final int TIMESTAMP_MIN_YEAR = -4712;
-  static final int TIMESTAMP_MAX_YEAR = 294_276;
-  static final int DATE_MAX_YEAR = 5_874_897;
+  /**
+   * PostgreSQL's ranges: dates and timestamps from 4714-11-24 BC (Julian day 0; year -4713 in
+   * ISO numbering), dates to 5874897-12-31, timestamps to 294276-12-31 23:59:59.999999.
+   */
+  static final LocalDate MIN_DATE = LocalDate.of(-4713, 11, 24);
+  static final LocalDate MAX_DATE = LocalDate.of(5_874_897, 12, 31);
+  static final LocalDateTime MIN_TIMESTAMP = MIN_DATE.atStartOfDay();
+  static final LocalDateTime END_TIMESTAMP = LocalDate.of(294_277, 1, 1).atStartOfDay();
+
+  /** Whether {@code d} is a PostgreSQL date. */
+  static boolean inDateRange(LocalDate d) {
+    return !d.isBefore(MIN_DATE) && !d.isAfter(MAX_DATE);
+  }
+
+  /** Whether {@code t} is a PostgreSQL timestamp. */
+  static boolean inTimestampRange(LocalDateTime t) {
+    return !t.isBefore(MIN_TIMESTAMP) && t.isBefore(END_TIMESTAMP);
+  }
 
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -690,7 +706,7 @@ public final class PgText {
     if (m.group(8) != null) {
       zoneSeconds(m.group(8), text);
     }
-    if (d.getYear() < TIMESTAMP_MIN_YEAR || d.getYear() > DATE_MAX_YEAR) {
+    if (!inDateRange(d)) {
       throw new SqlException(DATETIME_FIELD_OVERFLOW, "date out of range: \"" + text + "\"");
     }
     return d;
@@ -744,7 +760,7 @@ public final class PgText {
         t = t.minusSeconds(zone);
       }
     }
-    if (t.getYear() < TIMESTAMP_MIN_YEAR || t.getYear() > TIMESTAMP_MAX_YEAR) {
+    if (!inTimestampRange(t)) {
       throw new SqlException(
           DATETIME_FIELD_OVERFLOW, "timestamp out of range: \"" + text + "\"");
     }
