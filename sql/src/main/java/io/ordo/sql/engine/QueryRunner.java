@@ -186,7 +186,7 @@ final class QueryRunner implements AutoCloseable {
     }
     if (v instanceof String s && type != SqlType.VARCHAR && type != SqlType.TEXT
         && type != SqlType.UNKNOWN && type != SqlType.JSONB) {
-      v = null; // PgText pending
+      v = io.ordo.sql.types.PgText.parse(type, s);
     }
     if (v instanceof LocalDate d) {
       ps.setDate(i, new java.sql.Date(d.toEpochDay() * 86_400_000L), UTC());
