@@ -554,30 +554,37 @@ public final class RestServer implements AutoCloseable {
   }
 
   /**
-   * Sends {@code {"code":...,"message":...}} with {@code extra}'s fields after them (String
-   * values as JSON strings, Number values as JSON numbers).
+   * Sends {@code {"code":...,"message":...}} with {@code extra}'s fields after them (Integer and
+   * Long values as JSON integers, anything else as a JSON string).
    */
   static void sendError(
       HttpExchange exchange, int httpStatus, String code, String message, Map<String, Object> extra) {
-    Struct.Builder builder =
+    Struct error =
         Struct.newBuilder()
             .putFields("code", com.google.protobuf.Value.newBuilder().setStringValue(code).build())
             .putFields(
-                "message", com.google.protobuf.Value.newBuilder().setStringValue(message).build());
-    extra.forEach(
-        (name, value) ->
-            builder.putFields(
-                name,
-                value instanceof Number number
-                    ? com.google.protobuf.Value.newBuilder().setNumberValue(number.doubleValue()).build()
-                    : com.google.protobuf.Value.newBuilder().setStringValue(String.valueOf(value)).build()));
-    Struct error = builder.build();
+                "message", com.google.protobuf.Value.newBuilder().setStringValue(message).build())
+            .build();
     String json;
     try {
       json = PRINTER.print(error);
     } catch (InvalidProtocolBufferException e) {
       // A Struct of two strings always prints; keep a fallback anyway.
       json = "{\"code\":\"INTERNAL\"}";
+    }
+    if (!extra.isEmpty()) {
+      // Appended by hand: a Struct holds numbers as doubles, which print as 18.0.
+      StringBuilder body = new StringBuilder(json.substring(0, json.length() - 1));
+      extra.forEach(
+          (name, value) ->
+              body.append(',')
+                  .append(jsonString(name))
+                  .append(':')
+                  .append(
+                      value instanceof Integer || value instanceof Long
+                          ? value.toString()
+                          : jsonString(String.valueOf(value))));
+      json = body.append('}').toString();
     }
     send(exchange, httpStatus, json);
   }

@@ -1,10 +1,13 @@
 package io.ordo.gateway.sql;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.NullValue;
+import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import com.google.protobuf.util.JsonFormat;
 import io.ordo.proto.SqlColumn;
 import io.ordo.proto.SqlResult;
 import io.ordo.proto.SqlRow;
@@ -178,13 +181,38 @@ public final class SqlValues {
 
   /** A JSONB value's document as a Value; its text as a string if it does not parse. */
   private static Value json(String text) {
-    Value.Builder parsed = Value.newBuilder();
     try {
-      JsonFormat.parser().merge(text, parsed);
-      return parsed.build();
-    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      return json(JSON.readTree(text));
+    } catch (JsonProcessingException | RuntimeException e) {
       // The engine normalizes JSONB, so this is not expected; the text is still the value.
       return string(text);
     }
   }
+
+  private static Value json(JsonNode node) {
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      return NULL;
+    }
+    if (node.isBoolean()) {
+      return Value.newBuilder().setBoolValue(node.booleanValue()).build();
+    }
+    if (node.isNumber()) {
+      return Value.newBuilder().setNumberValue(node.doubleValue()).build();
+    }
+    if (node.isArray()) {
+      ListValue.Builder list = ListValue.newBuilder();
+      node.forEach(element -> list.addValues(json(element)));
+      return Value.newBuilder().setListValue(list).build();
+    }
+    if (node.isObject()) {
+      Struct.Builder struct = Struct.newBuilder();
+      node.fields().forEachRemaining(field -> struct.putFields(field.getKey(), json(field.getValue())));
+      return Value.newBuilder().setStructValue(struct).build();
+    }
+    return string(node.asText());
+  }
+
+  /** Strict JSON: one document, nothing after it. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 }
