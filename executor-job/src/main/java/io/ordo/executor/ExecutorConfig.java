@@ -70,7 +70,8 @@ public record ExecutorConfig(
     }
   }
 
-  public static final int DEFAULT_KEY_RANGE_COUNT = 16;
+  /** Default key range count; the gateway's default too (it must equal the executor's). */
+  public static final int DEFAULT_KEY_RANGE_COUNT = KeyRanges.DEFAULT_KEY_RANGE_COUNT;
   public static final int DEFAULT_PARALLELISM = 2;
   public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 1_000;
   public static final long DEFAULT_DEDUP_WINDOW_MS = 10 * 60 * 1_000;

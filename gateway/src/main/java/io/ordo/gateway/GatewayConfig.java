@@ -3,7 +3,9 @@ package io.ordo.gateway;
 import io.ordo.gateway.core.Limits;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.sequencer.HeartbeatService;
+import io.ordo.sequencer.KeyRanges;
 import io.ordo.sequencer.TopicLayout;
+import io.ordo.sql.engine.SqlConfig;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -39,6 +41,15 @@ import java.util.Optional;
  * @param metricsPort a port of its own for {@code GET /metrics} (Prometheus text), besides the
  *     REST port, which always serves it; {@value #NO_METRICS_PORT} (the default) for none, 0 to
  *     pick a free port
+ * @param pgPort the PostgreSQL wire protocol port (default {@value #DEFAULT_PG_PORT}), on {@code
+ *     bindAddress}; {@value #NO_PG_PORT} for none
+ * @param keyRangeCount the executor job's number of key ranges, in [1, {@link
+ *     KeyRanges#KEY_RANGE_COUNT_MAX}] (default {@link KeyRanges#DEFAULT_KEY_RANGE_COUNT}); it must
+ *     equal the executor's, since SQL statements are planned per key range
+ * @param sqlSessionsMax most SQL sessions open at once through the Sql gRPC/REST service, and
+ *     separately most PostgreSQL connections (default {@value #DEFAULT_SQL_SESSIONS_MAX});
+ *     beyond it RESOURCE_EXHAUSTED, or SQLSTATE 53300 on the PostgreSQL port
+ * @param sql the SQL engine's limits (statement size, rows, statement timeout, history, retries)
  */
 public record GatewayConfig(
     String bootstrapServers,
@@ -52,7 +63,11 @@ public record GatewayConfig(
     Optional<Path> dataDir,
     long retentionIntervalMs,
     boolean ingest,
-    int metricsPort) {
+    int metricsPort,
+    int pgPort,
+    int keyRangeCount,
+    int sqlSessionsMax,
+    SqlConfig sql) {
 
   /** Default gRPC port. */
   public static final int DEFAULT_GRPC_PORT = 6570;
@@ -70,6 +85,38 @@ public record GatewayConfig(
   public static final long DEFAULT_RETENTION_INTERVAL_MS = 30_000;
   /** The metricsPort that means "no metrics port of its own" (metrics stay on the REST port). */
   public static final int NO_METRICS_PORT = -1;
+  /** Default PostgreSQL wire protocol port. */
+  public static final int DEFAULT_PG_PORT = 6566;
+  /** The pgPort that means "no PostgreSQL port". */
+  public static final int NO_PG_PORT = 0;
+  /** Default most SQL sessions (and, separately, PostgreSQL connections) at once. */
+  public static final int DEFAULT_SQL_SESSIONS_MAX = 64;
+  /** Upper bound on sqlSessionsMax (each session may hold a thread while a statement runs). */
+  public static final int SQL_SESSIONS_MAX_CEILING = 4_096;
+
+  /**
+   * A config without SQL settings of its own (the components before pgPort was added): PostgreSQL
+   * port {@value #DEFAULT_PG_PORT}, the default key range count, session limit and SQL limits.
+   */
+  public GatewayConfig(
+      String bootstrapServers,
+      TopicLayout topics,
+      String bindAddress,
+      int grpcPort,
+      int httpPort,
+      long heartbeatIntervalMs,
+      long defaultDeadlineMs,
+      Limits limits,
+      Optional<Path> dataDir,
+      long retentionIntervalMs,
+      boolean ingest,
+      int metricsPort) {
+    this(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        DEFAULT_PG_PORT, KeyRanges.DEFAULT_KEY_RANGE_COUNT, DEFAULT_SQL_SESSIONS_MAX,
+        SqlConfig.DEFAULTS);
+  }
 
   /** A config without a metrics port of its own (the components before metricsPort was added). */
   public GatewayConfig(
@@ -125,12 +172,25 @@ public record GatewayConfig(
       throw new IllegalArgumentException(
           "retentionIntervalMs must be > 0, got " + retentionIntervalMs);
     }
+    checkPort("pgPort", pgPort);
+    if (keyRangeCount < 1 || keyRangeCount > KeyRanges.KEY_RANGE_COUNT_MAX) {
+      throw new IllegalArgumentException(
+          "keyRangeCount must be in [1, " + KeyRanges.KEY_RANGE_COUNT_MAX + "], got "
+              + keyRangeCount);
+    }
+    if (sqlSessionsMax < 1 || sqlSessionsMax > SQL_SESSIONS_MAX_CEILING) {
+      throw new IllegalArgumentException(
+          "sqlSessionsMax must be in [1, " + SQL_SESSIONS_MAX_CEILING + "], got "
+              + sqlSessionsMax);
+    }
+    Objects.requireNonNull(sql, "sql");
   }
 
   /**
-   * Bind address 127.0.0.1, gRPC port 6570, HTTP port 6580, heartbeats every 2 ms, default
-   * deadline 30 s, {@link Limits#defaults()}, no data directory (no stream reads), retention
-   * every 30 s.
+   * Bind address 127.0.0.1, gRPC port 6570, HTTP port 6580, PostgreSQL port 6566, heartbeats
+   * every 2 ms, default deadline 30 s, {@link Limits#defaults()}, no data directory (no stream
+   * reads), retention every 30 s, {@link KeyRanges#DEFAULT_KEY_RANGE_COUNT} key ranges, {@value
+   * #DEFAULT_SQL_SESSIONS_MAX} SQL sessions, {@link SqlConfig#DEFAULTS}.
    */
   public static GatewayConfig defaults(String bootstrapServers, TopicLayout topics) {
     return new GatewayConfig(
@@ -145,42 +205,51 @@ public record GatewayConfig(
         Optional.empty(),
         DEFAULT_RETENTION_INTERVAL_MS,
         true,
-        NO_METRICS_PORT);
+        NO_METRICS_PORT,
+        DEFAULT_PG_PORT,
+        KeyRanges.DEFAULT_KEY_RANGE_COUNT,
+        DEFAULT_SQL_SESSIONS_MAX,
+        SqlConfig.DEFAULTS);
   }
 
-  /** This config with other ports (0 = pick a free port). */
+  /** This config with other gRPC and REST ports (0 = pick a free port); the PostgreSQL port stays. */
   public GatewayConfig withPorts(int grpcPort, int httpPort) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
   }
 
   /** This config with another bind address. */
   public GatewayConfig withBindAddress(String bindAddress) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
   }
 
   /** This config with another heartbeat interval in milliseconds (0 = send none). */
   public GatewayConfig withHeartbeatIntervalMs(long heartbeatIntervalMs) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
   }
 
   /** This config with another default deadline in milliseconds. */
   public GatewayConfig withDefaultDeadlineMs(long defaultDeadlineMs) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
   }
 
   /** This config with other limits. */
   public GatewayConfig withLimits(Limits limits) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
   }
 
   private static void checkPort(String field, int port) {
@@ -193,21 +262,24 @@ public record GatewayConfig(
   public GatewayConfig withDataDir(Path dataDir) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, Optional.of(dataDir), retentionIntervalMs, ingest, metricsPort);
+        defaultDeadlineMs, limits, Optional.of(dataDir), retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
   }
 
   /** This config with another retention interval in milliseconds. */
   public GatewayConfig withRetentionIntervalMs(long retentionIntervalMs) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
   }
 
   /** This config with the Kafka ingest bridges on or off. */
   public GatewayConfig withIngest(boolean ingest) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
   }
 
   /**
@@ -217,6 +289,39 @@ public record GatewayConfig(
   public GatewayConfig withMetricsPort(int metricsPort) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
-        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort);
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
+  }
+
+  /** This config with another PostgreSQL port ({@value #NO_PG_PORT}: none). */
+  public GatewayConfig withPgPort(int pgPort) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
+  }
+
+  /** This config with another key range count (it must equal the executor job's). */
+  public GatewayConfig withKeyRangeCount(int keyRangeCount) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
+  }
+
+  /** This config with another bound on SQL sessions (and on PostgreSQL connections). */
+  public GatewayConfig withSqlSessionsMax(int sqlSessionsMax) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
+  }
+
+  /** This config with other SQL engine limits. */
+  public GatewayConfig withSql(SqlConfig sql) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql);
   }
 }

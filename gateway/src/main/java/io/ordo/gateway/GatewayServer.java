@@ -30,6 +30,8 @@ import io.ordo.gateway.ingest.IngestReconciler;
 import io.ordo.gateway.rest.HttpRuleTranscoder;
 import io.ordo.gateway.rest.MetricsEndpoint;
 import io.ordo.gateway.rest.RestServer;
+import io.ordo.gateway.sql.GatewaySqlBackend;
+import io.ordo.gateway.sql.SqlFrontEnds;
 import io.ordo.gateway.streams.RetentionTrimmer;
 import io.ordo.gateway.streams.ShardReads;
 import io.ordo.gateway.streams.StreamCatalogSource;
@@ -38,12 +40,14 @@ import io.ordo.gateway.streams.StreamsService;
 import io.ordo.gateway.streams.TxnStreamOps;
 import io.ordo.gateway.subscriptions.SubscriptionsService;
 import io.ordo.proto.OrdoGrpc;
+import io.ordo.proto.SqlGrpc;
 import io.ordo.proto.StreamsGrpc;
 import io.ordo.proto.SubscriptionsGrpc;
 import io.ordo.sequencer.HeartbeatService;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.Sequencer;
 import io.ordo.storage.ChangelogMaterializer;
+import io.ordo.sql.engine.OrdoSqlEngine;
 import io.ordo.storage.MultiVersionStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,9 +71,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway: a gRPC server (services {@code ordo.v1.Ordo} and {@code ordo.v1.Streams}, plus
- * server reflection) and a REST/JSON server derived from the same proto, in front of the
- * sequencer and the results topic. With a data directory ({@link GatewayConfig#dataDir()}) it
+ * The gateway: a gRPC server (services {@code ordo.v1.Ordo}, {@code ordo.v1.Streams}, {@code
+ * ordo.v1.Subscriptions} and {@code ordo.v1.Sql}, plus server reflection) and a REST/JSON server
+ * derived from the same proto, in front of the sequencer and the results topic, and a PostgreSQL
+ * wire protocol listener ({@link GatewayConfig#pgPort()}) over the same SQL engine as the Sql
+ * service ({@link SqlFrontEnds}). With a data directory ({@link GatewayConfig#dataDir()}) it
  * also keeps a local store: a {@link MultiVersionStore} that a {@link ChangelogMaterializer} fills
  * from the changelog topic, which serves stream reads and retention. For every stream it runs a
  * Kafka ingest bridge ({@link IngestManager}, kept in line with the catalog by an {@link
@@ -86,9 +92,9 @@ import org.slf4j.LoggerFactory;
  * listener, the result timer and the heartbeats have one thread each. The Streams service runs
  * unary calls on {@value io.ordo.gateway.streams.StreamsService#UNARY_THREADS} threads and reads on
  * at most {@value io.ordo.gateway.streams.ShardReads#READ_CALLS_MAX}; the changelog materializer,
- * retention and the ingest reconciler have one thread each, every ingest bridge one. Queues: the
- * worker queue
- * holds at most {@code 4 * inFlightTxnMax} (at least {@value #QUEUE_MIN}) tasks and the REST
+ * retention and the ingest reconciler have one thread each, every ingest bridge one. SQL
+ * statements run on at most {@link GatewayConfig#sqlSessionsMax()} threads (one per open session,
+ * started on demand) plus one deadline timer. Queues: the worker queue holds at most {@code 4 * inFlightTxnMax} (at least {@value #QUEUE_MIN}) tasks and the REST
  * queue {@value #HTTP_QUEUE_MAX} exchanges.
  */
 public final class GatewayServer implements AutoCloseable {
@@ -128,6 +134,7 @@ public final class GatewayServer implements AutoCloseable {
   private final GatewayMeters gauges;
   private final HealthStatusManager healthStatuses;
   private final MetricsEndpoint metricsEndpoint; // null without a metrics port
+  private final SqlFrontEnds sql;
   private boolean closed; // guarded by this
 
   private GatewayServer(
@@ -140,7 +147,8 @@ public final class GatewayServer implements AutoCloseable {
       MeterRegistry meters,
       GatewayMeters gauges,
       HealthStatusManager healthStatuses,
-      MetricsEndpoint metricsEndpoint) {
+      MetricsEndpoint metricsEndpoint,
+      SqlFrontEnds sql) {
     this.config = config;
     this.started = started;
     this.grpcServer = grpcServer;
@@ -151,6 +159,7 @@ public final class GatewayServer implements AutoCloseable {
     this.gauges = gauges;
     this.healthStatuses = healthStatuses;
     this.metricsEndpoint = metricsEndpoint;
+    this.sql = sql;
   }
 
   /**
@@ -265,14 +274,9 @@ public final class GatewayServer implements AutoCloseable {
     GatewayHealth health =
         new GatewayHealth(
             sequencerHealth, results, storePart, Optional.of(Readiness.through(metrics, runner)));
+    TxnStreamOps streamOps = new TxnStreamOps(runner, streamMetadata, config.limits());
     OrdoService service =
-        new OrdoService(
-            runner,
-            results,
-            sequencerHealth,
-            config.limits(),
-            new TxnStreamOps(runner, streamMetadata, config.limits()),
-            health);
+        new OrdoService(runner, results, sequencerHealth, config.limits(), streamOps, health);
 
     // Kafka ingest: a bridge per stream (ingest topic -> appends), kept in line with the catalog.
     Runnable catalogChanged = () -> {};
@@ -310,6 +314,23 @@ public final class GatewayServer implements AutoCloseable {
     ServerServiceDefinition guardedSubscriptions =
         MalformedRequestGuard.guard(subscriptions.bindService());
 
+    // SQL: the engine reaches the log, the store and the streams through this gateway's parts.
+    GatewaySqlBackend sqlBackend =
+        new GatewaySqlBackend(
+            runner,
+            streamOps,
+            streams,
+            store,
+            materializer,
+            config.keyRangeCount(),
+            config.limits(),
+            config.sql().rowsMax() + 1L);
+    started.push(sqlBackend);
+    SqlFrontEnds sql =
+        new SqlFrontEnds(new OrdoSqlEngine(sqlBackend, config.sql()), config.sqlSessionsMax());
+    started.push(sql);
+    ServerServiceDefinition guardedSql = MalformedRequestGuard.guard(sql.service().bindService());
+
     // The gauges over the parts' state, refreshed when scraped.
     GatewayMeters gauges =
         new GatewayMeters(
@@ -333,6 +354,7 @@ public final class GatewayServer implements AutoCloseable {
             .addService(guarded)
             .addService(guardedStreams)
             .addService(guardedSubscriptions)
+            .addService(guardedSql)
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(standardHealth)
             .intercept(new GrpcMetricsInterceptor(metrics, GrpcMetricsInterceptor.GRPC))
@@ -350,6 +372,7 @@ public final class GatewayServer implements AutoCloseable {
             .addService(guarded)
             .addService(guardedStreams)
             .addService(guardedSubscriptions)
+            .addService(guardedSql)
             .intercept(new GrpcMetricsInterceptor(metrics, GrpcMetricsInterceptor.REST))
             .executor(workers)
             .maxInboundMessageSize(inboundBytesMax)
@@ -372,7 +395,8 @@ public final class GatewayServer implements AutoCloseable {
                 List.of(
                     OrdoGrpc.getServiceDescriptor(),
                     StreamsGrpc.getServiceDescriptor(),
-                    SubscriptionsGrpc.getServiceDescriptor())),
+                    SubscriptionsGrpc.getServiceDescriptor(),
+                    SqlGrpc.getServiceDescriptor())),
             channel,
             config.limits().httpBodyBytesMax(),
             threads,
@@ -386,13 +410,19 @@ public final class GatewayServer implements AutoCloseable {
               new InetSocketAddress(config.bindAddress(), config.metricsPort()), gauges::scrape);
       started.push(metricsEndpoint);
     }
+    if (config.pgPort() != GatewayConfig.NO_PG_PORT) {
+      // Last: PostgreSQL clients connect once everything their statements need is up.
+      sql.listenPostgres(
+          new InetSocketAddress(config.bindAddress(), config.pgPort()), SqlFrontEnds::startPostgres);
+    }
 
     LOG.info(
-        "gateway serving gRPC on {}:{} and REST on {}:{} (log '{}', results '{}')",
+        "gateway serving gRPC on {}:{}, REST on {}:{} and PostgreSQL on {} (log '{}', results '{}')",
         config.bindAddress(),
         grpcServer.getPort(),
         config.bindAddress(),
         restServer.port(),
+        sql.pgPort().isPresent() ? config.bindAddress() + ":" + sql.pgPort().getAsInt() : "no port",
         config.topics().logTopic(),
         config.topics().resultsTopic());
     return new GatewayServer(
@@ -405,7 +435,8 @@ public final class GatewayServer implements AutoCloseable {
         meters,
         gauges,
         healthStatuses,
-        metricsEndpoint);
+        metricsEndpoint,
+        sql);
   }
 
   private static Readiness.Part storePart(ChangelogMaterializer materializer) {
@@ -463,6 +494,15 @@ public final class GatewayServer implements AutoCloseable {
   /** The metrics as Prometheus text, as {@code GET /metrics} serves them. */
   public String scrapeMetrics() {
     return gauges.scrape();
+  }
+
+  /**
+   * The PostgreSQL wire protocol port (the bound one when the config asked for 0), when a
+   * listener runs: empty when the config has {@link GatewayConfig#NO_PG_PORT} or this build has
+   * no listener.
+   */
+  public OptionalInt pgPort() {
+    return sql.pgPort();
   }
 
   /** The port of {@code GET /metrics} of its own, when the config asked for one. */

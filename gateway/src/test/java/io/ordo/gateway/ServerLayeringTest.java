@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Layering of the gateway server (packages io.ordo.gateway, .rest, .core, .streams,
- * .subscriptions, .ingest): it runs wherever a gateway runs, next to an executor on a cluster or
+ * .subscriptions, .ingest, .sql): it runs wherever a gateway runs, next to an executor on a cluster or
  * embedded, so it must not reach into Flink, the executor job, the Kafka server, the launcher
  * built on top of it (commands, embedded mode, demo, bench) or the Jepsen runner and its test
  * cluster; it logs, never prints; and its packages depend on each other one way only, so each can
@@ -28,7 +28,7 @@ class ServerLayeringTest {
 
   /** The server's packages below {@link #ROOT} (the root itself is one too). */
   private static final List<String> SERVER_SUBPACKAGES =
-      List.of("rest", "core", "streams", "subscriptions", "ingest");
+      List.of("rest", "core", "streams", "subscriptions", "ingest", "sql");
 
   private static final String[] SERVER_PACKAGES =
       Stream.concat(Stream.of(ROOT), SERVER_SUBPACKAGES.stream().map(sub -> ROOT + "." + sub))
@@ -58,6 +58,23 @@ class ServerLayeringTest {
             "io.ordo.launcher..",
             "io.ordo.jepsen..")
         .check(CLASSES);
+  }
+
+  /**
+   * The SQL module sits between storage and the gateway: the gateway uses it, never the other way
+   * round (also checked from the sql module's side, which cannot see the gateway's classes).
+   */
+  @Test
+  void theSqlModuleDependsOnNoGatewayClass() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.ordo.sql..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.ordo.gateway..")
+        .check(new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.ordo.sql"));
   }
 
   @Test
@@ -98,7 +115,7 @@ class ServerLayeringTest {
 
     @Override
     public String getDescription() {
-      return "the gateway server's packages (root, rest, core, streams, subscriptions, ingest)";
+      return "the gateway server's packages (root, rest, core, streams, subscriptions, ingest, sql)";
     }
   }
 }

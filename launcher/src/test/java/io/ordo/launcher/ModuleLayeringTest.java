@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
  * the one module with every other module's classes on its classpath (the JMH benchmarks have a
  * test of their own): no package cycle anywhere; an {@code ..internal..} package is used only
  * below the package that owns it; only the launcher and the Jepsen test cluster start embedded
- * brokers; the sequencer, storage and the server never touch Flink; nothing depends on the
- * launcher.
+ * brokers; the sequencer, storage, SQL and the server never touch Flink; SQL sits between
+ * storage and the gateway (the gateway uses it, it uses neither the gateway nor anything above);
+ * nothing depends on the launcher.
  */
 class ModuleLayeringTest {
   private static final JavaClasses ORDO =
@@ -53,12 +54,38 @@ class ModuleLayeringTest {
   void sequencerStorageAndServerImportNoFlinkClass() {
     noClasses()
         .that()
-        .resideInAnyPackage("io.ordo.sequencer..", "io.ordo.storage..", "io.ordo.gateway..", "io.ordo.jepsen..")
+        .resideInAnyPackage(
+            "io.ordo.sequencer..", "io.ordo.storage..", "io.ordo.sql..", "io.ordo.gateway..", "io.ordo.jepsen..")
         .and()
         .resideOutsideOfPackage("io.ordo.jepsen.cluster..")
         .should()
         .dependOnClassesThat()
         .resideInAPackage("org.apache.flink..")
+        .check(ORDO);
+  }
+
+  @Test
+  void sqlSitsBetweenStorageAndTheGateway() {
+    noClasses()
+        .that()
+        .resideInAPackage("io.ordo.sql..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.ordo.gateway..",
+            "io.ordo.launcher..",
+            "io.ordo.jepsen..",
+            "io.ordo.executor..",
+            "io.ordo.kafka.embedded..",
+            "kafka..",
+            "org.apache.kafka.server..")
+        .check(ORDO);
+    noClasses()
+        .that()
+        .resideInAnyPackage("io.ordo.storage..", "io.ordo.sequencer..", "io.ordo.proto..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.ordo.sql..")
         .check(ORDO);
   }
 

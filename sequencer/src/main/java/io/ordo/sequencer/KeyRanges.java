@@ -15,6 +15,13 @@ public final class KeyRanges {
   /** Upper bound on the number of key ranges (each is a Flink key with its own state). */
   public static final int KEY_RANGE_COUNT_MAX = 1 << 16;
 
+  /**
+   * The number of key ranges a deployment has unless configured otherwise: the executor job's
+   * default, here so that the gateway (which must agree with the executor, e.g. to plan SQL
+   * statements per range) can refer to it without depending on the executor job.
+   */
+  public static final int DEFAULT_KEY_RANGE_COUNT = 16;
+
   private KeyRanges() {}
 
   /**

@@ -4,8 +4,9 @@ import io.grpc.Status;
 
 /**
  * The HTTP status of a gRPC status code on the REST side: INVALID_ARGUMENT and OUT_OF_RANGE 400
- * (as google.rpc.Code maps them), NOT_FOUND 404,
- * ALREADY_EXISTS 409, RESOURCE_EXHAUSTED 429, DEADLINE_EXCEEDED 504, UNAVAILABLE 503, OK 200,
+ * (as google.rpc.Code maps them), NOT_FOUND 404, ALREADY_EXISTS and ABORTED 409 (a conflict: for
+ * SQL, a serialization failure to retry), RESOURCE_EXHAUSTED 429, CANCELLED 499 (the client
+ * closed the request, as google.rpc.Code has it), DEADLINE_EXCEEDED 504, UNAVAILABLE 503, OK 200,
  * anything else 500. (A request body over {@code httpBodyBytesMax} gets 413 before any gRPC call.)
  */
 public final class HttpStatuses {
@@ -17,7 +18,8 @@ public final class HttpStatuses {
       case OK -> 200;
       case INVALID_ARGUMENT, OUT_OF_RANGE -> 400;
       case NOT_FOUND -> 404;
-      case ALREADY_EXISTS -> 409;
+      case ALREADY_EXISTS, ABORTED -> 409;
+      case CANCELLED -> 499;
       case RESOURCE_EXHAUSTED -> 429;
       case DEADLINE_EXCEEDED -> 504;
       case UNAVAILABLE -> 503;

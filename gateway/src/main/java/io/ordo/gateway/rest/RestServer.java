@@ -11,6 +11,7 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import io.ordo.gateway.core.ErrorFields;
 import io.ordo.gateway.core.OrdoService;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -48,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * the reason); call the method.
  *
  * <p>Unary methods: the response is printed with {@code JsonFormat}, an error as {@code
- * {"code":"<gRPC code>","message":"..."}} with the status of {@link HttpStatuses}.
+ * {"code":"<gRPC code>","message":"..."}} with the status of {@link HttpStatuses}, plus the
+ * fields of {@link ErrorFields} the call's trailers carry (a failed SQL statement's {@code
+ * "sqlstate"} and {@code "position"}).
  *
  * <p>Server-streaming methods: the response is {@code 200} with a chunked body in the {@link
  * StreamFormat} the {@code Accept} header asks for (NDJSON by default, Server-Sent Events for
@@ -352,7 +356,12 @@ public final class RestServer implements AutoCloseable {
           public void onError(Throwable t) {
             Status status = Status.fromThrowable(t);
             String message = status.getDescription() == null ? status.getCode().name() : status.getDescription();
-            sendError(exchange, HttpStatuses.of(status.getCode()), status.getCode().name(), message);
+            sendError(
+                exchange,
+                HttpStatuses.of(status.getCode()),
+                status.getCode().name(),
+                message,
+                ErrorFields.jsonFields(Status.trailersFromThrowable(t)));
           }
 
           @Override
@@ -541,6 +550,15 @@ public final class RestServer implements AutoCloseable {
   }
 
   static void sendError(HttpExchange exchange, int httpStatus, String code, String message) {
+    sendError(exchange, httpStatus, code, message, Map.of());
+  }
+
+  /**
+   * Sends {@code {"code":...,"message":...}} with {@code extra}'s fields after them (Integer and
+   * Long values as JSON integers, anything else as a JSON string).
+   */
+  static void sendError(
+      HttpExchange exchange, int httpStatus, String code, String message, Map<String, Object> extra) {
     Struct error =
         Struct.newBuilder()
             .putFields("code", com.google.protobuf.Value.newBuilder().setStringValue(code).build())
@@ -553,6 +571,20 @@ public final class RestServer implements AutoCloseable {
     } catch (InvalidProtocolBufferException e) {
       // A Struct of two strings always prints; keep a fallback anyway.
       json = "{\"code\":\"INTERNAL\"}";
+    }
+    if (!extra.isEmpty()) {
+      // Appended by hand: a Struct holds numbers as doubles, which print as 18.0.
+      StringBuilder body = new StringBuilder(json.substring(0, json.length() - 1));
+      extra.forEach(
+          (name, value) ->
+              body.append(',')
+                  .append(jsonString(name))
+                  .append(':')
+                  .append(
+                      value instanceof Integer || value instanceof Long
+                          ? value.toString()
+                          : jsonString(String.valueOf(value))));
+      json = body.append('}').toString();
     }
     send(exchange, httpStatus, json);
   }

@@ -188,7 +188,7 @@ public final class ShardReads implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------
   // ReadShard
 
-  private void readShard(ReadShardRequest request, Sender sender, StreamShards shards)
+  private void readShard(ReadShardRequest request, Sink sender, StreamShards shards)
       throws InterruptedException {
     Validation.checkNoUnknownFields(request, "request");
     String stream = request.getStream();
@@ -352,7 +352,7 @@ public final class ShardReads implements AutoCloseable {
           .thenComparingLong(h -> h.cursor().shardId)
           .thenComparingLong(h -> h.entry().offset());
 
-  private void readStream(ReadStreamRequest request, Sender sender, StreamShards shards)
+  private void readStream(ReadStreamRequest request, Sink sender, StreamShards shards)
       throws InterruptedException {
     Validation.checkNoUnknownFields(request, "request");
     String stream = request.getStream();
@@ -422,7 +422,7 @@ public final class ShardReads implements AutoCloseable {
       Map<Long, Cursor> cursors,
       ReadStreamRequest request,
       long[] remaining,
-      Sender sender)
+      Sink sender)
       throws InterruptedException {
     long bytesPerCursor = Math.max(1, BATCH_BYTES_MAX / Math.max(1, cursors.size()));
     PriorityQueue<Head> heads = new PriorityQueue<>(COMMIT_ORDER);
@@ -477,7 +477,7 @@ public final class ShardReads implements AutoCloseable {
     return Optional.of(new Head(cursor, entry));
   }
 
-  private static void flush(ReadResponse.Builder message, Sender sender) throws InterruptedException {
+  private static void flush(ReadResponse.Builder message, Sink sender) throws InterruptedException {
     if (message.getRecordsCount() > 0) {
       sender.send(message.build());
       message.clear();
@@ -489,7 +489,7 @@ public final class ShardReads implements AutoCloseable {
    * last round (which means children exist), or {@code maxWaitMs} passed; re-checks every
    * {@value #WAIT_SLICE_MS} ms.
    */
-  private void awaitChange(String stream, Map<Long, Cursor> cursors, Sender sender, long maxWaitMs)
+  private void awaitChange(String stream, Map<Long, Cursor> cursors, Sink sender, long maxWaitMs)
       throws InterruptedException {
     long startNs = System.nanoTime();
     while (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs) < maxWaitMs) {
@@ -547,7 +547,7 @@ public final class ShardReads implements AutoCloseable {
    * Waits until the store has materialized {@code shardId} up to {@code end} (exclusive); the
    * "no false end" step. UNAVAILABLE after {@value #STORE_WAIT_MS_MAX} ms.
    */
-  private void awaitStore(String stream, long shardId, long end, Sender sender)
+  private void awaitStore(String stream, long shardId, long end, Sink sender)
       throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STORE_WAIT_MS_MAX);
     while (true) {
@@ -582,6 +582,77 @@ public final class ShardReads implements AutoCloseable {
         .build();
   }
 
+  /**
+   * ReadStream for a caller in this process (the SQL backend): the same merge in commit order,
+   * run on the calling thread, never following the tail ({@code follow} is ignored: the read
+   * ends at each shard's end read through the log when it starts), at most {@code recordsMax}
+   * records (fewer when {@code request.max_records} is smaller). Cancelled with the current gRPC
+   * context (if any).
+   *
+   * @param bytesMax bound on the records' encoded size, in bytes
+   * @return the messages, each of at most {@value #BATCH_RECORDS_MAX} records
+   * @throws io.grpc.StatusRuntimeException RESOURCE_EXHAUSTED past {@code bytesMax}, CANCELLED
+   *     when the context was cancelled, or the statuses of ReadStream (INVALID_ARGUMENT,
+   *     NOT_FOUND, UNAVAILABLE)
+   */
+  List<ReadResponse> collectStream(
+      ReadStreamRequest request, StreamShards shards, long recordsMax, long bytesMax) {
+    if (recordsMax < 1 || bytesMax < 1) {
+      throw new IllegalArgumentException("recordsMax and bytesMax must be > 0");
+    }
+    long max = request.getMaxRecords() == 0 ? recordsMax : Math.min(request.getMaxRecords(), recordsMax);
+    ReadStreamRequest bounded = request.toBuilder().setFollow(false).setMaxRecords(max).build();
+    Collector collector = new Collector(bytesMax);
+    try {
+      readStream(bounded, collector, shards);
+    } catch (Cancelled e) {
+      throw Status.CANCELLED.withDescription("the read was cancelled").asRuntimeException();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("the read was interrupted").asRuntimeException();
+    } catch (RuntimeException e) {
+      throw StreamStatuses.toStatus(e);
+    }
+    return collector.messages;
+  }
+
+  /** Where a read's messages go: a gRPC call, or a list. */
+  private interface Sink {
+    /** Throws {@link Cancelled} when the read should stop. */
+    void checkCancelled();
+
+    void send(ReadResponse message) throws InterruptedException;
+  }
+
+  /** Collects the messages of a read in this process, within a byte budget. */
+  private static final class Collector implements Sink {
+    private final long bytesMax;
+    private final List<ReadResponse> messages = new ArrayList<>();
+    private long bytes;
+
+    Collector(long bytesMax) {
+      this.bytesMax = bytesMax;
+    }
+
+    @Override
+    public void checkCancelled() {
+      if (Context.current().isCancelled()) {
+        throw new Cancelled();
+      }
+    }
+
+    @Override
+    public void send(ReadResponse message) {
+      bytes += message.getSerializedSize();
+      if (bytes > bytesMax) {
+        throw Status.RESOURCE_EXHAUSTED
+            .withDescription("the records read exceed " + bytesMax + " bytes")
+            .asRuntimeException();
+      }
+      messages.add(message);
+    }
+  }
+
   /** The client cancelled, or its deadline passed. */
   private static final class Cancelled extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -595,7 +666,7 @@ public final class ShardReads implements AutoCloseable {
    * Sends messages of one call with gRPC flow control: waits while the transport is not ready,
    * wakes on its ready and cancel signals.
    */
-  private static final class Sender {
+  private static final class Sender implements Sink {
     private final ServerCallStreamObserver<ReadResponse> call;
     private final Object ready = new Object();
     private volatile boolean cancelled;
@@ -617,13 +688,15 @@ public final class ShardReads implements AutoCloseable {
       }
     }
 
-    void checkCancelled() {
+    @Override
+    public void checkCancelled() {
       if (cancelled || Context.current().isCancelled()) {
         throw new Cancelled();
       }
     }
 
-    void send(ReadResponse message) throws InterruptedException {
+    @Override
+    public void send(ReadResponse message) throws InterruptedException {
       synchronized (ready) {
         while (!call.isReady()) {
           checkCancelled();

@@ -29,6 +29,7 @@ import io.ordo.proto.StreamsGrpc;
 import io.ordo.proto.TrimShardRequest;
 import io.ordo.proto.TrimShardResponse;
 import io.ordo.sequencer.TopicLayout;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
@@ -193,6 +194,46 @@ public final class StreamsService extends StreamsGrpc.StreamsImplBase implements
       return;
     }
     reads.readStream(request, observer, shards);
+  }
+
+  // ---- the same logic for callers in this process (the SQL backend) ----
+  // Each runs on the calling thread, under its gRPC context if it has one (deadline, cancel), and
+  // fails with the StatusRuntimeException the RPC would answer with (StreamStatuses).
+
+  /** CreateStream, on the calling thread (blocks on transactions). */
+  public Stream createStreamInProcess(CreateStreamRequest request) {
+    return inProcess(() -> catalog.createStream(request));
+  }
+
+  /** DeleteStream, on the calling thread (blocks on transactions). */
+  public DeleteStreamResponse deleteStreamInProcess(DeleteStreamRequest request) {
+    return inProcess(() -> catalog.deleteStream(request));
+  }
+
+  /** ListStreams, on the calling thread (blocks on transactions). */
+  public ListStreamsResponse listStreamsInProcess(ListStreamsRequest request) {
+    return inProcess(() -> catalog.listStreams(request));
+  }
+
+  /**
+   * ReadStream without following the tail, collected on the calling thread: see {@link
+   * ShardReads}; at most {@code recordsMax} records and {@code bytesMax} bytes of messages
+   * (RESOURCE_EXHAUSTED beyond). FAILED_PRECONDITION on a gateway without a local store.
+   */
+  public List<ReadResponse> readStreamInProcess(
+      ReadStreamRequest request, long recordsMax, long bytesMax) {
+    if (reads == null) {
+      throw StreamStatuses.noStore();
+    }
+    return reads.collectStream(request, shards, recordsMax, bytesMax);
+  }
+
+  private static <R> R inProcess(Callable<R> body) {
+    try {
+      return body.call();
+    } catch (Exception e) {
+      throw StreamStatuses.toStatus(e);
+    }
   }
 
   /** Stops the unary pool (calls in progress get at most a few seconds). */

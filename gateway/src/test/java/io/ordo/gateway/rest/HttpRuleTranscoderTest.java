@@ -167,7 +167,9 @@ class HttpRuleTranscoderTest {
     assertThat(HttpStatuses.of(Status.Code.DEADLINE_EXCEEDED)).isEqualTo(504);
     assertThat(HttpStatuses.of(Status.Code.UNAVAILABLE)).isEqualTo(503);
     assertThat(HttpStatuses.of(Status.Code.INTERNAL)).isEqualTo(500);
-    assertThat(HttpStatuses.of(Status.Code.ABORTED)).isEqualTo(500);
+    assertThat(HttpStatuses.of(Status.Code.ABORTED)).isEqualTo(409);
+    assertThat(HttpStatuses.of(Status.Code.CANCELLED)).isEqualTo(499);
+    assertThat(HttpStatuses.of(Status.Code.FAILED_PRECONDITION)).isEqualTo(500);
   }
 
   @Test

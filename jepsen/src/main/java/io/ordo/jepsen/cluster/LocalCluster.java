@@ -273,6 +273,8 @@ public final class LocalCluster implements AutoCloseable {
         gateways.add(new ChildJvm(name, abs, null, gwOpts, cp, watch, options.gatewayMainClass(),
             List.of("gateway", "--bootstrap-servers", bootstrap, "--topic-prefix", TOPIC_PREFIX, "--grpc-port",
                 Integer.toString(grpcPort), "--http-port", Integer.toString(httpPort),
+                // Several gateways share the host: none serves the (fixed) PostgreSQL port.
+                "--pg-port", "0",
                 // A gateway's local store belongs to this cluster's changelog (not the launcher's
                 // working directory, which other clusters share); it survives restart-all with it.
                 "--data-dir", abs.resolve(name + "-store").toString()),

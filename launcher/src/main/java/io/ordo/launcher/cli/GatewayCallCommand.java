@@ -116,10 +116,19 @@ abstract class GatewayCallCommand implements Callable<Integer> {
 
   /** The target for the channel: {@code gateway} if it is {@code host:port} with a valid port. */
   private String checkedTarget(String target) {
+    return checkedTarget(spec.commandLine(), "--gateway", target);
+  }
+
+  /**
+   * {@code target} if it is {@code host:port} (or {@code [ipv6]:port}) with a port in [1, 65535].
+   *
+   * @throws ParameterException naming {@code option} otherwise (a usage error)
+   */
+  static String checkedTarget(picocli.CommandLine commandLine, String option, String target) {
     var m = TARGET.matcher(target == null ? "" : target.trim());
     if (!m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65_535) {
       throw new ParameterException(
-          spec.commandLine(), "--gateway must be HOST:PORT with a port in [1, 65535], got '" + target + "'");
+          commandLine, option + " must be HOST:PORT with a port in [1, 65535], got '" + target + "'");
     }
     return m.group(0);
   }

@@ -3,6 +3,7 @@ package io.ordo.launcher.cli;
 import io.ordo.gateway.GatewayConfig;
 import io.ordo.gateway.GatewayServer;
 import io.ordo.launcher.embedded.EmbeddedOrdo;
+import io.ordo.sequencer.KeyRanges;
 import io.ordo.sequencer.TopicLayout;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -68,6 +69,20 @@ public final class GatewayCommand implements Callable<Integer> {
   int httpPort = EmbeddedOrdo.Options.DEFAULT_HTTP_PORT;
 
   @Option(
+      names = "--pg-port",
+      paramLabel = "PORT",
+      description = "PostgreSQL wire protocol port (psql, JDBC; 0 = none).")
+  int pgPort = GatewayConfig.DEFAULT_PG_PORT;
+
+  @Option(
+      names = "--key-ranges",
+      paramLabel = "N",
+      description =
+          "Number of key ranges of the executor job; must equal the executor job's (SQL plans"
+              + " statements per key range).")
+  int keyRanges = KeyRanges.DEFAULT_KEY_RANGE_COUNT;
+
+  @Option(
       names = "--metrics-port",
       paramLabel = "PORT",
       description =
@@ -121,6 +136,8 @@ public final class GatewayCommand implements Callable<Integer> {
               TopicLayout.withPrefix(topicPrefix).withReplicationFactor(replicationFactor))
           .withBindAddress(bindAddress)
           .withPorts(grpcPort, httpPort)
+          .withPgPort(pgPort)
+          .withKeyRangeCount(keyRanges)
           .withDataDir(dataDir)
           .withIngest(!noIngest)
           .withHeartbeatIntervalMs(heartbeatIntervalMs)
@@ -150,6 +167,9 @@ public final class GatewayCommand implements Callable<Integer> {
     out.println("Gateway for Kafka " + bootstrapServers + " (topics " + topicPrefix + "-*)");
     out.println("  gRPC      " + bindAddress + ":" + server.grpcPort());
     out.println("  HTTP      http://" + bindAddress + ":" + server.httpPort() + "/v1/health");
+    if (server.pgPort().isPresent()) {
+      out.println("  SQL       postgresql://" + bindAddress + ":" + server.pgPort().getAsInt());
+    }
     out.println("  metrics   http://" + bindAddress + ":"
         + server.metricsPort().orElse(server.httpPort()) + "/metrics");
     out.println("Press Ctrl-C to stop.");

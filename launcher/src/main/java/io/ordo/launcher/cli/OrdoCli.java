@@ -47,7 +47,8 @@ public final class OrdoCli {
     JepsenBatteryCommand.class,
     BenchCommand.class,
     StreamCommand.class,
-    SubCommand.class
+    SubCommand.class,
+    SqlCommand.class
   };
 
   private static final Logger LOG = LoggerFactory.getLogger(OrdoCli.class);

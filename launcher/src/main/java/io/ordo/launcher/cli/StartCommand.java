@@ -53,6 +53,12 @@ public final class StartCommand implements Callable<Integer> {
       description = "REST/JSON port (0 = a free port).")
   int httpPort = EmbeddedOrdo.Options.DEFAULT_HTTP_PORT;
 
+  @Option(
+      names = "--pg-port",
+      paramLabel = "PORT",
+      description = "PostgreSQL wire protocol port of the gateway (psql, JDBC; 0 = none).")
+  int pgPort = EmbeddedOrdo.Options.DEFAULT_PG_PORT;
+
   @Mixin ExecutorOptions executorOptions;
 
   @Option(
@@ -137,6 +143,7 @@ public final class StartCommand implements Callable<Integer> {
       return executorOptions.applyTo(
           EmbeddedOrdo.Options.defaults(dataDir)
               .withPorts(kafkaPort, grpcPort, httpPort)
+              .withPgPort(pgPort)
               .withMetricsPorts(
                   metricsPort == null ? EmbeddedOrdo.Options.NO_METRICS_PORT : metricsPort,
                   executorMetricsPort == null
@@ -158,6 +165,10 @@ public final class StartCommand implements Callable<Integer> {
             .orElse("started without a checkpoint"));
     out.println("  gRPC      " + ordo.grpcTarget());
     out.println("  HTTP      http://localhost:" + ordo.httpPort() + "/v1/health");
+    if (ordo.pgPort().isPresent()) {
+      out.println("  SQL       psql -h 127.0.0.1 -p " + ordo.pgPort().getAsInt() + ", or ordo sql --gateway "
+          + ordo.grpcTarget());
+    }
     out.println("  metrics   http://localhost:" + ordo.metricsPort().orElse(ordo.httpPort())
         + "/metrics"
         + (ordo.options().executorMetricsPort() == EmbeddedOrdo.Options.NO_METRICS_PORT

@@ -72,6 +72,7 @@ public final class EmbeddedOrdo implements AutoCloseable {
    *     the HTTP port too); {@value #NO_METRICS_PORT} = none, 0 = a free port
    * @param executorMetricsPort the port of the executor's Prometheus reporter (Flink's metrics and
    *     the operators', on {@code /metrics}); {@value #NO_METRICS_PORT} = no reporter
+   * @param pgPort the gateway's PostgreSQL wire protocol port, in [0, 65535]; 0 = none
    * @throws IllegalArgumentException (from the constructor) naming the first value out of range
    */
   public record Options(
@@ -85,7 +86,8 @@ public final class EmbeddedOrdo implements AutoCloseable {
       OptionalLong checkpointIntervalMs,
       LatencyKnobs latency,
       int metricsPort,
-      int executorMetricsPort) {
+      int executorMetricsPort,
+      int pgPort) {
 
     /** A metrics port value that means "none". */
     public static final int NO_METRICS_PORT = -1;
@@ -98,6 +100,26 @@ public final class EmbeddedOrdo implements AutoCloseable {
 
     /** Default REST/JSON port of the gateway. */
     public static final int DEFAULT_HTTP_PORT = 6580;
+
+    /** Default PostgreSQL port of the gateway. */
+    public static final int DEFAULT_PG_PORT = GatewayConfig.DEFAULT_PG_PORT;
+
+    /** Options with the default PostgreSQL port (the components before pgPort was added). */
+    public Options(
+        Path dataDir,
+        Optional<String> bootstrapServers,
+        int kafkaPort,
+        int grpcPort,
+        int httpPort,
+        OptionalInt keyRangeCount,
+        OptionalInt parallelism,
+        OptionalLong checkpointIntervalMs,
+        LatencyKnobs latency,
+        int metricsPort,
+        int executorMetricsPort) {
+      this(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount, parallelism,
+          checkpointIntervalMs, latency, metricsPort, executorMetricsPort, DEFAULT_PG_PORT);
+    }
 
     /** Validates every value; see the class comment. */
     public Options {
@@ -113,6 +135,7 @@ public final class EmbeddedOrdo implements AutoCloseable {
       checkPort("kafka port", kafkaPort);
       checkPort("gRPC port", grpcPort);
       checkPort("HTTP port", httpPort);
+      checkPort("PostgreSQL port", pgPort);
       if (metricsPort != NO_METRICS_PORT) {
         checkPort("metrics port", metricsPort);
       }
@@ -135,7 +158,10 @@ public final class EmbeddedOrdo implements AutoCloseable {
       }
     }
 
-    /** The defaults on {@code dataDir}: embedded broker on 9092, gateway on 6570 and 6580. */
+    /**
+     * The defaults on {@code dataDir}: embedded broker on 9092, gateway on 6570 and 6580,
+     * PostgreSQL on 6566.
+     */
     public static Options defaults(Path dataDir) {
       return new Options(
           dataDir,
@@ -148,38 +174,48 @@ public final class EmbeddedOrdo implements AutoCloseable {
           OptionalLong.empty(),
           LatencyKnobs.DEFAULTS,
           NO_METRICS_PORT,
-          NO_METRICS_PORT);
+          NO_METRICS_PORT,
+          DEFAULT_PG_PORT);
     }
 
-    /** These options with every port 0 (free ports), for tests and the demo. */
+    /**
+     * These options with every port 0 (free ports), for tests and the demo; no PostgreSQL port
+     * (its 0 means none), so that several can run on one host.
+     */
     public Options withFreePorts() {
       return new Options(dataDir, bootstrapServers, 0, 0, 0, keyRangeCount, parallelism,
-          checkpointIntervalMs, latency, metricsPort, executorMetricsPort);
+          checkpointIntervalMs, latency, metricsPort, executorMetricsPort, 0);
+    }
+
+    /** These options with another PostgreSQL port (0 = none). */
+    public Options withPgPort(int pgPort) {
+      return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort);
     }
 
     /** These options with the given ports. */
     public Options withPorts(int kafkaPort, int grpcPort, int httpPort) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort);
     }
 
     /** These options using an external Kafka (empty = start the embedded broker). */
     public Options withBootstrapServers(Optional<String> servers) {
       return new Options(dataDir, servers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort);
     }
 
     /** These options with executor settings (empty = the executor's default). */
     public Options withExecutor(
         OptionalInt keyRangeCount, OptionalInt parallelism, OptionalLong checkpointIntervalMs) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort);
     }
 
     /** These options with other latency knobs. */
     public Options withLatency(LatencyKnobs knobs) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, knobs, metricsPort, executorMetricsPort);
+          parallelism, checkpointIntervalMs, knobs, metricsPort, executorMetricsPort, pgPort);
     }
 
     /**
@@ -188,7 +224,7 @@ public final class EmbeddedOrdo implements AutoCloseable {
      */
     public Options withMetricsPorts(int metricsPort, int executorMetricsPort) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort);
     }
 
     private static void checkPort(String name, int port) {
@@ -277,6 +313,9 @@ public final class EmbeddedOrdo implements AutoCloseable {
                   .withHeartbeatIntervalMs(options.latency().heartbeatIntervalMs()
                       .orElse(GatewayConfig.DEFAULT_HEARTBEAT_INTERVAL_MS))
                   .withPorts(options.grpcPort(), options.httpPort())
+                  .withPgPort(options.pgPort())
+                  // The gateway plans SQL per key range: it must know the executor's count.
+                  .withKeyRangeCount(executorConfig.keyRangeCount())
                   .withMetricsPort(
                       options.metricsPort() == Options.NO_METRICS_PORT
                           ? GatewayConfig.NO_METRICS_PORT
@@ -355,6 +394,11 @@ public final class EmbeddedOrdo implements AutoCloseable {
   /** The gateway's actual REST/JSON port. */
   public int httpPort() {
     return gateway.httpPort();
+  }
+
+  /** The gateway's PostgreSQL port, when it serves one (see {@link GatewayServer#pgPort()}). */
+  public java.util.OptionalInt pgPort() {
+    return gateway.pgPort();
   }
 
   /** The gateway's metrics (see {@link GatewayServer#meterRegistry()}). */

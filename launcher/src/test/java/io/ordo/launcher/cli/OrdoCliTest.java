@@ -140,6 +140,37 @@ class OrdoCliTest {
   }
 
   @Test
+  void sqlPortAndKeyRangesReachTheGatewayConfig() {
+    GatewayCommand gateway =
+        OrdoCli.newCommandLine()
+            .parseArgs("gateway", "--bootstrap-servers", "k1:9092", "--pg-port", "5433", "--key-ranges", "64")
+            .subcommand().commandSpec().commandLine().getCommand();
+    assertThat(gateway.config().pgPort()).isEqualTo(5433);
+    assertThat(gateway.config().keyRangeCount()).isEqualTo(64);
+    GatewayCommand defaults =
+        OrdoCli.newCommandLine()
+            .parseArgs("gateway", "--bootstrap-servers", "k1:9092")
+            .subcommand().commandSpec().commandLine().getCommand();
+    assertThat(defaults.config().pgPort()).isEqualTo(io.ordo.gateway.GatewayConfig.DEFAULT_PG_PORT);
+    assertThat(defaults.config().keyRangeCount())
+        .isEqualTo(io.ordo.executor.ExecutorConfig.DEFAULT_KEY_RANGE_COUNT);
+    GatewayCommand off =
+        OrdoCli.newCommandLine()
+            .parseArgs("gateway", "--bootstrap-servers", "k1:9092", "--pg-port", "0")
+            .subcommand().commandSpec().commandLine().getCommand();
+    assertThat(off.config().pgPort()).isEqualTo(io.ordo.gateway.GatewayConfig.NO_PG_PORT);
+
+    CliRun badRanges = run("gateway", "--bootstrap-servers", "k1:9092", "--key-ranges", "0");
+    assertThat(badRanges.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(badRanges.err()).contains("keyRangeCount");
+    CliRun badPg = run("gateway", "--bootstrap-servers", "k1:9092", "--pg-port", "70000");
+    assertThat(badPg.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(badPg.err()).contains("pgPort");
+    assertThat(run("gateway", "--help").out()).contains("--key-ranges=N").contains("must");
+    assertThat(run("start", "--help").out()).contains("--pg-port");
+  }
+
+  @Test
   void missingSubcommandIsAUsageError() {
     CliRun run = run();
     assertThat(run.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);

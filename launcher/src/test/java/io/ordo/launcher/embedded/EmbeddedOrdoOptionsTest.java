@@ -38,4 +38,16 @@ class EmbeddedOrdoOptionsTest {
     assertThatThrownBy(() -> new LatencyKnobs(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.of(-1)))
         .hasMessage("buffer timeout must be >= 0 ms, got -1");
   }
+
+  @Test
+  void thePostgresPortIsKeptByEveryCopyAndOffWithFreePorts() {
+    EmbeddedOrdo.Options defaults = EmbeddedOrdo.Options.defaults(java.nio.file.Path.of("d"));
+    org.assertj.core.api.Assertions.assertThat(defaults.pgPort()).isEqualTo(6566);
+    EmbeddedOrdo.Options custom = defaults.withPgPort(5433).withPorts(1, 2, 3).withLatency(LatencyKnobs.DEFAULTS);
+    org.assertj.core.api.Assertions.assertThat(custom.pgPort()).isEqualTo(5433);
+    org.assertj.core.api.Assertions.assertThat(custom.withFreePorts().pgPort()).isZero();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> defaults.withPgPort(70_000))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("PostgreSQL port");
+  }
 }

@@ -1,0 +1,133 @@
+package io.ordo.gateway.sql;
+
+import io.ordo.sql.SqlEngine;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.OptionalInt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SQL front ends of a gateway over one {@link SqlEngine}: the {@code ordo.v1.Sql} gRPC
+ * service ({@link #service()}, which the gateway also serves as REST) and the PostgreSQL wire
+ * protocol listener ({@link #listenPostgres}). {@link #close} stops the listener (its
+ * connections' sessions are closed, open blocks rolled back) and the service's statement threads.
+ */
+public final class SqlFrontEnds implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SqlFrontEnds.class);
+
+  /** A running PostgreSQL wire protocol listener. */
+  public interface PgListener extends AutoCloseable {
+    /** The port it listens on (the bound one when asked for 0). */
+    int port();
+
+    /** Stops listening and closes its connections. */
+    @Override
+    void close();
+  }
+
+  /** Starts a PostgreSQL wire protocol listener. */
+  @FunctionalInterface
+  public interface PgListenerFactory {
+    /**
+     * Starts listening on {@code bind}.
+     *
+     * @param engine opens a session per connection
+     * @param maxConnections most connections at once (beyond: SQLSTATE 53300)
+     * @return the listener, or null when this build has no PostgreSQL listener
+     * @throws IOException when the address cannot be bound
+     */
+    PgListener start(SqlEngine engine, InetSocketAddress bind, int maxConnections)
+        throws IOException;
+  }
+
+  /**
+   * The PostgreSQL listener of this build: {@code io.ordo.sql.pgwire.PgWireServer} of the sql
+   * module.
+   *
+   * <p>INTEGRATION POINT (the one place that starts the PostgreSQL listener): until the sql
+   * module has {@code PgWireServer}, this returns null and the gateway logs that it serves no
+   * PostgreSQL port. With it, the body is:
+   *
+   * <pre>{@code
+   * PgWireServer server = PgWireServer.start(engine, bind, maxConnections);
+   * return new PgListener() {
+   *   public int port() { return server.port(); }
+   *   public void close() { server.close(); }
+   * };
+   * }</pre>
+   */
+  public static PgListener startPostgres(
+      SqlEngine engine, InetSocketAddress bind, int maxConnections) throws IOException {
+    Objects.requireNonNull(engine, "engine");
+    Objects.requireNonNull(bind, "bind");
+    return null;
+  }
+
+  private final SqlEngine engine;
+  private final int sessionsMax;
+  private final SqlService service;
+  private PgListener postgres; // guarded by this
+
+  /**
+   * @param engine the engine behind every front end
+   * @param sessionsMax most sessions of the gRPC/REST service at once, and separately most
+   *     PostgreSQL connections
+   */
+  public SqlFrontEnds(SqlEngine engine, int sessionsMax) {
+    this.engine = Objects.requireNonNull(engine, "engine");
+    this.sessionsMax = sessionsMax;
+    this.service = new SqlService(engine, sessionsMax);
+  }
+
+  /** The gRPC service (bind it on the gRPC server and the REST side's in-process server). */
+  public SqlService service() {
+    return service;
+  }
+
+  /**
+   * Starts the PostgreSQL listener on {@code bind} with {@code factory}. A factory that returns
+   * null (a build without the listener) leaves the gateway without a PostgreSQL port, with a
+   * warning in the log.
+   *
+   * @throws IOException when the address cannot be bound
+   * @throws IllegalStateException when a listener already runs
+   */
+  public synchronized void listenPostgres(InetSocketAddress bind, PgListenerFactory factory)
+      throws IOException {
+    if (postgres != null) {
+      throw new IllegalStateException("the PostgreSQL listener already runs on port " + postgres.port());
+    }
+    postgres = factory.start(engine, bind, sessionsMax);
+    if (postgres == null) {
+      LOG.warn(
+          "this build has no PostgreSQL wire protocol listener; {} is not served", bind);
+    } else {
+      LOG.info("PostgreSQL wire protocol on {}:{}", bind.getHostString(), postgres.port());
+    }
+  }
+
+  /** The PostgreSQL port, when a listener runs. */
+  public synchronized OptionalInt pgPort() {
+    return postgres == null ? OptionalInt.empty() : OptionalInt.of(postgres.port());
+  }
+
+  /** Stops the PostgreSQL listener, then the service's statement threads. Idempotent. */
+  @Override
+  public void close() {
+    PgListener listener;
+    synchronized (this) {
+      listener = postgres;
+      postgres = null;
+    }
+    if (listener != null) {
+      try {
+        listener.close();
+      } catch (RuntimeException e) {
+        LOG.warn("stopping the PostgreSQL listener failed", e);
+      }
+    }
+    service.close();
+  }
+}
