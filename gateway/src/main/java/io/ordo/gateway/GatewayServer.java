@@ -505,6 +505,11 @@ public final class GatewayServer implements AutoCloseable {
     return sql.pgPort();
   }
 
+  /** The SQL engine behind the Sql service and the PostgreSQL listener (sessions in-process). */
+  public io.ordo.sql.SqlEngine sqlEngine() {
+    return sql.engine();
+  }
+
   /** The port of {@code GET /metrics} of its own, when the config asked for one. */
   public OptionalInt metricsPort() {
     return metricsEndpoint == null ? OptionalInt.empty() : OptionalInt.of(metricsEndpoint.port());

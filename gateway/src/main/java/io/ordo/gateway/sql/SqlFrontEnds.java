@@ -1,6 +1,7 @@
 package io.ordo.gateway.sql;
 
 import io.ordo.sql.SqlEngine;
+import io.ordo.sql.pgwire.PgWireServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
@@ -42,27 +43,23 @@ public final class SqlFrontEnds implements AutoCloseable {
         throws IOException;
   }
 
-  /**
-   * The PostgreSQL listener of this build: {@code io.ordo.sql.pgwire.PgWireServer} of the sql
-   * module.
-   *
-   * <p>INTEGRATION POINT (the one place that starts the PostgreSQL listener): until the sql
-   * module has {@code PgWireServer}, this returns null and the gateway logs that it serves no
-   * PostgreSQL port. With it, the body is:
-   *
-   * <pre>{@code
-   * PgWireServer server = PgWireServer.start(engine, bind, maxConnections);
-   * return new PgListener() {
-   *   public int port() { return server.port(); }
-   *   public void close() { server.close(); }
-   * };
-   * }</pre>
-   */
+  /** The PostgreSQL listener: {@link PgWireServer} of the sql module. */
   public static PgListener startPostgres(
       SqlEngine engine, InetSocketAddress bind, int maxConnections) throws IOException {
     Objects.requireNonNull(engine, "engine");
     Objects.requireNonNull(bind, "bind");
-    return null;
+    PgWireServer server = PgWireServer.start(engine, bind, maxConnections);
+    return new PgListener() {
+      @Override
+      public int port() {
+        return server.port();
+      }
+
+      @Override
+      public void close() {
+        server.close();
+      }
+    };
   }
 
   private final SqlEngine engine;
@@ -79,6 +76,11 @@ public final class SqlFrontEnds implements AutoCloseable {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.sessionsMax = sessionsMax;
     this.service = new SqlService(engine, sessionsMax);
+  }
+
+  /** The engine behind every front end. */
+  public SqlEngine engine() {
+    return engine;
   }
 
   /** The gRPC service (bind it on the gRPC server and the REST side's in-process server). */

@@ -401,6 +401,11 @@ public final class EmbeddedOrdo implements AutoCloseable {
     return gateway.pgPort();
   }
 
+  /** The gateway's SQL engine, for sessions in this process. */
+  public io.ordo.sql.SqlEngine sqlEngine() {
+    return gateway.sqlEngine();
+  }
+
   /** The gateway's metrics (see {@link GatewayServer#meterRegistry()}). */
   public io.micrometer.core.instrument.MeterRegistry gatewayMeters() {
     return gateway.meterRegistry();

@@ -128,7 +128,37 @@ final class OrdoSession implements SqlSession {
   // Execution
 
   /** Runs one statement's plan with its parameter values (indexed like its dynamic params). */
-  StatementResult execute(ParsedText parsed, List<Object> params) throws SqlException {
+  StatementResult execute(ParsedText parsed, List<Object> params, List<SqlType> declared)
+      throws SqlException {
+    try (Unparse.Scope scope = Unparse.withParameterTypes(parameterTypes(parsed, params, declared))) {
+      return execute(parsed, params);
+    }
+  }
+
+  /**
+   * The known type of each dynamic parameter (by Calcite index): the client's declared type, else
+   * the Java type of the value bound to it.
+   */
+  static Map<Integer, SqlType> parameterTypes(
+      ParsedText parsed, List<Object> params, List<SqlType> declared) {
+    Map<Integer, SqlType> types = new HashMap<>();
+    int first = parsed.parsed().parameters().firstDynamicParamIndex();
+    int count = parsed.parsed().parameters().dynamicParamCount();
+    for (int k = first; k < first + count; k++) {
+      int n = parsed.parameterOf(k);
+      SqlType t = n <= declared.size() ? declared.get(n - 1) : SqlType.UNKNOWN;
+      if (t == SqlType.UNKNOWN && params != null && n <= params.size()) {
+        SqlType byValue = Unparse.typeOfValue(params.get(n - 1));
+        t = byValue == null ? SqlType.UNKNOWN : byValue;
+      }
+      if (t != SqlType.UNKNOWN) {
+        types.put(k, t);
+      }
+    }
+    return types;
+  }
+
+  private StatementResult execute(ParsedText parsed, List<Object> params) throws SqlException {
     checkOpen();
     cancelled.set(false);
     Plan plan = parsed.plan();

@@ -50,7 +50,7 @@ final class OrdoStatement implements SqlStatement {
 
   @Override
   public StatementResult execute(List<Object> params) throws SqlException {
-    return session.execute(parsed, params);
+    return session.execute(parsed, params, declared);
   }
 
   private void describe() {
@@ -65,7 +65,11 @@ final class OrdoStatement implements SqlStatement {
     try {
       Catalog catalog =
           Catalog.read(session.engine().backend().store(), Positions.endOf(Long.MAX_VALUE));
-      Dml.Composed composed = composed(catalog);
+      Dml.Composed composed;
+      try (Unparse.Scope scope =
+          Unparse.withParameterTypes(OrdoSession.parameterTypes(parsed, null, declared))) {
+        composed = composed(catalog);
+      }
       if (composed != null) {
         QueryRunner.Prepared p = session.describe(composed, catalog);
         for (int k = 0; k < composed.parameters().size() && k < p.parameterTypes.size(); k++) {
