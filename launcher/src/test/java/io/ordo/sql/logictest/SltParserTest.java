@@ -81,7 +81,7 @@ class SltParserTest {
     assertThat(empty.expected()).isEmpty();
     assertThat(empty.appliesTo("postgresql")).isTrue();
 
-    assertThat(records.get(6)).isEqualTo(new SltRecord.Let(35, List.of(), "$t", "SELECT 'x'"));
+    assertThat(records.get(6)).isEqualTo(new SltRecord.Let(29, List.of(), "$t", "SELECT 'x'"));
     assertThat(records.get(7)).isInstanceOf(SltRecord.Halt.class);
   }
 

@@ -206,7 +206,8 @@ final class SqlLogicTest {
             + actual.size() + " values hashing to " + hash + ":\n" + show(actual);
       }
     } else if (!q.expected().equals(actual)) {
-      return "wrong result\n  expected (" + q.expected().size() + " values):\n" + show(q.expected())
+      return "wrong result" + firstDifference(q.expected(), actual, q.types().length())
+          + "\n  expected (" + q.expected().size() + " values):\n" + show(q.expected())
           + "\n  actual (" + actual.size() + " values):\n" + show(actual);
     }
     if (q.label().isPresent()) {
@@ -272,6 +273,16 @@ final class SqlLogicTest {
       }
     }
     return Integer.compare(a.size(), b.size());
+  }
+
+  /** Where two value lists first differ, as 1-based value, row and column numbers. */
+  static String firstDifference(List<String> expected, List<String> actual, int columns) {
+    int i = 0;
+    while (i < expected.size() && i < actual.size() && expected.get(i).equals(actual.get(i))) {
+      i++;
+    }
+    return " at value " + (i + 1) + " (row " + (i / columns + 1) + ", column " + (i % columns + 1)
+        + ")";
   }
 
   private static String show(List<String> values) {

@@ -141,7 +141,7 @@ class SqlLogicTestRunnerTest {
     assertThat(messages.get(1)).startsWith("t.slt:4: expected error 23505, got 23502: null value");
     assertThat(messages.get(2)).startsWith("t.slt:7: expected success, got error 23502");
     assertThat(messages.get(3))
-        .startsWith("t.slt:10: wrong result")
+        .startsWith("t.slt:10: wrong result at value 1 (row 1, column 1)")
         .contains("expected (2 values):\n    b\n    a", "actual (2 values):\n    a\n    b")
         .contains("SQL: SELECT v");
     assertThat(messages.get(4)).startsWith("t.slt:16: expected 1 columns (I), got 2");

@@ -2,7 +2,6 @@ package io.ordo.sql.logictest;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.abort;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ordo.sql.SqlEngine;
 import java.io.IOException;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.TestFactory;
  * against PostgreSQL (with {@code -Dordo.slt.postgresql=true}; the server at {@code
  * -Dordo.slt.postgresql.url}, default {@value #DEFAULT_URL}) and against Ordo (when {@link
  * SltOrdoEngine#ordoEngine()} supplies an engine). Each file runs in a fresh session or
- * connection. Skipped, with the reason, where neither is available.
+ * connection. Where a target is unavailable its tests are skipped, each with the reason.
  */
 class SqlLogicTestSuite {
   static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
@@ -33,10 +32,11 @@ class SqlLogicTestSuite {
 
   @TestFactory
   Stream<DynamicTest> postgresql() throws IOException {
-    assumeTrue(
-        Boolean.getBoolean("ordo.slt.postgresql"),
-        "PostgreSQL runs are off: set -Dordo.slt.postgresql=true (server at "
-            + "-Dordo.slt.postgresql.url, default " + DEFAULT_URL + ")");
+    if (!Boolean.getBoolean("ordo.slt.postgresql")) {
+      return skipped(
+          "PostgreSQL runs are off: set -Dordo.slt.postgresql=true (server at "
+              + "-Dordo.slt.postgresql.url, default " + DEFAULT_URL + ")");
+    }
     String url = System.getProperty("ordo.slt.postgresql.url", DEFAULT_URL);
     return files().stream()
         .map(
@@ -59,9 +59,9 @@ class SqlLogicTestSuite {
   @TestFactory
   Stream<DynamicTest> ordo() throws IOException {
     SqlEngine engine = SltOrdoEngine.ordoEngine();
-    assumeTrue(
-        engine != null,
-        "Ordo runs are off: SltOrdoEngine.ordoEngine() supplies no engine yet");
+    if (engine == null) {
+      return skipped("Ordo runs are off: SltOrdoEngine.ordoEngine() supplies no engine yet");
+    }
     return files().stream()
         .map(
             file ->
@@ -74,6 +74,13 @@ class SqlLogicTestSuite {
                         check(SqlLogicTest.runFile(file, target));
                       }
                     }));
+  }
+
+  /** One aborted test per file, so that reports list each file with the reason it did not run. */
+  private static Stream<DynamicTest> skipped(String reason) throws IOException {
+    return files().stream()
+        .map(file -> DynamicTest.dynamicTest(
+            file.getFileName().toString(), file.toUri(), () -> abort(reason)));
   }
 
   private static void check(SqlLogicTest.Report report) {
