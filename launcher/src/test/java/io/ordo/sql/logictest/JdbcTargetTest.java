@@ -17,14 +17,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * JdbcTarget against PostgreSQL (with {@code -Dordo.slt.postgresql=true}, as {@link
- * SqlLogicTestSuite}): value shapes, row counts, errors, the time and row limits.
+ * SqlLogicTestIT}): value shapes, row counts, errors, the time and row limits.
  */
 class JdbcTargetTest {
 
   private static JdbcTarget open(Duration timeout, int maxRows) throws Exception {
     assumeTrue(
         Boolean.getBoolean("ordo.slt.postgresql"), "PostgreSQL runs are off: -Dordo.slt.postgresql");
-    String url = System.getProperty("ordo.slt.postgresql.url", SqlLogicTestSuite.DEFAULT_URL);
+    String url = System.getProperty("ordo.slt.postgresql.url", SqlLogicTestIT.DEFAULT_URL);
     JdbcTarget t = new JdbcTarget(DriverManager.getConnection(url), "postgresql", timeout, maxRows);
     t.execute("SET TIME ZONE 'UTC'");
     return t;

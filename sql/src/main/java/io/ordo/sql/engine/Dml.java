@@ -30,8 +30,35 @@ import org.apache.calcite.sql.SqlNode;
 final class Dml {
   private Dml() {}
 
-  /** A query composed for a statement, and which statement parameters it takes, in order. */
-  record Composed(String sql, List<Integer> parameters) {}
+  /**
+   * A query composed for a statement and what its {@code ?}s take, in order: a statement
+   * parameter (its Calcite index, >= 0) or a constant of the statement ({@code -1 - i} for
+   * {@code constants.get(i)}).
+   */
+  record Composed(String sql, List<Integer> parameters, List<Object> constants) {
+    Composed(String sql, List<Integer> parameters) {
+      this(sql, parameters, List.of());
+    }
+  }
+
+  /**
+   * A string literal assigned to a column of a non-text type, converted as PostgreSQL converts an
+   * untyped literal (its text input form, e.g. {@code '2024-01-02 03:04:05+02'} for a timestamptz,
+   * {@code '\x00ff'} for bytea); null when {@code item} is not such a literal.
+   */
+  private static Object literalConstant(SqlNode item, ColumnDef target) throws SqlException {
+    if (!(item instanceof org.apache.calcite.sql.SqlCharStringLiteral lit)
+        || target.type() == io.ordo.sql.SqlType.VARCHAR
+        || target.type() == io.ordo.sql.SqlType.TEXT) {
+      return null;
+    }
+    String text = lit.getValueAs(String.class);
+    try {
+      return io.ordo.sql.types.PgText.parse(target.type(), text);
+    } catch (SqlException e) {
+      throw new SqlException(e.sqlState(), e.getMessage() + " (column \"" + target.name() + "\")");
+    }
+  }
 
   /** The statement's result: the number of rows it wrote. */
   record Written(String tag, long rows) {}
@@ -75,6 +102,7 @@ final class Dml {
       SqlBasicCall values = (SqlBasicCall) source;
       StringBuilder sql = new StringBuilder("VALUES ");
       List<Integer> params = new ArrayList<>();
+      List<Object> constants = new ArrayList<>();
       int rowIndex = 0;
       for (SqlNode rowNode : values.getOperandList()) {
         List<SqlNode> items =
@@ -95,8 +123,13 @@ final class Dml {
           if (i > 0) {
             sql.append(", ");
           }
+          Object constant = literalConstant(item, targets.get(i));
           if (item.getKind() == SqlKind.DEFAULT) {
             sql.append(defaultSql(targets.get(i)));
+          } else if (constant != null) {
+            sql.append("CAST(? AS ").append(CalciteTypes.castTarget(targets.get(i))).append(')');
+            constants.add(constant);
+            params.add(-constants.size());
           } else {
             sql.append("CAST(").append(Unparse.sql(item)).append(" AS ")
                 .append(CalciteTypes.castTarget(targets.get(i))).append(')');
@@ -105,7 +138,7 @@ final class Dml {
         }
         sql.append(')');
       }
-      return new Composed(sql.toString(), params);
+      return new Composed(sql.toString(), params, constants);
     }
     return new Composed(Unparse.sql(source), Unparse.parameters(source));
   }
@@ -235,6 +268,7 @@ final class Dml {
       TableDef def, Optional<String> alias, List<Plan.Assignment> set, Optional<SqlNode> where)
       throws SqlException {
     StringBuilder sql = new StringBuilder("SELECT ");
+    List<Object> constants = new ArrayList<>();
     String qualifier = quote(alias.orElse(def.name())) + ".";
     for (int i = 0; i < def.columns().size(); i++) {
       sql.append(i == 0 ? "" : ", ").append(qualifier).append(quote(def.columns().get(i).name()));
@@ -250,8 +284,13 @@ final class Dml {
                           + "\" does not exist",
                       a.position()));
       sql.append(", ");
+      Object constant = literalConstant(a.expr(), c);
       if (a.expr().getKind() == SqlKind.DEFAULT) {
         sql.append(defaultSql(c));
+      } else if (constant != null) {
+        sql.append("CAST(? AS ").append(CalciteTypes.castTarget(c)).append(')');
+        constants.add(constant);
+        params.add(-constants.size());
       } else {
         sql.append("CAST(").append(Unparse.sql(a.expr())).append(" AS ")
             .append(CalciteTypes.castTarget(c)).append(')');
@@ -266,7 +305,7 @@ final class Dml {
       sql.append(" WHERE ").append(Unparse.sql(where.get()));
       params.addAll(Unparse.parameters(where.get()));
     }
-    return new Composed(sql.toString(), params);
+    return new Composed(sql.toString(), params, constants);
   }
 
   /** Buffers an UPDATE's new rows; {@code rows} come from {@link #selectTargets}. */

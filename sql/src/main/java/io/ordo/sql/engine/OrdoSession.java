@@ -276,7 +276,9 @@ final class OrdoSession implements SqlSession {
       List<Object> params) throws SqlException {
     List<Object> values = new ArrayList<>(composed.parameters().size());
     for (int index : composed.parameters()) {
-      values.add(parsed.parameterValue(index, params));
+      values.add(index < 0
+          ? composed.constants().get(-1 - index)
+          : parsed.parameterValue(index, params));
     }
     try (ReadContext.Bound bound = ctx.bind()) {
       QueryRunner.Prepared p = runner.prepare(composed.sql(), ctx.catalog.fingerprint());

@@ -73,6 +73,9 @@ final class OrdoStatement implements SqlStatement {
       if (composed != null) {
         QueryRunner.Prepared p = session.describe(composed, catalog);
         for (int k = 0; k < composed.parameters().size() && k < p.parameterTypes.size(); k++) {
+          if (composed.parameters().get(k) < 0) {
+            continue;
+          }
           int n = parsed.parameterOf(composed.parameters().get(k));
           if (n >= 1 && n <= types.size() && types.get(n - 1) == SqlType.UNKNOWN) {
             types.set(n - 1, p.parameterTypes.get(k));

@@ -80,8 +80,13 @@ final class QueryRunner implements AutoCloseable {
     info.setProperty("quoting", "DOUBLE_QUOTE");
     info.setProperty("unquotedCasing", "TO_LOWER");
     info.setProperty("quotedCasing", "UNCHANGED");
-    info.setProperty("caseSensitive", "true");
-    info.setProperty("conformance", "LENIENT");
+    // Calcite matches function names with the identifier matcher: case-sensitive matching would
+    // miss library functions written in lower case (length, strpos), so names match
+    // case-insensitively; unquoted names are folded to lower case first anyway.
+    info.setProperty("caseSensitive", "false");
+    // BIG_QUERY's conformance is the one with both checked integer arithmetic (overflow is an
+    // error, as in PostgreSQL) and ragged CASE/UNION literals typed VARCHAR (no CHAR padding).
+    info.setProperty("conformance", "BIG_QUERY");
     info.setProperty("fun", "standard,postgresql");
     info.setProperty("timeZone", "UTC");
     if (parserFactory != null) {
@@ -286,6 +291,8 @@ final class QueryRunner implements AutoCloseable {
     } else if (message.contains("No match found for function signature")) {
       state = SqlState.UNDEFINED_FUNCTION;
     } else if (message.contains("Cannot apply") || message.contains("Cannot assign")
+        || message.contains("Cast function cannot convert")
+        || message.contains("clause must be a condition")
         || message.contains("cannot be converted") || message.contains("type mismatch")) {
       state = SqlState.DATATYPE_MISMATCH;
     } else if (root instanceof ArithmeticException && message.contains("by zero")) {

@@ -158,6 +158,19 @@ public final class ColumnTypes {
    * them. Used by {@link OrdoSqlParser#unparse} so Calcite's planner needs no user-defined types.
    */
   public static SqlDataTypeSpec toCalcite(SqlDataTypeSpec spec) {
+    // Timestamps without a precision keep milliseconds (Calcite's default precision is 0, which
+    // would drop the fraction; Ordo stores timestamps at millisecond precision).
+    if (spec.getTypeNameSpec() instanceof SqlBasicTypeNameSpec basic
+        && spec.getCollectionsTypeName() == null
+        && (basic.getTypeName().getSimple().equals("TIMESTAMP")
+            || basic.getTypeName().getSimple().equals("TIMESTAMP_WITH_LOCAL_TIME_ZONE"))
+        && basic.getPrecision() < 0) {
+      SqlTypeName name = SqlTypeName.get(basic.getTypeName().getSimple());
+      if (name != null) {
+        return new SqlDataTypeSpec(
+            new SqlBasicTypeNameSpec(name, 3, basic.getParserPos()), spec.getParserPosition());
+      }
+    }
     if (!(spec.getTypeNameSpec() instanceof SqlUserDefinedTypeNameSpec udt)
         || spec.getCollectionsTypeName() != null) {
       return spec;
@@ -176,7 +189,9 @@ public final class ColumnTypes {
       case TIMESTAMPTZ -> SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE;
       default -> SqlTypeName.VARCHAR;
     };
-    return new SqlDataTypeSpec(new SqlBasicTypeNameSpec(calcite, udt.getParserPos()),
-        spec.getParserPosition());
+    SqlBasicTypeNameSpec name = calcite == SqlTypeName.TIMESTAMP_WITH_LOCAL_TIME_ZONE
+        ? new SqlBasicTypeNameSpec(calcite, 3, udt.getParserPos())
+        : new SqlBasicTypeNameSpec(calcite, udt.getParserPos());
+    return new SqlDataTypeSpec(name, spec.getParserPosition());
   }
 }

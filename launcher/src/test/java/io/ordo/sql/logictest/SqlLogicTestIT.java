@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestFactory;
  * SltOrdoEngine#ordoEngine()} supplies an engine). Each file runs in a fresh session or
  * connection. Where a target is unavailable its tests are skipped, each with the reason.
  */
-class SqlLogicTestSuite {
+class SqlLogicTestIT {
   static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
   /** Each statement's time limit. */
   static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(30);
@@ -93,7 +93,7 @@ class SqlLogicTestSuite {
 
   /** The .slt files on the test class path, by name. */
   static List<Path> files() throws IOException {
-    URL dir = SqlLogicTestSuite.class.getClassLoader().getResource("sqllogictest");
+    URL dir = SqlLogicTestIT.class.getClassLoader().getResource("sqllogictest");
     if (dir == null) {
       throw new IOException("no sqllogictest directory on the test class path");
     }
