@@ -1,0 +1,48 @@
+package io.ordo.sql.pgcatalog;
+
+import io.ordo.sql.Column;
+import io.ordo.sql.SqlException;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * One recognized client query: its template, its result columns (which may depend on the optional
+ * parts the tool put in, e.g. psql's {@code \dt+} columns) and how to compute its rows.
+ *
+ * @param id a short name, e.g. {@code psql.listRelations}
+ * @param source the tool, version and command that send it, e.g. {@code psql 15: \dt, \d, \di}
+ */
+record QueryShape(
+    String id,
+    String source,
+    QueryTemplate template,
+    Function<QueryTemplate.Holes, List<Column>> columns,
+    Rows rows) {
+  QueryShape {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(template, "template");
+    Objects.requireNonNull(columns, "columns");
+    Objects.requireNonNull(rows, "rows");
+  }
+
+  /** The rows of one execution, each with one value per column, in the result's order. */
+  @FunctionalInterface
+  interface Rows {
+    List<List<Object>> compute(Request request) throws SqlException;
+  }
+
+  /** One execution's inputs. */
+  record Request(
+      QueryTemplate.Holes holes, List<Object> params, PgCatalogView view, SessionInfo session) {
+    /** The hole's value (see {@link QueryTemplate.Holes#value}). */
+    String value(String hole) throws SqlException {
+      return holes.value(hole, params);
+    }
+
+    boolean present(String hole) {
+      return holes.present(hole);
+    }
+  }
+}
