@@ -147,7 +147,7 @@ final class PgCatalogView {
 
   /** The primary key index's oid of a table of this view. */
   long indexOid(TableDef table) {
-    return relations.stream().filter(r -> r.relkind() == 'i' && r.table() == table)
+    return relations.stream().filter(r -> r.relkind() == 'i' && r.table().tableId().equals(table.tableId()))
         .findFirst().orElseThrow().oid();
   }
 

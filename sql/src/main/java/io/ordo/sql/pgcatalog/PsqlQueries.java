@@ -435,12 +435,11 @@ final class PsqlQueries {
    * @throws SqlException 22003 beyond 2^32-1, as PostgreSQL's oid input
    */
   static long oid(String text) throws SqlException {
-    long v = Long.parseLong(text);
-    if (v > 0xFFFF_FFFFL) {
+    if (text.length() > 10 || Long.parseLong(text) > 0xFFFF_FFFFL) {
       throw new SqlException(SqlState.NUMERIC_VALUE_OUT_OF_RANGE,
           "value \"" + text + "\" is out of range for type oid");
     }
-    return v;
+    return Long.parseLong(text);
   }
 
   /** Columns from alternating name and type arguments. */

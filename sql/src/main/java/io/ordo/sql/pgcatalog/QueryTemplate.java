@@ -33,7 +33,11 @@ import java.util.regex.Pattern;
  * </ul>
  */
 final class QueryTemplate {
-  private static final String LITERAL = "(?:e'(?:[^'\\\\]|\\\\.|'')*'|'(?:[^']|'')*')";
+  /**
+   * A string literal. Possessive quantifiers: a run of ordinary characters is one step, so long
+   * literals neither backtrack nor recurse deeply.
+   */
+  private static final String LITERAL = "(?:e'(?:[^'\\\\]++|\\\\.|'')*+'|'(?:[^']++|'')*+')";
   /** A bind parameter, or a literal as pgjdbc inlines it in simple query mode (maybe cast). */
   private static final String ARG = "(?:\\$[1-9][0-9]{0,4}|" + LITERAL + "(?:::[a-z_]+)?)";
   private static final Pattern HOLE = Pattern.compile("\\{\\{([a-z0-9_]+):([a-z]+)}}");
@@ -44,7 +48,7 @@ final class QueryTemplate {
     LIKE(ARG, SqlType.TEXT),
     EQ(ARG, SqlType.NAME),
     ANY(ARG, SqlType.TEXT),
-    OID("(?:'[0-9]{1,10}'|[0-9]{1,10})", null),
+    OID("(?:'[0-9]{1,20}'|[0-9]{1,20})", null),
     RELKINDS("'[A-Za-z]?'(?:,'[A-Za-z]?'){0,15}", null),
     TYPES(null, null),
     /** A named optional part {@code [[name: ...]]}: only its presence counts. */

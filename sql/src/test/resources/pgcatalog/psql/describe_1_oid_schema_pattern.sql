@@ -1,4 +1,4 @@
--- psql 15.20 (Debian 15.20-0+deb12u1), printed by psql -E for: \d+ public.acc*
+-- psql 15.20 (Debian 15.20-0+deb12u1), printed by psql -E for: \d+ public.acc* (query 1)
 SELECT c.oid,
   n.nspname,
   c.relname
