@@ -1,0 +1,229 @@
+package io.ordo.sql.pgcatalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.ordo.sql.Column;
+import io.ordo.sql.SqlType;
+import io.ordo.sql.StatementResult;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Runs every captured client text on a real PostgreSQL holding the same tables as {@link
+ * CatalogFixtures} (in a schema of its own, dropped afterwards) and checks that Ordo's answer has
+ * the server's column names and types, and, for the queries whose rows do not depend on the rest
+ * of the server's catalog, the same rows.
+ *
+ * <p>The server is {@code ORDO_TEST_PG_URL} (default {@code
+ * jdbc:postgresql://127.0.0.1:5432/test?user=postgres}). Without one the test fails when {@code
+ * CI=true} and is skipped, with the reason, otherwise.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PgCatalogAnswersLiveTest {
+  private static final String URL = System.getenv().getOrDefault("ORDO_TEST_PG_URL",
+      "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+  /** One schema per test JVM, so concurrent runs on one server do not meet. */
+  private static final String SCHEMA = "ordo_pgcatalog_test_" + ProcessHandle.current().pid();
+
+  /** PostgreSQL's typname of each SqlType the answers use. */
+  private static final Map<SqlType, String> TYPNAME = Map.of(SqlType.NAME, "name",
+      SqlType.TEXT, "text", SqlType.OID, "oid", SqlType.BOOLEAN, "bool", SqlType.SMALLINT,
+      "int2", SqlType.INTEGER, "int4", SqlType.BIGINT, "int8", SqlType.CHAR, "char",
+      SqlType.DOUBLE, "float8");
+
+  /**
+   * The documented deviations (PGCATALOG.md "Types"): regclass columns (in queries that never
+   * return a row) are oid, getIndexInfo's float4 CARDINALITY is float8.
+   */
+  private static final Set<String> TYPE_DEVIATIONS = Set.of(
+      "psql/describe_6_statistics:stxrelid:regclass", "psql/describe_8_inherits:oid:regclass",
+      "psql/describe_9_partitions:oid:regclass", "pgjdbc/get_index_info:CARDINALITY:float4",
+      "pgjdbc/get_index_info_unique:CARDINALITY:float4");
+
+  private static final Set<String> SCHEMA_COLUMNS = Set.of("Schema", "nspname", "TABLE_SCHEM");
+
+  private final PgCatalogAnswers answers = new PgCatalogAnswers();
+  private final SessionInfo session = new SessionInfo("postgres", "test", "15.0");
+  private Connection pg;
+  private long pgAccountsOid;
+  private long ordoAccountsOid;
+
+  @BeforeAll
+  void connectAndCreateTables() throws Exception {
+    try {
+      pg = DriverManager.getConnection(URL);
+    } catch (SQLException e) {
+      if ("true".equals(System.getenv("CI"))) {
+        fail("no PostgreSQL at " + URL + " and CI=true: " + e.getMessage());
+      }
+      Assumptions.abort("no PostgreSQL at " + URL + " (" + e.getMessage()
+          + "); PgCatalogAnswersTest still checks the answers");
+    }
+    try (Statement s = pg.createStatement()) {
+      s.execute("create schema " + SCHEMA);
+      s.execute("set search_path = " + SCHEMA);
+      s.execute(CatalogFixtures.POSTGRES_DDL);
+      try (ResultSet rs = s.executeQuery("select 'accounts'::regclass::oid")) {
+        rs.next();
+        pgAccountsOid = rs.getLong(1);
+      }
+    }
+    ordoAccountsOid = PgCatalogView.of(CatalogFixtures.catalog()).relations().stream()
+        .filter(r -> r.name().equals("accounts")).findFirst().orElseThrow().oid();
+  }
+
+  @AfterAll
+  void dropSchema() throws Exception {
+    if (pg != null) {
+      try (Statement s = pg.createStatement()) {
+        s.execute("drop schema if exists " + SCHEMA + " cascade");
+      }
+      pg.close();
+    }
+  }
+
+  static Stream<Arguments> captured() {
+    return PgCatalogAnswersTest.captured();
+  }
+
+  /** Parameters for PostgreSQL and for Ordo: the schema is {@link #SCHEMA} there, public here. */
+  private static List<String> params(String resource, String schema) {
+    return switch (resource) {
+      case "pgjdbc/get_tables_all" -> List.of("accounts");
+      case "pgjdbc/get_tables_schema_types" -> List.of(schema, "%");
+      case "pgjdbc/get_columns", "pgjdbc/get_primary_keys", "pgjdbc/get_index_info" ->
+          List.of("accounts");
+      case "pgjdbc/get_columns_all_filters" -> List.of(schema, "kv", "%");
+      case "pgjdbc/get_primary_keys_schema", "pgjdbc/get_index_info_unique" ->
+          List.of(schema, "kv");
+      case "pgjdbc/get_schemas_pattern" -> List.of(schema);
+      default -> List.of();
+    };
+  }
+
+  /** Columns whose values differ by design (PGCATALOG.md), not compared. */
+  private static final Map<String, Set<String>> ROWS_COMPARED_EXCEPT = Map.ofEntries(
+      Map.entry("psql/dt", Set.of()),
+      Map.entry("psql/d", Set.of()),
+      Map.entry("psql/di", Set.of()),
+      Map.entry("psql/dt_plus_name", Set.of("Access method", "Size")),
+      Map.entry("psql/describe_1_oid", Set.of("oid")),
+      Map.entry("psql/describe_2_table", Set.of("amname")),
+      Map.entry("psql/describe_2_table_plus", Set.of("amname")),
+      Map.entry("psql/describe_3_columns", Set.of()),
+      Map.entry("psql/describe_3_columns_plus", Set.of()),
+      Map.entry("psql/describe_4_indexes", Set.of()),
+      Map.entry("psql/describe_5_policies", Set.of()),
+      Map.entry("psql/describe_7_publications", Set.of()),
+      Map.entry("psql/describe_8_inherits", Set.of()),
+      Map.entry("pgjdbc/get_tables_all", Set.of()),
+      Map.entry("pgjdbc/get_tables_schema_types", Set.of()),
+      Map.entry("pgjdbc/get_columns", Set.of()),
+      Map.entry("pgjdbc/get_columns_all_filters", Set.of()),
+      Map.entry("pgjdbc/get_primary_keys", Set.of()),
+      Map.entry("pgjdbc/get_primary_keys_schema", Set.of()),
+      Map.entry("pgjdbc/get_index_info", Set.of("CARDINALITY", "PAGES")),
+      Map.entry("pgjdbc/get_index_info_unique", Set.of("CARDINALITY", "PAGES")),
+      Map.entry("pgjdbc/get_schemas_pattern", Set.of()));
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("captured")
+  void answersHavePostgresColumnsAndRows(String resource, String id) throws Exception {
+    ClientQuery q = ClientQuery.load(resource);
+    String pgText = q.embeddedOid() >= 0 ? q.withOid(pgAccountsOid) : q.text();
+    String ordoText = q.embeddedOid() >= 0 ? q.withOid(ordoAccountsOid) : q.text();
+    List<String> pgNames = new ArrayList<>();
+    List<String> pgTypes = new ArrayList<>();
+    List<List<String>> pgRows = new ArrayList<>();
+    try (PreparedStatement ps = pg.prepareStatement(pgText.replaceAll("\\$[0-9]+", "?"))) {
+      List<String> p = params(resource, SCHEMA);
+      for (int i = 0; i < p.size(); i++) {
+        ps.setString(i + 1, p.get(i));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        ResultSetMetaData md = rs.getMetaData();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+          pgNames.add(md.getColumnLabel(i));
+          pgTypes.add(md.getColumnTypeName(i));
+        }
+        while (rs.next()) {
+          List<String> row = new ArrayList<>();
+          boolean otherSchema = false;
+          for (int i = 1; i <= md.getColumnCount(); i++) {
+            String v = rs.getString(i);
+            // Tables of other schemas of the shared server are not this test's.
+            otherSchema |= SCHEMA_COLUMNS.contains(md.getColumnLabel(i)) && !SCHEMA.equals(v);
+            row.add(SCHEMA.equals(v) ? "public" : v);
+          }
+          if (!otherSchema) {
+            pgRows.add(row);
+          }
+        }
+      }
+    }
+    StatementResult ordo = answers.answer(ordoText, new ArrayList<>(params(resource, "public")),
+        CatalogFixtures.catalog(), session).orElseThrow();
+
+    // pgjdbc upper-cases the labels of getTables and getIndexInfo itself; the server's are
+    // the query's aliases, which the answers carry.
+    assertThat(ordo.columns()).extracting(Column::name).containsExactlyElementsOf(pgNames);
+    for (int i = 0; i < pgTypes.size(); i++) {
+      String ours = TYPNAME.get(ordo.columns().get(i).type());
+      String theirs = pgTypes.get(i);
+      if (!theirs.equals(ours)) {
+        assertThat(TYPE_DEVIATIONS).as("type of column %s", pgNames.get(i))
+            .contains(resource + ":" + pgNames.get(i) + ":" + theirs);
+      }
+    }
+
+    Set<String> except = ROWS_COMPARED_EXCEPT.get(resource);
+    if (except != null) {
+      assertThat(project(text(ordo.rows()), pgNames, except))
+          .containsExactlyElementsOf(project(pgRows, pgNames, except));
+    }
+  }
+
+  /** Values as pgjdbc's getString gives them (booleans as t/f). */
+  private static List<List<String>> text(List<List<Object>> rows) {
+    List<List<String>> out = new ArrayList<>();
+    for (List<Object> row : rows) {
+      List<String> r = new ArrayList<>();
+      for (Object v : row) {
+        r.add(v == null ? null : v instanceof Boolean b ? (b ? "t" : "f") : String.valueOf(v));
+      }
+      out.add(r);
+    }
+    return out;
+  }
+
+  private static List<List<String>> project(
+      List<List<String>> rows, List<String> names, Set<String> except) {
+    List<List<String>> out = new ArrayList<>();
+    for (List<String> row : rows) {
+      List<String> r = new ArrayList<>();
+      for (int i = 0; i < row.size(); i++) {
+        r.add(except.contains(names.get(i)) ? "-" : row.get(i));
+      }
+      out.add(r);
+    }
+    return out;
+  }
+}
