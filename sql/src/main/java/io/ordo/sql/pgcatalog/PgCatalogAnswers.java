@@ -14,7 +14,7 @@ import java.util.Optional;
  * Answers the PostgreSQL system-catalog queries that psql 15 and pgjdbc 42.7 send (psql's {@code
  * \dt}, {@code \d}, {@code \d t}, {@code \di}, {@code \l}, {@code \dn} and their {@code +} forms;
  * pgjdbc's DatabaseMetaData getTables, getColumns, getPrimaryKeys, getIndexInfo, getSchemas,
- * getCatalogs and {@code select current_catalog}; a few session functions such as {@code select
+ * getCatalogs and {@code select current_catalog}; its TypeInfoCache's pg_type lookups; a few session functions such as {@code select
  * version()}) from Ordo's catalog, so those tools work although Ordo's SQL parser cannot parse
  * these queries. PGCATALOG.md lists them and tells how to add one.
  *
@@ -58,6 +58,7 @@ public final class PgCatalogAnswers {
     List<QueryShape> all = new ArrayList<>();
     all.addAll(PsqlQueries.shapes());
     all.addAll(JdbcQueries.shapes());
+    all.addAll(JdbcTypeQueries.shapes());
     return List.copyOf(all);
   }
 

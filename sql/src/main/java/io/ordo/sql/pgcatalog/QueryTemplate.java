@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  *   <li>{@code eq}: a parameter or string literal compared with {@code =} to a name column; a
  *       parameter is typed name;
  *   <li>{@code any}: a parameter or string literal whose value does not change the answer;
+ *   <li>{@code oidarg}, {@code boolarg}: a parameter or string literal used as an oid or a
+ *       boolean; a parameter is typed so;
  *   <li>{@code oid}: a quoted or bare unsigned integer (psql quotes the oids it sends back);
  *   <li>{@code relkinds}: a list of one-character literals ({@code 'r','p',''});
  *   <li>{@code types}: pgjdbc's getTables type clauses ({@link JdbcQueries#TYPE_CLAUSES}).
@@ -48,6 +50,10 @@ final class QueryTemplate {
     LIKE(ARG, SqlType.TEXT),
     EQ(ARG, SqlType.NAME),
     ANY(ARG, SqlType.TEXT),
+    /** A parameter or literal compared with an oid column; a parameter is typed oid. */
+    OIDARG(ARG, SqlType.OID),
+    /** A parameter or literal used as a boolean; a parameter is typed boolean. */
+    BOOLARG(ARG, SqlType.BOOLEAN),
     OID("(?:'[0-9]{1,20}'|[0-9]{1,20})", null),
     RELKINDS("'[A-Za-z]?'(?:,'[A-Za-z]?'){0,15}", null),
     TYPES(null, null),

@@ -14,6 +14,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -105,8 +106,14 @@ class PgCatalogAnswersLiveTest {
   }
 
   /** Parameters for PostgreSQL and for Ordo: the schema is {@link #SCHEMA} there, public here. */
-  private static List<String> params(String resource, String schema) {
+  private static List<Object> params(String resource, String schema) {
     return switch (resource) {
+      case "pgjdbc/type_name_by_oid" -> List.of(22);
+      case "pgjdbc/sql_type_by_oid" -> List.of(22L);
+      case "pgjdbc/oid_by_name" -> List.of("int2vector");
+      case "pgjdbc/oid_by_qualified_name" -> List.of("int2vector", "pg_catalog", false);
+      case "pgjdbc/array_oid_by_name" -> Arrays.asList("text", null, true);
+      case "pgjdbc/array_delimiter", "pgjdbc/array_element_by_oid" -> List.of(1009);
       case "pgjdbc/get_tables_all" -> List.of("accounts");
       case "pgjdbc/get_tables_schema_types" -> List.of(schema, "%");
       case "pgjdbc/get_columns", "pgjdbc/get_primary_keys", "pgjdbc/get_index_info" ->
@@ -142,7 +149,14 @@ class PgCatalogAnswersLiveTest {
       Map.entry("pgjdbc/get_primary_keys_schema", Set.of()),
       Map.entry("pgjdbc/get_index_info", Set.of("CARDINALITY", "PAGES")),
       Map.entry("pgjdbc/get_index_info_unique", Set.of("CARDINALITY", "PAGES")),
-      Map.entry("pgjdbc/get_schemas_pattern", Set.of()));
+      Map.entry("pgjdbc/get_schemas_pattern", Set.of()),
+      Map.entry("pgjdbc/type_name_by_oid", Set.of()),
+      Map.entry("pgjdbc/sql_type_by_oid", Set.of()),
+      Map.entry("pgjdbc/oid_by_name", Set.of()),
+      Map.entry("pgjdbc/oid_by_qualified_name", Set.of()),
+      Map.entry("pgjdbc/array_oid_by_name", Set.of()),
+      Map.entry("pgjdbc/array_delimiter", Set.of()),
+      Map.entry("pgjdbc/array_element_by_oid", Set.of()));
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("captured")
@@ -153,10 +167,15 @@ class PgCatalogAnswersLiveTest {
     List<String> pgNames = new ArrayList<>();
     List<String> pgTypes = new ArrayList<>();
     List<List<String>> pgRows = new ArrayList<>();
+    boolean aboutRelations = resource.startsWith("psql/") || resource.startsWith("pgjdbc/get_");
     try (PreparedStatement ps = pg.prepareStatement(pgText.replaceAll("\\$[0-9]+", "?"))) {
-      List<String> p = params(resource, SCHEMA);
+      List<Object> p = params(resource, SCHEMA);
       for (int i = 0; i < p.size(); i++) {
-        ps.setString(i + 1, p.get(i));
+        if (p.get(i) == null) {
+          ps.setNull(i + 1, java.sql.Types.VARCHAR);
+        } else {
+          ps.setObject(i + 1, p.get(i));
+        }
       }
       try (ResultSet rs = ps.executeQuery()) {
         ResultSetMetaData md = rs.getMetaData();
@@ -170,7 +189,8 @@ class PgCatalogAnswersLiveTest {
           for (int i = 1; i <= md.getColumnCount(); i++) {
             String v = rs.getString(i);
             // Tables of other schemas of the shared server are not this test's.
-            otherSchema |= SCHEMA_COLUMNS.contains(md.getColumnLabel(i)) && !SCHEMA.equals(v);
+            otherSchema |= aboutRelations && SCHEMA_COLUMNS.contains(md.getColumnLabel(i))
+                && !SCHEMA.equals(v);
             row.add(SCHEMA.equals(v) ? "public" : v);
           }
           if (!otherSchema) {

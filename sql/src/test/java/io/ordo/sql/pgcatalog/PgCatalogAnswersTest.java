@@ -81,7 +81,14 @@ class PgCatalogAnswersTest {
         Arguments.of("pgjdbc/get_index_info_unique", "pgjdbc.getIndexInfo"),
         Arguments.of("pgjdbc/get_schemas", "pgjdbc.getSchemas"),
         Arguments.of("pgjdbc/get_schemas_pattern", "pgjdbc.getSchemas"),
-        Arguments.of("pgjdbc/get_catalogs", "pgjdbc.getCatalogs"));
+        Arguments.of("pgjdbc/get_catalogs", "pgjdbc.getCatalogs"),
+        Arguments.of("pgjdbc/type_name_by_oid", "pgjdbc.typeNameByOid"),
+        Arguments.of("pgjdbc/sql_type_by_oid", "pgjdbc.sqlTypeByOid"),
+        Arguments.of("pgjdbc/oid_by_name", "pgjdbc.oidByName"),
+        Arguments.of("pgjdbc/oid_by_qualified_name", "pgjdbc.oidByQualifiedName"),
+        Arguments.of("pgjdbc/array_oid_by_name", "pgjdbc.arrayOidByName"),
+        Arguments.of("pgjdbc/array_delimiter", "pgjdbc.arrayDelimiter"),
+        Arguments.of("pgjdbc/array_element_by_oid", "pgjdbc.arrayElementByOid"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -91,8 +98,8 @@ class PgCatalogAnswersTest {
     assertThat(answers.recognizedId(q.text())).contains(id);
     PgCatalogAnswers.Description d = answers.describe(q.text()).orElseThrow();
     List<Object> params = new ArrayList<>();
-    for (int i = 0; i < d.parameterTypes().size(); i++) {
-      params.add("%");
+    for (SqlType t : d.parameterTypes()) {
+      params.add(t == SqlType.OID ? "25" : t == SqlType.BOOLEAN ? "true" : "%");
     }
     StatementResult r = answers.answer(q.text(), params, catalog(), SESSION).orElseThrow();
     assertThat(r.columns()).isEqualTo(d.columns());
@@ -356,6 +363,43 @@ class PgCatalogAnswersTest {
     assertThat(answerText("SELECT current_user").rows()).containsExactly(List.of("alice"));
     assertThat(answerText("select current_schema()").rows()).containsExactly(List.of("public"));
     assertThat(answerText("select current_database()").rows()).containsExactly(List.of("shop"));
+  }
+
+  @Test
+  void typeLookupsAnswerFromOrdosTypes() throws Exception {
+    assertThat(answer("pgjdbc/type_name_by_oid", 22).rows())
+        .containsExactly(List.of(true, "pg_catalog", "int2vector"));
+    assertThat(answer("pgjdbc/type_name_by_oid", 600).rows()).isEmpty(); // point: not Ordo's
+    assertThat(answer("pgjdbc/sql_type_by_oid", 1009L).rows())
+        .containsExactly(List.of(true, "b", "_text", 1009L));
+    String allTypes = ClientQuery.load("pgjdbc/sql_type_by_oid").text()
+        .replace(" WHERE pg_type.oid = $1 ", " ");
+    assertThat(answerText(allTypes).rows()).hasSize(SqlType.values().length)
+        .extracting(row -> (Long) row.get(3)).isSortedAccordingTo((a, b) -> Long.compare(b, a));
+    assertThat(answer("pgjdbc/oid_by_name", "jsonb").rows())
+        .containsExactly(List.of(3802L, "jsonb"));
+    assertThat(answer("pgjdbc/oid_by_qualified_name", "int8", "pg_catalog", false).rows())
+        .containsExactly(List.of(20L, "int8"));
+    assertThat(answer("pgjdbc/oid_by_qualified_name", "int8", "public", false).rows()).isEmpty();
+    assertThat(answer("pgjdbc/oid_by_qualified_name", "int8", null, "TRUE").rows()).hasSize(1);
+    assertThat(answer("pgjdbc/array_oid_by_name", "text", null, true).rows())
+        .containsExactly(List.of(1009L, "_text"));
+    assertThat(answer("pgjdbc/array_oid_by_name", "int4", null, true).rows()).isEmpty();
+    assertThat(answer("pgjdbc/array_delimiter", 1009).rows()).containsExactly(List.of(","));
+    assertThat(answer("pgjdbc/array_delimiter", 25).rows()).isEmpty();
+    assertThat(answer("pgjdbc/array_element_by_oid", 1009).rows())
+        .containsExactly(List.of(25L, true, "pg_catalog", "text"));
+    assertThat(answers.describe(ClientQuery.load("pgjdbc/oid_by_qualified_name").text())
+        .orElseThrow().parameterTypes())
+        .containsExactly(SqlType.NAME, SqlType.NAME, SqlType.BOOLEAN);
+    assertThat(answers.describe(ClientQuery.load("pgjdbc/array_delimiter").text())
+        .orElseThrow().parameterTypes()).containsExactly(SqlType.OID);
+    assertThatThrownBy(() -> answer("pgjdbc/type_name_by_oid", "x"))
+        .isInstanceOfSatisfying(SqlException.class,
+            e -> assertThat(e.sqlState()).isEqualTo("22P02"));
+    assertThatThrownBy(() -> answer("pgjdbc/array_oid_by_name", "text", null, "maybe"))
+        .isInstanceOfSatisfying(SqlException.class,
+            e -> assertThat(e.sqlState()).isEqualTo("22P02"));
   }
 
   @Test
