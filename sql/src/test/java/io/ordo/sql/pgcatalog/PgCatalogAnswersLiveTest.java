@@ -1,17 +1,14 @@
 package io.ordo.sql.pgcatalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.ordo.sql.Column;
 import io.ordo.sql.SqlType;
 import io.ordo.sql.StatementResult;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,16 +29,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the server's column names and types, and, for the queries whose rows do not depend on the rest
  * of the server's catalog, the same rows.
  *
- * <p>The server is {@code ORDO_TEST_PG_URL} (default {@code
- * jdbc:postgresql://127.0.0.1:5432/test?user=postgres}). Without one the test fails when {@code
- * CI=true} and is skipped, with the reason, otherwise.
+ * <p>The server is {@link LivePostgres}'s.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PgCatalogAnswersLiveTest {
-  private static final String URL = System.getenv().getOrDefault("ORDO_TEST_PG_URL",
-      "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
-  /** One schema per test JVM, so concurrent runs on one server do not meet. */
-  private static final String SCHEMA = "ordo_pgcatalog_test_" + ProcessHandle.current().pid();
 
   /** PostgreSQL's typname of each SqlType the answers use. */
   private static final Map<SqlType, String> TYPNAME = Map.of(SqlType.NAME, "name",
@@ -63,29 +53,21 @@ class PgCatalogAnswersLiveTest {
 
   private final PgCatalogAnswers answers = new PgCatalogAnswers();
   private final SessionInfo session = new SessionInfo("postgres", "test", "15.0");
+  private LivePostgres live;
   private Connection pg;
+  private String schema;
   private long pgAccountsOid;
   private long ordoAccountsOid;
 
   @BeforeAll
   void connectAndCreateTables() throws Exception {
-    try {
-      pg = DriverManager.getConnection(URL);
-    } catch (SQLException e) {
-      if ("true".equals(System.getenv("CI"))) {
-        fail("no PostgreSQL at " + URL + " and CI=true: " + e.getMessage());
-      }
-      Assumptions.abort("no PostgreSQL at " + URL + " (" + e.getMessage()
-          + "); PgCatalogAnswersTest still checks the answers");
-    }
-    try (Statement s = pg.createStatement()) {
-      s.execute("create schema " + SCHEMA);
-      s.execute("set search_path = " + SCHEMA);
-      s.execute(CatalogFixtures.POSTGRES_DDL);
-      try (ResultSet rs = s.executeQuery("select 'accounts'::regclass::oid")) {
-        rs.next();
-        pgAccountsOid = rs.getLong(1);
-      }
+    live = LivePostgres.openOrSkip("PgCatalogAnswersTest still checks the answers");
+    pg = live.connection;
+    schema = live.schema;
+    try (Statement s = pg.createStatement();
+        ResultSet rs = s.executeQuery("select 'accounts'::regclass::oid")) {
+      rs.next();
+      pgAccountsOid = rs.getLong(1);
     }
     ordoAccountsOid = PgCatalogView.of(CatalogFixtures.catalog()).relations().stream()
         .filter(r -> r.name().equals("accounts")).findFirst().orElseThrow().oid();
@@ -93,11 +75,8 @@ class PgCatalogAnswersLiveTest {
 
   @AfterAll
   void dropSchema() throws Exception {
-    if (pg != null) {
-      try (Statement s = pg.createStatement()) {
-        s.execute("drop schema if exists " + SCHEMA + " cascade");
-      }
-      pg.close();
+    if (live != null) {
+      live.close();
     }
   }
 
@@ -105,7 +84,7 @@ class PgCatalogAnswersLiveTest {
     return PgCatalogAnswersTest.captured();
   }
 
-  /** Parameters for PostgreSQL and for Ordo: the schema is {@link #SCHEMA} there, public here. */
+  /** Parameters for PostgreSQL and for Ordo: the schema is the test schema there, public here. */
   private static List<Object> params(String resource, String schema) {
     return switch (resource) {
       case "pgjdbc/type_name_by_oid" -> List.of(22);
@@ -169,7 +148,7 @@ class PgCatalogAnswersLiveTest {
     List<List<String>> pgRows = new ArrayList<>();
     boolean aboutRelations = resource.startsWith("psql/") || resource.startsWith("pgjdbc/get_");
     try (PreparedStatement ps = pg.prepareStatement(pgText.replaceAll("\\$[0-9]+", "?"))) {
-      List<Object> p = params(resource, SCHEMA);
+      List<Object> p = params(resource, schema);
       for (int i = 0; i < p.size(); i++) {
         if (p.get(i) == null) {
           ps.setNull(i + 1, java.sql.Types.VARCHAR);
@@ -190,8 +169,8 @@ class PgCatalogAnswersLiveTest {
             String v = rs.getString(i);
             // Tables of other schemas of the shared server are not this test's.
             otherSchema |= aboutRelations && SCHEMA_COLUMNS.contains(md.getColumnLabel(i))
-                && !SCHEMA.equals(v);
-            row.add(SCHEMA.equals(v) ? "public" : v);
+                && !schema.equals(v);
+            row.add(schema.equals(v) ? "public" : v);
           }
           if (!otherSchema) {
             pgRows.add(row);
