@@ -22,8 +22,8 @@ import java.util.function.Predicate;
 
 /**
  * The queries psql 15 sends for {@code \dt}, {@code \di}, {@code \dv}, {@code \ds}, {@code \d}
- * (all with an optional pattern and {@code +}), {@code \d name} (the oid lookup and, per table,
- * the queries of {@code describeOneTableDetails}), {@code \l} and {@code \dn}. The templates are
+ * (all with an optional pattern and {@code +}), {@code \d name} (the oid lookup and, per table
+ * or primary key index, the queries of {@code describeOneTableDetails}), {@code \l} and {@code \dn}. The templates are
  * the texts psql 15.20 printed with {@code -E} (test resources {@code pgcatalog/psql/*.sql}), with
  * holes where psql puts the pattern, the oid or an optional part.
  */
@@ -32,6 +32,7 @@ final class PsqlQueries {
 
   static List<QueryShape> shapes() {
     return List.of(listRelations(), relationOid(), tableInfo(), tableColumns(), tableIndexes(),
+        indexColumns(), indexInfo(),
         empty("psql.policies", "psql 15: \\d name (row security policies)", """
             SELECT pol.polname, pol.polpermissive,
               CASE WHEN pol.polroles = '{0}' THEN NULL ELSE pg_catalog.array_to_string(array(select rolname from pg_catalog.pg_roles where oid = any (pol.polroles) order by 1),',') END,
@@ -192,7 +193,7 @@ final class PsqlQueries {
         });
   }
 
-  /** {@code \d name}: the oids of the relations the pattern names (tables only, PGCATALOG.md). */
+  /** {@code \d name}: the oids of the relations (tables and their primary key indexes). */
   private static QueryShape relationOid() {
     QueryTemplate t = QueryTemplate.compile("""
         SELECT c.oid,
@@ -220,7 +221,7 @@ final class PsqlQueries {
             return rows;
           }
           for (PgCatalogView.Relation rel0 : r.view().relations()) {
-            if (rel0.relkind() == 'r' && rel.test(rel0.name())) {
+            if (rel.test(rel0.name())) {
               rows.add(List.of(rel0.oid(), PgCatalogView.SCHEMA, rel0.name()));
             }
           }
@@ -247,15 +248,16 @@ final class PsqlQueries {
           if (r.present("plain") == r.present("verbose")) {
             return List.of();
           }
-          Optional<TableDef> table = r.view().table(oid(r.value("oid")));
-          if (table.isEmpty()) {
+          Optional<PgCatalogView.Relation> rel = r.view().relation(oid(r.value("oid")));
+          if (rel.isEmpty()) {
             return List.of();
           }
-          // relhasindex true: psql then asks for the indexes and shows the primary key. The
-          // access method is NULL: Ordo's tables are not heaps (psql then prints no
-          // "Access method" line).
-          return List.of(Arrays.asList((short) 0, "r", true, false, false, false, false, false,
-              false, "", 0L, "", "p", "d", null));
+          boolean index = rel.get().relkind() == 'i';
+          // A table has an index (psql then asks for it and shows the primary key) and no
+          // access method: Ordo's tables are not heaps (psql then prints no "Access method"
+          // line). Its primary key is shown as the btree index PostgreSQL would have.
+          return List.of(Arrays.asList((short) 0, index ? "i" : "r", !index, false, false, false,
+              false, false, false, "", 0L, "", "p", index ? "n" : "d", index ? "btree" : null));
         });
   }
 
@@ -336,6 +338,74 @@ final class PsqlQueries {
           return List.of(Arrays.asList(PgCatalogView.indexName(td), true, true, false, true,
               PgCatalogView.indexDef(td), PgCatalogView.constraintDef(td), "p", false, false,
               false, 0L));
+        });
+  }
+
+  /** {@code \d index}, step 3: the key columns of a primary key index. */
+  private static QueryShape indexColumns() {
+    QueryTemplate t = QueryTemplate.compile("""
+        SELECT a.attname,
+          pg_catalog.format_type(a.atttypid, a.atttypmod),
+          CASE WHEN a.attnum <= (SELECT i.indnkeyatts FROM pg_catalog.pg_index i WHERE i.indexrelid = {{oid:oid}}) THEN 'yes' ELSE 'no' END AS is_key,
+          pg_catalog.pg_get_indexdef(a.attrelid, a.attnum, TRUE) AS indexdef[[verbose:,
+          a.attstorage,
+          CASE WHEN a.attstattarget=-1 THEN NULL ELSE a.attstattarget END AS attstattarget]]
+        FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = {{oid:oid}} AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum;""");
+    return new QueryShape("psql.indexColumns", "psql 15: \\d index (columns)", t,
+        holes -> {
+          List<Column> c = new ArrayList<>(cols("attname", NAME, "format_type", TEXT,
+              "is_key", TEXT, "indexdef", TEXT));
+          if (holes.present("verbose")) {
+            c.addAll(cols("attstorage", CHAR, "attstattarget", INTEGER));
+          }
+          return c;
+        },
+        r -> {
+          Optional<PgCatalogView.Relation> rel = r.view().relation(oid(r.value("oid")))
+              .filter(x -> x.relkind() == 'i');
+          List<List<Object>> rows = new ArrayList<>();
+          if (rel.isEmpty()) {
+            return rows;
+          }
+          for (ColumnDef col : rel.get().table().primaryKeyColumns()) {
+            List<Object> row = new ArrayList<>(Arrays.asList(col.name(),
+                PgCatalogView.formatType(col), "yes", PgCatalogView.quoteIdent(col.name())));
+            if (r.present("verbose")) {
+              row.addAll(Arrays.asList(PgCatalogView.storage(col.type()), null));
+            }
+            rows.add(row);
+          }
+          return rows;
+        });
+  }
+
+  /** {@code \d index}, step 4: what the index is (primary key, btree, for which table). */
+  private static QueryShape indexInfo() {
+    QueryTemplate t = QueryTemplate.compile("""
+        SELECT i.indisunique, i.indisprimary, i.indisclustered, i.indisvalid,
+          (NOT i.indimmediate) AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x') AND condeferrable) AS condeferrable,
+          (NOT i.indimmediate) AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x') AND condeferred) AS condeferred,
+        i.indisreplident,
+        i.indnullsnotdistinct,
+          a.amname, c2.relname, pg_catalog.pg_get_expr(i.indpred, i.indrelid, true)
+        FROM pg_catalog.pg_index i, pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_am a
+        WHERE i.indexrelid = c.oid AND c.oid = {{oid:oid}} AND c.relam = a.oid
+        AND i.indrelid = c2.oid;""");
+    return new QueryShape("psql.indexInfo", "psql 15: \\d index (index properties)", t,
+        holes -> cols("indisunique", BOOLEAN, "indisprimary", BOOLEAN, "indisclustered", BOOLEAN,
+            "indisvalid", BOOLEAN, "condeferrable", BOOLEAN, "condeferred", BOOLEAN,
+            "indisreplident", BOOLEAN, "indnullsnotdistinct", BOOLEAN, "amname", NAME,
+            "relname", NAME, "pg_get_expr", TEXT),
+        r -> {
+          Optional<PgCatalogView.Relation> rel = r.view().relation(oid(r.value("oid")))
+              .filter(x -> x.relkind() == 'i');
+          if (rel.isEmpty()) {
+            return List.of();
+          }
+          return List.of(Arrays.asList(true, true, false, true, false, false, false, false,
+              "btree", rel.get().table().name(), null));
         });
   }
 

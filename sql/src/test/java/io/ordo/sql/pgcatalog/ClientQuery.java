@@ -35,6 +35,11 @@ record ClientQuery(String resource, String header, String text, long embeddedOid
     }
   }
 
+  /** Whether the embedded oid is the primary key index's (else the table's). */
+  boolean embedsIndexOid() {
+    return header.contains("index accounts_pkey's oid");
+  }
+
   /** The text with the embedded oid replaced by {@code oid} (as psql would send it for it). */
   String withOid(long oid) {
     if (embeddedOid < 0) {

@@ -58,6 +58,8 @@ class PgCatalogAnswersLiveTest {
   private String schema;
   private long pgAccountsOid;
   private long ordoAccountsOid;
+  private long pgIndexOid;
+  private long ordoIndexOid;
 
   @BeforeAll
   void connectAndCreateTables() throws Exception {
@@ -65,12 +67,16 @@ class PgCatalogAnswersLiveTest {
     pg = live.connection;
     schema = live.schema;
     try (Statement s = pg.createStatement();
-        ResultSet rs = s.executeQuery("select 'accounts'::regclass::oid")) {
+        ResultSet rs = s.executeQuery(
+            "select 'accounts'::regclass::oid, 'accounts_pkey'::regclass::oid")) {
       rs.next();
       pgAccountsOid = rs.getLong(1);
+      pgIndexOid = rs.getLong(2);
     }
-    ordoAccountsOid = PgCatalogView.of(CatalogFixtures.catalog()).relations().stream()
+    PgCatalogView view = PgCatalogView.of(CatalogFixtures.catalog());
+    ordoAccountsOid = view.relations().stream()
         .filter(r -> r.name().equals("accounts")).findFirst().orElseThrow().oid();
+    ordoIndexOid = view.indexOid(CatalogFixtures.accounts());
   }
 
   @AfterAll
@@ -117,6 +123,11 @@ class PgCatalogAnswersLiveTest {
       Map.entry("psql/describe_3_columns", Set.of()),
       Map.entry("psql/describe_3_columns_plus", Set.of()),
       Map.entry("psql/describe_4_indexes", Set.of()),
+      Map.entry("psql/describe_index_2_relation", Set.of()),
+      Map.entry("psql/describe_index_2_relation_plus", Set.of()),
+      Map.entry("psql/describe_index_3_columns", Set.of()),
+      Map.entry("psql/describe_index_3_columns_plus", Set.of()),
+      Map.entry("psql/describe_index_4_index", Set.of()),
       Map.entry("psql/describe_5_policies", Set.of()),
       Map.entry("psql/describe_7_publications", Set.of()),
       Map.entry("psql/describe_8_inherits", Set.of()),
@@ -141,8 +152,11 @@ class PgCatalogAnswersLiveTest {
   @MethodSource("captured")
   void answersHavePostgresColumnsAndRows(String resource, String id) throws Exception {
     ClientQuery q = ClientQuery.load(resource);
-    String pgText = q.embeddedOid() >= 0 ? q.withOid(pgAccountsOid) : q.text();
-    String ordoText = q.embeddedOid() >= 0 ? q.withOid(ordoAccountsOid) : q.text();
+    boolean index = q.embeddedOid() >= 0 && q.embedsIndexOid();
+    String pgText = q.embeddedOid() < 0 ? q.text()
+        : q.withOid(index ? pgIndexOid : pgAccountsOid);
+    String ordoText = q.embeddedOid() < 0 ? q.text()
+        : q.withOid(index ? ordoIndexOid : ordoAccountsOid);
     List<String> pgNames = new ArrayList<>();
     List<String> pgTypes = new ArrayList<>();
     List<List<String>> pgRows = new ArrayList<>();

@@ -62,6 +62,11 @@ class PgCatalogAnswersTest {
         Arguments.of("psql/describe_7_publications", "psql.publications"),
         Arguments.of("psql/describe_8_inherits", "psql.inheritsParents"),
         Arguments.of("psql/describe_9_partitions", "psql.inheritsChildren"),
+        Arguments.of("psql/describe_index_2_relation", "psql.tableInfo"),
+        Arguments.of("psql/describe_index_2_relation_plus", "psql.tableInfo"),
+        Arguments.of("psql/describe_index_3_columns", "psql.indexColumns"),
+        Arguments.of("psql/describe_index_3_columns_plus", "psql.indexColumns"),
+        Arguments.of("psql/describe_index_4_index", "psql.indexInfo"),
         Arguments.of("psql/l", "psql.listDatabases"),
         Arguments.of("psql/l_plus", "psql.listDatabases"),
         Arguments.of("psql/l_pattern", "psql.listDatabases"),
@@ -243,6 +248,28 @@ class PgCatalogAnswersTest {
   }
 
   @Test
+  void describeIndexShowsThePrimaryKeyIndex() throws Exception {
+    StatementResult lookup = answerText(ClientQuery.load("psql/describe_1_oid").text()
+        .replace("'^(accounts)$'", "'^(kv_pkey)$'"));
+    long oid = oidOf(lookup, "kv_pkey");
+    assertThat(oid).isEqualTo(PgCatalogView.of(catalog()).indexOid(CatalogFixtures.kv()));
+    assertThat(answerText(ClientQuery.load("psql/describe_index_2_relation").withOid(oid)).rows())
+        .containsExactly(Arrays.asList((short) 0, "i", false, false, false, false, false, false,
+            false, "", 0L, "", "p", "n", "btree"));
+    assertThat(answerText(ClientQuery.load("psql/describe_index_3_columns_plus").withOid(oid))
+        .rows()).containsExactly(Arrays.asList("k", "text", "yes", "k", "x", null),
+            Arrays.asList("n", "integer", "yes", "n", "p", null));
+    assertThat(answerText(ClientQuery.load("psql/describe_index_4_index").withOid(oid)).rows())
+        .containsExactly(Arrays.asList(true, true, false, true, false, false, false, false,
+            "btree", "kv", null));
+    long table = oidOf(answer("psql/describe_1_oid"), "accounts");
+    assertThat(answerText(ClientQuery.load("psql/describe_index_4_index").withOid(table)).rows())
+        .isEmpty();
+    assertThat(answerText(ClientQuery.load("psql/describe_index_3_columns").withOid(table))
+        .rows()).isEmpty();
+  }
+
+  @Test
   void unknownRelationsAndOidsGiveNoRowsAsInPostgres() throws Exception {
     assertThat(answer("psql/describe_1_oid_nosuch").rows()).isEmpty();
     assertThat(answer("psql/describe_1_oid_quoted").rows()).isEmpty();
@@ -265,7 +292,7 @@ class PgCatalogAnswersTest {
     assertThat(answer("psql/describe_1_oid_schema").rows()).extracting(row -> row.get(2))
         .containsExactly("accounts");
     assertThat(answer("psql/describe_1_oid_any_schema").rows()).extracting(row -> row.get(2))
-        .containsExactly("accounts");
+        .containsExactly("accounts", "accounts_pkey");
     String other = ClientQuery.load("psql/describe_1_oid_schema").text()
         .replace("'^(public)$'", "'^(pg_catalog)$'");
     assertThat(answerText(other).rows()).isEmpty();

@@ -88,7 +88,8 @@ class PsqlEndToEndTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"\\dt", "\\d", "\\di", "\\dt acc*", "\\dt public.*", "\\d accounts",
-      "\\d kv", "\\d+ accounts", "\\d+ kv", "\\d nosuch", "\\dv", "\\ds"})
+      "\\d kv", "\\d+ accounts", "\\d+ kv", "\\d nosuch", "\\dv", "\\ds", "\\d accounts_pkey",
+      "\\d+ kv_pkey", "\\d acc*", "\\d+ *.kv*"})
   void psqlPrintsWhatItPrintsForPostgres(String command) throws Exception {
     String fromPostgres = run(psql(LivePostgres.PORT, command.replace("public.",
         live.schema + ".")), Map.of("PGOPTIONS", "-c search_path=" + live.schema));
