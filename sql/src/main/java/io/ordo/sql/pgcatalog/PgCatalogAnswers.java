@@ -122,7 +122,7 @@ public final class PgCatalogAnswers {
     }
     for (QueryShape shape : SHAPES) {
       Optional<QueryTemplate.Holes> holes = shape.template().match(normalized.get());
-      if (holes.isPresent()) {
+      if (holes.isPresent() && shape.accepts().test(holes.get())) {
         return Optional.of(new Match(shape, holes.get()));
       }
     }

@@ -128,19 +128,25 @@ final class PsqlQueries {
           pg_catalog.pg_size_pretty(pg_catalog.pg_table_size(c.oid)) as "Size",
           pg_catalog.obj_description(c.oid, 'pg_class') as "Description"]]
         FROM pg_catalog.pg_class c
-             LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace[[
-             LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam]][[
+             LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace[[am_join:
+             LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam]][[index_join:
              LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
              LEFT JOIN pg_catalog.pg_class c2 ON i.indrelid = c2.oid]]
-        WHERE c.relkind IN ({{relkinds:relkinds}})[[
+        WHERE c.relkind IN ({{relkinds:relkinds}})[[system:
               AND n.nspname <> 'pg_catalog'
               AND n.nspname !~ '^pg_toast'
               AND n.nspname <> 'information_schema']][[
-          AND c.relname OPERATOR(pg_catalog.~) {{rel:regex}} COLLATE pg_catalog.default]][[
+          AND c.relname OPERATOR(pg_catalog.~) {{rel:regex}} COLLATE pg_catalog.default]][[visible:
           AND pg_catalog.pg_table_is_visible(c.oid)]][[
           AND n.nspname OPERATOR(pg_catalog.~) {{nsp:regex}} COLLATE pg_catalog.default]]
         ORDER BY 1,2;""");
     return new QueryShape("psql.listRelations", "psql 15: \\dt \\di \\dv \\ds \\d [pattern] [+]", t,
+        // psql joins what its columns use, filters system schemas only without a pattern, and
+        // either checks visibility or matches a schema pattern.
+        h -> h.present("with_table") == h.present("index_join")
+            && (!h.present("access_method") || h.present("am_join"))
+            && !(h.present("system") && (h.present("rel") || h.present("nsp")))
+            && !(h.present("visible") && h.present("nsp")),
         holes -> {
           List<Column> c = new ArrayList<>(cols("Schema", NAME, "Name", NAME, "Type", TEXT,
               "Owner", NAME));
@@ -201,18 +207,21 @@ final class PsqlQueries {
           c.relname
         FROM pg_catalog.pg_class c
              LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace[[
-        WHERE c.relname OPERATOR(pg_catalog.~) {{rel:regex}} COLLATE pg_catalog.default]][[
+        WHERE c.relname OPERATOR(pg_catalog.~) {{rel:regex}} COLLATE pg_catalog.default]][[visible:
           AND pg_catalog.pg_table_is_visible(c.oid)]][[
           AND n.nspname OPERATOR(pg_catalog.~) {{nsp:regex}} COLLATE pg_catalog.default]][[
-        WHERE n.nspname OPERATOR(pg_catalog.~) {{nsp_only:regex}} COLLATE pg_catalog.default]]
+        WHERE n.nspname OPERATOR(pg_catalog.~) {{nsp_only:regex}} COLLATE pg_catalog.default]][[visible_only:
+        WHERE pg_catalog.pg_table_is_visible(c.oid)]]
         ORDER BY 2, 3;""");
     return new QueryShape("psql.relationOid", "psql 15: \\d name", t,
+        // One WHERE: a name pattern (with visibility or a schema pattern), a schema pattern
+        // alone (\d public.*), visibility alone (\d *), or none (\d *.*).
+        h -> (h.present("rel") ? 1 : 0) + (h.present("nsp_only") ? 1 : 0)
+            + (h.present("visible_only") ? 1 : 0) <= 1
+            && (h.present("rel") || !h.present("visible") && !h.present("nsp"))
+            && !(h.present("visible") && h.present("nsp")),
         holes -> cols("oid", OID, "nspname", NAME, "relname", NAME),
         r -> {
-          if (!r.present("rel") && !r.present("nsp_only")) {
-            // Neither filter: not a text psql sends (it would list every relation).
-            return List.of();
-          }
           Predicate<String> rel = r.present("rel") ? NamePatterns.regex(r.value("rel")) : x -> true;
           Predicate<String> nsp = r.present("nsp") ? NamePatterns.regex(r.value("nsp"))
               : r.present("nsp_only") ? NamePatterns.regex(r.value("nsp_only")) : x -> true;
@@ -239,15 +248,13 @@ final class PsqlQueries {
         LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)
         WHERE c.oid = {{oid:oid}};""");
     return new QueryShape("psql.tableInfo", "psql 15: \\d name (relation flags)", t,
+        h -> h.present("plain") != h.present("verbose"),
         holes -> cols("relchecks", SMALLINT, "relkind", CHAR, "relhasindex", BOOLEAN,
             "relhasrules", BOOLEAN, "relhastriggers", BOOLEAN, "relrowsecurity", BOOLEAN,
             "relforcerowsecurity", BOOLEAN, "relhasoids", BOOLEAN, "relispartition", BOOLEAN,
             holes.present("verbose") ? "array_to_string" : "?column?", TEXT, "reltablespace", OID,
             "reloftype", TEXT, "relpersistence", CHAR, "relreplident", CHAR, "amname", NAME),
         r -> {
-          if (r.present("plain") == r.present("verbose")) {
-            return List.of();
-          }
           Optional<PgCatalogView.Relation> rel = r.view().relation(oid(r.value("oid")));
           if (rel.isEmpty()) {
             return List.of();
@@ -427,11 +434,12 @@ final class PsqlQueries {
                END as "Size",
                t.spcname as "Tablespace",
                pg_catalog.shobj_description(d.oid, 'pg_database') as "Description"]]
-        FROM pg_catalog.pg_database d[[
+        FROM pg_catalog.pg_database d[[tablespace_join:
           JOIN pg_catalog.pg_tablespace t on d.dattablespace = t.oid]][[
         WHERE d.datname OPERATOR(pg_catalog.~) {{db:regex}} COLLATE pg_catalog.default]]
         ORDER BY 1;""");
     return new QueryShape("psql.listDatabases", "psql 15: \\l [pattern] [+]", t,
+        h -> h.present("verbose") == h.present("tablespace_join"),
         holes -> {
           List<Column> c = new ArrayList<>(cols("Name", NAME, "Owner", NAME, "Encoding", NAME,
               "Collate", TEXT, "Ctype", TEXT, "ICU Locale", TEXT, "Locale Provider", TEXT,
@@ -463,11 +471,12 @@ final class PsqlQueries {
           pg_catalog.pg_get_userbyid(n.nspowner) AS "Owner"[[verbose:,
           pg_catalog.array_to_string(n.nspacl, E'\\n') AS "Access privileges",
           pg_catalog.obj_description(n.oid, 'pg_namespace') AS "Description"]]
-        FROM pg_catalog.pg_namespace n[[
+        FROM pg_catalog.pg_namespace n[[system:
         WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema']][[
         WHERE n.nspname OPERATOR(pg_catalog.~) {{nsp:regex}} COLLATE pg_catalog.default]]
         ORDER BY 1;""");
     return new QueryShape("psql.listSchemas", "psql 15: \\dn [pattern] [+]", t,
+        h -> !(h.present("system") && h.present("nsp")),
         holes -> {
           List<Column> c = new ArrayList<>(cols("Name", NAME, "Owner", NAME));
           if (holes.present("verbose")) {

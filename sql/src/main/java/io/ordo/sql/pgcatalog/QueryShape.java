@@ -5,6 +5,7 @@ import io.ordo.sql.SqlException;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * One recognized client query: its template, its result columns (which may depend on the optional
@@ -12,19 +13,30 @@ import java.util.function.Function;
  *
  * @param id a short name, e.g. {@code psql.listRelations}
  * @param source the tool, version and command that send it, e.g. {@code psql 15: \dt, \d, \di}
+ * @param accepts which combinations of optional parts the tool sends: a text the template
+ *     matches but that fails this is not recognized (the template alone cannot say "one of these
+ *     two parts, not both")
  */
 record QueryShape(
     String id,
     String source,
     QueryTemplate template,
+    Predicate<QueryTemplate.Holes> accepts,
     Function<QueryTemplate.Holes, List<Column>> columns,
     Rows rows) {
   QueryShape {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(template, "template");
+    Objects.requireNonNull(accepts, "accepts");
     Objects.requireNonNull(columns, "columns");
     Objects.requireNonNull(rows, "rows");
+  }
+
+  /** A shape that accepts every text its template matches. */
+  QueryShape(String id, String source, QueryTemplate template,
+      Function<QueryTemplate.Holes, List<Column>> columns, Rows rows) {
+    this(id, source, template, holes -> true, columns, rows);
   }
 
   /** The rows of one execution, each with one value per column, in the result's order. */

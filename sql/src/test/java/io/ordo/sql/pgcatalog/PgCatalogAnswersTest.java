@@ -52,6 +52,8 @@ class PgCatalogAnswersTest {
         Arguments.of("psql/describe_1_oid_any_schema", "psql.relationOid"),
         Arguments.of("psql/describe_1_oid_quoted", "psql.relationOid"),
         Arguments.of("psql/describe_1_oid_nosuch", "psql.relationOid"),
+        Arguments.of("psql/describe_1_oid_visible_only", "psql.relationOid"),
+        Arguments.of("psql/describe_1_oid_all", "psql.relationOid"),
         Arguments.of("psql/describe_2_table", "psql.tableInfo"),
         Arguments.of("psql/describe_2_table_plus", "psql.tableInfo"),
         Arguments.of("psql/describe_3_columns", "psql.tableColumns"),
@@ -73,6 +75,7 @@ class PgCatalogAnswersTest {
         Arguments.of("psql/dn", "psql.listSchemas"),
         Arguments.of("psql/dn_plus", "psql.listSchemas"),
         Arguments.of("psql/dn_pattern", "psql.listSchemas"),
+        Arguments.of("psql/dn_all", "psql.listSchemas"),
         Arguments.of("psql/dn_pattern_2", "psql.schemaPublications"),
         Arguments.of("pgjdbc/current_catalog", "session.currentCatalog"),
         Arguments.of("pgjdbc/get_tables_all", "pgjdbc.getTables"),
@@ -293,6 +296,9 @@ class PgCatalogAnswersTest {
         .containsExactly("accounts");
     assertThat(answer("psql/describe_1_oid_any_schema").rows()).extracting(row -> row.get(2))
         .containsExactly("accounts", "accounts_pkey");
+    assertThat(answer("psql/describe_1_oid_visible_only").rows()).extracting(row -> row.get(2))
+        .containsExactly("accounts", "accounts_pkey", "kv", "kv_pkey");
+    assertThat(answer("psql/describe_1_oid_all").rows()).hasSize(4);
     String other = ClientQuery.load("psql/describe_1_oid_schema").text()
         .replace("'^(public)$'", "'^(pg_catalog)$'");
     assertThat(answerText(other).rows()).isEmpty();
@@ -312,6 +318,7 @@ class PgCatalogAnswersTest {
         .containsExactly(Arrays.asList("public", "alice", null, null));
     assertThat(answer("psql/dn_pattern").rows()).containsExactly(List.of("public", "alice"));
     assertThat(answer("psql/dn_pattern_2").rows()).isEmpty();
+    assertThat(answer("psql/dn_all").rows()).containsExactly(List.of("public", "alice"));
   }
 
   @Test
@@ -470,7 +477,19 @@ class PgCatalogAnswersTest {
     String cols = ClientQuery.load("pgjdbc/get_columns").text();
     String tables = ClientQuery.load("pgjdbc/get_tables_types").text();
     String info = ClientQuery.load("psql/describe_2_table").text();
+    String infoPlus = ClientQuery.load("psql/describe_2_table_plus").text();
+    String di = ClientQuery.load("psql/di").text();
+    String lPlus = ClientQuery.load("psql/l_plus").text();
+    String oidSchema = ClientQuery.load("psql/describe_1_oid_schema").text();
     return Stream.of(
+        // Combinations of optional parts psql never sends (and that would not mean the same).
+        infoPlus.replace("c.relispartition, ", "c.relispartition, '', "),
+        info.replace("c.relispartition, '', ", "c.relispartition, "),
+        di.replace("     LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid\n"
+            + "     LEFT JOIN pg_catalog.pg_class c2 ON i.indrelid = c2.oid\n", ""),
+        lPlus.replace("  JOIN pg_catalog.pg_tablespace t on d.dattablespace = t.oid\n", ""),
+        oidSchema.replace("ORDER BY 2, 3;", "  AND pg_catalog.pg_table_is_visible(c.oid)\n"
+            + "ORDER BY 2, 3;"),
         dt.replace("ORDER BY 1,2;", "AND c.relname = 'x'\nORDER BY 1,2;"),
         dt.replace("ORDER BY 1,2;", "ORDER BY 2,1;"),
         dt.replace("as \"Owner\"", "as \"Owner\", c.relpages"),

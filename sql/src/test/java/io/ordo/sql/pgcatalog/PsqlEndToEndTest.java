@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,15 +61,26 @@ class PsqlEndToEndTest {
   private static String run(List<String> command, Map<String, String> env)
       throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    pb.environment().putAll(env);
     pb.environment().remove("PGOPTIONS");
     pb.environment().putAll(env);
     Process p = pb.start();
+    // Read while it runs: a full pipe would stop psql.
+    CompletableFuture<byte[]> output = CompletableFuture.supplyAsync(() -> {
+      try {
+        return p.getInputStream().readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
     if (!p.waitFor(PSQL_TIMEOUT_S, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError(command + " did not finish in " + PSQL_TIMEOUT_S + " s");
     }
-    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      return new String(output.get(PSQL_TIMEOUT_S, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new AssertionError(command + ": output not read", e);
+    }
   }
 
   private static List<String> psql(String port, String command) {
@@ -98,13 +113,17 @@ class PsqlEndToEndTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"\\l", "\\dn", "\\dn+", "\\dt+", "\\di+"})
-  void psqlListsDatabasesSchemasAndSizes(String command) throws Exception {
+  @ValueSource(strings = {"\\l", "\\dn", "\\dn+", "\\dt+", "\\di+", "\\d *"})
+  void psqlPrintsOrdosDatabaseSchemaSizesAndAllRelations(String command) throws Exception {
     String out = run(psql(Integer.toString(ordo.port()), command), Map.of());
     List<String> lines = normalized(out);
     switch (command) {
       case "\\l" -> assertThat(lines).contains("test | postgres | UTF8 | C | C | | libc |");
       case "\\dn", "\\dn+" -> assertThat(lines).anyMatch(l -> l.startsWith("public | postgres"));
+      // PostgreSQL would describe its system catalogs too (pg_catalog is always visible).
+      case "\\d *" -> assertThat(lines).contains("Table \"public.accounts\"",
+          "Index \"public.accounts_pkey\"", "Table \"public.kv\"", "Index \"public.kv_pkey\"",
+          "\"kv_pkey\" PRIMARY KEY, btree (k, n)");
       case "\\dt+" -> assertThat(lines)
           .contains("public | accounts | table | postgres | permanent | | |");
       default -> assertThat(lines)
