@@ -11,6 +11,8 @@ import io.ordo.sql.SqlType;
 import io.ordo.sql.StatementResult;
 import io.ordo.sql.catalog.CatalogSnapshot;
 import io.ordo.sql.catalog.TableDef;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -112,6 +114,20 @@ class PgCatalogAnswersTest {
     StatementResult r = answers.answer(q.text(), params, catalog(), SESSION).orElseThrow();
     assertThat(r.columns()).isEqualTo(d.columns());
     assertThat(r.commandTag()).isEqualTo("SELECT " + r.rows().size());
+  }
+
+  @Test
+  void everyResourceIsInTheCapturedList() throws Exception {
+    List<String> listed = captured().map(a -> (String) a.get()[0]).sorted().toList();
+    List<String> stored = new ArrayList<>();
+    for (String dir : List.of("psql", "pgjdbc")) {
+      Path root = Path.of(getClass().getResource("/pgcatalog/" + dir).toURI());
+      try (Stream<Path> files = Files.list(root)) {
+        files.map(f -> dir + "/" + f.getFileName().toString().replaceFirst("\\.sql$", ""))
+            .forEach(stored::add);
+      }
+    }
+    assertThat(listed).containsExactlyInAnyOrderElementsOf(stored);
   }
 
   private StatementResult answer(String resource, Object... params) throws SqlException {
