@@ -197,7 +197,7 @@ final class JdbcQueries {
             int seq = 0;
             for (String key : td.primaryKey()) {
               rows.add(Arrays.asList(r.session().database(), PgCatalogView.SCHEMA, td.name(), key,
-                  ++seq, PgCatalogView.indexName(td)));
+                  ++seq, r.view().indexName(td)));
             }
           }
           return rows;
@@ -222,7 +222,7 @@ final class JdbcQueries {
               // TYPE 3 is DatabaseMetaData.tableIndexOther (a btree); the size figures are 0:
               // the gateway keeps no per-table statistics.
               rows.add(Arrays.asList(r.session().database(), PgCatalogView.SCHEMA, td.name(),
-                  false, null, PgCatalogView.indexName(td), 3, ++position, key, "A", 0.0, 0,
+                  false, null, r.view().indexName(td), 3, ++position, key, "A", 0.0, 0,
                   null, null));
             }
           }

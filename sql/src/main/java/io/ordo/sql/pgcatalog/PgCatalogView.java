@@ -82,11 +82,12 @@ final class PgCatalogView {
       long indexOid = claim(candidateOid(t.tableId(), INDEX_SALT), taken);
       oids.put(t, new long[] {tableOid, indexOid});
     }
+    Map<String, String> indexNames = indexNames(catalog.tables());
     List<Relation> relations = new ArrayList<>(tables.size() * 2);
     for (TableDef t : tables) {
       long[] o = oids.get(t);
       relations.add(new Relation(o[0], t.name(), 'r', t));
-      relations.add(new Relation(o[1], indexName(t), 'i', t));
+      relations.add(new Relation(o[1], indexNames.get(t.tableId()), 'i', t));
     }
     relations.sort(Comparator.comparing(Relation::name).thenComparing(Relation::relkind));
     return new PgCatalogView(List.copyOf(relations));
@@ -147,20 +148,50 @@ final class PgCatalogView {
 
   /** The primary key index's oid of a table of this view. */
   long indexOid(TableDef table) {
-    return relations.stream().filter(r -> r.relkind() == 'i' && r.table().tableId().equals(table.tableId()))
-        .findFirst().orElseThrow().oid();
+    return indexRelation(table).oid();
   }
 
   /**
-   * The primary key index name, as PostgreSQL chooses it: {@code <table>_pkey}, the table name
-   * cut (at a character boundary) so that the whole is at most 63 bytes.
+   * The primary key index names by tableId, as PostgreSQL's ChooseRelationName picks them:
+   * {@code <table>_pkey}, the table name cut (at a character boundary) so that the whole is at
+   * most 63 bytes; when a relation already has that name, {@code <table>_pkey1}, {@code 2}...
+   * Tables are taken in name order, so the choice depends on the snapshot alone.
    */
-  static String indexName(TableDef table) {
-    String name = table.name();
-    while (name.getBytes(StandardCharsets.UTF_8).length + "_pkey".length() > NAME_BYTES_MAX) {
+  private static Map<String, String> indexNames(List<TableDef> tables) {
+    Set<String> taken = new HashSet<>();
+    tables.forEach(t -> taken.add(t.name()));
+    List<TableDef> byName = new ArrayList<>(tables);
+    byName.sort(Comparator.comparing(TableDef::name));
+    Map<String, String> names = new HashMap<>();
+    for (TableDef t : byName) {
+      String name = indexName(t.name(), "_pkey");
+      for (int n = 1; taken.contains(name); n++) {
+        name = indexName(t.name(), "_pkey" + n);
+      }
+      taken.add(name);
+      names.put(t.tableId(), name);
+    }
+    return names;
+  }
+
+  private static String indexName(String table, String suffix) {
+    String name = table;
+    while (name.getBytes(StandardCharsets.UTF_8).length + suffix.length() > NAME_BYTES_MAX) {
       name = name.substring(0, name.offsetByCodePoints(name.length(), -1));
     }
-    return name + "_pkey";
+    return name + suffix;
+  }
+
+  /** The name of this table's primary key index in this view. */
+  String indexName(TableDef table) {
+    return indexRelation(table).name();
+  }
+
+  private Relation indexRelation(TableDef table) {
+    return relations.stream()
+        .filter(r -> r.relkind() == 'i' && r.table().tableId().equals(table.tableId()))
+        .findFirst().orElseThrow(() -> new IllegalArgumentException(
+            "table " + table.name() + " is not in this catalog view"));
   }
 
   /**
@@ -218,7 +249,7 @@ final class PgCatalogView {
    * accounts_pkey ON accounts USING btree (id)} (no schema: {@code public} is on the search
    * path).
    */
-  static String indexDef(TableDef table) {
+  String indexDef(TableDef table) {
     return "CREATE UNIQUE INDEX " + quoteIdent(indexName(table)) + " ON "
         + quoteIdent(table.name()) + " USING btree (" + keyColumnList(table) + ")";
   }

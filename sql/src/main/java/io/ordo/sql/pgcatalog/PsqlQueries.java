@@ -342,8 +342,8 @@ final class PsqlQueries {
             return List.of();
           }
           TableDef td = table.get();
-          return List.of(Arrays.asList(PgCatalogView.indexName(td), true, true, false, true,
-              PgCatalogView.indexDef(td), PgCatalogView.constraintDef(td), "p", false, false,
+          return List.of(Arrays.asList(r.view().indexName(td), true, true, false, true,
+              r.view().indexDef(td), PgCatalogView.constraintDef(td), "p", false, false,
               false, 0L));
         });
   }

@@ -610,6 +610,14 @@ class PgCatalogAnswersTest {
     assertThat(PgCatalogView.quoteIdent("a\"b")).isEqualTo("\"a\"\"b\"");
     TableDef longName = new TableDef("t".repeat(63), "00000000000000d4",
         CatalogFixtures.accounts().columns(), List.of("id"), 1);
-    assertThat(PgCatalogView.indexName(longName)).isEqualTo("t".repeat(58) + "_pkey");
+    TableDef clash = new TableDef("accounts_pkey", "00000000000000e5",
+        CatalogFixtures.accounts().columns(), List.of("id"), 1);
+    PgCatalogView view = PgCatalogView.of(new CatalogSnapshot(
+        List.of(CatalogFixtures.accounts(), clash, longName), List.of()));
+    assertThat(view.indexName(longName)).isEqualTo("t".repeat(58) + "_pkey");
+    // A table already holds the name accounts_pkey: the index takes the next, as PostgreSQL's.
+    assertThat(view.indexName(CatalogFixtures.accounts())).isEqualTo("accounts_pkey1");
+    assertThat(view.indexName(clash)).isEqualTo("accounts_pkey_pkey");
+    assertThat(view.relations()).extracting(PgCatalogView.Relation::name).doesNotHaveDuplicates();
   }
 }
