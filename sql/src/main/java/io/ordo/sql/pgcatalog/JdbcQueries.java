@@ -37,7 +37,7 @@ final class JdbcQueries {
 
   /**
    * pgjdbc's getTables clause per table type (the "SCHEMAS" variant its servers use), in the
-   * driver's text. Only TABLE selects anything in Ordo.
+   * driver's text. Only TABLE and INDEX select anything in Ordo.
    */
   static final Map<String, String> TYPE_CLAUSES = typeClauses();
 
@@ -135,18 +135,34 @@ final class JdbcQueries {
     QueryTemplate t = QueryTemplate.compile("""
         SELECT current_database() AS "TABLE_CAT", n.nspname AS "TABLE_SCHEM", c.relname AS "TABLE_NAME",  CASE n.nspname ~ '^pg_' OR n.nspname = 'information_schema'  WHEN true THEN CASE  WHEN n.nspname = 'pg_catalog' OR n.nspname = 'information_schema' THEN CASE c.relkind   WHEN 'r' THEN 'SYSTEM TABLE'   WHEN 'v' THEN 'SYSTEM VIEW'   WHEN 'i' THEN 'SYSTEM INDEX'   ELSE NULL   END  WHEN n.nspname = 'pg_toast' THEN CASE c.relkind   WHEN 'r' THEN 'SYSTEM TOAST TABLE'   WHEN 'i' THEN 'SYSTEM TOAST INDEX'   ELSE NULL   END  ELSE CASE c.relkind   WHEN 'r' THEN 'TEMPORARY TABLE'   WHEN 'p' THEN 'TEMPORARY TABLE'   WHEN 'i' THEN 'TEMPORARY INDEX'   WHEN 'S' THEN 'TEMPORARY SEQUENCE'   WHEN 'v' THEN 'TEMPORARY VIEW'   ELSE NULL   END  END  WHEN false THEN CASE c.relkind  WHEN 'r' THEN 'TABLE'  WHEN 'p' THEN 'PARTITIONED TABLE'  WHEN 'i' THEN 'INDEX'  WHEN 'P' then 'PARTITIONED INDEX'  WHEN 'S' THEN 'SEQUENCE'  WHEN 'v' THEN 'VIEW'  WHEN 'c' THEN 'TYPE'  WHEN 'f' THEN 'FOREIGN TABLE'  WHEN 'm' THEN 'MATERIALIZED VIEW'  ELSE NULL  END  ELSE NULL  END  AS "TABLE_TYPE", d.description AS "REMARKS",  '' as "TYPE_CAT", '' as "TYPE_SCHEM", '' as "TYPE_NAME", '' AS "SELF_REFERENCING_COL_NAME", '' AS "REF_GENERATION"  FROM pg_catalog.pg_namespace n, pg_catalog.pg_class c  LEFT JOIN pg_catalog.pg_description d ON (c.oid = d.objoid AND d.objsubid = 0  and d.classoid = 'pg_class'::regclass)  WHERE c.relnamespace = n.oid [[ AND n.nspname LIKE {{schema:like}}]][[ AND has_table_privilege(c.oid, {{privileges:any}})]][[ AND c.relname LIKE {{table:like}}]][[ AND (false {{types:types}}) ]] ORDER BY "TABLE_TYPE","TABLE_SCHEM","TABLE_NAME\"""");
     String tableClause = wrapped(TYPE_CLAUSES.get("TABLE"));
+    String indexClause = wrapped(TYPE_CLAUSES.get("INDEX"));
     return new QueryShape("pgjdbc.getTables", "pgjdbc 42.7.14: DatabaseMetaData.getTables", t,
         holes -> cols("TABLE_CAT", NAME, "TABLE_SCHEM", NAME, "TABLE_NAME", NAME,
             "TABLE_TYPE", TEXT, "REMARKS", TEXT, "TYPE_CAT", TEXT, "TYPE_SCHEM", TEXT,
             "TYPE_NAME", TEXT, "SELF_REFERENCING_COL_NAME", TEXT, "REF_GENERATION", TEXT),
         r -> {
-          if (r.present("types") && !r.holes().raw("types").contains(tableClause)) {
-            return List.of();
-          }
+          // Without types every relation is listed, primary key indexes as INDEX, as
+          // PostgreSQL does; ORDER BY "TABLE_TYPE" puts INDEX before TABLE.
+          boolean tables = !r.present("types") || r.holes().raw("types").contains(tableClause);
+          boolean indexes = !r.present("types") || r.holes().raw("types").contains(indexClause);
+          Predicate<String> schema = r.present("schema") ? NamePatterns.like(r.value("schema"))
+              : x -> true;
+          Predicate<String> name = r.present("table") ? NamePatterns.like(r.value("table"))
+              : x -> true;
           List<List<Object>> rows = new ArrayList<>();
-          for (TableDef td : tables(r, "schema", "table", true)) {
-            rows.add(Arrays.asList(r.session().database(), PgCatalogView.SCHEMA, td.name(),
-                "TABLE", null, "", "", "", "", ""));
+          if (!schema.test(PgCatalogView.SCHEMA)) {
+            return rows;
+          }
+          for (char kind : new char[] {'i', 'r'}) {
+            if (kind == 'i' ? !indexes : !tables) {
+              continue;
+            }
+            for (PgCatalogView.Relation rel : r.view().relations()) {
+              if (rel.relkind() == kind && name.test(rel.name())) {
+                rows.add(Arrays.asList(r.session().database(), PgCatalogView.SCHEMA,
+                    rel.name(), kind == 'i' ? "INDEX" : "TABLE", null, "", "", "", "", ""));
+              }
+            }
           }
           return rows;
         });

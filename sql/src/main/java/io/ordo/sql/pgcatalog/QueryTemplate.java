@@ -40,8 +40,12 @@ final class QueryTemplate {
    * literals neither backtrack nor recurse deeply.
    */
   private static final String LITERAL = "(?:e'(?:[^'\\\\]++|\\\\.|'')*+'|'(?:[^']++|'')*+')";
-  /** A bind parameter, or a literal as pgjdbc inlines it in simple query mode (maybe cast). */
-  private static final String ARG = "(?:\\$[1-9][0-9]{0,4}|" + LITERAL + "(?:::[a-z_]+)?)";
+  /**
+   * A bind parameter, a literal (maybe cast), or a parameter as pgjdbc inlines it in simple query
+   * mode: {@code ('acc%')}, {@code ('22'::int4)}, {@code (NULL)}.
+   */
+  private static final String ARG = "(?:\\$[1-9][0-9]{0,4}|" + LITERAL + "(?:::[a-z_0-9]+)?|\\((?:"
+      + LITERAL + "(?:::[a-z_0-9]+)?|null)\\))";
   private static final Pattern HOLE = Pattern.compile("\\{\\{([a-z0-9_]+):([a-z]+)}}");
   private static final Pattern OPTIONAL_NAME = Pattern.compile("([a-z][a-z0-9_]*):(?!:)");
 
@@ -256,6 +260,12 @@ final class QueryTemplate {
       }
       if (kinds.get(name) == Kind.OID) {
         return t.startsWith("'") ? t.substring(1, t.length() - 1) : t;
+      }
+      if (t.startsWith("(")) {
+        t = t.substring(1, t.length() - 1);
+        if (t.equals("null")) {
+          return null;
+        }
       }
       int cast = t.lastIndexOf("'::");
       return SqlText.decodeLiteral(cast > 0 ? t.substring(0, cast + 1) : t);

@@ -18,9 +18,11 @@ import java.util.Optional;
 
 /**
  * A test double of a PostgreSQL server that speaks just enough of the protocol (version 3.0,
- * simple query only, no authentication) for psql to connect and run its backslash commands, and
- * answers every query with {@link PgCatalogAnswers} (anything else gets SQLSTATE 42601). It lets
- * the tests run the real psql against the answers; it is not Ordo's wire protocol front end.
+ * simple query only, no authentication) for psql, and pgjdbc with {@code preferQueryMode=simple},
+ * to connect and run their catalog queries: it answers every query with {@link
+ * PgCatalogAnswers}, acknowledges {@code SET}, and refuses anything else with SQLSTATE 42601. It
+ * lets the tests run the real clients against the answers; it is not Ordo's wire protocol front
+ * end.
  */
 final class MiniPgServer implements AutoCloseable {
   private static final int SSL_REQUEST = 80877103;
@@ -109,6 +111,12 @@ final class MiniPgServer implements AutoCloseable {
           continue;
         }
         String sql = new String(body, 0, body.length - 1, StandardCharsets.UTF_8);
+        if (sql.regionMatches(true, 0, "SET ", 0, 4)) {
+          // pgjdbc's session settings at connect (application_name, extra_float_digits).
+          send(out, 'C', b -> cstring(b, "SET"));
+          ready(out);
+          continue;
+        }
         try {
           Optional<StatementResult> r = answers.answer(sql, List.of(), catalog, session);
           if (r.isEmpty()) {

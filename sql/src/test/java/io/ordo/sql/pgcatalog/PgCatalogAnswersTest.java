@@ -344,13 +344,21 @@ class PgCatalogAnswersTest {
         "TABLE_TYPE", "REMARKS", "TYPE_CAT", "TYPE_SCHEM", "TYPE_NAME",
         "SELF_REFERENCING_COL_NAME", "REF_GENERATION");
     assertThat(all.rows()).containsExactly(
+        Arrays.asList("shop", "public", "accounts_pkey", "INDEX", null, "", "", "", "", ""),
+        Arrays.asList("shop", "public", "kv_pkey", "INDEX", null, "", "", "", "", ""),
         Arrays.asList("shop", "public", "accounts", "TABLE", null, "", "", "", "", ""),
         Arrays.asList("shop", "public", "kv", "TABLE", null, "", "", "", "", ""));
+    String indexesOnly = ClientQuery.load("pgjdbc/get_tables_types").text().replace(
+        "c.relkind = 'r' AND n.nspname !~ '^pg_'", "c.relkind = 'i' AND n.nspname !~ '^pg_'");
+    assertThat(answerText(indexesOnly).rows()).extracting(row -> row.get(2))
+        .containsExactly("accounts_pkey", "kv_pkey");
     assertThat(answer("pgjdbc/get_tables_schema_types", "public", "acc%").rows())
         .extracting(row -> row.get(2)).containsExactly("accounts");
     assertThat(answer("pgjdbc/get_tables_schema_types", "ordo%", "%").rows()).isEmpty();
     assertThat(answer("pgjdbc/get_tables_all", "k_").rows()).extracting(row -> row.get(2))
         .containsExactly("kv");
+    assertThat(answer("pgjdbc/get_tables_all", "kv%").rows()).extracting(row -> row.get(3))
+        .containsExactly("INDEX", "TABLE");
     assertThat(answer("pgjdbc/get_tables_all", new Object[] {null}).rows()).isEmpty();
     assertThat(answer("pgjdbc/get_tables_types").rows()).hasSize(2);
     String viewsOnly = ClientQuery.load("pgjdbc/get_tables_types").text().replace(
