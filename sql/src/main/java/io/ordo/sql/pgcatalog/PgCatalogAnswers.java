@@ -14,9 +14,10 @@ import java.util.Optional;
  * Answers the PostgreSQL system-catalog queries that psql 15 and pgjdbc 42.7 send (psql's {@code
  * \dt}, {@code \d}, {@code \d t}, {@code \di}, {@code \l}, {@code \dn} and their {@code +} forms;
  * pgjdbc's DatabaseMetaData getTables, getColumns, getPrimaryKeys, getIndexInfo, getSchemas,
- * getCatalogs and {@code select current_catalog}; its TypeInfoCache's pg_type lookups; a few session functions such as {@code select
- * version()}) from Ordo's catalog, so those tools work although Ordo's SQL parser cannot parse
- * these queries. PGCATALOG.md lists them and tells how to add one.
+ * getCatalogs and {@code select current_catalog}; its TypeInfoCache's pg_type lookups; a few
+ * session functions such as {@code select version()}) from Ordo's catalog, so those tools work
+ * although Ordo's SQL parser cannot parse these queries. sql/PGCATALOG.md lists them and tells
+ * how to add one.
  *
  * <p>Recognition is exact up to layout: the statement's {@linkplain SqlText#normalize normal form}
  * must match one known query's template as a whole; the template's holes take the name patterns,
@@ -24,7 +25,7 @@ import java.util.Optional;
  * runs the statement as usual.
  *
  * <p>Results have the column names and PostgreSQL types the real server gives for the same query
- * (with two deviations, PGCATALOG.md "Types"), and rows as PostgreSQL 15 would return them for a
+ * (with the deviations PGCATALOG.md lists), and rows as PostgreSQL 15 would return them for a
  * database holding Ordo's tables in schema {@code public}. Value shapes: NAME, TEXT, CHAR ({@code
  * "char"}) {@link String}; OID {@link Long} (unsigned 32-bit); SMALLINT {@link Short}; INTEGER
  * {@link Integer}; BIGINT {@link Long}; DOUBLE {@link Double}; BOOLEAN {@link Boolean}; SQL NULL
