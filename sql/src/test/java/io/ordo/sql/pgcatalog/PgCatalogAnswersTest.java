@@ -545,6 +545,31 @@ class PgCatalogAnswersTest {
     assertThat(answers.answer(sql, List.of(), catalog(), SESSION)).isEmpty();
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("captured")
+  void mutatedTextsNeverCrash(String resource, String id) {
+    String text = ClientQuery.load(resource).text();
+    java.util.Random random = new java.util.Random(resource.hashCode());
+    String alphabet = "'\"\\$();, \n%_*.:[]{}eE0aZ";
+    for (int i = 0; i < 300; i++) {
+      StringBuilder m = new StringBuilder(text);
+      int at = random.nextInt(m.length());
+      switch (random.nextInt(3)) {
+        case 0 -> m.deleteCharAt(at);
+        case 1 -> m.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
+        default -> m.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String sql = m.toString();
+      List<Object> params = Arrays.asList("x", null, "1", "true");
+      try {
+        answers.describe(sql);
+        answers.answer(sql, params, catalog(), SESSION);
+      } catch (SqlException e) {
+        assertThat(e.sqlState()).hasSize(5);
+      }
+    }
+  }
+
   @Test
   void badPatternsAndParametersFailWithPostgresSqlStates() {
     String dt = ClientQuery.load("psql/dt_pattern").text();
