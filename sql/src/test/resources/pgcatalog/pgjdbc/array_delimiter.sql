@@ -1,0 +1,2 @@
+-- pgjdbc 42.7.14 (org.postgresql:postgresql), logged at loggerLevel=TRACE for TypeInfoCache.getArrayDelimiter(int oid), e.g. setArray of a createArrayOf("int2vector", ...) array
+SELECT e.typdelim FROM pg_catalog.pg_type t, pg_catalog.pg_type e WHERE t.oid = $1 and t.typelem = e.oid

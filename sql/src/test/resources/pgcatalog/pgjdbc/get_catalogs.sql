@@ -1,0 +1,2 @@
+-- pgjdbc 42.7.14 (org.postgresql:postgresql), logged at loggerLevel=TRACE for DatabaseMetaData.getCatalogs()
+SELECT datname AS "TABLE_CAT" FROM pg_catalog.pg_database WHERE datallowconn = true ORDER BY datname

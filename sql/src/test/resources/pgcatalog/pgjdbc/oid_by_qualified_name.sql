@@ -1,0 +1,2 @@
+-- pgjdbc 42.7.14 (org.postgresql:postgresql), logged at loggerLevel=TRACE for TypeInfoCache.getPGType(String name), e.g. setObject of a PGobject of type "pg_catalog.int2vector"
+SELECT t.oid, t.typname   FROM pg_catalog.pg_type t  JOIN pg_catalog.pg_namespace n ON t.typnamespace = n.oid WHERE t.typname = $1 AND (n.nspname = $2 OR $3 AND n.nspname = ANY (current_schemas(true))) ORDER BY t.oid DESC LIMIT 1

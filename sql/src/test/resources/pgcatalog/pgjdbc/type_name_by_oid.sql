@@ -1,0 +1,2 @@
+-- pgjdbc 42.7.14 (org.postgresql:postgresql), logged at loggerLevel=TRACE for TypeInfoCache.getPGType(int oid), e.g. ResultSetMetaData.getColumnTypeName of an int2vector column
+SELECT n.nspname = ANY(current_schemas(true)), n.nspname, t.typname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON t.typnamespace = n.oid WHERE t.oid = $1

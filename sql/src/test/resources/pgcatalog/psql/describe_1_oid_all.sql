@@ -1,0 +1,7 @@
+-- psql 15.20 (Debian 15.20-0+deb12u1), printed by psql -E for: \d *.* (query 1)
+SELECT c.oid,
+  n.nspname,
+  c.relname
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ORDER BY 2, 3;

@@ -1,0 +1,8 @@
+-- psql 15.20 (Debian 15.20-0+deb12u1), printed by psql -E for: \d *.acc* (query 1)
+SELECT c.oid,
+  n.nspname,
+  c.relname
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname OPERATOR(pg_catalog.~) '^(acc.*)$' COLLATE pg_catalog.default
+ORDER BY 2, 3;
