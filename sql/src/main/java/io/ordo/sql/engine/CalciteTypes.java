@@ -194,7 +194,9 @@ final class CalciteTypes {
     }
     try {
       return switch (c.type()) {
-        case BOOLEAN -> (Boolean) v;
+        case BOOLEAN -> v instanceof String text
+            ? io.ordo.sql.types.PgText.parse(SqlType.BOOLEAN, text)
+            : (Boolean) v;
         case SMALLINT -> {
           long l = integral(v, c);
           if (l < Short.MIN_VALUE || l > Short.MAX_VALUE) {
@@ -210,8 +212,13 @@ final class CalciteTypes {
           yield (int) l;
         }
         case BIGINT -> integral(v, c);
-        case DOUBLE -> ((Number) v).doubleValue();
+        case DOUBLE -> v instanceof String text
+            ? io.ordo.sql.types.PgText.parse(SqlType.DOUBLE, text)
+            : ((Number) v).doubleValue();
         case DECIMAL -> {
+          if (v instanceof Boolean) {
+            throw new ClassCastException("boolean");
+          }
           BigDecimal d = v instanceof BigDecimal b ? b : new BigDecimal(v.toString());
           if (c.scale() >= 0 && c.precision() > 0) {
             d = d.setScale(c.scale(), java.math.RoundingMode.HALF_UP);
@@ -226,7 +233,12 @@ final class CalciteTypes {
           yield d;
         }
         case VARCHAR, TEXT, JSONB -> {
-          String s = v.toString();
+          if (v instanceof byte[] || v instanceof ByteString) {
+            throw new ClassCastException("bytea");
+          }
+          String s = c.type() == SqlType.JSONB
+              ? (String) io.ordo.sql.types.PgText.parse(SqlType.JSONB, v.toString())
+              : v.toString();
           if (c.type() == SqlType.VARCHAR && c.precision() > 0
               && s.codePointCount(0, s.length()) > c.precision()) {
             throw new SqlException(
@@ -236,25 +248,48 @@ final class CalciteTypes {
           yield s;
         }
         case BYTEA -> v instanceof ByteString b ? b.getBytes() : (byte[]) v;
-        case DATE -> v instanceof LocalDate ? v : fromCalcite(SqlType.DATE, v);
-        case TIMESTAMP -> v instanceof LocalDateTime t
-            ? t.withNano(t.getNano() / 1_000_000 * 1_000_000)
-            : fromCalcite(SqlType.TIMESTAMP, v);
-        case TIMESTAMPTZ -> v instanceof OffsetDateTime t
-            ? OffsetDateTime.ofInstant(
-                Instant.ofEpochMilli(t.toInstant().toEpochMilli()), ZoneOffset.UTC)
-            : fromCalcite(SqlType.TIMESTAMPTZ, v);
+        case DATE -> v instanceof String text
+            ? io.ordo.sql.types.PgText.parse(SqlType.DATE, text)
+            : v instanceof LocalDateTime t ? t.toLocalDate()
+            : v instanceof OffsetDateTime t ? t.toLocalDate()
+            : (LocalDate) fromCalcite(SqlType.DATE, v);
+        case TIMESTAMP -> {
+          Object t = v instanceof String text
+              ? io.ordo.sql.types.PgText.parse(SqlType.TIMESTAMP, text)
+              : v instanceof OffsetDateTime o ? o.toLocalDateTime()
+              : v instanceof LocalDate d ? d.atStartOfDay()
+              : fromCalcite(SqlType.TIMESTAMP, v);
+          LocalDateTime ldt = (LocalDateTime) t;
+          // Millisecond precision (see the class comment).
+          yield ldt.withNano(ldt.getNano() / 1_000_000 * 1_000_000);
+        }
+        case TIMESTAMPTZ -> {
+          Object t = v instanceof String text
+              ? io.ordo.sql.types.PgText.parse(SqlType.TIMESTAMPTZ, text)
+              : v instanceof LocalDateTime l ? l.atOffset(ZoneOffset.UTC)
+              : v instanceof LocalDate d ? d.atStartOfDay().atOffset(ZoneOffset.UTC)
+              : fromCalcite(SqlType.TIMESTAMPTZ, v);
+          yield OffsetDateTime.ofInstant(
+              Instant.ofEpochMilli(((OffsetDateTime) t).toInstant().toEpochMilli()), ZoneOffset.UTC);
+        }
         default -> v;
       };
-    } catch (ClassCastException | NumberFormatException e) {
+    } catch (NumberFormatException e) {
+      throw new SqlException(
+          SqlState.INVALID_TEXT_REPRESENTATION,
+          "invalid input syntax for type " + c.type().pgName() + ": \"" + v + "\"");
+    } catch (ClassCastException e) {
       throw new SqlException(
           SqlState.DATATYPE_MISMATCH,
           "column \"" + c.name() + "\" is of type " + c.type().pgName()
-              + " but the value is of another type");
+              + " but expression is of another type");
     }
   }
 
   private static long integral(Object v, ColumnDef c) throws SqlException {
+    if (v instanceof Boolean) {
+      throw new ClassCastException("boolean");
+    }
     if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
       return ((Number) v).longValue();
     }

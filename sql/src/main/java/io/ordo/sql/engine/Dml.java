@@ -131,8 +131,7 @@ final class Dml {
             constants.add(constant);
             params.add(-constants.size());
           } else {
-            sql.append("CAST(").append(Unparse.sql(item)).append(" AS ")
-                .append(CalciteTypes.castTarget(targets.get(i))).append(')');
+            sql.append(assigned(item, targets.get(i)));
             params.addAll(Unparse.parameters(item));
           }
         }
@@ -141,6 +140,21 @@ final class Dml {
       return new Composed(sql.toString(), params, constants);
     }
     return new Composed(Unparse.sql(source), Unparse.parameters(source));
+  }
+
+  /**
+   * An expression assigned to a column, as SQL: a bare parameter or NULL is cast to the column's
+   * type (so Calcite can type it); any other expression is left as written and its value is
+   * converted to the column's type afterwards ({@link CalciteTypes#coerce}), which refuses values
+   * of another kind (a boolean for an integer column: 42804) as PostgreSQL's assignment does,
+   * where a CAST would convert them.
+   */
+  static String assigned(SqlNode expr, ColumnDef target) {
+    boolean untyped = expr instanceof org.apache.calcite.sql.SqlDynamicParam
+        || (expr instanceof org.apache.calcite.sql.SqlLiteral lit
+            && lit.getTypeName() == org.apache.calcite.sql.type.SqlTypeName.NULL);
+    String sql = Unparse.sql(expr);
+    return untyped ? "CAST(" + sql + " AS " + CalciteTypes.castTarget(target) + ")" : sql;
   }
 
   /** A column's DEFAULT as a cast expression, or a typed NULL. */
@@ -292,8 +306,7 @@ final class Dml {
         constants.add(constant);
         params.add(-constants.size());
       } else {
-        sql.append("CAST(").append(Unparse.sql(a.expr())).append(" AS ")
-            .append(CalciteTypes.castTarget(c)).append(')');
+        sql.append(assigned(a.expr(), c));
         params.addAll(Unparse.parameters(a.expr()));
       }
     }

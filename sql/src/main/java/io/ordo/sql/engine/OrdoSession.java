@@ -14,6 +14,8 @@ import io.ordo.sql.TxnState;
 import io.ordo.sql.catalog.ColumnDef;
 import io.ordo.sql.catalog.StreamDef;
 import io.ordo.sql.catalog.TableDef;
+import io.ordo.sql.pgcatalog.PgCatalogAnswers;
+import io.ordo.sql.pgcatalog.SessionInfo;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -49,6 +51,9 @@ import org.apache.calcite.sql.util.SqlShuttle;
  * <p>Not thread-safe (one statement at a time), except {@link #cancel}.
  */
 final class OrdoSession implements SqlSession {
+  /** Answers the catalog queries of psql and pgjdbc (stateless). */
+  static final PgCatalogAnswers CATALOG_ANSWERS = new PgCatalogAnswers();
+
   private final OrdoSqlEngine engine;
   private final String user;
   private final String database;
@@ -91,6 +96,11 @@ final class OrdoSession implements SqlSession {
               + engine.config().statementBytesMax());
     }
     List<SqlStatement> out = new ArrayList<>();
+    Optional<PgCatalogAnswers.Description> catalogQuery = CATALOG_ANSWERS.describe(sql);
+    if (catalogQuery.isPresent()) {
+      out.add(new CatalogQueryStatement(this, sql, catalogQuery.get(), declaredParamTypes));
+      return out;
+    }
     for (ParsedText p : engine.parse(sql)) {
       out.add(new OrdoStatement(this, p, declaredParamTypes));
     }
@@ -621,6 +631,28 @@ final class OrdoSession implements SqlSession {
 
   void committedAt(Position p) {
     lastCommit = p;
+  }
+
+  /** Answers a recognized catalog query from the newest catalog the store holds. */
+  StatementResult answerCatalogQuery(String sql, List<Object> params) throws SqlException {
+    checkOpen();
+    if (state == TxnState.FAILED) {
+      throw new SqlException(
+          SqlState.IN_FAILED_SQL_TRANSACTION,
+          "current transaction is aborted, commands ignored until end of transaction block");
+    }
+    try {
+      Snap snap = latest();
+      Catalog catalog = Catalog.read(engine.backend().store(), snap.position());
+      return CATALOG_ANSWERS
+          .answer(sql, params, catalog.snapshot(),
+              new SessionInfo(user, database, Settings.DEFAULTS.get("server_version")))
+          .orElseThrow(() -> new SqlException(
+              SqlState.INTERNAL_ERROR, "a recognized catalog query was not answered"));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SqlException(SqlState.QUERY_CANCELED, "canceling statement: interrupted");
+    }
   }
 
   // ---------------------------------------------------------------------------------------
