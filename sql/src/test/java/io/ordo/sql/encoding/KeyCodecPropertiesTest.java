@@ -18,15 +18,21 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 
 /**
  * KeyCodec against SQL's order and equality, computed independently of the codec: keys compare
  * (UTF-8 bytes, the store's order, and String.compareTo) as the values and tuples compare; a
  * prefix of leading values is a prefix of exactly the keys with those values; decode inverts
  * encode.
+ *
+ * <p>The generators weigh edge values in themselves and derive the second value of a pair from
+ * the first (neighbours, prefixes, extensions), so jqwik's edge-case mixing is off: combining the
+ * edge cases of flat-mapped tuples grows exponentially.
  */
 class KeyCodecPropertiesTest {
   /** Two values of one type (the second often equal to the first). */
@@ -38,9 +44,12 @@ class KeyCodecPropertiesTest {
   @Provide
   Arbitrary<Pair> pairs() {
     return Arbitraries.of(KEY_TYPES).flatMap(type ->
-        Combinators.combine(SqlValuesForTests.values(type), SqlValuesForTests.values(type),
-                Arbitraries.integers().between(0, 4))
-            .as((a, b, same) -> new Pair(type, a, same == 0 ? a : b)));
+        SqlValuesForTests.values(type).flatMap(a ->
+            Arbitraries.frequencyOf(
+                    Tuple.of(1, Arbitraries.just(a)),
+                    Tuple.of(3, SqlValuesForTests.related(type, a)),
+                    Tuple.of(2, SqlValuesForTests.values(type)))
+                .map(b -> new Pair(type, a, b))));
   }
 
   @Provide
@@ -51,19 +60,30 @@ class KeyCodecPropertiesTest {
         components.add(SqlValuesForTests.values(type));
       }
       Arbitrary<List<Object>> tuple = Combinators.combine(components).as(ArrayList::new);
-      return Combinators.combine(tuple, tuple, Arbitraries.integers().between(0, types.size()))
-          .as((a, b, shared) -> {
-            // The first `shared` components of b are a's, so prefixes collide.
-            List<Object> mixed = new ArrayList<>(b);
-            for (int i = 0; i < shared; i++) {
-              mixed.set(i, a.get(i));
-            }
-            return new Tuples(types, a, mixed);
-          });
+      return tuple.flatMap(a -> {
+        // b shares a's first `shared` components, then has one related to a's, then any: so
+        // prefixes collide and the first difference is often a small one.
+        List<Arbitrary<Object>> others = new ArrayList<>();
+        for (int i = 0; i < types.size(); i++) {
+          others.add(SqlValuesForTests.related(types.get(i), a.get(i)));
+        }
+        Arbitrary<List<Object>> near = Combinators.combine(others).as(ArrayList::new);
+        return Combinators.combine(tuple, near, Arbitraries.integers().between(0, types.size()))
+            .as((random, related, shared) -> {
+              List<Object> b = new ArrayList<>(random);
+              for (int i = 0; i < shared; i++) {
+                b.set(i, a.get(i));
+              }
+              if (shared < types.size()) {
+                b.set(shared, related.get(shared));
+              }
+              return new Tuples(types, a, b);
+            });
+      });
     });
   }
 
-  @Property(tries = 3000)
+  @Property(tries = 3000, edgeCases = EdgeCasesMode.NONE)
   void singleValueKeysCompareAsTheValues(@ForAll("pairs") Pair pair) throws SqlException {
     TableDef table = keyTable(List.of(pair.type()));
     String ka = KeyCodec.encode(table, List.of(pair.a()));
@@ -74,7 +94,7 @@ class KeyCodecPropertiesTest {
     assertThat(ka.equals(kb)).isEqualTo(expected == 0);
   }
 
-  @Property(tries = 3000)
+  @Property(tries = 3000, edgeCases = EdgeCasesMode.NONE)
   void tupleKeysCompareLexicographically(@ForAll("tuples") Tuples t) throws SqlException {
     TableDef table = keyTable(t.types());
     String ka = KeyCodec.encode(table, t.a());
@@ -84,7 +104,7 @@ class KeyCodecPropertiesTest {
     assertThat(Integer.signum(ka.compareTo(kb))).isEqualTo(expected);
   }
 
-  @Property(tries = 3000)
+  @Property(tries = 3000, edgeCases = EdgeCasesMode.NONE)
   void aPrefixOfLeadingValuesPrefixesExactlyTheKeysWithThoseValues(@ForAll("tuples") Tuples t)
       throws SqlException {
     TableDef table = keyTable(t.types());
@@ -102,7 +122,7 @@ class KeyCodecPropertiesTest {
     assertThat(KeyCodec.prefix(table, t.a())).isEqualTo(keyA);
   }
 
-  @Property(tries = 3000)
+  @Property(tries = 3000, edgeCases = EdgeCasesMode.NONE)
   void decodeGivesBackEqualValuesInTheColumnsJavaShapes(@ForAll("tuples") Tuples t)
       throws SqlException {
     TableDef table = keyTable(t.types());
@@ -126,7 +146,7 @@ class KeyCodecPropertiesTest {
     assertThat(KeyCodec.encode(table, decoded)).isEqualTo(key);
   }
 
-  @Property(tries = 2000)
+  @Property(tries = 2000, edgeCases = EdgeCasesMode.NONE)
   void everyCharacterAfterTheTablePrefixIsInU0001ToU00ff(@ForAll("tuples") Tuples t)
       throws SqlException {
     TableDef table = keyTable(t.types());

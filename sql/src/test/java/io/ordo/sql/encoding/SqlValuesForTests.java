@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.Tuple;
 
 /**
@@ -82,6 +83,62 @@ final class SqlValuesForTests {
     };
   }
 
+  /**
+   * Values next to {@code a} in SQL order, where encodings are most likely to go wrong: neighbours
+   * (±1, nextUp), negations, and for variable-length types the prefixes and extensions of {@code
+   * a} (0.12 against 0.123, "ab" against "abc").
+   */
+  static Arbitrary<Object> related(SqlType type, Object a) {
+    return switch (type) {
+      case SMALLINT -> Arbitraries.of(-1, 1, 0).map(d -> {
+        int v = (Short) a + d;
+        return (Object) (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, v));
+      });
+      case INTEGER -> Arbitraries.of(-1L, 1L, 0L).map(d -> {
+        long v = (Integer) a + d;
+        return (Object) (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
+      });
+      case BIGINT -> Arbitraries.of(-1L, 1L).map(d -> {
+        long v = (Long) a;
+        return (Object) (d > 0 ? (v == Long.MAX_VALUE ? v : v + 1) : (v == Long.MIN_VALUE ? v : v - 1));
+      });
+      case DOUBLE -> Arbitraries.of(0, 1, 2).map(k -> {
+        double v = (Double) a;
+        return (Object) (k == 0 ? Math.nextUp(v) : k == 1 ? Math.nextDown(v) : -v);
+      });
+      case DECIMAL -> Arbitraries.integers().between(0, 5).map(k -> {
+        BigDecimal v = (BigDecimal) a;
+        return (Object) switch (k) {
+          case 0, 1 -> v.setScale(Math.max(v.scale() - 1 - k, 0), java.math.RoundingMode.DOWN);
+          case 2 -> v.add(BigDecimal.ONE.movePointLeft(v.scale() + 1));
+          case 3 -> v.subtract(BigDecimal.ONE.movePointLeft(v.scale() + 1));
+          case 4 -> v.movePointLeft(1);
+          default -> v.negate();
+        };
+      });
+      case VARCHAR, TEXT -> Combinators.combine(
+              Arbitraries.integers().between(0, 8), texts())
+          .as((cut, extra) -> {
+            String v = (String) a;
+            int[] cps = v.codePoints().toArray();
+            int n = Math.min(cut, cps.length);
+            return (Object) (cut % 2 == 0
+                ? new String(cps, 0, n) : v + extra);
+          });
+      case BYTEA -> Combinators.combine(Arbitraries.integers().between(0, 8), byteas())
+          .as((cut, extra) -> {
+            byte[] v = (byte[]) a;
+            if (cut % 2 == 0) {
+              return (Object) Arrays.copyOf(v, Math.min(cut, v.length));
+            }
+            byte[] longer = Arrays.copyOf(v, v.length + extra.length);
+            System.arraycopy(extra, 0, longer, v.length, extra.length);
+            return (Object) longer;
+          });
+      default -> values(type);
+    };
+  }
+
   static Arbitrary<Long> longs() {
     return Arbitraries.frequencyOf(
         Tuple.of(1, Arbitraries.of(Long.MIN_VALUE, Long.MIN_VALUE + 1, -1L, 0L, 1L,
@@ -124,7 +181,7 @@ final class SqlValuesForTests {
         Tuple.of(2, Arbitraries.longs().map(BigInteger::valueOf)),
         Tuple.of(1, Arbitraries.bigIntegers()
             .between(BigInteger.TEN.pow(60).negate(), BigInteger.TEN.pow(60))));
-    return net.jqwik.api.Combinators.combine(
+    return Combinators.combine(
             unscaled, Arbitraries.integers().between(-30, 40), Arbitraries.integers().between(0, 3))
         .as((u, scale, extraZeros) ->
             new BigDecimal(u, scale).setScale(Math.max(scale, 0) + extraZeros));
