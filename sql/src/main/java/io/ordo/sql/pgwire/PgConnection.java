@@ -507,7 +507,8 @@ final class PgConnection implements Runnable {
 
   private static void checkResultFormats(List<Column> columns, List<Short> formats)
       throws SqlException {
-    if (formats.size() > 1 && formats.size() != columns.size()) {
+    // A statement without result columns takes any result formats, as in PostgreSQL.
+    if (formats.size() > 1 && !columns.isEmpty() && formats.size() != columns.size()) {
       throw new SqlException(
           SqlState.PROTOCOL_VIOLATION,
           "bind message has " + formats.size() + " result formats but query has "

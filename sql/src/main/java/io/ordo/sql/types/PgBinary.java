@@ -76,12 +76,18 @@ public final class PgBinary {
         case BOOLEAN:
           return new byte[] {(byte) (((Boolean) value) ? 1 : 0)};
         case SMALLINT:
-          return ByteBuffer.allocate(2).putShort(((Number) value).shortValue()).array();
+          return ByteBuffer.allocate(2)
+              .putShort((short) integral(value, Short.MIN_VALUE, Short.MAX_VALUE)).array();
         case INTEGER:
+          return ByteBuffer.allocate(4)
+              .putInt((int) integral(value, Integer.MIN_VALUE, Integer.MAX_VALUE)).array();
         case OID:
-          return ByteBuffer.allocate(4).putInt(((Number) value).intValue()).array();
+          // uint32: the bits of the int (4294967295 is sent as -1).
+          return ByteBuffer.allocate(4)
+              .putInt((int) integral(value, Integer.MIN_VALUE, 0xFFFF_FFFFL)).array();
         case BIGINT:
-          return ByteBuffer.allocate(8).putLong(((Number) value).longValue()).array();
+          return ByteBuffer.allocate(8)
+              .putLong(integral(value, Long.MIN_VALUE, Long.MAX_VALUE)).array();
         case DOUBLE:
           return ByteBuffer.allocate(8).putDouble(((Number) value).doubleValue()).array();
         case DECIMAL:
@@ -131,6 +137,19 @@ public final class PgBinary {
       throw new IllegalArgumentException(
           "a " + type + " value cannot be a " + value.getClass().getName(), e);
     }
+  }
+
+  /** An integral Number within [min, max]; anything else is an engine bug. */
+  private static long integral(Object value, long min, long max) {
+    if (!(value instanceof Long || value instanceof Integer || value instanceof Short
+        || value instanceof Byte)) {
+      throw new ClassCastException(value.getClass().getName());
+    }
+    long v = ((Number) value).longValue();
+    if (v < min || v > max) {
+      throw new IllegalArgumentException("integer value " + v + " out of its column's range");
+    }
+    return v;
   }
 
   private static long micros(LocalDateTime t) {

@@ -340,6 +340,40 @@ class PgWireJdbcTest {
   }
 
   @Test
+  void concurrentConnectionsDoNotMix() throws Exception {
+    int clients = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    try {
+      List<Future<Integer>> results = new ArrayList<>();
+      for (int client = 0; client < clients; client++) {
+        int id = client;
+        results.add(pool.submit(() -> {
+          int checked = 0;
+          try (Connection c = connect("");
+              PreparedStatement ps = c.prepareStatement("SELECT ?, ?")) {
+            for (int i = 0; i < 50; i++) {
+              ps.setInt(1, id);
+              ps.setString(2, "client " + id + " query " + i);
+              try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(id);
+                assertThat(rs.getString(2)).isEqualTo("client " + id + " query " + i);
+                checked++;
+              }
+            }
+          }
+          return checked;
+        }));
+      }
+      for (Future<Integer> r : results) {
+        assertThat(r.get(30, TimeUnit.SECONDS)).isEqualTo(50);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void tooManyClients() throws Exception {
     try (PgWireServer small =
         PgWireServer.start(engine, new InetSocketAddress("127.0.0.1", 0), 2)) {

@@ -103,6 +103,18 @@ class PgBinaryTest {
     assertThat(PgBinary.canDecode(SqlType.TEXT_ARRAY)).isFalse();
   }
 
+  @Test
+  void valuesOfTheWrongShapeAreEngineBugs() {
+    assertThatThrownBy(() -> PgBinary.encode(SqlType.SMALLINT, 70_000))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> PgBinary.encode(SqlType.INTEGER, "1"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> PgBinary.encode(SqlType.DATE, LocalDateTime.MIN))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> PgBinary.encode(SqlType.UNKNOWN, "x"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   private static void assertDecodeError(SqlType type, String hex, String sqlState) {
     assertThatThrownBy(() -> PgBinary.decode(type, hex(hex)))
         .isInstanceOfSatisfying(

@@ -9,7 +9,6 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -31,7 +30,7 @@ import org.postgresql.util.PSQLException;
 
 /**
  * PgText and PgBinary against a real PostgreSQL 15 (127.0.0.1:5432, database {@code test}, user
- * {@code postgres}, trust authentication; the URL can be changed with {@code -Dordo.pg.url}):
+ * {@code postgres}, trust authentication; see {@link ReferencePostgres}):
  * for a table of inputs per type, PostgreSQL's input function then output function ({@code
  * concat(CAST($1 AS type))}) and send function must give what {@code PgText.parse} then {@code
  * PgText.format} and {@code PgBinary.encode} give, errors included (SQLSTATE and message); and
@@ -39,16 +38,11 @@ import org.postgresql.util.PSQLException;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class PgTextParityIT {
-  private static final String URL =
-      System.getProperty(
-          "ordo.pg.url",
-          "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&connectTimeout=10&socketTimeout=60");
-
   private static Connection pg;
 
   @BeforeAll
   static void connect() throws SQLException {
-    pg = DriverManager.getConnection(URL);
+    pg = ReferencePostgres.connectOrSkip();
     try (Statement st = pg.createStatement()) {
       st.execute("SET TimeZone = 'UTC'");
       st.execute("SET DateStyle = 'ISO, MDY'");
