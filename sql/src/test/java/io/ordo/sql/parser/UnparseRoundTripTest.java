@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ordo.sql.parser.stmt.SqlAsOf;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.parser.SqlParser;
+import org.apache.calcite.util.Litmus;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -39,6 +40,10 @@ class UnparseRoundTripTest {
     SqlNode calcite = SqlParser.create(text, OrdoSqlParser.CALCITE_CONFIG).parseStmt();
     assertThat(OrdoSqlParser.unparse(calcite)).isEqualTo(text);
     assertThat(text).doesNotContain("::").doesNotContain("$");
+    if (!sql.contains("::")) {
+      // Without PostgreSQL type names to rewrite, the trees themselves are equal.
+      assertThat(calcite.equalsDeep(ordo, Litmus.IGNORE)).as(text).isTrue();
+    }
   }
 
   @ParameterizedTest
@@ -51,6 +56,6 @@ class UnparseRoundTripTest {
     String text = OrdoSqlParser.unparse(asOf.query());
     assertThat(text).doesNotContain("AS OF");
     SqlNode calcite = SqlParser.create(text, OrdoSqlParser.CALCITE_CONFIG).parseStmt();
-    assertThat(calcite.equalsDeep(asOf.query(), org.apache.calcite.util.Litmus.IGNORE)).isTrue();
+    assertThat(calcite.equalsDeep(asOf.query(), Litmus.IGNORE)).isTrue();
   }
 }
