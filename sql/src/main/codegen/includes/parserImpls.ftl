@@ -282,6 +282,18 @@ SqlNode OrdoQuery() :
 }
 {
     q = OrderedQueryOrExpr(ExprContext.ACCEPT_QUERY)
+    // PostgreSQL's row locking clause FOR UPDATE: accepted and dropped. Ordo reads
+    // at a snapshot and a transaction block's COMMIT asserts every row it read, so a row read
+    // FOR UPDATE is protected exactly like any other read (ARCHITECTURE.md, "SQL").
+    [
+        LOOKAHEAD(2)
+        <FOR> <UPDATE>
+        {
+            if (!q.isA(SqlKind.QUERY)) {
+                throw OrdoParserErrors.error(getPos(), "FOR UPDATE applies to queries only");
+            }
+        }
+    ]
     [
         (
             <AS_OF_SYSTEM_TIME> { kind = SqlAsOf.Kind.SYSTEM_TIME; }

@@ -60,6 +60,16 @@ class StatementFormsTest {
     return sb.toString();
   }
 
+  // ---- row locking -----------------------------------------------------------------------
+
+  @Test
+  void forUpdateIsAcceptedAndDropped() throws Exception {
+    SqlNode q = parse("SELECT v FROM t WHERE k = 1 ORDER BY v LIMIT 1 FOR UPDATE");
+    assertThat(q.getKind()).isEqualTo(SqlKind.ORDER_BY);
+    assertThat(OrdoSqlParser.unparse(q)).doesNotContain("FOR");
+    assertThat(parse("SELECT * FROM t FOR UPDATE").getKind()).isEqualTo(SqlKind.SELECT);
+  }
+
   // ---- tables ----------------------------------------------------------------------------
 
   @Test
