@@ -67,7 +67,8 @@ class StatementFormsTest {
     SqlNode q = parse("SELECT v FROM t WHERE k = 1 ORDER BY v LIMIT 1 FOR UPDATE");
     assertThat(q.getKind()).isEqualTo(SqlKind.ORDER_BY);
     assertThat(OrdoSqlParser.unparse(q)).doesNotContain("FOR");
-    assertThat(parse("SELECT * FROM t FOR UPDATE").getKind()).isEqualTo(SqlKind.SELECT);
+    assertThat(parse("SELECT * FROM t WHERE k = $1 FOR UPDATE").getKind())
+        .isEqualTo(SqlKind.SELECT);
   }
 
   // ---- tables ----------------------------------------------------------------------------
