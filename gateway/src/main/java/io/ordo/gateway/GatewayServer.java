@@ -135,6 +135,7 @@ public final class GatewayServer implements AutoCloseable {
   private final HealthStatusManager healthStatuses;
   private final MetricsEndpoint metricsEndpoint; // null without a metrics port
   private final SqlFrontEnds sql;
+  private final GatewaySqlBackend sqlBackend;
   private boolean closed; // guarded by this
 
   private GatewayServer(
@@ -148,7 +149,8 @@ public final class GatewayServer implements AutoCloseable {
       GatewayMeters gauges,
       HealthStatusManager healthStatuses,
       MetricsEndpoint metricsEndpoint,
-      SqlFrontEnds sql) {
+      SqlFrontEnds sql,
+      GatewaySqlBackend sqlBackend) {
     this.config = config;
     this.started = started;
     this.grpcServer = grpcServer;
@@ -160,6 +162,7 @@ public final class GatewayServer implements AutoCloseable {
     this.healthStatuses = healthStatuses;
     this.metricsEndpoint = metricsEndpoint;
     this.sql = sql;
+    this.sqlBackend = sqlBackend;
   }
 
   /**
@@ -436,7 +439,8 @@ public final class GatewayServer implements AutoCloseable {
         gauges,
         healthStatuses,
         metricsEndpoint,
-        sql);
+        sql,
+        sqlBackend);
   }
 
   private static Readiness.Part storePart(ChangelogMaterializer materializer) {
@@ -503,6 +507,11 @@ public final class GatewayServer implements AutoCloseable {
    */
   public OptionalInt pgPort() {
     return sql.pgPort();
+  }
+
+  /** The backend this gateway gives its SQL engine (for the gateway's own tests). */
+  GatewaySqlBackend sqlBackend() {
+    return sqlBackend;
   }
 
   /** The port of {@code GET /metrics} of its own, when the config asked for one. */
