@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * again alone right before it runs, so that it sees what the statements before it created, and
  * runs with the request's parameters {@code $1..$n} (n = the statement's parameter count; 42P02
  * when fewer are given, 54000 past {@value #PARAMS_MAX}). Error positions are reported in the
- * request's text.
+ * request's text (a statement's own position is shifted by where its text starts in the
+ * request; left as it is when the engine's statement text is not found there verbatim).
  *
  * <p><b>Threads and bounds</b>: statements run on a pool of this service (never on a gRPC
  * thread), at most one per session at a time; at most {@code sessionsMax} sessions are open at
