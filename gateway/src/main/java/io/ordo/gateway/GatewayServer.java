@@ -94,8 +94,9 @@ import org.slf4j.LoggerFactory;
  * at most {@value io.ordo.gateway.streams.ShardReads#READ_CALLS_MAX}; the changelog materializer,
  * retention and the ingest reconciler have one thread each, every ingest bridge one. SQL
  * statements run on at most {@link GatewayConfig#sqlSessionsMax()} threads (one per open session,
- * started on demand) plus one deadline timer. Queues: the worker queue holds at most {@code 4 * inFlightTxnMax} (at least {@value #QUEUE_MIN}) tasks and the REST
- * queue {@value #HTTP_QUEUE_MAX} exchanges.
+ * started on demand) plus one deadline timer. Queues: the worker queue holds at most {@code 4 *
+ * inFlightTxnMax} (at least {@value #QUEUE_MIN}) tasks and the REST queue {@value
+ * #HTTP_QUEUE_MAX} exchanges.
  */
 public final class GatewayServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
