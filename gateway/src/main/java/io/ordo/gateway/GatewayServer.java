@@ -32,6 +32,7 @@ import io.ordo.gateway.rest.MetricsEndpoint;
 import io.ordo.gateway.rest.RestServer;
 import io.ordo.gateway.sql.GatewaySqlBackend;
 import io.ordo.gateway.sql.SqlFrontEnds;
+import io.ordo.gateway.sql.SqlService;
 import io.ordo.gateway.streams.RetentionTrimmer;
 import io.ordo.gateway.streams.ShardReads;
 import io.ordo.gateway.streams.StreamCatalogSource;
@@ -50,6 +51,7 @@ import io.ordo.storage.ChangelogMaterializer;
 import io.ordo.sql.engine.OrdoSqlEngine;
 import io.ordo.storage.MultiVersionStore;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -121,6 +123,9 @@ public final class GatewayServer implements AutoCloseable {
 
   /** Counter: heartbeats this gateway appended and the broker acknowledged. */
   public static final String HEARTBEATS_SENT_METRIC = "ordo.sequencer.heartbeats.sent";
+
+  /** Gauge: SQL sessions open through the Sql service (Execute requests and Session calls). */
+  public static final String SQL_SESSIONS_METRIC = "ordo.sql.sessions";
 
   /** Counter: heartbeats this gateway failed to append. */
   public static final String HEARTBEATS_FAILED_METRIC = "ordo.sequencer.heartbeats.failed";
@@ -334,6 +339,9 @@ public final class GatewayServer implements AutoCloseable {
         new SqlFrontEnds(new OrdoSqlEngine(sqlBackend, config.sql()), config.sqlSessionsMax());
     started.push(sql);
     ServerServiceDefinition guardedSql = MalformedRequestGuard.guard(sql.service().bindService());
+    Gauge.builder(SQL_SESSIONS_METRIC, sql.service(), SqlService::openSessions)
+        .description("SQL sessions open through the Sql gRPC/REST service")
+        .register(meters);
 
     // The gauges over the parts' state, refreshed when scraped.
     GatewayMeters gauges =

@@ -99,6 +99,8 @@ class GatewaySqlBackendIT {
     assertThat(backend.keyRangeCount()).isEqualTo(4);
     assertThat(backend.store()).isNotNull();
     assertThat(backend.materializer()).isNotNull();
+    assertThat(gateway.scrapeMetrics()).containsPattern("(?m)^ordo_sql_sessions 0\\.0$");
+    assertThat(gateway.pgPort()).isEmpty(); // --pg-port 0
     // An id left empty is generated.
     TxnResult put =
         run(Transaction.newBuilder()
