@@ -135,6 +135,13 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
 
   /** Runs an Execute request: its response, or the status it fails with. */
   private Object runExecute(SqlRequest request, Context context) {
+    if (context.isCancelled()) {
+      // The client left (or its deadline passed) before a thread was free: run nothing.
+      Status status =
+          deadlinePassed(context) ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
+      return status.withDescription("the call ended before the request ran; nothing ran")
+          .asRuntimeException();
+    }
     SqlSession session;
     try {
       session = engine.openSession(USER, DATABASE);
