@@ -212,7 +212,7 @@ public record GatewayConfig(
         SqlConfig.DEFAULTS);
   }
 
-  /** This config with other gRPC and REST ports (0 = pick a free port); the PostgreSQL port stays. */
+  /** This config with other gRPC and REST ports (0 = a free port); the PostgreSQL port stays. */
   public GatewayConfig withPorts(int grpcPort, int httpPort) {
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,

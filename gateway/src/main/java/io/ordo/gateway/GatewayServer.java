@@ -32,6 +32,7 @@ import io.ordo.gateway.rest.MetricsEndpoint;
 import io.ordo.gateway.rest.RestServer;
 import io.ordo.gateway.sql.GatewaySqlBackend;
 import io.ordo.gateway.sql.SqlFrontEnds;
+import io.ordo.gateway.sql.SqlService;
 import io.ordo.gateway.streams.RetentionTrimmer;
 import io.ordo.gateway.streams.ShardReads;
 import io.ordo.gateway.streams.StreamCatalogSource;
@@ -50,6 +51,7 @@ import io.ordo.storage.ChangelogMaterializer;
 import io.ordo.sql.engine.OrdoSqlEngine;
 import io.ordo.storage.MultiVersionStore;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -94,8 +96,9 @@ import org.slf4j.LoggerFactory;
  * at most {@value io.ordo.gateway.streams.ShardReads#READ_CALLS_MAX}; the changelog materializer,
  * retention and the ingest reconciler have one thread each, every ingest bridge one. SQL
  * statements run on at most {@link GatewayConfig#sqlSessionsMax()} threads (one per open session,
- * started on demand) plus one deadline timer. Queues: the worker queue holds at most {@code 4 * inFlightTxnMax} (at least {@value #QUEUE_MIN}) tasks and the REST
- * queue {@value #HTTP_QUEUE_MAX} exchanges.
+ * started on demand) plus one deadline timer. Queues: the worker queue holds at most {@code 4 *
+ * inFlightTxnMax} (at least {@value #QUEUE_MIN}) tasks and the REST queue {@value
+ * #HTTP_QUEUE_MAX} exchanges.
  */
 public final class GatewayServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
@@ -121,6 +124,9 @@ public final class GatewayServer implements AutoCloseable {
   /** Counter: heartbeats this gateway appended and the broker acknowledged. */
   public static final String HEARTBEATS_SENT_METRIC = "ordo.sequencer.heartbeats.sent";
 
+  /** Gauge: SQL sessions open through the Sql service (Execute requests and Session calls). */
+  public static final String SQL_SESSIONS_METRIC = "ordo.sql.sessions";
+
   /** Counter: heartbeats this gateway failed to append. */
   public static final String HEARTBEATS_FAILED_METRIC = "ordo.sequencer.heartbeats.failed";
 
@@ -135,6 +141,7 @@ public final class GatewayServer implements AutoCloseable {
   private final HealthStatusManager healthStatuses;
   private final MetricsEndpoint metricsEndpoint; // null without a metrics port
   private final SqlFrontEnds sql;
+  private final GatewaySqlBackend sqlBackend;
   private boolean closed; // guarded by this
 
   private GatewayServer(
@@ -148,7 +155,8 @@ public final class GatewayServer implements AutoCloseable {
       GatewayMeters gauges,
       HealthStatusManager healthStatuses,
       MetricsEndpoint metricsEndpoint,
-      SqlFrontEnds sql) {
+      SqlFrontEnds sql,
+      GatewaySqlBackend sqlBackend) {
     this.config = config;
     this.started = started;
     this.grpcServer = grpcServer;
@@ -160,6 +168,7 @@ public final class GatewayServer implements AutoCloseable {
     this.healthStatuses = healthStatuses;
     this.metricsEndpoint = metricsEndpoint;
     this.sql = sql;
+    this.sqlBackend = sqlBackend;
   }
 
   /**
@@ -330,6 +339,9 @@ public final class GatewayServer implements AutoCloseable {
         new SqlFrontEnds(new OrdoSqlEngine(sqlBackend, config.sql()), config.sqlSessionsMax());
     started.push(sql);
     ServerServiceDefinition guardedSql = MalformedRequestGuard.guard(sql.service().bindService());
+    Gauge.builder(SQL_SESSIONS_METRIC, sql.service(), SqlService::openSessions)
+        .description("SQL sessions open through the Sql gRPC/REST service")
+        .register(meters);
 
     // The gauges over the parts' state, refreshed when scraped.
     GatewayMeters gauges =
@@ -436,7 +448,8 @@ public final class GatewayServer implements AutoCloseable {
         gauges,
         healthStatuses,
         metricsEndpoint,
-        sql);
+        sql,
+        sqlBackend);
   }
 
   private static Readiness.Part storePart(ChangelogMaterializer materializer) {
@@ -508,6 +521,11 @@ public final class GatewayServer implements AutoCloseable {
   /** The SQL engine behind the Sql service and the PostgreSQL listener (sessions in-process). */
   public io.ordo.sql.SqlEngine sqlEngine() {
     return sql.engine();
+  }
+
+  /** The backend this gateway gives its SQL engine (for the gateway's own tests). */
+  GatewaySqlBackend sqlBackend() {
+    return sqlBackend;
   }
 
   /** The port of {@code GET /metrics} of its own, when the config asked for one. */

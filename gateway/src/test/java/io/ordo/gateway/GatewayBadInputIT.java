@@ -72,6 +72,7 @@ class GatewayBadInputIT {
         GatewayServer.start(
             GatewayConfig.defaults(broker.bootstrapServers(), TopicLayout.withPrefix("badinput"))
                 .withPorts(0, 0)
+                .withPgPort(GatewayConfig.NO_PG_PORT)
                 .withHeartbeatIntervalMs(50)
                 .withLimits(LIMITS));
     channel = ManagedChannelBuilder.forAddress("127.0.0.1", gateway.grpcPort()).usePlaintext().build();

@@ -119,6 +119,7 @@ class GatewayMetricsIT {
         GatewayServer.start(
             GatewayConfig.defaults(broker.bootstrapServers(), TOPICS)
                 .withPorts(0, 0)
+                .withPgPort(GatewayConfig.NO_PG_PORT)
                 .withMetricsPort(0)
                 .withHeartbeatIntervalMs(20)
                 .withDataDir(dataDir.resolve("gateway-store")));
@@ -311,6 +312,7 @@ class GatewayMetricsIT {
         GatewayServer.start(
             GatewayConfig.defaults(broker.bootstrapServers(), EXECUTORLESS_TOPICS)
                 .withPorts(0, 0)
+                .withPgPort(GatewayConfig.NO_PG_PORT)
                 .withHeartbeatIntervalMs(20)
                 .withIngest(false))) {
       ManagedChannel ch =

@@ -102,6 +102,7 @@ class GatewayRoundTripIT {
         GatewayServer.start(
             GatewayConfig.defaults(broker.bootstrapServers(), TOPICS)
                 .withPorts(0, 0)
+                .withPgPort(GatewayConfig.NO_PG_PORT)
                 .withHeartbeatIntervalMs(HEARTBEAT_INTERVAL_MS));
     channel = channelTo(gateway);
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -137,6 +138,7 @@ class GatewayRoundTripIT {
     return GatewayServer.start(
         GatewayConfig.defaults(broker.bootstrapServers(), EXECUTORLESS_TOPICS)
             .withPorts(0, 0)
+                .withPgPort(GatewayConfig.NO_PG_PORT)
             .withHeartbeatIntervalMs(HEARTBEAT_INTERVAL_MS)
             .withLimits(limits)
             // No ingest bridges: their catalog reads would take waiters the tests count.

@@ -20,9 +20,11 @@ import io.ordo.proto.Stream;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.sequencer.KeyRanges;
+import io.ordo.sequencer.Sequencer;
 import io.ordo.sql.engine.SqlBackend;
 import io.ordo.storage.ChangelogMaterializer;
 import io.ordo.storage.MultiVersionStore;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -41,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * #materializer()} throw {@link IllegalStateException} and stream reads fail with
  * FAILED_PRECONDITION. Failures of {@link #execute} complete the future with a {@link
  * io.grpc.StatusRuntimeException} whose description says why (deadline with the outcome
- * unknown, log unavailable, too many transactions waiting, transaction too large); the other
+ * unknown, log unavailable, too many transactions waiting, transaction or id too large: the
+ * encoded transaction within {@code txnBytesMax}, the id within the log's 128 bytes); the other
  * methods throw the StatusRuntimeException the Streams API would answer with.
  *
  * <p>Thread-safe. Holds one timer thread (the deadlines of transactions with stream operations);
@@ -110,7 +113,13 @@ public final class GatewaySqlBackend implements SqlBackend, AutoCloseable {
     Transaction withId =
         txn.getId().isEmpty() ? txn.toBuilder().setId(TxnRunner.newTxnId()).build() : txn;
     try {
-      Validation.checkTxnId(withId.getId(), limits);
+      // The engine's ids need not follow the client API's charset, only the log's bound.
+      int idBytes = withId.getId().getBytes(StandardCharsets.UTF_8).length;
+      if (idBytes > Sequencer.TXN_ID_BYTES_MAX) {
+        throw new IllegalArgumentException(
+            "transaction id is " + idBytes + " UTF-8 bytes; at most " + Sequencer.TXN_ID_BYTES_MAX
+                + " are allowed");
+      }
       Validation.checkEncodedSize(withId, limits);
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(

@@ -7,6 +7,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ordo.gateway.core.BackgroundThreads;
+import io.ordo.gateway.core.Validation;
 import io.ordo.proto.SqlError;
 import io.ordo.proto.SqlGrpc;
 import io.ordo.proto.SqlRequest;
@@ -39,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * runs nothing, as PostgreSQL's simple query protocol does); then each statement is prepared
  * again alone right before it runs, so that it sees what the statements before it created, and
  * runs with the request's parameters {@code $1..$n} (n = the statement's parameter count; 42P02
- * when fewer are given, 54000 past {@value #PARAMS_MAX}). Error positions are reported in the
- * request's text.
+ * when fewer are given, 54000 past {@value #PARAMS_MAX}; a request with fields this gateway does
+ * not know is refused with 08P01). Error positions are reported in the
+ * request's text (a statement's own position is shifted by where its text starts in the
+ * request; left as it is when the engine's statement text is not found there verbatim).
  *
  * <p><b>Threads and bounds</b>: statements run on a pool of this service (never on a gRPC
  * thread), at most one per session at a time; at most {@code sessionsMax} sessions are open at
@@ -132,6 +135,13 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
 
   /** Runs an Execute request: its response, or the status it fails with. */
   private Object runExecute(SqlRequest request, Context context) {
+    if (context.isCancelled()) {
+      // The client left (or its deadline passed) before a thread was free: run nothing.
+      Status status =
+          deadlinePassed(context) ? Status.DEADLINE_EXCEEDED : Status.CANCELLED;
+      return status.withDescription("the call ended before the request ran; nothing ran")
+          .asRuntimeException();
+    }
     SqlSession session;
     try {
       session = engine.openSession(USER, DATABASE);
@@ -323,6 +333,12 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
     List<Object> params;
     List<SqlStatement> statements;
     try {
+      try {
+        Validation.checkNoUnknownFields(request, "request");
+      } catch (IllegalArgumentException e) {
+        // A client built against another sql.proto: the request may mean something else.
+        throw new SqlException(SqlState.PROTOCOL_VIOLATION, e.getMessage());
+      }
       if (request.getParamsCount() > PARAMS_MAX) {
         throw new SqlException(
             SqlState.PROGRAM_LIMIT_EXCEEDED,

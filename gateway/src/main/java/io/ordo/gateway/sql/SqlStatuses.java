@@ -15,7 +15,8 @@ import io.ordo.sql.SqlState;
  * <p>Codes by SQLSTATE (PostgreSQL's classes, Appendix A of its manual): 40001 ABORTED (a
  * serialization failure: retry); 57014 DEADLINE_EXCEEDED when the call's deadline had passed,
  * else CANCELLED; class 54 (program limit) and 53 (insufficient resources) RESOURCE_EXHAUSTED;
- * 72000 (snapshot too old) OUT_OF_RANGE; 57P03 and class 08 (connection) UNAVAILABLE; classes 42,
+ * 72000 (snapshot too old) OUT_OF_RANGE; 08P01 (a malformed request) INVALID_ARGUMENT; 57P03 and
+ * the rest of class 08 (connection) UNAVAILABLE; classes 42,
  * 22, 23, 0A, 25, 26, 34 and 2x in general (the statement or its data is wrong)
  * INVALID_ARGUMENT; XX000 and anything else INTERNAL.
  */
@@ -39,6 +40,9 @@ public final class SqlStatuses {
     }
     if (sqlState.equals(SqlState.UNAVAILABLE)) {
       return Status.Code.UNAVAILABLE;
+    }
+    if (sqlState.equals(SqlState.PROTOCOL_VIOLATION)) {
+      return Status.Code.INVALID_ARGUMENT; // the request itself is malformed
     }
     String sqlClass = sqlState.substring(0, 2);
     return switch (sqlClass) {

@@ -132,6 +132,7 @@ class SqlServiceTest {
     "53300, RESOURCE_EXHAUSTED",
     "57014, CANCELLED",
     "57P03, UNAVAILABLE",
+    "08P01, INVALID_ARGUMENT",
     "08006, UNAVAILABLE",
     "72000, OUT_OF_RANGE",
     "XX000, INTERNAL",
@@ -193,6 +194,23 @@ class SqlServiceTest {
             Value.newBuilder().setListValue(ListValue.getDefaultInstance()).build());
     assertThat(list.getTrailers().get(ErrorFields.SQLSTATE)).isEqualTo("22023");
     assertThat(list.getStatus().getDescription()).contains("$1", "array");
+  }
+
+  @Test
+  void requestsWithUnknownFieldsAreRefused() {
+    SqlRequest withUnknown =
+        SqlRequest.newBuilder()
+            .setSql("INSERT a")
+            .setUnknownFields(
+                com.google.protobuf.UnknownFieldSet.newBuilder()
+                    .addField(99, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build())
+                    .build())
+            .build();
+    StatusRuntimeException e =
+        assertThrowsStatus(() -> SqlGrpc.newBlockingStub(channel).execute(withUnknown));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getTrailers().get(ErrorFields.SQLSTATE)).isEqualTo("08P01");
+    assertThat(engine.table).isEmpty();
   }
 
   @Test

@@ -338,6 +338,7 @@ public final class JepsenCommand implements Callable<Integer> {
         executor = EmbeddedExecutor.start(executorConfig);
         // A local store, as EmbeddedOrdo's: the stream workload's subscriptions deliver from it.
         gateway = GatewayServer.start(GatewayConfig.defaults(broker.bootstrapServers(), topics).withPorts(0, 0)
+            .withPgPort(GatewayConfig.NO_PG_PORT)
             .withDataDir(dir.resolve("gateway-store")));
         LocalOrdo ordo = new LocalOrdo(broker, executorConfig, executor, gateway);
         ManagedChannel channel = ManagedChannelBuilder.forTarget(ordo.grpcTarget()).usePlaintext().build();

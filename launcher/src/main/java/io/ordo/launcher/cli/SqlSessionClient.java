@@ -82,6 +82,11 @@ final class SqlSessionClient implements AutoCloseable {
    */
   SqlResponse run(String sql) throws InterruptedException {
     Call current = call;
+    if (current != null && current.answers.peek() != null) {
+      // The call ended while idle (the gateway stopped, a network failure): its end is queued
+      // and nothing sent on it would run. Start over on a new one.
+      current = null;
+    }
     if (current == null) {
       if (everOpened) {
         reset = true;

@@ -305,7 +305,8 @@ final class SqlShell {
           }
         }
       } catch (StatusRuntimeException e) {
-        return; // the gateway is not reachable now; the next statement reports it
+        namesStale = true; // the gateway is not reachable now: try again after the next statement
+        return;
       }
     }
     names.retainAll(fresh); // dropped ones go

@@ -616,6 +616,7 @@ class StreamsServiceIT {
         GatewayServer.start(
             GatewayConfig.defaults(ordo.bootstrapServers(), ordo.topics())
                 .withPorts(0, 0)
+                .withPgPort(GatewayConfig.NO_PG_PORT)
                 .withDataDir(storeDir)
                 .withRetentionIntervalMs(300))) {
       Thread.sleep(3_200); // the old records are now older than the 3 s retention
@@ -684,7 +685,8 @@ class StreamsServiceIT {
     try (GatewayServer other =
             GatewayServer.start(
                 GatewayConfig.defaults(ordo.bootstrapServers(), ordo.topics())
-                    .withPorts(0, 0));
+                    .withPorts(0, 0)
+                    .withPgPort(GatewayConfig.NO_PG_PORT));
         AutoCloseableChannel otherChannel = new AutoCloseableChannel(other.grpcPort())) {
       SplitShardResponse split =
           StreamsGrpc.newBlockingStub(otherChannel.channel)

@@ -77,6 +77,7 @@ class SubscriptionLeaseIT {
         GatewayServer.start(
             GatewayConfig.defaults(ordo.bootstrapServers(), ordo.topics())
                 .withPorts(0, 0)
+                .withPgPort(GatewayConfig.NO_PG_PORT)
                 .withDataDir(Files.createDirectories(dir.resolve("second-gateway"))));
     channelB =
         ManagedChannelBuilder.forAddress("127.0.0.1", gatewayB.grpcPort()).usePlaintext().build();

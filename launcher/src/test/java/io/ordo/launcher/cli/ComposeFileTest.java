@@ -253,8 +253,13 @@ class ComposeFileTest {
     for (Gateway g : gateways()) {
       GatewayConfig c = g.config();
       JsonNode service = service(g.service());
-      assertThat(ports(service).keySet()).as("container ports of %s = its --grpc-port and --http-port", g.service())
-          .containsExactlyInAnyOrder(c.grpcPort(), c.httpPort());
+      Set<Integer> served = new HashSet<>(List.of(c.grpcPort(), c.httpPort()));
+      if (c.pgPort() != GatewayConfig.NO_PG_PORT) {
+        served.add(c.pgPort());
+      }
+      assertThat(ports(service).keySet())
+          .as("container ports of %s = its --grpc-port, --http-port and --pg-port", g.service())
+          .isEqualTo(served);
       for (int hostPort : ports(service).values()) {
         assertThat(hostPorts.add(hostPort)).as("host port %d published once", hostPort).isTrue();
       }
@@ -302,6 +307,11 @@ class ComposeFileTest {
     assertThat(job.topics().feedbackTopic()).isEqualTo(gateway.topics().feedbackTopic());
     assertThat(job.topics().logPartitions()).isEqualTo(gateway.topics().logPartitions());
     assertThat(job.stateBackend()).as("RocksDB state").isEqualTo(ExecutorConfig.StateBackend.ROCKSDB);
+    for (Gateway g : gateways()) {
+      assertThat(g.config().keyRangeCount())
+          .as("--key-ranges of %s = the job's (SQL plans per key range)", g.service())
+          .isEqualTo(job.keyRangeCount());
+    }
 
     // The job refuses to start without its topics: the gateways create them, so the submitter
     // waits for a healthy gateway unless it lets the job create them.

@@ -276,4 +276,25 @@ class SqlCommandTest {
     // x was in the cancelled block; y ran in the new session, autocommit.
     assertThat(engine.table).containsExactly("y");
   }
+
+  @Test
+  void aSessionThatEndedWhileIdleIsReplacedBeforeTheNextStatement() throws Exception {
+    ManagedChannel channel = InProcessChannelBuilder.forName(serverName).build();
+    try (SqlSessionClient client = new SqlSessionClient(channel)) {
+      assertThat(client.run("BEGIN").getTxnState()).isEqualTo("T");
+      // The gateway goes away and comes back: the session's call ends while the shell is idle.
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      server = InProcessServerBuilder.forName(serverName).addService(service).build().start();
+      // The end of the call reaches the client on the channel's executor; give it ample time.
+      Thread.sleep(500);
+      io.ordo.proto.SqlResponse response = client.run("INSERT after");
+      assertThat(response).isNotNull();
+      assertThat(response.getResults(0).getCommandTag()).isEqualTo("INSERT 0 1");
+      assertThat(client.sessionWasReset()).isTrue();
+      assertThat(client.txnState()).isEqualTo("I");
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    assertThat(engine.table).containsExactly("after");
+  }
 }
