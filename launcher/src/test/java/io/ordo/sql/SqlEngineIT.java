@@ -102,6 +102,15 @@ class SqlEngineIT {
       assertThat(sqlState(s, "SELECT * FROM nowhere")).isEqualTo(SqlState.UNDEFINED_TABLE);
       assertThat(sqlState(s, "SELEC 1")).isEqualTo(SqlState.SYNTAX_ERROR);
       assertThat(one(s, "SHOW TABLES").rows()).contains(List.of("accounts"));
+      assertThat(one(s, "DESCRIBE accounts").rows()).containsExactly(
+          Arrays.asList("id", "bigint", false, null, true),
+          Arrays.asList("owner", "character varying(20)", false, null, false),
+          Arrays.asList("balance", "bigint", true, "0", false),
+          Arrays.asList("note", "text", true, null, false));
+      StatementResult plan = one(s, "EXPLAIN SELECT owner FROM accounts WHERE id = 1");
+      assertThat(plan.columns()).extracting(Column::name).containsExactly("QUERY PLAN");
+      assertThat(plan.rows()).anySatisfy(
+          row -> assertThat((String) row.get(0)).contains("accounts"));
     }
   }
 
