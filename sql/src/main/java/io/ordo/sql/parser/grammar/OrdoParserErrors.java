@@ -1,4 +1,4 @@
-package io.ordo.sql.parser;
+package io.ordo.sql.parser.grammar;
 
 import org.apache.calcite.runtime.CalciteContextException;
 import org.apache.calcite.sql.parser.SqlParserPos;
@@ -8,7 +8,7 @@ import org.apache.calcite.sql.validate.SqlValidatorException;
  * Errors raised by Ordo's grammar actions (duplicate clauses, misplaced AS OF, ...). They take
  * the shape Calcite's generated parser already converts into a {@code SqlParseException} with a
  * position (a {@link CalciteContextException} around the message), so they reach
- * {@link OrdoSqlParser} like any syntax error and become SQLSTATE 42601.
+ * {@link io.ordo.sql.parser.OrdoSqlParser} like any syntax error and become SQLSTATE 42601.
  *
  * <p>Public only because the generated parser (package {@code io.ordo.sql.parser.impl}) calls
  * it.

@@ -1,4 +1,4 @@
-package io.ordo.sql.parser;
+package io.ordo.sql.parser.grammar;
 
 import org.apache.calcite.sql.SqlBinaryOperator;
 import org.apache.calcite.sql.SqlCall;
