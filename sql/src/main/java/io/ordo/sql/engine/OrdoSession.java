@@ -66,6 +66,7 @@ final class OrdoSession implements SqlSession {
   private TxnBuffer block;
   private Position blockSnapshot;
   private boolean blockSnapshotFresh;
+  /** The floor of this session's snapshots: its newest commit, or aborted commit's position. */
   private Position lastCommit;
   private boolean closed;
 
@@ -608,9 +609,14 @@ final class OrdoSession implements SqlSession {
     TxnBuffer.Commit commit = buffer.build("sql-" + UUID.randomUUID(), engine.opsMax());
     TxnResult result = submit(commit);
     if (result.getOutcome() != Outcome.COMMITTED) {
+      if (result.hasPosition()) {
+        // The write that failed an assert is ordered before this position: the session's next
+        // snapshot must include it, or a retry would read the same stale values and fail again.
+        committedAt(result.getPosition());
+      }
       throw TxnBuffer.failure(commit, result);
     }
-    lastCommit = result.getPosition();
+    committedAt(result.getPosition());
   }
 
   /** Sequences a transaction and waits for its result within the statement timeout. */
@@ -629,8 +635,14 @@ final class OrdoSession implements SqlSession {
     }
   }
 
+  /**
+   * Raises the session's snapshot floor to {@code p} (a position its own transaction reached,
+   * committed or aborted): later snapshots of this session include everything ordered before it.
+   */
   void committedAt(Position p) {
-    lastCommit = p;
+    if (lastCommit == null || Positions.ORDER.compare(p, lastCommit) > 0) {
+      lastCommit = p;
+    }
   }
 
   /** Answers a recognized catalog query from the newest catalog the store holds. */

@@ -2,6 +2,7 @@ package io.ordo.sql.engine;
 
 import io.ordo.sql.Column;
 import io.ordo.sql.SqlException;
+import io.ordo.sql.SqlState;
 import io.ordo.sql.SqlStatement;
 import io.ordo.sql.SqlType;
 import io.ordo.sql.StatementResult;
@@ -62,34 +63,60 @@ final class OrdoStatement implements SqlStatement {
       types.add(i < declared.size() ? declared.get(i) : SqlType.UNKNOWN);
     }
     Optional<List<Column>> cols = Introspection.columns(parsed.plan());
-    try {
-      Catalog catalog =
-          Catalog.read(session.engine().backend().store(), Positions.endOf(Long.MAX_VALUE));
-      Dml.Composed composed;
-      try (Unparse.Scope scope =
-          Unparse.withParameterTypes(OrdoSession.parameterTypes(parsed, null, declared))) {
-        composed = composed(catalog);
-      }
-      if (composed != null) {
-        QueryRunner.Prepared p = session.describe(composed, catalog);
-        for (int k = 0; k < composed.parameters().size() && k < p.parameterTypes.size(); k++) {
-          if (composed.parameters().get(k) < 0) {
-            continue;
-          }
-          int n = parsed.parameterOf(composed.parameters().get(k));
-          if (n >= 1 && n <= types.size() && types.get(n - 1) == SqlType.UNKNOWN) {
-            types.set(n - 1, p.parameterTypes.get(k));
-          }
+    // The session's newest snapshot (it includes the session's own DDL); when the statement does
+    // not plan there, a fresh one: the store may not hold a table another session just created,
+    // and a statement described without its columns would answer NoData to a query.
+    for (int attempt = 0; attempt < 2; attempt++) {
+      List<SqlType> attemptTypes = new ArrayList<>(types);
+      try {
+        OrdoSession.Snap snap = attempt == 0 ? session.latest() : session.fresh();
+        Catalog catalog = Catalog.read(session.engine().backend().store(), snap.position());
+        Optional<List<Column>> described = describeAt(catalog, attemptTypes);
+        types = attemptTypes;
+        if (described.isPresent()) {
+          cols = described;
         }
-        if (parsed.plan() instanceof Plan.Query) {
-          cols = Optional.of(p.columns);
-        }
+        break;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (SqlException | RuntimeException e) {
+        // Describe is best effort: the same error comes back, with its SQLSTATE, from execute.
       }
-    } catch (SqlException | RuntimeException e) {
-      // Describe is best effort: the same error comes back, with its SQLSTATE, from execute.
     }
     parameterTypes = List.copyOf(types);
     columns = cols;
+  }
+
+  /**
+   * Plans the statement over {@code catalog}: fills the parameter types still unknown in
+   * {@code types}; returns the result columns of a query, empty for other statements.
+   */
+  private Optional<List<Column>> describeAt(Catalog catalog, List<SqlType> types)
+      throws SqlException {
+    Dml.Composed composed;
+    try (Unparse.Scope scope =
+        Unparse.withParameterTypes(OrdoSession.parameterTypes(parsed, null, declared))) {
+      composed = composed(catalog);
+    }
+    if (composed == null) {
+      Plan plan = parsed.plan();
+      if (plan instanceof Plan.Insert || plan instanceof Plan.Update || plan instanceof Plan.Delete) {
+        throw new SqlException(SqlState.UNDEFINED_TABLE, "the statement's table is not in this catalog");
+      }
+      return Optional.empty();
+    }
+    QueryRunner.Prepared p = session.describe(composed, catalog);
+    for (int k = 0; k < composed.parameters().size() && k < p.parameterTypes.size(); k++) {
+      if (composed.parameters().get(k) < 0) {
+        continue;
+      }
+      int n = parsed.parameterOf(composed.parameters().get(k));
+      if (n >= 1 && n <= types.size() && types.get(n - 1) == SqlType.UNKNOWN) {
+        types.set(n - 1, p.parameterTypes.get(k));
+      }
+    }
+    return parsed.plan() instanceof Plan.Query ? Optional.of(p.columns) : Optional.empty();
   }
 
   /** The query a statement runs, planned for its parameter types; null for other statements. */

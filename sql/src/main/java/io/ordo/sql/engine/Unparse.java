@@ -29,6 +29,13 @@ final class Unparse {
 
   private static final ThreadLocal<Map<Integer, SqlType>> PARAMETER_TYPES = new ThreadLocal<>();
 
+  /**
+   * The precision of a numeric parameter's cast: Calcite's largest, as for an unbounded NUMERIC
+   * column ({@link CalciteTypes}), with half of it for the fraction.
+   */
+  private static final int DECIMAL_PRECISION =
+      org.apache.calcite.rel.type.RelDataTypeSystem.DEFAULT.getMaxPrecision(SqlTypeName.DECIMAL);
+
   /** Restores the previous parameter types; never throws. */
   interface Scope extends AutoCloseable {
     @Override
@@ -60,8 +67,13 @@ final class Unparse {
                 return param;
               }
               var pos = param.getParserPosition();
+              // A bare DECIMAL is Calcite's DECIMAL(19, 0), which would drop a numeric
+              // parameter's fraction; it gets the shape of an unbounded NUMERIC column instead.
+              SqlBasicTypeNameSpec spec = name == SqlTypeName.DECIMAL
+                  ? new SqlBasicTypeNameSpec(name, DECIMAL_PRECISION, DECIMAL_PRECISION / 2, pos)
+                  : new SqlBasicTypeNameSpec(name, pos);
               return SqlStdOperatorTable.CAST.createCall(
-                  pos, param, new SqlDataTypeSpec(new SqlBasicTypeNameSpec(name, pos), pos));
+                  pos, param, new SqlDataTypeSpec(spec, pos));
             }
           });
     }
