@@ -39,14 +39,14 @@ import org.apache.calcite.sql.util.SqlShuttle;
  * One SQL session: its transaction block, its settings and its read-your-writes position; runs
  * statements as Ordo transactions (see {@link TxnBuffer} for how reads become asserts).
  *
- * <p><b>Snapshots.</b> An autocommit query reads a fresh snapshot ({@link Snapshots#fresh}): it
- * sees every transaction that committed before it began, so it is strictly serializable on its
- * own. A statement that writes, and every statement of a {@code BEGIN} block, may read an older
- * consistent snapshot — the newest one the store already holds, if it includes the session's own
- * last commit — because its commit asserts what it read: a stale read only costs a retry (an
- * autocommit statement is retried up to {@link SqlConfig#retriesMax} times at fresh snapshots) or
- * a 40001 at COMMIT. A read-only block whose snapshot was not fresh commits its asserts too, so it
- * is strictly serializable as well.
+ * <p><b>Snapshots.</b> A query, a statement that reads rows and a {@code BEGIN} block read a
+ * fresh snapshot ({@link Snapshots#fresh}): it sees every transaction that committed before it
+ * began, so autocommit queries are strictly serializable on their own, and reads that a commit
+ * asserts are as new as they can be (a stale read would only cost a retry, or a 40001 at COMMIT).
+ * A statement that only writes (INSERT ... VALUES, UPSERT) reads just the catalog, which its
+ * commit asserts, so it uses the newest snapshot the store already holds when that includes the
+ * session's last commit. An autocommit statement whose commit fails an assert is retried up to
+ * {@link SqlConfig#retriesMax} times at fresh snapshots.
  *
  * <p>Not thread-safe (one statement at a time), except {@link #cancel}.
  */
