@@ -66,6 +66,10 @@ final class OrdoSession implements SqlSession {
   private TxnBuffer block;
   private Position blockSnapshot;
   private boolean blockSnapshotFresh;
+  /**
+   * The newest log position this session must see: its last commit, or the position of its last
+   * transaction that failed (see {@link #commit}); null before either.
+   */
   private Position lastCommit;
   private boolean closed;
 
@@ -608,6 +612,14 @@ final class OrdoSession implements SqlSession {
     TxnBuffer.Commit commit = buffer.build("sql-" + UUID.randomUUID(), engine.opsMax());
     TxnResult result = submit(commit);
     if (result.getOutcome() != Outcome.COMMITTED) {
+      if (result.hasPosition()
+          && (lastCommit == null
+              || Positions.ORDER.compare(result.getPosition(), lastCommit) > 0)) {
+        // The next snapshot must include what made this transaction fail (it was sequenced after
+        // the write that changed its reads): else a retry could read the same stale snapshot,
+        // fail the same assert, and never progress while the store's newest snapshot stands still.
+        lastCommit = result.getPosition();
+      }
       throw TxnBuffer.failure(commit, result);
     }
     lastCommit = result.getPosition();
