@@ -45,10 +45,7 @@ public final class OrdoSqlBank {
       throw new IllegalArgumentException(
           "the Ordo SQL URL must start with jdbc:postgresql:, got " + url);
     }
-    if (!PostgresBank.TABLE_NAME.matcher(table).matches()) {
-      throw new IllegalArgumentException("the table name must match "
-          + PostgresBank.TABLE_NAME.pattern() + ", got " + table);
-    }
+    PostgresBank.checkTableName(table);
   }
 
   /** The JDBC URL. */

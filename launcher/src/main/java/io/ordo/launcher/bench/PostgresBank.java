@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 public final class PostgresBank {
   /** Table names the harness accepts: lower-case SQL identifiers, so no quoting is needed. */
-  static final Pattern TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+  private static final Pattern TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   private final String url;
   private final String user;
@@ -40,6 +40,16 @@ public final class PostgresBank {
       throw new IllegalArgumentException(
           "the PostgreSQL URL must start with jdbc:postgresql:, got " + url);
     }
+    checkTableName(table);
+  }
+
+  /**
+   * Checks a table name of the SQL targets: a lower-case SQL identifier of at most 63 characters,
+   * so that it needs no quoting in PostgreSQL or Ordo.
+   *
+   * @throws IllegalArgumentException naming the pattern if it is not one
+   */
+  public static void checkTableName(String table) {
     if (!TABLE_NAME.matcher(table).matches()) {
       throw new IllegalArgumentException(
           "the table name must match " + TABLE_NAME.pattern() + ", got " + table);

@@ -220,6 +220,14 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--ordo-sql-url names a running Ordo's"
           + " PostgreSQL port: it needs --gateway and --target ordo-sql");
     }
+    if (target.has(YcsbtBench.ORDO_SQL)) {
+      // Checked before an embedded Ordo is started for nothing.
+      try {
+        PostgresBank.checkTableName(pgTable);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      }
+    }
     OrdoSqlBank remoteSql = gateway != null && target.has(YcsbtBench.ORDO_SQL)
         ? ordoSqlBank(ordoSqlUrl != null ? ordoSqlUrl : defaultOrdoSqlUrl(gateway)) : null;
     Path dir = out != null ? out : Path.of("reports", "bench-ycsbt-"
