@@ -156,7 +156,8 @@ public final class YcsbtBench {
     TransferWorkload workload = settings.workload();
     for (double rate : settings.rates()) {
       step(ORDO_SQL, rate);
-      LoadRunner.StepResult r = LoadRunner.run(ORDO_SQL, bank::newClient, workload, step(rate), cpu);
+      LoadRunner.StepResult r =
+          LoadRunner.run(ORDO_SQL, bank::newClient, workload, step(rate), cpu);
       report.add(r);
       done(r);
     }

@@ -263,7 +263,7 @@ public final class YcsbtReport {
     });
   }
 
-  /** The report as Markdown: settings, targets, the results table, CPU per group, checks, ratios. */
+  /** The report as Markdown: settings, targets, results table, CPU per group, checks, ratios. */
   public synchronized String toMarkdown() {
     StringBuilder sb = new StringBuilder();
     sb.append("# ordo bench ycsbt — ").append(startedAt).append("\n\n");

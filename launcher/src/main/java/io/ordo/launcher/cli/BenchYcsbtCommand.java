@@ -41,10 +41,10 @@ import picocli.CommandLine.TypeConversionException;
  * ordo-sql}: interactive transactions through pgjdbc on the gateway's PostgreSQL port) on an
  * embedded Ordo started for the run (or {@code --gateway}), and PostgreSQL ({@code postgres}) —
  * closed loop or open loop at one or several offered rates. The Ordo targets run first, in the
- * order given, on one Ordo; the embedded Ordo is stopped before PostgreSQL runs. Prints the results table on stdout,
- * progress on stderr, and writes {@code results.json}, {@code results.md} and, for a sweep, {@code
- * ycsbt-sweep.png} into {@code --out}. Exits 1 if a store's money check fails or a step commits
- * nothing; 2 on bad options.
+ * order given, on one Ordo; the embedded Ordo is stopped before PostgreSQL runs. Prints the
+ * results table on stdout, progress on stderr, and writes {@code results.json}, {@code results.md}
+ * and, for a sweep, {@code ycsbt-sweep.png} into {@code --out}. Exits 1 if a store's money check
+ * fails or a step commits nothing; 2 on bad options.
  */
 @Command(
     name = "ycsbt",

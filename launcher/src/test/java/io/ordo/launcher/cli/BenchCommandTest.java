@@ -34,7 +34,7 @@ class BenchCommandTest {
     "--target ordo-sql --pg-table Bad|the table name must match",
     "--ordo-sql-url jdbc:postgresql://h:1/x|--ordo-sql-url names a running Ordo's",
     "--target ordo --gateway 127.0.0.1:1 --ordo-sql-url jdbc:postgresql://h:1/x|needs --gateway and --target ordo-sql",
-    "--target ordo-sql --gateway 127.0.0.1:1 --ordo-sql-url jdbc:mysql://x/y|must start with jdbc:postgresql:",
+    "--target ordo-sql --gateway 127.0.0.1:1 --ordo-sql-url jdbc:mysql://x|must start with jdbc:",
     "--theta abc|Invalid value for option '--theta'",
     "--target postgres --pg-table drop;table|the table name must match",
     "--target postgres --pg-url jdbc:mysql://x/y|must start with jdbc:postgresql:",
