@@ -83,7 +83,8 @@ public final class LoadRunner {
   /**
    * What one step measured.
    *
-   * @param target the store ("ordo" or "postgres")
+   * @param target the store ({@link YcsbtBench#ORDO}, {@link YcsbtBench#ORDO_SQL} or {@link
+   *     YcsbtBench#POSTGRES})
    * @param offeredRate the open-loop rate in transfers/s, or 0 for closed loop
    * @param clients concurrent clients
    * @param windowSeconds length of the measured window

@@ -1,14 +1,11 @@
 package io.ordo.launcher.bench;
 
-import io.ordo.launcher.demo.TransferWorkload;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.regex.Pattern;
@@ -16,24 +13,12 @@ import java.util.regex.Pattern;
 /**
  * The PostgreSQL baseline: the accounts table and the transfer as one SERIALIZABLE transaction.
  *
- * <p>Table {@code <table>(id int primary key, balance bigint not null)}, dropped and recreated by
- * {@link #recreate}. A transfer (see {@link Client#execute}) is {@code SELECT id, balance ... WHERE
- * id IN (debtor, creditor)} (2 reads), the sufficient-funds check in the client (rollback with
- * {@link TransferClient#INSUFFICIENT_FUNDS} when the debtor holds less than the amount), then two
- * {@code UPDATE}s (2 writes) and {@code COMMIT}. A serialization failure (SQLSTATE 40001) or a
- * deadlock (40P01) rolls back and retries the same transfer at once, counted per SQLSTATE, up to
- * {@value #RETRIES_MAX} times; any other SQL error is reported as error {@code SQL_<state>}.
+ * <p>Table {@code <table>(id bigint primary key, balance bigint not null)}, dropped and recreated
+ * by {@link #recreate}. A transfer is {@link SqlTransferClient}'s transaction (2 point reads, the
+ * sufficient-funds check, 2 updates, COMMIT; serialization failures 40001 and deadlocks 40P01
+ * retried), the same statements the Ordo SQL target runs.
  */
 public final class PostgresBank {
-  /** Upper bound on retries of one transfer, so that a livelock ends as an error. */
-  public static final int RETRIES_MAX = 10_000;
-
-  /** SQLSTATE of a serialization failure. */
-  public static final String SERIALIZATION_FAILURE = "40001";
-
-  /** SQLSTATE of a detected deadlock. */
-  public static final String DEADLOCK_DETECTED = "40P01";
-
   /** Table names the harness accepts: lower-case SQL identifiers, so no quoting is needed. */
   private static final Pattern TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
@@ -55,6 +40,16 @@ public final class PostgresBank {
       throw new IllegalArgumentException(
           "the PostgreSQL URL must start with jdbc:postgresql:, got " + url);
     }
+    checkTableName(table);
+  }
+
+  /**
+   * Checks a table name of the SQL targets: a lower-case SQL identifier of at most 63 characters,
+   * so that it needs no quoting in PostgreSQL or Ordo.
+   *
+   * @throws IllegalArgumentException naming the pattern if it is not one
+   */
+  public static void checkTableName(String table) {
     if (!TABLE_NAME.matcher(table).matches()) {
       throw new IllegalArgumentException(
           "the table name must match " + TABLE_NAME.pattern() + ", got " + table);
@@ -101,7 +96,7 @@ public final class PostgresBank {
       try (Statement s = c.createStatement()) {
         s.execute("DROP TABLE IF EXISTS " + table);
         s.execute("CREATE TABLE " + table
-            + " (id integer PRIMARY KEY, balance bigint NOT NULL)");
+            + " (id bigint PRIMARY KEY, balance bigint NOT NULL)");
       }
       try (PreparedStatement p = c.prepareStatement("INSERT INTO " + table
           + " (id, balance) SELECT g, ? FROM generate_series(0, ?) AS g")) {
@@ -175,100 +170,17 @@ public final class PostgresBank {
   }
 
   /**
-   * A new client over its own connection.
+   * A new client over its own connection, running {@link SqlTransferClient}'s transaction.
    *
    * @throws SQLException if the connection cannot be opened
    */
-  public Client newClient() throws SQLException {
-    return new Client(connect());
-  }
-
-  /** One connection running transfers; used by one thread. */
-  public final class Client implements TransferClient {
-    private final Connection connection;
-    private final PreparedStatement select;
-    private final PreparedStatement debit;
-    private final PreparedStatement credit;
-
-    private Client(Connection connection) throws SQLException {
-      this.connection = connection;
-      this.select = connection.prepareStatement(
-          "SELECT id, balance FROM " + table + " WHERE id IN (?, ?)");
-      this.debit = connection.prepareStatement(
-          "UPDATE " + table + " SET balance = balance - ? WHERE id = ?");
-      this.credit = connection.prepareStatement(
-          "UPDATE " + table + " SET balance = balance + ? WHERE id = ?");
-    }
-
-    @Override
-    public Attempt execute(TransferWorkload.Transfer t) {
-      Map<String, Integer> retries = new HashMap<>();
-      for (int attempt = 0; ; attempt++) {
-        try {
-          boolean committed = runOnce(t);
-          return new Attempt(committed, committed ? null : INSUFFICIENT_FUNDS, null,
-              Map.copyOf(retries));
-        } catch (SQLException e) {
-          rollbackQuietly();
-          String state = e.getSQLState() == null ? "unknown" : e.getSQLState();
-          boolean retryable =
-              state.equals(SERIALIZATION_FAILURE) || state.equals(DEADLOCK_DETECTED);
-          if (!retryable || attempt >= RETRIES_MAX) {
-            return new Attempt(false, null,
-                retryable ? "SQL_RETRIES_EXHAUSTED" : "SQL_" + state, Map.copyOf(retries));
-          }
-          retries.merge(state, 1, Integer::sum);
-        }
-      }
-    }
-
-    /** One try: true if committed, false if rolled back for insufficient funds. */
-    private boolean runOnce(TransferWorkload.Transfer t) throws SQLException {
-      select.setInt(1, t.debtor());
-      select.setInt(2, t.creditor());
-      long debtorBalance = Long.MIN_VALUE;
-      int rows = 0;
-      try (ResultSet rs = select.executeQuery()) {
-        while (rs.next()) {
-          rows++;
-          if (rs.getInt(1) == t.debtor()) {
-            debtorBalance = rs.getLong(2);
-          }
-        }
-      }
-      if (rows != 2) {
-        throw new SQLException("expected accounts " + t.debtor() + " and " + t.creditor()
-            + " to exist, found " + rows + " rows", "02000");
-      }
-      if (debtorBalance < t.amount()) {
-        connection.rollback();
-        return false;
-      }
-      debit.setLong(1, t.amount());
-      debit.setInt(2, t.debtor());
-      debit.executeUpdate();
-      credit.setLong(1, t.amount());
-      credit.setInt(2, t.creditor());
-      credit.executeUpdate();
-      connection.commit();
-      return true;
-    }
-
-    private void rollbackQuietly() {
-      try {
-        connection.rollback();
-      } catch (SQLException ignored) {
-        // The connection is broken; the next statement reports it.
-      }
-    }
-
-    @Override
-    public void close() {
-      try {
-        connection.close();
-      } catch (SQLException ignored) {
-        // Closing a broken connection: nothing left to release.
-      }
+  public TransferClient newClient() throws SQLException {
+    Connection c = connect();
+    try {
+      return new SqlTransferClient(c, table);
+    } catch (SQLException e) {
+      c.close();
+      throw e;
     }
   }
 }

@@ -35,11 +35,12 @@ public final class SweepPlot {
 
   private SweepPlot() {}
 
-  /** Ordo red, PostgreSQL blue, anything else dark grey. */
+  /** Ordo red, Ordo SQL orange, PostgreSQL blue, anything else dark grey. */
   private static Color colorOf(String target) {
     return switch (target) {
-      case "ordo" -> new Color(0xC0, 0x30, 0x30);
-      case "postgres" -> new Color(0x30, 0x50, 0xC0);
+      case YcsbtBench.ORDO -> new Color(0xC0, 0x30, 0x30);
+      case YcsbtBench.ORDO_SQL -> new Color(0xE0, 0x8A, 0x10);
+      case YcsbtBench.POSTGRES -> new Color(0x30, 0x50, 0xC0);
       default -> Color.DARK_GRAY;
     };
   }
@@ -74,13 +75,16 @@ public final class SweepPlot {
       }
       maxOffered = Math.max(maxOffered, r.offeredRate());
       minOffered = Math.min(minOffered, r.offeredRate());
-      throughput.computeIfAbsent(r.target(), t -> new XYSeries(t + " committed/s"))
+      throughput.computeIfAbsent(r.target(),
+              t -> new XYSeries(YcsbtReport.label(t) + " committed/s"))
           .add(r.offeredRate(), Math.max(0.1, r.committedPerSecond()));
       if (r.latency().getTotalCount() > 0) {
         // Log axes cannot show 0; a latency below 0.01 ms is drawn at 0.01 ms.
-        latency.computeIfAbsent(r.target() + " p50", t -> new XYSeries(t + " ms"))
+        latency.computeIfAbsent(r.target() + " p50",
+                t -> new XYSeries(YcsbtReport.label(r.target()) + " p50 ms"))
             .add(r.offeredRate(), Math.max(0.01, YcsbtReport.ms(r.latency(), 50.0)));
-        latency.computeIfAbsent(r.target() + " p99", t -> new XYSeries(t + " ms"))
+        latency.computeIfAbsent(r.target() + " p99",
+                t -> new XYSeries(YcsbtReport.label(r.target()) + " p99 ms"))
             .add(r.offeredRate(), Math.max(0.01, YcsbtReport.ms(r.latency(), 99.0)));
       }
     }

@@ -13,14 +13,24 @@ import java.util.Objects;
 import java.util.OptionalInt;
 
 /**
- * Runs the YCSB-T steps of {@link YcsbtSettings} against Ordo (through a gateway's gRPC API) and
- * against PostgreSQL, adding each step's result and each store's money check to a {@link
+ * Runs the YCSB-T steps of {@link YcsbtSettings} against Ordo (target {@value #ORDO}: a gateway's
+ * gRPC transaction API), Ordo through SQL (target {@value #ORDO_SQL}: interactive transactions
+ * through pgjdbc on a gateway's PostgreSQL port) and PostgreSQL (target {@value #POSTGRES}), adding each step's result and each store's money check to a {@link
  * YcsbtReport}. The accounts are loaded once per store; the steps run one after the other on the
  * same accounts (money only moves, so later steps start from a shuffled but conserved bank).
  */
 public final class YcsbtBench {
   /** How long to wait for a gateway to report SERVING. */
   static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+
+  /** Target name of Ordo's native transaction API (gRPC). */
+  public static final String ORDO = "ordo";
+
+  /** Target name of Ordo through SQL (pgjdbc on the gateway's PostgreSQL port). */
+  public static final String ORDO_SQL = "ordo-sql";
+
+  /** Target name of the PostgreSQL baseline. */
+  public static final String POSTGRES = "postgres";
 
   private final YcsbtSettings settings;
   private final YcsbtReport report;
@@ -52,8 +62,8 @@ public final class YcsbtBench {
     TransferWorkload workload = settings.workload();
     CpuMeter cpu = new CpuMeter(OptionalInt.empty());
     for (double rate : settings.rates()) {
-      step("ordo", rate);
-      LoadRunner.StepResult r = LoadRunner.run("ordo",
+      step(ORDO, rate);
+      LoadRunner.StepResult r = LoadRunner.run(ORDO,
           () -> new OrdoTransferClient(channel, settings.rpcTimeout()), workload, step(rate), cpu);
       report.add(r);
       done(r);
@@ -64,7 +74,7 @@ public final class YcsbtBench {
         : String.format(Locale.ROOT, "total %d (expected %d), %d accounts found, %d missing,"
             + " %d negative, %d not counters", v.totalBalance(), v.expectedTotal(),
             v.accountsFound(), v.missingAccounts(), v.negativeBalances(), v.nonCounterValues());
-    report.verified("ordo", new YcsbtReport.Verification(v.invariantHolds(), detail));
+    report.verified(ORDO, new YcsbtReport.Verification(v.invariantHolds(), detail));
     say("ordo: money check %s: %s", v.invariantHolds() ? "OK" : "FAILED", detail);
   }
 
@@ -99,10 +109,10 @@ public final class YcsbtBench {
     CpuMeter cpu = new CpuMeter(postmaster);
     TransferWorkload workload = settings.workload();
     for (double rate : settings.rates()) {
-      step("postgres", rate);
+      step(POSTGRES, rate);
       LoadRunner.StepResult r;
       try {
-        r = LoadRunner.run("postgres", bank::newClient, workload, step(rate), cpu);
+        r = LoadRunner.run(POSTGRES, bank::newClient, workload, step(rate), cpu);
       } catch (SQLException e) {
         // Only opening the clients' connections throws: typically more clients than the
         // server's max_connections.
@@ -113,14 +123,56 @@ public final class YcsbtBench {
       report.add(r);
       done(r);
     }
-    PostgresBank.Totals t = bank.totals();
+    verifyTotals(POSTGRES, bank.totals());
+  }
+
+  /**
+   * Recreates and loads the accounts table through Ordo's PostgreSQL port, runs every step with
+   * one pgjdbc connection per client ({@link SqlTransferClient}), then checks the totals through
+   * SQL. Ordo runs in this process or elsewhere: its CPU shows in the process' groups, no server
+   * process is measured apart.
+   *
+   * @param channel a channel to the same gateway's gRPC endpoint, to wait until it serves; not
+   *     closed here
+   * @param bank the Ordo gateway's PostgreSQL port and the table
+   * @throws IllegalStateException if the gateway does not serve or the port cannot be reached
+   * @throws SQLException if a statement fails outside a transfer (loading, the check)
+   * @throws Exception if a client thread fails
+   */
+  public void runOrdoSql(Channel channel, OrdoSqlBank bank) throws Exception {
+    say("%s: waiting for the gateway to serve", ORDO_SQL);
+    HealthProbe.awaitServing(channel, READY_TIMEOUT);
+    long startNs = System.nanoTime();
+    try {
+      bank.recreate(settings.accounts(), settings.initialBalance(), settings.loadBatchSize());
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot load the accounts through Ordo's PostgreSQL port at "
+          + bank.url() + " (SQLSTATE " + e.getSQLState() + "): " + e.getMessage(), e);
+    }
+    say("%s: loaded %d accounts with %d each into table %s at %s (%.1f s)", ORDO_SQL,
+        settings.accounts(), settings.initialBalance(), bank.table(), bank.url(),
+        (System.nanoTime() - startNs) / 1e9);
+    CpuMeter cpu = new CpuMeter(OptionalInt.empty());
+    TransferWorkload workload = settings.workload();
+    for (double rate : settings.rates()) {
+      step(ORDO_SQL, rate);
+      LoadRunner.StepResult r =
+          LoadRunner.run(ORDO_SQL, bank::newClient, workload, step(rate), cpu);
+      report.add(r);
+      done(r);
+    }
+    verifyTotals(ORDO_SQL, bank.totals());
+  }
+
+  /** Records whether {@code t} shows every account, none negative and the money conserved. */
+  private void verifyTotals(String target, PostgresBank.Totals t) {
     boolean ok = t.rows() == settings.accounts() && t.negative() == 0
         && t.total() == settings.expectedTotal();
     String detail = String.format(Locale.ROOT,
         "total %d (expected %d), %d rows (expected %d), %d negative", t.total(),
         settings.expectedTotal(), t.rows(), settings.accounts(), t.negative());
-    report.verified("postgres", new YcsbtReport.Verification(ok, detail));
-    say("postgres: money check %s: %s", ok ? "OK" : "FAILED", detail);
+    report.verified(target, new YcsbtReport.Verification(ok, detail));
+    say("%s: money check %s: %s", target, ok ? "OK" : "FAILED", detail);
   }
 
   private LoadRunner.Step step(double rate) {

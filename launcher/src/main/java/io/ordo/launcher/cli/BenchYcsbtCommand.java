@@ -3,6 +3,7 @@ package io.ordo.launcher.cli;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.ordo.executor.ExecutorConfig;
+import io.ordo.launcher.bench.OrdoSqlBank;
 import io.ordo.launcher.bench.PostgresBank;
 import io.ordo.launcher.bench.SweepPlot;
 import io.ordo.launcher.bench.YcsbtBench;
@@ -26,19 +27,24 @@ import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code ordo bench ycsbt}: YCSB-T transfers (see {@link io.ordo.launcher.demo.TransferWorkload})
- * against Ordo (an embedded Ordo started for the run, or {@code --gateway}) and/or PostgreSQL,
- * closed loop or open loop at one or several offered rates. Prints the results table on stdout,
- * progress on stderr, and writes {@code results.json}, {@code results.md} and, for a sweep, {@code
- * ycsbt-sweep.png} into {@code --out}. Exits 1 if a store's money check fails or a step commits
- * nothing; 2 on bad options.
+ * against one or more targets — Ordo's transaction API ({@code ordo}), Ordo through SQL ({@code
+ * ordo-sql}: interactive transactions through pgjdbc on the gateway's PostgreSQL port) on an
+ * embedded Ordo started for the run (or {@code --gateway}), and PostgreSQL ({@code postgres}) —
+ * closed loop or open loop at one or several offered rates. The Ordo targets run first, in the
+ * order given, on one Ordo; the embedded Ordo is stopped before PostgreSQL runs. Prints the
+ * results table on stdout, progress on stderr, and writes {@code results.json}, {@code results.md}
+ * and, for a sweep, {@code ycsbt-sweep.png} into {@code --out}. Exits 1 if a store's money check
+ * fails or a step commits nothing; 2 on bad options.
  */
 @Command(
     name = "ycsbt",
@@ -48,21 +54,76 @@ import picocli.CommandLine.Spec;
     description = {
       "YCSB-T (Styx variant): transfers of 2 reads + 2 writes with a sufficient-funds check;"
           + " debtor uniform, creditor Zipfian, debtor != creditor.",
-      "Runs Ordo (embedded unless --gateway), PostgreSQL SERIALIZABLE, or both one after the"
-          + " other with the same settings, and reports committed/s, aborts, latency and CPU."
+      "Runs Ordo's transaction API and/or Ordo SQL (interactive pgjdbc transactions; Ordo"
+          + " embedded unless --gateway) and/or PostgreSQL SERIALIZABLE, one after the other with"
+          + " the same settings, and reports committed/s, aborts, latency and CPU."
     })
 public final class BenchYcsbtCommand implements Callable<Integer> {
-  /** The stores a run can target. */
-  enum Target { ordo, postgres, both }
+  /**
+   * The targets of a run, in the order given, without repeats: names {@value YcsbtBench#ORDO},
+   * {@value YcsbtBench#ORDO_SQL} and {@value YcsbtBench#POSTGRES}.
+   */
+  record Targets(List<String> names) {
+    /** The names {@code --target} accepts besides {@code both}. */
+    static final List<String> KNOWN =
+        List.of(YcsbtBench.ORDO, YcsbtBench.ORDO_SQL, YcsbtBench.POSTGRES);
+
+    Targets {
+      names = List.copyOf(names);
+    }
+
+    /**
+     * Parses a comma-separated list of {@link #KNOWN} names and {@code both} (= {@code
+     * ordo,postgres}); repeats are dropped.
+     *
+     * @throws TypeConversionException naming the first unknown or empty entry
+     */
+    static Targets parse(String text) {
+      java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+      for (String part : text.split(",", -1)) {
+        String name = part.strip();
+        if (name.equals("both")) {
+          names.add(YcsbtBench.ORDO);
+          names.add(YcsbtBench.POSTGRES);
+        } else if (KNOWN.contains(name)) {
+          names.add(name);
+        } else {
+          throw new TypeConversionException("expected a comma-separated list of " + KNOWN
+              + " or both, but " + (name.isEmpty() ? "an entry is empty" : "got '" + name + "'"));
+        }
+      }
+      return new Targets(List.copyOf(names));
+    }
+
+    boolean has(String name) {
+      return names.contains(name);
+    }
+
+    @Override
+    public String toString() {
+      return String.join(",", names);
+    }
+  }
+
+  /** Default database user of the Ordo SQL sessions (Ordo's PostgreSQL port sends no password). */
+  static final String ORDO_SQL_USER = "ordo";
 
   /** Maximum gRPC message size accepted (the all-accounts read is a few hundred KiB). */
   static final int INBOUND_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--target", paramLabel = "ordo|postgres|both",
-      description = "Which store to run against.")
-  Target target = Target.ordo;
+  @Option(names = "--target", paramLabel = "TARGET[,TARGET...]", converter = TargetsConverter.class,
+      description = "Targets, run in this order (Ordo's first): ordo (Ordo's transaction API),"
+          + " ordo-sql (Ordo SQL: interactive transactions through pgjdbc on the PostgreSQL"
+          + " port), postgres (PostgreSQL SERIALIZABLE); both = ordo,postgres.")
+  Targets target = Targets.parse(YcsbtBench.ORDO);
+
+  @Option(names = "--ordo-sql-url", paramLabel = "JDBC-URL",
+      description = "With --gateway and --target ordo-sql: JDBC URL of that Ordo's PostgreSQL"
+          + " port. Default: the gateway's host, port " + EmbeddedOrdo.Options.DEFAULT_PG_PORT
+          + ", database ordo.")
+  String ordoSqlUrl;
 
   @Option(names = "--gateway", paramLabel = "HOST:PORT",
       description = "gRPC address of a running Ordo gateway; no embedded Ordo is started"
@@ -127,7 +188,8 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
   String pgUser = "postgres";
 
   @Option(names = "--pg-table", paramLabel = "NAME",
-      description = "PostgreSQL table, dropped and recreated by each run.")
+      description = "Table of the SQL targets (PostgreSQL, Ordo SQL), dropped and recreated by"
+          + " each run.")
   String pgTable = "ordo_bench_accounts";
 
   @Option(names = "--rpc-timeout", defaultValue = "30s", paramLabel = "DURATION",
@@ -147,11 +209,27 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     YcsbtSettings settings = settings();
     double ceiling = kafkaCeiling == null ? 0 : ceilingOf(kafkaCeiling);
-    PostgresBank bank = target == Target.ordo ? null : postgresBank();
-    if (gateway != null && (target == Target.postgres || executorOptions.anyEmbeddedOnlySet())) {
+    boolean anyOrdo = target.has(YcsbtBench.ORDO) || target.has(YcsbtBench.ORDO_SQL);
+    PostgresBank bank = target.has(YcsbtBench.POSTGRES) ? postgresBank() : null;
+    if (gateway != null && (!anyOrdo || executorOptions.anyEmbeddedOnlySet())) {
       throw new ParameterException(spec.commandLine(), "--gateway runs against a running Ordo:"
-          + " it needs --target ordo or both and takes none of " + ExecutorOptions.EMBEDDED_ONLY);
+          + " it needs a target ordo or ordo-sql and takes none of "
+          + ExecutorOptions.EMBEDDED_ONLY);
     }
+    if (ordoSqlUrl != null && (gateway == null || !target.has(YcsbtBench.ORDO_SQL))) {
+      throw new ParameterException(spec.commandLine(), "--ordo-sql-url names a running Ordo's"
+          + " PostgreSQL port: it needs --gateway and --target ordo-sql");
+    }
+    if (target.has(YcsbtBench.ORDO_SQL)) {
+      // Checked before an embedded Ordo is started for nothing.
+      try {
+        PostgresBank.checkTableName(pgTable);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      }
+    }
+    OrdoSqlBank remoteSql = gateway != null && target.has(YcsbtBench.ORDO_SQL)
+        ? ordoSqlBank(ordoSqlUrl != null ? ordoSqlUrl : defaultOrdoSqlUrl(gateway)) : null;
     Path dir = out != null ? out : Path.of("reports", "bench-ycsbt-"
         + LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Files.createDirectories(dir);
@@ -164,9 +242,9 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
     }
     YcsbtBench bench = new YcsbtBench(settings, report, err);
     try {
-      if (target != Target.postgres) {
+      if (anyOrdo) {
         if (gateway != null) {
-          runOrdo(bench, gateway);
+          runOrdoTargets(bench, gateway, remoteSql);
         } else {
           runEmbedded(bench);
         }
@@ -178,6 +256,24 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
       write(report, dir, stdout, err);
     }
     return report.passed() ? OrdoCli.EXIT_OK : OrdoCli.EXIT_FAILURE;
+  }
+
+  /**
+   * The PostgreSQL port of the Ordo behind {@code gateway} (HOST:PORT) when it listens on the
+   * default port (package-private for tests).
+   */
+  static String defaultOrdoSqlUrl(String gateway) {
+    int colon = gateway.lastIndexOf(':');
+    String host = colon > 0 ? gateway.substring(0, colon) : gateway;
+    return "jdbc:postgresql://" + host + ":" + EmbeddedOrdo.Options.DEFAULT_PG_PORT + "/ordo";
+  }
+
+  private OrdoSqlBank ordoSqlBank(String url) {
+    try {
+      return new OrdoSqlBank(url, ORDO_SQL_USER, pgTable);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
   }
 
   private void write(YcsbtReport report, Path dir, PrintWriter stdout, PrintWriter err)
@@ -267,6 +363,9 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
       EmbeddedOrdo.Options options;
       try {
         options = executorOptions.applyTo(EmbeddedOrdo.Options.defaults(dir).withFreePorts());
+        if (target.has(YcsbtBench.ORDO_SQL)) {
+          options = options.withPgPort(freePort());
+        }
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage(), e);
       }
@@ -274,23 +373,58 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
       err.println("ordo bench: starting embedded Ordo in " + dir.toAbsolutePath());
       err.flush();
       try (EmbeddedOrdo ordo = EmbeddedOrdo.start(options)) {
-        runOrdo(bench, ordo.grpcTarget());
+        OrdoSqlBank sql = null;
+        if (target.has(YcsbtBench.ORDO_SQL)) {
+          int port = ordo.pgPort().orElseThrow(() -> new IllegalStateException(
+              "the embedded Ordo serves no PostgreSQL port"));
+          sql = ordoSqlBank("jdbc:postgresql://127.0.0.1:" + port + "/ordo");
+        }
+        runOrdoTargets(bench, ordo.grpcTarget(), sql);
       }
     } finally {
       DemoCommand.deleteRecursively(dir);
     }
   }
 
-  private static void runOrdo(YcsbtBench bench, String grpcTarget) throws Exception {
+  /**
+   * A TCP port that was free on loopback a moment ago, for the embedded gateway's PostgreSQL
+   * port (whose 0 means "none", not "any").
+   */
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Runs the Ordo targets in the order given; {@code sql} is set iff ordo-sql is one. */
+  private void runOrdoTargets(YcsbtBench bench, String grpcTarget, OrdoSqlBank sql)
+      throws Exception {
     ManagedChannel channel = ManagedChannelBuilder.forTarget(grpcTarget)
         .usePlaintext()
         .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
         .build();
     try {
-      bench.runOrdo(channel);
+      for (String name : target.names()) {
+        switch (name) {
+          case YcsbtBench.ORDO -> bench.runOrdo(channel);
+          case YcsbtBench.ORDO_SQL -> bench.runOrdoSql(channel, sql);
+          default -> {
+            // PostgreSQL runs after the Ordo targets, with Ordo stopped.
+          }
+        }
+      }
     } finally {
       channel.shutdownNow();
       channel.awaitTermination(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Converts {@code --target}'s value (see {@link Targets#parse}). */
+  static final class TargetsConverter implements ITypeConverter<Targets> {
+    @Override
+    public Targets convert(String value) {
+      return Targets.parse(value);
     }
   }
 

@@ -18,11 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code ordo bench ycsbt --target both} as a short open-loop sweep (two offered rates, 2 s
- * each) on an embedded Ordo (real KRaft broker, executor on a Flink MiniCluster, gateway) and the
- * local PostgreSQL: both stores commit transfers, both conserve money, and results.json,
- * results.md and the sweep plot are written and parse. Without a reachable PostgreSQL the Ordo
- * half still runs and the PostgreSQL half is skipped (an assumption, with the reason).
+ * {@code ordo bench ycsbt --target ordo,ordo-sql,postgres} as a short open-loop sweep (two
+ * offered rates, 2 s each) on one embedded Ordo (real KRaft broker, executor on a Flink
+ * MiniCluster, gateway with its PostgreSQL port) and the local PostgreSQL: Ordo's transaction
+ * API, Ordo SQL through pgjdbc and PostgreSQL each commit transfers and conserve money, and
+ * results.json, results.md and the sweep plot are written and parse. Without a reachable
+ * PostgreSQL the Ordo targets still run and the PostgreSQL part is skipped (an assumption, with
+ * the reason).
  */
 class BenchYcsbtIT {
   private static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
@@ -31,8 +33,8 @@ class BenchYcsbtIT {
   private static final long BALANCE = 100;
 
   @Test
-  @Timeout(value = 120, unit = TimeUnit.SECONDS)
-  void bothStoresCommitAndConserveMoney(@TempDir Path dir) throws Exception {
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void everyTargetCommitsAndConservesMoney(@TempDir Path dir) throws Exception {
     PostgresBank bank = new PostgresBank(PG_URL, "postgres", TABLE);
     String pgProblem = null;
     try {
@@ -48,7 +50,8 @@ class BenchYcsbtIT {
     CommandLine cli = OrdoCli.newCommandLine();
     cli.setOut(new PrintWriter(stdout, true));
     cli.setErr(new PrintWriter(stderr, true));
-    int exit = cli.execute("bench", "ycsbt", "--target", withPostgres ? "both" : "ordo",
+    int exit = cli.execute("bench", "ycsbt", "--target",
+        withPostgres ? "ordo,ordo-sql,postgres" : "ordo,ordo-sql",
         "--accounts", Integer.toString(ACCOUNTS), "--initial-balance", Long.toString(BALANCE),
         "--clients", "4", "--warmup", "1s", "--duration", "2s", "--rates", "40,80",
         "--cross-range-pct", "50", "--pg-table", TABLE, "--out", out.toString());
@@ -59,14 +62,20 @@ class BenchYcsbtIT {
     assertThat(results.get("passed").asBoolean()).isTrue();
     assertThat(results.get("settings").get("crossRangePct").asInt()).isEqualTo(50);
     int ordoSteps = 0;
+    int sqlSteps = 0;
     int pgSteps = 0;
     for (JsonNode run : results.get("runs")) {
       assertThat(run.get("committed").asLong()).as("committed of %s", run).isPositive();
       assertThat(run.get("errors").size()).as("errors of %s", run).isZero();
       assertThat(run.get("latencyMs").get("p50").asDouble()).isPositive();
       assertThat(run.get("cpu").get("processCores").asDouble()).isPositive();
-      if (run.get("target").asText().equals("ordo")) {
-        ordoSteps++;
+      String target = run.get("target").asText();
+      if (target.equals("ordo") || target.equals("ordo-sql")) {
+        if (target.equals("ordo")) {
+          ordoSteps++;
+        } else {
+          sqlSteps++;
+        }
         assertThat(run.get("cpu").get("groupCores").get("kafka broker").asDouble()).isPositive();
         assertThat(run.get("cpu").get("groupCores").get("flink").asDouble()).isPositive();
       } else {
@@ -80,12 +89,19 @@ class BenchYcsbtIT {
       }
     }
     assertThat(ordoSteps).isEqualTo(2);
+    assertThat(sqlSteps).isEqualTo(2);
+    // Ordo SQL's check is a SELECT sum(balance), count(*) through the same PostgreSQL port.
+    JsonNode sqlCheck = results.get("verification").get("ordo-sql");
+    assertThat(sqlCheck.get("ok").asBoolean()).as(sqlCheck.toString()).isTrue();
+    assertThat(sqlCheck.get("detail").asText()).startsWith("total " + ACCOUNTS * BALANCE
+        + " (expected " + ACCOUNTS * BALANCE + "), " + ACCOUNTS + " rows");
     // Ordo's store is gone with the embedded Ordo: its check is the command's all-accounts read.
     JsonNode ordoCheck = results.get("verification").get("ordo");
     assertThat(ordoCheck.get("ok").asBoolean()).as(ordoCheck.toString()).isTrue();
     assertThat(ordoCheck.get("detail").asText())
         .startsWith("total " + ACCOUNTS * BALANCE + " (expected " + ACCOUNTS * BALANCE + ")");
     assertThat(Files.readString(out.resolve("results.md"))).contains("| ordo | 40 | 4 |")
+        .contains("| ordo-sql | 80 | 4 |").contains("ordo-sql = Ordo SQL (pgjdbc, interactive)")
         .contains("Result: PASSED");
     byte[] png = Files.readAllBytes(out.resolve("ycsbt-sweep.png"));
     assertThat(new String(png, 1, 3, java.nio.charset.StandardCharsets.US_ASCII))
@@ -101,5 +117,6 @@ class BenchYcsbtIT {
     assertThat(totals.total()).isEqualTo(ACCOUNTS * BALANCE);
     assertThat(totals.negative()).isZero();
     assertThat(results.get("ordoToPostgres")).hasSize(2);
+    assertThat(results.get("ordoSqlToPostgres")).hasSize(2);
   }
 }

@@ -107,6 +107,28 @@ class YcsbtReportTest {
   }
 
   @Test
+  void ordoSqlIsLabelledAndComparedWithPostgres() throws Exception {
+    YcsbtReport r = report();
+    r.add(step("ordo-sql", 100, 500, 4_000, null));
+    r.add(step("ordo-sql", 200, 400, 8_000, null));
+    assertThat(r.failures()).containsExactly("ordo-sql: no money check after its run");
+    r.verified("ordo-sql", new YcsbtReport.Verification(true, "total 10 (expected 10)"));
+    assertThat(r.passed()).isTrue();
+    assertThat(r.ordoSqlToPostgres()).containsExactly(
+        Map.entry(100.0, 500 / 990.0), Map.entry(200.0, 0.8));
+    String md = r.toMarkdown();
+    assertThat(md).contains("Targets: ordo = Ordo (gRPC Txn API), postgres = PostgreSQL"
+        + " SERIALIZABLE (pgjdbc), ordo-sql = Ordo SQL (pgjdbc, interactive)\n");
+    assertThat(md).contains("| ordo-sql | 200 | 4 | 40.0 | 7 | 0 | 0 | 0 | 0 |");
+    assertThat(md).contains("Ordo SQL / PostgreSQL committed/s: 0.51× at 100/s offered, 0.80× at"
+        + " 200/s offered");
+    JsonNode root = new ObjectMapper().readTree(r.toJson());
+    assertThat(root.get("ordoSqlToPostgres").get(1).get("ratio").asDouble()).isEqualTo(0.8);
+    assertThat(root.get("ordoToPostgres")).hasSize(2);
+    assertThat(new ObjectMapper().readTree(report().toJson()).has("ordoSqlToPostgres")).isFalse();
+  }
+
+  @Test
   void kafkaCeilingGivesOrdosShareOfTheLog() throws Exception {
     YcsbtReport r = report();
     assertThat(r.ordoToKafkaCeiling()).isEmpty();

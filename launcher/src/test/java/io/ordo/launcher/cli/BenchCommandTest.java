@@ -29,6 +29,12 @@ class BenchCommandTest {
     "--rate 10 --rates 10,20|--rate and --rates are mutually exclusive",
     "--max-amount 0|--max-amount must be >= 1",
     "--target mysql|Invalid value for option '--target'",
+    "--target ordo,mysql|but got 'mysql'",
+    "--target ordo,,postgres|an entry is empty",
+    "--target ordo-sql --pg-table Bad|the table name must match",
+    "--ordo-sql-url jdbc:postgresql://h:1/x|--ordo-sql-url names a running Ordo's",
+    "--target ordo --gateway 127.0.0.1:1 --ordo-sql-url jdbc:postgresql://h:1/x|needs --gateway and --target ordo-sql",
+    "--target ordo-sql --gateway 127.0.0.1:1 --ordo-sql-url jdbc:mysql://x|must start with jdbc:",
     "--theta abc|Invalid value for option '--theta'",
     "--target postgres --pg-table drop;table|the table name must match",
     "--target postgres --pg-url jdbc:mysql://x/y|must start with jdbc:postgresql:",
@@ -95,6 +101,31 @@ class BenchCommandTest {
     CliRun help = run("bench", "--help");
     assertThat(help.exitCode()).isZero();
     assertThat(help.out()).contains("ycsbt").contains("kafka");
+  }
+
+  @Test
+  void targetListKeepsTheGivenOrderDropsRepeatsAndBothIsOrdoAndPostgres() {
+    BenchYcsbtCommand command = new BenchYcsbtCommand();
+    CommandLine cli = new CommandLine(command);
+    cli.parseArgs();
+    assertThat(command.target.names()).containsExactly("ordo");
+    cli.parseArgs("--target", "ordo,ordo-sql");
+    assertThat(command.target.names()).containsExactly("ordo", "ordo-sql");
+    cli.parseArgs("--target", "postgres, ordo-sql,postgres");
+    assertThat(command.target.names()).containsExactly("postgres", "ordo-sql");
+    cli.parseArgs("--target", "both");
+    assertThat(command.target.names()).containsExactly("ordo", "postgres");
+    cli.parseArgs("--target", "ordo-sql,both");
+    assertThat(command.target.names()).containsExactly("ordo-sql", "ordo", "postgres");
+    assertThat(command.target.has("ordo-sql")).isTrue();
+  }
+
+  @Test
+  void remoteOrdoSqlUrlDefaultsToTheGatewaysHostOnThePostgresPort() {
+    assertThat(BenchYcsbtCommand.defaultOrdoSqlUrl("db.example:6570"))
+        .isEqualTo("jdbc:postgresql://db.example:6566/ordo");
+    assertThat(BenchYcsbtCommand.defaultOrdoSqlUrl("[::1]:6570"))
+        .isEqualTo("jdbc:postgresql://[::1]:6566/ordo");
   }
 
   @Test

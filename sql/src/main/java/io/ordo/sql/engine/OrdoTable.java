@@ -133,15 +133,51 @@ final class OrdoTable extends AbstractTable implements ProjectableFilterableTabl
     if (!isColumn(a, column)) {
       return null;
     }
+    return operandKeyValue(root, b, type);
+  }
+
+  /**
+   * The value of the right-hand side of {@code key = operand} as the key column's Java shape, when
+   * it is a literal, a parameter, or a parameter or literal under a value-preserving cast; null
+   * otherwise (no push-down). Parameters of a known type reach here as {@code CAST(? AS type)}
+   * (see {@link Unparse}); a cast to an exact integer type keeps an integral value that fits it,
+   * and a cast to a VARCHAR without a length or to BOOLEAN keeps a string or boolean, so such a
+   * cast is looked through. Any other cast (a bounded VARCHAR truncates, CHAR pads, a decimal
+   * rounds) is not, since the key would then differ from what Calcite compares.
+   */
+  static Object operandKeyValue(DataContext root, RexNode operand, SqlType type) {
+    RexNode inner = operand;
+    RelDataType castType = null;
+    if (operand.getKind() == SqlKind.CAST && operand instanceof RexCall cast) {
+      castType = cast.getType();
+      inner = cast.getOperands().get(0);
+    }
     Object raw;
-    if (b instanceof RexLiteral lit) {
+    if (inner instanceof RexLiteral lit) {
       raw = lit.getValue2();
-    } else if (b instanceof RexDynamicParam p) {
+    } else if (inner instanceof RexDynamicParam p) {
       raw = root.get("?" + p.getIndex());
     } else {
       return null;
     }
+    if (castType != null && !castKeeps(castType, raw)) {
+      return null;
+    }
     return keyValue(raw, type);
+  }
+
+  /** Whether casting {@code raw} to {@code castType} leaves its value as it is. */
+  private static boolean castKeeps(RelDataType castType, Object raw) {
+    return switch (castType.getSqlTypeName()) {
+      case TINYINT -> raw instanceof Number n && fits(n, Byte.MIN_VALUE, Byte.MAX_VALUE);
+      case SMALLINT -> raw instanceof Number n && fits(n, Short.MIN_VALUE, Short.MAX_VALUE);
+      case INTEGER -> raw instanceof Number n && fits(n, Integer.MIN_VALUE, Integer.MAX_VALUE);
+      case BIGINT -> raw instanceof Number n && fits(n, Long.MIN_VALUE, Long.MAX_VALUE);
+      case VARCHAR -> raw instanceof String
+          && castType.getPrecision() == RelDataType.PRECISION_NOT_SPECIFIED;
+      case BOOLEAN -> raw instanceof Boolean;
+      default -> false;
+    };
   }
 
   private static boolean isColumn(RexNode n, int column) {
