@@ -416,11 +416,20 @@ final class OrdoSession implements SqlSession {
       // A statement that reads rows reads a fresh snapshot (a stale one would fail its commit's
       // asserts); one that only writes (INSERT ... VALUES, UPSERT) reads only the catalog,
       // which its commit asserts too, so the newest snapshot the store holds serves it.
-      Snap snap = attempt == 0 && !readsRows(plan) ? latest() : fresh();
+      Snap snap = attempt == 0 && !readsRows(plan) ? newestHeld() : fresh();
       Catalog catalog = Catalog.read(engine.backend().store(), snap.position());
       TxnBuffer buffer = new TxnBuffer();
-      Dml.Written w =
-          applyDml(parsed, plan, params, context(snap.position(), catalog, buffer), false);
+      Dml.Written w;
+      try {
+        w = applyDml(parsed, plan, params, context(snap.position(), catalog, buffer), false);
+      } catch (SqlException e) {
+        if (snap.fresh() || !e.sqlState().equals(SqlState.UNDEFINED_TABLE)) {
+          throw e;
+        }
+        // The store may not hold yet a table created just before: decide on a fresh snapshot.
+        last = e;
+        continue;
+      }
       try {
         // A statement that wrote nothing commits nothing only if its reads were fresh.
         commit(buffer, snap.fresh());
@@ -434,6 +443,14 @@ final class OrdoSession implements SqlSession {
       }
     }
     throw last;
+  }
+
+  /**
+   * What the store holds now, for statements that read only the catalog (their commit asserts the
+   * definitions they used, so a stale catalog costs at most a retry): no sync.
+   */
+  private Snap newestHeld() {
+    return new Snap(Positions.endOf(Long.MAX_VALUE), false);
   }
 
   /** Whether a DML statement reads rows (not only the catalog) before it writes. */

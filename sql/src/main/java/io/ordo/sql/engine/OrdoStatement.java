@@ -63,14 +63,17 @@ final class OrdoStatement implements SqlStatement {
       types.add(i < declared.size() ? declared.get(i) : SqlType.UNKNOWN);
     }
     Optional<List<Column>> cols = Introspection.columns(parsed.plan());
-    // The session's newest snapshot (it includes the session's own DDL); when the statement does
-    // not plan there, a fresh one: the store may not hold a table another session just created,
-    // and a statement described without its columns would answer NoData to a query.
+    // First the catalog the store holds now (Describe needs only the catalog, and a sync per
+    // Describe would double the log round trips of every prepared statement); when the statement
+    // does not plan there, a fresh snapshot's: the store may not hold yet a table just created,
+    // and a query described without its columns would answer NoData.
     for (int attempt = 0; attempt < 2; attempt++) {
       List<SqlType> attemptTypes = new ArrayList<>(types);
       try {
-        OrdoSession.Snap snap = attempt == 0 ? session.latest() : session.fresh();
-        Catalog catalog = Catalog.read(session.engine().backend().store(), snap.position());
+        io.ordo.proto.Position at = attempt == 0
+            ? Positions.endOf(Long.MAX_VALUE)
+            : session.fresh().position();
+        Catalog catalog = Catalog.read(session.engine().backend().store(), at);
         Optional<List<Column>> described = describeAt(catalog, attemptTypes);
         types = attemptTypes;
         if (described.isPresent()) {
