@@ -89,6 +89,11 @@ public record GatewayConfig(
   public static final int DEFAULT_PG_PORT = 6566;
   /** The pgPort that means "no PostgreSQL port". */
   public static final int NO_PG_PORT = 0;
+  /**
+   * The pgPort that means "a PostgreSQL port the system picks" (tests, several gateways on one
+   * host): the listener binds port 0 and {@code GatewayServer.pgPort()} tells which it got.
+   */
+  public static final int ANY_FREE_PG_PORT = -1;
   /** Default most SQL sessions (and, separately, PostgreSQL connections) at once. */
   public static final int DEFAULT_SQL_SESSIONS_MAX = 64;
   /** Upper bound on sqlSessionsMax (each session may hold a thread while a statement runs). */
@@ -172,7 +177,9 @@ public record GatewayConfig(
       throw new IllegalArgumentException(
           "retentionIntervalMs must be > 0, got " + retentionIntervalMs);
     }
-    checkPort("pgPort", pgPort);
+    if (pgPort != ANY_FREE_PG_PORT) {
+      checkPort("pgPort", pgPort);
+    }
     if (keyRangeCount < 1 || keyRangeCount > KeyRanges.KEY_RANGE_COUNT_MAX) {
       throw new IllegalArgumentException(
           "keyRangeCount must be in [1, " + KeyRanges.KEY_RANGE_COUNT_MAX + "], got "

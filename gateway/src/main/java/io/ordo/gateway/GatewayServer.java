@@ -425,7 +425,10 @@ public final class GatewayServer implements AutoCloseable {
     if (config.pgPort() != GatewayConfig.NO_PG_PORT) {
       // Last: PostgreSQL clients connect once everything their statements need is up.
       sql.listenPostgres(
-          new InetSocketAddress(config.bindAddress(), config.pgPort()), SqlFrontEnds::startPostgres);
+          new InetSocketAddress(
+              config.bindAddress(),
+              config.pgPort() == GatewayConfig.ANY_FREE_PG_PORT ? 0 : config.pgPort()),
+          SqlFrontEnds::startPostgres);
     }
 
     LOG.info(

@@ -38,7 +38,8 @@ class GatewayConfigSqlTest {
   @Test
   void outOfRangeValuesAreRejectedByName() {
     assertThatThrownBy(() -> DEFAULTS.withPgPort(70_000)).hasMessageContaining("pgPort");
-    assertThatThrownBy(() -> DEFAULTS.withPgPort(-1)).hasMessageContaining("pgPort");
+    assertThatThrownBy(() -> DEFAULTS.withPgPort(-2)).hasMessageContaining("pgPort");
+    assertThat(DEFAULTS.withPgPort(GatewayConfig.ANY_FREE_PG_PORT).pgPort()).isEqualTo(-1);
     assertThatThrownBy(() -> DEFAULTS.withKeyRangeCount(0)).hasMessageContaining("keyRangeCount");
     assertThatThrownBy(() -> DEFAULTS.withKeyRangeCount(KeyRanges.KEY_RANGE_COUNT_MAX + 1))
         .hasMessageContaining("keyRangeCount");

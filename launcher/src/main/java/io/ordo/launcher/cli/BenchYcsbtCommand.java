@@ -364,7 +364,7 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
       try {
         options = executorOptions.applyTo(EmbeddedOrdo.Options.defaults(dir).withFreePorts());
         if (target.has(YcsbtBench.ORDO_SQL)) {
-          options = options.withPgPort(freePort());
+          options = options.withPgPort(io.ordo.gateway.GatewayConfig.ANY_FREE_PG_PORT);
         }
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage(), e);
@@ -383,17 +383,6 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
       }
     } finally {
       DemoCommand.deleteRecursively(dir);
-    }
-  }
-
-  /**
-   * A TCP port that was free on loopback a moment ago, for the embedded gateway's PostgreSQL
-   * port (whose 0 means "none", not "any").
-   */
-  private static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s =
-        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 

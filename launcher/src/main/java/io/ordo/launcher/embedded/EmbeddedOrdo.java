@@ -135,7 +135,9 @@ public final class EmbeddedOrdo implements AutoCloseable {
       checkPort("kafka port", kafkaPort);
       checkPort("gRPC port", grpcPort);
       checkPort("HTTP port", httpPort);
-      checkPort("PostgreSQL port", pgPort);
+      if (pgPort != GatewayConfig.ANY_FREE_PG_PORT) {
+        checkPort("PostgreSQL port", pgPort);
+      }
       if (metricsPort != NO_METRICS_PORT) {
         checkPort("metrics port", metricsPort);
       }
@@ -187,7 +189,10 @@ public final class EmbeddedOrdo implements AutoCloseable {
           checkpointIntervalMs, latency, metricsPort, executorMetricsPort, 0);
     }
 
-    /** These options with another PostgreSQL port (0 = none). */
+    /**
+     * These options with another PostgreSQL port (0 = none, {@link
+     * GatewayConfig#ANY_FREE_PG_PORT} = a free one, see {@link EmbeddedOrdo#pgPort()}).
+     */
     public Options withPgPort(int pgPort) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
           parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort);

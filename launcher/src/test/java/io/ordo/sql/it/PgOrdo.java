@@ -1,9 +1,6 @@
 package io.ordo.sql.it;
 
 import io.ordo.launcher.embedded.EmbeddedOrdo;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -34,7 +31,9 @@ final class PgOrdo implements AutoCloseable {
    * PostgreSQL listener on {@code pgPort}, 0 = a free port probed now, and waits until it serves.
    */
   static PgOrdo start(Path dataDir, int pgPort) throws Exception {
-    int port = pgPort == 0 ? freePort() : pgPort;
+    // A free port picked by the listener itself (a port probed here could be taken by one of the
+    // broker's or clients' ephemeral sockets before the gateway binds it).
+    int port = pgPort == 0 ? io.ordo.gateway.GatewayConfig.ANY_FREE_PG_PORT : pgPort;
     EmbeddedOrdo ordo = EmbeddedOrdo.start(EmbeddedOrdo.Options.defaults(dataDir).withFreePorts()
         .withExecutor(OptionalInt.empty(), OptionalInt.empty(), OptionalLong.of(500))
         .withPgPort(port));
@@ -46,13 +45,6 @@ final class PgOrdo implements AutoCloseable {
     } catch (Exception | Error e) {
       ordo.close();
       throw e;
-    }
-  }
-
-  /** A port nobody listens on right now (it may be taken before it is used: tests only). */
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 
