@@ -58,7 +58,16 @@ final class OrdoTable extends AbstractTable implements ProjectableFilterableTabl
   public Enumerable<Object[]> scan(DataContext root, List<RexNode> filters, int[] projects) {
     ReadContext ctx = ReadContext.current();
     try {
-      List<List<Object>> rows = read(ctx, leadingKeyValues(root, filters));
+      List<RexNode> used = new ArrayList<>();
+      List<List<Object>> rows = read(ctx, leadingKeyValues(root, filters, used));
+      // The conditions the key read guarantees leave the list (the contract of
+      // ProjectableFilterableTable): Calcite's interpreter compiles the remaining ones with Janino
+      // on every execution, so a primary-key lookup then costs no compilation at all.
+      try {
+        filters.removeAll(used);
+      } catch (UnsupportedOperationException e) {
+        // A caller that passes a fixed list applies every filter itself: correct, only slower.
+      }
       List<Object[]> out = new ArrayList<>(rows.size());
       for (List<Object> row : rows) {
         int n = projects == null ? row.size() : projects.length;
@@ -100,7 +109,7 @@ final class OrdoTable extends AbstractTable implements ProjectableFilterableTabl
    * The values of the longest run of leading primary key columns that {@code filters} fix by
    * equality with a literal or parameter.
    */
-  private List<Object> leadingKeyValues(DataContext root, List<RexNode> filters) {
+  private List<Object> leadingKeyValues(DataContext root, List<RexNode> filters, List<RexNode> used) {
     List<Object> values = new ArrayList<>();
     for (ColumnDef key : def.primaryKeyColumns()) {
       int index = def.columns().indexOf(key);
@@ -108,6 +117,7 @@ final class OrdoTable extends AbstractTable implements ProjectableFilterableTabl
       for (RexNode f : filters) {
         found = equalityValue(root, f, index, key.type());
         if (found != null) {
+          used.add(f);
           break;
         }
       }
