@@ -1,12 +1,10 @@
 package io.ordo.launcher.bench;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Objects;
-import java.util.Properties;
 
 /**
  * The Ordo SQL target: the accounts as a SQL table of Ordo, reached through pgjdbc on a gateway's
@@ -65,15 +63,7 @@ public final class OrdoSqlBank {
    * @throws SQLException if the port is unreachable or refuses the session
    */
   public Connection connect() throws SQLException {
-    Properties props = new Properties();
-    props.setProperty("user", user);
-    // Bounds every wait on the server, so that a stuck gateway ends a client as an error.
-    props.setProperty("connectTimeout", "10");
-    props.setProperty("socketTimeout", "60");
-    props.setProperty("ApplicationName", "ordo-bench");
-    Connection c = DriverManager.getConnection(url, props);
-    c.setAutoCommit(false);
-    return c;
+    return PostgresBank.open(url, user);
   }
 
   /**
@@ -141,12 +131,6 @@ public final class OrdoSqlBank {
    * @throws SQLException if the connection cannot be opened
    */
   public TransferClient newClient() throws SQLException {
-    Connection c = connect();
-    try {
-      return new SqlTransferClient(c, table);
-    } catch (SQLException e) {
-      c.close();
-      throw e;
-    }
+    return PostgresBank.clientOn(connect(), table);
   }
 }

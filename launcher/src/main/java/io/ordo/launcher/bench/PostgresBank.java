@@ -72,15 +72,26 @@ public final class PostgresBank {
    * @throws SQLException if the server is unreachable or refuses the user
    */
   public Connection connect() throws SQLException {
+    Connection c = open(url, user);
+    c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+    return c;
+  }
+
+  /**
+   * A pgjdbc connection of the bench with autocommit off (PostgreSQL's, or Ordo's PostgreSQL
+   * port's): every wait on the server is bounded, so that a stuck server ends a client as an
+   * error.
+   *
+   * @throws SQLException if the server is unreachable or refuses the user
+   */
+  static Connection open(String url, String user) throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", user);
-    // Bounds every wait on the server, so that a stuck server ends a client as an error.
     props.setProperty("connectTimeout", "10");
     props.setProperty("socketTimeout", "60");
     props.setProperty("ApplicationName", "ordo-bench");
     Connection c = DriverManager.getConnection(url, props);
     c.setAutoCommit(false);
-    c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
     return c;
   }
 
@@ -175,7 +186,16 @@ public final class PostgresBank {
    * @throws SQLException if the connection cannot be opened
    */
   public TransferClient newClient() throws SQLException {
-    Connection c = connect();
+    return clientOn(connect(), table);
+  }
+
+  /**
+   * A {@link SqlTransferClient} over {@code c} on {@code table}; closes {@code c} if it cannot be
+   * made.
+   *
+   * @throws SQLException if the client cannot be made
+   */
+  static TransferClient clientOn(Connection c, String table) throws SQLException {
     try {
       return new SqlTransferClient(c, table);
     } catch (SQLException e) {
