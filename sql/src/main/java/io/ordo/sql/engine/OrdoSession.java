@@ -285,6 +285,13 @@ final class OrdoSession implements SqlSession {
   /** Runs a composed query in {@code ctx}: rows at most {@code rowsMax}. */
   List<List<Object>> run(ReadContext ctx, Dml.Composed composed, ParsedText parsed,
       List<Object> params) throws SqlException {
+    return runWithColumns(ctx, composed, parsed, params).rows();
+  }
+
+  /** Runs a composed query in {@code ctx}: its result columns and rows (at most {@code rowsMax}). */
+  private StatementResult runWithColumns(
+      ReadContext ctx, Dml.Composed composed, ParsedText parsed, List<Object> params)
+      throws SqlException {
     List<Object> values = new ArrayList<>(composed.parameters().size());
     for (int index : composed.parameters()) {
       values.add(index < 0
@@ -293,7 +300,8 @@ final class OrdoSession implements SqlSession {
     }
     try (ReadContext.Bound bound = ctx.bind()) {
       QueryRunner.Prepared p = runner.prepare(composed.sql(), ctx.catalog.fingerprint());
-      return runner.run(p, values, engine.config().rowsMax());
+      List<List<Object>> rows = runner.run(p, values, engine.config().rowsMax());
+      return new StatementResult("SELECT " + rows.size(), p.columns, rows);
     }
   }
 
@@ -323,12 +331,7 @@ final class OrdoSession implements SqlSession {
       ctx = context(p, Catalog.read(engine.backend().store(), p), null);
     }
     Dml.Composed composed = new Dml.Composed(Unparse.sql(q.query()), Unparse.parameters(q.query()));
-    List<List<Object>> rows = run(ctx, composed, parsed, params);
-    QueryRunner.Prepared p;
-    try (ReadContext.Bound bound = ctx.bind()) {
-      p = runner.prepare(composed.sql(), ctx.catalog.fingerprint());
-    }
-    return new StatementResult("SELECT " + rows.size(), p.columns, rows);
+    return runWithColumns(ctx, composed, parsed, params);
   }
 
   /** The position an AS OF clause names, checked against the retention and the present. */
