@@ -9,9 +9,9 @@ import java.util.Map;
  * The samples of a Prometheus text exposition (format 0.0.4), for tests: {@code name{labels}
  * value} lines; comments and blank lines are skipped.
  */
-final class PrometheusText {
+public final class PrometheusText {
   /** One sample. */
-  record Sample(String name, Map<String, String> labels, double value) {}
+  public record Sample(String name, Map<String, String> labels, double value) {}
 
   private final List<Sample> samples;
 
@@ -19,7 +19,7 @@ final class PrometheusText {
     this.samples = samples;
   }
 
-  static PrometheusText parse(String text) {
+  public static PrometheusText parse(String text) {
     List<Sample> samples = new ArrayList<>();
     for (String line : text.split("\n")) {
       if (line.isBlank() || line.startsWith("#")) {
@@ -77,7 +77,7 @@ final class PrometheusText {
   }
 
   /** The samples called {@code name} whose labels include {@code labels}. */
-  List<Sample> find(String name, Map<String, String> labels) {
+  public List<Sample> find(String name, Map<String, String> labels) {
     return samples.stream()
         .filter(s -> s.name().equals(name))
         .filter(s -> s.labels().entrySet().containsAll(labels.entrySet()))
@@ -85,12 +85,12 @@ final class PrometheusText {
   }
 
   /** The sum of the samples {@link #find} returns (0 when there are none). */
-  double sum(String name, Map<String, String> labels) {
+  public double sum(String name, Map<String, String> labels) {
     return find(name, labels).stream().mapToDouble(Sample::value).sum();
   }
 
   /** The sum of the samples whose name ends with {@code suffix} and whose labels include {@code labels}. */
-  double sumEndingWith(String suffix, Map<String, String> labels) {
+  public double sumEndingWith(String suffix, Map<String, String> labels) {
     return samples.stream()
         .filter(s -> s.name().endsWith(suffix))
         .filter(s -> s.labels().entrySet().containsAll(labels.entrySet()))
@@ -99,17 +99,17 @@ final class PrometheusText {
   }
 
   /** The samples whose name ends with {@code suffix}. */
-  List<Sample> endingWith(String suffix) {
+  public List<Sample> endingWith(String suffix) {
     return samples.stream().filter(s -> s.name().endsWith(suffix)).toList();
   }
 
   /** Whether a sample called {@code name} exists. */
-  boolean has(String name) {
+  public boolean has(String name) {
     return samples.stream().anyMatch(s -> s.name().equals(name));
   }
 
   /** How many samples there are. */
-  int size() {
+  public int size() {
     return samples.size();
   }
 }

@@ -12,6 +12,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.ordo.executor.EmbeddedExecutor;
 import io.ordo.executor.ExecutorConfig;
+import io.ordo.executor.PrometheusText;
 import io.ordo.gateway.core.GatewayHealth;
 import io.ordo.gateway.streams.IngestTopics;
 import io.ordo.proto.AbortReason;
