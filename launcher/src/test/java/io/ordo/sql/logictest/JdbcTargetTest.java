@@ -16,15 +16,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * JdbcTarget against PostgreSQL (with {@code -Dordo.slt.postgresql=true}, as {@link
+ * JdbcTarget against PostgreSQL (the server of {@link SltPostgres}, as {@link
  * SqlLogicTestIT}): value shapes, row counts, errors, the time and row limits.
  */
 class JdbcTargetTest {
 
   private static JdbcTarget open(Duration timeout, int maxRows) throws Exception {
-    assumeTrue(
-        Boolean.getBoolean("ordo.slt.postgresql"), "PostgreSQL runs are off: -Dordo.slt.postgresql");
-    String url = System.getProperty("ordo.slt.postgresql.url", SqlLogicTestIT.DEFAULT_URL);
+    SltPostgres.Availability postgres = SltPostgres.availability();
+    assumeTrue(postgres.url().isPresent(), postgres.reason());
+    String url = postgres.url().get();
     JdbcTarget t = new JdbcTarget(DriverManager.getConnection(url), "postgresql", timeout, maxRows);
     t.execute("SET TIME ZONE 'UTC'");
     return t;

@@ -18,13 +18,11 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Runs every {@code src/test/resources/sqllogictest/*.slt} file, one dynamic test per file,
- * against PostgreSQL (with {@code -Dordo.slt.postgresql=true}; the server at {@code
- * -Dordo.slt.postgresql.url}, default {@value #DEFAULT_URL}) and against Ordo (when {@link
- * SltOrdoEngine#ordoEngine()} supplies an engine). Each file runs in a fresh session or
- * connection. Where a target is unavailable its tests are skipped, each with the reason.
+ * against Ordo (an embedded deployment, {@link SltOrdoEngine}) and against the reference
+ * PostgreSQL ({@link SltPostgres}: skipped, each with the reason, where it is off or unreachable
+ * outside CI). Each file runs in a fresh session or connection.
  */
 class SqlLogicTestIT {
-  static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
   /** Each statement's time limit. */
   static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(30);
   /** The most rows a query may return over JDBC (Ordo's own row limit bounds its results). */
@@ -32,12 +30,11 @@ class SqlLogicTestIT {
 
   @TestFactory
   Stream<DynamicTest> postgresql() throws IOException {
-    if (!Boolean.getBoolean("ordo.slt.postgresql")) {
-      return skipped(
-          "PostgreSQL runs are off: set -Dordo.slt.postgresql=true (server at "
-              + "-Dordo.slt.postgresql.url, default " + DEFAULT_URL + ")");
+    SltPostgres.Availability postgres = SltPostgres.availability();
+    if (postgres.url().isEmpty()) {
+      return skipped(postgres.reason());
     }
-    String url = System.getProperty("ordo.slt.postgresql.url", DEFAULT_URL);
+    String url = postgres.url().get();
     return files().stream()
         .map(
             file ->
@@ -59,9 +56,6 @@ class SqlLogicTestIT {
   @TestFactory
   Stream<DynamicTest> ordo() throws IOException {
     SqlEngine engine = SltOrdoEngine.ordoEngine();
-    if (engine == null) {
-      return skipped("Ordo runs are off: SltOrdoEngine.ordoEngine() supplies no engine yet");
-    }
     return files().stream()
         .map(
             file ->
