@@ -55,7 +55,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -414,9 +417,10 @@ class GatewayRoundTripIT {
             e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
               assertThat(e.getStatus().getDescription())
-                  .startsWith(
-                      "transaction id 'txn-once' was already sequenced; this request did not run"
-                          + " (outcome DUPLICATE): transaction id already sequenced at log time");
+                  .matches(
+                      "transaction id 'txn-once' was already sequenced; this request's entry \\(log"
+                          + " partition \\d+, offset \\d+\\) did not run \\(outcome DUPLICATE\\):"
+                          + " transaction id already sequenced at log time \\d+ ms");
             });
     // A different write under the same id is a duplicate too, and does not run.
     HttpResponse<String> rest =
@@ -427,6 +431,91 @@ class GatewayRoundTripIT {
     assertThat(rest.statusCode()).as(rest.body()).isEqualTo(409);
     assertThat(json(rest).getFieldsOrThrow("code").getStringValue()).isEqualTo("ALREADY_EXISTS");
     assertThat(stub().get(GetRequest.newBuilder().setKey("d/1").build()).getValue()).isEqualTo(bytes("1"));
+  }
+
+  /**
+   * Two clients that choose the same id at the same moment, each with its own write: both are
+   * appended (two entries, one partition), the executor runs the first and answers the second
+   * DUPLICATE, and each client gets the answer of its own entry, never the other's.
+   */
+  @Test
+  void twoConcurrentClientsWithOneIdEachGetTheResultOfTheirOwnEntry() throws Exception {
+    OrdoGrpc.OrdoStub clientA = OrdoGrpc.newStub(channel).withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    ManagedChannel channelB = channelTo(gateway);
+    try {
+      OrdoGrpc.OrdoStub clientB =
+          OrdoGrpc.newStub(channelB).withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      int rounds = 24;
+      List<CompletableFuture<TxnResponse>> aResponses = new ArrayList<>();
+      List<CompletableFuture<TxnResponse>> bResponses = new ArrayList<>();
+      for (int i = 0; i < rounds; i++) {
+        // Both in flight at once, so both waiters wait on the id together.
+        aResponses.add(new CompletableFuture<>());
+        bResponses.add(new CompletableFuture<>());
+        clientA.txn(sameIdIncrement("same-" + i, "same/" + i + "/a"), observerOf(aResponses.get(i)));
+        clientB.txn(sameIdIncrement("same-" + i, "same/" + i + "/b"), observerOf(bResponses.get(i)));
+      }
+      for (int i = 0; i < rounds; i++) {
+        Answer a = answerOf(aResponses.get(i));
+        Answer b = answerOf(bResponses.get(i));
+        String id = "same-" + i;
+        // Exactly one entry ran; the other was answered DUPLICATE at its own entry.
+        assertThat(List.of(a.committed() != null, b.committed() != null))
+            .as("round %d: %s / %s", i, a, b)
+            .containsExactlyInAnyOrder(true, false);
+        Answer winner = a.committed() != null ? a : b;
+        Answer loser = a.committed() != null ? b : a;
+        String winnerKey = "same/" + i + (winner == a ? "/a" : "/b");
+        String loserKey = "same/" + i + (winner == a ? "/b" : "/a");
+        TxnResult result = winner.committed();
+        assertThat(result.getTxnId()).isEqualTo(id);
+        // The committed result is of this client's own write: its post-state names its own key.
+        assertThat(result.getReadsList()).hasSize(1);
+        assertThat(result.getReads(0).getKey()).isEqualTo(winnerKey);
+        assertThat(result.getReads(0).getValue().getCounter()).isEqualTo(1);
+        assertThat(loser.duplicate()).as("round %d: %s", i, loser).isNotNull();
+        Matcher where =
+            Pattern.compile("log partition (\\d+), offset (\\d+)").matcher(loser.duplicate());
+        assertThat(where.find()).as(loser.duplicate()).isTrue();
+        // One id, one partition; the other client's entry is a different offset of it.
+        assertThat(Integer.parseInt(where.group(1))).isEqualTo(result.getPosition().getPartition());
+        assertThat(Long.parseLong(where.group(2))).isNotEqualTo(result.getPosition().getOffset());
+        // The store agrees: the winner's key was written, the loser's never.
+        assertThat(blockingStub().get(GetRequest.newBuilder().setKey(winnerKey).build()).getValue().getCounter())
+            .isEqualTo(1);
+        assertThat(blockingStub().get(GetRequest.newBuilder().setKey(loserKey).build()).getFound()).isFalse();
+      }
+    } finally {
+      channelB.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static TxnRequest sameIdIncrement(String id, String key) {
+    return TxnRequest.newBuilder()
+        .setId(id)
+        .addOps(op(key).setIncrement(Increment.newBuilder().setDelta(1)))
+        .setReturnPostState(true)
+        .build();
+  }
+
+  private static OrdoGrpc.OrdoBlockingStub blockingStub() {
+    return OrdoGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+  }
+
+  /** A response: the committed result, or the description of an ALREADY_EXISTS (DUPLICATE). */
+  private record Answer(TxnResult committed, String duplicate) {}
+
+  private static Answer answerOf(CompletableFuture<TxnResponse> response) throws Exception {
+    try {
+      TxnResult result = response.get(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS).getResult();
+      assertThat(result.getOutcome()).as(result.getDetail()).isEqualTo(Outcome.COMMITTED);
+      return new Answer(result, null);
+    } catch (ExecutionException e) {
+      Status status = Status.fromThrowable(e.getCause());
+      assertThat(status.getCode()).as(String.valueOf(status)).isEqualTo(Status.Code.ALREADY_EXISTS);
+      assertThat(status.getDescription()).contains("(outcome DUPLICATE)");
+      return new Answer(null, status.getDescription());
+    }
   }
 
   @Test

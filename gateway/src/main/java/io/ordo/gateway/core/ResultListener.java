@@ -1,21 +1,19 @@
 package io.ordo.gateway.core;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.ordo.proto.Position;
 import io.ordo.proto.TxnResult;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,21 +27,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the results topic and hands each {@link TxnResult} to the request waiting for its
- * transaction id.
+ * Reads the results topic and hands each {@link TxnResult} to the request whose log entry it
+ * answers: same transaction id and same log position (partition, offset) as the request's append.
  *
  * <p>Threads: one consumer thread polls every partition of the results topic (assigned, no
  * consumer group: every gateway sees every result and keeps those it waits for); one scheduler
  * thread fails waiters whose deadline passes. {@link #await}, {@link #cancel} and {@link #close}
  * are thread-safe.
  *
- * <p>Correlation: a waiter is registered under its transaction id <em>before</em> the
- * transaction is appended, and {@link #start} positions the consumer at the end of every
- * partition before it returns, so no result of a request served afterwards is missed. A result
- * completes its waiter once and removes it; a result with no waiter (another gateway's, or a
- * duplicate) is dropped. The executor re-emits byte-identical results after a recovery, so a
- * remembered set of recently delivered (id, position) pairs also keeps a replayed result from
- * reaching a later request that reuses the id (that request gets its own result, DUPLICATE).
+ * <p>Correlation ({@link ResultMatcher}): a waiter is registered under its transaction id
+ * <em>before</em> the transaction is appended, and {@link #start} positions the consumer at the
+ * end of every partition before it returns, so no result of a request served afterwards is
+ * missed. When the append is acknowledged the caller reports where the entry landed ({@link
+ * #appended}); only the result at that position completes the waiter. Several requests may wait
+ * on one id at once (clients choose ids; two may collide): each gets the result of its own entry,
+ * a repeat within the executor's dedup window its own DUPLICATE. A result read before its
+ * append's acknowledgement is kept (bounded) until the acknowledgement says whose it is. A result
+ * that answers no waiting entry (another gateway's, another request's with the same id, or one the
+ * executor re-emitted after a recovery) is dropped.
  *
  * <p>The consumer reads uncommitted records (isolation.level=read_uncommitted): the executor is
  * deterministic, so a result written in a Kafka transaction that later aborts is written again,
@@ -51,14 +52,18 @@ import org.slf4j.LoggerFactory;
  * before anything runs and every replay computes the same result (docs/design.md, "Answer early").
  *
  * <p>Bounds: at most {@code inFlightTxnMax} waiters (beyond: {@link WaiterRefusedException});
- * every waiter has a deadline; the remembered set holds at most {@link #DELIVERED_REMEMBERED_MAX}
- * entries.
+ * every waiter has a deadline; at most {@link #EARLY_RESULTS_MAX} results wait for their append's
+ * acknowledgement (beyond: dropped and counted; the waiter ends with its deadline).
  */
 public final class ResultListener implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ResultListener.class);
 
-  /** How many delivered (id, position) pairs are remembered to drop replayed duplicates. */
-  public static final int DELIVERED_REMEMBERED_MAX = 65_536;
+  /**
+   * Most results kept while a waiter of their id has no acknowledged append yet. Normally the
+   * acknowledgement comes first (the result needs the executor's round trip); the bound holds
+   * when replays or a shared id bring many results for unacknowledged ids.
+   */
+  public static final int EARLY_RESULTS_MAX = 4_096;
 
   /** Longest poll of the consumer, in milliseconds (also bounds how long close waits for it). */
   static final long POLL_TIMEOUT_MS = 100;
@@ -81,22 +86,14 @@ public final class ResultListener implements AutoCloseable {
   private final List<TopicPartition> partitions;
   private final int inFlightTxnMax;
   private final Semaphore inFlightPermits;
-  private final ConcurrentHashMap<String, Waiter> waiters = new ConcurrentHashMap<>();
+  private final ResultMatcher<Waiter> waiters = new ResultMatcher<>(EARLY_RESULTS_MAX);
   private final ScheduledThreadPoolExecutor timer;
   private final Thread pollThread;
-  // Touched only by the consumer thread: insertion-ordered, evicts the oldest beyond the bound.
-  private final Map<String, Boolean> delivered =
-      new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > DELIVERED_REMEMBERED_MAX;
-        }
-      };
   private volatile boolean closing;
   private volatile boolean pollHealthy = true;
   private volatile String lastPollError = "";
   private volatile long resultsSeen;
-  private volatile long resultsDelivered;
+  private final AtomicLong resultsDelivered = new AtomicLong();
 
   /** Why a waiter was not registered. */
   public static final class WaiterRefusedException extends RuntimeException {
@@ -106,8 +103,6 @@ public final class ResultListener implements AutoCloseable {
     public enum Reason {
       /** inFlightTxnMax waiters already wait. */
       LIMIT_REACHED,
-      /** A waiter for the same transaction id already waits. */
-      ID_IN_FLIGHT,
       /** The listener is closed. */
       CLOSED
     }
@@ -165,8 +160,9 @@ public final class ResultListener implements AutoCloseable {
     }
   }
 
-  private static final class Waiter {
-    final CompletableFuture<TxnResult> future = new CompletableFuture<>();
+  /** A waiter is its own future (what {@link #await} returns), so callers can name it. */
+  private static final class Waiter extends CompletableFuture<TxnResult> {
+    final CompletableFuture<TxnResult> future = this;
     volatile ScheduledFuture<?> timeout;
   }
 
@@ -250,15 +246,17 @@ public final class ResultListener implements AutoCloseable {
   }
 
   /**
-   * Registers a waiter for {@code txnId}. The returned future completes with the first result
-   * for that id that arrives, or fails with {@link ResultDeadlineException} after {@code
+   * Registers a waiter for a request with id {@code txnId}, to be called before the request's
+   * entry is appended; {@link #appended} then says where it landed. The returned future completes
+   * with the result at that position, or fails with {@link ResultDeadlineException} after {@code
    * timeoutMs}, with {@link ListenerClosedException} when the listener closes, or with whatever
-   * {@link #cancel} was given.
+   * {@link #cancel} was given. Other waiters may wait on the same id; each gets its own entry's
+   * result.
    *
    * @param txnId the transaction id (non-empty)
    * @param timeoutMs how long to wait, in milliseconds (> 0)
-   * @throws WaiterRefusedException if inFlightTxnMax waiters already wait, if a waiter for this id
-   *     already waits, or if the listener is closed
+   * @throws WaiterRefusedException if inFlightTxnMax waiters already wait or the listener is
+   *     closed
    * @throws IllegalArgumentException if txnId is empty or timeoutMs is not positive
    */
   public CompletableFuture<TxnResult> await(String txnId, long timeoutMs) {
@@ -280,12 +278,7 @@ public final class ResultListener implements AutoCloseable {
           WaiterRefusedException.Reason.LIMIT_REACHED);
     }
     Waiter waiter = new Waiter();
-    if (waiters.putIfAbsent(txnId, waiter) != null) {
-      inFlightPermits.release();
-      throw new WaiterRefusedException(
-          "a transaction with id '" + txnId + "' is already in flight on this gateway",
-          WaiterRefusedException.Reason.ID_IN_FLIGHT);
-    }
+    waiters.add(txnId, waiter);
     try {
       waiter.timeout =
           timer.schedule(
@@ -310,17 +303,43 @@ public final class ResultListener implements AutoCloseable {
   }
 
   /**
+   * The append of the entry behind {@code future} (as returned by {@link #await} for {@code
+   * txnId}) was acknowledged at {@code partition}/{@code offset} of the log: from now on only the
+   * result at that position completes it (at once, if it was read already). Called from the
+   * producer's I/O thread; does nothing if the waiter no longer waits.
+   *
+   * @param partition the log partition of the entry
+   * @param offset the offset of the entry in that partition
+   */
+  public void appended(String txnId, CompletableFuture<TxnResult> future, int partition, long offset) {
+    Waiter waiter = waiterOf(txnId, future);
+    if (waiter == null) {
+      return;
+    }
+    TxnResult early = waiters.appended(txnId, waiter, partition, offset);
+    if (early != null) {
+      released(waiter);
+      resultsDelivered.incrementAndGet();
+      waiter.future.complete(early);
+    }
+  }
+
+  /**
    * Fails the waiter behind {@code future} (as returned by {@link #await} for {@code txnId}) with
    * {@code cause}, if it still waits. Used when the append fails or the client goes away.
    *
    * @return true if the waiter was still waiting and is now failed
    */
   public boolean cancel(String txnId, CompletableFuture<TxnResult> future, Throwable cause) {
-    Waiter waiter = waiters.get(txnId);
-    if (waiter == null || waiter.future != future || !remove(txnId, waiter)) {
+    Waiter waiter = waiterOf(txnId, future);
+    if (waiter == null || !remove(txnId, waiter)) {
       return false;
     }
     return waiter.future.completeExceptionally(cause);
+  }
+
+  private Waiter waiterOf(String txnId, CompletableFuture<TxnResult> future) {
+    return future instanceof Waiter waiter && waiters.contains(txnId, waiter) ? waiter : null;
   }
 
   /**
@@ -340,17 +359,21 @@ public final class ResultListener implements AutoCloseable {
         + "', "
         + partitions.size()
         + " partitions, "
-        + waiters.size()
+        + waiters.waiting()
         + " waiting, "
         + resultsSeen
         + " results seen, "
-        + resultsDelivered
-        + " delivered)";
+        + resultsDelivered.get()
+        + " delivered, "
+        + waiters.earlyResults()
+        + " ahead of their append's acknowledgement, "
+        + waiters.earlyResultsDropped()
+        + " of those dropped at the bound)";
   }
 
   /** How many waiters wait now. */
   public int waiting() {
-    return waiters.size();
+    return waiters.waiting();
   }
 
   /**
@@ -372,9 +395,10 @@ public final class ResultListener implements AutoCloseable {
     if (pollThread.isAlive()) {
       LOG.warn("results listener thread did not stop within {} ms", CLOSE_TIMEOUT_MS);
     }
-    for (String txnId : List.copyOf(waiters.keySet())) {
-      Waiter waiter = waiters.get(txnId);
-      if (waiter != null && remove(txnId, waiter)) {
+    for (Map.Entry<String, Waiter> registered : waiters.registered()) {
+      String txnId = registered.getKey();
+      Waiter waiter = registered.getValue();
+      if (remove(txnId, waiter)) {
         waiter.future.completeExceptionally(new ListenerClosedException(txnId));
       }
     }
@@ -385,12 +409,17 @@ public final class ResultListener implements AutoCloseable {
     if (!waiters.remove(txnId, waiter)) {
       return false;
     }
+    released(waiter);
+    return true;
+  }
+
+  /** Frees what a waiter the matcher no longer holds had: its permit and its timeout. */
+  private void released(Waiter waiter) {
     inFlightPermits.release();
     ScheduledFuture<?> timeout = waiter.timeout;
     if (timeout != null) {
       timeout.cancel(false);
     }
-    return true;
   }
 
   private void pollLoop() {
@@ -435,26 +464,12 @@ public final class ResultListener implements AutoCloseable {
           e.getMessage());
       return;
     }
-    String txnId = result.getTxnId();
-    Waiter waiter = waiters.get(txnId);
-    if (waiter == null) {
-      return;
-    }
-    String deliveryKey = deliveryKey(result);
-    if (delivered.containsKey(deliveryKey)) {
-      LOG.debug("dropping a replayed result for '{}' already delivered to an earlier request", txnId);
-      return;
-    }
-    if (remove(txnId, waiter)) {
-      delivered.put(deliveryKey, Boolean.TRUE);
-      resultsDelivered++;
+    Waiter waiter = waiters.offer(result);
+    if (waiter != null) {
+      released(waiter);
+      resultsDelivered.incrementAndGet();
       waiter.future.complete(result);
     }
-  }
-
-  private static String deliveryKey(TxnResult result) {
-    Position p = result.getPosition();
-    return result.getTxnId() + '@' + p.getTs() + '/' + p.getPartition() + '/' + p.getOffset();
   }
 
   private static void sleepQuietly(long ms) {

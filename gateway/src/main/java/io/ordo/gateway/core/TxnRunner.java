@@ -28,8 +28,12 @@ import org.slf4j.LoggerFactory;
  * <p>Failures complete the future exceptionally with a {@link StatusRuntimeException} that
  * explains them (the statuses {@link OrdoService} documents): DEADLINE_EXCEEDED naming the id,
  * "outcome unknown" and the log position; UNAVAILABLE when the append failed or the gateway is
- * closing; RESOURCE_EXHAUSTED / ALREADY_EXISTS when the waiter is refused; CANCELLED when the
- * caller's gRPC context was cancelled. A DUPLICATE outcome is a normal result: callers decide.
+ * closing; RESOURCE_EXHAUSTED when the waiter is refused; CANCELLED when the caller's gRPC
+ * context was cancelled. A DUPLICATE outcome is a normal result: callers decide.
+ *
+ * <p>A request is answered by the result of its own log entry (the position its append was
+ * acknowledged at; {@link ResultListener#appended}), never by another request's that has the same
+ * id.
  * Futures complete on the {@code responseExecutor}, never on a Kafka client thread.
  */
 public final class TxnRunner {
@@ -142,7 +146,6 @@ public final class TxnRunner {
       Status status =
           switch (e.reason()) {
             case LIMIT_REACHED -> Status.RESOURCE_EXHAUSTED;
-            case ID_IN_FLIGHT -> Status.ALREADY_EXISTS;
             case CLOSED -> Status.UNAVAILABLE;
           };
       metrics.failure(caller, status.getCode());
@@ -184,6 +187,8 @@ public final class TxnRunner {
             appendedAt.set(position);
             metrics.appendSucceeded(metrics.now() - appendStartNanos);
             sequencerHealth.appendSucceeded();
+            // From now on only the result of this entry answers this request.
+            results.appended(txnId, result, position.partition(), position.offset());
           } else {
             metrics.appendFailed();
             sequencerHealth.appendFailed(error);
@@ -215,7 +220,11 @@ public final class TxnRunner {
           .withDescription(
               "transaction id '"
                   + txnId
-                  + "' was already sequenced; this request did not run (outcome DUPLICATE)"
+                  + "' was already sequenced; this request's entry (log partition "
+                  + result.getPosition().getPartition()
+                  + ", offset "
+                  + result.getPosition().getOffset()
+                  + ") did not run (outcome DUPLICATE)"
                   + (result.getDetail().isEmpty() ? "" : ": " + result.getDetail()))
           .asRuntimeException();
     }

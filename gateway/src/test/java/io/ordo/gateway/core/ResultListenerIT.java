@@ -108,6 +108,7 @@ class ResultListenerIT {
   void aWaiterRegisteredBeforeItsResultGetsIt() throws Exception {
     try (ResultListener listener = startListener(100)) {
       CompletableFuture<TxnResult> waiter = listener.await("txn-a", WAIT_MS);
+      listener.appended("txn-a", waiter, 0, 7);
       assertThat(listener.waiting()).isEqualTo(1);
       TxnResult other = result("txn-other", Outcome.COMMITTED, 6);
       TxnResult mine = result("txn-a", Outcome.ABORTED, 7);
@@ -136,18 +137,40 @@ class ResultListenerIT {
     try (ResultListener listener = startListener(100)) {
       TxnResult original = result("txn-d", Outcome.COMMITTED, 11);
       CompletableFuture<TxnResult> first = listener.await("txn-d", WAIT_MS);
+      listener.appended("txn-d", first, 0, 11);
       write(original);
       assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(original);
 
       // A later request reuses the id. The replayed copy of the original result (same bytes,
       // same position: a recovery re-emitted it) must not reach it; its own result, the
-      // DUPLICATE written after the replay to the same partition, must.
+      // DUPLICATE at its own entry written after the replay, must.
       CompletableFuture<TxnResult> second = listener.await("txn-d", WAIT_MS);
+      listener.appended("txn-d", second, 0, 12);
       TxnResult duplicate = result("txn-d", Outcome.DUPLICATE, 12);
       write(original);
       write(duplicate);
       assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo(duplicate);
       assertThat(listener.describe()).contains("2 delivered");
+    }
+  }
+
+  @Test
+  void aResultReadBeforeItsAppendIsAcknowledgedIsHandedOverByTheAcknowledgement()
+      throws Exception {
+    try (ResultListener listener = startListener(100)) {
+      CompletableFuture<TxnResult> waiter = listener.await("txn-e", WAIT_MS);
+      TxnResult mine = result("txn-e", Outcome.COMMITTED, 21);
+      write(mine);
+      // Wait until the listener has read it (it is kept, as the waiter's entry is not known).
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!listener.describe().contains(" 1 ahead of their append's acknowledgement")
+          && System.nanoTime() < until) {
+        Thread.sleep(10);
+      }
+      assertThat(listener.describe()).contains(" 1 ahead of their append's acknowledgement");
+      assertThat(waiter).isNotDone();
+      listener.appended("txn-e", waiter, 0, 21);
+      assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo(mine);
     }
   }
 
@@ -164,6 +187,7 @@ class ResultListenerIT {
       // The late result finds nobody and changes nothing; the listener keeps serving.
       write(result("txn-late", Outcome.COMMITTED, 3));
       CompletableFuture<TxnResult> next = listener.await("txn-next", WAIT_MS);
+      listener.appended("txn-next", next, 0, 4);
       TxnResult nextResult = result("txn-next", Outcome.COMMITTED, 4);
       write(nextResult);
       assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo(nextResult);
@@ -174,6 +198,7 @@ class ResultListenerIT {
   void waitersBeyondTheBoundAreRefusedUntilOneFinishes() throws Exception {
     try (ResultListener listener = startListener(2)) {
       CompletableFuture<TxnResult> a = listener.await("txn-1", WAIT_MS);
+      listener.appended("txn-1", a, 0, 1);
       listener.await("txn-2", WAIT_MS);
       assertThatThrownBy(() -> listener.await("txn-3", WAIT_MS))
           .isInstanceOf(ResultListener.WaiterRefusedException.class)
@@ -190,13 +215,21 @@ class ResultListenerIT {
   }
 
   @Test
-  void aSecondWaiterForAnIdInFlightIsRefused() {
+  void twoWaitersOnOneIdEachGetTheResultOfTheirOwnEntry() throws Exception {
     try (ResultListener listener = startListener(10)) {
-      listener.await("txn-x", WAIT_MS);
-      assertThatThrownBy(() -> listener.await("txn-x", WAIT_MS))
-          .isInstanceOf(ResultListener.WaiterRefusedException.class)
-          .hasMessage("a transaction with id 'txn-x' is already in flight on this gateway");
-      assertThat(listener.waiting()).isEqualTo(1);
+      CompletableFuture<TxnResult> a = listener.await("txn-x", WAIT_MS);
+      CompletableFuture<TxnResult> b = listener.await("txn-x", WAIT_MS);
+      assertThat(listener.waiting()).isEqualTo(2);
+      listener.appended("txn-x", a, 0, 30);
+      listener.appended("txn-x", b, 0, 31);
+      TxnResult bResult = result("txn-x", Outcome.DUPLICATE, 31);
+      TxnResult aResult = result("txn-x", Outcome.COMMITTED, 30);
+      // The second entry's answer is read first: it must reach b, not the first waiter.
+      write(bResult);
+      write(aResult);
+      assertThat(b.get(10, TimeUnit.SECONDS)).isEqualTo(bResult);
+      assertThat(a.get(10, TimeUnit.SECONDS)).isEqualTo(aResult);
+      assertThat(listener.waiting()).isZero();
     }
   }
 
