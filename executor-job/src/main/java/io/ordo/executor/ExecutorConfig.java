@@ -1,5 +1,6 @@
 package io.ordo.executor;
 
+import io.ordo.executor.operators.KeyTransactionProcessorFunction;
 import io.ordo.sequencer.KeyRanges;
 import io.ordo.sequencer.TopicLayout;
 import java.util.Objects;
@@ -27,6 +28,9 @@ import java.util.Objects;
  * @param stateBackend where operator state lives between checkpoints: {@link StateBackend#HASHMAP}
  *     (Java heap, the default: no serialization per state access) or {@link StateBackend#ROCKSDB}
  *     (off-heap, incremental checkpoints; for state larger than the heap)
+ * @param stallWarningMs log time, milliseconds (>= 1), after which a key range whose oldest
+ *     transaction is still unfinished is reported: a warning log and the {@code stalled} gauge
+ *     (docs/metrics.md); reporting only, it changes no output
  */
 public record ExecutorConfig(
     String bootstrapServers,
@@ -39,7 +43,8 @@ public record ExecutorConfig(
     long watermarkIntervalMs,
     String consumerGroupId,
     long bufferTimeoutMs,
-    StateBackend stateBackend) {
+    StateBackend stateBackend,
+    long stallWarningMs) {
 
   /** Flink state backends the job can run on (Flink's {@code state.backend.type}). */
   public enum StateBackend {
@@ -82,6 +87,9 @@ public record ExecutorConfig(
   public static final long DEFAULT_WATERMARK_INTERVAL_MS = 0;
   public static final StateBackend DEFAULT_STATE_BACKEND = StateBackend.HASHMAP;
   public static final long DEFAULT_BUFFER_TIMEOUT_MS = 1;
+  /** Default {@link #stallWarningMs}: 10 s of log time. */
+  public static final long DEFAULT_STALL_WARNING_MS =
+      KeyTransactionProcessorFunction.DEFAULT_STALL_WARNING_MS;
 
   public ExecutorConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -109,9 +117,40 @@ public record ExecutorConfig(
       throw new IllegalArgumentException("bufferTimeoutMs must be in [0, 1000], got " + bufferTimeoutMs);
     }
     Objects.requireNonNull(stateBackend, "stateBackend");
+    if (stallWarningMs < 1) {
+      throw new IllegalArgumentException("stallWarningMs must be >= 1, got " + stallWarningMs);
+    }
   }
 
-  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, watermarks with the records, 1 ms buffer timeout, heap state. */
+  /** The settings before {@code stallWarningMs} existed, with its default. */
+  public ExecutorConfig(
+      String bootstrapServers,
+      TopicLayout topics,
+      int keyRangeCount,
+      int parallelism,
+      long checkpointIntervalMs,
+      String checkpointDir,
+      long dedupWindowMs,
+      long watermarkIntervalMs,
+      String consumerGroupId,
+      long bufferTimeoutMs,
+      StateBackend stateBackend) {
+    this(
+        bootstrapServers,
+        topics,
+        keyRangeCount,
+        parallelism,
+        checkpointIntervalMs,
+        checkpointDir,
+        dedupWindowMs,
+        watermarkIntervalMs,
+        consumerGroupId,
+        bufferTimeoutMs,
+        stateBackend,
+        DEFAULT_STALL_WARNING_MS);
+  }
+
+  /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, watermarks with the records, 1 ms buffer timeout, heap state, stall warnings after 10 s of log time. */
   public static ExecutorConfig defaults(String bootstrapServers, TopicLayout topics) {
     return new ExecutorConfig(
         bootstrapServers,
@@ -128,38 +167,42 @@ public record ExecutorConfig(
   }
 
   public ExecutorConfig withCheckpointDir(String pathOrUri) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, pathOrUri, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, pathOrUri, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withKeyRangeCount(int n) {
-    return new ExecutorConfig(bootstrapServers, topics, n, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend);
+    return new ExecutorConfig(bootstrapServers, topics, n, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withParallelism(int p) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, p, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, p, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withCheckpointIntervalMs(long ms) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, ms, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, ms, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withTopics(TopicLayout t) {
-    return new ExecutorConfig(bootstrapServers, t, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend);
+    return new ExecutorConfig(bootstrapServers, t, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withStateBackend(StateBackend b) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, b);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, b, stallWarningMs);
   }
 
   public ExecutorConfig withDedupWindowMs(long ms) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, ms, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, ms, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withWatermarkIntervalMs(long ms) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, ms, consumerGroupId, bufferTimeoutMs, stateBackend);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, ms, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withBufferTimeoutMs(long ms) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, ms, stateBackend);
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, ms, stateBackend, stallWarningMs);
+  }
+
+  public ExecutorConfig withStallWarningMs(long ms) {
+    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, ms);
   }
 }

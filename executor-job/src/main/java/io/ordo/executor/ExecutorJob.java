@@ -153,7 +153,7 @@ public final class ExecutorJob {
     SingleOutputStreamOperator<ReadResult> reads =
         sortedByRange
             .connect(feedback.keyBy(WriteResult::getKeyRange, Types.INT))
-            .process(new KeyTransactionProcessorFunction(), ProtoTypeInfo.forMessage(ReadResult.class))
+            .process(new KeyTransactionProcessorFunction(config.stallWarningMs()), ProtoTypeInfo.forMessage(ReadResult.class))
             .name(KEY_PROCESSOR_NAME)
             .uid(KEY_PROCESSOR_UID);
 
@@ -232,7 +232,8 @@ public final class ExecutorJob {
    * --log-partitions} (4), {@code --output-partitions} (4),
    * {@code --key-ranges} (16), {@code --parallelism} (2), {@code --checkpoint-interval-ms} (1000),
    * {@code --checkpoint-dir}, {@code --dedup-window-ms} (600000), {@code --state-backend}
-   * (hashmap|rocksdb, default hashmap), and the latency knobs {@code --watermark-interval-ms} (0:
+   * (hashmap|rocksdb, default hashmap), {@code --stall-warning-ms} (10000: log time after which a
+   * key range with an unfinished transaction is reported), and the latency knobs {@code --watermark-interval-ms} (0:
    * with the records) and {@code --buffer-timeout-ms} (1). The topics must exist (a gateway creates them on start);
    * {@code --create-topics} lets the job create the missing ones with the same settings, and
    * without it a missing topic fails the submission with a message naming it. Any other option
@@ -289,7 +290,8 @@ public final class ExecutorJob {
     c = c.withDedupWindowMs(params.getLong("dedup-window-ms", ExecutorConfig.DEFAULT_DEDUP_WINDOW_MS))
         .withWatermarkIntervalMs(params.getLong("watermark-interval-ms", ExecutorConfig.DEFAULT_WATERMARK_INTERVAL_MS))
         .withBufferTimeoutMs(params.getLong("buffer-timeout-ms", ExecutorConfig.DEFAULT_BUFFER_TIMEOUT_MS))
-        .withStateBackend(ExecutorConfig.StateBackend.parse(params.get("state-backend", ExecutorConfig.DEFAULT_STATE_BACKEND.flinkName())));
+        .withStateBackend(ExecutorConfig.StateBackend.parse(params.get("state-backend", ExecutorConfig.DEFAULT_STATE_BACKEND.flinkName())))
+        .withStallWarningMs(params.getLong("stall-warning-ms", ExecutorConfig.DEFAULT_STALL_WARNING_MS));
     // Read by main; asked here so that it counts as known.
     params.has("create-topics");
     // ParameterTool ignores options nobody asks for: a misspelt one would silently keep its

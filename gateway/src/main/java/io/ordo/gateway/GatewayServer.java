@@ -44,6 +44,7 @@ import io.ordo.proto.OrdoGrpc;
 import io.ordo.proto.SqlGrpc;
 import io.ordo.proto.StreamsGrpc;
 import io.ordo.proto.SubscriptionsGrpc;
+import io.ordo.sequencer.ClockStepDetector;
 import io.ordo.sequencer.HeartbeatService;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.Sequencer;
@@ -53,6 +54,7 @@ import io.ordo.storage.MultiVersionStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -129,6 +131,18 @@ public final class GatewayServer implements AutoCloseable {
 
   /** Counter: heartbeats this gateway failed to append. */
   public static final String HEARTBEATS_FAILED_METRIC = "ordo.sequencer.heartbeats.failed";
+
+  /**
+   * Counter: backward steps of the broker timestamps in this gateway's append acknowledgements
+   * (ARCHITECTURE.md, "Clock steps").
+   */
+  public static final String CLOCK_STEPS_METRIC = "ordo.log.clock.steps.back";
+
+  /** Time gauge: the largest of those steps since the gateway started. */
+  public static final String CLOCK_STEP_LARGEST_METRIC = "ordo.log.clock.step.back.largest";
+
+  /** Gauge: log partitions whose acknowledged broker timestamps are in a backward step now. */
+  public static final String CLOCK_STEP_PARTITIONS_METRIC = "ordo.log.clock.step.partitions";
 
   private final GatewayConfig config;
   private final Deque<AutoCloseable> started;
@@ -227,6 +241,24 @@ public final class GatewayServer implements AutoCloseable {
           .description("heartbeats that failed to append")
           .register(meters);
     }
+    // Clock steps as the broker stamps this gateway's appends (the executor has its own view).
+    ClockStepDetector clockSteps = sequencer.clockSteps();
+    FunctionCounter.builder(CLOCK_STEPS_METRIC, clockSteps, ClockStepDetector::steps)
+        .description(
+            "backward steps of the log's broker timestamps (LogAppendTime) seen in this gateway's"
+                + " append acknowledgements; each stalls the log for about its size")
+        .register(meters);
+    TimeGauge.builder(
+            CLOCK_STEP_LARGEST_METRIC,
+            clockSteps,
+            TimeUnit.MILLISECONDS,
+            ClockStepDetector::largestStepMs)
+        .description("the largest of those steps since the gateway started")
+        .register(meters);
+    Gauge.builder(CLOCK_STEP_PARTITIONS_METRIC, clockSteps, ClockStepDetector::partitionsInStep)
+        .description(
+            "log partitions whose acknowledged broker timestamps are below their maximum now")
+        .register(meters);
     SequencerHealth sequencerHealth = new SequencerHealth(heartbeats);
     started.push(sequencerHealth::markClosed);
 

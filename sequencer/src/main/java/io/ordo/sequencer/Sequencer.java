@@ -53,6 +53,8 @@ public final class Sequencer implements AutoCloseable {
   private final AtomicLongArray transactionAppends;
   // What this sequencer's transactions still need from heartbeats.
   private final AppendCoverage coverage;
+  // Backward steps of the broker timestamps in this sequencer's acknowledgements.
+  private final ClockStepDetector clockSteps;
 
   /**
    * Connects to the cluster at {@code bootstrapServers} ("host:port,...") with the default producer
@@ -78,6 +80,8 @@ public final class Sequencer implements AutoCloseable {
     this.layout = Objects.requireNonNull(layout, "layout");
     this.transactionAppends = new AtomicLongArray(layout.logPartitions());
     this.coverage = new AppendCoverage(layout.logPartitions());
+    this.clockSteps =
+        new ClockStepDetector("acknowledgements of appends to '" + layout.logTopic() + "'");
     Objects.requireNonNull(producerOverrides, "producerOverrides");
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -174,6 +178,15 @@ public final class Sequencer implements AutoCloseable {
     return coverage;
   }
 
+  /**
+   * Backward steps of the broker timestamps (LogAppendTime) in this sequencer's append
+   * acknowledgements, transactions and heartbeats alike, per partition (counted and logged; the
+   * gateway's metrics read them).
+   */
+  public ClockStepDetector clockSteps() {
+    return clockSteps;
+  }
+
   /** The layout this sequencer appends to. */
   public TopicLayout layout() {
     return layout;
@@ -215,6 +228,8 @@ public final class Sequencer implements AutoCloseable {
               }
               result.completeExceptionally(exception);
             } else {
+              // Acknowledgements of one partition arrive in offset order (one producer).
+              clockSteps.observe(metadata.partition(), metadata.timestamp());
               if (transaction) {
                 coverage.transactionAcked(metadata.partition(), metadata.timestamp());
               } else {

@@ -108,8 +108,35 @@ public final class KeyTransactionProcessorFunction
   private transient ValueState<Long> nextSeq;
   private transient ValueState<Long> emittedSeq;
   private transient MapState<Long, HeldChanges> held;
+  /** Default {@link #stallWarningMs}: 10 s of log time. */
+  public static final long DEFAULT_STALL_WARNING_MS = 10_000;
+
+  private final long stallWarningMs;
   // Outputs to the side (never read): OperatorMetrics.
   private transient OperatorMetrics.KeyProcessor metrics;
+
+  /** A processor that reports a range as stalled after {@value #DEFAULT_STALL_WARNING_MS} ms. */
+  public KeyTransactionProcessorFunction() {
+    this(DEFAULT_STALL_WARNING_MS);
+  }
+
+  /**
+   * @param stallWarningMs log time (ms, >= 1) after which a key range whose oldest transaction
+   *     is still unfinished is reported (warning log, {@code stalled} gauge; docs/metrics.md);
+   *     reporting only, it decides nothing
+   * @throws IllegalArgumentException if stallWarningMs is below 1
+   */
+  public KeyTransactionProcessorFunction(long stallWarningMs) {
+    if (stallWarningMs < 1) {
+      throw new IllegalArgumentException("stallWarningMs must be >= 1, got " + stallWarningMs);
+    }
+    this.stallWarningMs = stallWarningMs;
+  }
+
+  /** This instance's metrics (for tests); null before {@code open}. */
+  OperatorMetrics.KeyProcessor metrics() {
+    return metrics;
+  }
 
   @Override
   public void open(OpenContext openContext) {
@@ -122,7 +149,7 @@ public final class KeyTransactionProcessorFunction
     nextSeq = getRuntimeContext().getState(new ValueStateDescriptor<>("next-seq", Types.LONG));
     emittedSeq = getRuntimeContext().getState(new ValueStateDescriptor<>("emitted-seq", Types.LONG));
     held = getRuntimeContext().getMapState(new MapStateDescriptor<>("held-changes", Types.LONG, ProtoTypeInfo.forMessage(HeldChanges.class)));
-    metrics = new OperatorMetrics.KeyProcessor(getRuntimeContext().getMetricGroup());
+    metrics = new OperatorMetrics.KeyProcessor(getRuntimeContext().getMetricGroup(), stallWarningMs);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.ordo.executor.operators;
 
+import io.ordo.sequencer.ClockStepDetector;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -10,6 +11,8 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The executor's operator metrics (docs/metrics.md), in the group {@value #GROUP} of each
@@ -36,18 +39,113 @@ final class OperatorMetrics {
 
   private OperatorMetrics() {}
 
-  /** The KeyTransactionProcessor's metrics: per key range, and the lock queues of the subtask. */
+  /**
+   * The KeyTransactionProcessor's metrics: per key range, and the lock queues of the subtask; and
+   * the stall warning.
+   *
+   * <p><b>Stalls.</b> A key range whose oldest unfinished transaction is more than {@code
+   * stallWarningMs} of log time older than the newest request of the subtask is <em>stalled</em>
+   * (typically a multi-range transaction whose write result has not come back over the feedback
+   * edge, and everything queued or held behind it). Entering that state logs a warning (key range,
+   * age, the transaction's log time, unfinished transactions, held changelog records), repeated
+   * while it lasts at most once per {@code stallWarningMs} of log time, and leaving it an info
+   * line; the {@code stalled} gauge is 1 meanwhile. Checked for every range of the subtask
+   * whenever a request arrives or a range emits, so a stalled range is noticed as soon as log time
+   * moves on elsewhere. Log time only moves with requests: an idle log raises no warning.
+   */
   static final class KeyProcessor {
+    private static final Logger LOG = LoggerFactory.getLogger(KeyProcessor.class);
+
     private final MetricGroup group;
     private final Histogram lockQueueLength;
-    private final Map<Integer, Range> ranges = new HashMap<>();
+    private final long stallWarningMs;
+    private final Counter stallWarnings;
+    // TreeMap: the stall check visits ranges in order, so its log lines come in a stable order.
+    private final Map<Integer, Range> ranges = new TreeMap<>();
     // The newest log time among the requests this subtask received.
     private volatile long newestTs = Long.MIN_VALUE;
+    // newestTs at the last check of every range.
+    private long lastFullCheckTs = Long.MIN_VALUE;
 
-    KeyProcessor(MetricGroup operatorGroup) {
+    /**
+     * @param stallWarningMs log time (ms, >= 1) past which an unfinished transaction's range is
+     *     reported as stalled
+     */
+    KeyProcessor(MetricGroup operatorGroup, long stallWarningMs) {
+      if (stallWarningMs < 1) {
+        throw new IllegalArgumentException("stallWarningMs must be >= 1, got " + stallWarningMs);
+      }
       this.group = operatorGroup.addGroup(GROUP);
+      this.stallWarningMs = stallWarningMs;
       this.lockQueueLength =
           group.histogram("lockQueueLength", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+      this.stallWarnings = group.counter("stallWarnings");
+    }
+
+    /** Whether {@code range} is stalled now (see the class comment). */
+    boolean stalled(int range) {
+      Range r = ranges.get(range);
+      return r != null && r.stalled;
+    }
+
+    /** Stall warnings logged since the task started (repeats included). */
+    long stallWarnings() {
+      return stallWarnings.getCount();
+    }
+
+    /** {@code range}'s oldest unfinished transaction's age in log time, ms (0 if none). */
+    long oldestPendingAgeMs(int range) {
+      Range r = ranges.get(range);
+      return r == null ? 0 : r.ageMs();
+    }
+
+    /**
+     * Checks the range just touched, and every range of the subtask once log time has moved on by
+     * a tenth of the threshold since the last full check (so a request costs no scan of all
+     * ranges, yet a range that stalls while others run is reported within 1.1 thresholds).
+     */
+    private void checkStalls(int touched, Range touchedRange) {
+      long step = Math.max(1, stallWarningMs / 10);
+      if (lastFullCheckTs == Long.MIN_VALUE || newestTs - lastFullCheckTs >= step) {
+        lastFullCheckTs = newestTs;
+        for (Map.Entry<Integer, Range> e : ranges.entrySet()) {
+          checkStall(e.getKey(), e.getValue());
+        }
+      } else {
+        checkStall(touched, touchedRange);
+      }
+    }
+
+    private void checkStall(int range, Range r) {
+      long age = r.ageMs();
+      if (age > stallWarningMs) {
+        if (!r.stalled || newestTs - r.warnedAtTs >= stallWarningMs) {
+          LOG.warn(
+              "key range {} {}: its oldest unfinished transaction (log time {}) is {} ms of log"
+                  + " time old (warning at {} ms); {} transactions unfinished, {} changelog records"
+                  + " held behind it. A multi-range transaction whose write result has not come"
+                  + " back over the feedback edge holds its locks until it does.",
+              range,
+              r.stalled ? "is still stalled" : "stalls",
+              r.oldestTs,
+              age,
+              stallWarningMs,
+              r.unfinished,
+              r.heldRecords);
+          stallWarnings.inc();
+          r.warnedAtTs = newestTs;
+        }
+        r.stalled = true;
+      } else if (r.stalled) {
+        r.stalled = false;
+        LOG.info(
+            "key range {} recovered: its oldest unfinished transaction is {} ms of log time old"
+                + " ({} unfinished, {} changelog records held)",
+            range,
+            age,
+            r.unfinished,
+            r.heldRecords);
+      }
     }
 
     /** A request of {@code range} at log time {@code ts} arrived as the range's {@code seq}-th. */
@@ -61,6 +159,7 @@ final class OperatorMetrics {
         newestTs = ts;
       }
       r.updateOldest();
+      checkStalls(range, r);
     }
 
     /** A lock request joined a queue that is now {@code length} long (itself included). */
@@ -91,6 +190,7 @@ final class OperatorMetrics {
       // Before this run's first request, restored ones are not known: count none.
       r.unfinished = Math.max(0, r.next - emitted);
       r.updateOldest();
+      checkStalls(range, r);
     }
 
     private Range range(int range) {
@@ -115,20 +215,23 @@ final class OperatorMetrics {
       volatile long heldRecords;
       volatile long unfinished;
       volatile long oldestTs = Long.MIN_VALUE;
+      volatile boolean stalled;
+      // The subtask's newest log time when the last stall warning was logged.
+      long warnedAtTs = Long.MIN_VALUE;
 
       Range(MetricGroup rangeGroup) {
         transactions = rangeGroup.counter("transactions");
         rangeGroup.meter("transactionsPerSecond", new MeterView(transactions, RATE_SECONDS));
         rangeGroup.gauge("unfinishedTransactions", (Gauge<Long>) () -> unfinished);
         rangeGroup.gauge("heldChangelogRecords", (Gauge<Long>) () -> heldRecords);
-        rangeGroup.gauge(
-            "oldestPendingAgeMs",
-            (Gauge<Long>)
-                () -> {
-                  long oldest = oldestTs;
-                  long newest = newestTs;
-                  return oldest == Long.MIN_VALUE || newest < oldest ? 0L : newest - oldest;
-                });
+        rangeGroup.gauge("oldestPendingAgeMs", (Gauge<Long>) this::ageMs);
+        rangeGroup.gauge("stalled", (Gauge<Integer>) () -> stalled ? 1 : 0);
+      }
+
+      long ageMs() {
+        long oldest = oldestTs;
+        long newest = newestTs;
+        return oldest == Long.MIN_VALUE || newest < oldest ? 0L : newest - oldest;
       }
 
       void updateOldest() {
@@ -183,7 +286,11 @@ final class OperatorMetrics {
     }
   }
 
-  /** The SequenceFanOut's metrics: records, transactions, duplicates, invalid, dedup window. */
+  /**
+   * The SequenceFanOut's metrics: records, transactions, duplicates, invalid, dedup window, and
+   * backward steps of broker timestamps (from the function's {@link ClockStepDetector}, read by
+   * the reporter's thread; the detector is thread-safe).
+   */
   static final class FanOut {
     final Counter logRecords;
     final Counter heartbeats;
@@ -192,8 +299,11 @@ final class OperatorMetrics {
     final Counter invalid;
     private volatile long dedupWindowIds;
 
-    FanOut(MetricGroup operatorGroup) {
+    FanOut(MetricGroup operatorGroup, ClockStepDetector clockSteps) {
       MetricGroup group = operatorGroup.addGroup(GROUP);
+      group.gauge("clockStepsBack", (Gauge<Long>) clockSteps::steps);
+      group.gauge("clockStepBackLargestMs", (Gauge<Long>) clockSteps::largestStepMs);
+      group.gauge("clockStepPartitions", (Gauge<Integer>) clockSteps::partitionsInStep);
       logRecords = group.counter("logRecords");
       heartbeats = group.counter("heartbeats");
       transactions = group.counter("transactions");

@@ -14,6 +14,7 @@ import io.ordo.proto.state.DedupBucket;
 import io.ordo.proto.state.IndexedOp;
 import io.ordo.proto.state.LogRecord;
 import io.ordo.proto.state.RangeRequest;
+import io.ordo.sequencer.ClockStepDetector;
 import io.ordo.sequencer.KeyRanges;
 import io.ordo.sequencer.LogPosition;
 import java.util.ArrayList;
@@ -83,6 +84,8 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
   private transient Map<Integer, DigestIndex> indexByPartition;
   // Outputs to the side (never read): OperatorMetrics.
   private transient OperatorMetrics.FanOut metrics;
+  // Reports backward steps of broker timestamps (warning, metrics); decides nothing.
+  private transient ClockStepDetector clockSteps;
 
   /**
    * @param keyRangeCount number of key ranges (see {@link KeyRanges})
@@ -105,7 +108,15 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
         getRuntimeContext()
             .getMapState(new MapStateDescriptor<>("dedup-buckets", Types.LONG, ProtoTypeInfo.forMessage(DedupBucket.class)));
     indexByPartition = new HashMap<>();
-    metrics = new OperatorMetrics.FanOut(getRuntimeContext().getMetricGroup());
+    clockSteps =
+        new ClockStepDetector(
+            "executor log reader, subtask " + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+    metrics = new OperatorMetrics.FanOut(getRuntimeContext().getMetricGroup(), clockSteps);
+  }
+
+  /** This instance's clock step detector (for tests); null before {@code open}. */
+  ClockStepDetector clockSteps() {
+    return clockSteps;
   }
 
   @Override
@@ -113,6 +124,9 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
     Long prev = previousTs.value();
     long ts = LogPosition.monotonicTs(prev == null ? Long.MIN_VALUE : prev, record.getBrokerTs());
     previousTs.update(ts);
+    // A broker timestamp below the partition's maximum is clamped above: a clock step back,
+    // which holds this partition's log time (and the whole log's watermark) for its size.
+    clockSteps.observe(record.getPartition(), record.getBrokerTs());
     metrics.logRecords.inc();
     Position position =
         Position.newBuilder().setTs(ts).setPartition(record.getPartition()).setOffset(record.getOffset()).build();

@@ -107,6 +107,51 @@ class KeyTransactionProcessorFunctionTest {
     }
   }
 
+  /**
+   * The stall report: a multi-range transaction whose write result is withheld keeps its range's
+   * oldest unfinished transaction old in log time; past the threshold the range is stalled
+   * (warning counted, repeated once per threshold of log time), and the write result clears it.
+   */
+  @Test
+  void aWithheldWriteResultStallsItsRangePastTheThresholdAndItsArrivalClearsIt() throws Exception {
+    KeyTransactionProcessorFunction fn = new KeyTransactionProcessorFunction(1_000);
+    var h =
+        new KeyedTwoInputStreamOperatorTestHarness<>(
+            new KeyedCoProcessOperator<>(fn), RangeRequest::getKeyRange, WriteResult::getKeyRange, Types.INT);
+    h.setup(new ProtoSerializer<>(ReadResult.class));
+    try (h) {
+      h.open();
+      h.processElement1(request("t1", 1, 0, RANGES_0_1, put("k", bytes("one"))), 1);
+      // Finishes, but its changelog is held behind t1.
+      h.processElement1(request("t2", 500, 0, ONLY_0, put("other", bytes("x"))), 500);
+      OperatorMetrics.KeyProcessor m = fn.metrics();
+      assertThat(m.oldestPendingAgeMs(0)).isEqualTo(499);
+      assertThat(m.stalled(0)).isFalse();
+
+      h.processElement1(request("t3", 1_001, 0, ONLY_0, get("other")), 1_001);
+      assertThat(m.stalled(0)).as("exactly the threshold is not past it").isFalse();
+      h.processElement1(request("t4", 1_200, 0, ONLY_0, get("other")), 1_200);
+      assertThat(m.oldestPendingAgeMs(0)).isEqualTo(1_199);
+      assertThat(m.stalled(0)).isTrue();
+      assertThat(m.stallWarnings()).isEqualTo(1);
+      // Still stalled; repeated at most once per threshold of log time.
+      h.processElement1(request("t5", 2_100, 0, ONLY_0, get("other")), 2_100);
+      assertThat(m.stallWarnings()).isEqualTo(1);
+      h.processElement1(request("t6", 2_200, 0, ONLY_0, get("other")), 2_200);
+      assertThat(m.stallWarnings()).isEqualTo(2);
+      // Another range's requests move log time on: range 0 stays stalled, range 2 is not.
+      h.processElement1(request("u1", 2_300, 2, List.of(2), get("z")), 2_300);
+      assertThat(m.stalled(0)).isTrue();
+      assertThat(m.stalled(2)).isFalse();
+
+      h.processElement2(writeResult("t1", 1, 0, write("k", bytes("one"))), 2_300);
+      assertThat(m.oldestPendingAgeMs(0)).isZero();
+      assertThat(m.stalled(0)).isFalse();
+      assertThat(m.stallWarnings()).isEqualTo(2);
+      assertThat(changelog(h)).extracting(ChangelogRecord::getTxnId).containsExactly("t1", "t2");
+    }
+  }
+
   @Test
   void writesApplyInSequenceOrderAndLaterReadsWaitForEarlierWriters() throws Exception {
     try (var h = harness()) {

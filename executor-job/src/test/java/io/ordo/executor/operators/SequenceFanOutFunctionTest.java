@@ -95,6 +95,36 @@ class SequenceFanOutFunctionTest {
   }
 
   @Test
+  void aBackwardClockStepIsCountedWithItsSizeAndLeavesTheOrderUnchanged() throws Exception {
+    SequenceFanOutFunction fn = new SequenceFanOutFunction(RANGES, WINDOW_MS);
+    var h =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(fn), LogRecord::getPartition, Types.INT);
+    h.setup(new ProtoSerializer<>(RangeRequest.class));
+    try (h) {
+      h.open();
+      h.processElement(txn(0, 0, 10_000, "a", get("k")), 10_000);
+      h.processElement(txn(1, 0, 10_001, "other", get("k")), 10_001);
+      // Partition 0's leader clock steps back 4 s; its broker clock then catches up.
+      h.processElement(txn(0, 1, 6_000, "b", get("k")), 6_000);
+      h.processElement(heartbeat(0, 2, 8_000), 8_000);
+      h.processElement(txn(0, 3, 9_999, "c", get("k")), 9_999);
+      h.processElement(txn(0, 4, 10_002, "d", get("k")), 10_002);
+      List<RangeRequest> out = h.extractOutputValues();
+      // Order unchanged: the stepped-back records keep the partition's previous log time and
+      // their offsets, as before the step was detected.
+      assertThat(out).extracting(RangeRequest::getTxnId).containsExactly("a", "other", "b", "c", "d");
+      assertThat(out)
+          .extracting(r -> r.getPosition().getTs())
+          .containsExactly(10_000L, 10_001L, 10_000L, 10_000L, 10_002L);
+      assertThat(fn.clockSteps().steps()).isEqualTo(1);
+      assertThat(fn.clockSteps().largestStepMs()).isEqualTo(4_000);
+      assertThat(fn.clockSteps().heldRecords()).isEqualTo(3);
+      assertThat(fn.clockSteps().partitionsInStep()).isZero();
+    }
+  }
+
+  @Test
   void aTransactionIsSplitPerKeyRangeWithItsParticipantsAndOriginalOpIndices() throws Exception {
     String[] keys = keysInTwoRanges();
     try (var h = harness()) {

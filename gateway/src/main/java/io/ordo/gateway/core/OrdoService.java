@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>INVALID_ARGUMENT: bad input, with the reason from {@link Validation}.
  *   <li>RESOURCE_EXHAUSTED: {@code inFlightTxnMax} transactions already wait.
- *   <li>ALREADY_EXISTS: the id was already sequenced (outcome DUPLICATE), or a request with the
- *       same id is in flight on this gateway.
+ *   <li>ALREADY_EXISTS: the id was already sequenced (outcome DUPLICATE); the message names this
+ *       request's own log entry, which did not run.
  *   <li>DEADLINE_EXCEEDED: no result before the deadline (the client's, or {@code
  *       defaultDeadlineMs}); the message names the id, says the outcome is unknown and gives the
  *       log position when the append had completed.
@@ -57,9 +57,12 @@ import org.slf4j.LoggerFactory;
  *       reason is the transaction's outcome, not a failure of the call.
  * </ul>
  *
- * <p>Retries: a client that got DEADLINE_EXCEEDED may retry with the same id. If the original's
- * result arrives while the retry waits, the retry gets it (it is the real outcome); otherwise
- * the retry's own entry is a duplicate and gets ALREADY_EXISTS.
+ * <p>Each request is answered by the result of its own log entry ({@link ResultListener}: same
+ * id and the partition and offset its append was acknowledged at), so requests that share an id,
+ * at once or one after the other, never receive each other's results. Retries: a client that got
+ * DEADLINE_EXCEEDED may retry with the same id; within the dedup window the retry's own entry is
+ * a duplicate and gets ALREADY_EXISTS (the original's result is not handed to it: it cannot be
+ * told from another client's that chose the same id).
  *
  * <p>Deadlines: the service stops waiting a little before the client's deadline (a fifth of the
  * remaining time, at most {@value #DEADLINE_MARGIN_MS_MAX} ms; see {@link
