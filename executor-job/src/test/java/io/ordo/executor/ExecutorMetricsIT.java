@@ -122,6 +122,14 @@ class ExecutorMetricsIT {
         assertThat(m.sumEndingWith("_ordo_key_range_heldChangelogRecords", Map.of())).isZero();
         assertThat(m.endingWith("_ordo_key_range_oldestPendingAgeMs")).isNotEmpty();
         assertThat(m.endingWith("_ordo_key_range_transactionsPerSecond")).isNotEmpty();
+        // Stall report: exported per range, and nothing stalled once everything finished.
+        assertThat(m.endingWith("_ordo_key_range_stalled")).isNotEmpty();
+        assertThat(m.sumEndingWith("_ordo_key_range_stalled", Map.of())).isZero();
+        assertThat(m.endingWith("_ordo_stallWarnings")).isNotEmpty();
+        // Clock steps of the log's broker timestamps, exported by the SequenceFanOut.
+        assertThat(m.endingWith("_ordo_clockStepsBack")).isNotEmpty();
+        assertThat(m.endingWith("_ordo_clockStepBackLargestMs")).isNotEmpty();
+        assertThat(m.endingWith("_ordo_clockStepPartitions")).isNotEmpty();
         // One lock per key of each range request.
         assertThat(m.sumEndingWith("_ordo_lockQueueLength_count", Map.of())).isEqualTo(SINGLE + 2 * MULTI);
 

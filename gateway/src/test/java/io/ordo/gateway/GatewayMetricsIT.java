@@ -267,6 +267,10 @@ class GatewayMetricsIT {
     assertThat(m.sum("ordo_sequencer_append_seconds_count", Map.of())).isGreaterThanOrEqualTo(results);
     assertThat(m.sum("ordo_sequencer_append_errors_total", Map.of())).isZero();
     assertThat(m.sum("ordo_sequencer_heartbeats_sent_total", Map.of())).isPositive();
+    // Clock steps of the acknowledged broker timestamps (ARCHITECTURE.md, "Clock steps").
+    assertThat(m.has("ordo_log_clock_steps_back_total")).isTrue();
+    assertThat(m.has("ordo_log_clock_step_back_largest_seconds")).isTrue();
+    assertThat(m.has("ordo_log_clock_step_partitions")).isTrue();
     assertThat(m.sum("ordo_txn_waiters", Map.of())).isZero();
 
     // Streams, ingest, subscriptions, store.
