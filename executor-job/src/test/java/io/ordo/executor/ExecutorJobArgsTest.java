@@ -18,6 +18,7 @@ class ExecutorJobArgsTest {
     assertThat(c.checkpointDir()).isNull();
     assertThat(c.stateBackend()).isEqualTo(ExecutorConfig.StateBackend.HASHMAP);
     assertThat(c.topics().replicationFactor()).isEqualTo((short) 1);
+    assertThat(c.stallWarningMs()).isEqualTo(10_000);
     assertThat(ExecutorJob.flinkConfiguration(c).toMap()).containsEntry("state.backend.type", "hashmap");
   }
 
@@ -31,7 +32,7 @@ class ExecutorJobArgsTest {
               "--parallelism", "4", "--checkpoint-interval-ms", "5000", "--checkpoint-dir", "file:///tmp/ckpt",
               "--dedup-window-ms", "1000", "--state-backend", "RocksDB",
               "--watermark-interval-ms", "3", "--buffer-timeout-ms", "0", "--replication-factor", "3",
-              "--create-topics"
+              "--stall-warning-ms", "2500", "--create-topics"
             });
     assertThat(c.topics().logTopic()).isEqualTo("L");
     assertThat(c.topics().resultsTopic()).isEqualTo("R");
@@ -48,6 +49,7 @@ class ExecutorJobArgsTest {
     assertThat(c.stateBackend()).isEqualTo(ExecutorConfig.StateBackend.ROCKSDB);
     assertThat(c.watermarkIntervalMs()).isEqualTo(3);
     assertThat(c.bufferTimeoutMs()).isZero();
+    assertThat(c.stallWarningMs()).isEqualTo(2_500);
     assertThat(ExecutorJob.flinkConfiguration(c).toMap())
         .containsEntry("state.backend.type", "rocksdb")
         .containsEntry("execution.checkpointing.incremental", "true")
@@ -63,6 +65,8 @@ class ExecutorJobArgsTest {
         .hasMessageContaining("hashmap or rocksdb");
     assertThatThrownBy(() -> ExecutorJob.fromArgs(new String[] {"--bootstrap-servers", "k:1", "--replication-factor", "0"}))
         .hasMessageContaining("replicationFactor");
+    assertThatThrownBy(() -> ExecutorJob.fromArgs(new String[] {"--bootstrap-servers", "k:1", "--stall-warning-ms", "0"}))
+        .hasMessageContaining("stallWarningMs must be >= 1, got 0");
   }
 
   @Test
