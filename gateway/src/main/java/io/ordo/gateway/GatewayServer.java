@@ -152,6 +152,7 @@ public final class GatewayServer implements AutoCloseable {
   private final MetricsEndpoint metricsEndpoint; // null without a metrics port
   private final SqlFrontEnds sql;
   private final GatewaySqlBackend sqlBackend;
+  private final String inProcessName;
   private boolean closed; // guarded by this
 
   private GatewayServer(
@@ -166,8 +167,10 @@ public final class GatewayServer implements AutoCloseable {
       HealthStatusManager healthStatuses,
       MetricsEndpoint metricsEndpoint,
       SqlFrontEnds sql,
-      GatewaySqlBackend sqlBackend) {
+      GatewaySqlBackend sqlBackend,
+      String inProcessName) {
     this.config = config;
+    this.inProcessName = inProcessName;
     this.started = started;
     this.grpcServer = grpcServer;
     this.inProcessServer = inProcessServer;
@@ -499,7 +502,8 @@ public final class GatewayServer implements AutoCloseable {
         healthStatuses,
         metricsEndpoint,
         sql,
-        sqlBackend);
+        sqlBackend,
+        inProcessName);
   }
 
   private static Readiness.Part storePart(ChangelogMaterializer materializer) {
@@ -534,6 +538,14 @@ public final class GatewayServer implements AutoCloseable {
         };
       }
     };
+  }
+
+  /**
+   * A new in-process channel to this gateway's services (the ones REST calls; the same checks,
+   * authentication included, without the network or TLS). The caller shuts it down.
+   */
+  public ManagedChannel newInProcessChannel() {
+    return InProcessChannelBuilder.forName(inProcessName).build();
   }
 
   /** The gRPC port (the bound one when the config asked for 0). */

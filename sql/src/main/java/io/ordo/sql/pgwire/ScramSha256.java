@@ -169,6 +169,7 @@ public final class ScramSha256 {
     private final Verifier verifier;
     private final boolean known;
     private final SecureRandom random;
+    private final String fixedNonceSuffix; // tests only (RFC 7677's example); else null
     private String clientFirstBare;
     private String serverFirst;
     private String nonce;
@@ -178,6 +179,15 @@ public final class ScramSha256 {
       this.verifier = Objects.requireNonNull(verifier, "verifier");
       this.known = known;
       this.random = Objects.requireNonNull(random, "random");
+      this.fixedNonceSuffix = null;
+    }
+
+    /** An exchange whose server nonce part is fixed (to replay published test vectors). */
+    ServerExchange(Verifier verifier, String fixedNonceSuffix) {
+      this.verifier = Objects.requireNonNull(verifier, "verifier");
+      this.known = true;
+      this.random = null;
+      this.fixedNonceSuffix = Objects.requireNonNull(fixedNonceSuffix, "fixedNonceSuffix");
     }
 
     /**
@@ -222,9 +232,13 @@ public final class ScramSha256 {
           || !printable(clientNonce)) {
         throw new IllegalArgumentException("malformed SCRAM client-first-message");
       }
-      byte[] own = new byte[NONCE_BYTES];
-      random.nextBytes(own);
-      nonce = clientNonce + Base64.getEncoder().encodeToString(own);
+      if (fixedNonceSuffix != null) {
+        nonce = clientNonce + fixedNonceSuffix;
+      } else {
+        byte[] own = new byte[NONCE_BYTES];
+        random.nextBytes(own);
+        nonce = clientNonce + Base64.getEncoder().encodeToString(own);
+      }
       serverFirst =
           "r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(verifier.salt)
               + ",i=" + verifier.iterations;
