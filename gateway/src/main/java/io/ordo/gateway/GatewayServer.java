@@ -480,7 +480,7 @@ public final class GatewayServer implements AutoCloseable {
         "gateway security: authentication {}, TLS {}",
         security.credentials().map(c -> "on (" + c.tokenCount() + " tokens, " + c.userCount()
             + " users from " + c.source() + ")").orElse("off"),
-        security.tls().map(Object::toString).orElse("off"));
+        security.tls().map(t -> "on (" + t + ")").orElse("off"));
     LOG.info(
         "gateway serving gRPC on {}:{}, REST on {}:{} and PostgreSQL on {} (log '{}', results '{}')",
         config.bindAddress(),

@@ -126,6 +126,6 @@ public final class TlsMaterial {
 
   @Override
   public String toString() {
-    return "TLS certificate " + certFile;
+    return "certificate " + certFile;
   }
 }
