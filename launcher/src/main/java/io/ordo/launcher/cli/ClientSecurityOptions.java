@@ -56,9 +56,4 @@ public final class ClientSecurityOptions {
     }
     return builder.build();
   }
-
-  /** Whether any option is set (tests' in-process channels ignore them). */
-  boolean any() {
-    return token != null || tlsCa != null || tls;
-  }
 }
