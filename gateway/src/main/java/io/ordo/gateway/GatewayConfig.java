@@ -1,5 +1,6 @@
 package io.ordo.gateway;
 
+import io.ordo.gateway.auth.GatewaySecurity;
 import io.ordo.gateway.core.Limits;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.sequencer.HeartbeatService;
@@ -50,6 +51,8 @@ import java.util.Optional;
  *     separately most PostgreSQL connections (default {@value #DEFAULT_SQL_SESSIONS_MAX});
  *     beyond it RESOURCE_EXHAUSTED, or SQLSTATE 53300 on the PostgreSQL port
  * @param sql the SQL engine's limits (statement size, rows, statement timeout, history, retries)
+ * @param security authentication (bearer tokens, SCRAM-SHA-256 users) and TLS of the gateway's
+ *     listeners (default {@link GatewaySecurity#NONE}: no authentication, plain text)
  */
 public record GatewayConfig(
     String bootstrapServers,
@@ -67,7 +70,9 @@ public record GatewayConfig(
     int pgPort,
     int keyRangeCount,
     int sqlSessionsMax,
-    SqlConfig sql) {
+    SqlConfig sql,
+    // Authentication and transport security.
+    GatewaySecurity security) {
 
   /** Default gRPC port. */
   public static final int DEFAULT_GRPC_PORT = 6570;
@@ -99,6 +104,30 @@ public record GatewayConfig(
   /** Upper bound on sqlSessionsMax (each session may hold a thread while a statement runs). */
   public static final int SQL_SESSIONS_MAX_CEILING = 4_096;
 
+  /** A config without security settings (no authentication, plain text). */
+  public GatewayConfig(
+      String bootstrapServers,
+      TopicLayout topics,
+      String bindAddress,
+      int grpcPort,
+      int httpPort,
+      long heartbeatIntervalMs,
+      long defaultDeadlineMs,
+      Limits limits,
+      Optional<Path> dataDir,
+      long retentionIntervalMs,
+      boolean ingest,
+      int metricsPort,
+      int pgPort,
+      int keyRangeCount,
+      int sqlSessionsMax,
+      SqlConfig sql) {
+    this(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql, GatewaySecurity.NONE);
+  }
+
   /**
    * A config without SQL settings of its own (the components before pgPort was added): PostgreSQL
    * port {@value #DEFAULT_PG_PORT}, the default key range count, session limit and SQL limits.
@@ -120,7 +149,7 @@ public record GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         DEFAULT_PG_PORT, KeyRanges.DEFAULT_KEY_RANGE_COUNT, DEFAULT_SQL_SESSIONS_MAX,
-        SqlConfig.DEFAULTS);
+        SqlConfig.DEFAULTS, GatewaySecurity.NONE);
   }
 
   /** A config without a metrics port of its own (the components before metricsPort was added). */
@@ -191,6 +220,7 @@ public record GatewayConfig(
               + sqlSessionsMax);
     }
     Objects.requireNonNull(sql, "sql");
+    Objects.requireNonNull(security, "security");
   }
 
   /**
@@ -216,7 +246,8 @@ public record GatewayConfig(
         DEFAULT_PG_PORT,
         KeyRanges.DEFAULT_KEY_RANGE_COUNT,
         DEFAULT_SQL_SESSIONS_MAX,
-        SqlConfig.DEFAULTS);
+        SqlConfig.DEFAULTS,
+        GatewaySecurity.NONE);
   }
 
   /** This config with other gRPC and REST ports (0 = a free port); the PostgreSQL port stays. */
@@ -224,7 +255,7 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 
   /** This config with another bind address. */
@@ -232,7 +263,7 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 
   /** This config with another heartbeat interval in milliseconds (0 = send none). */
@@ -240,7 +271,7 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 
   /** This config with another default deadline in milliseconds. */
@@ -248,7 +279,7 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 
   /** This config with other limits. */
@@ -256,7 +287,7 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 
   private static void checkPort(String field, int port) {
@@ -270,7 +301,7 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, Optional.of(dataDir), retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 
   /** This config with another retention interval in milliseconds. */
@@ -278,7 +309,7 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 
   /** This config with the Kafka ingest bridges on or off. */
@@ -286,7 +317,7 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 
   /**
@@ -297,7 +328,7 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 
   /** This config with another PostgreSQL port ({@value #NO_PG_PORT}: none). */
@@ -305,7 +336,7 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 
   /** This config with another key range count (it must equal the executor job's). */
@@ -313,7 +344,7 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 
   /** This config with another bound on SQL sessions (and on PostgreSQL connections). */
@@ -321,7 +352,15 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
+  }
+
+  /** This config with other authentication and TLS settings. */
+  public GatewayConfig withSecurity(GatewaySecurity security) {
+    return new GatewayConfig(
+        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 
   /** This config with other SQL engine limits. */
@@ -329,6 +368,6 @@ public record GatewayConfig(
     return new GatewayConfig(
         bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
-        pgPort, keyRangeCount, sqlSessionsMax, sql);
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
 }

@@ -15,6 +15,16 @@ import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.ordo.gateway.auth.AuthInterceptor;
+import io.ordo.gateway.auth.BearerAuth;
+import io.ordo.gateway.auth.Credentials;
+import io.ordo.gateway.auth.GatewaySecurity;
+import io.ordo.gateway.auth.PrincipalSqlEngine;
+import io.ordo.gateway.auth.TlsMaterial;
+import io.ordo.sql.pgwire.PgSecurity;
+import javax.net.ssl.SSLContext;
 import io.ordo.gateway.core.GatewayHealth;
 import io.ordo.gateway.core.GatewayMetrics;
 import io.ordo.gateway.core.GrpcMetricsInterceptor;
@@ -156,6 +166,7 @@ public final class GatewayServer implements AutoCloseable {
   private final MetricsEndpoint metricsEndpoint; // null without a metrics port
   private final SqlFrontEnds sql;
   private final GatewaySqlBackend sqlBackend;
+  private final String inProcessName;
   private boolean closed; // guarded by this
 
   private GatewayServer(
@@ -170,8 +181,10 @@ public final class GatewayServer implements AutoCloseable {
       HealthStatusManager healthStatuses,
       MetricsEndpoint metricsEndpoint,
       SqlFrontEnds sql,
-      GatewaySqlBackend sqlBackend) {
+      GatewaySqlBackend sqlBackend,
+      String inProcessName) {
     this.config = config;
+    this.inProcessName = inProcessName;
     this.started = started;
     this.grpcServer = grpcServer;
     this.inProcessServer = inProcessServer;
@@ -367,8 +380,17 @@ public final class GatewayServer implements AutoCloseable {
             config.limits(),
             config.sql().rowsMax() + 1L);
     started.push(sqlBackend);
+    // Authentication and TLS (GatewaySecurity): one bearer-token check for gRPC and REST (REST
+    // passes its Authorization header to the in-process call), SCRAM users for PostgreSQL.
+    GatewaySecurity security = config.security();
+    Optional<BearerAuth> bearer = security.credentials().map(BearerAuth::new);
+    Optional<SSLContext> tlsContext = security.tls().map(TlsMaterial::sslContext);
+    OrdoSqlEngine sqlEngine = new OrdoSqlEngine(sqlBackend, config.sql());
     SqlFrontEnds sql =
-        new SqlFrontEnds(new OrdoSqlEngine(sqlBackend, config.sql()), config.sqlSessionsMax());
+        new SqlFrontEnds(
+            sqlEngine,
+            security.authOn() ? new PrincipalSqlEngine(sqlEngine) : sqlEngine,
+            config.sqlSessionsMax());
     started.push(sql);
     ServerServiceDefinition guardedSql = MalformedRequestGuard.guard(sql.service().bindService());
     Gauge.builder(SQL_SESSIONS_METRIC, sql.service(), SqlService::openSessions)
@@ -393,8 +415,18 @@ public final class GatewayServer implements AutoCloseable {
     ServerServiceDefinition guarded = MalformedRequestGuard.guard(service.bindService());
     ServerServiceDefinition guardedStreams = MalformedRequestGuard.guard(streams.bindService());
     int inboundBytesMax = config.limits().txnBytesMax() + GRPC_MESSAGE_SLACK_BYTES;
+    NettyServerBuilder grpcBuilder =
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()));
+    if (security.tls().isPresent()) {
+      grpcBuilder.sslContext(
+          GrpcSslContexts.configure(SslContextBuilder.forServer(security.tls().get().keyManagers()))
+              .protocols(TlsMaterial.PROTOCOLS)
+              .build());
+    }
+    // Interceptors run in reverse order of adding: the metrics interceptor sees refused calls.
+    bearer.ifPresent(b -> grpcBuilder.intercept(new AuthInterceptor(b)));
     Server grpcServer =
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
+        grpcBuilder
             .addService(guarded)
             .addService(guardedStreams)
             .addService(guardedSubscriptions)
@@ -411,8 +443,10 @@ public final class GatewayServer implements AutoCloseable {
     // REST calls the same service through an in-process server: one implementation, one set of
     // checks and statuses for both protocols.
     String inProcessName = "ordo-gateway-" + UUID.randomUUID();
+    InProcessServerBuilder inProcessBuilder = InProcessServerBuilder.forName(inProcessName);
+    bearer.ifPresent(b -> inProcessBuilder.intercept(new AuthInterceptor(b)));
     Server inProcessServer =
-        InProcessServerBuilder.forName(inProcessName)
+        inProcessBuilder
             .addService(guarded)
             .addService(guardedStreams)
             .addService(guardedSubscriptions)
@@ -444,14 +478,20 @@ public final class GatewayServer implements AutoCloseable {
             channel,
             config.limits().httpBodyBytesMax(),
             threads,
-            HTTP_QUEUE_MAX);
+            HTTP_QUEUE_MAX,
+            RestServer.StreamLimits.DEFAULT,
+            tlsContext);
     started.push(restServer);
+    bearer.ifPresent(restServer::requireForMetrics);
     restServer.serveMetrics(gauges::scrape);
     MetricsEndpoint metricsEndpoint = null;
     if (config.metricsPort() != GatewayConfig.NO_METRICS_PORT) {
       metricsEndpoint =
           MetricsEndpoint.start(
-              new InetSocketAddress(config.bindAddress(), config.metricsPort()), gauges::scrape);
+              new InetSocketAddress(config.bindAddress(), config.metricsPort()),
+              gauges::scrape,
+              tlsContext,
+              bearer);
       started.push(metricsEndpoint);
     }
     if (config.pgPort() != GatewayConfig.NO_PG_PORT) {
@@ -460,9 +500,19 @@ public final class GatewayServer implements AutoCloseable {
           new InetSocketAddress(
               config.bindAddress(),
               config.pgPort() == GatewayConfig.ANY_FREE_PG_PORT ? 0 : config.pgPort()),
-          SqlFrontEnds::startPostgres);
+          (engine, bind, max) ->
+              SqlFrontEnds.startPostgres(
+                  engine,
+                  bind,
+                  max,
+                  new PgSecurity(security.credentials().map(Credentials::pgUsers), tlsContext)));
     }
 
+    LOG.info(
+        "gateway security: authentication {}, TLS {}",
+        security.credentials().map(c -> "on (" + c.tokenCount() + " tokens, " + c.userCount()
+            + " users from " + c.source() + ")").orElse("off"),
+        security.tls().map(t -> "on (" + t + ")").orElse("off"));
     LOG.info(
         "gateway serving gRPC on {}:{}, REST on {}:{} and PostgreSQL on {} (log '{}', results '{}')",
         config.bindAddress(),
@@ -484,7 +534,8 @@ public final class GatewayServer implements AutoCloseable {
         healthStatuses,
         metricsEndpoint,
         sql,
-        sqlBackend);
+        sqlBackend,
+        inProcessName);
   }
 
   private static Readiness.Part storePart(ChangelogMaterializer materializer) {
@@ -519,6 +570,14 @@ public final class GatewayServer implements AutoCloseable {
         };
       }
     };
+  }
+
+  /**
+   * A new in-process channel to this gateway's services (the ones REST calls; the same checks,
+   * authentication included, without the network or TLS). The caller shuts it down.
+   */
+  public ManagedChannel newInProcessChannel() {
+    return InProcessChannelBuilder.forName(inProcessName).build();
   }
 
   /** The gRPC port (the bound one when the config asked for 0). */

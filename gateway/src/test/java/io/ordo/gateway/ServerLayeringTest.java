@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Layering of the gateway server (packages io.ordo.gateway, .rest, .core, .streams,
+ * Layering of the gateway server (packages io.ordo.gateway, .auth, .rest, .core, .streams,
  * .subscriptions, .ingest, .sql): it runs wherever a gateway runs, next to an executor on a cluster or
  * embedded, so it must not reach into Flink, the executor job, the Kafka server, the launcher
  * built on top of it (commands, embedded mode, demo, bench) or the Jepsen runner and its test
@@ -28,7 +28,7 @@ class ServerLayeringTest {
 
   /** The server's packages below {@link #ROOT} (the root itself is one too). */
   private static final List<String> SERVER_SUBPACKAGES =
-      List.of("rest", "core", "streams", "subscriptions", "ingest", "sql");
+      List.of("rest", "core", "streams", "subscriptions", "ingest", "sql", "auth");
 
   private static final String[] SERVER_PACKAGES =
       Stream.concat(Stream.of(ROOT), SERVER_SUBPACKAGES.stream().map(sub -> ROOT + "." + sub))
@@ -115,7 +115,7 @@ class ServerLayeringTest {
 
     @Override
     public String getDescription() {
-      return "the gateway server's packages (root, rest, core, streams, subscriptions, ingest, sql)";
+      return "the gateway server's packages (root, rest, core, streams, subscriptions, ingest, sql, auth)";
     }
   }
 }

@@ -9,6 +9,12 @@ public final class SqlState {
 
   public static final String SYNTAX_ERROR = "42601";
   public static final String UNDEFINED_TABLE = "42P01";
+  /** insufficient_privilege: the session's access does not cover the statement. */
+  public static final String INSUFFICIENT_PRIVILEGE = "42501";
+  /** invalid_authorization_specification (e.g. TLS required, unknown authentication). */
+  public static final String INVALID_AUTHORIZATION_SPECIFICATION = "28000";
+  /** invalid_password: password authentication failed. */
+  public static final String INVALID_PASSWORD = "28P01";
   public static final String UNDEFINED_COLUMN = "42703";
   public static final String DUPLICATE_TABLE = "42P07";
   public static final String DUPLICATE_COLUMN = "42701";

@@ -17,6 +17,14 @@ public interface SqlStatement {
    */
   List<SqlType> parameterTypes();
 
+  /**
+   * The access a session needs to run this statement ({@link SqlAccess}); statements that do not
+   * say need {@link SqlAccess#ADMIN}, so an unclassified statement is never let through.
+   */
+  default SqlAccess access() {
+    return SqlAccess.ADMIN;
+  }
+
   /** The columns it returns, or empty when it returns no rows (DML, DDL, BEGIN...). */
   Optional<List<Column>> resultColumns();
 

@@ -18,6 +18,8 @@ public final class HttpStatuses {
       case OK -> 200;
       case INVALID_ARGUMENT, OUT_OF_RANGE -> 400;
       case NOT_FOUND -> 404;
+      case UNAUTHENTICATED -> 401;
+      case PERMISSION_DENIED -> 403;
       case ALREADY_EXISTS, ABORTED -> 409;
       case CANCELLED -> 499;
       case RESOURCE_EXHAUSTED -> 429;

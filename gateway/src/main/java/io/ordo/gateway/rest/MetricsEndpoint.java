@@ -3,6 +3,10 @@ package io.ordo.gateway.rest;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.ordo.gateway.auth.BearerAuth;
+import io.ordo.gateway.auth.Permission;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -43,8 +47,23 @@ public final class MetricsEndpoint implements AutoCloseable {
    */
   public static MetricsEndpoint start(InetSocketAddress address, Supplier<String> scrape)
       throws IOException {
+    return start(address, scrape, Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * Serves {@code GET /metrics} alone on {@code address}, over HTTPS when given a TLS context
+   * and only to bearer tokens with read permission when given {@code auth}.
+   *
+   * @throws IOException if the address cannot be bound
+   */
+  public static MetricsEndpoint start(
+      InetSocketAddress address,
+      Supplier<String> scrape,
+      Optional<SSLContext> tls,
+      Optional<BearerAuth> auth)
+      throws IOException {
     Objects.requireNonNull(scrape, "scrape");
-    HttpServer server = HttpServer.create(address, 0);
+    HttpServer server = RestServer.createServer(address, tls);
     ExecutorService executor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -52,7 +71,7 @@ public final class MetricsEndpoint implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    server.createContext("/", handler(scrape));
+    server.createContext("/", handler(scrape, () -> auth));
     server.setExecutor(executor);
     server.start();
     LOG.info("metrics served on http://{}{}", server.getAddress(), PATH);
@@ -71,15 +90,37 @@ public final class MetricsEndpoint implements AutoCloseable {
   }
 
   /** A handler that answers {@code GET /metrics} with {@code scrape}'s text. */
-  static HttpHandler handler(Supplier<String> scrape) {
+  static HttpHandler handler(Supplier<String> scrape, Supplier<Optional<BearerAuth>> auth) {
     return exchange -> {
       try {
+        Optional<BearerAuth> required = auth.get();
+        if (required.isPresent() && !authorized(exchange, required.get())) {
+          return;
+        }
         handle(exchange, scrape);
       } catch (RuntimeException e) {
         LOG.warn("serving metrics failed", e);
         RestServer.sendError(exchange, 500, "INTERNAL", "could not collect the metrics: " + e);
       }
     };
+  }
+
+  /** Answers 401 or 403 and returns false unless the request has a token with read permission. */
+  private static boolean authorized(HttpExchange exchange, BearerAuth auth) {
+    BearerAuth.Decision decision =
+        auth.check(
+            exchange.getRequestHeaders().getFirst("Authorization"),
+            Optional.of(Permission.READ),
+            "GET " + PATH);
+    if (decision instanceof BearerAuth.Unauthenticated u) {
+      RestServer.sendError(exchange, 401, "UNAUTHENTICATED", u.reason());
+      return false;
+    }
+    if (decision instanceof BearerAuth.Denied d) {
+      RestServer.sendError(exchange, 403, "PERMISSION_DENIED", d.reason());
+      return false;
+    }
+    return true;
   }
 
   private static void handle(HttpExchange exchange, Supplier<String> scrape) throws IOException {

@@ -6,6 +6,17 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import io.grpc.ClientInterceptors;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.ordo.gateway.auth.AuthInterceptor;
+import io.ordo.gateway.auth.BearerAuth;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -117,6 +128,7 @@ public final class RestServer implements AutoCloseable {
   private final int httpBodyBytesMax;
   private final StreamLimits streamLimits;
   private final Set<ServerStream> streams = new HashSet<>(); // guarded by this
+  private volatile BearerAuth metricsAuth; // null: /metrics is open
   private boolean closed; // guarded by this
 
   private RestServer(
@@ -174,6 +186,28 @@ public final class RestServer implements AutoCloseable {
       int queueMax,
       StreamLimits streamLimits)
       throws IOException {
+    return start(
+        address, transcoder, channel, httpBodyBytesMax, workerThreads, queueMax, streamLimits,
+        Optional.empty());
+  }
+
+  /**
+   * Binds and starts the server, in plain HTTP or HTTPS.
+   *
+   * @param tls when present the server speaks HTTPS only (TLS 1.2/1.3) with this context
+   * @see #start(InetSocketAddress, HttpRuleTranscoder, Channel, int, int, int, StreamLimits)
+   */
+  public static RestServer start(
+      InetSocketAddress address,
+      HttpRuleTranscoder transcoder,
+      Channel channel,
+      int httpBodyBytesMax,
+      int workerThreads,
+      int queueMax,
+      StreamLimits streamLimits,
+      Optional<SSLContext> tls)
+      throws IOException {
+    Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(transcoder, "transcoder");
     Objects.requireNonNull(channel, "channel");
@@ -216,7 +250,7 @@ public final class RestServer implements AutoCloseable {
     streamPool.allowCoreThreadTimeOut(true);
     HttpServer server;
     try {
-      server = HttpServer.create(address, 0);
+      server = createServer(address, tls);
     } catch (IOException e) {
       executor.shutdownNow();
       streamPool.shutdownNow();
@@ -233,6 +267,38 @@ public final class RestServer implements AutoCloseable {
     return rest;
   }
 
+  /**
+   * An HTTP server, or an HTTPS one (TLS 1.2/1.3 with {@code tls}) when given a context. Not
+   * started.
+   */
+  static HttpServer createServer(InetSocketAddress address, Optional<SSLContext> tls)
+      throws IOException {
+    if (tls.isEmpty()) {
+      return HttpServer.create(address, 0);
+    }
+    HttpsServer https = HttpsServer.create(address, 0);
+    SSLContext context = tls.get();
+    https.setHttpsConfigurator(
+        new HttpsConfigurator(context) {
+          @Override
+          public void configure(HttpsParameters params) {
+            SSLParameters parameters = context.getDefaultSSLParameters();
+            parameters.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+            params.setSSLParameters(parameters);
+          }
+        });
+    return https;
+  }
+
+  /**
+   * Requires a bearer token with at least {@code needed} on {@code GET /metrics} of this server
+   * (401 without one, 403 with too little); the service routes are checked by the gRPC
+   * services' own interceptor, which gets the request's {@code Authorization} header.
+   */
+  public void requireForMetrics(BearerAuth auth) {
+    this.metricsAuth = Objects.requireNonNull(auth, "auth");
+  }
+
   /** The port the server listens on. */
   public int port() {
     return server.getAddress().getPort();
@@ -243,7 +309,8 @@ public final class RestServer implements AutoCloseable {
    * of the services starts with /metrics.
    */
   public void serveMetrics(Supplier<String> scrape) {
-    server.createContext(MetricsEndpoint.PATH, MetricsEndpoint.handler(scrape));
+    server.createContext(
+        MetricsEndpoint.PATH, MetricsEndpoint.handler(scrape, () -> Optional.ofNullable(metricsAuth)));
   }
 
   /** Streams being relayed now. */
@@ -307,6 +374,7 @@ public final class RestServer implements AutoCloseable {
       return;
     }
     HttpRuleTranscoder.Found found = (HttpRuleTranscoder.Found) match;
+    Channel channel = withAuthorization(this.channel, exchange);
 
     QueryParameters query;
     Long timeoutMs;
@@ -330,7 +398,7 @@ public final class RestServer implements AutoCloseable {
       return;
     }
     if (found.route().serverStreaming()) {
-      startStream(exchange, found.route(), request, timeoutMs);
+      startStream(exchange, channel, found.route(), request, timeoutMs);
       return;
     }
     CallOptions options = CallOptions.DEFAULT;
@@ -380,7 +448,11 @@ public final class RestServer implements AutoCloseable {
    * of the stream pool; returns at once.
    */
   private void startStream(
-      HttpExchange exchange, HttpRuleTranscoder.Route route, Message request, Long timeoutMs) {
+      HttpExchange exchange,
+      Channel channel,
+      HttpRuleTranscoder.Route route,
+      Message request,
+      Long timeoutMs) {
     StreamFormat format = StreamFormat.negotiate(exchange.getRequestHeaders().get("Accept"));
     // A stream has no result to wait for, so the deadline is timeoutMs itself: the stream ends
     // with DEADLINE_EXCEEDED when it runs out.
@@ -424,6 +496,25 @@ public final class RestServer implements AutoCloseable {
       }
       sendError(exchange, 503, "UNAVAILABLE", "the REST server is stopping");
     }
+  }
+
+  /**
+   * The channel for one request: with the request's {@code Authorization} header as the call's
+   * {@code authorization} metadata, which the services' interceptor checks (one check for gRPC
+   * and REST).
+   */
+  private static Channel withAuthorization(Channel channel, HttpExchange exchange) {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    if (authorization == null) {
+      return channel;
+    }
+    Metadata headers = new Metadata();
+    try {
+      headers.put(AuthInterceptor.AUTHORIZATION, authorization);
+    } catch (IllegalArgumentException e) {
+      return channel; // not ASCII: the call goes without it and is refused as unauthenticated
+    }
+    return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   private synchronized void streamDone(ServerStream stream) {
@@ -593,6 +684,9 @@ public final class RestServer implements AutoCloseable {
     byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
     try {
       exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+      if (httpStatus == 401) {
+        exchange.getResponseHeaders().set("WWW-Authenticate", BearerAuth.CHALLENGE);
+      }
       exchange.sendResponseHeaders(httpStatus, bytes.length);
       exchange.getResponseBody().write(bytes);
     } catch (IOException | RuntimeException e) {

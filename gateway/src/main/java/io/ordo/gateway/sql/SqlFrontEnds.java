@@ -1,6 +1,7 @@
 package io.ordo.gateway.sql;
 
 import io.ordo.sql.SqlEngine;
+import io.ordo.sql.pgwire.PgSecurity;
 import io.ordo.sql.pgwire.PgWireServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -43,12 +44,19 @@ public final class SqlFrontEnds implements AutoCloseable {
         throws IOException;
   }
 
-  /** The PostgreSQL listener: {@link PgWireServer} of the sql module. */
+  /** The PostgreSQL listener: {@link PgWireServer} of the sql module, without authentication or TLS. */
   public static PgListener startPostgres(
       SqlEngine engine, InetSocketAddress bind, int maxConnections) throws IOException {
+    return startPostgres(engine, bind, maxConnections, PgSecurity.NONE);
+  }
+
+  /** The PostgreSQL listener with SCRAM-SHA-256 users and/or TLS ({@link PgSecurity}). */
+  public static PgListener startPostgres(
+      SqlEngine engine, InetSocketAddress bind, int maxConnections, PgSecurity security)
+      throws IOException {
     Objects.requireNonNull(engine, "engine");
     Objects.requireNonNull(bind, "bind");
-    PgWireServer server = PgWireServer.start(engine, bind, maxConnections);
+    PgWireServer server = PgWireServer.start(engine, bind, maxConnections, security);
     return new PgListener() {
       @Override
       public int port() {
@@ -73,9 +81,20 @@ public final class SqlFrontEnds implements AutoCloseable {
    *     PostgreSQL connections
    */
   public SqlFrontEnds(SqlEngine engine, int sessionsMax) {
+    this(engine, engine, sessionsMax);
+  }
+
+  /**
+   * @param engine the engine behind the PostgreSQL listener (and {@link #engine()})
+   * @param serviceEngine the engine behind the gRPC/REST service (with authentication on, one
+   *     that restricts each session to its caller's permission)
+   * @param sessionsMax most sessions of the gRPC/REST service at once, and separately most
+   *     PostgreSQL connections
+   */
+  public SqlFrontEnds(SqlEngine engine, SqlEngine serviceEngine, int sessionsMax) {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.sessionsMax = sessionsMax;
-    this.service = new SqlService(engine, sessionsMax);
+    this.service = new SqlService(Objects.requireNonNull(serviceEngine, "serviceEngine"), sessionsMax);
   }
 
   /** The engine behind every front end. */

@@ -41,6 +41,9 @@ public final class SqlStatuses {
     if (sqlState.equals(SqlState.UNAVAILABLE)) {
       return Status.Code.UNAVAILABLE;
     }
+    if (sqlState.equals(SqlState.INSUFFICIENT_PRIVILEGE)) {
+      return Status.Code.PERMISSION_DENIED; // the caller's permission does not cover it
+    }
     if (sqlState.equals(SqlState.PROTOCOL_VIOLATION)) {
       return Status.Code.INVALID_ARGUMENT; // the request itself is malformed
     }

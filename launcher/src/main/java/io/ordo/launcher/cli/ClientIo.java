@@ -30,6 +30,14 @@ record ClientIo(ChannelFactory channels, InputStream stdin) {
      * @param target {@code host:port}, already checked for its form
      */
     ManagedChannel open(String target);
+
+    /**
+     * A new channel to {@code target} with a token and TLS settings; factories that do not
+     * reach the network (tests' in-process channels) ignore them.
+     */
+    default ManagedChannel open(String target, ClientSecurityOptions security) {
+      return open(target);
+    }
   }
 
   ClientIo {
@@ -37,14 +45,26 @@ record ClientIo(ChannelFactory channels, InputStream stdin) {
     Objects.requireNonNull(stdin, "stdin");
   }
 
-  /** Plaintext gRPC over the network and this process's standard input. */
+  /**
+   * gRPC over the network (plain text, or TLS and a bearer token as {@link
+   * ClientSecurityOptions} say) and this process's standard input.
+   */
   static ClientIo system() {
     return new ClientIo(
-        target ->
-            ManagedChannelBuilder.forTarget(target)
+        new ChannelFactory() {
+          @Override
+          public ManagedChannel open(String target) {
+            return ManagedChannelBuilder.forTarget(target)
                 .usePlaintext()
                 .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
-                .build(),
+                .build();
+          }
+
+          @Override
+          public ManagedChannel open(String target, ClientSecurityOptions security) {
+            return security.open(target, INBOUND_MESSAGE_BYTES_MAX);
+          }
+        },
         System.in);
   }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -62,6 +63,8 @@ abstract class GatewayCallCommand implements Callable<Integer> {
       description = "gRPC address of the gateway.")
   String gateway = DEFAULT_GATEWAY;
 
+  @Mixin ClientSecurityOptions clientSecurity = new ClientSecurityOptions();
+
   @Option(
       names = "--timeout",
       defaultValue = "30s",
@@ -101,7 +104,7 @@ abstract class GatewayCallCommand implements Callable<Integer> {
   public final Integer call() throws Exception {
     String target = checkedTarget(gateway);
     validate();
-    ManagedChannel channel = clientIo().channels().open(target);
+    ManagedChannel channel = clientIo().channels().open(target, clientSecurity);
     try {
       return run(channel);
     } catch (StatusRuntimeException e) {

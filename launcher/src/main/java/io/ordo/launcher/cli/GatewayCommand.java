@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -117,6 +118,8 @@ public final class GatewayCommand implements Callable<Integer> {
               + " wait for every partition to move.")
   long heartbeatIntervalMs = GatewayConfig.DEFAULT_HEARTBEAT_INTERVAL_MS;
 
+  @Mixin SecurityOptions securityOptions = new SecurityOptions();
+
   @Option(
       names = "--shutdown-timeout",
       defaultValue = "30s",
@@ -149,7 +152,13 @@ public final class GatewayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    GatewayConfig config = config();
+    GatewayConfig config;
+    try {
+      // The credentials and certificate files are read here, when the gateway starts.
+      config = config().withSecurity(securityOptions.security());
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     PrintWriter out = spec.commandLine().getOut();
     GatewayServer server = GatewayServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -166,11 +175,14 @@ public final class GatewayCommand implements Callable<Integer> {
                 "ordo-gateway-shutdown"));
     out.println("Gateway for Kafka " + bootstrapServers + " (topics " + topicPrefix + "-*)");
     out.println("  gRPC      " + bindAddress + ":" + server.grpcPort());
-    out.println("  HTTP      http://" + bindAddress + ":" + server.httpPort() + "/v1/health");
+    String scheme = config.security().tls().isPresent() ? "https" : "http";
+    out.println("  HTTP      " + scheme + "://" + bindAddress + ":" + server.httpPort() + "/v1/health");
     if (server.pgPort().isPresent()) {
       out.println("  SQL       postgresql://" + bindAddress + ":" + server.pgPort().getAsInt());
     }
-    out.println("  metrics   http://" + bindAddress + ":"
+    out.println("  auth      " + (config.security().authOn() ? "on" : "off")
+        + ", TLS " + (config.security().tls().isPresent() ? "on" : "off"));
+    out.println("  metrics   " + scheme + "://" + bindAddress + ":"
         + server.metricsPort().orElse(server.httpPort()) + "/metrics");
     out.println("Press Ctrl-C to stop.");
     out.flush();

@@ -48,7 +48,8 @@ public final class OrdoCli {
     BenchCommand.class,
     StreamCommand.class,
     SubCommand.class,
-    SqlCommand.class
+    SqlCommand.class,
+    AuthCommand.class
   };
 
   private static final Logger LOG = LoggerFactory.getLogger(OrdoCli.class);

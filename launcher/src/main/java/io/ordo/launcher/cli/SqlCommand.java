@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -51,6 +52,8 @@ public final class SqlCommand implements Callable<Integer>, ClientIo.Holder {
       paramLabel = "HOST:PORT",
       description = "gRPC address of the gateway.")
   String gateway = GatewayCallCommand.DEFAULT_GATEWAY;
+
+  @Mixin ClientSecurityOptions clientSecurity = new ClientSecurityOptions();
 
   @Option(
       names = {"-e", "--execute"},
@@ -96,7 +99,7 @@ public final class SqlCommand implements Callable<Integer>, ClientIo.Holder {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    ManagedChannel channel = clientIo.channels().open(target);
+    ManagedChannel channel = clientIo.channels().open(target, clientSecurity);
     try (SqlSessionClient client = new SqlSessionClient(channel)) {
       if (execute != null) {
         return script(client, out, err, new BufferedReader(new StringReader(execute)));

@@ -59,6 +59,8 @@ public final class StartCommand implements Callable<Integer> {
       description = "PostgreSQL wire protocol port of the gateway (psql, JDBC; 0 = none).")
   int pgPort = EmbeddedOrdo.Options.DEFAULT_PG_PORT;
 
+  @Mixin SecurityOptions securityOptions = new SecurityOptions();
+
   @Mixin ExecutorOptions executorOptions;
 
   @Option(
@@ -148,8 +150,9 @@ public final class StartCommand implements Callable<Integer> {
                   metricsPort == null ? EmbeddedOrdo.Options.NO_METRICS_PORT : metricsPort,
                   executorMetricsPort == null
                       ? EmbeddedOrdo.Options.NO_METRICS_PORT
-                      : executorMetricsPort));
-    } catch (IllegalArgumentException e) {
+                      : executorMetricsPort)
+              .withSecurity(securityOptions.security()));
+    } catch (IllegalArgumentException | java.io.IOException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
   }

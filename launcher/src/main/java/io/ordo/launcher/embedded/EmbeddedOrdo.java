@@ -6,6 +6,7 @@ import io.grpc.ManagedChannelBuilder;
 import io.ordo.executor.EmbeddedExecutor;
 import io.ordo.executor.ExecutorConfig;
 import io.ordo.gateway.GatewayConfig;
+import io.ordo.gateway.auth.GatewaySecurity;
 import io.ordo.gateway.GatewayServer;
 import io.ordo.proto.HealthResponse;
 import io.ordo.sequencer.LogTopics;
@@ -73,6 +74,8 @@ public final class EmbeddedOrdo implements AutoCloseable {
    * @param executorMetricsPort the port of the executor's Prometheus reporter (Flink's metrics and
    *     the operators', on {@code /metrics}); {@value #NO_METRICS_PORT} = no reporter
    * @param pgPort the gateway's PostgreSQL wire protocol port, in [0, 65535]; 0 = none
+   * @param security the gateway's authentication and TLS (default {@link GatewaySecurity#NONE}:
+   *     embedded Ordo authenticates nothing unless given a credentials file)
    * @throws IllegalArgumentException (from the constructor) naming the first value out of range
    */
   public record Options(
@@ -87,7 +90,9 @@ public final class EmbeddedOrdo implements AutoCloseable {
       LatencyKnobs latency,
       int metricsPort,
       int executorMetricsPort,
-      int pgPort) {
+      int pgPort,
+      // Authentication and TLS of the gateway.
+      GatewaySecurity security) {
 
     /** A metrics port value that means "none". */
     public static final int NO_METRICS_PORT = -1;
@@ -103,6 +108,25 @@ public final class EmbeddedOrdo implements AutoCloseable {
 
     /** Default PostgreSQL port of the gateway. */
     public static final int DEFAULT_PG_PORT = GatewayConfig.DEFAULT_PG_PORT;
+
+    /** Options without authentication or TLS (the components before security was added). */
+    public Options(
+        Path dataDir,
+        Optional<String> bootstrapServers,
+        int kafkaPort,
+        int grpcPort,
+        int httpPort,
+        OptionalInt keyRangeCount,
+        OptionalInt parallelism,
+        OptionalLong checkpointIntervalMs,
+        LatencyKnobs latency,
+        int metricsPort,
+        int executorMetricsPort,
+        int pgPort) {
+      this(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount, parallelism,
+          checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort,
+          GatewaySecurity.NONE);
+    }
 
     /** Options with the default PostgreSQL port (the components before pgPort was added). */
     public Options(
@@ -129,6 +153,7 @@ public final class EmbeddedOrdo implements AutoCloseable {
       Objects.requireNonNull(parallelism, "parallelism");
       Objects.requireNonNull(checkpointIntervalMs, "checkpointIntervalMs");
       Objects.requireNonNull(latency, "latency");
+      Objects.requireNonNull(security, "security");
       if (bootstrapServers.isPresent() && bootstrapServers.get().isBlank()) {
         throw new IllegalArgumentException("bootstrap servers must not be blank");
       }
@@ -177,7 +202,8 @@ public final class EmbeddedOrdo implements AutoCloseable {
           LatencyKnobs.DEFAULTS,
           NO_METRICS_PORT,
           NO_METRICS_PORT,
-          DEFAULT_PG_PORT);
+          DEFAULT_PG_PORT,
+          GatewaySecurity.NONE);
     }
 
     /**
@@ -186,7 +212,7 @@ public final class EmbeddedOrdo implements AutoCloseable {
      */
     public Options withFreePorts() {
       return new Options(dataDir, bootstrapServers, 0, 0, 0, keyRangeCount, parallelism,
-          checkpointIntervalMs, latency, metricsPort, executorMetricsPort, 0);
+          checkpointIntervalMs, latency, metricsPort, executorMetricsPort, 0, security);
     }
 
     /**
@@ -195,32 +221,32 @@ public final class EmbeddedOrdo implements AutoCloseable {
      */
     public Options withPgPort(int pgPort) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security);
     }
 
     /** These options with the given ports. */
     public Options withPorts(int kafkaPort, int grpcPort, int httpPort) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security);
     }
 
     /** These options using an external Kafka (empty = start the embedded broker). */
     public Options withBootstrapServers(Optional<String> servers) {
       return new Options(dataDir, servers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security);
     }
 
     /** These options with executor settings (empty = the executor's default). */
     public Options withExecutor(
         OptionalInt keyRangeCount, OptionalInt parallelism, OptionalLong checkpointIntervalMs) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security);
     }
 
     /** These options with other latency knobs. */
     public Options withLatency(LatencyKnobs knobs) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, knobs, metricsPort, executorMetricsPort, pgPort);
+          parallelism, checkpointIntervalMs, knobs, metricsPort, executorMetricsPort, pgPort, security);
     }
 
     /**
@@ -229,7 +255,14 @@ public final class EmbeddedOrdo implements AutoCloseable {
      */
     public Options withMetricsPorts(int metricsPort, int executorMetricsPort) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security);
+    }
+
+    /** These options with the gateway's authentication and TLS. */
+    public Options withSecurity(GatewaySecurity security) {
+      return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort,
+          security);
     }
 
     private static void checkPort(String name, int port) {
@@ -325,7 +358,8 @@ public final class EmbeddedOrdo implements AutoCloseable {
                       options.metricsPort() == Options.NO_METRICS_PORT
                           ? GatewayConfig.NO_METRICS_PORT
                           : options.metricsPort())
-                  .withDataDir(dataDir.resolve(GATEWAY_STORE_DIR)));
+                  .withDataDir(dataDir.resolve(GATEWAY_STORE_DIR))
+                  .withSecurity(options.security()));
       LOG.info("Gateway listens on gRPC port {} and HTTP port {}", gateway.grpcPort(),
           gateway.httpPort());
       return new EmbeddedOrdo(options, dataDir, topics, broker, bootstrapServers, executor,
@@ -434,7 +468,12 @@ public final class EmbeddedOrdo implements AutoCloseable {
    * @throws InterruptedException if the calling thread is interrupted
    */
   public HealthResponse awaitServing(Duration timeout) throws InterruptedException {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(grpcTarget()).usePlaintext().build();
+    // With TLS the gRPC port speaks TLS only, and its certificate need not name this host's
+    // address: probe the same services in-process (Health needs no token).
+    ManagedChannel channel =
+        options.security().tls().isPresent()
+            ? gateway.newInProcessChannel()
+            : ManagedChannelBuilder.forTarget(grpcTarget()).usePlaintext().build();
     try {
       return HealthProbe.awaitServing(channel, timeout);
     } finally {

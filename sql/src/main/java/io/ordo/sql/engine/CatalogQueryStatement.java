@@ -30,6 +30,12 @@ final class CatalogQueryStatement implements SqlStatement {
     this.declared = List.copyOf(declared);
   }
 
+  /** Catalog introspection reads only. */
+  @Override
+  public io.ordo.sql.SqlAccess access() {
+    return io.ordo.sql.SqlAccess.READ;
+  }
+
   @Override
   public String sql() {
     return sql;

@@ -4,6 +4,7 @@ import io.ordo.proto.Outcome;
 import io.ordo.proto.Position;
 import io.ordo.proto.TxnResult;
 import io.ordo.sql.Column;
+import io.ordo.sql.SqlAccess;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlSession;
 import io.ordo.sql.SqlState;
@@ -57,6 +58,8 @@ final class OrdoSession implements SqlSession {
   private final OrdoSqlEngine engine;
   private final String user;
   private final String database;
+  /** What this session may run (statements beyond it fail with 42501 before they run). */
+  private final SqlAccess granted;
   private final QueryRunner runner;
   private final AtomicBoolean cancelled = new AtomicBoolean();
   private final Map<String, String> settings = new HashMap<>();
@@ -71,9 +74,14 @@ final class OrdoSession implements SqlSession {
   private boolean closed;
 
   OrdoSession(OrdoSqlEngine engine, String user, String database) {
+    this(engine, user, database, SqlAccess.ADMIN);
+  }
+
+  OrdoSession(OrdoSqlEngine engine, String user, String database, SqlAccess granted) {
     this.engine = engine;
     this.user = user;
     this.database = database;
+    this.granted = java.util.Objects.requireNonNull(granted, "granted");
     this.runner = new QueryRunner(engine.parserFactory());
   }
 
@@ -147,6 +155,29 @@ final class OrdoSession implements SqlSession {
   }
 
   /**
+   * The access a plan needs: DDL needs ADMIN, DML WRITE, everything else (queries, SHOW, SET,
+   * transaction control) READ. An unknown plan kind needs ADMIN.
+   */
+  static SqlAccess accessOf(Plan plan) {
+    if (plan instanceof Plan.Query
+        || plan instanceof Plan.Explain
+        || plan instanceof Plan.ShowTables
+        || plan instanceof Plan.ShowStreams
+        || plan instanceof Plan.ShowSetting
+        || plan instanceof Plan.Describe
+        || plan instanceof Plan.SetSetting
+        || plan instanceof Plan.Begin
+        || plan instanceof Plan.Commit
+        || plan instanceof Plan.Rollback) {
+      return SqlAccess.READ;
+    }
+    if (plan instanceof Plan.Insert || plan instanceof Plan.Update || plan instanceof Plan.Delete) {
+      return SqlAccess.WRITE;
+    }
+    return SqlAccess.ADMIN;
+  }
+
+  /**
    * The known type of each dynamic parameter (by Calcite index): the client's declared type, else
    * the Java type of the value bound to it.
    */
@@ -180,6 +211,14 @@ final class OrdoSession implements SqlSession {
           "current transaction is aborted, commands ignored until end of transaction block");
     }
     try {
+      SqlAccess needed = accessOf(plan);
+      if (!granted.covers(needed)) {
+        // Inside the try: like any failed statement it fails an open block, and nothing runs.
+        throw new SqlException(
+            SqlState.INSUFFICIENT_PRIVILEGE,
+            "permission denied: the statement needs " + needed.label() + " access; user \""
+                + user + "\" has " + granted.label());
+      }
       return run(parsed, plan, params);
     } catch (SqlException e) {
       if (state == TxnState.IN_TRANSACTION) {

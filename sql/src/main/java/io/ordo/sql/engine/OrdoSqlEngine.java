@@ -1,5 +1,6 @@
 package io.ordo.sql.engine;
 
+import io.ordo.sql.SqlAccess;
 import io.ordo.sql.SqlEngine;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlSession;
@@ -34,6 +35,11 @@ public final class OrdoSqlEngine implements SqlEngine {
   @Override
   public SqlSession openSession(String user, String database) {
     return new OrdoSession(this, user, database);
+  }
+
+  @Override
+  public SqlSession openSession(String user, String database, SqlAccess granted) {
+    return new OrdoSession(this, user, database, granted);
   }
 
   /** How many autocommit statements were retried after a serialization failure. */

@@ -38,6 +38,11 @@ final class OrdoStatement implements SqlStatement {
   }
 
   @Override
+  public io.ordo.sql.SqlAccess access() {
+    return OrdoSession.accessOf(parsed.plan());
+  }
+
+  @Override
   public List<SqlType> parameterTypes() {
     describe();
     return parameterTypes;

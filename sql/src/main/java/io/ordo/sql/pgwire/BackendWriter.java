@@ -80,6 +80,33 @@ final class BackendWriter {
     out.write('N');
   }
 
+  /** The single byte 'S' accepting an SSLRequest: the TLS handshake follows. */
+  void acceptEncryption() throws IOException {
+    out.write('S');
+  }
+
+  /** AuthenticationSASL: 'R', int32 10, the mechanism names, an empty name. */
+  void authenticationSasl(List<String> mechanisms) throws IOException {
+    Message b = begin().int32(10);
+    for (String mechanism : mechanisms) {
+      b.cstring(mechanism);
+    }
+    b.int8(0);
+    send('R');
+  }
+
+  /** AuthenticationSASLContinue: 'R', int32 11, the mechanism's data. */
+  void authenticationSaslContinue(byte[] data) throws IOException {
+    begin().int32(11).writeBytes(data);
+    send('R');
+  }
+
+  /** AuthenticationSASLFinal: 'R', int32 12, the mechanism's final data. */
+  void authenticationSaslFinal(byte[] data) throws IOException {
+    begin().int32(12).writeBytes(data);
+    send('R');
+  }
+
   /** AuthenticationOk: 'R', int32 0. */
   void authenticationOk() throws IOException {
     begin().int32(0);

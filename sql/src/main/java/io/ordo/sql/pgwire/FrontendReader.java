@@ -101,6 +101,55 @@ final class FrontendReader {
     return body;
   }
 
+  /** The longest SASL message accepted during authentication, length field included. */
+  static final int MAX_SASL_LENGTH = 4_096;
+
+  /**
+   * The body of the next message during authentication, which must be a PasswordMessage-family
+   * message ('p': SASLInitialResponse, SASLResponse) of at most {@link #MAX_SASL_LENGTH} bytes.
+   *
+   * @throws PgProtocolException for another type or a bad length
+   * @throws EOFException when the connection ends first
+   */
+  byte[] readPasswordMessage() throws IOException, PgProtocolException {
+    int type = in.read();
+    if (type < 0) {
+      throw new EOFException("the client closed the connection during authentication");
+    }
+    if (type != 'p') {
+      throw new PgProtocolException(
+          "expected a SASL response message during authentication, got type " + type);
+    }
+    int length = in.readInt();
+    if (length < 4 || length > MAX_SASL_LENGTH) {
+      throw new PgProtocolException("invalid SASL message length " + length);
+    }
+    return readBody(length - 4);
+  }
+
+  /**
+   * A SASLInitialResponse body: the mechanism name and the initial client response (empty when
+   * the client sent none, length -1).
+   */
+  static SaslInitial parseSaslInitial(byte[] body) throws PgProtocolException {
+    Body b = new Body(body);
+    String mechanism = b.cstring();
+    int n = b.int32();
+    byte[] data = n == -1 ? new byte[0] : b.bytes(checkedLength(n));
+    b.end();
+    return new SaslInitial(mechanism, data);
+  }
+
+  private static int checkedLength(int n) throws PgProtocolException {
+    if (n < 0) {
+      throw new PgProtocolException("invalid SASL data length " + n);
+    }
+    return n;
+  }
+
+  /** A parsed SASLInitialResponse. */
+  record SaslInitial(String mechanism, byte[] data) {}
+
   /**
    * The next typed message, or null when the client closed the connection between messages.
    *

@@ -72,8 +72,10 @@ final class PgConnection implements Runnable {
   }
 
   private final PgWireServer server;
-  private final Socket socket;
+  private volatile Socket socket; // replaced by its TLS layer after an accepted SSLRequest
   private final boolean admitted;
+  private BufferedInputStream plainIn;
+  private boolean tlsActive;
   private final Map<String, Prepared> statements = new HashMap<>();
   private final Map<String, Portal> portals = new HashMap<>();
   private volatile SqlSession session;
@@ -125,7 +127,8 @@ final class PgConnection implements Runnable {
     try {
       socket.setTcpNoDelay(true);
       socket.setSoTimeout(server.startupTimeoutMs());
-      reader = new FrontendReader(new BufferedInputStream(socket.getInputStream(), 8192));
+      plainIn = new BufferedInputStream(socket.getInputStream(), 8192);
+      reader = new FrontendReader(plainIn);
       writer = new BackendWriter(new BufferedOutputStream(socket.getOutputStream(), 8192));
       if (startup()) {
         socket.setSoTimeout(0);
@@ -180,6 +183,13 @@ final class PgConnection implements Runnable {
         return false;
       }
       if (first instanceof FrontendMessage.SslRequest
+          && !tlsActive
+          && server.security().tls().isPresent()) {
+        startTls(server.security().tls().get());
+        first = null;
+        continue;
+      }
+      if (first instanceof FrontendMessage.SslRequest
           || first instanceof FrontendMessage.GssEncRequest) {
         writer.refuseEncryption();
         writer.flush();
@@ -222,9 +232,24 @@ final class PgConnection implements Runnable {
       fatal(INVALID_AUTHORIZATION, "no PostgreSQL user name specified in startup packet");
       return false;
     }
+    if (server.security().tls().isPresent() && !tlsActive) {
+      fatal(
+          INVALID_AUTHORIZATION,
+          "this server requires TLS: connect with sslmode=require (or verify-ca, verify-full)");
+      return false;
+    }
     String database = s.parameters().getOrDefault("database", user);
     String applicationName = s.parameters().getOrDefault("application_name", "");
-    session = server.engine().openSession(user, database);
+    if (server.security().users().isPresent()) {
+      Optional<PgSecurity.User> authenticated = authenticate(server.security().users().get(), user);
+      if (authenticated.isEmpty()) {
+        fatal(SqlState.INVALID_PASSWORD, "password authentication failed for user \"" + user + "\"");
+        return false;
+      }
+      session = server.engine().openSession(user, database, authenticated.get().access());
+    } else {
+      session = server.engine().openSession(user, database);
+    }
     server.register(this); // assigns the process id and secret key
     writer.authenticationOk();
     writer.parameterStatus("application_name", applicationName);
@@ -241,6 +266,71 @@ final class PgConnection implements Runnable {
     writer.backendKeyData(processId, secretKey);
     readyForQuery();
     return true;
+  }
+
+  /**
+   * Answers an SSLRequest with 'S' and replaces the socket, reader and writer by their TLS
+   * layer after the handshake. Bytes the client sent after the SSLRequest and before the
+   * handshake would be plain text read as if encrypted (the "buffered plaintext" flaw of
+   * CVE-2021-23214): such a connection is refused.
+   */
+  private void startTls(javax.net.ssl.SSLContext context) throws IOException, PgProtocolException {
+    if (plainIn.available() > 0) {
+      throw new PgProtocolException("received unencrypted data after SSL request");
+    }
+    writer.acceptEncryption();
+    writer.flush();
+    Socket plain = socket;
+    javax.net.ssl.SSLSocket tls =
+        (javax.net.ssl.SSLSocket)
+            context
+                .getSocketFactory()
+                .createSocket(plain, plain.getInetAddress().getHostAddress(), plain.getPort(), true);
+    tls.setUseClientMode(false);
+    tls.setSoTimeout(server.startupTimeoutMs());
+    socket = tls;
+    tls.startHandshake();
+    tlsActive = true;
+    reader = new FrontendReader(new BufferedInputStream(tls.getInputStream(), 8192));
+    writer = new BackendWriter(new BufferedOutputStream(tls.getOutputStream(), 8192));
+  }
+
+  /**
+   * The SCRAM-SHA-256 exchange (PostgreSQL protocol §55.3.2). An unknown user runs the same
+   * exchange against a mock verifier and fails like a wrong password.
+   *
+   * @return the user when the client proved its password; empty otherwise
+   */
+  private Optional<PgSecurity.User> authenticate(PgSecurity.Users users, String name)
+      throws IOException, PgProtocolException {
+    Optional<PgSecurity.User> user = users.find(name);
+    ScramSha256.Verifier verifier =
+        user.isPresent() ? user.get().verifier() : server.mockVerifier(name);
+    ScramSha256.ServerExchange exchange =
+        new ScramSha256.ServerExchange(verifier, user.isPresent(), server.random());
+    writer.authenticationSasl(List.of(ScramSha256.MECHANISM));
+    writer.flush();
+    FrontendReader.SaslInitial initial =
+        FrontendReader.parseSaslInitial(reader.readPasswordMessage());
+    if (!initial.mechanism().equals(ScramSha256.MECHANISM)) {
+      throw new PgProtocolException(
+          "SASL authentication mechanism " + initial.mechanism() + " is not supported; use "
+              + ScramSha256.MECHANISM);
+    }
+    try {
+      String serverFirst = exchange.serverFirst(new String(initial.data(), StandardCharsets.UTF_8));
+      writer.authenticationSaslContinue(serverFirst.getBytes(StandardCharsets.UTF_8));
+      writer.flush();
+      Optional<String> serverFinal =
+          exchange.serverFinal(new String(reader.readPasswordMessage(), StandardCharsets.UTF_8));
+      if (serverFinal.isEmpty()) {
+        return Optional.empty();
+      }
+      writer.authenticationSaslFinal(serverFinal.get().getBytes(StandardCharsets.UTF_8));
+      return user;
+    } catch (IllegalArgumentException e) {
+      throw new PgProtocolException(e.getMessage());
+    }
   }
 
   /** Called once by the server when it registers this connection. */

@@ -28,8 +28,12 @@ import org.slf4j.LoggerFactory;
  * maxConnections} sessions; a client beyond that gets ErrorResponse 53300 {@code sorry, too many
  * clients already}. A few extra short-lived threads ({@link #OVERFLOW_THREADS}) answer those
  * clients and serve CancelRequests while the server is full; beyond them a connection is closed
- * at once. There is no authentication and no TLS: SSLRequest and GSSENCRequest are refused with
- * 'N' and the client goes on in plain text. Each session gets a process id (a counter) and a
+ * at once. Authentication and TLS follow its {@link PgSecurity}: without users any user name is
+ * accepted (trust); with users the client authenticates with SCRAM-SHA-256 (AuthenticationSASL,
+ * SASLContinue, SASLFinal) and its session may run only what the user's access covers. Without
+ * TLS, SSLRequest is refused with 'N' and the client goes on in plain text; with TLS it is
+ * answered 'S', the handshake follows, and a client that does not ask for TLS is refused.
+ * GSSENCRequest is always refused with 'N'. Each session gets a process id (a counter) and a
  * random secret key for CancelRequest.
  */
 public final class PgWireServer implements AutoCloseable {
@@ -45,6 +49,9 @@ public final class PgWireServer implements AutoCloseable {
   public static final long CLOSE_WAIT_MS = 5_000;
 
   private final SqlEngine engine;
+  private final PgSecurity security;
+  /** Derives the mock SCRAM verifiers of unknown users (random per server). */
+  private final byte[] mockSecret = new byte[32];
   private final ServerSocket serverSocket;
   private final Semaphore sessions;
   private final Semaphore overflow = new Semaphore(OVERFLOW_THREADS);
@@ -60,8 +67,11 @@ public final class PgWireServer implements AutoCloseable {
   private final Thread acceptor;
   private volatile boolean closed;
 
-  private PgWireServer(SqlEngine engine, ServerSocket serverSocket, int maxConnections) {
+  private PgWireServer(
+      SqlEngine engine, PgSecurity security, ServerSocket serverSocket, int maxConnections) {
     this.engine = engine;
+    this.security = security;
+    random.nextBytes(mockSecret);
     this.serverSocket = serverSocket;
     this.sessions = new Semaphore(maxConnections);
     this.acceptor = new Thread(this::acceptLoop, "pgwire-" + serverSocket.getLocalPort() + "-accept");
@@ -76,7 +86,21 @@ public final class PgWireServer implements AutoCloseable {
    */
   public static PgWireServer start(SqlEngine engine, InetSocketAddress bind, int maxConnections)
       throws IOException {
+    return start(engine, bind, maxConnections, PgSecurity.NONE);
+  }
+
+  /**
+   * Starts a server listening on {@code bind} (port 0 picks a free port) with the given
+   * authentication and TLS.
+   *
+   * @param maxConnections the most concurrent sessions, at least 1
+   * @throws IOException when the address cannot be bound
+   */
+  public static PgWireServer start(
+      SqlEngine engine, InetSocketAddress bind, int maxConnections, PgSecurity security)
+      throws IOException {
     Objects.requireNonNull(engine, "engine");
+    Objects.requireNonNull(security, "security");
     Objects.requireNonNull(bind, "bind");
     if (maxConnections < 1) {
       throw new IllegalArgumentException("maxConnections must be at least 1: " + maxConnections);
@@ -89,7 +113,7 @@ public final class PgWireServer implements AutoCloseable {
       socket.close();
       throw e;
     }
-    PgWireServer server = new PgWireServer(engine, socket, maxConnections);
+    PgWireServer server = new PgWireServer(engine, security, socket, maxConnections);
     server.acceptor.start();
     LOG.info("PostgreSQL protocol server listening on {}", socket.getLocalSocketAddress());
     return server;
@@ -102,6 +126,19 @@ public final class PgWireServer implements AutoCloseable {
 
   SqlEngine engine() {
     return engine;
+  }
+
+  PgSecurity security() {
+    return security;
+  }
+
+  SecureRandom random() {
+    return random;
+  }
+
+  /** The mock verifier of an unknown user (stable for this server's life). */
+  ScramSha256.Verifier mockVerifier(String user) {
+    return ScramSha256.mockVerifier(user, mockSecret);
   }
 
   int startupTimeoutMs() {
