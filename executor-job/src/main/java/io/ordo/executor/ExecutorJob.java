@@ -62,6 +62,9 @@ public final class ExecutorJob {
   /** Maximum parallelism: the number of key groups; fixed so state can be rescaled later. */
   public static final int MAX_PARALLELISM = 128;
 
+  /** How long the broker holds the job's fetches while a topic has nothing new, in milliseconds. */
+  static final int IDLE_FETCH_WAIT_MS = 5_000;
+
   /** How long {@link #main} waits for Kafka to list (or create) the topics. */
   static final Duration TOPICS_TIMEOUT = Duration.ofSeconds(60);
 
@@ -196,9 +199,9 @@ public final class ExecutorJob {
   private static Properties consumerProperties() {
     Properties p = new Properties();
     // A fetch returns as soon as one byte is there (fetch.min.bytes=1: the broker answers a
-    // waiting fetch when the partition's high watermark moves), so the wait adds no latency; a
-    // long poll (Kafka's default 500 ms) keeps an idle job from fetching 100 times a second.
-    p.setProperty("fetch.max.wait.ms", "500");
+    // waiting fetch when the partition's high watermark moves), so the wait adds no latency; it
+    // only sets how often an idle job asks the broker: every 5 s, not every 500 ms (Kafka's default).
+    p.setProperty("fetch.max.wait.ms", Integer.toString(IDLE_FETCH_WAIT_MS));
     // Offsets live in checkpoints; committing them to the group is only informational.
     p.setProperty("commit.offsets.on.checkpoint", "true");
     return p;
@@ -234,7 +237,7 @@ public final class ExecutorJob {
    * {@code --checkpoint-dir}, {@code --dedup-window-ms} (600000), {@code --state-backend}
    * (hashmap|rocksdb, default hashmap), {@code --stall-warning-ms} (10000: log time after which a
    * key range with an unfinished transaction is reported), and the latency knobs {@code --watermark-interval-ms} (0:
-   * with the records) and {@code --buffer-timeout-ms} (1). The topics must exist (a gateway creates them on start);
+   * with the records) and {@code --buffer-timeout-ms} (0). The topics must exist (a gateway creates them on start);
    * {@code --create-topics} lets the job create the missing ones with the same settings, and
    * without it a missing topic fails the submission with a message naming it. Any other option
    * is rejected (see {@link #fromArgs}).

@@ -67,8 +67,18 @@ public final class ChangelogMaterializer implements AutoCloseable {
   /** The most records one poll returns and one {@link MultiVersionStore#apply} call writes. */
   public static final int POLL_RECORDS_MAX = 500;
 
-  /** How long one poll waits for records; also how quickly the thread notices {@link #close}. */
-  public static final long POLL_TIMEOUT_MS = 100;
+  /**
+   * How long one poll waits for records, in milliseconds. Records end a poll as soon as they
+   * arrive and {@link #close} wakes the consumer, so this only sets how often an idle
+   * materializer wakes up.
+   */
+  public static final long POLL_TIMEOUT_MS = 1_000;
+
+  /** How long the broker holds this consumer's fetch while nothing new is there, in milliseconds. */
+  static final int IDLE_FETCH_WAIT_MS = 5_000;
+
+  /** How soon the thread looks again for a topic that does not exist yet, in milliseconds. */
+  static final long MISSING_TOPIC_RETRY_MS = 100;
 
   /** How often the thread looks for new partitions of the topic (or for the topic itself). */
   public static final long PARTITION_REFRESH_INTERVAL_MS = 5_000;
@@ -291,8 +301,8 @@ public final class ChangelogMaterializer implements AutoCloseable {
   }
 
   /**
-   * Stops the thread (within {@value #POLL_TIMEOUT_MS} ms of its current poll, or at once if it is
-   * waiting on Kafka) and closes the consumer; waits at most {@value #CLOSE_TIMEOUT_MS} ms.
+   * Stops the thread (at once: a poll in progress is woken; a wait for a missing topic ends within
+   * {@value #MISSING_TOPIC_RETRY_MS} ms) and closes the consumer; waits at most {@value #CLOSE_TIMEOUT_MS} ms.
    * Records already applied stay applied with their offsets. Does not close the store.
    * Idempotent.
    */
@@ -337,8 +347,8 @@ public final class ChangelogMaterializer implements AutoCloseable {
         }
         if (assignedPartitions == 0) {
           // The topic does not exist yet: look again soon rather than polling nothing.
-          nextRefreshNs = Math.min(nextRefreshNs, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(POLL_TIMEOUT_MS));
-          sleepQuietly(POLL_TIMEOUT_MS);
+          nextRefreshNs = Math.min(nextRefreshNs, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MISSING_TOPIC_RETRY_MS));
+          sleepQuietly(MISSING_TOPIC_RETRY_MS);
           continue;
         }
         ConsumerRecords<byte[], byte[]> polled = c.poll(Duration.ofMillis(POLL_TIMEOUT_MS));
@@ -367,6 +377,9 @@ public final class ChangelogMaterializer implements AutoCloseable {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, POLL_RECORDS_MAX);
+    // The broker answers a waiting fetch as soon as a change is appended; the wait only sets how
+    // often an idle materializer asks (every 5 s, not Kafka's 500 ms).
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
     // Every partition is positioned explicitly; a stored offset that is out of range must fail
     // rather than jump, since jumping would silently drop changes.
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");

@@ -65,15 +65,18 @@ public final class ResultListener implements AutoCloseable {
    */
   public static final int EARLY_RESULTS_MAX = 4_096;
 
-  /** Longest poll of the consumer, in milliseconds (also bounds how long close waits for it). */
-  static final long POLL_TIMEOUT_MS = 100;
+  /**
+   * Longest poll of the consumer, in milliseconds. A result ends a poll as soon as it arrives and
+   * {@link #close} wakes the consumer, so this only sets how often an idle listener wakes up.
+   */
+  static final long POLL_TIMEOUT_MS = 1_000;
 
   /**
-   * How long the broker holds a fetch that finds no data, in milliseconds (Kafka's default). It
-   * adds no latency: with {@code fetch.min.bytes=1} the broker answers a waiting fetch as soon as
-   * a result is appended; it only sets how often an idle listener asks (2/s, not 200/s).
+   * How long the broker holds a fetch that finds no data, in milliseconds. It adds no latency:
+   * with {@code fetch.min.bytes=1} the broker answers a waiting fetch as soon as a result is
+   * appended; it only sets how often an idle listener asks (every 5 s).
    */
-  static final int FETCH_MAX_WAIT_MS = 500;
+  static final int FETCH_MAX_WAIT_MS = 5_000;
 
   /** Pause after a failed poll before the next, in milliseconds. */
   static final long POLL_ERROR_BACKOFF_MS = 200;

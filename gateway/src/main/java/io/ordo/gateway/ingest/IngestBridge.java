@@ -108,8 +108,12 @@ public final class IngestBridge implements AutoCloseable {
   /** Most records in one transaction. */
   public static final int CHUNK_RECORDS_MAX = 500;
 
-  /** How long one poll waits; also how quickly the thread notices {@link #close}. */
-  public static final long POLL_TIMEOUT_MS = 100;
+  /**
+   * How long one poll waits when no record comes, in milliseconds. Records end a poll as soon as
+   * they arrive and {@link #close} wakes the consumer, so this only sets how often an idle bridge
+   * wakes up (once a second, not ten times).
+   */
+  public static final long POLL_TIMEOUT_MS = 1_000;
 
   /** How long the bridge waits for one transaction's result, in milliseconds. */
   public static final long TXN_WAIT_MS = 20_000;

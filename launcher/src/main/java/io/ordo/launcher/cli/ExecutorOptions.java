@@ -33,7 +33,7 @@ public final class ExecutorOptions {
   @Option(
       names = "--checkpoint-interval-ms",
       paramLabel = "MS",
-      description = "Checkpoint interval of the executor job in ms (default: the executor's).")
+      description = "Checkpoint interval of the executor job in ms while the log moves; an idle job takes no checkpoints (default: the executor's).")
   Long checkpointIntervalMs;
 
   @Option(

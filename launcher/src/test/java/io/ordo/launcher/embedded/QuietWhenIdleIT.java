@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.ordo.executor.EmbeddedExecutor;
 import io.ordo.gateway.GatewayServer;
 import io.ordo.gateway.streams.IngestTopics;
 import io.ordo.proto.AckRequest;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -76,12 +78,17 @@ class QuietWhenIdleIT {
         Thread.sleep(SETTLE_MS);
         Map<Integer, Long> quiet = logEndOffsets(ordo, admin);
         double heartbeatsQuiet = heartbeatsSent(ordo);
+        Optional<Path> checkpointQuiet = EmbeddedExecutor.latestCheckpoint(ordo.checkpointDir());
+        assertThat(checkpointQuiet).as("a checkpoint covers what ran before the idle period").isPresent();
         long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDLE_MS - SETTLE_MS);
         while (System.nanoTime() - deadlineNs < 0) {
           Thread.sleep(1_000);
           assertThat(logEndOffsets(ordo, admin)).as("log end offsets while idle").isEqualTo(quiet);
         }
         assertThat(heartbeatsSent(ordo)).as("heartbeats sent while idle").isEqualTo(heartbeatsQuiet);
+        assertThat(EmbeddedExecutor.latestCheckpoint(ordo.checkpointDir()))
+            .as("no checkpoint of an idle job")
+            .isEqualTo(checkpointQuiet);
         assertThat(ordo.awaitServing(Duration.ofSeconds(10)).getDetail()).contains("now quiet");
 
         // The next transaction wakes the heartbeats and completes.
@@ -109,6 +116,12 @@ class QuietWhenIdleIT {
           }
           assertThat(System.nanoTime() - againNs).as("the log goes quiet after a transaction").isNegative();
           before = now;
+        }
+        // ... and the job checkpoints what the transaction changed.
+        long checkpointedNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (EmbeddedExecutor.latestCheckpoint(ordo.checkpointDir()).equals(checkpointQuiet)) {
+          assertThat(System.nanoTime() - checkpointedNs).as("a checkpoint after the transaction").isNegative();
+          Thread.sleep(200);
         }
       } finally {
         channel.shutdownNow();
