@@ -6,12 +6,14 @@ import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
+import io.ordo.proto.state.GatheredReads;
 import io.ordo.proto.state.HeldChanges;
 import io.ordo.proto.state.LockQueue;
 import io.ordo.proto.state.PendingTxn;
 import io.ordo.proto.state.RangeRequest;
 import io.ordo.proto.state.ReadResult;
 import io.ordo.proto.state.WriteResult;
+import io.ordo.sequencer.LogPosition;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -95,7 +97,7 @@ final class OperatorPair implements AutoCloseable {
   private BitSet consumed = new BitSet();
   /** Topic records written but not readable yet, by index. */
   private final List<Integer> delayed = new ArrayList<>();
-  /** Results by txn id, in the order they were first emitted. */
+  /** Results by "txn id@position", in the order they were first emitted. */
   private final Map<String, TxnResult> results = new LinkedHashMap<>();
   private final Set<String> resultsThisRun = new HashSet<>();
   /** The changelog by "range/lsn", in the order records were first emitted. */
@@ -103,9 +105,9 @@ final class OperatorPair implements AutoCloseable {
   private final Set<String> changesThisRun = new HashSet<>();
   /** "txn@range" of every ReadResult the key processor sent: its locks there were granted. */
   private final Set<String> readsSent = new HashSet<>();
-  /** "txn@range" of every request the key processor of this run has processed. */
+  /** "txn@range@position" of every request the key processor of this run has processed. */
   private final Set<String> requestsThisRun = new HashSet<>();
-  /** "txn@range" → step at which the key processor of this run first read its write result. */
+  /** "txn@range@position" → step at which the key processor of this run first read its write result. */
   private final Map<String, Long> feedbackReadAt = new HashMap<>();
   private final Counts counts = new Counts();
   private long step;
@@ -126,7 +128,7 @@ final class OperatorPair implements AutoCloseable {
   /** Feeds requests (input 1 of the key processor), in this order. */
   void submit(List<RangeRequest> requests) throws Exception {
     for (RangeRequest r : requests) {
-      requestsThisRun.add(r.getTxnId() + "@" + r.getKeyRange());
+      requestsThisRun.add(r.getTxnId() + "@" + r.getKeyRange() + "@" + LogPosition.of(r.getPosition()));
       ktp.processElement1(r, ++step);
       collect();
     }
@@ -182,7 +184,7 @@ final class OperatorPair implements AutoCloseable {
       int index = (Integer) msg;
       consumed.set(index);
       WriteResult w = topic.get(index);
-      String id = w.getTxnId() + "@" + w.getKeyRange();
+      String id = w.getTxnId() + "@" + w.getKeyRange() + "@" + LogPosition.of(w.getPosition());
       if (!requestsThisRun.contains(id)) {
         counts.early++;
       }
@@ -284,7 +286,17 @@ final class OperatorPair implements AutoCloseable {
     return checkpoint.logCursor();
   }
 
+  /** Results by txn id (for tests whose ids do not repeat), in the order they were first emitted. */
   Map<String, TxnResult> results() {
+    Map<String, TxnResult> byId = new LinkedHashMap<>();
+    for (TxnResult r : results.values()) {
+      byId.put(r.getTxnId(), r);
+    }
+    return byId;
+  }
+
+  /** Results by "txn id@position" ({@link LogPosition#toString}), in the order they were first emitted. */
+  Map<String, TxnResult> resultsByPosition() {
     return results;
   }
 
@@ -351,6 +363,27 @@ final class OperatorPair implements AutoCloseable {
         out.put(name + "/" + range, n);
       }
     }
+  }
+
+  /**
+   * Whether a transaction with this id is still running in either operator: pending in some key
+   * range of the key processor, or with reads gathered in the decider.
+   */
+  boolean running(String txnId) throws Exception {
+    KeyedStateBackend<Integer> backend = ktp.getOperator().getKeyedStateBackend();
+    MapStateDescriptor<String, PendingTxn> pendingDescriptor =
+        new MapStateDescriptor<>("pending", Types.STRING, ProtoTypeInfo.forMessage(PendingTxn.class));
+    for (int range : keys(backend, "pending")) {
+      backend.setCurrentKey(range);
+      if (backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, pendingDescriptor).contains(txnId)) {
+        return true;
+      }
+    }
+    KeyedStateBackend<String> decider = tp.getOperator().getKeyedStateBackend();
+    decider.setCurrentKey(txnId);
+    return decider.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+        new org.apache.flink.api.common.state.ValueStateDescriptor<>("gathered-reads", ProtoTypeInfo.forMessage(GatheredReads.class)))
+        .value() != null;
   }
 
   private static int countEntries(KeyedTwoInputStreamOperatorTestHarness<Integer, RangeRequest, WriteResult, ReadResult> h, String name)
@@ -420,10 +453,11 @@ final class OperatorPair implements AutoCloseable {
     }
     for (StreamRecord<TxnResult> record; (record = side.poll()) != null; ) {
       TxnResult r = record.getValue();
-      assertThat(resultsThisRun.add(r.getTxnId())).as("one result per txn per run: %s", r.getTxnId()).isTrue();
-      TxnResult earlier = results.putIfAbsent(r.getTxnId(), r);
+      String id = r.getTxnId() + "@" + LogPosition.of(r.getPosition());
+      assertThat(resultsThisRun.add(id)).as("one result per txn per run: %s", id).isTrue();
+      TxnResult earlier = results.putIfAbsent(id, r);
       if (earlier != null) {
-        assertThat(r).as("result of %s emitted again after a restore", r.getTxnId()).isEqualTo(earlier);
+        assertThat(r).as("result of %s emitted again after a restore", id).isEqualTo(earlier);
       }
     }
   }
