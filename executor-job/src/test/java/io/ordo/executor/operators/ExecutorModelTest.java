@@ -35,6 +35,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (some copies hundreds of steps after the first) and crash both operators twice, restoring them
  * from an aligned checkpoint taken at a random point: the log is replayed from there and the
  * feedback the crashed run wrote after the checkpoint arrives again, often before its request.
+ * There, ids also run again ({@value #ID_REUSE_DISTANCE} transactions later, once the earlier run
+ * has finished, as after the fan-out's dedup window), so feedback of one run of an id meets
+ * another run of it.
  *
  * <p>For every seed, results (outcome, abort reason and values read), the changelog and the key
  * processor's final values must equal the model's; a result or changelog record emitted again
