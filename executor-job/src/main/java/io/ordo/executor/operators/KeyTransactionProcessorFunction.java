@@ -86,7 +86,11 @@ import org.apache.flink.util.OutputTag;
  * are granted — this happens after a restore, when the feedback topic redelivers results that the
  * previous run produced. A write result at or before {@code lastPosition} whose transaction is
  * not pending was already applied: it is a duplicate and dropped. Because execution is
- * deterministic, a redelivered result is identical to the one the current run will produce.
+ * deterministic, a redelivered result is identical to the one the current run will produce. An
+ * id runs again once the fan-out's dedup window has passed, so a write result is matched to a
+ * transaction by id and position: one of another run of the same id is never taken for its
+ * outcome (one {@code early} entry per id, the earliest position kept; a dropped one is sent
+ * again by the TransactionProcessor of the current run).
  */
 public final class KeyTransactionProcessorFunction
     extends KeyedCoProcessFunction<Integer, RangeRequest, WriteResult, ReadResult> {
@@ -194,7 +198,11 @@ public final class KeyTransactionProcessorFunction
   @Override
   public void processElement2(WriteResult write, Context ctx, Collector<ReadResult> out) throws Exception {
     PendingTxn txn = pending.get(write.getTxnId());
-    if (txn != null) {
+    // An id runs again once the fan-out's dedup window has passed, so a write result belongs to
+    // the pending transaction only if their positions match: a redelivered one of an earlier run
+    // of the id must not complete a later run, nor a later run's (read early after a restore)
+    // an earlier one.
+    if (txn != null && txn.getRequest().getPosition().equals(write.getPosition())) {
       if (txn.getCompleted()) {
         // Its outcome is already applied; it only waits for increments to drain: a duplicate.
         return;
@@ -204,16 +212,29 @@ public final class KeyTransactionProcessorFunction
         complete(txn, LockManager.lockModes(txn.getRequest()), write.getWritesList(), ctx, ready);
         runReady(ready, ctx, out);
       } else {
-        early.put(write.getTxnId(), write);
+        keepEarly(write);
       }
       return;
     }
     Position last = lastPosition.value();
     if (last == null || LogPosition.of(write.getPosition()).compareTo(LogPosition.of(last)) > 0) {
       // Its request has not been processed yet: keep it until it has.
-      early.put(write.getTxnId(), write);
+      keepEarly(write);
     }
     // Otherwise the transaction is done here: a redelivered duplicate, dropped.
+  }
+
+  /**
+   * Keeps a write result whose transaction cannot use it yet. One entry per id: when two runs of
+   * an id both have one, the earlier position is kept, as it is needed first; the other is
+   * dropped, which is safe because this run's TransactionProcessor sends it again once that
+   * transaction's reads are gathered (a restored run replays every request after its checkpoint).
+   */
+  private void keepEarly(WriteResult write) throws Exception {
+    WriteResult kept = early.get(write.getTxnId());
+    if (kept == null || LogPosition.of(write.getPosition()).compareTo(LogPosition.of(kept.getPosition())) <= 0) {
+      early.put(write.getTxnId(), write);
+    }
   }
 
   /** Runs transactions whose locks are all granted; completing them may make more ready. */
@@ -253,10 +274,11 @@ public final class KeyTransactionProcessorFunction
       // TransactionProcessor may hold the other participants' reads and must complete.
       out.collect(reads.build());
       WriteResult arrived = early.get(id);
-      if (arrived != null) {
+      if (arrived != null && arrived.getPosition().equals(request.getPosition())) {
         early.remove(id);
         complete(txn, modes, arrived.getWritesList(), ctx, ready);
       } else {
+        // An early result of a later run of this id stays for it.
         pending.put(id, txn.toBuilder().setLocksWaiting(0).setReadsSent(true).build());
       }
     }

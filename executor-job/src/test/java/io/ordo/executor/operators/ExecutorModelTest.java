@@ -9,29 +9,40 @@ import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.KeyRead;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Outcome;
+import io.ordo.proto.Position;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.proto.state.IndexedOp;
 import io.ordo.proto.state.RangeRequest;
-import io.ordo.proto.state.ReadResult;
-import io.ordo.proto.state.WriteResult;
 import io.ordo.sequencer.KeyRanges;
+import io.ordo.sequencer.LogPosition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Checks the KeyTransactionProcessor + TransactionProcessor pair against a dumb model (a model
- * too simple to share the operators' bugs): a single-threaded interpreter that applies the same transactions one after another. The
- * operators run in test harnesses; the messages between them (reads to the decider, write results
- * back over the feedback edge) are delivered in a seeded random order interleaved with new
- * requests, as a real network might. For every seed, results (outcome and values read) and the
- * final state must equal the model's, and no per-transaction state may remain.
+ * too simple to share the operators' bugs): a single-threaded interpreter that applies the same
+ * transactions one after another. The operators run in test harnesses ({@link OperatorPair}); the
+ * messages between them (reads to the decider, write results back over the feedback edge) are
+ * delivered in a seeded random order interleaved with new requests, as a real network might. The
+ * log's positions tie on ts across partitions (ordered by partition, then offset). The tests
+ * named "...UnderAtLeastOnceEarlyFeedbackAndRestores" also deliver write results more than once
+ * (some copies hundreds of steps after the first) and crash both operators twice, restoring them
+ * from an aligned checkpoint taken at a random point: the log is replayed from there and the
+ * feedback the crashed run wrote after the checkpoint arrives again, often before its request.
+ * There, ids also run again ({@value #ID_REUSE_DISTANCE} transactions later, once the earlier run
+ * has finished, as after the fan-out's dedup window), so feedback of one run of an id meets
+ * another run of it.
+ *
+ * <p>For every seed, results (outcome, abort reason and values read), the changelog and the key
+ * processor's final values must equal the model's; a result or changelog record emitted again
+ * after a restore must equal the first emission; and no per-transaction state may remain
+ * (gathered reads, pending transactions, early write results, lock queues, held changes).
  *
  * <p>A failing seed replays as a plain test: add it to the {@code @ValueSource}.
  */
@@ -81,65 +92,128 @@ class ExecutorModelTest {
     checkAgainstModel(seed, ExecutorModelTest::streamTxn, 50);
   }
 
+  /**
+   * The random workload as the job delivers it after faults: write results at least once (copies,
+   * some read hundreds of steps after the first), early (the crashed run's feedback before the
+   * restored run's requests), and both operators crashed twice and restored from a checkpoint
+   * taken at a random point, with the log replayed from there.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 42, 1234})
+  void operatorsAgreeWithTheModelUnderAtLeastOnceEarlyFeedbackAndRestores(long seed) throws Exception {
+    checkAgainstModel(seed, ExecutorModelTest::randomTxn, 0, true);
+  }
+
+  /** Transfers and audits (escrow locks draining out of order) under the same faults. */
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 42, 1234})
+  void incrementLocksAgreeWithTheModelUnderAtLeastOnceEarlyFeedbackAndRestores(long seed) throws Exception {
+    checkAgainstModel(seed, ExecutorModelTest::transferOrAudit, 0, true);
+  }
+
+  /** Extreme increments (escrow admission near the ends of int64) under the same faults. */
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 42, 1234})
+  void extremeIncrementsAgreeWithTheModelUnderAtLeastOnceEarlyFeedbackAndRestores(long seed) throws Exception {
+    checkAgainstModel(seed, ExecutorModelTest::extremeIncrement, 0, true);
+  }
+
+  /** Stream appends and seals under the same faults: offsets gapless, records once. */
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 42})
+  void streamAppendsAgreeWithTheModelUnderAtLeastOnceEarlyFeedbackAndRestores(long seed) throws Exception {
+    checkAgainstModel(seed, ExecutorModelTest::streamTxn, 50, true);
+  }
+
   private static void checkAgainstModel(long seed, java.util.function.Function<Random, List<Operation>> generator,
       long minAppendedRecords) throws Exception {
+    checkAgainstModel(seed, generator, minAppendedRecords, false);
+  }
+
+  /**
+   * Runs {@code TXNS} generated transactions through the operators and checks them against the
+   * sequential model. The log's positions tie on ts across partitions. With {@code faults}, the
+   * feedback is delivered at least once (copies, some many steps late), both operators are
+   * checkpointed at random points (every ~20 steps, every ~200, or never: the job restarts from
+   * its empty initial state) and crash twice, restoring from the latest checkpoint: the log is
+   * replayed from the checkpoint's position and the feedback not consumed at the checkpoint is
+   * read again, including what the crashed run wrote after it (write results before their
+   * requests).
+   */
+  private static void checkAgainstModel(long seed, java.util.function.Function<Random, List<Operation>> generator,
+      long minAppendedRecords, boolean faults) throws Exception {
     Random random = new Random(seed);
     List<List<Operation>> txns = new ArrayList<>();
     for (int i = 0; i < TXNS; i++) {
       txns.add(generator.apply(random));
     }
+    List<Position> positions = tiedPositions(random);
+    List<List<RangeRequest>> log = new ArrayList<>();
+    for (int i = 0; i < TXNS; i++) {
+      log.add(requests(id(i, faults), positions.get(i), txns.get(i)));
+    }
 
-    Map<String, TxnResult> actual = new TreeMap<>();
-    List<ChangelogRecord> changes = new ArrayList<>();
-    try (var ktp = KeyTransactionProcessorFunctionTest.harness();
-        var tp = TransactionProcessorFunctionTest.harness()) {
-      ktp.open();
-      tp.open();
-      List<Object> inFlight = new ArrayList<>();
-      int nextTxn = 0;
-      int readsSeen = 0;
-      int writesSeen = 0;
-      int resultsSeen = 0;
-      int tpResultsSeen = 0;
-      int changesSeen = 0;
-      long t = 0;
-      while (nextTxn < TXNS || !inFlight.isEmpty()) {
-        boolean deliverRequest = nextTxn < TXNS && (inFlight.isEmpty() || random.nextInt(3) == 0);
-        if (deliverRequest) {
-          for (RangeRequest r : requests("t" + nextTxn, nextTxn + 1, txns.get(nextTxn))) {
-            ktp.processElement1(r, ++t);
-          }
-          nextTxn++;
-        } else {
-          Object msg = inFlight.remove(random.nextInt(inFlight.size()));
-          if (msg instanceof ReadResult rr) {
-            tp.processElement(rr, ++t);
-          } else {
-            ktp.processElement2((WriteResult) msg, ++t);
-          }
+    // Delivery and faults draw from their own source, so a seed's workload is the same in every mode.
+    Random delivery = new Random(~seed);
+    Map<String, TxnResult> actual;
+    List<ChangelogRecord> changes;
+    Map<String, Value> finalValues = new TreeMap<>();
+    OperatorPair.FeedbackFaults feedbackFaults = faults ? new OperatorPair.FeedbackFaults(delivery, 8, 8, 600) : null;
+    try (OperatorPair pair = new OperatorPair(feedbackFaults)) {
+      int checkpointOneIn = new int[] {20, 200, Integer.MAX_VALUE}[delivery.nextInt(3)];
+      java.util.TreeSet<Integer> crashes = new java.util.TreeSet<>();
+      while (faults && crashes.size() < 2) {
+        crashes.add(TXNS / 2 + delivery.nextInt(3 * TXNS));
+      }
+      OperatorPair.Checkpoint latest = faults ? pair.checkpoint(delivery, 0) : null;
+      int cursor = 0;
+      int step = 0;
+      while (cursor < TXNS || pair.inFlight() > 0 || pair.delayed() > 0 || !crashes.isEmpty()) {
+        step++;
+        boolean done = cursor == TXNS && pair.inFlight() == 0 && pair.delayed() == 0;
+        if (!crashes.isEmpty() && (step >= crashes.first() || done)) {
+          // A crash after everything finished is one too: the log is replayed from the checkpoint.
+          crashes.pollFirst();
+          cursor = pair.restore(latest, delivery);
+          continue;
         }
-        // Move new messages into flight.
-        List<ReadResult> reads = ktp.extractOutputValues();
-        inFlight.addAll(reads.subList(readsSeen, reads.size()));
-        readsSeen = reads.size();
-        List<WriteResult> writes = tp.extractOutputValues();
-        inFlight.addAll(writes.subList(writesSeen, writes.size()));
-        writesSeen = writes.size();
-        resultsSeen = drain(ktp.getSideOutput(KeyTransactionProcessorFunction.RESULTS), resultsSeen, actual);
-        tpResultsSeen = drain(tp.getSideOutput(TransactionProcessorFunction.RESULTS), tpResultsSeen, actual);
-        var side = ktp.getSideOutput(KeyTransactionProcessorFunction.CHANGELOG);
-        if (side != null) {
-          List<StreamRecord<ChangelogRecord>> all = new ArrayList<>(side);
-          for (int i = changesSeen; i < all.size(); i++) {
-            changes.add(all.get(i).getValue());
-          }
-          changesSeen = all.size();
+        if (faults && delivery.nextInt(checkpointOneIn) == 0) {
+          latest = pair.checkpoint(delivery, cursor);
+        }
+        boolean deliverRequest = cursor < TXNS && (pair.inFlight() == 0 || delivery.nextInt(3) == 0);
+        if (deliverRequest && faults && pair.running(id(cursor, true))) {
+          // The fan-out lets an id run again only a dedup window (minutes of log time) after its
+          // previous run, which has long finished by then: the next request waits.
+          deliverRequest = false;
+          assertThat(pair.inFlight() + pair.delayed()).as("%s waits for its previous run, which waits for nothing", id(cursor, true))
+              .isPositive();
+        }
+        if (deliverRequest) {
+          pair.submit(log.get(cursor++));
+        } else if (pair.inFlight() > 0) {
+          pair.deliverOne(delivery);
+        } else {
+          pair.releaseDelayed();
         }
       }
-      assertThat(tp.numKeyedStateEntries()).as("no gathered reads left").isZero();
+      assertThat(pair.tp.numKeyedStateEntries()).as("no gathered reads left").isZero();
+      assertThat(pair.perTransactionState()).as("pending, early, locks and held changes left").isEmpty();
       // Idle ranges hold values, last-position, lsn and the two sequence counters only.
-      assertThat(ktp.numKeyedStateEntries())
+      assertThat(pair.ktp.numKeyedStateEntries())
           .isLessThanOrEqualTo(KeyTransactionProcessorFunctionTest.IDLE_STATE_ENTRIES * RANGES);
+      pair.values().values().forEach(finalValues::putAll);
+      actual = pair.resultsByPosition();
+      changes = pair.changelog();
+      if (faults) {
+        OperatorPair.Counts counts = pair.counts();
+        assertThat(counts.restores).as("restores").isEqualTo(2);
+        assertThat(counts.early).as("write results read before their requests").isPositive();
+        assertThat(counts.duplicates).as("duplicate write results read").isPositive();
+        assertThat(counts.lateDuplicates).as("duplicates read long after the first copy").isPositive();
+        if (counts.checkpoints > 1) {
+          assertThat(counts.pendingAtCheckpoints).as("multi-range transactions in flight at checkpoints").isPositive();
+        }
+      }
     }
 
     // The dumb model: apply the transactions in order.
@@ -202,7 +276,7 @@ class ExecutorModelTest {
         }
         reason = null;
       }
-      TxnResult got = actual.get("t" + i);
+      TxnResult got = actual.get(id(i, faults) + "@" + LogPosition.of(positions.get(i)));
       assertThat(got).as("result of t%d", i).isNotNull();
       assertThat(got.getOutcome()).as("outcome of t%d", i).isEqualTo(ok ? Outcome.COMMITTED : Outcome.ABORTED);
       if (!ok && reason != null) {
@@ -218,7 +292,7 @@ class ExecutorModelTest {
           boolean written = txns.get(i).stream().anyMatch(
               op -> op.getKey().equals(h.getKey()) && op.getOpCase() != Operation.OpCase.GET && op.getOpCase() != Operation.OpCase.ASSERT);
           if (written) {
-            h.getValue().add("t" + i + "=" + working.get(h.getKey()));
+            h.getValue().add(id(i, faults) + "=" + working.get(h.getKey()));
           }
         }
         state = new TreeMap<>();
@@ -242,7 +316,9 @@ class ExecutorModelTest {
           for (int i = 0; i < list.size(); i++) {
             assertThat(list.get(i).getLsn()).as("lsn in range %d", range).isEqualTo(i + 1);
             if (i > 0) {
-              assertThat(list.get(i).getPosition().getTs()).isGreaterThanOrEqualTo(list.get(i - 1).getPosition().getTs());
+              assertThat(LogPosition.of(list.get(i).getPosition()))
+                  .as("positions in range %d", range)
+                  .isGreaterThanOrEqualTo(LogPosition.of(list.get(i - 1).getPosition()));
             }
           }
         });
@@ -274,24 +350,13 @@ class ExecutorModelTest {
       }
     }
     assertThat(folded).as("state folded from the changelog").isEqualTo(state);
+    assertThat(finalValues).as("the key processor's values").isEqualTo(state);
     long appendedRecords = changes.stream().filter(c -> c.hasAfter() && c.getAfter().hasShard())
         .mapToLong(c -> c.getAfter().getShard().getAppendedCount()).sum();
     long modelNextOffsets = state.values().stream().filter(Value::hasShard)
         .mapToLong(v -> v.getShard().getNextOffset()).sum();
     assertThat(appendedRecords).as("records in the changelog = offsets taken").isEqualTo(modelNextOffsets);
     assertThat(appendedRecords).as("records appended").isGreaterThanOrEqualTo(minAppendedRecords);
-  }
-
-  private static int drain(java.util.Queue<StreamRecord<TxnResult>> side, int seen, Map<String, TxnResult> into) {
-    if (side == null) {
-      return seen;
-    }
-    List<StreamRecord<TxnResult>> all = new ArrayList<>(side);
-    for (int i = seen; i < all.size(); i++) {
-      TxnResult r = all.get(i).getValue();
-      assertThat(into.put(r.getTxnId(), r)).as("one result per txn: %s", r.getTxnId()).isNull();
-    }
-    return all.size();
   }
 
   private static List<Operation> randomTxn(Random random) {
@@ -411,8 +476,38 @@ class ExecutorModelTest {
     return ops;
   }
 
-  /** What the fan-out would emit for a transaction at ts. */
-  private static List<RangeRequest> requests(String id, long ts, List<Operation> ops) {
+  /** How many transactions apart an id runs again in the fault tests. */
+  private static final int ID_REUSE_DISTANCE = 200;
+
+  /**
+   * The id of the i-th transaction. In the fault tests an id runs again {@value
+   * #ID_REUSE_DISTANCE} transactions later, as a client's id may once the fan-out's dedup window
+   * has passed: feedback of one run of the id must never be taken for another's.
+   */
+  private static String id(int i, boolean faults) {
+    return "t" + (faults ? i % ID_REUSE_DISTANCE : i);
+  }
+
+  /**
+   * Positions of {@code TXNS} log entries, in log order: appended to three partitions by a
+   * clock that often does not move between appends, so many positions tie on ts and are ordered by
+   * partition, then offset, and the log order differs from the order of appends.
+   */
+  private static List<Position> tiedPositions(Random random) {
+    List<Position> positions = new ArrayList<>();
+    long[] nextOffset = new long[3];
+    long ts = 1_000;
+    for (int i = 0; i < TXNS; i++) {
+      ts += random.nextInt(3) == 0 ? 1 : 0;
+      int partition = random.nextInt(nextOffset.length);
+      positions.add(pos(ts, partition, nextOffset[partition]++));
+    }
+    positions.sort((a, b) -> LogPosition.of(a).compareTo(LogPosition.of(b)));
+    return positions;
+  }
+
+  /** What the fan-out would emit for a transaction at {@code position}. */
+  private static List<RangeRequest> requests(String id, Position position, List<Operation> ops) {
     Map<Integer, List<IndexedOp>> byRange = new TreeMap<>();
     for (int i = 0; i < ops.size(); i++) {
       byRange.computeIfAbsent(KeyRanges.rangeOf(ops.get(i).getKey(), RANGES), r -> new ArrayList<>())
@@ -425,7 +520,7 @@ class ExecutorModelTest {
             out.add(
                 RangeRequest.newBuilder()
                     .setTxnId(id)
-                    .setPosition(pos(ts, 0, ts))
+                    .setPosition(position)
                     .setKeyRange(range)
                     .addAllOps(rangeOps)
                     .addAllParticipants(participants)

@@ -289,6 +289,28 @@ class KeyTransactionProcessorFunctionTest {
   }
 
   @Test
+  void aWriteResultIsMatchedToItsTransactionByPositionNotByIdAlone() throws Exception {
+    try (var h = harness()) {
+      h.open();
+      // "x" runs at ts 1 and finishes; once the dedup window has passed it runs again at ts 5,
+      // queued behind y's lock on k.
+      h.processElement1(request("x", 1, 0, RANGES_0_1, put("k", bytes("first"))), 1);
+      h.processElement2(writeResult("x", 1, 0, write("k", bytes("first"))), 2);
+      h.processElement1(request("y", 3, 0, RANGES_0_1, put("k", bytes("y"))), 3);
+      h.processElement1(request("x", 5, 0, RANGES_0_1, put("k", bytes("second"))), 4);
+      // The first run's result is redelivered while the second waits: a duplicate, not its outcome.
+      h.processElement2(writeResult("x", 1, 0, write("k", bytes("first"))), 5);
+      h.processElement2(writeResult("y", 3, 0, write("k", bytes("y"))), 6);
+      assertThat(changelog(h)).extracting(ChangelogRecord::getTxnId).containsExactly("x", "y");
+      h.processElement2(writeResult("x", 5, 0, write("k", bytes("second"))), 7);
+      h.processElement1(request("r", 6, 0, ONLY_0, get("k")), 8);
+      assertThat(changelog(h)).extracting(ChangelogRecord::getAfter).containsExactly(bytes("first"), bytes("y"), bytes("second"));
+      assertThat(results(h)).singleElement().satisfies(r -> assertThat(r.getReads(0).getValue()).isEqualTo(bytes("second")));
+      assertThat(h.numKeyedStateEntries()).as("no early or pending entry left").isEqualTo(IDLE_STATE_ENTRIES);
+    }
+  }
+
+  @Test
   void incrementsOnAHotKeyRunConcurrentlyAndDrainInLogOrder() throws Exception {
     try (var h = harness()) {
       h.open();

@@ -24,6 +24,8 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SequenceFanOutFunctionTest {
   private static final int RANGES = 8;
@@ -197,57 +199,140 @@ class SequenceFanOutFunctionTest {
   }
 
   /**
-   * Seeded model test of the dedup window: ids repeat at random gaps around the window, watermarks
-   * advance (never past the next record) and the operator is snapshotted and restored at random
-   * points; every decision must match the rule "a duplicate iff the id's last run is less than the
-   * window ago in log time", and expired buckets must leave the state.
+   * Seeded model test of the dedup window, decision by decision. Three partitions with their own
+   * broker clocks (equal timestamps within and across partitions, a clock that steps back now and
+   * then) carry ids that repeat at random gaps, often right at the window's edge; each id belongs
+   * to one partition, as the sequencer routes it. Watermarks advance, never past the next record of any
+   * partition, and the operator is snapshotted and restored into a new harness at random points.
+   * After every record the output must be the model's decision for it: a duplicate (one DUPLICATE
+   * result naming the log time of the id's last run) iff the id's last run in its partition is
+   * less than the window ago in log time, else one request at the record's position. Decisions at
+   * the window's edge (gap = window - 1 and = window) and right after a restore must occur, and
+   * expired buckets must leave the state.
    */
-  @Test
-  void dedupDecisionsMatchTheWindowRuleAcrossWatermarksAndRestores() throws Exception {
-    for (long seed = 1; seed <= 5; seed++) {
-      java.util.Random random = new java.util.Random(seed);
-      java.util.Map<String, Long> lastRun = new java.util.HashMap<>();
-      var h = harness();
-      h.open();
-      long ts = 1_000;
-      int expectedDuplicates = 0;
-      int expectedRuns = 0;
-      int duplicates = 0;
-      int runs = 0;
-      for (int offset = 0; offset < 2_000; offset++) {
-        ts += random.nextInt(40); // equal timestamps happen too
-        String id = "txn-" + random.nextInt(150);
-        Long last = lastRun.get(id);
-        if (last != null && ts - last < WINDOW_MS) {
-          expectedDuplicates++;
-        } else {
-          expectedRuns++;
-          lastRun.put(id, ts);
-        }
-        h.processElement(txn(0, offset, ts, id, get("k")), ts);
-        if (random.nextInt(10) == 0) {
-          h.processWatermark(new Watermark(ts)); // the next record's ts is >= ts, as the log's
-        }
-        if (random.nextInt(200) == 0) {
-          duplicates += results(h).size();
-          runs += h.extractOutputValues().size();
-          OperatorSubtaskState snapshot = h.snapshot(offset, offset);
-          h.close();
-          h = harness();
-          h.initializeState(snapshot);
-          h.open();
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 4, 5})
+  void everyDedupDecisionMatchesTheWindowRuleAcrossWatermarksAndRestores(long seed) throws Exception {
+    final int partitions = 3;
+    java.util.Random random = new java.util.Random(seed);
+    // Per partition: the monotonic ts of its last record, its next offset, and each id's last run.
+    long[] lastTs = new long[partitions];
+    long[] brokerClock = new long[partitions];
+    long[] nextOffset = new long[partitions];
+    List<java.util.Map<String, Long>> lastRun = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      lastTs[p] = Long.MIN_VALUE;
+      brokerClock[p] = 1_000;
+      lastRun.add(new java.util.HashMap<>());
+    }
+    var h = harness();
+    h.open();
+    int duplicates = 0;
+    int atEdgeBelow = 0;
+    int atEdge = 0;
+    int afterRestore = 0;
+    boolean restored = false;
+    int restores = 0;
+    List<List<String>> idsOf = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      idsOf.add(new ArrayList<>());
+    }
+    for (int n = 0; n < 150; n++) {
+      idsOf.get(Math.floorMod(("txn-" + n).hashCode(), partitions)).add("txn-" + n);
+    }
+    for (int i = 0; i < 2_400; i++) {
+      int p = random.nextInt(partitions);
+      brokerClock[p] += random.nextInt(10) == 0 ? -random.nextInt(30) : random.nextInt(40); // ties, and steps back
+      long ts = Math.max(lastTs[p], brokerClock[p]);
+      lastTs[p] = ts;
+      String id = pickId(random, idsOf.get(p), lastRun.get(p), ts);
+      long offset = nextOffset[p]++;
+      Long last = lastRun.get(p).get(id);
+      boolean duplicate = last != null && ts - last < WINDOW_MS;
+      String record = String.format("record %d: %s at (%d, %d, %d), last run %s, seed %d", i, id, ts, p, offset, last, seed);
+
+      h.processElement(txn(p, offset, brokerClock[p], id, get("k")), ts);
+      List<TxnResult> decided = new ArrayList<>();
+      for (StreamRecord<TxnResult> r; h.getSideOutput(SequenceFanOutFunction.RESULTS) != null
+          && (r = h.getSideOutput(SequenceFanOutFunction.RESULTS).poll()) != null; ) {
+        decided.add(r.getValue());
+      }
+      List<RangeRequest> emitted = new ArrayList<>();
+      for (Object o; (o = h.getOutput().poll()) != null; ) {
+        if (o instanceof StreamRecord<?> r) {
+          emitted.add((RangeRequest) r.getValue());
         }
       }
-      duplicates += results(h).size();
-      runs += h.extractOutputValues().size();
-      assertThat(duplicates).as("duplicates, seed %d", seed).isEqualTo(expectedDuplicates);
-      assertThat(runs).as("runs, seed %d", seed).isEqualTo(expectedRuns);
-      assertThat(expectedDuplicates).as("the workload repeats ids within the window").isGreaterThan(100);
+      if (duplicate) {
+        duplicates++;
+        assertThat(emitted).as("no request for the duplicate, " + record).isEmpty();
+        assertThat(decided).as("a DUPLICATE result, " + record).singleElement().satisfies(r -> {
+          assertThat(r.getTxnId()).isEqualTo(id);
+          assertThat(r.getOutcome()).isEqualTo(Outcome.DUPLICATE);
+          assertThat(r.getPosition()).isEqualTo(pos(ts, p, offset));
+          assertThat(r.getDetail()).isEqualTo("transaction id already sequenced at log time " + last + " ms");
+        });
+      } else {
+        lastRun.get(p).put(id, ts);
+        assertThat(decided).as("no result for a run, " + record).isEmpty();
+        assertThat(emitted).as("one request, " + record).singleElement().satisfies(r -> {
+          assertThat(r.getTxnId()).isEqualTo(id);
+          assertThat(r.getPosition()).isEqualTo(pos(ts, p, offset));
+        });
+      }
+      if (last != null) {
+        atEdgeBelow += ts - last == WINDOW_MS - 1 ? 1 : 0;
+        atEdge += ts - last == WINDOW_MS ? 1 : 0;
+        afterRestore += restored ? 1 : 0;
+      }
+      restored = false;
 
-      // Once the watermark passes every bucket's window, only the timestamp state is left.
-      h.processWatermark(new Watermark(ts + 2 * WINDOW_MS));
-      assertThat(h.numKeyedStateEntries()).as("expired buckets are dropped, seed %d", seed).isEqualTo(1);
-      h.close();
+      if (random.nextInt(10) == 0) {
+        // The next record of each partition has a ts >= its last: the log source's watermark.
+        long watermark = Long.MAX_VALUE;
+        for (long t : lastTs) {
+          watermark = Math.min(watermark, t);
+        }
+        if (watermark != Long.MIN_VALUE) {
+          h.processWatermark(new Watermark(watermark - random.nextInt(2)));
+        }
+      }
+      if (random.nextInt(150) == 0) {
+        OperatorSubtaskState snapshot = h.snapshot(i, i);
+        h.close();
+        h = harness();
+        h.initializeState(snapshot);
+        h.open();
+        restored = true;
+        restores++;
+      }
     }
+    assertThat(duplicates).as("the workload repeats ids within the window").isGreaterThan(300);
+    assertThat(atEdgeBelow).as("repeats one ms inside the window").isPositive();
+    assertThat(atEdge).as("repeats exactly one window later").isPositive();
+    assertThat(restores).as("restores").isGreaterThan(5);
+    assertThat(afterRestore).as("repeated ids decided right after a restore").isPositive();
+
+    // Once the watermark passes every bucket's window, only each partition's timestamp is left.
+    long end = Math.max(lastTs[0], Math.max(lastTs[1], lastTs[2]));
+    h.processWatermark(new Watermark(end + 2 * WINDOW_MS));
+    assertThat(h.numKeyedStateEntries()).as("expired buckets are dropped").isEqualTo(partitions);
+    h.close();
+  }
+  /**
+   * A random id of the partition; one time in four, the first one that last ran about one window
+   * before {@code ts}, if there is one (aiming at the window's edge).
+   */
+  private static String pickId(java.util.Random random, List<String> ids, java.util.Map<String, Long> lastRun, long ts) {
+    String id = ids.get(random.nextInt(ids.size()));
+    if (random.nextInt(4) == 0) {
+      for (String candidate : ids) {
+        Long run = lastRun.get(candidate);
+        if (run != null && Math.abs(ts - run - WINDOW_MS) <= 1) {
+          return candidate;
+        }
+      }
+    }
+    return id;
   }
 }
