@@ -35,15 +35,18 @@ import org.apache.kafka.common.TopicPartition;
  *   <li><b>Replayed duplicates.</b> Results that repeat an earlier result of the same id byte for
  *       byte, and changelog records that repeat a {@code (key_range, lsn)}: what the restored job
  *       emitted again and a consumer drops.
- *   <li><b>Multi-range transactions in flight at the restored checkpoint.</b> The job's log source
- *       commits its offsets to its consumer group when a checkpoint completes, so the offsets
- *       committed when the first job has stopped are at most those of the checkpoint the second
- *       job restores (the newest completed one): every log record before them was read before
- *       that checkpoint. A multi-range transaction at such a position whose result the second job
- *       emitted was therefore unfinished in the checkpoint's state — buffered for ordering,
- *       holding its locks or waiting for the feedback of its writes — and finished from it, since
- *       the restored job does not read its log record again. The rule never counts a transaction
- *       that was not in flight; it may miss some if the commit lagged a checkpoint.
+ *   <li><b>Multi-range transactions in flight at the restored checkpoint.</b> The restored job
+ *       reads the log again from the checkpoint's offsets and emits a result for every
+ *       transaction from there on, so a transaction that got no result from it was read before the
+ *       checkpoint: per log partition, every offset up to the last such transaction was read before
+ *       the checkpoint. So was every offset below those the job's log source committed to its
+ *       consumer group (it commits a checkpoint's offsets once the checkpoint completes, and the
+ *       restored checkpoint is the newest completed one). A multi-range transaction below either
+ *       bound whose result or changelog records the restored job emitted was therefore unfinished
+ *       in the checkpoint's state — buffered for ordering, holding its locks, waiting for the
+ *       feedback of its writes or its changes held behind an earlier transaction — and finished
+ *       from it. The rule never counts a transaction that was not in flight; it may miss some
+ *       just below the checkpoint's offsets.
  * </ul>
  *
  * @param duplicateResults result records dropped as byte-identical repeats of their id
@@ -51,50 +54,82 @@ import org.apache.kafka.common.TopicPartition;
  * @param multiRangeInFlightAtCheckpoint ids of the multi-range transactions in flight at the
  *     restored checkpoint, by the rule above
  * @param resultsAfterRestart distinct ids with a result record emitted after the first job stopped
+ * @param logReadBeforeCheckpoint per log partition, the offset below which every record was read
+ *     before the restored checkpoint, by the two bounds above
  */
 public record RecoveryEvidence(
-    long duplicateResults, long duplicateChanges, SortedSet<String> multiRangeInFlightAtCheckpoint, long resultsAfterRestart) {
+    long duplicateResults,
+    long duplicateChanges,
+    SortedSet<String> multiRangeInFlightAtCheckpoint,
+    long resultsAfterRestart,
+    SortedMap<Integer, Long> logReadBeforeCheckpoint) {
 
   public RecoveryEvidence {
     multiRangeInFlightAtCheckpoint = new TreeSet<>(multiRangeInFlightAtCheckpoint);
+    logReadBeforeCheckpoint = new TreeMap<>(logReadBeforeCheckpoint);
   }
 
   /**
    * The evidence in the outputs of a first job and the job that restored its checkpoint.
    *
-   * @param results every record of the results topic (both jobs), per partition in offset order
+   * @param results every record of the results topic (both jobs), per partition in offset order,
+   *     read once the restored job has answered every transaction appended (so it has emitted its
+   *     result of every transaction it read again)
    * @param resultsEndAtCrash the results topic's end offsets (partition → offset) once the first
    *     job had stopped: records at or past them came from the second job
    * @param logReadBeforeCheckpoint the log topic's offsets (partition → next offset) committed by
-   *     the first job's checkpoints, from {@link #committedOffsets}
+   *     the first job's checkpoints, from {@link #committedOffsets} (may be empty: the outputs give
+   *     a bound too)
    * @param changelog every record of the changelog topic (both jobs), per partition in offset
-   *     order
+   *     order, read after {@code results}
+   * @param changelogEndAtCrash the changelog topic's end offsets once the first job had stopped
    */
   public static RecoveryEvidence of(
       List<ConsumerRecord<byte[], byte[]>> results,
       Map<Integer, Long> resultsEndAtCrash,
       Map<Integer, Long> logReadBeforeCheckpoint,
-      List<ChangelogRecord> changelog) {
+      List<ConsumerRecord<byte[], byte[]>> changelog,
+      Map<Integer, Long> changelogEndAtCrash) {
     Map<String, Set<ByteString>> seen = new HashMap<>();
-    long duplicates = 0;
-    SortedSet<String> inFlight = new TreeSet<>();
+    Map<String, TxnResult> firstResult = new HashMap<>();
     Set<String> afterRestart = new HashSet<>();
+    long duplicates = 0;
     for (ConsumerRecord<byte[], byte[]> r : results) {
       TxnResult result = parse(r.value());
       if (!seen.computeIfAbsent(result.getTxnId(), id -> new HashSet<>()).add(ByteString.copyFrom(r.value()))) {
         duplicates++;
       }
-      if (r.offset() < resultsEndAtCrash.getOrDefault(r.partition(), 0L)) {
-        continue;
+      if (result.getOutcome() != Outcome.DUPLICATE) {
+        firstResult.putIfAbsent(result.getTxnId(), result);
       }
-      afterRestart.add(result.getTxnId());
-      long readBefore = logReadBeforeCheckpoint.getOrDefault(result.getPosition().getPartition(), 0L);
-      if (result.getKeyRanges() > 1 && result.getOutcome() != Outcome.DUPLICATE && result.getPosition().getOffset() < readBefore) {
+      if (r.offset() >= resultsEndAtCrash.getOrDefault(r.partition(), 0L)) {
+        afterRestart.add(result.getTxnId());
+      }
+    }
+    List<ChangelogRecord> changes = Changelogs.parse(changelog);
+    Set<String> changedAfterRestart = new HashSet<>();
+    for (int i = 0; i < changelog.size(); i++) {
+      ConsumerRecord<byte[], byte[]> r = changelog.get(i);
+      if (r.offset() >= changelogEndAtCrash.getOrDefault(r.partition(), 0L)) {
+        changedAfterRestart.add(changes.get(i).getTxnId());
+      }
+    }
+    SortedMap<Integer, Long> readBefore = new TreeMap<>(logReadBeforeCheckpoint);
+    for (TxnResult result : firstResult.values()) {
+      if (!afterRestart.contains(result.getTxnId())) {
+        readBefore.merge(result.getPosition().getPartition(), result.getPosition().getOffset() + 1, Math::max);
+      }
+    }
+    SortedSet<String> inFlight = new TreeSet<>();
+    for (TxnResult result : firstResult.values()) {
+      if ((afterRestart.contains(result.getTxnId()) || changedAfterRestart.contains(result.getTxnId()))
+          && result.getKeyRanges() > 1
+          && result.getPosition().getOffset() < readBefore.getOrDefault(result.getPosition().getPartition(), 0L)) {
         inFlight.add(result.getTxnId());
       }
     }
-    long duplicateChanges = changelog.size() - Changelogs.dedupByRangeAndLsn(changelog).kept().size();
-    return new RecoveryEvidence(duplicates, duplicateChanges, inFlight, afterRestart.size());
+    long duplicateChanges = changes.size() - Changelogs.dedupByRangeAndLsn(changes).kept().size();
+    return new RecoveryEvidence(duplicates, duplicateChanges, inFlight, afterRestart.size(), readBefore);
   }
 
   /**
