@@ -81,7 +81,7 @@ class ExecutorKillRecoveryIT {
   private static final int PROGRESS_TXNS = 100;
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(90);
-  /** A cold MiniCluster in a child JVM starts in ~10 s on a quiet machine, minutes on a loaded one. */
+  /** A cold MiniCluster in a child JVM took ~25 s to run its job on 2 cores at load 30, over 2 min at load 50. */
   private static final long READY_TIMEOUT_MS = 240_000;
   private static final int DIFFS_SHOWN = 5;
 
@@ -103,8 +103,8 @@ class ExecutorKillRecoveryIT {
   private SortedMap<Integer, Long> logReadBeforeCheckpoint;
   private RecoveryEvidence evidence;
 
-  // Class-level @Timeout does not cover lifecycle methods; the scenario runs here. About 60 s on a
-  // quiet 2-core machine; the bound leaves room for two cold child JVMs on a loaded one.
+  // Class-level @Timeout does not cover lifecycle methods; the scenario runs here. It took 137 s on
+  // 2 cores at load 30 (the JVM starts dominate); the bound leaves room for a more loaded machine.
   @BeforeAll
   @Timeout(value = 720, unit = TimeUnit.SECONDS)
   void killAndRestart() throws Exception {
