@@ -69,6 +69,16 @@ public record RecoveryEvidence(
     logReadBeforeCheckpoint = new TreeMap<>(logReadBeforeCheckpoint);
   }
 
+  /** The figures, with at most five of the in-flight ids (there can be hundreds). */
+  @Override
+  public String toString() {
+    List<String> shown = multiRangeInFlightAtCheckpoint.stream().limit(5).toList();
+    return "RecoveryEvidence[duplicateResults=" + duplicateResults + ", duplicateChanges=" + duplicateChanges
+        + ", multiRangeInFlightAtCheckpoint=" + multiRangeInFlightAtCheckpoint.size() + " " + shown
+        + (multiRangeInFlightAtCheckpoint.size() > shown.size() ? "..." : "") + ", resultsAfterRestart=" + resultsAfterRestart
+        + ", logReadBeforeCheckpoint=" + logReadBeforeCheckpoint + "]";
+  }
+
   /**
    * The evidence in the outputs of a first job and the job that restored its checkpoint.
    *
