@@ -14,7 +14,6 @@ import io.ordo.executor.testing.Txns;
 import io.ordo.executor.testing.Workloads;
 import io.ordo.proto.AbortReason;
 import io.ordo.proto.ChangelogRecord;
-import io.ordo.proto.LogEntry;
 import io.ordo.proto.Outcome;
 import io.ordo.proto.Position;
 import io.ordo.proto.Transaction;
@@ -35,7 +34,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,18 +121,7 @@ class DeterminismIT {
 
   /** Reads the log topic back and computes each transaction's position as the job must. */
   private void recordLog(TopicLayout layout) throws Exception {
-    List<ConsumerRecord<byte[], byte[]>> records = TopicReader.readToEnd(bed.bootstrapServers(), layout.logTopic(), APPEND_TIMEOUT);
-    Map<Integer, Long> previousTs = new HashMap<>();
-    List<Map.Entry<Transaction, Position>> entries = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : records) {
-      long ts = LogPosition.monotonicTs(previousTs.getOrDefault(r.partition(), Long.MIN_VALUE), r.timestamp());
-      previousTs.put(r.partition(), ts);
-      LogEntry entry = LogEntry.parseFrom(r.value());
-      if (entry.hasTransaction()) {
-        entries.add(Map.entry(entry.getTransaction(), new LogPosition(ts, r.partition(), r.offset()).toPosition()));
-      }
-    }
-    entries.sort((a, b) -> LogPosition.of(a.getValue()).compareTo(LogPosition.of(b.getValue())));
+    List<Map.Entry<Transaction, Position>> entries = ReferenceModel.readLog(bed.bootstrapServers(), layout.logTopic(), APPEND_TIMEOUT);
     assertThat(entries).as("transactions in the log").hasSize(TXN_COUNT);
     recordedLog.addAll(entries);
   }

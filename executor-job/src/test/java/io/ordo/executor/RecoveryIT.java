@@ -8,6 +8,7 @@ import io.ordo.executor.testing.BackgroundClient;
 import io.ordo.executor.testing.Changelogs;
 import io.ordo.executor.testing.Diffs;
 import io.ordo.executor.testing.KafkaTestBed;
+import io.ordo.executor.testing.RecoveryEvidence;
 import io.ordo.executor.testing.ResultsCollector;
 import io.ordo.executor.testing.TestLogging;
 import io.ordo.executor.testing.TopicReader;
@@ -53,6 +54,11 @@ import org.slf4j.Logger;
  * fresh job 3 runs over the same log into new output topics. Outputs of jobs 1 and 2 — which
  * share their topics and contain replayed duplicates — must, after dropping duplicates as a
  * consumer does, equal job 3's.
+ *
+ * <p>The restore must have had something to recover ({@link RecoveryEvidence}): job 2 emitted
+ * replayed results and changelog records that consumers drop, and finished multi-range transactions
+ * that were in flight in the checkpoint it restored. A checkpoint taken while the job was idle, or
+ * a job 1 cancelled right at a checkpoint, fails those tests.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -67,7 +73,12 @@ class RecoveryIT {
   private static final int PARALLELISM = 2;
   private static final long HEARTBEAT_INTERVAL_MS = 10;
   private static final long CHECKPOINT_INTERVAL_MS = 300;
-  private static final long CLIENT_PAUSE_MS = 10;
+  /**
+   * None: the client appends as fast as the broker acknowledges, so the job runs behind and
+   * transactions are in flight at every checkpoint (with a 10 ms pause the job kept up, and one run
+   * in two restored a checkpoint without a multi-range transaction in flight).
+   */
+  private static final long CLIENT_PAUSE_MS = 0;
   private static final int CLIENT_TXNS_MAX = 4_000;
   /** Results a job must produce beyond a point before the scenario moves on. */
   private static final int PROGRESS_TXNS = 100;
@@ -86,6 +97,9 @@ class RecoveryIT {
   private SortedMap<String, List<ByteString>> resultsOf12;
   private List<ChangelogRecord> changelogOf12;
   private long duplicateResultsOf12;
+  /** The log offsets job 1's checkpoints had committed when it stopped (partition → next offset). */
+  private SortedMap<Integer, Long> logReadBeforeCheckpoint;
+  private RecoveryEvidence evidence;
   private SortedMap<String, List<ByteString>> resultsOf3;
   private List<ChangelogRecord> changelogOf3;
 
@@ -124,6 +138,12 @@ class RecoveryIT {
         } finally {
           job1.close();
         }
+        logReadBeforeCheckpoint =
+            RecoveryEvidence.committedOffsets(bed.bootstrapServers(), config.consumerGroupId(), layout.logTopic(), STEP_TIMEOUT);
+        SortedMap<Integer, Long> resultsEndAtCancel = RecoveryEvidence.endOffsets(bed.bootstrapServers(), layout.resultsTopic(), STEP_TIMEOUT);
+        SortedMap<Integer, Long> changelogEndAtCancel =
+            RecoveryEvidence.endOffsets(bed.bootstrapServers(), layout.changelogTopic(), STEP_TIMEOUT);
+        LOG.info("job 1 stopped: log offsets committed {}, results end {}", logReadBeforeCheckpoint, resultsEndAtCancel);
 
         int atRestart = client.appendedCount();
         EmbeddedExecutor job2 = EmbeddedExecutor.start(config);
@@ -142,6 +162,10 @@ class RecoveryIT {
           resultsOf12 = results.snapshot();
           duplicateResultsOf12 = results.duplicatesDropped();
           changelogOf12 = readChangelog(layout, resultsOf12);
+          evidence = RecoveryEvidence.of(
+              TopicReader.readToEnd(bed.bootstrapServers(), layout.resultsTopic(), RUN_TIMEOUT), resultsEndAtCancel,
+              logReadBeforeCheckpoint, TopicReader.readToEnd(bed.bootstrapServers(), layout.changelogTopic(), RUN_TIMEOUT),
+              changelogEndAtCancel);
           assertThat(job2.status()).as("job 2 status").isEqualTo("RUNNING");
         } finally {
           job2.close();
@@ -150,7 +174,8 @@ class RecoveryIT {
         client.close();
       }
     }
-    LOG.info("jobs 1+2: {} results ({} duplicates dropped), {} changelog records", resultsOf12.size(), duplicateResultsOf12, changelogOf12.size());
+    LOG.info("jobs 1+2: {} results ({} duplicates dropped), {} changelog records; {}", resultsOf12.size(), duplicateResultsOf12,
+        changelogOf12.size(), evidence);
 
     try (ResultsCollector results = ResultsCollector.start(bed.bootstrapServers(), layout3.resultsTopic(), 2 * CLIENT_TXNS_MAX)) {
       EmbeddedExecutor job3 = EmbeddedExecutor.start(bed.executorConfig(layout3, KEY_RANGES, PARALLELISM, "it-rec-3"));
@@ -204,6 +229,28 @@ class RecoveryIT {
   void job2RestoredFromACheckpointOfJob1() {
     assertThat(job2RestoredFrom).as("checkpoint job 2 restored from").isPresent();
     assertThat(job2RestoredFrom.get()).contains(job1Id).contains("chk-");
+  }
+
+  @Test
+  void job2EmittedReplayedDuplicatesThatDeduplicationDropped() {
+    assertThat(evidence.resultsAfterRestart()).as("transactions with a result from job 2").isGreaterThan(PROGRESS_TXNS);
+    assertThat(duplicateResultsOf12).as("results repeated byte for byte (dropped by id)").isPositive();
+    assertThat(evidence.duplicateResults()).as("repeated results counted from the results topic").isEqualTo(duplicateResultsOf12);
+    assertThat(evidence.duplicateChanges()).as("changelog records repeating a (key_range, lsn)").isPositive();
+  }
+
+  @Test
+  void multiRangeTransactionsWereInFlightAtTheRestoredCheckpoint() {
+    assertThat(evidence.logReadBeforeCheckpoint().values().stream().mapToLong(Long::longValue).sum())
+        .as("log records known to be read before the restored checkpoint (%s; committed by the checkpoints: %s)",
+            evidence.logReadBeforeCheckpoint(), logReadBeforeCheckpoint)
+        .isPositive();
+    assertThat(evidence.multiRangeInFlightAtCheckpoint())
+        .as("multi-range transactions read before the restored checkpoint and finished by job 2")
+        .isNotEmpty();
+    for (String id : evidence.multiRangeInFlightAtCheckpoint()) {
+      assertThat(resultsOf12.get(id)).as("results of %s, in flight at the checkpoint", id).hasSize(1);
+    }
   }
 
   @Test

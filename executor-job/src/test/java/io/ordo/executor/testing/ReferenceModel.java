@@ -1,6 +1,8 @@
 package io.ordo.executor.testing;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.executor.evaluation.TransactionEvaluator;
+import io.ordo.proto.LogEntry;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Position;
 import io.ordo.proto.Transaction;
@@ -9,13 +11,16 @@ import io.ordo.proto.Value;
 import io.ordo.proto.state.IndexedOp;
 import io.ordo.sequencer.KeyRanges;
 import io.ordo.sequencer.LogPosition;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * A single-threaded reference executor (a dumb model to check the real thing against: too
@@ -67,6 +72,28 @@ public final class ReferenceModel {
       }
     }
     return eval.result();
+  }
+
+  /**
+   * The transactions of a log topic with the positions the job gives them (per partition, the
+   * broker timestamp made monotonic as the job does), sorted in log order; heartbeats left out.
+   *
+   * @throws AssertionError if the topic's end is not reached within {@code timeout}
+   */
+  public static List<Map.Entry<Transaction, Position>> readLog(String bootstrapServers, String logTopic, Duration timeout)
+      throws InvalidProtocolBufferException {
+    Map<Integer, Long> previousTs = new HashMap<>();
+    List<Map.Entry<Transaction, Position>> entries = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : TopicReader.readToEnd(bootstrapServers, logTopic, timeout)) {
+      long ts = LogPosition.monotonicTs(previousTs.getOrDefault(r.partition(), Long.MIN_VALUE), r.timestamp());
+      previousTs.put(r.partition(), ts);
+      LogEntry entry = LogEntry.parseFrom(r.value());
+      if (entry.hasTransaction()) {
+        entries.add(Map.entry(entry.getTransaction(), new LogPosition(ts, r.partition(), r.offset()).toPosition()));
+      }
+    }
+    entries.sort((a, b) -> LogPosition.of(a.getValue()).compareTo(LogPosition.of(b.getValue())));
+    return entries;
   }
 
   /** The current state, key → value (absent keys are not in the map). */

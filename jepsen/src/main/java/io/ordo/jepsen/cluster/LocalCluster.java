@@ -819,9 +819,10 @@ public final class LocalCluster implements AutoCloseable {
   /**
    * A log4j configuration for the children: Ordo at INFO, libraries at WARN (as the command's own),
    * into the file named by the system property {@code ordo.child.log}, rolled at {@value
-   * #CHILD_LOG_BYTES_MAX} bytes with one old file kept, so a long run cannot fill the disk.
+   * #CHILD_LOG_BYTES_MAX} bytes with one old file kept, so a long run cannot fill the disk. Written
+   * to {@code dir/child-log4j2.xml}.
    */
-  private static void writeChildLogConfig(Path dir) throws IOException {
+  static void writeChildLogConfig(Path dir) throws IOException {
     String xml = """
         <?xml version="1.0" encoding="UTF-8"?>
         <Configuration status="WARN" shutdownHook="disable">

@@ -47,32 +47,47 @@ import java.util.function.LongSupplier;
  * op multiplies the states the search may have to cache (Knossos and Porcupine keep them; faults
  * that time out many ops made 300 s kv histories exceed the cache bound).
  *
+ * <p>Keys are searched one at a time, easiest first by the history's shape: fewer ops, then fewer
+ * indeterminate ops, then the earlier first invoke — never by name. Each key's search may use an
+ * even share of the budget left when it starts (the time left divided by the keys not yet
+ * searched), so a key that finishes early leaves its unused share to the ones after it, and one
+ * pathological key (an exponential search) cannot starve the others of the time to find that they
+ * are not linearizable. The first key found not linearizable decides the verdict (invalid): the
+ * keys after it are not searched. The verdict therefore depends on the ops and the budget, not on
+ * key names or map order; only running out of budget (a verdict of unknown) depends on the
+ * machine's speed, through the clock.
+ *
  * <p>Options:
  *
  * <ul>
  *   <li>{@code "time-limit-ms"} (long >= 0, default 10000): the search budget for the whole
- *       history; when it runs out before a verdict, the result is {@code unknown} (never valid),
- *       unless some key was already found not linearizable.
+ *       history, shared by the keys as above; a key whose share runs out before its verdict is
+ *       unknown, and the result is {@code unknown} (never valid) unless a key was found not
+ *       linearizable. The clock is read every 1024 search steps, so a key may overrun its share by
+ *       that many steps.
  *   <li>{@code "cache-entries-max"} (long > 0, default 4,000,000) and {@code "cache-bytes-max"}
  *       (long > 0, default 1 GiB): bounds on one key's search cache, whose entries each hold a bit
  *       set of one bit per op of the key plus a state (estimated at ops/8 + 96 bytes); reaching
- *       either also gives {@code unknown}.
+ *       either makes that key unknown.
  *   <li>{@code "single-register"} (boolean, default false): the history is one register in
  *       Knossos's format, values without keys ({@code :write 3}, {@code :read 3}, {@code :cas [1
  *       2]}); it is reported as key {@value #REGISTER_KEY}.
  * </ul>
  *
- * <p>Result: one {@code nonlinearizable} anomaly per failing key, whose ops are the invoke and
- * completion of the first operation that could not be linearized. {@code extra}: {@code "keys"}
- * (number of keys), {@code "failures"} (per failing key, in key order: {@code "key"}, {@code
- * "linearized-prefix"} the invoke indexes of the longest linearizable prefix in linearization
- * order, {@code "first-unlinearizable"} the invoke index of the op that could not be linearized
- * after it), {@code "unknown-keys"} (keys whose search ran out of budget), {@code "cache-entries"}
- * and {@code "search-steps"} (totals). {@link #analyze} also returns the failures as objects for
- * {@link LinearizabilityReport}.
+ * <p>Result: invalid with one {@code nonlinearizable} anomaly for the first failing key in search
+ * order, whose ops are the invoke and completion of the first operation that could not be
+ * linearized; else unknown if any key ran out of budget or cache, else valid. {@code extra}:
+ * {@code "keys"} (number of keys), {@code "failures"} (the failing key, at most one: {@code "key"},
+ * {@code "linearized-prefix"} the invoke indexes of the longest linearizable prefix in
+ * linearization order, {@code "first-unlinearizable"} the invoke index of the op that could not be
+ * linearized after it), {@code "unknown-keys"} (keys whose search ran out of budget or cache, in
+ * search order), {@code "keys-unchecked"} (keys not searched because a failure came first), {@code
+ * "cache-entries"} and {@code "search-steps"} (totals over the searched keys) and {@code
+ * "indeterminate-dropped"} (ops dropped by the rule above, all keys). {@link #analyze} also returns
+ * the failure as an object for {@link LinearizabilityReport}.
  */
 public final class LinearizabilityChecker implements Checker {
-  /** The default search budget. */
+  /** The default search budget for a whole history, in milliseconds. */
   public static final long DEFAULT_TIME_LIMIT_MS = 10_000;
   /** The default bound on cache entries per key. */
   public static final long DEFAULT_CACHE_ENTRIES_MAX = 4_000_000;
@@ -159,6 +174,7 @@ public final class LinearizabilityChecker implements Checker {
       throw new IllegalArgumentException(name() + ": option 'single-register' must be a boolean, got " + single);
     }
     Map<Object, List<WglSearch.KvOp>> byKey = partition(history, (Boolean) single);
+    List<KeyWork> order = searchOrder(byKey);
     List<Anomaly> anomalies = new ArrayList<>();
     List<KeyFailure> failures = new ArrayList<>();
     List<Map<String, Object>> failureFacts = new ArrayList<>();
@@ -167,28 +183,44 @@ public final class LinearizabilityChecker implements Checker {
     long cacheEntries = 0;
     long steps = 0;
     long dropped = 0;
-    for (Map.Entry<Object, List<WglSearch.KvOp>> e : byKey.entrySet()) {
-      List<WglSearch.KvOp> ops = withoutUnobservedIndeterminate(e.getValue());
-      dropped += e.getValue().size() - ops.size();
+    long unchecked = 0;
+    for (KeyWork work : order) {
+      dropped += work.dropped();
+    }
+    for (int i = 0; i < order.size(); i++) {
+      KeyWork work = order.get(i);
+      if (!failures.isEmpty()) {
+        // One key that is not linearizable decides the verdict; the rest would only spend budget.
+        unchecked++;
+        continue;
+      }
+      List<WglSearch.KvOp> ops = work.ops();
       // An entry costs its bit set (one bit per op) plus a state and the hash set's overhead.
       long entryBytes = ops.size() / 8 + 96;
       long entriesMax = Math.max(1, Math.min(cacheEntriesMax, cacheBytesMax / entryBytes));
-      WglSearch.Outcome out = WglSearch.search(ops, nanoClock, deadlineNanos, entriesMax);
+      // This key's share of what is left: the rest of the budget split evenly over the keys not yet
+      // searched, so a key that finishes early leaves its unused share to the keys after it.
+      long now = nanoClock.getAsLong();
+      long remaining = Math.max(0, deadlineNanos - now);
+      long keyDeadline = now + remaining / (order.size() - i);
+      WglSearch.Outcome out = WglSearch.search(ops, nanoClock, keyDeadline, entriesMax);
       cacheEntries += out.cacheEntries();
       steps += out.steps();
       switch (out.verdict()) {
         case LINEARIZABLE -> { }
         case TIME_LIMIT, CACHE_LIMIT -> {
-          unknownKeys.add(e.getKey());
+          unknownKeys.add(work.key());
           if (unknownWhy == null) {
             unknownWhy = out.verdict() == WglSearch.Verdict.TIME_LIMIT
-                ? "time limit of " + timeLimitMs + " ms reached while searching key " + e.getKey()
+                ? "time limit of " + timeLimitMs + " ms reached while searching key " + work.key() + " (its share: "
+                    + remaining / (order.size() - i) / 1_000_000 + " ms of the " + remaining / 1_000_000 + " ms left for "
+                    + (order.size() - i) + " keys)"
                 : "cache bound of " + entriesMax + " entries (cache-entries-max " + cacheEntriesMax + ", cache-bytes-max "
-                    + cacheBytesMax + ") reached while searching key " + e.getKey();
+                    + cacheBytesMax + ") reached while searching key " + work.key();
           }
         }
         case NOT_LINEARIZABLE -> {
-          KeyFailure f = failure(e.getKey(), ops, out);
+          KeyFailure f = failure(work.key(), ops, out);
           failures.add(f);
           failureFacts.add(facts(f));
           anomalies.add(anomaly(f, history));
@@ -203,6 +235,7 @@ public final class LinearizabilityChecker implements Checker {
     extra.put("cache-entries", cacheEntries);
     extra.put("search-steps", steps);
     extra.put("indeterminate-dropped", dropped);
+    extra.put("keys-unchecked", unchecked);
     CheckResult result = anomalies.isEmpty() && unknownWhy != null
         ? CheckResult.unknown(unknownWhy, extra)
         : CheckResult.of(anomalies, extra);
@@ -210,6 +243,31 @@ public final class LinearizabilityChecker implements Checker {
       throw new AssertionError("an exhausted search must never be reported valid");
     }
     return new Analysis(result, failures);
+  }
+
+  /**
+   * One key's work: its ops without the unobserved indeterminate ones, how many were dropped, and
+   * the history index of its first invoke (a key's identity in the history's shape, independent of
+   * its name).
+   */
+  private record KeyWork(Object key, List<WglSearch.KvOp> ops, long dropped, long firstInvoke, long indeterminate) {}
+
+  /**
+   * The keys in search order, easiest first by shape: fewer ops, then fewer indeterminate (info or
+   * unfinished) ops, then the earlier first invoke. Never by name, so renaming keys or iterating
+   * the map in another order cannot change which key gets which share of the budget.
+   */
+  private static List<KeyWork> searchOrder(Map<Object, List<WglSearch.KvOp>> byKey) {
+    List<KeyWork> order = new ArrayList<>(byKey.size());
+    for (Map.Entry<Object, List<WglSearch.KvOp>> e : byKey.entrySet()) {
+      List<WglSearch.KvOp> ops = withoutUnobservedIndeterminate(e.getValue());
+      long indeterminate = ops.stream().filter(op -> !op.isOk()).count();
+      order.add(new KeyWork(e.getKey(), ops, e.getValue().size() - ops.size(), e.getValue().get(0).invoke().index(), indeterminate));
+    }
+    order.sort(Comparator.comparingInt((KeyWork w) -> w.ops().size())
+        .thenComparingLong(KeyWork::indeterminate)
+        .thenComparingLong(KeyWork::firstInvoke));
+    return order;
   }
 
   private static KeyFailure failure(Object key, List<WglSearch.KvOp> ops, WglSearch.Outcome out) {
