@@ -1,5 +1,6 @@
 package io.ordo.executor;
 
+import io.ordo.sequencer.LogTopics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -69,13 +70,17 @@ public final class EmbeddedExecutor implements AutoCloseable {
    * Submits the job with Flink's Prometheus reporter on {@code metricsPort} ({@link
    * #NO_METRICS_PORT}: none) and waits (at most 120 s) until it is RUNNING.
    *
-   * @throws IllegalStateException if the job fails or does not reach RUNNING in time
+   * @throws IllegalStateException if the job fails or does not reach RUNNING in time, or if the
+   *     feedback topic is missing or deletes records ({@link LogTopics#requireFeedbackRetention})
    * @throws IllegalArgumentException if metricsPort is not a port (1..65535) or NO_METRICS_PORT
    */
   public static EmbeddedExecutor start(ExecutorConfig config, int metricsPort) throws Exception {
     if (metricsPort != NO_METRICS_PORT && (metricsPort < 1 || metricsPort > 65_535)) {
       throw new IllegalArgumentException("metricsPort must be in [1, 65535], got " + metricsPort);
     }
+    // As ExecutorJob.main checks before a submission: a feedback topic that deletes records
+    // would leave a restored job's multi-range transactions holding their locks forever.
+    LogTopics.requireFeedbackRetention(config.bootstrapServers(), config.topics(), ExecutorJob.TOPICS_TIMEOUT);
     Configuration conf = ExecutorJob.flinkConfiguration(config);
     if (metricsPort != NO_METRICS_PORT) {
       prometheusReporter(conf, metricsPort);

@@ -107,15 +107,21 @@ public final class ExecutorJob {
             .setDeserializer(new LogRecordDeserializer())
             .setProperties(consumerProperties())
             .build();
-    // Feedback records written before this job first started belong to no transaction of its
-    // own; a restored job resumes at its checkpointed offsets instead.
+    // From the earliest record, never the latest: a restored job resumes at its checkpointed
+    // offsets, and the write results after them may be the only copy of a decision whose locks
+    // are held in the restored state (the TransactionProcessor's state no longer holds its
+    // reads). The connector derives auto.offset.reset from this initializer, so a checkpointed
+    // offset that is out of range also falls back to the earliest record rather than skipping to
+    // the end. Records of an earlier run of the same log are identical to what this run computes
+    // (execution is deterministic) and are matched to their request by id and log position; any
+    // other is dropped (KeyTransactionProcessorFunction, "Write results and recovery").
     KafkaSource<WriteResult> feedbackSource =
         KafkaSource.<WriteResult>builder()
             .setBootstrapServers(config.bootstrapServers())
             .setTopics(topics.feedbackTopic())
             .setGroupId(config.consumerGroupId())
             .setClientIdPrefix(config.consumerGroupId() + "-feedback")
-            .setStartingOffsets(OffsetsInitializer.latest())
+            .setStartingOffsets(OffsetsInitializer.earliest())
             .setDeserializer(new ProtoRecordDeserializer<>(WriteResult.class))
             .setProperties(consumerProperties())
             .build();

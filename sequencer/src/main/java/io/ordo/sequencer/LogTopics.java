@@ -166,6 +166,10 @@ public final class LogTopics {
     Map<String, String> mismatch;
     try (Admin admin = Admin.create(adminProperties(bootstrapServers, timeout))) {
       mismatch = feedbackConfigMismatch(admin, layout, System.nanoTime() + timeout.toNanos(), timeout);
+    } catch (org.apache.kafka.common.errors.UnknownTopicOrPartitionException e) {
+      throw new IllegalStateException(
+          "Feedback topic " + layout.feedbackTopic() + " does not exist on " + bootstrapServers
+              + "; create Ordo's topics first (a gateway creates them on start)", e);
     }
     if (!mismatch.isEmpty()) {
       throw new IllegalStateException(feedbackRetentionMessage(bootstrapServers, layout.feedbackTopic(), mismatch));
