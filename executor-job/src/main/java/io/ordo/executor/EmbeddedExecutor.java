@@ -132,11 +132,34 @@ public final class EmbeddedExecutor implements AutoCloseable {
         return;
       }
       if (status.isGloballyTerminalState()) {
-        throw new IllegalStateException("executor job ended during start with status " + status);
+        Throwable failure = awaitEnd(java.time.Duration.ofSeconds(10)).orElse(null);
+        throw new IllegalStateException(
+            "executor job ended during start with status " + status
+                + (failure == null ? "" : ": " + org.apache.flink.util.ExceptionUtils.stringifyException(failure)),
+            failure);
       }
       Thread.sleep(50);
     }
     throw new IllegalStateException("executor job not RUNNING after " + RUNNING_WAIT_MS + " ms");
+  }
+
+  /**
+   * Waits until the job has ended (at most {@code timeout}) and returns why it failed, or empty
+   * when it finished or was cancelled.
+   *
+   * @throws java.util.concurrent.TimeoutException if it is still running after {@code timeout}
+   */
+  public Optional<Throwable> awaitEnd(java.time.Duration timeout) throws Exception {
+    try {
+      client.getJobExecutionResult().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return Optional.empty();
+    } catch (java.util.concurrent.ExecutionException e) {
+      boolean cancelled =
+          org.apache.flink.util.ExceptionUtils.findThrowable(
+                  e, org.apache.flink.runtime.client.JobCancellationException.class)
+              .isPresent();
+      return cancelled ? Optional.empty() : Optional.of(e.getCause());
+    }
   }
 
   /** The Flink job id (hex). */
