@@ -240,12 +240,16 @@ public final class ExecutorJob {
    * {@code --checkpoint-dir}, {@code --dedup-window-ms} (600000), {@code --state-backend}
    * (hashmap|rocksdb, default hashmap), and the latency knobs {@code --watermark-interval-ms} (0:
    * with the records) and {@code --buffer-timeout-ms} (1). The topics must exist (a gateway creates them on start);
-   * {@code --create-topics} lets the job create the missing ones with the same settings, and
-   * without it a missing topic fails the submission with a message naming it. Any other option
-   * is rejected (see {@link #fromArgs}).
+   * {@code --create-topics} lets the job create the missing ones with the same settings (and
+   * makes an existing feedback topic keep every record), and without it a missing topic, or a
+   * feedback topic that deletes records, fails the submission with a message naming it and the
+   * fix. {@code --key-ranges} and {@code --dedup-window-ms} are stored in the checkpoints: a
+   * restore with other values fails the job once (no restarts) naming the stored and the given
+   * values. Any other option is rejected (see {@link #fromArgs}).
    *
    * @throws IllegalStateException naming the missing topics, when they do not exist and
-   *     {@code --create-topics} is not given
+   *     {@code --create-topics} is not given, or the feedback topic whose retention deletes
+   *     records, with the {@code kafka-configs.sh} command that fixes it
    */
   public static void main(String[] args) throws Exception {
     ExecutorConfig config = fromArgs(args);
