@@ -15,9 +15,11 @@ import io.ordo.executor.testing.Waits;
 import io.ordo.executor.testing.Workloads;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.Outcome;
+import io.ordo.proto.Position;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
+import io.ordo.proto.state.WriteResult;
 import io.ordo.sequencer.Sequencer;
 import io.ordo.sequencer.TopicLayout;
 import java.nio.file.Path;
@@ -68,7 +70,9 @@ import org.slf4j.Logger;
  * not keep offsets). Job 3 restores the same checkpoint with 8 ranges: a source that fell back to
  * the latest offset would skip those records and leave the multi-range transactions in flight at
  * the checkpoint holding their locks; it must finish every transaction. Finally a fresh job 4
- * runs over the same log into new topics; jobs 1+3 must, after dropping duplicates, equal it.
+ * runs over the same log into new results and changelog topics but with the same feedback topic,
+ * which it reads from the start (the write results of jobs 1 and 3 ahead of its own); jobs 1+3
+ * must, after dropping duplicates, equal it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -81,6 +85,13 @@ class RestoreGuardsIT {
   private static final int KEY_RANGES = 8;
   private static final long CHECKPOINT_INTERVAL_MS = 300;
   private static final int CLIENT_TXNS_MAX = 2_000;
+  /**
+   * Faster than the job on a small machine: requests queue before the key processors, so a
+   * checkpoint barrier waits behind them while reads go out and write results come back, which
+   * puts write results of transactions whose requests precede the checkpoint after the
+   * checkpointed feedback offsets (counted in {@link #neededWriteResults}).
+   */
+  private static final long CLIENT_PAUSE_MS = 1;
   private static final int PROGRESS_TXNS = 100;
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
   private static final int DIFFS_SHOWN = 5;
@@ -92,6 +103,11 @@ class RestoreGuardsIT {
   private Throwable job2Failure;
   private String job2Status;
   private int feedbackRecordsRestored;
+  /**
+   * Write results produced again whose request precedes the committed log offsets: decisions the
+   * restored state waits for that exist only in the feedback topic.
+   */
+  private int neededWriteResults;
   private Optional<String> job3RestoredFrom;
   private final Map<String, Transaction> appended = new LinkedHashMap<>();
   private SortedMap<String, List<ByteString>> resultsOf13;
@@ -104,7 +120,13 @@ class RestoreGuardsIT {
   void run() throws Exception {
     bed = KafkaTestBed.start(dataDir);
     TopicLayout layout = bed.createTopics("it-guard");
-    TopicLayout layout4 = bed.createOutputsOver(layout, "it-guard-4");
+    // Job 4's results and changelog go to new topics; its feedback topic is jobs 1-3's, so it
+    // starts by reading the write results of the earlier runs of the same log.
+    TopicLayout fresh = bed.createOutputsOver(layout, "it-guard-4");
+    TopicLayout layout4 =
+        new TopicLayout(
+            layout.logTopic(), layout.logPartitions(), fresh.resultsTopic(), fresh.changelogTopic(), layout.feedbackTopic(),
+            layout.outputPartitions(), layout.replicationFactor());
     Sequencer sequencer = bed.sequencer(layout);
     bed.heartbeats(sequencer, 10);
     Path checkpoints = dataDir.resolve("checkpoints");
@@ -117,7 +139,7 @@ class RestoreGuardsIT {
       EmbeddedExecutor job1 = EmbeddedExecutor.start(config);
       job1Id = job1.jobId();
       BackgroundClient client =
-          BackgroundClient.start(sequencer, new Workloads.ClientStream(SEED, ACCOUNTS, LISTS, INITIAL_BALANCE, "grd"), 10, CLIENT_TXNS_MAX);
+          BackgroundClient.start(sequencer, new Workloads.ClientStream(SEED, ACCOUNTS, LISTS, INITIAL_BALANCE, "grd"), CLIENT_PAUSE_MS, CLIENT_TXNS_MAX);
       try {
         Waits.until("job 1 has a retained checkpoint", () -> EmbeddedExecutor.latestCheckpoint(checkpoints).isPresent(), STEP_TIMEOUT, job1::status);
         int atCheckpoint = client.appendedCount();
@@ -149,7 +171,7 @@ class RestoreGuardsIT {
       }
       LOG.info("job 2 ended {}: {}", job2Status, job2Failure == null ? null : ExceptionUtils.stringifyException(job2Failure).lines().findFirst().orElse(""));
 
-      feedbackRecordsRestored = keepOnlyRecordsAfterTheCommittedOffsets(layout.feedbackTopic(), layout.outputPartitions(), config.consumerGroupId());
+      feedbackRecordsRestored = keepOnlyRecordsAfterTheCommittedOffsets(layout.feedbackTopic(), layout.outputPartitions(), layout.logTopic(), config.consumerGroupId());
 
       EmbeddedExecutor job3 = EmbeddedExecutor.start(config);
       job3RestoredFrom = job3.restoredFrom();
@@ -179,8 +201,10 @@ class RestoreGuardsIT {
    * partitions, those at or after {@code group}'s committed offsets (the job commits the offsets
    * of each completed checkpoint); returns how many.
    */
-  private int keepOnlyRecordsAfterTheCommittedOffsets(String topic, int partitions, String group) throws Exception {
+  private int keepOnlyRecordsAfterTheCommittedOffsets(String topic, int partitions, String logTopic, String group) throws Exception {
     try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bed.bootstrapServers()))) {
+      // The log and feedback sources share the group; it commits the offsets of each completed
+      // checkpoint, the last one (restored below) or, if that commit was not done, an earlier one.
       Map<TopicPartition, OffsetAndMetadata> committed =
           admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
@@ -196,6 +220,11 @@ class RestoreGuardsIT {
         OffsetAndMetadata c = committed.get(new TopicPartition(topic, r.partition()));
         if (r.offset() >= (c == null ? 0 : c.offset())) {
           kept.add(r);
+          Position p = WriteResult.parseFrom(r.value()).getPosition();
+          OffsetAndMetadata logCommitted = committed.get(new TopicPartition(logTopic, p.getPartition()));
+          if (logCommitted != null && p.getOffset() < logCommitted.offset()) {
+            neededWriteResults++;
+          }
         }
       }
       Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
@@ -213,7 +242,9 @@ class RestoreGuardsIT {
         }
         producer.flush();
       }
-      LOG.info("feedback topic: {} records deleted, {} produced again (committed offsets {}, ends {})", total, kept.size(), committed, ends);
+      LOG.warn(
+          "feedback topic: {} records deleted, {} produced again, {} of them for requests before the committed log offsets"
+              + " (committed offsets {}, ends {})", total, kept.size(), neededWriteResults, committed, ends);
       return kept.size();
     }
   }
@@ -266,6 +297,9 @@ class RestoreGuardsIT {
     assertThat(job3RestoredFrom).isPresent();
     assertThat(job3RestoredFrom.get()).contains(job1Id).contains("chk-");
     assertThat(feedbackRecordsRestored).as("write results past the checkpointed offsets").isPositive();
+    assertThat(neededWriteResults)
+        .as("write results the restored state waits for (multi-range transactions in flight at the checkpoint)")
+        .isPositive();
   }
 
   @Test
