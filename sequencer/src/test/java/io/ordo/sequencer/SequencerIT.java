@@ -337,6 +337,12 @@ class SequencerIT {
     for (String topic : List.of(layout.logTopic(), layout.resultsTopic(), layout.changelogTopic())) {
       admin.createTopics(List.of(LogTopics.newTopics(layout).get(topic))).all().get(10, TimeUnit.SECONDS);
     }
+    // Created is not yet listed by every client: wait until the check below sees all four.
+    long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!admin.listTopics().names().get(10, TimeUnit.SECONDS).containsAll(LogTopics.newTopics(layout).keySet())
+        && System.nanoTime() - deadlineNs < 0) {
+      Thread.sleep(20);
+    }
     assertThatThrownBy(() -> LogTopics.requireExisting(broker.bootstrapServers(), layout, ENSURE_TIMEOUT))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("Feedback topic finitefb-feedback")
