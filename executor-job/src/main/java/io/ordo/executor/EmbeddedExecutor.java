@@ -1,5 +1,6 @@
 package io.ordo.executor;
 
+import io.ordo.sequencer.LogTopics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -121,7 +122,8 @@ public final class EmbeddedExecutor implements AutoCloseable {
    * Submits the job with Flink's Prometheus reporter on {@code metricsPort} ({@link
    * #NO_METRICS_PORT}: none) and waits (at most 120 s) until it is RUNNING.
    *
-   * @throws IllegalStateException if the job fails or does not reach RUNNING in time
+   * @throws IllegalStateException if the job fails or does not reach RUNNING in time, or if the
+   *     feedback topic is missing or deletes records ({@link LogTopics#requireFeedbackRetention})
    * @throws IllegalArgumentException if metricsPort is not a port (1..65535) or NO_METRICS_PORT
    */
   public static EmbeddedExecutor start(ExecutorConfig config, int metricsPort) throws Exception {
@@ -129,6 +131,9 @@ public final class EmbeddedExecutor implements AutoCloseable {
       throw new IllegalArgumentException("metricsPort must be in [1, 65535], got " + metricsPort);
     }
     quietRpcTimers();
+    // As ExecutorJob.main checks before a submission: a feedback topic that deletes records
+    // would leave a restored job's multi-range transactions holding their locks forever.
+    LogTopics.requireFeedbackRetention(config.bootstrapServers(), config.topics(), ExecutorJob.TOPICS_TIMEOUT);
     Configuration conf = ExecutorJob.flinkConfiguration(config);
     if (metricsPort != NO_METRICS_PORT) {
       prometheusReporter(conf, metricsPort);
@@ -260,11 +265,31 @@ public final class EmbeddedExecutor implements AutoCloseable {
         return;
       }
       if (status.isGloballyTerminalState()) {
-        throw new IllegalStateException("executor job ended during start with status " + status);
+        Throwable failure = awaitEnd(java.time.Duration.ofSeconds(10)).orElse(null);
+        throw new IllegalStateException(
+            "executor job ended during start with status " + status
+                + (failure == null ? "" : ": " + org.apache.flink.util.ExceptionUtils.stringifyException(failure)),
+            failure);
       }
       Thread.sleep(50);
     }
     throw new IllegalStateException("executor job not RUNNING after " + RUNNING_WAIT_MS + " ms");
+  }
+
+  /**
+   * Waits until the job has ended (at most {@code timeout}) and returns why it failed, or empty
+   * when it finished or was cancelled.
+   *
+   * @throws java.util.concurrent.TimeoutException if it is still running after {@code timeout}
+   */
+  public Optional<Throwable> awaitEnd(java.time.Duration timeout) throws Exception {
+    org.apache.flink.runtime.jobmaster.JobResult result =
+        cluster.requestJobResult(jobId).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (result.isSuccess()
+        || result.getApplicationStatus() == org.apache.flink.runtime.clusterframework.ApplicationStatus.CANCELED) {
+      return Optional.empty();
+    }
+    return result.getSerializedThrowable().map(t -> t.deserializeError(EmbeddedExecutor.class.getClassLoader()));
   }
 
   /** The Flink job id (hex). */

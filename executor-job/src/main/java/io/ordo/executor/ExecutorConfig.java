@@ -11,12 +11,15 @@ import java.util.Objects;
  * @param bootstrapServers Kafka bootstrap servers ("host:port,...")
  * @param topics the topic layout (log, results, changelog, feedback)
  * @param keyRangeCount number of hash key ranges (the unit of data ownership), 1..65536; fixed
- *     for the life of a deployment: state is keyed by it
+ *     for the life of a deployment: state is keyed by it (stored in checkpoints; a restore with
+ *     another count is refused)
  * @param parallelism parallelism of the operators (sources use at most the partition count)
  * @param checkpointIntervalMs checkpoint interval, milliseconds (>= 10)
  * @param checkpointDir where checkpoints go (a path or URI such as file:///...), or null for none
  *     retained (a job without a checkpoint dir recovers by replaying the log from the start)
- * @param dedupWindowMs log-time window within which a repeated transaction id is a duplicate
+ * @param dedupWindowMs log-time window within which a repeated transaction id is a duplicate,
+ *     milliseconds; fixed like the key range count (stored in checkpoints, a restore with another
+ *     window is refused)
  * @param watermarkIntervalMs how often the log source emits watermarks, milliseconds; 0 (the
  *     default) emits one with every record that raises a partition's largest timestamp and runs
  *     no timer (an idle job then does nothing); with the heartbeat interval it sets the latency

@@ -110,15 +110,21 @@ public final class ExecutorJob {
             .setDeserializer(new LogRecordDeserializer())
             .setProperties(consumerProperties())
             .build();
-    // Feedback records written before this job first started belong to no transaction of its
-    // own; a restored job resumes at its checkpointed offsets instead.
+    // From the earliest record, never the latest: a restored job resumes at its checkpointed
+    // offsets, and the write results after them may be the only copy of a decision whose locks
+    // are held in the restored state (the TransactionProcessor's state no longer holds its
+    // reads). The connector derives auto.offset.reset from this initializer, so a checkpointed
+    // offset that is out of range also falls back to the earliest record rather than skipping to
+    // the end. Records of an earlier run of the same log are identical to what this run computes
+    // (execution is deterministic) and are matched to their request by id and log position; any
+    // other is dropped (KeyTransactionProcessorFunction, "Write results and recovery").
     KafkaSource<WriteResult> feedbackSource =
         KafkaSource.<WriteResult>builder()
             .setBootstrapServers(config.bootstrapServers())
             .setTopics(topics.feedbackTopic())
             .setGroupId(config.consumerGroupId())
             .setClientIdPrefix(config.consumerGroupId() + "-feedback")
-            .setStartingOffsets(OffsetsInitializer.latest())
+            .setStartingOffsets(OffsetsInitializer.earliest())
             .setDeserializer(new ProtoRecordDeserializer<>(WriteResult.class))
             .setProperties(consumerProperties())
             .build();
@@ -238,12 +244,16 @@ public final class ExecutorJob {
    * (hashmap|rocksdb, default hashmap), {@code --stall-warning-ms} (10000: log time after which a
    * key range with an unfinished transaction is reported), and the latency knobs {@code --watermark-interval-ms} (0:
    * with the records) and {@code --buffer-timeout-ms} (0). The topics must exist (a gateway creates them on start);
-   * {@code --create-topics} lets the job create the missing ones with the same settings, and
-   * without it a missing topic fails the submission with a message naming it. Any other option
-   * is rejected (see {@link #fromArgs}).
+   * {@code --create-topics} lets the job create the missing ones with the same settings (and
+   * makes an existing feedback topic keep every record), and without it a missing topic, or a
+   * feedback topic that deletes records, fails the submission with a message naming it and the
+   * fix. {@code --key-ranges} and {@code --dedup-window-ms} are stored in the checkpoints: a
+   * restore with other values fails the job once (no restarts) naming the stored and the given
+   * values. Any other option is rejected (see {@link #fromArgs}).
    *
    * @throws IllegalStateException naming the missing topics, when they do not exist and
-   *     {@code --create-topics} is not given
+   *     {@code --create-topics} is not given, or the feedback topic whose retention deletes
+   *     records, with the {@code kafka-configs.sh} command that fixes it
    */
   public static void main(String[] args) throws Exception {
     ExecutorConfig config = fromArgs(args);

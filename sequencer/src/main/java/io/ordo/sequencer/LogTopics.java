@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -44,12 +45,25 @@ import org.slf4j.LoggerFactory;
  *       shard, i.e. the stream data itself, which gateways materialize from the beginning, so
  *       deleting old segments by time would lose records (an existing changelog topic with a
  *       finite retention is logged as a warning, not changed);
+ *   <li>feedback topic: {@link #FEEDBACK_CONFIGS} ({@code retention.ms=-1}, {@code
+ *       retention.bytes=-1}, {@code cleanup.policy=delete}): a job restored from a checkpoint
+ *       reads the write results written after that checkpoint, however old the checkpoint is, and
+ *       a multi-range transaction whose write result was deleted would hold its locks forever. It
+ *       is internal to Ordo (only the executor job reads it), so {@link #ensure} also sets these
+ *       configs on an existing feedback topic that lacks them, and {@link #requireExisting} (the
+ *       job's check at start) refuses such a topic, naming the command that fixes it;
  *   <li>every topic: {@code max.message.bytes=}{@value #MESSAGE_BYTES_MAX} (large transactions and
  *       their results must fit; the {@link Sequencer}'s {@code max.request.size} matches), and
  *       {@code min.insync.replicas=min(2, rf)} when the replication factor is above 1.
  * </ul>
  */
 public final class LogTopics {
+  /**
+   * Configs the feedback topic must have, in a fixed order: nothing is ever deleted (by time, by
+   * size, or by compaction, which would keep only the latest write result per key range).
+   */
+  public static final Map<String, String> FEEDBACK_CONFIGS = feedbackConfigs();
+
   /** {@code max.message.bytes} of every Ordo topic: 16 MiB. */
   public static final int MESSAGE_BYTES_MAX = 16 * 1024 * 1024;
 
@@ -74,6 +88,14 @@ public final class LogTopics {
     }
   }
 
+  private static Map<String, String> feedbackConfigs() {
+    Map<String, String> configs = new LinkedHashMap<>();
+    configs.put(TopicConfig.RETENTION_MS_CONFIG, "-1");
+    configs.put(TopicConfig.RETENTION_BYTES_CONFIG, "-1");
+    configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+    return java.util.Collections.unmodifiableMap(configs);
+  }
+
   /** A short-lived Admin client's settings: every call bounded by {@code timeout}. */
   private static Properties adminProperties(String bootstrapServers, Duration timeout) {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -95,8 +117,12 @@ public final class LogTopics {
    *
    * @param bootstrapServers the Kafka cluster to ask
    * @param timeout the longest this call waits for the cluster's answer
+   * <p>Also checks that the feedback topic keeps its records forever ({@link #FEEDBACK_CONFIGS}).
+   *
    * @throws IllegalStateException naming every missing topic and the two ways to create them
-   *     (start a gateway, which creates them on start, or let the job create them)
+   *     (start a gateway, which creates them on start, or let the job create them); or naming
+   *     the feedback topic, its deleting configs and the {@code kafka-configs.sh} command that
+   *     sets {@link #FEEDBACK_CONFIGS}
    * @throws TimeoutException (Kafka's, unchecked) if the cluster does not answer within
    *     {@code timeout}
    */
@@ -104,8 +130,16 @@ public final class LogTopics {
     Objects.requireNonNull(layout, "layout");
     checkTimeout(timeout);
     List<String> missing;
+    Map<String, String> feedbackMismatch = Map.of();
     try (Admin admin = Admin.create(adminProperties(bootstrapServers, timeout))) {
-      missing = missingTopics(admin, layout, System.nanoTime() + timeout.toNanos(), timeout);
+      long deadlineNs = System.nanoTime() + timeout.toNanos();
+      missing = missingTopics(admin, layout, deadlineNs, timeout);
+      if (missing.isEmpty()) {
+        feedbackMismatch = feedbackConfigMismatch(admin, layout, deadlineNs, timeout);
+      }
+    }
+    if (!feedbackMismatch.isEmpty()) {
+      throw new IllegalStateException(feedbackRetentionMessage(bootstrapServers, layout.feedbackTopic(), feedbackMismatch));
     }
     if (!missing.isEmpty()) {
       throw new IllegalStateException(
@@ -114,6 +148,74 @@ public final class LogTopics {
               + bootstrapServers + " creates every topic of the deployment with the settings Ordo"
               + " needs), or pass --create-topics to the executor job to create them itself.");
     }
+  }
+
+  /**
+   * Checks, without changing anything, that the existing feedback topic of {@code layout} has
+   * {@link #FEEDBACK_CONFIGS}: what a job that was not started through {@link #requireExisting}
+   * (the embedded executor) checks before it runs.
+   *
+   * @throws IllegalStateException naming the topic, its deleting configs and the {@code
+   *     kafka-configs.sh} command that fixes them, or saying that the topic does not exist
+   * @throws TimeoutException (Kafka's, unchecked) if the cluster does not answer within {@code
+   *     timeout}
+   */
+  public static void requireFeedbackRetention(String bootstrapServers, TopicLayout layout, Duration timeout) {
+    Objects.requireNonNull(layout, "layout");
+    checkTimeout(timeout);
+    Map<String, String> mismatch;
+    try (Admin admin = Admin.create(adminProperties(bootstrapServers, timeout))) {
+      mismatch = feedbackConfigMismatch(admin, layout, System.nanoTime() + timeout.toNanos(), timeout);
+    } catch (org.apache.kafka.common.errors.UnknownTopicOrPartitionException e) {
+      throw new IllegalStateException(
+          "Feedback topic " + layout.feedbackTopic() + " does not exist on " + bootstrapServers
+              + "; create Ordo's topics first (a gateway creates them on start)", e);
+    }
+    if (!mismatch.isEmpty()) {
+      throw new IllegalStateException(feedbackRetentionMessage(bootstrapServers, layout.feedbackTopic(), mismatch));
+    }
+  }
+
+  /**
+   * The configs of the existing feedback topic that differ from {@link #FEEDBACK_CONFIGS}, name →
+   * current value (the broker's default when the topic does not set it), in {@link
+   * #FEEDBACK_CONFIGS} order; empty when it keeps everything.
+   */
+  static Map<String, String> feedbackConfigMismatch(Admin admin, TopicLayout layout, long deadlineNs, Duration timeout) {
+    String name = layout.feedbackTopic();
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
+    Config config;
+    try {
+      config =
+          await(
+              admin.describeConfigs(List.of(resource)).values().get(resource),
+              deadlineNs, timeout, "describing the configs of topic " + name);
+    } catch (ExecutionException e) {
+      throw rethrow(e, "describing feedback topic " + name);
+    }
+    Map<String, String> mismatch = new LinkedHashMap<>();
+    for (Map.Entry<String, String> wanted : FEEDBACK_CONFIGS.entrySet()) {
+      ConfigEntry entry = config.get(wanted.getKey());
+      String value = entry == null ? null : entry.value();
+      if (!wanted.getValue().equals(value)) {
+        mismatch.put(wanted.getKey(), value);
+      }
+    }
+    return mismatch;
+  }
+
+  /** Why a feedback topic that deletes records is refused, and the command that fixes it. */
+  static String feedbackRetentionMessage(String bootstrapServers, String topic, Map<String, String> mismatch) {
+    StringBuilder current = new StringBuilder();
+    mismatch.forEach((k, v) -> current.append(current.length() == 0 ? "" : ", ").append(k).append('=').append(v));
+    StringBuilder wanted = new StringBuilder();
+    FEEDBACK_CONFIGS.forEach((k, v) -> wanted.append(wanted.length() == 0 ? "" : ",").append(k).append('=').append(v));
+    return "Feedback topic " + topic + " deletes records (" + current + "): a job restored from a"
+        + " checkpoint needs every write result written after it, and a multi-range transaction"
+        + " whose write result is gone keeps its locks forever. Make it keep every record with"
+        + " kafka-configs.sh --bootstrap-server " + bootstrapServers + " --alter --entity-type topics"
+        + " --entity-name " + topic + " --add-config " + wanted
+        + " (or start a gateway, or the job with --create-topics, which set these configs).";
   }
 
   /** The topics of {@code layout} that do not exist, in {@link #newTopics} order. */
@@ -160,6 +262,7 @@ public final class LogTopics {
         createMissing(admin, wanted, deadlineNs, timeout);
         checkLogTopic(admin, layout, deadlineNs, timeout);
         warnOnChangelogRetention(admin, layout, deadlineNs, timeout);
+        fixFeedbackRetention(admin, layout, deadlineNs, timeout);
         if (allPartitionsHaveLeaders(admin, wanted, deadlineNs, timeout)
             && allPartitionsServeOffsets(admin, layout, deadlineNs, timeout)) {
           return;
@@ -199,6 +302,9 @@ public final class LogTopics {
       Map<String, String> configs = commonConfigs(layout);
       if (name.equals(layout.changelogTopic())) {
         configs.put(TopicConfig.RETENTION_MS_CONFIG, "-1");
+      }
+      if (name.equals(layout.feedbackTopic())) {
+        configs.putAll(FEEDBACK_CONFIGS);
       }
       topics.put(
           name,
@@ -305,6 +411,30 @@ public final class LogTopics {
               + "kafka-configs.sh --alter --entity-type topics --entity-name {} --add-config {}=-1",
           name, TopicConfig.RETENTION_MS_CONFIG, value, name, TopicConfig.RETENTION_MS_CONFIG);
     }
+  }
+
+  /**
+   * Sets {@link #FEEDBACK_CONFIGS} on an existing feedback topic that lacks them (one created
+   * before they were part of its settings). Unlike the changelog's retention, this is no
+   * operator's decision to keep: only the executor job reads the topic, and it needs every record.
+   */
+  private static void fixFeedbackRetention(Admin admin, TopicLayout layout, long deadlineNs, Duration timeout) {
+    Map<String, String> mismatch = feedbackConfigMismatch(admin, layout, deadlineNs, timeout);
+    if (mismatch.isEmpty()) {
+      return;
+    }
+    String name = layout.feedbackTopic();
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
+    List<AlterConfigOp> ops = new ArrayList<>();
+    for (String key : mismatch.keySet()) {
+      ops.add(new AlterConfigOp(new ConfigEntry(key, FEEDBACK_CONFIGS.get(key)), AlterConfigOp.OpType.SET));
+    }
+    try {
+      await(admin.incrementalAlterConfigs(Map.of(resource, ops)).all(), deadlineNs, timeout, "altering the configs of topic " + name);
+    } catch (ExecutionException e) {
+      throw rethrow(e, "setting " + FEEDBACK_CONFIGS + " on feedback topic " + name);
+    }
+    LOG.warn("Feedback topic {} had {}; set {} so that a restored job finds every write result", name, mismatch, FEEDBACK_CONFIGS);
   }
 
   private static boolean allPartitionsHaveLeaders(

@@ -107,6 +107,11 @@ class SequencerIT {
     // The changelog carries stream data that gateways materialize from the beginning.
     assertThat(topicConfig(layout.changelogTopic()).get("retention.ms").value()).isEqualTo("-1");
     assertThat(topicConfig(layout.resultsTopic()).get("retention.ms").value()).isNotEqualTo("-1");
+    // A restored job needs every write result written after its checkpoint.
+    Config feedback = topicConfig(layout.feedbackTopic());
+    assertThat(feedback.get("retention.ms").value()).isEqualTo("-1");
+    assertThat(feedback.get("retention.bytes").value()).isEqualTo("-1");
+    assertThat(feedback.get("cleanup.policy").value()).isEqualTo("delete");
     for (String topic : partitions.keySet()) {
       assertThat(topicConfig(topic).get("max.message.bytes").value())
           .as(topic)
@@ -318,6 +323,61 @@ class SequencerIT {
       // Sends now fail, the thread keeps going (more failures keep arriving).
       assertThat(heartbeats.failedCount()).isGreaterThanOrEqualTo(4);
     }
+  }
+
+  @Test
+  void aFeedbackTopicThatDeletesRecordsIsRefusedByTheJobsCheckAndFixedByEnsure() throws Exception {
+    TopicLayout layout = TopicLayout.withPrefix("finitefb").withLogPartitions(2);
+    // As created before the feedback topic kept its records: the broker's 7-day default retention.
+    admin
+        .createTopics(List.of(new NewTopic(layout.feedbackTopic(), layout.outputPartitions(), (short) 1)
+            .configs(Map.of("retention.bytes", "1048576"))))
+        .all()
+        .get(10, TimeUnit.SECONDS);
+    for (String topic : List.of(layout.logTopic(), layout.resultsTopic(), layout.changelogTopic())) {
+      admin.createTopics(List.of(LogTopics.newTopics(layout).get(topic))).all().get(10, TimeUnit.SECONDS);
+    }
+    // Created is not yet listed by every client: wait until the check below sees all four.
+    long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!admin.listTopics().names().get(10, TimeUnit.SECONDS).containsAll(LogTopics.newTopics(layout).keySet())
+        && System.nanoTime() - deadlineNs < 0) {
+      Thread.sleep(20);
+    }
+    assertThatThrownBy(() -> LogTopics.requireExisting(broker.bootstrapServers(), layout, ENSURE_TIMEOUT))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("Feedback topic finitefb-feedback")
+        .hasMessageContaining("retention.ms=604800000")
+        .hasMessageContaining("retention.bytes=1048576")
+        .hasMessageContaining(
+            "kafka-configs.sh --bootstrap-server " + broker.bootstrapServers()
+                + " --alter --entity-type topics --entity-name finitefb-feedback"
+                + " --add-config retention.ms=-1,retention.bytes=-1,cleanup.policy=delete");
+    assertThatThrownBy(() -> LogTopics.requireFeedbackRetention(broker.bootstrapServers(), layout, ENSURE_TIMEOUT))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("finitefb-feedback");
+
+    LogTopics.ensure(admin, layout, ENSURE_TIMEOUT);
+    Config feedback = topicConfig(layout.feedbackTopic());
+    assertThat(feedback.get("retention.ms").value()).isEqualTo("-1");
+    assertThat(feedback.get("retention.bytes").value()).isEqualTo("-1");
+    LogTopics.requireExisting(broker.bootstrapServers(), layout, ENSURE_TIMEOUT);
+    LogTopics.requireFeedbackRetention(broker.bootstrapServers(), layout, ENSURE_TIMEOUT);
+  }
+
+  @Test
+  void aCompactedFeedbackTopicIsRefused() throws Exception {
+    TopicLayout layout = TopicLayout.withPrefix("compactfb");
+    LogTopics.ensure(admin, layout, ENSURE_TIMEOUT);
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, layout.feedbackTopic());
+    admin
+        .incrementalAlterConfigs(Map.of(resource, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+            new org.apache.kafka.clients.admin.ConfigEntry("cleanup.policy", "compact"),
+            org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET))))
+        .all()
+        .get(10, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> LogTopics.requireFeedbackRetention(broker.bootstrapServers(), layout, ENSURE_TIMEOUT))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cleanup.policy=compact");
   }
 
   @Test

@@ -80,17 +80,22 @@ import org.apache.flink.util.OutputTag;
  * back. Applying writes emits one {@link ChangelogRecord} per written key on {@link #CHANGELOG};
  * a transaction with increment locks finishes when all of them have drained.
  *
- * <p><b>Write results and recovery:</b> a write result for a pending transaction whose reads were
- * sent is applied at once. One whose transaction has not reached that point (its request is not
- * yet processed, or it still waits for locks) is kept in {@code early} and applied when its locks
- * are granted — this happens after a restore, when the feedback topic redelivers results that the
- * previous run produced. A write result at or before {@code lastPosition} whose transaction is
- * not pending was already applied: it is a duplicate and dropped. Because execution is
- * deterministic, a redelivered result is identical to the one the current run will produce. An
- * id runs again once the fan-out's dedup window has passed, so a write result is matched to a
- * transaction by id and position: one of another run of the same id is never taken for its
- * outcome (one {@code early} entry per id, the earliest position kept; a dropped one is sent
- * again by the TransactionProcessor of the current run).
+ * <p><b>Write results and recovery:</b> a write result belongs to the request with its txn id
+ * <em>and</em> its log position (an id may be sequenced again once the dedup window has passed,
+ * and the feedback topic, read from its earliest record, may hold results of an earlier run or of
+ * another log). One for a pending transaction whose reads were sent is applied at once. One whose
+ * transaction has not reached that point (its request is not yet processed, or it still waits for
+ * locks) is kept in {@code early} and applied when its locks are granted — this happens after a
+ * restore, when the feedback topic redelivers results that the previous run produced, and when a
+ * fresh job reads the results of an earlier run of the same log. A write result at or before
+ * {@code lastPosition} that matches no pending transaction was already applied, or belongs to no
+ * request of this range: it is dropped. Because execution is deterministic, a redelivered result
+ * is identical to the one the current run will produce. {@code early} holds at most one result
+ * per id (the one with the smaller position; a later instance's result is computed again when
+ * its reads are sent), and every {@value #EARLY_PRUNE_INTERVAL} requests of a range the entries
+ * that can no longer match (positions before the current request, no pending transaction at that
+ * position) are removed, so results of transactions that never arrive (a new log over an old
+ * feedback topic) do not stay.
  */
 public final class KeyTransactionProcessorFunction
     extends KeyedCoProcessFunction<Integer, RangeRequest, WriteResult, ReadResult> {
@@ -102,6 +107,9 @@ public final class KeyTransactionProcessorFunction
   /** Changelog records, per key in commit order. */
   public static final OutputTag<ChangelogRecord> CHANGELOG =
       new OutputTag<>("changelog", ProtoTypeInfo.forMessage(ChangelogRecord.class));
+
+  /** Requests of a range between two scans of {@code early} for results that can no longer match. */
+  static final int EARLY_PRUNE_INTERVAL = 256;
 
   private transient MapState<String, Value> values;
   private transient MapState<String, LockQueue> locks;
@@ -169,6 +177,9 @@ public final class KeyTransactionProcessorFunction
     Long seqValue = nextSeq.value();
     long seq = seqValue == null ? 0 : seqValue;
     nextSeq.update(seq + 1);
+    if (seq % EARLY_PRUNE_INTERVAL == 0) {
+      pruneEarly(request.getPosition());
+    }
     metrics.requestArrived(request.getKeyRange(), seq, request.getPosition().getTs());
 
     int waiting = 0;
@@ -198,11 +209,7 @@ public final class KeyTransactionProcessorFunction
   @Override
   public void processElement2(WriteResult write, Context ctx, Collector<ReadResult> out) throws Exception {
     PendingTxn txn = pending.get(write.getTxnId());
-    // An id runs again once the fan-out's dedup window has passed, so a write result belongs to
-    // the pending transaction only if their positions match: a redelivered one of an earlier run
-    // of the id must not complete a later run, nor a later run's (read early after a restore)
-    // an earlier one.
-    if (txn != null && txn.getRequest().getPosition().equals(write.getPosition())) {
+    if (txn != null && samePosition(txn.getRequest().getPosition(), write.getPosition())) {
       if (txn.getCompleted()) {
         // Its outcome is already applied; it only waits for increments to drain: a duplicate.
         return;
@@ -212,29 +219,66 @@ public final class KeyTransactionProcessorFunction
         complete(txn, LockManager.lockModes(txn.getRequest()), write.getWritesList(), ctx, ready);
         runReady(ready, ctx, out);
       } else {
-        keepEarly(write);
+        keepEarly(write, lastPosition.value());
       }
       return;
     }
     Position last = lastPosition.value();
     if (last == null || LogPosition.of(write.getPosition()).compareTo(LogPosition.of(last)) > 0) {
       // Its request has not been processed yet: keep it until it has.
-      keepEarly(write);
+      keepEarly(write, last);
     }
-    // Otherwise the transaction is done here: a redelivered duplicate, dropped.
+    // Otherwise the transaction is done here (a redelivered duplicate), or no request of this
+    // range has its id and position (a result of another log): dropped.
   }
 
   /**
-   * Keeps a write result whose transaction cannot use it yet. One entry per id: when two runs of
-   * an id both have one, the earlier position is kept, as it is needed first; the other is
-   * dropped, which is safe because this run's TransactionProcessor sends it again once that
-   * transaction's reads are gathered (a restored run replays every request after its checkpoint).
+   * Keeps {@code write} in {@code early} unless a result for the same id with a smaller position
+   * that can still be used is there (the one needed first; a later instance's result is computed
+   * again once its reads are sent).
    */
-  private void keepEarly(WriteResult write) throws Exception {
+  private void keepEarly(WriteResult write, Position last) throws Exception {
     WriteResult kept = early.get(write.getTxnId());
-    if (kept == null || LogPosition.of(write.getPosition()).compareTo(LogPosition.of(kept.getPosition())) <= 0) {
-      early.put(write.getTxnId(), write);
+    if (kept != null
+        && LogPosition.of(kept.getPosition()).compareTo(LogPosition.of(write.getPosition())) < 0
+        && usable(kept, last)) {
+      return;
     }
+    early.put(write.getTxnId(), write);
+  }
+
+  /** Whether an {@code early} result can still match a request: one not yet processed, or pending. */
+  private boolean usable(WriteResult kept, Position last) throws Exception {
+    if (last == null || LogPosition.of(kept.getPosition()).compareTo(LogPosition.of(last)) > 0) {
+      return true;
+    }
+    PendingTxn txn = pending.get(kept.getTxnId());
+    return txn != null && samePosition(txn.getRequest().getPosition(), kept.getPosition());
+  }
+
+  /**
+   * Removes the {@code early} results positioned before {@code current} (the request being
+   * processed) that match no pending transaction: their request was processed without them (they
+   * were computed again), or is in no log this job reads. Does not change any output.
+   */
+  private void pruneEarly(Position current) throws Exception {
+    List<String> stale = new ArrayList<>();
+    for (Map.Entry<String, WriteResult> e : early.entries()) {
+      WriteResult w = e.getValue();
+      if (LogPosition.of(w.getPosition()).compareTo(LogPosition.of(current)) < 0) {
+        PendingTxn txn = pending.get(e.getKey());
+        if (txn == null || !samePosition(txn.getRequest().getPosition(), w.getPosition())) {
+          stale.add(e.getKey());
+        }
+      }
+    }
+    for (String id : stale) {
+      early.remove(id);
+    }
+  }
+
+  private static boolean samePosition(Position a, Position b) {
+    return a.getTs() == b.getTs() && a.getPartition() == b.getPartition() && a.getOffset() == b.getOffset();
   }
 
   /** Runs transactions whose locks are all granted; completing them may make more ready. */
@@ -274,7 +318,13 @@ public final class KeyTransactionProcessorFunction
       // TransactionProcessor may hold the other participants' reads and must complete.
       out.collect(reads.build());
       WriteResult arrived = early.get(id);
-      if (arrived != null && arrived.getPosition().equals(request.getPosition())) {
+      if (arrived != null && !samePosition(arrived.getPosition(), request.getPosition())) {
+        if (LogPosition.of(arrived.getPosition()).compareTo(LogPosition.of(request.getPosition())) < 0) {
+          early.remove(id); // an earlier instance of the id, or another log's: never usable
+        }
+        arrived = null; // a later instance's: kept for it
+      }
+      if (arrived != null) {
         early.remove(id);
         complete(txn, modes, arrived.getWritesList(), ctx, ready);
       } else {

@@ -23,11 +23,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -59,8 +66,19 @@ import org.slf4j.LoggerFactory;
  * forgetting the id then cannot change a decision. The same holds per bucket: its timer is at
  * {@code bucketEnd - 1 + window}, past which no entry of the bucket is within the window of any
  * later record.
+ *
+ * <p><b>Configuration in state:</b> the key range count and the dedup window decide where every
+ * key's state lives and which ids are duplicates, so a job restored with other values would
+ * route keys to ranges that do not hold them, and decide duplicates differently from the run
+ * that took the checkpoint. Both are kept in union operator state ({@value #CONFIG_STATE}: every
+ * subtask snapshots them, every subtask gets all copies on restore, whatever the parallelism), and
+ * a restore whose values differ fails the job once, with a {@link SuppressRestartsException}
+ * (no restart would change the outcome), whose message names the stored and the given values
+ * and what to do. A checkpoint without this state (taken before it existed) is accepted, and the
+ * next checkpoint stores the values.
  */
-public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, LogRecord, RangeRequest> {
+public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, LogRecord, RangeRequest>
+    implements CheckpointedFunction {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(SequenceFanOutFunction.class);
 
@@ -76,6 +94,10 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
 
   private final long bucketMs;
 
+  /** Name of the union list state holding (key range count, dedup window ms) per subtask. */
+  public static final String CONFIG_STATE = "executor-config";
+
+  private transient ListState<Tuple2<Integer, Long>> configState;
   private transient ValueState<Long> previousTs;
   private transient MapState<Long, DedupBucket> dedupBuckets;
   // Derived from dedupBuckets, per partition (the key): id digest -> its latest first-seen
@@ -99,6 +121,64 @@ public final class SequenceFanOutFunction extends KeyedProcessFunction<Integer, 
     this.keyRangeCount = keyRangeCount;
     this.dedupWindowMs = dedupWindowMs;
     this.bucketMs = Math.max(1, (dedupWindowMs + DEDUP_BUCKETS - 1) / DEDUP_BUCKETS);
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    configState =
+        context
+            .getOperatorStateStore()
+            .getUnionListState(new ListStateDescriptor<>(CONFIG_STATE, Types.TUPLE(Types.INT, Types.LONG)));
+    if (!context.isRestored()) {
+      return;
+    }
+    List<Tuple2<Integer, Long>> stored = new ArrayList<>();
+    for (Tuple2<Integer, Long> c : configState.get()) {
+      stored.add(c);
+    }
+    String refusal = restoreRefusal(stored, keyRangeCount, dedupWindowMs);
+    if (refusal != null) {
+      LOG.error(refusal);
+      throw new SuppressRestartsException(new IllegalStateException(refusal));
+    }
+    if (stored.isEmpty()) {
+      LOG.info(
+          "restored from a checkpoint without stored configuration: accepting --key-ranges {} and"
+              + " --dedup-window-ms {}, stored from the next checkpoint on", keyRangeCount, dedupWindowMs);
+    }
+  }
+
+  /**
+   * Why a restore with {@code keyRangeCount} and {@code dedupWindowMs} is refused given the
+   * configurations {@code stored} in the checkpoint (one per subtask that took it), or null when
+   * it is accepted: when every stored configuration equals the given one, or none is stored (a
+   * checkpoint from before this state existed).
+   */
+  static String restoreRefusal(List<Tuple2<Integer, Long>> stored, int keyRangeCount, long dedupWindowMs) {
+    for (Tuple2<Integer, Long> c : stored) {
+      boolean rangesDiffer = c.f0 != keyRangeCount;
+      boolean windowDiffers = c.f1 != dedupWindowMs;
+      if (rangesDiffer || windowDiffers) {
+        StringBuilder what = new StringBuilder();
+        if (rangesDiffer) {
+          what.append("--key-ranges ").append(c.f0).append(" (given ").append(keyRangeCount).append(")");
+        }
+        if (windowDiffers) {
+          what.append(what.length() == 0 ? "" : " and ")
+              .append("--dedup-window-ms ").append(c.f1).append(" (given ").append(dedupWindowMs).append(")");
+        }
+        return "Refusing to restore: the checkpoint was taken with " + what + ". The key range count"
+            + " decides which range holds each key's state and the dedup window which ids are"
+            + " duplicates, so neither can change for a running deployment. Restart the job with the"
+            + " checkpoint's values, or start a new job over a new log (new topics) with the new ones.";
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    configState.update(List.of(Tuple2.of(keyRangeCount, dedupWindowMs)));
   }
 
   @Override
