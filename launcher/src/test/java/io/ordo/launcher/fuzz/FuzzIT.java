@@ -276,8 +276,10 @@ class FuzzIT {
       } catch (RuntimeException e) {
         f = CompletableFuture.completedFuture("test harness: " + e);
       }
-      f.whenComplete((failure, error) -> {
-        if (error != null) {
+      f.orTimeout(180, TimeUnit.SECONDS).whenComplete((failure, error) -> {
+        if (error instanceof java.util.concurrent.TimeoutException) {
+          failure = "no answer within 180 s";
+        } else if (error != null) {
           failure = "test harness: " + error;
         }
         if (failure != null) {

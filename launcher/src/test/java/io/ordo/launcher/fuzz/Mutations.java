@@ -3,25 +3,24 @@ package io.ordo.launcher.fuzz;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.RandomGenerator;
+import net.jqwik.engine.SourceOfRandomness;
 
 /**
  * Seeded draws from jqwik arbitraries, and the mutations the fuzz tests apply to valid inputs
  * (bytes of protobuf messages, PostgreSQL messages and Kafka records; text of SQL, JSON, paths).
  *
- * <p>Every value comes from jqwik's generators (with their edge cases: 0, -1, MIN/MAX, empty)
- * driven by one {@link Random} of a fixed seed, so a run is repeatable from its seed. Not
- * thread-safe: one instance per generating thread.
+ * <p>Values come from jqwik arbitraries (with their edge cases: 0, -1, MIN/MAX, empty) drawn
+ * from the generating thread's jqwik source of randomness, seeded here, and positions and choices
+ * from a {@link Random} of the same seed, so a run is repeatable from its seed. Not thread-safe:
+ * one instance per generating thread, used on that thread.
  */
 final class Mutations {
-  /** Size parameter of the jqwik generators (bounds the size of generated collections). */
-  private static final int GEN_SIZE = 1000;
-
   private static final Arbitrary<Integer> INTERESTING_INTS =
       Arbitraries.of(0, 1, -1, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, Integer.MAX_VALUE,
           Integer.MIN_VALUE, 64 << 20, (64 << 20) + 1, 10_000, 10_001, 4, 3, 8);
@@ -37,18 +36,23 @@ final class Mutations {
           "0.00000000000000000000000000000000000000000000000001");
 
   private final Random random;
-  private final Map<Arbitrary<?>, RandomGenerator<?>> generators = new IdentityHashMap<>();
+  private final Map<Arbitrary<?>, Iterator<?>> samples = new IdentityHashMap<>();
 
+  /**
+   * Seeds this thread's jqwik source of randomness (which {@link Arbitrary#sampleStream} draws
+   * from) and this instance's own random source with {@code seed}.
+   */
   Mutations(long seed) {
+    // jqwik's generators need a jqwik context; outside a property, sampleStream provides one and
+    // draws from the thread's SourceOfRandomness, which this seeds.
+    SourceOfRandomness.create(Long.toString(seed));
     this.random = new Random(seed);
   }
 
-  /** One value of {@code arbitrary}, drawn with this instance's random source. */
+  /** The next value of {@code arbitrary}; on the thread that created this instance only. */
   @SuppressWarnings("unchecked")
   <T> T draw(Arbitrary<T> arbitrary) {
-    RandomGenerator<T> generator =
-        (RandomGenerator<T>) generators.computeIfAbsent(arbitrary, a -> a.generator(GEN_SIZE, true));
-    return generator.next(random).value();
+    return (T) samples.computeIfAbsent(arbitrary, a -> a.sampleStream().iterator()).next();
   }
 
   /** An int in [0, bound). */
