@@ -431,7 +431,8 @@ public final class RestServer implements AutoCloseable {
   }
 
   /**
-   * Reads the body as UTF-8 text, or answers 413 (too large) or 400 (not UTF-8) and returns null.
+   * Reads the body as UTF-8 text, or answers 413 (too large) or 400 (not UTF-8, or a body that
+   * ends before its Content-Length or has malformed chunks) and returns null.
    */
   private String readBody(HttpExchange exchange) throws IOException {
     String declared = exchange.getRequestHeaders().getFirst("Content-Length");
@@ -451,6 +452,12 @@ public final class RestServer implements AutoCloseable {
     byte[] bytes;
     try (InputStream in = exchange.getRequestBody()) {
       bytes = in.readNBytes(httpBodyBytesMax + 1);
+    } catch (IOException e) {
+      // The body's framing is the client's: fewer bytes than its Content-Length before the
+      // connection ended, or a malformed chunk. A 400 (if the client still listens), not a 500.
+      exchange.getResponseHeaders().set("Connection", "close");
+      sendError(exchange, 400, "INVALID_ARGUMENT", "could not read the request body: " + e.getMessage());
+      return null;
     }
     if (bytes.length > httpBodyBytesMax) {
       drain(exchange);
