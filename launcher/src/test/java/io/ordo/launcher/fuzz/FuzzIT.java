@@ -263,6 +263,7 @@ class FuzzIT {
 
   private void runAll(String iface, int n, java.util.function.IntFunction<Input> inputs)
       throws InterruptedException {
+    long startNs = System.nanoTime();
     Semaphore slots = new Semaphore(IN_FLIGHT);
     ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     AtomicInteger done = new AtomicInteger();
@@ -283,7 +284,11 @@ class FuzzIT {
           failure = "test harness: " + error;
         }
         if (failure != null) {
-          failures.add(iface + " #" + index + ": " + failure + "\n    input: " + abbreviate(input.description()));
+          String line = iface + " #" + index + ": " + failure + "\n    input: " + abbreviate(input.description());
+          if (failures.size() < 20) {
+            System.out.println("FUZZ FAILURE " + line);
+          }
+          failures.add(line);
         }
         done.incrementAndGet();
         slots.release();
@@ -292,6 +297,8 @@ class FuzzIT {
     slots.acquire(IN_FLIGHT);
     slots.release(IN_FLIGHT);
     counts.merge(iface, done.get(), Integer::sum);
+    System.out.println("FUZZ " + iface + ": " + done.get() + " inputs, " + failures.size() + " without a clear error, "
+        + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNs) + " s");
     assertThat(failures).as(iface + ": inputs without a clear error").isEmpty();
   }
 
@@ -791,7 +798,7 @@ class FuzzIT {
         case 3 -> "SELECT " + "(".repeat(m.chance(0.5) ? 100 + m.below(1_000) : 5_000 + m.below(50_000)) + "1"
             + ")".repeat(m.below(2) == 0 ? 0 : 5_000);
         default -> "SELECT " + m.pick(List.of("'" + "x".repeat(100_000 + m.below(1_000_000)) + "'",
-            "9".repeat(10_000), "1" + "+1".repeat(20_000), "ARRAY[" + "1,".repeat(100_000) + "1]",
+            "9".repeat(10_000), "1" + "+1".repeat(30_000), "ARRAY[" + "1,".repeat(100_000) + "1]",
             "E'" + "\\x".repeat(1_000) + "'", "x'" + "f".repeat(100_001) + "'"));
       };
       return new Input(sql, () -> CompletableFuture.supplyAsync(() -> sqlAnswer(sessions.get(), sql), blocking));
