@@ -354,8 +354,10 @@ public final class GatewayServer implements AutoCloseable {
     HealthStatusManager healthStatuses = new HealthStatusManager();
     health.publishTo(healthStatuses);
     started.push(healthStatuses::enterTerminalState);
+    // Guarded like Ordo's own services: malformed request bytes are INVALID_ARGUMENT, not UNKNOWN.
     ServerServiceDefinition standardHealth =
-        ServerInterceptors.intercept(healthStatuses.getHealthService(), refreshHealth(health));
+        MalformedRequestGuard.guard(
+            ServerInterceptors.intercept(healthStatuses.getHealthService(), refreshHealth(health)));
 
     // Malformed request bytes become INVALID_ARGUMENT with the parser's reason, not UNKNOWN.
     ServerServiceDefinition guarded = MalformedRequestGuard.guard(service.bindService());
