@@ -20,6 +20,7 @@ import io.ordo.gateway.core.GatewayMetrics;
 import io.ordo.gateway.core.GrpcMetricsInterceptor;
 import io.ordo.gateway.core.Readiness;
 import io.ordo.gateway.core.MalformedRequestGuard;
+import io.ordo.gateway.core.StatusDescriptionLimit;
 import io.ordo.gateway.core.OrdoService;
 import io.ordo.gateway.core.ResultListener;
 import io.ordo.gateway.core.SequencerHealth;
@@ -372,6 +373,8 @@ public final class GatewayServer implements AutoCloseable {
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(standardHealth)
             .intercept(new GrpcMetricsInterceptor(metrics, GrpcMetricsInterceptor.GRPC))
+            // Last added runs first: every status leaves with a bounded description.
+            .intercept(new StatusDescriptionLimit())
             .executor(workers)
             .maxInboundMessageSize(inboundBytesMax)
             .build()
