@@ -276,6 +276,10 @@ public final class RestServer implements AutoCloseable {
   private void handle(HttpExchange exchange) {
     try {
       dispatch(exchange);
+    } catch (StackOverflowError e) {
+      // The JSON parser recurses per nesting level: a body nested deeper than the stack is the
+      // client's error. Without this the worker thread died and the client never got an answer.
+      sendError(exchange, 400, "INVALID_ARGUMENT", "malformed JSON body: nested too deeply");
     } catch (RuntimeException | IOException e) {
       LOG.warn("REST request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
       sendError(exchange, 500, "INTERNAL", "internal error: " + e);
