@@ -30,6 +30,7 @@ import io.ordo.gateway.core.GatewayMetrics;
 import io.ordo.gateway.core.GrpcMetricsInterceptor;
 import io.ordo.gateway.core.Readiness;
 import io.ordo.gateway.core.MalformedRequestGuard;
+import io.ordo.gateway.core.StatusDescriptionLimit;
 import io.ordo.gateway.core.OrdoService;
 import io.ordo.gateway.core.ResultListener;
 import io.ordo.gateway.core.SequencerHealth;
@@ -408,8 +409,10 @@ public final class GatewayServer implements AutoCloseable {
     HealthStatusManager healthStatuses = new HealthStatusManager();
     health.publishTo(healthStatuses);
     started.push(healthStatuses::enterTerminalState);
+    // Guarded like Ordo's own services: malformed request bytes are INVALID_ARGUMENT, not UNKNOWN.
     ServerServiceDefinition standardHealth =
-        ServerInterceptors.intercept(healthStatuses.getHealthService(), refreshHealth(health));
+        MalformedRequestGuard.guard(
+            ServerInterceptors.intercept(healthStatuses.getHealthService(), refreshHealth(health)));
 
     // Malformed request bytes become INVALID_ARGUMENT with the parser's reason, not UNKNOWN.
     ServerServiceDefinition guarded = MalformedRequestGuard.guard(service.bindService());
@@ -434,6 +437,8 @@ public final class GatewayServer implements AutoCloseable {
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(standardHealth)
             .intercept(new GrpcMetricsInterceptor(metrics, GrpcMetricsInterceptor.GRPC))
+            // Last added runs first: every status leaves with a bounded description.
+            .intercept(new StatusDescriptionLimit())
             .executor(workers)
             .maxInboundMessageSize(inboundBytesMax)
             .build()

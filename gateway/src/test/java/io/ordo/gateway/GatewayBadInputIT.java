@@ -124,6 +124,10 @@ class GatewayBadInputIT {
 
   /** Calls Txn with raw bytes as the request, bypassing the client's own encoding. */
   private static byte[] callTxnRaw(byte[] request) {
+    return callRaw(OrdoGrpc.getTxnMethod(), request);
+  }
+
+  private static byte[] callRaw(MethodDescriptor<?, ?> method, byte[] request) {
     MethodDescriptor.Marshaller<byte[]> bytes =
         new MethodDescriptor.Marshaller<>() {
           @Override
@@ -140,8 +144,7 @@ class GatewayBadInputIT {
             }
           }
         };
-    MethodDescriptor<byte[], byte[]> raw =
-        OrdoGrpc.getTxnMethod().toBuilder(bytes, bytes).build();
+    MethodDescriptor<byte[], byte[]> raw = method.toBuilder(bytes, bytes).build();
     return ClientCalls.blockingUnaryCall(
         channel,
         raw,
@@ -154,6 +157,22 @@ class GatewayBadInputIT {
     // Field 2 (ops) announced as 100 bytes long, followed by only 3.
     byte[] truncated = {0x12, 100, 1, 2, 3};
     assertThatThrownBy(() -> callTxnRaw(truncated))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).startsWith("malformed request message");
+            });
+  }
+
+  /**
+   * The standard health service is guarded too: found by fuzzing, a malformed Check request was
+   * answered UNKNOWN (grpc-java's answer to a request it cannot parse).
+   */
+  @Test
+  void grpcHealthRejectsAMalformedMessage() {
+    byte[] invalidUtf8Service = {0x0a, 2, (byte) 0xC3, 0x28};
+    assertThatThrownBy(() -> callRaw(io.grpc.health.v1.HealthGrpc.getCheckMethod(), invalidUtf8Service))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {

@@ -343,6 +343,10 @@ public final class RestServer implements AutoCloseable {
   private void handle(HttpExchange exchange) {
     try {
       dispatch(exchange);
+    } catch (StackOverflowError e) {
+      // The JSON parser recurses per nesting level: a body nested deeper than the stack is the
+      // client's error. Without this the worker thread died and the client never got an answer.
+      sendError(exchange, 400, "INVALID_ARGUMENT", "malformed JSON body: nested too deeply");
     } catch (RuntimeException | IOException e) {
       LOG.warn("REST request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
       sendError(exchange, 500, "INTERNAL", "internal error: " + e);
@@ -522,7 +526,8 @@ public final class RestServer implements AutoCloseable {
   }
 
   /**
-   * Reads the body as UTF-8 text, or answers 413 (too large) or 400 (not UTF-8) and returns null.
+   * Reads the body as UTF-8 text, or answers 413 (too large) or 400 (not UTF-8, or a body that
+   * ends before its Content-Length or has malformed chunks) and returns null.
    */
   private String readBody(HttpExchange exchange) throws IOException {
     String declared = exchange.getRequestHeaders().getFirst("Content-Length");
@@ -542,6 +547,12 @@ public final class RestServer implements AutoCloseable {
     byte[] bytes;
     try (InputStream in = exchange.getRequestBody()) {
       bytes = in.readNBytes(httpBodyBytesMax + 1);
+    } catch (IOException e) {
+      // The body's framing is the client's: fewer bytes than its Content-Length before the
+      // connection ended, or a malformed chunk. A 400 (if the client still listens), not a 500.
+      exchange.getResponseHeaders().set("Connection", "close");
+      sendError(exchange, 400, "INVALID_ARGUMENT", "could not read the request body: " + e.getMessage());
+      return null;
     }
     if (bytes.length > httpBodyBytesMax) {
       drain(exchange);

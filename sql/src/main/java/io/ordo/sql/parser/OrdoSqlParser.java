@@ -43,6 +43,14 @@ public final class OrdoSqlParser {
   /** Longest identifier accepted, in characters (PostgreSQL's NAMEDATALEN - 1 is 63 bytes). */
   public static final int IDENTIFIER_MAX_LENGTH = 128;
 
+  /**
+   * The most operator tokens one statement may hold (54000 beyond). Calcite reduces a chain of
+   * operators by precedence climbing, whose time grows with the square of the chain's length: a
+   * 1 MiB statement of {@code 1+1+...} (the statement size limit) would hold a thread for about an
+   * hour, while a chain of 20,000 operators takes a few seconds at most.
+   */
+  public static final int OPERATORS_MAX = 20_000;
+
   /** How many expected tokens an error message lists before "...". */
   private static final int EXPECTED_TOKENS_SHOWN = 8;
 
@@ -86,6 +94,7 @@ public final class OrdoSqlParser {
    * @throws SqlException 42601 (syntax_error) with PostgreSQL's message form ({@code syntax error
    *     at or near "FROM"}, then a one-line summary of what was expected) and the 1-based
    *     character position in {@code script}; 54000 (program_limit_exceeded) for nesting too deep
+   *     or more than {@link #OPERATORS_MAX} operators in one statement
    */
   public static List<ParsedStatement> parse(String script) throws SqlException {
     ScriptScanner scanner = ScriptScanner.scan(script);
@@ -99,6 +108,13 @@ public final class OrdoSqlParser {
     if (segments.isEmpty()) {
       // Calcite's statement list cannot be empty-but-for-comments; nothing to parse anyway.
       return List.of();
+    }
+    for (ScriptScanner.Segment seg : segments) {
+      if (seg.operators() > OPERATORS_MAX) {
+        throw new SqlException(SqlState.PROGRAM_LIMIT_EXCEEDED, "statement is too complex ("
+            + seg.operators() + " operators; at most " + OPERATORS_MAX + " are allowed)",
+            scanner.position(seg.tokenStart()));
+      }
     }
     SqlNodeList nodes;
     try {

@@ -4,6 +4,7 @@ import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlState;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The lexical pre-pass over a script, before Calcite's parser sees it. It knows only what is
@@ -29,12 +30,21 @@ final class ScriptScanner {
   /** One {@code ?} of the rewritten text. */
   record Param(int originalStart, int originalLength, int number) {}
 
-  /** One statement's extent: between two separators, in original char offsets. */
-  record Segment(int start, int end, int tokenStart, int tokenEnd, List<Param> params) {
+  /**
+   * One statement's extent: between two separators, in original char offsets; {@code operators}
+   * counts its operator tokens (symbols such as {@code +} or {@code ||}, and AND, OR, NOT, IS,
+   * LIKE, ILIKE, BETWEEN, IN), the measure of the parser's work on operator chains.
+   */
+  record Segment(int start, int end, int tokenStart, int tokenEnd, List<Param> params,
+      int operators) {
     boolean hasTokens() {
       return tokenStart >= 0;
     }
   }
+
+  private static final String SYMBOL_OPERATORS = "+-*/%<>=|!~^&#@";
+  private static final java.util.Set<String> WORD_OPERATORS =
+      java.util.Set.of("AND", "OR", "NOT", "IS", "LIKE", "ILIKE", "BETWEEN", "IN");
 
   private final String original;
   private final StringBuilder rewritten;
@@ -93,6 +103,7 @@ final class ScriptScanner {
     int tokenStart = -1;
     int tokenEnd = -1;
     List<Param> params = new ArrayList<>();
+    int operators = 0;
     int i = 0;
     while (i < n) {
       char c = s.charAt(i);
@@ -120,7 +131,8 @@ final class ScriptScanner {
       if (c == ';') {
         boolean empty = tokenStart < 0;
         rewritten.append(empty ? ' ' : ';');
-        segments.add(new Segment(segStart, i, tokenStart, tokenEnd, List.copyOf(params)));
+        segments.add(new Segment(segStart, i, tokenStart, tokenEnd, List.copyOf(params), operators));
+        operators = 0;
         segStart = i + 1;
         tokenStart = -1;
         tokenEnd = -1;
@@ -160,15 +172,21 @@ final class ScriptScanner {
         while (j < n && isIdentifierChar(s.charAt(j))) {
           j++;
         }
+        if (j - i <= 7 && WORD_OPERATORS.contains(s.substring(i, j).toUpperCase(Locale.ROOT))) {
+          operators++;
+        }
         rewritten.append(s, i, j);
       } else {
         j = i + 1;
         rewritten.append(c);
+        if (SYMBOL_OPERATORS.indexOf(c) >= 0) {
+          operators++;
+        }
       }
       tokenEnd = j;
       i = j;
     }
-    segments.add(new Segment(segStart, n, tokenStart, tokenEnd, List.copyOf(params)));
+    segments.add(new Segment(segStart, n, tokenStart, tokenEnd, List.copyOf(params), operators));
     for (Segment seg : segments) {
       checkNotMixed(seg);
     }

@@ -18,7 +18,8 @@ import java.util.Map;
  * startup packet, then typed messages (one type byte, an int32 length that counts itself, the
  * body). Every length is checked before anything is allocated: startup packets up to {@link
  * #MAX_STARTUP_LENGTH} bytes (PostgreSQL's own limit), other messages up to {@link
- * #MAX_MESSAGE_LENGTH}. Not thread-safe.
+ * #MAX_MESSAGE_LENGTH}, and a body's buffer grows with the bytes that arrive, so a length field
+ * that claims more than the client sends allocates nothing extra. Not thread-safe.
  */
 final class FrontendReader {
   /** PostgreSQL's MAX_STARTUP_PACKET_LENGTH. */
@@ -95,9 +96,19 @@ final class FrontendReader {
     return (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
   }
 
+  /**
+   * The next {@code length} bytes. The buffer grows with the bytes that arrive (readNBytes reads
+   * in chunks) instead of being allocated from the length field: a length that lies costs the
+   * server nothing until the client really sends that much.
+   *
+   * @throws EOFException when the connection ends first
+   */
   private byte[] readBody(int length) throws IOException {
-    byte[] body = new byte[length];
-    in.readFully(body);
+    byte[] body = in.readNBytes(length);
+    if (body.length < length) {
+      throw new EOFException(
+          "connection ended after " + body.length + " of " + length + " bytes of a message");
+    }
     return body;
   }
 

@@ -141,4 +141,19 @@ class SyntaxErrorsTest {
     assertThat(parsed).isPositive();
     assertThat(rejected).isPositive();
   }
+
+  /**
+   * A long chain of operators is refused before Calcite's precedence climbing, whose time grows
+   * with the square of the chain: found by fuzzing, a 1 MiB {@code SELECT 1+1+...+1} (within the
+   * statement size limit) held a thread for about an hour.
+   */
+  @Test
+  void operatorChainsPastTheLimitAreProgramLimitExceeded() throws Exception {
+    SqlException e = error("SELECT " + "1+".repeat(500_000) + "1");
+    assertThat(e.sqlState()).isEqualTo("54000");
+    assertThat(e.getMessage()).contains("500000 operators");
+    assertThat(error("SELECT 1;\nSELECT " + "x OR ".repeat(OrdoSqlParser.OPERATORS_MAX + 1) + "y").position())
+        .isEqualTo(11);
+    assertThat(OrdoSqlParser.parse("SELECT " + "1+".repeat(1_000) + "1")).hasSize(1);
+  }
 }

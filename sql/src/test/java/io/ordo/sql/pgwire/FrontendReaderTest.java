@@ -127,4 +127,23 @@ class FrontendReaderTest {
         .isInstanceOf(PgProtocolException.class)
         .hasMessageStartingWith(messageStart);
   }
+
+  /**
+   * A length field that lies (64 MiB claimed, a few bytes sent, then the connection ends) costs
+   * no 64 MiB buffer: found by the protocol fuzzing, where concurrent connections with such
+   * lengths could each make the server allocate the claimed size before a byte of the body came.
+   */
+  @Test
+  void aLyingLengthAllocatesOnlyWhatArrives() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long tid = Thread.currentThread().getId();
+    String claim = String.format("%08x", FrontendReader.MAX_MESSAGE_LENGTH);
+    FrontendReader r = reader("51" + claim + "53454c45435420"); // 'Q', "SELECT "
+    long before = threads.getThreadAllocatedBytes(tid);
+    assertThatThrownBy(r::readMessage).isInstanceOf(EOFException.class);
+    long allocated = threads.getThreadAllocatedBytes(tid) - before;
+    assertThat(allocated).as("bytes allocated for a message whose body never came")
+        .isLessThan(1L << 20);
+  }
 }
