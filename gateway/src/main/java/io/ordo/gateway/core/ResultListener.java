@@ -74,9 +74,9 @@ public final class ResultListener implements AutoCloseable {
   /**
    * How long the broker holds a fetch that finds no data, in milliseconds. It adds no latency:
    * with {@code fetch.min.bytes=1} the broker answers a waiting fetch as soon as a result is
-   * appended; it only sets how often an idle listener asks (every 5 s).
+   * appended; it only sets how often an idle listener asks (twice a second).
    */
-  static final int FETCH_MAX_WAIT_MS = 5_000;
+  static final int FETCH_MAX_WAIT_MS = 500;
 
   /** Pause after a failed poll before the next, in milliseconds. */
   static final long POLL_ERROR_BACKOFF_MS = 200;
