@@ -295,6 +295,13 @@ final class QueryRunner implements AutoCloseable {
         || message.contains("clause must be a condition")
         || message.contains("cannot be converted") || message.contains("type mismatch")) {
       state = SqlState.DATATYPE_MISMATCH;
+    } else if (message.contains("Code grows beyond 64 KB") || message.contains("too large")
+        && root.getClass().getName().startsWith("org.codehaus.")) {
+      // Calcite compiles a query's expressions into one Java method, and the JVM caps a method
+      // at 64 KB of bytecode: a statement with some ten thousand expressions (a huge ARRAY[...]
+      // or select list) cannot run. It is the statement's size, not a fault of the server.
+      state = SqlState.PROGRAM_LIMIT_EXCEEDED;
+      message = "statement too large to compile (" + message + "): split it, or use fewer expressions in one list";
     } else if (root instanceof ArithmeticException && message.contains("by zero")) {
       state = SqlState.DIVISION_BY_ZERO;
       message = "division by zero";

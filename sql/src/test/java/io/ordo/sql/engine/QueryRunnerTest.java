@@ -69,4 +69,18 @@ class QueryRunnerTest {
     assertThat(QueryRunner.offset("abc", 1, 1)).isEqualTo(1);
     assertThat(QueryRunner.offset("abc", 0, 0)).isZero();
   }
+
+  @Test
+  void aStatementTooLargeToCompileIsAProgramLimitNotAnInternalError() {
+    StringBuilder sql = new StringBuilder("SELECT ARRAY[1");
+    for (int i = 1; i < 20_000; i++) {
+      sql.append(",1");
+    }
+    sql.append(']');
+    assertThatThrownBy(() -> runner.run(runner.prepare(sql.toString(), "c"), List.of(), 1))
+        .isInstanceOfSatisfying(SqlException.class, e -> {
+          assertThat(e.sqlState()).isEqualTo(SqlState.PROGRAM_LIMIT_EXCEEDED);
+          assertThat(e.getMessage()).contains("statement too large to compile").contains("64 KB");
+        });
+  }
 }
