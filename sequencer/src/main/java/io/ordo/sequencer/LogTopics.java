@@ -183,16 +183,7 @@ public final class LogTopics {
    */
   static Map<String, String> feedbackConfigMismatch(Admin admin, TopicLayout layout, long deadlineNs, Duration timeout) {
     String name = layout.feedbackTopic();
-    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
-    Config config;
-    try {
-      config =
-          await(
-              admin.describeConfigs(List.of(resource)).values().get(resource),
-              deadlineNs, timeout, "describing the configs of topic " + name);
-    } catch (ExecutionException e) {
-      throw rethrow(e, "describing feedback topic " + name);
-    }
+    Config config = topicConfig(admin, name, "feedback", deadlineNs, timeout);
     Map<String, String> mismatch = new LinkedHashMap<>();
     for (Map.Entry<String, String> wanted : FEEDBACK_CONFIGS.entrySet()) {
       ConfigEntry entry = config.get(wanted.getKey());
@@ -389,19 +380,22 @@ public final class LogTopics {
    * carried stream data. Only a warning, since changing a topic's retention is an operator's
    * decision (kafka-configs.sh); the message says how.
    */
+  /** The configs of topic {@code name} ({@code kind} names it in errors: "feedback", "changelog"). */
+  private static Config topicConfig(Admin admin, String name, String kind, long deadlineNs, Duration timeout) {
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
+    try {
+      return await(
+          admin.describeConfigs(List.of(resource)).values().get(resource),
+          deadlineNs, timeout, "describing the configs of topic " + name);
+    } catch (ExecutionException e) {
+      throw rethrow(e, "describing " + kind + " topic " + name);
+    }
+  }
+
   private static void warnOnChangelogRetention(
       Admin admin, TopicLayout layout, long deadlineNs, Duration timeout) {
     String name = layout.changelogTopic();
-    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, name);
-    Config config;
-    try {
-      config =
-          await(
-              admin.describeConfigs(List.of(resource)).values().get(resource),
-              deadlineNs, timeout, "describing the configs of topic " + name);
-    } catch (ExecutionException e) {
-      throw rethrow(e, "describing changelog topic " + name);
-    }
+    Config config = topicConfig(admin, name, "changelog", deadlineNs, timeout);
     ConfigEntry retention = config.get(TopicConfig.RETENTION_MS_CONFIG);
     String value = retention == null ? null : retention.value();
     if (!"-1".equals(value)) {
