@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ordo.sql.SqlAccess;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Optional;
@@ -26,7 +27,8 @@ class CredentialsTest {
     Credentials.appendEntry(file, Credentials.userLine("alice", Permission.WRITE, "pw", random));
     String text = Files.readString(file);
     assertThat(text).doesNotContain(reader).doesNotContain(admin).doesNotContain(" pw");
-    assertThat(Files.getPosixFilePermissions(file).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    assertThat(Files.getPosixFilePermissions(file))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
 
     Credentials c = Credentials.load(file);
     assertThat(c.authenticateToken(reader)).contains(new Principal("ci", Permission.READ));
