@@ -30,9 +30,19 @@ import org.slf4j.LoggerFactory;
  * job restarting, a checkpoint declined) is retried at the next tick. The replayed part of the
  * log after a crash therefore stays within about one interval of appends, as with periodic
  * checkpoints.
+ *
+ * <p>Idle back-off: once settled, each observation that finds the log still doubles the number
+ * of ticks until the next one, up to {@value #IDLE_STRIDE_MAX} (so a long-idle job reads the end
+ * offsets every 8 intervals, not every one: each read is a ListOffsets request to the broker and
+ * a wake-up of the admin client, ~0.002 core at 1 s). The price is that the first checkpoint of a
+ * new burst of appends may start up to {@value #IDLE_STRIDE_MAX} intervals after it began, so a
+ * crash in that window replays that much more log; any movement resets the stride to 1.
  */
 final class CheckpointPacer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointPacer.class);
+
+  /** Most ticks between two observations of a settled (idle) log. */
+  static final int IDLE_STRIDE_MAX = 8;
 
   private final Supplier<List<Long>> logEnds;
   private final Supplier<CompletableFuture<Long>> trigger;
@@ -41,6 +51,11 @@ final class CheckpointPacer implements AutoCloseable {
 
   private List<Long> lastEnds;
   private boolean settled;
+  /** Ticks between observations while settled: 1, 2, 4, ... up to IDLE_STRIDE_MAX. */
+  private int idleStride = 1;
+  /** Settled ticks still to pass without observing the log. */
+  private int ticksUntilLook;
+  private long observations;
   private CompletableFuture<Long> inFlight = CompletableFuture.completedFuture(null);
   private long triggered;
   private long skipped;
@@ -87,11 +102,22 @@ final class CheckpointPacer implements AutoCloseable {
    * @return whether a checkpoint was triggered
    */
   synchronized boolean tick() {
+    if (settled && ticksUntilLook > 0) {
+      ticksUntilLook--;
+      skipped++;
+      return false;
+    }
     List<Long> ends = List.copyOf(logEnds.get());
+    observations++;
     boolean moved = !ends.equals(lastEnds);
+    boolean wasSettled = settled;
     lastEnds = ends;
     if (moved) {
       settled = false;
+      idleStride = 1;
+    } else if (wasSettled) {
+      idleStride = Math.min(idleStride * 2, IDLE_STRIDE_MAX);
+      ticksUntilLook = idleStride - 1;
     }
     if (settled || !inFlight.isDone()) {
       skipped++;
@@ -128,6 +154,11 @@ final class CheckpointPacer implements AutoCloseable {
   /** Checkpoints triggered so far. */
   synchronized long triggered() {
     return triggered;
+  }
+
+  /** Ticks that read the log's end offsets (the others were skipped by the idle back-off). */
+  synchronized long observations() {
+    return observations;
   }
 
   /** Ticks that triggered nothing (log still, or a checkpoint still running). */

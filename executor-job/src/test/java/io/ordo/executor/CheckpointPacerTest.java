@@ -42,6 +42,36 @@ class CheckpointPacerTest {
   }
 
   @Test
+  void anIdleLogIsObservedLessAndLessOftenAndMovementIsCaughtWithinTheStride() {
+    pacer.tick();
+    completeLast();
+    pacer.tick(); // settling checkpoint
+    completeLast();
+    long before = pacer.observations();
+    // Settled: observations after 1, 2, 4, 8, 8, ... ticks.
+    for (int i = 0; i < 1 + 2 + 4 + 8 + 8; i++) {
+      assertThat(pacer.tick()).isFalse();
+    }
+    assertThat(pacer.observations() - before).as("looks at ticks 1, 3, 7, 15, 23").isEqualTo(5);
+    for (int i = 0; i < 7; i++) {
+      assertThat(pacer.tick()).as("tick %d of the full stride", i).isFalse();
+    }
+    ends.set(List.of(9L, 9L));
+    assertThat(pacer.tick()).as("the 8th tick looks, sees movement and checkpoints").isTrue();
+    completeLast();
+    ends.set(List.of(10L, 9L));
+    assertThat(pacer.tick()).as("stride back to 1: the next tick looks again").isTrue();
+    completeLast();
+    assertThat(pacer.tick()).as("still: settling checkpoint").isTrue();
+    completeLast();
+    long settledAt = pacer.observations();
+    assertThat(pacer.tick()).isFalse();
+    assertThat(pacer.observations()).as("first settled tick looks").isEqualTo(settledAt + 1);
+    assertThat(pacer.tick()).isFalse();
+    assertThat(pacer.observations()).as("stride 2: skipped").isEqualTo(settledAt + 1);
+  }
+
+  @Test
   void aMovingLogIsCheckpointedEveryTickAndOnceMoreWhenItStops() {
     pacer.tick();
     completeLast();
@@ -56,6 +86,7 @@ class CheckpointPacerTest {
     completeLast();
     assertThat(pacer.tick()).as("settled").isFalse();
     ends.set(List.of(6L, 10L));
+    assertThat(pacer.tick()).as("idle stride 2 after the first settled look: not observed").isFalse();
     assertThat(pacer.tick()).as("moves again").isTrue();
   }
 
