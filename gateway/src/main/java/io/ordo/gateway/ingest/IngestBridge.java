@@ -41,6 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -132,6 +133,23 @@ public final class IngestBridge implements AutoCloseable {
 
   /** How long {@link #close} waits for the thread. */
   public static final long CLOSE_TIMEOUT_MS = 30_000;
+
+  /**
+   * How long the broker holds the bridge's fetch while the ingest topic has nothing new, in
+   * milliseconds. No latency: a parked fetch is answered as soon as a record is appended. It sets
+   * how often an idle bridge asks (each empty fetch costs the in-process broker and the consumer
+   * about a millisecond or two of CPU; at Kafka's 500 ms one idle bridge cost ~0.01 core). A
+   * consumer's close waits for its parked fetch, so the consumer is closed with
+   * {@link #CONSUMER_CLOSE_MS}; newly assigned partitions may wait up to this long for their first fetch.
+   */
+  static final int IDLE_FETCH_WAIT_MS = 5_000;
+
+  /**
+   * Bound of the consumer's close, in milliseconds: enough for its leave-group heartbeat (sent
+   * first, on the coordinator's own connection), not for the fetch session's close, which would
+   * queue behind the parked fetch. Offsets are already committed after every batch.
+   */
+  static final long CONSUMER_CLOSE_MS = 500;
 
   /** How long one Kafka metadata or admin request may block the thread. */
   private static final long KAFKA_API_TIMEOUT_MS = 10_000;
@@ -350,8 +368,9 @@ public final class IngestBridge implements AutoCloseable {
       if (!ensureTopic()) {
         return;
       }
-      try (KafkaConsumer<byte[], byte[]> c =
-          new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      KafkaConsumer<byte[], byte[]> c =
+          new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      try {
         consumer = c;
         if (!running) {
           return; // close() ran before the consumer was visible to it
@@ -369,6 +388,8 @@ public final class IngestBridge implements AutoCloseable {
             ingestPartition(c, tp, polled.records(tp));
           }
         }
+      } finally {
+        c.close(CloseOptions.timeout(Duration.ofMillis(CONSUMER_CLOSE_MS)));
       }
     } catch (WakeupException e) {
       if (running) {
@@ -398,6 +419,7 @@ public final class IngestBridge implements AutoCloseable {
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, POLL_RECORDS_MAX);
     props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_API_TIMEOUT_MS);
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
     return props;
   }
 
