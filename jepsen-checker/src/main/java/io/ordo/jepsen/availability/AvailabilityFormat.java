@@ -121,7 +121,7 @@ public final class AvailabilityFormat {
   public static String markdown(Map<String, FaultSummary> summaries, Baseline baseline) {
     StringBuilder md = new StringBuilder();
     if (summaries.isEmpty()) {
-      md.append("No faults in the histories.\n");
+      md.append("No faults.\n");
     } else {
       md.append("| fault | intervals | median length | ok/s during (median, max) | longest gap without ok (median, max)"
           + " | first ok after healing (median, max) | goal | met |\n");
