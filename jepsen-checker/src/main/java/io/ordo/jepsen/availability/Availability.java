@@ -29,11 +29,12 @@ import java.util.TreeSet;
  * ops has no intervals, only a baseline.
  *
  * <p><b>What counts.</b> Only {@code ok} completions of client operations (never the nemesis's ops,
- * never {@code fail} or {@code info}). All times are nanoseconds since the history's first op.
+ * never {@code fail} or {@code info}). All times are nanoseconds since the history's earliest op
+ * (its first, when the clock is monotonic).
  *
  * <p><b>Longest gap</b> (the "time without committed transactions"): take {@code a}, the last ok
- * completion at or before the interval's start (or the history's first op if there is none), and
- * {@code b}, the first ok completion after the interval's end (or the history's last op if there is
+ * completion at or before the interval's start (or the history's earliest op if there is none), and
+ * {@code b}, the first ok completion after the interval's end (or the history's latest op if there is
  * none; the gap is then "open", a lower bound). The longest gap is the largest difference between
  * consecutive points of {@code a}, the ok completions strictly between {@code a} and {@code b},
  * and {@code b}: the gap that contains the fault's start, every gap inside the interval, and the gap
@@ -82,7 +83,12 @@ public final class Availability {
     if (ops.isEmpty()) {
       return new Availability(0, 0, List.of(), List.of(), Baseline.of(List.of(), 0, 0));
     }
-    long origin = ops.get(0).timeNanos();
+    // The earliest time, not the first op's: a history's clock is not checked to be monotonic,
+    // and every relative time must be >= 0 for the intervals to be well formed.
+    long origin = Long.MAX_VALUE;
+    for (Op op : ops) {
+      origin = Math.min(origin, op.timeNanos());
+    }
     long end = 0;
     List<Long> oks = new ArrayList<>();
     for (Op op : ops) {
@@ -97,7 +103,7 @@ public final class Availability {
     List<Raw> raws = pairTransitions(h, origin);
     List<FaultInterval> intervals = new ArrayList<>();
     for (Raw r : raws) {
-      long intervalEnd = r.healEnd != null ? r.healEnd : end;
+      long intervalEnd = r.healEnd != null ? Math.max(r.start, r.healEnd) : end;
       intervals.add(measure(r, intervalEnd, end, oks, raws));
     }
     intervals.sort(FaultInterval.ORDER);
@@ -119,7 +125,7 @@ public final class Availability {
         Baseline.of(baselineGaps, okOutside, end - faultyNanos));
   }
 
-  /** Nanoseconds from the first op to the last. */
+  /** Nanoseconds from the earliest op to the latest. */
   public long durationNanos() {
     return durationNanos;
   }
@@ -163,7 +169,7 @@ public final class Availability {
     return out;
   }
 
-  /** A fault interval before measuring; times relative to the history's first op. */
+  /** A fault interval before measuring; times relative to the history's earliest op. */
   private static final class Raw {
     final String name;
     final long start;
@@ -223,10 +229,10 @@ public final class Availability {
         okDuring++;
       }
     }
-    // a: the last ok at or before the start (else the history's first op, t = 0).
+    // a: the last ok at or before the start (else the history's earliest op, t = 0).
     int firstAfterStart = upperBound(oks, r.start);
     long a = firstAfterStart > 0 ? oks.get(firstAfterStart - 1) : 0;
-    // b: the first ok after the interval's end (else the history's last op; the gap is open).
+    // b: the first ok after the interval's end (else the history's latest op; the gap is open).
     int firstAfterEnd = upperBound(oks, intervalEnd);
     boolean open = firstAfterEnd >= oks.size();
     long b = open ? historyEnd : oks.get(firstAfterEnd);

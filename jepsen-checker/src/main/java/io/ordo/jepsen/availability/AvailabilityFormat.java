@@ -84,7 +84,7 @@ public final class AvailabilityFormat {
    * {@code {"name", "start-ms", "started-ms", "heal-start-ms", "heal-end-ms", "end-ms", "healed",
    * "ok-during", "ok-per-sec", "longest-gap-ms", "longest-gap-from-ms", "longest-gap-to-ms",
    * "gap-open", "first-ok-after-heal-ms", "overlaps", "error", "goal-status"}}; times since the
-   * history's first op.
+   * history's earliest op.
    */
   public static ObjectNode intervalJson(FaultInterval i) {
     ObjectNode n = MAPPER.createObjectNode();

@@ -11,7 +11,7 @@ import java.util.List;
  * @param p99GapNanos their nearest-rank 99th percentile, 0 if none
  * @param maxGapNanos the longest, 0 if none
  * @param okOutside ok completions outside every fault interval
- * @param outsideNanos time outside every fault interval, from the first op to the last
+ * @param outsideNanos time outside every fault interval, from the earliest op to the latest
  */
 public record Baseline(long gaps, long medianGapNanos, long p99GapNanos, long maxGapNanos, long okOutside, long outsideNanos) {
   /**

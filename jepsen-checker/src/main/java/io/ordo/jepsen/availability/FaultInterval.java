@@ -6,18 +6,18 @@ import java.util.Objects;
 
 /**
  * One fault of a history and how available the system stayed during it; the definitions are in
- * {@link Availability}. Times are nanoseconds since the history's first op.
+ * {@link Availability}. Times are nanoseconds since the history's earliest op.
  *
  * @param name the nemesis's name, e.g. {@code kill-broker}
  * @param startNanos the {@code start-<name>} invoke
  * @param startedNanos the {@code start-<name>} completion (the fault is in effect), or null if it never completed
  * @param healStartNanos the {@code stop-<name>} invoke, or null if the fault was never stopped
  * @param healEndNanos the {@code stop-<name>} completion, or null if unhealed
- * @param endNanos where the interval ends: the heal end, or the history's last op if unhealed
+ * @param endNanos where the interval ends: the heal end, or the history's latest op if unhealed
  * @param okDuring ok completions of client ops in [start, end]
  * @param longestGapNanos the longest stretch without an ok completion overlapping the interval
  * @param longestGapFromNanos where that gap starts (an ok completion, or 0)
- * @param longestGapToNanos where it ends (an ok completion, or the history's last op if {@code gapOpen})
+ * @param longestGapToNanos where it ends (an ok completion, or the history's latest op if {@code gapOpen})
  * @param gapOpen true if no ok completion followed the interval: the gap ran to the history's end
  *     and is only a lower bound
  * @param firstOkAfterHealNanos from the heal end to the next ok completion, or null if unhealed or

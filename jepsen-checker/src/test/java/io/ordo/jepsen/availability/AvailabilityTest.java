@@ -191,6 +191,22 @@ class AvailabilityTest {
   }
 
   @Test
+  void timesAreCountedFromTheEarliestOpEvenIfTheClockWentBackwards() {
+    History h = History.of(List.of(
+        new Op(0, 500 * MS, 0, OpType.INVOKE, "txn", null, null),
+        new Op(1, 100 * MS, Op.NEMESIS, OpType.INVOKE, "start-pause", null, null),
+        new Op(2, 150 * MS, Op.NEMESIS, OpType.INFO, "start-pause", null, null),
+        new Op(3, 600 * MS, 0, OpType.OK, "txn", null, null),
+        new Op(4, 120 * MS, Op.NEMESIS, OpType.INVOKE, "stop-pause", null, null),
+        new Op(5, 130 * MS, Op.NEMESIS, OpType.INFO, "stop-pause", null, null)));
+    FaultInterval i = Availability.of(h).intervals().get(0);
+    assertThat(i.startNanos()).isZero();
+    assertThat(i.endNanos()).isEqualTo(30 * MS);
+    assertThat(i.longestGapNanos()).isEqualTo(500 * MS);
+    assertThat(i.firstOkAfterHealNanos()).isEqualTo(470 * MS);
+  }
+
+  @Test
   void goalsPerFault() {
     assertThat(Goal.forFault("kill-broker")).contains(new Goal(Goal.Metric.LONGEST_GAP, Goal.SINGLE_BROKER_GAP_NANOS));
     assertThat(Goal.forFault("pause")).contains(new Goal(Goal.Metric.LONGEST_GAP, Goal.SINGLE_BROKER_GAP_NANOS));
