@@ -32,24 +32,33 @@ import java.util.TreeSet;
  * never {@code fail} or {@code info}). All times are nanoseconds since the history's earliest op
  * (its first, when the clock is monotonic).
  *
+ * <p><b>Waiting time.</b> A stretch without an ok completion is unavailability only while someone
+ * waits: every length below counts only the time during which at least one client op was in flight
+ * (invoked and not yet completed; an op never completed is in flight to the history's end). Time
+ * when no client op was in flight — an open-loop workload between ops, the end of a run between its
+ * time limit and its final reads — does not count, so a fault healed after the clients stopped is
+ * not charged for their absence.
+ *
  * <p><b>Longest gap</b> (the "time without committed transactions"): take {@code a}, the last ok
  * completion at or before the interval's start (or the history's earliest op if there is none), and
  * {@code b}, the first ok completion after the interval's end (or the history's latest op if there is
- * none; the gap is then "open", a lower bound). The longest gap is the largest difference between
+ * none; the gap is then "open", a lower bound). The longest gap is the largest waiting time between
  * consecutive points of {@code a}, the ok completions strictly between {@code a} and {@code b},
  * and {@code b}: the gap that contains the fault's start, every gap inside the interval, and the gap
  * up to the first ok after healing.
  *
- * <p><b>First ok after healing</b>: from the heal end (the {@code stop-<name>} completion) to the
- * first ok completion after it; absent if the fault is unhealed or no ok op followed. The nemeses of
+ * <p><b>First ok after healing</b>: the waiting time from the heal end (the {@code stop-<name>}
+ * completion) to the first ok completion after it; absent if the fault is unhealed or no ok op
+ * followed (then, if healed, the waiting time to the history's end is a lower bound). The nemeses of
  * Ordo's harness return from {@code stop} only once the processes are back: for {@code kill-job} the
  * executor has started and restored its checkpoint (the child JVM printed its ready line, or the
  * Flink job runs all its tasks again, or the embedded job was started again), for {@code restart-all}
  * every broker is ready, the executor (or the resubmitted Flink job) runs and the gateways were
  * started. So for executor faults the heal end is "the executor's process is back".
  *
- * <p><b>Baseline</b>: the gaps between consecutive ok completions that overlap no fault interval
- * (neither end inside one, none spanning one), so a reader can see what a normal gap is at this load.
+ * <p><b>Baseline</b>: the waiting time between consecutive ok completions that overlap no fault
+ * interval (neither end inside one, none spanning one), so a reader can see what a normal gap is at
+ * this load.
  *
  * <p>Everything is derived from the history alone, in index and time order; lists are sorted (by
  * start, then name), maps by name, so the same history always gives the same output.
@@ -100,11 +109,12 @@ public final class Availability {
     // Index order is true event order, but a recorder's clock reads may interleave; sorting makes
     // "consecutive" mean consecutive in time.
     Collections.sort(oks);
+    Busy busy = Busy.of(h, origin, end);
     List<Raw> raws = pairTransitions(h, origin);
     List<FaultInterval> intervals = new ArrayList<>();
     for (Raw r : raws) {
       long intervalEnd = r.healEnd != null ? Math.max(r.start, r.healEnd) : end;
-      intervals.add(measure(r, intervalEnd, end, oks, raws));
+      intervals.add(measure(r, intervalEnd, end, oks, raws, busy));
     }
     intervals.sort(FaultInterval.ORDER);
     List<Long> baselineGaps = new ArrayList<>();
@@ -116,7 +126,7 @@ public final class Availability {
     }
     for (int i = 1; i < oks.size(); i++) {
       if (!insideAny(oks.get(i - 1), oks.get(i), intervals)) {
-        baselineGaps.add(oks.get(i) - oks.get(i - 1));
+        baselineGaps.add(busy.between(oks.get(i - 1), oks.get(i)));
       }
     }
     long faultyNanos = unionLength(intervals);
@@ -140,7 +150,7 @@ public final class Availability {
     return intervals;
   }
 
-  /** The gaps (ns) between consecutive ok completions outside every fault interval, ascending. */
+  /** The waiting times (ns) between consecutive ok completions outside every fault interval, ascending. */
   public List<Long> baselineGapsNanos() {
     return baselineGapsNanos;
   }
@@ -222,7 +232,7 @@ public final class Availability {
     return completion.error() == null ? null : String.valueOf(completion.error());
   }
 
-  private static FaultInterval measure(Raw r, long intervalEnd, long historyEnd, List<Long> oks, List<Raw> all) {
+  private static FaultInterval measure(Raw r, long intervalEnd, long historyEnd, List<Long> oks, List<Raw> all, Busy busy) {
     int okDuring = 0;
     for (long t : oks) {
       if (t >= r.start && t <= intervalEnd) {
@@ -238,18 +248,27 @@ public final class Availability {
     long b = open ? historyEnd : oks.get(firstAfterEnd);
     long gap = -1;
     long gapFrom = a;
+    long gapTo = a;
     long prev = a;
     for (int i = firstAfterStart; i <= firstAfterEnd; i++) {
       long t = i < firstAfterEnd ? oks.get(i) : b;
-      if (t - prev > gap) {
-        gap = t - prev;
+      long waited = busy.between(prev, t);
+      if (waited > gap) {
+        gap = waited;
         gapFrom = prev;
+        gapTo = t;
       }
       prev = t;
     }
     Long firstOk = null;
-    if (r.healEnd != null && !open) {
-      firstOk = b - r.healEnd;
+    Long withoutOk = null;
+    if (r.healEnd != null) {
+      long waited = busy.between(r.healEnd, b);
+      if (open) {
+        withoutOk = waited;
+      } else {
+        firstOk = waited;
+      }
     }
     TreeSet<String> overlaps = new TreeSet<>();
     for (Raw o : all) {
@@ -262,7 +281,83 @@ public final class Availability {
       }
     }
     return new FaultInterval(r.name, r.start, r.startDone, r.healStart, r.healEnd, intervalEnd, okDuring, gap, gapFrom,
-        gapFrom + gap, open, firstOk, List.copyOf(overlaps), r.error);
+        gapTo, open, firstOk, withoutOk, List.copyOf(overlaps), r.error);
+  }
+
+  /**
+   * When at least one client op was in flight: the union of every client op's [invoke, completion]
+   * (an op without a completion runs to the history's end), as sorted disjoint spans with prefix
+   * sums, so the waiting time between two instants is two binary searches.
+   */
+  private static final class Busy {
+    private final long[] from;
+    private final long[] to;
+    /** before[i]: busy time in the spans before span i. */
+    private final long[] before;
+
+    private Busy(long[] from, long[] to, long[] before) {
+      this.from = from;
+      this.to = to;
+      this.before = before;
+    }
+
+    static Busy of(History h, long origin, long historyEnd) {
+      List<long[]> spans = new ArrayList<>();
+      for (Op op : h.ops()) {
+        if (op.isNemesis() || !op.isInvoke()) {
+          continue;
+        }
+        long s = op.timeNanos() - origin;
+        long e = h.completion(op).map(c -> c.timeNanos() - origin).orElse(historyEnd);
+        spans.add(new long[] {s, Math.max(s, e)});
+      }
+      spans.sort(Comparator.<long[]>comparingLong(x -> x[0]).thenComparingLong(x -> x[1]));
+      List<long[]> merged = new ArrayList<>();
+      for (long[] x : spans) {
+        long[] last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+        if (last != null && x[0] <= last[1]) {
+          last[1] = Math.max(last[1], x[1]);
+        } else {
+          merged.add(new long[] {x[0], x[1]});
+        }
+      }
+      long[] from = new long[merged.size()];
+      long[] to = new long[merged.size()];
+      long[] before = new long[merged.size()];
+      long sum = 0;
+      for (int i = 0; i < merged.size(); i++) {
+        from[i] = merged.get(i)[0];
+        to[i] = merged.get(i)[1];
+        before[i] = sum;
+        sum += to[i] - from[i];
+      }
+      return new Busy(from, to, before);
+    }
+
+    /** Busy time in [0, t]. */
+    private long upTo(long t) {
+      // The last span starting at or before t.
+      int lo = 0;
+      int hi = from.length;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (from[mid] <= t) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      if (lo == 0) {
+        return 0;
+      }
+      int i = lo - 1;
+      return before[i] + Math.min(t, to[i]) - from[i];
+    }
+
+    /** Busy time in [x, y]; 0 if {@code y <= x}. */
+    long between(long x, long y) {
+      return y <= x ? 0 : upTo(y) - upTo(x);
+    }
   }
 
   /** Index of the first element of sorted {@code xs} greater than {@code v} ({@code xs.size()} if none). */

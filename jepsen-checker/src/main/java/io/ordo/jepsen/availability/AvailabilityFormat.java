@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Renders availability figures as JSON (times in whole milliseconds, rounded half up; rates in ok
  * completions per second with two decimals; absent figures as null) and as Markdown tables
- * (seconds with one decimal).
+ * (milliseconds below a second, else seconds with one decimal).
  */
 public final class AvailabilityFormat {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -83,7 +83,7 @@ public final class AvailabilityFormat {
   /**
    * {@code {"name", "start-ms", "started-ms", "heal-start-ms", "heal-end-ms", "end-ms", "healed",
    * "ok-during", "ok-per-sec", "longest-gap-ms", "longest-gap-from-ms", "longest-gap-to-ms",
-   * "gap-open", "first-ok-after-heal-ms", "overlaps", "error", "goal-status"}}; times since the
+   * "gap-open", "first-ok-after-heal-ms", "without-ok-since-heal-ms", "overlaps", "error", "goal-status"}}; times since the
    * history's earliest op.
    */
   public static ObjectNode intervalJson(FaultInterval i) {
@@ -102,6 +102,7 @@ public final class AvailabilityFormat {
     n.put("longest-gap-to-ms", ms(i.longestGapToNanos()));
     n.put("gap-open", i.gapOpen());
     putMs(n, "first-ok-after-heal-ms", i.firstOkAfterHealNanos());
+    putMs(n, "without-ok-since-heal-ms", i.withoutOkSinceHealNanos());
     ArrayNode o = n.putArray("overlaps");
     i.overlaps().forEach(o::add);
     if (i.error() == null) {
@@ -153,9 +154,15 @@ public final class AvailabilityFormat {
     return s.goalUndetermined() > 0 ? text + " (" + s.goalUndetermined() + " undetermined)" : text;
   }
 
-  /** Seconds with one decimal, e.g. "3.2 s"; "-" for null. */
+  /**
+   * A duration for people: whole milliseconds below one second (e.g. "52 ms", so short baseline gaps
+   * do not all read 0.0 s), else seconds with one decimal (e.g. "3.2 s"); "-" for null.
+   */
   public static String seconds(Long nanos) {
-    return nanos == null ? "-" : String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
+    if (nanos == null) {
+      return "-";
+    }
+    return Math.abs(nanos) < 1_000_000_000L ? ms(nanos) + " ms" : String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
   }
 
   /** A rate with one decimal; "-" for null. */

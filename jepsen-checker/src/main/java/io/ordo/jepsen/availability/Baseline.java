@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * What "normal" is outside faults: statistics of the gaps between consecutive ok completions that
- * overlap no fault interval (see {@link Availability}), and the ok rate outside every interval.
+ * overlap no fault interval, each the waiting time between them (time with a client op in flight;
+ * see {@link Availability}), and the ok rate outside every interval.
  *
  * @param gaps how many such gaps
  * @param medianGapNanos their nearest-rank median, 0 if none

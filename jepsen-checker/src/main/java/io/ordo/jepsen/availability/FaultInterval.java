@@ -15,20 +15,24 @@ import java.util.Objects;
  * @param healEndNanos the {@code stop-<name>} completion, or null if unhealed
  * @param endNanos where the interval ends: the heal end, or the history's latest op if unhealed
  * @param okDuring ok completions of client ops in [start, end]
- * @param longestGapNanos the longest stretch without an ok completion overlapping the interval
- * @param longestGapFromNanos where that gap starts (an ok completion, or 0)
+ * @param longestGapNanos the longest waiting time (some client op in flight) without an ok
+ *     completion overlapping the interval
+ * @param longestGapFromNanos where that gap starts (an ok completion, or 0); the span from it to
+ *     {@code longestGapToNanos} is longer than the gap by the time no client op was in flight
  * @param longestGapToNanos where it ends (an ok completion, or the history's latest op if {@code gapOpen})
  * @param gapOpen true if no ok completion followed the interval: the gap ran to the history's end
  *     and is only a lower bound
- * @param firstOkAfterHealNanos from the heal end to the next ok completion, or null if unhealed or
- *     no ok op followed
+ * @param firstOkAfterHealNanos waiting time from the heal end to the next ok completion, or null if
+ *     unhealed or no ok op followed
+ * @param withoutOkSinceHealNanos if healed and no ok op followed: the waiting time from the heal end
+ *     to the history's end (a lower bound of the first ok after healing); else null
  * @param overlaps names of other faults whose intervals overlap this one, sorted (the figures are
  *     then not this fault's alone)
  * @param error the error of a failed transition (start or stop), or null
  */
 public record FaultInterval(String name, long startNanos, Long startedNanos, Long healStartNanos, Long healEndNanos, long endNanos,
     long okDuring, long longestGapNanos, long longestGapFromNanos, long longestGapToNanos, boolean gapOpen, Long firstOkAfterHealNanos,
-    List<String> overlaps, String error) {
+    Long withoutOkSinceHealNanos, List<String> overlaps, String error) {
   /** By start, then name, then end: the order of {@link Availability#intervals()}. */
   static final Comparator<FaultInterval> ORDER = Comparator.comparingLong(FaultInterval::startNanos)
       .thenComparing(FaultInterval::name).thenComparingLong(FaultInterval::endNanos);

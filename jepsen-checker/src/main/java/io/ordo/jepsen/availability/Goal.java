@@ -86,7 +86,7 @@ public record Goal(Metric metric, long limitNanos) {
           return i.firstOkAfterHealNanos() <= limitNanos ? Status.MET : Status.NOT_MET;
         }
         // Healed but no ok op until the history's end: at least that long.
-        if (i.healed() && i.longestGapToNanos() - i.healEndNanos() > limitNanos) {
+        if (i.withoutOkSinceHealNanos() != null && i.withoutOkSinceHealNanos() > limitNanos) {
           return Status.NOT_MET;
         }
         return Status.NO_DATA;

@@ -99,7 +99,7 @@ class AvailabilityTest {
     FaultInterval i = a.intervals().get(0);
     assertThat(i).isEqualTo(new FaultInterval("pause", 250 * MS, 300 * MS, 1500 * MS, 1800 * MS, 1800 * MS, 1,
         // From the last ok before the start (200) through the one ok inside (400) to the first after healing (2600).
-        2200 * MS, 400 * MS, 2600 * MS, false, 800 * MS, List.of(), null));
+        2200 * MS, 400 * MS, 2600 * MS, false, 800 * MS, null, List.of(), null));
     assertThat(i.healed()).isTrue();
     assertThat(i.lengthNanos()).isEqualTo(1550 * MS);
     assertThat(i.okPerSecond()).isCloseTo(1 / 1.55, org.assertj.core.data.Offset.offset(1e-9));
@@ -121,11 +121,11 @@ class AvailabilityTest {
     assertThat(a.intervals()).extracting(FaultInterval::name).containsExactly("kill-job", "pause");
     FaultInterval job = a.intervals().get(0);
     assertThat(job).isEqualTo(new FaultInterval("kill-job", 1000 * MS, 1100 * MS, 2000 * MS, 8000 * MS, 8000 * MS, 0,
-        13_100 * MS, 900 * MS, 14_000 * MS, false, 6000 * MS, List.of(), null));
+        13_100 * MS, 900 * MS, 14_000 * MS, false, 6000 * MS, null, List.of(), null));
     FaultInterval pause = a.intervals().get(1);
     // Unhealed: the interval and the gap run to the last op (16000); the gap is a lower bound.
     assertThat(pause).isEqualTo(new FaultInterval("pause", 15_000 * MS, 15_100 * MS, null, null, 16_000 * MS, 1,
-        1500 * MS, 14_000 * MS, 15_500 * MS, true, null, List.of(), "java.io.IOException: boom"));
+        1500 * MS, 14_000 * MS, 15_500 * MS, true, null, null, List.of(), "java.io.IOException: boom"));
     assertThat(pause.healed()).isFalse();
     Map<String, FaultSummary> s = a.summaries();
     assertThat(s.keySet()).containsExactly("kill-job", "pause");
@@ -152,11 +152,11 @@ class AvailabilityTest {
     // First in, first out: the first stop heals the first start.
     assertThat(a.intervals()).containsExactly(
         new FaultInterval("kill-broker", 1000 * MS, 1050 * MS, 4000 * MS, 4200 * MS, 4200 * MS, 2, 2000 * MS, 2500 * MS, 4500 * MS,
-            false, 300 * MS, List.of("kill-broker", "pause"), null),
+            false, 300 * MS, null, List.of("kill-broker", "pause"), null),
         new FaultInterval("pause", 2000 * MS, 2050 * MS, 3000 * MS, 3100 * MS, 3100 * MS, 1, 2000 * MS, 2500 * MS, 4500 * MS, false,
-            1400 * MS, List.of("kill-broker"), null),
+            1400 * MS, null, List.of("kill-broker"), null),
         new FaultInterval("kill-broker", 3500 * MS, 3550 * MS, 6000 * MS, 6300 * MS, 6300 * MS, 1, 2500 * MS, 4500 * MS, 7000 * MS,
-            false, 700 * MS, List.of("kill-broker"), null));
+            false, 700 * MS, null, List.of("kill-broker"), null));
     FaultSummary kb = a.summaries().get("kill-broker");
     assertThat(kb.intervals()).isEqualTo(2);
     assertThat(kb.medianLengthNanos()).isEqualTo(2800 * MS);
@@ -182,11 +182,14 @@ class AvailabilityTest {
 
   @Test
   void anExecutorFaultWithNoOkLongAfterHealingMissesItsGoalEvenAtTheHistorysEnd() {
-    History h = new Builder().ok(0, 100).openClient(7000).nemesis("start-restart-all", 200, 300).nemesis("stop-restart-all", 400, 1000)
-        .build();
+    // An op in flight from 150 that never completes; the history ends at 7000.
+    History h = new Builder().ok(0, 100).openClient(150).client(OpType.FAIL, 6900, 7000)
+        .nemesis("start-restart-all", 200, 300).nemesis("stop-restart-all", 400, 1000).build();
     FaultInterval i = Availability.of(h).intervals().get(0);
     assertThat(i.gapOpen()).isTrue();
+    assertThat(i.longestGapNanos()).isEqualTo(6850 * MS);
     assertThat(i.firstOkAfterHealNanos()).isNull();
+    assertThat(i.withoutOkSinceHealNanos()).isEqualTo(6000 * MS);
     assertThat(Goal.forFault("restart-all").orElseThrow().judge(i)).isEqualTo(Goal.Status.NOT_MET);
   }
 
@@ -202,8 +205,24 @@ class AvailabilityTest {
     FaultInterval i = Availability.of(h).intervals().get(0);
     assertThat(i.startNanos()).isZero();
     assertThat(i.endNanos()).isEqualTo(30 * MS);
-    assertThat(i.longestGapNanos()).isEqualTo(500 * MS);
-    assertThat(i.firstOkAfterHealNanos()).isEqualTo(470 * MS);
+    // The only client op is in flight from 400 to 500 (relative): that is all the waiting.
+    assertThat(i.longestGapNanos()).isEqualTo(100 * MS);
+    assertThat(i.longestGapToNanos()).isEqualTo(500 * MS);
+    assertThat(i.firstOkAfterHealNanos()).isEqualTo(100 * MS);
+  }
+
+  @Test
+  void timeWithNoClientOpInFlightIsNotCountedAsUnavailability() {
+    // The clients stop at 3000 (the last op timed out); the fault heals at 4000; a final read at 6000.
+    History h = new Builder().ok(0, 1000).client(OpType.INFO, 1000, 3000).ok(6000, 6050)
+        .nemesis("start-kill-job", 1500, 1600).nemesis("stop-kill-job", 2500, 4000).build();
+    FaultInterval i = Availability.of(h).intervals().get(0);
+    // 1000 -> 3000 waiting, 3000 -> 6000 nobody asked, 6000 -> 6050 waiting.
+    assertThat(i.longestGapNanos()).isEqualTo(2050 * MS);
+    assertThat(i.longestGapFromNanos()).isEqualTo(1000 * MS);
+    assertThat(i.longestGapToNanos()).isEqualTo(6050 * MS);
+    assertThat(i.firstOkAfterHealNanos()).isEqualTo(50 * MS);
+    assertThat(Availability.of(h).summaries().get("kill-job").goalStatus()).isEqualTo(Goal.Status.MET);
   }
 
   @Test
@@ -250,9 +269,45 @@ class AvailabilityTest {
     assertThat(interval.get("first-ok-after-heal-ms").asLong()).isEqualTo(800);
     assertThat(interval.get("error").isNull()).isTrue();
     String md = AvailabilityFormat.markdown(a.summaries(), a.baseline());
-    assertThat(md).contains("| pause | 1 | 1.6 s | 0.6, 0.6 | 2.2 s, 2.2 s | 0.8 s, 0.8 s | longest gap ≤ 3.0 s | yes |")
-        .contains("Outside faults: 2 gaps between ok completions, median 0.1 s, p99 0.1 s, max 0.1 s; 3.5 ok/s.");
+    assertThat(md).contains("| pause | 1 | 1.6 s | 0.6, 0.6 | 2.2 s, 2.2 s | 800 ms, 800 ms | longest gap ≤ 3.0 s | yes |")
+        .contains("Outside faults: 2 gaps between ok completions, median 100 ms, p99 100 ms, max 100 ms; 3.5 ok/s.");
     assertThat(AvailabilityFormat.markdown(Map.of(), a.baseline())).startsWith("No faults.");
+  }
+
+  /**
+   * A real history: {@code ordo jepsen --workload kv --nemesis kill-job --time-limit 40} (embedded
+   * one-broker Ordo, 4 workers, closed loop; 2026-12-07). Two kill-jobs; the second is healed by the
+   * run's end, after the clients stopped, and is followed only by the final reads.
+   */
+  @Test
+  void aRealKillJobRun() throws Exception {
+    History h;
+    try (var in = new java.util.zip.GZIPInputStream(
+        AvailabilityTest.class.getResourceAsStream("/histories/availability/kv-kill-job-embedded-40s.edn.gz"));
+        var reader = new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8)) {
+      h = io.ordo.jepsen.history.EdnHistory.read(reader);
+    }
+    Availability a = Availability.of(h);
+    assertThat(a.okCount()).isEqualTo(1543);
+    assertThat(a.intervals()).hasSize(2).allSatisfy(i -> {
+      assertThat(i.name()).isEqualTo("kill-job");
+      assertThat(i.healed()).isTrue();
+      assertThat(i.gapOpen()).isFalse();
+      // The executor is gone for seconds: far longer than any gap outside faults.
+      assertThat(i.longestGapNanos()).isGreaterThan(5 * a.baseline().maxGapNanos());
+      // The last oks complete while the kill is under way; none after it took effect until healed.
+      assertThat(i.longestGapFromNanos()).isLessThan(i.startedNanos());
+      assertThat(i.longestGapToNanos()).isGreaterThan(i.healEndNanos());
+    });
+    assertThat(a.intervals()).extracting(i -> AvailabilityFormat.ms(i.startNanos())).containsExactly(10_006L, 34_381L);
+    assertThat(a.intervals()).extracting(i -> AvailabilityFormat.ms(i.healEndNanos())).containsExactly(24_380L, 45_008L);
+    assertThat(a.intervals()).extracting(i -> AvailabilityFormat.ms(i.longestGapNanos())).containsExactly(14_820L, 8_062L);
+    // The second: the clients had stopped at the time limit, so the 2 s before the final reads do not count.
+    assertThat(a.intervals()).extracting(i -> AvailabilityFormat.ms(i.firstOkAfterHealNanos())).containsExactly(566L, 52L);
+    assertThat(a.summaries().get("kill-job").goalStatus()).isEqualTo(Goal.Status.MET);
+    assertThat(a.baseline().gaps()).isEqualTo(1528);
+    assertThat(AvailabilityFormat.ms(a.baseline().medianGapNanos())).isEqualTo(6);
+    assertThat(AvailabilityFormat.ms(a.baseline().p99GapNanos())).isEqualTo(113);
   }
 
   @Test

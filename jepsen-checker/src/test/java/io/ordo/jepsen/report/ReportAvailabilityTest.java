@@ -26,8 +26,8 @@ class ReportAvailabilityTest {
   @TempDir Path dir;
 
   /**
-   * One client completing ok every 500 ms from 500 to {@code endMs} (each op invoked 400 ms
-   * earlier), except none in (faultStartMs, faultStartMs + silenceMs); one fault {@code name}
+   * One client completing ok every 500 ms from 500 to {@code endMs}, except none in (faultStartMs,
+   * faultStartMs + silenceMs), each op invoked when the previous completed; one fault {@code name}
    * started at {@code faultStartMs} and healed from 20 ms to 1 s after it.
    */
   static History history(String name, long faultStartMs, long silenceMs, long endMs) {
@@ -36,12 +36,15 @@ class ReportAvailabilityTest {
     ops.add(new Op(0, (faultStartMs + 10) * MS, Op.NEMESIS, OpType.INFO, "start-" + name, null, null));
     ops.add(new Op(0, (faultStartMs + 20) * MS, Op.NEMESIS, OpType.INVOKE, "stop-" + name, null, null));
     ops.add(new Op(0, (faultStartMs + 1000) * MS, Op.NEMESIS, OpType.INFO, "stop-" + name, null, null));
+    // Each op is invoked when the previous one completes, so a client op is always in flight.
+    long invoked = 100;
     for (long t = 500; t <= endMs; t += 500) {
       if (t > faultStartMs && t < faultStartMs + silenceMs) {
         continue;
       }
-      ops.add(new Op(0, (t - 400) * MS, 0, OpType.INVOKE, "txn", null, null));
+      ops.add(new Op(0, invoked * MS, 0, OpType.INVOKE, "txn", null, null));
       ops.add(new Op(0, t * MS, 0, OpType.OK, "txn", null, null));
+      invoked = t;
     }
     ops.sort(Comparator.comparingLong(Op::timeNanos)); // stable: an invoke stays before its completion
     List<Op> indexed = new ArrayList<>();

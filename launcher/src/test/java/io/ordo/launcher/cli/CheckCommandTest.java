@@ -102,9 +102,9 @@ class CheckCommandTest {
       {:index 3, :time 1000000000, :process :nemesis, :type :invoke, :f :start-pause, :value nil}
       {:index 4, :time 1010000000, :process :nemesis, :type :info, :f :start-pause, :value {:node 1}}
       {:index 5, :time 1500000000, :process 0, :type :ok, :f :txn, :value [[:append 1 2]]}
-      {:index 6, :time 1600000000, :process :nemesis, :type :invoke, :f :stop-pause, :value nil}
-      {:index 7, :time 2000000000, :process :nemesis, :type :info, :f :stop-pause, :value {:node 1}}
-      {:index 8, :time 2000000000, :process 1, :type :invoke, :f :txn, :value [[:r 1 nil]]}
+      {:index 6, :time 1500000000, :process 1, :type :invoke, :f :txn, :value [[:r 1 nil]]}
+      {:index 7, :time 1600000000, :process :nemesis, :type :invoke, :f :stop-pause, :value nil}
+      {:index 8, :time 2000000000, :process :nemesis, :type :info, :f :stop-pause, :value {:node 1}}
       {:index 9, :time 4500000000, :process 1, :type :ok, :f :txn, :value [[:r 1 [1 2]]]}
       """;
 
