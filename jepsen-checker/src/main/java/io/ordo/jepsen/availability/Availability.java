@@ -233,12 +233,8 @@ public final class Availability {
   }
 
   private static FaultInterval measure(Raw r, long intervalEnd, long historyEnd, List<Long> oks, List<Raw> all, Busy busy) {
-    int okDuring = 0;
-    for (long t : oks) {
-      if (t >= r.start && t <= intervalEnd) {
-        okDuring++;
-      }
-    }
+    // Oks in [start, end]: from the first at or after the start to the last at or before the end.
+    int okDuring = upperBound(oks, intervalEnd) - upperBound(oks, r.start - 1);
     // a: the last ok at or before the start (else the history's earliest op, t = 0).
     int firstAfterStart = upperBound(oks, r.start);
     long a = firstAfterStart > 0 ? oks.get(firstAfterStart - 1) : 0;
