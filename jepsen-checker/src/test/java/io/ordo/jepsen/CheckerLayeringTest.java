@@ -17,7 +17,7 @@ class CheckerLayeringTest {
   private static final JavaClasses CHECKER =
       new ClassFileImporter()
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-          .importPackages("io.ordo.jepsen.history", "io.ordo.jepsen.checker", "io.ordo.jepsen.report");
+          .importPackages("io.ordo.jepsen.history", "io.ordo.jepsen.checker", "io.ordo.jepsen.report", "io.ordo.jepsen.availability");
 
   @Test
   void historiesCheckersAndReportsDependOnNothingOfOrdoNorOnProtobufOrGrpc() {

@@ -5,6 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ordo.jepsen.availability.Availability;
+import io.ordo.jepsen.availability.AvailabilityFormat;
+import io.ordo.jepsen.availability.Baseline;
+import io.ordo.jepsen.availability.FaultInterval;
+import io.ordo.jepsen.availability.FaultSummary;
 import io.ordo.jepsen.history.History;
 import io.ordo.jepsen.history.JsonHistory;
 import io.ordo.jepsen.history.Op;
@@ -29,6 +34,11 @@ import java.util.TreeSet;
  * anomaly), {@code unknown} (no checker invalid, some unknown, e.g. a cycle search that timed out)
  * or {@code failed} (no results file: the run crashed or was stopped; its exit code is kept). The
  * battery passes only if every run is valid — Jepsen's rule that unknown is not valid.
+ *
+ * <p>Availability: every run's {@code history.json} is analysed ({@link Availability}) and the
+ * fault intervals of all runs are pooled per fault name into one table (the figures JEPSEN.md
+ * reports, and whether each fault meets its goal), with the pooled baseline of gaps outside faults.
+ * Availability decides nothing about passing.
  */
 public final class BatterySummary {
   /** Name of the JSON summary. */
@@ -58,10 +68,11 @@ public final class BatterySummary {
    *     stream checker's poll-order anomalies of redelivery), sorted
    * @param unknownCheckers checkers that answered unknown, sorted
    * @param faults nemesis name → faults started, from {@code history.json}'s nemesis ops
+   * @param availability the analysis of {@code history.json}, or null if the run has none
    */
   public record Run(String name, String workload, long seed, List<String> nemeses, int exitCode, long seconds, Verdict verdict,
       long ok, long fail, long info, List<String> anomalyTypes, List<String> allowedAnomalyTypes, List<String> unknownCheckers,
-      Map<String, Long> faults) {
+      Map<String, Long> faults, Availability availability) {
     public Run {
       Objects.requireNonNull(name, "name");
       nemeses = List.copyOf(nemeses);
@@ -94,7 +105,7 @@ public final class BatterySummary {
     String name = dir.getFileName().toString();
     if (!Files.isRegularFile(results)) {
       Run r = new Run(name, workload, seed, List.of(), exitCode, seconds, Verdict.FAILED, 0, 0, 0, List.of(), List.of(), List.of(),
-          Map.of());
+          Map.of(), null);
       runs.add(r);
       return r;
     }
@@ -122,11 +133,13 @@ public final class BatterySummary {
     Verdict verdict = invalid ? Verdict.INVALID : !unknown.isEmpty() ? Verdict.UNKNOWN
         : root.path("valid").asBoolean(false) ? Verdict.VALID : Verdict.INVALID;
     Path history = dir.resolve("history.json");
-    Map<String, Long> faults = Files.isRegularFile(history) ? faultsStarted(JsonHistory.read(history)) : Map.of();
+    History h = Files.isRegularFile(history) ? JsonHistory.read(history) : null;
+    Map<String, Long> faults = h != null ? faultsStarted(h) : Map.of();
+    Availability availability = h != null ? Availability.of(h) : null;
     Run r = new Run(name, root.path("workload").asText(workload), root.path("seed").asLong(seed), nemeses, exitCode, seconds, verdict,
         root.path("ok").asLong(), root.path("fail").asLong(), root.path("info").asLong(), List.copyOf(anomalies), List.copyOf(allowed),
         List.copyOf(unknown),
-        faults);
+        faults, availability);
     runs.add(r);
     return r;
   }
@@ -186,6 +199,33 @@ public final class BatterySummary {
     return out;
   }
 
+  /** Per fault name, the summary of the fault intervals of every run's history, pooled; sorted by name. */
+  public Map<String, FaultSummary> availability() {
+    List<FaultInterval> all = new ArrayList<>();
+    for (Run r : runs) {
+      if (r.availability() != null) {
+        all.addAll(r.availability().intervals());
+      }
+    }
+    return Availability.summarize(all);
+  }
+
+  /** The baseline (gaps between ok completions outside faults) of every run's history, pooled. */
+  public Baseline availabilityBaseline() {
+    List<Long> gaps = new ArrayList<>();
+    long okOutside = 0;
+    long outsideNanos = 0;
+    for (Run r : runs) {
+      if (r.availability() != null) {
+        gaps.addAll(r.availability().baselineGapsNanos());
+        okOutside += r.availability().baseline().okOutside();
+        outsideNanos += r.availability().baseline().outsideNanos();
+      }
+    }
+    gaps.sort(null);
+    return Baseline.of(gaps, okOutside, outsideNanos);
+  }
+
   /** Writes {@value #JSON_FILE} and {@value #MARKDOWN_FILE} into {@code dir}, replacing them. */
   public void write(Path dir) throws IOException {
     Files.createDirectories(dir);
@@ -195,9 +235,10 @@ public final class BatterySummary {
 
   /**
    * The JSON summary: {@code {"passed", "runs", "verdicts": {valid, invalid, unknown, failed},
-   * "ok", "fail", "info", "anomalies": {type: runs}, "allowed-anomalies": {type: runs}, "faults": {nemesis: count}, "run-list":
-   * [{name, workload, seed, nemeses, exit-code, seconds, verdict, ok, fail, info, anomaly-types,
-   * allowed-anomaly-types, unknown-checkers, faults}]}}.
+   * "ok", "fail", "info", "anomalies": {type: runs}, "allowed-anomalies": {type: runs}, "faults": {nemesis: count},
+   * "availability": {"baseline": <AvailabilityFormat#baselineJson>, "faults": {nemesis: <AvailabilityFormat#summaryJson>}}
+   * (pooled over all runs), "run-list": [{name, workload, seed, nemeses, exit-code, seconds, verdict, ok, fail, info,
+   * anomaly-types, allowed-anomaly-types, unknown-checkers, faults, availability: {nemesis: <summaryJson>} or null}]}}.
    */
   public String toJson() throws IOException {
     ObjectNode root = MAPPER.createObjectNode();
@@ -214,6 +255,9 @@ public final class BatterySummary {
     allowedAnomalyRunCounts().forEach(allowedAnomalies::put);
     ObjectNode faults = root.putObject("faults");
     faultCounts().forEach(faults::put);
+    ObjectNode availability = root.putObject("availability");
+    availability.set("baseline", AvailabilityFormat.baselineJson(availabilityBaseline()));
+    availability.set("faults", AvailabilityFormat.summariesJson(availability()));
     ArrayNode list = root.putArray("run-list");
     for (Run r : runs) {
       ObjectNode n = list.addObject();
@@ -236,11 +280,19 @@ public final class BatterySummary {
       r.unknownCheckers().forEach(u::add);
       ObjectNode f = n.putObject("faults");
       r.faults().forEach(f::put);
+      if (r.availability() == null) {
+        n.putNull("availability");
+      } else {
+        n.set("availability", AvailabilityFormat.summariesJson(r.availability().summaries()));
+      }
     }
     return MAPPER.writeValueAsString(root) + "\n";
   }
 
-  /** The Markdown summary: totals, then a table with one row per run. */
+  /**
+   * The Markdown summary: totals, a table with one row per run, then availability under each fault
+   * pooled over all runs.
+   */
   public String toMarkdown() {
     StringBuilder md = new StringBuilder();
     Map<Verdict, Long> v = verdictCounts();
@@ -260,6 +312,12 @@ public final class BatterySummary {
           r.info(), join(r.faults()), String.join(", ", r.anomalyTypes()), String.join(", ", r.allowedAnomalyTypes()),
           String.join(", ", r.unknownCheckers()), r.exitCode(), r.seconds()));
     }
+    md.append("\n## Availability under each fault (all runs)\n\n");
+    md.append("From each run's history.json: per fault interval (its start to the end of its healing), ok completions of client ops"
+        + " per second, the longest time without an ok completion from the last ok before the fault to the first ok after healing,"
+        + " and the time from the end of healing (the processes are back) to the first ok. Goals: single-broker faults a longest gap"
+        + " of at most 3 s; executor faults the first ok at most 5 s after healing.\n\n");
+    md.append(AvailabilityFormat.markdown(availability(), availabilityBaseline()));
     return md.toString();
   }
 

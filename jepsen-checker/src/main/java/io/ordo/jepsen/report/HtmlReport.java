@@ -1,5 +1,10 @@
 package io.ordo.jepsen.report;
 
+import io.ordo.jepsen.availability.Availability;
+import io.ordo.jepsen.availability.AvailabilityFormat;
+import io.ordo.jepsen.availability.FaultInterval;
+import io.ordo.jepsen.availability.FaultSummary;
+import io.ordo.jepsen.availability.Goal;
 import io.ordo.jepsen.checker.CheckResult;
 import io.ordo.jepsen.history.History;
 import io.ordo.jepsen.history.Op;
@@ -17,7 +22,8 @@ import java.util.TreeMap;
  * Renders {@code report.html}: a summary, the checkers' verdicts, latency over time (one point per
  * completed client op at its invoke time, y = latency on a log scale, coloured ok/fail/info) and
  * throughput over time (completions per second, one line per f and type), both with shaded bands
- * where a nemesis fault was active. Inline SVG only.
+ * where a nemesis fault was active, and availability under each fault ({@link Availability}: per
+ * fault name and per interval). Inline SVG only.
  */
 public final class HtmlReport {
   /** The most latency points drawn; beyond it every n-th op is drawn (the page says so). */
@@ -83,6 +89,7 @@ public final class HtmlReport {
     latency(points, bands, endNanos, html);
     html.append("<h2>Throughput (completions per second)</h2>\n");
     throughput(points, bands, endNanos, html);
+    availability(Availability.of(h), html);
     html.append("</body></html>\n");
     return html.toString();
   }
@@ -259,6 +266,50 @@ public final class HtmlReport {
     }
     svg.append("</svg>\n");
     html.append(svg);
+  }
+
+  private static void availability(Availability a, StringBuilder html) {
+    html.append("<h2>Availability under faults</h2>\n");
+    var b = a.baseline();
+    html.append(String.format(Locale.ROOT,
+        "<p>Only ok completions of client ops count. Outside faults: %d gaps between ok completions, median %s, p99 %s,"
+            + " max %s; %s ok/s. A fault's interval runs from its start to the end of its healing; its longest gap is the"
+            + " longest time without an ok completion from the last ok before the fault to the first ok after healing.</p>%n",
+        b.gaps(), AvailabilityFormat.seconds(b.medianGapNanos()), AvailabilityFormat.seconds(b.p99GapNanos()),
+        AvailabilityFormat.seconds(b.maxGapNanos()), AvailabilityFormat.rateText(b.okPerSecond())));
+    if (a.intervals().isEmpty()) {
+      html.append("<p>No faults in this history.</p>\n");
+      return;
+    }
+    html.append("<table><tr><th>fault</th><th>intervals</th><th>median length</th><th>ok/s during (median, max)</th>"
+        + "<th>longest gap without ok (median, max)</th><th>first ok after healing (median, max)</th><th>goal</th><th>met</th></tr>\n");
+    for (FaultSummary s : a.summaries().values()) {
+      html.append("<tr><td>").append(esc(s.name())).append("</td><td>").append(s.intervals())
+          .append(s.unhealed() > 0 ? " (" + s.unhealed() + " unhealed)" : "").append("</td><td>")
+          .append(AvailabilityFormat.seconds(s.medianLengthNanos())).append("</td><td>")
+          .append(AvailabilityFormat.rateText(s.medianOkPerSecond())).append(", ").append(AvailabilityFormat.rateText(s.maxOkPerSecond()))
+          .append("</td><td>").append(AvailabilityFormat.seconds(s.medianLongestGapNanos())).append(", ")
+          .append(AvailabilityFormat.seconds(s.maxLongestGapNanos())).append("</td><td>")
+          .append(AvailabilityFormat.seconds(s.medianFirstOkAfterHealNanos())).append(", ")
+          .append(AvailabilityFormat.seconds(s.maxFirstOkAfterHealNanos())).append("</td><td>")
+          .append(s.goal() == null ? "none" : esc(s.goal().describe())).append("</td><td>").append(esc(AvailabilityFormat.goalText(s)))
+          .append("</td></tr>\n");
+    }
+    html.append("</table>\n<h3>Fault intervals</h3>\n<table><tr><th>fault</th><th>start</th><th>heal start</th><th>heal end</th>"
+        + "<th>ok during</th><th>ok/s</th><th>longest gap (from, to)</th><th>first ok after healing</th><th>overlaps</th><th>goal</th></tr>\n");
+    for (FaultInterval i : a.intervals()) {
+      html.append("<tr><td>").append(esc(i.name())).append("</td><td>").append(AvailabilityFormat.seconds(i.startNanos()))
+          .append("</td><td>").append(AvailabilityFormat.seconds(i.healStartNanos())).append("</td><td>")
+          .append(i.healed() ? AvailabilityFormat.seconds(i.healEndNanos()) : "unhealed").append("</td><td>").append(i.okDuring())
+          .append("</td><td>").append(AvailabilityFormat.rateText(i.okPerSecond())).append("</td><td>")
+          .append(AvailabilityFormat.seconds(i.longestGapNanos())).append(i.gapOpen() ? " or more" : "").append(" (")
+          .append(AvailabilityFormat.seconds(i.longestGapFromNanos())).append(", ").append(AvailabilityFormat.seconds(i.longestGapToNanos()))
+          .append(")</td><td>").append(AvailabilityFormat.seconds(i.firstOkAfterHealNanos())).append("</td><td>")
+          .append(esc(String.join(", ", i.overlaps()))).append("</td><td>")
+          .append(Goal.forFault(i.name()).map(g -> g.judge(i)).orElse(Goal.Status.NONE).label())
+          .append(i.error() == null ? "" : "; transition error: " + esc(i.error())).append("</td></tr>\n");
+    }
+    html.append("</table>\n");
   }
 
   private static double niceStep(double raw) {

@@ -3,6 +3,8 @@ package io.ordo.jepsen.report;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ordo.jepsen.availability.Availability;
+import io.ordo.jepsen.availability.AvailabilityFormat;
 import io.ordo.jepsen.checker.CheckResult;
 import io.ordo.jepsen.checker.CheckResultJson;
 import io.ordo.jepsen.checker.linearizable.LinearizabilityReport;
@@ -27,7 +29,8 @@ import java.util.Map;
  *
  * <p>{@code results.json}: {@code {"workload", "valid", "ok", "fail", "info", "skipped-ops",
  * "time-limit-ms", "concurrency", "rate-ops-per-sec", "seed", "nemeses": [...], "checkers": {name:
- * <CheckResultJson>}}}.
+ * <CheckResultJson>}, "availability": <AvailabilityFormat#json>}}: the availability under each fault
+ * interval of the history ({@link Availability}).
  */
 public final class ReportWriter {
   /** Name of the results file. */
@@ -82,6 +85,7 @@ public final class ReportWriter {
     for (Map.Entry<String, CheckResult> e : run.checks().results().entrySet()) {
       checkers.set(e.getKey(), MAPPER.readTree(CheckResultJson.toJson(e.getValue())));
     }
+    root.set("availability", AvailabilityFormat.json(Availability.of(run.history())));
     return MAPPER.writeValueAsString(root) + "\n";
   }
 

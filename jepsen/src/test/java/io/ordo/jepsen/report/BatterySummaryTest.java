@@ -92,7 +92,14 @@ class BatterySummaryTest {
     String md = Files.readString(dir.resolve(BatterySummary.MARKDOWN_FILE));
     assertThat(md).contains("# Jepsen battery: NOT PASSED", "5 runs: 2 valid, 1 invalid, 1 unknown, 1 failed",
         "Allowed by the checker's mode (runs showing each): poll-skip 1.",
-        "| kv-2 | kv | 2 | none | invalid |", "| bank-4 | bank | 4 | none | failed | 0 | 0 | 0 |");
+        "| kv-2 | kv | 2 | none | invalid |", "| bank-4 | bank | 4 | none | failed | 0 | 0 | 0 |",
+        "## Availability under each fault (all runs)", "| count | ");
+    // The counting nemesis's intervals of the three runs with its history (rw-register-1, -3 and -5), pooled.
+    long intervals = v.availability().intervals().size();
+    assertThat(intervals).isPositive();
+    assertThat(s.availability().get("count").intervals()).isEqualTo(3 * intervals);
+    assertThat(root.get("availability").get("faults").get("count").get("goal-status").asText()).isEqualTo("none");
+    assertThat(f.availability()).isNull();
   }
 
   @Test

@@ -40,8 +40,13 @@ class ReportWriterTest {
     assertThat(results.get("valid").asBoolean()).isTrue();
     assertThat(results.get("ok").asLong()).isEqualTo(run.okCount());
     assertThat(results.get("checkers").get("rw-register-external-order").get("valid").asBoolean()).isTrue();
+    JsonNode availability = results.get("availability");
+    assertThat(availability.get("ok").asLong()).isEqualTo(run.okCount());
+    assertThat(availability.get("intervals").size()).isPositive();
+    assertThat(availability.get("intervals").get(0).get("name").asText()).isEqualTo("count");
     String page = Files.readString(html);
-    assertThat(page).contains("<svg", "<circle", "<polyline", "fill-opacity=\"0.2\"", "txn ok", "count active", "skipped (open-loop queue full)");
+    assertThat(page).contains("<svg", "<circle", "<polyline", "fill-opacity=\"0.2\"", "txn ok", "count active", "skipped (open-loop queue full)",
+        "<h2>Availability under faults</h2>", "<td>count</td>");
     assertThat(dir.resolve(LinearizabilityReport.FILE_NAME)).doesNotExist();
   }
 

@@ -1,5 +1,10 @@
 package io.ordo.launcher.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ordo.jepsen.availability.Availability;
+import io.ordo.jepsen.availability.AvailabilityFormat;
 import io.ordo.jepsen.checker.CheckResult;
 import io.ordo.jepsen.checker.CheckResultJson;
 import io.ordo.jepsen.checker.Checker;
@@ -9,6 +14,7 @@ import io.ordo.jepsen.history.History;
 import io.ordo.jepsen.history.HistoryFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +33,12 @@ import picocli.CommandLine.Spec;
  * {@code ordo check}: checks a recorded history (Jepsen EDN or elle-cli JSON) with one checker and
  * prints the result as JSON. Exit code 0 only if the verdict is valid; 1 if invalid or unknown;
  * 2 for usage errors and unreadable files.
+ *
+ * <p>{@code --availability} also (or, without {@code --checker}, only) analyses availability under
+ * the history's faults ({@link Availability}): as JSON ({@link AvailabilityFormat#json}; with a
+ * checker both go into one object {@code {"check": <result>, "availability": <analysis>}}) or, with
+ * {@code --availability-format markdown}, as the per-fault table (after the checker's JSON, if any).
+ * Availability alone exits 0: it measures, it does not judge the history.
  */
 @Command(
     name = "check",
@@ -34,18 +46,41 @@ import picocli.CommandLine.Spec;
     versionProvider = OrdoVersionProvider.class,
     showDefaultValues = true,
     description = {
-      "Check a history file (.edn or .json) and print the result as JSON.",
-      "Exit code 0 only if the history is valid under the checker (and model)."
+      "Check a history file (.edn or .json) and print the result as JSON; with --availability also (or, without --checker,"
+          + " only) measure availability under the history's faults.",
+      "Exit code 0 only if the history is valid under the checker (and model); 0 for --availability alone."
     })
 public final class CheckCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
   @Spec CommandSpec spec;
+
+  /** How {@code --availability} prints. */
+  enum AvailabilityFormatName {
+    json,
+    markdown
+  }
 
   @Option(
       names = "--checker",
-      required = true,
       paramLabel = "NAME",
-      description = "One of: list-append, rw-register, linearizable-kv, bank, stream.")
+      description = "One of: list-append, rw-register, linearizable-kv, bank, stream. Required unless --availability is given.")
   String checker;
+
+  @Option(
+      names = "--availability",
+      description = "Also (without --checker: only) print availability under each fault of the history: per fault interval"
+          + " ok/s, the longest time without an ok op and the first ok after healing; per fault medians, maxima and whether"
+          + " the goal is met.")
+  boolean availability;
+
+  @Option(
+      names = "--availability-format",
+      paramLabel = "FORMAT",
+      defaultValue = "json",
+      description = "How --availability prints: json (with --checker one object {\"check\", \"availability\"}) or markdown"
+          + " (the per-fault table, after the checker's JSON if any).")
+  AvailabilityFormatName availabilityFormat;
 
   @Option(
       names = "--model",
@@ -102,13 +137,22 @@ public final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Checker c;
-    try {
-      c = Checkers.byName(checker);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+    if (checker == null && !availability) {
+      throw new ParameterException(spec.commandLine(), "give --checker NAME, --availability, or both");
     }
-    Map<String, Object> opts = checkerOptions();
+    if (checker == null && (model != null || !options.isEmpty())) {
+      throw new ParameterException(spec.commandLine(), "--model and --option need --checker");
+    }
+    Checker c = null;
+    Map<String, Object> opts = Map.of();
+    if (checker != null) {
+      try {
+        c = Checkers.byName(checker);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+      opts = checkerOptions();
+    }
     if (!Files.isRegularFile(file)) {
       throw new ParameterException(spec.commandLine(), "no such file: " + file);
     }
@@ -119,16 +163,43 @@ public final class CheckCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("ordo check: cannot read " + file + ": " + e.getMessage());
       return OrdoCli.EXIT_USAGE;
     }
-    CheckResult result;
-    try {
-      result = c.check(opts, history);
-    } catch (IllegalArgumentException e) {
-      spec.commandLine().getErr().println("ordo check: " + e.getMessage());
-      return OrdoCli.EXIT_USAGE;
+    CheckResult result = null;
+    if (c != null) {
+      try {
+        result = c.check(opts, history);
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("ordo check: " + e.getMessage());
+        return OrdoCli.EXIT_USAGE;
+      }
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.println(CheckResultJson.toJson(result));
+    Availability a = availability ? Availability.of(history) : null;
+    if (a != null && availabilityFormat == AvailabilityFormatName.json) {
+      ObjectNode analysis = AvailabilityFormat.json(a);
+      try {
+        if (result == null) {
+          out.println(JSON.writeValueAsString(analysis));
+        } else {
+          ObjectNode both = JSON.createObjectNode();
+          both.set("check", JSON.readTree(CheckResultJson.toJson(result)));
+          both.set("availability", analysis);
+          out.println(JSON.writeValueAsString(both));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    } else {
+      if (result != null) {
+        out.println(CheckResultJson.toJson(result));
+      }
+      if (a != null) {
+        out.print(AvailabilityFormat.markdown(a.summaries(), a.baseline()));
+      }
+    }
     out.flush();
+    if (result == null) {
+      return OrdoCli.EXIT_OK;
+    }
     return result.valid() == Validity.TRUE ? OrdoCli.EXIT_OK : OrdoCli.EXIT_FAILURE;
   }
 }
