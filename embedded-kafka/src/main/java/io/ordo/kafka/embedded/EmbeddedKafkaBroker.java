@@ -122,14 +122,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    */
   public record ClientSecurity(
       String protocol, Map<String, String> brokerConfigs, Map<String, String> clientProperties) {
-    /** Plain text, no authentication: the default. */
-    public static final ClientSecurity PLAINTEXT =
-        new ClientSecurity("PLAINTEXT", Map.of(), Map.of());
-
+    // Before PLAINTEXT: the constructor that makes it reads them.
     private static final List<String> PROTOCOLS =
         List.of("PLAINTEXT", "SASL_PLAINTEXT", "SSL", "SASL_SSL");
     private static final String PLAIN_LOGIN_MODULE =
         "org.apache.kafka.common.security.plain.PlainLoginModule";
+
+    /** Plain text, no authentication: the default. */
+    public static final ClientSecurity PLAINTEXT =
+        new ClientSecurity("PLAINTEXT", Map.of(), Map.of());
 
     /** Validates and copies (sorted, unmodifiable). @throws IllegalArgumentException naming the field */
     public ClientSecurity {
