@@ -160,6 +160,8 @@ public final class KafkaClientSettings implements Serializable {
    * (ISO-8859-1, with backslash-u unicode escapes for other characters). Names and values are taken
    * as written (Properties already drops the white space around the separator).
    *
+   * @param bootstrapServers the servers ({@code --bootstrap-servers}); the file's own {@code
+   *     bootstrap.servers} line, if any, must name the same ones
    * @param file the file
    * @return the settings of the cluster at {@code bootstrapServers} with the file's properties
    * @throws IllegalArgumentException if the file does not exist, is not a readable regular file,
