@@ -314,12 +314,15 @@ public final class ExecutorJob {
   /**
    * Parses {@link #main} options.
    *
-   * @throws IllegalArgumentException naming a missing, bad or unknown option
+   * @throws IllegalArgumentException naming a missing, bad, repeated (other than {@code
+   *     --kafka-property}) or unknown option, or a bad {@code --kafka-config} file or Kafka client
+   *     property (see {@link KafkaClientSettings#resolve})
+   * @throws java.io.UncheckedIOException if the {@code --kafka-config} file cannot be read
    */
   public static ExecutorConfig fromArgs(String[] args) {
-    // MultipleParameterTool: --kafka-property may be given several times; any other option
-    // given twice is an error (get() refuses a key with several values) instead of the last one
-    // silently winning.
+    // MultipleParameterTool keeps every value of a repeated option: --kafka-property may be
+    // repeated; any other option given twice is an error instead of the last one silently
+    // winning (ParameterTool's behaviour).
     MultipleParameterTool params = MultipleParameterTool.fromArgs(args);
     for (Map.Entry<String, Collection<String>> option : new TreeMap<>(params.toMultiMap()).entrySet()) {
       if (option.getValue().size() > 1 && !option.getKey().equals(KAFKA_PROPERTY)) {

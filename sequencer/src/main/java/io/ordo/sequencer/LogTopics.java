@@ -76,7 +76,7 @@ public final class LogTopics {
   private LogTopics() {}
 
   /**
-   * Like {@link #ensure(Admin, TopicLayout, Duration)} with a short-lived Admin client connected to
+   * {@link #ensure(KafkaClientSettings, TopicLayout, Duration)} for a plain-text cluster at
    * {@code bootstrapServers}.
    */
   public static void ensure(String bootstrapServers, TopicLayout layout, Duration timeout) {

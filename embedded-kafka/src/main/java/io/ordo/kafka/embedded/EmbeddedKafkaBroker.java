@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * free one when it is 0; the controller listener always uses a free port. Both listen on
  * 127.0.0.1 only. The client listener speaks plain text without authentication unless the broker
  * is started with a {@link ClientSecurity} (SASL and/or TLS, for tests of secured clusters); the
- * controller listener always speaks plain text. A node of a cluster ({@link #startNode}) uses the fixed host and ports of its
+ * controller listener always speaks plain text. A node of a cluster ({@link #startNode}) uses the
+ * fixed host and ports of its
  * {@link Voter}, so every node can find the others after any of them restarts.
  *
  * <p>Single-node settings: the internal topics (consumer offsets, transaction state, share
@@ -246,6 +247,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                   + (name ? ", white space or '='" : ""));
         }
       }
+    }
+
+    /** The protocol and the names of the configs and properties; values may be secrets. */
+    @Override
+    public String toString() {
+      return "ClientSecurity[" + protocol + ", broker configs " + brokerConfigs.keySet()
+          + ", client properties " + clientProperties.keySet() + "]";
     }
 
     boolean plaintext() {

@@ -257,6 +257,19 @@ public final class EmbeddedOrdo implements AutoCloseable {
       return bootstrapServers.map(servers -> new KafkaClientSettings(servers, kafkaProperties));
     }
 
+    /** As a record's, with the Kafka client properties' secret values hidden. */
+    @Override
+    public String toString() {
+      SortedMap<String, String> shown = new TreeMap<>();
+      kafkaProperties.forEach((k, v) -> shown.put(k, KafkaClientSettings.redact(k, v)));
+      return "Options[dataDir=" + dataDir + ", bootstrapServers=" + bootstrapServers
+          + ", kafkaPort=" + kafkaPort + ", grpcPort=" + grpcPort + ", httpPort=" + httpPort
+          + ", keyRangeCount=" + keyRangeCount + ", parallelism=" + parallelism
+          + ", checkpointIntervalMs=" + checkpointIntervalMs + ", latency=" + latency
+          + ", metricsPort=" + metricsPort + ", executorMetricsPort=" + executorMetricsPort
+          + ", pgPort=" + pgPort + ", security=" + security + ", kafkaProperties=" + shown + "]";
+    }
+
     /**
      * These options using the external Kafka {@code kafka} (servers and client properties).
      */

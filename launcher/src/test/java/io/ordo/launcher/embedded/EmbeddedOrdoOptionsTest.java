@@ -67,6 +67,14 @@ class EmbeddedOrdoOptionsTest {
     assertThat(options.kafka()).contains(kafka);
     assertThat(options.bootstrapServers()).contains("k:9093");
     assertThat(EmbeddedOrdo.Options.defaults(Path.of("d")).kafka()).isEmpty();
+    assertThat(
+            options
+                .withKafka(
+                    new io.ordo.sequencer.KafkaClientSettings(
+                        "k:9093", java.util.Map.of("ssl.truststore.password", "do-not-log")))
+                .toString())
+        .contains("kafkaProperties={ssl.truststore.password=[hidden]}")
+        .doesNotContain("do-not-log");
 
     // Properties without servers: the embedded broker speaks plain text.
     assertThatThrownBy(() -> options.withBootstrapServers(java.util.Optional.empty()))
