@@ -36,9 +36,9 @@ import java.util.TreeMap;
  * (passwords, JAAS configurations, tokens, private keys) are shown as {@value #HIDDEN} by {@link
  * #toString()} and {@link #redacted()}; nothing here logs a value.
  *
- * <p>Immutable and serializable (it travels in the executor job's graph inside the Flink
- * connectors' {@link Properties}); properties are kept sorted by name, so two equal settings
- * produce identical client configs.
+ * <p>Immutable and serializable. The executor job's graph carries what {@link #apply} put into
+ * the Flink connectors' {@link Properties}, secrets included (as for any Flink Kafka connector).
+ * Properties are kept sorted by name, so two equal settings produce identical client configs.
  */
 public final class KafkaClientSettings implements Serializable {
   @Serial private static final long serialVersionUID = 1L;
