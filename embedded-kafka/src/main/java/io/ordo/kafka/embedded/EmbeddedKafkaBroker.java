@@ -120,14 +120,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    *     listener, quorum, node id and log directory settings still cannot be changed
    * @param clientProperties Kafka client properties that connect to the listener ({@code
    *     security.protocol}, {@code sasl.*}, {@code ssl.*}); without {@code bootstrap.servers}
+   * @param scramSha256Users SCRAM-SHA-256 credentials (name → password) written into the
+   *     cluster's metadata when the data directory is formatted (its first start, as {@code
+   *     kafka-storage.sh format --add-scram} does); empty for none
    */
   public record ClientSecurity(
-      String protocol, Map<String, String> brokerConfigs, Map<String, String> clientProperties) {
+      String protocol,
+      Map<String, String> brokerConfigs,
+      Map<String, String> clientProperties,
+      Map<String, String> scramSha256Users) {
     // Before PLAINTEXT: the constructor that makes it reads them.
     private static final List<String> PROTOCOLS =
         List.of("PLAINTEXT", "SASL_PLAINTEXT", "SSL", "SASL_SSL");
     private static final String PLAIN_LOGIN_MODULE =
         "org.apache.kafka.common.security.plain.PlainLoginModule";
+    private static final String SCRAM_LOGIN_MODULE =
+        "org.apache.kafka.common.security.scram.ScramLoginModule";
 
     /** Plain text, no authentication: the default. */
     public static final ClientSecurity PLAINTEXT =
@@ -145,9 +153,84 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         throw new IllegalArgumentException(
             "clientProperties must not hold bootstrap.servers (the broker knows its address)");
       }
+      Objects.requireNonNull(scramSha256Users, "scramSha256Users");
+      scramSha256Users.forEach(
+          (name, password) -> {
+            checkJaasToken("SCRAM user name", name, true);
+            checkJaasToken("SCRAM password of " + name, password, false);
+            if (name.matches(".*[,\\[\\]].*") || password.matches(".*[,=\\[\\]].*")) {
+              throw new IllegalArgumentException(
+                  "SCRAM user names and passwords must not hold ',', '[' or ']' (and passwords no"
+                      + " '='): they go into the formatter's name=...,password=... list");
+            }
+          });
       brokerConfigs = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(brokerConfigs));
       clientProperties =
           java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(clientProperties));
+      scramSha256Users =
+          java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(scramSha256Users));
+    }
+
+    /** Without SCRAM credentials. */
+    public ClientSecurity(
+        String protocol, Map<String, String> brokerConfigs, Map<String, String> clientProperties) {
+      this(protocol, brokerConfigs, clientProperties, Map.of());
+    }
+
+    /**
+     * SASL/SCRAM-SHA-256 over plain text ({@code SASL_PLAINTEXT}): {@code users} (name →
+     * password) get SCRAM credentials when the data directory is formatted, and the broker
+     * authenticates itself (inter-broker traffic, its readiness check, {@link
+     * #clientProperties()}) as {@code brokerUser}, one of them. A directory formatted before
+     * keeps the credentials it has.
+     *
+     * @throws IllegalArgumentException if users is empty, brokerUser is not among them, or a
+     *     name or password is empty or holds characters the formatter or JAAS cannot take
+     *     (quotes, backslashes, control characters, {@code , [ ]}; {@code =} in a password)
+     */
+    public static ClientSecurity saslScramSha256(Map<String, String> users, String brokerUser) {
+      Objects.requireNonNull(users, "users");
+      Objects.requireNonNull(brokerUser, "brokerUser");
+      if (!users.containsKey(brokerUser)) {
+        throw new IllegalArgumentException(
+            "brokerUser " + brokerUser + " must be one of the users " + new java.util.TreeSet<>(users.keySet()));
+      }
+      Map<String, String> client = saslScramSha256Client(brokerUser, users.get(brokerUser));
+      Map<String, String> broker = new java.util.TreeMap<>();
+      broker.put("sasl.enabled.mechanisms", "SCRAM-SHA-256");
+      broker.put("sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-256");
+      // The listener's login: the broker's own credentials for inter-broker connections; the
+      // users' credentials live in the metadata.
+      broker.put("listener.name.client.scram-sha-256.sasl.jaas.config", client.get("sasl.jaas.config"));
+      return new ClientSecurity("SASL_PLAINTEXT", broker, client, users);
+    }
+
+    /**
+     * The client properties of a SASL/SCRAM-SHA-256 user over plain text: {@code
+     * security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=SCRAM-SHA-256} and its {@code
+     * sasl.jaas.config}.
+     *
+     * @throws IllegalArgumentException for a name or password JAAS cannot take
+     */
+    public static Map<String, String> saslScramSha256Client(String user, String password) {
+      checkJaasToken("user name", user, true);
+      checkJaasToken("password of " + user, password, false);
+      Map<String, String> client = new java.util.TreeMap<>();
+      client.put("security.protocol", "SASL_PLAINTEXT");
+      client.put("sasl.mechanism", "SCRAM-SHA-256");
+      client.put(
+          "sasl.jaas.config",
+          SCRAM_LOGIN_MODULE + " required username=\"" + user + "\" password=\"" + password + "\";");
+      return client;
+    }
+
+    /** The formatter's {@code --add-scram} arguments for {@link #scramSha256Users()}. */
+    List<String> scramArguments() {
+      List<String> out = new java.util.ArrayList<>();
+      scramSha256Users.forEach(
+          (name, password) ->
+              out.add("SCRAM-SHA-256=[name=" + name + ",password=" + password + "]"));
+      return out;
     }
 
     /**
@@ -253,7 +336,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     @Override
     public String toString() {
       return "ClientSecurity[" + protocol + ", broker configs " + brokerConfigs.keySet()
-          + ", client properties " + clientProperties.keySet() + "]";
+          + ", client properties " + clientProperties.keySet() + ", SCRAM-SHA-256 users "
+          + scramSha256Users.keySet() + "]";
     }
 
     boolean plaintext() {
@@ -474,7 +558,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       Map<String, String> brokerOverrides, ClientSecurity security, DirectoryLock lock) {
     KafkaConfig config =
         new KafkaConfig(config(logDir, self, voters, brokerOverrides, security), false);
-    formatIfNeeded(config, logDir, self.nodeId(), clusterId);
+    formatIfNeeded(config, logDir, self.nodeId(), clusterId, security.scramArguments());
     KafkaRaftServer server = null;
     try {
       // The constructor reads the formatted directory (meta.properties, bootstrap metadata).
@@ -639,7 +723,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return props;
   }
 
-  private static void formatIfNeeded(KafkaConfig config, Path logDir, int nodeId, String clusterId) {
+  private static void formatIfNeeded(
+      KafkaConfig config, Path logDir, int nodeId, String clusterId, List<String> scramArguments) {
     if (Files.exists(logDir.resolve("meta.properties"))) {
       return;
     }
@@ -654,6 +739,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .setControllerListenerName(CONTROLLER_LISTENER)
           .setHasDynamicQuorum(false)
           .setIgnoreFormatted(true)
+          .setScramArguments(scramArguments)
           .run();
     } catch (Exception e) {
       throw new UncheckedIOException(

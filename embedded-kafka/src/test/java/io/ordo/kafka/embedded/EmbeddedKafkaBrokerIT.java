@@ -202,6 +202,32 @@ class EmbeddedKafkaBrokerIT {
   }
 
   @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void saslScramListenerAdmitsTheUsersFormattedIntoTheMetadata(@TempDir Path dataDir) throws Exception {
+    EmbeddedKafkaBroker.ClientSecurity security =
+        EmbeddedKafkaBroker.ClientSecurity.saslScramSha256(
+            Map.of("broker", "broker-secret", "alice", "alice-secret"), "broker");
+    assertThat(security.toString()).doesNotContain("secret");
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, 0, Map.of(), security)) {
+      assertThat(broker.clientProperties()).containsEntry("sasl.mechanism", "SCRAM-SHA-256");
+      Map<String, Object> alice = new java.util.HashMap<>(
+          EmbeddedKafkaBroker.ClientSecurity.saslScramSha256Client("alice", "alice-secret"));
+      alice.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+      try (Admin admin = Admin.create(alice)) {
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all()
+            .get(30, TimeUnit.SECONDS);
+      }
+      Map<String, Object> wrong = new java.util.HashMap<>(
+          EmbeddedKafkaBroker.ClientSecurity.saslScramSha256Client("alice", "not-her-secret"));
+      wrong.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+      try (Admin admin = Admin.create(wrong)) {
+        assertThatThrownBy(() -> admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(org.apache.kafka.common.errors.SaslAuthenticationException.class);
+      }
+    }
+  }
+
+  @Test
   void clientSecurityRejectsBadValues() {
     assertThatThrownBy(
             () -> new EmbeddedKafkaBroker.ClientSecurity("TLS", Map.of(), Map.of()))
@@ -216,6 +242,12 @@ class EmbeddedKafkaBrokerIT {
             () -> EmbeddedKafkaBroker.ClientSecurity.saslPlainClient("alice", "quo\"te"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("password of alice must not hold quotes");
+    assertThatThrownBy(
+            () ->
+                EmbeddedKafkaBroker.ClientSecurity.saslScramSha256(
+                    Map.of("broker", "a,b"), "broker"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must not hold ','");
     assertThatThrownBy(
             () ->
                 new EmbeddedKafkaBroker.ClientSecurity(

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An embedded Ordo against a secured Kafka: an embedded broker whose client listener takes
- * SASL/PLAIN over plain text, or TLS, on 127.0.0.1. With the right client settings a transaction
+ * SASL/PLAIN or SASL/SCRAM-SHA-256 over plain text, or TLS, on 127.0.0.1. With the right client settings a transaction
  * goes through every part (the gateway's producer and consumers, the executor job's Flink sources
  * and sinks, which got the settings through the job graph, and the admin clients), and so does a
  * record a user writes to a stream's ingest topic, read by the gateway's ingest bridge; with a wrong
@@ -86,6 +86,21 @@ class KafkaSecurityIT {
         putAndGet(ordo, "sasl-key", "through SASL/PLAIN");
         ingestThroughTheSecuredCluster(ordo, kafka);
         lagGaugesReadTheSecuredCluster(ordo);
+      }
+    }
+  }
+
+  @Test
+  void aTransactionRunsThroughASaslScramBroker() throws Exception {
+    ClientSecurity scram =
+        ClientSecurity.saslScramSha256(Map.of("broker", "broker-secret", "ordo", "ordo-scram-secret"), "broker");
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0, Map.of(), scram)) {
+      KafkaClientSettings kafka =
+          new KafkaClientSettings(
+              broker.bootstrapServers(), ClientSecurity.saslScramSha256Client("ordo", "ordo-scram-secret"));
+      try (EmbeddedOrdo ordo = EmbeddedOrdo.start(options(dir.resolve("ordo")).withKafka(kafka))) {
+        ordo.awaitServing(Duration.ofSeconds(120));
+        putAndGet(ordo, "scram-key", "through SASL/SCRAM-SHA-256");
       }
     }
   }
