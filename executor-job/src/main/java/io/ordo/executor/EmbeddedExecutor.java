@@ -133,7 +133,7 @@ public final class EmbeddedExecutor implements AutoCloseable {
     quietRpcTimers();
     // As ExecutorJob.main checks before a submission: a feedback topic that deletes records
     // would leave a restored job's multi-range transactions holding their locks forever.
-    LogTopics.requireFeedbackRetention(config.bootstrapServers(), config.topics(), ExecutorJob.TOPICS_TIMEOUT);
+    LogTopics.requireFeedbackRetention(config.kafka(), config.topics(), ExecutorJob.TOPICS_TIMEOUT);
     Configuration conf = ExecutorJob.flinkConfiguration(config);
     if (metricsPort != NO_METRICS_PORT) {
       prometheusReporter(conf, metricsPort);
@@ -194,8 +194,7 @@ public final class EmbeddedExecutor implements AutoCloseable {
    * offsets (one ListOffsets request) and triggers a checkpoint only while they move.
    */
   private static CheckpointPacer startPacer(ExecutorConfig config, MiniCluster cluster, JobID jobId) {
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    Properties props = config.kafka().apply(new Properties());
     props.put(AdminClientConfig.CLIENT_ID_CONFIG, "ordo-checkpoint-pacer");
     Admin admin = Admin.create(props);
     String logTopic = config.topics().logTopic();

@@ -1,6 +1,7 @@
 package io.ordo.executor;
 
 import io.ordo.executor.operators.KeyTransactionProcessorFunction;
+import io.ordo.sequencer.KafkaClientSettings;
 import io.ordo.sequencer.KeyRanges;
 import io.ordo.sequencer.TopicLayout;
 import java.util.Objects;
@@ -8,7 +9,8 @@ import java.util.Objects;
 /**
  * Settings of the executor job.
  *
- * @param bootstrapServers Kafka bootstrap servers ("host:port,...")
+ * @param kafka how the job's Kafka clients (sources, sinks, the embedded executor's admin client)
+ *     reach the cluster: bootstrap servers and a secured cluster's client properties
  * @param topics the topic layout (log, results, changelog, feedback)
  * @param keyRangeCount number of hash key ranges (the unit of data ownership), 1..65536; fixed
  *     for the life of a deployment: state is keyed by it (stored in checkpoints; a restore with
@@ -36,7 +38,7 @@ import java.util.Objects;
  *     (docs/metrics.md); reporting only, it changes no output
  */
 public record ExecutorConfig(
-    String bootstrapServers,
+    KafkaClientSettings kafka,
     TopicLayout topics,
     int keyRangeCount,
     int parallelism,
@@ -97,11 +99,8 @@ public record ExecutorConfig(
       KeyTransactionProcessorFunction.DEFAULT_STALL_WARNING_MS;
 
   public ExecutorConfig {
-    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(topics, "topics");
-    if (bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrapServers must not be blank");
-    }
     if (keyRangeCount < 1 || keyRangeCount > KeyRanges.KEY_RANGE_COUNT_MAX) {
       throw new IllegalArgumentException("keyRangeCount must be in [1, " + KeyRanges.KEY_RANGE_COUNT_MAX + "], got " + keyRangeCount);
     }
@@ -125,6 +124,35 @@ public record ExecutorConfig(
     if (stallWarningMs < 1) {
       throw new IllegalArgumentException("stallWarningMs must be >= 1, got " + stallWarningMs);
     }
+  }
+
+  /** Settings for a plain-text cluster at {@code bootstrapServers} (no client properties). */
+  public ExecutorConfig(
+      String bootstrapServers,
+      TopicLayout topics,
+      int keyRangeCount,
+      int parallelism,
+      long checkpointIntervalMs,
+      String checkpointDir,
+      long dedupWindowMs,
+      long watermarkIntervalMs,
+      String consumerGroupId,
+      long bufferTimeoutMs,
+      StateBackend stateBackend,
+      long stallWarningMs) {
+    this(
+        plaintext(bootstrapServers),
+        topics,
+        keyRangeCount,
+        parallelism,
+        checkpointIntervalMs,
+        checkpointDir,
+        dedupWindowMs,
+        watermarkIntervalMs,
+        consumerGroupId,
+        bufferTimeoutMs,
+        stateBackend,
+        stallWarningMs);
   }
 
   /** The settings before {@code stallWarningMs} existed, with its default. */
@@ -157,8 +185,13 @@ public record ExecutorConfig(
 
   /** Defaults: 16 key ranges, parallelism 2, 1 s checkpoints, no checkpoint dir, 10 min dedup window, watermarks with the records, 1 ms buffer timeout, heap state, stall warnings after 10 s of log time. */
   public static ExecutorConfig defaults(String bootstrapServers, TopicLayout topics) {
+    return defaults(plaintext(bootstrapServers), topics);
+  }
+
+  /** Like {@link #defaults(String, TopicLayout)} with the client settings {@code kafka}. */
+  public static ExecutorConfig defaults(KafkaClientSettings kafka, TopicLayout topics) {
     return new ExecutorConfig(
-        bootstrapServers,
+        kafka,
         topics,
         DEFAULT_KEY_RANGE_COUNT,
         DEFAULT_PARALLELISM,
@@ -168,46 +201,63 @@ public record ExecutorConfig(
         DEFAULT_WATERMARK_INTERVAL_MS,
         topics.logTopic() + "-executor",
         DEFAULT_BUFFER_TIMEOUT_MS,
-        DEFAULT_STATE_BACKEND);
+        DEFAULT_STATE_BACKEND,
+        DEFAULT_STALL_WARNING_MS);
+  }
+
+  /** The Kafka bootstrap servers ({@code kafka().bootstrapServers()}). */
+  public String bootstrapServers() {
+    return kafka.bootstrapServers();
+  }
+
+  /** These settings with other Kafka client settings (servers and client properties). */
+  public ExecutorConfig withKafka(KafkaClientSettings k) {
+    return new ExecutorConfig(k, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withCheckpointDir(String pathOrUri) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, pathOrUri, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
+    return new ExecutorConfig(kafka, topics, keyRangeCount, parallelism, checkpointIntervalMs, pathOrUri, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withKeyRangeCount(int n) {
-    return new ExecutorConfig(bootstrapServers, topics, n, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
+    return new ExecutorConfig(kafka, topics, n, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withParallelism(int p) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, p, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
+    return new ExecutorConfig(kafka, topics, keyRangeCount, p, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withCheckpointIntervalMs(long ms) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, ms, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
+    return new ExecutorConfig(kafka, topics, keyRangeCount, parallelism, ms, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withTopics(TopicLayout t) {
-    return new ExecutorConfig(bootstrapServers, t, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
+    return new ExecutorConfig(kafka, t, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withStateBackend(StateBackend b) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, b, stallWarningMs);
+    return new ExecutorConfig(kafka, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, b, stallWarningMs);
   }
 
   public ExecutorConfig withDedupWindowMs(long ms) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, ms, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
+    return new ExecutorConfig(kafka, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, ms, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withWatermarkIntervalMs(long ms) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, ms, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
+    return new ExecutorConfig(kafka, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, ms, consumerGroupId, bufferTimeoutMs, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withBufferTimeoutMs(long ms) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, ms, stateBackend, stallWarningMs);
+    return new ExecutorConfig(kafka, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, ms, stateBackend, stallWarningMs);
   }
 
   public ExecutorConfig withStallWarningMs(long ms) {
-    return new ExecutorConfig(bootstrapServers, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, ms);
+    return new ExecutorConfig(kafka, topics, keyRangeCount, parallelism, checkpointIntervalMs, checkpointDir, dedupWindowMs, watermarkIntervalMs, consumerGroupId, bufferTimeoutMs, stateBackend, ms);
+  }
+
+  /** @throws IllegalArgumentException if bootstrapServers is blank */
+  private static KafkaClientSettings plaintext(String bootstrapServers) {
+    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    return KafkaClientSettings.of(bootstrapServers);
   }
 }

@@ -17,10 +17,16 @@ import io.ordo.proto.state.LogRecord;
 import io.ordo.proto.state.RangeRequest;
 import io.ordo.proto.state.ReadResult;
 import io.ordo.proto.state.WriteResult;
+import io.ordo.sequencer.KafkaClientSettings;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeMap;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -37,7 +43,7 @@ import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.ParameterTool;
+import org.apache.flink.util.MultipleParameterTool;
 
 /**
  * The executor job: the one place where the dataflow is wired (ARCHITECTURE.md "Dataflow").
@@ -54,7 +60,7 @@ import org.apache.flink.util.ParameterTool;
  * <p>Submit to a cluster with {@code flink run -c io.ordo.executor.ExecutorJob
  * executor-job/target/ordo-executor-job-VERSION-job.jar --bootstrap-servers host:9092
  * [--topic-prefix ordo] [--key-ranges 16] [--checkpoint-interval-ms 1000]
- * [--checkpoint-dir s3://...]}.
+ * [--checkpoint-dir s3://...] [--kafka-config client.properties] [--kafka-property NAME=VALUE]...}.
  */
 public final class ExecutorJob {
   private ExecutorJob() {}
@@ -71,6 +77,15 @@ public final class ExecutorJob {
    * source readers on every cancel and failover: this is added to each.
    */
   static final int IDLE_FETCH_WAIT_MS = 1_000;
+
+  /** The option that gives one Kafka client property, {@code NAME=VALUE}; repeatable. */
+  static final String KAFKA_PROPERTY = "kafka-property";
+
+  /** The option that names a Kafka client properties file. */
+  static final String KAFKA_CONFIG = "kafka-config";
+
+  /** What Flink's parameter tools hold for an option given without a value. */
+  private static final String NO_VALUE = "__NO_VALUE_KEY";
 
   /** How long {@link #main} waits for Kafka to list (or create) the topics. */
   static final Duration TOPICS_TIMEOUT = Duration.ofSeconds(60);
@@ -115,7 +130,7 @@ public final class ExecutorJob {
             .setClientIdPrefix(config.consumerGroupId() + "-log")
             .setStartingOffsets(OffsetsInitializer.earliest())
             .setDeserializer(new LogRecordDeserializer())
-            .setProperties(consumerProperties())
+            .setProperties(consumerProperties(config))
             .build();
     // From the earliest record, never the latest: a restored job resumes at its checkpointed
     // offsets, and the write results after them may be the only copy of a decision whose locks
@@ -133,7 +148,7 @@ public final class ExecutorJob {
             .setClientIdPrefix(config.consumerGroupId() + "-feedback")
             .setStartingOffsets(OffsetsInitializer.earliest())
             .setDeserializer(new ProtoRecordDeserializer<>(WriteResult.class))
-            .setProperties(consumerProperties())
+            .setProperties(consumerProperties(config))
             .build();
 
     DataStream<LogRecord> log =
@@ -209,7 +224,12 @@ public final class ExecutorJob {
         : WatermarkStrategy.<LogRecord>forMonotonousTimestamps();
   }
 
-  private static Properties consumerProperties() {
+  /**
+   * The sources' consumer properties: the job's tuning, then the client settings (a secured
+   * cluster's security properties) on top. The connector copies them into the source, which
+   * Flink serializes into the job graph, so the TaskManagers' consumers get them too.
+   */
+  static Properties consumerProperties(ExecutorConfig config) {
     Properties p = new Properties();
     // A fetch returns as soon as one byte is there (fetch.min.bytes=1: the broker answers a
     // waiting fetch when the partition's high watermark moves), so the wait adds no latency; it
@@ -217,7 +237,7 @@ public final class ExecutorJob {
     p.setProperty("fetch.max.wait.ms", Integer.toString(IDLE_FETCH_WAIT_MS));
     // Offsets live in checkpoints; committing them to the group is only informational.
     p.setProperty("commit.offsets.on.checkpoint", "true");
-    return p;
+    return config.kafka().apply(p);
   }
 
   /**
@@ -228,17 +248,28 @@ public final class ExecutorJob {
    */
   private static <T extends com.google.protobuf.Message> KafkaSink<T> sink(
       ExecutorConfig config, org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer) {
-    Properties p = new Properties();
-    p.setProperty("linger.ms", "1");
-    p.setProperty("enable.idempotence", "true");
-    p.setProperty("acks", "all");
-    p.setProperty("max.request.size", Integer.toString(16 * 1024 * 1024));
     return KafkaSink.<T>builder()
         .setBootstrapServers(config.bootstrapServers())
         .setRecordSerializer(serializer)
         .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-        .setKafkaProducerConfig(p)
+        .setKafkaProducerConfig(producerProperties(config))
         .build();
+  }
+
+  /**
+   * The sinks' producer properties: the job's tuning, then the client settings (a secured
+   * cluster's security properties) on top; serialized into the job graph with the sink.
+   */
+  static Properties producerProperties(ExecutorConfig config) {
+    Properties p = new Properties();
+    p.setProperty("linger.ms", "1");
+    p.setProperty("max.request.size", Integer.toString(16 * 1024 * 1024));
+    config.kafka().apply(p);
+    // Not overridable (KafkaClientSettings refuses them): the sinks' duplicates are dropped by
+    // id downstream only if the producer neither reorders nor loses acknowledged records.
+    p.setProperty("enable.idempotence", "true");
+    p.setProperty("acks", "all");
+    return p;
   }
 
   /**
@@ -258,6 +289,15 @@ public final class ExecutorJob {
    * restore with other values fails the job once (no restarts) naming the stored and the given
    * values. Any other option is rejected (see {@link #fromArgs}).
    *
+   * <p>A secured Kafka: {@code --kafka-config FILE} (a Kafka client properties file, as {@code
+   * kafka-console-producer.sh --command-config} takes; read where this method runs: the {@code
+   * flink run} client, or the JobManager for a REST or application-mode submission) and {@code
+   * --kafka-property NAME=VALUE} (repeatable; wins over the file), see {@link
+   * KafkaClientSettings}. The properties travel to the TaskManagers inside the job graph, so the
+   * file need not be there, but files it names (for example {@code ssl.truststore.location}) must
+   * exist on every TaskManager. Program arguments are visible to whoever can list processes or
+   * the job: give secrets in the file.
+   *
    * @throws IllegalStateException naming the missing topics, when they do not exist and
    *     {@code --create-topics} is not given, or the feedback topic whose retention deletes
    *     records, with the {@code kafka-configs.sh} command that fixes it
@@ -266,10 +306,10 @@ public final class ExecutorJob {
     ExecutorConfig config = fromArgs(args);
     // Checked here, in the submitting client, so that a job whose topics are missing fails once
     // with a message naming them, rather than restarting forever on UnknownTopicOrPartition.
-    if (ParameterTool.fromArgs(args).has("create-topics")) {
-      LogTopics.ensure(config.bootstrapServers(), config.topics(), TOPICS_TIMEOUT);
+    if (MultipleParameterTool.fromArgs(args).has("create-topics")) {
+      LogTopics.ensure(config.kafka(), config.topics(), TOPICS_TIMEOUT);
     } else {
-      LogTopics.requireExisting(config.bootstrapServers(), config.topics(), TOPICS_TIMEOUT);
+      LogTopics.requireExisting(config.kafka(), config.topics(), TOPICS_TIMEOUT);
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
     env.setParallelism(config.parallelism());
@@ -280,14 +320,28 @@ public final class ExecutorJob {
   /**
    * Parses {@link #main} options.
    *
-   * @throws IllegalArgumentException naming a missing, bad or unknown option
+   * @throws IllegalArgumentException naming a missing, bad, repeated (other than {@code
+   *     --kafka-property}) or unknown option, or a bad {@code --kafka-config} file or Kafka client
+   *     property (see {@link KafkaClientSettings#resolve})
+   * @throws java.io.UncheckedIOException if the {@code --kafka-config} file cannot be read
    */
   public static ExecutorConfig fromArgs(String[] args) {
-    ParameterTool params = ParameterTool.fromArgs(args);
+    // MultipleParameterTool keeps every value of a repeated option: --kafka-property may be
+    // repeated; any other option given twice is an error instead of the last one silently
+    // winning (ParameterTool's behaviour).
+    MultipleParameterTool params = MultipleParameterTool.fromArgs(args);
+    for (Map.Entry<String, Collection<String>> option : new TreeMap<>(params.toMultiMap()).entrySet()) {
+      if (option.getValue().size() > 1 && !option.getKey().equals(KAFKA_PROPERTY)) {
+        throw new IllegalArgumentException(
+            "option --" + option.getKey() + " is given " + option.getValue().size()
+                + " times; only --" + KAFKA_PROPERTY + " may be repeated");
+      }
+    }
     String servers = params.get("bootstrap-servers");
     if (servers == null || servers.isBlank()) {
       throw new IllegalArgumentException("--bootstrap-servers is required");
     }
+    KafkaClientSettings kafka = kafkaSettings(servers, params);
     TopicLayout topics =
         TopicLayout.withPrefix(params.get("topic-prefix", "ordo"))
             .withLogPartitions(params.getInt("log-partitions", 4));
@@ -302,7 +356,7 @@ public final class ExecutorJob {
             outputPartitions,
             params.getShort("replication-factor", topics.replicationFactor()));
     ExecutorConfig c =
-        ExecutorConfig.defaults(servers, topics)
+        ExecutorConfig.defaults(kafka, topics)
             .withKeyRangeCount(params.getInt("key-ranges", ExecutorConfig.DEFAULT_KEY_RANGE_COUNT))
             .withParallelism(params.getInt("parallelism", ExecutorConfig.DEFAULT_PARALLELISM))
             .withCheckpointIntervalMs(params.getLong("checkpoint-interval-ms", ExecutorConfig.DEFAULT_CHECKPOINT_INTERVAL_MS))
@@ -324,5 +378,32 @@ public final class ExecutorJob {
               + " executor job on a Flink cluster\")");
     }
     return c;
+  }
+
+  /**
+   * The client settings of {@code --kafka-config FILE} (a Kafka client properties file, read
+   * where this main runs) and the repeated {@code --kafka-property NAME=VALUE} on top.
+   */
+  private static KafkaClientSettings kafkaSettings(String servers, MultipleParameterTool params) {
+    String file = params.get(KAFKA_CONFIG);
+    if (file != null && (file.isBlank() || file.equals(NO_VALUE))) {
+      throw new IllegalArgumentException("--kafka-config needs a file");
+    }
+    Map<String, String> overrides = new TreeMap<>();
+    Collection<String> given = params.getMultiParameter(KAFKA_PROPERTY);
+    if (given != null) {
+      for (String property : given) {
+        if (property == null || property.equals(NO_VALUE)) {
+          throw new IllegalArgumentException(
+              "--kafka-property needs NAME=VALUE (e.g. security.protocol=SASL_SSL)");
+        }
+        Map.Entry<String, String> e = KafkaClientSettings.parseProperty(property);
+        if (overrides.put(e.getKey(), e.getValue()) != null) {
+          throw new IllegalArgumentException("--kafka-property " + e.getKey() + " is given twice");
+        }
+      }
+    }
+    return KafkaClientSettings.resolve(
+        servers, Optional.ofNullable(file).map(Path::of), overrides);
   }
 }

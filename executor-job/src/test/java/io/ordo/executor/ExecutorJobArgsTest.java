@@ -3,7 +3,18 @@ package io.ordo.executor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ordo.sequencer.KafkaClientSettings;
+import io.ordo.sequencer.TopicLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The options of {@code flink run ... ExecutorJob} reach the job's configuration. */
 class ExecutorJobArgsTest {
@@ -67,6 +78,106 @@ class ExecutorJobArgsTest {
         .hasMessageContaining("replicationFactor");
     assertThatThrownBy(() -> ExecutorJob.fromArgs(new String[] {"--bootstrap-servers", "k:1", "--stall-warning-ms", "0"}))
         .hasMessageContaining("stallWarningMs must be >= 1, got 0");
+  }
+
+  @Test
+  void kafkaClientSettingsComeFromTheFileAndRepeatedProperties(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("client.properties");
+    Files.writeString(
+        file,
+        "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\nbootstrap.servers=k:1\n",
+        StandardCharsets.ISO_8859_1);
+    ExecutorConfig c =
+        ExecutorJob.fromArgs(
+            new String[] {
+              "--bootstrap-servers", "k:1", "--kafka-config", file.toString(),
+              "--kafka-property", "sasl.mechanism=SCRAM-SHA-512",
+              "--kafka-property", "sasl.jaas.config=x required username=\"u\" password=\"p=1\";"
+            });
+    assertThat(c.kafka().bootstrapServers()).isEqualTo("k:1");
+    assertThat(c.kafka().properties())
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+        .containsEntry("sasl.jaas.config", "x required username=\"u\" password=\"p=1\";")
+        .hasSize(3);
+    assertThat(ExecutorJob.fromArgs(new String[] {"--bootstrap-servers", "k:1"}).kafka())
+        .isEqualTo(KafkaClientSettings.of("k:1"));
+  }
+
+  @Test
+  void badKafkaOptionsAndRepeatedOptionsAreRejected(@TempDir Path dir) {
+    assertThatThrownBy(
+            () -> ExecutorJob.fromArgs(
+                new String[] {"--bootstrap-servers", "k:1", "--kafka-property", "acks=1"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("acks cannot be set");
+    assertThatThrownBy(
+            () -> ExecutorJob.fromArgs(
+                new String[] {"--bootstrap-servers", "k:1", "--kafka-property", "a=1", "--kafka-property", "a=2"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--kafka-property a is given twice");
+    assertThatThrownBy(
+            () -> ExecutorJob.fromArgs(
+                new String[] {"--bootstrap-servers", "k:1", "--kafka-config", dir.resolve("nope").toString()}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("does not exist");
+    assertThatThrownBy(
+            () -> ExecutorJob.fromArgs(new String[] {"--bootstrap-servers", "k:1", "--kafka-property"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--kafka-property needs NAME=VALUE");
+    assertThatThrownBy(
+            () -> ExecutorJob.fromArgs(
+                new String[] {"--bootstrap-servers", "k:1", "--parallelism", "2", "--parallelism", "3"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("option --parallelism is given 2 times");
+  }
+
+  @Test
+  void theSettingsReachEverySourceAndSinkAndTravelInTheJobGraph() throws Exception {
+    String marker = "marker-value-of-a-secured-cluster";
+    KafkaClientSettings kafka =
+        new KafkaClientSettings(
+            "k:1", Map.of("security.protocol", "SASL_SSL", "sasl.kerberos.service.name", marker));
+    ExecutorConfig config = ExecutorConfig.defaults(kafka, TopicLayout.withPrefix("sec"));
+
+    Properties consumer = ExecutorJob.consumerProperties(config);
+    assertThat(consumer)
+        .containsEntry("bootstrap.servers", "k:1")
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("fetch.max.wait.ms", "500");
+    Properties producer = ExecutorJob.producerProperties(config);
+    assertThat(producer)
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("acks", "all")
+        .containsEntry("enable.idempotence", "true");
+
+    // Flink serializes each source and sink (with its Properties) into the job graph that the
+    // client sends to the JobManager and the TaskManagers deserialize.
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    ExecutorJob.build(env, config);
+    JobGraph graph = env.getStreamGraph().getJobGraph();
+    byte[] serialized = InstantiationUtil.serializeObject(graph);
+    assertThat(occurrences(serialized, marker))
+        .as("the marker in the 2 sources and 3 sinks")
+        .isGreaterThanOrEqualTo(5);
+    JobGraph back =
+        InstantiationUtil.deserializeObject(serialized, getClass().getClassLoader());
+    assertThat(back.getNumberOfVertices()).isEqualTo(graph.getNumberOfVertices());
+  }
+
+  private static int occurrences(byte[] haystack, String needle) {
+    byte[] n = needle.getBytes(StandardCharsets.UTF_8);
+    int count = 0;
+    outer:
+    for (int i = 0; i + n.length <= haystack.length; i++) {
+      for (int j = 0; j < n.length; j++) {
+        if (haystack[i + j] != n[j]) {
+          continue outer;
+        }
+      }
+      count++;
+    }
+    return count;
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.ordo.gateway.auth.GatewaySecurity;
 import io.ordo.gateway.core.Limits;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.sequencer.HeartbeatService;
+import io.ordo.sequencer.KafkaClientSettings;
 import io.ordo.sequencer.KeyRanges;
 import io.ordo.sequencer.TopicLayout;
 import io.ordo.sql.engine.SqlConfig;
@@ -14,7 +15,9 @@ import java.util.Optional;
 /**
  * Everything a {@link GatewayServer} needs to start.
  *
- * @param bootstrapServers Kafka bootstrap servers, {@code host:port[,host:port...]}
+ * @param kafka how the gateway's Kafka clients (producer, consumers, admin clients, the ingest
+ *     bridges' consumers of users' topics) reach the cluster: bootstrap servers, {@code
+ *     host:port[,host:port...]}, and a secured cluster's client properties
  * @param topics the topic layout shared with the executor job (log, results, ...)
  * @param bindAddress the address both servers listen on (default {@code 127.0.0.1}; use {@code
  *     0.0.0.0} to listen on every interface)
@@ -55,7 +58,7 @@ import java.util.Optional;
  *     listeners (default {@link GatewaySecurity#NONE}: no authentication, plain text)
  */
 public record GatewayConfig(
-    String bootstrapServers,
+    KafkaClientSettings kafka,
     TopicLayout topics,
     String bindAddress,
     int grpcPort,
@@ -103,6 +106,31 @@ public record GatewayConfig(
   public static final int DEFAULT_SQL_SESSIONS_MAX = 64;
   /** Upper bound on sqlSessionsMax (each session may hold a thread while a statement runs). */
   public static final int SQL_SESSIONS_MAX_CEILING = 4_096;
+
+  /** A config for a plain-text Kafka at {@code bootstrapServers} (no client properties). */
+  public GatewayConfig(
+      String bootstrapServers,
+      TopicLayout topics,
+      String bindAddress,
+      int grpcPort,
+      int httpPort,
+      long heartbeatIntervalMs,
+      long defaultDeadlineMs,
+      Limits limits,
+      Optional<Path> dataDir,
+      long retentionIntervalMs,
+      boolean ingest,
+      int metricsPort,
+      int pgPort,
+      int keyRangeCount,
+      int sqlSessionsMax,
+      SqlConfig sql,
+      GatewaySecurity security) {
+    this(
+        plaintext(bootstrapServers), topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
+  }
 
   /** A config without security settings (no authentication, plain text). */
   public GatewayConfig(
@@ -176,8 +204,8 @@ public record GatewayConfig(
    * @throws IllegalArgumentException naming the first invalid component
    */
   public GatewayConfig {
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrapServers must not be blank");
+    if (kafka == null) {
+      throw new IllegalArgumentException("kafka must not be null");
     }
     if (topics == null) {
       throw new IllegalArgumentException("topics must not be null");
@@ -230,8 +258,13 @@ public record GatewayConfig(
    * #DEFAULT_SQL_SESSIONS_MAX} SQL sessions, {@link SqlConfig#DEFAULTS}.
    */
   public static GatewayConfig defaults(String bootstrapServers, TopicLayout topics) {
+    return defaults(plaintext(bootstrapServers), topics);
+  }
+
+  /** Like {@link #defaults(String, TopicLayout)} with the Kafka client settings {@code kafka}. */
+  public static GatewayConfig defaults(KafkaClientSettings kafka, TopicLayout topics) {
     return new GatewayConfig(
-        bootstrapServers,
+        kafka,
         topics,
         DEFAULT_BIND_ADDRESS,
         DEFAULT_GRPC_PORT,
@@ -253,7 +286,7 @@ public record GatewayConfig(
   /** This config with other gRPC and REST ports (0 = a free port); the PostgreSQL port stays. */
   public GatewayConfig withPorts(int grpcPort, int httpPort) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
@@ -261,7 +294,7 @@ public record GatewayConfig(
   /** This config with another bind address. */
   public GatewayConfig withBindAddress(String bindAddress) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
@@ -269,7 +302,7 @@ public record GatewayConfig(
   /** This config with another heartbeat interval in milliseconds (0 = send none). */
   public GatewayConfig withHeartbeatIntervalMs(long heartbeatIntervalMs) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
@@ -277,7 +310,7 @@ public record GatewayConfig(
   /** This config with another default deadline in milliseconds. */
   public GatewayConfig withDefaultDeadlineMs(long defaultDeadlineMs) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
@@ -285,9 +318,30 @@ public record GatewayConfig(
   /** This config with other limits. */
   public GatewayConfig withLimits(Limits limits) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
+  }
+
+  /** The Kafka bootstrap servers ({@code kafka().bootstrapServers()}). */
+  public String bootstrapServers() {
+    return kafka.bootstrapServers();
+  }
+
+  /** This config with other Kafka client settings (servers and client properties). */
+  public GatewayConfig withKafka(KafkaClientSettings kafka) {
+    return new GatewayConfig(
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
+        pgPort, keyRangeCount, sqlSessionsMax, sql, security);
+  }
+
+  /** @throws IllegalArgumentException if bootstrapServers is null or blank */
+  private static KafkaClientSettings plaintext(String bootstrapServers) {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers must not be blank");
+    }
+    return KafkaClientSettings.of(bootstrapServers);
   }
 
   private static void checkPort(String field, int port) {
@@ -299,7 +353,7 @@ public record GatewayConfig(
   /** This config with a data directory for the local store (enables stream reads). */
   public GatewayConfig withDataDir(Path dataDir) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, Optional.of(dataDir), retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
@@ -307,7 +361,7 @@ public record GatewayConfig(
   /** This config with another retention interval in milliseconds. */
   public GatewayConfig withRetentionIntervalMs(long retentionIntervalMs) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
@@ -315,7 +369,7 @@ public record GatewayConfig(
   /** This config with the Kafka ingest bridges on or off. */
   public GatewayConfig withIngest(boolean ingest) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
@@ -326,7 +380,7 @@ public record GatewayConfig(
    */
   public GatewayConfig withMetricsPort(int metricsPort) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
@@ -334,7 +388,7 @@ public record GatewayConfig(
   /** This config with another PostgreSQL port ({@value #NO_PG_PORT}: none). */
   public GatewayConfig withPgPort(int pgPort) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
@@ -342,7 +396,7 @@ public record GatewayConfig(
   /** This config with another key range count (it must equal the executor job's). */
   public GatewayConfig withKeyRangeCount(int keyRangeCount) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
@@ -350,7 +404,7 @@ public record GatewayConfig(
   /** This config with another bound on SQL sessions (and on PostgreSQL connections). */
   public GatewayConfig withSqlSessionsMax(int sqlSessionsMax) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
@@ -358,7 +412,7 @@ public record GatewayConfig(
   /** This config with other authentication and TLS settings. */
   public GatewayConfig withSecurity(GatewaySecurity security) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }
@@ -366,7 +420,7 @@ public record GatewayConfig(
   /** This config with other SQL engine limits. */
   public GatewayConfig withSql(SqlConfig sql) {
     return new GatewayConfig(
-        bootstrapServers, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
+        kafka, topics, bindAddress, grpcPort, httpPort, heartbeatIntervalMs,
         defaultDeadlineMs, limits, dataDir, retentionIntervalMs, ingest, metricsPort,
         pgPort, keyRangeCount, sqlSessionsMax, sql, security);
   }

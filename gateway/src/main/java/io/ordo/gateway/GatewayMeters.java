@@ -92,7 +92,7 @@ final class GatewayMeters implements AutoCloseable {
       ChangelogMaterializer materializer) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.config = Objects.requireNonNull(config, "config");
-    this.offsets = new KafkaOffsets(config.bootstrapServers());
+    this.offsets = new KafkaOffsets(config.kafka());
     this.store = store;
     this.ingest = ingest;
     this.subscriptions = Objects.requireNonNull(subscriptions, "subscriptions");

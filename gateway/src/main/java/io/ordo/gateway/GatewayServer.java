@@ -223,14 +223,14 @@ public final class GatewayServer implements AutoCloseable {
 
   private static GatewayServer startParts(GatewayConfig config, Deque<AutoCloseable> started)
       throws IOException {
-    LogTopics.ensure(config.bootstrapServers(), config.topics(), START_TIMEOUT);
+    LogTopics.ensure(config.kafka(), config.topics(), START_TIMEOUT);
 
     // Metrics live in a Prometheus registry this gateway owns: meterRegistry(), GET /metrics.
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     started.push(meters::close);
     GatewayMetrics metrics = new GatewayMetrics(meters, System::nanoTime);
 
-    Sequencer sequencer = new Sequencer(config.bootstrapServers(), config.topics());
+    Sequencer sequencer = new Sequencer(config.kafka(), config.topics());
     started.push(sequencer);
 
     HeartbeatService heartbeats = null;
@@ -278,7 +278,7 @@ public final class GatewayServer implements AutoCloseable {
 
     ResultListener results =
         ResultListener.start(
-            config.bootstrapServers(),
+            config.kafka(),
             config.topics().resultsTopic(),
             config.limits().inFlightTxnMax(),
             START_TIMEOUT);
@@ -308,7 +308,7 @@ public final class GatewayServer implements AutoCloseable {
       started.push(opened);
       ChangelogMaterializer running =
           new ChangelogMaterializer(
-              config.bootstrapServers(), config.topics().changelogTopic(), opened);
+              config.kafka(), config.topics().changelogTopic(), opened);
       started.push(running);
       running.start();
       materializer = running;
@@ -339,7 +339,7 @@ public final class GatewayServer implements AutoCloseable {
     if (config.ingest()) {
       IngestManager ingest =
           new IngestManager(
-              IngestBridge.Settings.of(config.bootstrapServers(), config.topics(), config.limits()),
+              IngestBridge.Settings.of(config.kafka(), config.topics(), config.limits()),
               runner);
       started.push(ingest);
       ingestManager = ingest;

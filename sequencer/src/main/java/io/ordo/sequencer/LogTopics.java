@@ -23,6 +23,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -75,17 +76,104 @@ public final class LogTopics {
   private LogTopics() {}
 
   /**
-   * Like {@link #ensure(Admin, TopicLayout, Duration)} with a short-lived Admin client connected to
+   * {@link #ensure(KafkaClientSettings, TopicLayout, Duration)} for a plain-text cluster at
    * {@code bootstrapServers}.
    */
   public static void ensure(String bootstrapServers, TopicLayout layout, Duration timeout) {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
       throw new IllegalArgumentException("bootstrapServers must not be blank");
     }
+    ensure(KafkaClientSettings.of(bootstrapServers), layout, timeout);
+  }
+
+  /**
+   * Like {@link #ensure(Admin, TopicLayout, Duration)} with a short-lived Admin client with the
+   * client settings {@code kafka} (a secured cluster's security properties). First checks that
+   * the cluster answers at all ({@link #checkReachable}), so that a cluster Ordo cannot
+   * authenticate to fails with a message saying so instead of a bare timeout.
+   *
+   * @throws IllegalStateException if the cluster refuses the client's authentication, or does not
+   *     answer within {@code timeout} (naming the likely causes and the options that set the
+   *     client's security); and as {@link #ensure(Admin, TopicLayout, Duration)}
+   */
+  public static void ensure(KafkaClientSettings kafka, TopicLayout layout, Duration timeout) {
+    Objects.requireNonNull(kafka, "kafka");
+    Objects.requireNonNull(layout, "layout");
     checkTimeout(timeout);
-    try (Admin admin = Admin.create(adminProperties(bootstrapServers, timeout))) {
-      ensure(admin, layout, timeout);
+    long deadlineNs = System.nanoTime() + timeout.toNanos();
+    try (Admin admin = Admin.create(adminProperties(kafka, timeout))) {
+      checkReachable(admin, kafka, timeout);
+      ensure(admin, layout, remaining(deadlineNs));
     }
+  }
+
+  /**
+   * Asks the cluster for its id, which every broker answers to any authenticated client: the
+   * first contact of a process with its Kafka, where a wrong address or wrong security settings
+   * show.
+   *
+   * @param admin a client with the settings {@code kafka}
+   * @param kafka the settings, for the message (secrets redacted)
+   * @param timeout how long to wait for the answer
+   * @throws IllegalStateException when the cluster refuses the client's authentication (SASL
+   *     credentials, TLS handshake), or does not answer within {@code timeout}: a client whose
+   *     {@code security.protocol} differs from the listener's sees the broker close every
+   *     connection and never gets an answer, the same as for an address where no broker listens,
+   *     so the message names both causes and the options that set the client's security
+   */
+  public static void checkReachable(Admin admin, KafkaClientSettings kafka, Duration timeout) {
+    Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(kafka, "kafka");
+    checkTimeout(timeout);
+    try {
+      admin.describeCluster().clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptException(e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw noAnswer(kafka, timeout, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof AuthenticationException) {
+        throw new IllegalStateException(
+            "Kafka at " + kafka.bootstrapServers() + " refused the authentication of Ordo's"
+                + " client: " + cause.getMessage() + ". Check the client's security settings"
+                + " (--kafka-config FILE, --kafka-property NAME=VALUE); in use: "
+                + describeSecurity(kafka),
+            cause);
+      }
+      if (cause instanceof TimeoutException) {
+        throw noAnswer(kafka, timeout, cause);
+      }
+      throw new IllegalStateException(
+          "Kafka at " + kafka.bootstrapServers() + " cannot be reached: " + cause, cause);
+    }
+  }
+
+  private static IllegalStateException noAnswer(
+      KafkaClientSettings kafka, Duration timeout, Throwable cause) {
+    return new IllegalStateException(
+        "Kafka at " + kafka.bootstrapServers() + " did not answer within " + timeout.toMillis()
+            + " ms. Either no broker listens there, or the cluster requires authentication or TLS"
+            + " that Ordo's client does not use (a broker closes the connections of a client"
+            + " whose security.protocol differs from its listener's); in use: "
+            + describeSecurity(kafka) + ". Give a secured cluster's client settings with"
+            + " --kafka-config FILE (a Kafka client properties file) or --kafka-property"
+            + " NAME=VALUE (security.protocol, sasl.mechanism, sasl.jaas.config,"
+            + " ssl.truststore.location, ...).",
+        cause);
+  }
+
+  /** The client's security settings for a message: the redacted properties, or plain text. */
+  private static String describeSecurity(KafkaClientSettings kafka) {
+    return kafka.isPlain()
+        ? "no client properties (security.protocol=PLAINTEXT, no authentication)"
+        : "client properties " + kafka.redacted();
+  }
+
+  /** What is left of the time until {@code deadlineNs}, at least 1 ms. */
+  private static Duration remaining(long deadlineNs) {
+    return Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadlineNs - System.nanoTime()));
   }
 
   private static Map<String, String> feedbackConfigs() {
@@ -96,17 +184,16 @@ public final class LogTopics {
     return java.util.Collections.unmodifiableMap(configs);
   }
 
-  /** A short-lived Admin client's settings: every call bounded by {@code timeout}. */
-  private static Properties adminProperties(String bootstrapServers, Duration timeout) {
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrapServers must not be blank");
-    }
+  /**
+   * A short-lived Admin client's settings: every call bounded by {@code timeout}, then the
+   * client settings {@code kafka} on top.
+   */
+  private static Properties adminProperties(KafkaClientSettings kafka, Duration timeout) {
     Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     int apiTimeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, apiTimeoutMs);
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(apiTimeoutMs, 15_000));
-    return props;
+    return kafka.apply(props);
   }
 
   /**
@@ -127,12 +214,26 @@ public final class LogTopics {
    *     {@code timeout}
    */
   public static void requireExisting(String bootstrapServers, TopicLayout layout, Duration timeout) {
+    requireExisting(KafkaClientSettings.of(bootstrapServers), layout, timeout);
+  }
+
+  /**
+   * Like {@link #requireExisting(String, TopicLayout, Duration)} with the client settings {@code
+   * kafka}; first checks that the cluster answers ({@link #checkReachable}).
+   *
+   * @throws IllegalStateException also when the cluster refuses the client's authentication or
+   *     does not answer within {@code timeout}
+   */
+  public static void requireExisting(KafkaClientSettings kafka, TopicLayout layout, Duration timeout) {
+    Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(layout, "layout");
     checkTimeout(timeout);
+    String bootstrapServers = kafka.bootstrapServers();
     List<String> missing;
     Map<String, String> feedbackMismatch = Map.of();
-    try (Admin admin = Admin.create(adminProperties(bootstrapServers, timeout))) {
+    try (Admin admin = Admin.create(adminProperties(kafka, timeout))) {
       long deadlineNs = System.nanoTime() + timeout.toNanos();
+      checkReachable(admin, kafka, timeout);
       missing = missingTopics(admin, layout, deadlineNs, timeout);
       if (missing.isEmpty()) {
         feedbackMismatch = feedbackConfigMismatch(admin, layout, deadlineNs, timeout);
@@ -161,10 +262,21 @@ public final class LogTopics {
    *     timeout}
    */
   public static void requireFeedbackRetention(String bootstrapServers, TopicLayout layout, Duration timeout) {
+    requireFeedbackRetention(KafkaClientSettings.of(bootstrapServers), layout, timeout);
+  }
+
+  /**
+   * Like {@link #requireFeedbackRetention(String, TopicLayout, Duration)} with the client
+   * settings {@code kafka}.
+   */
+  public static void requireFeedbackRetention(
+      KafkaClientSettings kafka, TopicLayout layout, Duration timeout) {
+    Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(layout, "layout");
     checkTimeout(timeout);
+    String bootstrapServers = kafka.bootstrapServers();
     Map<String, String> mismatch;
-    try (Admin admin = Admin.create(adminProperties(bootstrapServers, timeout))) {
+    try (Admin admin = Admin.create(adminProperties(kafka, timeout))) {
       mismatch = feedbackConfigMismatch(admin, layout, System.nanoTime() + timeout.toNanos(), timeout);
     } catch (org.apache.kafka.common.errors.UnknownTopicOrPartitionException e) {
       throw new IllegalStateException(

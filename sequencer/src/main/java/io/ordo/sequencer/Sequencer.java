@@ -29,8 +29,9 @@ import org.apache.kafka.common.utils.Utils;
  * {@code max.in.flight.requests.per.connection=5}, {@code delivery.timeout.ms=30000}, {@code
  * request.timeout.ms=15000}, {@code max.block.ms=30000}, {@code max.request.size=}{@value
  * LogTopics#MESSAGE_BYTES_MAX} (matching the topics' {@code max.message.bytes}) and Kafka's default
- * bounded {@code buffer.memory}. Overrides replace them key by key; the serializers cannot be
- * overridden.
+ * bounded {@code buffer.memory}. The client settings ({@link KafkaClientSettings}: a secured
+ * cluster's security properties) go on top of these, then the overrides replace them key by key;
+ * the serializers cannot be overridden.
  *
  * <p>The returned futures complete with the entry's {@link AppendAck} once the broker has
  * acknowledged it, or exceptionally with the Kafka exception (for example {@code
@@ -74,9 +75,30 @@ public final class Sequencer implements AutoCloseable {
    */
   public Sequencer(
       String bootstrapServers, TopicLayout layout, Map<String, Object> producerOverrides) {
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrapServers must not be blank");
-    }
+    this(checkedSettings(bootstrapServers), layout, producerOverrides);
+  }
+
+  /**
+   * Connects with the client settings {@code kafka} (bootstrap servers and a secured cluster's
+   * security properties, applied over the producer defaults) and the default producer settings.
+   *
+   * @throws org.apache.kafka.common.config.ConfigException if the resulting producer config is
+   *     invalid
+   */
+  public Sequencer(KafkaClientSettings kafka, TopicLayout layout) {
+    this(kafka, layout, Map.of());
+  }
+
+  /**
+   * Connects with the client settings {@code kafka}, then {@code producerOverrides} on top (the
+   * caller's own tuning wins over both).
+   *
+   * @throws org.apache.kafka.common.config.ConfigException if the resulting producer config is
+   *     invalid
+   */
+  public Sequencer(
+      KafkaClientSettings kafka, TopicLayout layout, Map<String, Object> producerOverrides) {
+    Objects.requireNonNull(kafka, "kafka");
     this.layout = Objects.requireNonNull(layout, "layout");
     this.transactionAppends = new AtomicLongArray(layout.logPartitions());
     this.coverage = new AppendCoverage(layout.logPartitions());
@@ -96,11 +118,19 @@ public final class Sequencer implements AutoCloseable {
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
     config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, LogTopics.MESSAGE_BYTES_MAX);
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "ordo-sequencer-" + layout.logTopic());
+    kafka.apply(config);
     config.putAll(producerOverrides);
-    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     this.producer = new KafkaProducer<>(config);
+  }
+
+  private static KafkaClientSettings checkedSettings(String bootstrapServers) {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers must not be blank");
+    }
+    return KafkaClientSettings.of(bootstrapServers);
   }
 
   /**

@@ -481,4 +481,39 @@ class SequencerIT {
     }
     return records;
   }
+
+  @Test
+  void ensureSaysWhenTheClusterRefusesOrIgnoresTheClientsSecurity(@TempDir Path saslDir) {
+    Map<String, String> users = Map.of("broker", "broker-pw", "ordo", "ordo-pw");
+    try (EmbeddedKafkaBroker sasl =
+        EmbeddedKafkaBroker.start(
+            saslDir, 0, Map.of(), EmbeddedKafkaBroker.ClientSecurity.saslPlain(users, "broker"))) {
+      TopicLayout layout = TopicLayout.withPrefix("secured");
+      Duration shortTimeout = Duration.ofSeconds(3);
+      KafkaClientSettings wrong =
+          new KafkaClientSettings(
+              sasl.bootstrapServers(),
+              EmbeddedKafkaBroker.ClientSecurity.saslPlainClient("ordo", "wrong-pw"));
+      assertThatThrownBy(() -> LogTopics.ensure(wrong, layout, shortTimeout))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("Kafka at " + sasl.bootstrapServers() + " refused the authentication")
+          .hasMessageContaining("sasl.jaas.config=[hidden]")
+          .hasMessageNotContaining("wrong-pw");
+      assertThatThrownBy(
+              () -> LogTopics.requireExisting(KafkaClientSettings.of(sasl.bootstrapServers()), layout, shortTimeout))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("did not answer within 3000 ms")
+          .hasMessageContaining("no client properties (security.protocol=PLAINTEXT, no authentication)");
+
+      KafkaClientSettings right =
+          new KafkaClientSettings(
+              sasl.bootstrapServers(),
+              EmbeddedKafkaBroker.ClientSecurity.saslPlainClient("ordo", "ordo-pw"));
+      LogTopics.ensure(right, layout, ENSURE_TIMEOUT);
+      LogTopics.requireExisting(right, layout, ENSURE_TIMEOUT);
+      try (Sequencer sequencer = new Sequencer(right, layout)) {
+        assertThat(sequencer.append(transaction("secured-1", "k", "v")).join().offset()).isNotNegative();
+      }
+    }
+  }
 }

@@ -3,6 +3,7 @@ package io.ordo.storage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.Position;
+import io.ordo.sequencer.KafkaClientSettings;
 import io.ordo.storage.internal.ChangelogRecords;
 import io.ordo.storage.internal.ShardKeys;
 import java.time.Duration;
@@ -98,7 +99,7 @@ public final class ChangelogMaterializer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ChangelogMaterializer.class);
 
-  private final String bootstrapServers;
+  private final KafkaClientSettings kafka;
   private final String topic;
   private final MultiVersionStore store;
   private final AtomicLong recordsRead = new AtomicLong();
@@ -125,8 +126,19 @@ public final class ChangelogMaterializer implements AutoCloseable {
    * @throws IllegalArgumentException if a string is null or blank, or the store is null
    */
   public ChangelogMaterializer(String bootstrapServers, String changelogTopic, MultiVersionStore store) {
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrapServers must be a non-blank host:port list");
+    this(plaintext(bootstrapServers), changelogTopic, store);
+  }
+
+  /**
+   * Creates a materializer whose Kafka clients use {@code kafka} (bootstrap servers and a secured
+   * cluster's client properties, over the materializer's own tuning); nothing runs until {@link
+   * #start()}.
+   *
+   * @throws IllegalArgumentException if the topic is null or blank, or the store is null
+   */
+  public ChangelogMaterializer(KafkaClientSettings kafka, String changelogTopic, MultiVersionStore store) {
+    if (kafka == null) {
+      throw new IllegalArgumentException("kafka must not be null");
     }
     if (changelogTopic == null || changelogTopic.isBlank()) {
       throw new IllegalArgumentException("changelogTopic must be a non-blank topic name");
@@ -134,9 +146,16 @@ public final class ChangelogMaterializer implements AutoCloseable {
     if (store == null) {
       throw new IllegalArgumentException("store must not be null");
     }
-    this.bootstrapServers = bootstrapServers;
+    this.kafka = kafka;
     this.topic = changelogTopic;
     this.store = store;
+  }
+
+  private static KafkaClientSettings plaintext(String bootstrapServers) {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers must be a non-blank host:port list");
+    }
+    return KafkaClientSettings.of(bootstrapServers);
   }
 
   /**
@@ -384,7 +403,6 @@ public final class ChangelogMaterializer implements AutoCloseable {
 
   private Properties consumerProperties() {
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "ordo-materializer-" + topic);
     // Offsets live in the store with the data, not in a consumer group.
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -396,7 +414,7 @@ public final class ChangelogMaterializer implements AutoCloseable {
     // rather than jump, since jumping would silently drop changes.
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) METADATA_TIMEOUT_MS);
-    return props;
+    return kafka.apply(props);
   }
 
   /**
@@ -457,9 +475,9 @@ public final class ChangelogMaterializer implements AutoCloseable {
    */
   private boolean bindSource() {
     Map<String, Object> props = new java.util.HashMap<>();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) METADATA_TIMEOUT_MS);
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) METADATA_TIMEOUT_MS);
+    kafka.apply(props);
     try (Admin admin = Admin.create(props)) {
       TopicDescription description = admin.describeTopics(List.of(topic)).topicNameValues()
           .get(topic).get(METADATA_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -540,6 +558,6 @@ public final class ChangelogMaterializer implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "ChangelogMaterializer{topic=" + topic + ", bootstrapServers=" + bootstrapServers + "}";
+    return "ChangelogMaterializer{topic=" + topic + ", kafka=" + kafka + "}";
   }
 }

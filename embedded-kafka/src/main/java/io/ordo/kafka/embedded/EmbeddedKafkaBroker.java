@@ -51,7 +51,10 @@ import org.slf4j.LoggerFactory;
  * {@code controller.quorum.bootstrap.servers}, would record the controller's endpoint in the
  * metadata log and tie the directory to it.) The client listener uses the requested port, or a
  * free one when it is 0; the controller listener always uses a free port. Both listen on
- * 127.0.0.1 only. A node of a cluster ({@link #startNode}) uses the fixed host and ports of its
+ * 127.0.0.1 only. The client listener speaks plain text without authentication unless the broker
+ * is started with a {@link ClientSecurity} (SASL and/or TLS, for tests of secured clusters); the
+ * controller listener always speaks plain text. A node of a cluster ({@link #startNode}) uses the
+ * fixed host and ports of its
  * {@link Voter}, so every node can find the others after any of them restarts.
  *
  * <p>Single-node settings: the internal topics (consumer offsets, transaction state, share
@@ -76,7 +79,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
   private static final String HOST = "127.0.0.1";
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
+  /** The client listener's name when it speaks plain text (also its security protocol). */
   private static final String CLIENT_LISTENER = "PLAINTEXT";
+  /**
+   * The client listener's name when it is secured ({@link ClientSecurity}): its listener-scoped
+   * broker configs are {@code listener.name.client.*}.
+   */
+  public static final String SECURED_CLIENT_LISTENER = "CLIENT";
   /** Attempts when a picked free port was taken by someone else before the broker bound it. */
   private static final int BIND_ATTEMPTS_MAX = 5;
 
@@ -84,18 +93,264 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final int nodeId;
   private final String host;
   private final int port;
+  private final ClientSecurity security;
   private final KafkaRaftServer server;
   private final DirectoryLock lock;
   private boolean closed; // guarded by this
 
   private EmbeddedKafkaBroker(
-      Path dataDir, int nodeId, String host, int port, KafkaRaftServer server, DirectoryLock lock) {
+      Path dataDir, int nodeId, String host, int port, ClientSecurity security,
+      KafkaRaftServer server, DirectoryLock lock) {
     this.dataDir = dataDir;
     this.nodeId = nodeId;
     this.host = host;
     this.port = port;
+    this.security = security;
     this.server = server;
     this.lock = lock;
+  }
+
+  /**
+   * The security of the client listener (which is also the inter-broker listener; the controller
+   * listener always speaks plain text on 127.0.0.1): its security protocol, the broker configs the
+   * protocol needs, and the client properties of the broker's own user, which the broker's
+   * readiness check uses and a test's clients may use ({@link #clientProperties()}).
+   *
+   * @param protocol Kafka's security protocol of the listener: {@code PLAINTEXT}, {@code
+   *     SASL_PLAINTEXT}, {@code SSL} or {@code SASL_SSL}
+   * @param brokerConfigs broker configs for it (e.g. {@code sasl.enabled.mechanisms}, {@code
+   *     listener.name.client.plain.sasl.jaas.config}), applied after the broker overrides; the
+   *     listener, quorum, node id and log directory settings still cannot be changed
+   * @param clientProperties Kafka client properties that connect to the listener ({@code
+   *     security.protocol}, {@code sasl.*}, {@code ssl.*}); without {@code bootstrap.servers}
+   * @param scramSha256Users SCRAM-SHA-256 credentials (name → password) written into the
+   *     cluster's metadata when the data directory is formatted (its first start, as {@code
+   *     kafka-storage.sh format --add-scram} does); empty for none
+   */
+  public record ClientSecurity(
+      String protocol,
+      Map<String, String> brokerConfigs,
+      Map<String, String> clientProperties,
+      Map<String, String> scramSha256Users) {
+    // Before PLAINTEXT: the constructor that makes it reads them.
+    private static final List<String> PROTOCOLS =
+        List.of("PLAINTEXT", "SASL_PLAINTEXT", "SSL", "SASL_SSL");
+    private static final String PLAIN_LOGIN_MODULE =
+        "org.apache.kafka.common.security.plain.PlainLoginModule";
+    private static final String SCRAM_LOGIN_MODULE =
+        "org.apache.kafka.common.security.scram.ScramLoginModule";
+
+    /** Plain text, no authentication: the default. */
+    public static final ClientSecurity PLAINTEXT =
+        new ClientSecurity("PLAINTEXT", Map.of(), Map.of());
+
+    /** Validates and copies (sorted, unmodifiable). @throws IllegalArgumentException naming the field */
+    public ClientSecurity {
+      Objects.requireNonNull(protocol, "protocol");
+      Objects.requireNonNull(brokerConfigs, "brokerConfigs");
+      Objects.requireNonNull(clientProperties, "clientProperties");
+      if (!PROTOCOLS.contains(protocol)) {
+        throw new IllegalArgumentException("protocol must be one of " + PROTOCOLS + ", got " + protocol);
+      }
+      if (clientProperties.containsKey("bootstrap.servers")) {
+        throw new IllegalArgumentException(
+            "clientProperties must not hold bootstrap.servers (the broker knows its address)");
+      }
+      Objects.requireNonNull(scramSha256Users, "scramSha256Users");
+      scramSha256Users.forEach(
+          (name, password) -> {
+            checkJaasToken("SCRAM user name", name, true);
+            checkJaasToken("SCRAM password of " + name, password, false);
+            if (name.matches(".*[,\\[\\]].*") || password.matches(".*[,=\\[\\]].*")) {
+              throw new IllegalArgumentException(
+                  "SCRAM user names and passwords must not hold ',', '[' or ']' (and passwords no"
+                      + " '='): they go into the formatter's name=...,password=... list");
+            }
+          });
+      brokerConfigs = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(brokerConfigs));
+      clientProperties =
+          java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(clientProperties));
+      scramSha256Users =
+          java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(scramSha256Users));
+    }
+
+    /** Without SCRAM credentials. */
+    public ClientSecurity(
+        String protocol, Map<String, String> brokerConfigs, Map<String, String> clientProperties) {
+      this(protocol, brokerConfigs, clientProperties, Map.of());
+    }
+
+    /**
+     * SASL/SCRAM-SHA-256 over plain text ({@code SASL_PLAINTEXT}): {@code users} (name →
+     * password) get SCRAM credentials when the data directory is formatted, and the broker
+     * authenticates itself (inter-broker traffic, its readiness check, {@link
+     * #clientProperties()}) as {@code brokerUser}, one of them. A directory formatted before
+     * keeps the credentials it has.
+     *
+     * @throws IllegalArgumentException if users is empty, brokerUser is not among them, or a
+     *     name or password is empty or holds characters the formatter or JAAS cannot take
+     *     (quotes, backslashes, control characters, {@code , [ ]}; {@code =} in a password)
+     */
+    public static ClientSecurity saslScramSha256(Map<String, String> users, String brokerUser) {
+      Objects.requireNonNull(users, "users");
+      Objects.requireNonNull(brokerUser, "brokerUser");
+      if (!users.containsKey(brokerUser)) {
+        throw new IllegalArgumentException(
+            "brokerUser " + brokerUser + " must be one of the users " + new java.util.TreeSet<>(users.keySet()));
+      }
+      Map<String, String> client = saslScramSha256Client(brokerUser, users.get(brokerUser));
+      Map<String, String> broker = new java.util.TreeMap<>();
+      broker.put("sasl.enabled.mechanisms", "SCRAM-SHA-256");
+      broker.put("sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-256");
+      // The listener's login: the broker's own credentials for inter-broker connections; the
+      // users' credentials live in the metadata.
+      broker.put("listener.name.client.scram-sha-256.sasl.jaas.config", client.get("sasl.jaas.config"));
+      return new ClientSecurity("SASL_PLAINTEXT", broker, client, users);
+    }
+
+    /**
+     * The client properties of a SASL/SCRAM-SHA-256 user over plain text: {@code
+     * security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=SCRAM-SHA-256} and its {@code
+     * sasl.jaas.config}.
+     *
+     * @throws IllegalArgumentException for a name or password JAAS cannot take
+     */
+    public static Map<String, String> saslScramSha256Client(String user, String password) {
+      checkJaasToken("user name", user, true);
+      checkJaasToken("password of " + user, password, false);
+      Map<String, String> client = new java.util.TreeMap<>();
+      client.put("security.protocol", "SASL_PLAINTEXT");
+      client.put("sasl.mechanism", "SCRAM-SHA-256");
+      client.put(
+          "sasl.jaas.config",
+          SCRAM_LOGIN_MODULE + " required username=\"" + user + "\" password=\"" + password + "\";");
+      return client;
+    }
+
+    /** The formatter's {@code --add-scram} arguments for {@link #scramSha256Users()}. */
+    List<String> scramArguments() {
+      List<String> out = new java.util.ArrayList<>();
+      scramSha256Users.forEach(
+          (name, password) ->
+              out.add("SCRAM-SHA-256=[name=" + name + ",password=" + password + "]"));
+      return out;
+    }
+
+    /**
+     * SASL/PLAIN over plain text ({@code SASL_PLAINTEXT}): the broker accepts exactly {@code
+     * users} (name → password), and authenticates itself (inter-broker traffic, its readiness
+     * check, {@link #clientProperties()}) as {@code brokerUser}, one of them. For tests: PLAIN
+     * sends the password in clear over a plain-text connection.
+     *
+     * @throws IllegalArgumentException if users is empty, brokerUser is not among them, or a
+     *     name or password is empty or holds a quote, a backslash, white space in a name or a
+     *     control character (they go into a JAAS configuration)
+     */
+    public static ClientSecurity saslPlain(Map<String, String> users, String brokerUser) {
+      Objects.requireNonNull(users, "users");
+      Objects.requireNonNull(brokerUser, "brokerUser");
+      if (!users.containsKey(brokerUser)) {
+        throw new IllegalArgumentException(
+            "brokerUser " + brokerUser + " must be one of the users " + new java.util.TreeSet<>(users.keySet()));
+      }
+      StringBuilder server = new StringBuilder(PLAIN_LOGIN_MODULE).append(" required");
+      server.append(" username=\"").append(brokerUser).append('"');
+      server.append(" password=\"").append(users.get(brokerUser)).append('"');
+      for (Map.Entry<String, String> user : new java.util.TreeMap<>(users).entrySet()) {
+        checkJaasToken("user name", user.getKey(), true);
+        checkJaasToken("password of " + user.getKey(), user.getValue(), false);
+        server.append(" user_").append(user.getKey()).append("=\"").append(user.getValue()).append('"');
+      }
+      server.append(';');
+      Map<String, String> broker = new java.util.TreeMap<>();
+      broker.put("sasl.enabled.mechanisms", "PLAIN");
+      broker.put("listener.name.client.plain.sasl.jaas.config", server.toString());
+      broker.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+      return new ClientSecurity(
+          "SASL_PLAINTEXT", broker, saslPlainClient(brokerUser, users.get(brokerUser)));
+    }
+
+    /**
+     * The client properties of a SASL/PLAIN user over plain text: {@code
+     * security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=PLAIN} and its {@code
+     * sasl.jaas.config}.
+     *
+     * @throws IllegalArgumentException as {@link #saslPlain} for a bad name or password
+     */
+    public static Map<String, String> saslPlainClient(String user, String password) {
+      checkJaasToken("user name", user, true);
+      checkJaasToken("password of " + user, password, false);
+      Map<String, String> client = new java.util.TreeMap<>();
+      client.put("security.protocol", "SASL_PLAINTEXT");
+      client.put("sasl.mechanism", "PLAIN");
+      client.put(
+          "sasl.jaas.config",
+          PLAIN_LOGIN_MODULE + " required username=\"" + user + "\" password=\"" + password + "\";");
+      return client;
+    }
+
+    /**
+     * TLS ({@code SSL}) with the broker's key and certificate in a PKCS#12 key store; the broker
+     * checks no client certificate. The broker's own client side (inter-broker traffic, readiness
+     * check, {@link #clientProperties()}) trusts the PKCS#12 trust store, which must hold the
+     * certificate (or its issuer), and checks that the certificate names the host (127.0.0.1:
+     * an IP address subject alternative name).
+     *
+     * @throws IllegalArgumentException if a password is empty
+     */
+    public static ClientSecurity ssl(
+        Path keyStore, String keyStorePassword, Path trustStore, String trustStorePassword) {
+      Objects.requireNonNull(keyStore, "keyStore");
+      Objects.requireNonNull(trustStore, "trustStore");
+      if (keyStorePassword == null || keyStorePassword.isEmpty()
+          || trustStorePassword == null || trustStorePassword.isEmpty()) {
+        throw new IllegalArgumentException("the key and trust store passwords must not be empty");
+      }
+      Map<String, String> trust = new java.util.TreeMap<>();
+      trust.put("ssl.truststore.type", "PKCS12");
+      trust.put("ssl.truststore.location", trustStore.toAbsolutePath().toString());
+      trust.put("ssl.truststore.password", trustStorePassword);
+      Map<String, String> broker = new java.util.TreeMap<>();
+      broker.put("listener.name.client.ssl.keystore.type", "PKCS12");
+      broker.put("listener.name.client.ssl.keystore.location", keyStore.toAbsolutePath().toString());
+      broker.put("listener.name.client.ssl.keystore.password", keyStorePassword);
+      broker.put("listener.name.client.ssl.key.password", keyStorePassword);
+      trust.forEach((k, v) -> broker.put("listener.name.client." + k, v));
+      Map<String, String> client = new java.util.TreeMap<>(trust);
+      client.put("security.protocol", "SSL");
+      return new ClientSecurity("SSL", broker, client);
+    }
+
+    private static void checkJaasToken(String what, String value, boolean name) {
+      if (value == null || value.isEmpty()) {
+        throw new IllegalArgumentException(what + " must not be empty");
+      }
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        if (c == '"' || c == '\\' || Character.isISOControl(c) || (name && (Character.isWhitespace(c) || c == '='))) {
+          throw new IllegalArgumentException(
+              what + " must not hold quotes, backslashes or control characters"
+                  + (name ? ", white space or '='" : ""));
+        }
+      }
+    }
+
+    /** The protocol and the names of the configs and properties; values may be secrets. */
+    @Override
+    public String toString() {
+      return "ClientSecurity[" + protocol + ", broker configs " + brokerConfigs.keySet()
+          + ", client properties " + clientProperties.keySet() + ", SCRAM-SHA-256 users "
+          + scramSha256Users.keySet() + "]";
+    }
+
+    boolean plaintext() {
+      return protocol.equals("PLAINTEXT");
+    }
+
+    /** The listener's name: PLAINTEXT for plain text, else {@value #SECURED_CLIENT_LISTENER}. */
+    String listenerName() {
+      return plaintext() ? CLIENT_LISTENER : SECURED_CLIENT_LISTENER;
+    }
   }
 
   /**
@@ -161,8 +416,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    */
   public static EmbeddedKafkaBroker start(
       Path dataDir, int port, Map<String, String> brokerOverrides) {
+    return start(dataDir, port, brokerOverrides, ClientSecurity.PLAINTEXT);
+  }
+
+  /**
+   * Like {@link #start(Path, int, Map)}, with a secured client listener: SASL and/or TLS (see
+   * {@link ClientSecurity}; the controller listener stays plain text). Clients then need {@code
+   * security.clientProperties()} or their own user's equivalent; {@link #clientProperties()}
+   * returns the broker's own.
+   *
+   * @throws org.apache.kafka.common.config.ConfigException if an override or a security config is
+   *     invalid
+   */
+  public static EmbeddedKafkaBroker start(
+      Path dataDir, int port, Map<String, String> brokerOverrides, ClientSecurity security) {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(brokerOverrides, "brokerOverrides");
+    Objects.requireNonNull(security, "security");
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
     }
@@ -175,7 +445,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     DirectoryLock lock = DirectoryLock.acquire(absoluteDataDir);
     try {
-      return startLocked(absoluteDataDir, logDir, port, brokerOverrides, lock);
+      return startLocked(absoluteDataDir, logDir, port, brokerOverrides, security, lock);
     } catch (RuntimeException e) {
       lock.release();
       throw e;
@@ -184,7 +454,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private static EmbeddedKafkaBroker startLocked(
       Path absoluteDataDir, Path logDir, int port, Map<String, String> brokerOverrides,
-      DirectoryLock lock) {
+      ClientSecurity security, DirectoryLock lock) {
     if (port != 0) {
       // Fail fast with a clear message: a broker that cannot bind its client port fails only
       // after its controller part has started, which takes seconds.
@@ -200,7 +470,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       try {
         return startNodeLocked(
             absoluteDataDir, logDir, self, List.of(self), Uuid.randomUuid().toString(),
-            brokerOverrides, lock);
+            brokerOverrides, security, lock);
       } catch (BindFailure e) {
         if (attempt < BIND_ATTEMPTS_MAX) {
           // Another process took a port between our probe and the broker's bind (the controller
@@ -263,7 +533,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     DirectoryLock lock = DirectoryLock.acquire(absoluteDataDir);
     try {
-      return startNodeLocked(absoluteDataDir, logDir, self, voters, clusterId, brokerOverrides, lock);
+      return startNodeLocked(
+          absoluteDataDir, logDir, self, voters, clusterId, brokerOverrides,
+          ClientSecurity.PLAINTEXT, lock);
     } catch (BindFailure e) {
       lock.release();
       throw e.failure;
@@ -286,9 +558,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private static EmbeddedKafkaBroker startNodeLocked(
       Path absoluteDataDir, Path logDir, Voter self, List<Voter> voters, String clusterId,
-      Map<String, String> brokerOverrides, DirectoryLock lock) {
-    KafkaConfig config = new KafkaConfig(config(logDir, self, voters, brokerOverrides), false);
-    formatIfNeeded(config, logDir, self.nodeId(), clusterId);
+      Map<String, String> brokerOverrides, ClientSecurity security, DirectoryLock lock) {
+    KafkaConfig config =
+        new KafkaConfig(config(logDir, self, voters, brokerOverrides, security), false);
+    formatIfNeeded(config, logDir, self.nodeId(), clusterId, security.scramArguments());
     KafkaRaftServer server = null;
     try {
       // The constructor reads the formatted directory (meta.properties, bootstrap metadata).
@@ -305,7 +578,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       throw isBindFailure(e) ? new BindFailure(failure) : failure;
     }
     EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(
-        absoluteDataDir, self.nodeId(), self.host(), self.clientPort(), server, lock);
+        absoluteDataDir, self.nodeId(), self.host(), self.clientPort(), security, server, lock);
     try {
       broker.awaitReady();
     } catch (RuntimeException e) {
@@ -320,6 +593,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** Where clients connect: {@code "HOST:PORT"} ({@code 127.0.0.1} for {@link #start}). */
   public String bootstrapServers() {
     return host + ":" + port;
+  }
+
+  /**
+   * The Kafka client properties that connect to the client listener as the broker's own user
+   * (empty for plain text; see {@link ClientSecurity}), without {@code bootstrap.servers}.
+   */
+  public Map<String, String> clientProperties() {
+    return security.clientProperties();
+  }
+
+  /** The security protocol of the client listener ({@code PLAINTEXT} unless started secured). */
+  public String securityProtocol() {
+    return security.protocol();
   }
 
   /** This node's id ({@value #NODE_ID} for {@link #start}). */
@@ -354,6 +640,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private void awaitReady() {
     Properties props = new Properties();
+    props.putAll(security.clientProperties());
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
@@ -390,7 +677,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private static Map<String, String> config(
-      Path logDir, Voter self, List<Voter> voters, Map<String, String> overrides) {
+      Path logDir, Voter self, List<Voter> voters, Map<String, String> overrides,
+      ClientSecurity security) {
     Map<String, String> props = new java.util.TreeMap<>();
     // Tunable defaults for a single node.
     props.put("offsets.topic.replication.factor", "1");
@@ -424,6 +712,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("num.network.threads", "2");
     props.put("group.coordinator.threads", "1");
     props.putAll(overrides);
+    props.putAll(security.brokerConfigs());
     // Fixed: the shape of the node.
     props.put("process.roles", "broker,controller");
     props.put("node.id", Integer.toString(self.nodeId()));
@@ -431,22 +720,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         "controller.quorum.voters",
         String.join(",", voters.stream().map(Voter::quorumEntry).toList()));
     props.put("controller.listener.names", CONTROLLER_LISTENER);
+    // The client listener is also the inter-broker one; the controller's stays plain text (it
+    // listens on 127.0.0.1 and only the quorum's nodes talk to it).
+    String client = security.listenerName();
     props.put(
         "listeners",
-        CLIENT_LISTENER + "://" + self.bootstrapServer() + ","
+        client + "://" + self.bootstrapServer() + ","
             + CONTROLLER_LISTENER + "://" + self.host() + ":" + self.controllerPort());
-    props.put("advertised.listeners", CLIENT_LISTENER + "://" + self.bootstrapServer());
-    props.put("inter.broker.listener.name", CLIENT_LISTENER);
+    props.put("advertised.listeners", client + "://" + self.bootstrapServer());
+    props.put("inter.broker.listener.name", client);
     props.put(
         "listener.security.protocol.map",
-        CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        client + ":" + security.protocol() + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
     props.put("log.dirs", logDir.toString());
     props.remove("metadata.log.dir");
     props.remove("controller.quorum.bootstrap.servers");
     return props;
   }
 
-  private static void formatIfNeeded(KafkaConfig config, Path logDir, int nodeId, String clusterId) {
+  private static void formatIfNeeded(
+      KafkaConfig config, Path logDir, int nodeId, String clusterId, List<String> scramArguments) {
     if (Files.exists(logDir.resolve("meta.properties"))) {
       return;
     }
@@ -461,6 +754,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .setControllerListenerName(CONTROLLER_LISTENER)
           .setHasDynamicQuorum(false)
           .setIgnoreFormatted(true)
+          .setScramArguments(scramArguments)
           .run();
     } catch (Exception e) {
       throw new UncheckedIOException(

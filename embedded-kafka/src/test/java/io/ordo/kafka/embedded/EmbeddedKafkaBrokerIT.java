@@ -150,6 +150,112 @@ class EmbeddedKafkaBrokerIT {
         .hasMessageContaining("port");
   }
 
+  @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void saslPlainListenerAdmitsOnlyItsUsers(@TempDir Path dataDir) throws Exception {
+    EmbeddedKafkaBroker.ClientSecurity security =
+        EmbeddedKafkaBroker.ClientSecurity.saslPlain(
+            Map.of("broker", "broker-secret", "alice", "alice-secret"), "broker");
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, 0, Map.of(), security)) {
+      assertThat(broker.securityProtocol()).isEqualTo("SASL_PLAINTEXT");
+      assertThat(broker.clientProperties())
+          .containsEntry("security.protocol", "SASL_PLAINTEXT")
+          .containsEntry("sasl.mechanism", "PLAIN");
+      // A user of the listener: writes and reads.
+      Map<String, Object> alice = new java.util.HashMap<>(
+          EmbeddedKafkaBroker.ClientSecurity.saslPlainClient("alice", "alice-secret"));
+      alice.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+      try (Admin admin = Admin.create(alice)) {
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all()
+            .get(30, TimeUnit.SECONDS);
+      }
+      Map<String, Object> producerConfig = new java.util.HashMap<>(alice);
+      producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+      producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig)) {
+        assertThat(
+                producer.send(new ProducerRecord<>(TOPIC, bytes("k"), bytes("v")))
+                    .get(30, TimeUnit.SECONDS)
+                    .offset())
+            .isZero();
+      }
+      // A wrong password is refused at once, naming authentication.
+      Map<String, Object> wrong = new java.util.HashMap<>(
+          EmbeddedKafkaBroker.ClientSecurity.saslPlainClient("alice", "not-her-secret"));
+      wrong.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+      try (Admin admin = Admin.create(wrong)) {
+        assertThatThrownBy(() -> admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(org.apache.kafka.common.errors.SaslAuthenticationException.class);
+      }
+      // A plain-text client gets no answer: the listener closes its connections.
+      try (Admin admin = admin(broker)) {
+        assertThatThrownBy(
+                () ->
+                    admin.describeCluster(
+                            new org.apache.kafka.clients.admin.DescribeClusterOptions()
+                                .timeoutMs(2_000))
+                        .clusterId()
+                        .get(30, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+      }
+    }
+  }
+
+  @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void saslScramListenerAdmitsTheUsersFormattedIntoTheMetadata(@TempDir Path dataDir) throws Exception {
+    EmbeddedKafkaBroker.ClientSecurity security =
+        EmbeddedKafkaBroker.ClientSecurity.saslScramSha256(
+            Map.of("broker", "broker-secret", "alice", "alice-secret"), "broker");
+    assertThat(security.toString()).doesNotContain("secret");
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, 0, Map.of(), security)) {
+      assertThat(broker.clientProperties()).containsEntry("sasl.mechanism", "SCRAM-SHA-256");
+      Map<String, Object> alice = new java.util.HashMap<>(
+          EmbeddedKafkaBroker.ClientSecurity.saslScramSha256Client("alice", "alice-secret"));
+      alice.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+      try (Admin admin = Admin.create(alice)) {
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all()
+            .get(30, TimeUnit.SECONDS);
+      }
+      Map<String, Object> wrong = new java.util.HashMap<>(
+          EmbeddedKafkaBroker.ClientSecurity.saslScramSha256Client("alice", "not-her-secret"));
+      wrong.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+      try (Admin admin = Admin.create(wrong)) {
+        assertThatThrownBy(() -> admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(org.apache.kafka.common.errors.SaslAuthenticationException.class);
+      }
+    }
+  }
+
+  @Test
+  void clientSecurityRejectsBadValues() {
+    assertThatThrownBy(
+            () -> new EmbeddedKafkaBroker.ClientSecurity("TLS", Map.of(), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("protocol must be one of");
+    assertThatThrownBy(
+            () ->
+                EmbeddedKafkaBroker.ClientSecurity.saslPlain(Map.of("alice", "a"), "broker"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("brokerUser broker must be one of the users [alice]");
+    assertThatThrownBy(
+            () -> EmbeddedKafkaBroker.ClientSecurity.saslPlainClient("alice", "quo\"te"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("password of alice must not hold quotes");
+    assertThatThrownBy(
+            () ->
+                EmbeddedKafkaBroker.ClientSecurity.saslScramSha256(
+                    Map.of("broker", "a,b"), "broker"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must not hold ','");
+    assertThatThrownBy(
+            () ->
+                new EmbeddedKafkaBroker.ClientSecurity(
+                    "SSL", Map.of(), Map.of("bootstrap.servers", "x:1")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("bootstrap.servers");
+  }
+
   private static List<ConsumerRecord<byte[], byte[]>> readAll(
       EmbeddedKafkaBroker broker, int expected) {
     Map<String, Object> config =

@@ -1,5 +1,6 @@
 package io.ordo.gateway.core;
 
+import io.ordo.sequencer.KafkaClientSettings;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -29,12 +30,18 @@ public final class KafkaOffsets implements AutoCloseable {
   /** Longest wait for one admin call, in milliseconds. */
   public static final long CALL_TIMEOUT_MS = 5_000;
 
-  private final String bootstrapServers;
+  private final KafkaClientSettings kafka;
   private Admin admin; // guarded by this
   private boolean closed; // guarded by this
 
+  /** Offsets of the plain-text cluster at {@code bootstrapServers}. */
   public KafkaOffsets(String bootstrapServers) {
-    this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    this(KafkaClientSettings.of(Objects.requireNonNull(bootstrapServers, "bootstrapServers")));
+  }
+
+  /** Offsets of the cluster {@code kafka} describes (servers and client properties). */
+  public KafkaOffsets(KafkaClientSettings kafka) {
+    this.kafka = Objects.requireNonNull(kafka, "kafka");
   }
 
   /**
@@ -128,13 +135,11 @@ public final class KafkaOffsets implements AutoCloseable {
       throw new KafkaOffsetsException("closed", null);
     }
     if (admin == null) {
-      admin =
-          Admin.create(
-              Map.<String, Object>of(
-                  AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                  AdminClientConfig.CLIENT_ID_CONFIG, "ordo-gateway-metrics",
-                  AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT_MS,
-                  AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT_MS));
+      Map<String, Object> config = new java.util.HashMap<>();
+      config.put(AdminClientConfig.CLIENT_ID_CONFIG, "ordo-gateway-metrics");
+      config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT_MS);
+      config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CALL_TIMEOUT_MS);
+      admin = Admin.create(kafka.apply(config));
     }
     return admin;
   }

@@ -2,6 +2,7 @@ package io.ordo.gateway.core;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.proto.TxnResult;
+import io.ordo.sequencer.KafkaClientSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -204,11 +205,19 @@ public final class ResultListener implements AutoCloseable {
    */
   public static ResultListener start(
       String bootstrapServers, String resultsTopic, int inFlightTxnMax, Duration startTimeout) {
+    return start(KafkaClientSettings.of(bootstrapServers), resultsTopic, inFlightTxnMax, startTimeout);
+  }
+
+  /**
+   * Like {@link #start(String, String, int, Duration)} with the client settings {@code kafka}
+   * (bootstrap servers and a secured cluster's client properties, over the listener's tuning).
+   */
+  public static ResultListener start(
+      KafkaClientSettings kafka, String resultsTopic, int inFlightTxnMax, Duration startTimeout) {
     if (inFlightTxnMax <= 0) {
       throw new IllegalArgumentException("inFlightTxnMax must be > 0, got " + inFlightTxnMax);
     }
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -218,6 +227,7 @@ public final class ResultListener implements AutoCloseable {
     props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Integer.toString(FETCH_MAX_WAIT_MS));
     props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "ordo-gateway-results");
+    kafka.apply(props);
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props);
     try {
       List<PartitionInfo> infos = consumer.partitionsFor(resultsTopic, startTimeout);

@@ -19,6 +19,7 @@ import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.proto.state.ShardInfo;
 import io.ordo.proto.state.StreamMetadata;
+import io.ordo.sequencer.KafkaClientSettings;
 import io.ordo.sequencer.TopicLayout;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -162,7 +163,8 @@ public final class IngestBridge implements AutoCloseable {
   /**
    * Where and how bridges run.
    *
-   * @param bootstrapServers Kafka bootstrap servers, {@code host:port[,host:port...]}
+   * @param kafka the Kafka cluster and client settings: the gateway's own (an ingest topic is on
+   *     the cluster of Ordo's topics, so a secured cluster's client properties apply to it too)
    * @param topics the Ordo topic layout: its prefix names the ingest topics and the group
    * @param limits the gateway's request bounds: records an Append would refuse are refused here
    *     too, and a transaction stays within txnBytesMax
@@ -171,15 +173,13 @@ public final class IngestBridge implements AutoCloseable {
    * @param groupId the consumer group, normally {@link #groupId(TopicLayout)}
    */
   public record Settings(
-      String bootstrapServers, TopicLayout topics, Limits limits, int topicPartitions, String groupId) {
+      KafkaClientSettings kafka, TopicLayout topics, Limits limits, int topicPartitions, String groupId) {
     /** Default partitions of an ingest topic the bridge creates. */
     public static final int DEFAULT_TOPIC_PARTITIONS = 4;
 
     /** Checks every component. */
     public Settings {
-      if (bootstrapServers == null || bootstrapServers.isBlank()) {
-        throw new IllegalArgumentException("bootstrapServers must be a non-blank host:port list");
-      }
+      Objects.requireNonNull(kafka, "kafka");
       Objects.requireNonNull(topics, "topics");
       Objects.requireNonNull(limits, "limits");
       if (topicPartitions < 1 || topicPartitions > TopicLayout.PARTITION_COUNT_MAX) {
@@ -194,18 +194,31 @@ public final class IngestBridge implements AutoCloseable {
 
     /** Settings with {@value #DEFAULT_TOPIC_PARTITIONS} partitions and the group {@code <prefix>-ingest}. */
     public static Settings of(String bootstrapServers, TopicLayout topics, Limits limits) {
+      if (bootstrapServers == null || bootstrapServers.isBlank()) {
+        throw new IllegalArgumentException("bootstrapServers must be a non-blank host:port list");
+      }
+      return of(KafkaClientSettings.of(bootstrapServers), topics, limits);
+    }
+
+    /** Like {@link #of(String, TopicLayout, Limits)} with the client settings {@code kafka}. */
+    public static Settings of(KafkaClientSettings kafka, TopicLayout topics, Limits limits) {
       return new Settings(
-          bootstrapServers, topics, limits, DEFAULT_TOPIC_PARTITIONS, IngestBridge.groupId(topics));
+          kafka, topics, limits, DEFAULT_TOPIC_PARTITIONS, IngestBridge.groupId(topics));
+    }
+
+    /** The Kafka bootstrap servers ({@code kafka().bootstrapServers()}). */
+    public String bootstrapServers() {
+      return kafka.bootstrapServers();
     }
 
     /** These settings with another consumer group. */
     public Settings withGroupId(String group) {
-      return new Settings(bootstrapServers, topics, limits, topicPartitions, group);
+      return new Settings(kafka, topics, limits, topicPartitions, group);
     }
 
     /** These settings with another partition count for created topics. */
     public Settings withTopicPartitions(int partitions) {
-      return new Settings(bootstrapServers, topics, limits, partitions, groupId);
+      return new Settings(kafka, topics, limits, partitions, groupId);
     }
   }
 
@@ -407,7 +420,6 @@ public final class IngestBridge implements AutoCloseable {
 
   private Properties consumerProperties() {
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
     // KIP-848 groups: members join and leave without stopping the others.
     props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
@@ -420,15 +432,15 @@ public final class IngestBridge implements AutoCloseable {
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, POLL_RECORDS_MAX);
     props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_API_TIMEOUT_MS);
     props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
-    return props;
+    return settings.kafka().apply(props);
   }
 
   /** Creates the ingest topic unless it exists; retries until it is there or the bridge closes. */
   private boolean ensureTopic() throws InterruptedException {
     Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_API_TIMEOUT_MS);
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) KAFKA_API_TIMEOUT_MS);
+    settings.kafka().apply(props);
     try (Admin admin = Admin.create(props)) {
       for (int attempt = 1; running; attempt++) {
         try {

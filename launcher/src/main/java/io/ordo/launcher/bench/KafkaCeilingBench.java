@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ordo.proto.LogEntry;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnRequest;
+import io.ordo.sequencer.KafkaClientSettings;
 import io.ordo.sequencer.Sequencer;
 import io.ordo.sequencer.TopicLayout;
 import java.nio.charset.StandardCharsets;
@@ -114,6 +115,17 @@ public final class KafkaCeilingBench {
    */
   public static Result run(String bootstrapServers, TopicLayout layout, Duration warmup,
       Duration duration, int inFlight, long seed) throws InterruptedException {
+    return run(KafkaClientSettings.of(bootstrapServers), layout, warmup, duration, inFlight, seed);
+  }
+
+  /**
+   * Like {@link #run(String, TopicLayout, Duration, Duration, int, long)} with the client
+   * settings {@code kafka} (a secured cluster's client properties) for the producer and the
+   * consumer.
+   */
+  public static Result run(KafkaClientSettings kafka, TopicLayout layout, Duration warmup,
+      Duration duration, int inFlight, long seed) throws InterruptedException {
+    Objects.requireNonNull(kafka);
     Objects.requireNonNull(layout);
     if (inFlight < 1 || inFlight > IN_FLIGHT_MAX) {
       throw new IllegalArgumentException(
@@ -135,13 +147,12 @@ public final class KafkaCeilingBench {
     long windowEnd = windowStart + duration.toNanos();
 
     Thread consumer = new Thread(() -> {
-      Map<String, Object> config = Map.of(
-          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-          ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-          ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-          ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-          ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-          ConsumerConfig.CLIENT_ID_CONFIG, "ordo-bench-kafka-consumer");
+      Map<String, Object> config = kafka.apply(new java.util.HashMap<>());
+      config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+      config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+      config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      config.put(ConsumerConfig.CLIENT_ID_CONFIG, "ordo-bench-kafka-consumer");
       try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(config)) {
         List<TopicPartition> parts = new ArrayList<>();
         for (int p = 0; p < layout.logPartitions(); p++) {
@@ -187,7 +198,7 @@ public final class KafkaCeilingBench {
     Thread self = Thread.currentThread();
     String callerName = self.getName();
     self.setName("ordo-bench-kafka-producer");
-    try (Sequencer sequencer = new Sequencer(bootstrapServers, layout)) {
+    try (Sequencer sequencer = new Sequencer(kafka, layout)) {
       long seq = 0;
       while (failure.get() == null) {
         long now = System.nanoTime();

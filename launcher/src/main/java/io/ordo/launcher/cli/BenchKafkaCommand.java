@@ -1,6 +1,7 @@
 package io.ordo.launcher.cli;
 
 import io.ordo.launcher.bench.KafkaCeilingBench;
+import io.ordo.sequencer.KafkaClientSettings;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
 import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
@@ -14,8 +15,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -42,6 +45,8 @@ public final class BenchKafkaCommand implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
       description = "Use this Kafka instead of starting the embedded broker.")
   String bootstrapServers;
+
+  @Mixin KafkaClientOptions kafkaClient = new KafkaClientOptions();
 
   @Option(names = "--duration", defaultValue = "20s", paramLabel = "DURATION",
       converter = DurationConverter.class, description = "Measured time.")
@@ -84,23 +89,31 @@ public final class BenchKafkaCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+    Optional<KafkaClientSettings> external;
+    try {
+      external = kafkaClient.settings(bootstrapServers);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
     Path dir = out != null ? out : Path.of("reports", "bench-kafka-" + stamp);
     Files.createDirectories(dir);
     PrintWriter err = spec.commandLine().getErr();
     KafkaCeilingBench.Result result;
-    if (bootstrapServers != null) {
-      result = run(bootstrapServers, layout, err);
+    if (external.isPresent()) {
+      result = run(external.get(), layout, err);
     } else {
       Path data = Files.createTempDirectory("ordo-bench-kafka-");
       try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(data, 0)) {
         err.println("ordo bench: embedded Kafka broker on " + broker.bootstrapServers());
-        result = run(broker.bootstrapServers(), layout, err);
+        result = run(KafkaClientSettings.of(broker.bootstrapServers()), layout, err);
       } finally {
         DemoCommand.deleteRecursively(data);
       }
     }
     Map<String, Object> settings = new LinkedHashMap<>();
     settings.put("broker", bootstrapServers == null ? "embedded" : bootstrapServers);
+    // Names and non-secret values only (KafkaClientSettings.redacted).
+    external.ifPresent(k -> settings.put("kafkaClientProperties", k.redacted()));
     settings.put("logPartitions", logPartitions);
     settings.put("inFlight", inFlight);
     settings.put("warmupSeconds", warmup.toMillis() / 1000.0);
@@ -120,13 +133,13 @@ public final class BenchKafkaCommand implements Callable<Integer> {
     return result.received() > 0 ? OrdoCli.EXIT_OK : OrdoCli.EXIT_FAILURE;
   }
 
-  private KafkaCeilingBench.Result run(String servers, TopicLayout layout, PrintWriter err)
+  private KafkaCeilingBench.Result run(KafkaClientSettings kafka, TopicLayout layout, PrintWriter err)
       throws InterruptedException {
-    LogTopics.ensure(servers, layout, Duration.ofSeconds(60));
+    LogTopics.ensure(kafka, layout, Duration.ofSeconds(60));
     err.println("ordo bench: topic " + layout.logTopic() + " (" + layout.logPartitions()
         + " partitions); warmup " + warmup.toMillis() / 1000.0 + " s, measuring "
         + duration.toMillis() / 1000.0 + " s with " + inFlight + " in flight");
     err.flush();
-    return KafkaCeilingBench.run(servers, layout, warmup, duration, inFlight, seed);
+    return KafkaCeilingBench.run(kafka, layout, warmup, duration, inFlight, seed);
   }
 }

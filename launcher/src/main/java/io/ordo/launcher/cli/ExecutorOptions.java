@@ -2,9 +2,11 @@ package io.ordo.launcher.cli;
 
 import io.ordo.launcher.embedded.EmbeddedOrdo;
 import io.ordo.launcher.embedded.LatencyKnobs;
+import io.ordo.sequencer.KafkaClientSettings;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -17,6 +19,8 @@ public final class ExecutorOptions {
       paramLabel = "HOST:PORT[,...]",
       description = "Use this Kafka instead of starting the embedded broker.")
   String bootstrapServers;
+
+  @Mixin KafkaClientOptions kafkaClient = new KafkaClientOptions();
 
   @Option(
       names = "--key-ranges",
@@ -61,8 +65,9 @@ public final class ExecutorOptions {
    * The options that only shape an Ordo this command starts (every one but --key-ranges, which a
    * client also needs to know how keys map to ranges), as the help names them.
    */
-  static final String EMBEDDED_ONLY = "--bootstrap-servers, --parallelism, --checkpoint-interval-ms,"
-      + " --heartbeat-interval-ms, --watermark-interval-ms, --buffer-timeout-ms";
+  static final String EMBEDDED_ONLY = "--bootstrap-servers, " + KafkaClientOptions.NAMES
+      + ", --parallelism, --checkpoint-interval-ms, --heartbeat-interval-ms,"
+      + " --watermark-interval-ms, --buffer-timeout-ms";
 
   /** True iff any of these options was given. */
   boolean anySet() {
@@ -72,6 +77,7 @@ public final class ExecutorOptions {
   /** True iff any option of {@link #EMBEDDED_ONLY} was given. */
   boolean anyEmbeddedOnlySet() {
     return bootstrapServers != null
+        || kafkaClient.anySet()
         || parallelism != null
         || checkpointIntervalMs != null
         || heartbeatIntervalMs != null
@@ -82,11 +88,16 @@ public final class ExecutorOptions {
   /**
    * Applies these options to {@code options}.
    *
-   * @throws IllegalArgumentException if a value is out of range
+   * @throws IllegalArgumentException if a value is out of range, or a Kafka client option is bad
+   *     (see {@link KafkaClientOptions#settings})
    */
   EmbeddedOrdo.Options applyTo(EmbeddedOrdo.Options options) {
-    return options
-        .withBootstrapServers(Optional.ofNullable(bootstrapServers))
+    Optional<KafkaClientSettings> kafka = kafkaClient.settings(bootstrapServers);
+    EmbeddedOrdo.Options withKafka =
+        kafka.isPresent()
+            ? options.withKafka(kafka.get())
+            : options.withBootstrapServers(Optional.empty());
+    return withKafka
         .withExecutor(
             keyRanges == null ? OptionalInt.empty() : OptionalInt.of(keyRanges),
             parallelism == null ? OptionalInt.empty() : OptionalInt.of(parallelism),

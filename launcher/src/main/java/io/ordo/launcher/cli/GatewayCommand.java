@@ -48,6 +48,8 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Kafka bootstrap servers.")
   String bootstrapServers;
 
+  @Mixin KafkaClientOptions kafkaClient = new KafkaClientOptions();
+
   @Option(names = "--topic-prefix", paramLabel = "PREFIX", description = "Prefix of Ordo's topics.")
   String topicPrefix = "ordo";
 
@@ -135,7 +137,7 @@ public final class GatewayCommand implements Callable<Integer> {
     }
     try {
       return GatewayConfig.defaults(
-              bootstrapServers,
+              kafkaClient.settings(bootstrapServers).orElseThrow(),
               TopicLayout.withPrefix(topicPrefix).withReplicationFactor(replicationFactor))
           .withBindAddress(bindAddress)
           .withPorts(grpcPort, httpPort)
@@ -148,6 +150,12 @@ public final class GatewayCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+  }
+
+  /** {@code ", security.protocol=X"} when the client properties set one, else nothing. */
+  private static String securityNote(GatewayConfig config) {
+    String protocol = config.kafka().properties().get("security.protocol");
+    return protocol == null ? "" : ", security.protocol=" + protocol;
   }
 
   @Override
@@ -173,7 +181,8 @@ public final class GatewayCommand implements Callable<Integer> {
                   }
                 },
                 "ordo-gateway-shutdown"));
-    out.println("Gateway for Kafka " + bootstrapServers + " (topics " + topicPrefix + "-*)");
+    out.println("Gateway for Kafka " + bootstrapServers + securityNote(config)
+        + " (topics " + topicPrefix + "-*)");
     out.println("  gRPC      " + bindAddress + ":" + server.grpcPort());
     String scheme = config.security().tls().isPresent() ? "https" : "http";
     out.println("  HTTP      " + scheme + "://" + bindAddress + ":" + server.httpPort() + "/v1/health");

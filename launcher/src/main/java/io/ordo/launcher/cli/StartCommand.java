@@ -158,10 +158,11 @@ public final class StartCommand implements Callable<Integer> {
   }
 
   static void printWhereItListens(PrintWriter out, EmbeddedOrdo ordo) {
+    String protocol = ordo.kafka().properties().get("security.protocol");
     out.println("  kafka     " + ordo.bootstrapServers()
         + (ordo.embeddedKafka()
             ? "  (embedded broker, log in " + ordo.dataDir().resolve("kafka") + ")"
-            : "  (external)"));
+            : "  (external" + (protocol == null ? "" : ", security.protocol=" + protocol) + ")"));
     out.println("  executor  job " + ordo.executorJobId() + " on a Flink MiniCluster, checkpoints"
         + " in " + ordo.checkpointDir() + ", "
         + ordo.executorRestoredFrom().map(c -> "restored from " + c)

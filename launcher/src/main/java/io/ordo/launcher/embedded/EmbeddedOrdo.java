@@ -9,16 +9,20 @@ import io.ordo.gateway.GatewayConfig;
 import io.ordo.gateway.auth.GatewaySecurity;
 import io.ordo.gateway.GatewayServer;
 import io.ordo.proto.HealthResponse;
+import io.ordo.sequencer.KafkaClientSettings;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
 import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +55,7 @@ public final class EmbeddedOrdo implements AutoCloseable {
   private final Path dataDir;
   private final TopicLayout topics;
   private final EmbeddedKafkaBroker broker;
-  private final String bootstrapServers;
+  private final KafkaClientSettings kafka;
   private final EmbeddedExecutor executor;
   private final GatewayServer gateway;
   private boolean closed;
@@ -76,6 +80,10 @@ public final class EmbeddedOrdo implements AutoCloseable {
    * @param pgPort the gateway's PostgreSQL wire protocol port, in [0, 65535]; 0 = none
    * @param security the gateway's authentication and TLS (default {@link GatewaySecurity#NONE}:
    *     embedded Ordo authenticates nothing unless given a credentials file)
+   * @param kafkaProperties extra Kafka client properties for the external Kafka (a secured
+   *     cluster's {@code security.protocol}, {@code sasl.*}, {@code ssl.*}), given to every Kafka
+   *     client of the executor and the gateway; only with {@code bootstrapServers} (the embedded
+   *     broker speaks plain text); see {@link KafkaClientSettings} for what is refused
    * @throws IllegalArgumentException (from the constructor) naming the first value out of range
    */
   public record Options(
@@ -92,7 +100,9 @@ public final class EmbeddedOrdo implements AutoCloseable {
       int executorMetricsPort,
       int pgPort,
       // Authentication and TLS of the gateway.
-      GatewaySecurity security) {
+      GatewaySecurity security,
+      // Client properties of the external Kafka (security).
+      SortedMap<String, String> kafkaProperties) {
 
     /** A metrics port value that means "none". */
     public static final int NO_METRICS_PORT = -1;
@@ -108,6 +118,26 @@ public final class EmbeddedOrdo implements AutoCloseable {
 
     /** Default PostgreSQL port of the gateway. */
     public static final int DEFAULT_PG_PORT = GatewayConfig.DEFAULT_PG_PORT;
+
+    /** Options without Kafka client properties (the components before they were added). */
+    public Options(
+        Path dataDir,
+        Optional<String> bootstrapServers,
+        int kafkaPort,
+        int grpcPort,
+        int httpPort,
+        OptionalInt keyRangeCount,
+        OptionalInt parallelism,
+        OptionalLong checkpointIntervalMs,
+        LatencyKnobs latency,
+        int metricsPort,
+        int executorMetricsPort,
+        int pgPort,
+        GatewaySecurity security) {
+      this(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount, parallelism,
+          checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security,
+          new TreeMap<>());
+    }
 
     /** Options without authentication or TLS (the components before security was added). */
     public Options(
@@ -154,9 +184,21 @@ public final class EmbeddedOrdo implements AutoCloseable {
       Objects.requireNonNull(checkpointIntervalMs, "checkpointIntervalMs");
       Objects.requireNonNull(latency, "latency");
       Objects.requireNonNull(security, "security");
+      Objects.requireNonNull(kafkaProperties, "kafkaProperties");
       if (bootstrapServers.isPresent() && bootstrapServers.get().isBlank()) {
         throw new IllegalArgumentException("bootstrap servers must not be blank");
       }
+      if (!kafkaProperties.isEmpty() && bootstrapServers.isEmpty()) {
+        throw new IllegalArgumentException(
+            "Kafka client properties (--kafka-config, --kafka-property) are for an external Kafka:"
+                + " give its --bootstrap-servers too (the embedded broker speaks plain text"
+                + " without authentication)");
+      }
+      // Validates the properties (sizes, names Ordo sets itself) before anything starts.
+      kafkaProperties =
+          bootstrapServers.isPresent()
+              ? new KafkaClientSettings(bootstrapServers.get(), kafkaProperties).properties()
+              : Collections.unmodifiableSortedMap(new TreeMap<>(kafkaProperties));
       checkPort("kafka port", kafkaPort);
       checkPort("gRPC port", grpcPort);
       checkPort("HTTP port", httpPort);
@@ -203,7 +245,38 @@ public final class EmbeddedOrdo implements AutoCloseable {
           NO_METRICS_PORT,
           NO_METRICS_PORT,
           DEFAULT_PG_PORT,
-          GatewaySecurity.NONE);
+          GatewaySecurity.NONE,
+          new TreeMap<>());
+    }
+
+    /**
+     * The external Kafka's client settings (servers and client properties), or empty when the
+     * embedded broker is to be started.
+     */
+    public Optional<KafkaClientSettings> kafka() {
+      return bootstrapServers.map(servers -> new KafkaClientSettings(servers, kafkaProperties));
+    }
+
+    /** As a record's, with the Kafka client properties' secret values hidden. */
+    @Override
+    public String toString() {
+      SortedMap<String, String> shown = new TreeMap<>();
+      kafkaProperties.forEach((k, v) -> shown.put(k, KafkaClientSettings.redact(k, v)));
+      return "Options[dataDir=" + dataDir + ", bootstrapServers=" + bootstrapServers
+          + ", kafkaPort=" + kafkaPort + ", grpcPort=" + grpcPort + ", httpPort=" + httpPort
+          + ", keyRangeCount=" + keyRangeCount + ", parallelism=" + parallelism
+          + ", checkpointIntervalMs=" + checkpointIntervalMs + ", latency=" + latency
+          + ", metricsPort=" + metricsPort + ", executorMetricsPort=" + executorMetricsPort
+          + ", pgPort=" + pgPort + ", security=" + security + ", kafkaProperties=" + shown + "]";
+    }
+
+    /**
+     * These options using the external Kafka {@code kafka} (servers and client properties).
+     */
+    public Options withKafka(KafkaClientSettings kafka) {
+      return new Options(dataDir, Optional.of(kafka.bootstrapServers()), kafkaPort, grpcPort,
+          httpPort, keyRangeCount, parallelism, checkpointIntervalMs, latency, metricsPort,
+          executorMetricsPort, pgPort, security, kafka.properties());
     }
 
     /**
@@ -212,7 +285,7 @@ public final class EmbeddedOrdo implements AutoCloseable {
      */
     public Options withFreePorts() {
       return new Options(dataDir, bootstrapServers, 0, 0, 0, keyRangeCount, parallelism,
-          checkpointIntervalMs, latency, metricsPort, executorMetricsPort, 0, security);
+          checkpointIntervalMs, latency, metricsPort, executorMetricsPort, 0, security, kafkaProperties);
     }
 
     /**
@@ -221,32 +294,32 @@ public final class EmbeddedOrdo implements AutoCloseable {
      */
     public Options withPgPort(int pgPort) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security, kafkaProperties);
     }
 
     /** These options with the given ports. */
     public Options withPorts(int kafkaPort, int grpcPort, int httpPort) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security, kafkaProperties);
     }
 
     /** These options using an external Kafka (empty = start the embedded broker). */
     public Options withBootstrapServers(Optional<String> servers) {
       return new Options(dataDir, servers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security, kafkaProperties);
     }
 
     /** These options with executor settings (empty = the executor's default). */
     public Options withExecutor(
         OptionalInt keyRangeCount, OptionalInt parallelism, OptionalLong checkpointIntervalMs) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security, kafkaProperties);
     }
 
     /** These options with other latency knobs. */
     public Options withLatency(LatencyKnobs knobs) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, knobs, metricsPort, executorMetricsPort, pgPort, security);
+          parallelism, checkpointIntervalMs, knobs, metricsPort, executorMetricsPort, pgPort, security, kafkaProperties);
     }
 
     /**
@@ -255,14 +328,14 @@ public final class EmbeddedOrdo implements AutoCloseable {
      */
     public Options withMetricsPorts(int metricsPort, int executorMetricsPort) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
-          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security);
+          parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort, security, kafkaProperties);
     }
 
     /** These options with the gateway's authentication and TLS. */
     public Options withSecurity(GatewaySecurity security) {
       return new Options(dataDir, bootstrapServers, kafkaPort, grpcPort, httpPort, keyRangeCount,
           parallelism, checkpointIntervalMs, latency, metricsPort, executorMetricsPort, pgPort,
-          security);
+          security, kafkaProperties);
     }
 
     private static void checkPort(String name, int port) {
@@ -277,14 +350,14 @@ public final class EmbeddedOrdo implements AutoCloseable {
       Path dataDir,
       TopicLayout topics,
       EmbeddedKafkaBroker broker,
-      String bootstrapServers,
+      KafkaClientSettings kafka,
       EmbeddedExecutor executor,
       GatewayServer gateway) {
     this.options = options;
     this.dataDir = dataDir;
     this.topics = topics;
     this.broker = broker;
-    this.bootstrapServers = bootstrapServers;
+    this.kafka = kafka;
     this.executor = executor;
     this.gateway = gateway;
   }
@@ -304,20 +377,23 @@ public final class EmbeddedOrdo implements AutoCloseable {
     EmbeddedKafkaBroker broker = null;
     EmbeddedExecutor executor = null;
     try {
-      String bootstrapServers;
-      if (options.bootstrapServers().isPresent()) {
-        bootstrapServers = options.bootstrapServers().get();
-        LOG.info("Using Kafka at {}", bootstrapServers);
+      KafkaClientSettings kafka;
+      if (options.kafka().isPresent()) {
+        kafka = options.kafka().get();
+        // toString redacts secrets.
+        LOG.info("Using Kafka at {}", kafka);
       } else {
         // The broker keeps its log in <dataDir>/kafka (it appends "kafka" itself).
         broker = EmbeddedKafkaBroker.start(dataDir, options.kafkaPort());
-        bootstrapServers = broker.bootstrapServers();
-        LOG.info("Embedded Kafka broker listens on {}", bootstrapServers);
+        kafka = KafkaClientSettings.of(broker.bootstrapServers());
+        LOG.info("Embedded Kafka broker listens on {}", kafka.bootstrapServers());
       }
-      LogTopics.ensure(bootstrapServers, topics, TOPICS_TIMEOUT);
+      // The first contact: a cluster that refuses the client settings fails here, within
+      // TOPICS_TIMEOUT, with a message naming authentication.
+      LogTopics.ensure(kafka, topics, TOPICS_TIMEOUT);
 
       ExecutorConfig executorConfig =
-          ExecutorConfig.defaults(bootstrapServers, topics)
+          ExecutorConfig.defaults(kafka, topics)
               .withCheckpointDir(dataDir.resolve("checkpoints").toString());
       if (options.keyRangeCount().isPresent()) {
         executorConfig = executorConfig.withKeyRangeCount(options.keyRangeCount().getAsInt());
@@ -347,7 +423,7 @@ public final class EmbeddedOrdo implements AutoCloseable {
 
       GatewayServer gateway =
           GatewayServer.start(
-              GatewayConfig.defaults(bootstrapServers, topics)
+              GatewayConfig.defaults(kafka, topics)
                   .withHeartbeatIntervalMs(options.latency().heartbeatIntervalMs()
                       .orElse(GatewayConfig.DEFAULT_HEARTBEAT_INTERVAL_MS))
                   .withPorts(options.grpcPort(), options.httpPort())
@@ -362,8 +438,7 @@ public final class EmbeddedOrdo implements AutoCloseable {
                   .withSecurity(options.security()));
       LOG.info("Gateway listens on gRPC port {} and HTTP port {}", gateway.grpcPort(),
           gateway.httpPort());
-      return new EmbeddedOrdo(options, dataDir, topics, broker, bootstrapServers, executor,
-          gateway);
+      return new EmbeddedOrdo(options, dataDir, topics, broker, kafka, executor, gateway);
     } catch (Exception | Error e) {
       closeQuietly("executor", executor, e);
       closeQuietly("Kafka broker", broker, e);
@@ -402,7 +477,15 @@ public final class EmbeddedOrdo implements AutoCloseable {
 
   /** The Kafka bootstrap servers in use (the embedded broker's or the external ones). */
   public String bootstrapServers() {
-    return bootstrapServers;
+    return kafka.bootstrapServers();
+  }
+
+  /**
+   * The Kafka client settings in use: the external Kafka's servers and client properties, or the
+   * embedded broker's address without any.
+   */
+  public KafkaClientSettings kafka() {
+    return kafka;
   }
 
   /** True iff this process runs the Kafka broker (no external bootstrap servers were given). */

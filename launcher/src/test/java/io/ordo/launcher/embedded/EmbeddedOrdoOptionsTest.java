@@ -50,4 +50,46 @@ class EmbeddedOrdoOptionsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("PostgreSQL port");
   }
+
+  @Test
+  void kafkaClientPropertiesAreKeptByEveryCopyAndNeedAnExternalKafka() {
+    io.ordo.sequencer.KafkaClientSettings kafka =
+        new io.ordo.sequencer.KafkaClientSettings(
+            "k:9093", java.util.Map.of("security.protocol", "SSL"));
+    EmbeddedOrdo.Options options =
+        EmbeddedOrdo.Options.defaults(Path.of("d"))
+            .withKafka(kafka)
+            .withFreePorts()
+            .withPorts(1, 2, 3)
+            .withLatency(LatencyKnobs.DEFAULTS)
+            .withPgPort(0)
+            .withMetricsPorts(-1, -1);
+    assertThat(options.kafka()).contains(kafka);
+    assertThat(options.bootstrapServers()).contains("k:9093");
+    assertThat(EmbeddedOrdo.Options.defaults(Path.of("d")).kafka()).isEmpty();
+    assertThat(
+            options
+                .withKafka(
+                    new io.ordo.sequencer.KafkaClientSettings(
+                        "k:9093", java.util.Map.of("ssl.truststore.password", "do-not-log")))
+                .toString())
+        .contains("kafkaProperties={ssl.truststore.password=[hidden]}")
+        .doesNotContain("do-not-log");
+
+    // Properties without servers: the embedded broker speaks plain text.
+    assertThatThrownBy(() -> options.withBootstrapServers(java.util.Optional.empty()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("give its --bootstrap-servers too");
+    // Validated like any KafkaClientSettings.
+    java.util.SortedMap<String, String> reserved = new java.util.TreeMap<>();
+    reserved.put("group.id", "mine");
+    assertThatThrownBy(
+            () ->
+                new EmbeddedOrdo.Options(
+                    Path.of("d"), java.util.Optional.of("k:1"), 0, 0, 0,
+                    java.util.OptionalInt.empty(), java.util.OptionalInt.empty(), OptionalLong.empty(),
+                    LatencyKnobs.DEFAULTS, -1, -1, 0, io.ordo.gateway.auth.GatewaySecurity.NONE, reserved))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("group.id cannot be set");
+  }
 }

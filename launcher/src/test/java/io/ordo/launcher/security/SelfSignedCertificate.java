@@ -33,11 +33,14 @@ final class SelfSignedCertificate {
   final Path certPem;
   final Path keyPem;
   final X509Certificate certificate;
+  private final java.security.PrivateKey privateKey;
 
-  private SelfSignedCertificate(Path certPem, Path keyPem, X509Certificate certificate) {
+  private SelfSignedCertificate(
+      Path certPem, Path keyPem, X509Certificate certificate, java.security.PrivateKey privateKey) {
     this.certPem = certPem;
     this.keyPem = keyPem;
     this.certificate = certificate;
+    this.privateKey = privateKey;
   }
 
   static SelfSignedCertificate create(Path dir) throws Exception {
@@ -71,13 +74,36 @@ final class SelfSignedCertificate {
     Path keyPem = dir.resolve("server.key");
     write(certPem, "CERTIFICATE", cert.getEncoded());
     write(keyPem, "PRIVATE KEY", pair.getPrivate().getEncoded()); // PKCS#8
-    return new SelfSignedCertificate(certPem, keyPem, cert);
+    return new SelfSignedCertificate(certPem, keyPem, cert, pair.getPrivate());
   }
 
   private static void write(Path file, String type, byte[] der) throws IOException {
     String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
     Files.writeString(
         file, "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n");
+  }
+
+  /**
+   * Writes a PKCS#12 key store with the key and the certificate (alias {@code ordo}), the form a
+   * Kafka broker's {@code ssl.keystore.location} takes.
+   */
+  void writeKeyStore(Path file, String password) throws Exception {
+    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setKeyEntry("ordo", privateKey, password.toCharArray(), new java.security.cert.Certificate[] {certificate});
+    try (java.io.OutputStream out = Files.newOutputStream(file)) {
+      store.store(out, password.toCharArray());
+    }
+  }
+
+  /** Writes a PKCS#12 trust store holding only this certificate (a client's {@code ssl.truststore.location}). */
+  void writeTrustStore(Path file, String password) throws Exception {
+    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setCertificateEntry("ordo", certificate);
+    try (java.io.OutputStream out = Files.newOutputStream(file)) {
+      store.store(out, password.toCharArray());
+    }
   }
 
   /** A client SSLContext that trusts exactly this certificate. */
