@@ -51,6 +51,24 @@ public final class OrdoSqlParser {
    */
   public static final int OPERATORS_MAX = 20_000;
 
+  /**
+   * The longest binary string literal ({@code X'...'}, with the quoted strings that continue it)
+   * one statement may hold, in hex digits (54000 beyond): 16,384, i.e. 8 KiB of binary data.
+   * Calcite converts such a literal through {@link java.math.BigInteger}s of its bits, in time
+   * quadratic in its length: a 100,000-digit literal held a thread for tens of seconds. Larger
+   * binary values go as parameters (bytea).
+   */
+  public static final int BINARY_LITERAL_DIGITS_MAX = 16_384;
+
+  /**
+   * The most comma-separated items directly inside one pair of brackets (an {@code ARRAY[...]},
+   * an IN list, a function's or a row's arguments; 54000 beyond). Calcite compiles a query's
+   * expressions into one Java method: a 100,000-item {@code ARRAY[...]} held a thread for minutes
+   * of code generation before the JVM's 64 KB method limit refused it. The rows of {@code INSERT
+   * ... VALUES (...), (...)} are not inside one pair of brackets and are bounded by the row limit.
+   */
+  public static final int LIST_ITEMS_MAX = 10_000;
+
   /** How many expected tokens an error message lists before "...". */
   private static final int EXPECTED_TOKENS_SHOWN = 8;
 
@@ -93,8 +111,10 @@ public final class OrdoSqlParser {
    * @return the statements in script order
    * @throws SqlException 42601 (syntax_error) with PostgreSQL's message form ({@code syntax error
    *     at or near "FROM"}, then a one-line summary of what was expected) and the 1-based
-   *     character position in {@code script}; 54000 (program_limit_exceeded) for nesting too deep
-   *     or more than {@link #OPERATORS_MAX} operators in one statement
+   *     character position in {@code script}; 54000 (program_limit_exceeded) for nesting too deep,
+   *     more than {@link #OPERATORS_MAX} operators in one statement, a binary string literal
+   *     longer than {@link #BINARY_LITERAL_DIGITS_MAX} hex digits or a list of more than {@link
+   *     #LIST_ITEMS_MAX} items in one pair of brackets
    */
   public static List<ParsedStatement> parse(String script) throws SqlException {
     ScriptScanner scanner = ScriptScanner.scan(script);
@@ -114,6 +134,17 @@ public final class OrdoSqlParser {
         throw new SqlException(SqlState.PROGRAM_LIMIT_EXCEEDED, "statement is too complex ("
             + seg.operators() + " operators; at most " + OPERATORS_MAX + " are allowed)",
             scanner.position(seg.tokenStart()));
+      }
+      if (seg.binaryLiteralChars() > BINARY_LITERAL_DIGITS_MAX) {
+        throw new SqlException(SqlState.PROGRAM_LIMIT_EXCEEDED, "binary string literal is too long ("
+            + seg.binaryLiteralChars() + " hex digits; at most " + BINARY_LITERAL_DIGITS_MAX
+            + " are allowed; pass larger values as parameters)",
+            scanner.position(seg.binaryLiteralStart()));
+      }
+      if (seg.listItems() > LIST_ITEMS_MAX) {
+        throw new SqlException(SqlState.PROGRAM_LIMIT_EXCEEDED, "list is too long ("
+            + seg.listItems() + " items in one pair of brackets; at most " + LIST_ITEMS_MAX
+            + " are allowed)", scanner.position(seg.listStart()));
       }
     }
     SqlNodeList nodes;
