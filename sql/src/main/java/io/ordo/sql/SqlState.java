@@ -8,6 +8,8 @@ public final class SqlState {
   private SqlState() {}
 
   public static final String SYNTAX_ERROR = "42601";
+  /** name_too_long: an identifier over the parser's limit. */
+  public static final String NAME_TOO_LONG = "42622";
   public static final String UNDEFINED_TABLE = "42P01";
   /** insufficient_privilege: the session's access does not cover the statement. */
   public static final String INSUFFICIENT_PRIVILEGE = "42501";

@@ -288,6 +288,10 @@ final class QueryRunner implements AutoCloseable {
     } else if (message.matches("(?s).*Column '.*' not found.*")) {
       state = SqlState.UNDEFINED_COLUMN;
       message = message.replaceAll("(?s).*Column '([^']*)' not found.*", "column \"$1\" does not exist");
+    } else if (message.contains("Length of identifier")) {
+      // Calcite's own parse of the planned text; an over-long name is normally refused earlier,
+      // by OrdoSqlParser.
+      state = SqlState.NAME_TOO_LONG;
     } else if (message.contains("No match found for function signature")) {
       state = SqlState.UNDEFINED_FUNCTION;
     } else if (message.contains("Cannot apply") || message.contains("Cannot assign")

@@ -196,4 +196,19 @@ class SyntaxErrorsTest {
     assertThat(OrdoSqlParser.parse("SELECT * FROM t WHERE k IN (" + "(1, 2), ".repeat(max - 1) + "(1, 2))")).hasSize(1);
     assertThat(OrdoSqlParser.parse("INSERT INTO t VALUES " + "(1, 'a'), ".repeat(max + 10) + "(2, 'b')")).hasSize(1);
   }
+
+  /**
+   * An alias written as a string literal (accepted by the LENIENT conformance) is held to the
+   * identifier limit as well: found by fuzzing, {@code SELECT id 'xx...'} with a 100,000-character
+   * alias passed the parser and failed Calcite's second parse as an internal error (XX000).
+   */
+  @Test
+  void stringLiteralAliasesPastTheIdentifierLimitAreNameTooLong() throws Exception {
+    int max = OrdoSqlParser.IDENTIFIER_MAX_LENGTH;
+    SqlException e = error("SELECT 1;\nSELECT id 'a" + "x".repeat(max) + "' FROM t");
+    assertThat(e.sqlState()).isEqualTo("42622");
+    assertThat(e.getMessage()).contains((max + 1) + " characters");
+    assertThat(e.position()).isEqualTo(21);
+    assertThat(OrdoSqlParser.parse("SELECT id '" + "x".repeat(max) + "' FROM t")).hasSize(1);
+  }
 }
