@@ -29,6 +29,8 @@ public final class SqlState {
   public static final String SERIALIZATION_FAILURE = "40001";
   public static final String INVALID_TEXT_REPRESENTATION = "22P02";
   public static final String NUMERIC_VALUE_OUT_OF_RANGE = "22003";
+  /** character_not_in_repertoire: a character the target character set cannot hold. */
+  public static final String CHARACTER_NOT_IN_REPERTOIRE = "22021";
   public static final String STRING_DATA_RIGHT_TRUNCATION = "22001";
   public static final String DIVISION_BY_ZERO = "22012";
   public static final String DATA_EXCEPTION = "22000";
