@@ -8,6 +8,8 @@ public final class SqlState {
   private SqlState() {}
 
   public static final String SYNTAX_ERROR = "42601";
+  /** name_too_long: an identifier over the parser's limit. */
+  public static final String NAME_TOO_LONG = "42622";
   public static final String UNDEFINED_TABLE = "42P01";
   /** insufficient_privilege: the session's access does not cover the statement. */
   public static final String INSUFFICIENT_PRIVILEGE = "42501";
@@ -27,6 +29,8 @@ public final class SqlState {
   public static final String SERIALIZATION_FAILURE = "40001";
   public static final String INVALID_TEXT_REPRESENTATION = "22P02";
   public static final String NUMERIC_VALUE_OUT_OF_RANGE = "22003";
+  /** character_not_in_repertoire: a character the target character set cannot hold. */
+  public static final String CHARACTER_NOT_IN_REPERTOIRE = "22021";
   public static final String STRING_DATA_RIGHT_TRUNCATION = "22001";
   public static final String DIVISION_BY_ZERO = "22012";
   public static final String DATA_EXCEPTION = "22000";

@@ -169,7 +169,8 @@ class HttpRuleTranscoderTest {
     assertThat(HttpStatuses.of(Status.Code.INTERNAL)).isEqualTo(500);
     assertThat(HttpStatuses.of(Status.Code.ABORTED)).isEqualTo(409);
     assertThat(HttpStatuses.of(Status.Code.CANCELLED)).isEqualTo(499);
-    assertThat(HttpStatuses.of(Status.Code.FAILED_PRECONDITION)).isEqualTo(500);
+    assertThat(HttpStatuses.of(Status.Code.FAILED_PRECONDITION)).isEqualTo(400);
+    assertThat(HttpStatuses.of(Status.Code.UNIMPLEMENTED)).isEqualTo(500);
   }
 
   @Test

@@ -231,7 +231,8 @@ final class OrdoSession implements SqlSession {
         state = TxnState.FAILED;
       }
       throw new SqlException(SqlState.QUERY_CANCELED, "canceling statement: interrupted");
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | AssertionError e) {
+      // AssertionError: Calcite checks some of its invariants with assertions (when enabled).
       if (state == TxnState.IN_TRANSACTION) {
         state = TxnState.FAILED;
       }

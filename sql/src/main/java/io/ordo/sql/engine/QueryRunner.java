@@ -135,7 +135,7 @@ final class QueryRunner implements AutoCloseable {
       p = new Prepared(ps, List.copyOf(params), List.copyOf(columns));
       plans.put(key, p);
       return p;
-    } catch (SQLException | RuntimeException | LinkageError e) {
+    } catch (SQLException | RuntimeException | LinkageError | AssertionError e) {
       throw translate(e, sql);
     }
   }
@@ -165,9 +165,10 @@ final class QueryRunner implements AutoCloseable {
         }
       }
       return rows;
-    } catch (SQLException | RuntimeException | LinkageError e) {
+    } catch (SQLException | RuntimeException | LinkageError | AssertionError e) {
       // Calcite folds constant expressions into static initializers of its generated code, so an
-      // error there (1 / 0) arrives as an ExceptionInInitializerError.
+      // error there (1 / 0) arrives as an ExceptionInInitializerError, and on a later run of the
+      // same cached class as a NoClassDefFoundError that keeps only the first error's text.
       throw translate(e, null);
     }
   }
@@ -244,10 +245,23 @@ final class QueryRunner implements AutoCloseable {
     };
   }
 
+  /** How the JVM words an ArithmeticException kept in a NoClassDefFoundError's cause. */
+  private static final String ARITHMETIC_EXCEPTION_TEXT = "Exception java.lang.ArithmeticException: ";
+
+  /** Whether {@code e} was thrown deriving a result type in Calcite's type system. */
+  private static boolean calciteTypeDerivation(Throwable e) {
+    StackTraceElement[] stack = e.getStackTrace();
+    return stack.length > 0
+        && stack[0].getClassName().startsWith("org.apache.calcite.rel.type.RelDataTypeSystem")
+        && stack[0].getMethodName().startsWith("derive");
+  }
+
   /**
    * Calcite's errors as PostgreSQL's: unknown table 42P01, unknown column 42703, unknown function
-   * 42883, type errors 42804, bad casts 22P02, division by zero 22012, overflow 22003; a position
-   * when Calcite gives one and the text is the client's ({@code sql} not null).
+   * 42883, type errors 42804, bad casts 22P02, division by zero 22012, overflow 22003 (also operands
+   * too wide for DECIMAL), characters outside a literal's character set 22021, identifiers too long
+   * 42622, code too large 54000; a position when Calcite gives one and the text is the client's
+   * ({@code sql} not null).
    */
   static SqlException translate(Throwable e, String sql) {
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -288,6 +302,28 @@ final class QueryRunner implements AutoCloseable {
     } else if (message.matches("(?s).*Column '.*' not found.*")) {
       state = SqlState.UNDEFINED_COLUMN;
       message = message.replaceAll("(?s).*Column '([^']*)' not found.*", "column \"$1\" does not exist");
+    } else if (root instanceof ExceptionInInitializerError
+        && message.startsWith(ARITHMETIC_EXCEPTION_TEXT)) {
+      // The generated class's static initializer failed on an earlier run; the JVM's
+      // NoClassDefFoundError carries only the text of that ArithmeticException.
+      message = message.substring(ARITHMETIC_EXCEPTION_TEXT.length())
+          .replaceAll(" \\[in thread .*\\]$", "");
+      boolean byZero = message.contains("by zero");
+      state = byZero ? SqlState.DIVISION_BY_ZERO : SqlState.NUMERIC_VALUE_OUT_OF_RANGE;
+      message = byZero ? "division by zero" : message;
+    } else if (root instanceof AssertionError && calciteTypeDerivation(root)) {
+      // Calcite checks the precision it derives for an arithmetic result with assertions (enabled
+      // in tests): operands of more digits than DECIMAL holds (a 50-digit literal) fail there.
+      state = SqlState.NUMERIC_VALUE_OUT_OF_RANGE;
+      message = "numeric value out of range: the operands have more digits than DECIMAL holds";
+    } else if (message.startsWith("Failed to encode")) {
+      // A character literal Calcite keeps in ISO-8859-1 (e.g. one compared with a CASE operand)
+      // holds a character outside it.
+      state = SqlState.CHARACTER_NOT_IN_REPERTOIRE;
+    } else if (message.contains("Length of identifier")) {
+      // Calcite's own parse of the planned text; an over-long name is normally refused earlier,
+      // by OrdoSqlParser.
+      state = SqlState.NAME_TOO_LONG;
     } else if (message.contains("No match found for function signature")) {
       state = SqlState.UNDEFINED_FUNCTION;
     } else if (message.contains("Cannot apply") || message.contains("Cannot assign")

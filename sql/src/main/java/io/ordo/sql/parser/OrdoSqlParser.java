@@ -14,11 +14,13 @@ import org.apache.calcite.avatica.util.Quoting;
 import org.apache.calcite.config.CharLiteralStyle;
 import org.apache.calcite.sql.SqlDataTypeSpec;
 import org.apache.calcite.sql.SqlDialect;
+import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
 import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.parser.SqlParser;
 import org.apache.calcite.sql.parser.SqlParserPos;
+import org.apache.calcite.sql.util.SqlBasicVisitor;
 import org.apache.calcite.sql.util.SqlShuttle;
 import org.apache.calcite.sql.validate.SqlConformanceEnum;
 
@@ -50,6 +52,24 @@ public final class OrdoSqlParser {
    * hour, while a chain of 20,000 operators takes a few seconds at most.
    */
   public static final int OPERATORS_MAX = 20_000;
+
+  /**
+   * The longest binary string literal ({@code X'...'}, with the quoted strings that continue it)
+   * one statement may hold, in hex digits (54000 beyond): 16,384, i.e. 8 KiB of binary data.
+   * Calcite converts such a literal through {@link java.math.BigInteger}s of its bits, in time
+   * quadratic in its length: a 100,000-digit literal held a thread for tens of seconds. Larger
+   * binary values go as parameters (bytea).
+   */
+  public static final int BINARY_LITERAL_DIGITS_MAX = 16_384;
+
+  /**
+   * The most comma-separated items directly inside one pair of brackets (an {@code ARRAY[...]},
+   * an IN list, a function's or a row's arguments; 54000 beyond). Calcite compiles a query's
+   * expressions into one Java method: a 100,000-item {@code ARRAY[...]} held a thread for minutes
+   * of code generation before the JVM's 64 KB method limit refused it. The rows of {@code INSERT
+   * ... VALUES (...), (...)} are not inside one pair of brackets and are bounded by the row limit.
+   */
+  public static final int LIST_ITEMS_MAX = 10_000;
 
   /** How many expected tokens an error message lists before "...". */
   private static final int EXPECTED_TOKENS_SHOWN = 8;
@@ -93,8 +113,11 @@ public final class OrdoSqlParser {
    * @return the statements in script order
    * @throws SqlException 42601 (syntax_error) with PostgreSQL's message form ({@code syntax error
    *     at or near "FROM"}, then a one-line summary of what was expected) and the 1-based
-   *     character position in {@code script}; 54000 (program_limit_exceeded) for nesting too deep
-   *     or more than {@link #OPERATORS_MAX} operators in one statement
+   *     character position in {@code script}; 54000 (program_limit_exceeded) for nesting too deep,
+   *     more than {@link #OPERATORS_MAX} operators in one statement, a binary string literal
+   *     longer than {@link #BINARY_LITERAL_DIGITS_MAX} hex digits or a list of more than {@link
+   *     #LIST_ITEMS_MAX} items in one pair of brackets; 42622 (name_too_long) for an identifier, or an alias written
+   *     as a string, longer than {@link #IDENTIFIER_MAX_LENGTH}
    */
   public static List<ParsedStatement> parse(String script) throws SqlException {
     ScriptScanner scanner = ScriptScanner.scan(script);
@@ -114,6 +137,17 @@ public final class OrdoSqlParser {
         throw new SqlException(SqlState.PROGRAM_LIMIT_EXCEEDED, "statement is too complex ("
             + seg.operators() + " operators; at most " + OPERATORS_MAX + " are allowed)",
             scanner.position(seg.tokenStart()));
+      }
+      if (seg.binaryLiteralChars() > BINARY_LITERAL_DIGITS_MAX) {
+        throw new SqlException(SqlState.PROGRAM_LIMIT_EXCEEDED, "binary string literal is too long ("
+            + seg.binaryLiteralChars() + " hex digits; at most " + BINARY_LITERAL_DIGITS_MAX
+            + " are allowed; pass larger values as parameters)",
+            scanner.position(seg.binaryLiteralStart()));
+      }
+      if (seg.listItems() > LIST_ITEMS_MAX) {
+        throw new SqlException(SqlState.PROGRAM_LIMIT_EXCEEDED, "list is too long ("
+            + seg.listItems() + " items in one pair of brackets; at most " + LIST_ITEMS_MAX
+            + " are allowed)", scanner.position(seg.listStart()));
       }
     }
     SqlNodeList nodes;
@@ -139,6 +173,7 @@ public final class OrdoSqlParser {
     List<ParsedStatement> out = new ArrayList<>(nodes.size());
     int firstDynamicParam = 0;
     for (int i = 0; i < nodes.size(); i++) {
+      checkIdentifierLengths(nodes.get(i), source);
       ScriptScanner.Segment seg = segments.get(i);
       List<ScriptScanner.Param> params = seg.params();
       int[] parameterOf = new int[params.size()];
@@ -192,6 +227,41 @@ public final class OrdoSqlParser {
         .withIndentation(0)
         .withClauseStartsLine(false)
         .withClauseEndsLine(false)).getSql();
+  }
+
+  /**
+   * Refuses an identifier longer than {@link #IDENTIFIER_MAX_LENGTH} that the lexer's own check
+   * does not see: an alias written as a string literal ({@code SELECT 1 'alias'}), which the
+   * LENIENT conformance accepts. Unparsed as a quoted identifier, it failed Calcite's second parse
+   * as an internal error (found by fuzzing).
+   *
+   * @throws SqlException 42622 (name_too_long) with the identifier's position
+   */
+  private static void checkIdentifierLengths(SqlNode node, SourceMap source) throws SqlException {
+    SqlIdentifier[] tooLong = new SqlIdentifier[1];
+    try {
+      node.accept(new SqlBasicVisitor<Void>() {
+        @Override
+        public Void visit(SqlIdentifier id) {
+          for (String name : id.names) {
+            if (tooLong[0] == null && name.length() > IDENTIFIER_MAX_LENGTH) {
+              tooLong[0] = id;
+            }
+          }
+          return null;
+        }
+      });
+    } catch (UnsupportedOperationException e) {
+      // A statement of Ordo's grammar without an operand list: its names came through the
+      // lexer's check, and its queries are checked where they are planned (QueryRunner).
+    }
+    if (tooLong[0] != null) {
+      String name = tooLong[0].names.stream().filter(n -> n.length() > IDENTIFIER_MAX_LENGTH)
+          .findFirst().orElse("");
+      throw new SqlException(SqlState.NAME_TOO_LONG, "identifier \"" + name.substring(0, 32)
+          + "...\" is too long (" + name.length() + " characters; at most " + IDENTIFIER_MAX_LENGTH
+          + ")", source.position(tooLong[0].getParserPosition()));
+    }
   }
 
   private static SqlException tooComplex() {

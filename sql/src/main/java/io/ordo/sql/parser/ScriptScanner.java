@@ -33,10 +33,16 @@ final class ScriptScanner {
   /**
    * One statement's extent: between two separators, in original char offsets; {@code operators}
    * counts its operator tokens (symbols such as {@code +} or {@code ||}, and AND, OR, NOT, IS,
-   * LIKE, ILIKE, BETWEEN, IN), the measure of the parser's work on operator chains.
+   * LIKE, ILIKE, BETWEEN, IN), the measure of the parser's work on operator chains; {@code
+   * binaryLiteralChars} is the length of its longest binary string literal, in chars between the
+   * quotes: an {@code X'...'} with the quoted strings that continue it (separated only by blanks
+   * and comments, which the parser concatenates), and {@code binaryLiteralStart} where that literal
+   * starts (-1 without one); {@code listItems} is the most comma-separated items directly inside one
+   * pair of brackets ({@code (...)} or {@code [...]}), and {@code listStart} where that pair opens
+   * (-1 without one).
    */
   record Segment(int start, int end, int tokenStart, int tokenEnd, List<Param> params,
-      int operators) {
+      int operators, int binaryLiteralChars, int binaryLiteralStart, int listItems, int listStart) {
     boolean hasTokens() {
       return tokenStart >= 0;
     }
@@ -104,6 +110,16 @@ final class ScriptScanner {
     int tokenEnd = -1;
     List<Param> params = new ArrayList<>();
     int operators = 0;
+    // The binary string literal being read (an X'...' and the strings continuing it): its start
+    // and chars so far; -1 when the last token was no part of one.
+    int binaryStart = -1;
+    int binaryChars = 0;
+    int longestBinary = 0;
+    int longestBinaryStart = -1;
+    // Open brackets: where each opened and how many commas it has held so far.
+    java.util.ArrayDeque<int[]> brackets = new java.util.ArrayDeque<>();
+    int longestList = 0;
+    int longestListStart = -1;
     int i = 0;
     while (i < n) {
       char c = s.charAt(i);
@@ -131,8 +147,15 @@ final class ScriptScanner {
       if (c == ';') {
         boolean empty = tokenStart < 0;
         rewritten.append(empty ? ' ' : ';');
-        segments.add(new Segment(segStart, i, tokenStart, tokenEnd, List.copyOf(params), operators));
+        segments.add(new Segment(segStart, i, tokenStart, tokenEnd, List.copyOf(params), operators,
+            longestBinary, longestBinaryStart, longestList, longestListStart));
         operators = 0;
+        binaryStart = -1;
+        longestBinary = 0;
+        longestBinaryStart = -1;
+        brackets.clear();
+        longestList = 0;
+        longestListStart = -1;
         segStart = i + 1;
         tokenStart = -1;
         tokenEnd = -1;
@@ -149,6 +172,21 @@ final class ScriptScanner {
             && (i < 2 || !isIdentifierChar(s.charAt(i - 2)));
         j = endOfQuoted(s, i, '\'', backslash);
         rewritten.append(s, i, j);
+        boolean binary = i > 0 && (s.charAt(i - 1) == 'x' || s.charAt(i - 1) == 'X')
+            && (i < 2 || !isIdentifierChar(s.charAt(i - 2)));
+        int chars = Math.max(0, j - i - 2);
+        if (binary) {
+          binaryStart = i - 1;
+          binaryChars = chars;
+        } else if (binaryStart >= 0 && !backslash) {
+          binaryChars += chars;
+        } else {
+          binaryStart = -1;
+        }
+        if (binaryStart >= 0 && binaryChars > longestBinary) {
+          longestBinary = binaryChars;
+          longestBinaryStart = binaryStart;
+        }
       } else if (c == '"') {
         j = endOfQuoted(s, i, '"', false);
         rewritten.append(s, i, j);
@@ -181,12 +219,27 @@ final class ScriptScanner {
         rewritten.append(c);
         if (SYMBOL_OPERATORS.indexOf(c) >= 0) {
           operators++;
+        } else if (c == '(' || c == '[') {
+          brackets.push(new int[] {i, 0});
+        } else if ((c == ')' || c == ']') && !brackets.isEmpty()) {
+          brackets.pop();
+        } else if (c == ',' && !brackets.isEmpty()) {
+          int[] open = brackets.peek();
+          open[1]++;
+          if (open[1] + 1 > longestList) {
+            longestList = open[1] + 1;
+            longestListStart = open[0];
+          }
         }
+      }
+      if (c != '\'') {
+        binaryStart = -1;
       }
       tokenEnd = j;
       i = j;
     }
-    segments.add(new Segment(segStart, n, tokenStart, tokenEnd, List.copyOf(params), operators));
+    segments.add(new Segment(segStart, n, tokenStart, tokenEnd, List.copyOf(params), operators,
+        longestBinary, longestBinaryStart, longestList, longestListStart));
     for (Segment seg : segments) {
       checkNotMixed(seg);
     }

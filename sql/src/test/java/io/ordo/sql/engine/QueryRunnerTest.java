@@ -63,6 +63,39 @@ class QueryRunnerTest {
             e -> assertThat(e.sqlState()).isEqualTo(SqlState.UNDEFINED_FUNCTION));
   }
 
+  /** Found by fuzzing: each of these was XX000 (or an escaping AssertionError) before. */
+  @Test
+  void fuzzFoundCalciteErrorsGetPostgresSqlStates() {
+    // Operands wider than DECIMAL: Calcite's type derivation asserts (assertions on in tests).
+    assertThatThrownBy(() -> runner.run(runner.prepare("SELECT 0.000000000000000000000000000000000000000000000000011"
+        + " / 999999999999999999999999999999999999999999999999990", "c"), List.of(), 1))
+        .isInstanceOfSatisfying(SqlException.class,
+            e -> assertThat(e.sqlState()).isEqualTo(SqlState.NUMERIC_VALUE_OUT_OF_RANGE));
+    // An overflow folded into a generated class's static initializer: the first run gets the
+    // ArithmeticException, later runs of the cached class a NoClassDefFoundError with its text.
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> runner.run(runner.prepare(
+          "SELECT * FROM (SELECT 9223372036854775807 + 1, 1 / 0)", "c"), List.of(), 1))
+          .as("run %d", i)
+          .isInstanceOfSatisfying(SqlException.class, e -> {
+            assertThat(e.sqlState()).isIn(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, SqlState.DIVISION_BY_ZERO);
+            assertThat(e.getMessage()).doesNotContain("in thread");
+          });
+    }
+    assertThat(QueryRunner.translate(new NoClassDefFoundError("Could not initialize class Baz"), null).sqlState())
+        .isEqualTo(SqlState.INTERNAL_ERROR);
+    NoClassDefFoundError later = new NoClassDefFoundError("Could not initialize class Baz");
+    later.initCause(new ExceptionInInitializerError(
+        "Exception java.lang.ArithmeticException: long overflow [in thread \"main\"]"));
+    SqlException overflow = QueryRunner.translate(later, null);
+    assertThat(overflow.sqlState()).isEqualTo(SqlState.NUMERIC_VALUE_OUT_OF_RANGE);
+    assertThat(overflow.getMessage()).isEqualTo("long overflow");
+    // Calcite's message for a character literal it keeps in ISO-8859-1.
+    assertThat(QueryRunner.translate(new org.apache.calcite.runtime.CalciteException(
+        "Failed to encode '\uFFFD' in character set 'ISO-8859-1'", null), null).sqlState())
+        .isEqualTo(SqlState.CHARACTER_NOT_IN_REPERTOIRE);
+  }
+
   @Test
   void offsetsCountLinesAndColumns() {
     assertThat(QueryRunner.offset("SELECT\n  x", 2, 3)).isEqualTo(10);

@@ -156,4 +156,59 @@ class SyntaxErrorsTest {
         .isEqualTo(11);
     assertThat(OrdoSqlParser.parse("SELECT " + "1+".repeat(1_000) + "1")).hasSize(1);
   }
+
+  /**
+   * A long binary string literal is refused before Calcite converts it through BigIntegers of its
+   * bits (quadratic in its length): found by fuzzing, {@code SELECT x'ff...'} with 100,000 hex
+   * digits held a thread for tens of seconds. The quoted strings that continue the literal count
+   * with it; separate literals and other strings do not.
+   */
+  @Test
+  void binaryLiteralsPastTheLimitAreProgramLimitExceeded() throws Exception {
+    int max = OrdoSqlParser.BINARY_LITERAL_DIGITS_MAX;
+    SqlException e = error("SELECT 1;\nSELECT X'" + "f".repeat(max + 1) + "'");
+    assertThat(e.sqlState()).isEqualTo("54000");
+    assertThat(e.getMessage()).contains((max + 1) + " hex digits");
+    assertThat(e.position()).isEqualTo(18);
+    SqlException chained = error("SELECT x'" + "a".repeat(max / 2) + "' /* c */\n '" + "b".repeat(max / 2 + 1) + "'");
+    assertThat(chained.sqlState()).isEqualTo("54000");
+    assertThat(chained.getMessage()).contains((max + 1) + " hex digits");
+    assertThat(OrdoSqlParser.parse("SELECT x'" + "f".repeat(max) + "'")).hasSize(1);
+    assertThat(OrdoSqlParser.parse("SELECT x'" + "a".repeat(max) + "', x'" + "b".repeat(max) + "', '"
+        + "c".repeat(max + 1) + "' FROM t")).hasSize(1);
+  }
+
+  /**
+   * A list of more items than {@link OrdoSqlParser#LIST_ITEMS_MAX} in one pair of brackets is
+   * refused before Calcite generates code for it: found by fuzzing, {@code SELECT ARRAY[1,1,...]}
+   * with 100,000 items held a thread for minutes before the compiler's method size limit refused
+   * it. Nested lists count each on its own, and commas outside brackets (select lists, the rows of
+   * VALUES) not at all.
+   */
+  @Test
+  void listsPastTheLimitAreProgramLimitExceeded() throws Exception {
+    int max = OrdoSqlParser.LIST_ITEMS_MAX;
+    SqlException e = error("SELECT 1;\nSELECT ARRAY[" + "1,".repeat(max) + "1]");
+    assertThat(e.sqlState()).isEqualTo("54000");
+    assertThat(e.getMessage()).contains((max + 1) + " items");
+    assertThat(e.position()).isEqualTo(23);
+    assertThat(error("SELECT * FROM t WHERE k IN (" + "'a', ".repeat(max) + "'b')").sqlState()).isEqualTo("54000");
+    assertThat(OrdoSqlParser.parse("SELECT * FROM t WHERE k IN (" + "(1, 2), ".repeat(max - 1) + "(1, 2))")).hasSize(1);
+    assertThat(OrdoSqlParser.parse("INSERT INTO t VALUES " + "(1, 'a'), ".repeat(max + 10) + "(2, 'b')")).hasSize(1);
+  }
+
+  /**
+   * An alias written as a string literal (accepted by the LENIENT conformance) is held to the
+   * identifier limit as well: found by fuzzing, {@code SELECT id 'xx...'} with a 100,000-character
+   * alias passed the parser and failed Calcite's second parse as an internal error (XX000).
+   */
+  @Test
+  void stringLiteralAliasesPastTheIdentifierLimitAreNameTooLong() throws Exception {
+    int max = OrdoSqlParser.IDENTIFIER_MAX_LENGTH;
+    SqlException e = error("SELECT 1;\nSELECT id 'a" + "x".repeat(max) + "' FROM t");
+    assertThat(e.sqlState()).isEqualTo("42622");
+    assertThat(e.getMessage()).contains((max + 1) + " characters");
+    assertThat(e.position()).isEqualTo(21);
+    assertThat(OrdoSqlParser.parse("SELECT id '" + "x".repeat(max) + "' FROM t")).hasSize(1);
+  }
 }
