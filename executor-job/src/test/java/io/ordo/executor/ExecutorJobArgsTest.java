@@ -144,7 +144,7 @@ class ExecutorJobArgsTest {
     assertThat(consumer)
         .containsEntry("bootstrap.servers", "k:1")
         .containsEntry("security.protocol", "SASL_SSL")
-        .containsEntry("fetch.max.wait.ms", "500");
+        .containsEntry("fetch.max.wait.ms", Integer.toString(ExecutorJob.IDLE_FETCH_WAIT_MS));
     Properties producer = ExecutorJob.producerProperties(config);
     assertThat(producer)
         .containsEntry("security.protocol", "SASL_SSL")
