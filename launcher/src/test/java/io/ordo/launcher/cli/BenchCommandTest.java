@@ -41,7 +41,7 @@ class BenchCommandTest {
     "--target postgres --gateway 127.0.0.1:1|--gateway runs against a running Ordo",
     "--gateway 127.0.0.1:1 --parallelism 2|--gateway runs against a running Ordo",
     "--gateway 127.0.0.1:1 --watermark-interval-ms 2|--gateway runs against a running Ordo",
-    "--gateway 127.0.0.1:1 --buffer-timeout-ms 1|takes none of --bootstrap-servers, --parallelism",
+    "--gateway 127.0.0.1:1 --buffer-timeout-ms 1|takes none of --bootstrap-servers, --kafka-config, --kafka-property, --parallelism",
     "--gateway 127.0.0.1:1 --bootstrap-servers 127.0.0.1:1|--gateway runs against a running Ordo",
     "--gateway 127.0.0.1:1 --checkpoint-interval-ms 500|--gateway runs against a running Ordo",
     "--key-ranges 1 --cross-range-pct 10|no transfer can span two ranges",
