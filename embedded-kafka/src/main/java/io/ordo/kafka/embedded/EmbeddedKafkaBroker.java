@@ -216,14 +216,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @throws IllegalArgumentException for a name or password JAAS cannot take
      */
     public static Map<String, String> saslScramSha256Client(String user, String password) {
+      return saslPlaintextClient("SCRAM-SHA-256", SCRAM_LOGIN_MODULE, user, password);
+    }
+
+    /** Client properties of {@code user} over SASL_PLAINTEXT with this mechanism and login module. */
+    private static Map<String, String> saslPlaintextClient(
+        String mechanism, String loginModule, String user, String password) {
       checkJaasToken("user name", user, true);
       checkJaasToken("password of " + user, password, false);
       Map<String, String> client = new java.util.TreeMap<>();
       client.put("security.protocol", "SASL_PLAINTEXT");
-      client.put("sasl.mechanism", "SCRAM-SHA-256");
+      client.put("sasl.mechanism", mechanism);
       client.put(
           "sasl.jaas.config",
-          SCRAM_LOGIN_MODULE + " required username=\"" + user + "\" password=\"" + password + "\";");
+          loginModule + " required username=\"" + user + "\" password=\"" + password + "\";");
       return client;
     }
 
@@ -278,15 +284,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @throws IllegalArgumentException as {@link #saslPlain} for a bad name or password
      */
     public static Map<String, String> saslPlainClient(String user, String password) {
-      checkJaasToken("user name", user, true);
-      checkJaasToken("password of " + user, password, false);
-      Map<String, String> client = new java.util.TreeMap<>();
-      client.put("security.protocol", "SASL_PLAINTEXT");
-      client.put("sasl.mechanism", "PLAIN");
-      client.put(
-          "sasl.jaas.config",
-          PLAIN_LOGIN_MODULE + " required username=\"" + user + "\" password=\"" + password + "\";");
-      return client;
+      return saslPlaintextClient("PLAIN", PLAIN_LOGIN_MODULE, user, password);
     }
 
     /**
