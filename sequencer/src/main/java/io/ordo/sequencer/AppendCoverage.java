@@ -37,6 +37,7 @@ public final class AppendCoverage {
   private final AtomicLong handed = new AtomicLong();
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong acked = new AtomicLong();
   private volatile Runnable listener = () -> {};
 
   /** @param partitions the log topic's partitions, &gt; 0 */
@@ -70,6 +71,7 @@ public final class AppendCoverage {
   public void transactionAcked(int partition, long brokerTs) {
     ackedTsMax.accumulateAndGet(partition, brokerTs, Math::max);
     transactionTsMax.accumulateAndGet(brokerTs, Math::max);
+    acked.incrementAndGet();
     completed.incrementAndGet();
     listener.run();
   }
@@ -84,6 +86,15 @@ public final class AppendCoverage {
   /** The broker acknowledged another entry (a heartbeat) on {@code partition} at {@code brokerTs}. */
   public void entryAcked(int partition, long brokerTs) {
     ackedTsMax.accumulateAndGet(partition, brokerTs, Math::max);
+    acked.incrementAndGet();
+  }
+
+  /**
+   * Entries (transactions and heartbeats) the broker acknowledged so far: a heartbeat service
+   * reads its progress here, since an acknowledgement shows the broker is answering.
+   */
+  public long acked() {
+    return acked.get();
   }
 
   /** Transactions handed to the producer so far. */

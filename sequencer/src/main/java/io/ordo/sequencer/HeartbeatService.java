@@ -31,10 +31,12 @@ import org.slf4j.LoggerFactory;
  * of everything this gateway appended, which is all heartbeats are for; a lone transaction thus
  * costs a few rounds (about 15 heartbeats with 4 partitions), and an idle gateway writes nothing
  * to the log, which is kept forever (at a 2 ms interval always-on heartbeats would add 2,000
- * records/s to it per gateway). Bounds: rounds stop at the latest {@code quietAfterMs} after the last transaction
- * event (append, acknowledgement, failure) even if not covered (a broker clock that went back),
- * and go on for {@code quietAfterMs} after a failed append, whose timestamp is unknown. A new
- * service sends rounds until every partition acknowledged one entry (closing what a previous
+ * records/s to it per gateway). Rounds never stop while a transaction's timestamp is open — the
+ * executor would wait for it until the next append — so a slow broker or a partition leader whose
+ * clock is behind keeps them going; while the broker acknowledges nothing at all for {@code
+ * quietAfterMs} (down, paused) they slow to one probe round per {@code quietAfterMs}, and run at
+ * the interval again at the first look after an answer. After a failed append, whose timestamp is
+ * unknown, rounds go on for {@code quietAfterMs}. A new service sends rounds until every partition acknowledged one entry (closing what a previous
  * process left open). While quiet the thread sleeps until the sequencer's next transaction event
  * wakes it (at most {@value #QUIET_RECHECK_MS} ms), so an idle gateway also spends no CPU here.
  * Entries appended to the log by other writers than a sequencer with a heartbeat service need an
@@ -52,8 +54,8 @@ public final class HeartbeatService implements AutoCloseable {
   public static final long DEFAULT_INTERVAL_MS = 2;
 
   /**
-   * A gateway's quiet period: rounds stop at the latest this long after the last transaction
-   * event, and go on this long after a failed append (at least 10 intervals), in ms.
+   * A gateway's quiet period, in ms (at least 10 intervals): rounds go on this long after a failed
+   * append, and slow to one probe per period once the broker acknowledged nothing for this long.
    */
   public static final long DEFAULT_QUIET_AFTER_MS = 1_000;
 
@@ -84,6 +86,7 @@ public final class HeartbeatService implements AutoCloseable {
   private final AtomicLong skippedRounds = new AtomicLong();
   private final AtomicLong suppressed = new AtomicLong();
   private final AtomicLong quietPeriods = new AtomicLong();
+  private final AtomicLong probeRounds = new AtomicLong();
   private final AtomicLong events = new AtomicLong();
   private final long quietAfterNs;
   private volatile boolean parked; // looking whether to park, or parked (listener handshake)
@@ -96,7 +99,10 @@ public final class HeartbeatService implements AutoCloseable {
   private long lastHanded = -1; // only touched by the heartbeat thread
   private long lastCompleted = -1; // only touched by the heartbeat thread
   private long lastFailed; // only touched by the heartbeat thread
-  private long lastEventNs; // only touched by the heartbeat thread
+  private long lastAcked = -1; // only touched by the heartbeat thread
+  private long lastProgressNs; // only touched by the heartbeat thread
+  private long lastProbeNs; // only touched by the heartbeat thread
+  private boolean stallWarned; // only touched by the heartbeat thread
   private long lastFailureNs; // only touched by the heartbeat thread
   private boolean failureSeen; // only touched by the heartbeat thread
   private long lastErrorLogNs; // guarded by synchronized logError
@@ -121,8 +127,8 @@ public final class HeartbeatService implements AutoCloseable {
    * @param sequencer appends the heartbeats; not closed by this service
    * @param intervalMs pause between rounds in milliseconds, in [1, {@value #INTERVAL_MS_MAX}]
    * @param origin identifies this process in the heartbeats (diagnostics only), not null
-   * @param quietAfterMs stop the rounds after this many ms without a transaction appended by
-   *     {@code sequencer}: 0 (always on) or in [10 * intervalMs, 10 * {@value #INTERVAL_MS_MAX}]
+   * @param quietAfterMs the quiet period (see the class comment): 0 (always on) or in [10 *
+   *     intervalMs, 10 * {@value #INTERVAL_MS_MAX}]
    * @throws IllegalArgumentException if a value is out of range
    */
   public HeartbeatService(Sequencer sequencer, long intervalMs, String origin, long quietAfterMs) {
@@ -189,6 +195,14 @@ public final class HeartbeatService implements AutoCloseable {
     return quietPeriods.get();
   }
 
+  /**
+   * Probe rounds sent so far (quiet mode): rounds while transactions' timestamps were open but the
+   * broker had acknowledged nothing for the quiet period, one per period.
+   */
+  public long probeRoundCount() {
+    return probeRounds.get();
+  }
+
   /** Whether the rounds are stopped now (quiet mode, nothing to cover). */
   public boolean isQuiet() {
     return quiet;
@@ -227,7 +241,8 @@ public final class HeartbeatService implements AutoCloseable {
   private void run() {
     long intervalNs = TimeUnit.MILLISECONDS.toNanos(intervalMs);
     long nextRoundNs = System.nanoTime();
-    lastEventNs = nextRoundNs;
+    lastProgressNs = nextRoundNs;
+    lastProbeNs = nextRoundNs - quietAfterNs;
     while (true) {
       synchronized (lock) {
         // Wait for the next round; a wait on the lock (not sleep/interrupt) lets close() wake
@@ -245,16 +260,23 @@ public final class HeartbeatService implements AutoCloseable {
         }
         if (quietAfterNs > 0) {
           // Announce the park before looking: an event after this either shows in the counters
-          // read by needsRound or in `events`, or its listener sees `parked` and notifies.
+          // read by need() or in `events`, or its listener sees `parked` and notifies.
           parked = true;
           long seen = events.get();
-          if (!needsRound(System.nanoTime())) {
+          long nowNs = System.nanoTime();
+          Need need = need(nowNs);
+          long untilNs = 0;
+          if (need == Need.NONE) {
             if (!quiet) {
               quiet = true;
               quietPeriods.incrementAndGet();
             }
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIET_RECHECK_MS);
-            while (!stopping && events.get() == seen && (waitNs = until - System.nanoTime()) > 0) {
+            untilNs = nowNs + TimeUnit.MILLISECONDS.toNanos(QUIET_RECHECK_MS);
+          } else if (need == Need.PROBE && nowNs - lastProbeNs < quietAfterNs) {
+            untilNs = lastProbeNs + quietAfterNs;
+          }
+          if (untilNs != 0) {
+            while (!stopping && events.get() == seen && (waitNs = untilNs - System.nanoTime()) > 0) {
               try {
                 TimeUnit.NANOSECONDS.timedWait(lock, waitNs);
               } catch (InterruptedException e) {
@@ -262,9 +284,13 @@ public final class HeartbeatService implements AutoCloseable {
               }
             }
             parked = false;
-            // Woken by an event or the re-check: look again before sending anything.
+            // Woken by an event, the re-check or the next probe: look again before sending.
             nextRoundNs = System.nanoTime();
             continue;
+          }
+          if (need == Need.PROBE) {
+            lastProbeNs = nowNs;
+            probeRounds.incrementAndGet();
           }
           quiet = false;
           parked = false;
@@ -290,20 +316,34 @@ public final class HeartbeatService implements AutoCloseable {
     }
   }
 
+  /** What quiet mode needs from the next round (see {@link #need}). */
+  private enum Need {
+    /** Covered and no recent failure: park until the next transaction event. */
+    NONE,
+    /** Rounds at the interval. */
+    ROUNDS,
+    /** Not covered, but the broker acknowledged nothing for the quiet period: one round per period. */
+    PROBE
+  }
+
   /**
-   * Quiet mode: whether a round is needed now (see the class comment): within {@code
-   * quietAfterMs} of a failed append, or of the last transaction event while the transactions
-   * are not covered.
+   * Quiet mode: what is needed now (see the class comment). Rounds run while the transactions are
+   * not covered or within {@code quietAfterMs} of a failed append; they slow to one probe round
+   * per quiet period while nothing (no transaction event, no acknowledgement of any entry) has
+   * happened for {@code quietAfterMs}, and never stop while a transaction's timestamp is open:
+   * the executor would wait for it until the next append.
    */
-  private boolean needsRound(long nowNs) {
+  private Need need(long nowNs) {
     AppendCoverage coverage = sequencer.coverage();
     long completed = coverage.completed();
     long handed = coverage.handed();
+    long acked = coverage.acked();
     long failed = coverage.failed();
-    if (handed != lastHanded || completed != lastCompleted) {
+    if (handed != lastHanded || completed != lastCompleted || acked != lastAcked) {
       lastHanded = handed;
       lastCompleted = completed;
-      lastEventNs = nowNs;
+      lastAcked = acked;
+      lastProgressNs = nowNs;
     }
     if (failed != lastFailed) {
       lastFailed = failed;
@@ -311,9 +351,24 @@ public final class HeartbeatService implements AutoCloseable {
       failureSeen = true;
     }
     if (failureSeen && nowNs - lastFailureNs < quietAfterNs) {
-      return true;
+      return Need.ROUNDS;
     }
-    return nowNs - lastEventNs < quietAfterNs && !coverage.covered();
+    if (coverage.covered()) {
+      stallWarned = false;
+      return Need.NONE;
+    }
+    if (nowNs - lastProgressNs < quietAfterNs) {
+      return Need.ROUNDS;
+    }
+    if (!stallWarned) {
+      stallWarned = true;
+      LOG.warn(
+          "Heartbeats from {}: transactions' timestamps are open and the broker acknowledged nothing"
+              + " for {} ms; one probe round per {} ms until it answers",
+          origin, TimeUnit.NANOSECONDS.toMillis(nowNs - lastProgressNs),
+          TimeUnit.NANOSECONDS.toMillis(quietAfterNs));
+    }
+    return Need.PROBE;
   }
 
   private void sendRound() {

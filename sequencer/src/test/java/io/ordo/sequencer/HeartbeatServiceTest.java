@@ -88,42 +88,52 @@ class HeartbeatServiceTest {
 
   @Test
   @Timeout(value = 20, unit = TimeUnit.SECONDS)
-  void quietModeStopsRoundsWhileNothingNeedsThemAndResumesOnTheNextAppend() throws Exception {
-    // A closed sequencer fails every send (each one counted), but counts the transactions.
+  void quietModeNeverStopsWhileTimestampsAreOpenButSlowsToProbesWhileTheBrokerIsSilent()
+      throws Exception {
+    // A closed sequencer fails every send (each one counted) and acknowledges nothing, so the
+    // timestamps stay open: rounds may slow down, never stop.
     Sequencer sequencer = new Sequencer(NO_BROKER, TopicLayout.defaults());
     sequencer.close();
     assertThatThrownBy(() -> new HeartbeatService(sequencer, 10, "o", 99))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("quietAfterMs must be 0 or in [10 * intervalMs");
+    int partitions = sequencer.layout().logPartitions();
     try (HeartbeatService heartbeats = new HeartbeatService(sequencer, 1, "quiet", 50)) {
       heartbeats.start();
-      long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      // Nothing acknowledged: rounds run for the quiet period after start (bounded), then stop.
-      while (!heartbeats.isQuiet() && System.nanoTime() - deadlineNs < 0) {
+      long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      // Rounds at the interval for the quiet period after start, then one probe per period.
+      while (heartbeats.probeRoundCount() < 3 && System.nanoTime() - deadlineNs < 0) {
         Thread.sleep(5);
       }
-      assertThat(heartbeats.isQuiet()).isTrue();
-      assertThat(heartbeats.quietPeriodCount()).isEqualTo(1);
-      assertThat(heartbeats.failedCount()).as("rounds ran after start").isPositive();
-      long failedWhileQuiet = heartbeats.failedCount();
-      Thread.sleep(100);
-      assertThat(heartbeats.failedCount()).as("no heartbeat while idle").isEqualTo(failedWhileQuiet);
+      assertThat(heartbeats.probeRoundCount()).isGreaterThanOrEqualTo(3);
+      assertThat(heartbeats.isQuiet()).as("open timestamps are never left quiet").isFalse();
+      assertThat(heartbeats.quietPeriodCount()).isZero();
+      long failedAtProbes = heartbeats.failedCount();
+      long probesAt = heartbeats.probeRoundCount();
+      long startNs = System.nanoTime();
+      Thread.sleep(300);
+      long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+      long probes = heartbeats.probeRoundCount() - probesAt;
+      // One round per 50 ms (300 rounds at the 1 ms interval would be 300 x partitions sends).
+      assertThat(probes).isBetween(1L, elapsedMs / 50 + 1);
+      // A round's sends are counted just after its probe, so a read may fall between them.
+      assertThat(heartbeats.failedCount() - failedAtProbes)
+          .isBetween((probes - 1) * partitions, (probes + 1) * partitions);
 
-      // One append (failed: its timestamp is unknown) wakes the rounds up for the quiet period.
+      // One append (failed: its timestamp is unknown) brings rounds at the interval back for the
+      // quiet period: more sends than probes alone could make in that time.
+      long failedBefore = heartbeats.failedCount();
+      long probesBefore = heartbeats.probeRoundCount();
       sequencer.append(io.ordo.proto.Transaction.newBuilder().setId("wake").build());
-      int partitions = sequencer.layout().logPartitions();
-      while (heartbeats.failedCount() < failedWhileQuiet + 2L * (partitions - 1)
+      while (heartbeats.failedCount() < failedBefore + 5L * partitions
           && System.nanoTime() - deadlineNs < 0) {
         Thread.sleep(2);
       }
-      assertThat(heartbeats.failedCount()).isGreaterThanOrEqualTo(failedWhileQuiet + 2L * (partitions - 1));
-
-      // ... and stop again once it has passed without appends.
-      while (heartbeats.quietPeriodCount() < 2 && System.nanoTime() - deadlineNs < 0) {
-        Thread.sleep(5);
-      }
-      assertThat(heartbeats.quietPeriodCount()).isEqualTo(2);
-      assertThat(heartbeats.isQuiet()).isTrue();
+      long sends = heartbeats.failedCount() - failedBefore;
+      long probeSends = (heartbeats.probeRoundCount() - probesBefore + 1) * partitions;
+      assertThat(sends).isGreaterThanOrEqualTo(5L * partitions);
+      assertThat(sends).as("rounds beyond the probes").isGreaterThan(probeSends);
+      assertThat(heartbeats.isQuiet()).isFalse();
     }
   }
 }

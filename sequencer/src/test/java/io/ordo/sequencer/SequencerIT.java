@@ -274,11 +274,12 @@ class SequencerIT {
       assertThat(heartbeats.sentCount()).as("nothing while idle").isEqualTo(sentAtStart);
 
       for (int i = 0; i < 3; i++) {
+        // Read before the append: the service may go quiet again before get() returns.
+        long quietBefore = heartbeats.quietPeriodCount();
         AppendAck txn =
             sequencer
                 .append(Transaction.newBuilder().setId("quiet-" + i).build())
                 .get(30, TimeUnit.SECONDS);
-        long quietBefore = heartbeats.quietPeriodCount();
         while (heartbeats.quietPeriodCount() == quietBefore && System.nanoTime() - deadlineNs < 0) {
           Thread.sleep(2);
         }
