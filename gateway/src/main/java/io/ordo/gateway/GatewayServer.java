@@ -69,7 +69,9 @@ import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -444,6 +446,9 @@ public final class GatewayServer implements AutoCloseable {
             .build()
             .start();
     started.push(() -> shutdown(grpcServer));
+    // Delivery leases name this address: refused consumers are sent here, and other gateways
+    // probe it to take over at once when this process is gone.
+    subscriptions.advertise(advertisedAddress(config.bindAddress(), grpcServer.getPort()));
 
     // REST calls the same service through an in-process server: one implementation, one set of
     // checks and statuses for both protocols.
@@ -583,6 +588,27 @@ public final class GatewayServer implements AutoCloseable {
    */
   public ManagedChannel newInProcessChannel() {
     return InProcessChannelBuilder.forName(inProcessName).build();
+  }
+
+  /**
+   * The gRPC address other gateways and clients reach this one at: {@code bind:port}, or for a
+   * wildcard bind ({@code 0.0.0.0}, {@code ::}) this host's name (its address when the name does
+   * not resolve), with IPv6 literals in brackets.
+   */
+  static String advertisedAddress(String bindAddress, int port) {
+    String host = bindAddress;
+    try {
+      if (InetAddress.getByName(bindAddress).isAnyLocalAddress()) {
+        InetAddress local = InetAddress.getLocalHost();
+        host = local.getHostName();
+      }
+    } catch (UnknownHostException e) {
+      host = bindAddress;
+    }
+    if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return host + ":" + port;
   }
 
   /** The gRPC port (the bound one when the config asked for 0). */

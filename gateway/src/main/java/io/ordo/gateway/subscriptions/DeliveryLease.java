@@ -42,7 +42,11 @@ import java.util.function.LongSupplier;
  *   <li>{@link #acquire}: when a group is made. Absent, expired, or held by this gateway (an
  *       earlier group of it, closed) → Put a new holder, asserting the subscription's metadata
  *       too, so no lease is left behind by a subscription deleted meanwhile. Held by another
- *       gateway and unexpired → FAILED_PRECONDITION naming it.
+ *       gateway instance and unexpired ({@link #takeover}): taken at once if that instance
+ *       advertised this gateway's own address (an earlier run of it) or if nothing accepts a
+ *       connection at its address ({@link OwnerProbe}: killed, host down), so consumers that
+ *       move to another gateway resume within about a second, not after the lease; otherwise,
+ *       and when its address is unknown, FAILED_PRECONDITION naming it and its address.
  *   <li>{@link #renew}: every {@code leaseMs / 3} while the group lives: Put a later expiry,
  *       asserting the value last written.
  *   <li>{@link #release}: when the group closes: Delete, asserting the value read, if it is still
@@ -106,6 +110,11 @@ final class DeliveryLease {
       return new Settings("gw-" + UUID.randomUUID(), "", LEASE_MS_DEFAULT);
     }
 
+    /** These settings with another advertised address (checked like the constructor's). */
+    Settings withAddress(String address) {
+      return new Settings(gatewayId, address, leaseMs);
+    }
+
     /** Period of renewal, in milliseconds. */
     long renewEveryMs() {
       return leaseMs / 3;
@@ -164,8 +173,42 @@ final class DeliveryLease {
     }
   }
 
+  /**
+   * Whether a gateway answers at an advertised address. Completes with true when something accepts
+   * a connection there, false when nothing does (refused, unresolvable, timed out); never fails.
+   */
+  @FunctionalInterface
+  interface OwnerProbe {
+    CompletableFuture<Boolean> answers(String address);
+  }
+
+  /** What {@link #acquire} does about an unexpired lease of another gateway instance. */
+  enum Takeover {
+    /** The holder's address is unknown: wait for the lease to expire. */
+    REFUSE,
+    /** The holder advertised this gateway's own address: an earlier instance of it, gone. */
+    TAKE,
+    /** Probe the holder's address: take the lease if nothing answers there. */
+    PROBE
+  }
+
+  /**
+   * Decides how to treat {@code current}, an unexpired lease of another gateway instance, when
+   * this gateway ({@code mine}) wants to deliver.
+   */
+  static Takeover takeover(Holder current, Settings mine) {
+    if (current.address().isEmpty()) {
+      return Takeover.REFUSE;
+    }
+    if (current.address().equals(mine.address())) {
+      return Takeover.TAKE;
+    }
+    return Takeover.PROBE;
+  }
+
   private final String id;
   private final Settings settings;
+  private final OwnerProbe probe;
   private final SubscriptionCatalog catalog;
   private final StreamMetadataReader reader;
   private final LongSupplier wallClockMs;
@@ -174,18 +217,21 @@ final class DeliveryLease {
 
   /**
    * @param id the subscription
+   * @param probe tells whether another lease holder's gateway still answers at its address
    * @param acquisitions counter shared by the groups of one gateway, for acquisition numbers
    * @param wallClockMs epoch milliseconds
    */
   DeliveryLease(
       String id,
       Settings settings,
+      OwnerProbe probe,
       SubscriptionCatalog catalog,
       StreamMetadataReader reader,
       LongSupplier wallClockMs,
       AtomicLong acquisitions) {
     this.id = id;
     this.settings = settings;
+    this.probe = Objects.requireNonNull(probe, "probe");
     this.catalog = catalog;
     this.reader = reader;
     this.wallClockMs = wallClockMs;
@@ -226,35 +272,62 @@ final class DeliveryLease {
                 throw SubscriptionCatalog.notFound(id);
               }
               Optional<Value> raw = read.get(key);
-              long now = wallClockMs.getAsLong();
               if (raw.isPresent()) {
                 Holder current = parse(raw.get());
-                if (!isThisGateway(current) && current.expiresAtMs() > now) {
-                  throw heldElsewhere(current);
+                if (!isThisGateway(current) && current.expiresAtMs() > wallClockMs.getAsLong()) {
+                  return switch (takeover(current, settings)) {
+                    case REFUSE -> throw heldElsewhere(current);
+                    case TAKE -> write(subKey, sub, raw, acquisition, attempt);
+                    case PROBE ->
+                        probe
+                            .answers(current.address())
+                            .thenCompose(
+                                answers -> {
+                                  if (answers) {
+                                    throw heldElsewhere(current);
+                                  }
+                                  // Nothing listens where the owner said it serves: it is gone
+                                  // (killed, host down) or cut off; either way waiting out its
+                                  // lease only delays delivery. Taking over early is safe under
+                                  // at-least-once: progress moves only by durable acks, and an
+                                  // owner that is alive after all loses the lease at its next
+                                  // renewal (whose assert fails) and ends its calls.
+                                  return write(subKey, sub, raw, acquisition, attempt);
+                                });
+                  };
                 }
               }
-              Holder mine =
-                  new Holder(
-                      settings.gatewayId(), settings.address(), now + settings.leaseMs(), acquisition);
-              Transaction txn =
-                  Transaction.newBuilder()
-                      .setId(TxnRunner.newTxnId())
-                      .addOps(StreamMetadataReader.assertUnchanged(subKey, sub))
-                      .addOps(StreamMetadataReader.assertUnchanged(key, raw))
-                      .addOps(put(mine))
-                      .build();
-              return catalog
-                  .run(txn, SubscriptionGroup.TXN_WAIT_MS)
-                  .thenCompose(
-                      result -> {
-                        if (SubscriptionCatalog.isAssertFailed(result)
-                            && attempt < SubscriptionCatalog.OLLP_ATTEMPTS_MAX) {
-                          return acquireAttempt(acquisition, attempt + 1);
-                        }
-                        SubscriptionCatalog.requireCommitted(
-                            result, "taking the delivery lease of subscription '" + id + "'");
-                        return CompletableFuture.completedFuture(mine);
-                      });
+              return write(subKey, sub, raw, acquisition, attempt);
+            });
+  }
+
+  /** Puts this group's holder, asserting the subscription and the lease value read. */
+  private CompletableFuture<Holder> write(
+      String subKey, Optional<Value> sub, Optional<Value> raw, long acquisition, int attempt) {
+    Holder mine =
+        new Holder(
+            settings.gatewayId(),
+            settings.address(),
+            wallClockMs.getAsLong() + settings.leaseMs(),
+            acquisition);
+    Transaction txn =
+        Transaction.newBuilder()
+            .setId(TxnRunner.newTxnId())
+            .addOps(StreamMetadataReader.assertUnchanged(subKey, sub))
+            .addOps(StreamMetadataReader.assertUnchanged(key, raw))
+            .addOps(put(mine))
+            .build();
+    return catalog
+        .run(txn, SubscriptionGroup.TXN_WAIT_MS)
+        .thenCompose(
+            result -> {
+              if (SubscriptionCatalog.isAssertFailed(result)
+                  && attempt < SubscriptionCatalog.OLLP_ATTEMPTS_MAX) {
+                return acquireAttempt(acquisition, attempt + 1);
+              }
+              SubscriptionCatalog.requireCommitted(
+                  result, "taking the delivery lease of subscription '" + id + "'");
+              return CompletableFuture.completedFuture(mine);
             });
   }
 

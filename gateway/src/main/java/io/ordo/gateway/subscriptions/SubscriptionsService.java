@@ -114,7 +114,9 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
   private final MultiVersionStore store;
   private final ScheduledExecutorService scheduler;
   private final LongSupplier nanoClock;
-  private final DeliveryLease.Settings leaseSettings;
+  private volatile DeliveryLease.Settings leaseSettings;
+  private final DeliveryLease.OwnerProbe ownerProbe;
+  private final TcpOwnerProbe tcpProbe; // ownerProbe when this service made it, else null
   private final LongSupplier wallClockMs;
   private final AtomicLong leaseAcquisitions = new AtomicLong();
   private final ConcurrentHashMap<String, SubscriptionGroup> groups = new ConcurrentHashMap<>();
@@ -127,8 +129,9 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
    *     records, shard ends and durable progress); owned by the caller, which closes it after
    *     this. Null when the gateway runs without a data directory: then the admin RPCs and Ack
    *     work, and StreamingFetch/Fetch fail with FAILED_PRECONDITION.
-   *     <p>This gateway's delivery leases carry a random instance id, no address, and last
-   *     {@value DeliveryLease#LEASE_MS_DEFAULT} ms.
+   *     <p>This gateway's delivery leases carry a random instance id, no address until {@link
+   *     #advertise} gives one, and last {@value DeliveryLease#LEASE_MS_DEFAULT} ms; other
+   *     gateways' leases are probed over TCP ({@link TcpOwnerProbe}).
    */
   public SubscriptionsService(
       TxnRunner runner, StreamMetadataReader reader, MultiVersionStore store) {
@@ -144,20 +147,27 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
       StreamMetadataReader reader,
       MultiVersionStore store,
       DeliveryLease.Settings leaseSettings) {
-    this(runner, reader, store, leaseSettings, System::nanoTime, System::currentTimeMillis);
+    this(runner, reader, store, leaseSettings, null, System::nanoTime, System::currentTimeMillis);
   }
 
+  /**
+   * @param ownerProbe tells whether another lease holder still answers at its address; null for
+   *     a {@link TcpOwnerProbe} owned (and closed) by this service
+   */
   SubscriptionsService(
       TxnRunner runner,
       StreamMetadataReader reader,
       MultiVersionStore store,
       DeliveryLease.Settings leaseSettings,
+      DeliveryLease.OwnerProbe ownerProbe,
       LongSupplier nanoClock,
       LongSupplier wallClockMs) {
     this.reader = Objects.requireNonNull(reader, "reader");
     this.catalog = new SubscriptionCatalog(Objects.requireNonNull(runner, "runner"), reader);
     this.store = store;
     this.leaseSettings = Objects.requireNonNull(leaseSettings, "leaseSettings");
+    this.tcpProbe = ownerProbe == null ? new TcpOwnerProbe(TcpOwnerProbe.TIMEOUT_MS_DEFAULT) : null;
+    this.ownerProbe = ownerProbe == null ? tcpProbe : ownerProbe;
     this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     this.wallClockMs = Objects.requireNonNull(wallClockMs, "wallClockMs");
     AtomicInteger count = new AtomicInteger();
@@ -566,7 +576,8 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
         }
         SubscriptionGroup[] made = new SubscriptionGroup[1];
         DeliveryLease lease =
-            new DeliveryLease(id, leaseSettings, catalog, reader, wallClockMs, leaseAcquisitions);
+            new DeliveryLease(
+                id, leaseSettings, ownerProbe, catalog, reader, wallClockMs, leaseAcquisitions);
         made[0] =
             new SubscriptionGroup(
                 id,
@@ -604,6 +615,18 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
   }
 
   /**
+   * Sets the gRPC address ({@code host:port}) this gateway's delivery leases advertise from now
+   * on: a consumer refused by another gateway is told to connect there, and other gateways probe
+   * it to tell a dead owner from a live one. Call once the gRPC server listens.
+   *
+   * @throws IllegalArgumentException if longer than {@value DeliveryLease#FIELD_LENGTH_MAX}
+   *     characters
+   */
+  public void advertise(String address) {
+    leaseSettings = leaseSettings.withAddress(Objects.requireNonNull(address, "address"));
+  }
+
+  /**
    * Ends every fetch call with UNAVAILABLE (pending acks are not written: their records will be
    * redelivered), releases the delivery leases (waiting at most {@value #RELEASE_WAIT_MS} ms; a
    * lease not released expires by itself) and stops the scheduler. Idempotent.
@@ -625,6 +648,9 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
       Thread.currentThread().interrupt();
     }
     stopScheduler();
+    if (tcpProbe != null) {
+      tcpProbe.close();
+    }
   }
 
   /**

@@ -55,4 +55,32 @@ class DeliveryLeaseTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("address");
   }
+
+  @Test
+  void anUnexpiredLeaseOfAnotherInstanceIsTakenWhenItsAddressIsOursProbedWhenKnownElseWaitedFor() {
+    DeliveryLease.Settings mine = new DeliveryLease.Settings("gw-new", "10.0.0.1:6570", 15_000);
+    // An earlier run of this gateway (same address, another instance id): gone, take it.
+    assertThat(DeliveryLease.takeover(new DeliveryLease.Holder("gw-old", "10.0.0.1:6570", 9, 1), mine))
+        .isEqualTo(DeliveryLease.Takeover.TAKE);
+    // Another gateway's address: ask whether something answers there.
+    assertThat(DeliveryLease.takeover(new DeliveryLease.Holder("gw-b", "10.0.0.2:6570", 9, 1), mine))
+        .isEqualTo(DeliveryLease.Takeover.PROBE);
+    // No address: nothing to probe, wait for the expiry.
+    assertThat(DeliveryLease.takeover(new DeliveryLease.Holder("gw-b", "", 9, 1), mine))
+        .isEqualTo(DeliveryLease.Takeover.REFUSE);
+    // A gateway that knows no address of its own never mistakes an address-less holder for itself.
+    DeliveryLease.Settings anonymous = new DeliveryLease.Settings("gw-new", "", 15_000);
+    assertThat(DeliveryLease.takeover(new DeliveryLease.Holder("gw-b", "", 9, 1), anonymous))
+        .isEqualTo(DeliveryLease.Takeover.REFUSE);
+  }
+
+  @Test
+  void settingsTakeAnAdvertisedAddressLater() {
+    DeliveryLease.Settings settings = new DeliveryLease.Settings("gw", "", 15_000);
+    DeliveryLease.Settings advertised = settings.withAddress("host-a:6570");
+    assertThat(advertised).isEqualTo(new DeliveryLease.Settings("gw", "host-a:6570", 15_000));
+    assertThatThrownBy(() -> settings.withAddress("h".repeat(300)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("address");
+  }
 }

@@ -31,6 +31,8 @@ import io.ordo.proto.Transaction;
 import io.ordo.proto.Value;
 import io.ordo.storage.ChangelogMaterializer;
 import io.ordo.storage.MultiVersionStore;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,8 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * One gateway at a time delivers a subscription ({@link DeliveryLease}), on one embedded Ordo
  * with a second {@link GatewayServer} on the same broker and executor: a fetch on the other
- * gateway is refused naming the owner; a released lease lets the other gateway deliver; a crashed
- * owner's lease expires and the other gateway takes over with the unacked records; an owner whose
+ * gateway is refused naming the owner; a released lease lets the other gateway deliver; after a
+ * crash another gateway takes over with the unacked records, at once when nothing answers at the
+ * owner's address and after the lease expired when it advertised none; an owner whose
  * lease was taken ends its calls with UNAVAILABLE; deleting the subscription deletes the lease.
  * The crashing gateway is a {@link SubscriptionsService} with a 1.5 s lease, its own store and
  * changelog materializer, served in-process (a GatewayServer always uses the default lease and
@@ -149,50 +152,78 @@ class SubscriptionLeaseIT {
   }
 
   @Test
-  void afterTheOwnerCrashesTheLeaseExpiresAndAnotherGatewayRedeliversTheUnackedRecords()
+  void afterAnOwnerWithoutAddressCrashesTheLeaseExpiresAndAnotherGatewayRedeliversTheUnackedRecords()
       throws Exception {
-    createStream(channelA, "crash-s", 2);
-    createSubscription(channelA, "crash-sub", "crash-s", 0, 0);
-    appendToShard(channelA, "crash-s", 0, "a", 0, 3);
-    appendToShard(channelA, "crash-s", 1, "b", 0, 2);
-    try (ShortLeaseGateway crashing = new ShortLeaseGateway(dir.resolve("crashing-gateway"), "crasher:1234")) {
-      FetchClient onCrashing = new FetchClient(crashing.channel, "crash-sub", "c");
+    crashAndTakeOver("crash", false);
+  }
+
+  @Test
+  void afterAnOwnerWithAnAddressCrashesAnotherGatewayTakesOverAtOnceWithTheUnackedRecords()
+      throws Exception {
+    crashAndTakeOver("gone", true);
+  }
+
+  /**
+   * A gateway delivers, is refused elsewhere while it lives, crashes; gateway A then redelivers
+   * what was not acked: after the lease expired when the owner advertised no address, at once
+   * (its address refuses connections, its 60 s lease far from expired) when it did.
+   */
+  private static void crashAndTakeOver(String prefix, boolean withAddress) throws Exception {
+    String stream = prefix + "-s";
+    String sub = prefix + "-sub";
+    createStream(channelA, stream, 2);
+    createSubscription(channelA, sub, stream, 0, 0);
+    appendToShard(channelA, stream, 0, "a", 0, 3);
+    appendToShard(channelA, stream, 1, "b", 0, 2);
+    long leaseMs = withAddress ? 60_000 : SHORT_LEASE_MS;
+    try (ShortLeaseGateway crashing =
+        new ShortLeaseGateway(dir.resolve(prefix + "-gateway"), withAddress, leaseMs)) {
+      FetchClient onCrashing = new FetchClient(crashing.channel, sub, "c");
       List<ReceivedRecord> got = onCrashing.take(5, RECEIVE_TIMEOUT_MS);
       assertThat(payloads(got)).containsExactlyInAnyOrder("a:0", "a:1", "a:2", "b:0", "b:1");
       onCrashing.ack(got.stream().filter(r -> payloads(List.of(r)).get(0).equals("a:0")).toList());
       await("the ack of a:0 to become durable", 10_000,
-          () -> SubscriptionsIT.floors(channelA, "crash-sub").equals(java.util.Map.of(0L, 1L, 1L, 0L)));
+          () -> SubscriptionsIT.floors(channelA, sub).equals(java.util.Map.of(0L, 1L, 1L, 0L)));
       // Outlives several renewals of the short lease.
       Thread.sleep(2 * SHORT_LEASE_MS);
-      DeliveryLease.Holder owner = lease("crash-sub").orElseThrow();
+      DeliveryLease.Holder owner = lease(sub).orElseThrow();
       assertThat(owner.gatewayId()).isEqualTo(crashing.service.gatewayId());
-      assertThat(owner.address()).isEqualTo("crasher:1234");
+      assertThat(owner.address()).isEqualTo(crashing.address);
       assertThat(owner.expiresAtMs()).as("renewed").isGreaterThan(System.currentTimeMillis());
 
-      FetchClient refusedOnA = new FetchClient(channelA, "crash-sub", "a");
+      // While the owner lives (its address accepts connections), A refuses, naming it.
+      FetchClient refusedOnA = new FetchClient(channelA, sub, "a");
       Status refused = refusedOnA.awaitEnd(RECEIVE_TIMEOUT_MS);
       assertThat(refused).as("A's fetch ended").isNotNull();
       assertThat(refused.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
       assertThat(refused.getDescription())
-          .contains("by gateway " + crashing.service.gatewayId() + " (crasher:1234)");
+          .contains("by gateway " + crashing.service.gatewayId() + " ("
+              + (withAddress ? crashing.address : "address unknown") + ")");
 
       crashing.crash();
       long crashedAtMs = System.currentTimeMillis();
-      // Fetches on A are refused until the lease expires, then A delivers what was not acked.
       List<ReceivedRecord> redelivered = List.of();
+      int refusals = 0;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (redelivered.isEmpty()) {
         assertThat(System.nanoTime() - deadline).as("A took over in time").isNegative();
-        FetchClient onA = new FetchClient(channelA, "crash-sub", "a");
+        FetchClient onA = new FetchClient(channelA, sub, "a");
         List<ReceivedRecord> first = onA.take(1, 1_000);
         if (first.isEmpty()) {
           Status ended = onA.awaitEnd(5_000);
           assertThat(ended).as("a fetch that delivers nothing was refused").isNotNull();
           assertThat(ended.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+          refusals++;
           Thread.sleep(200);
           continue;
         }
-        assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(owner.expiresAtMs());
+        long tookOverAtMs = System.currentTimeMillis();
+        if (withAddress) {
+          assertThat(refusals).as("no refusal once the owner's address is dead").isZero();
+          assertThat(tookOverAtMs).as("long before the lease expires").isLessThan(owner.expiresAtMs());
+        } else {
+          assertThat(tookOverAtMs).isGreaterThanOrEqualTo(owner.expiresAtMs());
+        }
         List<ReceivedRecord> rest = onA.take(3, RECEIVE_TIMEOUT_MS);
         redelivered = new java.util.ArrayList<>(first);
         redelivered.addAll(rest);
@@ -209,7 +240,8 @@ class SubscriptionLeaseIT {
     createStream(channelA, "lost-s", 1);
     createSubscription(channelA, "lost-sub", "lost-s", 0, 0);
     appendToShard(channelA, "lost-s", 0, "k", 0, 1);
-    try (ShortLeaseGateway owner = new ShortLeaseGateway(dir.resolve("losing-gateway"), "")) {
+    try (ShortLeaseGateway owner =
+        new ShortLeaseGateway(dir.resolve("losing-gateway"), false, SHORT_LEASE_MS)) {
       FetchClient consumer = new FetchClient(owner.channel, "lost-sub", "c");
       assertThat(consumer.take(1, RECEIVE_TIMEOUT_MS)).hasSize(1);
       // As if another gateway had found the lease expired (the owner paused) and taken it.
@@ -252,34 +284,45 @@ class SubscriptionLeaseIT {
     }
   }
 
-  /** A gateway's subscriptions service with a short lease, its own store, served in-process. */
+  /**
+   * A gateway's subscriptions service with its own lease length and store, served in-process;
+   * with an address, a TCP listener on a free loopback port stands for its gRPC port (accepting
+   * while it lives, closed by {@link #crash}).
+   */
   private static final class ShortLeaseGateway implements AutoCloseable {
     final MultiVersionStore store;
     final ChangelogMaterializer materializer;
     final SubscriptionsService service;
     final Server server;
     final ManagedChannel channel;
+    final String address;
+    private final ServerSocket listener;
     private boolean crashed;
 
-    ShortLeaseGateway(Path storeDir, String address) throws Exception {
+    ShortLeaseGateway(Path storeDir, boolean withAddress, long leaseMs) throws Exception {
       store = MultiVersionStore.open(Files.createDirectories(storeDir));
       materializer =
           new ChangelogMaterializer(ordo.bootstrapServers(), ordo.topics().changelogTopic(), store);
       materializer.start();
+      listener = withAddress ? new ServerSocket(0, 50, InetAddress.getLoopbackAddress()) : null;
+      address = withAddress ? "127.0.0.1:" + listener.getLocalPort() : "";
       service =
           new SubscriptionsService(
               runner,
               reader,
               store,
-              new DeliveryLease.Settings("gw-short-" + UUID.randomUUID(), address, SHORT_LEASE_MS));
+              new DeliveryLease.Settings("gw-short-" + UUID.randomUUID(), address, leaseMs));
       String name = "lease-it-" + UUID.randomUUID();
       server = InProcessServerBuilder.forName(name).addService(service).build().start();
       channel = InProcessChannelBuilder.forName(name).build();
     }
 
     /** Stops delivering without ending calls or releasing leases. */
-    void crash() throws InterruptedException {
+    void crash() throws Exception {
       crashed = true;
+      if (listener != null) {
+        listener.close();
+      }
       service.crashForTest();
       channel.shutdownNow();
       server.shutdownNow();
@@ -293,6 +336,9 @@ class SubscriptionLeaseIT {
         channel.shutdownNow();
         server.shutdownNow();
         server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+      if (listener != null) {
+        listener.close();
       }
       materializer.close();
       store.close();
