@@ -7,8 +7,12 @@ import io.ordo.proto.CreateStreamRequest;
 import io.ordo.proto.CreateSubscriptionRequest;
 import io.ordo.proto.ListConsumersResponse;
 import io.ordo.proto.ListShardsResponse;
+import io.ordo.proto.MergeShardsRequest;
+import io.ordo.proto.MergeShardsResponse;
 import io.ordo.proto.ReceivedRecord;
 import io.ordo.proto.RecordId;
+import io.ordo.proto.SplitShardRequest;
+import io.ordo.proto.SplitShardResponse;
 import io.ordo.proto.SubscriptionDetail;
 import java.util.List;
 
@@ -33,6 +37,20 @@ public interface StreamClient {
 
   /** The stream's shards as read through the log. @throws StatusRuntimeException on any gRPC error */
   ListShardsResponse listShards(String stream, long deadlineMs);
+
+  /**
+   * Splits an open shard into two children (one sequenced transaction).
+   *
+   * @throws StatusRuntimeException on any gRPC error
+   */
+  SplitShardResponse splitShard(SplitShardRequest request, long deadlineMs);
+
+  /**
+   * Merges two adjacent open shards into one child (one sequenced transaction).
+   *
+   * @throws StatusRuntimeException on any gRPC error
+   */
+  MergeShardsResponse mergeShards(MergeShardsRequest request, long deadlineMs);
 
   /** Appends in one sequenced transaction. @throws StatusRuntimeException on any gRPC error */
   AppendResponse append(AppendRequest request, long deadlineMs);

@@ -15,6 +15,10 @@ import io.ordo.proto.ListConsumersRequest;
 import io.ordo.proto.ListConsumersResponse;
 import io.ordo.proto.ListShardsRequest;
 import io.ordo.proto.ListShardsResponse;
+import io.ordo.proto.MergeShardsRequest;
+import io.ordo.proto.MergeShardsResponse;
+import io.ordo.proto.SplitShardRequest;
+import io.ordo.proto.SplitShardResponse;
 import io.ordo.proto.ReceivedRecord;
 import io.ordo.proto.RecordId;
 import io.ordo.proto.StreamingFetchRequest;
@@ -87,6 +91,16 @@ public final class StreamGrpcClient implements StreamClient, AutoCloseable {
   @Override
   public ListShardsResponse listShards(String stream, long deadlineMs) {
     return unary(deadlineMs, streams, s -> s.listShards(ListShardsRequest.newBuilder().setStream(stream).build()));
+  }
+
+  @Override
+  public SplitShardResponse splitShard(SplitShardRequest request, long deadlineMs) {
+    return unary(deadlineMs, streams, s -> s.splitShard(request));
+  }
+
+  @Override
+  public MergeShardsResponse mergeShards(MergeShardsRequest request, long deadlineMs) {
+    return unary(deadlineMs, streams, s -> s.mergeShards(request));
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.grpc.StatusRuntimeException;
 import io.ordo.jepsen.checker.CheckResult;
 import io.ordo.jepsen.checker.stream.StreamChecker;
 import io.ordo.jepsen.history.History;
+import io.ordo.jepsen.history.Keyword;
 import io.ordo.jepsen.history.OpType;
 import io.ordo.proto.AppendRequest;
 import io.ordo.proto.AppendResponse;
@@ -14,12 +15,16 @@ import io.ordo.proto.Consumer;
 import io.ordo.proto.CreateStreamRequest;
 import io.ordo.proto.CreateSubscriptionRequest;
 import io.ordo.proto.ListShardsResponse;
+import io.ordo.proto.MergeShardsRequest;
+import io.ordo.proto.MergeShardsResponse;
 import io.ordo.proto.Position;
 import io.ordo.proto.ReadFrom;
 import io.ordo.proto.ReceivedRecord;
 import io.ordo.proto.RecordId;
 import io.ordo.proto.Shard;
 import io.ordo.proto.ShardProgress;
+import io.ordo.proto.SplitShardRequest;
+import io.ordo.proto.SplitShardResponse;
 import io.ordo.proto.StreamRecord;
 import io.ordo.proto.SubscriptionDetail;
 import java.nio.charset.StandardCharsets;
@@ -384,6 +389,120 @@ public final class StreamWorkload implements Workload {
       }
     }
     return new Completion(OpType.OK, List.copyOf(mine), null, null);
+  }
+
+  /** How long a reshard call waits, in milliseconds. */
+  static final long RESHARD_DEADLINE_MS = 30_000;
+
+  /**
+   * Resharding as a fault (the {@code reshard} nemesis): splits an open shard chosen by {@code
+   * random} at the middle of its hash range, then points the generator at the open shards. Sends
+   * already generated for the parent fail (FAILED_PRECONDITION: a closed shard) and the
+   * subscription delivers the children only after the parent is fully acked, so the checks need
+   * nothing new: each shard is one key of the history.
+   *
+   * @return for the history: {@code {:split k, :children [a b]}}
+   * @throws StatusRuntimeException if a call fails (the shard list is refreshed anyway)
+   * @throws IllegalStateException if no open shard can be split (every range is a single hash)
+   */
+  public Map<Keyword, Object> splitShard(Random random) {
+    StreamClient c = client();
+    try {
+      List<Shard> open = openShards(c);
+      List<Shard> splittable = new ArrayList<>();
+      for (Shard s : open) {
+        if (!s.getStartHash().equals(s.getEndHash())) {
+          splittable.add(s);
+        }
+      }
+      if (splittable.isEmpty()) {
+        throw new IllegalStateException("no open shard of '" + streamName + "' can be split");
+      }
+      Shard parent = splittable.get(random.nextInt(splittable.size()));
+      SplitShardResponse response = c.splitShard(
+          SplitShardRequest.newBuilder().setStream(streamName).setShardId(parent.getId()).build(), RESHARD_DEADLINE_MS);
+      List<Long> children = new ArrayList<>();
+      for (Shard child : response.getChildrenList()) {
+        children.add(child.getId());
+      }
+      Map<Keyword, Object> value = new LinkedHashMap<>();
+      value.put(Keyword.of("split"), parent.getId());
+      value.put(Keyword.of("children"), children);
+      return value;
+    } finally {
+      refreshShards(c);
+    }
+  }
+
+  /**
+   * Resharding as a fault, the healing half: merges two adjacent open shards chosen by {@code
+   * random} (adjacent: the left range ends one hash below the right one's start), then points the
+   * generator at the open shards.
+   *
+   * @return for the history: {@code {:merge [l r], :child c}}, or {@code {:merge []}} when no two
+   *     open shards are adjacent (a single shard)
+   * @throws StatusRuntimeException if a call fails (the shard list is refreshed anyway)
+   */
+  public Map<Keyword, Object> mergeShards(Random random) {
+    StreamClient c = client();
+    try {
+      List<Shard> open = new ArrayList<>(openShards(c));
+      open.sort(java.util.Comparator.comparing((Shard s) -> new java.math.BigInteger(s.getStartHash(), 16)));
+      List<Shard[]> pairs = new ArrayList<>();
+      for (int i = 0; i + 1 < open.size(); i++) {
+        java.math.BigInteger leftEnd = new java.math.BigInteger(open.get(i).getEndHash(), 16);
+        java.math.BigInteger rightStart = new java.math.BigInteger(open.get(i + 1).getStartHash(), 16);
+        if (leftEnd.add(java.math.BigInteger.ONE).equals(rightStart)) {
+          pairs.add(new Shard[] {open.get(i), open.get(i + 1)});
+        }
+      }
+      Map<Keyword, Object> value = new LinkedHashMap<>();
+      if (pairs.isEmpty()) {
+        value.put(Keyword.of("merge"), List.of());
+        return value;
+      }
+      Shard[] pair = pairs.get(random.nextInt(pairs.size()));
+      MergeShardsResponse response = c.mergeShards(MergeShardsRequest.newBuilder().setStream(streamName)
+          .setLeft(pair[0].getId()).setRight(pair[1].getId()).build(), RESHARD_DEADLINE_MS);
+      value.put(Keyword.of("merge"), List.of(pair[0].getId(), pair[1].getId()));
+      value.put(Keyword.of("child"), response.getChild().getId());
+      return value;
+    } finally {
+      refreshShards(c);
+    }
+  }
+
+  /** The stream's open shards, in id order. */
+  private List<Shard> openShards(StreamClient c) {
+    List<Shard> open = new ArrayList<>();
+    for (Shard s : c.listShards(streamName, RESHARD_DEADLINE_MS).getShardsList()) {
+      if (s.getState() == Shard.State.OPEN) {
+        open.add(s);
+      }
+    }
+    open.sort(java.util.Comparator.comparingLong(Shard::getId));
+    return open;
+  }
+
+  /** Points the generator at the open shards (best effort: a failed read keeps the old list). */
+  private void refreshShards(StreamClient c) {
+    try {
+      List<Long> ids = new ArrayList<>();
+      for (Shard s : openShards(c)) {
+        ids.add(s.getId());
+      }
+      if (!ids.isEmpty()) {
+        shardIds = List.copyOf(ids);
+      }
+    } catch (StatusRuntimeException e) {
+      // Sends keep going to the shards known; those that closed fail until the next refresh.
+    }
+  }
+
+  /** The open shards sends go to now (ids in order). */
+  public List<Long> shardIds() {
+    List<Long> ids = shardIds;
+    return ids == null ? List.of() : ids;
   }
 
   /**

@@ -11,6 +11,7 @@ import io.ordo.jepsen.history.HistoryRecorder;
 import io.ordo.jepsen.history.Op;
 import io.ordo.jepsen.history.OpType;
 import io.ordo.jepsen.runner.JepsenRunner;
+import io.ordo.jepsen.runner.ReshardNemesis;
 import io.ordo.jepsen.runner.RunConfig;
 import io.ordo.jepsen.runner.RunResult;
 import io.ordo.proto.AppendRequest;
@@ -19,10 +20,14 @@ import io.ordo.proto.CreateStreamRequest;
 import io.ordo.proto.CreateSubscriptionRequest;
 import io.ordo.proto.ListConsumersResponse;
 import io.ordo.proto.ListShardsResponse;
+import io.ordo.proto.MergeShardsRequest;
+import io.ordo.proto.MergeShardsResponse;
 import io.ordo.proto.ReceivedRecord;
 import io.ordo.proto.RecordId;
 import io.ordo.proto.Shard;
 import io.ordo.proto.ShardProgress;
+import io.ordo.proto.SplitShardRequest;
+import io.ordo.proto.SplitShardResponse;
 import io.ordo.proto.StreamRecord;
 import io.ordo.proto.SubscriptionDetail;
 import io.ordo.proto.TxnRequest;
@@ -84,6 +89,30 @@ class StreamWorkloadTest {
     long assigns = ops.stream().filter(o -> o.f().equals("assign") && o.type() == OpType.OK).count();
     assertThat(assigns).isPositive();
     assertThat(model.openConsumers()).as("every consumer closed after the drains").isZero();
+  }
+
+  @Test
+  void splitsAndMergesAsANemesisMoveTheSendsToTheOpenShardsAndTheHistoryStaysValid() throws Exception {
+    ModelSubscription model = new ModelSubscription(Faults.none().withPollFailEvery(13));
+    StreamWorkload w = workload(model);
+    RunResult r = new JepsenRunner().run(w, NO_TXNS,
+        RunConfig.closedLoop(4, RUN_MS, 5).withRate(RATE_OPS_PER_SEC).withRecoveryWaitMs(0)
+            .withNemeses(List.of(new ReshardNemesis(w, 5)), 60),
+        "t5");
+    CheckResult check = r.checks().results().get(StreamChecker.NAME);
+    assertThat(check.valid()).as("%s", check.anomalies()).isEqualTo(Validity.TRUE);
+    assertThat(model.splits()).isPositive();
+    assertThat(model.merges()).isPositive();
+    List<Op> nemesis = r.history().ops().stream().filter(o -> o.process() == Op.NEMESIS && o.type() == OpType.INFO).toList();
+    assertThat(nemesis).extracting(Op::f).contains("start-reshard", "stop-reshard");
+    assertThat(nemesis).allSatisfy(o -> assertThat(o.error()).isNull());
+    // Sends reached shards made by the nemesis (ids above the initial 0..2), and sends to a shard
+    // closed under them failed (certainly not appended).
+    List<Op> okSends = r.history().clientOps().stream().filter(o -> o.f().equals("send") && o.type() == OpType.OK).toList();
+    assertThat(okSends).anySatisfy(o -> assertThat((Long) ((List<?>) o.value()).get(0)).isGreaterThan(2L));
+    assertThat(w.shardIds()).allSatisfy(id -> assertThat(model.listShards(w.streamName(), 1).getShardsList().stream()
+        .filter(s -> s.getId() == id).findFirst().orElseThrow().getState()).isEqualTo(Shard.State.OPEN));
+    assertThat(check.extra().get("unseen-count")).isEqualTo(0L);
   }
 
   @Test
@@ -206,6 +235,11 @@ class StreamWorkloadTest {
     private final TreeMap<Long, List<Long>> logs = new TreeMap<>();
     private final TreeMap<Long, ShardCursor> cursors = new TreeMap<>();
     private final TreeMap<String, ModelConsumer> consumers = new TreeMap<>();
+    /** Inclusive hash range [start, end] of every shard; closed shards take no appends. */
+    private final TreeMap<Long, java.math.BigInteger[]> ranges = new TreeMap<>();
+    private final Set<Long> closed = new TreeSet<>();
+    private long splits;
+    private long merges;
     private long appends;
     private long polls;
     private long redeliveries;
@@ -249,9 +283,15 @@ class StreamWorkloadTest {
     public void createStream(CreateStreamRequest request, long deadlineMs) {
       synchronized (lock) {
         stream = request.getName();
+        java.math.BigInteger space = java.math.BigInteger.ONE.shiftLeft(128);
+        java.math.BigInteger count = java.math.BigInteger.valueOf(request.getShardCount());
         for (long id = 0; id < request.getShardCount(); id++) {
           logs.put(id, new ArrayList<>());
           cursors.put(id, new ShardCursor());
+          java.math.BigInteger start = space.multiply(java.math.BigInteger.valueOf(id)).divide(count);
+          java.math.BigInteger end =
+              space.multiply(java.math.BigInteger.valueOf(id + 1)).divide(count).subtract(java.math.BigInteger.ONE);
+          ranges.put(id, new java.math.BigInteger[] {start, end});
         }
       }
     }
@@ -262,7 +302,10 @@ class StreamWorkloadTest {
         assertThat(name).isEqualTo(stream);
         ListShardsResponse.Builder out = ListShardsResponse.newBuilder();
         for (Map.Entry<Long, List<Long>> e : logs.entrySet()) {
-          out.addShards(Shard.newBuilder().setStream(stream).setId(e.getKey()).setState(Shard.State.OPEN)
+          java.math.BigInteger[] range = ranges.get(e.getKey());
+          out.addShards(Shard.newBuilder().setStream(stream).setId(e.getKey())
+              .setState(closed.contains(e.getKey()) ? Shard.State.CLOSED : Shard.State.OPEN)
+              .setStartHash(hex(range[0])).setEndHash(hex(range[1]))
               .setNextOffset(e.getValue().size()));
         }
         return out.build();
@@ -274,6 +317,9 @@ class StreamWorkloadTest {
       synchronized (lock) {
         appends++;
         long shard = request.getShardId();
+        if (closed.contains(shard)) {
+          throw Status.FAILED_PRECONDITION.withDescription("model: shard " + shard + " is closed").asRuntimeException();
+        }
         List<Long> log = logs.get(shard);
         long offset = log.size();
         boolean lost = faults.appendLostEvery() > 0 && appends % faults.appendLostEvery() == 0;
@@ -285,6 +331,75 @@ class StreamWorkloadTest {
           throw Status.DEADLINE_EXCEEDED.withDescription("model: applied, answer lost").asRuntimeException();
         }
         return AppendResponse.newBuilder().addRecordIds(RecordId.newBuilder().setShardId(shard).setOffset(offset)).build();
+      }
+    }
+
+    private static String hex(java.math.BigInteger value) {
+      return String.format("%032x", value);
+    }
+
+    /** A new open shard over [start, end]. Under the lock. */
+    private Shard addShard(java.math.BigInteger start, java.math.BigInteger end) {
+      long id = logs.lastKey() + 1;
+      logs.put(id, new ArrayList<>());
+      cursors.put(id, new ShardCursor());
+      ranges.put(id, new java.math.BigInteger[] {start, end});
+      return Shard.newBuilder().setStream(stream).setId(id).setState(Shard.State.OPEN)
+          .setStartHash(hex(start)).setEndHash(hex(end)).build();
+    }
+
+    /**
+     * Closes the parent and opens two children halving its range. The model delivers children
+     * without waiting for their parent (the gateway waits): the workload's checks do not rely on
+     * that order.
+     */
+    @Override
+    public SplitShardResponse splitShard(SplitShardRequest request, long deadlineMs) {
+      synchronized (lock) {
+        long id = request.getShardId();
+        if (!ranges.containsKey(id) || closed.contains(id)) {
+          throw Status.FAILED_PRECONDITION.withDescription("model: shard " + id + " is not open").asRuntimeException();
+        }
+        java.math.BigInteger[] range = ranges.get(id);
+        java.math.BigInteger mid = range[0].add(range[1]).shiftRight(1);
+        closed.add(id);
+        splits++;
+        return SplitShardResponse.newBuilder()
+            .addChildren(addShard(range[0], mid))
+            .addChildren(addShard(mid.add(java.math.BigInteger.ONE), range[1]))
+            .build();
+      }
+    }
+
+    @Override
+    public MergeShardsResponse mergeShards(MergeShardsRequest request, long deadlineMs) {
+      synchronized (lock) {
+        long left = request.getLeft();
+        long right = request.getRight();
+        for (long id : new long[] {left, right}) {
+          if (!ranges.containsKey(id) || closed.contains(id)) {
+            throw Status.FAILED_PRECONDITION.withDescription("model: shard " + id + " is not open").asRuntimeException();
+          }
+        }
+        if (!ranges.get(left)[1].add(java.math.BigInteger.ONE).equals(ranges.get(right)[0])) {
+          throw Status.INVALID_ARGUMENT.withDescription("model: shards are not adjacent").asRuntimeException();
+        }
+        closed.add(left);
+        closed.add(right);
+        merges++;
+        return MergeShardsResponse.newBuilder().setChild(addShard(ranges.get(left)[0], ranges.get(right)[1])).build();
+      }
+    }
+
+    long splits() {
+      synchronized (lock) {
+        return splits;
+      }
+    }
+
+    long merges() {
+      synchronized (lock) {
+        return merges;
       }
     }
 

@@ -2,7 +2,9 @@ package io.ordo.launcher.cli;
 
 import io.ordo.jepsen.report.BatterySummary;
 import io.ordo.jepsen.report.ReportWriter;
+import io.ordo.jepsen.runner.ReshardNemesis;
 import io.ordo.jepsen.runner.RunConfig;
+import io.ordo.jepsen.workload.StreamWorkload;
 import io.ordo.jepsen.workload.Workloads;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -148,6 +150,22 @@ public final class JepsenBatteryCommand implements Callable<Integer> {
   }
 
   /**
+   * The faults of one workload's runs: the battery's, without {@code reshard} for the workloads
+   * other than stream (it splits and merges the stream workload's shards); {@code none} if nothing
+   * is left.
+   */
+  List<String> nemesesFor(String workload) {
+    List<String> out = new ArrayList<>();
+    for (String n : nemeses) {
+      String name = n.trim();
+      if (!name.equals(ReshardNemesis.NAME) || workload.equals(StreamWorkload.NAME)) {
+        out.add(name);
+      }
+    }
+    return out.isEmpty() ? List.of("none") : out;
+  }
+
+  /**
    * Runs {@code ordo jepsen} for one workload and seed in a child JVM with this JVM's class path
    * and options, output to {@code dir/run.log}.
    *
@@ -161,7 +179,7 @@ public final class JepsenBatteryCommand implements Callable<Integer> {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(OrdoCli.class.getName());
-    cmd.addAll(List.of("jepsen", "--workload", workload, "--nemesis", String.join(",", nemeses), "--seed", Long.toString(seed),
+    cmd.addAll(List.of("jepsen", "--workload", workload, "--nemesis", String.join(",", nemesesFor(workload)), "--seed", Long.toString(seed),
         "--time-limit", Double.toString(timeLimitS), "--concurrency", Integer.toString(concurrency),
         "--nemesis-interval", Double.toString(nemesisIntervalS), "--out", dir.toString()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("run.log").toFile()).start();

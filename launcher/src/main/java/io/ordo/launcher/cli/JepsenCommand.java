@@ -15,6 +15,7 @@ import io.ordo.jepsen.checker.CheckResult;
 import io.ordo.jepsen.report.ReportWriter;
 import io.ordo.jepsen.runner.JepsenRunner;
 import io.ordo.jepsen.runner.Nemesis;
+import io.ordo.jepsen.runner.ReshardNemesis;
 import io.ordo.jepsen.runner.RunConfig;
 import io.ordo.jepsen.runner.RunResult;
 import io.ordo.jepsen.workload.GrpcTxnClient;
@@ -85,7 +86,8 @@ public final class JepsenCommand implements Callable<Integer> {
   /** How long to wait for an embedded Ordo to serve, in seconds. */
   static final long READY_TIMEOUT_S = 120;
   /** The nemeses this command knows. */
-  static final List<String> NEMESES = List.of("none", "kill-job", "kill-broker", "pause", "restart-all", "partition");
+  static final List<String> NEMESES =
+      List.of("none", "kill-job", "kill-broker", "pause", "restart-all", "partition", ReshardNemesis.NAME);
   /** The nemeses that run only on the 3-broker cluster. */
   static final List<String> CLUSTER_NEMESES = List.of("kill-broker", "pause", "restart-all", "partition");
 
@@ -99,7 +101,8 @@ public final class JepsenCommand implements Callable<Integer> {
           + " checkpoint); and on the 3-broker cluster: kill-broker (kill -9 a broker - any, the active controller or a log"
           + " partition's leader, chosen from the seed - and restart it on its data), pause (SIGSTOP/SIGCONT a broker),"
           + " restart-all (kill -9 brokers, executor and gateway, start them all again on their data), partition (cut one"
-          + " broker off from the other two with blackhole routes between network namespaces; needs root).")
+          + " broker off from the other two with blackhole routes between network namespaces; needs root); with --workload"
+          + " stream on any Ordo: reshard (start splits an open shard of the stream, stop merges two adjacent open shards).")
   List<String> nemeses = new ArrayList<>(List.of("none"));
 
   @Option(names = "--cluster", paramLabel = "N",
@@ -169,8 +172,13 @@ public final class JepsenCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     List<String> faults = faults();
-    if (target != null && !faults.isEmpty()) {
-      throw new ParameterException(spec.commandLine(), "--target runs only with --nemesis none: the faults need the embedded Ordo");
+    if (faults.contains(ReshardNemesis.NAME) && !(w instanceof StreamWorkload)) {
+      throw new ParameterException(spec.commandLine(), "--nemesis reshard splits and merges the shards of the stream workload's"
+          + " stream: it needs --workload stream, not " + workload);
+    }
+    if (target != null && faults.stream().anyMatch(f -> !f.equals(ReshardNemesis.NAME))) {
+      throw new ParameterException(spec.commandLine(),
+          "--target runs only with --nemesis none or reshard: the other faults need the embedded Ordo");
     }
     if (checkpointIntervalMs <= 0) {
       throw new ParameterException(spec.commandLine(), "--checkpoint-interval-ms must be > 0");
@@ -180,7 +188,7 @@ public final class JepsenCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     RunResult result;
     if (target != null) {
-      result = runAgainst(target, w, config);
+      result = runAgainst(target, w, config.withNemeses(reshard(w, faults), (long) (nemesisIntervalS * 1000)));
     } else if (brokers == LocalCluster.BROKERS) {
       result = runOnCluster(w, config, faults, err);
     } else {
@@ -193,6 +201,8 @@ public final class JepsenCommand implements Callable<Integer> {
           // faults() admits only the names of NEMESES; kill-job is the one that needs this Ordo.
           if (f.equals("kill-job")) {
             list.add(ordo.killJob());
+          } else if (f.equals(ReshardNemesis.NAME)) {
+            list.addAll(reshard(w, faults));
           }
         }
         result = runAgainst(ordo.grpcTarget(), w, config.withNemeses(list, (long) (nemesisIntervalS * 1000)));
@@ -269,7 +279,7 @@ public final class JepsenCommand implements Callable<Integer> {
       err.flush();
       List<Nemesis> list = new ArrayList<>();
       for (String f : faults) {
-        list.add(ClusterNemeses.create(f, c, seed));
+        list.addAll(f.equals(ReshardNemesis.NAME) ? reshard(w, faults) : List.of(ClusterNemeses.create(f, c, seed)));
       }
       RunResult result = runAgainst(c.grpcTarget(), w, config.withNemeses(list, (long) (nemesisIntervalS * 1000)));
       keep = keepClusterDir || !result.valid();
@@ -282,6 +292,13 @@ public final class JepsenCommand implements Callable<Integer> {
         DemoCommand.deleteRecursively(dir);
       }
     }
+  }
+
+  /** The reshard nemesis if asked for (the workload is then a stream workload), else none. */
+  private List<Nemesis> reshard(Workload w, List<String> faults) {
+    return faults.contains(ReshardNemesis.NAME) && w instanceof StreamWorkload s
+        ? List.of(new ReshardNemesis(s, seed))
+        : List.of();
   }
 
   /** The faults asked for, without "none". @throws ParameterException for an unknown name */

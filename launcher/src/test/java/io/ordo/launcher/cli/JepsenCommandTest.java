@@ -43,6 +43,26 @@ class JepsenCommandTest {
   }
 
   @Test
+  void reshardNeedsTheStreamWorkloadAndRunsAgainstAnyGateway() {
+    CliRun r = run("jepsen", "--workload", "kv", "--nemesis", "reshard", "--target", "localhost:1");
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_USAGE);
+    assertThat(r.err()).contains("--nemesis reshard", "needs --workload stream, not kv");
+    JepsenCommand c = new JepsenCommand();
+    c.spec = OrdoCli.newCommandLine().getSubcommands().get("jepsen").getCommandSpec();
+    assertThat(c.brokers(java.util.List.of("reshard"))).as("no broker fault: one broker").isEqualTo(1);
+  }
+
+  @Test
+  void aBatteryReshardsOnlyTheStreamWorkload() {
+    JepsenBatteryCommand battery = new JepsenBatteryCommand();
+    battery.nemeses = new java.util.ArrayList<>(java.util.List.of("kill-job", "reshard"));
+    assertThat(battery.nemesesFor("stream")).containsExactly("kill-job", "reshard");
+    assertThat(battery.nemesesFor("kv")).containsExactly("kill-job");
+    battery.nemeses = new java.util.ArrayList<>(java.util.List.of("reshard"));
+    assertThat(battery.nemesesFor("bank")).containsExactly("none");
+  }
+
+  @Test
   void theClusterSizeFollowsTheFaults() {
     JepsenCommand c = new JepsenCommand();
     c.spec = OrdoCli.newCommandLine().getSubcommands().get("jepsen").getCommandSpec();
