@@ -299,9 +299,17 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
-  /** Broker settings for three nodes: internal topics replicated 3 with min ISR 2. */
+  /**
+   * Broker settings for three nodes: internal topics replicated 3 with min ISR 2, and the failover
+   * settings the README recommends for production ("Kafka settings for failover"): the controller
+   * fences a broker that missed its heartbeats for {@code broker.session.timeout.ms} (Kafka's
+   * default is 9 s) and moves its leaderships and ISR places away, before Ordo's clients give up
+   * on it ({@code io.ordo.sequencer.KafkaClientTimeouts}: 3 s).
+   */
   static Map<String, String> brokerConfig() {
     Map<String, String> c = new TreeMap<>();
+    c.put("broker.session.timeout.ms", "2000");
+    c.put("broker.heartbeat.interval.ms", "500");
     c.put("offsets.topic.replication.factor", "3");
     c.put("transaction.state.log.replication.factor", "3");
     c.put("transaction.state.log.min.isr", "2");
@@ -835,6 +843,9 @@ public final class LocalCluster implements AutoCloseable {
           </Appenders>
           <Loggers>
             <Logger name="io.ordo" level="INFO"/>
+            <!-- Failover shows here: a broker fenced when its session timed out, ISR shrinks and expands. -->
+            <Logger name="org.apache.kafka.controller.ReplicationControlManager" level="INFO"/>
+            <Logger name="kafka.cluster.Partition" level="INFO"/>
             <Logger name="org.apache.flink.metrics.MetricGroup" level="ERROR"/>
             <Logger name="org.apache.flink.runtime.webmonitor.WebMonitorUtils" level="ERROR"/>
             <Logger name="org.apache.flink.runtime.security.token.DefaultDelegationTokenManager" level="ERROR"/>
