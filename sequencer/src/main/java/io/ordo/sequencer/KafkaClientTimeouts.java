@@ -38,25 +38,52 @@ public final class KafkaClientTimeouts {
    * {@code request.timeout.ms} of Ordo's producers (the sequencer and the executor job's sinks),
    * in ms. With {@code acks=all} the broker also answers a produce request within it (its
    * replication wait is bounded by the same value), so it must cover a replication round trip
-   * under load: 3 s, where Kafka's default is 30 s.
+   * under load, and exceed the brokers' {@code broker.session.timeout.ms} (a retry after it must
+   * find the partition led elsewhere): 2 s, where Kafka's default is 30 s.
    */
-  public static final int PRODUCER_REQUEST_TIMEOUT_MS = 3_000;
+  public static final int PRODUCER_REQUEST_TIMEOUT_MS = 2_000;
 
   /**
    * What a consumer's request timeout exceeds its {@code fetch.max.wait.ms} by, in ms: the time
    * a broker may need to answer a fetch once its wait is over (on 2 busy cores about a second at
-   * worst).
+   * worst; a late answer only costs a reconnect).
    */
-  public static final int FETCH_ANSWER_MARGIN_MS = 2_000;
+  public static final int FETCH_ANSWER_MARGIN_MS = 1_500;
 
   /**
    * {@code fetch.max.wait.ms} of Ordo's idle consumers (the gateway's results listener, the
    * store's changelog materializer) when the topic is replicated, in ms. On a single broker they
    * park fetches for longer (fewer wake-ups when idle; a single broker has no failover to wait
    * for); on a replicated topic the shorter wait allows a request timeout of {@code
-   * REPLICATED_FETCH_WAIT_MS + FETCH_ANSWER_MARGIN_MS} = 3 s.
+   * REPLICATED_FETCH_WAIT_MS + FETCH_ANSWER_MARGIN_MS} = 2 s, the producers' timeout.
    */
-  public static final int REPLICATED_FETCH_WAIT_MS = 1_000;
+  public static final int REPLICATED_FETCH_WAIT_MS = 500;
+
+  /**
+   * {@code metadata.max.age.ms} of Ordo's clients that may have nothing in flight when a broker
+   * goes silent (the executor job's sinks and sources, the results listener, the changelog
+   * materializer) on a replicated cluster, in ms (Kafka's default: 5 min). A client learns that a
+   * partition's leader moved from a failed request or a metadata refresh; one that sends its first
+   * request after the failover with old metadata waits a whole request timeout at the silent
+   * broker. Refreshing every second lets it find the new leader first; a metadata request is small,
+   * and a single broker (nothing to fail over to) keeps Kafka's default.
+   */
+  public static final int REPLICATED_METADATA_MAX_AGE_MS = 1_000;
+
+  /**
+   * Puts {@code metadata.max.age.ms} = {@value #REPLICATED_METADATA_MAX_AGE_MS} into a client
+   * config when {@code replicated}, else leaves it alone (its own tuning; apply the {@link
+   * KafkaClientSettings} after this).
+   *
+   * @return {@code clientConfig}
+   */
+  public static <M extends Map<Object, Object>> M putMetadataMaxAge(M clientConfig, boolean replicated) {
+    Objects.requireNonNull(clientConfig, "clientConfig");
+    if (replicated) {
+      clientConfig.put("metadata.max.age.ms", Integer.toString(REPLICATED_METADATA_MAX_AGE_MS));
+    }
+    return clientConfig;
+  }
 
   /**
    * The {@code request.timeout.ms} for a consumer whose {@code fetch.max.wait.ms} is {@code

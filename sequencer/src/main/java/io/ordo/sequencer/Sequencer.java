@@ -112,7 +112,7 @@ public final class Sequencer implements AutoCloseable {
     config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
     // An append fails only after 30 s of retries (delivery.timeout.ms >= linger.ms +
-    // request.timeout.ms); each request gives up on a silent broker after 3 s, so a retry reaches
+    // request.timeout.ms); each request gives up on a silent broker after 2 s, so a retry reaches
     // the partition's new leader soon after a failover (KafkaClientTimeouts says why).
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, KafkaClientTimeouts.PRODUCER_REQUEST_TIMEOUT_MS);

@@ -412,9 +412,11 @@ public final class ChangelogMaterializer implements AutoCloseable {
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, POLL_RECORDS_MAX);
     // See IDLE_FETCH_WAIT_MS; shorter on a replicated topic, so that the request timeout (fetch
-    // wait + 2 s) gives up on a silent broker soon after a failover (KafkaClientTimeouts).
+    // wait + 1.5 s) gives up on a silent broker soon after a failover, and metadata is refreshed
+    // every second (KafkaClientTimeouts).
     boolean replicated = KafkaClientTimeouts.replicatedOrUnknown(kafka, topic, Duration.ofMillis(METADATA_TIMEOUT_MS));
     KafkaClientTimeouts.putConsumerTimeouts(props, KafkaClientTimeouts.idleFetchWaitMs(IDLE_FETCH_WAIT_MS, replicated));
+    KafkaClientTimeouts.putMetadataMaxAge(props, replicated);
     // Every partition is positioned explicitly; a stored offset that is out of range must fail
     // rather than jump, since jumping would silently drop changes.
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");

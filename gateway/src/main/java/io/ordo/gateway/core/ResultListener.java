@@ -230,11 +230,13 @@ public final class ResultListener implements AutoCloseable {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
     // A fetch returns as soon as one byte is there, else after the fetch wait (long poll):
-    // FETCH_MAX_WAIT_MS on one broker; on a replicated topic 1 s, so that the request timeout
-    // (fetch wait + 2 s) gives up on a silent broker soon after a failover (KafkaClientTimeouts).
+    // FETCH_MAX_WAIT_MS on one broker; on a replicated topic 0.5 s, so that the request timeout
+    // (fetch wait + 1.5 s) gives up on a silent broker soon after a failover, and metadata is
+    // refreshed every second (KafkaClientTimeouts).
     boolean replicated = KafkaClientTimeouts.replicatedOrUnknown(kafka, resultsTopic,
         startTimeout.compareTo(REPLICATION_PROBE_TIMEOUT) < 0 ? startTimeout : REPLICATION_PROBE_TIMEOUT);
     KafkaClientTimeouts.putConsumerTimeouts(props, KafkaClientTimeouts.idleFetchWaitMs(FETCH_MAX_WAIT_MS, replicated));
+    KafkaClientTimeouts.putMetadataMaxAge(props, replicated);
     props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "ordo-gateway-results");
     kafka.apply(props);

@@ -103,6 +103,6 @@ class ClusterNemesesTest {
     // healthy broker must be able to miss a few heartbeats (CPU load) without being fenced.
     assertThat(sessionMs).isLessThan(KafkaClientTimeouts.PRODUCER_REQUEST_TIMEOUT_MS)
         .isLessThan(KafkaClientTimeouts.consumerRequestTimeoutMs(KafkaClientTimeouts.REPLICATED_FETCH_WAIT_MS));
-    assertThat(heartbeatMs * 4).isLessThanOrEqualTo(sessionMs);
+    assertThat(heartbeatMs * 3).isLessThanOrEqualTo(sessionMs);
   }
 }
