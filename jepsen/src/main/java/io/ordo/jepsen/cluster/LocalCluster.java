@@ -311,6 +311,9 @@ public final class LocalCluster implements AutoCloseable {
     Map<String, String> c = new TreeMap<>();
     c.put("broker.session.timeout.ms", "1500");
     c.put("broker.heartbeat.interval.ms", "500");
+    // A silent active controller: the other controllers elect a new one after 1 s without an
+    // answer to their fetches (Kafka's default is 2 s), and it then fences the silent broker.
+    c.put("controller.quorum.fetch.timeout.ms", "1000");
     c.put("offsets.topic.replication.factor", "3");
     c.put("transaction.state.log.replication.factor", "3");
     c.put("transaction.state.log.min.isr", "2");
