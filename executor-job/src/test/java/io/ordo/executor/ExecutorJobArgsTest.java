@@ -149,6 +149,19 @@ class ExecutorJobArgsTest {
   }
 
   @Test
+  void onlyReplicatedTopicsMakeSourcesAndSinksRefreshMetadataEverySecond() {
+    ExecutorConfig single = ExecutorConfig.defaults(KafkaClientSettings.of("k:1"), TopicLayout.withPrefix("t"));
+    assertThat(ExecutorJob.consumerProperties(single)).doesNotContainKey("metadata.max.age.ms");
+    assertThat(ExecutorJob.producerProperties(single)).doesNotContainKey("metadata.max.age.ms");
+
+    ExecutorConfig replicated =
+        ExecutorConfig.defaults(KafkaClientSettings.of("k:1"), TopicLayout.withPrefix("t").withReplicationFactor((short) 3));
+    String age = Integer.toString(KafkaClientTimeouts.REPLICATED_METADATA_MAX_AGE_MS);
+    assertThat(ExecutorJob.consumerProperties(replicated)).containsEntry("metadata.max.age.ms", age);
+    assertThat(ExecutorJob.producerProperties(replicated)).containsEntry("metadata.max.age.ms", age);
+  }
+
+  @Test
   void theSettingsReachEverySourceAndSinkAndTravelInTheJobGraph() throws Exception {
     String marker = "marker-value-of-a-secured-cluster";
     KafkaClientSettings kafka =
