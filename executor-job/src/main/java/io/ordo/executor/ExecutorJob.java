@@ -18,6 +18,7 @@ import io.ordo.proto.state.RangeRequest;
 import io.ordo.proto.state.ReadResult;
 import io.ordo.proto.state.WriteResult;
 import io.ordo.sequencer.KafkaClientSettings;
+import io.ordo.sequencer.KafkaClientTimeouts;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
 import java.nio.file.Path;
@@ -234,10 +235,22 @@ public final class ExecutorJob {
     // A fetch returns as soon as one byte is there (fetch.min.bytes=1: the broker answers a
     // waiting fetch when the partition's high watermark moves), so the wait adds no latency; it
     // only sets how often an idle job asks the broker (IDLE_FETCH_WAIT_MS says why 1 s).
-    p.setProperty("fetch.max.wait.ms", Integer.toString(IDLE_FETCH_WAIT_MS));
+    // The request timeout (fetch wait + 1.5 s) lets a source give up on a silent broker and find
+    // the partition's new leader soon after a failover, not after Kafka's 30 s (KafkaClientTimeouts).
+    KafkaClientTimeouts.putConsumerTimeouts(p, IDLE_FETCH_WAIT_MS);
+    KafkaClientTimeouts.putMetadataMaxAge(p, replicated(config));
     // Offsets live in checkpoints; committing them to the group is only informational.
     p.setProperty("commit.offsets.on.checkpoint", "true");
     return config.kafka().apply(p);
+  }
+
+  /**
+   * Whether the job's topics are replicated, as its layout says ({@code --replication-factor},
+   * which also sizes the topics {@code --create-topics} makes): more than one replica turns on
+   * the failover tuning of the sources' and sinks' metadata ({@link KafkaClientTimeouts}).
+   */
+  static boolean replicated(ExecutorConfig config) {
+    return config.topics().replicationFactor() > 1;
   }
 
   /**
@@ -264,6 +277,12 @@ public final class ExecutorJob {
     Properties p = new Properties();
     p.setProperty("linger.ms", "1");
     p.setProperty("max.request.size", Integer.toString(16 * 1024 * 1024));
+    // Results, changelog and feedback reach a partition's new leader soon after a failover
+    // (KafkaClientTimeouts); Kafka's delivery.timeout.ms (120 s) still bounds the retries.
+    p.setProperty("request.timeout.ms", Integer.toString(KafkaClientTimeouts.PRODUCER_REQUEST_TIMEOUT_MS));
+    // A sink often has nothing in flight when a broker goes silent (the stalled log stalls its
+    // input); fresh metadata sends its first records after the failover to the new leader.
+    KafkaClientTimeouts.putMetadataMaxAge(p, replicated(config));
     config.kafka().apply(p);
     // Not overridable (KafkaClientSettings refuses them): the sinks' duplicates are dropped by
     // id downstream only if the producer neither reorders nor loses acknowledged records.

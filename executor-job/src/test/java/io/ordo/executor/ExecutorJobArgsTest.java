@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ordo.sequencer.KafkaClientSettings;
+import io.ordo.sequencer.KafkaClientTimeouts;
 import io.ordo.sequencer.TopicLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -130,6 +131,34 @@ class ExecutorJobArgsTest {
                 new String[] {"--bootstrap-servers", "k:1", "--parallelism", "2", "--parallelism", "3"}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("option --parallelism is given 2 times");
+  }
+
+  @Test
+  void sourcesAndSinksGiveUpOnASilentBrokerWithinTheFailoverTimeoutsUnlessOverridden() {
+    ExecutorConfig config = ExecutorConfig.defaults(KafkaClientSettings.of("k:1"), TopicLayout.withPrefix("t"));
+    assertThat(ExecutorJob.consumerProperties(config))
+        .containsEntry("request.timeout.ms",
+            Integer.toString(KafkaClientTimeouts.consumerRequestTimeoutMs(ExecutorJob.IDLE_FETCH_WAIT_MS)));
+    assertThat(ExecutorJob.producerProperties(config))
+        .containsEntry("request.timeout.ms", Integer.toString(KafkaClientTimeouts.PRODUCER_REQUEST_TIMEOUT_MS));
+
+    ExecutorConfig overridden = ExecutorConfig.defaults(
+        new KafkaClientSettings("k:1", Map.of("request.timeout.ms", "45000")), TopicLayout.withPrefix("t"));
+    assertThat(ExecutorJob.consumerProperties(overridden)).containsEntry("request.timeout.ms", "45000");
+    assertThat(ExecutorJob.producerProperties(overridden)).containsEntry("request.timeout.ms", "45000");
+  }
+
+  @Test
+  void onlyReplicatedTopicsMakeSourcesAndSinksRefreshMetadataEverySecond() {
+    ExecutorConfig single = ExecutorConfig.defaults(KafkaClientSettings.of("k:1"), TopicLayout.withPrefix("t"));
+    assertThat(ExecutorJob.consumerProperties(single)).doesNotContainKey("metadata.max.age.ms");
+    assertThat(ExecutorJob.producerProperties(single)).doesNotContainKey("metadata.max.age.ms");
+
+    ExecutorConfig replicated =
+        ExecutorConfig.defaults(KafkaClientSettings.of("k:1"), TopicLayout.withPrefix("t").withReplicationFactor((short) 3));
+    String age = Integer.toString(KafkaClientTimeouts.REPLICATED_METADATA_MAX_AGE_MS);
+    assertThat(ExecutorJob.consumerProperties(replicated)).containsEntry("metadata.max.age.ms", age);
+    assertThat(ExecutorJob.producerProperties(replicated)).containsEntry("metadata.max.age.ms", age);
   }
 
   @Test

@@ -27,7 +27,8 @@ import org.apache.kafka.common.utils.Utils;
  *
  * <p>Producer defaults: {@code enable.idempotence=true}, {@code acks=all}, {@code linger.ms=1},
  * {@code max.in.flight.requests.per.connection=5}, {@code delivery.timeout.ms=30000}, {@code
- * request.timeout.ms=15000}, {@code max.block.ms=30000}, {@code max.request.size=}{@value
+ * request.timeout.ms=}{@value KafkaClientTimeouts#PRODUCER_REQUEST_TIMEOUT_MS} (failover, see {@link
+ * KafkaClientTimeouts}), {@code max.block.ms=30000}, {@code max.request.size=}{@value
  * LogTopics#MESSAGE_BYTES_MAX} (matching the topics' {@code max.message.bytes}) and Kafka's default
  * bounded {@code buffer.memory}. The client settings ({@link KafkaClientSettings}: a secured
  * cluster's security properties) go on top of these, then the overrides replace them key by key;
@@ -110,10 +111,11 @@ public final class Sequencer implements AutoCloseable {
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+    // An append fails only after 30 s of retries (delivery.timeout.ms >= linger.ms +
+    // request.timeout.ms); each request gives up on a silent broker after 2 s, so a retry reaches
+    // the partition's new leader soon after a failover (KafkaClientTimeouts says why).
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-    // delivery.timeout.ms must be >= linger.ms + request.timeout.ms, so the request timeout is
-    // lowered from Kafka's default of 30 s.
-    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, KafkaClientTimeouts.PRODUCER_REQUEST_TIMEOUT_MS);
     // Bounds how long append() may block the caller for metadata or buffer space.
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
     config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, LogTopics.MESSAGE_BYTES_MAX);

@@ -70,6 +70,17 @@ class SequencerIT {
   }
 
   @Test
+  void aSingleBrokersTopicIsNotReplicatedSoIdleConsumersKeepTheirLongFetchWait() {
+    TopicLayout layout = TopicLayout.withPrefix("replication");
+    LogTopics.ensure(broker.bootstrapServers(), layout, ENSURE_TIMEOUT);
+    KafkaClientSettings kafka = KafkaClientSettings.of(broker.bootstrapServers());
+
+    assertThat(KafkaClientTimeouts.replicatedOrUnknown(kafka, layout.resultsTopic(), Duration.ofSeconds(10))).isFalse();
+    // A topic that does not exist: unknown, so the failover tuning.
+    assertThat(KafkaClientTimeouts.replicatedOrUnknown(kafka, "replication-missing", Duration.ofSeconds(10))).isTrue();
+  }
+
+  @Test
   void requireExistingNamesEveryMissingTopicAndPassesOnceTheyExist() {
     TopicLayout layout = TopicLayout.withPrefix("required").withLogPartitions(2);
     assertThatThrownBy(() -> LogTopics.requireExisting(broker.bootstrapServers(), layout, ENSURE_TIMEOUT))

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.Position;
 import io.ordo.sequencer.KafkaClientSettings;
+import io.ordo.sequencer.KafkaClientTimeouts;
 import io.ordo.storage.internal.ChangelogRecords;
 import io.ordo.storage.internal.ShardKeys;
 import java.time.Duration;
@@ -80,8 +81,10 @@ public final class ChangelogMaterializer implements AutoCloseable {
    * How long the broker holds this consumer's fetch while nothing new is there, in milliseconds.
    * It adds no latency (the broker answers a parked fetch as soon as a change is committed); it
    * sets how often an idle materializer asks (each empty fetch costs the in-process broker about
-   * a millisecond of CPU). A consumer's close waits for its parked fetch, so the thread closes
-   * it without waiting: the consumer is assign-only and commits nothing.
+   * a millisecond of CPU). On a replicated topic (or one whose replication is not known when the
+   * thread starts) the wait is {@value KafkaClientTimeouts#REPLICATED_FETCH_WAIT_MS} ms instead, for
+   * failover ({@link KafkaClientTimeouts}). A consumer's close waits for its parked fetch, so the
+   * thread closes it without waiting: the consumer is assign-only and commits nothing.
    */
   static final int IDLE_FETCH_WAIT_MS = 5_000;
 
@@ -408,8 +411,12 @@ public final class ChangelogMaterializer implements AutoCloseable {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, POLL_RECORDS_MAX);
-    // See IDLE_FETCH_WAIT_MS.
-    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
+    // See IDLE_FETCH_WAIT_MS; shorter on a replicated topic, so that the request timeout (fetch
+    // wait + 1.5 s) gives up on a silent broker soon after a failover, and metadata is refreshed
+    // every second (KafkaClientTimeouts).
+    boolean replicated = KafkaClientTimeouts.replicatedOrUnknown(kafka, topic, Duration.ofMillis(METADATA_TIMEOUT_MS));
+    KafkaClientTimeouts.putConsumerTimeouts(props, KafkaClientTimeouts.idleFetchWaitMs(IDLE_FETCH_WAIT_MS, replicated));
+    KafkaClientTimeouts.putMetadataMaxAge(props, replicated);
     // Every partition is positioned explicitly; a stored offset that is out of range must fail
     // rather than jump, since jumping would silently drop changes.
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");

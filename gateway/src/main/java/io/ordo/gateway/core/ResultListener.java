@@ -3,6 +3,7 @@ package io.ordo.gateway.core;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.proto.TxnResult;
 import io.ordo.sequencer.KafkaClientSettings;
+import io.ordo.sequencer.KafkaClientTimeouts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,11 +77,16 @@ public final class ResultListener implements AutoCloseable {
    * How long the broker holds a fetch that finds no data, in milliseconds. It adds no latency:
    * with {@code fetch.min.bytes=1} the broker answers a waiting fetch as soon as a result is
    * appended; it only sets how often an idle listener asks (every 5 s: each empty fetch costs
-   * the in-process broker about a millisecond of CPU). A consumer's close waits for its parked
+   * the in-process broker about a millisecond of CPU). On a replicated results topic the wait is
+   * {@value KafkaClientTimeouts#REPLICATED_FETCH_WAIT_MS} ms instead, for failover (see {@link
+   * KafkaClientTimeouts}). A consumer's close waits for its parked
    * fetch, so {@link #close} closes it without waiting ({@code CloseOptions.timeout(ZERO)}: the
    * listener is assign-only, nothing is committed, the broker drops the fetch session itself).
    */
   static final int FETCH_MAX_WAIT_MS = 5_000;
+
+  /** Longest wait for the answer whether the results topic is replicated (at start). */
+  static final Duration REPLICATION_PROBE_TIMEOUT = Duration.ofSeconds(5);
 
   /** Pause after a failed poll before the next, in milliseconds. */
   static final long POLL_ERROR_BACKOFF_MS = 200;
@@ -223,8 +229,14 @@ public final class ResultListener implements AutoCloseable {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
-    // A fetch returns as soon as one byte is there, else after FETCH_MAX_WAIT_MS (long poll).
-    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Integer.toString(FETCH_MAX_WAIT_MS));
+    // A fetch returns as soon as one byte is there, else after the fetch wait (long poll):
+    // FETCH_MAX_WAIT_MS on one broker; on a replicated topic 0.5 s, so that the request timeout
+    // (fetch wait + 1.5 s) gives up on a silent broker soon after a failover, and metadata is
+    // refreshed every second (KafkaClientTimeouts).
+    boolean replicated = KafkaClientTimeouts.replicatedOrUnknown(kafka, resultsTopic,
+        startTimeout.compareTo(REPLICATION_PROBE_TIMEOUT) < 0 ? startTimeout : REPLICATION_PROBE_TIMEOUT);
+    KafkaClientTimeouts.putConsumerTimeouts(props, KafkaClientTimeouts.idleFetchWaitMs(FETCH_MAX_WAIT_MS, replicated));
+    KafkaClientTimeouts.putMetadataMaxAge(props, replicated);
     props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "ordo-gateway-results");
     kafka.apply(props);

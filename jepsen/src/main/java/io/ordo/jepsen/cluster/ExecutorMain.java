@@ -11,7 +11,9 @@ import java.util.concurrent.CountDownLatch;
  * the checkpoint directory, so a kill -9 and a new start continue where the last checkpoint left
  * off. SIGTERM cancels the job cleanly.
  *
- * <p>Arguments: {@code BOOTSTRAP_SERVERS TOPIC_PREFIX CHECKPOINT_DIR CHECKPOINT_INTERVAL_MS}. Once
+ * <p>Arguments: {@code BOOTSTRAP_SERVERS TOPIC_PREFIX CHECKPOINT_DIR CHECKPOINT_INTERVAL_MS
+ * [REPLICATION_FACTOR]} (the topics' replication factor, default 1: above 1 the job's Kafka
+ * clients get the failover tuning, see {@code KafkaClientTimeouts}). Once
  * the job is RUNNING it prints {@value #READY_MARKER} and the job id to stdout. Bad arguments exit
  * with 2, a failed start with 1.
  */
@@ -25,10 +27,11 @@ public final class ExecutorMain {
   public static void main(String[] args) throws Exception {
     ExecutorConfig config;
     try {
-      if (args.length != 4) {
-        throw new IllegalArgumentException("need BOOTSTRAP_SERVERS TOPIC_PREFIX CHECKPOINT_DIR CHECKPOINT_INTERVAL_MS");
+      if (args.length != 4 && args.length != 5) {
+        throw new IllegalArgumentException("need BOOTSTRAP_SERVERS TOPIC_PREFIX CHECKPOINT_DIR CHECKPOINT_INTERVAL_MS [REPLICATION_FACTOR]");
       }
-      config = ExecutorConfig.defaults(args[0], TopicLayout.withPrefix(args[1]))
+      short replicationFactor = args.length == 5 ? Short.parseShort(args[4]) : 1;
+      config = ExecutorConfig.defaults(args[0], TopicLayout.withPrefix(args[1]).withReplicationFactor(replicationFactor))
           .withCheckpointDir(args[2])
           .withCheckpointIntervalMs(Long.parseLong(args[3]));
     } catch (IllegalArgumentException e) {

@@ -254,7 +254,8 @@ public final class LocalCluster implements AutoCloseable {
         List<String> execOpts = new ArrayList<>(jvmLog);
         execOpts.add("-Xmx1g");
         executor = new ChildJvm("executor", abs, null, execOpts, cp, watch, ExecutorMain.class.getName(),
-            List.of(bootstrap, TOPIC_PREFIX, abs.resolve("checkpoints").toString(), Long.toString(options.checkpointIntervalMs())),
+            List.of(bootstrap, TOPIC_PREFIX, abs.resolve("checkpoints").toString(), Long.toString(options.checkpointIntervalMs()),
+                Integer.toString(BROKERS)),
             Map.of());
       } else {
         flink = FlinkSessionCluster.create(abs.resolve("flink"), options.flink(), options.flinkSettings().withWatchParent(watch), taken);
@@ -299,9 +300,20 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
-  /** Broker settings for three nodes: internal topics replicated 3 with min ISR 2. */
+  /**
+   * Broker settings for three nodes: internal topics replicated 3 with min ISR 2, and the failover
+   * settings the README recommends for production ("Kafka settings for failover"): the controller
+   * fences a broker that missed its heartbeats (every 500 ms) for {@code broker.session.timeout.ms}
+   * (1.5 s; Kafka's default is 9 s) and moves its leaderships and ISR places away, before Ordo's
+   * clients give up on it ({@code io.ordo.sequencer.KafkaClientTimeouts}: 2 s).
+   */
   static Map<String, String> brokerConfig() {
     Map<String, String> c = new TreeMap<>();
+    c.put("broker.session.timeout.ms", "1500");
+    c.put("broker.heartbeat.interval.ms", "500");
+    // A silent active controller: the other controllers elect a new one after 1 s without an
+    // answer to their fetches (Kafka's default is 2 s), and it then fences the silent broker.
+    c.put("controller.quorum.fetch.timeout.ms", "1000");
     c.put("offsets.topic.replication.factor", "3");
     c.put("transaction.state.log.replication.factor", "3");
     c.put("transaction.state.log.min.isr", "2");
@@ -402,7 +414,9 @@ public final class LocalCluster implements AutoCloseable {
   public List<String> jobArgs() {
     return List.of("--bootstrap-servers", bootstrapServers(), "--topic-prefix", TOPIC_PREFIX,
         "--checkpoint-dir", dir.resolve("checkpoints").toUri().toString(),
-        "--checkpoint-interval-ms", Long.toString(options.checkpointIntervalMs()));
+        "--checkpoint-interval-ms", Long.toString(options.checkpointIntervalMs()),
+        // The topics' replication (LogTopics.ensure above): the job's clients tune for failover.
+        "--replication-factor", Integer.toString(BROKERS));
   }
 
   /** The newest retained checkpoint of the executor job ({@code dir/checkpoints/<job>/chk-N}). */
@@ -835,6 +849,9 @@ public final class LocalCluster implements AutoCloseable {
           </Appenders>
           <Loggers>
             <Logger name="io.ordo" level="INFO"/>
+            <!-- Failover shows here: a broker fenced when its session timed out, ISR shrinks and expands. -->
+            <Logger name="org.apache.kafka.controller.ReplicationControlManager" level="INFO"/>
+            <Logger name="kafka.cluster.Partition" level="INFO"/>
             <Logger name="org.apache.flink.metrics.MetricGroup" level="ERROR"/>
             <Logger name="org.apache.flink.runtime.webmonitor.WebMonitorUtils" level="ERROR"/>
             <Logger name="org.apache.flink.runtime.security.token.DefaultDelegationTokenManager" level="ERROR"/>

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ordo.jepsen.cluster.ClusterNemeses.Pick;
 import io.ordo.jepsen.cluster.ClusterNemeses.Target;
 import io.ordo.jepsen.history.Keyword;
+import io.ordo.sequencer.KafkaClientTimeouts;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -91,5 +92,17 @@ class ClusterNemesesTest {
         .containsEntry("transaction.state.log.replication.factor", "3")
         .containsEntry("transaction.state.log.min.isr", "2")
         .containsEntry("min.insync.replicas", "2");
+  }
+
+  @Test
+  void theControllerFencesASilentBrokerBeforeOrdosClientsGiveUpOnIt() {
+    Map<String, String> c = LocalCluster.brokerConfig();
+    int sessionMs = Integer.parseInt(c.get("broker.session.timeout.ms"));
+    int heartbeatMs = Integer.parseInt(c.get("broker.heartbeat.interval.ms"));
+    // A client that times out on the silent broker must find its partitions led elsewhere, and a
+    // healthy broker must be able to miss a few heartbeats (CPU load) without being fenced.
+    assertThat(sessionMs).isLessThan(KafkaClientTimeouts.PRODUCER_REQUEST_TIMEOUT_MS)
+        .isLessThan(KafkaClientTimeouts.consumerRequestTimeoutMs(KafkaClientTimeouts.REPLICATED_FETCH_WAIT_MS));
+    assertThat(heartbeatMs * 3).isLessThanOrEqualTo(sessionMs);
   }
 }
