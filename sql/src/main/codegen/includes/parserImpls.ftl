@@ -555,13 +555,32 @@ void OrdoWithOptions(Map<String, SqlLiteral> opts) :
     <RPAREN>
 }
 
+/**
+ * An option's name: an identifier, or one of the reserved words USER and TABLE, which connector
+ * options use (as PostgreSQL's own connection options do).
+ */
+SqlIdentifier OrdoOptionName() :
+{
+    final SqlIdentifier name;
+}
+{
+    (
+        name = SimpleIdentifier()
+    |
+        <USER> { name = new SqlIdentifier("user", getPos()); }
+    |
+        <TABLE> { name = new SqlIdentifier("table", getPos()); }
+    )
+    { return name; }
+}
+
 void OrdoOption(Map<String, SqlLiteral> opts) :
 {
     final SqlIdentifier name;
     final SqlNode value;
 }
 {
-    name = SimpleIdentifier() <EQ> value = Literal() {
+    name = OrdoOptionName() <EQ> value = Literal() {
         if (!(value instanceof SqlLiteral)) {
             throw OrdoParserErrors.error(value.getParserPosition(),
                 "option \"" + name.getSimple() + "\" needs a single literal value");

@@ -35,6 +35,7 @@ import io.ordo.gateway.core.OrdoService;
 import io.ordo.gateway.core.ResultListener;
 import io.ordo.gateway.core.SequencerHealth;
 import io.ordo.gateway.core.TxnRunner;
+import io.ordo.gateway.connectors.ConnectorManager;
 import io.ordo.gateway.ingest.IngestBridge;
 import io.ordo.gateway.ingest.IngestManager;
 import io.ordo.gateway.ingest.IngestReconciler;
@@ -381,6 +382,20 @@ public final class GatewayServer implements AutoCloseable {
             config.limits(),
             config.sql().rowsMax() + 1L);
     started.push(sqlBackend);
+    // Source connectors (CREATE SOURCE CONNECTOR): run in the gateway holding each one's lease;
+    // they read the catalog from the local store, so only a gateway with one runs them.
+    if (store != null) {
+      ConnectorManager connectors =
+          new ConnectorManager(
+              store,
+              sqlBackend::execute,
+              config.limits().txnBytesMax(),
+              ConnectorManager.DEFAULT_INTERVAL_MS,
+              System::currentTimeMillis);
+      started.push(connectors);
+      connectors.start();
+      sqlBackend.attachConnectors(connectors);
+    }
     // Authentication and TLS (GatewaySecurity): one bearer-token check for gRPC and REST (REST
     // passes its Authorization header to the in-process call), SCRAM users for PostgreSQL.
     GatewaySecurity security = config.security();
