@@ -679,6 +679,9 @@ public final class GatewayServer implements AutoCloseable {
     restServer.close();
     grpcServer.shutdown();
     inProcessServer.shutdown();
+    // Connectors stop while the log still answers, so their leases are released and another
+    // gateway takes them over at once (not after the lease expires).
+    sqlBackend.closeConnectors();
     results.close();
     closeAll(started);
     LOG.info("gateway stopped");

@@ -174,6 +174,14 @@ public final class GatewaySqlBackend implements SqlBackend, AutoCloseable {
     this.connectors = Objects.requireNonNull(manager, "manager");
   }
 
+  /** Stops the attached connectors, if any (the server's close, while the log still answers). */
+  public void closeConnectors() {
+    ConnectorManager m = connectors;
+    if (m != null) {
+      m.close();
+    }
+  }
+
   @Override
   public void checkConnector(ConnectorDef def) {
     ConnectorManager m = connectors;

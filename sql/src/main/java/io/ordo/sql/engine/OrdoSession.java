@@ -276,7 +276,9 @@ final class OrdoSession implements SqlSession {
     }
     if (plan instanceof Plan.ShowTables || plan instanceof Plan.ShowStreams
         || plan instanceof Plan.ShowConnectors || plan instanceof Plan.Describe) {
-      Snap snap = latest();
+      // SHOW CONNECTORS reads a fresh snapshot: connector DDL through another session or gateway
+      // shows at once (it is rare, and the statuses ask the sources anyway).
+      Snap snap = plan instanceof Plan.ShowConnectors ? fresh() : latest();
       return Introspection.run(plan, Catalog.read(engine.backend().store(), snap.position()),
           plan instanceof Plan.ShowConnectors
               ? Catalog.connectors(engine.backend().store(), snap.position())
