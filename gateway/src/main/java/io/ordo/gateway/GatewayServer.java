@@ -638,7 +638,7 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   /** The backend this gateway gives its SQL engine (for the gateway's own tests). */
-  GatewaySqlBackend sqlBackend() {
+  public GatewaySqlBackend sqlBackend() {
     return sqlBackend;
   }
 

@@ -79,6 +79,9 @@ final class ConnectorWorker implements AutoCloseable {
   /** How long {@link #close} waits for the engine and the thread, in ms. */
   static final long CLOSE_TIMEOUT_MS = 15_000;
 
+  /** How often {@link #close} asks the engine again to stop, in ms. */
+  private static final long CLOSE_POLL_MS = 200;
+
   /** What the worker runs its transactions with (the gateway's SQL backend's {@code execute}). */
   public interface Log {
     /** Runs {@code txn} (stream appends without shard ids allowed), waiting at most {@code waitMs}. */
@@ -359,7 +362,10 @@ final class ConnectorWorker implements AutoCloseable {
     return new Stopped(why);
   }
 
-  /** Ends a batch without marking it processed: the engine stops, the offset stays. */
+  /**
+   * Ends a batch without marking it processed: the engine stops, the offset stays. A {@link Log}
+   * may throw it (or fail its future with it) to stop the worker at once, as a crash would.
+   */
   static final class Stopped extends RuntimeException {
     Stopped(String why) {
       super(why);
@@ -392,16 +398,20 @@ final class ConnectorWorker implements AutoCloseable {
   @Override
   public void close() {
     closing = true;
-    DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> e = engine;
-    if (e != null) {
-      try {
-        e.close();
-      } catch (IOException | RuntimeException ex) {
-        LOG.warn("Connector '{}': closing the engine failed: {}", def.name(), ex.toString());
-      }
-    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_TIMEOUT_MS);
     try {
-      thread.join(CLOSE_TIMEOUT_MS);
+      // The engine refuses to stop while its task is starting: ask again until it stops.
+      while (thread.isAlive() && System.nanoTime() < deadline) {
+        DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> e = engine;
+        if (e != null) {
+          try {
+            e.close();
+          } catch (IOException | RuntimeException ex) {
+            LOG.debug("Connector '{}': closing the engine: {}", def.name(), ex.toString());
+          }
+        }
+        thread.join(CLOSE_POLL_MS);
+      }
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
     }
