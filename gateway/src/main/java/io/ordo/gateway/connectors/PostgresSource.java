@@ -22,7 +22,10 @@ import java.util.regex.Pattern;
  * (required), {@code user} (required), {@code password} (empty), {@code table} (required, {@code
  * schema.table}, e.g. {@code public.orders}), {@code slot} (the logical replication slot,
  * default {@code ordo_<connector>}), {@code publication} (default {@code ordo_<connector>};
- * created for the table if missing, Debezium's {@code publication.autocreate.mode=filtered}).
+ * created for the table if missing, Debezium's {@code publication.autocreate.mode=filtered}),
+ * {@code heartbeat_ms} (0 = off: Debezium's {@code heartbeat.interval.ms}; with it the offset
+ * moves while the table is idle, one transaction per interval, so the slot releases WAL that
+ * other tables write).
  * The source needs {@code wal_level=logical}, and the table a primary key (it is the stream's
  * partition key).
  *
@@ -31,7 +34,8 @@ import java.util.regex.Pattern;
  */
 final class PostgresSource {
   static final Set<String> OPTIONS =
-      Set.of("host", "port", "database", "user", "password", "table", "slot", "publication");
+      Set.of("host", "port", "database", "user", "password", "table", "slot", "publication",
+          "heartbeat_ms");
   static final int CONNECT_TIMEOUT_S = 5;
   static final int QUERY_TIMEOUT_S = 5;
   private static final Pattern SLOT = Pattern.compile("[a-z0-9_]{1,63}");
@@ -61,6 +65,7 @@ final class PostgresSource {
       }
     }
     port(def);
+    heartbeatMs(def);
     // Host and database go into a JDBC URL: no characters that would add URL parameters.
     if (!HOST.matcher(def.option("host", "")).matches()) {
       throw new IllegalArgumentException(
@@ -96,6 +101,20 @@ final class PostgresSource {
       // reported below
     }
     throw new IllegalArgumentException("option \"port\" must be 1..65535, got '" + v + "'");
+  }
+
+  static long heartbeatMs(ConnectorDef def) {
+    String v = def.option("heartbeat_ms", "0").trim();
+    try {
+      long ms = Long.parseLong(v);
+      if (ms == 0 || (ms >= 100 && ms <= 3_600_000)) {
+        return ms;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        "option \"heartbeat_ms\" must be 0 (off) or 100..3600000, got '" + v + "'");
   }
 
   static String slot(ConnectorDef def) {
@@ -233,6 +252,10 @@ final class PostgresSource {
     p.setProperty("tombstones.on.delete", "false");
     // JSON-friendly values: decimals as strings, not Connect's bytes.
     p.setProperty("decimal.handling.mode", "string");
+    long heartbeat = heartbeatMs(def);
+    if (heartbeat > 0) {
+      p.setProperty("heartbeat.interval.ms", Long.toString(heartbeat));
+    }
     p.setProperty("max.batch.size", Integer.toString(ConnectorWorker.BATCH_RECORDS_MAX));
     p.setProperty("max.queue.size", Integer.toString(4 * ConnectorWorker.BATCH_RECORDS_MAX));
     return p;

@@ -35,6 +35,7 @@ class PostgresSourceTest {
     refused(Map.of("port", "70000"), "option \"port\" must be 1..65535");
     refused(Map.of("port", "x"), "option \"port\"");
     refused(Map.of("table", "orders"), "must be schema.table");
+    refused(Map.of("heartbeat_ms", "5"), "option \"heartbeat_ms\"");
     refused(Map.of("slot", "Bad-Slot"), "option \"slot\"");
     refused(Map.of("host", "db/evil?socketFactory=x"), "option \"host\"");
     refused(Map.of("database", "shop?ssl=true"), "option \"database\"");
@@ -56,5 +57,10 @@ class PostgresSourceTest {
     assertThat(p.getProperty("publication.name")).isEqualTo("ordo_pg_orders");
     assertThat(p.getProperty("tombstones.on.delete")).isEqualTo("false");
     assertThat(p.getProperty("topic.prefix")).isEqualTo("ordo_0123456789abcdef");
+    assertThat(p.getProperty("heartbeat.interval.ms")).isNull();
+    Map<String, String> withHeartbeat = new TreeMap<>(good());
+    withHeartbeat.put("heartbeat_ms", "1000");
+    assertThat(PostgresSource.debezium(def("c", withHeartbeat)).getProperty("heartbeat.interval.ms"))
+        .isEqualTo("1000");
   }
 }
