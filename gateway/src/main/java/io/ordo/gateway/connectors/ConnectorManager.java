@@ -306,7 +306,7 @@ public final class ConnectorManager implements AutoCloseable {
           w.def().name(), w.lastError());
       String error = w.lastError();
       w.close();
-      ConnectorWorker next = new ConnectorWorker(w.def(), defValue, log, txnBytesMax);
+      ConnectorWorker next = new ConnectorWorker(w.def(), defValue, log, txnBytesMax, error);
       Running replaced = new Running(next, r.lease, r.renewedAtMs);
       // Report the failure in the lease before the restart hides it.
       if (!renew(replaced, now, "failed", error)) {

@@ -125,6 +125,15 @@ final class ConnectorWorker implements AutoCloseable {
    * @param txnBytesMax the gateway's largest encoded transaction
    */
   ConnectorWorker(ConnectorDef def, Value defValue, Log log, long txnBytesMax) throws SqlException {
+    this(def, defValue, log, txnBytesMax, "");
+  }
+
+  /**
+   * Like the other constructor, with the last error of the worker this one replaces, reported
+   * by {@link #lastError} until this one appends a batch or fails itself.
+   */
+  ConnectorWorker(ConnectorDef def, Value defValue, Log log, long txnBytesMax, String previousError)
+      throws SqlException {
     this.def = Objects.requireNonNull(def, "def");
     this.defValue = Objects.requireNonNull(defValue, "defValue");
     this.log = Objects.requireNonNull(log, "log");
@@ -134,6 +143,7 @@ final class ConnectorWorker implements AutoCloseable {
     this.changes = new ChangeRecords(engineName(def));
     this.thread = new Thread(this::run, "ordo-connector-" + def.name());
     this.thread.setDaemon(true);
+    this.lastError = Objects.requireNonNull(previousError, "previousError");
   }
 
   /** Debezium's engine name of a connector: the namespace of its offsets. */

@@ -241,16 +241,17 @@ class PostgresConnectorIT {
   @Order(2)
   void aWorkerThatCrashesAfterACommitResumesFromTheStoredOffsetWithoutDuplicates()
       throws Exception {
-    // The gateway's own manager steps aside for one whose log fails every third batch right
-    // after its transaction committed, before Debezium hears of it: the worker dies in the
+    // The gateway's own manager steps aside for one whose log fails the first and every third
+    // batch right after its transaction committed, before Debezium hears of it: the worker dies in the
     // window where the source still thinks those changes are unconfirmed.
     gateway.sqlBackend().closeConnectors();
     AtomicInteger batches = new AtomicInteger();
     AtomicInteger crashes = new AtomicInteger();
     ConnectorWorker.Log crashing = (txn, waitMs) -> {
       CompletableFuture<TxnResult> result = gateway.sqlBackend().execute(txn, waitMs);
+      // The first batch and then every third: at least one crash however Debezium batches.
       if (!txn.getId().startsWith("connector-pg_orders-")
-          || batches.incrementAndGet() % 3 != 0) {
+          || batches.incrementAndGet() % 3 != 1) {
         return result;
       }
       return result.thenApply(r -> {
@@ -270,6 +271,10 @@ class PostgresConnectorIT {
     int before = countOf("orders_cdc");
     for (int i = 3000; i < 3060; i++) {
       pg.exec("INSERT INTO public.orders VALUES (" + i + ", 'crash', " + i + ")");
+      if (i % 20 == 19) {
+        int done = i - 3000 + 1;
+        await("inserts so far", () -> countOf("orders_cdc") >= before + done);
+      }
     }
     await("the 60 inserts", () -> countOf("orders_cdc") >= before + 60);
     Thread.sleep(1_000); // a duplicate would arrive with the batches just appended
@@ -361,6 +366,32 @@ class PostgresConnectorIT {
         "0A000", "INTO TABLE is not supported yet");
     assertThat(sql("SHOW CONNECTORS").get(0).rows()).isEmpty();
     assertThat(sql("SELECT 1").get(0).rows()).containsExactly(List.of(1));
+  }
+
+  @Test
+  @Order(6)
+  void aSourceThatGoesAwayShowsInTheConnectorsStateAndNothingElseStops() throws Exception {
+    sql("CREATE STREAM orders_again (op TEXT, before JSONB, after JSONB, source JSONB, ts_ms BIGINT)");
+    sql(createConnector("pg_again", "orders_again", ", table = 'public.orders'"));
+    long rows = pg.count("SELECT count(*) FROM public.orders");
+    await("the snapshot of the second connector", () -> countOf("orders_again") == rows);
+    pg.stop();
+    await("the connector to report the lost source", () -> {
+      try {
+        Map<String, Object> row = row(sql("SHOW CONNECTORS").get(0), 0);
+        // The worker's own report, not SHOW's failed probe of the source.
+        return row.get("last_error") instanceof String error
+            && !error.startsWith("cannot ask the source") && row.get("source_position") == null;
+      } catch (SqlException e) {
+        return false;
+      }
+    });
+    Map<String, Object> row = row(sql("SHOW CONNECTORS").get(0), 0);
+    assertThat(row.get("state")).isIn("failed", "starting");
+    assertThat((String) row.get("last_error")).isNotBlank().doesNotStartWith("cannot ask the source");
+    // The rest of the server is unaffected.
+    assertThat(sql("SELECT count(*) FROM orders_again").get(0).rows().get(0).get(0))
+        .isEqualTo(rows);
   }
 
   private static void assertRefused(String statement, String sqlState, String reason) {

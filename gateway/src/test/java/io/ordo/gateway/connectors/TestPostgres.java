@@ -34,6 +34,7 @@ public final class TestPostgres implements AutoCloseable {
   private final Path data;
   private final int port;
   private final List<String> asUser;
+  private boolean stopped;
 
   private TestPostgres(Path bin, Path base, int port, List<String> asUser) {
     this.bin = bin;
@@ -121,11 +122,19 @@ public final class TestPostgres implements AutoCloseable {
     }
   }
 
+  /** Stops the server ({@code -m immediate}, as a crash); idempotent. */
+  public synchronized void stop() throws IOException, InterruptedException {
+    if (!stopped) {
+      stopped = true;
+      run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate",
+          "-w", "stop"));
+    }
+  }
+
   @Override
   public void close() throws IOException, InterruptedException {
     try {
-      run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate",
-          "-w", "stop"));
+      stop();
     } finally {
       try (Stream<Path> files = Files.walk(base)) {
         files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
