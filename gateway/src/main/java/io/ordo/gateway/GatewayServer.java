@@ -95,7 +95,10 @@ import org.slf4j.LoggerFactory;
  * also keeps a local store: a {@link MultiVersionStore} that a {@link ChangelogMaterializer} fills
  * from the changelog topic, which serves stream reads and retention. For every stream it runs a
  * Kafka ingest bridge ({@link IngestManager}, kept in line with the catalog by an {@link
- * IngestReconciler}) that appends the records of the stream's ingest topic.
+ * IngestReconciler}) that appends the records of the stream's ingest topic. With a local store
+ * it also runs the SQL catalog's source connectors whose lease it holds ({@link
+ * io.ordo.gateway.connectors.ConnectorManager}: one thread, and per running connector one
+ * worker thread plus Debezium's engine threads).
  *
  * <p>{@link #start} brings the parts up in dependency order and {@link #close} takes them down in
  * reverse; if a part fails to start, the ones already started are closed and the error is
