@@ -201,6 +201,9 @@ SqlNode OrdoShow() :
         LOOKAHEAD(2)
         <STREAMS> { return SqlShow.streams(s.end(this)); }
     |
+        LOOKAHEAD(2)
+        <CONNECTORS> { return SqlShow.connectors(s.end(this)); }
+    |
         LOOKAHEAD(3)
         <TRANSACTION> <ISOLATION> <LEVEL> {
             return SqlShow.setting(s.end(this), "transaction_isolation");
@@ -552,13 +555,32 @@ void OrdoWithOptions(Map<String, SqlLiteral> opts) :
     <RPAREN>
 }
 
+/**
+ * An option's name: an identifier, or one of the reserved words USER and TABLE, which connector
+ * options use (as PostgreSQL's own connection options do).
+ */
+SqlIdentifier OrdoOptionName() :
+{
+    final SqlIdentifier name;
+}
+{
+    (
+        name = SimpleIdentifier()
+    |
+        <USER> { name = new SqlIdentifier("user", getPos()); }
+    |
+        <TABLE> { name = new SqlIdentifier("table", getPos()); }
+    )
+    { return name; }
+}
+
 void OrdoOption(Map<String, SqlLiteral> opts) :
 {
     final SqlIdentifier name;
     final SqlNode value;
 }
 {
-    name = SimpleIdentifier() <EQ> value = Literal() {
+    name = OrdoOptionName() <EQ> value = Literal() {
         if (!(value instanceof SqlLiteral)) {
             throw OrdoParserErrors.error(value.getParserPosition(),
                 "option \"" + name.getSimple() + "\" needs a single literal value");
@@ -594,6 +616,70 @@ SqlDrop OrdoDropStream(Span s, boolean replace) :
 {
     <STREAM> ifExists = OrdoIfExists() name = CompoundIdentifier() {
         return new SqlDropStream(s.end(this), ifExists, name);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source connectors: CREATE SOURCE CONNECTOR, DROP CONNECTOR, PAUSE / RESUME CONNECTOR.
+// ---------------------------------------------------------------------------------------------
+
+SqlCreate OrdoCreateConnector(Span s, boolean replace) :
+{
+    final boolean ifNotExists;
+    final SqlIdentifier name;
+    final SqlIdentifier sourceKind;
+    final Map<String, SqlLiteral> opts = new LinkedHashMap<String, SqlLiteral>();
+    final boolean intoTable;
+    final SqlIdentifier target;
+}
+{
+    <SOURCE> <CONNECTOR> {
+        if (replace) {
+            throw OrdoParserErrors.error(s.pos(), "CREATE OR REPLACE SOURCE CONNECTOR is not supported");
+        }
+    }
+    ifNotExists = OrdoIfNotExists()
+    name = CompoundIdentifier()
+    <FROM> sourceKind = SimpleIdentifier()
+    OrdoWithOptions(opts)
+    <INTO>
+    (
+        <STREAM> { intoTable = false; }
+    |
+        <TABLE> { intoTable = true; }
+    )
+    target = CompoundIdentifier()
+    {
+        return new SqlCreateConnector(s.end(this), ifNotExists, name, sourceKind, opts,
+            intoTable, target);
+    }
+}
+
+SqlDrop OrdoDropConnector(Span s, boolean replace) :
+{
+    final boolean ifExists;
+    final SqlIdentifier name;
+}
+{
+    <CONNECTOR> ifExists = OrdoIfExists() name = CompoundIdentifier() {
+        return new SqlDropConnector(s.end(this), ifExists, name);
+    }
+}
+
+SqlNode OrdoPauseConnector() :
+{
+    final Span s;
+    final boolean pause;
+    final SqlIdentifier name;
+}
+{
+    (
+        <PAUSE> { s = span(); pause = true; }
+    |
+        <RESUME> { s = span(); pause = false; }
+    )
+    <CONNECTOR> name = CompoundIdentifier() {
+        return new SqlPauseConnector(s.end(this), name, pause);
     }
 }
 

@@ -35,6 +35,7 @@ import io.ordo.gateway.core.OrdoService;
 import io.ordo.gateway.core.ResultListener;
 import io.ordo.gateway.core.SequencerHealth;
 import io.ordo.gateway.core.TxnRunner;
+import io.ordo.gateway.connectors.ConnectorManager;
 import io.ordo.gateway.ingest.IngestBridge;
 import io.ordo.gateway.ingest.IngestManager;
 import io.ordo.gateway.ingest.IngestReconciler;
@@ -96,7 +97,10 @@ import org.slf4j.LoggerFactory;
  * also keeps a local store: a {@link MultiVersionStore} that a {@link ChangelogMaterializer} fills
  * from the changelog topic, which serves stream reads and retention. For every stream it runs a
  * Kafka ingest bridge ({@link IngestManager}, kept in line with the catalog by an {@link
- * IngestReconciler}) that appends the records of the stream's ingest topic.
+ * IngestReconciler}) that appends the records of the stream's ingest topic. With a local store
+ * it also runs the SQL catalog's source connectors whose lease it holds ({@link
+ * io.ordo.gateway.connectors.ConnectorManager}: one thread, and per running connector one
+ * worker thread plus Debezium's engine threads).
  *
  * <p>{@link #start} brings the parts up in dependency order and {@link #close} takes them down in
  * reverse; if a part fails to start, the ones already started are closed and the error is
@@ -383,6 +387,20 @@ public final class GatewayServer implements AutoCloseable {
             config.limits(),
             config.sql().rowsMax() + 1L);
     started.push(sqlBackend);
+    // Source connectors (CREATE SOURCE CONNECTOR): run in the gateway holding each one's lease;
+    // they read the catalog from the local store, so only a gateway with one runs them.
+    if (store != null) {
+      ConnectorManager connectors =
+          new ConnectorManager(
+              store,
+              sqlBackend::execute,
+              config.limits().txnBytesMax(),
+              ConnectorManager.DEFAULT_INTERVAL_MS,
+              System::currentTimeMillis);
+      started.push(connectors);
+      connectors.start();
+      sqlBackend.attachConnectors(connectors);
+    }
     // Authentication and TLS (GatewaySecurity): one bearer-token check for gRPC and REST (REST
     // passes its Authorization header to the in-process call), SCRAM users for PostgreSQL.
     GatewaySecurity security = config.security();
@@ -649,7 +667,7 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   /** The backend this gateway gives its SQL engine (for the gateway's own tests). */
-  GatewaySqlBackend sqlBackend() {
+  public GatewaySqlBackend sqlBackend() {
     return sqlBackend;
   }
 
@@ -690,6 +708,9 @@ public final class GatewayServer implements AutoCloseable {
     restServer.close();
     grpcServer.shutdown();
     inProcessServer.shutdown();
+    // Connectors stop while the log still answers, so their leases are released and another
+    // gateway takes them over at once (not after the lease expires).
+    sqlBackend.closeConnectors();
     results.close();
     closeAll(started);
     LOG.info("gateway stopped");

@@ -48,6 +48,10 @@ public final class SqlState {
   public static final String INVALID_SQL_STATEMENT_NAME = "26000";
   public static final String INVALID_CURSOR_NAME = "34000";
   public static final String UNDEFINED_OBJECT = "42704";
+  /** A connector (or other non-relation object) of that name exists. */
+  public static final String DUPLICATE_OBJECT = "42710";
+  /** A source connector cannot reach its source ({@code sqlclient_unable_to_establish_sqlconnection}). */
+  public static final String UNABLE_TO_CONNECT = "08001";
   public static final String INTERNAL_ERROR = "XX000";
   /** The cluster could not answer in time or at all (e.g. no result before the deadline). */
   public static final String UNAVAILABLE = "57P03";

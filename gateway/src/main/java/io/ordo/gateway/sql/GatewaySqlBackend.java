@@ -2,6 +2,7 @@ package io.ordo.gateway.sql;
 
 import io.grpc.Context;
 import io.grpc.Status;
+import io.ordo.gateway.connectors.ConnectorManager;
 import io.ordo.gateway.core.Limits;
 import io.ordo.gateway.core.OrdoService;
 import io.ordo.gateway.core.StreamOpsResolver;
@@ -21,6 +22,8 @@ import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.sequencer.KeyRanges;
 import io.ordo.sequencer.Sequencer;
+import io.ordo.sql.catalog.ConnectorDef;
+import io.ordo.sql.catalog.ConnectorStatus;
 import io.ordo.sql.engine.SqlBackend;
 import io.ordo.storage.ChangelogMaterializer;
 import io.ordo.storage.MultiVersionStore;
@@ -63,6 +66,7 @@ public final class GatewaySqlBackend implements SqlBackend, AutoCloseable {
   private final Limits limits;
   private final long readRecordsMax;
   private final ScheduledExecutorService deadlines;
+  private volatile ConnectorManager connectors; // null: this gateway runs no connectors
 
   /**
    * @param runner runs transactions through the log
@@ -163,6 +167,49 @@ public final class GatewaySqlBackend implements SqlBackend, AutoCloseable {
       }
     }
     return false;
+  }
+
+  /** Lets SQL's connector statements reach {@code manager} (a gateway with a local store). */
+  public void attachConnectors(ConnectorManager manager) {
+    this.connectors = Objects.requireNonNull(manager, "manager");
+  }
+
+  /** Stops the attached connectors, if any (the server's close, while the log still answers). */
+  public void closeConnectors() {
+    ConnectorManager m = connectors;
+    if (m != null) {
+      m.close();
+    }
+  }
+
+  @Override
+  public void checkConnector(ConnectorDef def) {
+    ConnectorManager m = connectors;
+    if (m == null) {
+      throw new UnsupportedOperationException(
+          "source connectors need a gateway with a data directory");
+    }
+    m.check(def);
+  }
+
+  @Override
+  public void connectorsChanged() {
+    ConnectorManager m = connectors;
+    if (m != null) {
+      m.catalogChanged();
+    }
+  }
+
+  @Override
+  public ConnectorStatus connectorStatus(ConnectorDef def) {
+    ConnectorManager m = connectors;
+    return m == null ? SqlBackend.super.connectorStatus(def) : m.status(def);
+  }
+
+  @Override
+  public java.util.Optional<String> connectorDropped(ConnectorDef def) {
+    ConnectorManager m = connectors;
+    return m == null ? java.util.Optional.empty() : m.dropped(def);
   }
 
   @Override

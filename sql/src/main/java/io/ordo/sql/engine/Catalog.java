@@ -5,6 +5,8 @@ import io.ordo.proto.Value;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlState;
 import io.ordo.sql.catalog.CatalogSnapshot;
+import io.ordo.sql.catalog.ConnectorDef;
+import io.ordo.sql.encoding.ConnectorCodec;
 import io.ordo.sql.catalog.StreamDef;
 import io.ordo.sql.catalog.TableDef;
 import io.ordo.storage.MultiVersionStore;
@@ -61,6 +63,21 @@ final class Catalog {
       sb.append(s.name()).append('/').append(s.columns().hashCode()).append(';');
     }
     return sb.toString();
+  }
+
+  /**
+   * The source connectors as of {@code p}, by name, each with its stored value (which DDL
+   * asserts unchanged).
+   */
+  static TreeMap<String, Map.Entry<ConnectorDef, Value>> connectors(
+      MultiVersionStore store, Position p) throws SqlException {
+    TreeMap<String, Map.Entry<ConnectorDef, Value>> out = new TreeMap<>();
+    for (Map.Entry<String, Value> e
+        : store.scanAsOf(ConnectorCodec.CONNECTOR_KEY_PREFIX, p, OBJECTS_MAX)) {
+      ConnectorDef def = ConnectorCodec.decode(e.getValue());
+      out.put(def.name(), Map.entry(def, e.getValue()));
+    }
+    return out;
   }
 
   CatalogSnapshot snapshot() {

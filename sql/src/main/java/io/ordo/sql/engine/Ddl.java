@@ -17,6 +17,9 @@ import io.ordo.sql.SqlState;
 import io.ordo.sql.SqlType;
 import io.ordo.sql.StatementResult;
 import io.ordo.sql.catalog.ColumnDef;
+import io.ordo.sql.catalog.ConnectorDef;
+import io.ordo.sql.encoding.ConnectorCodec;
+import io.ordo.proto.Position;
 import io.ordo.sql.catalog.StreamDef;
 import io.ordo.sql.catalog.TableDef;
 import java.security.SecureRandom;
@@ -71,6 +74,15 @@ final class Ddl {
     }
     if (plan instanceof Plan.DropStream d) {
       return dropStream(d);
+    }
+    if (plan instanceof Plan.CreateConnector c) {
+      return createConnector(c);
+    }
+    if (plan instanceof Plan.DropConnector d) {
+      return dropConnector(d);
+    }
+    if (plan instanceof Plan.PauseConnector p) {
+      return pauseConnector(p);
     }
     throw new SqlException(SqlState.FEATURE_NOT_SUPPORTED, "unsupported statement " + plan);
   }
@@ -311,6 +323,141 @@ final class Ddl {
       }
     }
     return StatementResult.command("DROP STREAM");
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Source connectors: the catalog entry is sequenced metadata like a table's; the gateway that
+  // holds a connector's lease runs it (SqlBackend's connector methods).
+
+  private StatementResult createConnector(Plan.CreateConnector c)
+      throws SqlException, InterruptedException {
+    String kind = c.sourceKind().toLowerCase(Locale.ROOT);
+    if (!kind.equals(ConnectorDef.POSTGRESQL)) {
+      throw new SqlException(
+          SqlState.FEATURE_NOT_SUPPORTED,
+          "unknown source connector type \"" + c.sourceKind() + "\"; supported: postgresql",
+          c.position());
+    }
+    if (c.intoTable()) {
+      throw new SqlException(
+          SqlState.FEATURE_NOT_SUPPORTED,
+          "INTO TABLE is not supported yet; use INTO STREAM (each change a record)", c.position());
+    }
+    String connectorKey = ConnectorCodec.connectorKey(c.name());
+    Map<String, String> options = new java.util.TreeMap<>();
+    for (Map.Entry<String, String> e : c.options().entrySet()) {
+      options.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
+    }
+    ConnectorDef def = new ConnectorDef(
+        c.name(), kind, new java.util.TreeMap<>(options), ConnectorDef.TargetKind.STREAM,
+        c.target(), false, newTableId());
+    Position snapshot = session.fresh().position();
+    if (Catalog.connectors(engine.backend().store(), snapshot).containsKey(c.name())) {
+      if (c.ifNotExists()) {
+        return StatementResult.command("CREATE SOURCE CONNECTOR");
+      }
+      throw new SqlException(
+          SqlState.DUPLICATE_OBJECT, "connector \"" + c.name() + "\" already exists",
+          c.position());
+    }
+    boolean streamExists = engine.backend().listStreams().getStreamsList().stream()
+        .map(Stream::getName).anyMatch(c.target()::equals);
+    if (!streamExists) {
+      throw new SqlException(
+          SqlState.UNDEFINED_TABLE,
+          "stream \"" + c.target() + "\" does not exist (CREATE STREAM " + c.target()
+              + " first)", c.position());
+    }
+    try {
+      engine.backend().checkConnector(def);
+    } catch (IllegalArgumentException e) {
+      throw new SqlException(SqlState.INVALID_PARAMETER_VALUE, e.getMessage(), c.position());
+    } catch (IllegalStateException e) {
+      throw new SqlException(SqlState.UNABLE_TO_CONNECT, e.getMessage(), c.position());
+    } catch (UnsupportedOperationException e) {
+      throw new SqlException(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage(), c.position());
+    }
+    TxnResult r = submit(List.of(
+        assertOp(connectorKey, Optional.empty()),
+        put(connectorKey, ConnectorCodec.encode(def))));
+    if (r.getOutcome() != Outcome.COMMITTED) {
+      if (r.getAbortReason() == AbortReason.ASSERT_FAILED) {
+        if (c.ifNotExists()) {
+          return StatementResult.command("CREATE SOURCE CONNECTOR");
+        }
+        throw new SqlException(
+            SqlState.DUPLICATE_OBJECT, "connector \"" + c.name() + "\" already exists",
+            c.position());
+      }
+      throw aborted(r);
+    }
+    engine.backend().connectorsChanged();
+    return StatementResult.command("CREATE SOURCE CONNECTOR");
+  }
+
+  private StatementResult dropConnector(Plan.DropConnector d)
+      throws SqlException, InterruptedException {
+    for (int attempt = 0; attempt <= engine.config().retriesMax(); attempt++) {
+      Map.Entry<ConnectorDef, Value> current =
+          Catalog.connectors(engine.backend().store(), session.fresh().position()).get(d.name());
+      if (current == null) {
+        if (d.ifExists()) {
+          return StatementResult.command("DROP CONNECTOR");
+        }
+        throw new SqlException(
+            SqlState.UNDEFINED_OBJECT, "connector \"" + d.name() + "\" does not exist",
+            d.position());
+      }
+      ConnectorDef def = current.getKey();
+      String connectorKey = ConnectorCodec.connectorKey(d.name());
+      TxnResult r = submit(List.of(
+          assertOp(connectorKey, Optional.of(current.getValue())),
+          delete(connectorKey),
+          delete(ConnectorCodec.offsetKey(def.connectorId())),
+          delete(ConnectorCodec.leaseKey(def.connectorId()))));
+      if (r.getOutcome() == Outcome.COMMITTED) {
+        engine.backend().connectorsChanged();
+        engine.backend().connectorDropped(def);
+        return StatementResult.command("DROP CONNECTOR");
+      }
+      if (r.getAbortReason() != AbortReason.ASSERT_FAILED) {
+        throw aborted(r);
+      }
+    }
+    throw conflict(d.name());
+  }
+
+  private StatementResult pauseConnector(Plan.PauseConnector p)
+      throws SqlException, InterruptedException {
+    String tag = p.pause() ? "PAUSE CONNECTOR" : "RESUME CONNECTOR";
+    for (int attempt = 0; attempt <= engine.config().retriesMax(); attempt++) {
+      Map.Entry<ConnectorDef, Value> current =
+          Catalog.connectors(engine.backend().store(), session.fresh().position()).get(p.name());
+      if (current == null) {
+        throw new SqlException(
+            SqlState.UNDEFINED_OBJECT, "connector \"" + p.name() + "\" does not exist",
+            p.position());
+      }
+      if (current.getKey().paused() == p.pause()) {
+        return StatementResult.command(tag);
+      }
+      String connectorKey = ConnectorCodec.connectorKey(p.name());
+      TxnResult r = submit(List.of(
+          assertOp(connectorKey, Optional.of(current.getValue())),
+          put(connectorKey, ConnectorCodec.encode(current.getKey().withPaused(p.pause())))));
+      if (r.getOutcome() == Outcome.COMMITTED) {
+        engine.backend().connectorsChanged();
+        return StatementResult.command(tag);
+      }
+      if (r.getAbortReason() != AbortReason.ASSERT_FAILED) {
+        throw aborted(r);
+      }
+    }
+    throw conflict(p.name());
+  }
+
+  private static Operation delete(String key) {
+    return Operation.newBuilder().setKey(key).setDelete(Delete.getDefaultInstance()).build();
   }
 
   // ---------------------------------------------------------------------------------------

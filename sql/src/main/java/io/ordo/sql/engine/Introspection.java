@@ -8,10 +8,13 @@ import io.ordo.sql.SqlState;
 import io.ordo.sql.SqlType;
 import io.ordo.sql.StatementResult;
 import io.ordo.sql.catalog.ColumnDef;
+import io.ordo.sql.catalog.ConnectorDef;
+import io.ordo.sql.catalog.ConnectorStatus;
 import io.ordo.sql.catalog.StreamDef;
 import io.ordo.sql.catalog.TableDef;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** SHOW TABLES, SHOW STREAMS and DESCRIBE, answered from the catalog. */
@@ -25,6 +28,17 @@ final class Introspection {
           Column.of("shards", SqlType.INTEGER),
           Column.of("retention_seconds", SqlType.BIGINT),
           Column.of("columns", SqlType.TEXT));
+  static final List<Column> SHOW_CONNECTORS =
+      List.of(
+          Column.of("name", SqlType.TEXT),
+          Column.of("source", SqlType.TEXT),
+          Column.of("target", SqlType.TEXT),
+          Column.of("state", SqlType.TEXT),
+          Column.of("owner", SqlType.TEXT),
+          Column.of("applied_position", SqlType.TEXT),
+          Column.of("source_position", SqlType.TEXT),
+          Column.of("lag_bytes", SqlType.BIGINT),
+          Column.of("last_error", SqlType.TEXT));
   static final List<Column> DESCRIBE =
       List.of(
           Column.of("column_name", SqlType.TEXT),
@@ -41,6 +55,9 @@ final class Introspection {
     if (plan instanceof Plan.ShowStreams) {
       return Optional.of(SHOW_STREAMS);
     }
+    if (plan instanceof Plan.ShowConnectors) {
+      return Optional.of(SHOW_CONNECTORS);
+    }
     if (plan instanceof Plan.Describe) {
       return Optional.of(DESCRIBE);
     }
@@ -55,6 +72,15 @@ final class Introspection {
   }
 
   static StatementResult run(Plan plan, Catalog catalog, SqlBackend backend, OrdoSession session)
+      throws SqlException {
+    return run(plan, catalog, new java.util.TreeMap<>(), backend, session);
+  }
+
+  /** Like the other {@code run}, with the connectors of the snapshot (for SHOW CONNECTORS). */
+  static StatementResult run(
+      Plan plan, Catalog catalog,
+      java.util.SortedMap<String, Map.Entry<ConnectorDef, io.ordo.proto.Value>> connectors,
+      SqlBackend backend, OrdoSession session)
       throws SqlException {
     if (plan instanceof Plan.ShowTables) {
       List<List<Object>> rows = new ArrayList<>();
@@ -76,6 +102,25 @@ final class Introspection {
         rows.add(row);
       }
       return new StatementResult("SHOW " + rows.size(), SHOW_STREAMS, rows);
+    }
+    if (plan instanceof Plan.ShowConnectors) {
+      List<List<Object>> rows = new ArrayList<>();
+      for (Map.Entry<ConnectorDef, io.ordo.proto.Value> e : connectors.values()) {
+        ConnectorDef def = e.getKey();
+        ConnectorStatus st = backend.connectorStatus(def);
+        List<Object> row = new ArrayList<>();
+        row.add(def.name());
+        row.add(def.sourceKind() + " " + def.option("table", ""));
+        row.add(def.targetKind().name().toLowerCase(java.util.Locale.ROOT) + " " + def.target());
+        row.add(st.state());
+        row.add(st.owner().orElse(null));
+        row.add(st.appliedPosition().orElse(null));
+        row.add(st.sourcePosition().orElse(null));
+        row.add(st.lagBytes().isPresent() ? st.lagBytes().getAsLong() : null);
+        row.add(st.lastError().orElse(null));
+        rows.add(row);
+      }
+      return new StatementResult("SHOW " + rows.size(), SHOW_CONNECTORS, rows);
     }
     Plan.Describe d = (Plan.Describe) plan;
     Optional<TableDef> table = catalog.table(d.name());

@@ -163,6 +163,7 @@ final class OrdoSession implements SqlSession {
         || plan instanceof Plan.Explain
         || plan instanceof Plan.ShowTables
         || plan instanceof Plan.ShowStreams
+        || plan instanceof Plan.ShowConnectors
         || plan instanceof Plan.ShowSetting
         || plan instanceof Plan.Describe
         || plan instanceof Plan.SetSetting
@@ -274,9 +275,14 @@ final class OrdoSession implements SqlSession {
       return Settings.show(settings, s, user, database);
     }
     if (plan instanceof Plan.ShowTables || plan instanceof Plan.ShowStreams
-        || plan instanceof Plan.Describe) {
-      Snap snap = latest();
+        || plan instanceof Plan.ShowConnectors || plan instanceof Plan.Describe) {
+      // SHOW CONNECTORS reads a fresh snapshot: connector DDL through another session or gateway
+      // shows at once (it is rare, and the statuses ask the sources anyway).
+      Snap snap = plan instanceof Plan.ShowConnectors ? fresh() : latest();
       return Introspection.run(plan, Catalog.read(engine.backend().store(), snap.position()),
+          plan instanceof Plan.ShowConnectors
+              ? Catalog.connectors(engine.backend().store(), snap.position())
+              : new java.util.TreeMap<>(),
           engine.backend(), this);
     }
     // DDL

@@ -56,6 +56,19 @@ sealed interface Plan {
 
   record ShowTables() implements Plan {}
 
+  /** {@code CREATE SOURCE CONNECTOR}; option names folded, values as written. */
+  record CreateConnector(
+      String name, boolean ifNotExists, String sourceKind, Map<String, String> options,
+      boolean intoTable, String target, int position)
+      implements Plan {}
+
+  record DropConnector(String name, boolean ifExists, int position) implements Plan {}
+
+  /** {@code PAUSE CONNECTOR} ({@code pause}) or {@code RESUME CONNECTOR}. */
+  record PauseConnector(String name, boolean pause, int position) implements Plan {}
+
+  record ShowConnectors() implements Plan {}
+
   record ShowStreams() implements Plan {}
 
   /** {@code SHOW <setting>}. */

@@ -7,10 +7,13 @@ import io.ordo.sql.parser.ParsedStatement;
 import io.ordo.sql.parser.ddl.SqlAlterStreamSetSchema;
 import io.ordo.sql.parser.ddl.SqlAlterTableAddColumn;
 import io.ordo.sql.parser.ddl.SqlColumnDeclaration;
+import io.ordo.sql.parser.ddl.SqlCreateConnector;
 import io.ordo.sql.parser.ddl.SqlCreateStream;
 import io.ordo.sql.parser.ddl.SqlCreateTable;
+import io.ordo.sql.parser.ddl.SqlDropConnector;
 import io.ordo.sql.parser.ddl.SqlDropStream;
 import io.ordo.sql.parser.ddl.SqlDropTable;
+import io.ordo.sql.parser.ddl.SqlPauseConnector;
 import io.ordo.sql.parser.stmt.SqlAsOf;
 import io.ordo.sql.parser.stmt.SqlBegin;
 import io.ordo.sql.parser.stmt.SqlCommit;
@@ -81,6 +84,7 @@ final class Plans {
       return switch (show.kind()) {
         case TABLES -> new Plan.ShowTables();
         case STREAMS -> new Plan.ShowStreams();
+        case CONNECTORS -> new Plan.ShowConnectors();
         case SETTING -> new Plan.ShowSetting(show.settingName());
       };
     }
@@ -116,6 +120,17 @@ final class Plans {
     if (node instanceof SqlAlterStreamSetSchema a) {
       return new Plan.AlterStreamSchema(
           name(a.name(), position), columns(p, a.columns()), options(a.options()), position);
+    }
+    if (node instanceof SqlCreateConnector c) {
+      return new Plan.CreateConnector(
+          name(c.name(), position), c.ifNotExists(), c.sourceKind().getSimple(),
+          options(c.options()), c.intoTable(), name(c.target(), position), position);
+    }
+    if (node instanceof SqlDropConnector d) {
+      return new Plan.DropConnector(name(d.name(), position), d.ifExists(), position);
+    }
+    if (node instanceof SqlPauseConnector pc) {
+      return new Plan.PauseConnector(name(pc.name(), position), pc.pause(), position);
     }
     if (node instanceof SqlDropStream d) {
       return new Plan.DropStream(name(d.name(), position), d.ifExists(), position);

@@ -9,6 +9,8 @@ import io.ordo.proto.ReadStreamRequest;
 import io.ordo.proto.Stream;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
+import io.ordo.sql.catalog.ConnectorDef;
+import io.ordo.sql.catalog.ConnectorStatus;
 import io.ordo.storage.ChangelogMaterializer;
 import io.ordo.storage.MultiVersionStore;
 import java.util.List;
@@ -59,4 +61,44 @@ public interface SqlBackend {
    * (bounded by the backend), without waiting for new records.
    */
   List<ReadResponse> readStream(ReadStreamRequest request);
+
+  // ---------------------------------------------------------------------------------------
+  // Source connectors (CREATE SOURCE CONNECTOR). A backend without connectors refuses them.
+
+  /**
+   * Checks a connector's definition before it enters the catalog: its options, and that the
+   * source answers and has what the connector needs (PostgreSQL: the table, its primary key,
+   * {@code wal_level=logical}). Bounded by a few seconds.
+   *
+   * @throws IllegalArgumentException with the reason for bad options (unknown, missing, malformed)
+   * @throws IllegalStateException with the reason when the source is unreachable or lacks what
+   *     the connector needs
+   * @throws UnsupportedOperationException when this server runs no connectors (the default)
+   */
+  default void checkConnector(ConnectorDef def) {
+    throw new UnsupportedOperationException("this server runs no source connectors");
+  }
+
+  /** A connector was created, paused, resumed or dropped through this server: act on it soon. */
+  default void connectorsChanged() {}
+
+  /**
+   * What the server knows of the connector {@code def} now (state, owner, positions, lag, last
+   * error). May ask the source for its position (bounded by a few seconds).
+   */
+  default ConnectorStatus connectorStatus(ConnectorDef def) {
+    return ConnectorStatus.of(def.paused() ? "paused" : "unassigned");
+  }
+
+  /**
+   * The connector {@code def} was dropped (its catalog entry, offset and lease are deleted): stop
+   * it if it runs here and release what it holds at the source (PostgreSQL: its replication slot
+   * and, if the connector created it, its publication), waiting a bounded time for the gateway
+   * that ran it to let go.
+   *
+   * @return empty, or a sentence saying what was left at the source and why
+   */
+  default java.util.Optional<String> connectorDropped(ConnectorDef def) {
+    return java.util.Optional.empty();
+  }
 }

@@ -6,6 +6,9 @@ import io.ordo.sql.SqlException;
 import io.ordo.sql.parser.ddl.SqlAlterStreamSetSchema;
 import io.ordo.sql.parser.ddl.SqlAlterTableAddColumn;
 import io.ordo.sql.parser.ddl.SqlColumnDeclaration;
+import io.ordo.sql.parser.ddl.SqlCreateConnector;
+import io.ordo.sql.parser.ddl.SqlDropConnector;
+import io.ordo.sql.parser.ddl.SqlPauseConnector;
 import io.ordo.sql.parser.ddl.SqlCreateStream;
 import io.ordo.sql.parser.ddl.SqlCreateTable;
 import io.ordo.sql.parser.ddl.SqlDropStream;
@@ -228,6 +231,42 @@ class StatementFormsTest {
     SqlDropStream d = parse("DROP STREAM IF EXISTS raw", SqlDropStream.class);
     assertThat(d.ifExists()).isTrue();
     assertThat(d.name().getSimple()).isEqualTo("raw");
+  }
+
+  // ---- source connectors -------------------------------------------------------------------
+
+  @Test
+  void createSourceConnectorKeepsSourceOptionsAndTarget() throws Exception {
+    SqlCreateConnector c = parse(
+        "CREATE SOURCE CONNECTOR IF NOT EXISTS pg_orders FROM POSTGRESQL WITH (host = 'db',"
+            + " port = 5432, database = 'shop', user = 'cdc', password = 's', table = 'public.orders',"
+            + " slot = 'orders_slot') INTO STREAM orders_cdc",
+        SqlCreateConnector.class);
+    assertThat(c.ifNotExists()).isTrue();
+    assertThat(c.name().getSimple()).isEqualTo("pg_orders");
+    assertThat(c.sourceKind().getSimple()).isEqualToIgnoringCase("postgresql");
+    // USER and TABLE are reserved words, accepted as option names.
+    assertThat(c.options()).containsOnlyKeys(
+        "host", "port", "database", "user", "password", "table", "slot");
+    assertThat(c.options().get("table").getValueAs(String.class)).isEqualTo("public.orders");
+    assertThat(c.intoTable()).isFalse();
+    assertThat(c.target().getSimple()).isEqualTo("orders_cdc");
+    assertThat(parse("CREATE SOURCE CONNECTOR c FROM mysql WITH (host = 'h') INTO TABLE t",
+        SqlCreateConnector.class).intoTable()).isTrue();
+  }
+
+  @Test
+  void dropPauseResumeAndShowConnectors() throws Exception {
+    SqlDropConnector d = parse("DROP CONNECTOR IF EXISTS pg_orders", SqlDropConnector.class);
+    assertThat(d.ifExists()).isTrue();
+    assertThat(d.name().getSimple()).isEqualTo("pg_orders");
+    assertThat(parse("PAUSE CONNECTOR pg_orders", SqlPauseConnector.class).pause()).isTrue();
+    SqlPauseConnector r = parse("RESUME CONNECTOR pg_orders", SqlPauseConnector.class);
+    assertThat(r.pause()).isFalse();
+    assertThat(r.name().getSimple()).isEqualTo("pg_orders");
+    assertThat(parse("SHOW CONNECTORS", SqlShow.class).kind()).isEqualTo(SqlShow.Kind.CONNECTORS);
+    // The new words stay usable as names.
+    assertThat(parse("SELECT connector, pause, resume FROM connectors", SqlNode.class)).isNotNull();
   }
 
   // ---- transactions -----------------------------------------------------------------------

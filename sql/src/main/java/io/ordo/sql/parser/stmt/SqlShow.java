@@ -11,7 +11,7 @@ import org.apache.calcite.sql.SqlWriter;
 import org.apache.calcite.sql.parser.SqlParserPos;
 
 /**
- * {@code SHOW TABLES}, {@code SHOW STREAMS}, or PostgreSQL's {@code SHOW name} of a run-time
+ * {@code SHOW TABLES}, {@code SHOW STREAMS}, {@code SHOW CONNECTORS}, or PostgreSQL's {@code SHOW name} of a run-time
  * setting (PostgreSQL 15 "SHOW"): {@code SHOW server_version}, {@code SHOW ALL} (setting "all"),
  * {@code SHOW TIME ZONE} (setting "timezone"), {@code SHOW TRANSACTION ISOLATION LEVEL} (setting
  * "transaction_isolation").
@@ -21,6 +21,8 @@ public final class SqlShow extends SqlCall {
   public enum Kind {
     TABLES,
     STREAMS,
+    /** SHOW CONNECTORS. */
+    CONNECTORS,
     /** A setting, named by {@link #settingName()}. */
     SETTING
   }
@@ -44,6 +46,11 @@ public final class SqlShow extends SqlCall {
   /** SHOW STREAMS. */
   public static SqlShow streams(SqlParserPos pos) {
     return new SqlShow(pos, Kind.STREAMS, null);
+  }
+
+  /** SHOW CONNECTORS. */
+  public static SqlShow connectors(SqlParserPos pos) {
+    return new SqlShow(pos, Kind.CONNECTORS, null);
   }
 
   /**
@@ -79,6 +86,7 @@ public final class SqlShow extends SqlCall {
     switch (kind) {
       case TABLES -> writer.keyword("TABLES");
       case STREAMS -> writer.keyword("STREAMS");
+      case CONNECTORS -> writer.keyword("CONNECTORS");
       default -> writer.identifier(settingName, true);
     }
   }

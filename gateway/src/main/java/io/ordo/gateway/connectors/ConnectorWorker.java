@@ -1,0 +1,436 @@
+package io.ordo.gateway.connectors;
+
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.ChangeEvent;
+import io.ordo.gateway.core.TxnRunner;
+import io.ordo.gateway.streams.StreamMetadataReader;
+import io.ordo.proto.AbortReason;
+import io.ordo.proto.Assert;
+import io.ordo.proto.Get;
+import io.ordo.proto.Operation;
+import io.ordo.proto.Outcome;
+import io.ordo.proto.Put;
+import io.ordo.proto.StreamAppend;
+import io.ordo.proto.StreamRecord;
+import io.ordo.proto.Transaction;
+import io.ordo.proto.TxnResult;
+import io.ordo.proto.Value;
+import io.ordo.sql.SqlException;
+import io.ordo.sql.catalog.ConnectorDef;
+import io.ordo.sql.encoding.ConnectorCodec;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one source connector on this gateway: one Debezium embedded engine on a thread of its
+ * own, whose batches of changes become Ordo transactions.
+ *
+ * <p><b>Exactly once into Ordo.</b> Before the engine starts, the worker reads the connector's
+ * offset key through the log (a Get transaction: linearizable, never a stale copy) and hands it
+ * to the engine's offset storage ({@link OrdoOffsetStore}), so Debezium resumes right after the
+ * last change Ordo holds. Each batch (at most {@value #BATCH_RECORDS_MAX} changes, cut further so
+ * that a transaction stays below the gateway's size limit) becomes ONE transaction: {@code
+ * Assert(definition == the one this worker runs)}, {@code Assert(offset == the value this worker
+ * last read or wrote)} (absent before the first change), {@code Put(offset = the offset of the
+ * batch's last change)} and the {@code StreamAppend} of the batch's records (routed to shards by
+ * partition key). The records and the offset that covers them commit together or not at all:
+ * after a crash the engine resumes from the offset, which names exactly the changes Ordo has.
+ * Only after the commit are the changes marked processed, which lets Debezium confirm the
+ * position to the source (PostgreSQL's slot then releases the WAL before it).
+ *
+ * <p><b>Failures.</b> A result that does not come (the log unavailable, a deadline) or an abort
+ * other than ASSERT_FAILED is retried with the same asserts, at most {@value #ATTEMPTS_MAX}
+ * times, {@value #BACKOFF_INITIAL_MS}..{@value #BACKOFF_MAX_MS} ms apart; the asserts make a
+ * repeat harmless. ASSERT_FAILED means an earlier attempt committed (the offset now holds this
+ * batch's value: go on) or the connector's definition or offset changed under it (paused,
+ * dropped, another gateway runs it): the worker stops, marked failed, without marking the batch
+ * processed. A failed worker is restarted by {@link ConnectorManager} from the stored offset.
+ *
+ * <p>Thread-safe getters; one worker thread and the engine's own threads.
+ */
+final class ConnectorWorker implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectorWorker.class);
+
+  /** Most changes Debezium hands over in one batch (its {@code max.batch.size}). */
+  static final int BATCH_RECORDS_MAX = 256;
+
+  /** How long one transaction's result is awaited, in ms. */
+  static final long TXN_WAIT_MS = 20_000;
+
+  /** Attempts per batch before the worker fails. */
+  static final int ATTEMPTS_MAX = 5;
+
+  static final long BACKOFF_INITIAL_MS = 200;
+  static final long BACKOFF_MAX_MS = 3_000;
+
+  /** How long {@link #close} waits for the engine and the thread, in ms. */
+  static final long CLOSE_TIMEOUT_MS = 15_000;
+
+  /** How often {@link #close} asks the engine again to stop, in ms. */
+  private static final long CLOSE_POLL_MS = 200;
+
+  /** What the worker runs its transactions with (the gateway's SQL backend's {@code execute}). */
+  public interface Log {
+    /** Runs {@code txn} (stream appends without shard ids allowed), waiting at most {@code waitMs}. */
+    CompletableFuture<TxnResult> execute(Transaction txn, long waitMs);
+  }
+
+  /** What a worker is doing. */
+  enum State {
+    STARTING,
+    SNAPSHOT,
+    STREAMING,
+    FAILED,
+    STOPPED;
+
+    String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  private final ConnectorDef def;
+  private final Value defValue;
+  private final Log log;
+  private final long txnBytesMax;
+  private final String handle = UUID.randomUUID().toString();
+  private final String offsetKey;
+  private final String catalogKey;
+  private final ChangeRecords changes;
+  private final Thread thread;
+
+  private volatile State state = State.STARTING;
+  private volatile String lastError = "";
+  private volatile Optional<Value> offset = Optional.empty(); // the stored offset, as last read or written
+  private volatile boolean closing;
+  private volatile DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> engine;
+  private volatile long changesAppended;
+
+  /**
+   * @param def the connector
+   * @param defValue its catalog entry's value (asserted by every transaction)
+   * @param log runs transactions
+   * @param txnBytesMax the gateway's largest encoded transaction
+   */
+  ConnectorWorker(ConnectorDef def, Value defValue, Log log, long txnBytesMax) throws SqlException {
+    this(def, defValue, log, txnBytesMax, "");
+  }
+
+  /**
+   * Like the other constructor, with the last error of the worker this one replaces, reported
+   * by {@link #lastError} until this one appends a batch or fails itself.
+   */
+  ConnectorWorker(ConnectorDef def, Value defValue, Log log, long txnBytesMax, String previousError)
+      throws SqlException {
+    this.def = Objects.requireNonNull(def, "def");
+    this.defValue = Objects.requireNonNull(defValue, "defValue");
+    this.log = Objects.requireNonNull(log, "log");
+    this.txnBytesMax = txnBytesMax;
+    this.offsetKey = ConnectorCodec.offsetKey(def.connectorId());
+    this.catalogKey = ConnectorCodec.connectorKey(def.name());
+    this.changes = new ChangeRecords(engineName(def));
+    this.thread = new Thread(this::run, "ordo-connector-" + def.name());
+    this.thread.setDaemon(true);
+    this.lastError = Objects.requireNonNull(previousError, "previousError");
+  }
+
+  /** Debezium's engine name of a connector: the namespace of its offsets. */
+  static String engineName(ConnectorDef def) {
+    return "ordo-" + def.connectorId();
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  ConnectorDef def() {
+    return def;
+  }
+
+  Value defValue() {
+    return defValue;
+  }
+
+  State state() {
+    return state;
+  }
+
+  String lastError() {
+    return lastError;
+  }
+
+  /** Whether the thread still runs (false once stopped or failed). */
+  boolean isRunning() {
+    return thread.isAlive() && state != State.FAILED && state != State.STOPPED;
+  }
+
+  /** The stored offset as this worker last read or wrote it. */
+  Optional<Value> offset() {
+    return offset;
+  }
+
+  /** Changes this worker appended (committed transactions). */
+  long changesAppended() {
+    return changesAppended;
+  }
+
+  private void run() {
+    try {
+      Optional<Value> stored = readOffset();
+      offset = stored;
+      OrdoOffsetStore.register(handle, stored);
+      Properties props = PostgresSource.debezium(def);
+      props.setProperty("name", engineName(def));
+      props.setProperty("offset.storage", OrdoOffsetStore.class.getName());
+      props.setProperty(OrdoOffsetStore.HANDLE_PROPERTY, handle);
+      props.setProperty("offset.flush.interval.ms", "0");
+      // Let a failure reach the manager (which restarts the worker) instead of retrying inside.
+      props.setProperty("errors.max.retries", "1");
+      props.setProperty("errors.retry.delay.initial.ms", "300");
+      props.setProperty("errors.retry.delay.max.ms", "1000");
+      DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> e =
+          DebeziumEngine.create(Connect.class)
+              .using(props)
+              .notifying(this::handleBatch)
+              .using(this::completed)
+              .build();
+      engine = e;
+      if (closing) {
+        return;
+      }
+      LOG.info("Connector '{}' starting: {} -> stream {} (offset {})", def.name(),
+          PostgresSource.describe(def), def.target(),
+          stored.flatMap(ChangeRecords::lsnOf).map(ChangeRecords::lsnText).orElse("none: snapshot"));
+      e.run();
+    } catch (RuntimeException e) {
+      fail(e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      OrdoOffsetStore.unregister(handle);
+      if (state != State.FAILED) {
+        state = State.STOPPED;
+      }
+    }
+  }
+
+  private void completed(boolean success, String message, Throwable error) {
+    if (!closing && (!success || error != null)) {
+      String why = message == null ? "" : message;
+      if (error != null) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+          root = root.getCause();
+        }
+        why = why + (why.isEmpty() ? "" : ": ") + root;
+      }
+      fail(why.isEmpty() ? "the engine stopped" : why);
+    }
+  }
+
+  private void fail(String why) {
+    if (closing) {
+      return;
+    }
+    lastError = why;
+    state = State.FAILED;
+    LOG.warn("Connector '{}' failed: {}", def.name(), why);
+  }
+
+  /** The offset key's value through the log. */
+  private Optional<Value> readOffset() throws InterruptedException {
+    Transaction get = Transaction.newBuilder()
+        .setId(TxnRunner.newTxnId())
+        .addOps(Operation.newBuilder().setKey(offsetKey).setGet(Get.getDefaultInstance()))
+        .build();
+    TxnResult r = await(log.execute(get, TXN_WAIT_MS));
+    return StreamMetadataReader.valuesOf(List.of(offsetKey), r).get(offsetKey);
+  }
+
+  private void handleBatch(
+      List<ChangeEvent<SourceRecord, SourceRecord>> batch,
+      DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
+      throws InterruptedException {
+    List<ChangeEvent<SourceRecord, SourceRecord>> chunk = new ArrayList<>();
+    List<StreamRecord> records = new ArrayList<>();
+    long bytes = 0;
+    // Room for the asserts, the offset and the transaction's framing.
+    long budget = Math.max(1024, txnBytesMax - 4 * 1024 - 2L * defValue.getSerializedSize());
+    for (ChangeEvent<SourceRecord, SourceRecord> event : batch) {
+      Optional<StreamRecord> rec = changes.toStreamRecord(event.value());
+      long size = rec.map(r -> (long) r.getSerializedSize() + 8).orElse(0L);
+      if (size > budget) {
+        throw stop("a change of " + size + " bytes does not fit a transaction (at most "
+            + budget + "); the connector cannot pass it");
+      }
+      if (!chunk.isEmpty() && bytes + size > budget) {
+        commit(chunk, records, committer);
+        chunk = new ArrayList<>();
+        records = new ArrayList<>();
+        bytes = 0;
+      }
+      chunk.add(event);
+      rec.ifPresent(records::add);
+      bytes += size;
+    }
+    if (!chunk.isEmpty()) {
+      commit(chunk, records, committer);
+    }
+    committer.markBatchFinished();
+  }
+
+  private void commit(
+      List<ChangeEvent<SourceRecord, SourceRecord>> chunk,
+      List<StreamRecord> records,
+      DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
+      throws InterruptedException {
+    SourceRecord last = chunk.get(chunk.size() - 1).value();
+    Value next = changes.offsetValue(last);
+    Optional<Value> expected = offset;
+    List<Operation> ops = new ArrayList<>();
+    ops.add(assertOp(catalogKey, Optional.of(defValue)));
+    ops.add(assertOp(offsetKey, expected));
+    ops.add(Operation.newBuilder().setKey(offsetKey)
+        .setPut(Put.newBuilder().setValue(next)).build());
+    if (!records.isEmpty()) {
+      ops.add(Operation.newBuilder()
+          .setStreamAppend(StreamAppend.newBuilder().setStream(def.target()).addAllRecords(records))
+          .build());
+    }
+    long backoff = BACKOFF_INITIAL_MS;
+    String why = "";
+    for (int attempt = 1; attempt <= ATTEMPTS_MAX; attempt++) {
+      if (closing) {
+        throw stop("closing");
+      }
+      Transaction txn = Transaction.newBuilder()
+          .setId("connector-" + def.name() + "-" + TxnRunner.newTxnId()).addAllOps(ops).build();
+      try {
+        TxnResult r = await(log.execute(txn, TXN_WAIT_MS));
+        if (r.getOutcome() == Outcome.COMMITTED) {
+          committed(chunk, records, next, last, committer);
+          return;
+        }
+        if (r.getAbortReason() == AbortReason.ASSERT_FAILED) {
+          Optional<Value> now = readOffset();
+          if (now.isPresent() && now.get().equals(next)) {
+            committed(chunk, records, next, last, committer); // an earlier attempt committed
+            return;
+          }
+          throw stop("the connector's definition or offset changed (paused, dropped, or run by"
+              + " another gateway): " + r.getDetail());
+        }
+        why = r.getAbortReason() + " " + r.getDetail();
+      } catch (RuntimeException e) {
+        if (e instanceof Stopped s) {
+          throw s;
+        }
+        why = e.getMessage() == null ? e.toString() : e.getMessage();
+      }
+      lastError = "attempt " + attempt + " failed: " + why;
+      LOG.warn("Connector '{}': appending {} changes failed (attempt {}): {}", def.name(),
+          records.size(), attempt, why);
+      Thread.sleep(backoff);
+      backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
+    }
+    throw stop("appending changes failed " + ATTEMPTS_MAX + " times: " + why);
+  }
+
+  private void committed(
+      List<ChangeEvent<SourceRecord, SourceRecord>> chunk,
+      List<StreamRecord> records,
+      Value next,
+      SourceRecord last,
+      DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
+      throws InterruptedException {
+    offset = Optional.of(next);
+    changesAppended += records.size();
+    Object snapshot = last.sourceOffset().get("snapshot");
+    Object lastSnapshot = last.sourceOffset().get("last_snapshot_record");
+    state = Boolean.TRUE.equals(snapshot) && !Boolean.TRUE.equals(lastSnapshot)
+        ? State.SNAPSHOT : State.STREAMING;
+    lastError = "";
+    for (ChangeEvent<SourceRecord, SourceRecord> e : chunk) {
+      committer.markProcessed(e);
+    }
+  }
+
+  private Stopped stop(String why) {
+    fail(why);
+    return new Stopped(why);
+  }
+
+  /**
+   * Ends a batch without marking it processed: the engine stops, the offset stays. A {@link Log}
+   * may throw it (or fail its future with it) to stop the worker at once, as a crash would.
+   */
+  static final class Stopped extends RuntimeException {
+    Stopped(String why) {
+      super(why);
+    }
+  }
+
+  private TxnResult await(CompletableFuture<TxnResult> f) throws InterruptedException {
+    try {
+      return f.get(TXN_WAIT_MS + 5_000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
+    } catch (TimeoutException e) {
+      f.cancel(false);
+      throw new IllegalStateException("no result within " + (TXN_WAIT_MS + 5_000) + " ms");
+    }
+  }
+
+  private static Operation assertOp(String key, Optional<Value> expected) {
+    Assert.Builder a = Assert.newBuilder();
+    if (expected.isPresent()) {
+      a.setEquals(expected.get());
+    } else {
+      a.setAbsent(true);
+    }
+    return Operation.newBuilder().setKey(key).setAssert(a).build();
+  }
+
+  /** Stops the engine and waits for the thread (at most {@value #CLOSE_TIMEOUT_MS} ms). Idempotent. */
+  @Override
+  public void close() {
+    closing = true;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_TIMEOUT_MS);
+    try {
+      // The engine refuses to stop while its task is starting: ask again until it stops.
+      while (thread.isAlive() && System.nanoTime() < deadline) {
+        DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> e = engine;
+        if (e != null) {
+          try {
+            e.close();
+          } catch (IOException | RuntimeException ex) {
+            LOG.debug("Connector '{}': closing the engine: {}", def.name(), ex.toString());
+          }
+        }
+        thread.join(CLOSE_POLL_MS);
+      }
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+    }
+    if (thread.isAlive()) {
+      LOG.error("Connector '{}' did not stop within {} ms", def.name(), CLOSE_TIMEOUT_MS);
+      thread.interrupt();
+    }
+    if (state != State.FAILED) {
+      state = State.STOPPED;
+    }
+  }
+}

@@ -1,0 +1,285 @@
+package io.ordo.gateway.connectors;
+
+import io.ordo.sql.catalog.ConnectorDef;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * What is specific to a PostgreSQL source: its options, the checks at CREATE, Debezium's
+ * configuration and the replication slot's release at DROP.
+ *
+ * <p>Options (names lower case): {@code host} (required), {@code port} (5432), {@code database}
+ * (required), {@code user} (required), {@code password} (empty), {@code table} (required, {@code
+ * schema.table}, e.g. {@code public.orders}), {@code slot} (the logical replication slot,
+ * default {@code ordo_<connector>}), {@code publication} (default {@code ordo_<connector>};
+ * created for the table if missing, Debezium's {@code publication.autocreate.mode=filtered}),
+ * {@code heartbeat_ms} (0 = off: Debezium's {@code heartbeat.interval.ms}; with it the offset
+ * moves while the table is idle, one transaction per interval, so the slot releases WAL that
+ * other tables write).
+ * The source needs {@code wal_level=logical}, and the table a primary key (it is the stream's
+ * partition key).
+ *
+ * <p>Stateless; the JDBC calls are bounded by {@value #CONNECT_TIMEOUT_S} s to connect and
+ * {@value #QUERY_TIMEOUT_S} s per statement.
+ */
+final class PostgresSource {
+  static final Set<String> OPTIONS =
+      Set.of("host", "port", "database", "user", "password", "table", "slot", "publication",
+          "heartbeat_ms");
+  static final int CONNECT_TIMEOUT_S = 5;
+  static final int QUERY_TIMEOUT_S = 5;
+  private static final Pattern SLOT = Pattern.compile("[a-z0-9_]{1,63}");
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]{1,253}|\\[[0-9A-Fa-f:.]+\\]");
+  private static final Pattern DATABASE = Pattern.compile("[^/?&=#\\s]{1,63}");
+  private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*\\.[A-Za-z_][A-Za-z0-9_$]*");
+
+  private PostgresSource() {}
+
+  /**
+   * Checks the options of {@code def} (without connecting).
+   *
+   * @throws IllegalArgumentException naming the bad option
+   */
+  static void checkOptions(ConnectorDef def) {
+    for (String name : def.options().keySet()) {
+      if (!OPTIONS.contains(name)) {
+        throw new IllegalArgumentException(
+            "unknown option \"" + name + "\" for a postgresql connector; known: "
+                + new TreeSet<>(OPTIONS));
+      }
+    }
+    for (String required : new String[] {"host", "database", "user", "table"}) {
+      if (def.option(required, "").isBlank()) {
+        throw new IllegalArgumentException(
+            "a postgresql connector needs the option \"" + required + "\"");
+      }
+    }
+    port(def);
+    heartbeatMs(def);
+    // Host and database go into a JDBC URL: no characters that would add URL parameters.
+    if (!HOST.matcher(def.option("host", "")).matches()) {
+      throw new IllegalArgumentException(
+          "option \"host\" must be a host name or IP address, got '" + def.option("host", "") + "'");
+    }
+    if (!DATABASE.matcher(def.option("database", "")).matches()) {
+      throw new IllegalArgumentException(
+          "option \"database\" must not contain / ? & = # or spaces, got '"
+              + def.option("database", "") + "'");
+    }
+    if (!TABLE.matcher(def.option("table", "")).matches()) {
+      throw new IllegalArgumentException(
+          "option \"table\" must be schema.table (e.g. 'public.orders'), got '"
+              + def.option("table", "") + "'");
+    }
+    for (String name : new String[] {"slot", "publication"}) {
+      String v = name.equals("slot") ? slot(def) : publication(def);
+      if (!SLOT.matcher(v).matches()) {
+        throw new IllegalArgumentException(
+            "option \"" + name + "\" must be 1..63 characters of a-z, 0-9 and _, got '" + v + "'");
+      }
+    }
+  }
+
+  static int port(ConnectorDef def) {
+    String v = def.option("port", "5432").trim();
+    try {
+      int p = Integer.parseInt(v);
+      if (p >= 1 && p <= 65_535) {
+        return p;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("option \"port\" must be 1..65535, got '" + v + "'");
+  }
+
+  static long heartbeatMs(ConnectorDef def) {
+    String v = def.option("heartbeat_ms", "0").trim();
+    try {
+      long ms = Long.parseLong(v);
+      if (ms == 0 || (ms >= 100 && ms <= 3_600_000)) {
+        return ms;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        "option \"heartbeat_ms\" must be 0 (off) or 100..3600000, got '" + v + "'");
+  }
+
+  static String slot(ConnectorDef def) {
+    return def.option("slot", defaultName(def));
+  }
+
+  static String publication(ConnectorDef def) {
+    return def.option("publication", defaultName(def));
+  }
+
+  private static String defaultName(ConnectorDef def) {
+    String n = ("ordo_" + def.name()).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+    return n.length() > 63 ? n.substring(0, 63) : n;
+  }
+
+  /**
+   * Connects and checks what the connector needs: {@code wal_level=logical}, the table, its
+   * primary key.
+   *
+   * @throws IllegalStateException with the reason
+   */
+  static void checkSource(ConnectorDef def) {
+    String[] table = def.option("table", "").split("\\.", 2);
+    try (Connection c = connect(def)) {
+      try (Statement s = c.createStatement()) {
+        s.setQueryTimeout(QUERY_TIMEOUT_S);
+        try (ResultSet rs = s.executeQuery("SHOW wal_level")) {
+          rs.next();
+          String level = rs.getString(1);
+          if (!"logical".equals(level)) {
+            throw new IllegalStateException(
+                "the source's wal_level is '" + level + "'; a connector needs wal_level=logical"
+                    + " (postgresql.conf, then restart PostgreSQL)");
+          }
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT c.oid, (SELECT count(*) FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)"
+              + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+              + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')")) {
+        ps.setQueryTimeout(QUERY_TIMEOUT_S);
+        ps.setString(1, table[0]);
+        ps.setString(2, table[1]);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            throw new IllegalStateException(
+                "table " + def.option("table", "") + " does not exist in database "
+                    + def.option("database", "") + " at " + address(def));
+          }
+          if (rs.getLong(2) == 0) {
+            throw new IllegalStateException(
+                "table " + def.option("table", "") + " has no primary key; a connector needs one"
+                    + " (it is the stream's partition key)");
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "cannot reach PostgreSQL at " + address(def) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The source's current WAL position ({@code pg_current_wal_lsn()}).
+   *
+   * @throws SQLException if the source cannot be asked
+   */
+  static long currentLsn(ConnectorDef def) throws SQLException {
+    try (Connection c = connect(def); Statement s = c.createStatement()) {
+      s.setQueryTimeout(QUERY_TIMEOUT_S);
+      try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+        rs.next();
+        return ChangeRecords.parseLsn(rs.getString(1));
+      }
+    }
+  }
+
+  /**
+   * Drops the connector's replication slot (and its publication when the connector's default
+   * name was used, i.e. the connector created it), retrying while the slot is still in use by a
+   * gateway that has not stopped the connector yet, at most {@code waitMs}.
+   *
+   * @return empty, or what was left and why
+   */
+  static java.util.Optional<String> release(ConnectorDef def, long waitMs)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + waitMs * 1_000_000L;
+    String slot = slot(def);
+    String last = "";
+    while (true) {
+      try (Connection c = connect(def)) {
+        try (PreparedStatement ps = c.prepareStatement(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                + " WHERE slot_name = ?")) {
+          ps.setQueryTimeout(QUERY_TIMEOUT_S);
+          ps.setString(1, slot);
+          ps.execute();
+        }
+        if (!def.options().containsKey("publication")) {
+          try (Statement s = c.createStatement()) {
+            s.setQueryTimeout(QUERY_TIMEOUT_S);
+            s.execute("DROP PUBLICATION IF EXISTS " + publication(def));
+          }
+        }
+        return java.util.Optional.empty();
+      } catch (SQLException e) {
+        last = e.getMessage();
+      }
+      if (System.nanoTime() > deadline) {
+        return java.util.Optional.of(
+            "replication slot " + slot + " at " + address(def) + " was not dropped: " + last
+                + "; drop it with SELECT pg_drop_replication_slot('" + slot + "')");
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** Debezium's configuration for {@code def} (without the engine's own properties). */
+  static Properties debezium(ConnectorDef def) {
+    Properties p = new Properties();
+    p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+    p.setProperty("database.hostname", def.option("host", ""));
+    p.setProperty("database.port", Integer.toString(port(def)));
+    p.setProperty("database.user", def.option("user", ""));
+    p.setProperty("database.password", def.option("password", ""));
+    p.setProperty("database.dbname", def.option("database", ""));
+    p.setProperty("topic.prefix", "ordo_" + def.connectorId());
+    p.setProperty("table.include.list", def.option("table", ""));
+    p.setProperty("plugin.name", "pgoutput");
+    p.setProperty("slot.name", slot(def));
+    p.setProperty("publication.name", publication(def));
+    p.setProperty("publication.autocreate.mode", "filtered");
+    p.setProperty("snapshot.mode", "initial");
+    // A delete is one record (op d); no Kafka-style tombstone after it.
+    p.setProperty("tombstones.on.delete", "false");
+    // JSON-friendly values: decimals as strings, not Connect's bytes.
+    p.setProperty("decimal.handling.mode", "string");
+    long heartbeat = heartbeatMs(def);
+    if (heartbeat > 0) {
+      p.setProperty("heartbeat.interval.ms", Long.toString(heartbeat));
+    }
+    p.setProperty("max.batch.size", Integer.toString(ConnectorWorker.BATCH_RECORDS_MAX));
+    p.setProperty("max.queue.size", Integer.toString(4 * ConnectorWorker.BATCH_RECORDS_MAX));
+    return p;
+  }
+
+  static String address(ConnectorDef def) {
+    return def.option("host", "") + ":" + def.option("port", "5432") + "/"
+        + def.option("database", "");
+  }
+
+  private static Connection connect(ConnectorDef def) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", def.option("user", ""));
+    props.setProperty("password", def.option("password", ""));
+    props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_S));
+    props.setProperty("socketTimeout", Integer.toString(QUERY_TIMEOUT_S + 5));
+    props.setProperty("loginTimeout", Integer.toString(CONNECT_TIMEOUT_S));
+    String url = "jdbc:postgresql://" + def.option("host", "") + ":" + port(def) + "/"
+        + def.option("database", "");
+    return DriverManager.getConnection(url, props);
+  }
+
+  /** The redacted options, for logs. */
+  static Map<String, String> describe(ConnectorDef def) {
+    return def.redactedOptions();
+  }
+}

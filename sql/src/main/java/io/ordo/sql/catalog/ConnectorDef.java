@@ -1,0 +1,68 @@
+package io.ordo.sql.catalog;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * A source connector of the catalog ({@code CREATE SOURCE CONNECTOR}): where changes come from
+ * and where they go. The gateway that holds the connector's lease runs it (io.ordo.gateway
+ * connectors); this record is only its definition.
+ *
+ * @param name the connector name
+ * @param sourceKind the source system, lower case ({@link #POSTGRESQL})
+ * @param options the WITH options, names lower case, sorted (values as written; passwords
+ *     included: the catalog is readable by every session with read access, see README
+ *     "Connectors")
+ * @param targetKind {@link TargetKind#STREAM} or {@link TargetKind#TABLE}
+ * @param target the stream or table name
+ * @param paused whether PAUSE CONNECTOR stopped it
+ * @param connectorId 16 lower-case hex digits chosen at CREATE; keys of the connector's offset
+ *     and lease carry it, so a re-created connector starts afresh
+ */
+public record ConnectorDef(
+    String name,
+    String sourceKind,
+    SortedMap<String, String> options,
+    TargetKind targetKind,
+    String target,
+    boolean paused,
+    String connectorId) {
+  /** The PostgreSQL source kind (Debezium's PostgreSQL connector). */
+  public static final String POSTGRESQL = "postgresql";
+
+  /** Where a connector's changes go. */
+  public enum TargetKind {
+    /** Each change a record of an Ordo stream. */
+    STREAM,
+    /** The source table mirrored as an Ordo SQL table. */
+    TABLE
+  }
+
+  public ConnectorDef {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(sourceKind, "sourceKind");
+    options = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(options));
+    Objects.requireNonNull(targetKind, "targetKind");
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(connectorId, "connectorId");
+  }
+
+  /** This definition with {@code paused} set as given. */
+  public ConnectorDef withPaused(boolean p) {
+    return new ConnectorDef(name, sourceKind, options, targetKind, target, p, connectorId);
+  }
+
+  /** The option {@code name}, or {@code dflt}. */
+  public String option(String optionName, String dflt) {
+    return options.getOrDefault(optionName, dflt);
+  }
+
+  /** The options with secrets (password) replaced by {@code ***}, for display and logs. */
+  public Map<String, String> redactedOptions() {
+    TreeMap<String, String> out = new TreeMap<>(options);
+    out.computeIfPresent("password", (k, v) -> "***");
+    return out;
+  }
+}

@@ -1,0 +1,87 @@
+package io.ordo.sql.parser.ddl;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.calcite.sql.SqlCreate;
+import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.SqlLiteral;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlOperator;
+import org.apache.calcite.sql.SqlSpecialOperator;
+import org.apache.calcite.sql.SqlWriter;
+import org.apache.calcite.sql.parser.SqlParserPos;
+
+/**
+ * {@code CREATE SOURCE CONNECTOR [IF NOT EXISTS] name FROM <source> WITH (name = literal, ...)
+ * INTO {STREAM | TABLE} target}. The source kind and the options are kept as written (options
+ * under their folded names, in order); which are valid is the engine's and the gateway's business.
+ */
+public final class SqlCreateConnector extends SqlCreate {
+  private static final SqlOperator OPERATOR =
+      new SqlSpecialOperator("CREATE SOURCE CONNECTOR", SqlKind.OTHER_DDL);
+
+  private final SqlIdentifier name;
+  private final SqlIdentifier sourceKind;
+  private final Map<String, SqlLiteral> options;
+  private final boolean intoTable;
+  private final SqlIdentifier target;
+
+  public SqlCreateConnector(SqlParserPos pos, boolean ifNotExists, SqlIdentifier name,
+      SqlIdentifier sourceKind, Map<String, SqlLiteral> options, boolean intoTable,
+      SqlIdentifier target) {
+    super(OPERATOR, pos, false, ifNotExists);
+    this.name = Objects.requireNonNull(name, "name");
+    this.sourceKind = Objects.requireNonNull(sourceKind, "sourceKind");
+    this.options = StreamOptions.copy(options);
+    this.intoTable = intoTable;
+    this.target = Objects.requireNonNull(target, "target");
+  }
+
+  public SqlIdentifier name() {
+    return name;
+  }
+
+  public boolean ifNotExists() {
+    return ifNotExists;
+  }
+
+  /** The word after FROM (e.g. POSTGRESQL), as an identifier. */
+  public SqlIdentifier sourceKind() {
+    return sourceKind;
+  }
+
+  /** Option name (folded as an identifier) to literal, in the order written. */
+  public Map<String, SqlLiteral> options() {
+    return options;
+  }
+
+  /** INTO TABLE (true) or INTO STREAM (false). */
+  public boolean intoTable() {
+    return intoTable;
+  }
+
+  public SqlIdentifier target() {
+    return target;
+  }
+
+  @Override
+  public List<SqlNode> getOperandList() {
+    return List.of(name, sourceKind, target);
+  }
+
+  @Override
+  public void unparse(SqlWriter writer, int leftPrec, int rightPrec) {
+    writer.keyword("CREATE SOURCE CONNECTOR");
+    if (ifNotExists) {
+      writer.keyword("IF NOT EXISTS");
+    }
+    name.unparse(writer, 0, 0);
+    writer.keyword("FROM");
+    sourceKind.unparse(writer, 0, 0);
+    StreamOptions.unparse(writer, options);
+    writer.keyword(intoTable ? "INTO TABLE" : "INTO STREAM");
+    target.unparse(writer, 0, 0);
+  }
+}
