@@ -227,6 +227,30 @@ public final class ChangelogMaterializer implements AutoCloseable {
         timeoutMs);
   }
 
+  /**
+   * Waits at most timeoutMs until the store holds a change positioned after {@code position}
+   * ({@link MultiVersionStore#newestChange}); returns whether it does. Push queries wait here for
+   * something new to read.
+   *
+   * @param position null: any change at all
+   * @param timeoutMs how long to wait, &gt;= 0
+   * @throws IllegalArgumentException if timeoutMs is negative
+   * @throws IllegalStateException if the materializer stopped on an error, or the store is closed
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  public boolean awaitChangeAfter(Position position, long timeoutMs) throws InterruptedException {
+    if (timeoutMs < 0) {
+      throw new IllegalArgumentException("timeoutMs must be >= 0, got " + timeoutMs);
+    }
+    return awaitProgress(
+        () -> {
+          Optional<Position> newest = store.newestChange();
+          return newest.isPresent()
+              && (position == null || POSITION_ORDER.compare(newest.get(), position) > 0);
+        },
+        timeoutMs);
+  }
+
   /** Position order: ts, then partition, then offset. */
   private static final Comparator<Position> POSITION_ORDER =
       Comparator.comparingLong(Position::getTs)
