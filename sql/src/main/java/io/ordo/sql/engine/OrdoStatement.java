@@ -59,6 +59,16 @@ final class OrdoStatement implements SqlStatement {
     return session.execute(parsed, params, declared);
   }
 
+  @Override
+  public boolean isPush() {
+    return parsed.plan() instanceof Plan.Push;
+  }
+
+  @Override
+  public void push(List<Object> params, io.ordo.sql.PushSink sink) throws SqlException {
+    session.push(parsed, params, declared, sink);
+  }
+
   private void describe() {
     if (parameterTypes != null) {
       return;
