@@ -142,6 +142,9 @@ public final class GatewayServer implements AutoCloseable {
   /** Gauge: SQL sessions open through the Sql service (Execute requests and Session calls). */
   public static final String SQL_SESSIONS_METRIC = "ordo.sql.sessions";
 
+  /** Gauge: push queries (EMIT CHANGES) running through the Sql gRPC/REST service. */
+  public static final String SQL_PUSH_QUERIES_METRIC = "ordo.sql.push.queries";
+
   /** Counter: heartbeats this gateway failed to append. */
   public static final String HEARTBEATS_FAILED_METRIC = "ordo.sequencer.heartbeats.failed";
 
@@ -397,6 +400,9 @@ public final class GatewayServer implements AutoCloseable {
             config.sql().pushQueriesMax());
     started.push(sql);
     ServerServiceDefinition guardedSql = MalformedRequestGuard.guard(sql.service().bindService());
+    Gauge.builder(SQL_PUSH_QUERIES_METRIC, sql.service(), SqlService::runningPushQueries)
+        .description("push queries (EMIT CHANGES) running through the Sql gRPC/REST service")
+        .register(meters);
     Gauge.builder(SQL_SESSIONS_METRIC, sql.service(), SqlService::openSessions)
         .description("SQL sessions open through the Sql gRPC/REST service")
         .register(meters);
