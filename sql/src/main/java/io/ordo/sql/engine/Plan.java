@@ -1,7 +1,7 @@
 package io.ordo.sql.engine;
 
-import io.ordo.sql.parser.stmt.SqlEmitChanges;
 import io.ordo.sql.SqlType;
+import io.ordo.sql.parser.stmt.SqlEmitChanges;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
