@@ -122,13 +122,13 @@ class PushQueryIT {
     final Context.CancellableContext context = Context.current().withCancellation();
     List<String> columns;
 
-    PushCall(String text) {
+    PushCall(String text, com.google.protobuf.Value... params) {
       CALLS.add(this);
       context.run(
           () ->
               SqlGrpc.newStub(channel)
                   .push(
-                      SqlRequest.newBuilder().setSql(text).build(),
+                      SqlRequest.newBuilder().setSql(text).addAllParams(List.of(params)).build(),
                       new StreamObserver<>() {
                         @Override
                         public void onNext(SqlPushResponse value) {
@@ -310,7 +310,7 @@ class PushQueryIT {
     sql("CREATE TABLE levels (id INT PRIMARY KEY, n INT)");
     PushCall push = new PushCall("SELECT id, n * 2 AS twice FROM levels WHERE n > 10 EMIT CHANGES");
     push.next();
-    push.firstProgress();
+    String start = push.firstProgress();
     sql("INSERT INTO levels VALUES (1, 5)"); // no image matches
     sql("UPDATE levels SET n = 20 WHERE id = 1"); // into the filter
     sql("UPDATE levels SET n = 30 WHERE id = 1"); // inside
@@ -324,6 +324,17 @@ class PushQueryIT {
             "update_before|1|60", "update_after|1|2",
             "insert|2|22");
     push.cancel();
+    // Parameters work as in any statement ($1 in the select list and in WHERE).
+    PushCall withParams =
+        new PushCall(
+            "SELECT id, n + $1 AS shifted FROM levels WHERE n > $2 EMIT CHANGES AT POSITION '" + start + "'",
+            com.google.protobuf.Value.newBuilder().setNumberValue(100).build(),
+            com.google.protobuf.Value.newBuilder().setNumberValue(25).build());
+    withParams.next();
+    assertThat(withoutPositions(withParams.rows(4)))
+        .containsExactly(
+            "update_before|1|120", "update_after|1|130", "update_before|1|130", "update_after|1|101");
+    withParams.cancel();
   }
 
   @Test

@@ -228,27 +228,21 @@ public final class ChangelogMaterializer implements AutoCloseable {
   }
 
   /**
-   * Waits at most timeoutMs until the store holds a change positioned after {@code position}
-   * ({@link MultiVersionStore#newestChange}); returns whether it does. Push queries wait here for
-   * something new to read.
+   * Waits at most timeoutMs until more than {@code seen} records have been applied ({@link
+   * #recordsApplied}); returns whether they have. Push queries wait here for something new to
+   * read: any applied batch wakes them, whatever its positions (a lagging partition's records may
+   * be older than ones applied before).
    *
-   * @param position null: any change at all
    * @param timeoutMs how long to wait, &gt;= 0
    * @throws IllegalArgumentException if timeoutMs is negative
    * @throws IllegalStateException if the materializer stopped on an error, or the store is closed
    * @throws InterruptedException if the calling thread is interrupted while waiting
    */
-  public boolean awaitChangeAfter(Position position, long timeoutMs) throws InterruptedException {
+  public boolean awaitAppliedBeyond(long seen, long timeoutMs) throws InterruptedException {
     if (timeoutMs < 0) {
       throw new IllegalArgumentException("timeoutMs must be >= 0, got " + timeoutMs);
     }
-    return awaitProgress(
-        () -> {
-          Optional<Position> newest = store.newestChange();
-          return newest.isPresent()
-              && (position == null || POSITION_ORDER.compare(newest.get(), position) > 0);
-        },
-        timeoutMs);
+    return awaitProgress(() -> recordsApplied.get() > seen, timeoutMs);
   }
 
   /** Position order: ts, then partition, then offset. */

@@ -110,42 +110,35 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
     }
     this.sessionsMax = sessionsMax;
     this.sessions = new Semaphore(sessionsMax);
-    AtomicInteger count = new AtomicInteger();
     // One statement per open session at most, so sessionsMax threads never make a task wait;
     // the queue only bridges a thread's last moments between two statements.
-    this.pool =
-        new ThreadPoolExecutor(
-            sessionsMax,
-            sessionsMax,
-            60,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(sessionsMax),
-            runnable -> {
-              Thread thread = new Thread(runnable, "ordo-sql-" + count.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            });
-    pool.allowCoreThreadTimeOut(true);
+    this.pool = boundedPool("ordo-sql-", sessionsMax);
     if (pushQueriesMax < 1 || pushQueriesMax > io.ordo.sql.engine.SqlConfig.PUSH_QUERIES_MAX_CEILING) {
       throw new IllegalArgumentException("pushQueriesMax must be in [1, 1024], got " + pushQueriesMax);
     }
     this.pushQueriesMax = pushQueriesMax;
     this.pushSlots = new Semaphore(pushQueriesMax);
-    AtomicInteger pushCount = new AtomicInteger();
-    // One thread per admitted query; the queue only bridges a thread's last moments.
-    this.pushPool =
+    // One thread per admitted query, likewise.
+    this.pushPool = boundedPool("ordo-sql-push-", pushQueriesMax);
+  }
+
+  /** {@code threads} daemon threads named {@code prefix<n>}, idle ones ending after 60 s. */
+  private static ThreadPoolExecutor boundedPool(String prefix, int threads) {
+    AtomicInteger count = new AtomicInteger();
+    ThreadPoolExecutor pool =
         new ThreadPoolExecutor(
-            pushQueriesMax,
-            pushQueriesMax,
+            threads,
+            threads,
             60,
             TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(pushQueriesMax),
+            new LinkedBlockingQueue<>(threads),
             runnable -> {
-              Thread thread = new Thread(runnable, "ordo-sql-push-" + pushCount.incrementAndGet());
+              Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
               thread.setDaemon(true);
               return thread;
             });
-    pushPool.allowCoreThreadTimeOut(true);
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /** Push queries running now. */
@@ -417,7 +410,11 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
         thread = Thread.currentThread();
       }
       try {
-        Object outcome = context.wrap(this::runQuery).call();
+        // In a fork of the call's context: its values (the caller's principal) without its
+        // cancellation. The query's syncs are shared with other requests of the gateway, and a
+        // cancelled context would cancel them for everyone; this call's own cancel reaches the
+        // query through cancelled() instead.
+        Object outcome = context.fork().wrap(this::runQuery).call();
         if (outcome instanceof StatusRuntimeException error && !isCancelled()) {
           safely(() -> call.onError(error));
         }

@@ -212,14 +212,8 @@ final class OrdoSession implements SqlSession {
           "current transaction is aborted, commands ignored until end of transaction block");
     }
     try {
-      SqlAccess needed = accessOf(plan);
-      if (!granted.covers(needed)) {
-        // Inside the try: like any failed statement it fails an open block, and nothing runs.
-        throw new SqlException(
-            SqlState.INSUFFICIENT_PRIVILEGE,
-            "permission denied: the statement needs " + needed.label() + " access; user \""
-                + user + "\" has " + granted.label());
-      }
+      // Inside the try: like any failed statement it fails an open block, and nothing runs.
+      checkGranted(plan);
       return run(parsed, plan, params);
     } catch (SqlException e) {
       if (state == TxnState.IN_TRANSACTION) {
@@ -316,19 +310,24 @@ final class OrdoSession implements SqlSession {
           "a push query cannot run inside a transaction block; COMMIT or ROLLBACK first",
           push.position());
     }
-    SqlAccess needed = accessOf(push);
-    if (!granted.covers(needed)) {
-      throw new SqlException(
-          SqlState.INSUFFICIENT_PRIVILEGE,
-          "permission denied: the statement needs " + needed.label() + " access; user \""
-              + user + "\" has " + granted.label());
-    }
+    checkGranted(push);
     try (Unparse.Scope scope = Unparse.withParameterTypes(parameterTypes(parsed, params, declared))) {
       new PushQuery(this, parsed, push, params, sink).run();
     } catch (InterruptedException e) {
       throw new SqlException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
     } catch (RuntimeException | AssertionError e) {
       throw QueryRunner.translate(e, null);
+    }
+  }
+
+  /** 42501 unless this session may run {@code plan}. */
+  private void checkGranted(Plan plan) throws SqlException {
+    SqlAccess needed = accessOf(plan);
+    if (!granted.covers(needed)) {
+      throw new SqlException(
+          SqlState.INSUFFICIENT_PRIVILEGE,
+          "permission denied: the statement needs " + needed.label() + " access; user \""
+              + user + "\" has " + granted.label());
     }
   }
 

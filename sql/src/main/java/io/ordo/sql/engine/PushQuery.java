@@ -144,25 +144,27 @@ final class PushQuery {
     columns.addAll(evaluation.columns.subList(0, evaluation.columns.size() - 1));
     sink.start(columns);
     Snapshots snapshots = session.engine().snapshots();
+    var materializer = session.engine().backend().materializer();
+    // Read before the first emission: a batch applied after it wakes the loop below.
+    long applied = materializer.recordsApplied();
     emitUpTo(snapshot);
-    Position seen = snapshot;
     while (true) {
       checkCancelled();
       mark();
-      if (!session.engine().backend().materializer().awaitChangeAfter(seen, WAIT_SLICE_MS)) {
+      if (!materializer.awaitAppliedBeyond(applied, WAIT_SLICE_MS)) {
         continue;
       }
-      Position newest = store.newestChange().orElse(seen);
+      applied = materializer.recordsApplied();
       Optional<Position> complete = snapshots.latestComplete();
+      Position from = later(complete.orElse(cursorPosition), cursorPosition);
       Position target;
-      if (complete.isPresent() && Positions.ORDER.compare(complete.get(), newest) >= 0) {
-        target = complete.get();
-      } else if (sourceChangedBeyond(later(complete.orElse(cursorPosition), cursorPosition), newest)) {
+      if (sourceChangedAfter(from)) {
+        // The store holds changes of the source that no consistent position covers yet (an idle
+        // key range's frontier lags): a sync makes one.
         target = session.fresh().position();
       } else {
         target = complete.orElse(snapshot);
       }
-      seen = newest;
       if (Positions.ORDER.compare(target, snapshot) > 0) {
         checkSourceUnchanged(target);
         emitUpTo(target);
@@ -521,11 +523,14 @@ final class PushQuery {
     return Positions.ORDER.compare(a, b) >= 0 ? a : b;
   }
 
-  /** Whether the source has a change after {@code from} and at or before {@code upTo}. */
-  private boolean sourceChangedBeyond(Position from, Position upTo) {
-    ChangePage page = store.changesAfter(from, null, upTo, keyPrefix, 1);
+  /** Whether the store holds a change of the source positioned after {@code from}. */
+  private boolean sourceChangedAfter(Position from) {
+    ChangePage page = store.changesAfter(from, null, LAST, keyPrefix, 1);
     return !page.entries().isEmpty() || !page.complete();
   }
+
+  /** A position after every position. */
+  private static final Position LAST = Positions.endOf(Long.MAX_VALUE);
 
   /** Ends the query when its table or stream was dropped (or dropped and created again). */
   private void checkSourceUnchanged(Position at) throws SqlException {
