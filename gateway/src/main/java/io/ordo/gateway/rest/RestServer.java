@@ -78,6 +78,10 @@ import org.slf4j.LoggerFactory;
  * StreamLimits#DEFAULT}: 64, keepalive after 15 s); past that a streaming request gets 503 ({@code
  * UNAVAILABLE}, {@code Retry-After: 1}) while unary requests are unaffected.
  *
+ * <p>A unary route's request may be served by a server-streaming route of the same request type
+ * instead, when the {@link StreamingAlternative} set with {@link #streamInstead} says so ({@code
+ * POST /v1/sql} whose text is a push query goes to {@code Sql/Push}).
+ *
  * <p>Threads: handlers never wait for a result. A unary handler starts an asynchronous call and
  * returns; the response is written from the channel's executor when the call completes. A
  * streaming handler hands the exchange to its own thread of the stream pool ({@code
