@@ -1,6 +1,7 @@
 package io.ordo.gateway.sql;
 
 import io.ordo.sql.SqlEngine;
+import io.ordo.sql.engine.SqlConfig;
 import io.ordo.sql.pgwire.PgSecurity;
 import io.ordo.sql.pgwire.PgWireServer;
 import java.io.IOException;
@@ -92,7 +93,7 @@ public final class SqlFrontEnds implements AutoCloseable {
    *     PostgreSQL connections
    */
   public SqlFrontEnds(SqlEngine engine, SqlEngine serviceEngine, int sessionsMax) {
-    this(engine, serviceEngine, sessionsMax, io.ordo.sql.engine.SqlConfig.DEFAULT_PUSH_QUERIES_MAX);
+    this(engine, serviceEngine, sessionsMax, SqlConfig.DEFAULT_PUSH_QUERIES_MAX);
   }
 
   /**

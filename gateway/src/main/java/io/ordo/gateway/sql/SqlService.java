@@ -22,6 +22,7 @@ import io.ordo.sql.SqlSession;
 import io.ordo.sql.SqlState;
 import io.ordo.sql.SqlStatement;
 import io.ordo.sql.TxnState;
+import io.ordo.sql.engine.SqlConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -95,7 +96,7 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
    * @param sessionsMax most sessions open at once, in [1, 4096]
    */
   public SqlService(SqlEngine engine, int sessionsMax) {
-    this(engine, sessionsMax, io.ordo.sql.engine.SqlConfig.DEFAULT_PUSH_QUERIES_MAX);
+    this(engine, sessionsMax, SqlConfig.DEFAULT_PUSH_QUERIES_MAX);
   }
 
   /**
@@ -113,8 +114,10 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
     // One statement per open session at most, so sessionsMax threads never make a task wait;
     // the queue only bridges a thread's last moments between two statements.
     this.pool = boundedPool("ordo-sql-", sessionsMax);
-    if (pushQueriesMax < 1 || pushQueriesMax > io.ordo.sql.engine.SqlConfig.PUSH_QUERIES_MAX_CEILING) {
-      throw new IllegalArgumentException("pushQueriesMax must be in [1, 1024], got " + pushQueriesMax);
+    if (pushQueriesMax < 1 || pushQueriesMax > SqlConfig.PUSH_QUERIES_MAX_CEILING) {
+      throw new IllegalArgumentException(
+          "pushQueriesMax must be in [1, " + SqlConfig.PUSH_QUERIES_MAX_CEILING + "], got "
+              + pushQueriesMax);
     }
     this.pushQueriesMax = pushQueriesMax;
     this.pushSlots = new Semaphore(pushQueriesMax);

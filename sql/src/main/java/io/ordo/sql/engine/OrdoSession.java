@@ -4,6 +4,7 @@ import io.ordo.proto.Outcome;
 import io.ordo.proto.Position;
 import io.ordo.proto.TxnResult;
 import io.ordo.sql.Column;
+import io.ordo.sql.PushSink;
 import io.ordo.sql.SqlAccess;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlSession;
@@ -296,7 +297,7 @@ final class OrdoSession implements SqlSession {
    *
    * @throws SqlException as {@link io.ordo.sql.SqlStatement#push} says; 25001 inside a block
    */
-  void push(ParsedText parsed, List<Object> params, List<SqlType> declared, io.ordo.sql.PushSink sink)
+  void push(ParsedText parsed, List<Object> params, List<SqlType> declared, PushSink sink)
       throws SqlException {
     checkOpen();
     cancelled.set(false);

@@ -1,6 +1,7 @@
 package io.ordo.sql.engine;
 
 import io.ordo.sql.Column;
+import io.ordo.sql.PushSink;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlState;
 import io.ordo.sql.SqlStatement;
@@ -65,7 +66,7 @@ final class OrdoStatement implements SqlStatement {
   }
 
   @Override
-  public void push(List<Object> params, io.ordo.sql.PushSink sink) throws SqlException {
+  public void push(List<Object> params, PushSink sink) throws SqlException {
     session.push(parsed, params, declared, sink);
   }
 
