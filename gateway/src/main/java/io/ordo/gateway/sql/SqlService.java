@@ -460,18 +460,7 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
         }
       }
       try {
-        try {
-          Validation.checkNoUnknownFields(request, "request");
-        } catch (IllegalArgumentException e) {
-          throw new SqlException(SqlState.PROTOCOL_VIOLATION, e.getMessage());
-        }
-        if (request.getParamsCount() > PARAMS_MAX) {
-          throw new SqlException(
-              SqlState.PROGRAM_LIMIT_EXCEEDED,
-              "a request may have at most " + PARAMS_MAX + " parameters, got "
-                  + request.getParamsCount());
-        }
-        List<Object> params = SqlValues.params(request.getParamsList());
+        List<Object> params = checkedParams(request);
         List<SqlStatement> statements = opened.prepare(request.getSql(), List.of());
         if (statements.size() != 1 || !statements.get(0).isPush()) {
           throw new SqlException(
@@ -580,19 +569,7 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
     List<Object> params;
     List<SqlStatement> statements;
     try {
-      try {
-        Validation.checkNoUnknownFields(request, "request");
-      } catch (IllegalArgumentException e) {
-        // A client built against another sql.proto: the request may mean something else.
-        throw new SqlException(SqlState.PROTOCOL_VIOLATION, e.getMessage());
-      }
-      if (request.getParamsCount() > PARAMS_MAX) {
-        throw new SqlException(
-            SqlState.PROGRAM_LIMIT_EXCEEDED,
-            "a request may have at most " + PARAMS_MAX + " parameters, got "
-                + request.getParamsCount());
-      }
-      params = SqlValues.params(request.getParamsList());
+      params = checkedParams(request);
       statements = session.prepare(text, List.of());
     } catch (SqlException e) {
       throw new Located(e, e.position());
@@ -624,6 +601,26 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
         throw new Located(unexpected(e), 0);
       }
     }
+  }
+
+  /**
+   * The request's parameters, after checking it has no fields this gateway does not know (08P01)
+   * and at most {@value #PARAMS_MAX} parameters (54000).
+   */
+  private static List<Object> checkedParams(SqlRequest request) throws SqlException {
+    try {
+      Validation.checkNoUnknownFields(request, "request");
+    } catch (IllegalArgumentException e) {
+      // A client built against another sql.proto: the request may mean something else.
+      throw new SqlException(SqlState.PROTOCOL_VIOLATION, e.getMessage());
+    }
+    if (request.getParamsCount() > PARAMS_MAX) {
+      throw new SqlException(
+          SqlState.PROGRAM_LIMIT_EXCEEDED,
+          "a request may have at most " + PARAMS_MAX + " parameters, got "
+              + request.getParamsCount());
+    }
+    return SqlValues.params(request.getParamsList());
   }
 
   private static SqlStatement single(SqlSession session, SqlStatement statement)
