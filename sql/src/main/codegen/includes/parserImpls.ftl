@@ -312,8 +312,43 @@ SqlNode OrdoQuery() :
             }
             q = new SqlAsOf(asOfPos.plus(getPos()), q, kind, literal);
         }
+    |
+        // A push query: EMIT CHANGES [AT POSITION '<position>' | AT TIME '<timestamp>'].
+        q = OrdoEmitChanges(q)
     ]
     { return q; }
+}
+
+/**
+ * The push-query suffix {@code EMIT CHANGES}, optionally {@code AT POSITION '<position>'} or
+ * {@code AT TIME '<timestamp>'} (where the changes start: strictly after that position).
+ */
+SqlNode OrdoEmitChanges(SqlNode q) :
+{
+    final SqlParserPos emitPos;
+    SqlEmitChanges.Start start = SqlEmitChanges.Start.NOW;
+    SqlLiteral literal = null;
+}
+{
+    (
+        <EMIT_CHANGES_AT_POSITION> { emitPos = getPos(); start = SqlEmitChanges.Start.POSITION; }
+        <QUOTED_STRING> {
+            literal = SqlLiteral.createCharString(SqlParserUtil.parseString(token.image), getPos());
+        }
+    |
+        <EMIT_CHANGES_AT_TIME> { emitPos = getPos(); start = SqlEmitChanges.Start.TIME; }
+        <QUOTED_STRING> {
+            literal = SqlLiteral.createCharString(SqlParserUtil.parseString(token.image), getPos());
+        }
+    |
+        <EMIT_CHANGES> { emitPos = getPos(); }
+    )
+    {
+        if (!q.isA(SqlKind.QUERY)) {
+            throw OrdoParserErrors.error(emitPos, "EMIT CHANGES applies to queries only");
+        }
+        return new SqlEmitChanges(emitPos.plus(getPos()), q, start, literal);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

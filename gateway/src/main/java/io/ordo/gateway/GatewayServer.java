@@ -43,6 +43,7 @@ import io.ordo.gateway.rest.HttpRuleTranscoder;
 import io.ordo.gateway.rest.MetricsEndpoint;
 import io.ordo.gateway.rest.RestServer;
 import io.ordo.gateway.sql.GatewaySqlBackend;
+import io.ordo.gateway.sql.PushQueries;
 import io.ordo.gateway.sql.SqlFrontEnds;
 import io.ordo.gateway.sql.SqlService;
 import io.ordo.gateway.streams.RetentionTrimmer;
@@ -54,6 +55,7 @@ import io.ordo.gateway.streams.TxnStreamOps;
 import io.ordo.gateway.subscriptions.SubscriptionsService;
 import io.ordo.proto.OrdoGrpc;
 import io.ordo.proto.SqlGrpc;
+import io.ordo.proto.SqlRequest;
 import io.ordo.proto.StreamsGrpc;
 import io.ordo.proto.SubscriptionsGrpc;
 import io.ordo.sequencer.ClockStepDetector;
@@ -145,6 +147,9 @@ public final class GatewayServer implements AutoCloseable {
 
   /** Gauge: SQL sessions open through the Sql service (Execute requests and Session calls). */
   public static final String SQL_SESSIONS_METRIC = "ordo.sql.sessions";
+
+  /** Gauge: push queries (EMIT CHANGES) running through the Sql gRPC/REST service. */
+  public static final String SQL_PUSH_QUERIES_METRIC = "ordo.sql.push.queries";
 
   /** Counter: heartbeats this gateway failed to append. */
   public static final String HEARTBEATS_FAILED_METRIC = "ordo.sequencer.heartbeats.failed";
@@ -411,9 +416,13 @@ public final class GatewayServer implements AutoCloseable {
         new SqlFrontEnds(
             sqlEngine,
             security.authOn() ? new PrincipalSqlEngine(sqlEngine) : sqlEngine,
-            config.sqlSessionsMax());
+            config.sqlSessionsMax(),
+            config.sql().pushQueriesMax());
     started.push(sql);
     ServerServiceDefinition guardedSql = MalformedRequestGuard.guard(sql.service().bindService());
+    Gauge.builder(SQL_PUSH_QUERIES_METRIC, sql.service(), SqlService::runningPushQueries)
+        .description("push queries (EMIT CHANGES) running through the Sql gRPC/REST service")
+        .register(meters);
     Gauge.builder(SQL_SESSIONS_METRIC, sql.service(), SqlService::openSessions)
         .description("SQL sessions open through the Sql gRPC/REST service")
         .register(meters);
@@ -492,17 +501,19 @@ public final class GatewayServer implements AutoCloseable {
             .build();
     started.push(() -> shutdown(channel));
 
+    // The generated descriptors of the services bound above (the guarded ones lack the
+    // protobuf marshallers REST takes request prototypes from); one entry per service.
+    HttpRuleTranscoder transcoder =
+        HttpRuleTranscoder.forServices(
+            List.of(
+                OrdoGrpc.getServiceDescriptor(),
+                StreamsGrpc.getServiceDescriptor(),
+                SubscriptionsGrpc.getServiceDescriptor(),
+                SqlGrpc.getServiceDescriptor()));
     RestServer restServer =
         RestServer.start(
             new InetSocketAddress(config.bindAddress(), config.httpPort()),
-            // The generated descriptors of the services bound above (the guarded ones lack the
-            // protobuf marshallers REST takes request prototypes from); one entry per service.
-            HttpRuleTranscoder.forServices(
-                List.of(
-                    OrdoGrpc.getServiceDescriptor(),
-                    StreamsGrpc.getServiceDescriptor(),
-                    SubscriptionsGrpc.getServiceDescriptor(),
-                    SqlGrpc.getServiceDescriptor())),
+            transcoder,
             channel,
             config.limits().httpBodyBytesMax(),
             threads,
@@ -510,6 +521,16 @@ public final class GatewayServer implements AutoCloseable {
             RestServer.StreamLimits.DEFAULT,
             tlsContext);
     started.push(restServer);
+    // POST /v1/sql with a push query (EMIT CHANGES) is answered by Sql/Push as a stream.
+    HttpRuleTranscoder.Route pushRoute =
+        transcoder.routeOf(SqlGrpc.getPushMethod().getFullMethodName()).orElseThrow();
+    restServer.streamInstead(
+        (route, request) ->
+            route.method().getFullMethodName().equals(SqlGrpc.getExecuteMethod().getFullMethodName())
+                    && request instanceof SqlRequest sqlRequest
+                    && PushQueries.isPushQuery(sqlRequest.getSql())
+                ? Optional.of(pushRoute)
+                : Optional.empty());
     bearer.ifPresent(restServer::requireForMetrics);
     restServer.serveMetrics(gauges::scrape);
     MetricsEndpoint metricsEndpoint = null;

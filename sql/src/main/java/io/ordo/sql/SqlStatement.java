@@ -38,4 +38,28 @@ public interface SqlStatement {
    *     TxnState#FAILED}
    */
   StatementResult execute(List<Object> params) throws SqlException;
+
+  /**
+   * Whether this is a push query ({@code SELECT ... EMIT CHANGES}): it runs with {@link #push},
+   * and {@link #execute} refuses it (0A000).
+   */
+  default boolean isPush() {
+    return false;
+  }
+
+  /**
+   * Runs a push query until it is cancelled ({@link SqlSession#cancel} or an interrupt of the
+   * calling thread) or fails: every committed change of its table (or record of its stream) in
+   * commit order, filtered and projected, to {@code sink}. It never ends on its own.
+   *
+   * @param params as for {@link #execute}
+   * @throws SqlException 57014 when cancelled; 0A000 when this is not a push query or the query
+   *     has a construct push queries do not support (the message names it); 42P01 for an unknown
+   *     table or stream (or one dropped while the query runs); 22P02/22023/72000 for a start
+   *     position or time that is malformed, in the future or older than the history kept;
+   *     57P03 when the log or the store cannot be read
+   */
+  default void push(List<Object> params, PushSink sink) throws SqlException {
+    throw new SqlException(SqlState.FEATURE_NOT_SUPPORTED, "not a push query (SELECT ... EMIT CHANGES)");
+  }
 }

@@ -230,6 +230,24 @@ public final class ChangelogMaterializer implements AutoCloseable {
         timeoutMs);
   }
 
+  /**
+   * Waits at most timeoutMs until more than {@code seen} records have been applied ({@link
+   * #recordsApplied}); returns whether they have. Push queries wait here for something new to
+   * read: any applied batch wakes them, whatever its positions (a lagging partition's records may
+   * be older than ones applied before).
+   *
+   * @param timeoutMs how long to wait, &gt;= 0
+   * @throws IllegalArgumentException if timeoutMs is negative
+   * @throws IllegalStateException if the materializer stopped on an error, or the store is closed
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  public boolean awaitAppliedBeyond(long seen, long timeoutMs) throws InterruptedException {
+    if (timeoutMs < 0) {
+      throw new IllegalArgumentException("timeoutMs must be >= 0, got " + timeoutMs);
+    }
+    return awaitProgress(() -> recordsApplied.get() > seen, timeoutMs);
+  }
+
   /** Position order: ts, then partition, then offset. */
   private static final Comparator<Position> POSITION_ORDER =
       Comparator.comparingLong(Position::getTs)

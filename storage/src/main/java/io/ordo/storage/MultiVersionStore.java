@@ -3,6 +3,7 @@ package io.ordo.storage;
 import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.Position;
 import io.ordo.proto.Value;
+import io.ordo.storage.internal.ChangeKeys;
 import io.ordo.storage.internal.ChangelogRecords;
 import io.ordo.storage.internal.LsnTracker;
 import io.ordo.storage.internal.MetaKeys;
@@ -81,6 +82,8 @@ import org.rocksdb.WriteOptions;
  * memory. Calls after {@link #close} throw {@link IllegalStateException}.
  */
 public final class MultiVersionStore implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MultiVersionStore.class);
+
   /** The most entries one {@link #scanAsOf} returns. */
   public static final int SCAN_LIMIT_MAX = 10_000;
 
@@ -97,6 +100,10 @@ public final class MultiVersionStore implements AutoCloseable {
   private static final String META_CF = "meta";
   private static final String SHARD_RECORDS_CF = "shard_records";
   private static final String SHARD_PROGRESS_CF = "shard_progress";
+  private static final String CHANGES_CF = "changes";
+
+  /** The most index entries one {@link #changesAfter} call looks at. */
+  public static final int CHANGE_SCAN_MAX = 10_000;
 
   static {
     RocksDB.loadLibrary();
@@ -112,6 +119,7 @@ public final class MultiVersionStore implements AutoCloseable {
   private final ColumnFamilyHandle meta;
   private final ColumnFamilyHandle shardRecords;
   private final ColumnFamilyHandle shardProgress;
+  private final ColumnFamilyHandle changes;
 
   /** Read lock: any call on RocksDB; write lock: {@link #close}, so no call uses a freed handle. */
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -155,6 +163,7 @@ public final class MultiVersionStore implements AutoCloseable {
     this.meta = handles.get(2);
     this.shardRecords = handles.get(3);
     this.shardProgress = handles.get(4);
+    this.changes = handles.get(5);
     this.lsns = new LsnTracker(OUT_OF_ORDER_LSNS_MAX);
   }
 
@@ -189,7 +198,11 @@ public final class MultiVersionStore implements AutoCloseable {
             // (their changelog offsets are then past shard versions that were never indexed;
             // such a store must be rebuilt from the topic to serve shard reads).
             new ColumnFamilyDescriptor(SHARD_RECORDS_CF.getBytes(StandardCharsets.UTF_8), cfOptions),
-            new ColumnFamilyDescriptor(SHARD_PROGRESS_CF.getBytes(StandardCharsets.UTF_8), cfOptions));
+            new ColumnFamilyDescriptor(SHARD_PROGRESS_CF.getBytes(StandardCharsets.UTF_8), cfOptions),
+            // The change index (position order); built from the data column family when a store
+            // written before it existed is opened (see buildChangeIndex).
+            new ColumnFamilyDescriptor(CHANGES_CF.getBytes(StandardCharsets.UTF_8), cfOptions));
+    boolean changeIndexMissing = !hasColumnFamily(dbOptions, absolute, CHANGES_CF);
     List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
     RocksDB db;
     try {
@@ -204,11 +217,63 @@ public final class MultiVersionStore implements AutoCloseable {
     MultiVersionStore store = new MultiVersionStore(absolute, dbOptions, cfOptions, handles, db);
     try {
       store.loadMeta();
+      if (changeIndexMissing) {
+        store.buildChangeIndex();
+      }
     } catch (RuntimeException e) {
       store.close();
       throw e;
     }
     return store;
+  }
+
+  /** Whether the database in {@code dir} exists and has the column family {@code name}. */
+  private static boolean hasColumnFamily(DBOptions options, Path dir, String name) {
+    if (!Files.exists(dir.resolve("CURRENT"))) {
+      return false;
+    }
+    try (org.rocksdb.Options listOptions = new org.rocksdb.Options()) {
+      for (byte[] cf : RocksDB.listColumnFamilies(listOptions, dir.toString())) {
+        if (Arrays.equals(cf, name.getBytes(StandardCharsets.UTF_8))) {
+          return true;
+        }
+      }
+      return false;
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("Cannot list the column families of " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Fills the change index from the versions of the data column family: a store written before
+   * the index existed gets every change it holds indexed once, when first opened by a build that
+   * has it, so {@link #changesAfter} serves its whole history. One pass over the versions.
+   */
+  private void buildChangeIndex() {
+    long indexed = 0;
+    try (RocksIterator it = db.newIterator(data);
+        WriteBatch batch = new WriteBatch()) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        byte[] versionKey = it.key();
+        int keyLength = VersionKeys.encodedKeyLength(versionKey);
+        byte[] encodedKey = Arrays.copyOf(versionKey, keyLength);
+        batch.put(changes, ChangeKeys.of(VersionKeys.decodePosition(versionKey), encodedKey), MetaKeys.EMPTY);
+        indexed++;
+        if (batch.count() >= 10_000) {
+          db.write(writeOptions, batch);
+          batch.clear();
+        }
+      }
+      it.status();
+      if (batch.count() > 0) {
+        db.write(writeOptions, batch);
+      }
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("Cannot build the change index of " + dir + ": " + e.getMessage(), e);
+    }
+    if (indexed > 0) {
+      LOG.info("Built the change index of {} from {} stored versions", dir, indexed);
+    }
   }
 
   private void loadMeta() {
@@ -285,6 +350,7 @@ public final class MultiVersionStore implements AutoCloseable {
             byte[] key = VersionKeys.encodedKey(r.getKey().getBytes(StandardCharsets.UTF_8));
             Optional<Value> after = r.hasAfter() ? Optional.of(r.getAfter()) : Optional.empty();
             batch.put(data, VersionKeys.versionKey(key, r.getPosition()), Versions.encode(after));
+            batch.put(changes, ChangeKeys.of(r.getPosition(), key), MetaKeys.EMPTY);
             batchPositions
                 .computeIfAbsent(r.getKeyRange(), k -> new TreeMap<>())
                 .put(r.getLsn(), r.getPosition());
@@ -799,6 +865,136 @@ public final class MultiVersionStore implements AutoCloseable {
     } finally {
       lifecycle.readLock().unlock();
     }
+  }
+
+  /**
+   * The changes applied to keys starting with {@code keyPrefix}, in commit order (position, then
+   * key in UTF-8 byte order), strictly after {@code (afterPosition, afterKey)} and at or before
+   * {@code upTo}. Every applied changelog record is one change; its {@code before} is the key's
+   * newest version older than the change. A change's entry is complete once the record is
+   * applied; that every change up to {@code upTo} is applied is the caller's to establish (a
+   * consistent snapshot, see {@link ChangelogMaterializer#awaitPosition}).
+   *
+   * <p>Bounded work: at most {@code limit} changes are returned and at most {@value
+   * #CHANGE_SCAN_MAX} index entries are looked at per call; {@link ChangePage#complete} says
+   * whether the scan reached {@code upTo}, else the caller continues after the page's last
+   * scanned entry.
+   *
+   * @param afterPosition exclusive start; null to start at the beginning of the index
+   * @param afterKey with {@code afterPosition}: null excludes every change at {@code
+   *     afterPosition}, a key excludes the changes at {@code afterPosition} up to and including it
+   * @param upTo inclusive end
+   * @param keyPrefix only keys starting with it ("" for every key)
+   * @param limit most changes returned, in [1, {@value #SCAN_LIMIT_MAX}]
+   * @throws IllegalArgumentException if limit is out of range
+   * @throws IllegalStateException if the store is closed or RocksDB fails
+   */
+  public ChangePage changesAfter(
+      Position afterPosition, String afterKey, Position upTo, String keyPrefix, int limit) {
+    Objects.requireNonNull(upTo, "upTo");
+    Objects.requireNonNull(keyPrefix, "keyPrefix");
+    if (limit < 1 || limit > SCAN_LIMIT_MAX) {
+      throw new IllegalArgumentException("limit must be in [1, " + SCAN_LIMIT_MAX + "], got " + limit);
+    }
+    byte[] prefix = VersionKeys.escapedPrefix(keyPrefix.getBytes(StandardCharsets.UTF_8));
+    byte[] afterEncoded =
+        afterKey == null ? null : VersionKeys.encodedKey(afterKey.getBytes(StandardCharsets.UTF_8));
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      List<ChangeEntry> out = new ArrayList<>();
+      Position lastPosition = null;
+      String lastKey = "";
+      int scanned = 0;
+      try (RocksIterator it = db.newIterator(changes);
+          RocksIterator versions = db.newIterator(data)) {
+        if (afterPosition == null) {
+          it.seekToFirst();
+        } else {
+          it.seek(ChangeKeys.start(afterPosition));
+        }
+        for (; it.isValid(); it.next()) {
+          byte[] indexKey = it.key();
+          Position p = ChangeKeys.position(indexKey);
+          byte[] encodedKey = ChangeKeys.encodedKey(indexKey);
+          if (afterPosition != null && p.equals(afterPosition)
+              && (afterEncoded == null || Arrays.compareUnsigned(encodedKey, afterEncoded) <= 0)) {
+            continue;
+          }
+          if (comparePositions(p, upTo) > 0) {
+            it.status();
+            return new ChangePage(out, Optional.ofNullable(lastPosition), lastKey, true);
+          }
+          if (out.size() >= limit || scanned >= CHANGE_SCAN_MAX) {
+            it.status();
+            return new ChangePage(out, Optional.ofNullable(lastPosition), lastKey, false);
+          }
+          scanned++;
+          lastPosition = p;
+          lastKey = VersionKeys.decodeKey(encodedKey, encodedKey.length);
+          if (!VersionKeys.startsWith(encodedKey, prefix)) {
+            continue;
+          }
+          out.add(change(versions, p, lastKey, encodedKey));
+        }
+        it.status();
+        return new ChangePage(out, Optional.ofNullable(lastPosition), lastKey, true);
+      } catch (RocksDBException e) {
+        throw new IllegalStateException("Cannot read the store " + dir + ": " + e.getMessage(), e);
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  /** The change of a key at {@code p}: its version at p and the version before it. */
+  private ChangeEntry change(RocksIterator versions, Position p, String key, byte[] encodedKey)
+      throws RocksDBException {
+    byte[] versionKey = VersionKeys.versionKey(encodedKey, p);
+    versions.seekForPrev(versionKey);
+    if (!versions.isValid() || !Arrays.equals(versions.key(), versionKey)) {
+      versions.status();
+      throw new IllegalStateException(
+          "corrupt store " + dir + ": the change index names a version of '" + key + "' at "
+              + p.getTs() + ":" + p.getPartition() + ":" + p.getOffset() + " that is missing");
+    }
+    Optional<Value> after = Versions.decode(versions.value());
+    versions.prev();
+    Optional<Value> before = Optional.empty();
+    if (versions.isValid() && VersionKeys.startsWith(versions.key(), encodedKey)) {
+      before = Versions.decode(versions.value());
+    }
+    versions.status();
+    return new ChangeEntry(p, key, before, after);
+  }
+
+  /** The position of the newest change in the index (the largest), or empty when none. */
+  public Optional<Position> newestChange() {
+    lifecycle.readLock().lock();
+    try {
+      checkOpen();
+      try (RocksIterator it = db.newIterator(changes)) {
+        it.seekToLast();
+        if (!it.isValid()) {
+          it.status();
+          return Optional.empty();
+        }
+        return Optional.of(ChangeKeys.position(it.key()));
+      } catch (RocksDBException e) {
+        throw new IllegalStateException("Cannot read the store " + dir + ": " + e.getMessage(), e);
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  private static int comparePositions(Position a, Position b) {
+    int c = Long.compare(a.getTs(), b.getTs());
+    if (c != 0) {
+      return c;
+    }
+    c = Integer.compare(a.getPartition(), b.getPartition());
+    return c != 0 ? c : Long.compare(a.getOffset(), b.getOffset());
   }
 
   /** The store's directory (absolute). */

@@ -50,6 +50,7 @@ public final class MethodPermissions {
           Map.entry("ordo.v1.Subscriptions/Ack", Permission.WRITE),
           Map.entry("ordo.v1.Sql/Execute", Permission.READ),
           Map.entry("ordo.v1.Sql/Session", Permission.READ),
+          Map.entry("ordo.v1.Sql/Push", Permission.READ),
           Map.entry("grpc.reflection.v1.ServerReflection/ServerReflectionInfo", Permission.READ));
 
   /**

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -188,6 +189,13 @@ public final class HttpRuleTranscoder {
       routes.add(route(protoMethod, rule, grpcMethod));
     }
     return routes;
+  }
+
+  /** The first route of the gRPC method {@code fullMethodName} ("ordo.v1.Sql/Push"), if any. */
+  public Optional<Route> routeOf(String fullMethodName) {
+    return routes.stream()
+        .filter(r -> r.method().getFullMethodName().equals(fullMethodName))
+        .findFirst();
   }
 
   /** The routes, in the order of the services, then proto declaration order. */

@@ -78,6 +78,10 @@ import org.slf4j.LoggerFactory;
  * StreamLimits#DEFAULT}: 64, keepalive after 15 s); past that a streaming request gets 503 ({@code
  * UNAVAILABLE}, {@code Retry-After: 1}) while unary requests are unaffected.
  *
+ * <p>A unary route's request may be served by a server-streaming route of the same request type
+ * instead, when the {@link StreamingAlternative} set with {@link #streamInstead} says so ({@code
+ * POST /v1/sql} whose text is a push query goes to {@code Sql/Push}).
+ *
  * <p>Threads: handlers never wait for a result. A unary handler starts an asynchronous call and
  * returns; the response is written from the channel's executor when the call completes. A
  * streaming handler hands the exchange to its own thread of the stream pool ({@code
@@ -129,6 +133,7 @@ public final class RestServer implements AutoCloseable {
   private final StreamLimits streamLimits;
   private final Set<ServerStream> streams = new HashSet<>(); // guarded by this
   private volatile BearerAuth metricsAuth; // null: /metrics is open
+  private volatile StreamingAlternative streamingAlternative = (route, request) -> Optional.empty();
   private boolean closed; // guarded by this
 
   private RestServer(
@@ -299,6 +304,22 @@ public final class RestServer implements AutoCloseable {
     this.metricsAuth = Objects.requireNonNull(auth, "auth");
   }
 
+  /**
+   * Decides, per request, that a unary route's request is served by a server-streaming route
+   * instead (same request message type), e.g. {@code POST /v1/sql} with a push query, which
+   * never ends and so is answered as a stream.
+   */
+  @FunctionalInterface
+  public interface StreamingAlternative {
+    /** The streaming route to call instead, or empty to call {@code route} as usual. */
+    Optional<HttpRuleTranscoder.Route> of(HttpRuleTranscoder.Route route, Message request);
+  }
+
+  /** Sets the {@link StreamingAlternative} (by default none). */
+  public void streamInstead(StreamingAlternative alternative) {
+    this.streamingAlternative = Objects.requireNonNull(alternative, "alternative");
+  }
+
   /** The port the server listens on. */
   public int port() {
     return server.getAddress().getPort();
@@ -403,6 +424,11 @@ public final class RestServer implements AutoCloseable {
     }
     if (found.route().serverStreaming()) {
       startStream(exchange, channel, found.route(), request, timeoutMs);
+      return;
+    }
+    Optional<HttpRuleTranscoder.Route> streaming = streamingAlternative.of(found.route(), request);
+    if (streaming.isPresent()) {
+      startStream(exchange, channel, streaming.get(), request, timeoutMs);
       return;
     }
     CallOptions options = CallOptions.DEFAULT;

@@ -1,6 +1,7 @@
 package io.ordo.gateway.sql;
 
 import io.ordo.sql.SqlEngine;
+import io.ordo.sql.engine.SqlConfig;
 import io.ordo.sql.pgwire.PgSecurity;
 import io.ordo.sql.pgwire.PgWireServer;
 import java.io.IOException;
@@ -92,9 +93,23 @@ public final class SqlFrontEnds implements AutoCloseable {
    *     PostgreSQL connections
    */
   public SqlFrontEnds(SqlEngine engine, SqlEngine serviceEngine, int sessionsMax) {
+    this(engine, serviceEngine, sessionsMax, SqlConfig.DEFAULT_PUSH_QUERIES_MAX);
+  }
+
+  /**
+   * @param engine the engine behind the PostgreSQL listener (and {@link #engine()})
+   * @param serviceEngine the engine behind the gRPC/REST service
+   * @param sessionsMax most sessions of the gRPC/REST service at once, and separately most
+   *     PostgreSQL connections
+   * @param pushQueriesMax most push queries of the gRPC/REST service running at once
+   */
+  public SqlFrontEnds(
+      SqlEngine engine, SqlEngine serviceEngine, int sessionsMax, int pushQueriesMax) {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.sessionsMax = sessionsMax;
-    this.service = new SqlService(Objects.requireNonNull(serviceEngine, "serviceEngine"), sessionsMax);
+    this.service =
+        new SqlService(
+            Objects.requireNonNull(serviceEngine, "serviceEngine"), sessionsMax, pushQueriesMax);
   }
 
   /** The engine behind every front end. */

@@ -8,16 +8,21 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ordo.gateway.core.BackgroundThreads;
 import io.ordo.gateway.core.Validation;
+import io.ordo.proto.SqlColumn;
 import io.ordo.proto.SqlError;
 import io.ordo.proto.SqlGrpc;
+import io.ordo.proto.SqlPushResponse;
 import io.ordo.proto.SqlRequest;
 import io.ordo.proto.SqlResponse;
+import io.ordo.sql.Column;
+import io.ordo.sql.PushSink;
 import io.ordo.sql.SqlEngine;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlSession;
 import io.ordo.sql.SqlState;
 import io.ordo.sql.SqlStatement;
 import io.ordo.sql.TxnState;
+import io.ordo.sql.engine.SqlConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -51,6 +56,13 @@ import org.slf4j.LoggerFactory;
  * {@code sessionsMax} threads. A Session call reads its next request only after answering the
  * previous one (gRPC flow control), so no requests queue up in the gateway.
  *
+ * <p><b>Push queries</b> ({@code Push}): each runs on a thread of its own pool, in a session of
+ * its own, at most {@code pushQueriesMax} at once (RESOURCE_EXHAUSTED beyond; they do not count
+ * against {@code sessionsMax}). A row is sent only when the call is ready ({@link
+ * ServerCallStreamObserver#isReady}: gRPC's flow control window has room), so a slow client
+ * holds the query where it is rather than growing a buffer; a cancelled call cancels the session
+ * and interrupts the query's thread, which frees the slot at once.
+ *
  * <p><b>Cancellation</b>: a cancelled call (the client's cancel, its deadline, a dropped
  * connection) cancels the running statement ({@link SqlSession#cancel}; 57014, reported as
  * DEADLINE_EXCEEDED when the deadline passed) and closes the session, which rolls back an open
@@ -75,34 +87,66 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
   private final int sessionsMax;
   private final Semaphore sessions;
   private final ThreadPoolExecutor pool;
+  private final int pushQueriesMax;
+  private final Semaphore pushSlots;
+  private final ThreadPoolExecutor pushPool;
 
   /**
    * @param engine opens the sessions
    * @param sessionsMax most sessions open at once, in [1, 4096]
    */
   public SqlService(SqlEngine engine, int sessionsMax) {
+    this(engine, sessionsMax, SqlConfig.DEFAULT_PUSH_QUERIES_MAX);
+  }
+
+  /**
+   * @param engine opens the sessions
+   * @param sessionsMax most sessions open at once, in [1, 4096]
+   * @param pushQueriesMax most push queries running at once, in [1, 1024]
+   */
+  public SqlService(SqlEngine engine, int sessionsMax, int pushQueriesMax) {
     this.engine = Objects.requireNonNull(engine, "engine");
     if (sessionsMax < 1 || sessionsMax > 4_096) {
       throw new IllegalArgumentException("sessionsMax must be in [1, 4096], got " + sessionsMax);
     }
     this.sessionsMax = sessionsMax;
     this.sessions = new Semaphore(sessionsMax);
-    AtomicInteger count = new AtomicInteger();
     // One statement per open session at most, so sessionsMax threads never make a task wait;
     // the queue only bridges a thread's last moments between two statements.
-    this.pool =
+    this.pool = boundedPool("ordo-sql-", sessionsMax);
+    if (pushQueriesMax < 1 || pushQueriesMax > SqlConfig.PUSH_QUERIES_MAX_CEILING) {
+      throw new IllegalArgumentException(
+          "pushQueriesMax must be in [1, " + SqlConfig.PUSH_QUERIES_MAX_CEILING + "], got "
+              + pushQueriesMax);
+    }
+    this.pushQueriesMax = pushQueriesMax;
+    this.pushSlots = new Semaphore(pushQueriesMax);
+    // One thread per admitted query, likewise.
+    this.pushPool = boundedPool("ordo-sql-push-", pushQueriesMax);
+  }
+
+  /** {@code threads} daemon threads named {@code prefix<n>}, idle ones ending after 60 s. */
+  private static ThreadPoolExecutor boundedPool(String prefix, int threads) {
+    AtomicInteger count = new AtomicInteger();
+    ThreadPoolExecutor pool =
         new ThreadPoolExecutor(
-            sessionsMax,
-            sessionsMax,
+            threads,
+            threads,
             60,
             TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(sessionsMax),
+            new LinkedBlockingQueue<>(threads),
             runnable -> {
-              Thread thread = new Thread(runnable, "ordo-sql-" + count.incrementAndGet());
+              Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
               thread.setDaemon(true);
               return thread;
             });
     pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  /** Push queries running now. */
+  public int runningPushQueries() {
+    return pushQueriesMax - pushSlots.availablePermits();
   }
 
   /** Sessions open now (Execute requests in progress and Session calls). */
@@ -321,6 +365,198 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
     }
   }
 
+  @Override
+  public void push(SqlRequest request, StreamObserver<SqlPushResponse> responses) {
+    ServerCallStreamObserver<SqlPushResponse> call =
+        (ServerCallStreamObserver<SqlPushResponse>) responses;
+    if (!pushSlots.tryAcquire()) {
+      call.onError(
+          Status.RESOURCE_EXHAUSTED
+              .withDescription(
+                  pushQueriesMax + " push queries already run on this gateway (pushQueriesMax);"
+                      + " retry later")
+              .asRuntimeException());
+      return;
+    }
+    PushCall pushCall = new PushCall(call, request, Context.current());
+    // Both must be set before this method returns (gRPC's rule).
+    call.setOnReadyHandler(pushCall::readyChanged);
+    call.setOnCancelHandler(pushCall::cancelled);
+    try {
+      pushPool.execute(pushCall);
+    } catch (RejectedExecutionException e) {
+      pushSlots.release();
+      safely(() -> call.onError(stopping()));
+    }
+  }
+
+  /** One Push call: its session, thread and flow control. */
+  private final class PushCall implements Runnable, PushSink {
+    private final ServerCallStreamObserver<SqlPushResponse> call;
+    private final SqlRequest request;
+    private final Context context;
+    private final Object lock = new Object();
+    private Thread thread; // guarded by lock: the thread running the query, while it runs
+    private SqlSession session; // guarded by lock
+    private boolean cancelled; // guarded by lock
+    private List<Column> columns = List.of();
+
+    PushCall(ServerCallStreamObserver<SqlPushResponse> call, SqlRequest request, Context context) {
+      this.call = call;
+      this.request = request;
+      this.context = context;
+    }
+
+    @Override
+    public void run() {
+      synchronized (lock) {
+        thread = Thread.currentThread();
+      }
+      try {
+        // In a fork of the call's context: its values (the caller's principal) without its
+        // cancellation. The query's syncs are shared with other requests of the gateway, and a
+        // cancelled context would cancel them for everyone; this call's own cancel reaches the
+        // query through cancelled() instead.
+        Object outcome = context.fork().wrap(this::runQuery).call();
+        if (outcome instanceof StatusRuntimeException error && !isCancelled()) {
+          safely(() -> call.onError(error));
+        }
+      } catch (Exception e) {
+        LOG.warn("a push query failed unexpectedly", e);
+        safely(() -> call.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException()));
+      } finally {
+        SqlSession open;
+        synchronized (lock) {
+          thread = null;
+          open = session;
+          session = null;
+        }
+        if (open != null) {
+          closeQuietly(open);
+        }
+        Thread.interrupted(); // an interrupt meant for this query must not reach the next task
+        pushSlots.release();
+      }
+    }
+
+    /** Runs the query; returns the status it failed with (it never ends otherwise). */
+    private Object runQuery() {
+      if (isCancelled() || context.isCancelled()) {
+        return Status.CANCELLED.withDescription("the call ended before the query ran").asRuntimeException();
+      }
+      SqlSession opened;
+      try {
+        opened = engine.openSession(USER, DATABASE);
+      } catch (RuntimeException e) {
+        LOG.warn("could not open an SQL session", e);
+        return Status.UNAVAILABLE
+            .withDescription("could not open an SQL session: " + e.getMessage())
+            .asRuntimeException();
+      }
+      synchronized (lock) {
+        session = opened;
+        if (cancelled) {
+          opened.cancel();
+        }
+      }
+      try {
+        List<Object> params = checkedParams(request);
+        List<SqlStatement> statements = opened.prepare(request.getSql(), List.of());
+        if (statements.size() != 1 || !statements.get(0).isPush()) {
+          throw new SqlException(
+              SqlState.FEATURE_NOT_SUPPORTED,
+              "Push runs exactly one push query (SELECT ... FROM <table or stream> [WHERE ...]"
+                  + " EMIT CHANGES); got " + statements.size() + " statement(s)"
+                  + (statements.size() == 1 ? " that is not one" : ""));
+        }
+        SqlStatement statement = statements.get(0);
+        int needed = statement.parameterTypes().size();
+        if (needed > params.size()) {
+          throw new SqlException(
+              UNDEFINED_PARAMETER,
+              "the statement uses " + needed + " parameters, but the request gives "
+                  + params.size());
+        }
+        statement.push(new ArrayList<>(params.subList(0, needed)), this);
+        return Status.INTERNAL.withDescription("the push query ended").asRuntimeException();
+      } catch (SqlException e) {
+        return SqlStatuses.toStatus(e, e.position(), deadlinePassed(context));
+      } catch (RuntimeException e) {
+        return SqlStatuses.toStatus(unexpected(e), 0, deadlinePassed(context));
+      }
+    }
+
+    private boolean isCancelled() {
+      synchronized (lock) {
+        return cancelled;
+      }
+    }
+
+    /** The call was cancelled (client cancel, deadline, disconnect): stop the query now. */
+    void cancelled() {
+      synchronized (lock) {
+        cancelled = true;
+        if (session != null) {
+          session.cancel();
+        }
+        if (thread != null) {
+          thread.interrupt();
+        }
+        lock.notifyAll();
+      }
+    }
+
+    void readyChanged() {
+      synchronized (lock) {
+        lock.notifyAll();
+      }
+    }
+
+    /** Waits until the call can take a message (flow control) or is cancelled. */
+    private void awaitReady() throws InterruptedException {
+      synchronized (lock) {
+        while (!cancelled && !call.isReady()) {
+          // The ready handler wakes this; the timeout only guards against a missed wake-up.
+          lock.wait(1_000);
+        }
+        if (cancelled) {
+          throw new InterruptedException("the push query's call was cancelled");
+        }
+      }
+    }
+
+    @Override
+    public void start(List<Column> resultColumns) throws InterruptedException {
+      this.columns = List.copyOf(resultColumns);
+      SqlPushResponse.Builder first = SqlPushResponse.newBuilder();
+      for (Column c : columns) {
+        SqlColumn column = SqlValues.column(c);
+        first.addColumns(column);
+      }
+      send(first.build());
+    }
+
+    @Override
+    public void row(List<Object> row) throws InterruptedException {
+      send(SqlPushResponse.newBuilder().setRow(SqlValues.row(row, columns)).build());
+    }
+
+    @Override
+    public void progress(String position) throws InterruptedException {
+      send(SqlPushResponse.newBuilder().setPosition(position).build());
+    }
+
+    private void send(SqlPushResponse message) throws InterruptedException {
+      awaitReady();
+      try {
+        call.onNext(message);
+      } catch (RuntimeException e) {
+        // The call ended under us (cancelled): stop the query.
+        throw new InterruptedException("the push query's call ended: " + e);
+      }
+    }
+  }
+
   /**
    * Runs the statements of {@code request} in {@code session}, adding each result to {@code
    * response}.
@@ -333,19 +569,7 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
     List<Object> params;
     List<SqlStatement> statements;
     try {
-      try {
-        Validation.checkNoUnknownFields(request, "request");
-      } catch (IllegalArgumentException e) {
-        // A client built against another sql.proto: the request may mean something else.
-        throw new SqlException(SqlState.PROTOCOL_VIOLATION, e.getMessage());
-      }
-      if (request.getParamsCount() > PARAMS_MAX) {
-        throw new SqlException(
-            SqlState.PROGRAM_LIMIT_EXCEEDED,
-            "a request may have at most " + PARAMS_MAX + " parameters, got "
-                + request.getParamsCount());
-      }
-      params = SqlValues.params(request.getParamsList());
+      params = checkedParams(request);
       statements = session.prepare(text, List.of());
     } catch (SqlException e) {
       throw new Located(e, e.position());
@@ -377,6 +601,26 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
         throw new Located(unexpected(e), 0);
       }
     }
+  }
+
+  /**
+   * The request's parameters, after checking it has no fields this gateway does not know (08P01)
+   * and at most {@value #PARAMS_MAX} parameters (54000).
+   */
+  private static List<Object> checkedParams(SqlRequest request) throws SqlException {
+    try {
+      Validation.checkNoUnknownFields(request, "request");
+    } catch (IllegalArgumentException e) {
+      // A client built against another sql.proto: the request may mean something else.
+      throw new SqlException(SqlState.PROTOCOL_VIOLATION, e.getMessage());
+    }
+    if (request.getParamsCount() > PARAMS_MAX) {
+      throw new SqlException(
+          SqlState.PROGRAM_LIMIT_EXCEEDED,
+          "a request may have at most " + PARAMS_MAX + " parameters, got "
+              + request.getParamsCount());
+    }
+    return SqlValues.params(request.getParamsList());
   }
 
   private static SqlStatement single(SqlSession session, SqlStatement statement)
@@ -469,6 +713,7 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
   /** Stops the statement threads: running statements are interrupted; waits up to 2 s for them. */
   @Override
   public void close() {
+    BackgroundThreads.stopNow(pushPool, 2_000);
     BackgroundThreads.stopNow(pool, 2_000);
   }
 }

@@ -97,22 +97,32 @@ public final class SqlValues {
     SqlResult.Builder out = SqlResult.newBuilder().setCommandTag(result.commandTag());
     List<Column> columns = result.columns();
     for (Column column : columns) {
-      out.addColumns(
-          SqlColumn.newBuilder()
-              .setName(column.name())
-              .setType(column.type().sqlName())
-              .setTypeOid(column.type().oid())
-              .setNullable(column.nullable()));
+      out.addColumns(column(column));
     }
     for (List<Object> row : result.rows()) {
-      SqlRow.Builder encoded = SqlRow.newBuilder();
-      for (int c = 0; c < row.size(); c++) {
-        SqlType type = c < columns.size() ? columns.get(c).type() : SqlType.UNKNOWN;
-        encoded.addValues(value(row.get(c), type));
-      }
-      out.addRows(encoded);
+      out.addRows(row(row, columns));
     }
     return out.build();
+  }
+
+  /** The API form of a result column. */
+  public static SqlColumn column(Column column) {
+    return SqlColumn.newBuilder()
+        .setName(column.name())
+        .setType(column.type().sqlName())
+        .setTypeOid(column.type().oid())
+        .setNullable(column.nullable())
+        .build();
+  }
+
+  /** The API form of one row of a result with these columns. */
+  public static SqlRow row(List<Object> row, List<Column> columns) {
+    SqlRow.Builder encoded = SqlRow.newBuilder();
+    for (int c = 0; c < row.size(); c++) {
+      SqlType type = c < columns.size() ? columns.get(c).type() : SqlType.UNKNOWN;
+      encoded.addValues(value(row.get(c), type));
+    }
+    return encoded.build();
   }
 
   /** The JSON-friendly form of {@code value}, a value of a column of type {@code type}. */

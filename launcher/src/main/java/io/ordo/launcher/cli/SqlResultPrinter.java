@@ -38,6 +38,37 @@ final class SqlResultPrinter {
     this.json = json;
   }
 
+  /** Whether results print as JSON lines. */
+  boolean json() {
+    return json;
+  }
+
+  /**
+   * The one-line JSON object of a push query's message: {@code {"columns":[...]}}, {@code
+   * {"row":[...]}} or {@code {"position":"..."}}.
+   */
+  static String toJson(io.ordo.proto.SqlPushResponse message) {
+    ObjectNode node = NODES.objectNode();
+    if (message.getColumnsCount() > 0) {
+      ArrayNode columns = node.putArray("columns");
+      for (SqlColumn c : message.getColumnsList()) {
+        columns.addObject().put("name", c.getName()).put("type", c.getType());
+      }
+    } else if (message.hasRow()) {
+      ArrayNode row = node.putArray("row");
+      for (Value v : message.getRow().getValuesList()) {
+        row.add(toJson(v));
+      }
+    } else {
+      node.put("position", message.getPosition());
+    }
+    try {
+      return JSON.writeValueAsString(node);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always prints", e);
+    }
+  }
+
   /** Prints one statement's result. */
   void print(SqlResult result) {
     if (json) {

@@ -1,17 +1,21 @@
 package io.ordo.launcher.cli;
 
 import io.grpc.Channel;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.ordo.proto.SqlGrpc;
+import io.ordo.proto.SqlPushResponse;
 import io.ordo.proto.SqlRequest;
 import io.ordo.proto.SqlResponse;
+import java.util.Iterator;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The client side of one {@code Sql.Session} call at a time (sql.proto): sends a request, waits
@@ -27,6 +31,7 @@ final class SqlSessionClient implements AutoCloseable {
 
   private final Channel channel;
   private volatile Call call;
+  private volatile Context.CancellableContext push; // the running push query's call, if any
   private boolean everOpened;
   private boolean reset;
   private String txnState = "I";
@@ -124,9 +129,44 @@ final class SqlSessionClient implements AutoCloseable {
    * closes the session (an open transaction block is rolled back).
    */
   void cancel() {
+    Context.CancellableContext running = push;
+    if (running != null) {
+      running.cancel(null);
+    }
     Call current = call;
     if (current != null && current.requests != null) {
       current.requests.cancel("cancelled by the user", null);
+    }
+  }
+
+  /**
+   * Runs a push query ({@code Sql.Push}, a call of its own: the session is not involved), handing
+   * each message to {@code onMessage} as it comes, until {@link #cancel} (then it returns
+   * normally) or the gateway ends the call. The blocking stub asks for one message at a time, so
+   * a slow printer holds the gateway's query back rather than filling memory.
+   *
+   * @throws StatusRuntimeException when the gateway refused or ended the query (its SQLSTATE in
+   *     the description and trailers), or cannot be reached
+   */
+  void push(String sql, Consumer<SqlPushResponse> onMessage) {
+    Context.CancellableContext context = Context.current().withCancellation();
+    push = context;
+    try {
+      context.run(
+          () -> {
+            Iterator<SqlPushResponse> messages =
+                SqlGrpc.newBlockingStub(channel).push(SqlRequest.newBuilder().setSql(sql).build());
+            while (messages.hasNext()) {
+              onMessage.accept(messages.next());
+            }
+          });
+    } catch (StatusRuntimeException e) {
+      if (!(context.isCancelled() && e.getStatus().getCode() == Status.Code.CANCELLED)) {
+        throw e;
+      }
+    } finally {
+      push = null;
+      context.cancel(null);
     }
   }
 

@@ -220,8 +220,61 @@ final class SqlShell {
     return true;
   }
 
+  /** Quoted strings, quoted identifiers and comments: removed before looking for EMIT CHANGES. */
+  private static final java.util.regex.Pattern NOT_KEYWORDS =
+      java.util.regex.Pattern.compile("'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\\*.*?\\*/", java.util.regex.Pattern.DOTALL);
+
+  private static final java.util.regex.Pattern EMIT_CHANGES =
+      java.util.regex.Pattern.compile("(?i)\\bEMIT\\s+CHANGES\\b");
+
+  /** Whether {@code sql} is a push query ({@code ... EMIT CHANGES}), which runs with Sql.Push. */
+  static boolean isPushQuery(String sql) {
+    return EMIT_CHANGES.matcher(NOT_KEYWORDS.matcher(sql).replaceAll(" ")).find();
+  }
+
+  /**
+   * Runs a push query, printing rows as they come (people: the column names, then one line per
+   * row, cells separated by {@code " | "}; {@code --json}: every message as one JSON line) until
+   * Ctrl-C ({@link SqlSessionClient#cancel}) or an error; false when it failed.
+   */
+  private boolean executePush(String sql) {
+    long[] rows = {0};
+    try {
+      client.push(
+          sql,
+          message -> {
+            if (printer.json()) {
+              out.println(SqlResultPrinter.toJson(message));
+            } else if (message.getColumnsCount() > 0) {
+              out.println(
+                  message.getColumnsList().stream()
+                      .map(io.ordo.proto.SqlColumn::getName)
+                      .collect(java.util.stream.Collectors.joining(" | ")));
+            } else if (message.hasRow()) {
+              rows[0]++;
+              out.println(
+                  message.getRow().getValuesList().stream()
+                      .map(SqlResultPrinter::cell)
+                      .collect(java.util.stream.Collectors.joining(" | ")));
+            }
+            out.flush();
+          });
+    } catch (StatusRuntimeException e) {
+      anyFailed = true;
+      err.println("error: " + GatewayCallCommand.describe(e.getStatus()));
+      err.flush();
+      return false;
+    }
+    err.println("(push query ended after " + rows[0] + (rows[0] == 1 ? " row)" : " rows)"));
+    err.flush();
+    return true;
+  }
+
   /** Runs one statement and prints its outcome; false when it failed. */
   private boolean execute(String sql) throws InterruptedException {
+    if (isPushQuery(sql)) {
+      return executePush(sql);
+    }
     long start = nanoTime.getAsLong();
     SqlResponse response;
     try {

@@ -82,6 +82,30 @@ final class FakeSqlEngine implements SqlEngine {
         }
 
         @Override
+        public boolean isPush() {
+          return text.toUpperCase(Locale.ROOT).contains("EMIT CHANGES");
+        }
+
+        /** The table's words as inserts, then the end of the query (57P03). */
+        @Override
+        public void push(List<Object> params, io.ordo.sql.PushSink sink) throws SqlException {
+          ran.add(text);
+          try {
+            sink.start(
+                List.of(
+                    Column.of("_position", SqlType.TEXT), Column.of("_op", SqlType.TEXT),
+                    Column.of("word", SqlType.TEXT)));
+            for (int i = 0; i < table.size(); i++) {
+              sink.row(List.of("1:0:" + i + ":1", "insert", table.get(i)));
+            }
+            sink.progress("1:0:" + table.size());
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          throw new SqlException(SqlState.UNAVAILABLE, "the fake gateway ends the push query");
+        }
+
+        @Override
         public StatementResult execute(List<Object> params) throws SqlException {
           ran.add(text);
           String[] words = text.split("\\s+");

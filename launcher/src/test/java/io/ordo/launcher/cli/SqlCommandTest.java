@@ -92,6 +92,34 @@ class SqlCommandTest {
   }
 
   @Test
+  void aPushQueryPrintsItsRowsAsTheyComeUntilItEnds() {
+    Run r = run("", "sql", "-e", "INSERT apple; INSERT kiwi; SELECT word FROM t EMIT CHANGES");
+    assertThat(r.out())
+        .isEqualTo(
+            "INSERT 0 1\nINSERT 0 1\n"
+                + "_position | _op | word\n1:0:0:1 | insert | apple\n1:0:1:1 | insert | kiwi\n");
+    assertThat(r.err()).contains("the fake gateway ends the push query");
+    assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_FAILURE);
+    assertThat(engine.ran).contains("SELECT word FROM t EMIT CHANGES");
+
+    Run json = run("", "sql", "--json", "-e", "SELECT word FROM t EMIT CHANGES");
+    assertThat(json.out())
+        .contains("{\"columns\":[{\"name\":\"_position\",\"type\":\"TEXT\"}")
+        .contains("{\"row\":[\"1:0:0:1\",\"insert\",\"apple\"]}")
+        .contains("{\"position\":\"1:0:2\"}");
+  }
+
+  @Test
+  void pushQueriesAreRecognizedOutsideStringsAndComments() {
+    assertThat(SqlShell.isPushQuery("select * from t emit\n changes")).isTrue();
+    assertThat(SqlShell.isPushQuery("SELECT * FROM t EMIT CHANGES AT POSITION '1:2:3'")).isTrue();
+    assertThat(SqlShell.isPushQuery("SELECT 'EMIT CHANGES' FROM t")).isFalse();
+    assertThat(SqlShell.isPushQuery("SELECT 1 -- EMIT CHANGES")).isFalse();
+    assertThat(SqlShell.isPushQuery("SELECT 1 /* EMIT CHANGES */")).isFalse();
+    assertThat(SqlShell.isPushQuery("SELECT emitted, changes FROM t")).isFalse();
+  }
+
+  @Test
   void executeRunsEveryStatementInOneSessionAndPrintsTables() {
     Run r = run("", "sql", "-e", "BEGIN; INSERT apple; INSERT kiwi; COMMIT; SELECT *");
     assertThat(r.exitCode()).isEqualTo(OrdoCli.EXIT_OK);

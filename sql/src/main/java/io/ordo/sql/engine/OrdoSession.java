@@ -4,6 +4,7 @@ import io.ordo.proto.Outcome;
 import io.ordo.proto.Position;
 import io.ordo.proto.TxnResult;
 import io.ordo.sql.Column;
+import io.ordo.sql.PushSink;
 import io.ordo.sql.SqlAccess;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlSession;
@@ -160,6 +161,7 @@ final class OrdoSession implements SqlSession {
    */
   static SqlAccess accessOf(Plan plan) {
     if (plan instanceof Plan.Query
+        || plan instanceof Plan.Push
         || plan instanceof Plan.Explain
         || plan instanceof Plan.ShowTables
         || plan instanceof Plan.ShowStreams
@@ -212,14 +214,8 @@ final class OrdoSession implements SqlSession {
           "current transaction is aborted, commands ignored until end of transaction block");
     }
     try {
-      SqlAccess needed = accessOf(plan);
-      if (!granted.covers(needed)) {
-        // Inside the try: like any failed statement it fails an open block, and nothing runs.
-        throw new SqlException(
-            SqlState.INSUFFICIENT_PRIVILEGE,
-            "permission denied: the statement needs " + needed.label() + " access; user \""
-                + user + "\" has " + granted.label());
-      }
+      // Inside the try: like any failed statement it fails an open block, and nothing runs.
+      checkGranted(plan);
       return run(parsed, plan, params);
     } catch (SqlException e) {
       if (state == TxnState.IN_TRANSACTION) {
@@ -262,6 +258,14 @@ final class OrdoSession implements SqlSession {
     if (plan instanceof Plan.Query q) {
       return query(parsed, q, params);
     }
+    if (plan instanceof Plan.Push push) {
+      throw new SqlException(
+          SqlState.FEATURE_NOT_SUPPORTED,
+          "push queries are served over gRPC/REST: a query with EMIT CHANGES never ends, so it"
+              + " runs through the gateway's ordo.v1.Sql/Push call (REST: POST /v1/sql, answered"
+              + " as NDJSON or Server-Sent Events; or ordo sql), not as a statement that returns"
+              + " a result", push.position());
+    }
     if (plan instanceof Plan.Explain e) {
       return explain(e);
     }
@@ -292,6 +296,55 @@ final class OrdoSession implements SqlSession {
           "DDL cannot run inside a transaction block; COMMIT or ROLLBACK first");
     }
     return new Ddl(this, engine).run(plan);
+  }
+
+  /**
+   * Runs a push query until cancelled or failed ({@link io.ordo.sql.SqlStatement#push}).
+   *
+   * @throws SqlException as {@link io.ordo.sql.SqlStatement#push} says; 25001 inside a block
+   */
+  void push(ParsedText parsed, List<Object> params, List<SqlType> declared, PushSink sink)
+      throws SqlException {
+    checkOpen();
+    cancelled.set(false);
+    if (!(parsed.plan() instanceof Plan.Push push)) {
+      throw new SqlException(
+          SqlState.FEATURE_NOT_SUPPORTED, "not a push query (SELECT ... EMIT CHANGES)");
+    }
+    if (state != TxnState.IDLE) {
+      throw new SqlException(
+          SqlState.ACTIVE_SQL_TRANSACTION,
+          "a push query cannot run inside a transaction block; COMMIT or ROLLBACK first",
+          push.position());
+    }
+    checkGranted(push);
+    try (Unparse.Scope scope = Unparse.withParameterTypes(parameterTypes(parsed, params, declared))) {
+      new PushQuery(this, parsed, push, params, sink).run();
+    } catch (InterruptedException e) {
+      throw new SqlException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
+    } catch (RuntimeException | AssertionError e) {
+      throw QueryRunner.translate(e, null);
+    }
+  }
+
+  /** 42501 unless this session may run {@code plan}. */
+  private void checkGranted(Plan plan) throws SqlException {
+    SqlAccess needed = accessOf(plan);
+    if (!granted.covers(needed)) {
+      throw new SqlException(
+          SqlState.INSUFFICIENT_PRIVILEGE,
+          "permission denied: the statement needs " + needed.label() + " access; user \""
+              + user + "\" has " + granted.label());
+    }
+  }
+
+  /** Whether {@link #cancel} was called since the running statement began. */
+  boolean isCancelled() {
+    return cancelled.get();
+  }
+
+  QueryRunner runner() {
+    return runner;
   }
 
   /** A snapshot position and whether it was taken after the statement began. */
@@ -382,6 +435,14 @@ final class OrdoSession implements SqlSession {
 
   /** The position an AS OF clause names, checked against the retention and the present. */
   private Position asOf(Plan.AsOf asOf, Position now) throws SqlException {
+    return asOf(asOf, now, "AS OF");
+  }
+
+  /**
+   * The position a time-travel clause names ({@code clause}: how errors name it), checked
+   * against the retention and the present.
+   */
+  Position asOf(Plan.AsOf asOf, Position now, String clause) throws SqlException {
     Position p;
     if (asOf.logPosition()) {
       p = Positions.parse(asOf.literal());
@@ -405,13 +466,13 @@ final class OrdoSession implements SqlSession {
     if (Positions.ORDER.compare(p, now) > 0) {
       throw new SqlException(
           SqlState.INVALID_PARAMETER_VALUE,
-          "AS OF " + asOf.literal() + " is in the future (the log is at "
+          clause + " " + asOf.literal() + " is in the future (the log is at "
               + Instant.ofEpochMilli(now.getTs()) + ")", asOf.position());
     }
     if (p.getTs() < now.getTs() - engine.config().historyRetentionMs()) {
       throw new SqlException(
           SqlState.SNAPSHOT_TOO_OLD,
-          "AS OF " + asOf.literal() + " is older than the history retention of "
+          clause + " " + asOf.literal() + " is older than the history retention of "
               + engine.config().historyRetentionMs() / 1000 + " s", asOf.position());
     }
     return p;

@@ -1,6 +1,7 @@
 package io.ordo.sql.engine;
 
 import io.ordo.sql.Column;
+import io.ordo.sql.PushSink;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlState;
 import io.ordo.sql.SqlStatement;
@@ -57,6 +58,16 @@ final class OrdoStatement implements SqlStatement {
   @Override
   public StatementResult execute(List<Object> params) throws SqlException {
     return session.execute(parsed, params, declared);
+  }
+
+  @Override
+  public boolean isPush() {
+    return parsed.plan() instanceof Plan.Push;
+  }
+
+  @Override
+  public void push(List<Object> params, PushSink sink) throws SqlException {
+    session.push(parsed, params, declared, sink);
   }
 
   private void describe() {

@@ -1,6 +1,7 @@
 package io.ordo.sql.engine;
 
 import io.ordo.sql.SqlType;
+import io.ordo.sql.parser.stmt.SqlEmitChanges;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +16,13 @@ import org.apache.calcite.sql.SqlNode;
 sealed interface Plan {
   /** A query; {@code asOf} is a time-travel clause, if any. */
   record Query(SqlNode query, Optional<AsOf> asOf) implements Plan {}
+
+  /**
+   * A push query: {@code <query> EMIT CHANGES [AT POSITION '<p>' | AT TIME '<t>']}; {@code
+   * literal} is the start's text (empty for NOW), {@code position} the clause's 1-based position.
+   */
+  record Push(SqlNode query, SqlEmitChanges.Start start, Optional<String> literal, int position)
+      implements Plan {}
 
   /** {@code AS OF SYSTEM TIME '<timestamp>'} or {@code AS OF LOG POSITION '<ts:p:o>'}. */
   record AsOf(boolean logPosition, String literal, int position) {}

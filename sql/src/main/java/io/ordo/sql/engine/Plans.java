@@ -17,6 +17,7 @@ import io.ordo.sql.parser.ddl.SqlPauseConnector;
 import io.ordo.sql.parser.stmt.SqlAsOf;
 import io.ordo.sql.parser.stmt.SqlBegin;
 import io.ordo.sql.parser.stmt.SqlCommit;
+import io.ordo.sql.parser.stmt.SqlEmitChanges;
 import io.ordo.sql.parser.stmt.SqlInsertOnConflict;
 import io.ordo.sql.parser.stmt.SqlRollback;
 import io.ordo.sql.parser.stmt.SqlSetTransaction;
@@ -51,6 +52,12 @@ final class Plans {
   static Plan of(ParsedStatement p) throws SqlException {
     SqlNode node = p.node();
     int position = Math.max(1, p.position(node.getParserPosition()));
+    if (node instanceof SqlEmitChanges push) {
+      int at = Math.max(1, p.position(push.getParserPosition()));
+      return new Plan.Push(
+          push.query(), push.start(), push.value(),
+          push.literal().map(l -> Math.max(1, p.position(l.getParserPosition()))).orElse(at));
+    }
     if (node instanceof SqlAsOf asOf) {
       return new Plan.Query(
           asOf.query(),

@@ -145,18 +145,26 @@ public final class Snapshots {
     return java.util.Optional.ofNullable(min);
   }
 
-  private synchronized CompletableFuture<Position> join(long timeoutMs) {
-    if (inFlight == null) {
-      inFlight = startSync(timeoutMs);
-      return inFlight;
+  private CompletableFuture<Position> join(long timeoutMs) {
+    CompletableFuture<Position> started;
+    synchronized (this) {
+      if (inFlight != null) {
+        if (next == null) {
+          next = new CompletableFuture<>();
+        }
+        return next;
+      }
+      started = new CompletableFuture<>();
+      inFlight = started;
     }
-    if (next == null) {
-      next = new CompletableFuture<>();
-    }
-    return next;
+    // Outside the lock and after inFlight is set: the sync may complete at once (a refused
+    // append fails synchronously), and its completion must find itself in flight.
+    launch(started, timeoutMs);
+    return started;
   }
 
-  private CompletableFuture<Position> startSync(long timeoutMs) {
+  /** Appends one sync and completes {@code out} with its position (or its failure). */
+  private void launch(CompletableFuture<Position> out, long timeoutMs) {
     List<Operation> ops = new ArrayList<>(markers.size());
     for (String marker : markers) {
       ops.add(
@@ -167,7 +175,6 @@ public final class Snapshots {
     }
     Transaction sync =
         Transaction.newBuilder().setId("sql-sync-" + UUID.randomUUID()).addAllOps(ops).build();
-    CompletableFuture<Position> out = new CompletableFuture<>();
     CompletableFuture<TxnResult> result;
     try {
       result = backend.execute(sync, timeoutMs);
@@ -187,10 +194,9 @@ public final class Snapshots {
           }
           finished(out, timeoutMs);
         });
-    return out;
   }
 
-  /** The sync {@code done} finished: the waiting group's sync starts now. */
+  /** The sync {@code done} finished: the waiting group's sync, if any, starts now. */
   private void finished(CompletableFuture<Position> done, long timeoutMs) {
     CompletableFuture<Position> waiting;
     synchronized (this) {
@@ -199,21 +205,10 @@ public final class Snapshots {
       }
       waiting = next;
       next = null;
-      inFlight = waiting == null ? null : startSync(timeoutMs);
+      inFlight = waiting;
     }
     if (waiting != null) {
-      CompletableFuture<Position> started;
-      synchronized (this) {
-        started = inFlight;
-      }
-      started.whenComplete(
-          (p, e) -> {
-            if (e != null) {
-              waiting.completeExceptionally(e);
-            } else {
-              waiting.complete(p);
-            }
-          });
+      launch(waiting, timeoutMs);
     }
   }
 

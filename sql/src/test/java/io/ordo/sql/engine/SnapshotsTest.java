@@ -36,4 +36,32 @@ class SnapshotsTest {
           .hasMessageContaining("invalid log position");
     }
   }
+
+  @Test
+  void aSyncRefusedAtOnceFailsItsRequestAndTheNextOneTriesAgain() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger appends = new java.util.concurrent.atomic.AtomicInteger();
+    SqlBackend refusing =
+        (SqlBackend) java.lang.reflect.Proxy.newProxyInstance(
+            SqlBackend.class.getClassLoader(),
+            new Class<?>[] {SqlBackend.class},
+            (proxy, method, args) -> switch (method.getName()) {
+              case "keyRangeCount" -> 4;
+              case "execute" -> {
+                appends.incrementAndGet();
+                yield java.util.concurrent.CompletableFuture.failedFuture(
+                    new IllegalStateException("too many waiters"));
+              }
+              default -> throw new AssertionError(method.getName());
+            });
+    Snapshots snapshots = new Snapshots(refusing);
+    // A sync whose append fails synchronously must not stay "in flight": before the fix the
+    // second request joined it and waited out its whole timeout (57014).
+    for (int i = 1; i <= 2; i++) {
+      assertThatThrownBy(() -> snapshots.fresh(60_000))
+          .isInstanceOfSatisfying(
+              SqlException.class,
+              e -> assertThat(e.sqlState()).isEqualTo(io.ordo.sql.SqlState.UNAVAILABLE));
+      assertThat(appends.get()).isEqualTo(i);
+    }
+  }
 }

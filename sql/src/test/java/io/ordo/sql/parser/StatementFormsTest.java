@@ -14,6 +14,7 @@ import io.ordo.sql.parser.ddl.SqlCreateTable;
 import io.ordo.sql.parser.ddl.SqlDropStream;
 import io.ordo.sql.parser.ddl.SqlDropTable;
 import io.ordo.sql.parser.stmt.SqlAsOf;
+import io.ordo.sql.parser.stmt.SqlEmitChanges;
 import io.ordo.sql.parser.stmt.SqlBegin;
 import io.ordo.sql.parser.stmt.SqlCommit;
 import io.ordo.sql.parser.stmt.SqlInsertOnConflict;
@@ -372,6 +373,28 @@ class StatementFormsTest {
     assertThat(a.value()).isEqualTo("1700000000000:2:42");
     assertThat(a.query()).isInstanceOf(SqlOrderBy.class);
     assertThat(OrdoSqlParser.unparse(a.query())).doesNotContain("AS OF");
+  }
+
+  // ---- EMIT CHANGES (push queries) ---------------------------------------------------------
+
+  @Test
+  void emitChangesIsASuffixOfTheQueryWithAnOptionalStart() throws Exception {
+    SqlEmitChanges now = parse("SELECT a, b + 1 FROM t WHERE a > 1 EMIT CHANGES", SqlEmitChanges.class);
+    assertThat(now.start()).isEqualTo(SqlEmitChanges.Start.NOW);
+    assertThat(now.value()).isEmpty();
+    assertThat(((SqlSelect) now.query()).getWhere()).isNotNull();
+    SqlEmitChanges at = parse("select * from t emit  changes\n at position '1700000000000:2:42:3'",
+        SqlEmitChanges.class);
+    assertThat(at.start()).isEqualTo(SqlEmitChanges.Start.POSITION);
+    assertThat(at.value()).contains("1700000000000:2:42:3");
+    assertThat(((SqlSelect) at.query()).getFrom()).isInstanceOf(SqlIdentifier.class);
+    SqlEmitChanges time = parse("SELECT * FROM t EMIT CHANGES AT TIME '2026-01-01 00:00:00'",
+        SqlEmitChanges.class);
+    assertThat(time.start()).isEqualTo(SqlEmitChanges.Start.TIME);
+    assertThat(time.value()).contains("2026-01-01 00:00:00");
+    assertThat(OrdoSqlParser.unparse(time.query())).doesNotContain("EMIT");
+    // Words named emit and changes are still names elsewhere.
+    assertThat(parse("SELECT emit, changes FROM t", SqlSelect.class).getSelectList()).hasSize(2);
   }
 
   @Test
