@@ -28,6 +28,7 @@ import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
+import io.ordo.sql.engine.SqlConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,6 +55,14 @@ class GatewaySqlBackendIT {
   static EmbeddedExecutor executor;
   static GatewayServer gateway;
   static GatewaySqlBackend backend;
+  /** The defaults with a statement row limit of 50, so that a stream can exceed it cheaply. */
+  static final SqlConfig ROW_LIMITED =
+      new SqlConfig(
+          SqlConfig.DEFAULTS.statementBytesMax(),
+          50,
+          SqlConfig.DEFAULTS.statementTimeoutMs(),
+          SqlConfig.DEFAULTS.historyRetentionMs(),
+          SqlConfig.DEFAULTS.retriesMax());
 
   @BeforeAll
   static void start() throws Exception {
@@ -69,7 +78,8 @@ class GatewaySqlBackendIT {
                 .withPgPort(GatewayConfig.NO_PG_PORT)
                 .withKeyRangeCount(4)
                 .withHeartbeatIntervalMs(20)
-                .withDataDir(dataDir.resolve("gateway-store")));
+                .withDataDir(dataDir.resolve("gateway-store"))
+                .withSql(ROW_LIMITED));
     backend = gateway.sqlBackend();
   }
 
@@ -186,5 +196,44 @@ class GatewaySqlBackendIT {
     assertThatThrownBy(() -> backend.execute(streamOp, WAIT_MS).get(WAIT_MS, TimeUnit.MILLISECONDS))
         .hasCauseInstanceOf(StatusRuntimeException.class)
         .hasMessageContaining("NOT_FOUND");
+  }
+
+  @Test
+  void aStreamLongerThanTheRowLimitIsRefusedWhenAQueryNeedsAllOfItNotCutSilently() throws Exception {
+    try (io.ordo.sql.SqlSession s = gateway.sqlEngine().openSession("test", "ordo")) {
+      sql(s, "CREATE STREAM limited (n BIGINT) WITH (shards = 2, key = 'n')");
+      sql(s, "INSERT INTO limited VALUES " + values(1, 50));
+      // At the limit: every record counts.
+      assertThat(sql(s, "SELECT count(*) FROM limited").rows()).containsExactly(List.of(50L));
+      sql(s, "INSERT INTO limited VALUES " + values(51, 60));
+      // Past it: a query that needs every record is refused (it used to count 51).
+      assertThatThrownBy(() -> sql(s, "SELECT count(*) FROM limited"))
+          .isInstanceOfSatisfying(
+              io.ordo.sql.SqlException.class,
+              e -> {
+                assertThat(e.sqlState()).isEqualTo("54000");
+                assertThat(e.getMessage()).contains("stream 'limited' holds more than 50 records");
+              });
+      assertThatThrownBy(() -> sql(s, "SELECT n FROM limited WHERE n > 55"))
+          .isInstanceOf(io.ordo.sql.SqlException.class)
+          .hasMessageContaining("holds more than 50 records");
+      // A LIMIT within it reads a prefix, as it may.
+      assertThat(sql(s, "SELECT n FROM limited LIMIT 5").rows()).hasSize(5);
+    }
+  }
+
+  private static io.ordo.sql.StatementResult sql(io.ordo.sql.SqlSession s, String text)
+      throws io.ordo.sql.SqlException {
+    List<io.ordo.sql.SqlStatement> statements = s.prepare(text, List.of());
+    assertThat(statements).hasSize(1);
+    return statements.get(0).execute(List.of());
+  }
+
+  private static String values(int from, int to) {
+    StringBuilder b = new StringBuilder();
+    for (int n = from; n <= to; n++) {
+      b.append(n == from ? "" : ", ").append('(').append(n).append(')');
+    }
+    return b.toString();
   }
 }

@@ -205,6 +205,7 @@ final class ConnectorWorker implements AutoCloseable {
               .using(props)
               .notifying(this::handleBatch)
               .using(this::completed)
+              .using(taskStarted(stored.isPresent()))
               .build();
       engine = e;
       if (closing) {
@@ -224,6 +225,22 @@ final class ConnectorWorker implements AutoCloseable {
         state = State.STOPPED;
       }
     }
+  }
+
+  /**
+   * Marks the worker as reading once Debezium's task runs: streaming when it resumes from a stored
+   * offset, snapshotting when it starts without one (a committed batch refines this). Without it a
+   * worker whose source stays quiet would show "starting" while it waits for changes.
+   */
+  private DebeziumEngine.ConnectorCallback taskStarted(boolean resumed) {
+    return new DebeziumEngine.ConnectorCallback() {
+      @Override
+      public void taskStarted() {
+        if (state == State.STARTING) {
+          state = resumed ? State.STREAMING : State.SNAPSHOT;
+        }
+      }
+    };
   }
 
   private void completed(boolean success, String message, Throwable error) {

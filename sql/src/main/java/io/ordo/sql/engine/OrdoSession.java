@@ -376,6 +376,7 @@ final class OrdoSession implements SqlSession {
         catalog,
         txn,
         engine.scanRowsMax(),
+        engine.config().rowsMax(),
         cancelled,
         engine.backend(),
         this::defaults);

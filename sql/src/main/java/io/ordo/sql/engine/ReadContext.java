@@ -32,6 +32,8 @@ final class ReadContext {
   /** Null for reads that assert nothing (autocommit queries at a fresh snapshot). */
   final TxnBuffer txn;
   final long scanRowsMax;
+  /** Most records one stream scan yields ({@link StreamTable}); 54000 past them. */
+  final int streamRecordsMax;
   final AtomicBoolean cancelled;
   /** The backend, for stream reads. */
   final SqlBackend backend;
@@ -45,6 +47,7 @@ final class ReadContext {
       Catalog catalog,
       TxnBuffer txn,
       long scanRowsMax,
+      int streamRecordsMax,
       AtomicBoolean cancelled,
       SqlBackend backend,
       java.util.function.Function<io.ordo.sql.catalog.TableDef, List<Object>> defaults) {
@@ -55,6 +58,7 @@ final class ReadContext {
     this.catalog = catalog;
     this.txn = txn;
     this.scanRowsMax = scanRowsMax;
+    this.streamRecordsMax = streamRecordsMax;
     this.cancelled = cancelled;
   }
 

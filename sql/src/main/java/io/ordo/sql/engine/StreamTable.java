@@ -13,7 +13,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.calcite.DataContext;
+import org.apache.calcite.linq4j.AbstractEnumerable;
 import org.apache.calcite.linq4j.Enumerable;
+import org.apache.calcite.linq4j.Enumerator;
 import org.apache.calcite.linq4j.Linq4j;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.rel.type.RelDataTypeFactory;
@@ -22,10 +24,15 @@ import org.apache.calcite.schema.impl.AbstractTable;
 import org.apache.calcite.sql.type.SqlTypeName;
 
 /**
- * A SQL stream as Calcite sees it: its records from the earliest retained one, bounded by the
- * statement's row limit, each as its columns followed by {@code _shard}, {@code _offset} and
- * {@code _log_time} (the record's id and log time). Reads what the store holds when the statement
- * runs (streams are logs: a record, once there, never changes).
+ * A SQL stream as Calcite sees it: its records from the earliest retained one, each as its
+ * columns followed by {@code _shard}, {@code _offset} and {@code _log_time} (the record's id and
+ * log time). Reads what the store holds when the statement runs (streams are logs: a record, once
+ * there, never changes).
+ *
+ * <p>Bounded by the statement's row limit ({@code SqlConfig.rowsMax}): a scan reads one record
+ * more than the limit, yields at most the limit, and fails with 54000 when the query asks for the
+ * next one, so {@code LIMIT n} over a long stream works while {@code count(*)} or a filter over
+ * more records than the limit is refused rather than answered from a silently cut prefix.
  */
 final class StreamTable extends AbstractTable implements ScannableTable {
   static final List<String> META_COLUMNS = List.of("_shard", "_offset", "_log_time");
@@ -51,12 +58,13 @@ final class StreamTable extends AbstractTable implements ScannableTable {
   @Override
   public Enumerable<Object[]> scan(DataContext root) {
     ReadContext ctx = ReadContext.current();
+    int recordsMax = ctx.streamRecordsMax;
     List<ReadResponse> pages =
         ctx.backend.readStream(
             ReadStreamRequest.newBuilder()
                 .setStream(def.name())
                 .setFrom(ReadFrom.newBuilder().setSpecial(ReadFrom.Special.EARLIEST))
-                .setMaxRecords(ctx.scanRowsMax)
+                .setMaxRecords(recordsMax + 1L)
                 .build());
     List<Object[]> out = new ArrayList<>();
     for (ReadResponse page : pages) {
@@ -83,6 +91,48 @@ final class StreamTable extends AbstractTable implements ScannableTable {
         out.add(row);
       }
     }
-    return Linq4j.asEnumerable(out);
+    if (out.size() <= recordsMax) {
+      return Linq4j.asEnumerable(out);
+    }
+    return truncated(out.subList(0, recordsMax), recordsMax);
+  }
+
+  /** Yields {@code rows}, then fails with 54000 instead of ending: the stream holds more. */
+  private Enumerable<Object[]> truncated(List<Object[]> rows, int recordsMax) {
+    return new AbstractEnumerable<Object[]>() {
+      @Override
+      public Enumerator<Object[]> enumerator() {
+        return new Enumerator<Object[]>() {
+          private int next = -1;
+
+          @Override
+          public Object[] current() {
+            return rows.get(next);
+          }
+
+          @Override
+          public boolean moveNext() {
+            if (next + 1 >= rows.size()) {
+              throw new SqlRuntimeException(
+                  new io.ordo.sql.SqlException(
+                      io.ordo.sql.SqlState.PROGRAM_LIMIT_EXCEEDED,
+                      "stream '" + def.name() + "' holds more than " + recordsMax
+                          + " records and a statement reads at most that many of a stream; add"
+                          + " LIMIT, or follow it with EMIT CHANGES or the Streams API"));
+            }
+            next++;
+            return true;
+          }
+
+          @Override
+          public void reset() {
+            next = -1;
+          }
+
+          @Override
+          public void close() {}
+        };
+      }
+    };
   }
 }
