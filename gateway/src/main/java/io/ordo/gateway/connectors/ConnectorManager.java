@@ -2,7 +2,7 @@ package io.ordo.gateway.connectors;
 
 import io.ordo.gateway.core.BackgroundThreads;
 import io.ordo.gateway.core.TxnRunner;
-import io.ordo.proto.Assert;
+import io.ordo.gateway.streams.StreamMetadataReader;
 import io.ordo.proto.Delete;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Outcome;
@@ -338,7 +338,7 @@ public final class ConnectorManager implements AutoCloseable {
     String key = ConnectorCodec.leaseKey(r.worker.def().connectorId());
     Value v = next.encode();
     Optional<Boolean> ok = run(List.of(
-        assertOp(key, Optional.of(r.lease)),
+        StreamMetadataReader.assertUnchanged(key, Optional.of(r.lease)),
         Operation.newBuilder().setKey(key).setPut(Put.newBuilder().setValue(v)).build()));
     if (ok.isEmpty()) {
       return true; // unknown outcome: keep going, the next round tells
@@ -368,8 +368,8 @@ public final class ConnectorManager implements AutoCloseable {
     }
     Value v = new ConnectorLease(gatewayId, now + LEASE_MS, "starting", "").encode();
     Optional<Boolean> ok = run(List.of(
-        assertOp(key, current),
-        assertOp(ConnectorCodec.connectorKey(def.name()), Optional.of(defValue)),
+        StreamMetadataReader.assertUnchanged(key, current),
+        StreamMetadataReader.assertUnchanged(ConnectorCodec.connectorKey(def.name()), Optional.of(defValue)),
         Operation.newBuilder().setKey(key).setPut(Put.newBuilder().setValue(v)).build()));
     if (ok.isEmpty() || !ok.get()) {
       return; // someone else was first, or the outcome is unknown: the next round looks again
@@ -386,7 +386,7 @@ public final class ConnectorManager implements AutoCloseable {
     try {
       String key = ConnectorCodec.leaseKey(r.worker.def().connectorId());
       Optional<Boolean> released = run(List.of(
-          assertOp(key, Optional.of(r.lease)),
+          StreamMetadataReader.assertUnchanged(key, Optional.of(r.lease)),
           Operation.newBuilder().setKey(key).setDelete(Delete.getDefaultInstance()).build()));
       LOG.info("Connector '{}': lease {}", r.worker.def().name(),
           released.map(ok -> ok ? "released" : "not released (changed meanwhile)")
@@ -412,15 +412,6 @@ public final class ConnectorManager implements AutoCloseable {
     }
   }
 
-  private static Operation assertOp(String key, Optional<Value> expected) {
-    Assert.Builder a = Assert.newBuilder();
-    if (expected.isPresent()) {
-      a.setEquals(expected.get());
-    } else {
-      a.setAbsent(true);
-    }
-    return Operation.newBuilder().setKey(key).setAssert(a).build();
-  }
 
   /**
    * Stops the rounds and every worker here, then releases their leases (best effort, so another

@@ -6,7 +6,6 @@ import io.debezium.engine.ChangeEvent;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.gateway.streams.StreamMetadataReader;
 import io.ordo.proto.AbortReason;
-import io.ordo.proto.Assert;
 import io.ordo.proto.Get;
 import io.ordo.proto.Operation;
 import io.ordo.proto.Outcome;
@@ -317,8 +316,8 @@ final class ConnectorWorker implements AutoCloseable {
     Value next = changes.offsetValue(last);
     Optional<Value> expected = offset;
     List<Operation> ops = new ArrayList<>();
-    ops.add(assertOp(catalogKey, Optional.of(defValue)));
-    ops.add(assertOp(offsetKey, expected));
+    ops.add(StreamMetadataReader.assertUnchanged(catalogKey, Optional.of(defValue)));
+    ops.add(StreamMetadataReader.assertUnchanged(offsetKey, expected));
     ops.add(Operation.newBuilder().setKey(offsetKey)
         .setPut(Put.newBuilder().setValue(next)).build());
     if (!records.isEmpty()) {
@@ -411,15 +410,6 @@ final class ConnectorWorker implements AutoCloseable {
     }
   }
 
-  private static Operation assertOp(String key, Optional<Value> expected) {
-    Assert.Builder a = Assert.newBuilder();
-    if (expected.isPresent()) {
-      a.setEquals(expected.get());
-    } else {
-      a.setAbsent(true);
-    }
-    return Operation.newBuilder().setKey(key).setAssert(a).build();
-  }
 
   /** Stops the engine and waits for the thread (at most {@value #CLOSE_TIMEOUT_MS} ms). Idempotent. */
   @Override
