@@ -86,6 +86,7 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -174,7 +175,7 @@ public final class GatewayServer implements AutoCloseable {
   private final RestServer restServer;
   private final MeterRegistry meters;
   private final GatewayMeters gauges;
-  private final HealthStatusManager healthStatuses;
+  private final Runnable enterTerminalHealth;
   private final MetricsEndpoint metricsEndpoint; // null without a metrics port
   private final SqlFrontEnds sql;
   private final GatewaySqlBackend sqlBackend;
@@ -190,7 +191,7 @@ public final class GatewayServer implements AutoCloseable {
       RestServer restServer,
       MeterRegistry meters,
       GatewayMeters gauges,
-      HealthStatusManager healthStatuses,
+      Runnable enterTerminalHealth,
       MetricsEndpoint metricsEndpoint,
       SqlFrontEnds sql,
       GatewaySqlBackend sqlBackend,
@@ -204,7 +205,7 @@ public final class GatewayServer implements AutoCloseable {
     this.restServer = restServer;
     this.meters = meters;
     this.gauges = gauges;
-    this.healthStatuses = healthStatuses;
+    this.enterTerminalHealth = enterTerminalHealth;
     this.metricsEndpoint = metricsEndpoint;
     this.sql = sql;
     this.sqlBackend = sqlBackend;
@@ -437,7 +438,16 @@ public final class GatewayServer implements AutoCloseable {
     // may send a probe transaction (Readiness: rate-limited, never on a timer).
     HealthStatusManager healthStatuses = new HealthStatusManager();
     health.publishTo(healthStatuses);
-    started.push(healthStatuses::enterTerminalState);
+    // Once only: close() enters it first (to stop taking requests), then again in reverse start
+    // order, and gRPC logs a second call as a warning with a stack trace.
+    AtomicBoolean healthTerminal = new AtomicBoolean();
+    Runnable enterTerminalHealth =
+        () -> {
+          if (healthTerminal.compareAndSet(false, true)) {
+            healthStatuses.enterTerminalState();
+          }
+        };
+    started.push(enterTerminalHealth::run);
     // Guarded like Ordo's own services: malformed request bytes are INVALID_ARGUMENT, not UNKNOWN.
     ServerServiceDefinition standardHealth =
         MalformedRequestGuard.guard(
@@ -580,7 +590,7 @@ public final class GatewayServer implements AutoCloseable {
         restServer,
         meters,
         gauges,
-        healthStatuses,
+        enterTerminalHealth,
         metricsEndpoint,
         sql,
         sqlBackend,
@@ -725,7 +735,7 @@ public final class GatewayServer implements AutoCloseable {
     // Stop taking requests first, then fail the waiting ones (UNAVAILABLE, "outcome unknown")
     // so the graceful gRPC shutdown below need not wait for their deadlines; then the rest in
     // reverse start order (closing a part twice is harmless).
-    healthStatuses.enterTerminalState();
+    enterTerminalHealth.run();
     restServer.close();
     grpcServer.shutdown();
     inProcessServer.shutdown();
