@@ -113,6 +113,27 @@ public final class AppendCoverage {
   }
 
   /**
+   * The largest broker timestamp (ms) of any acknowledged transaction, {@link Long#MIN_VALUE}
+   * before the first: the log time that entries stamped later close.
+   */
+  public long newestTransactionTs() {
+    return transactionTsMax.get();
+  }
+
+  /**
+   * The largest broker timestamp (ms) of any entry acknowledged on {@code partition}, {@link
+   * Long#MIN_VALUE} before the first.
+   */
+  public long ackedTs(int partition) {
+    return ackedTsMax.get(partition);
+  }
+
+  /** Whether every transaction handed to the producer so far has been answered. */
+  public boolean allAnswered() {
+    return handed.get() == completed.get();
+  }
+
+  /**
    * Whether no transaction append is unanswered and every partition has an acknowledged entry
    * stamped later than the newest acknowledged transaction (false at the start until every
    * partition acknowledged one entry).

@@ -68,6 +68,9 @@ public final class HeartbeatService implements AutoCloseable {
   /** While quiet, the thread re-checks at least this often, in ms (it is woken by appends). */
   public static final long QUIET_RECHECK_MS = 10_000;
 
+  /** How far past a millisecond boundary an aligned round is sent (see alignedRoundNs), in ns. */
+  static final long ALIGN_MARGIN_NS = 50_000;
+
   /** How long {@link #close()} waits for the thread to stop. */
   public static final long CLOSE_TIMEOUT_MS = 10_000;
 
@@ -91,6 +94,7 @@ public final class HeartbeatService implements AutoCloseable {
   private final long quietAfterNs;
   private volatile boolean parked; // looking whether to park, or parked (listener handshake)
   private volatile boolean quiet; // parked because nothing needs rounds
+  private volatile boolean awaitingRound; // waiting for the next round (an event may bring it forward)
 
   private boolean started; // guarded by lock
   private boolean stopping; // guarded by lock
@@ -100,6 +104,7 @@ public final class HeartbeatService implements AutoCloseable {
   private long lastCompleted = -1; // only touched by the heartbeat thread
   private long lastFailed; // only touched by the heartbeat thread
   private long lastAcked = -1; // only touched by the heartbeat thread
+  private long alignedFor = Long.MIN_VALUE; // only touched by the heartbeat thread
   private long lastProgressNs; // only touched by the heartbeat thread
   private long lastProbeNs; // only touched by the heartbeat thread
   private boolean stallWarned; // only touched by the heartbeat thread
@@ -248,13 +253,15 @@ public final class HeartbeatService implements AutoCloseable {
         // Wait for the next round; a wait on the lock (not sleep/interrupt) lets close() wake
         // the thread without interrupting a producer call, which Kafka would turn into an error.
         long waitNs;
-        while (!stopping && (waitNs = nextRoundNs - System.nanoTime()) > 0) {
+        awaitingRound = true;
+        while (!stopping && (waitNs = Math.min(nextRoundNs, alignedRoundNs()) - System.nanoTime()) > 0) {
           try {
             TimeUnit.NANOSECONDS.timedWait(lock, waitNs);
           } catch (InterruptedException e) {
             return;
           }
         }
+        awaitingRound = false;
         if (stopping) {
           return;
         }
@@ -284,8 +291,12 @@ public final class HeartbeatService implements AutoCloseable {
               }
             }
             parked = false;
-            // Woken by an event, the re-check or the next probe: look again before sending.
-            nextRoundNs = System.nanoTime();
+            // Woken by an event, the re-check or the next probe: look again before sending. A
+            // transaction just handed is stamped now or later, so a round now would mostly be
+            // stamped in the same millisecond and close nothing: the first round comes when its
+            // acknowledgement is in and the broker's clock has passed its timestamp
+            // (alignedRoundNs), or one interval from now, whichever is first.
+            nextRoundNs = System.nanoTime() + (events.get() != seen ? intervalNs : 0);
             continue;
           }
           if (need == Need.PROBE) {
@@ -296,20 +307,57 @@ public final class HeartbeatService implements AutoCloseable {
           parked = false;
         }
       }
+      AppendCoverage coverage = sequencer.coverage();
+      long newest = coverage.newestTransactionTs();
+      // Every transaction answered and the wall clock past the newest one's stamp: this round
+      // closes it, so it goes exactly to the partitions that have not closed it yet (the
+      // suppression below assumes a recent append there will, which an answered one did not).
+      boolean closing = coverage.allAnswered() && newest != Long.MIN_VALUE && System.currentTimeMillis() > newest;
+      if (closing) {
+        alignedFor = Math.max(alignedFor, newest);
+      }
       if (unacked.get() > unackedMax) {
         skippedRounds.incrementAndGet();
       } else {
-        sendRound();
+        sendRound(closing ? newest : Long.MIN_VALUE);
       }
       // Fixed rate without catch-up bursts: after a stall, the next round is one interval later.
       nextRoundNs = Math.max(nextRoundNs + intervalNs, System.nanoTime());
     }
   }
 
+  /**
+   * When the next round is due because a transaction's timestamp can now be closed, on the
+   * {@link System#nanoTime()} scale; {@link Long#MAX_VALUE} if none is. The executor runs a
+   * transaction stamped {@code T} once every partition holds an entry stamped after {@code T}
+   * (AppendCoverage), so the round that closes it is the first one the broker stamps {@code T + 1}
+   * or later: the one sent once the transaction is acknowledged (its stamp known) and the wall
+   * clock has passed {@code T}. Only while no transaction is in flight (light load: the next
+   * append's acknowledgement would start another one); under load the rounds keep their interval
+   * and mostly vanish by suppression. The wall clock only times a round (the broker stamps the
+   * heartbeats), and a broker clock ahead of this one delays it at most until the next interval.
+   */
+  private long alignedRoundNs() {
+    AppendCoverage coverage = sequencer.coverage();
+    if (!coverage.allAnswered()) {
+      return Long.MAX_VALUE;
+    }
+    long newest = coverage.newestTransactionTs();
+    if (newest == Long.MIN_VALUE || newest <= alignedFor) {
+      return Long.MAX_VALUE;
+    }
+    java.time.Instant now = java.time.Instant.now();
+    long wallNs = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    // A little past the millisecond boundary, so that a broker clock a few microseconds behind
+    // this one still stamps the next millisecond.
+    long untilBoundaryNs = (newest + 1) * 1_000_000L + ALIGN_MARGIN_NS - wallNs;
+    return System.nanoTime() + Math.max(0, untilBoundaryNs);
+  }
+
   /** Called on every transaction event of the sequencer (any thread; must not block long). */
   private void transactionEvent() {
     events.incrementAndGet();
-    if (parked) {
+    if (parked || awaitingRound) {
       synchronized (lock) {
         lock.notifyAll();
       }
@@ -371,11 +419,18 @@ public final class HeartbeatService implements AutoCloseable {
     return Need.PROBE;
   }
 
-  private void sendRound() {
+  /**
+   * One heartbeat per partition, except: with {@code closingTs} set (not {@link Long#MIN_VALUE}),
+   * only to partitions whose newest acknowledged entry is not later than it; otherwise not to
+   * partitions with a transaction appended since the previous round.
+   */
+  private void sendRound(long closingTs) {
+    AppendCoverage coverage = sequencer.coverage();
     for (int partition = 0; partition < partitions; partition++) {
       long appends = sequencer.transactionAppends(partition);
-      if (appends != appendsSeen[partition]) {
-        appendsSeen[partition] = appends;
+      boolean appended = appends != appendsSeen[partition];
+      appendsSeen[partition] = appends;
+      if (closingTs != Long.MIN_VALUE ? coverage.ackedTs(partition) > closingTs : appended) {
         suppressed.incrementAndGet();
         continue;
       }

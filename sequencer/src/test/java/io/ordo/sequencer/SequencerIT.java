@@ -317,6 +317,49 @@ class SequencerIT {
   }
 
   @Test
+  void aLoneTransactionIsClosedByOneRoundOfOneHeartbeatPerPartitionAfterItsAcknowledgement() throws Exception {
+    // A 50 ms interval: the round that closes the transaction is the one sent once its
+    // acknowledgement is in and the clock passed its stamp, not a fixed-interval round before
+    // that (stamped in the same millisecond, closing nothing) or after it.
+    TopicLayout layout = TopicLayout.withPrefix("hbaligned").withLogPartitions(4);
+    LogTopics.ensure(admin, layout, ENSURE_TIMEOUT);
+    try (Sequencer sequencer = new Sequencer(broker.bootstrapServers(), layout);
+        HeartbeatService heartbeats = new HeartbeatService(sequencer, 50, "aligned-node", 1_000)) {
+      heartbeats.start();
+      long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!heartbeats.isQuiet() && System.nanoTime() - deadlineNs < 0) {
+        Thread.sleep(5);
+      }
+      assertThat(heartbeats.isQuiet()).isTrue();
+      Thread.sleep(200);
+      for (int i = 0; i < 3; i++) {
+        long sentBefore = heartbeats.sentCount();
+        long quietBefore = heartbeats.quietPeriodCount();
+        AppendAck txn =
+            sequencer
+                .append(Transaction.newBuilder().setId("aligned-" + i).build())
+                .get(30, TimeUnit.SECONDS);
+        while (heartbeats.quietPeriodCount() == quietBefore && System.nanoTime() - deadlineNs < 0) {
+          Thread.sleep(2);
+        }
+        assertThat(sequencer.coverage().covered()).isTrue();
+        Thread.sleep(200); // the last acknowledgements
+        // One heartbeat per partition, the transaction's own included, each stamped after it.
+        assertThat(heartbeats.sentCount() - sentBefore).as("heartbeats for transaction %d", i).isEqualTo(4);
+        List<ConsumerRecord<byte[], byte[]>> later =
+            readUntil(
+                layout,
+                r -> r.key() == null && r.timestamp() > txn.brokerTimestampMs(),
+                Integer.MAX_VALUE,
+                Duration.ofSeconds(2));
+        assertThat(later.stream().map(ConsumerRecord::partition).distinct().sorted().toList())
+            .containsExactly(0, 1, 2, 3);
+      }
+      assertThat(heartbeats.failedCount()).isZero();
+    }
+  }
+
+  @Test
   void heartbeatServiceSurvivesAClosedSequencer() throws Exception {
     TopicLayout layout = TopicLayout.withPrefix("hbclosed").withLogPartitions(2);
     LogTopics.ensure(admin, layout, ENSURE_TIMEOUT);
