@@ -2,7 +2,9 @@ package io.ordo.executor;
 
 import static io.ordo.executor.ExecutorJobConstants.*;
 
+import io.ordo.executor.internal.FeedbackChannel;
 import io.ordo.executor.internal.OnEventWatermarks;
+import io.ordo.executor.operators.FeedbackChannelSource;
 import io.ordo.executor.operators.KeyTransactionProcessorFunction;
 import io.ordo.executor.operators.KeyedEventTimeSorterFunction;
 import io.ordo.executor.operators.SequenceFanOutFunction;
@@ -170,10 +172,18 @@ public final class ExecutorJob {
             .name(SORTER_NAME)
             .uid(SORTER_UID);
 
-    DataStream<WriteResult> feedback =
+    DataStream<WriteResult> feedbackTopic =
         env.fromSource(feedbackSource, WatermarkStrategy.noWatermarks(), FEEDBACK_SOURCE_NAME)
             .uid(FEEDBACK_SOURCE_UID)
             .setParallelism(feedbackSourceParallelism);
+    // The in-JVM shortcut of the feedback topic (FeedbackChannel): write results reach the key
+    // processor without the produce/append/fetch round trip; the topic above stays the durable
+    // copy a restore reads, so duplicates of either kind are dropped there by id and position.
+    String channelKey = FeedbackChannel.key(config.bootstrapServers(), topics.feedbackTopic(), config.consumerGroupId());
+    DataStream<WriteResult> feedback =
+        feedbackTopic.union(
+            env.fromSource(new FeedbackChannelSource(channelKey), WatermarkStrategy.noWatermarks(), FEEDBACK_CHANNEL_SOURCE_NAME, ProtoTypeInfo.forMessage(WriteResult.class))
+                .uid(FEEDBACK_CHANNEL_SOURCE_UID));
 
     // The sorter is keyed by the key range with the same parallelism and max parallelism as the
     // key processor, so its output is already partitioned as keyBy(range) would partition it:
@@ -192,7 +202,7 @@ public final class ExecutorJob {
     SingleOutputStreamOperator<WriteResult> writes =
         reads
             .keyBy(ReadResult::getTxnId, Types.STRING)
-            .process(new TransactionProcessorFunction(), ProtoTypeInfo.forMessage(WriteResult.class))
+            .process(new TransactionProcessorFunction(channelKey), ProtoTypeInfo.forMessage(WriteResult.class))
             .name(TXN_PROCESSOR_NAME)
             .uid(TXN_PROCESSOR_UID);
 
@@ -275,7 +285,10 @@ public final class ExecutorJob {
    */
   static Properties producerProperties(ExecutorConfig config) {
     Properties p = new Properties();
-    p.setProperty("linger.ms", "1");
+    // No linger: a result reaches its gateway, and a write result its key processor, about 1 ms
+    // sooner at light load (BENCHMARKS.md, "Latency path"); under load the records still batch
+    // while earlier requests are in flight. --kafka-property linger.ms=N overrides it.
+    p.setProperty("linger.ms", "0");
     p.setProperty("max.request.size", Integer.toString(16 * 1024 * 1024));
     // Results, changelog and feedback reach a partition's new leader soon after a failover
     // (KafkaClientTimeouts); Kafka's delivery.timeout.ms (120 s) still bounds the retries.

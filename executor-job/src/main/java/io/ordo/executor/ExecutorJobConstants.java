@@ -14,6 +14,8 @@ public final class ExecutorJobConstants {
   public static final String LOG_SOURCE_UID = "ordo-log-source-v1";
   public static final String FEEDBACK_SOURCE_NAME = "FeedbackSource";
   public static final String FEEDBACK_SOURCE_UID = "ordo-feedback-source-v1";
+  public static final String FEEDBACK_CHANNEL_SOURCE_NAME = "FeedbackChannelSource";
+  public static final String FEEDBACK_CHANNEL_SOURCE_UID = "ordo-feedback-channel-source-v1";
   public static final String FAN_OUT_NAME = "SequenceFanOut";
   public static final String FAN_OUT_UID = "ordo-sequence-fan-out-v1";
   public static final String SORTER_NAME = "KeyedEventTimeSorter";

@@ -107,6 +107,9 @@ class ExecutorMetricsIT {
         assertThat(m.sumEndingWith("_ordo_invalid", Map.of())).isEqualTo(INVALID);
         assertThat(m.sumEndingWith("_ordo_dedupWindowIds", Map.of())).isEqualTo(SINGLE + MULTI);
         assertThat(m.sumEndingWith("_ordo_heartbeats", Map.of())).isPositive();
+        // Write results (one per participant of a multi-range transaction) handed to the in-JVM
+        // feedback channel as well as to the topic; all of them once the channel's reader runs.
+        assertThat(m.sumEndingWith("_ordo_feedbackShortcuts", Map.of())).isPositive().isLessThanOrEqualTo(2 * MULTI);
         assertThat(m.sumEndingWith("_ordo_logRecords", Map.of()))
             .isGreaterThanOrEqualTo(SINGLE + MULTI + DUPLICATES + INVALID);
         assertThat(m.endingWith("_ordo_transactionsPerSecond")).isNotEmpty();

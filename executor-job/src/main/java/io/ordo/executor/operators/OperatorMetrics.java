@@ -323,12 +323,14 @@ final class OperatorMetrics {
   static final class TxnProcessor {
     final Counter decided;
     final Counter aborted;
+    final Counter feedbackShortcuts;
 
     TxnProcessor(MetricGroup operatorGroup) {
       MetricGroup group = operatorGroup.addGroup(GROUP);
       decided = group.counter("multiRangeTransactions");
       group.meter("multiRangeTransactionsPerSecond", new MeterView(decided, RATE_SECONDS));
       aborted = group.counter("multiRangeAborts");
+      feedbackShortcuts = group.counter("feedbackShortcuts");
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.ordo.executor.operators;
 
 import io.ordo.executor.evaluation.TransactionEvaluator;
+import io.ordo.executor.internal.FeedbackChannel;
 import io.ordo.executor.serialization.ProtoTypeInfo;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
@@ -46,12 +47,31 @@ public final class TransactionProcessorFunction extends KeyedProcessFunction<Str
   public static final OutputTag<TxnResult> RESULTS =
       new OutputTag<>("multi-range-results", ProtoTypeInfo.forMessage(TxnResult.class));
 
+  // The in-JVM shortcut of the feedback topic (FeedbackChannel), or null for the topic only.
+  private final String feedbackChannelKey;
+  private transient FeedbackChannel feedbackChannel;
   private transient ValueState<GatheredReads> gathered;
   // Outputs to the side (never read): OperatorMetrics.
   private transient OperatorMetrics.TxnProcessor metrics;
 
+  /** A processor whose write results travel through the feedback topic only. */
+  public TransactionProcessorFunction() {
+    this(null);
+  }
+
+  /**
+   * @param feedbackChannelKey the {@link FeedbackChannel} that also gets each write result (the
+   *     topic still gets it too), or null for none
+   */
+  public TransactionProcessorFunction(String feedbackChannelKey) {
+    this.feedbackChannelKey = feedbackChannelKey;
+  }
+
   @Override
   public void open(OpenContext openContext) {
+    if (feedbackChannelKey != null) {
+      feedbackChannel = FeedbackChannel.acquireProducer(feedbackChannelKey);
+    }
     gathered = getRuntimeContext().getState(new ValueStateDescriptor<>("gathered-reads", ProtoTypeInfo.forMessage(GatheredReads.class)));
     metrics = new OperatorMetrics.TxnProcessor(getRuntimeContext().getMetricGroup());
   }
@@ -96,13 +116,26 @@ public final class TransactionProcessorFunction extends KeyedProcessFunction<Str
       for (KeyValue kv : part.getValuesList()) {
         keys.add(kv.getKey());
       }
-      out.collect(
+      WriteResult write =
           WriteResult.newBuilder()
               .setTxnId(reads.getTxnId())
               .setPosition(reads.getPosition())
               .setKeyRange(part.getKeyRange())
               .addAllWrites(TransactionEvaluator.keyWrites(eval.writes(), keys))
-              .build());
+              .build();
+      out.collect(write);
+      if (feedbackChannel != null && feedbackChannel.offer(write)) {
+        metrics.feedbackShortcuts.inc();
+      }
     }
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (feedbackChannel != null) {
+      feedbackChannel.releaseProducer();
+      feedbackChannel = null;
+    }
+    super.close();
   }
 }
