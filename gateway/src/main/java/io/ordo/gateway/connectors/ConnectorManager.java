@@ -164,6 +164,17 @@ public final class ConnectorManager implements AutoCloseable {
     PostgresSource.checkSource(def);
   }
 
+  /**
+   * The Ordo table mirroring the source table of an INTO TABLE connector (see {@link
+   * PostgresSource#sourceTable}).
+   *
+   * @throws IllegalStateException the source cannot be asked, or the table has no primary key
+   * @throws UnsupportedOperationException a column type Ordo cannot hold
+   */
+  public io.ordo.sql.catalog.TableDef sourceTable(ConnectorDef def, String tableId) {
+    return PostgresSource.sourceTable(def, tableId);
+  }
+
   /** What this gateway knows of {@code def} now (see {@link ConnectorStatus}). */
   public ConnectorStatus status(ConnectorDef def) {
     String state;

@@ -79,6 +79,23 @@ public interface SqlBackend {
     throw new UnsupportedOperationException("this server runs no source connectors");
   }
 
+  /**
+   * The Ordo table that mirrors the source table of an {@code INTO TABLE} connector: its columns
+   * (names as at the source, in the source's order, ids from 1, types mapped to Ordo's SQL types)
+   * and the source's primary key. Called after {@link #checkConnector}; bounded by a few seconds.
+   *
+   * @param def the connector (its {@code target} is the table's name)
+   * @param tableId the id the table gets if CREATE makes it
+   * @return the table definition, version 1
+   * @throws IllegalStateException with the reason when the source cannot be asked or the table
+   *     has no primary key
+   * @throws UnsupportedOperationException naming the column whose type Ordo cannot hold, or when
+   *     this server runs no connectors (the default)
+   */
+  default io.ordo.sql.catalog.TableDef connectorTable(ConnectorDef def, String tableId) {
+    throw new UnsupportedOperationException("this server runs no source connectors");
+  }
+
   /** A connector was created, paused, resumed or dropped through this server: act on it soon. */
   default void connectorsChanged() {}
 
