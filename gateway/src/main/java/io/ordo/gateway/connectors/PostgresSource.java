@@ -64,24 +64,8 @@ final class PostgresSource {
                 + new TreeSet<>(OPTIONS));
       }
     }
-    for (String required : new String[] {"host", "database", "user", "table"}) {
-      if (def.option(required, "").isBlank()) {
-        throw new IllegalArgumentException(
-            "a postgresql connector needs the option \"" + required + "\"");
-      }
-    }
-    port(def);
+    checkConnection(def, "connector");
     heartbeatMs(def);
-    // Host and database go into a JDBC URL: no characters that would add URL parameters.
-    if (!HOST.matcher(def.option("host", "")).matches()) {
-      throw new IllegalArgumentException(
-          "option \"host\" must be a host name or IP address, got '" + def.option("host", "") + "'");
-    }
-    if (!DATABASE.matcher(def.option("database", "")).matches()) {
-      throw new IllegalArgumentException(
-          "option \"database\" must not contain / ? & = # or spaces, got '"
-              + def.option("database", "") + "'");
-    }
     if (!TABLE.matcher(def.option("table", "")).matches()) {
       throw new IllegalArgumentException(
           "option \"table\" must be schema.table (e.g. 'public.orders'), got '"
@@ -93,6 +77,32 @@ final class PostgresSource {
         throw new IllegalArgumentException(
             "option \"" + name + "\" must be 1..63 characters of a-z, 0-9 and _, got '" + v + "'");
       }
+    }
+  }
+
+  /**
+   * Checks the options that say where PostgreSQL is and who connects (host, port, database,
+   * user) and that {@code table} is given; {@code what} names the connector kind in messages.
+   *
+   * @throws IllegalArgumentException naming the bad option
+   */
+  static void checkConnection(ConnectorDef def, String what) {
+    for (String required : new String[] {"host", "database", "user", "table"}) {
+      if (def.option(required, "").isBlank()) {
+        throw new IllegalArgumentException(
+            "a postgresql " + what + " needs the option \"" + required + "\"");
+      }
+    }
+    port(def);
+    // Host and database go into a JDBC URL: no characters that would add URL parameters.
+    if (!HOST.matcher(def.option("host", "")).matches()) {
+      throw new IllegalArgumentException(
+          "option \"host\" must be a host name or IP address, got '" + def.option("host", "") + "'");
+    }
+    if (!DATABASE.matcher(def.option("database", "")).matches()) {
+      throw new IllegalArgumentException(
+          "option \"database\" must not contain / ? & = # or spaces, got '"
+              + def.option("database", "") + "'");
     }
   }
 
@@ -382,6 +392,7 @@ final class PostgresSource {
     p.setProperty("tombstones.on.delete", "false");
     // JSON-friendly values: decimals as strings, not Connect's bytes.
     p.setProperty("decimal.handling.mode", "string");
+
     long heartbeat = heartbeatMs(def);
     if (heartbeat > 0) {
       p.setProperty("heartbeat.interval.ms", Long.toString(heartbeat));

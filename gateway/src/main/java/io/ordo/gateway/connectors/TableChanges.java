@@ -20,6 +20,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -204,6 +205,9 @@ final class TableChanges {
   /**
    * A Debezium value (PostgreSQL connector, {@code decimal.handling.mode=string}, adaptive time
    * precision) as the Java value of an Ordo column ({@link io.ordo.sql.SqlType}'s shapes).
+   * Timestamps are cut to milliseconds, the precision Ordo's SQL writes and reads them at, so a
+   * mirrored row is the row an INSERT of the same values would store (and a timestamp key is
+   * found by a query naming it).
    *
    * @throws IllegalStateException when the value is not of the type the column expects
    */
@@ -280,13 +284,14 @@ final class TableChanges {
               default -> null;
             };
             if (at != null) {
-              return LocalDateTime.ofInstant(at, ZoneOffset.UTC);
+              return LocalDateTime.ofInstant(at.truncatedTo(ChronoUnit.MILLIS), ZoneOffset.UTC);
             }
           }
           break;
         case TIMESTAMPTZ:
           if (v instanceof String s) {
-            return OffsetDateTime.parse(s).withOffsetSameInstant(ZoneOffset.UTC);
+            return OffsetDateTime.parse(s).withOffsetSameInstant(ZoneOffset.UTC)
+                .truncatedTo(ChronoUnit.MILLIS);
           }
           break;
         default:

@@ -372,7 +372,7 @@ class PostgresConnectorIT {
         "0A000", "unknown source connector type");
     assertRefused(createConnector("bad", "orders_cdc", ", table = 'public.orders'")
             .replace("INTO STREAM", "INTO TABLE"),
-        "0A000", "INTO TABLE is not supported yet");
+        "42P07", "\"orders_cdc\" is a stream");
     assertThat(sql("SHOW CONNECTORS").get(0).rows()).isEmpty();
     assertThat(sql("SELECT 1").get(0).rows()).containsExactly(List.of(1));
   }

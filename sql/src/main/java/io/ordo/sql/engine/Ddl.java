@@ -332,11 +332,17 @@ final class Ddl {
   private StatementResult createConnector(Plan.CreateConnector c)
       throws SqlException, InterruptedException {
     String kind = c.sourceKind().toLowerCase(Locale.ROOT);
+    String tag = c.sink() ? "CREATE SINK CONNECTOR" : "CREATE SOURCE CONNECTOR";
     if (!kind.equals(ConnectorDef.POSTGRESQL)) {
       throw new SqlException(
           SqlState.FEATURE_NOT_SUPPORTED,
-          "unknown source connector type \"" + c.sourceKind() + "\"; supported: postgresql",
-          c.position());
+          "unknown " + (c.sink() ? "sink" : "source") + " connector type \"" + c.sourceKind()
+              + "\"; supported: postgresql", c.position());
+    }
+    if (c.sink() && !c.intoTable()) {
+      throw new SqlException(
+          SqlState.FEATURE_NOT_SUPPORTED,
+          "sinks FROM STREAM are not supported yet; a sink reads FROM TABLE", c.position());
     }
     String connectorKey = ConnectorCodec.connectorKey(c.name());
     Map<String, String> options = new java.util.TreeMap<>();
@@ -346,34 +352,48 @@ final class Ddl {
     ConnectorDef def = new ConnectorDef(
         c.name(), kind, new java.util.TreeMap<>(options),
         c.intoTable() ? ConnectorDef.TargetKind.TABLE : ConnectorDef.TargetKind.STREAM,
-        c.target(), false, newTableId());
+        c.target(), false, newTableId(), c.sink());
     Position snapshot = session.fresh().position();
     if (Catalog.connectors(engine.backend().store(), snapshot).containsKey(c.name())) {
       if (c.ifNotExists()) {
-        return StatementResult.command("CREATE SOURCE CONNECTOR");
+        return StatementResult.command(tag);
       }
       throw new SqlException(
           SqlState.DUPLICATE_OBJECT, "connector \"" + c.name() + "\" already exists",
           c.position());
     }
+    List<Operation> tableOps = List.of();
+    if (c.sink()) {
+      // The table's definition is asserted with the connector's entry: a sink is never created
+      // on a table dropped or altered meanwhile.
+      Catalog catalog = freshCatalog();
+      if (catalog.table(c.target()).isEmpty()) {
+        throw new SqlException(
+            SqlState.UNDEFINED_TABLE, "table \"" + c.target() + "\" does not exist"
+                + (catalog.stream(c.target()).isPresent()
+                    ? " (it is a stream; sinks FROM STREAM are not supported yet)" : ""),
+            c.position());
+      }
+      tableOps = List.of(assertOp(Encodings.tableKey(c.target()),
+          Optional.of(catalog.tableValue(c.target()))));
+    }
     boolean streamExists = engine.backend().listStreams().getStreamsList().stream()
         .map(Stream::getName).anyMatch(c.target()::equals);
-    if (!c.intoTable() && !streamExists) {
+    if (!c.sink() && !c.intoTable() && !streamExists) {
       throw new SqlException(
           SqlState.UNDEFINED_TABLE,
           "stream \"" + c.target() + "\" does not exist (CREATE STREAM " + c.target()
               + " first)", c.position());
     }
-    if (c.intoTable() && streamExists) {
+    if (!c.sink() && c.intoTable() && streamExists) {
       throw new SqlException(
           SqlState.DUPLICATE_TABLE,
           "\"" + c.target() + "\" is a stream; INTO TABLE needs a table name (or use INTO STREAM)",
           c.position());
     }
-    List<Operation> tableOps = List.of();
     try {
       engine.backend().checkConnector(def);
-      if (c.intoTable()) {
+      if (!c.sink() && c.intoTable()) {
         tableOps = targetTableOps(def, engine.backend().connectorTable(def, newTableId()),
             c.position());
       }
@@ -397,7 +417,7 @@ final class Ddl {
           throw conflict(c.target()); // the target table changed meanwhile
         }
         if (c.ifNotExists()) {
-          return StatementResult.command("CREATE SOURCE CONNECTOR");
+          return StatementResult.command(tag);
         }
         throw new SqlException(
             SqlState.DUPLICATE_OBJECT, "connector \"" + c.name() + "\" already exists",
@@ -406,7 +426,7 @@ final class Ddl {
       throw aborted(r);
     }
     engine.backend().connectorsChanged();
-    return StatementResult.command("CREATE SOURCE CONNECTOR");
+    return StatementResult.command(tag);
   }
 
   /**
@@ -454,19 +474,11 @@ final class Ddl {
     for (ColumnDef s : source.columns()) {
       ColumnDef e = existing.column(s.name()).orElseThrow();
       if (e.type() != s.type() || e.precision() != s.precision() || e.scale() != s.scale()) {
-        return Optional.of("column \"" + s.name() + "\" is " + typeText(e) + ", at the source "
-            + typeText(s));
+        return Optional.of("column \"" + s.name() + "\" is " + Introspection.typeText(e)
+            + ", at the source " + Introspection.typeText(s));
       }
     }
     return Optional.empty();
-  }
-
-  private static String typeText(ColumnDef c) {
-    if (c.precision() < 0) {
-      return c.type().sqlName();
-    }
-    return c.type().sqlName() + "(" + c.precision() + (c.scale() >= 0 ? ", " + c.scale() : "")
-        + ")";
   }
 
   private StatementResult dropConnector(Plan.DropConnector d)
