@@ -395,8 +395,9 @@ public final class GatewayServer implements AutoCloseable {
     started.push(sqlBackend);
     // Source connectors (CREATE SOURCE CONNECTOR): run in the gateway holding each one's lease;
     // they read the catalog from the local store, so only a gateway with one runs them.
+    ConnectorManager connectors = null;
     if (store != null) {
-      ConnectorManager connectors =
+      connectors =
           new ConnectorManager(
               store,
               sqlBackend::execute,
@@ -413,6 +414,9 @@ public final class GatewayServer implements AutoCloseable {
     Optional<BearerAuth> bearer = security.credentials().map(BearerAuth::new);
     Optional<SSLContext> tlsContext = security.tls().map(TlsMaterial::sslContext);
     OrdoSqlEngine sqlEngine = new OrdoSqlEngine(sqlBackend, config.sql());
+    if (connectors != null) {
+      connectors.attachSql(sqlEngine); // sinks read their tables' changes through push queries
+    }
     SqlFrontEnds sql =
         new SqlFrontEnds(
             sqlEngine,

@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe getters; one worker thread and the engine's own threads.
  */
-final class ConnectorWorker implements AutoCloseable {
+final class ConnectorWorker implements ConnectorManager.Worker {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectorWorker.class);
 
   /** Most changes Debezium hands over in one batch (its {@code max.batch.size}). */
@@ -153,15 +153,18 @@ final class ConnectorWorker implements AutoCloseable {
     return "ordo-" + def.connectorId();
   }
 
-  void start() {
+  @Override
+  public void start() {
     thread.start();
   }
 
-  ConnectorDef def() {
+  @Override
+  public ConnectorDef def() {
     return def;
   }
 
-  Value defValue() {
+  @Override
+  public Value defValue() {
     return defValue;
   }
 
@@ -169,12 +172,19 @@ final class ConnectorWorker implements AutoCloseable {
     return state;
   }
 
-  String lastError() {
+  @Override
+  public String stateLabel() {
+    return state.label();
+  }
+
+  @Override
+  public String lastError() {
     return lastError;
   }
 
   /** Whether the thread still runs (false once stopped or failed). */
-  boolean isRunning() {
+  @Override
+  public boolean isRunning() {
     return thread.isAlive() && state != State.FAILED && state != State.STOPPED;
   }
 

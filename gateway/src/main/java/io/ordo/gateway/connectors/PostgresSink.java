@@ -5,7 +5,6 @@ import io.ordo.sql.catalog.ConnectorDef;
 import io.ordo.sql.catalog.TableDef;
 import java.math.BigDecimal;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,7 +16,6 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -37,12 +35,11 @@ import java.util.stream.Collectors;
  * sink, keyed {@code <connector name>/<connector id>}, holding the push-query position after
  * which the next change comes. It is written in the same transaction as the rows it covers.
  *
- * <p>Stateless apart from {@link Writer}; JDBC calls bounded by {@value #CONNECT_TIMEOUT_S} s to
- * connect and {@value #QUERY_TIMEOUT_S} s per statement.
+ * <p>Stateless apart from {@link Writer}; JDBC calls bounded by {@link
+ * PostgresSource#CONNECT_TIMEOUT_S} s to connect and {@value #QUERY_TIMEOUT_S} s per statement.
  */
 final class PostgresSink {
   static final Set<String> OPTIONS = Set.of("host", "port", "database", "user", "password", "table");
-  static final int CONNECT_TIMEOUT_S = 5;
   static final int QUERY_TIMEOUT_S = 30;
   static final String PROGRESS_TABLE = "ordo_sink_progress";
   private static final Pattern TABLE = Pattern.compile("[a-z_][a-z0-9_$]*\\.[a-z_][a-z0-9_$]*");
@@ -184,15 +181,7 @@ final class PostgresSink {
   }
 
   static Connection connect(ConnectorDef def) throws SQLException {
-    Properties props = new Properties();
-    props.setProperty("user", def.option("user", ""));
-    props.setProperty("password", def.option("password", ""));
-    props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_S));
-    props.setProperty("socketTimeout", Integer.toString(QUERY_TIMEOUT_S + 5));
-    props.setProperty("loginTimeout", Integer.toString(CONNECT_TIMEOUT_S));
-    String url = "jdbc:postgresql://" + def.option("host", "") + ":" + PostgresSource.port(def)
-        + "/" + def.option("database", "");
-    return DriverManager.getConnection(url, props);
+    return PostgresSource.connect(def, QUERY_TIMEOUT_S + 5);
   }
 
   /**

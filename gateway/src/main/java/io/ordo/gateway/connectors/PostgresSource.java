@@ -408,11 +408,22 @@ final class PostgresSource {
   }
 
   private static Connection connect(ConnectorDef def) throws SQLException {
+    return connect(def, QUERY_TIMEOUT_S + 5);
+  }
+
+  /**
+   * A JDBC connection to the PostgreSQL {@code def}'s options name (host, port, database, user,
+   * password), at most {@value #CONNECT_TIMEOUT_S} s to connect, {@code socketTimeoutS} s per
+   * network read, application name {@code ordo-<connector>}.
+   */
+  static Connection connect(ConnectorDef def, int socketTimeoutS) throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", def.option("user", ""));
     props.setProperty("password", def.option("password", ""));
     props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_S));
-    props.setProperty("socketTimeout", Integer.toString(QUERY_TIMEOUT_S + 5));
+    props.setProperty("socketTimeout", Integer.toString(socketTimeoutS));
+    // Names the connector in pg_stat_activity, for the source's administrator.
+    props.setProperty("ApplicationName", "ordo-" + def.name());
     props.setProperty("loginTimeout", Integer.toString(CONNECT_TIMEOUT_S));
     String url = "jdbc:postgresql://" + def.option("host", "") + ":" + port(def) + "/"
         + def.option("database", "");
