@@ -4,18 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ordo.executor.EmbeddedExecutor;
-import io.ordo.executor.ExecutorConfig;
 import io.ordo.gateway.GatewayConfig;
-import io.ordo.gateway.GatewayServer;
-import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
 import io.ordo.proto.Outcome;
 import io.ordo.proto.TxnResult;
-import io.ordo.sequencer.LogTopics;
-import io.ordo.sequencer.TopicLayout;
 import io.ordo.sql.SqlException;
-import io.ordo.sql.SqlSession;
-import io.ordo.sql.SqlStatement;
 import io.ordo.sql.StatementResult;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -27,15 +19,12 @@ import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -57,59 +46,30 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 170, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PostgresTableConnectorIT {
-  private static final TopicLayout TOPICS = TopicLayout.withPrefix("pgtable");
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final long WAIT_MS = 60_000;
+  private static final long WAIT_MS = ConnectorTestCluster.WAIT_MS;
 
   @TempDir static Path dir;
+  static ConnectorTestCluster cluster;
   static TestPostgres pg;
-  static EmbeddedKafkaBroker broker;
-  static EmbeddedExecutor executor;
-  static GatewayServer gateway;
   static final List<ConnectorManager> managers = new ArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
-    Optional<Path> bin = TestPostgres.binDir();
-    Assumptions.assumeTrue(bin.isPresent(),
-        "PostgreSQL's initdb and pg_ctl not found (set ORDO_PG_BIN or install postgresql-15):"
-            + " skipping the PostgreSQL table connector tests");
-    pg = TestPostgres.start(bin.get());
-    broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
-    LogTopics.ensure(broker.bootstrapServers(), TOPICS, GatewayServer.START_TIMEOUT);
-    executor = EmbeddedExecutor.start(
-        ExecutorConfig.defaults(broker.bootstrapServers(), TOPICS).withKeyRangeCount(2));
-    gateway = startGateway();
-  }
-
-  private static GatewayServer startGateway() throws Exception {
-    return GatewayServer.start(
-        GatewayConfig.defaults(broker.bootstrapServers(), TOPICS)
-            .withPorts(0, 0)
-            .withPgPort(GatewayConfig.NO_PG_PORT)
-            .withKeyRangeCount(2)
-            .withHeartbeatIntervalMs(20)
-            .withDataDir(dir.resolve("gateway-store")));
+    cluster = ConnectorTestCluster.start(dir, "pgtable");
+    pg = cluster.pg;
   }
 
   @AfterAll
   static void stop() throws Exception {
     managers.forEach(ConnectorManager::close);
-    for (AutoCloseable c : new AutoCloseable[] {gateway, executor, broker, pg}) {
-      if (c != null) {
-        c.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   private static List<StatementResult> sql(String text) throws SqlException {
-    try (SqlSession s = gateway.sqlEngine().openSession("test", "ordo")) {
-      List<StatementResult> out = new ArrayList<>();
-      for (SqlStatement st : s.prepare(text, List.of())) {
-        out.add(st.execute(List.of()));
-      }
-      return out;
-    }
+    return cluster.sql(text);
   }
 
   private static String createConnector(String name, String sourceTable, String target) {
@@ -207,17 +167,7 @@ class PostgresTableConnectorIT {
   }
 
   private static Map<String, Object> connector(String name) throws SqlException {
-    StatementResult r = sql("SHOW CONNECTORS").get(0);
-    for (int i = 0; i < r.rows().size(); i++) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      for (int c = 0; c < r.columns().size(); c++) {
-        out.put(r.columns().get(c).name(), r.rows().get(i).get(c));
-      }
-      if (name.equals(out.get("name"))) {
-        return out;
-      }
-    }
-    throw new AssertionError("no connector " + name + " in SHOW CONNECTORS");
+    return cluster.connector(name);
   }
 
   @Test
@@ -285,18 +235,17 @@ class PostgresTableConnectorIT {
     while (ordoRows("counters").size() < 60 && System.nanoTime() < deadline) {
       Thread.sleep(50); // some of the writer's inserts are in, more are coming
     }
-    gateway.close();
-    gateway = startGateway();
+    cluster.restartGateway();
     writer.join(WAIT_MS);
     awaitMirrored("counters", "public.counters");
 
     // A worker that dies right after its transaction committed, before Debezium hears of it (the
     // first batch and every third): the next worker resumes from the stored offset.
-    gateway.sqlBackend().closeConnectors();
+    cluster.gateway().sqlBackend().closeConnectors();
     AtomicInteger batches = new AtomicInteger();
     AtomicInteger crashes = new AtomicInteger();
     ConnectorWorker.Log crashing = (txn, waitMs) -> {
-      CompletableFuture<TxnResult> result = gateway.sqlBackend().execute(txn, waitMs);
+      CompletableFuture<TxnResult> result = cluster.gateway().sqlBackend().execute(txn, waitMs);
       if (!txn.getId().startsWith("connector-pg_counters-")
           || batches.incrementAndGet() % 3 != 1) {
         return result;
@@ -310,10 +259,10 @@ class PostgresTableConnectorIT {
       });
     };
     ConnectorManager flaky = new ConnectorManager(
-        gateway.sqlBackend().store(), crashing,
-        GatewayConfig.defaults("unused:1", TOPICS).limits().txnBytesMax(), 300,
+        cluster.gateway().sqlBackend().store(), crashing,
+        GatewayConfig.defaults("unused:1", cluster.topics()).limits().txnBytesMax(), 300,
         System::currentTimeMillis);
-    gateway.sqlBackend().attachConnectors(flaky);
+    cluster.gateway().sqlBackend().attachConnectors(flaky);
     flaky.start();
     try {
       for (int i = 0; i < 30; i++) {
@@ -328,10 +277,10 @@ class PostgresTableConnectorIT {
     } finally {
       flaky.close();
       ConnectorManager normal = new ConnectorManager(
-          gateway.sqlBackend().store(), gateway.sqlBackend()::execute,
-          GatewayConfig.defaults("unused:1", TOPICS).limits().txnBytesMax(), 300,
+          cluster.gateway().sqlBackend().store(), cluster.gateway().sqlBackend()::execute,
+          GatewayConfig.defaults("unused:1", cluster.topics()).limits().txnBytesMax(), 300,
           System::currentTimeMillis);
-      gateway.sqlBackend().attachConnectors(normal);
+      cluster.gateway().sqlBackend().attachConnectors(normal);
       normal.start();
       managers.add(normal);
     }
@@ -385,10 +334,6 @@ class PostgresTableConnectorIT {
   }
 
   private static void assertRefused(String statement, String sqlState, String reason) {
-    assertThatThrownBy(() -> sql(statement))
-        .isInstanceOfSatisfying(SqlException.class, e -> {
-          assertThat(e.sqlState()).isEqualTo(sqlState);
-          assertThat(e.getMessage()).contains(reason);
-        });
+    cluster.assertRefused(statement, sqlState, reason);
   }
 }

@@ -68,7 +68,8 @@ public interface SqlBackend {
   /**
    * Checks a connector's definition before it enters the catalog: its options, and that the
    * source answers and has what the connector needs (PostgreSQL: the table, its primary key,
-   * {@code wal_level=logical}). Bounded by a few seconds.
+   * {@code wal_level=logical}), or for a sink that the target answers and has a table with the
+   * Ordo table's columns and primary key. Bounded by a few seconds.
    *
    * @throws IllegalArgumentException with the reason for bad options (unknown, missing, malformed)
    * @throws IllegalStateException with the reason when the source is unreachable or lacks what
