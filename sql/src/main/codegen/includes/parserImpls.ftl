@@ -664,20 +664,44 @@ SqlCreate OrdoCreateConnector(Span s, boolean replace) :
     final SqlIdentifier name;
     final SqlIdentifier sourceKind;
     final Map<String, SqlLiteral> opts = new LinkedHashMap<String, SqlLiteral>();
+    final boolean sink;
     final boolean intoTable;
     final SqlIdentifier target;
 }
 {
-    <SOURCE> <CONNECTOR> {
+    (
+        <SOURCE> { sink = false; }
+    |
+        <SINK> { sink = true; }
+    )
+    <CONNECTOR> {
         if (replace) {
-            throw OrdoParserErrors.error(s.pos(), "CREATE OR REPLACE SOURCE CONNECTOR is not supported");
+            throw OrdoParserErrors.error(s.pos(), "CREATE OR REPLACE CONNECTOR is not supported");
         }
     }
     ifNotExists = OrdoIfNotExists()
     name = CompoundIdentifier()
-    <FROM> sourceKind = SimpleIdentifier()
-    OrdoWithOptions(opts)
-    <INTO>
+    (
+        <FROM> {
+            if (sink) {
+                throw OrdoParserErrors.error(getPos(),
+                    "a sink connector is CREATE SINK CONNECTOR name TO <system> WITH (...) FROM TABLE t");
+            }
+        }
+        sourceKind = SimpleIdentifier()
+        OrdoWithOptions(opts)
+        <INTO>
+    |
+        <TO> {
+            if (!sink) {
+                throw OrdoParserErrors.error(getPos(),
+                    "a source connector is CREATE SOURCE CONNECTOR name FROM <system> WITH (...) INTO TABLE|STREAM t");
+            }
+        }
+        sourceKind = SimpleIdentifier()
+        OrdoWithOptions(opts)
+        <FROM>
+    )
     (
         <STREAM> { intoTable = false; }
     |
@@ -686,7 +710,7 @@ SqlCreate OrdoCreateConnector(Span s, boolean replace) :
     target = CompoundIdentifier()
     {
         return new SqlCreateConnector(s.end(this), ifNotExists, name, sourceKind, opts,
-            intoTable, target);
+            intoTable, target, sink);
     }
 }
 

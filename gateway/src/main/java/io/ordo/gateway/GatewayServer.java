@@ -101,9 +101,10 @@ import org.slf4j.LoggerFactory;
  * from the changelog topic, which serves stream reads and retention. For every stream it runs a
  * Kafka ingest bridge ({@link IngestManager}, kept in line with the catalog by an {@link
  * IngestReconciler}) that appends the records of the stream's ingest topic. With a local store
- * it also runs the SQL catalog's source connectors whose lease it holds ({@link
+ * it also runs the SQL catalog's connectors whose lease it holds ({@link
  * io.ordo.gateway.connectors.ConnectorManager}: one thread, and per running connector one
- * worker thread plus Debezium's engine threads).
+ * worker thread, plus Debezium's engine threads for a source; a sink reads through a push query
+ * of its own session).
  *
  * <p>{@link #start} brings the parts up in dependency order and {@link #close} takes them down in
  * reverse; if a part fails to start, the ones already started are closed and the error is
@@ -393,10 +394,11 @@ public final class GatewayServer implements AutoCloseable {
             config.limits(),
             config.sql().rowsMax() + 1L);
     started.push(sqlBackend);
-    // Source connectors (CREATE SOURCE CONNECTOR): run in the gateway holding each one's lease;
+    // Connectors (CREATE SOURCE / SINK CONNECTOR): run in the gateway holding each one's lease;
     // they read the catalog from the local store, so only a gateway with one runs them.
+    ConnectorManager connectors = null;
     if (store != null) {
-      ConnectorManager connectors =
+      connectors =
           new ConnectorManager(
               store,
               sqlBackend::execute,
@@ -413,6 +415,9 @@ public final class GatewayServer implements AutoCloseable {
     Optional<BearerAuth> bearer = security.credentials().map(BearerAuth::new);
     Optional<SSLContext> tlsContext = security.tls().map(TlsMaterial::sslContext);
     OrdoSqlEngine sqlEngine = new OrdoSqlEngine(sqlBackend, config.sql());
+    if (connectors != null) {
+      connectors.attachSql(sqlEngine); // sinks read their tables' changes through push queries
+    }
     SqlFrontEnds sql =
         new SqlFrontEnds(
             sqlEngine,

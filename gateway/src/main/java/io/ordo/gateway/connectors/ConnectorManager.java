@@ -11,7 +11,10 @@ import io.ordo.proto.Put;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
+import io.ordo.sql.SqlEngine;
 import io.ordo.sql.SqlException;
+import io.ordo.sql.catalog.TableDef;
+import io.ordo.sql.encoding.CatalogCodec;
 import io.ordo.sql.catalog.ConnectorDef;
 import io.ordo.sql.catalog.ConnectorStatus;
 import io.ordo.sql.encoding.ConnectorCodec;
@@ -93,17 +96,45 @@ public final class ConnectorManager implements AutoCloseable {
   private final LongSupplier wallClockMs;
   private final String gatewayId = "gw-" + UUID.randomUUID();
   private final ScheduledExecutorService timer;
+  private volatile SqlEngine sqlEngine; // null until attached: sinks need it
 
   /** Guarded by this. */
   private final TreeMap<String, Running> running = new TreeMap<>();
 
+  /** User and database of the SQL sessions sinks read through. */
+  static final String SQL_USER = "ordo-connector";
+  static final String SQL_DATABASE = "ordo";
+
+  /** What runs one connector here: a source's {@link ConnectorWorker}, a {@link SinkWorker}. */
+  interface Worker extends AutoCloseable {
+    ConnectorDef def();
+
+    /** The catalog value of {@link #def} it was started with. */
+    Value defValue();
+
+    /** Its state as SHOW CONNECTORS names it ({@code starting}, {@code streaming}, ...). */
+    String stateLabel();
+
+    /** Its last error, or empty. */
+    String lastError();
+
+    /** Whether it still runs (false: the next round restarts it). */
+    boolean isRunning();
+
+    void start();
+
+    /** Stops it, waiting a bounded time. Idempotent. */
+    @Override
+    void close();
+  }
+
   /** A worker and the lease value this gateway wrote for it last. */
   private static final class Running {
-    final ConnectorWorker worker;
+    final Worker worker;
     Value lease;
     long renewedAtMs;
 
-    Running(ConnectorWorker worker, Value lease, long renewedAtMs) {
+    Running(Worker worker, Value lease, long renewedAtMs) {
       this.worker = worker;
       this.lease = lease;
       this.renewedAtMs = renewedAtMs;
@@ -137,6 +168,11 @@ public final class ConnectorManager implements AutoCloseable {
     return gatewayId;
   }
 
+  /** Lets sinks run their push queries through {@code engine} (the gateway's own engine). */
+  public void attachSql(SqlEngine engine) {
+    this.sqlEngine = Objects.requireNonNull(engine, "engine");
+  }
+
   /** Schedules the rounds, the first at once. */
   public void start() {
     timer.scheduleWithFixedDelay(this::roundQuietly, 0, intervalMs, TimeUnit.MILLISECONDS);
@@ -160,12 +196,47 @@ public final class ConnectorManager implements AutoCloseable {
    * @throws IllegalStateException the source is unreachable or lacks what the connector needs
    */
   public void check(ConnectorDef def) {
-    PostgresSource.checkOptions(def);
-    PostgresSource.checkSource(def);
+    if (!def.sink()) {
+      PostgresSource.checkOptions(def);
+      PostgresSource.checkSource(def);
+      return;
+    }
+    if (sqlEngine == null) {
+      throw new UnsupportedOperationException("this gateway runs no sink connectors");
+    }
+    PostgresSink.checkOptions(def);
+    PostgresSink.checkTarget(def, table(def));
+  }
+
+  /** The Ordo table a sink reads, from the local store. */
+  private TableDef table(ConnectorDef def) {
+    try {
+      Optional<Value> v = store.getLatest(CatalogCodec.tableKey(def.target()));
+      if (v.isEmpty()) {
+        throw new IllegalStateException("table \"" + def.target() + "\" does not exist");
+      }
+      return CatalogCodec.decodeTable(v.get());
+    } catch (SqlException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The Ordo table mirroring the source table of an INTO TABLE connector (see {@link
+   * PostgresSource#sourceTable}).
+   *
+   * @throws IllegalStateException the source cannot be asked, or the table has no primary key
+   * @throws UnsupportedOperationException a column type Ordo cannot hold
+   */
+  public io.ordo.sql.catalog.TableDef sourceTable(ConnectorDef def, String tableId) {
+    return PostgresSource.sourceTable(def, tableId);
   }
 
   /** What this gateway knows of {@code def} now (see {@link ConnectorStatus}). */
   public ConnectorStatus status(ConnectorDef def) {
+    if (def.sink()) {
+      return sinkStatus(def);
+    }
     String state;
     Optional<String> owner = Optional.empty();
     Optional<String> error = Optional.empty();
@@ -178,10 +249,10 @@ public final class ConnectorManager implements AutoCloseable {
       state = "paused"; // a worker here may still be stopping
       offset = store.getLatest(ConnectorCodec.offsetKey(def.connectorId()));
     } else if (r != null && r.worker.def().connectorId().equals(def.connectorId())) {
-      state = r.worker.state().label();
+      state = r.worker.stateLabel();
       owner = Optional.of(gatewayId);
       error = Optional.of(r.worker.lastError()).filter(s -> !s.isEmpty());
-      offset = r.worker.offset();
+      offset = ((ConnectorWorker) r.worker).offset();
     } else {
       Optional<ConnectorLease> lease = store.getLatest(ConnectorCodec.leaseKey(def.connectorId()))
           .flatMap(ConnectorLease::decode);
@@ -213,6 +284,48 @@ public final class ConnectorManager implements AutoCloseable {
   }
 
   /**
+   * A sink's status: state, owner and error as for sources; the applied position is the one its
+   * worker here last applied, else the one stored at the target (asked, bounded by the target's
+   * timeouts); no source position or lag (the push query reads what Ordo committed).
+   */
+  private ConnectorStatus sinkStatus(ConnectorDef def) {
+    Running r;
+    synchronized (this) {
+      r = running.get(def.name());
+    }
+    String state;
+    Optional<String> owner = Optional.empty();
+    Optional<String> error;
+    Optional<String> applied = Optional.empty();
+    if (def.paused()) {
+      state = "paused";
+      error = Optional.empty();
+    } else if (r != null && r.worker.def().connectorId().equals(def.connectorId())) {
+      state = r.worker.stateLabel();
+      owner = Optional.of(gatewayId);
+      error = Optional.of(r.worker.lastError()).filter(s -> !s.isEmpty());
+      applied = ((SinkWorker) r.worker).position();
+    } else {
+      Optional<ConnectorLease> lease = store.getLatest(ConnectorCodec.leaseKey(def.connectorId()))
+          .flatMap(ConnectorLease::decode);
+      boolean live = lease.isPresent() && lease.get().expiresMs() >= wallClockMs.getAsLong();
+      state = live ? lease.get().state() : "unassigned";
+      owner = live ? Optional.of(lease.get().gateway()) : Optional.empty();
+      error = lease.map(ConnectorLease::error).filter(s -> !s.isEmpty());
+    }
+    if (applied.isEmpty()) {
+      try {
+        applied = PostgresSink.storedPosition(def);
+      } catch (SQLException | RuntimeException e) {
+        if (error.isEmpty()) {
+          error = Optional.of("cannot ask the target for the sink's position: " + e.getMessage());
+        }
+      }
+    }
+    return new ConnectorStatus(state, owner, applied, Optional.empty(), OptionalLong.empty(), error);
+  }
+
+  /**
    * {@code def} was dropped: stops its worker here, if any, and drops its replication slot (and
    * the publication the connector created), waiting up to {@value #RELEASE_WAIT_MS} ms for the
    * gateway that ran it to let go.
@@ -231,6 +344,11 @@ public final class ConnectorManager implements AutoCloseable {
     }
     if (r != null) {
       r.worker.close();
+    }
+    if (def.sink()) {
+      Optional<String> left = PostgresSink.release(def);
+      left.ifPresent(why -> LOG.warn("Sink '{}' dropped: {}", def.name(), why));
+      return left;
     }
     try {
       Optional<String> left = PostgresSource.release(def, RELEASE_WAIT_MS);
@@ -300,13 +418,13 @@ public final class ConnectorManager implements AutoCloseable {
 
   /** A connector this gateway runs: renew its lease when due; restart a failed worker. */
   private void keep(Running r, Value defValue, long now) throws SqlException, InterruptedException {
-    ConnectorWorker w = r.worker;
+    Worker w = r.worker;
     if (!w.isRunning()) {
       LOG.info("Connector '{}' restarts from its stored offset (last error: {})",
           w.def().name(), w.lastError());
       String error = w.lastError();
       w.close();
-      ConnectorWorker next = new ConnectorWorker(w.def(), defValue, log, txnBytesMax, error);
+      Worker next = newWorker(w.def(), defValue, error);
       Running replaced = new Running(next, r.lease, r.renewedAtMs);
       // Report the failure in the lease before the restart hides it.
       if (!renew(replaced, now, "failed", error)) {
@@ -322,7 +440,7 @@ public final class ConnectorManager implements AutoCloseable {
       return;
     }
     if (now - r.renewedAtMs >= LEASE_MS / 3) {
-      if (!renew(r, now, w.state().label(), w.lastError())) {
+      if (!renew(r, now, w.stateLabel(), w.lastError())) {
         LOG.warn("Connector '{}': lost its lease; stopping it here", w.def().name());
         synchronized (this) {
           running.remove(w.def().name());
@@ -374,12 +492,24 @@ public final class ConnectorManager implements AutoCloseable {
     if (ok.isEmpty() || !ok.get()) {
       return; // someone else was first, or the outcome is unknown: the next round looks again
     }
-    ConnectorWorker w = new ConnectorWorker(def, defValue, log, txnBytesMax);
+    Worker w = newWorker(def, defValue, "");
     synchronized (this) {
       running.put(def.name(), new Running(w, v, now));
     }
     LOG.info("Connector '{}' runs on this gateway ({})", def.name(), gatewayId);
     w.start();
+  }
+
+  private Worker newWorker(ConnectorDef def, Value defValue, String previousError)
+      throws SqlException {
+    if (!def.sink()) {
+      return new ConnectorWorker(def, defValue, log, txnBytesMax, previousError);
+    }
+    SqlEngine engine = sqlEngine;
+    if (engine == null) {
+      throw new IllegalStateException("this gateway runs no sink connectors (no SQL engine)");
+    }
+    return new SinkWorker(def, defValue, engine, store, wallClockMs, previousError);
   }
 
   private void releaseQuietly(Running r) {

@@ -17,6 +17,7 @@ import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.catalog.ConnectorDef;
+import io.ordo.sql.encoding.CatalogCodec;
 import io.ordo.sql.encoding.ConnectorCodec;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe getters; one worker thread and the engine's own threads.
  */
-final class ConnectorWorker implements AutoCloseable {
+final class ConnectorWorker implements ConnectorManager.Worker {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectorWorker.class);
 
   /** Most changes Debezium hands over in one batch (its {@code max.batch.size}). */
@@ -108,6 +109,8 @@ final class ConnectorWorker implements AutoCloseable {
   private final String offsetKey;
   private final String catalogKey;
   private final ChangeRecords changes;
+  /** The target table's schema and row writes (INTO TABLE; null for a stream), set at start. */
+  private volatile TableChanges table;
   private final Thread thread;
 
   private volatile State state = State.STARTING;
@@ -150,15 +153,18 @@ final class ConnectorWorker implements AutoCloseable {
     return "ordo-" + def.connectorId();
   }
 
-  void start() {
+  @Override
+  public void start() {
     thread.start();
   }
 
-  ConnectorDef def() {
+  @Override
+  public ConnectorDef def() {
     return def;
   }
 
-  Value defValue() {
+  @Override
+  public Value defValue() {
     return defValue;
   }
 
@@ -166,12 +172,19 @@ final class ConnectorWorker implements AutoCloseable {
     return state;
   }
 
-  String lastError() {
+  @Override
+  public String stateLabel() {
+    return state.label();
+  }
+
+  @Override
+  public String lastError() {
     return lastError;
   }
 
   /** Whether the thread still runs (false once stopped or failed). */
-  boolean isRunning() {
+  @Override
+  public boolean isRunning() {
     return thread.isAlive() && state != State.FAILED && state != State.STOPPED;
   }
 
@@ -189,6 +202,16 @@ final class ConnectorWorker implements AutoCloseable {
     try {
       Optional<Value> stored = readOffset();
       offset = stored;
+      if (def.targetKind() == ConnectorDef.TargetKind.TABLE) {
+        String tableKey = CatalogCodec.tableKey(def.target());
+        Optional<Value> tableValue = read(tableKey);
+        if (tableValue.isEmpty()) {
+          fail("table \"" + def.target() + "\" does not exist (dropped?); drop the connector,"
+              + " or create the table with the source's columns");
+          return;
+        }
+        table = new TableChanges(tableValue.get(), def.option("table", ""));
+      }
       OrdoOffsetStore.register(handle, stored);
       Properties props = PostgresSource.debezium(def);
       props.setProperty("name", engineName(def));
@@ -210,11 +233,12 @@ final class ConnectorWorker implements AutoCloseable {
       if (closing) {
         return;
       }
-      LOG.info("Connector '{}' starting: {} -> stream {} (offset {})", def.name(),
-          PostgresSource.describe(def), def.target(),
+      LOG.info("Connector '{}' starting: {} -> {} {} (offset {})", def.name(),
+          PostgresSource.describe(def), def.targetKind().name().toLowerCase(java.util.Locale.ROOT),
+          def.target(),
           stored.flatMap(ChangeRecords::lsnOf).map(ChangeRecords::lsnText).orElse("none: snapshot"));
       e.run();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | SqlException e) {
       fail(e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -267,12 +291,59 @@ final class ConnectorWorker implements AutoCloseable {
 
   /** The offset key's value through the log. */
   private Optional<Value> readOffset() throws InterruptedException {
+    return read(offsetKey);
+  }
+
+  /** A key's value through the log (a Get transaction: linearizable). */
+  private Optional<Value> read(String key) throws InterruptedException {
     Transaction get = Transaction.newBuilder()
         .setId(TxnRunner.newTxnId())
-        .addOps(Operation.newBuilder().setKey(offsetKey).setGet(Get.getDefaultInstance()))
+        .addOps(Operation.newBuilder().setKey(key).setGet(Get.getDefaultInstance()))
         .build();
     TxnResult r = await(log.execute(get, TXN_WAIT_MS));
-    return StreamMetadataReader.valuesOf(List.of(offsetKey), r).get(offsetKey);
+    return StreamMetadataReader.valuesOf(List.of(key), r).get(key);
+  }
+
+  /**
+   * What a change writes: a {@link StreamRecord} (INTO STREAM) or a {@link
+   * TableChanges.RowWrite} (INTO TABLE); empty for a record that changes nothing.
+   *
+   * @throws Stopped when the change does not fit the target table (the worker fails with why)
+   */
+  private Optional<Object> convert(SourceRecord record) {
+    TableChanges t = table;
+    if (t == null) {
+      return changes.toStreamRecord(record).map(r -> r);
+    }
+    try {
+      return t.toRowWrite(record).map(w -> w);
+    } catch (IllegalStateException e) {
+      Object lsn = record.sourceOffset().get("lsn");
+      throw stop("a change of " + def.option("table", "") + (lsn == null ? "" : " at LSN "
+          + ChangeRecords.lsnText(((Number) lsn).longValue())) + " cannot be applied to table \""
+          + def.target() + "\": " + e.getMessage());
+    }
+  }
+
+  private static long bytesOf(Object item) {
+    return item instanceof StreamRecord r
+        ? r.getSerializedSize() + 8L
+        : ((TableChanges.RowWrite) item).bytes();
+  }
+
+  /** The operations that write {@code items} (see {@link #convert}). */
+  private List<Operation> dataOps(List<Object> items) {
+    TableChanges t = table;
+    if (t != null) {
+      return t.operations(items.stream().map(TableChanges.RowWrite.class::cast).toList());
+    }
+    if (items.isEmpty()) {
+      return List.of();
+    }
+    return List.of(Operation.newBuilder()
+        .setStreamAppend(StreamAppend.newBuilder().setStream(def.target())
+            .addAllRecords(items.stream().map(StreamRecord.class::cast).toList()))
+        .build());
   }
 
   private void handleBatch(
@@ -280,13 +351,13 @@ final class ConnectorWorker implements AutoCloseable {
       DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
       throws InterruptedException {
     List<ChangeEvent<SourceRecord, SourceRecord>> chunk = new ArrayList<>();
-    List<StreamRecord> records = new ArrayList<>();
+    List<Object> records = new ArrayList<>();
     long bytes = 0;
     // Room for the asserts, the offset and the transaction's framing.
     long budget = Math.max(1024, txnBytesMax - 4 * 1024 - 2L * defValue.getSerializedSize());
     for (ChangeEvent<SourceRecord, SourceRecord> event : batch) {
-      Optional<StreamRecord> rec = changes.toStreamRecord(event.value());
-      long size = rec.map(r -> (long) r.getSerializedSize() + 8).orElse(0L);
+      Optional<Object> rec = convert(event.value());
+      long size = rec.map(ConnectorWorker::bytesOf).orElse(0L);
       if (size > budget) {
         throw stop("a change of " + size + " bytes does not fit a transaction (at most "
             + budget + "); the connector cannot pass it");
@@ -309,7 +380,7 @@ final class ConnectorWorker implements AutoCloseable {
 
   private void commit(
       List<ChangeEvent<SourceRecord, SourceRecord>> chunk,
-      List<StreamRecord> records,
+      List<Object> records,
       DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
       throws InterruptedException {
     SourceRecord last = chunk.get(chunk.size() - 1).value();
@@ -320,11 +391,7 @@ final class ConnectorWorker implements AutoCloseable {
     ops.add(StreamMetadataReader.assertUnchanged(offsetKey, expected));
     ops.add(Operation.newBuilder().setKey(offsetKey)
         .setPut(Put.newBuilder().setValue(next)).build());
-    if (!records.isEmpty()) {
-      ops.add(Operation.newBuilder()
-          .setStreamAppend(StreamAppend.newBuilder().setStream(def.target()).addAllRecords(records))
-          .build());
-    }
+    ops.addAll(dataOps(records));
     long backoff = BACKOFF_INITIAL_MS;
     String why = "";
     for (int attempt = 1; attempt <= ATTEMPTS_MAX; attempt++) {
@@ -345,8 +412,9 @@ final class ConnectorWorker implements AutoCloseable {
             committed(chunk, records, next, last, committer); // an earlier attempt committed
             return;
           }
-          throw stop("the connector's definition or offset changed (paused, dropped, or run by"
-              + " another gateway): " + r.getDetail());
+          throw stop((table == null ? "" : "table \"" + def.target() + "\" was altered or"
+              + " dropped, or ") + "the connector's definition or offset changed (paused,"
+              + " dropped, or run by another gateway): " + r.getDetail());
         }
         why = r.getAbortReason() + " " + r.getDetail();
       } catch (RuntimeException e) {
@@ -366,7 +434,7 @@ final class ConnectorWorker implements AutoCloseable {
 
   private void committed(
       List<ChangeEvent<SourceRecord, SourceRecord>> chunk,
-      List<StreamRecord> records,
+      List<Object> records,
       Value next,
       SourceRecord last,
       DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)

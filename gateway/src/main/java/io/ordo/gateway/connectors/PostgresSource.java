@@ -1,13 +1,19 @@
 package io.ordo.gateway.connectors;
 
+import io.ordo.sql.SqlType;
+import io.ordo.sql.catalog.ColumnDef;
 import io.ordo.sql.catalog.ConnectorDef;
+import io.ordo.sql.catalog.TableDef;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -58,24 +64,8 @@ final class PostgresSource {
                 + new TreeSet<>(OPTIONS));
       }
     }
-    for (String required : new String[] {"host", "database", "user", "table"}) {
-      if (def.option(required, "").isBlank()) {
-        throw new IllegalArgumentException(
-            "a postgresql connector needs the option \"" + required + "\"");
-      }
-    }
-    port(def);
+    checkConnection(def, "connector");
     heartbeatMs(def);
-    // Host and database go into a JDBC URL: no characters that would add URL parameters.
-    if (!HOST.matcher(def.option("host", "")).matches()) {
-      throw new IllegalArgumentException(
-          "option \"host\" must be a host name or IP address, got '" + def.option("host", "") + "'");
-    }
-    if (!DATABASE.matcher(def.option("database", "")).matches()) {
-      throw new IllegalArgumentException(
-          "option \"database\" must not contain / ? & = # or spaces, got '"
-              + def.option("database", "") + "'");
-    }
     if (!TABLE.matcher(def.option("table", "")).matches()) {
       throw new IllegalArgumentException(
           "option \"table\" must be schema.table (e.g. 'public.orders'), got '"
@@ -87,6 +77,32 @@ final class PostgresSource {
         throw new IllegalArgumentException(
             "option \"" + name + "\" must be 1..63 characters of a-z, 0-9 and _, got '" + v + "'");
       }
+    }
+  }
+
+  /**
+   * Checks the options that say where PostgreSQL is and who connects (host, port, database,
+   * user) and that {@code table} is given; {@code what} names the connector kind in messages.
+   *
+   * @throws IllegalArgumentException naming the bad option
+   */
+  static void checkConnection(ConnectorDef def, String what) {
+    for (String required : new String[] {"host", "database", "user", "table"}) {
+      if (def.option(required, "").isBlank()) {
+        throw new IllegalArgumentException(
+            "a postgresql " + what + " needs the option \"" + required + "\"");
+      }
+    }
+    port(def);
+    // Host and database go into a JDBC URL: no characters that would add URL parameters.
+    if (!HOST.matcher(def.option("host", "")).matches()) {
+      throw new IllegalArgumentException(
+          "option \"host\" must be a host name or IP address, got '" + def.option("host", "") + "'");
+    }
+    if (!DATABASE.matcher(def.option("database", "")).matches()) {
+      throw new IllegalArgumentException(
+          "option \"database\" must not contain / ? & = # or spaces, got '"
+              + def.option("database", "") + "'");
     }
   }
 
@@ -178,6 +194,130 @@ final class PostgresSource {
   }
 
   /**
+   * The Ordo table that mirrors the connector's source table: one column per source column, in
+   * the source's order (ids from 1), named as at the source, with the source's primary key
+   * (NOT NULL) and NOT NULL constraints. Types: {@code smallint, integer, bigint} as such,
+   * {@code real, double precision} DOUBLE, {@code numeric[(p, s)]} DECIMAL, {@code boolean},
+   * {@code text}, {@code varchar[(n)]}, {@code bytea}, {@code date}, {@code timestamp}, {@code
+   * timestamptz}, {@code json, jsonb} JSONB. Any other type (char(n), uuid, time, interval,
+   * arrays, enums, domains, ...) is refused naming the column: a mirror that silently changes
+   * values would not be one.
+   *
+   * @param tableId the id of the table if CREATE makes it
+   * @throws IllegalStateException the source cannot be asked, or the table is missing or has no
+   *     primary key
+   * @throws UnsupportedOperationException naming the first column of a type Ordo cannot hold
+   */
+  static TableDef sourceTable(ConnectorDef def, String tableId) {
+    String[] table = def.option("table", "").split("\\.", 2);
+    List<ColumnDef> columns = new ArrayList<>();
+    List<String> key = new ArrayList<>();
+    try (Connection c = connect(def)) {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT a.attname, t.typname, a.atttypmod, a.attnotnull, format_type(a.atttypid,"
+              + " a.atttypmod), t.typtype FROM pg_attribute a"
+              + " JOIN pg_type t ON t.oid = a.atttypid"
+              + " JOIN pg_class c ON c.oid = a.attrelid"
+              + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+              + " WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped"
+              + " ORDER BY a.attnum")) {
+        ps.setQueryTimeout(QUERY_TIMEOUT_S);
+        ps.setString(1, table[0]);
+        ps.setString(2, table[1]);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            columns.add(column(def, columns.size() + 1, rs.getString(1), rs.getString(2),
+                rs.getInt(3), rs.getBoolean(4), rs.getString(5)));
+          }
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT a.attname FROM pg_index i"
+              + " JOIN pg_class c ON c.oid = i.indrelid"
+              + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+              + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+              + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+              + " WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary ORDER BY k.ord")) {
+        ps.setQueryTimeout(QUERY_TIMEOUT_S);
+        ps.setString(1, table[0]);
+        ps.setString(2, table[1]);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            key.add(rs.getString(1));
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "cannot reach PostgreSQL at " + address(def) + ": " + e.getMessage(), e);
+    }
+    if (columns.isEmpty()) {
+      throw new IllegalStateException("table " + def.option("table", "") + " does not exist in"
+          + " database " + def.option("database", "") + " at " + address(def));
+    }
+    if (key.isEmpty()) {
+      throw new IllegalStateException("table " + def.option("table", "") + " has no primary key;"
+          + " INTO TABLE needs one (it is the Ordo table's primary key)");
+    }
+    List<ColumnDef> withKeys = new ArrayList<>();
+    for (ColumnDef col : columns) {
+      boolean inKey = key.contains(col.name());
+      if (inKey && col.type() == SqlType.JSONB) {
+        throw new UnsupportedOperationException("primary key column \"" + col.name() + "\" of "
+            + def.option("table", "") + " is json; an Ordo primary key cannot be");
+      }
+      withKeys.add(inKey && !col.notNull()
+          ? new ColumnDef(col.name(), col.id(), col.type(), col.precision(), col.scale(), true,
+              Optional.empty())
+          : col);
+    }
+    return new TableDef(def.target(), tableId, withKeys, key, 1);
+  }
+
+  private static ColumnDef column(
+      ConnectorDef def, int id, String name, String typname, int typmod, boolean notNull,
+      String formatted) {
+    SqlType type;
+    int precision = -1;
+    int scale = -1;
+    switch (typname) {
+      case "int2" -> type = SqlType.SMALLINT;
+      case "int4" -> type = SqlType.INTEGER;
+      case "int8" -> type = SqlType.BIGINT;
+      case "float4", "float8" -> type = SqlType.DOUBLE;
+      case "numeric" -> {
+        type = SqlType.DECIMAL;
+        if (typmod >= 4) { // (precision << 16 | scale) + 4, PostgreSQL's numeric typmod
+          precision = ((typmod - 4) >> 16) & 0xFFFF;
+          scale = (typmod - 4) & 0xFFFF;
+        }
+      }
+      case "bool" -> type = SqlType.BOOLEAN;
+      case "text" -> type = SqlType.TEXT;
+      case "varchar" -> {
+        type = SqlType.VARCHAR;
+        precision = typmod >= 4 ? typmod - 4 : -1;
+      }
+      case "bytea" -> type = SqlType.BYTEA;
+      case "date" -> type = SqlType.DATE;
+      case "timestamp" -> type = SqlType.TIMESTAMP;
+      case "timestamptz" -> type = SqlType.TIMESTAMPTZ;
+      case "json", "jsonb" -> type = SqlType.JSONB;
+      default -> throw new UnsupportedOperationException(
+          "column \"" + name + "\" of " + def.option("table", "") + " has type " + formatted
+              + ", which INTO TABLE cannot mirror (supported: smallint, integer, bigint, real,"
+              + " double precision, numeric, boolean, text, varchar, bytea, date, timestamp,"
+              + " timestamptz, json, jsonb); use INTO STREAM");
+    }
+    if (type == SqlType.DECIMAL && scale > precision) {
+      throw new UnsupportedOperationException("column \"" + name + "\" of "
+          + def.option("table", "") + " has type " + formatted + " (scale above precision),"
+          + " which Ordo cannot hold");
+    }
+    return new ColumnDef(name, id, type, precision, scale, notNull, Optional.empty());
+  }
+
+  /**
    * The source's current WAL position ({@code pg_current_wal_lsn()}).
    *
    * @throws SQLException if the source cannot be asked
@@ -252,6 +392,7 @@ final class PostgresSource {
     p.setProperty("tombstones.on.delete", "false");
     // JSON-friendly values: decimals as strings, not Connect's bytes.
     p.setProperty("decimal.handling.mode", "string");
+
     long heartbeat = heartbeatMs(def);
     if (heartbeat > 0) {
       p.setProperty("heartbeat.interval.ms", Long.toString(heartbeat));
@@ -267,11 +408,22 @@ final class PostgresSource {
   }
 
   private static Connection connect(ConnectorDef def) throws SQLException {
+    return connect(def, QUERY_TIMEOUT_S + 5);
+  }
+
+  /**
+   * A JDBC connection to the PostgreSQL {@code def}'s options name (host, port, database, user,
+   * password), at most {@value #CONNECT_TIMEOUT_S} s to connect, {@code socketTimeoutS} s per
+   * network read, application name {@code ordo-<connector>}.
+   */
+  static Connection connect(ConnectorDef def, int socketTimeoutS) throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", def.option("user", ""));
     props.setProperty("password", def.option("password", ""));
     props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_S));
-    props.setProperty("socketTimeout", Integer.toString(QUERY_TIMEOUT_S + 5));
+    props.setProperty("socketTimeout", Integer.toString(socketTimeoutS));
+    // Names the connector in pg_stat_activity, for the source's administrator.
+    props.setProperty("ApplicationName", "ordo-" + def.name());
     props.setProperty("loginTimeout", Integer.toString(CONNECT_TIMEOUT_S));
     String url = "jdbc:postgresql://" + def.option("host", "") + ":" + port(def) + "/"
         + def.option("database", "");

@@ -1,7 +1,11 @@
 /**
- * Source connectors ({@code CREATE SOURCE CONNECTOR ... FROM POSTGRESQL ... INTO STREAM s}):
- * Debezium's embedded engine reads a source database's changes, and this package appends them to
- * an Ordo stream exactly once.
+ * Connectors. Sources ({@code CREATE SOURCE CONNECTOR ... FROM POSTGRESQL ... INTO STREAM s |
+ * INTO TABLE t}): Debezium's embedded engine reads a source database's changes, and this package
+ * appends them to an Ordo stream, or applies them to an Ordo table ({@link
+ * io.ordo.gateway.connectors.TableChanges}), exactly once. Sinks ({@code CREATE SINK CONNECTOR
+ * ... TO POSTGRESQL ... FROM TABLE t}): {@link io.ordo.gateway.connectors.SinkWorker} reads a
+ * table's changes with a push query and {@link io.ordo.gateway.connectors.PostgresSink} writes
+ * them, each batch with its position in one target transaction.
  *
  * <p>{@link io.ordo.gateway.connectors.ConnectorManager} keeps the connectors of the SQL catalog
  * running: one gateway at a time runs a connector (the one holding its {@link
@@ -13,7 +17,7 @@
  * parts (records, offsets); {@link io.ordo.gateway.connectors.PostgresSource} what is specific to
  * PostgreSQL (options, checks, the Debezium configuration, slots).
  *
- * <p>Depends on {@code core} (transactions) and the sql module's catalog codec; nothing of the
+ * <p>Depends on {@code core} (transactions) and the sql module (catalog codec, push queries); nothing of the
  * gateway depends on it except the server's wiring and the SQL backend.
  */
 package io.ordo.gateway.connectors;

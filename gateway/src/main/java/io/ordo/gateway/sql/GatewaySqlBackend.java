@@ -193,6 +193,16 @@ public final class GatewaySqlBackend implements SqlBackend, AutoCloseable {
   }
 
   @Override
+  public io.ordo.sql.catalog.TableDef connectorTable(ConnectorDef def, String tableId) {
+    ConnectorManager m = connectors;
+    if (m == null) {
+      throw new UnsupportedOperationException(
+          "source connectors need a gateway with a data directory");
+    }
+    return m.sourceTable(def, tableId);
+  }
+
+  @Override
   public void connectorsChanged() {
     ConnectorManager m = connectors;
     if (m != null) {

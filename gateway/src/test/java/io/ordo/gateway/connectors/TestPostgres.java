@@ -66,12 +66,24 @@ public final class TestPostgres implements AutoCloseable {
     TestPostgres pg = new TestPostgres(bin, base, freePort(), asUser);
     pg.run(List.of(bin.resolve("initdb").toString(), "-D", pg.data.toString(), "-U", "postgres",
         "--auth=trust", "-E", "UTF8", "--no-sync"));
-    pg.run(List.of(bin.resolve("pg_ctl").toString(), "-D", pg.data.toString(),
+    pg.pgCtlStart();
+    return pg;
+  }
+
+  private void pgCtlStart() throws IOException, InterruptedException {
+    run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(),
         "-l", base.resolve("postgres.log").toString(), "-w", "-t", "30",
-        "-o", "-p " + pg.port + " -c wal_level=logical -c listen_addresses=127.0.0.1 -k " + base
+        "-o", "-p " + port + " -c wal_level=logical -c listen_addresses=127.0.0.1 -k " + base
             + " -c max_wal_senders=8 -c max_replication_slots=8 -c fsync=off",
         "start"));
-    return pg;
+  }
+
+  /** Starts a server {@link #stop}ped before again, on the same port and data. */
+  public synchronized void restart() throws IOException, InterruptedException {
+    if (stopped) {
+      pgCtlStart();
+      stopped = false;
+    }
   }
 
   public int port() {

@@ -6,20 +6,23 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * A source connector of the catalog ({@code CREATE SOURCE CONNECTOR}): where changes come from
- * and where they go. The gateway that holds the connector's lease runs it (io.ordo.gateway
- * connectors); this record is only its definition.
+ * A connector of the catalog: a source ({@code CREATE SOURCE CONNECTOR}: changes of an external
+ * table into an Ordo stream or table) or a sink ({@code CREATE SINK CONNECTOR}: changes of an Ordo
+ * table to an external table). The gateway that holds the connector's lease runs it
+ * (io.ordo.gateway connectors); this record is only its definition.
  *
  * @param name the connector name
- * @param sourceKind the source system, lower case ({@link #POSTGRESQL})
+ * @param sourceKind the external system, lower case ({@link #POSTGRESQL}): where a source reads,
+ *     where a sink writes
  * @param options the WITH options, names lower case, sorted (values as written; passwords
  *     included: the catalog is readable by every session with read access, see README
  *     "Connectors")
  * @param targetKind {@link TargetKind#STREAM} or {@link TargetKind#TABLE}
- * @param target the stream or table name
+ * @param target the Ordo stream or table name (a source's target, a sink's source)
  * @param paused whether PAUSE CONNECTOR stopped it
  * @param connectorId 16 lower-case hex digits chosen at CREATE; keys of the connector's offset
  *     and lease carry it, so a re-created connector starts afresh
+ * @param sink whether this is a sink
  */
 public record ConnectorDef(
     String name,
@@ -28,7 +31,8 @@ public record ConnectorDef(
     TargetKind targetKind,
     String target,
     boolean paused,
-    String connectorId) {
+    String connectorId,
+    boolean sink) {
   /** The PostgreSQL source kind (Debezium's PostgreSQL connector). */
   public static final String POSTGRESQL = "postgresql";
 
@@ -38,6 +42,13 @@ public record ConnectorDef(
     STREAM,
     /** The source table mirrored as an Ordo SQL table. */
     TABLE
+  }
+
+  /** A source connector. */
+  public ConnectorDef(
+      String name, String sourceKind, SortedMap<String, String> options, TargetKind targetKind,
+      String target, boolean paused, String connectorId) {
+    this(name, sourceKind, options, targetKind, target, paused, connectorId, false);
   }
 
   public ConnectorDef {
@@ -51,7 +62,7 @@ public record ConnectorDef(
 
   /** This definition with {@code paused} set as given. */
   public ConnectorDef withPaused(boolean p) {
-    return new ConnectorDef(name, sourceKind, options, targetKind, target, p, connectorId);
+    return new ConnectorDef(name, sourceKind, options, targetKind, target, p, connectorId, sink);
   }
 
   /** The option {@code name}, or {@code dflt}. */

@@ -65,7 +65,8 @@ public final class ConnectorCodec {
             .setTargetKind(def.targetKind().name().toLowerCase(Locale.ROOT))
             .setTarget(def.target())
             .setPaused(def.paused())
-            .setConnectorId(def.connectorId());
+            .setConnectorId(def.connectorId())
+            .setSink(def.sink());
     for (Map.Entry<String, String> e : def.options().entrySet()) {
       out.addOptions(SqlConnectorOption.newBuilder().setName(e.getKey()).setValue(e.getValue()));
     }
@@ -104,6 +105,6 @@ public final class ConnectorCodec {
     }
     return new ConnectorDef(
         def.getName(), def.getSourceKind(), options, kind, def.getTarget(), def.getPaused(),
-        def.getConnectorId());
+        def.getConnectorId(), def.getSink());
   }
 }

@@ -332,16 +332,17 @@ final class Ddl {
   private StatementResult createConnector(Plan.CreateConnector c)
       throws SqlException, InterruptedException {
     String kind = c.sourceKind().toLowerCase(Locale.ROOT);
+    String tag = c.sink() ? "CREATE SINK CONNECTOR" : "CREATE SOURCE CONNECTOR";
     if (!kind.equals(ConnectorDef.POSTGRESQL)) {
       throw new SqlException(
           SqlState.FEATURE_NOT_SUPPORTED,
-          "unknown source connector type \"" + c.sourceKind() + "\"; supported: postgresql",
-          c.position());
+          "unknown " + (c.sink() ? "sink" : "source") + " connector type \"" + c.sourceKind()
+              + "\"; supported: postgresql", c.position());
     }
-    if (c.intoTable()) {
+    if (c.sink() && !c.intoTable()) {
       throw new SqlException(
           SqlState.FEATURE_NOT_SUPPORTED,
-          "INTO TABLE is not supported yet; use INTO STREAM (each change a record)", c.position());
+          "sinks FROM STREAM are not supported yet; a sink reads FROM TABLE", c.position());
     }
     String connectorKey = ConnectorCodec.connectorKey(c.name());
     Map<String, String> options = new java.util.TreeMap<>();
@@ -349,27 +350,53 @@ final class Ddl {
       options.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue());
     }
     ConnectorDef def = new ConnectorDef(
-        c.name(), kind, new java.util.TreeMap<>(options), ConnectorDef.TargetKind.STREAM,
-        c.target(), false, newTableId());
+        c.name(), kind, new java.util.TreeMap<>(options),
+        c.intoTable() ? ConnectorDef.TargetKind.TABLE : ConnectorDef.TargetKind.STREAM,
+        c.target(), false, newTableId(), c.sink());
     Position snapshot = session.fresh().position();
     if (Catalog.connectors(engine.backend().store(), snapshot).containsKey(c.name())) {
       if (c.ifNotExists()) {
-        return StatementResult.command("CREATE SOURCE CONNECTOR");
+        return StatementResult.command(tag);
       }
       throw new SqlException(
           SqlState.DUPLICATE_OBJECT, "connector \"" + c.name() + "\" already exists",
           c.position());
     }
+    List<Operation> tableOps = List.of();
+    if (c.sink()) {
+      // The table's definition is asserted with the connector's entry: a sink is never created
+      // on a table dropped or altered meanwhile.
+      Catalog catalog = freshCatalog();
+      if (catalog.table(c.target()).isEmpty()) {
+        throw new SqlException(
+            SqlState.UNDEFINED_TABLE, "table \"" + c.target() + "\" does not exist"
+                + (catalog.stream(c.target()).isPresent()
+                    ? " (it is a stream; sinks FROM STREAM are not supported yet)" : ""),
+            c.position());
+      }
+      tableOps = List.of(assertOp(Encodings.tableKey(c.target()),
+          Optional.of(catalog.tableValue(c.target()))));
+    }
     boolean streamExists = engine.backend().listStreams().getStreamsList().stream()
         .map(Stream::getName).anyMatch(c.target()::equals);
-    if (!streamExists) {
+    if (!c.sink() && !c.intoTable() && !streamExists) {
       throw new SqlException(
           SqlState.UNDEFINED_TABLE,
           "stream \"" + c.target() + "\" does not exist (CREATE STREAM " + c.target()
               + " first)", c.position());
     }
+    if (!c.sink() && c.intoTable() && streamExists) {
+      throw new SqlException(
+          SqlState.DUPLICATE_TABLE,
+          "\"" + c.target() + "\" is a stream; INTO TABLE needs a table name (or use INTO STREAM)",
+          c.position());
+    }
     try {
       engine.backend().checkConnector(def);
+      if (!c.sink() && c.intoTable()) {
+        tableOps = targetTableOps(def, engine.backend().connectorTable(def, newTableId()),
+            c.position());
+      }
     } catch (IllegalArgumentException e) {
       throw new SqlException(SqlState.INVALID_PARAMETER_VALUE, e.getMessage(), c.position());
     } catch (IllegalStateException e) {
@@ -377,13 +404,20 @@ final class Ddl {
     } catch (UnsupportedOperationException e) {
       throw new SqlException(SqlState.FEATURE_NOT_SUPPORTED, e.getMessage(), c.position());
     }
-    TxnResult r = submit(List.of(
-        assertOp(connectorKey, Optional.empty()),
-        put(connectorKey, ConnectorCodec.encode(def))));
+    // The table (when CREATE makes it) and the connector enter the catalog together: a refused
+    // or failed CREATE leaves neither.
+    List<Operation> ops = new ArrayList<>(tableOps);
+    ops.add(assertOp(connectorKey, Optional.empty()));
+    ops.add(put(connectorKey, ConnectorCodec.encode(def)));
+    TxnResult r = submit(ops);
     if (r.getOutcome() != Outcome.COMMITTED) {
       if (r.getAbortReason() == AbortReason.ASSERT_FAILED) {
+        if (!Catalog.connectors(engine.backend().store(), session.fresh().position())
+            .containsKey(c.name())) {
+          throw conflict(c.target()); // the target table changed meanwhile
+        }
         if (c.ifNotExists()) {
-          return StatementResult.command("CREATE SOURCE CONNECTOR");
+          return StatementResult.command(tag);
         }
         throw new SqlException(
             SqlState.DUPLICATE_OBJECT, "connector \"" + c.name() + "\" already exists",
@@ -392,7 +426,59 @@ final class Ddl {
       throw aborted(r);
     }
     engine.backend().connectorsChanged();
-    return StatementResult.command("CREATE SOURCE CONNECTOR");
+    return StatementResult.command(tag);
+  }
+
+  /**
+   * The catalog operations for an INTO TABLE connector's target: create the table {@code
+   * mirror} describes, or, when a table of that name exists, assert it unchanged after checking
+   * that it has the source's shape (column names, types and the primary key; 42804 naming the
+   * first difference otherwise).
+   */
+  private List<Operation> targetTableOps(ConnectorDef def, TableDef mirror, int position)
+      throws SqlException, InterruptedException {
+    Catalog catalog = freshCatalog();
+    String tableKey = Encodings.tableKey(mirror.name());
+    Optional<TableDef> existing = catalog.table(mirror.name());
+    if (existing.isEmpty()) {
+      return List.of(
+          assertOp(tableKey, Optional.empty()),
+          assertOp(Encodings.streamKey(mirror.name()), Optional.empty()),
+          put(tableKey, Encodings.encodeTable(mirror)));
+    }
+    Optional<String> difference = shapeDifference(existing.get(), mirror);
+    if (difference.isPresent()) {
+      throw new SqlException(
+          SqlState.DATATYPE_MISMATCH,
+          "table \"" + mirror.name() + "\" exists and does not match the source "
+              + def.option("table", "") + ": " + difference.get()
+              + " (drop it, or name a new table: CREATE makes it from the source)", position);
+    }
+    return List.of(assertOp(tableKey, Optional.of(catalog.tableValue(mirror.name()))));
+  }
+
+  /**
+   * How {@code existing} differs from the table a source describes (names, types, lengths,
+   * precisions and the primary key; NOT NULL and defaults aside), or empty when it does not.
+   */
+  static Optional<String> shapeDifference(TableDef existing, TableDef source) {
+    if (!existing.primaryKey().equals(source.primaryKey())) {
+      return Optional.of("its primary key is " + existing.primaryKey() + ", the source's "
+          + source.primaryKey());
+    }
+    List<String> have = existing.columns().stream().map(ColumnDef::name).toList();
+    List<String> want = source.columns().stream().map(ColumnDef::name).toList();
+    if (!new java.util.TreeSet<>(have).equals(new java.util.TreeSet<>(want))) {
+      return Optional.of("its columns are " + have + ", the source's " + want);
+    }
+    for (ColumnDef s : source.columns()) {
+      ColumnDef e = existing.column(s.name()).orElseThrow();
+      if (e.type() != s.type() || e.precision() != s.precision() || e.scale() != s.scale()) {
+        return Optional.of("column \"" + s.name() + "\" is " + Introspection.typeText(e)
+            + ", at the source " + Introspection.typeText(s));
+      }
+    }
+    return Optional.empty();
   }
 
   private StatementResult dropConnector(Plan.DropConnector d)

@@ -110,8 +110,11 @@ final class Introspection {
         ConnectorStatus st = backend.connectorStatus(def);
         List<Object> row = new ArrayList<>();
         row.add(def.name());
-        row.add(def.sourceKind() + " " + def.option("table", ""));
-        row.add(def.targetKind().name().toLowerCase(java.util.Locale.ROOT) + " " + def.target());
+        String external = def.sourceKind() + " " + def.option("table", "");
+        String internal =
+            def.targetKind().name().toLowerCase(java.util.Locale.ROOT) + " " + def.target();
+        row.add(def.sink() ? internal : external);
+        row.add(def.sink() ? external : internal);
         row.add(st.state());
         row.add(st.owner().orElse(null));
         row.add(st.appliedPosition().orElse(null));

@@ -64,10 +64,13 @@ sealed interface Plan {
 
   record ShowTables() implements Plan {}
 
-  /** {@code CREATE SOURCE CONNECTOR}; option names folded, values as written. */
+  /**
+   * {@code CREATE SOURCE CONNECTOR} or ({@code sink}) {@code CREATE SINK CONNECTOR}; option names
+   * folded, values as written; {@code target} is the Ordo table or stream (a sink's source).
+   */
   record CreateConnector(
       String name, boolean ifNotExists, String sourceKind, Map<String, String> options,
-      boolean intoTable, String target, int position)
+      boolean intoTable, String target, boolean sink, int position)
       implements Plan {}
 
   record DropConnector(String name, boolean ifExists, int position) implements Plan {}

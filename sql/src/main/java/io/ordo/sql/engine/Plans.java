@@ -131,7 +131,7 @@ final class Plans {
     if (node instanceof SqlCreateConnector c) {
       return new Plan.CreateConnector(
           name(c.name(), position), c.ifNotExists(), c.sourceKind().getSimple(),
-          options(c.options()), c.intoTable(), name(c.target(), position), position);
+          options(c.options()), c.intoTable(), name(c.target(), position), c.sink(), position);
     }
     if (node instanceof SqlDropConnector d) {
       return new Plan.DropConnector(name(d.name(), position), d.ifExists(), position);

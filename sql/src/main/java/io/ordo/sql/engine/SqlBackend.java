@@ -68,7 +68,8 @@ public interface SqlBackend {
   /**
    * Checks a connector's definition before it enters the catalog: its options, and that the
    * source answers and has what the connector needs (PostgreSQL: the table, its primary key,
-   * {@code wal_level=logical}). Bounded by a few seconds.
+   * {@code wal_level=logical}), or for a sink that the target answers and has a table with the
+   * Ordo table's columns and primary key. Bounded by a few seconds.
    *
    * @throws IllegalArgumentException with the reason for bad options (unknown, missing, malformed)
    * @throws IllegalStateException with the reason when the source is unreachable or lacks what
@@ -76,6 +77,23 @@ public interface SqlBackend {
    * @throws UnsupportedOperationException when this server runs no connectors (the default)
    */
   default void checkConnector(ConnectorDef def) {
+    throw new UnsupportedOperationException("this server runs no source connectors");
+  }
+
+  /**
+   * The Ordo table that mirrors the source table of an {@code INTO TABLE} connector: its columns
+   * (names as at the source, in the source's order, ids from 1, types mapped to Ordo's SQL types)
+   * and the source's primary key. Called after {@link #checkConnector}; bounded by a few seconds.
+   *
+   * @param def the connector (its {@code target} is the table's name)
+   * @param tableId the id the table gets if CREATE makes it
+   * @return the table definition, version 1
+   * @throws IllegalStateException with the reason when the source cannot be asked or the table
+   *     has no primary key
+   * @throws UnsupportedOperationException naming the column whose type Ordo cannot hold, or when
+   *     this server runs no connectors (the default)
+   */
+  default io.ordo.sql.catalog.TableDef connectorTable(ConnectorDef def, String tableId) {
     throw new UnsupportedOperationException("this server runs no source connectors");
   }
 

@@ -38,6 +38,25 @@ class ConnectorCodecTest {
   }
 
   @Test
+  void aSinkRoundTripsAsASinkAndASourceEncodesAsBefore() throws Exception {
+    ConnectorDef sink = new ConnectorDef("pg_out", ConnectorDef.POSTGRESQL,
+        new TreeMap<>(Map.of("table", "public.orders_copy")), ConnectorDef.TargetKind.TABLE,
+        "orders", false, "0123456789abcdef", true);
+    ConnectorDef back = ConnectorCodec.decode(ConnectorCodec.encode(sink));
+    assertThat(back).isEqualTo(sink);
+    assertThat(back.sink()).isTrue();
+    assertThat(back.withPaused(true).sink()).isTrue();
+    // A source leaves the field at its default: entries written before sinks existed decode
+    // as sources, and a source's bytes are what they were.
+    ConnectorDef source = def(Map.of("host", "db"));
+    assertThat(source.sink()).isFalse();
+    assertThat(io.ordo.proto.state.SqlConnectorDef.parseFrom(
+        ConnectorCodec.encode(source).getBytes()).hasField(
+            io.ordo.proto.state.SqlConnectorDef.getDescriptor().findFieldByName("sink")))
+        .isFalse();
+  }
+
+  @Test
   void keysAreUnderTheirPrefixesAndValuesThatAreNotDefinitionsAreRefused() throws Exception {
     assertThat(ConnectorCodec.connectorKey("c")).isEqualTo("\u0000ordo/sql/catalog/connector/c");
     assertThat(ConnectorCodec.offsetKey("0123456789abcdef"))

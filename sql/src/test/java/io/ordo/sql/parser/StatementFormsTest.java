@@ -1,6 +1,7 @@
 package io.ordo.sql.parser;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ordo.sql.SqlException;
 import io.ordo.sql.parser.ddl.SqlAlterStreamSetSchema;
@@ -254,6 +255,34 @@ class StatementFormsTest {
     assertThat(c.target().getSimple()).isEqualTo("orders_cdc");
     assertThat(parse("CREATE SOURCE CONNECTOR c FROM mysql WITH (host = 'h') INTO TABLE t",
         SqlCreateConnector.class).intoTable()).isTrue();
+  }
+
+  @Test
+  void createSinkConnectorNamesTheTargetSystemAndTheTableItReads() throws Exception {
+    SqlCreateConnector c = parse(
+        "CREATE SINK CONNECTOR pg_out TO POSTGRESQL WITH (host = 'db', user = 'w',"
+            + " table = 'public.orders_copy') FROM TABLE orders",
+        SqlCreateConnector.class);
+    assertThat(c.sink()).isTrue();
+    assertThat(c.ifNotExists()).isFalse();
+    assertThat(c.sourceKind().getSimple()).isEqualToIgnoringCase("postgresql");
+    assertThat(c.options()).containsOnlyKeys("host", "user", "table");
+    assertThat(c.intoTable()).isTrue();
+    assertThat(c.target().getSimple()).isEqualTo("orders");
+    assertThat(c.toString()).contains("CREATE SINK CONNECTOR").contains("TO")
+        .contains("FROM TABLE");
+    assertThat(parse("CREATE SINK CONNECTOR IF NOT EXISTS s TO postgresql WITH (host = 'h')"
+        + " FROM STREAM clicks", SqlCreateConnector.class).intoTable()).isFalse();
+    assertThat(parse("CREATE SOURCE CONNECTOR c FROM postgresql WITH (host = 'h') INTO TABLE t",
+        SqlCreateConnector.class).sink()).isFalse();
+    // The directions do not mix, and SINK stays usable as a name.
+    assertThatThrownBy(() -> parse(
+        "CREATE SINK CONNECTOR s FROM postgresql WITH (host = 'h') INTO TABLE t", SqlNode.class))
+        .hasMessageContaining("CREATE SINK CONNECTOR name TO <system>");
+    assertThatThrownBy(() -> parse(
+        "CREATE SOURCE CONNECTOR s TO postgresql WITH (host = 'h') FROM TABLE t", SqlNode.class))
+        .hasMessageContaining("CREATE SOURCE CONNECTOR name FROM <system>");
+    assertThat(parse("SELECT sink FROM sinks", SqlNode.class)).isNotNull();
   }
 
   @Test

@@ -27,11 +27,24 @@ public final class SqlCreateConnector extends SqlCreate {
   private final Map<String, SqlLiteral> options;
   private final boolean intoTable;
   private final SqlIdentifier target;
+  private final boolean sink;
 
   public SqlCreateConnector(SqlParserPos pos, boolean ifNotExists, SqlIdentifier name,
       SqlIdentifier sourceKind, Map<String, SqlLiteral> options, boolean intoTable,
       SqlIdentifier target) {
+    this(pos, ifNotExists, name, sourceKind, options, intoTable, target, false);
+  }
+
+  /**
+   * Like the other constructor; {@code sink} for {@code CREATE SINK CONNECTOR name TO kind WITH
+   * (...) FROM TABLE|STREAM source} (then {@code sourceKind} is the external system and {@code
+   * target} the Ordo table or stream the changes come from).
+   */
+  public SqlCreateConnector(SqlParserPos pos, boolean ifNotExists, SqlIdentifier name,
+      SqlIdentifier sourceKind, Map<String, SqlLiteral> options, boolean intoTable,
+      SqlIdentifier target, boolean sink) {
     super(OPERATOR, pos, false, ifNotExists);
+    this.sink = sink;
     this.name = Objects.requireNonNull(name, "name");
     this.sourceKind = Objects.requireNonNull(sourceKind, "sourceKind");
     this.options = StreamOptions.copy(options);
@@ -66,6 +79,11 @@ public final class SqlCreateConnector extends SqlCreate {
     return target;
   }
 
+  /** Whether this is CREATE SINK CONNECTOR. */
+  public boolean sink() {
+    return sink;
+  }
+
   @Override
   public List<SqlNode> getOperandList() {
     return List.of(name, sourceKind, target);
@@ -73,15 +91,15 @@ public final class SqlCreateConnector extends SqlCreate {
 
   @Override
   public void unparse(SqlWriter writer, int leftPrec, int rightPrec) {
-    writer.keyword("CREATE SOURCE CONNECTOR");
+    writer.keyword(sink ? "CREATE SINK CONNECTOR" : "CREATE SOURCE CONNECTOR");
     if (ifNotExists) {
       writer.keyword("IF NOT EXISTS");
     }
     name.unparse(writer, 0, 0);
-    writer.keyword("FROM");
+    writer.keyword(sink ? "TO" : "FROM");
     sourceKind.unparse(writer, 0, 0);
     StreamOptions.unparse(writer, options);
-    writer.keyword(intoTable ? "INTO TABLE" : "INTO STREAM");
+    writer.keyword((sink ? "FROM " : "INTO ") + (intoTable ? "TABLE" : "STREAM"));
     target.unparse(writer, 0, 0);
   }
 }
