@@ -319,7 +319,7 @@ public final class LoadRunner {
     /**
      * Submits transfers through {@code pipe}, closed loop (as fast as its window allows) or on
      * the open-loop schedule, recording each as it completes; at the window's end closes the
-     * client, so transfers still out complete (as failures) outside the window.
+     * client, so transfers still out complete (as failures) after the window, uncounted.
      */
     private void pipelined(Random random, PipelinedTransferClient pipe)
         throws InterruptedException {
@@ -346,8 +346,14 @@ public final class LoadRunner {
             }
           });
         }
+        // (An open-loop schedule ends with its last start, before the window does.)
       } finally {
-        pipe.close();
+        try {
+          // Transfers still out may complete in the window: wait for its end before closing.
+          sleepUntil(windowEnd);
+        } finally {
+          pipe.close();
+        }
       }
     }
 

@@ -24,9 +24,9 @@ import org.HdrHistogram.Histogram;
  * "met" (true, false or null when not applicable or not measured)}], "steps":[{"id", "target",
  * "clients", "inFlightPerClient", "crossRange", "offeredRate" (0 = closed loop),
  * "committedPerSecond", "latencyMs":{"p50","p99","p999"}, "insufficientFunds", "otherAborts",
- * "errors", "notSent", "jvmCores", "ordoCores" (Ordo steps: JVM less the load generator),
- * "postgresServerCores"} or {"id", "skipped"}], "businessAborts":{target:n}, "checks":{target:{
- * "ok","detail"}}, "passed"}}). Latencies in ms, CPU in cores (CPU s per wall s).
+ * "retries" (PostgreSQL: serialization failures retried), "errors", "notSent", "jvmCores",
+ * "ordoCores" (Ordo steps: JVM less the load generator), "postgresServerCores"} or {"id",
+ * "skipped"}], "businessAborts":{target:n}, "checks":{target:{"ok","detail"}}, "passed"}}). Latencies in ms, CPU in cores (CPU s per wall s).
  *
  * <p>Business aborts (the debtor short of money) are counted apart from committed transfers in
  * every figure, never as throughput.
@@ -285,26 +285,26 @@ public final class ProfileReport {
   public String stepsTable() {
     StringBuilder sb = new StringBuilder("| step | target | clients | cross-range | load"
         + " | committed/s | p50 ms | p99 ms | p99.9 ms | insufficient funds | other aborts"
-        + " | errors | not sent | JVM cores | Ordo cores | PostgreSQL server cores |\n"
-        + "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + " | retries | errors | not sent | JVM cores | Ordo cores | PostgreSQL server cores |\n"
+        + "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (YcsbtProfile.Step s : plan) {
       LoadRunner.StepResult r = results.get(s.id());
       if (r == null) {
         sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%s%n", s.id(),
             s.target(), s.clientsLabel(), s.crossRangeLabel(), notRun(s.id()),
-            " – |".repeat(11)));
+            " – |".repeat(12)));
         continue;
       }
       Histogram h = r.latency();
       long insufficient = r.aborts().getOrDefault(TransferClient.INSUFFICIENT_FUNDS, 0L);
       sb.append(String.format(Locale.ROOT,
-          "| %s | %s | %s | %s | %s | %.1f | %.2f | %.2f | %.2f | %d | %d | %d | %d | %.2f | %s"
+          "| %s | %s | %s | %s | %s | %.1f | %.2f | %.2f | %.2f | %d | %d | %d | %d | %d | %.2f | %s"
               + " | %s |%n",
           s.id(), s.target(), s.clientsLabel(), s.crossRangeLabel(),
           YcsbtReport.loadLabel(r.offeredRate()), r.committedPerSecond(),
           YcsbtReport.ms(h, 50.0), YcsbtReport.ms(h, 99.0), YcsbtReport.ms(h, 99.9),
-          insufficient, sum(r.aborts()) - insufficient, sum(r.errors()), r.notIssued(),
-          r.cpu().processCores(),
+          insufficient, sum(r.aborts()) - insufficient, sum(r.retries()), sum(r.errors()),
+          r.notIssued(), r.cpu().processCores(),
           s.target().equals(YcsbtBench.ORDO)
               ? String.format(Locale.ROOT, "%.2f", ordoCores(r)) : "–",
           r.cpu().postgresCores() == null ? "–"
@@ -359,6 +359,7 @@ public final class ProfileReport {
       lat.put("p999", YcsbtReport.ms(r.latency(), 99.9));
       n.put("insufficientFunds", insufficient);
       n.put("otherAborts", sum(r.aborts()) - insufficient);
+      n.put("retries", sum(r.retries()));
       n.put("errors", sum(r.errors()));
       n.put("notSent", r.notIssued());
       n.put("jvmCores", round.apply(r.cpu().processCores()));

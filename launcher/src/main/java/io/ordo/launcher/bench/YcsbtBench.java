@@ -243,8 +243,8 @@ public final class YcsbtBench {
   }
 
   private void say(String target, LoadRunner.Step step) {
-    say("%s: %s, %d clients%s, warmup %.1f s, measuring %.1f s", target,
-        YcsbtReport.loadLabel(step.rate()), step.clients(),
+    say("%s: %s, %d client%s%s, warmup %.1f s, measuring %.1f s", target,
+        YcsbtReport.loadLabel(step.rate()), step.clients(), step.clients() == 1 ? "" : "s",
         step.inFlight() > 1 ? " x " + step.inFlight() + " in flight" : "",
         step.warmup().toMillis() / 1000.0, step.duration().toMillis() / 1000.0);
   }

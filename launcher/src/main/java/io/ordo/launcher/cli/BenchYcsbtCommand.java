@@ -532,11 +532,12 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
     }
     List<YcsbtProfile.Step> plan = YcsbtProfile.plan(profileSettings);
     PrintWriter err = spec.commandLine().getErr();
+    long loadSeconds = YcsbtProfile.estimate(profileSettings, plan).toSeconds();
     err.printf(java.util.Locale.ROOT, "ordo bench: profile %s%s: %d steps, %.0f s warmup and %.0f"
-            + " s measured each, about %d minutes of load%n", profile, quick ? " --quick" : "",
-        plan.size(), profileSettings.warmup().toMillis() / 1000.0,
+            + " s measured each, %s of load (plus start-up and loading)%n", profile,
+        quick ? " --quick" : "", plan.size(), profileSettings.warmup().toMillis() / 1000.0,
         profileSettings.duration().toMillis() / 1000.0,
-        Math.max(1, Math.round(YcsbtProfile.estimate(profileSettings, plan).toSeconds() / 60.0)));
+        loadSeconds < 120 ? loadSeconds + " s" : Math.round(loadSeconds / 60.0) + " minutes");
     err.flush();
     Path dir = out != null ? out : Path.of("reports", "bench-ycsbt-profile-"
         + LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

@@ -230,7 +230,9 @@ class LoadRunnerTest {
     LoadRunner.StepResult r = LoadRunner.run("pipelined",
         () -> new PipelinedMemoryClient(bank, 30, 4, mostOut), WORKLOAD, step, cpu());
     assertThat(r.notIssued()).isZero();
-    assertThat(r.attempted()).isBetween(90L, 101L);
+    // 100 starts in the window; those of the warmup's end that complete in it count too, and a
+    // busy machine's scheduler shifts a few across the edges.
+    assertThat(r.attempted()).isBetween(85L, 115L);
     assertThat(mostOut.get()).isBetween(2, 4);
   }
 
