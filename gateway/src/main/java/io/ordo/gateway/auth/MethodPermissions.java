@@ -24,6 +24,8 @@ public final class MethodPermissions {
   private static final Map<String, Permission> NEEDED =
       Map.ofEntries(
           Map.entry("ordo.v1.Ordo/Txn", Permission.WRITE),
+          // Pipelined Txn requests: each needs what Txn needs, checked once for the stream.
+          Map.entry("ordo.v1.Ordo/TxnStream", Permission.WRITE),
           Map.entry("ordo.v1.Ordo/Get", Permission.READ),
           Map.entry("ordo.v1.Ordo/Put", Permission.WRITE),
           Map.entry("ordo.v1.Ordo/Delete", Permission.WRITE),

@@ -2,6 +2,7 @@ package io.ordo.gateway.core;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ordo.proto.Delete;
 import io.ordo.proto.DeleteRequest;
@@ -22,6 +23,8 @@ import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnRequest;
 import io.ordo.proto.TxnResponse;
 import io.ordo.proto.TxnResult;
+import io.ordo.proto.TxnStreamRequest;
+import io.ordo.proto.TxnStreamResponse;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -69,6 +72,10 @@ import org.slf4j.LoggerFactory;
  * #waitMsForRemainingMs}) so its own DEADLINE_EXCEEDED, with the id and the "outcome unknown"
  * reason, reaches the client before the client's timer fires.
  * Waits are capped at {@link TxnRunner#DEADLINE_MS_MAX}.
+ *
+ * <p>{@code TxnStream} runs the same requests as {@code Txn}, many in flight on one stream, each
+ * answered by a response with its correlation number and its result or the status above ({@link
+ * TxnStreamCall}: bounds, flow control, errors per request).
  *
  * <p>Threads: handlers never block on a result; results are delivered on {@code
  * responseExecutor}, never on the Kafka consumer or producer threads.
@@ -159,6 +166,26 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
 
   @Override
   public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
+    String txnId = request.getId();
+    startTxn(request)
+        .whenComplete((result, error) -> respond(txnId, result, error, observer, OrdoService::txnResponse));
+  }
+
+  @Override
+  public StreamObserver<TxnStreamRequest> txnStream(StreamObserver<TxnStreamResponse> responses) {
+    return TxnStreamCall.start(
+        (ServerCallStreamObserver<TxnStreamResponse>) responses,
+        this::startTxn,
+        TxnStreamCall.IN_FLIGHT_MAX);
+  }
+
+  /**
+   * Validates {@code request} and runs it within the current gRPC context's deadline: the result
+   * (COMMITTED, ABORTED or DUPLICATE), or a future failed with the {@link StatusRuntimeException}
+   * the class comment lists (INVALID_ARGUMENT for bad input, FAILED_PRECONDITION for stream
+   * operations on a gateway that serves none, ...). Must be called on the call's thread.
+   */
+  CompletableFuture<TxnResult> startTxn(TxnRequest request) {
     Transaction txn;
     try {
       Validation.checkTxnRequest(request, limits);
@@ -170,31 +197,22 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
               .build();
       Validation.checkEncodedSize(txn, limits);
     } catch (IllegalArgumentException e) {
-      observer.onError(invalidArgument(e));
-      return;
+      return CompletableFuture.failedFuture(invalidArgument(e));
     }
-    Function<TxnResult, TxnResponse> toResponse =
-        result -> TxnResponse.newBuilder().setResult(result).build();
-    if (hasStreamOps(txn)) {
-      if (streamOps == null) {
-        observer.onError(
-            Status.FAILED_PRECONDITION
-                .withDescription("this gateway does not serve stream operations")
-                .asRuntimeException());
-        return;
-      }
-      CompletableFuture<TxnResult> future;
-      try {
-        future = streamOps.execute(txn);
-      } catch (StatusRuntimeException e) {
-        observer.onError(e);
-        return;
-      }
-      future.whenComplete(
-          (result, error) -> respond(txn.getId(), result, error, observer, toResponse));
-      return;
+    if (!hasStreamOps(txn)) {
+      return runner.execute(txn);
     }
-    run(txn, observer, toResponse);
+    if (streamOps == null) {
+      return CompletableFuture.failedFuture(
+          Status.FAILED_PRECONDITION
+              .withDescription("this gateway does not serve stream operations")
+              .asRuntimeException());
+    }
+    try {
+      return streamOps.execute(txn);
+    } catch (StatusRuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private static boolean hasStreamOps(Transaction txn) {
@@ -356,6 +374,10 @@ public final class OrdoService extends OrdoGrpc.OrdoImplBase {
    */
   public static long deadlineMsForWaitMs(long waitMs) {
     return waitMs + Math.min(DEADLINE_MARGIN_MS_MAX, Math.max(1, waitMs / 4));
+  }
+
+  private static TxnResponse txnResponse(TxnResult result) {
+    return TxnResponse.newBuilder().setResult(result).build();
   }
 
   private static Transaction singleKey(Operation.Builder op) {

@@ -35,6 +35,14 @@ import org.HdrHistogram.Histogram;
  * backlog of the warmup outlasts the window). Latencies are of the window's committed transfers,
  * each from its (intended) start, so in overload they include the wait behind the backlog; they
  * are kept in an HdrHistogram with 3 significant digits up to one hour.
+ *
+ * <p><b>Pipelined</b> ({@code inFlight} N > 1, clients that are {@link PipelinedTransferClient}s):
+ * each client keeps up to N transfers outstanding on its one connection instead of one. Closed
+ * loop: a client submits the next transfer as soon as its window has room, so N x clients
+ * transfers are always in flight (the store's peak, not a user's experience). Open loop: a client
+ * submits on its schedule as above, and is late only when all N of its transfers are still out;
+ * latency is still measured from the intended start. Outcomes are counted as they complete; when
+ * the window ends the client's connection is closed, and transfers still out count nowhere.
  */
 public final class LoadRunner {
   /** Highest latency the histograms track, in ns (1 h). */
@@ -60,10 +68,23 @@ public final class LoadRunner {
    * @param duration the measured window, positive
    * @param rate offered transfers/s over all clients, or 0 for closed loop
    * @param seed seed of the clients' Randoms
+   * @param inFlight transfers each client keeps outstanding, in [1, {@value
+   *     PipelinedTransferClient#IN_FLIGHT_MAX}]; above 1 the clients must be {@link
+   *     PipelinedTransferClient}s
    */
-  public record Step(int clients, Duration warmup, Duration duration, double rate, long seed) {
+  public record Step(
+      int clients, Duration warmup, Duration duration, double rate, long seed, int inFlight) {
+    /** One transfer at a time per client. */
+    public Step(int clients, Duration warmup, Duration duration, double rate, long seed) {
+      this(clients, warmup, duration, rate, seed, 1);
+    }
+
     /** Validates the fields. */
     public Step {
+      if (inFlight < 1 || inFlight > PipelinedTransferClient.IN_FLIGHT_MAX) {
+        throw new IllegalArgumentException("transfers in flight per client must be in [1, "
+            + PipelinedTransferClient.IN_FLIGHT_MAX + "], got " + inFlight);
+      }
       if (clients < 1 || clients > CLIENTS_MAX) {
         throw new IllegalArgumentException(
             "clients must be in [1, " + CLIENTS_MAX + "], got " + clients);
@@ -87,6 +108,7 @@ public final class LoadRunner {
    *     YcsbtBench#POSTGRES})
    * @param offeredRate the open-loop rate in transfers/s, or 0 for closed loop
    * @param clients concurrent clients
+   * @param inFlight transfers each client kept outstanding (1 unless pipelined)
    * @param windowSeconds length of the measured window
    * @param attempted transfers that completed in the window (any outcome)
    * @param committed transfers that committed in the window
@@ -105,6 +127,7 @@ public final class LoadRunner {
       String target,
       double offeredRate,
       int clients,
+      int inFlight,
       double windowSeconds,
       long attempted,
       long committed,
@@ -141,7 +164,12 @@ public final class LoadRunner {
     List<TransferClient> connections = new ArrayList<>();
     try {
       for (int i = 0; i < step.clients(); i++) {
-        connections.add(factory.open());
+        TransferClient c = factory.open();
+        connections.add(c);
+        if (step.inFlight() > 1 && !(c instanceof PipelinedTransferClient)) {
+          throw new IllegalArgumentException(
+              target + " has no pipelined client: it runs one transfer per client at a time");
+        }
       }
       long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
       long windowStart = t0 + step.warmup().toNanos();
@@ -184,6 +212,8 @@ public final class LoadRunner {
     SortedMap<String, Long> errors = new TreeMap<>();
     SortedMap<String, Long> retries = new TreeMap<>();
     for (Worker w : workers) {
+      // Pipelined outcomes are recorded on the clients' threads, under the worker's lock.
+      synchronized (w) {
       latency.add(w.latency);
       toLog.add(w.toLog);
       afterLog.add(w.afterLog);
@@ -193,8 +223,9 @@ public final class LoadRunner {
       w.aborts.forEach((k, v) -> aborts.merge(k, v, Long::sum));
       w.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
       w.retries.forEach((k, v) -> retries.merge(k, v, Long::sum));
+      }
     }
-    return new StepResult(target, step.rate(), step.clients(),
+    return new StepResult(target, step.rate(), step.clients(), step.inFlight(),
         step.duration().toNanos() / 1e9, attempted, committed, aborts, errors, retries,
         notIssued, latency, usage, toLog, afterLog);
   }
@@ -256,7 +287,9 @@ public final class LoadRunner {
     public void run() {
       Random random = new Random(step.seed() * 1_000_003L + index);
       try {
-        if (step.rate() == 0) {
+        if (step.inFlight() > 1) {
+          pipelined(random, (PipelinedTransferClient) client);
+        } else if (step.rate() == 0) {
           closedLoop(random);
         } else {
           openLoop(random);
@@ -277,30 +310,88 @@ public final class LoadRunner {
     }
 
     private void openLoop(Random random) throws InterruptedException {
-      double intervalNanos = step.clients() * 1e9 / step.rate();
-      long k = 0;
-      while (true) {
-        long intended = t0 + (long) ((index / (double) step.clients() + k) * intervalNanos);
-        k++;
-        if (intended - windowEnd >= 0) {
-          return;
-        }
-        long now = System.nanoTime();
-        if (now - windowEnd >= 0) {
-          // Out of time while behind: the rest of the schedule was never sent.
-          if (intended - windowStart >= 0) {
-            notIssued++;
-          }
-          continue;
-        }
-        if (intended - now > 0) {
-          LockSupport.parkNanos(intended - now);
-          // parkNanos may return early; wait out the remainder.
-          while (intended - System.nanoTime() > 0) {
-            LockSupport.parkNanos(intended - System.nanoTime());
-          }
-        }
+      OpenSchedule schedule = new OpenSchedule();
+      for (long intended = schedule.next(); intended != NO_MORE; intended = schedule.next()) {
         one(random, intended);
+      }
+    }
+
+    /**
+     * Submits transfers through {@code pipe}, closed loop (as fast as its window allows) or on
+     * the open-loop schedule, recording each as it completes; at the window's end closes the
+     * client, so transfers still out complete (as failures) after the window, uncounted.
+     */
+    private void pipelined(Random random, PipelinedTransferClient pipe)
+        throws InterruptedException {
+      OpenSchedule schedule = step.rate() == 0 ? null : new OpenSchedule();
+      try {
+        while (true) {
+          long start;
+          if (schedule == null) {
+            start = System.nanoTime();
+            if (start - windowEnd >= 0) {
+              return;
+            }
+          } else {
+            start = schedule.next();
+            if (start == NO_MORE) {
+              return;
+            }
+          }
+          long s = start;
+          pipe.submit(workload.next(random)).whenComplete((a, e) -> {
+            synchronized (this) {
+              record(s, e == null ? a
+                  : TransferClient.Attempt.failed("CLIENT_" + e.getClass().getSimpleName()));
+            }
+          });
+        }
+        // (An open-loop schedule ends with its last start, before the window does.)
+      } finally {
+        try {
+          // Transfers still out may complete in the window: wait for its end before closing.
+          sleepUntil(windowEnd);
+        } finally {
+          pipe.close();
+        }
+      }
+    }
+
+    /** Marks the end of an open-loop schedule. */
+    private static final long NO_MORE = Long.MIN_VALUE;
+
+    /** This client's open-loop schedule: intended starts, waiting for each; counts not sent. */
+    private final class OpenSchedule {
+      private final double intervalNanos = step.clients() * 1e9 / step.rate();
+      private long k;
+
+      /** Waits until the next intended start and returns it; {@link #NO_MORE} past the window. */
+      long next() {
+        while (true) {
+          long intended = t0 + (long) ((index / (double) step.clients() + k) * intervalNanos);
+          k++;
+          if (intended - windowEnd >= 0) {
+            return NO_MORE;
+          }
+          long now = System.nanoTime();
+          if (now - windowEnd >= 0) {
+            // Out of time while behind: the rest of the schedule was never sent.
+            if (intended - windowStart >= 0) {
+              synchronized (Worker.this) {
+                notIssued++;
+              }
+            }
+            continue;
+          }
+          if (intended - now > 0) {
+            LockSupport.parkNanos(intended - now);
+            // parkNanos may return early; wait out the remainder.
+            while (intended - System.nanoTime() > 0) {
+              LockSupport.parkNanos(intended - System.nanoTime());
+            }
+          }
+          return intended;
+        }
       }
     }
 
@@ -310,6 +401,13 @@ public final class LoadRunner {
      */
     private void one(Random random, long start) throws InterruptedException {
       TransferClient.Attempt a = client.execute(workload.next(random));
+      synchronized (this) {
+        record(start, a);
+      }
+    }
+
+    /** Counts {@code a}, started (or intended to start) at {@code start}, if it ends now in the window. */
+    private void record(long start, TransferClient.Attempt a) {
       long end = System.nanoTime();
       long endWallMillis = System.currentTimeMillis();
       if (end - windowStart < 0 || end - windowEnd >= 0) {

@@ -46,6 +46,11 @@ public final class OrdoTransferClient implements TransferClient {
       Thread.sleep(ERROR_PAUSE_MS);
       return Attempt.failed("RPC_" + e.getStatus().getCode().name());
     }
+    return attemptOf(result);
+  }
+
+  /** The attempt a transaction's result stands for (see the class comment). */
+  static Attempt attemptOf(TxnResult result) {
     return switch (result.getOutcome()) {
       case COMMITTED -> Attempt.committedAt(result.getPosition().getTs());
       case ABORTED -> Attempt.aborted(switch (result.getAbortReason()) {

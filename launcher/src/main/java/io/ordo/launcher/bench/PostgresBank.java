@@ -154,6 +154,20 @@ public final class PostgresBank {
   }
 
   /**
+   * How many more client connections the server would accept now: {@code max_connections} less
+   * the superuser-reserved ones and the client backends already connected (this query's own
+   * connection excluded, it closes on return).
+   *
+   * @throws SQLException on any database error
+   */
+  public int connectionsAvailable() throws SQLException {
+    return queryOneRow("SELECT current_setting('max_connections')::int"
+        + " - current_setting('superuser_reserved_connections')::int"
+        + " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int"
+        + " + 1", rs -> rs.getInt(1));
+  }
+
+  /**
    * The server's version string, e.g. {@code PostgreSQL 15.20 (Debian ...)}.
    *
    * @throws SQLException on any database error

@@ -35,6 +35,8 @@ public final class YcsbtBench {
   private final YcsbtSettings settings;
   private final YcsbtReport report;
   private final PrintWriter status;
+  // Reads the process and its threads; holds no state between steps.
+  private final CpuMeter ordoCpu = new CpuMeter(OptionalInt.empty());
 
   /**
    * @param settings what to run
@@ -55,19 +57,50 @@ public final class YcsbtBench {
    * @throws Exception if the gateway does not serve, loading fails, or a client thread fails
    */
   public void runOrdo(Channel channel) throws Exception {
+    prepareOrdo(channel);
+    TransferWorkload workload = settings.workload();
+    for (double rate : settings.rates()) {
+      ordoStep(channel, step(rate), workload);
+    }
+    verifyOrdo(channel);
+  }
+
+  /**
+   * Waits until the gateway behind {@code channel} serves and loads the accounts.
+   *
+   * @throws Exception if the gateway does not serve or loading fails
+   */
+  public void prepareOrdo(Channel channel) throws Exception {
     say("ordo: waiting for the gateway to serve");
     HealthProbe.awaitServing(channel, READY_TIMEOUT);
     BankDemo.loadAccounts(channel, settings.accounts(), settings.initialBalance(),
         settings.loadBatchSize(), settings.rpcTimeout(), status, "ordo bench");
-    TransferWorkload workload = settings.workload();
-    CpuMeter cpu = new CpuMeter(OptionalInt.empty());
-    for (double rate : settings.rates()) {
-      step(ORDO, rate);
-      LoadRunner.StepResult r = LoadRunner.run(ORDO,
-          () -> new OrdoTransferClient(channel, settings.rpcTimeout()), workload, step(rate), cpu);
-      report.add(r);
-      done(r);
-    }
+  }
+
+  /**
+   * Runs one step against Ordo's transaction API (pipelined over one {@code TxnStream} per
+   * client when {@code step.inFlight() > 1}) and adds its result to the report.
+   *
+   * @throws Exception if a client thread fails
+   */
+  public LoadRunner.StepResult ordoStep(Channel channel, LoadRunner.Step step,
+      TransferWorkload workload) throws Exception {
+    say(ORDO, step);
+    LoadRunner.ClientFactory clients = step.inFlight() > 1
+        ? () -> new OrdoPipelinedTransferClient(channel, step.inFlight())
+        : () -> new OrdoTransferClient(channel, settings.rpcTimeout());
+    LoadRunner.StepResult r = LoadRunner.run(ORDO, clients, workload, step, ordoCpu);
+    report.add(r);
+    done(r);
+    return r;
+  }
+
+  /**
+   * Reads all accounts in one transaction and records whether money was conserved.
+   *
+   * @throws Exception if the read cannot be sent
+   */
+  public void verifyOrdo(Channel channel) throws Exception {
     BankDemoReport.Verification v = BankDemo.verifyAccounts(
         channel, settings.accounts(), settings.expectedTotal(), settings.rpcTimeout());
     String detail = v.readError() != null ? "the all-accounts read failed: " + v.readError()
@@ -88,6 +121,22 @@ public final class YcsbtBench {
    * @throws Exception if a client thread fails
    */
   public void runPostgres(PostgresBank bank) throws Exception {
+    CpuMeter cpu = preparePostgres(bank);
+    TransferWorkload workload = settings.workload();
+    for (double rate : settings.rates()) {
+      postgresStep(bank, step(rate), workload, cpu);
+    }
+    verifyPostgres(bank);
+  }
+
+  /**
+   * Recreates and loads the accounts table; returns the CPU meter of the steps (with the server's
+   * processes when the server is local).
+   *
+   * @throws IllegalStateException if the server cannot be reached
+   * @throws SQLException if loading fails
+   */
+  public CpuMeter preparePostgres(PostgresBank bank) throws SQLException {
     String version;
     try {
       version = bank.serverVersion();
@@ -106,23 +155,36 @@ public final class YcsbtBench {
     if (postmaster.isEmpty()) {
       say("postgres: server CPU not measured (not local, or /proc not readable)");
     }
-    CpuMeter cpu = new CpuMeter(postmaster);
-    TransferWorkload workload = settings.workload();
-    for (double rate : settings.rates()) {
-      step(POSTGRES, rate);
-      LoadRunner.StepResult r;
-      try {
-        r = LoadRunner.run(POSTGRES, bank::newClient, workload, step(rate), cpu);
-      } catch (SQLException e) {
-        // Only opening the clients' connections throws: typically more clients than the
-        // server's max_connections.
-        throw new IllegalStateException("PostgreSQL refused one of " + settings.clients()
-            + " client connections (SQLSTATE " + e.getSQLState() + "; is --clients above its"
-            + " max_connections?): " + e.getMessage(), e);
-      }
-      report.add(r);
-      done(r);
+    return new CpuMeter(postmaster);
+  }
+
+  /**
+   * Runs one step against PostgreSQL, one connection per client, and adds its result to the
+   * report.
+   *
+   * @throws IllegalStateException if the server refuses a client connection
+   * @throws Exception if a client thread fails
+   */
+  public LoadRunner.StepResult postgresStep(PostgresBank bank, LoadRunner.Step step,
+      TransferWorkload workload, CpuMeter cpu) throws Exception {
+    say(POSTGRES, step);
+    LoadRunner.StepResult r;
+    try {
+      r = LoadRunner.run(POSTGRES, bank::newClient, workload, step, cpu);
+    } catch (SQLException e) {
+      // Only opening the clients' connections throws: typically more clients than the
+      // server's max_connections.
+      throw new IllegalStateException("PostgreSQL refused one of " + step.clients()
+          + " client connections (SQLSTATE " + e.getSQLState() + "; is --clients above its"
+          + " max_connections?): " + e.getMessage(), e);
     }
+    report.add(r);
+    done(r);
+    return r;
+  }
+
+  /** Sums the table and records whether money was conserved. */
+  public void verifyPostgres(PostgresBank bank) throws SQLException {
     verifyTotals(POSTGRES, bank.totals());
   }
 
@@ -155,7 +217,7 @@ public final class YcsbtBench {
     CpuMeter cpu = new CpuMeter(OptionalInt.empty());
     TransferWorkload workload = settings.workload();
     for (double rate : settings.rates()) {
-      step(ORDO_SQL, rate);
+      say(ORDO_SQL, step(rate));
       LoadRunner.StepResult r =
           LoadRunner.run(ORDO_SQL, bank::newClient, workload, step(rate), cpu);
       report.add(r);
@@ -177,13 +239,14 @@ public final class YcsbtBench {
 
   private LoadRunner.Step step(double rate) {
     return new LoadRunner.Step(settings.clients(), settings.warmup(), settings.duration(), rate,
-        settings.seed());
+        settings.seed(), settings.inFlight());
   }
 
-  private void step(String target, double rate) {
-    say("%s: %s, %d clients, warmup %.1f s, measuring %.1f s", target,
-        YcsbtReport.loadLabel(rate), settings.clients(), settings.warmup().toMillis() / 1000.0,
-        settings.duration().toMillis() / 1000.0);
+  private void say(String target, LoadRunner.Step step) {
+    say("%s: %s, %d client%s%s, warmup %.1f s, measuring %.1f s", target,
+        YcsbtReport.loadLabel(step.rate()), step.clients(), step.clients() == 1 ? "" : "s",
+        step.inFlight() > 1 ? " x " + step.inFlight() + " in flight" : "",
+        step.warmup().toMillis() / 1000.0, step.duration().toMillis() / 1000.0);
   }
 
   private void done(LoadRunner.StepResult r) {

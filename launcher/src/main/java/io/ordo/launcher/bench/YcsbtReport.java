@@ -21,7 +21,7 @@ import org.HdrHistogram.Histogram;
  * ({@link #toMarkdown}, {@code results.md} and the printed table).
  *
  * <p>{@code results.json}: {@code {"benchmark":"ycsbt", "startedAt", "machine":{...},
- * "settings":{...}, "runs":[{"target", "offeredRate" (0 = closed loop), "clients",
+ * "settings":{...}, "runs":[{"target", "offeredRate" (0 = closed loop), "clients", "inFlightPerClient",
  * "windowSeconds", "attempted", "committed", "committedPerSecond", "aborts":{reason:n},
  * "errors":{kind:n}, "retries":{sqlstate:n}, "notIssued", "latencyMs":{"count","p50","p99",
  * "p999","max","mean"}, "cpu":{"processCores", "groupCores":{group:cores}, "topThreads",
@@ -97,6 +97,11 @@ public final class YcsbtReport {
       }
     }
     return f;
+  }
+
+  /** The money checks so far, by target, in the order recorded. */
+  public synchronized Map<String, Verification> verifications() {
+    return new LinkedHashMap<>(verifications);
   }
 
   /** The results so far, in the order added. */
@@ -189,6 +194,7 @@ public final class YcsbtReport {
       n.put("target", r.target());
       n.put("offeredRate", r.offeredRate());
       n.put("clients", r.clients());
+      n.put("inFlightPerClient", r.inFlight());
       n.put("windowSeconds", r.windowSeconds());
       n.put("attempted", r.attempted());
       n.put("committed", r.committed());
@@ -318,8 +324,10 @@ public final class YcsbtReport {
       long insufficient = r.aborts().getOrDefault(TransferClient.INSUFFICIENT_FUNDS, 0L);
       long otherAborts = sum(r.aborts()) - insufficient;
       sb.append(String.format(Locale.ROOT,
-          "| %s | %s | %d | %.1f | %d | %s | %s | %s | %d | %.2f | %.2f | %.2f | %.2f |%n",
-          r.target(), r.offeredRate() == 0 ? "closed loop" : fmt(r.offeredRate()), r.clients(),
+          "| %s | %s | %s | %.1f | %d | %s | %s | %s | %d | %.2f | %.2f | %.2f | %.2f |%n",
+          r.target(), r.offeredRate() == 0 ? "closed loop" : fmt(r.offeredRate()),
+          r.inFlight() > 1 ? r.clients() + " x " + r.inFlight() + " in flight"
+              : Integer.toString(r.clients()),
           r.committedPerSecond(), insufficient,
           otherAborts == 0 ? "0" : otherAborts + " " + counts(r.aborts()),
           counts(r.retries()), counts(r.errors()), r.notIssued(), ms(h, 50.0), ms(h, 99.0),

@@ -29,6 +29,9 @@ import java.util.OptionalInt;
  * @param seed seed of the clients' Randoms
  * @param rpcTimeout deadline of each Ordo transfer, positive
  * @param loadBatchSize accounts loaded per Ordo transaction, in [1, {@value #ACCOUNTS_MAX}]
+ * @param inFlight transfers each client keeps outstanding on its connection, in [1, {@value
+ *     PipelinedTransferClient#IN_FLIGHT_MAX}]; above 1 only for Ordo's transaction API (pipelined
+ *     over one {@code TxnStream} per client)
  * @throws IllegalArgumentException (from the constructor) naming the first value out of range
  */
 public record YcsbtSettings(
@@ -44,7 +47,8 @@ public record YcsbtSettings(
     List<Double> rates,
     long seed,
     Duration rpcTimeout,
-    int loadBatchSize) {
+    int loadBatchSize,
+    int inFlight) {
 
   /** Upper bound on accounts (the gateway's operations per transaction). */
   public static final int ACCOUNTS_MAX = 10_000;
@@ -112,12 +116,25 @@ public record YcsbtSettings(
       throw new IllegalArgumentException(
           "--load-batch-size must be in [1, " + ACCOUNTS_MAX + "], got " + loadBatchSize);
     }
+    if (inFlight < 1 || inFlight > PipelinedTransferClient.IN_FLIGHT_MAX) {
+      throw new IllegalArgumentException("--pipelined must be in [1, "
+          + PipelinedTransferClient.IN_FLIGHT_MAX + "], got " + inFlight);
+    }
     // Fails early, with the generator's reason, if the cross-range share cannot be met.
     new TransferWorkload(accounts, theta, maxAmount, keyRanges, crossRangePct);
   }
 
   /** The generator these settings describe. */
   public TransferWorkload workload() {
+    return workload(crossRangePct);
+  }
+
+  /**
+   * The generator these settings describe with another cross-range share.
+   *
+   * @throws IllegalArgumentException if the share cannot be met (see {@link TransferWorkload})
+   */
+  public TransferWorkload workload(OptionalInt crossRangePct) {
     return new TransferWorkload(accounts, theta, maxAmount, keyRanges, crossRangePct);
   }
 
@@ -136,6 +153,7 @@ public record YcsbtSettings(
     m.put("crossRangePct", crossRangePct.isPresent() ? crossRangePct.getAsInt() : "natural");
     m.put("keyRanges", keyRanges);
     m.put("clients", clients);
+    m.put("inFlightPerClient", inFlight);
     m.put("warmupSeconds", warmup.toMillis() / 1000.0);
     m.put("durationSeconds", duration.toMillis() / 1000.0);
     m.put("rates", rates.size() == 1 && rates.get(0) == 0 ? "closed loop" : rates);

@@ -3,7 +3,11 @@ package io.ordo.launcher.cli;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.ordo.executor.ExecutorConfig;
+import io.ordo.launcher.bench.LoadRunner;
 import io.ordo.launcher.bench.OrdoSqlBank;
+import io.ordo.launcher.bench.PipelinedTransferClient;
+import io.ordo.launcher.bench.ProfileReport;
+import io.ordo.launcher.bench.YcsbtProfile;
 import io.ordo.launcher.bench.PostgresBank;
 import io.ordo.launcher.bench.SweepPlot;
 import io.ordo.launcher.bench.YcsbtBench;
@@ -105,6 +109,15 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Default initial balance: large enough that no account runs dry within a run at the defaults
+   * (or the whole standard profile) on either store, so aborts for insufficient funds stay rare
+   * and never stand in for throughput. With 10,000 accounts and amounts of at most 100, an
+   * account pays about 50 per transfer that draws it as debtor (uniform): 20,000 transfers/s for
+   * 30 minutes cost the coldest accounts about 180,000.
+   */
+  static final long DEFAULT_INITIAL_BALANCE = 1_000_000;
+
   /** Default database user of the Ordo SQL sessions (Ordo's PostgreSQL port sends no password). */
   static final String ORDO_SQL_USER = "ordo";
 
@@ -137,7 +150,7 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
 
   @Option(names = "--initial-balance", paramLabel = "AMOUNT",
       description = "Initial balance of every account.")
-  long initialBalance = 1_000;
+  long initialBalance = DEFAULT_INITIAL_BALANCE;
 
   @Option(names = "--max-amount", paramLabel = "AMOUNT",
       description = "Transfer amounts are uniform in [1, AMOUNT].")
@@ -169,6 +182,27 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
       description = "Open loop: offered transfers/s over all clients, latency measured from the"
           + " intended start. Default: closed loop.")
   Double rate;
+
+  @Option(names = "--pipelined", paramLabel = "N",
+      description = "Ordo's transaction API only: each client keeps N transfers in flight on one"
+          + " TxnStream (gRPC bidirectional stream) instead of one unary call at a time, 1.."
+          + PipelinedTransferClient.IN_FLIGHT_MAX + ". Closed loop: N x --clients transfers are"
+          + " always in flight (a peak, not a user's latency). With --profile: the in-flight count"
+          + " of the pipelined steps (default " + YcsbtProfile.PEAK_IN_FLIGHT + ").")
+  Integer pipelined;
+
+  @Option(names = "--profile", paramLabel = "NAME",
+      description = "Run a whole profile instead of one configuration: '" + YcsbtProfile.STANDARD
+          + "' = latency floor, 16, 64 and 256 clients on Ordo and PostgreSQL, Ordo's pipelined"
+          + " peaks (natural, 0 % and 100 % cross-range), half-peak latency and CPU at 1 client,"
+          + " written as the goals table (about 22 minutes at the defaults: --warmup 60s"
+          + " --duration 40s per step). --target ordo skips PostgreSQL.")
+  String profile;
+
+  @Option(names = "--quick",
+      description = "With --profile: a smoke run of about 2 minutes (--warmup 2s --duration 5s per"
+          + " step unless given); the figures are not steady state.")
+  boolean quick;
 
   @Option(names = "--rates", paramLabel = "RATE", split = ",",
       description = "A sweep: one open-loop step per offered rate (and a plot).")
@@ -207,7 +241,15 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (profile != null || quick) {
+      return runProfile();
+    }
     YcsbtSettings settings = settings();
+    if (settings.inFlight() > 1
+        && (target.has(YcsbtBench.POSTGRES) || target.has(YcsbtBench.ORDO_SQL))) {
+      throw new ParameterException(spec.commandLine(), "--pipelined applies to Ordo's"
+          + " transaction API only: use --target ordo");
+    }
     double ceiling = kafkaCeiling == null ? 0 : ceilingOf(kafkaCeiling);
     boolean anyOrdo = target.has(YcsbtBench.ORDO) || target.has(YcsbtBench.ORDO_SQL);
     PostgresBank bank = target.has(YcsbtBench.POSTGRES) ? postgresBank() : null;
@@ -326,7 +368,8 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
     try {
       return new YcsbtSettings(accounts, initialBalance, maxAmount, theta,
           crossRangePct == null ? OptionalInt.empty() : OptionalInt.of(crossRangePct),
-          keyRanges, clients, warmup, duration, steps, seed, rpcTimeout, loadBatchSize);
+          keyRanges, clients, warmup, duration, steps, seed, rpcTimeout, loadBatchSize,
+          pipelined == null || profile != null ? 1 : pipelined);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -357,7 +400,17 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
     }
   }
 
+  /** What runs against an Ordo: its gRPC target and, with ordo-sql, its SQL bank. */
+  @FunctionalInterface
+  private interface OrdoBody {
+    void run(String grpcTarget, OrdoSqlBank sql) throws Exception;
+  }
+
   private void runEmbedded(YcsbtBench bench) throws Exception {
+    runEmbedded((grpcTarget, sql) -> runOrdoTargets(bench, grpcTarget, sql));
+  }
+
+  private void runEmbedded(OrdoBody body) throws Exception {
     Path dir = Files.createTempDirectory("ordo-bench-");
     try {
       EmbeddedOrdo.Options options;
@@ -379,7 +432,7 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
               "the embedded Ordo serves no PostgreSQL port"));
           sql = ordoSqlBank("jdbc:postgresql://127.0.0.1:" + port + "/ordo");
         }
-        runOrdoTargets(bench, ordo.grpcTarget(), sql);
+        body.run(ordo.grpcTarget(), sql);
       }
     } finally {
       DemoCommand.deleteRecursively(dir);
@@ -389,11 +442,7 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
   /** Runs the Ordo targets in the order given; {@code sql} is set iff ordo-sql is one. */
   private void runOrdoTargets(YcsbtBench bench, String grpcTarget, OrdoSqlBank sql)
       throws Exception {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(grpcTarget)
-        .usePlaintext()
-        .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
-        .build();
-    try {
+    withChannel(grpcTarget, channel -> {
       for (String name : target.names()) {
         switch (name) {
           case YcsbtBench.ORDO -> bench.runOrdo(channel);
@@ -403,10 +452,160 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
           }
         }
       }
+    });
+  }
+
+  /** Uses a channel to {@code grpcTarget}. */
+  @FunctionalInterface
+  private interface ChannelBody {
+    void run(ManagedChannel channel) throws Exception;
+  }
+
+  private static void withChannel(String grpcTarget, ChannelBody body) throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(grpcTarget)
+        .usePlaintext()
+        .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
+        .build();
+    try {
+      body.run(channel);
     } finally {
       channel.shutdownNow();
       channel.awaitTermination(10, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * {@code --profile standard}: runs {@link YcsbtProfile#plan} on an embedded Ordo and (unless
+   * {@code --target ordo}) PostgreSQL, and writes the goals table ({@link ProfileReport}).
+   */
+  private Integer runProfile() throws Exception {
+    if (profile == null) {
+      throw new ParameterException(spec.commandLine(), "--quick needs --profile "
+          + YcsbtProfile.STANDARD);
+    }
+    if (!profile.equals(YcsbtProfile.STANDARD)) {
+      throw new ParameterException(spec.commandLine(), "--profile must be '"
+          + YcsbtProfile.STANDARD + "', got '" + profile + "'");
+    }
+    for (String option : List.of("--clients", "--rate", "--rates", "--cross-range-pct",
+        "--gateway", "--ordo-sql-url", "--kafka-ceiling")) {
+      if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+        throw new ParameterException(spec.commandLine(), option + " does not combine with"
+            + " --profile: the profile sets clients, loads and cross-range shares per step and"
+            + " runs an embedded Ordo");
+      }
+    }
+    boolean postgres;
+    if (target.names().equals(List.of(YcsbtBench.ORDO))
+        && spec.commandLine().getParseResult().hasMatchedOption("--target")) {
+      postgres = false;
+    } else if (target.names().equals(List.of(YcsbtBench.ORDO, YcsbtBench.POSTGRES))
+        || !spec.commandLine().getParseResult().hasMatchedOption("--target")) {
+      postgres = true;
+    } else {
+      throw new ParameterException(spec.commandLine(), "--profile runs --target both (the"
+          + " default) or ordo, got " + target);
+    }
+    boolean warmupSet = spec.commandLine().getParseResult().hasMatchedOption("--warmup");
+    boolean durationSet = spec.commandLine().getParseResult().hasMatchedOption("--duration");
+    YcsbtProfile.Settings profileSettings;
+    try {
+      profileSettings = new YcsbtProfile.Settings(
+          warmupSet ? warmup : quick ? YcsbtProfile.QUICK_WARMUP : YcsbtProfile.WARMUP,
+          durationSet ? duration : quick ? YcsbtProfile.QUICK_DURATION : YcsbtProfile.DURATION,
+          YcsbtProfile.PEAK_CLIENTS, pipelined == null ? YcsbtProfile.PEAK_IN_FLIGHT : pipelined,
+          postgres);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    YcsbtSettings settings = settings();
+    PostgresBank bank = postgres ? postgresBank() : null;
+    if (bank != null) {
+      try {
+        bank.serverVersion();
+      } catch (java.sql.SQLException e) {
+        // Found out now, not after Ordo's steps.
+        throw new IllegalStateException("cannot reach PostgreSQL at " + bank.url() + " (SQLSTATE "
+            + e.getSQLState() + "): " + e.getMessage() + "; start it, pass --pg-url, or run"
+            + " --target ordo", e);
+      }
+    }
+    List<YcsbtProfile.Step> plan = YcsbtProfile.plan(profileSettings);
+    PrintWriter err = spec.commandLine().getErr();
+    long loadSeconds = YcsbtProfile.estimate(profileSettings, plan).toSeconds();
+    err.printf(java.util.Locale.ROOT, "ordo bench: profile %s%s: %d steps, %.0f s warmup and %.0f"
+            + " s measured each, %s of load (plus start-up and loading)%n", profile,
+        quick ? " --quick" : "", plan.size(), profileSettings.warmup().toMillis() / 1000.0,
+        profileSettings.duration().toMillis() / 1000.0,
+        loadSeconds < 120 ? loadSeconds + " s" : Math.round(loadSeconds / 60.0) + " minutes");
+    err.flush();
+    Path dir = out != null ? out : Path.of("reports", "bench-ycsbt-profile-"
+        + LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Files.createDirectories(dir);
+    String startedAt = java.time.Instant.now().toString();
+    Map<String, Object> described = new LinkedHashMap<>(settings.describe());
+    described.remove("clients");
+    described.remove("rates");
+    described.remove("crossRangePct");
+    described.remove("inFlightPerClient");
+    described.put("warmupSeconds", profileSettings.warmup().toMillis() / 1000.0);
+    described.put("durationSeconds", profileSettings.duration().toMillis() / 1000.0);
+    described.put("pipelinedClients", profileSettings.peakClients());
+    described.put("pipelinedInFlightPerClient", profileSettings.peakInFlight());
+    YcsbtReport checks = new YcsbtReport(startedAt, machine(), described);
+    YcsbtBench bench = new YcsbtBench(settings, checks, err);
+    Map<String, LoadRunner.StepResult> results = new LinkedHashMap<>();
+    Map<String, String> skipped = new LinkedHashMap<>();
+    try {
+      runEmbedded((grpcTarget, sql) -> withChannel(grpcTarget, channel ->
+          YcsbtProfile.runOrdo(bench, settings, profileSettings, plan, channel, results)));
+      if (bank != null) {
+        YcsbtProfile.runPostgres(
+            bench, settings, profileSettings, plan, bank, results, skipped, err);
+      }
+    } finally {
+      ProfileReport report = new ProfileReport(profile + (quick ? " --quick" : ""), startedAt,
+          gitCommit(), machine(), described, plan, results, skipped, checks);
+      Files.writeString(dir.resolve("results.json"), report.toJson(), StandardCharsets.UTF_8);
+      Files.writeString(dir.resolve("results.md"), report.toMarkdown(), StandardCharsets.UTF_8);
+      PrintWriter stdout = spec.commandLine().getOut();
+      stdout.print(report.toMarkdown());
+      stdout.flush();
+      err.println("ordo bench: wrote " + dir.resolve("results.json") + ", results.md");
+      err.flush();
+    }
+    return checks.passed() ? OrdoCli.EXIT_OK : OrdoCli.EXIT_FAILURE;
+  }
+
+  /**
+   * The git commit of the working directory ({@code git rev-parse --short HEAD}, with {@code
+   * -dirty} when tracked files differ from it), or "unknown" without git or outside a repository.
+   */
+  static String gitCommit() {
+    try {
+      String head = run("git", "rev-parse", "--short", "HEAD");
+      if (head.isEmpty()) {
+        return "unknown";
+      }
+      String status = run("git", "status", "--porcelain", "--untracked-files=no");
+      return head + (status.isEmpty() ? "" : "-dirty");
+    } catch (java.io.IOException e) {
+      return "unknown";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown";
+    }
+  }
+
+  /** Runs a short command and returns its stdout, stripped; empty when it fails. */
+  private static String run(String... command) throws java.io.IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    byte[] output = p.getInputStream().readNBytes(64 * 1024);
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return "";
+    }
+    return p.exitValue() == 0 ? new String(output, StandardCharsets.UTF_8).strip() : "";
   }
 
   /** Converts {@code --target}'s value (see {@link Targets#parse}). */
@@ -417,10 +616,26 @@ public final class BenchYcsbtCommand implements Callable<Integer> {
     }
   }
 
-  /** Cores, memory, OS and JVM of this machine, for the report. */
+  /** The first "model name" of /proc/cpuinfo, or "unknown". */
+  static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("model name")) {
+          int colon = line.indexOf(':');
+          return colon < 0 ? "unknown" : line.substring(colon + 1).strip();
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // Not Linux, or not readable: the report says so.
+    }
+    return "unknown";
+  }
+
+  /** Cores, CPU model, memory, OS and JVM of this machine, for the report. */
   static Map<String, Object> machine() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cores", Runtime.getRuntime().availableProcessors());
+    m.put("cpuModel", cpuModel());
     if (ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os) {
       m.put("memoryGiB", Math.round(os.getTotalMemorySize() / (1024.0 * 1024 * 1024)));

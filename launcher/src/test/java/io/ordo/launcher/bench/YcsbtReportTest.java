@@ -40,7 +40,7 @@ class YcsbtReportTest {
       afterLog.recordValueWithCount(12, 99);
       afterLog.recordValue(90);
     }
-    return new LoadRunner.StepResult(target, rate, 4, 10.0, committed + 7, committed, aborts,
+    return new LoadRunner.StepResult(target, rate, 4, 1, 10.0, committed + 7, committed, aborts,
         new TreeMap<>(), retries, 0, h, cpu, toLog, afterLog);
   }
 

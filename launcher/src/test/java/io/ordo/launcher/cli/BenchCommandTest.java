@@ -45,6 +45,17 @@ class BenchCommandTest {
     "--gateway 127.0.0.1:1 --bootstrap-servers 127.0.0.1:1|--gateway runs against a running Ordo",
     "--gateway 127.0.0.1:1 --checkpoint-interval-ms 500|--gateway runs against a running Ordo",
     "--key-ranges 1 --cross-range-pct 10|no transfer can span two ranges",
+    "--pipelined 0|--pipelined must be in [1, 1024]",
+    "--pipelined 2000|--pipelined must be in [1, 1024]",
+    "--pipelined 8 --target both|--pipelined applies to Ordo's transaction API only",
+    "--quick|--quick needs --profile standard",
+    "--profile fast|--profile must be 'standard', got 'fast'",
+    "--profile standard --clients 8|--clients does not combine with --profile",
+    "--profile standard --rate 10|--rate does not combine with --profile",
+    "--profile standard --cross-range-pct 0|--cross-range-pct does not combine with --profile",
+    "--profile standard --gateway 127.0.0.1:1|--gateway does not combine with --profile",
+    "--profile standard --pipelined 1|--pipelined must be in [2, 1024] for the profile",
+    "--profile standard --target ordo-sql|--profile runs --target both (the default) or ordo",
   })
   void badYcsbtOptionIsAUsageError(String options, String message) {
     String[] args = (
@@ -140,11 +151,24 @@ class BenchCommandTest {
     assertThat(s.keyRanges()).isEqualTo(16);
     assertThat(s.clients()).isEqualTo(16);
     assertThat(s.rates()).containsExactly(0.0);
+    assertThat(s.inFlight()).isEqualTo(1);
+    // Balances that do not run dry within a run (or the whole standard profile).
+    assertThat(s.initialBalance()).isEqualTo(1_000_000);
 
-    cli.parseArgs("--rates", "100,200.5", "--cross-range-pct", "100", "--key-ranges", "8");
+    cli.parseArgs("--rates", "100,200.5", "--cross-range-pct", "100", "--key-ranges", "8",
+        "--pipelined", "64");
     s = command.settings();
     assertThat(s.rates()).isEqualTo(List.of(100.0, 200.5));
     assertThat(s.crossRangePct()).isEqualTo(OptionalInt.of(100));
     assertThat(s.keyRanges()).isEqualTo(8);
+    assertThat(s.inFlight()).isEqualTo(64);
+  }
+
+  @Test
+  void cpuModelAndCommitAreReadWhereAvailable() {
+    assertThat(BenchYcsbtCommand.cpuModel()).isNotBlank();
+    assertThat(BenchYcsbtCommand.machine()).containsKeys("cores", "cpuModel", "jvm");
+    // A hash (with -dirty for uncommitted changes) in a checkout, "unknown" elsewhere.
+    assertThat(BenchYcsbtCommand.gitCommit()).matches("unknown|[0-9a-f]{4,40}(-dirty)?");
   }
 }
