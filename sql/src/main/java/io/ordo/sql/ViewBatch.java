@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param replace the job started without state: the batch holds the whole view and every stored
  *     row not in {@code upserts} is deleted
  * @param upserts whole rows, values in the view's column order (Java shapes of SqlType or text)
- * @param deletes primary-key values (in key order) of rows to delete
+ * @param deletes whole rows (as {@code upserts}) to delete; only their key columns matter
  */
 public record ViewBatch(
     String view, String viewId, String position, boolean replace, List<List<Object>> upserts,

@@ -34,7 +34,15 @@ import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
+import org.apache.calcite.sql.SqlOperator;
+import org.apache.calcite.sql.SqlOperatorTable;
 import org.apache.calcite.sql.SqlSelect;
+import org.apache.calcite.sql.SqlSyntax;
+import org.apache.calcite.sql.SqlUnresolvedFunction;
+import org.apache.calcite.sql.fun.SqlLibrary;
+import org.apache.calcite.sql.fun.SqlLibraryOperatorTableFactory;
+import org.apache.calcite.sql.parser.SqlParserPos;
+import org.apache.calcite.sql.validate.SqlNameMatchers;
 import org.apache.calcite.sql.util.SqlBasicVisitor;
 
 /**
@@ -109,8 +117,13 @@ final class Views {
               SqlState.FEATURE_NOT_SUPPORTED,
               "GROUP BY column \"" + c.name() + "\" of type jsonb cannot be a view's key", at);
         }
-        defs.add(new ColumnDef(c.name(), id++, c.type(), c.precision(), c.scale(), isKey,
-            Optional.empty()));
+        // A result column without a length (an unbounded VARCHAR, a DECIMAL of any scale) is
+        // stored as its unbounded table type.
+        SqlType type = c.type() == SqlType.VARCHAR && c.precision() <= 0 ? SqlType.TEXT : c.type();
+        boolean bounded = type == SqlType.VARCHAR
+            || type == SqlType.DECIMAL && c.precision() > 0 && c.scale() >= 0;
+        defs.add(new ColumnDef(c.name(), id++, type, bounded ? c.precision() : -1,
+            bounded ? c.scale() : -1, isKey, Optional.empty()));
       }
       String viewId = Ddl.newTableId();
       TableDef table = new TableDef(v.name(), viewId, defs, key, 1);
@@ -203,7 +216,7 @@ final class Views {
           found[0] = unsupported("window functions (OVER)", at);
           return null;
         }
-        if (call.getOperator().isAggregator()) {
+        if (isAggregate(call)) {
           String name = call.getOperator().getName().toUpperCase(Locale.ROOT);
           if (!AGGREGATES.contains(name)) {
             found[0] = unsupported("aggregate function " + name
@@ -229,6 +242,29 @@ final class Views {
       throw found[0];
     }
     return select;
+  }
+
+  /** Operators of the function libraries the engine runs with (standard and PostgreSQL). */
+  private static final SqlOperatorTable FUNCTIONS = SqlLibraryOperatorTableFactory.INSTANCE
+      .getOperatorTable(SqlLibrary.STANDARD, SqlLibrary.POSTGRESQL);
+
+  /**
+   * Whether {@code call} is an aggregate. Before validation a function the parser does not know
+   * by name (STDDEV_POP, STRING_AGG, ...) is an unresolved function: it is looked up by name.
+   */
+  private static boolean isAggregate(SqlCall call) {
+    SqlOperator op = call.getOperator();
+    if (op.isAggregator()) {
+      return true;
+    }
+    if (!(op instanceof SqlUnresolvedFunction)) {
+      return false;
+    }
+    List<SqlOperator> found = new ArrayList<>();
+    FUNCTIONS.lookupOperatorOverloads(
+        new SqlIdentifier(op.getName(), SqlParserPos.ZERO), null, SqlSyntax.FUNCTION, found,
+        SqlNameMatchers.withCaseSensitive(false));
+    return found.stream().anyMatch(SqlOperator::isAggregator);
   }
 
   private static String sourceName(SqlSelect select, int at) throws SqlException {
@@ -381,7 +417,8 @@ final class Views {
           Column.of("state", SqlType.TEXT),
           Column.of("position", SqlType.TEXT),
           Column.of("lag_changes", SqlType.BIGINT),
-          Column.of("lag_seconds", SqlType.DOUBLE));
+          Column.of("lag_seconds", SqlType.DOUBLE),
+          Column.of("flink_query", SqlType.TEXT));
 
   /**
    * One row per view at {@code p}: its progress, and its lag: the source's changes at or before
@@ -429,6 +466,7 @@ final class Views {
       row.add(position);
       row.add(lagChanges);
       row.add(lagSeconds);
+      row.add(v.flinkQuery());
       rows.add(row);
     }
     return new StatementResult("SHOW " + rows.size(), SHOW_VIEWS, rows);
@@ -493,23 +531,21 @@ final class Views {
       ops.add(Ddl.put(progressKey, ViewCodec.encodeProgress(batch.position())));
       TreeMap<String, Value> puts = new TreeMap<>();
       for (List<Object> row : batch.upserts()) {
-        List<Object> values = coerceRow(def, row, def.columns());
-        List<Object> key = new ArrayList<>();
-        for (String k : def.primaryKey()) {
-          key.add(values.get(def.columns().indexOf(def.column(k).orElseThrow())));
-        }
-        puts.put(Encodings.rowKey(def, key), Encodings.encodeRow(def, values));
+        List<Object> values = coerceRow(def, row);
+        puts.put(rowKey(def, values), Encodings.encodeRow(def, values));
       }
       Set<String> deletes = new java.util.TreeSet<>();
-      for (List<Object> keyValues : batch.deletes()) {
-        String k = Encodings.rowKey(def, coerceRow(def, keyValues, def.primaryKeyColumns()));
+      for (List<Object> row : batch.deletes()) {
+        String k = rowKey(def, coerceRow(def, row));
         if (!puts.containsKey(k)) {
           deletes.add(k);
         }
       }
       if (batch.replace()) {
         String prefix = Encodings.rowPrefix(def, List.of());
-        int limit = engine.opsMax() + 1;
+        // A view with more rows than one transaction can delete fails the size check below
+        // anyway, so the scan needs no more.
+        int limit = Math.min(engine.opsMax(), MultiVersionStore.SCAN_LIMIT_MAX);
         for (Map.Entry<String, Value> e : store.scanAsOf(prefix, snapshot, limit)) {
           if (!puts.containsKey(e.getKey())) {
             deletes.add(e.getKey());
@@ -542,8 +578,16 @@ final class Views {
     throw Ddl.conflict(batch.view());
   }
 
-  private static List<Object> coerceRow(TableDef def, List<Object> row, List<ColumnDef> columns)
-      throws SqlException {
+  private static String rowKey(TableDef def, List<Object> values) throws SqlException {
+    List<Object> key = new ArrayList<>();
+    for (String k : def.primaryKey()) {
+      key.add(values.get(def.columns().indexOf(def.column(k).orElseThrow())));
+    }
+    return Encodings.rowKey(def, key);
+  }
+
+  private static List<Object> coerceRow(TableDef def, List<Object> row) throws SqlException {
+    List<ColumnDef> columns = def.columns();
     if (row.size() != columns.size()) {
       throw new SqlException(
           SqlState.INVALID_PARAMETER_VALUE,
