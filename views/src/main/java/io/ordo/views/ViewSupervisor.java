@@ -238,9 +238,9 @@ public final class ViewSupervisor implements AutoCloseable {
   }
 
   /**
-   * Per column (in order), whether it is in the primary key. The key order of a composite key
-   * is the column order here, which is the declared key order for views (their GROUP BY order
-   * need not match; the engine takes key values by column, so only membership matters).
+   * Per column (in order), whether it is in the primary key. Only membership matters: the
+   * initial read orders by the key columns in column order (any total order does), the sink
+   * identifies a view row by its key columns in column order, and ApplyView takes whole rows.
    */
   private List<Boolean> keyFlags(String table) throws Exception {
     SqlResult r = execute("DESCRIBE " + PushChangesSource.quote(table));
