@@ -83,11 +83,12 @@ public final class ViewJob {
     Table view = tables.sqlQuery(spec.flinkQuery());
     DataStream<Row> changes = tables.toChangelogStream(view);
     TypeInformation<Row> sinkEvents = Types.ROW(Types.STRING, Types.BOOLEAN, changes.getType());
-    // -U is always followed by +U of the same key (the view's key is its GROUP BY columns): the
-    // latest image is all the sink keeps, so -U carries nothing.
+    // -U counts as a delete of its key: usually the +U of the same key follows and, the sink
+    // keeping the latest image per key, wins; but a HAVING that the new values fail drops that
+    // +U, and then the -U is the only news that the row left the view.
     DataStream<Row> rows = changes
-        .filter(r -> r.getKind() != RowKind.UPDATE_BEFORE)
-        .map(r -> Row.of(null, r.getKind() == RowKind.DELETE, r))
+        .map(r -> Row.of(null,
+            r.getKind() == RowKind.DELETE || r.getKind() == RowKind.UPDATE_BEFORE, r))
         .returns(sinkEvents)
         .name("view " + spec.view() + " rows")
         .uid(ROWS_UID);
