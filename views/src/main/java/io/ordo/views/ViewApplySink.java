@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * Writes a view's rows into Ordo, one transaction per completed checkpoint (gRPC Sql/ApplyView).
  * Parallelism 1.
  *
- * <p>Input: {@code (marker, delete, row)}: a view row to upsert ({@code delete} false) or to
- * delete (true), or a marker, the source position every earlier row reflects ({@link
+ * <p>Input: {@code (marker, delete, row)}: a view row to upsert ({@code delete} false: +I, +U)
+ * or to delete (true: -D, -U), or a marker, the source position every earlier row reflects ({@link
  * PushChangesSource}). With aligned checkpoints the barrier reaches this sink after every row
  * computed from source changes up to the source's checkpointed position and after that
  * position's marker, so at a checkpoint the buffer holds exactly the view's changes up to the
