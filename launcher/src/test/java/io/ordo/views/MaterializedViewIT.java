@@ -171,10 +171,18 @@ class MaterializedViewIT {
       List<List<List<Object>>> fresh = awaitEqual(s, "region_totals");
       assertThat(fresh.get(1)).isEqualTo(fresh.get(0));
 
+      // Quiescent: the view's progress reaches the source's last change (lag 0, caught up).
+      long deadline = System.nanoTime() + CONVERGE.toNanos();
       List<Object> shown = one(s, "SHOW VIEWS").rows().get(0);
+      while (!"caught up".equals(shown.get(4)) && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        shown = one(s, "SHOW VIEWS").rows().get(0);
+      }
       assertThat(shown.subList(0, 1)).containsExactly("region_totals");
       assertThat(shown.get(2)).isEqualTo("orders");
       assertThat((String) shown.get(5)).matches("\\d+:\\d+:\\d+");
+      assertThat(shown.subList(4, 8)).as("state, position, lag")
+          .containsExactly("caught up", shown.get(5), 0L, 0.0);
     }
   }
 
