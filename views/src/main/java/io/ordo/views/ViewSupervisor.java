@@ -51,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * fresh: it reads the whole source table at a fresh position and replaces the view's rows (see
  * {@link ViewApplySink}).
  *
+ * <p>The MiniCluster starts with the first view, so an Ordo without views runs none; polling reads
+ * {@code SHOW VIEWS} at the newest snapshot the gateway's store holds, which appends nothing, so
+ * an idle Ordo stays idle.
+ *
  * <p>Why a MiniCluster apart from the executor's: view jobs come and go with DDL, and the
  * executor's cluster has exactly the slots its job needs; a failing view job never shares a
  * TaskManager's restart with the executor. At most {@code viewsMax} views run at once (one slot
@@ -75,7 +79,9 @@ public final class ViewSupervisor implements AutoCloseable {
   private final Path checkpointRoot;
   private final long checkpointIntervalMs;
   private final int viewsMax;
-  private final MiniCluster cluster;
+  private final Configuration clusterConf;
+  /** Started with the first view (embedded Ordo without views starts no second MiniCluster). */
+  private MiniCluster cluster;
   private final ManagedChannel channel;
   private final ScheduledExecutorService poller;
   /** Running jobs by view name. Touched by the poller thread and the test hooks (synchronized). */
@@ -88,12 +94,12 @@ public final class ViewSupervisor implements AutoCloseable {
   private record Failed(String viewId, long retryAtNanos, String reason) {}
 
   private ViewSupervisor(String gateway, Path checkpointRoot, long checkpointIntervalMs,
-      int viewsMax, MiniCluster cluster) {
+      int viewsMax, Configuration clusterConf) {
     this.gateway = gateway;
     this.checkpointRoot = checkpointRoot;
     this.checkpointIntervalMs = checkpointIntervalMs;
     this.viewsMax = viewsMax;
-    this.cluster = cluster;
+    this.clusterConf = clusterConf;
     this.channel = NettyChannelBuilder.forTarget(gateway).usePlaintext().build();
     this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ordo-view-supervisor");
@@ -128,15 +134,8 @@ public final class ViewSupervisor implements AutoCloseable {
     conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.parse("32m"));
     conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.parse("32m"));
     conf.set(RestOptions.BIND_PORT, "0");
-    MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-        .withRandomPorts()
-        .setConfiguration(conf)
-        .setNumTaskManagers(1)
-        .setNumSlotsPerTaskManager(viewsMax)
-        .build());
-    cluster.start();
     ViewSupervisor s =
-        new ViewSupervisor(gateway, checkpointRoot, checkpointIntervalMs, viewsMax, cluster);
+        new ViewSupervisor(gateway, checkpointRoot, checkpointIntervalMs, viewsMax, conf);
     s.poller.scheduleWithFixedDelay(s::pollQuietly, 0, POLL_MS, TimeUnit.MILLISECONDS);
     return s;
   }
@@ -256,6 +255,20 @@ public final class ViewSupervisor implements AutoCloseable {
         .execute(SqlRequest.newBuilder().setSql(sql).build()).getResults(0);
   }
 
+  private MiniCluster cluster() throws Exception {
+    if (cluster == null) {
+      MiniCluster c = new MiniCluster(new MiniClusterConfiguration.Builder()
+          .withRandomPorts()
+          .setConfiguration(clusterConf)
+          .setNumTaskManagers(1)
+          .setNumSlotsPerTaskManager(viewsMax)
+          .build());
+      c.start();
+      cluster = c;
+    }
+    return cluster;
+  }
+
   private JobID submit(ViewSpec spec) throws Exception {
     Path dir = checkpointRoot.resolve(spec.viewId());
     Files.createDirectories(dir);
@@ -271,7 +284,7 @@ public final class ViewSupervisor implements AutoCloseable {
     graph.setJobName(ViewJob.jobName(spec.view()));
     restore.ifPresent(p -> graph.setSavepointRestoreSettings(
         SavepointRestoreSettings.forPath(p.toString(), false)));
-    JobID id = cluster.submitJob(graph).get(60, TimeUnit.SECONDS).getJobID();
+    JobID id = cluster().submitJob(graph).get(60, TimeUnit.SECONDS).getJobID();
     LOG.info("view {} ({}): job {} started{}", spec.view(), spec.viewId(), id,
         restore.map(p -> ", restored from " + p).orElse(" without state"));
     return id;
@@ -329,10 +342,14 @@ public final class ViewSupervisor implements AutoCloseable {
       }
       running.clear();
     }
-    try {
-      cluster.closeAsync().get(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      LOG.warn("the views' MiniCluster did not stop cleanly: {}", e.toString());
+    synchronized (this) {
+      if (cluster != null) {
+        try {
+          cluster.closeAsync().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          LOG.warn("the views' MiniCluster did not stop cleanly: {}", e.toString());
+        }
+      }
     }
     channel.shutdownNow();
   }

@@ -301,8 +301,10 @@ final class OrdoSession implements SqlSession {
       return Settings.show(settings, s, user, database);
     }
     if (plan instanceof Plan.ShowViews) {
-      // Fresh, like SHOW CONNECTORS: a view's progress moves on its own.
-      Snap snap = fresh();
+      // The newest snapshot the store holds, not a fresh one: the view supervisor asks every
+      // second, and a fresh snapshot appends a sync transaction (an idle Ordo appends nothing).
+      // The session's own DDL is still in it (latest() makes sure).
+      Snap snap = latest();
       return Views.show(Catalog.read(engine.backend().store(), snap.position()),
           engine.backend().store(), snap.position());
     }

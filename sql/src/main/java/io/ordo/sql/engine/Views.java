@@ -421,8 +421,9 @@ final class Views {
           Column.of("flink_query", SqlType.TEXT));
 
   /**
-   * One row per view at {@code p}: its progress, and its lag: the source's changes at or before
-   * {@code p} that the view does not reflect yet (counted up to {@link #LAG_COUNT_MAX}) and the
+   * One row per view at {@code p} (the newest consistent position the store holds): its
+   * progress, and its lag: the source's changes at or before {@code p} that the view does not
+   * reflect yet (counted up to {@link #LAG_COUNT_MAX}) and the
    * log time between the view's position and the newest of them (0 when none).
    */
   static StatementResult show(Catalog catalog, MultiVersionStore store, Position p)
