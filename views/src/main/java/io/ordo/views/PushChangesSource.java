@@ -29,7 +29,8 @@ import org.apache.flink.types.RowKind;
  * <p>Output: rows {@code (marker, kind, data)}: a data row (the table's columns) with its {@link
  * RowKind} as a byte (from {@code _op}: insert +I, update_before -U, update_after +U, delete -D)
  * and a null marker, or a marker {@code <ts>:<partition>:<offset>} with null data, meaning every change up to that
- * position has been emitted. The rows of one source position and the marker after them are
+ * position has been emitted (sent after rows and after the initial read, not for a progress mark
+ * that brought no rows: see {@link #emit}). The rows of one source position and the marker after them are
  * emitted in one hold of the checkpoint lock, so a checkpoint always falls between positions:
  * the view is never written in the middle of a source transaction.
  *
@@ -119,26 +120,35 @@ final class PushChangesSource extends RichSourceFunction<Row> implements Checkpo
         String rowPosition = row.getValues(0).getStringValue();
         String base = rowPosition.substring(0, rowPosition.lastIndexOf(':'));
         if (pendingBase != null && !base.equals(pendingBase)) {
-          emit(ctx, pending, pendingBase);
+          emit(ctx, pending, pendingBase, false);
         }
         pendingBase = base;
         pending.add(dataRow(row, 2, kindOf(row.getValues(1).getStringValue())));
       } else if (!m.getPosition().isEmpty()) {
         // The mark covers every change up to it, the pending position's included.
-        emit(ctx, pending, m.getPosition());
+        emit(ctx, pending, m.getPosition(), false);
         pendingBase = null;
       }
     }
   }
 
-  /** Emits {@code rows} and the marker {@code upTo} in one hold of the checkpoint lock. */
-  private void emit(SourceContext<Row> ctx, List<Row> rows, String upTo) {
+  /**
+   * Emits {@code rows} and the marker {@code upTo} in one hold of the checkpoint lock. Without
+   * rows only the position moves and no marker is emitted (unless {@code always}): each marker
+   * makes the sink write the view's progress, a transaction whose position the push query then
+   * reports as its next progress mark, so markers for marks alone would keep an idle Ordo
+   * writing forever. The view's progress stays at the last position with source changes, which
+   * is the same view.
+   */
+  private void emit(SourceContext<Row> ctx, List<Row> rows, String upTo, boolean always) {
     synchronized (ctx.getCheckpointLock()) {
       for (Row r : rows) {
         ctx.collect(Row.of(null, r.getKind().toByteValue(), r));
       }
       position = upTo;
-      ctx.collect(Row.of(upTo, null, null));
+      if (always || !rows.isEmpty()) {
+        ctx.collect(Row.of(upTo, null, null));
+      }
     }
     rows.clear();
   }
@@ -163,7 +173,8 @@ final class PushChangesSource extends RichSourceFunction<Row> implements Checkpo
         break;
       }
     }
-    emit(ctx, rows, start);
+    // Always a marker: the sink's first batch (the whole view) needs a position, also when empty.
+    emit(ctx, rows, start, true);
   }
 
   private void checkColumns(SqlPushResponse columns) {
