@@ -8,6 +8,7 @@ import io.ordo.sql.SqlSession;
 import io.ordo.sql.SqlState;
 import io.ordo.sql.SqlStatement;
 import io.ordo.sql.StatementResult;
+import io.ordo.sql.ViewBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -229,10 +230,35 @@ class MaterializedViewIT {
           Arrays.asList("kind", "text", false, null, true),
           Arrays.asList("qty", "integer", true, null, false));
 
+      // Batches: one not after the stored progress is skipped (twice the same: the second is);
+      // a wrong id, a malformed position and a session without admin access are refused.
+      String viewId = one(s, "SHOW VIEWS").rows().stream()
+          .filter(r -> r.get(0).equals("by_kind")).findFirst().orElseThrow().get(1).toString();
+      ViewBatch old = new ViewBatch("by_kind", viewId, "1:0:0", false, List.of(), List.of());
+      s.applyView(old);
+      assertThat(s.applyView(old).applied()).isFalse();
+      assertThat(applyState(s, new ViewBatch("by_kind", "00000000000000ff", "1:0:1", false,
+          List.of(), List.of()))).isEqualTo(SqlState.UNDEFINED_TABLE);
+      assertThat(applyState(s, new ViewBatch("by_kind", viewId, "yesterday", false,
+          List.of(), List.of()))).isEqualTo(SqlState.INVALID_TEXT_REPRESENTATION);
+      try (SqlSession writer =
+          ordo.sqlEngine().openSession("test", "ordo", io.ordo.sql.SqlAccess.WRITE)) {
+        assertThat(applyState(writer, old)).isEqualTo(SqlState.INSUFFICIENT_PRIVILEGE);
+      }
+
       assertThat(one(s, "DROP VIEW by_kind").commandTag()).isEqualTo("DROP VIEW");
       assertThat(sqlState(s, "SELECT * FROM by_kind")).isEqualTo(SqlState.UNDEFINED_TABLE);
       assertThat(sqlState(s, "DROP VIEW IF EXISTS by_kind")).isEqualTo("ok");
       assertThat(sqlState(s, "DROP TABLE items")).isEqualTo("ok");
+    }
+  }
+
+  static String applyState(SqlSession s, ViewBatch batch) {
+    try {
+      s.applyView(batch);
+      return "ok";
+    } catch (SqlException e) {
+      return e.sqlState();
     }
   }
 
