@@ -204,6 +204,9 @@ SqlNode OrdoShow() :
         LOOKAHEAD(2)
         <CONNECTORS> { return SqlShow.connectors(s.end(this)); }
     |
+        LOOKAHEAD(2)
+        <VIEWS> { return SqlShow.views(s.end(this)); }
+    |
         LOOKAHEAD(3)
         <TRANSACTION> <ISOLATION> <LEVEL> {
             return SqlShow.setting(s.end(this), "transaction_isolation");
@@ -722,6 +725,41 @@ SqlDrop OrdoDropConnector(Span s, boolean replace) :
 {
     <CONNECTOR> ifExists = OrdoIfExists() name = CompoundIdentifier() {
         return new SqlDropConnector(s.end(this), ifExists, name);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Materialized views
+// ---------------------------------------------------------------------------------------------
+
+SqlCreate OrdoCreateMaterializedView(Span s, boolean replace) :
+{
+    final boolean ifNotExists;
+    final SqlIdentifier name;
+    final SqlNode query;
+}
+{
+    <MATERIALIZED> <VIEW> {
+        if (replace) {
+            throw OrdoParserErrors.error(s.pos(), "CREATE OR REPLACE MATERIALIZED VIEW is not supported");
+        }
+    }
+    ifNotExists = OrdoIfNotExists()
+    name = CompoundIdentifier()
+    <AS>
+    query = OrderedQueryOrExpr(ExprContext.ACCEPT_QUERY) {
+        return new SqlCreateMaterializedView(s.end(this), ifNotExists, name, query);
+    }
+}
+
+SqlDrop OrdoDropView(Span s, boolean replace) :
+{
+    final boolean ifExists;
+    final SqlIdentifier name;
+}
+{
+    [ <MATERIALIZED> ] <VIEW> ifExists = OrdoIfExists() name = CompoundIdentifier() {
+        return new SqlDropView(s.end(this), ifExists, name);
     }
 }
 

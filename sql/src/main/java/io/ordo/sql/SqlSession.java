@@ -31,4 +31,16 @@ public interface SqlSession extends AutoCloseable {
   /** Ends the session; an open transaction block is rolled back (nothing of it is written). */
   @Override
   void close();
+
+  /**
+   * Applies one batch of a materialized view's job as one transaction with the view's progress
+   * (ARCHITECTURE.md "Materialized views"). Needs ADMIN access (42501).
+   *
+   * @throws SqlException 42P01 no such view (or another id), 22P02 a malformed position, 22023 /
+   *     22003 / 42804 a row that does not fit, 54000 over the transaction's operation limit,
+   *     40001 the progress kept changing
+   */
+  default ViewBatch.Result applyView(ViewBatch batch) throws SqlException {
+    throw new SqlException(SqlState.FEATURE_NOT_SUPPORTED, "this engine has no materialized views");
+  }
 }

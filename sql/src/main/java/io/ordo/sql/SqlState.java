@@ -24,6 +24,9 @@ public final class SqlState {
   public static final String UNDEFINED_FUNCTION = "42883";
   public static final String INVALID_TABLE_DEFINITION = "42P16";
   public static final String FEATURE_NOT_SUPPORTED = "0A000";
+  public static final String WRONG_OBJECT_TYPE = "42809";
+  public static final String GROUPING_ERROR = "42803";
+  public static final String DEPENDENT_OBJECTS_STILL_EXIST = "2BP01";
   public static final String UNIQUE_VIOLATION = "23505";
   public static final String NOT_NULL_VIOLATION = "23502";
   public static final String SERIALIZATION_FAILURE = "40001";

@@ -53,6 +53,8 @@ public final class MethodPermissions {
           Map.entry("ordo.v1.Sql/Execute", Permission.READ),
           Map.entry("ordo.v1.Sql/Session", Permission.READ),
           Map.entry("ordo.v1.Sql/Push", Permission.READ),
+          // A view's job writes the view's rows, which no statement may: admin only.
+          Map.entry("ordo.v1.Sql/ApplyView", Permission.ADMIN),
           Map.entry("grpc.reflection.v1.ServerReflection/ServerReflectionInfo", Permission.READ));
 
   /**

@@ -14,6 +14,9 @@ import io.ordo.proto.SqlGrpc;
 import io.ordo.proto.SqlPushResponse;
 import io.ordo.proto.SqlRequest;
 import io.ordo.proto.SqlResponse;
+import io.ordo.proto.SqlRow;
+import io.ordo.proto.SqlViewApplyRequest;
+import io.ordo.proto.SqlViewApplyResponse;
 import io.ordo.sql.Column;
 import io.ordo.sql.PushSink;
 import io.ordo.sql.SqlEngine;
@@ -22,6 +25,7 @@ import io.ordo.sql.SqlSession;
 import io.ordo.sql.SqlState;
 import io.ordo.sql.SqlStatement;
 import io.ordo.sql.TxnState;
+import io.ordo.sql.ViewBatch;
 import io.ordo.sql.engine.SqlConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -174,6 +178,79 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
     } catch (RejectedExecutionException e) {
       sessions.release();
       observer.onError(stopping());
+    }
+  }
+
+  /**
+   * One batch of a materialized view's job (the views module's sink): run in a session of its
+   * own, as one transaction, by {@link SqlSession#applyView}.
+   */
+  @Override
+  public void applyView(
+      SqlViewApplyRequest request, StreamObserver<SqlViewApplyResponse> observer) {
+    if (!sessions.tryAcquire()) {
+      observer.onError(tooManySessions());
+      return;
+    }
+    Context context = Context.current();
+    Runnable task =
+        () -> {
+          Object outcome;
+          try {
+            outcome = runApplyView(request, context);
+          } finally {
+            sessions.release();
+          }
+          safely(() -> {
+            if (outcome instanceof SqlViewApplyResponse response) {
+              observer.onNext(response);
+              observer.onCompleted();
+            } else {
+              observer.onError((StatusRuntimeException) outcome);
+            }
+          });
+        };
+    try {
+      pool.execute(context.wrap(task));
+    } catch (RejectedExecutionException e) {
+      sessions.release();
+      observer.onError(stopping());
+    }
+  }
+
+  private Object runApplyView(SqlViewApplyRequest request, Context context) {
+    SqlSession session;
+    try {
+      session = engine.openSession(USER, DATABASE);
+    } catch (RuntimeException e) {
+      return Status.UNAVAILABLE
+          .withDescription("could not open an SQL session: " + e.getMessage())
+          .asRuntimeException();
+    }
+    Context.CancellationListener cancel = cancelled -> session.cancel();
+    context.addListener(cancel, Runnable::run);
+    try {
+      List<List<Object>> upserts = new ArrayList<>();
+      for (SqlRow row : request.getUpsertsList()) {
+        upserts.add(SqlValues.params(row.getValuesList()));
+      }
+      List<List<Object>> deletes = new ArrayList<>();
+      for (SqlRow row : request.getDeletesList()) {
+        deletes.add(SqlValues.params(row.getValuesList()));
+      }
+      ViewBatch.Result r = session.applyView(new ViewBatch(
+          request.getView(), request.getViewId(), request.getPosition(), request.getReplace(),
+          upserts, deletes));
+      return SqlViewApplyResponse.newBuilder()
+          .setApplied(r.applied()).setPosition(r.position()).build();
+    } catch (SqlException e) {
+      return SqlStatuses.toStatus(e, 0, deadlinePassed(context));
+    } catch (RuntimeException e) {
+      LOG.warn("a view batch failed", e);
+      return Status.INTERNAL.withDescription(e.toString()).asRuntimeException();
+    } finally {
+      context.removeListener(cancel);
+      closeQuietly(session);
     }
   }
 

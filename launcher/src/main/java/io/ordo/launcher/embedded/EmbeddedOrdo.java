@@ -1,5 +1,6 @@
 package io.ordo.launcher.embedded;
 
+import io.ordo.views.ViewSupervisor;
 import io.ordo.gateway.HealthProbe;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -48,6 +49,12 @@ public final class EmbeddedOrdo implements AutoCloseable {
   /** How long {@link LogTopics#ensure} may take: a freshly started broker needs a few seconds. */
   static final Duration TOPICS_TIMEOUT = Duration.ofSeconds(60);
 
+  /** The checkpoints of materialized views' jobs, under the data directory (one per view id). */
+  public static final String VIEW_CHECKPOINTS_DIR = "view-checkpoints";
+
+  /** Most materialized views maintained at once (slots of the views' MiniCluster). */
+  public static final int VIEWS_MAX = 8;
+
   /** The gateway's local store, under the data directory. */
   public static final String GATEWAY_STORE_DIR = "gateway-store";
 
@@ -58,6 +65,8 @@ public final class EmbeddedOrdo implements AutoCloseable {
   private final KafkaClientSettings kafka;
   private final EmbeddedExecutor executor;
   private final GatewayServer gateway;
+  /** Runs the materialized views' jobs; null when the gateway has authentication or TLS. */
+  private final ViewSupervisor views;
   private boolean closed;
 
   /**
@@ -352,7 +361,9 @@ public final class EmbeddedOrdo implements AutoCloseable {
       EmbeddedKafkaBroker broker,
       KafkaClientSettings kafka,
       EmbeddedExecutor executor,
-      GatewayServer gateway) {
+      GatewayServer gateway,
+      ViewSupervisor views) {
+    this.views = views;
     this.options = options;
     this.dataDir = dataDir;
     this.topics = topics;
@@ -438,7 +449,21 @@ public final class EmbeddedOrdo implements AutoCloseable {
                   .withSecurity(options.security()));
       LOG.info("Gateway listens on gRPC port {} and HTTP port {}", gateway.grpcPort(),
           gateway.httpPort());
-      return new EmbeddedOrdo(options, dataDir, topics, broker, kafka, executor, gateway);
+      ViewSupervisor views = null;
+      if (options.security().credentials().isEmpty() && options.security().tls().isEmpty()) {
+        try {
+          views = ViewSupervisor.start("localhost:" + gateway.grpcPort(),
+              dataDir.resolve(VIEW_CHECKPOINTS_DIR), ViewSupervisor.DEFAULT_CHECKPOINT_INTERVAL_MS,
+              VIEWS_MAX);
+        } catch (Exception | Error e) {
+          closeQuietly("gateway", gateway, e);
+          throw e;
+        }
+      } else {
+        LOG.warn("Materialized views are not maintained: their jobs cannot reach a gateway with"
+            + " authentication or TLS yet");
+      }
+      return new EmbeddedOrdo(options, dataDir, topics, broker, kafka, executor, gateway, views);
     } catch (Exception | Error e) {
       closeQuietly("executor", executor, e);
       closeQuietly("Kafka broker", broker, e);
@@ -506,6 +531,11 @@ public final class EmbeddedOrdo implements AutoCloseable {
   /** The checkpoint the executor restored from, or empty when it started fresh. */
   public Optional<String> executorRestoredFrom() {
     return executor.restoredFrom();
+  }
+
+  /** The supervisor of materialized views' jobs, when views are maintained. */
+  public Optional<ViewSupervisor> views() {
+    return Optional.ofNullable(views);
   }
 
   /** The gateway's actual gRPC port. */
@@ -579,6 +609,7 @@ public final class EmbeddedOrdo implements AutoCloseable {
     }
     closed = true;
     IllegalStateException failure = new IllegalStateException("closing embedded Ordo failed");
+    closeQuietly("view supervisor", views, failure);
     closeQuietly("gateway", gateway, failure);
     closeQuietly("executor", executor, failure);
     closeQuietly("Kafka broker", broker, failure);

@@ -1,5 +1,8 @@
 package io.ordo.launcher.embedded;
 
+import io.ordo.sql.SqlSession;
+import io.ordo.sql.SqlStatement;
+import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
@@ -46,8 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ARCHITECTURE.md's promise that an idle Ordo writes nothing to the log: an embedded Ordo with a
- * stream, a subscription (fetched and acked once, then without consumers) and the stream's
- * ingest bridge (one record ingested) is left alone for 30 s; after the first 5 s the log's end
+ * stream, a subscription (fetched and acked once, then without consumers), the stream's
+ * ingest bridge (one record ingested) and a materialized view (its job running) is left alone for 30 s; after the first 5 s the log's end
  * offsets must not move and no heartbeat may be sent. A transaction afterwards still commits,
  * and the log goes quiet again after it.
  */
@@ -130,9 +133,30 @@ class QuietWhenIdleIT {
     }
   }
 
-  /** A stream, a record through its ingest bridge, a subscription fetched and acked. */
+  /**
+   * A stream, a record through its ingest bridge, a subscription fetched and acked, and a
+   * materialized view whose job has written its row (and keeps running, and checkpointing, while
+   * Ordo is idle).
+   */
   private static void useEverything(EmbeddedOrdo ordo, Admin admin, ManagedChannel channel)
       throws Exception {
+    try (SqlSession sql = ordo.sqlEngine().openSession("idle", "ordo")) {
+      for (String statement : List.of(
+          "CREATE TABLE idle_orders (id INT PRIMARY KEY, region TEXT)",
+          "INSERT INTO idle_orders VALUES (1, 'eu')",
+          "CREATE MATERIALIZED VIEW idle_counts AS SELECT region, count(*) AS n FROM idle_orders"
+              + " GROUP BY region")) {
+        for (SqlStatement st : sql.prepare(statement, List.of())) {
+          st.execute(List.of());
+        }
+      }
+      long viewNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (sql.prepare("SELECT * FROM idle_counts", List.of()).get(0).execute(List.of())
+          .rows().isEmpty()) {
+        assertThat(System.nanoTime() - viewNs).as("the view's first row").isNegative();
+        Thread.sleep(200);
+      }
+    }
     StreamsGrpc.newBlockingStub(channel)
         .withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .createStream(CreateStreamRequest.newBuilder().setName(STREAM).setShardCount(2).build());

@@ -1,5 +1,7 @@
 package io.ordo.sql.engine;
 
+import io.ordo.sql.catalog.ViewDef;
+import io.ordo.sql.encoding.ViewCodec;
 import io.ordo.proto.Position;
 import io.ordo.proto.Value;
 import io.ordo.sql.SqlException;
@@ -28,10 +30,13 @@ final class Catalog {
 
   private final CatalogSnapshot snapshot;
   private final Map<String, Value> tableValues;
+  private final TreeMap<String, Map.Entry<ViewDef, Value>> views;
 
-  private Catalog(CatalogSnapshot snapshot, Map<String, Value> tableValues) {
+  private Catalog(CatalogSnapshot snapshot, Map<String, Value> tableValues,
+      TreeMap<String, Map.Entry<ViewDef, Value>> views) {
     this.snapshot = snapshot;
     this.tableValues = tableValues;
+    this.views = views;
   }
 
   /** Reads the catalog as of {@code p} (the caller made sure the store holds {@code p}). */
@@ -47,7 +52,12 @@ final class Catalog {
     for (Map.Entry<String, Value> e : store.scanAsOf(Encodings.STREAM_PREFIX, p, OBJECTS_MAX)) {
       streams.add(Encodings.decodeStream(e.getValue()));
     }
-    return new Catalog(new CatalogSnapshot(tables, streams), values);
+    TreeMap<String, Map.Entry<ViewDef, Value>> views = new TreeMap<>();
+    for (Map.Entry<String, Value> e : store.scanAsOf(ViewCodec.VIEW_KEY_PREFIX, p, OBJECTS_MAX)) {
+      ViewDef def = ViewCodec.decode(e.getValue());
+      views.put(def.name(), Map.entry(def, e.getValue()));
+    }
+    return new Catalog(new CatalogSnapshot(tables, streams), values, views);
   }
 
   /**
@@ -100,6 +110,16 @@ final class Catalog {
           SqlState.UNDEFINED_TABLE, "relation \"" + name + "\" does not exist", position);
     }
     return t.get();
+  }
+
+  /** The materialized views by name, each with its stored value (which DDL asserts). */
+  TreeMap<String, Map.Entry<ViewDef, Value>> views() {
+    return views;
+  }
+
+  /** Whether {@code name} is a materialized view (whose rows are the table {@code name}). */
+  boolean isView(String name) {
+    return views.containsKey(name);
   }
 
   /** The stored value of a table's definition. */

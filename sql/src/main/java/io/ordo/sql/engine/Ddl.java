@@ -84,10 +84,16 @@ final class Ddl {
     if (plan instanceof Plan.PauseConnector p) {
       return pauseConnector(p);
     }
+    if (plan instanceof Plan.CreateView v) {
+      return new Views(session, engine, this).create(v);
+    }
+    if (plan instanceof Plan.DropView v) {
+      return new Views(session, engine, this).drop(v);
+    }
     throw new SqlException(SqlState.FEATURE_NOT_SUPPORTED, "unsupported statement " + plan);
   }
 
-  private Catalog freshCatalog() throws SqlException, InterruptedException {
+  Catalog freshCatalog() throws SqlException, InterruptedException {
     return Catalog.read(engine.backend().store(), session.fresh().position());
   }
 
@@ -176,6 +182,7 @@ final class Ddl {
         throw new SqlException(
             SqlState.UNDEFINED_TABLE, "table \"" + d.name() + "\" does not exist", d.position());
       }
+      Views.checkDropTable(catalog, d.name(), d.position());
       String tableKey = Encodings.tableKey(d.name());
       TxnResult r = submit(List.of(
           assertOp(tableKey, Optional.of(catalog.tableValue(d.name()))),
@@ -542,7 +549,7 @@ final class Ddl {
     throw conflict(p.name());
   }
 
-  private static Operation delete(String key) {
+  static Operation delete(String key) {
     return Operation.newBuilder().setKey(key).setDelete(Delete.getDefaultInstance()).build();
   }
 
@@ -653,13 +660,13 @@ final class Ddl {
         position);
   }
 
-  private static String newTableId() {
+  static String newTableId() {
     byte[] b = new byte[8];
     IDS.nextBytes(b);
     return HexFormat.of().formatHex(b);
   }
 
-  private TxnResult submit(List<Operation> ops) throws SqlException, InterruptedException {
+  TxnResult submit(List<Operation> ops) throws SqlException, InterruptedException {
     Transaction txn = Transaction.newBuilder().setId("sql-ddl-" + UUID.randomUUID())
         .addAllOps(ops).build();
     TxnResult r = session.submit(new TxnBuffer.Commit(txn, List.of(), List.of()));
@@ -669,7 +676,7 @@ final class Ddl {
     return r;
   }
 
-  private static Operation assertOp(String key, Optional<Value> expected) {
+  static Operation assertOp(String key, Optional<Value> expected) {
     Assert.Builder a = Assert.newBuilder();
     if (expected.isPresent()) {
       a.setEquals(expected.get());
@@ -679,17 +686,17 @@ final class Ddl {
     return Operation.newBuilder().setKey(key).setAssert(a).build();
   }
 
-  private static Operation put(String key, Value v) {
+  static Operation put(String key, Value v) {
     return Operation.newBuilder().setKey(key).setPut(Put.newBuilder().setValue(v)).build();
   }
 
-  private static SqlException aborted(TxnResult r) {
+  static SqlException aborted(TxnResult r) {
     return new SqlException(
         SqlState.INTERNAL_ERROR, "the catalog change aborted: " + r.getAbortReason() + " "
             + r.getDetail());
   }
 
-  private static SqlException conflict(String name) {
+  static SqlException conflict(String name) {
     return new SqlException(
         SqlState.SERIALIZATION_FAILURE,
         "\"" + name + "\" kept changing concurrently; try again");

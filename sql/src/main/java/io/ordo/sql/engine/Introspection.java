@@ -58,6 +58,9 @@ final class Introspection {
     if (plan instanceof Plan.ShowConnectors) {
       return Optional.of(SHOW_CONNECTORS);
     }
+    if (plan instanceof Plan.ShowViews) {
+      return Optional.of(Views.SHOW_VIEWS);
+    }
     if (plan instanceof Plan.Describe) {
       return Optional.of(DESCRIBE);
     }

@@ -13,6 +13,7 @@ import io.ordo.sql.SqlStatement;
 import io.ordo.sql.SqlType;
 import io.ordo.sql.StatementResult;
 import io.ordo.sql.TxnState;
+import io.ordo.sql.ViewBatch;
 import io.ordo.sql.catalog.ColumnDef;
 import io.ordo.sql.catalog.StreamDef;
 import io.ordo.sql.catalog.TableDef;
@@ -166,6 +167,7 @@ final class OrdoSession implements SqlSession {
         || plan instanceof Plan.ShowTables
         || plan instanceof Plan.ShowStreams
         || plan instanceof Plan.ShowConnectors
+        || plan instanceof Plan.ShowViews
         || plan instanceof Plan.ShowSetting
         || plan instanceof Plan.Describe
         || plan instanceof Plan.SetSetting
@@ -201,6 +203,26 @@ final class OrdoSession implements SqlSession {
       }
     }
     return types;
+  }
+
+  @Override
+  public ViewBatch.Result applyView(ViewBatch batch) throws SqlException {
+    checkOpen();
+    cancelled.set(false);
+    if (granted != SqlAccess.ADMIN) {
+      throw new SqlException(
+          SqlState.INSUFFICIENT_PRIVILEGE, "applying a view's batch needs admin access");
+    }
+    if (state != TxnState.IDLE) {
+      throw new SqlException(
+          SqlState.ACTIVE_SQL_TRANSACTION, "a view's batch cannot run inside a transaction block");
+    }
+    try {
+      return new Views(this, engine, new Ddl(this, engine)).apply(batch);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SqlException(SqlState.QUERY_CANCELED, "canceling statement: interrupted");
+    }
   }
 
   private StatementResult execute(ParsedText parsed, List<Object> params) throws SqlException {
@@ -277,6 +299,14 @@ final class OrdoSession implements SqlSession {
     }
     if (plan instanceof Plan.ShowSetting s) {
       return Settings.show(settings, s, user, database);
+    }
+    if (plan instanceof Plan.ShowViews) {
+      // The newest snapshot the store holds, not a fresh one: the view supervisor asks every
+      // second, and a fresh snapshot appends a sync transaction (an idle Ordo appends nothing).
+      // The session's own DDL is still in it (latest() makes sure).
+      Snap snap = latest();
+      return Views.show(Catalog.read(engine.backend().store(), snap.position()),
+          engine.backend().store(), snap.position());
     }
     if (plan instanceof Plan.ShowTables || plan instanceof Plan.ShowStreams
         || plan instanceof Plan.ShowConnectors || plan instanceof Plan.Describe) {
@@ -581,6 +611,7 @@ final class OrdoSession implements SqlSession {
       Optional<TableDef> table = ctx.catalog.table(ins.target());
       String tag = "INSERT 0 ";
       if (table.isPresent()) {
+        Views.checkWritable(ctx.catalog, ins.target(), ins.position());
         TableDef def = table.get();
         List<ColumnDef> targets = Dml.targetColumns(def, ins);
         List<List<Object>> rows =
@@ -629,6 +660,7 @@ final class OrdoSession implements SqlSession {
           SqlState.FEATURE_NOT_SUPPORTED,
           "\"" + name + "\" is a stream: its records cannot be updated or deleted", position);
     }
+    Views.checkWritable(catalog, name, position);
     return catalog.requireTable(name, position);
   }
 

@@ -80,6 +80,15 @@ sealed interface Plan {
 
   record ShowConnectors() implements Plan {}
 
+  /** {@code CREATE MATERIALIZED VIEW name AS query}. */
+  record CreateView(String name, boolean ifNotExists, SqlNode query, int position)
+      implements Plan {}
+
+  /** {@code DROP [MATERIALIZED] VIEW name}. */
+  record DropView(String name, boolean ifExists, int position) implements Plan {}
+
+  record ShowViews() implements Plan {}
+
   record ShowStreams() implements Plan {}
 
   /** {@code SHOW <setting>}. */

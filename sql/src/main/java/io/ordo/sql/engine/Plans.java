@@ -8,11 +8,13 @@ import io.ordo.sql.parser.ddl.SqlAlterStreamSetSchema;
 import io.ordo.sql.parser.ddl.SqlAlterTableAddColumn;
 import io.ordo.sql.parser.ddl.SqlColumnDeclaration;
 import io.ordo.sql.parser.ddl.SqlCreateConnector;
+import io.ordo.sql.parser.ddl.SqlCreateMaterializedView;
 import io.ordo.sql.parser.ddl.SqlCreateStream;
 import io.ordo.sql.parser.ddl.SqlCreateTable;
 import io.ordo.sql.parser.ddl.SqlDropConnector;
 import io.ordo.sql.parser.ddl.SqlDropStream;
 import io.ordo.sql.parser.ddl.SqlDropTable;
+import io.ordo.sql.parser.ddl.SqlDropView;
 import io.ordo.sql.parser.ddl.SqlPauseConnector;
 import io.ordo.sql.parser.stmt.SqlAsOf;
 import io.ordo.sql.parser.stmt.SqlBegin;
@@ -92,6 +94,7 @@ final class Plans {
         case TABLES -> new Plan.ShowTables();
         case STREAMS -> new Plan.ShowStreams();
         case CONNECTORS -> new Plan.ShowConnectors();
+        case VIEWS -> new Plan.ShowViews();
         case SETTING -> new Plan.ShowSetting(show.settingName());
       };
     }
@@ -132,6 +135,12 @@ final class Plans {
       return new Plan.CreateConnector(
           name(c.name(), position), c.ifNotExists(), c.sourceKind().getSimple(),
           options(c.options()), c.intoTable(), name(c.target(), position), c.sink(), position);
+    }
+    if (node instanceof SqlCreateMaterializedView v) {
+      return new Plan.CreateView(name(v.name(), position), v.ifNotExists(), v.query(), position);
+    }
+    if (node instanceof SqlDropView d) {
+      return new Plan.DropView(name(d.name(), position), d.ifExists(), position);
     }
     if (node instanceof SqlDropConnector d) {
       return new Plan.DropConnector(name(d.name(), position), d.ifExists(), position);

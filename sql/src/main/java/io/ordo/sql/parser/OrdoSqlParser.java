@@ -91,6 +91,14 @@ public final class OrdoSqlParser {
       .withQuotedCasing(Casing.UNCHANGED)
       .withCaseSensitive(true));
 
+  /** Flink SQL's quoting: back-quoted identifiers, names case-sensitive as written. */
+  private static final SqlDialect FLINK_DIALECT = new SqlDialect(SqlDialect.EMPTY_CONTEXT
+      .withDatabaseProduct(SqlDialect.DatabaseProduct.CALCITE)
+      .withIdentifierQuoteString("`")
+      .withUnquotedCasing(Casing.UNCHANGED)
+      .withQuotedCasing(Casing.UNCHANGED)
+      .withCaseSensitive(true));
+
   private static SqlParser.Config lexing(SqlParser.Config config) {
     return config
         .withQuoting(Quoting.DOUBLE_QUOTE)
@@ -212,6 +220,18 @@ public final class OrdoSqlParser {
    * own statements unparse to Ordo's grammar.
    */
   public static String unparse(SqlNode node) {
+    return unparse(node, DIALECT);
+  }
+
+  /**
+   * Like {@link #unparse(SqlNode)}, in Flink SQL's quoting (back quotes): the text a materialized
+   * view's Flink job runs. Names keep the case Ordo folded them to.
+   */
+  public static String unparseForFlink(SqlNode node) {
+    return unparse(node, FLINK_DIALECT);
+  }
+
+  private static String unparse(SqlNode node, SqlDialect dialect) {
     SqlNode rewritten = node.accept(new SqlShuttle() {
       @Override
       public SqlNode visit(SqlDataTypeSpec type) {
@@ -219,7 +239,7 @@ public final class OrdoSqlParser {
       }
     });
     return (rewritten == null ? node : rewritten).toSqlString(c -> c
-        .withDialect(DIALECT)
+        .withDialect(dialect)
         .withQuoteAllIdentifiers(true)
         .withAlwaysUseParentheses(false)
         .withSelectListItemsOnSeparateLines(false)

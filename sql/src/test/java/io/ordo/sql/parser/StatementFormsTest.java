@@ -8,6 +8,8 @@ import io.ordo.sql.parser.ddl.SqlAlterStreamSetSchema;
 import io.ordo.sql.parser.ddl.SqlAlterTableAddColumn;
 import io.ordo.sql.parser.ddl.SqlColumnDeclaration;
 import io.ordo.sql.parser.ddl.SqlCreateConnector;
+import io.ordo.sql.parser.ddl.SqlCreateMaterializedView;
+import io.ordo.sql.parser.ddl.SqlDropView;
 import io.ordo.sql.parser.ddl.SqlDropConnector;
 import io.ordo.sql.parser.ddl.SqlPauseConnector;
 import io.ordo.sql.parser.ddl.SqlCreateStream;
@@ -297,6 +299,48 @@ class StatementFormsTest {
     assertThat(parse("SHOW CONNECTORS", SqlShow.class).kind()).isEqualTo(SqlShow.Kind.CONNECTORS);
     // The new words stay usable as names.
     assertThat(parse("SELECT connector, pause, resume FROM connectors", SqlNode.class)).isNotNull();
+  }
+
+  // ---- materialized views -----------------------------------------------------------------
+
+  @Test
+  void createMaterializedViewKeepsItsQuery() throws Exception {
+    SqlCreateMaterializedView v = parse(
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS Totals AS SELECT region, count(*) AS n,"
+            + " sum(amount) AS total FROM orders WHERE amount > 0 GROUP BY region",
+        SqlCreateMaterializedView.class);
+    assertThat(v.ifNotExists()).isTrue();
+    assertThat(v.name().getSimple()).isEqualTo("totals");
+    assertThat(v.query()).isInstanceOf(org.apache.calcite.sql.SqlSelect.class);
+    assertThat(OrdoSqlParser.unparse(v.query())).isEqualTo(
+        "SELECT \"region\", COUNT(*) AS \"n\", SUM(\"amount\") AS \"total\" FROM \"orders\""
+            + " WHERE \"amount\" > 0 GROUP BY \"region\"");
+    assertThat(OrdoSqlParser.unparseForFlink(v.query())).isEqualTo(
+        "SELECT `region`, COUNT(*) AS `n`, SUM(`amount`) AS `total` FROM `orders`"
+            + " WHERE `amount` > 0 GROUP BY `region`");
+    assertThat(parse("create materialized view v as select a from t group by a",
+        SqlCreateMaterializedView.class).ifNotExists()).isFalse();
+  }
+
+  @Test
+  void dropAndShowViews() throws Exception {
+    SqlDropView d = parse("DROP VIEW IF EXISTS totals", SqlDropView.class);
+    assertThat(d.ifExists()).isTrue();
+    assertThat(d.name().getSimple()).isEqualTo("totals");
+    assertThat(parse("DROP MATERIALIZED VIEW totals", SqlDropView.class).ifExists()).isFalse();
+    assertThat(parse("SHOW VIEWS", SqlShow.class).kind()).isEqualTo(SqlShow.Kind.VIEWS);
+    // The new words stay usable as names.
+    assertThat(parse("SELECT views, materialized FROM views", SqlNode.class)).isNotNull();
+  }
+
+  @Test
+  void viewFormsThatAreNotAccepted() {
+    assertThatThrownBy(() -> parse("CREATE OR REPLACE MATERIALIZED VIEW v AS SELECT 1"))
+        .isInstanceOf(SqlException.class)
+        .hasMessageContaining("CREATE OR REPLACE MATERIALIZED VIEW is not supported");
+    assertThatThrownBy(() -> parse("CREATE MATERIALIZED VIEW v SELECT a FROM t"))
+        .isInstanceOf(SqlException.class)
+        .satisfies(e -> assertThat(((SqlException) e).sqlState()).isEqualTo("42601"));
   }
 
   // ---- transactions -----------------------------------------------------------------------

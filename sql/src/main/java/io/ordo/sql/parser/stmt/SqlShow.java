@@ -11,7 +11,7 @@ import org.apache.calcite.sql.SqlWriter;
 import org.apache.calcite.sql.parser.SqlParserPos;
 
 /**
- * {@code SHOW TABLES}, {@code SHOW STREAMS}, {@code SHOW CONNECTORS}, or PostgreSQL's {@code SHOW name} of a run-time
+ * {@code SHOW TABLES}, {@code SHOW STREAMS}, {@code SHOW CONNECTORS}, {@code SHOW VIEWS}, or PostgreSQL's {@code SHOW name} of a run-time
  * setting (PostgreSQL 15 "SHOW"): {@code SHOW server_version}, {@code SHOW ALL} (setting "all"),
  * {@code SHOW TIME ZONE} (setting "timezone"), {@code SHOW TRANSACTION ISOLATION LEVEL} (setting
  * "transaction_isolation").
@@ -23,6 +23,8 @@ public final class SqlShow extends SqlCall {
     STREAMS,
     /** SHOW CONNECTORS. */
     CONNECTORS,
+    /** SHOW VIEWS (materialized views). */
+    VIEWS,
     /** A setting, named by {@link #settingName()}. */
     SETTING
   }
@@ -51,6 +53,11 @@ public final class SqlShow extends SqlCall {
   /** SHOW CONNECTORS. */
   public static SqlShow connectors(SqlParserPos pos) {
     return new SqlShow(pos, Kind.CONNECTORS, null);
+  }
+
+  /** SHOW VIEWS. */
+  public static SqlShow views(SqlParserPos pos) {
+    return new SqlShow(pos, Kind.VIEWS, null);
   }
 
   /**
@@ -87,6 +94,7 @@ public final class SqlShow extends SqlCall {
       case TABLES -> writer.keyword("TABLES");
       case STREAMS -> writer.keyword("STREAMS");
       case CONNECTORS -> writer.keyword("CONNECTORS");
+      case VIEWS -> writer.keyword("VIEWS");
       default -> writer.identifier(settingName, true);
     }
   }

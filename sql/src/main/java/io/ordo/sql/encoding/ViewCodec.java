@@ -1,0 +1,104 @@
+package io.ordo.sql.encoding;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.ordo.proto.Value;
+import io.ordo.proto.state.SqlViewDef;
+import io.ordo.proto.state.SqlViewProgress;
+import io.ordo.sql.SqlException;
+import io.ordo.sql.catalog.ViewDef;
+
+/**
+ * Materialized views in the store (sql/ENCODING.md, "Materialized views"):
+ *
+ * <ul>
+ *   <li>{@code "\u0000ordo/sql/catalog/view/" + name}: {@code Value{bytes}} of {@code
+ *       SqlViewDef}; the view's rows are the table of the same name
+ *   <li>{@code "\u0000ordo/view/" + viewId + "/progress"}: {@code Value{bytes}} of {@code
+ *       SqlViewProgress}, the source position the rows reflect, written with them
+ * </ul>
+ *
+ * <p>Stateless; thread-safe.
+ */
+public final class ViewCodec {
+  private ViewCodec() {}
+
+  /** Prefix of every view's catalog key (scan it to list views). */
+  public static final String VIEW_KEY_PREFIX = "\u0000ordo/sql/catalog/view/";
+
+  /** Prefix of the keys a view's job writes besides its rows. */
+  public static final String STATE_KEY_PREFIX = "\u0000ordo/view/";
+
+  /**
+   * The catalog key of the view {@code name}.
+   *
+   * @throws SqlException 42602 / 22021 / 42622 for a bad name (as tables)
+   */
+  public static String viewKey(String name) throws SqlException {
+    CatalogCodec.tableKey(name);
+    return VIEW_KEY_PREFIX + name;
+  }
+
+  /** The key of the progress of the view with id {@code viewId}. */
+  public static String progressKey(String viewId) {
+    return STATE_KEY_PREFIX + viewId + "/progress";
+  }
+
+  public static Value encode(ViewDef def) throws SqlException {
+    viewKey(def.name());
+    SqlViewDef out = SqlViewDef.newBuilder()
+        .setFormatVersion(CatalogCodec.FORMAT_VERSION)
+        .setName(def.name())
+        .setViewId(def.viewId())
+        .setQuery(def.query())
+        .setFlinkQuery(def.flinkQuery())
+        .setSourceTable(def.sourceTable())
+        .setSourceTableId(def.sourceTableId())
+        .build();
+    return Value.newBuilder().setBytes(out.toByteString()).build();
+  }
+
+  /**
+   * Decodes a view definition written by {@link #encode}.
+   *
+   * @throws SqlException XX001 when the value is not one
+   */
+  public static ViewDef decode(Value value) throws SqlException {
+    if (value.getKindCase() != Value.KindCase.BYTES) {
+      throw SqlValues.corrupt("a view catalog entry is a " + value.getKindCase() + " value");
+    }
+    SqlViewDef def;
+    try {
+      def = SqlViewDef.parseFrom(value.getBytes());
+    } catch (InvalidProtocolBufferException e) {
+      throw SqlValues.corrupt("a view catalog entry does not parse: " + e.getMessage());
+    }
+    if (def.getFormatVersion() != CatalogCodec.FORMAT_VERSION) {
+      throw SqlValues.corrupt("view " + def.getName() + " is stored in format "
+          + Integer.toUnsignedString(def.getFormatVersion()) + ", which this version does not read");
+    }
+    return new ViewDef(def.getName(), def.getViewId(), def.getQuery(), def.getFlinkQuery(),
+        def.getSourceTable(), def.getSourceTableId());
+  }
+
+  public static Value encodeProgress(String position) {
+    return Value.newBuilder()
+        .setBytes(SqlViewProgress.newBuilder().setPosition(position).build().toByteString())
+        .build();
+  }
+
+  /**
+   * The position of a progress value.
+   *
+   * @throws SqlException XX001 when the value is not one
+   */
+  public static String decodeProgress(Value value) throws SqlException {
+    try {
+      if (value.getKindCase() == Value.KindCase.BYTES) {
+        return SqlViewProgress.parseFrom(value.getBytes()).getPosition();
+      }
+    } catch (InvalidProtocolBufferException e) {
+      // reported below
+    }
+    throw SqlValues.corrupt("a view progress entry is not one");
+  }
+}
