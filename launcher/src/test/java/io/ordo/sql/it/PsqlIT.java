@@ -111,7 +111,7 @@ class PsqlIT {
 
     Run dt = psql("-c", "\\dt");
     assertThat(dt.exit()).as(dt.err()).isZero();
-    assertThat(dt.out()).contains("List of relations");
+    assertThat(dt.out()).as("err: " + dt.err()).contains("List of relations");
     assertThat(dt.hasRow("Schema", "Name", "Type", "Owner")).as(dt.out()).isTrue();
     assertThat(dt.hasRow("public", "psql_orders", "table", "ordo")).as(dt.out()).isTrue();
     assertThat(dt.hasRow("public", "psql_other", "table", "ordo")).as(dt.out()).isTrue();

@@ -387,13 +387,19 @@ final class OrdoSession implements SqlSession {
   }
 
   /**
-   * The newest snapshot the store already holds if it includes this session's last commit, else a
-   * fresh one.
+   * The newest snapshot the store already holds if it includes this session's last commit and
+   * every change the store holds, else a fresh one. The second condition matters for a new
+   * session: an idle key range's frontier stays at the last sync, so without it a session would
+   * read a snapshot older than what other sessions committed and the store already applied (psql
+   * runs each {@code -c} in its own connection: a table created by one was missing from the next
+   * one's {@code \dt} whenever a sync had happened before the CREATE). In an idle Ordo the first
+   * such read syncs once and the following ones sync no more.
    */
   Snap latest() throws SqlException, InterruptedException {
     Optional<Position> complete = engine.snapshots().latestComplete();
     if (complete.isPresent()
-        && (lastCommit == null || Positions.ORDER.compare(complete.get(), lastCommit) >= 0)) {
+        && (lastCommit == null || Positions.ORDER.compare(complete.get(), lastCommit) >= 0)
+        && !engine.snapshots().storeHoldsChangesAfter(complete.get())) {
       return new Snap(complete.get(), false);
     }
     return fresh();

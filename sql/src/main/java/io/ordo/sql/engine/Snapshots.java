@@ -145,6 +145,16 @@ public final class Snapshots {
     return java.util.Optional.ofNullable(min);
   }
 
+  /**
+   * Whether the store holds a change (of any key) positioned after {@code p}: then a snapshot at
+   * {@code p} misses changes the store already applied.
+   */
+  public boolean storeHoldsChangesAfter(Position p) {
+    io.ordo.storage.ChangePage page =
+        backend.store().changesAfter(p, null, Positions.endOf(Long.MAX_VALUE), "", 1);
+    return !page.entries().isEmpty() || !page.complete();
+  }
+
   private CompletableFuture<Position> join(long timeoutMs) {
     CompletableFuture<Position> started;
     synchronized (this) {
