@@ -158,7 +158,7 @@ final class PushQuery {
       Optional<Position> complete = snapshots.latestComplete();
       Position from = later(complete.orElse(cursorPosition), cursorPosition);
       Position target;
-      if (sourceChangedAfter(from)) {
+      if (snapshots.storeHoldsChangesAfter(from, keyPrefix)) {
         // The store holds changes of the source that no consistent position covers yet (an idle
         // key range's frontier lags): a sync makes one.
         target = session.fresh().position();
@@ -522,15 +522,6 @@ final class PushQuery {
   private static Position later(Position a, Position b) {
     return Positions.ORDER.compare(a, b) >= 0 ? a : b;
   }
-
-  /** Whether the store holds a change of the source positioned after {@code from}. */
-  private boolean sourceChangedAfter(Position from) {
-    ChangePage page = store.changesAfter(from, null, LAST, keyPrefix, 1);
-    return !page.entries().isEmpty() || !page.complete();
-  }
-
-  /** A position after every position. */
-  private static final Position LAST = Positions.endOf(Long.MAX_VALUE);
 
   /** Ends the query when its table or stream was dropped (or dropped and created again). */
   private void checkSourceUnchanged(Position at) throws SqlException {

@@ -150,8 +150,13 @@ public final class Snapshots {
    * {@code p} misses changes the store already applied.
    */
   public boolean storeHoldsChangesAfter(Position p) {
+    return storeHoldsChangesAfter(p, "");
+  }
+
+  /** Like {@link #storeHoldsChangesAfter(Position)}, for keys starting with {@code keyPrefix}. */
+  public boolean storeHoldsChangesAfter(Position p, String keyPrefix) {
     io.ordo.storage.ChangePage page =
-        backend.store().changesAfter(p, null, Positions.endOf(Long.MAX_VALUE), "", 1);
+        backend.store().changesAfter(p, null, Positions.endOf(Long.MAX_VALUE), keyPrefix, 1);
     return !page.entries().isEmpty() || !page.complete();
   }
 
