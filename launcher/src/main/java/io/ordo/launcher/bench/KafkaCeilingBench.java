@@ -34,7 +34,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The sequencer's ceiling: how many log entries per second the log topic takes from the
- * sequencer's own producer ({@link Sequencer}: idempotent, acks=all, linger 1 ms, ...) and hands
+ * sequencer's own producer ({@link Sequencer}: idempotent, acks=all, linger 0 ms, ...) and hands
  * to a consumer, on one broker.
  *
  * <p>A producer thread ({@code ordo-bench-kafka-producer}) appends real transfer entries: {@code

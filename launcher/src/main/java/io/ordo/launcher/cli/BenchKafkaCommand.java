@@ -118,7 +118,7 @@ public final class BenchKafkaCommand implements Callable<Integer> {
     settings.put("inFlight", inFlight);
     settings.put("warmupSeconds", warmup.toMillis() / 1000.0);
     settings.put("durationSeconds", duration.toMillis() / 1000.0);
-    settings.put("producer", "the Sequencer's (idempotent, acks=all, linger.ms=1,"
+    settings.put("producer", "the Sequencer's (idempotent, acks=all, linger.ms=0,"
         + " max.in.flight.requests.per.connection=5)");
     String md = "# ordo bench kafka\n\n" + KafkaCeilingBench.toMarkdown(result, inFlight);
     Files.writeString(dir.resolve("results.json"),
