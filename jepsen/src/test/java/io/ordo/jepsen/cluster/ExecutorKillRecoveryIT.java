@@ -51,7 +51,9 @@ import org.slf4j.Logger;
  * ExecutorMain}, a Flink MiniCluster, as in the test cluster) with retained checkpoints every 300
  * ms while a client keeps appending a seeded stream of transfers, appends and reads to a real
  * broker in this JVM; after a checkpoint exists and the job answered transactions past it, the
- * process gets SIGKILL ({@link ChildJvm#kill9}: no cancel, no shutdown hook, no flush). A new
+ * test appends bursts of transactions at once until a checkpoint completes while the job is
+ * behind the burst (a paced client alone leaves about one transaction in flight at a checkpoint,
+ * too few to rely on a multi-range one among them), then the process gets SIGKILL ({@link ChildJvm#kill9}: no cancel, no shutdown hook, no flush). A new
  * process starts from the newest retained checkpoint while the client keeps appending; then the
  * client stops and every transaction gets its result.
  *
@@ -77,6 +79,15 @@ class ExecutorKillRecoveryIT {
   /** Short, so that transactions are in flight at every checkpoint (one in flight at a time would make that chance). */
   private static final long CLIENT_PAUSE_MS = 5;
   private static final int CLIENT_TXNS_MAX = 4_000;
+  /** Transactions of one burst, appended at once (acknowledgements awaited together). */
+  private static final int BURST_TXNS = 2_000;
+  /** Bursts at most before the kill; each one waits for the next checkpoint. */
+  private static final int BURSTS_MAX = 5;
+  /**
+   * Unanswered transactions when a checkpoint completes that make the kill go ahead: the job was
+   * behind when that checkpoint's barrier passed, so transactions were read and unfinished.
+   */
+  private static final int BACKLOG_AT_CHECKPOINT_MIN = 200;
   /** Results a process must produce beyond a point before the scenario moves on. */
   private static final int PROGRESS_TXNS = 100;
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
@@ -101,6 +112,8 @@ class ExecutorKillRecoveryIT {
   private List<ChangelogRecord> changelog;
   private List<Map.Entry<Transaction, Position>> log;
   private SortedMap<Integer, Long> logReadBeforeCheckpoint;
+  /** Appended transactions without a result when the last checkpoint before the kill completed. */
+  private int backlogAtKill;
   private RecoveryEvidence evidence;
 
   // Class-level @Timeout does not cover lifecycle methods; the scenario runs here. It took 137 s on
@@ -123,7 +136,8 @@ class ExecutorKillRecoveryIT {
     // The configuration ExecutorMain runs with, for its consumer group and key ranges.
     ExecutorConfig config = ExecutorConfig.defaults(bed.bootstrapServers(), TopicLayout.withPrefix(PREFIX));
 
-    try (ResultsCollector collector = ResultsCollector.start(bed.bootstrapServers(), layout.resultsTopic(), 2 * CLIENT_TXNS_MAX)) {
+    int idsMax = 2 * (CLIENT_TXNS_MAX + BURSTS_MAX * BURST_TXNS);
+    try (ResultsCollector collector = ResultsCollector.start(bed.bootstrapServers(), layout.resultsTopic(), idsMax)) {
       executor.start();
       firstPid = executor.pid();
       firstReadyLine = awaitReady();
@@ -137,7 +151,29 @@ class ExecutorKillRecoveryIT {
         Waits.until("the first process answered " + PROGRESS_TXNS + " transactions beyond the checkpoint",
             () -> collector.idCount() >= atCheckpoint + PROGRESS_TXNS, STEP_TIMEOUT,
             () -> collector.idCount() + " results, " + client.appendedCount() + " appended, executor alive " + executor.isAlive());
-        LOG.info("kill -9 of the executor (pid {}) at {} results, {} appended", firstPid, collector.idCount(), client.appendedCount());
+        Workloads.ClientStream burstStream = new Workloads.ClientStream(SEED + 1, ACCOUNTS, LISTS, INITIAL_BALANCE, "burst");
+        List<Transaction> bursts = new ArrayList<>();
+        for (int burst = 1; burst <= BURSTS_MAX; burst++) {
+          int answered = collector.idCount();
+          bursts.addAll(appendBurst(sequencer, burstStream));
+          // The next checkpoint must start once the job works through the burst, not before it
+          // read the burst (then the burst is replayed, not in flight).
+          Waits.until("the first process answered " + PROGRESS_TXNS + " transactions during burst " + burst,
+              () -> collector.idCount() >= answered + PROGRESS_TXNS, STEP_TIMEOUT,
+              () -> collector.idCount() + " results, executor alive " + executor.isAlive());
+          java.util.Optional<Path> before = io.ordo.executor.EmbeddedExecutor.latestCheckpoint(checkpoints);
+          Waits.until("a checkpoint newer than " + before.orElseThrow(),
+              () -> !io.ordo.executor.EmbeddedExecutor.latestCheckpoint(checkpoints).equals(before), STEP_TIMEOUT,
+              () -> "executor alive " + executor.isAlive() + ", output: " + executor.tail());
+          backlogAtKill = client.appendedCount() + bursts.size() - collector.idCount();
+          LOG.info("burst {}: {} unanswered when {} completed", burst, backlogAtKill,
+              io.ordo.executor.EmbeddedExecutor.latestCheckpoint(checkpoints).orElseThrow().getFileName());
+          if (backlogAtKill >= BACKLOG_AT_CHECKPOINT_MIN) {
+            break;
+          }
+        }
+        LOG.info("kill -9 of the executor (pid {}) at {} results, {} appended", firstPid, collector.idCount(),
+            client.appendedCount() + bursts.size());
         executor.kill9();
 
         logReadBeforeCheckpoint =
@@ -147,7 +183,7 @@ class ExecutorKillRecoveryIT {
             RecoveryEvidence.endOffsets(bed.bootstrapServers(), layout.changelogTopic(), STEP_TIMEOUT);
         LOG.info("killed: log offsets committed {}, results end {}", logReadBeforeCheckpoint, resultsEndAtKill);
 
-        int atRestart = client.appendedCount();
+        int atRestart = client.appendedCount() + bursts.size();
         executor.start();
         secondPid = executor.pid();
         secondReadyLine = awaitReady();
@@ -156,6 +192,9 @@ class ExecutorKillRecoveryIT {
             () -> collector.idCount() >= atRestart + PROGRESS_TXNS, STEP_TIMEOUT,
             () -> collector.idCount() + " results, " + client.appendedCount() + " appended, executor alive " + executor.isAlive());
         for (Transaction txn : client.stop()) {
+          appended.put(txn.getId(), txn);
+        }
+        for (Transaction txn : bursts) {
           appended.put(txn.getId(), txn);
         }
         Map<String, Integer> onePerId = new TreeMap<>();
@@ -187,6 +226,20 @@ class ExecutorKillRecoveryIT {
         bed.close();
       }
     }
+  }
+
+  /** Appends {@link #BURST_TXNS} transactions of {@code stream} at once and awaits their acknowledgements. */
+  private static List<Transaction> appendBurst(Sequencer sequencer, Workloads.ClientStream stream) throws Exception {
+    List<Transaction> txns = new ArrayList<>();
+    List<java.util.concurrent.CompletableFuture<?>> acks = new ArrayList<>();
+    for (int i = 0; i < BURST_TXNS; i++) {
+      Transaction txn = stream.next();
+      txns.add(txn);
+      acks.add(sequencer.append(txn));
+    }
+    java.util.concurrent.CompletableFuture.allOf(acks.toArray(java.util.concurrent.CompletableFuture[]::new))
+        .get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    return txns;
   }
 
   /** The executor's ready line; a failure names the child's log, which the temporary folder keeps. */
@@ -265,6 +318,7 @@ class ExecutorKillRecoveryIT {
 
   @Test
   void multiRangeTransactionsWereInFlightAtTheRestoredCheckpoint() {
+    assertThat(backlogAtKill).as("transactions without a result when the restored checkpoint completed").isGreaterThanOrEqualTo(BACKLOG_AT_CHECKPOINT_MIN);
     assertThat(evidence.logReadBeforeCheckpoint().values().stream().mapToLong(Long::longValue).sum())
         .as("log records known to be read before the restored checkpoint (%s; committed by the checkpoints: %s)",
             evidence.logReadBeforeCheckpoint(), logReadBeforeCheckpoint)
