@@ -488,9 +488,13 @@ public final class GatewayServer implements AutoCloseable {
             .build()
             .start();
     started.push(() -> shutdown(grpcServer));
-    // Delivery leases name this address: refused consumers are sent here, and other gateways
-    // probe it to take over at once when this process is gone.
-    subscriptions.advertise(advertisedAddress(config.bindAddress(), grpcServer.getPort()));
+    // Delivery and connector leases name this address: refused consumers are sent here, and
+    // other gateways probe it to take over at once when this process is gone.
+    String advertised = advertisedAddress(config.bindAddress(), grpcServer.getPort());
+    subscriptions.advertise(advertised);
+    if (connectors != null) {
+      connectors.advertise(advertised);
+    }
 
     // REST calls the same service through an in-process server: one implementation, one set of
     // checks and statuses for both protocols.

@@ -1,6 +1,9 @@
 package io.ordo.gateway.connectors;
 
 import io.ordo.gateway.core.BackgroundThreads;
+import io.ordo.gateway.core.LeaseTakeover;
+import io.ordo.gateway.core.OwnerProbe;
+import io.ordo.gateway.core.TcpOwnerProbe;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.gateway.streams.StreamMetadataReader;
 import io.ordo.proto.Delete;
@@ -13,14 +16,15 @@ import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.sql.SqlEngine;
 import io.ordo.sql.SqlException;
-import io.ordo.sql.catalog.TableDef;
-import io.ordo.sql.encoding.CatalogCodec;
 import io.ordo.sql.catalog.ConnectorDef;
 import io.ordo.sql.catalog.ConnectorStatus;
+import io.ordo.sql.catalog.TableDef;
+import io.ordo.sql.encoding.CatalogCodec;
 import io.ordo.sql.encoding.ConnectorCodec;
 import io.ordo.storage.MultiVersionStore;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -57,7 +61,13 @@ import org.slf4j.LoggerFactory;
  *       fails (another gateway took over);
  *   <li>for a connector nobody runs (no lease, or one expired by this gateway's clock): takes the
  *       lease (asserting the value read and the connector's definition) and starts a {@link
- *       ConnectorWorker}.
+ *       ConnectorWorker};
+ *   <li>for a connector whose unexpired lease names another gateway instance: takes it at once if
+ *       that holder is gone ({@link LeaseTakeover}: it advertised this gateway's own address, or
+ *       nothing accepts a TCP connection at the address it advertised), so a connector whose
+ *       gateway was killed moves within about a round instead of after its {@value #LEASE_MS} ms
+ *       lease; else leaves it alone. Safe even if the holder is alive after all: every batch
+ *       asserts the offset it starts from, and the holder's next renewal fails and stops it.
  * </ul>
  *
  * <p>At most {@value #CONNECTORS_MAX} connectors run per gateway. A running connector costs one
@@ -82,6 +92,9 @@ public final class ConnectorManager implements AutoCloseable {
   static final long CATCH_UP_STEP_MS = 100;
   static final int CATCH_UP_ROUNDS_MAX = 30;
 
+  /** How long a round waits for a probe of a lease holder's address, in ms. */
+  static final long PROBE_WAIT_MS = TcpOwnerProbe.TIMEOUT_MS_DEFAULT + 1_000L;
+
   /** How long {@link #dropped} waits for the slot to be free, in ms. */
   static final long RELEASE_WAIT_MS = 10_000;
 
@@ -95,6 +108,9 @@ public final class ConnectorManager implements AutoCloseable {
   private final long intervalMs;
   private final LongSupplier wallClockMs;
   private final String gatewayId = "gw-" + UUID.randomUUID();
+  private final OwnerProbe probe;
+  private final TcpOwnerProbe ownedProbe; // probe when this manager made it, else null
+  private volatile String address = "";
   private final ScheduledExecutorService timer;
   private volatile SqlEngine sqlEngine; // null until attached: sinks need it
 
@@ -151,6 +167,18 @@ public final class ConnectorManager implements AutoCloseable {
   public ConnectorManager(
       MultiVersionStore store, ConnectorWorker.Log log, long txnBytesMax, long intervalMs,
       LongSupplier wallClockMs) {
+    this(store, log, txnBytesMax, intervalMs, wallClockMs, null);
+  }
+
+  /**
+   * As above, with the probe that tells whether another lease holder still answers at its
+   * address ({@code null}: a {@link TcpOwnerProbe} of this manager's, closed with it).
+   */
+  public ConnectorManager(
+      MultiVersionStore store, ConnectorWorker.Log log, long txnBytesMax, long intervalMs,
+      LongSupplier wallClockMs, OwnerProbe probe) {
+    this.ownedProbe = probe == null ? new TcpOwnerProbe(TcpOwnerProbe.TIMEOUT_MS_DEFAULT) : null;
+    this.probe = probe == null ? ownedProbe : probe;
     this.store = Objects.requireNonNull(store, "store");
     this.log = Objects.requireNonNull(log, "log");
     this.txnBytesMax = txnBytesMax;
@@ -166,6 +194,14 @@ public final class ConnectorManager implements AutoCloseable {
   /** This gateway's instance id, as leases name it. */
   public String gatewayId() {
     return gatewayId;
+  }
+
+  /**
+   * This gateway's gRPC address ({@code host:port}), written into the leases it takes or renews
+   * from now on, so other gateways can tell when it is gone.
+   */
+  public void advertise(String address) {
+    this.address = Objects.requireNonNull(address, "address");
   }
 
   /** Lets sinks run their push queries through {@code engine} (the gateway's own engine). */
@@ -250,7 +286,7 @@ public final class ConnectorManager implements AutoCloseable {
       offset = store.getLatest(ConnectorCodec.offsetKey(def.connectorId()));
     } else if (r != null && r.worker.def().connectorId().equals(def.connectorId())) {
       state = r.worker.stateLabel();
-      owner = Optional.of(gatewayId);
+      owner = Optional.of(ConnectorLease.describe(gatewayId, address));
       error = Optional.of(r.worker.lastError()).filter(s -> !s.isEmpty());
       offset = ((ConnectorWorker) r.worker).offset();
     } else {
@@ -258,7 +294,7 @@ public final class ConnectorManager implements AutoCloseable {
           .flatMap(ConnectorLease::decode);
       if (lease.isPresent() && lease.get().expiresMs() >= wallClockMs.getAsLong()) {
         state = lease.get().state();
-        owner = Optional.of(lease.get().gateway());
+        owner = Optional.of(lease.get().describe());
         error = Optional.of(lease.get().error()).filter(s -> !s.isEmpty());
       } else {
         state = "unassigned";
@@ -302,7 +338,7 @@ public final class ConnectorManager implements AutoCloseable {
       error = Optional.empty();
     } else if (r != null && r.worker.def().connectorId().equals(def.connectorId())) {
       state = r.worker.stateLabel();
-      owner = Optional.of(gatewayId);
+      owner = Optional.of(ConnectorLease.describe(gatewayId, address));
       error = Optional.of(r.worker.lastError()).filter(s -> !s.isEmpty());
       applied = ((SinkWorker) r.worker).position();
     } else {
@@ -310,7 +346,7 @@ public final class ConnectorManager implements AutoCloseable {
           .flatMap(ConnectorLease::decode);
       boolean live = lease.isPresent() && lease.get().expiresMs() >= wallClockMs.getAsLong();
       state = live ? lease.get().state() : "unassigned";
-      owner = live ? Optional.of(lease.get().gateway()) : Optional.empty();
+      owner = live ? Optional.of(lease.get().describe()) : Optional.empty();
       error = lease.map(ConnectorLease::error).filter(s -> !s.isEmpty());
     }
     if (applied.isEmpty()) {
@@ -399,6 +435,7 @@ public final class ConnectorManager implements AutoCloseable {
       releaseQuietly(r);
     }
     long now = wallClockMs.getAsLong();
+    Map<String, Boolean> answered = new HashMap<>(); // probes of this round, by address
     for (Map.Entry<ConnectorDef, Value> e : catalog.values()) {
       ConnectorDef def = e.getKey();
       if (def.paused()) {
@@ -411,7 +448,7 @@ public final class ConnectorManager implements AutoCloseable {
       if (r != null) {
         keep(r, e.getValue(), now);
       } else {
-        tryTake(def, e.getValue(), now);
+        tryTake(def, e.getValue(), now, answered);
       }
     }
   }
@@ -452,7 +489,7 @@ public final class ConnectorManager implements AutoCloseable {
 
   private boolean renew(Running r, long now, String state, String error)
       throws InterruptedException, SqlException {
-    ConnectorLease next = new ConnectorLease(gatewayId, now + LEASE_MS, state, error);
+    ConnectorLease next = new ConnectorLease(gatewayId, address, now + LEASE_MS, state, error);
     String key = ConnectorCodec.leaseKey(r.worker.def().connectorId());
     Value v = next.encode();
     Optional<Boolean> ok = run(List.of(
@@ -468,14 +505,30 @@ public final class ConnectorManager implements AutoCloseable {
     return ok.get();
   }
 
-  private void tryTake(ConnectorDef def, Value defValue, long now)
+  private void tryTake(ConnectorDef def, Value defValue, long now, Map<String, Boolean> answered)
       throws SqlException, InterruptedException {
     String key = ConnectorCodec.leaseKey(def.connectorId());
     Optional<Value> current = store.getLatest(key);
     Optional<ConnectorLease> lease = current.flatMap(ConnectorLease::decode);
     if (lease.isPresent() && lease.get().expiresMs() >= now
         && !lease.get().gateway().equals(gatewayId)) {
-      return; // another gateway runs it
+      ConnectorLease held = lease.get();
+      switch (LeaseTakeover.decide(held.address(), address)) {
+        case REFUSE:
+          return; // another gateway runs it, and it cannot be asked
+        case TAKE:
+          LOG.info("Connector '{}': its lease names an earlier run of this gateway ({}); taking it",
+              def.name(), held.address());
+          break;
+        case PROBE:
+        default:
+          if (answered.computeIfAbsent(held.address(), this::answers)) {
+            return; // another gateway runs it
+          }
+          LOG.info("Connector '{}': its lease holder {} ({}) does not answer; taking over",
+              def.name(), held.gateway(), held.address());
+          break;
+      }
     }
     synchronized (this) {
       if (running.size() >= CONNECTORS_MAX) {
@@ -484,7 +537,7 @@ public final class ConnectorManager implements AutoCloseable {
         return;
       }
     }
-    Value v = new ConnectorLease(gatewayId, now + LEASE_MS, "starting", "").encode();
+    Value v = new ConnectorLease(gatewayId, address, now + LEASE_MS, "starting", "").encode();
     Optional<Boolean> ok = run(List.of(
         StreamMetadataReader.assertUnchanged(key, current),
         StreamMetadataReader.assertUnchanged(ConnectorCodec.connectorKey(def.name()), Optional.of(defValue)),
@@ -498,6 +551,18 @@ public final class ConnectorManager implements AutoCloseable {
     }
     LOG.info("Connector '{}' runs on this gateway ({})", def.name(), gatewayId);
     w.start();
+  }
+
+  /** Whether something answers at {@code address}; in doubt (slow, failed probe) it does. */
+  private boolean answers(String address) {
+    try {
+      return probe.answers(address).get(PROBE_WAIT_MS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    } catch (ExecutionException | TimeoutException e) {
+      return true;
+    }
   }
 
   private Worker newWorker(ConnectorDef def, Value defValue, String previousError)
@@ -560,5 +625,8 @@ public final class ConnectorManager implements AutoCloseable {
       r.worker.close();
       releaseQuietly(r);
     });
+    if (ownedProbe != null) {
+      ownedProbe.close();
+    }
   }
 }

@@ -6,6 +6,8 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.ordo.gateway.core.LeaseTakeover;
+import io.ordo.gateway.core.OwnerProbe;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.gateway.streams.StreamKeys;
 import io.ordo.gateway.streams.StreamMetadataReader;
@@ -174,36 +176,11 @@ final class DeliveryLease {
   }
 
   /**
-   * Whether a gateway answers at an advertised address. Completes with true when something accepts
-   * a connection there, false when nothing does (refused, unresolvable, timed out); never fails.
-   */
-  @FunctionalInterface
-  interface OwnerProbe {
-    CompletableFuture<Boolean> answers(String address);
-  }
-
-  /** What {@link #acquire} does about an unexpired lease of another gateway instance. */
-  enum Takeover {
-    /** The holder's address is unknown: wait for the lease to expire. */
-    REFUSE,
-    /** The holder advertised this gateway's own address: an earlier instance of it, gone. */
-    TAKE,
-    /** Probe the holder's address: take the lease if nothing answers there. */
-    PROBE
-  }
-
-  /**
    * Decides how to treat {@code current}, an unexpired lease of another gateway instance, when
-   * this gateway ({@code mine}) wants to deliver.
+   * this gateway ({@code mine}) wants to deliver ({@link LeaseTakeover#decide}).
    */
-  static Takeover takeover(Holder current, Settings mine) {
-    if (current.address().isEmpty()) {
-      return Takeover.REFUSE;
-    }
-    if (current.address().equals(mine.address())) {
-      return Takeover.TAKE;
-    }
-    return Takeover.PROBE;
+  static LeaseTakeover takeover(Holder current, Settings mine) {
+    return LeaseTakeover.decide(current.address(), mine.address());
   }
 
   private final String id;

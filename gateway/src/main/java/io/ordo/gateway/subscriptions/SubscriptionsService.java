@@ -4,6 +4,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.ordo.gateway.core.OwnerProbe;
+import io.ordo.gateway.core.TcpOwnerProbe;
 import io.ordo.gateway.core.TxnRunner;
 import io.ordo.gateway.streams.StreamKeys;
 import io.ordo.gateway.streams.StreamMetadataReader;
@@ -115,7 +117,7 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
   private final ScheduledExecutorService scheduler;
   private final LongSupplier nanoClock;
   private volatile DeliveryLease.Settings leaseSettings;
-  private final DeliveryLease.OwnerProbe ownerProbe;
+  private final OwnerProbe ownerProbe;
   private final TcpOwnerProbe tcpProbe; // ownerProbe when this service made it, else null
   private final LongSupplier wallClockMs;
   private final AtomicLong leaseAcquisitions = new AtomicLong();
@@ -159,7 +161,7 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
       StreamMetadataReader reader,
       MultiVersionStore store,
       DeliveryLease.Settings leaseSettings,
-      DeliveryLease.OwnerProbe ownerProbe,
+      OwnerProbe ownerProbe,
       LongSupplier nanoClock,
       LongSupplier wallClockMs) {
     this.reader = Objects.requireNonNull(reader, "reader");

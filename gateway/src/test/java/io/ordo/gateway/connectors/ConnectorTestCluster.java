@@ -33,18 +33,22 @@ import org.junit.jupiter.api.Assumptions;
 final class ConnectorTestCluster implements AutoCloseable {
   /** How long the helpers wait for a condition, in ms. */
   static final long WAIT_MS = 60_000;
+  /** Key ranges of the executor and the gateways. */
+  static final int KEY_RANGES = 2;
 
   final TestPostgres pg;
   final EmbeddedKafkaBroker broker;
   final EmbeddedExecutor executor;
   private final Path dir;
   private final TopicLayout topics;
+  final String topicPrefix;
   private volatile GatewayServer gateway;
 
-  private ConnectorTestCluster(Path dir, TopicLayout topics, TestPostgres pg,
+  private ConnectorTestCluster(Path dir, String topicPrefix, TestPostgres pg,
       EmbeddedKafkaBroker broker, EmbeddedExecutor executor) {
     this.dir = dir;
-    this.topics = topics;
+    this.topicPrefix = topicPrefix;
+    this.topics = TopicLayout.withPrefix(topicPrefix);
     this.pg = pg;
     this.broker = broker;
     this.executor = executor;
@@ -61,20 +65,25 @@ final class ConnectorTestCluster implements AutoCloseable {
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
     LogTopics.ensure(broker.bootstrapServers(), topics, GatewayServer.START_TIMEOUT);
     EmbeddedExecutor executor = EmbeddedExecutor.start(
-        ExecutorConfig.defaults(broker.bootstrapServers(), topics).withKeyRangeCount(2));
-    ConnectorTestCluster c = new ConnectorTestCluster(dir, topics, pg, broker, executor);
+        ExecutorConfig.defaults(broker.bootstrapServers(), topics).withKeyRangeCount(KEY_RANGES));
+    ConnectorTestCluster c = new ConnectorTestCluster(dir, topicPrefix, pg, broker, executor);
     c.gateway = c.startGateway();
     return c;
   }
 
   private GatewayServer startGateway() throws Exception {
     return GatewayServer.start(
-        GatewayConfig.defaults(broker.bootstrapServers(), topics)
-            .withPorts(0, 0)
-            .withPgPort(GatewayConfig.NO_PG_PORT)
-            .withKeyRangeCount(2)
-            .withHeartbeatIntervalMs(20)
-            .withDataDir(dir.resolve("gateway-store")));
+        gatewayConfig(broker.bootstrapServers(), topics, dir.resolve("gateway-store"), KEY_RANGES));
+  }
+
+  /** A gateway's configuration in these tests: ephemeral ports, no PostgreSQL port, a store. */
+  static GatewayConfig gatewayConfig(String bootstrapServers, TopicLayout topics, Path store, int keyRanges) {
+    return GatewayConfig.defaults(bootstrapServers, topics)
+        .withPorts(0, 0)
+        .withPgPort(GatewayConfig.NO_PG_PORT)
+        .withKeyRangeCount(keyRanges)
+        .withHeartbeatIntervalMs(20)
+        .withDataDir(store);
   }
 
   GatewayServer gateway() {

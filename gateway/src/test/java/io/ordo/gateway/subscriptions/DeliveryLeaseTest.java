@@ -1,5 +1,6 @@
 package io.ordo.gateway.subscriptions;
 
+import io.ordo.gateway.core.LeaseTakeover;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -61,17 +62,17 @@ class DeliveryLeaseTest {
     DeliveryLease.Settings mine = new DeliveryLease.Settings("gw-new", "10.0.0.1:6570", 15_000);
     // An earlier run of this gateway (same address, another instance id): gone, take it.
     assertThat(DeliveryLease.takeover(new DeliveryLease.Holder("gw-old", "10.0.0.1:6570", 9, 1), mine))
-        .isEqualTo(DeliveryLease.Takeover.TAKE);
+        .isEqualTo(LeaseTakeover.TAKE);
     // Another gateway's address: ask whether something answers there.
     assertThat(DeliveryLease.takeover(new DeliveryLease.Holder("gw-b", "10.0.0.2:6570", 9, 1), mine))
-        .isEqualTo(DeliveryLease.Takeover.PROBE);
+        .isEqualTo(LeaseTakeover.PROBE);
     // No address: nothing to probe, wait for the expiry.
     assertThat(DeliveryLease.takeover(new DeliveryLease.Holder("gw-b", "", 9, 1), mine))
-        .isEqualTo(DeliveryLease.Takeover.REFUSE);
+        .isEqualTo(LeaseTakeover.REFUSE);
     // A gateway that knows no address of its own never mistakes an address-less holder for itself.
     DeliveryLease.Settings anonymous = new DeliveryLease.Settings("gw-new", "", 15_000);
     assertThat(DeliveryLease.takeover(new DeliveryLease.Holder("gw-b", "", 9, 1), anonymous))
-        .isEqualTo(DeliveryLease.Takeover.REFUSE);
+        .isEqualTo(LeaseTakeover.REFUSE);
   }
 
   @Test

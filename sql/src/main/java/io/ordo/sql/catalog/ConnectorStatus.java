@@ -9,7 +9,8 @@ import java.util.OptionalLong;
  *
  * @param state {@code running}, {@code starting}, {@code paused}, {@code failed} or {@code
  *     unassigned} (no gateway holds its lease)
- * @param owner the gateway that runs it (its instance id), or empty
+ * @param owner the gateway that runs it: its instance id, followed by " (host:port)" when it
+ *     advertised its gRPC address; or empty
  * @param appliedPosition the source position the connector's committed changes reached (a
  *     PostgreSQL LSN like {@code 0/16B3748}), or empty before the first change
  * @param sourcePosition the source's current position (PostgreSQL: {@code pg_current_wal_lsn()}),

@@ -1,4 +1,4 @@
-package io.ordo.gateway.subscriptions;
+package io.ordo.gateway.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

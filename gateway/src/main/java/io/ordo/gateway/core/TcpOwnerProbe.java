@@ -1,4 +1,4 @@
-package io.ordo.gateway.subscriptions;
+package io.ordo.gateway.core;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A {@link DeliveryLease.OwnerProbe} that opens a TCP connection to the advertised {@code
+ * An {@link OwnerProbe} that opens a TCP connection to the advertised {@code
  * host:port} (IPv6 as {@code [addr]:port}) and closes it at once: accepted means a process
  * listens there. Refused, unresolvable, malformed or not accepted within {@code timeoutMs} means
  * nothing answers. It proves less than a health check (any listener counts), which errs on the
@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that finds the queue full completes with true (assume the owner answers: the caller waits for
  * the lease as before). Daemon threads; {@link #close} stops them.
  */
-final class TcpOwnerProbe implements DeliveryLease.OwnerProbe, AutoCloseable {
+public final class TcpOwnerProbe implements OwnerProbe, AutoCloseable {
   /** Default connect timeout, in milliseconds. */
-  static final int TIMEOUT_MS_DEFAULT = 1_000;
+  public static final int TIMEOUT_MS_DEFAULT = 1_000;
 
   static final int THREADS = 2;
   static final int QUEUE_MAX = 64;
@@ -32,7 +32,7 @@ final class TcpOwnerProbe implements DeliveryLease.OwnerProbe, AutoCloseable {
   private final ThreadPoolExecutor pool;
 
   /** @param timeoutMs connect timeout in milliseconds, &gt; 0 */
-  TcpOwnerProbe(int timeoutMs) {
+  public TcpOwnerProbe(int timeoutMs) {
     if (timeoutMs <= 0) {
       throw new IllegalArgumentException("timeoutMs must be > 0, got " + timeoutMs);
     }
@@ -63,7 +63,7 @@ final class TcpOwnerProbe implements DeliveryLease.OwnerProbe, AutoCloseable {
   }
 
   /** Whether a TCP connection to {@code address} ({@code host:port}) is accepted in time. */
-  boolean connects(String address) {
+  public boolean connects(String address) {
     InetSocketAddress target = parse(address);
     if (target == null || target.isUnresolved()) {
       return false;
