@@ -507,6 +507,9 @@ public final class ConnectorManager implements AutoCloseable {
 
   private void tryTake(ConnectorDef def, Value defValue, long now, Map<String, Boolean> answered)
       throws SqlException, InterruptedException {
+    if (def.sink() && sqlEngine == null) {
+      return; // a sink reads through the SQL engine: not taken before one is attached
+    }
     String key = ConnectorCodec.leaseKey(def.connectorId());
     Optional<Value> current = store.getLatest(key);
     Optional<ConnectorLease> lease = current.flatMap(ConnectorLease::decode);

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * in-process gateway A runs none at first); A then runs connectors again and, B answering at the
  * address in its lease, leaves it alone; B gets SIGKILL under a writer (no shutdown: its lease
  * stays, unexpired), A finds nothing answering at B's address and takes the connector over before
- * B's lease could expire, and the Ordo table ends equal to the source table. Skipped where initdb
- * and pg_ctl are not installed.
+ * B's lease could expire; the Ordo table ends equal to the source table, and a sink connector
+ * killed with B and taken over the same way ends with its target equal to the Ordo table, no row
+ * version applied twice. Skipped where initdb and pg_ctl are not installed.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ConnectorFailoverIT {
@@ -70,9 +71,24 @@ class ConnectorFailoverIT {
     cluster.sql("CREATE SOURCE CONNECTOR moving FROM POSTGRESQL WITH (host = '127.0.0.1', port = "
         + pg.port() + ", database = 'postgres', user = 'postgres', table = 'public.moving')"
         + " INTO TABLE moving");
-    ConnectorTestCluster.await("gateway B (" + b.address() + ") runs the connector",
-        () -> owner().contains(b.address()) && "streaming".equals(state()));
+    ConnectorTestCluster.await("gateway B (" + b.address() + ") runs the source",
+        () -> owner("moving").contains(b.address()) && "streaming".equals(state("moving")));
     awaitMirrored();
+    // A sink of the mirrored table into a second PostgreSQL table, whose trigger logs every row
+    // the sink applies.
+    pg.exec("CREATE TABLE public.moving_copy (id INT PRIMARY KEY, n INT NOT NULL)",
+        "CREATE TABLE public.moving_applied (seq BIGSERIAL PRIMARY KEY, op TEXT, id INT, n INT)",
+        "CREATE FUNCTION public.log_moving() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            + " IF TG_OP <> 'DELETE' THEN INSERT INTO public.moving_applied (op, id, n)"
+            + " VALUES (TG_OP, NEW.id, NEW.n); END IF; RETURN NULL; END $$",
+        "CREATE TRIGGER moving_logged AFTER INSERT OR UPDATE ON public.moving_copy"
+            + " FOR EACH ROW EXECUTE FUNCTION public.log_moving()");
+    cluster.sql("CREATE SINK CONNECTOR moving_out TO POSTGRESQL WITH (host = '127.0.0.1', port = "
+        + pg.port() + ", database = 'postgres', user = 'postgres', table = 'public.moving_copy')"
+        + " FROM TABLE moving");
+    ConnectorTestCluster.await("gateway B runs the sink",
+        () -> owner("moving_out").contains(b.address()));
+    awaitCopied();
 
     // A runs connectors again: B answers at its address, so A leaves the lease alone.
     ConnectorManager a = new ConnectorManager(
@@ -80,11 +96,13 @@ class ConnectorFailoverIT {
         GatewayConfig.defaults("unused:1", cluster.topics()).limits().txnBytesMax(), ROUND_MS,
         System::currentTimeMillis);
     a.advertise("127.0.0.1:" + cluster.gateway().grpcPort());
+    a.attachSql(cluster.gateway().sqlEngine());
     cluster.gateway().sqlBackend().attachConnectors(a);
     a.start();
     closing.add(a);
     Thread.sleep(5 * ROUND_MS);
-    assertThat(owner()).as("the owner while B lives").contains(b.address());
+    assertThat(owner("moving")).as("the source's owner while B lives").contains(b.address());
+    assertThat(owner("moving_out")).as("the sink's owner while B lives").contains(b.address());
 
     AtomicReference<Exception> writerFailure = new AtomicReference<>();
     Thread writer = new Thread(() -> {
@@ -106,8 +124,8 @@ class ConnectorFailoverIT {
     long leaseExpiresMs = lease(store, leaseKey).expiresMs();
     b.kill9();
     long killedAtMs = System.currentTimeMillis();
-    ConnectorTestCluster.await("gateway A takes the connector over",
-        () -> owner().contains("127.0.0.1:" + cluster.gateway().grpcPort()));
+    ConnectorTestCluster.await("gateway A takes the source over",
+        () -> owner("moving").contains("127.0.0.1:" + cluster.gateway().grpcPort()));
     long takenAtMs = System.currentTimeMillis();
     LOG.info("gateway A took the connector over {} ms after B's SIGKILL; B's lease had {} ms left",
         takenAtMs - killedAtMs, leaseExpiresMs - takenAtMs);
@@ -121,7 +139,22 @@ class ConnectorFailoverIT {
     writer.join(ConnectorTestCluster.WAIT_MS);
     assertThat(writerFailure.get()).isNull();
     awaitMirrored();
-    ConnectorTestCluster.await("the connector streams on A", () -> "streaming".equals(state()));
+    ConnectorTestCluster.await("the source streams on A", () -> "streaming".equals(state("moving")));
+    ConnectorTestCluster.await("gateway A takes the sink over",
+        () -> owner("moving_out").contains("127.0.0.1:" + cluster.gateway().grpcPort()));
+    awaitCopied();
+    // Every version of a row has its own n (updates add 1; inserted ids are never reused), so a
+    // change the sink applied twice, for example a batch B had written when it was killed and A
+    // wrote again, would show as a repeated (id, n).
+    try (Connection c = pg.connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT id, n, count(*) FROM public.moving_applied"
+            + " GROUP BY id, n HAVING count(*) > 1 ORDER BY id, n")) {
+      List<String> twice = new ArrayList<>();
+      while (rs.next()) {
+        twice.add(rs.getInt(1) + "=" + rs.getInt(2) + " x" + rs.getLong(3));
+      }
+      assertThat(twice).as("row versions the sink applied more than once").isEmpty();
+    }
   }
 
   private static ConnectorLease lease(MultiVersionStore store, String key) {
@@ -129,18 +162,18 @@ class ConnectorFailoverIT {
     return v.flatMap(ConnectorLease::decode).orElseThrow(() -> new AssertionError("no lease at " + key));
   }
 
-  private static String owner() {
+  private static String owner(String connector) {
     try {
-      Object o = cluster.connector("moving").get("owner");
+      Object o = cluster.connector(connector).get("owner");
       return o == null ? "" : o.toString();
     } catch (SqlException e) {
       return "";
     }
   }
 
-  private static String state() {
+  private static String state(String connector) {
     try {
-      return String.valueOf(cluster.connector("moving").get("state"));
+      return String.valueOf(cluster.connector(connector).get("state"));
     } catch (SqlException e) {
       return "";
     }
@@ -163,9 +196,13 @@ class ConnectorFailoverIT {
   }
 
   private static List<String> sourceRows() throws Exception {
+    return pgRows("public.moving");
+  }
+
+  private static List<String> pgRows(String table) throws Exception {
     List<String> out = new ArrayList<>();
     try (Connection c = cluster.pg.connect(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT id, n FROM public.moving ORDER BY id")) {
+        ResultSet rs = s.executeQuery("SELECT id, n FROM " + table + " ORDER BY id")) {
       while (rs.next()) {
         out.add(rs.getInt(1) + "=" + rs.getInt(2));
       }
@@ -182,6 +219,16 @@ class ConnectorFailoverIT {
       source = sourceRows();
     }
     assertThat(ordoRows()).as("the Ordo table mirroring public.moving").containsExactlyElementsOf(source);
+  }
+
+  /** Waits until the sink's target equals the Ordo table. */
+  private static void awaitCopied() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ConnectorTestCluster.WAIT_MS);
+    while (!pgRows("public.moving_copy").equals(ordoRowsOrEmpty()) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(pgRows("public.moving_copy")).as("the sink's target copying moving")
+        .containsExactlyElementsOf(ordoRows());
   }
 
   private static List<String> ordoRowsOrEmpty() {
