@@ -207,6 +207,9 @@ SqlNode OrdoShow() :
         LOOKAHEAD(2)
         <VIEWS> { return SqlShow.views(s.end(this)); }
     |
+        LOOKAHEAD(2)
+        <QUERIES> { return SqlShow.queries(s.end(this)); }
+    |
         LOOKAHEAD(3)
         <TRANSACTION> <ISOLATION> <LEVEL> {
             return SqlShow.setting(s.end(this), "transaction_isolation");
@@ -220,6 +223,19 @@ SqlNode OrdoShow() :
             return SqlShow.setting(s.end(this), String.join(".", name.names));
         }
     )
+}
+
+/** {@code TERMINATE QUERY <id>}: ends a push query running on this gateway (SHOW QUERIES). */
+SqlNode OrdoTerminateQuery() :
+{
+    final Span s;
+    final SqlLiteral id;
+}
+{
+    <TERMINATE> { s = span(); } <QUERY>
+    id = UnsignedNumericLiteral() {
+        return new SqlTerminateQuery(s.end(this), id);
+    }
 }
 
 /** {@code DESC t}: Calcite's DESCRIBE handles {@code DESCRIBE [TABLE] t}. */

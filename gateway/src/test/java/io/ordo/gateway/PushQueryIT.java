@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -468,6 +469,71 @@ class PushQueryIT {
     assertThat(admitted.next().getColumnsCount()).isEqualTo(3);
     admitted.cancel();
     running.forEach(PushCall::cancel);
+  }
+
+  /** Runs one statement in a new engine session of {@code user} with {@code access}. */
+  private static io.ordo.sql.StatementResult engineSql(String user, io.ordo.sql.SqlAccess access, String text)
+      throws io.ordo.sql.SqlException {
+    try (io.ordo.sql.SqlSession s = gateway.sqlEngine().openSession(user, "ordo", access)) {
+      return s.prepare(text, List.of()).get(0).execute(List.of());
+    }
+  }
+
+  /** SHOW QUERIES' row of the push query whose text contains {@code text}, column to value. */
+  private static Optional<Map<String, Object>> shownQuery(String text) throws io.ordo.sql.SqlException {
+    io.ordo.sql.StatementResult r = engineSql("ordo", io.ordo.sql.SqlAccess.READ, "SHOW QUERIES");
+    for (List<Object> row : r.rows()) {
+      Map<String, Object> m = new HashMap<>();
+      for (int c = 0; c < r.columns().size(); c++) {
+        m.put(r.columns().get(c).name(), row.get(c));
+      }
+      if (String.valueOf(m.get("query")).contains(text)) {
+        return Optional.of(m);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Test
+  void showQueriesListsARunningPushQueryAndTerminateQueryEndsIt() throws Exception {
+    sql("CREATE TABLE listed (id INT PRIMARY KEY, v INT)");
+    PushCall call = new PushCall("SELECT id, v FROM listed WHERE v > 0 EMIT CHANGES");
+    call.firstProgress();
+    sql("INSERT INTO listed VALUES (1, 10), (2, 0)");
+    assertThat(withoutPositions(call.rows(1))).containsExactly("insert|1|10");
+    // The row count and the progress position follow the query.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+    Map<String, Object> shown = shownQuery("FROM listed WHERE v > 0 EMIT CHANGES").orElseThrow();
+    while (!Long.valueOf(1).equals(shown.get("rows_sent")) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      shown = shownQuery("FROM listed WHERE v > 0 EMIT CHANGES").orElseThrow();
+    }
+    assertThat(shown).containsEntry("rows_sent", 1L);
+    assertThat(shown.get("user")).isNotNull();
+    assertThat(shown.get("started_at")).isNotNull();
+    assertThat(String.valueOf(shown.get("position"))).matches("\\d+:\\d+:\\d+");
+    long id = (Long) shown.get("query_id");
+
+    // Another user without admin access may not end it; an unknown id is named.
+    assertThatThrownBy(() -> engineSql("mallory", io.ordo.sql.SqlAccess.WRITE, "TERMINATE QUERY " + id))
+        .isInstanceOfSatisfying(io.ordo.sql.SqlException.class, e -> {
+          assertThat(e.sqlState()).isEqualTo("42501");
+          assertThat(e.getMessage()).contains("belongs to user");
+        });
+    assertThatThrownBy(() -> engineSql("ordo", io.ordo.sql.SqlAccess.ADMIN, "TERMINATE QUERY 987654321"))
+        .isInstanceOfSatisfying(io.ordo.sql.SqlException.class, e -> {
+          assertThat(e.sqlState()).isEqualTo("42704");
+          assertThat(e.getMessage()).contains("no push query 987654321");
+        });
+    assertThat(shownQuery("FROM listed WHERE v > 0 EMIT CHANGES")).isPresent();
+
+    assertThat(engineSql("admin-user", io.ordo.sql.SqlAccess.ADMIN, "TERMINATE QUERY " + id).commandTag())
+        .isEqualTo("TERMINATE QUERY");
+    StatusRuntimeException ended = call.error();
+    assertThat(ended.getStatus().getDescription())
+        .contains("push query " + id + " ended by TERMINATE QUERY").contains("admin-user");
+    awaitPushQueries(0);
+    assertThat(shownQuery("FROM listed WHERE v > 0 EMIT CHANGES")).isEmpty();
   }
 
   @Test

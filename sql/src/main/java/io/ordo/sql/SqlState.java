@@ -43,6 +43,8 @@ public final class SqlState {
   /** Commands ignored until the end of a failed transaction block. */
   public static final String IN_FAILED_SQL_TRANSACTION = "25P02";
   public static final String PROGRAM_LIMIT_EXCEEDED = "54000";
+  /** Too many of something running at once (PostgreSQL: too many connections, 53300, is its kin). */
+  public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
   public static final String QUERY_CANCELED = "57014";
   /** AS OF a time older than the history retention. */
   public static final String SNAPSHOT_TOO_OLD = "72000";

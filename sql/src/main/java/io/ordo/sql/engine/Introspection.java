@@ -61,6 +61,9 @@ final class Introspection {
     if (plan instanceof Plan.ShowViews) {
       return Optional.of(Views.SHOW_VIEWS);
     }
+    if (plan instanceof Plan.ShowQueries) {
+      return Optional.of(RunningQueries.SHOW_QUERIES);
+    }
     if (plan instanceof Plan.Describe) {
       return Optional.of(DESCRIBE);
     }

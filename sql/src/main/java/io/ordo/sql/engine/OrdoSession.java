@@ -168,6 +168,9 @@ final class OrdoSession implements SqlSession {
         || plan instanceof Plan.ShowStreams
         || plan instanceof Plan.ShowConnectors
         || plan instanceof Plan.ShowViews
+        || plan instanceof Plan.ShowQueries
+        // Anyone may end their own push queries; another user's needs admin (checked there).
+        || plan instanceof Plan.TerminateQuery
         || plan instanceof Plan.ShowSetting
         || plan instanceof Plan.Describe
         || plan instanceof Plan.SetSetting
@@ -299,6 +302,13 @@ final class OrdoSession implements SqlSession {
     }
     if (plan instanceof Plan.ShowSetting s) {
       return Settings.show(settings, s, user, database);
+    }
+    if (plan instanceof Plan.ShowQueries) {
+      return engine.runningQueries().show();
+    }
+    if (plan instanceof Plan.TerminateQuery t) {
+      return engine.runningQueries().terminate(
+          t.id(), user, granted.covers(SqlAccess.ADMIN), t.position());
     }
     if (plan instanceof Plan.ShowViews) {
       // The newest snapshot the store holds, not a fresh one: the view supervisor asks every

@@ -25,6 +25,7 @@ public final class OrdoSqlEngine implements SqlEngine {
   private final SqlConfig config;
   private final Snapshots snapshots;
   private final AtomicLong retries = new AtomicLong();
+  private final RunningQueries runningQueries = new RunningQueries();
 
   public OrdoSqlEngine(SqlBackend backend, SqlConfig config) {
     this.backend = Objects.requireNonNull(backend, "backend");
@@ -61,6 +62,11 @@ public final class OrdoSqlEngine implements SqlEngine {
 
   Snapshots snapshots() {
     return snapshots;
+  }
+
+  /** The push queries running in this engine (SHOW QUERIES, TERMINATE QUERY). */
+  RunningQueries runningQueries() {
+    return runningQueries;
   }
 
   /** Rows one statement may read from the store (scans), 100 times the rows it may return. */

@@ -89,6 +89,12 @@ sealed interface Plan {
 
   record ShowViews() implements Plan {}
 
+  /** {@code SHOW QUERIES}: the push queries running on this gateway. */
+  record ShowQueries() implements Plan {}
+
+  /** {@code TERMINATE QUERY id}. */
+  record TerminateQuery(long id, int position) implements Plan {}
+
   record ShowStreams() implements Plan {}
 
   /** {@code SHOW <setting>}. */

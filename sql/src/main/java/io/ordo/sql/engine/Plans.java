@@ -22,6 +22,7 @@ import io.ordo.sql.parser.stmt.SqlCommit;
 import io.ordo.sql.parser.stmt.SqlEmitChanges;
 import io.ordo.sql.parser.stmt.SqlInsertOnConflict;
 import io.ordo.sql.parser.stmt.SqlRollback;
+import io.ordo.sql.parser.stmt.SqlTerminateQuery;
 import io.ordo.sql.parser.stmt.SqlSetTransaction;
 import io.ordo.sql.parser.stmt.SqlShow;
 import java.util.ArrayList;
@@ -95,6 +96,7 @@ final class Plans {
         case STREAMS -> new Plan.ShowStreams();
         case CONNECTORS -> new Plan.ShowConnectors();
         case VIEWS -> new Plan.ShowViews();
+        case QUERIES -> new Plan.ShowQueries();
         case SETTING -> new Plan.ShowSetting(show.settingName());
       };
     }
@@ -144,6 +146,16 @@ final class Plans {
     }
     if (node instanceof SqlDropConnector d) {
       return new Plan.DropConnector(name(d.name(), position), d.ifExists(), position);
+    }
+    if (node instanceof SqlTerminateQuery t) {
+      long id;
+      try {
+        id = t.id().bigDecimalValue().longValueExact();
+      } catch (ArithmeticException e) {
+        throw new SqlException(
+            SqlState.INVALID_PARAMETER_VALUE, "a query id is a whole number, got " + t.id(), position);
+      }
+      return new Plan.TerminateQuery(id, position);
     }
     if (node instanceof SqlPauseConnector pc) {
       return new Plan.PauseConnector(name(pc.name(), position), pc.pause(), position);

@@ -122,6 +122,8 @@ final class PushQuery {
   private int rowsAtPosition;
   private int skipRowsAt;
   private Position lastMark;
+  /** This query in SHOW QUERIES; set first thing in {@link #run}. */
+  private RunningQueries.Entry entry;
 
   PushQuery(OrdoSession session, ParsedText parsed, Plan.Push push, List<Object> params, PushSink sink) {
     this.session = session;
@@ -132,8 +134,22 @@ final class PushQuery {
     this.store = session.engine().backend().store();
   }
 
-  /** Runs until cancelled (57014) or failed. */
+  /**
+   * Runs until cancelled (57014, also by {@code TERMINATE QUERY}) or failed; listed by {@code
+   * SHOW QUERIES} meanwhile.
+   */
   void run() throws SqlException, InterruptedException {
+    RunningQueries.Entry entry = session.engine().runningQueries().register(
+        session, session.user(), parsed.text(), System.currentTimeMillis());
+    this.entry = entry;
+    try {
+      runRegistered();
+    } finally {
+      session.engine().runningQueries().remove(entry);
+    }
+  }
+
+  private void runRegistered() throws SqlException, InterruptedException {
     shape(push.query());
     Position snapshot = session.fresh().position();
     Catalog catalog = Catalog.read(store, snapshot);
@@ -449,6 +465,7 @@ final class PushQuery {
       row.add(images.get(i).op());
       row.addAll(out.subList(0, out.size() - 1));
       sink.row(row);
+      entry.rows.incrementAndGet();
     }
   }
 
@@ -514,7 +531,9 @@ final class PushQuery {
   /** Sends a progress mark when the cursor moved since the last one (at a position boundary). */
   private void mark() throws InterruptedException {
     if (cursorKey == null && !cursorPosition.equals(lastMark)) {
-      sink.progress(Positions.format(cursorPosition));
+      String progress = Positions.format(cursorPosition);
+      sink.progress(progress);
+      entry.progress(progress);
       lastMark = cursorPosition;
     }
   }
@@ -539,6 +558,11 @@ final class PushQuery {
   }
 
   private void checkCancelled() throws SqlException {
+    String terminatedBy = entry.terminatedBy();
+    if (terminatedBy != null) {
+      throw new SqlException(SqlState.QUERY_CANCELED,
+          "push query " + entry.id + " ended by TERMINATE QUERY (user \"" + terminatedBy + "\")");
+    }
     if (session.isCancelled() || Thread.currentThread().isInterrupted()) {
       throw new SqlException(SqlState.QUERY_CANCELED, "canceling statement due to user request");
     }

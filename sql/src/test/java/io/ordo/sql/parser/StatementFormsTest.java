@@ -24,6 +24,7 @@ import io.ordo.sql.parser.stmt.SqlInsertOnConflict;
 import io.ordo.sql.parser.stmt.SqlRollback;
 import io.ordo.sql.parser.stmt.SqlSetTransaction;
 import io.ordo.sql.parser.stmt.SqlShow;
+import io.ordo.sql.parser.stmt.SqlTerminateQuery;
 import io.ordo.sql.parser.stmt.TransactionModes;
 import java.math.BigDecimal;
 import org.apache.calcite.sql.SqlBasicCall;
@@ -331,6 +332,20 @@ class StatementFormsTest {
     assertThat(parse("SHOW VIEWS", SqlShow.class).kind()).isEqualTo(SqlShow.Kind.VIEWS);
     // The new words stay usable as names.
     assertThat(parse("SELECT views, materialized FROM views", SqlNode.class)).isNotNull();
+  }
+
+  @Test
+  void showQueriesAndTerminateQuery() throws Exception {
+    assertThat(parse("SHOW QUERIES", SqlShow.class).kind()).isEqualTo(SqlShow.Kind.QUERIES);
+    SqlTerminateQuery t = parse("TERMINATE QUERY 42", SqlTerminateQuery.class);
+    assertThat(t.id().bigDecimalValue().longValueExact()).isEqualTo(42L);
+    assertThat(t.toString()).isEqualTo("TERMINATE QUERY 42");
+    assertThatThrownBy(() -> parse("TERMINATE QUERY"))
+        .isInstanceOf(SqlException.class);
+    assertThatThrownBy(() -> parse("TERMINATE QUERY 'q1'"))
+        .isInstanceOf(SqlException.class);
+    // The new words stay usable as names.
+    assertThat(parse("SELECT query, queries, terminate FROM queries", SqlNode.class)).isNotNull();
   }
 
   @Test

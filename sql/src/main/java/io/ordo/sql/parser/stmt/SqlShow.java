@@ -11,7 +11,7 @@ import org.apache.calcite.sql.SqlWriter;
 import org.apache.calcite.sql.parser.SqlParserPos;
 
 /**
- * {@code SHOW TABLES}, {@code SHOW STREAMS}, {@code SHOW CONNECTORS}, {@code SHOW VIEWS}, or PostgreSQL's {@code SHOW name} of a run-time
+ * {@code SHOW TABLES}, {@code SHOW STREAMS}, {@code SHOW CONNECTORS}, {@code SHOW VIEWS}, {@code SHOW QUERIES}, or PostgreSQL's {@code SHOW name} of a run-time
  * setting (PostgreSQL 15 "SHOW"): {@code SHOW server_version}, {@code SHOW ALL} (setting "all"),
  * {@code SHOW TIME ZONE} (setting "timezone"), {@code SHOW TRANSACTION ISOLATION LEVEL} (setting
  * "transaction_isolation").
@@ -25,6 +25,8 @@ public final class SqlShow extends SqlCall {
     CONNECTORS,
     /** SHOW VIEWS (materialized views). */
     VIEWS,
+    /** SHOW QUERIES (the push queries running on this gateway). */
+    QUERIES,
     /** A setting, named by {@link #settingName()}. */
     SETTING
   }
@@ -58,6 +60,11 @@ public final class SqlShow extends SqlCall {
   /** SHOW VIEWS. */
   public static SqlShow views(SqlParserPos pos) {
     return new SqlShow(pos, Kind.VIEWS, null);
+  }
+
+  /** SHOW QUERIES. */
+  public static SqlShow queries(SqlParserPos pos) {
+    return new SqlShow(pos, Kind.QUERIES, null);
   }
 
   /**
@@ -95,6 +102,7 @@ public final class SqlShow extends SqlCall {
       case STREAMS -> writer.keyword("STREAMS");
       case CONNECTORS -> writer.keyword("CONNECTORS");
       case VIEWS -> writer.keyword("VIEWS");
+      case QUERIES -> writer.keyword("QUERIES");
       default -> writer.identifier(settingName, true);
     }
   }
