@@ -43,6 +43,8 @@ public final class SqlState {
   /** Commands ignored until the end of a failed transaction block. */
   public static final String IN_FAILED_SQL_TRANSACTION = "25P02";
   public static final String PROGRAM_LIMIT_EXCEEDED = "54000";
+  /** The object is not in a state the statement needs (e.g. a view whose source was dropped). */
+  public static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
   /** Too many of something running at once (PostgreSQL: too many connections, 53300, is its kin). */
   public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
   public static final String QUERY_CANCELED = "57014";

@@ -470,6 +470,10 @@ final class OrdoSession implements SqlSession {
       ensureBlockSnapshot();
       ctx = context(blockSnapshot, Catalog.read(engine.backend().store(), blockSnapshot), block);
     } else {
+      if (q.asOf().isEmpty() && lastCommit != null
+          && Settings.READ_YOUR_WRITES.equals(settings.get(Settings.VIEW_CONSISTENCY))) {
+        Views.awaitReflected(this, q.query(), lastCommit, engine.config().statementTimeoutMs());
+      }
       Position p = fresh().position();
       if (q.asOf().isPresent()) {
         p = asOf(q.asOf().get(), p);

@@ -20,6 +20,12 @@ import java.util.TreeMap;
 final class Settings {
   private Settings() {}
 
+  /** {@code view_consistency}: {@value #EVENTUAL} (default) or {@value #READ_YOUR_WRITES}. */
+  static final String VIEW_CONSISTENCY = "view_consistency";
+
+  static final String EVENTUAL = "eventual";
+  static final String READ_YOUR_WRITES = "read_your_writes";
+
   /** Values SHOW reports before any SET. */
   static final Map<String, String> DEFAULTS = new TreeMap<>(Map.ofEntries(
       Map.entry("server_version", "15.0"),
@@ -38,7 +44,10 @@ final class Settings {
       Map.entry("extra_float_digits", "1"),
       Map.entry("application_name", ""),
       Map.entry("max_identifier_length", "63"),
-      Map.entry("is_superuser", "off")));
+      Map.entry("is_superuser", "off"),
+      // Ordo's own: whether a query waits for the views it reads to reflect this session's
+      // writes (Views.awaitReflected).
+      Map.entry(VIEW_CONSISTENCY, EVENTUAL)));
 
   static StatementResult set(Map<String, String> settings, Plan.SetSetting s) throws SqlException {
     String name = s.name().toLowerCase(Locale.ROOT);
@@ -52,6 +61,15 @@ final class Settings {
         && !value.equalsIgnoreCase("UNICODE")) {
       throw new SqlException(
           SqlState.FEATURE_NOT_SUPPORTED, "Ordo speaks UTF8 only, not client_encoding " + value);
+    }
+    if (name.equals(VIEW_CONSISTENCY)) {
+      value = value.toLowerCase(Locale.ROOT);
+      if (!value.equals(EVENTUAL) && !value.equals(READ_YOUR_WRITES)) {
+        throw new SqlException(
+            SqlState.INVALID_PARAMETER_VALUE,
+            "invalid value for parameter \"view_consistency\": \"" + s.value().get()
+                + "\" (eventual or read_your_writes)");
+      }
     }
     settings.put(name, value);
     return StatementResult.command("SET");

@@ -443,14 +443,7 @@ final class Views {
         state = "source dropped";
       } else {
         long[] at = parse(position);
-        Position after = Position.newBuilder().setTs(at[0]).setPartition((int) at[1])
-            .setOffset(at[2]).build();
-        // A position with a row count has only part of that position's rows: start at it.
-        ChangePage page = at[3] == Long.MAX_VALUE
-            ? store.changesAfter(after, LAST_KEY, p, Encodings.rowPrefix(base.get(), List.of()),
-                LAG_COUNT_MAX)
-            : store.changesAfter(before(after), LAST_KEY, p,
-                Encodings.rowPrefix(base.get(), List.of()), LAG_COUNT_MAX);
+        ChangePage page = unreflected(store, base.get(), position, p, LAG_COUNT_MAX);
         lagChanges = page.entries().size();
         if (lagChanges > 0) {
           long newest = page.entries().get(page.entries().size() - 1).position().getTs();
@@ -471,6 +464,93 @@ final class Views {
       rows.add(row);
     }
     return new StatementResult("SHOW " + rows.size(), SHOW_VIEWS, rows);
+  }
+
+  /**
+   * The changes of {@code base} (a view's source table) at or before {@code upTo} that a view
+   * whose stored progress is {@code progress} does not reflect yet, at most {@code limit}.
+   */
+  static ChangePage unreflected(
+      MultiVersionStore store, TableDef base, String progress, Position upTo, int limit)
+      throws SqlException {
+    long[] at = parse(progress);
+    Position after = Position.newBuilder().setTs(at[0]).setPartition((int) at[1])
+        .setOffset(at[2]).build();
+    // A position with a row count has only part of that position's rows: start at it.
+    return at[3] == Long.MAX_VALUE
+        ? store.changesAfter(after, LAST_KEY, upTo, Encodings.rowPrefix(base, List.of()), limit)
+        : store.changesAfter(before(after), LAST_KEY, upTo, Encodings.rowPrefix(base, List.of()),
+            limit);
+  }
+
+  /**
+   * Read-your-writes through views ({@code SET view_consistency = 'read_your_writes'}): waits
+   * until every view {@code query} reads reflects every change of its source table at or before
+   * {@code lastCommit} (this session's newest commit), or fails.
+   *
+   * @throws SqlException 57014 when a view has not caught up within {@code timeoutMs}; 55000
+   *     when a view's source table was dropped (it never will)
+   */
+  static void awaitReflected(
+      OrdoSession session, SqlNode query, Position lastCommit, long timeoutMs)
+      throws SqlException, InterruptedException {
+    MultiVersionStore store = session.engine().backend().store();
+    Position now = session.fresh().position();
+    Catalog catalog = Catalog.read(store, now);
+    Set<String> read = new java.util.TreeSet<>();
+    query.accept(new SqlBasicVisitor<Void>() {
+      @Override
+      public Void visit(SqlCall call) {
+        if (call instanceof SqlSelect select && select.getFrom() != null) {
+          fromNames(select.getFrom(), read);
+        }
+        return super.visit(call);
+      }
+    });
+    var materializer = session.engine().backend().materializer();
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    for (String name : read) {
+      if (!catalog.isView(name)) {
+        continue;
+      }
+      ViewDef v = catalog.views().get(name).getKey();
+      Optional<TableDef> base = catalog.table(v.sourceTable());
+      if (base.isEmpty()) {
+        throw new SqlException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "view \"" + name + "\" cannot catch up: its source table \"" + v.sourceTable()
+                + "\" was dropped");
+      }
+      while (true) {
+        long applied = materializer.recordsApplied();
+        Optional<Value> progress = store.getLatest(ViewCodec.progressKey(v.viewId()));
+        if (progress.isPresent() && unreflected(store, base.get(),
+            ViewCodec.decodeProgress(progress.get()), lastCommit, 1).entries().isEmpty()) {
+          break;
+        }
+        long leftNs = deadline - System.nanoTime();
+        if (leftNs <= 0) {
+          throw new SqlException(SqlState.QUERY_CANCELED,
+              "view \"" + name + "\" has not caught up with this session's last write (position "
+                  + Positions.format(lastCommit) + ") within " + timeoutMs + " ms"
+                  + " (view_consistency = read_your_writes; SHOW VIEWS shows its lag)");
+        }
+        // The view's job writes its rows through the log: wait for the store to apply more.
+        materializer.awaitAppliedBeyond(applied,
+            Math.max(1, Math.min(200, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(leftNs))));
+      }
+    }
+  }
+
+  /** The relation names a FROM clause reads directly (joins and aliases unwrapped). */
+  private static void fromNames(SqlNode from, Set<String> out) {
+    if (from instanceof SqlIdentifier id) {
+      out.add(id.names.get(id.names.size() - 1));
+    } else if (from instanceof org.apache.calcite.sql.SqlJoin join) {
+      fromNames(join.getLeft(), out);
+      fromNames(join.getRight(), out);
+    } else if (from.getKind() == SqlKind.AS && from instanceof SqlCall call) {
+      fromNames(call.operand(0), out);
+    }
   }
 
   /** A key after every key: the changes at a position are all "before" it. */
