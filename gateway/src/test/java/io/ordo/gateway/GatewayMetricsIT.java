@@ -11,7 +11,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.ordo.executor.EmbeddedExecutor;
-import io.ordo.executor.ExecutorConfig;
 import io.ordo.executor.PrometheusText;
 import io.ordo.gateway.core.GatewayHealth;
 import io.ordo.gateway.streams.IngestTopics;
@@ -36,7 +35,6 @@ import io.ordo.proto.TxnRequest;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
 import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
-import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
 import java.io.IOException;
 import java.net.URI;
@@ -100,6 +98,7 @@ class GatewayMetricsIT {
   private static final int FETCHED = 3;
 
   @TempDir static Path dataDir;
+  static GatewayTestStack stack;
   static EmbeddedKafkaBroker broker;
   static EmbeddedExecutor executor;
   static GatewayServer gateway;
@@ -109,38 +108,22 @@ class GatewayMetricsIT {
   @BeforeAll
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
   static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), 0);
-    LogTopics.ensure(broker.bootstrapServers(), TOPICS, GatewayServer.START_TIMEOUT);
-    executor =
-        EmbeddedExecutor.start(
-            ExecutorConfig.defaults(broker.bootstrapServers(), TOPICS)
-                .withKeyRangeCount(4)
-                .withParallelism(1));
-    gateway =
-        GatewayServer.start(
-            GatewayConfig.defaults(broker.bootstrapServers(), TOPICS)
-                .withPorts(0, 0)
-                .withPgPort(GatewayConfig.NO_PG_PORT)
-                .withMetricsPort(0)
-                .withHeartbeatIntervalMs(20)
-                .withDataDir(dataDir.resolve("gateway-store")));
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", gateway.grpcPort()).usePlaintext().build();
+    stack = GatewayTestStack.start(dataDir.resolve("kafka"), TOPICS,
+        e -> e.withKeyRangeCount(4).withParallelism(1),
+        g -> g.withMetricsPort(0)
+            .withHeartbeatIntervalMs(20)
+            .withDataDir(dataDir.resolve("gateway-store")));
+    broker = stack.broker;
+    executor = stack.executor;
+    gateway = stack.gateway;
+    channel = stack.channel;
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   }
 
   @AfterAll
   static void stop() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (executor != null) {
-      executor.close();
-    }
-    if (broker != null) {
-      broker.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 

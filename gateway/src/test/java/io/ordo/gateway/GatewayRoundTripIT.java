@@ -13,7 +13,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.ordo.executor.EmbeddedExecutor;
-import io.ordo.executor.ExecutorConfig;
 import io.ordo.gateway.core.Limits;
 import io.ordo.proto.AbortReason;
 import io.ordo.proto.Append;
@@ -39,7 +38,6 @@ import io.ordo.proto.TxnRequest;
 import io.ordo.proto.TxnResponse;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
-import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
 import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
 import java.io.IOException;
@@ -87,6 +85,7 @@ class GatewayRoundTripIT {
   private static final long HEARTBEAT_INTERVAL_MS = 50;
 
   @TempDir static Path dataDir;
+  static GatewayTestStack stack;
   static EmbeddedKafkaBroker broker;
   static EmbeddedExecutor executor;
   static GatewayServer gateway;
@@ -96,18 +95,12 @@ class GatewayRoundTripIT {
   @BeforeAll
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start(dataDir, 0);
-    LogTopics.ensure(broker.bootstrapServers(), TOPICS, GatewayServer.START_TIMEOUT);
-    executor =
-        EmbeddedExecutor.start(
-            ExecutorConfig.defaults(broker.bootstrapServers(), TOPICS).withKeyRangeCount(8));
-    gateway =
-        GatewayServer.start(
-            GatewayConfig.defaults(broker.bootstrapServers(), TOPICS)
-                .withPorts(0, 0)
-                .withPgPort(GatewayConfig.NO_PG_PORT)
-                .withHeartbeatIntervalMs(HEARTBEAT_INTERVAL_MS));
-    channel = channelTo(gateway);
+    stack = GatewayTestStack.start(dataDir, TOPICS, e -> e.withKeyRangeCount(8),
+        g -> g.withHeartbeatIntervalMs(HEARTBEAT_INTERVAL_MS));
+    broker = stack.broker;
+    executor = stack.executor;
+    gateway = stack.gateway;
+    channel = stack.channel;
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     // The job reads the log from its start, so this request is answered once the job has caught
     // up; after it, every test sees a job that answers within its ordinary deadline.
@@ -118,17 +111,8 @@ class GatewayRoundTripIT {
 
   @AfterAll
   static void stop() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (executor != null) {
-      executor.close();
-    }
-    if (broker != null) {
-      broker.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 

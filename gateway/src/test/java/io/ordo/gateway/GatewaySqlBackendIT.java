@@ -7,7 +7,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.ordo.executor.EmbeddedExecutor;
-import io.ordo.executor.ExecutorConfig;
 import io.ordo.gateway.sql.GatewaySqlBackend;
 import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
 import io.ordo.proto.CreateStreamRequest;
@@ -26,7 +25,6 @@ import io.ordo.proto.StreamRecord;
 import io.ordo.proto.Transaction;
 import io.ordo.proto.TxnResult;
 import io.ordo.proto.Value;
-import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
 import io.ordo.sql.engine.SqlConfig;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +49,7 @@ class GatewaySqlBackendIT {
   private static final long WAIT_MS = 60_000;
 
   @TempDir static Path dataDir;
+  static GatewayTestStack stack;
   static EmbeddedKafkaBroker broker;
   static EmbeddedExecutor executor;
   static GatewayServer gateway;
@@ -66,33 +65,21 @@ class GatewaySqlBackendIT {
 
   @BeforeAll
   static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start(dataDir, 0);
-    LogTopics.ensure(broker.bootstrapServers(), TOPICS, GatewayServer.START_TIMEOUT);
-    executor =
-        EmbeddedExecutor.start(
-            ExecutorConfig.defaults(broker.bootstrapServers(), TOPICS).withKeyRangeCount(4));
-    gateway =
-        GatewayServer.start(
-            GatewayConfig.defaults(broker.bootstrapServers(), TOPICS)
-                .withPorts(0, 0)
-                .withPgPort(GatewayConfig.NO_PG_PORT)
-                .withKeyRangeCount(4)
-                .withHeartbeatIntervalMs(20)
-                .withDataDir(dataDir.resolve("gateway-store"))
-                .withSql(ROW_LIMITED));
+    stack = GatewayTestStack.start(dataDir, TOPICS, e -> e.withKeyRangeCount(4),
+        g -> g.withKeyRangeCount(4)
+            .withHeartbeatIntervalMs(20)
+            .withDataDir(dataDir.resolve("gateway-store"))
+            .withSql(ROW_LIMITED));
+    broker = stack.broker;
+    executor = stack.executor;
+    gateway = stack.gateway;
     backend = gateway.sqlBackend();
   }
 
   @AfterAll
-  static void stop() {
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (executor != null) {
-      executor.close();
-    }
-    if (broker != null) {
-      broker.close();
+  static void stop() throws InterruptedException {
+    if (stack != null) {
+      stack.close();
     }
   }
 

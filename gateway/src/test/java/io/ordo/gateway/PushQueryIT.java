@@ -5,19 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.ordo.executor.EmbeddedExecutor;
-import io.ordo.executor.ExecutorConfig;
 import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
 import io.ordo.proto.SqlGrpc;
 import io.ordo.proto.SqlPushResponse;
 import io.ordo.proto.SqlRequest;
 import io.ordo.proto.SqlResponse;
 import io.ordo.proto.SqlRow;
-import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
 import io.ordo.sql.engine.SqlConfig;
 import java.io.BufferedReader;
@@ -63,6 +60,7 @@ class PushQueryIT {
   private static final long WAIT_S = 60;
 
   @TempDir static Path dataDir;
+  static GatewayTestStack stack;
   static EmbeddedKafkaBroker broker;
   static EmbeddedExecutor executor;
   static GatewayServer gateway;
@@ -71,37 +69,24 @@ class PushQueryIT {
 
   @BeforeAll
   static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start(dataDir, 0);
-    LogTopics.ensure(broker.bootstrapServers(), TOPICS, GatewayServer.START_TIMEOUT);
-    executor =
-        EmbeddedExecutor.start(
-            ExecutorConfig.defaults(broker.bootstrapServers(), TOPICS).withKeyRangeCount(4));
-    gateway =
-        GatewayServer.start(
-            GatewayConfig.defaults(broker.bootstrapServers(), TOPICS)
-                .withPorts(0, 0)
-                .withPgPort(freePort())
-                .withKeyRangeCount(4)
-                .withHeartbeatIntervalMs(20)
-                .withSql(SqlConfig.DEFAULTS.withPushQueriesMax(PUSH_QUERIES_MAX))
-                .withDataDir(dataDir.resolve("gateway-store")));
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", gateway.grpcPort()).usePlaintext().build();
+    int pgPort = freePort();
+    stack = GatewayTestStack.start(dataDir, TOPICS, e -> e.withKeyRangeCount(4),
+        g -> g.withPgPort(pgPort)
+            .withKeyRangeCount(4)
+            .withHeartbeatIntervalMs(20)
+            .withSql(SqlConfig.DEFAULTS.withPushQueriesMax(PUSH_QUERIES_MAX))
+            .withDataDir(dataDir.resolve("gateway-store")));
+    broker = stack.broker;
+    executor = stack.executor;
+    gateway = stack.gateway;
+    channel = stack.channel;
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }
 
   @AfterAll
   static void stop() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (executor != null) {
-      executor.close();
-    }
-    if (broker != null) {
-      broker.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 

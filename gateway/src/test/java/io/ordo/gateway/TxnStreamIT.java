@@ -11,7 +11,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.ordo.executor.EmbeddedExecutor;
-import io.ordo.executor.ExecutorConfig;
 import io.ordo.gateway.client.TxnPipeline;
 import io.ordo.gateway.core.GatewayMetrics;
 import io.ordo.kafka.embedded.EmbeddedKafkaBroker;
@@ -32,7 +31,6 @@ import io.ordo.proto.TxnResult;
 import io.ordo.proto.TxnStreamRequest;
 import io.ordo.proto.TxnStreamResponse;
 import io.ordo.proto.Value;
-import io.ordo.sequencer.LogTopics;
 import io.ordo.sequencer.TopicLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,6 +62,7 @@ class TxnStreamIT {
   private static final long HEARTBEAT_INTERVAL_MS = 50;
 
   @TempDir static Path dataDir;
+  static GatewayTestStack stack;
   static EmbeddedKafkaBroker broker;
   static EmbeddedExecutor executor;
   static GatewayServer gateway;
@@ -72,18 +71,12 @@ class TxnStreamIT {
   @BeforeAll
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   static void start() throws Exception {
-    broker = EmbeddedKafkaBroker.start(dataDir, 0);
-    LogTopics.ensure(broker.bootstrapServers(), TOPICS, GatewayServer.START_TIMEOUT);
-    executor =
-        EmbeddedExecutor.start(
-            ExecutorConfig.defaults(broker.bootstrapServers(), TOPICS).withKeyRangeCount(8));
-    gateway =
-        GatewayServer.start(
-            GatewayConfig.defaults(broker.bootstrapServers(), TOPICS)
-                .withPorts(0, 0)
-                .withPgPort(GatewayConfig.NO_PG_PORT)
-                .withHeartbeatIntervalMs(HEARTBEAT_INTERVAL_MS));
-    channel = channelTo(gateway);
+    stack = GatewayTestStack.start(dataDir, TOPICS, e -> e.withKeyRangeCount(8),
+        g -> g.withHeartbeatIntervalMs(HEARTBEAT_INTERVAL_MS));
+    broker = stack.broker;
+    executor = stack.executor;
+    gateway = stack.gateway;
+    channel = stack.channel;
     // Answered once the freshly started job has caught up with the log.
     OrdoGrpc.newBlockingStub(channel)
         .withDeadlineAfter(FIRST_ANSWER_TIMEOUT_MS, TimeUnit.MILLISECONDS)
@@ -92,17 +85,8 @@ class TxnStreamIT {
 
   @AfterAll
   static void stop() throws InterruptedException {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (gateway != null) {
-      gateway.close();
-    }
-    if (executor != null) {
-      executor.close();
-    }
-    if (broker != null) {
-      broker.close();
+    if (stack != null) {
+      stack.close();
     }
   }
 
