@@ -12,5 +12,6 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = OrdoVersionProvider.class,
     description = "Benchmarks: YCSB-T transfers on Ordo and PostgreSQL, the Kafka log's ceiling, and stream appends.",
-    subcommands = {BenchYcsbtCommand.class, BenchKafkaCommand.class, BenchStreamCommand.class})
+    subcommands = {BenchYcsbtCommand.class, BenchKafkaCommand.class, BenchStreamCommand.class,
+      BenchViewsCommand.class})
 public final class BenchCommand {}
