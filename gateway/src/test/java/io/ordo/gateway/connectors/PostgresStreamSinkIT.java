@@ -142,7 +142,7 @@ class PostgresStreamSinkIT {
           SplitShardRequest.newBuilder().setStream("ev").setShardId(0).build());
       append(60, 80);
       streams.mergeShards(MergeShardsRequest.newBuilder().setStream("ev")
-          .setLeft(split.getChildren(0).getShardId()).setRight(split.getChildren(1).getShardId())
+          .setLeft(split.getChildren(0).getId()).setRight(split.getChildren(1).getId())
           .build());
       append(80, 100);
     } finally {
