@@ -218,9 +218,14 @@ class ViewSinkRoundTripIT {
       pg.exec("UPDATE public.src SET x = x + 7, k = (k + 1) % 8");
       awaitTargetEqualsSource();
       long burstMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      t0 = System.nanoTime();
+      pg.exec("INSERT INTO public.src SELECT g, g % 8, g FROM generate_series(100000, 104999) g");
+      awaitTargetEqualsSource();
+      long insertsMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       System.out.println("round trip: single update to target median " + single[single.length / 2]
           + " ms (min " + single[0] + ", max " + single[single.length - 1] + "); " + rowsAtSource
-          + " updates in one source transaction reached the target in " + burstMs + " ms");
+          + " updates in one source transaction reached the target in " + burstMs + " ms; 5000"
+          + " inserts in one source transaction in " + insertsMs + " ms");
     }
   }
 
