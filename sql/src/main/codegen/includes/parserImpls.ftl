@@ -685,6 +685,7 @@ SqlCreate OrdoCreateConnector(Span s, boolean replace) :
     final Map<String, SqlLiteral> opts = new LinkedHashMap<String, SqlLiteral>();
     final boolean sink;
     final boolean intoTable;
+    boolean view = false;
     final SqlIdentifier target;
 }
 {
@@ -704,7 +705,7 @@ SqlCreate OrdoCreateConnector(Span s, boolean replace) :
         <FROM> {
             if (sink) {
                 throw OrdoParserErrors.error(getPos(),
-                    "a sink connector is CREATE SINK CONNECTOR name TO <system> WITH (...) FROM TABLE t");
+                    "a sink connector is CREATE SINK CONNECTOR name TO <system> WITH (...) FROM TABLE|STREAM|VIEW t");
             }
         }
         sourceKind = SimpleIdentifier()
@@ -725,11 +726,20 @@ SqlCreate OrdoCreateConnector(Span s, boolean replace) :
         <STREAM> { intoTable = false; }
     |
         <TABLE> { intoTable = true; }
+    |
+        <VIEW> {
+            if (!sink) {
+                throw OrdoParserErrors.error(getPos(),
+                    "a source connector writes INTO TABLE or INTO STREAM, not into a view");
+            }
+            intoTable = true;
+            view = true;
+        }
     )
     target = CompoundIdentifier()
     {
         return new SqlCreateConnector(s.end(this), ifNotExists, name, sourceKind, opts,
-            intoTable, target, sink);
+            intoTable, target, sink, view);
     }
 }
 

@@ -19,7 +19,6 @@ import io.ordo.sql.SqlException;
 import io.ordo.sql.catalog.ConnectorDef;
 import io.ordo.sql.catalog.ConnectorStatus;
 import io.ordo.sql.catalog.TableDef;
-import io.ordo.sql.encoding.CatalogCodec;
 import io.ordo.sql.encoding.ConnectorCodec;
 import io.ordo.storage.MultiVersionStore;
 import java.sql.SQLException;
@@ -241,20 +240,11 @@ public final class ConnectorManager implements AutoCloseable {
       throw new UnsupportedOperationException("this gateway runs no sink connectors");
     }
     PostgresSink.checkOptions(def);
-    PostgresSink.checkTarget(def, table(def));
-  }
-
-  /** The Ordo table a sink reads, from the local store. */
-  private TableDef table(ConnectorDef def) {
-    try {
-      Optional<Value> v = store.getLatest(CatalogCodec.tableKey(def.target()));
-      if (v.isEmpty()) {
-        throw new IllegalStateException("table \"" + def.target() + "\" does not exist");
-      }
-      return CatalogCodec.decodeTable(v.get());
-    } catch (SqlException e) {
-      throw new IllegalStateException(e.getMessage(), e);
+    TableDef rows = SinkSources.table(def, store);
+    if (def.targetKind() != ConnectorDef.TargetKind.TABLE) {
+      PostgresSink.createTargetIfAbsent(def, rows);
     }
+    PostgresSink.checkTarget(def, rows);
   }
 
   /**

@@ -133,6 +133,45 @@ final class PostgresSink {
     }
   }
 
+  /**
+   * Creates the target table when it does not exist (FROM STREAM and FROM VIEW sinks): {@code
+   * table}'s columns, same names and order, types as {@link #targetType}, NOT NULL as in Ordo,
+   * primary key {@code table}'s. An existing table is left as it is ({@link #checkTarget} then
+   * checks it).
+   *
+   * @throws IllegalStateException with the reason when the target cannot be reached or the
+   *     statement fails
+   */
+  static void createTargetIfAbsent(ConnectorDef def, TableDef table) {
+    StringBuilder ddl = new StringBuilder("CREATE TABLE IF NOT EXISTS ")
+        .append(def.option("table", "")).append(" (");
+    for (ColumnDef col : table.columns()) {
+      ddl.append(quote(col.name())).append(' ').append(targetType(col))
+          .append(col.notNull() || table.primaryKey().contains(col.name()) ? " NOT NULL" : "")
+          .append(", ");
+    }
+    ddl.append("PRIMARY KEY (").append(table.primaryKey().stream().map(PostgresSink::quote)
+        .collect(Collectors.joining(", "))).append("))");
+    try (Connection c = connect(def); Statement s = c.createStatement()) {
+      s.setQueryTimeout(QUERY_TIMEOUT_S);
+      s.execute(ddl.toString());
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create the target table "
+          + def.option("table", "") + " at " + PostgresSource.address(def) + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** The PostgreSQL type of a target column made for the Ordo column {@code col}. */
+  static String targetType(ColumnDef col) {
+    return switch (col.type()) {
+      case DECIMAL -> col.precision() > 0
+          ? "numeric(" + col.precision() + ", " + Math.max(0, col.scale()) + ")" : "numeric";
+      case VARCHAR -> col.precision() > 0 ? "varchar(" + col.precision() + ")" : "varchar";
+      default -> col.type().sqlName();
+    };
+  }
+
   static String progressTable(ConnectorDef def) {
     return def.option("table", "").split("\\.", 2)[0] + "." + PROGRESS_TABLE;
   }

@@ -10,8 +10,8 @@ import io.ordo.sql.StatementResult;
 import io.ordo.sql.catalog.ColumnDef;
 import io.ordo.sql.catalog.ConnectorDef;
 import io.ordo.sql.catalog.TableDef;
-import io.ordo.sql.encoding.CatalogCodec;
 import io.ordo.sql.engine.Positions;
+import io.ordo.sql.engine.SqlConfig;
 import io.ordo.storage.MultiVersionStore;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -25,9 +25,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one sink connector on this gateway: the committed changes of an Ordo table, read by a push
- * query ({@code SELECT * FROM t EMIT CHANGES AT POSITION '<p>'}: every change in commit order,
- * resumable exactly after a position), written to a PostgreSQL table ({@link PostgresSink}).
+ * Runs one sink connector on this gateway: the committed changes of an Ordo table, materialized
+ * view or stream, read by a push query ({@code SELECT * FROM t EMIT CHANGES AT POSITION '<p>'}:
+ * every change in commit order, resumable exactly after a position), written to a PostgreSQL
+ * table ({@link PostgresSink}) in the shape {@link SinkSources} gives (a stream's records are
+ * inserts keyed by their {@code (_shard, _offset)}).
  *
  * <p><b>Exactly once in the target.</b> Each batch (at most {@value #BATCH_ROWS_MAX} rows, or
  * what came before the query caught up) is ONE target transaction: the rows' upserts and deletes
@@ -43,7 +45,11 @@ import org.slf4j.LoggerFactory;
  * little behind this gateway's clock, so it is not in the log's future) are copied, in pages of
  * {@value #PAGE_ROWS} by primary key, in ONE target transaction with that position; the push
  * query then starts after it. The position chosen changes only where the copy ends and the
- * changes begin, not what the target ends up holding.
+ * changes begin, not what the target ends up holding. A stream has nothing to copy: its first
+ * start reads the records from the oldest position the change history keeps (the SQL history
+ * retention less {@value #STREAM_START_MARGIN_MS} ms), of every shard (those made by splits and
+ * merges too) in commit order; older records, which only the Streams API still reads, are not
+ * written.
  *
  * <p><b>Failures.</b> An unreachable or refusing target, a failed statement or a failed query:
  * the worker shows state {@code retrying} with the reason and tries again after {@value
@@ -66,6 +72,12 @@ final class SinkWorker implements ConnectorManager.Worker {
 
   /** How far behind this gateway's clock the first copy reads, in ms. */
   static final long COPY_BEHIND_MS = 1_000;
+
+  /**
+   * How far inside the history retention a FROM STREAM sink's first start reads from, in ms (the
+   * push query refuses a start older than the retention, measured on its own clock).
+   */
+  static final long STREAM_START_MARGIN_MS = 3_600_000;
 
   /** Least time between two progress-only writes (no rows) to the target, in ms. */
   static final long PROGRESS_EVERY_MS = 1_000;
@@ -185,15 +197,24 @@ final class SinkWorker implements ConnectorManager.Worker {
   }
 
   private void runOnce() throws Exception {
-    TableDef table = CatalogCodec.decodeTable(
-        store.getLatest(CatalogCodec.tableKey(def.target())).orElseThrow(
-            () -> new IllegalStateException("table \"" + def.target() + "\" does not exist"
-                + " (dropped?); drop the sink")));
+    TableDef table;
+    try {
+      table = SinkSources.table(def, store);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(e.getMessage() + "; drop the sink", e);
+    }
     try (PostgresSink.Writer w = new PostgresSink.Writer(def, table)) {
       Optional<String> stored = w.storedPosition();
       String from;
       if (stored.isPresent()) {
         from = stored.get();
+      } else if (def.targetKind() == ConnectorDef.TargetKind.STREAM) {
+        // A stream's records never change, so there is nothing to copy: its records are read
+        // from the oldest position the history holds (its change index), stored first so that
+        // a restart before the first batch starts from the same place.
+        from = Positions.format(Positions.endOf(wallClockMs.getAsLong()
+            - SqlConfig.DEFAULTS.historyRetentionMs() + STREAM_START_MARGIN_MS));
+        w.commit(from);
       } else {
         state = "snapshot";
         from = copy(w, table);
@@ -270,7 +291,7 @@ final class SinkWorker implements ConnectorManager.Worker {
       List<String> expected = new ArrayList<>(List.of("_position", "_op"));
       expected.addAll(table.columns().stream().map(ColumnDef::name).toList());
       if (!names.equals(expected)) {
-        throw new Failed("table \"" + table.name() + "\" changed (its columns are now "
+        throw new Failed(SinkSources.describe(def) + " changed (its columns are now "
             + names.subList(Math.min(2, names.size()), names.size()) + "); drop and create the"
             + " sink", null);
       }

@@ -3,9 +3,11 @@
  * INTO TABLE t}): Debezium's embedded engine reads a source database's changes, and this package
  * appends them to an Ordo stream, or applies them to an Ordo table ({@link
  * io.ordo.gateway.connectors.TableChanges}), exactly once. Sinks ({@code CREATE SINK CONNECTOR
- * ... TO POSTGRESQL ... FROM TABLE t}): {@link io.ordo.gateway.connectors.SinkWorker} reads a
- * table's changes with a push query and {@link io.ordo.gateway.connectors.PostgresSink} writes
- * them, each batch with its position in one target transaction.
+ * ... TO POSTGRESQL ... FROM TABLE t | FROM VIEW v | FROM STREAM s}): {@link
+ * io.ordo.gateway.connectors.SinkWorker} reads a table's, view's or stream's changes with a push
+ * query ({@link io.ordo.gateway.connectors.SinkSources}: the rows' shape) and {@link
+ * io.ordo.gateway.connectors.PostgresSink} writes them, each batch with its position in one
+ * target transaction.
  *
  * <p>{@link io.ordo.gateway.connectors.ConnectorManager} keeps the connectors of the SQL catalog
  * running: one gateway at a time runs a connector (the one holding its {@link

@@ -239,8 +239,8 @@ class PostgresSinkConnectorIT {
         "needs the primary key [id]");
     assertRefused(createSink("bad", ", table = 'public.acc_copy'", "TABLE nothing"), "42P01",
         "table \"nothing\" does not exist");
-    assertRefused(createSink("bad", ", table = 'public.acc_copy'", "STREAM events"), "0A000",
-        "sinks FROM STREAM are not supported yet");
+    assertRefused(createSink("bad", ", table = 'public.acc_copy'", "STREAM events"), "08001",
+        "lacks the columns [v, _shard, _offset, _log_time]");
     int closedPort;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       closedPort = s.getLocalPort();

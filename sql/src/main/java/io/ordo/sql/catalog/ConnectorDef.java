@@ -8,8 +8,8 @@ import java.util.TreeMap;
 /**
  * A connector of the catalog: a source ({@code CREATE SOURCE CONNECTOR}: changes of an external
  * table into an Ordo stream or table) or a sink ({@code CREATE SINK CONNECTOR}: changes of an Ordo
- * table to an external table). The gateway that holds the connector's lease runs it
- * (io.ordo.gateway connectors); this record is only its definition.
+ * table, materialized view or stream to an external table). The gateway that holds the
+ * connector's lease runs it (io.ordo.gateway connectors); this record is only its definition.
  *
  * @param name the connector name
  * @param sourceKind the external system, lower case ({@link #POSTGRESQL}): where a source reads,
@@ -17,8 +17,9 @@ import java.util.TreeMap;
  * @param options the WITH options, names lower case, sorted (values as written; passwords
  *     included: the catalog is readable by every session with read access, see README
  *     "Connectors")
- * @param targetKind {@link TargetKind#STREAM} or {@link TargetKind#TABLE}
- * @param target the Ordo stream or table name (a source's target, a sink's source)
+ * @param targetKind {@link TargetKind#STREAM}, {@link TargetKind#TABLE} or (sinks) {@link
+ *     TargetKind#VIEW}
+ * @param target the Ordo stream, table or view name (a source's target, a sink's source)
  * @param paused whether PAUSE CONNECTOR stopped it
  * @param connectorId 16 lower-case hex digits chosen at CREATE; keys of the connector's offset
  *     and lease carry it, so a re-created connector starts afresh
@@ -41,7 +42,9 @@ public record ConnectorDef(
     /** Each change a record of an Ordo stream. */
     STREAM,
     /** The source table mirrored as an Ordo SQL table. */
-    TABLE
+    TABLE,
+    /** A sink's source only: an Ordo materialized view (its rows, the table of its name). */
+    VIEW
   }
 
   /** A source connector. */

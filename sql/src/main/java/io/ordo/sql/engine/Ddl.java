@@ -346,11 +346,6 @@ final class Ddl {
           "unknown " + (c.sink() ? "sink" : "source") + " connector type \"" + c.sourceKind()
               + "\"; supported: postgresql", c.position());
     }
-    if (c.sink() && !c.intoTable()) {
-      throw new SqlException(
-          SqlState.FEATURE_NOT_SUPPORTED,
-          "sinks FROM STREAM are not supported yet; a sink reads FROM TABLE", c.position());
-    }
     String connectorKey = ConnectorCodec.connectorKey(c.name());
     Map<String, String> options = new java.util.TreeMap<>();
     for (Map.Entry<String, String> e : c.options().entrySet()) {
@@ -358,7 +353,8 @@ final class Ddl {
     }
     ConnectorDef def = new ConnectorDef(
         c.name(), kind, new java.util.TreeMap<>(options),
-        c.intoTable() ? ConnectorDef.TargetKind.TABLE : ConnectorDef.TargetKind.STREAM,
+        c.view() ? ConnectorDef.TargetKind.VIEW
+            : c.intoTable() ? ConnectorDef.TargetKind.TABLE : ConnectorDef.TargetKind.STREAM,
         c.target(), false, newTableId(), c.sink());
     Position snapshot = session.fresh().position();
     if (Catalog.connectors(engine.backend().store(), snapshot).containsKey(c.name())) {
@@ -371,18 +367,7 @@ final class Ddl {
     }
     List<Operation> tableOps = List.of();
     if (c.sink()) {
-      // The table's definition is asserted with the connector's entry: a sink is never created
-      // on a table dropped or altered meanwhile.
-      Catalog catalog = freshCatalog();
-      if (catalog.table(c.target()).isEmpty()) {
-        throw new SqlException(
-            SqlState.UNDEFINED_TABLE, "table \"" + c.target() + "\" does not exist"
-                + (catalog.stream(c.target()).isPresent()
-                    ? " (it is a stream; sinks FROM STREAM are not supported yet)" : ""),
-            c.position());
-      }
-      tableOps = List.of(assertOp(Encodings.tableKey(c.target()),
-          Optional.of(catalog.tableValue(c.target()))));
+      tableOps = sinkSourceOps(c);
     }
     boolean streamExists = engine.backend().listStreams().getStreamsList().stream()
         .map(Stream::getName).anyMatch(c.target()::equals);
@@ -434,6 +419,61 @@ final class Ddl {
     }
     engine.backend().connectorsChanged();
     return StatementResult.command(tag);
+  }
+
+  /**
+   * A sink's source, checked, as the operation asserting its definition with the connector's
+   * entry (a sink is never created on a source dropped or altered meanwhile): FROM TABLE a table
+   * (a materialized view's table too: its rows are a table's), FROM VIEW a materialized view (a
+   * plain table is 42809), FROM STREAM a stream with a SQL schema (0A000 without one: a sink
+   * writes the stream's columns). An unknown name is 42P01.
+   */
+  private List<Operation> sinkSourceOps(Plan.CreateConnector c)
+      throws SqlException, InterruptedException {
+    Catalog catalog = freshCatalog();
+    String name = c.target();
+    if (!c.intoTable()) {
+      Optional<io.ordo.sql.catalog.StreamDef> stream = catalog.stream(name);
+      if (stream.isEmpty()) {
+        boolean exists = engine.backend().listStreams().getStreamsList().stream()
+            .map(Stream::getName).anyMatch(name::equals);
+        throw new SqlException(
+            exists ? SqlState.FEATURE_NOT_SUPPORTED : SqlState.UNDEFINED_TABLE,
+            exists ? "stream \"" + name + "\" has no SQL schema, and a sink writes a stream's"
+                + " columns (give it one: ALTER STREAM " + name + " SET SCHEMA (...))"
+                : "stream \"" + name + "\" does not exist"
+                    + (catalog.table(name).isPresent() ? " (it is a table: FROM TABLE)" : ""),
+            c.position());
+      }
+      if (stream.get().columns().isEmpty()) {
+        throw new SqlException(
+            SqlState.FEATURE_NOT_SUPPORTED, "stream \"" + name + "\" has no columns, and a sink"
+                + " writes a stream's columns (ALTER STREAM " + name + " SET SCHEMA (...))",
+            c.position());
+      }
+      for (io.ordo.sql.catalog.ColumnDef col : stream.get().columns()) {
+        if (StreamTable.META_COLUMNS.contains(col.name())) {
+          throw new SqlException(
+              SqlState.DUPLICATE_COLUMN, "stream \"" + name + "\" has a column \"" + col.name()
+                  + "\", a name the sink's target uses for the record's id", c.position());
+        }
+      }
+      return List.of(assertOp(Encodings.streamKey(name),
+          Optional.of(Encodings.encodeStream(stream.get()))));
+    }
+    if (catalog.table(name).isEmpty()) {
+      throw new SqlException(
+          SqlState.UNDEFINED_TABLE, (c.view() ? "materialized view \"" : "table \"") + name
+              + "\" does not exist" + (catalog.stream(name).isPresent()
+                  ? " (it is a stream: FROM STREAM)" : ""),
+          c.position());
+    }
+    if (c.view() && !catalog.isView(name)) {
+      throw new SqlException(
+          SqlState.WRONG_OBJECT_TYPE, "\"" + name + "\" is a table, not a materialized view"
+              + " (use FROM TABLE)", c.position());
+    }
+    return List.of(assertOp(Encodings.tableKey(name), Optional.of(catalog.tableValue(name))));
   }
 
   /**

@@ -66,11 +66,12 @@ sealed interface Plan {
 
   /**
    * {@code CREATE SOURCE CONNECTOR} or ({@code sink}) {@code CREATE SINK CONNECTOR}; option names
-   * folded, values as written; {@code target} is the Ordo table or stream (a sink's source).
+   * folded, values as written; {@code target} is the Ordo table or stream (a sink's source);
+   * {@code view}: a sink's FROM VIEW (then {@code intoTable} too).
    */
   record CreateConnector(
       String name, boolean ifNotExists, String sourceKind, Map<String, String> options,
-      boolean intoTable, String target, boolean sink, int position)
+      boolean intoTable, String target, boolean sink, int position, boolean view)
       implements Plan {}
 
   record DropConnector(String name, boolean ifExists, int position) implements Plan {}

@@ -136,7 +136,8 @@ final class Plans {
     if (node instanceof SqlCreateConnector c) {
       return new Plan.CreateConnector(
           name(c.name(), position), c.ifNotExists(), c.sourceKind().getSimple(),
-          options(c.options()), c.intoTable(), name(c.target(), position), c.sink(), position);
+          options(c.options()), c.intoTable(), name(c.target(), position), c.sink(), position,
+          c.view());
     }
     if (node instanceof SqlCreateMaterializedView v) {
       return new Plan.CreateView(name(v.name(), position), v.ifNotExists(), v.query(), position);

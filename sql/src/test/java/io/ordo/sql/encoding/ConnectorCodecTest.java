@@ -46,6 +46,11 @@ class ConnectorCodecTest {
     assertThat(back).isEqualTo(sink);
     assertThat(back.sink()).isTrue();
     assertThat(back.withPaused(true).sink()).isTrue();
+    for (ConnectorDef.TargetKind kind : ConnectorDef.TargetKind.values()) {
+      ConnectorDef other = new ConnectorDef("pg_out", ConnectorDef.POSTGRESQL, sink.options(),
+          kind, "orders", false, "0123456789abcdef", true);
+      assertThat(ConnectorCodec.decode(ConnectorCodec.encode(other)).targetKind()).isEqualTo(kind);
+    }
     // A source leaves the field at its default: entries written before sinks existed decode
     // as sources, and a source's bytes are what they were.
     ConnectorDef source = def(Map.of("host", "db"));

@@ -289,6 +289,21 @@ class StatementFormsTest {
   }
 
   @Test
+  void createSinkConnectorFromViewMarksTheView() throws Exception {
+    SqlCreateConnector v = parse("CREATE SINK CONNECTOR s TO postgresql WITH (host = 'h')"
+        + " FROM VIEW totals", SqlCreateConnector.class);
+    assertThat(v.view()).isTrue();
+    assertThat(v.intoTable()).isTrue();
+    assertThat(v.target().getSimple()).isEqualTo("totals");
+    assertThat(v.toString()).contains("FROM VIEW");
+    assertThat(parse("CREATE SINK CONNECTOR s TO postgresql WITH (host = 'h') FROM TABLE t",
+        SqlCreateConnector.class).view()).isFalse();
+    assertThatThrownBy(() -> parse(
+        "CREATE SOURCE CONNECTOR s FROM postgresql WITH (host = 'h') INTO VIEW v", SqlNode.class))
+        .hasMessageContaining("INTO TABLE or INTO STREAM, not into a view");
+  }
+
+  @Test
   void dropPauseResumeAndShowConnectors() throws Exception {
     SqlDropConnector d = parse("DROP CONNECTOR IF EXISTS pg_orders", SqlDropConnector.class);
     assertThat(d.ifExists()).isTrue();

@@ -15,7 +15,8 @@ import org.apache.calcite.sql.parser.SqlParserPos;
 
 /**
  * {@code CREATE SOURCE CONNECTOR [IF NOT EXISTS] name FROM <source> WITH (name = literal, ...)
- * INTO {STREAM | TABLE} target}. The source kind and the options are kept as written (options
+ * INTO {STREAM | TABLE} target}, or {@code CREATE SINK CONNECTOR [IF NOT EXISTS] name TO <system>
+ * WITH (...) FROM {TABLE | STREAM | VIEW} source}. The source kind and the options are kept as written (options
  * under their folded names, in order); which are valid is the engine's and the gateway's business.
  */
 public final class SqlCreateConnector extends SqlCreate {
@@ -28,6 +29,7 @@ public final class SqlCreateConnector extends SqlCreate {
   private final boolean intoTable;
   private final SqlIdentifier target;
   private final boolean sink;
+  private final boolean view;
 
   public SqlCreateConnector(SqlParserPos pos, boolean ifNotExists, SqlIdentifier name,
       SqlIdentifier sourceKind, Map<String, SqlLiteral> options, boolean intoTable,
@@ -43,8 +45,19 @@ public final class SqlCreateConnector extends SqlCreate {
   public SqlCreateConnector(SqlParserPos pos, boolean ifNotExists, SqlIdentifier name,
       SqlIdentifier sourceKind, Map<String, SqlLiteral> options, boolean intoTable,
       SqlIdentifier target, boolean sink) {
+    this(pos, ifNotExists, name, sourceKind, options, intoTable, target, sink, false);
+  }
+
+  /**
+   * Like the other constructors; {@code view} for a sink's {@code FROM VIEW source} (a
+   * materialized view; then {@code intoTable} is true as well: a view's rows are a table's).
+   */
+  public SqlCreateConnector(SqlParserPos pos, boolean ifNotExists, SqlIdentifier name,
+      SqlIdentifier sourceKind, Map<String, SqlLiteral> options, boolean intoTable,
+      SqlIdentifier target, boolean sink, boolean view) {
     super(OPERATOR, pos, false, ifNotExists);
     this.sink = sink;
+    this.view = view;
     this.name = Objects.requireNonNull(name, "name");
     this.sourceKind = Objects.requireNonNull(sourceKind, "sourceKind");
     this.options = StreamOptions.copy(options);
@@ -84,6 +97,11 @@ public final class SqlCreateConnector extends SqlCreate {
     return sink;
   }
 
+  /** Whether a sink reads FROM VIEW. */
+  public boolean view() {
+    return view;
+  }
+
   @Override
   public List<SqlNode> getOperandList() {
     return List.of(name, sourceKind, target);
@@ -99,7 +117,7 @@ public final class SqlCreateConnector extends SqlCreate {
     writer.keyword(sink ? "TO" : "FROM");
     sourceKind.unparse(writer, 0, 0);
     StreamOptions.unparse(writer, options);
-    writer.keyword((sink ? "FROM " : "INTO ") + (intoTable ? "TABLE" : "STREAM"));
+    writer.keyword((sink ? "FROM " : "INTO ") + (view ? "VIEW" : intoTable ? "TABLE" : "STREAM"));
     target.unparse(writer, 0, 0);
   }
 }
