@@ -197,8 +197,9 @@ public final class ConnectorManager implements AutoCloseable {
    */
   public void check(ConnectorDef def) {
     if (!def.sink()) {
-      PostgresSource.checkOptions(def);
-      PostgresSource.checkSource(def);
+      SourceDialect source = SourceDialect.of(def);
+      source.checkOptions(def);
+      source.checkSource(def);
       return;
     }
     if (sqlEngine == null) {
@@ -223,13 +224,15 @@ public final class ConnectorManager implements AutoCloseable {
 
   /**
    * The Ordo table mirroring the source table of an INTO TABLE connector (see {@link
-   * PostgresSource#sourceTable}).
+   * SourceDialect#sourceTable}).
+   *
+   * @throws IllegalArgumentException a kind no source handles
    *
    * @throws IllegalStateException the source cannot be asked, or the table has no primary key
    * @throws UnsupportedOperationException a column type Ordo cannot hold
    */
   public io.ordo.sql.catalog.TableDef sourceTable(ConnectorDef def, String tableId) {
-    return PostgresSource.sourceTable(def, tableId);
+    return SourceDialect.of(def).sourceTable(def, tableId);
   }
 
   /** What this gateway knows of {@code def} now (see {@link ConnectorStatus}). */
@@ -266,21 +269,11 @@ public final class ConnectorManager implements AutoCloseable {
       }
       offset = store.getLatest(ConnectorCodec.offsetKey(def.connectorId()));
     }
-    Optional<Long> applied = offset.flatMap(ChangeRecords::lsnOf);
-    Optional<Long> source;
-    try {
-      source = Optional.of(PostgresSource.currentLsn(def));
-    } catch (SQLException | RuntimeException e) {
-      source = Optional.empty();
-      if (error.isEmpty()) {
-        error = Optional.of("cannot ask the source for its position: " + e.getMessage());
-      }
+    SourceDialect.Positions p = SourceDialect.of(def).positions(def, offset);
+    if (error.isEmpty()) {
+      error = p.error();
     }
-    OptionalLong lag = applied.isPresent() && source.isPresent()
-        ? OptionalLong.of(Math.max(0, source.get() - applied.get())) : OptionalLong.empty();
-    return new ConnectorStatus(
-        state, owner, applied.map(ChangeRecords::lsnText), source.map(ChangeRecords::lsnText),
-        lag, error);
+    return new ConnectorStatus(state, owner, p.applied(), p.source(), p.lagBytes(), error);
   }
 
   /**
@@ -351,7 +344,7 @@ public final class ConnectorManager implements AutoCloseable {
       return left;
     }
     try {
-      Optional<String> left = PostgresSource.release(def, RELEASE_WAIT_MS);
+      Optional<String> left = SourceDialect.of(def).release(def, RELEASE_WAIT_MS);
       left.ifPresent(why -> LOG.warn("Connector '{}' dropped: {}", def.name(), why));
       return left;
     } catch (InterruptedException e) {
