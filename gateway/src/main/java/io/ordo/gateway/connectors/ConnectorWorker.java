@@ -214,7 +214,7 @@ final class ConnectorWorker implements ConnectorManager.Worker {
         }
         table = new TableChanges(tableValue.get(), def.option("table", ""));
       }
-      OrdoOffsetStore.register(handle, stored);
+      OrdoOffsetStore.register(handle, dialect.restartOffset(def, stored));
       Properties props = dialect.debezium(def);
       if (dialect.needsSchemaHistory()) {
         OrdoSchemaHistory.register(handle, new OrdoSchemaHistory.Storage(

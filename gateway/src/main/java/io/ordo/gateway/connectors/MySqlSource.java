@@ -82,6 +82,11 @@ final class MySqlSource {
     }
 
     @Override
+    public Optional<Value> restartOffset(ConnectorDef def, Optional<Value> stored) {
+      return stored.map(v -> MySqlSource.restartOffset(def, v));
+    }
+
+    @Override
     public Optional<String> positionText(Value offsetValue) {
       return binlogPosition(offsetValue).map(p -> p.file() + ":" + p.pos());
     }
@@ -135,6 +140,81 @@ final class MySqlSource {
           ? Optional.empty() : Optional.of(new BinlogPosition(file.asText(), pos.asLong()));
     } catch (IOException | IllegalArgumentException e) {
       return Optional.empty();
+    }
+  }
+
+  /** Binary log events {@link #restartOffset} reads per statement. */
+  static final int EVENTS_PAGE = 10_000;
+
+  private static final Pattern BINLOG_FILE = Pattern.compile("[A-Za-z0-9._-]{1,255}");
+
+  /**
+   * The offset to resume from, restated for MariaDB. Debezium's MySQL connector knows a
+   * transaction's start by MySQL's {@code BEGIN} event; MariaDB starts transactions with its own
+   * GTID event, which the connector ignores, so the offset of a row change names the event AFTER
+   * the row's event with the rows to skip ({@code row}) and no events to skip ({@code event}):
+   * resumed as such, Debezium would skip rows of the next row event and lose them. Such an
+   * offset (a {@code row} without an {@code event}; MySQL's offsets of row changes always have
+   * both) is restated as MySQL's would be: the position of the transaction's GTID event, the
+   * events from it to the row's event ({@code event}) and the rows to skip in that one; the
+   * events are found with {@code SHOW BINLOG EVENTS} over the binary log file up to the stored
+   * position, {@value #EVENTS_PAGE} per statement. Other offsets are returned as they are.
+   *
+   * @throws IllegalStateException when the source cannot be asked or the position is not in
+   *     its binary log
+   */
+  static Value restartOffset(ConnectorDef def, Value stored) {
+    java.util.Map.Entry<byte[], byte[]> kv = ChangeRecords.parseOffset(stored);
+    com.fasterxml.jackson.databind.node.ObjectNode offset;
+    try {
+      offset = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(kv.getValue());
+    } catch (IOException | ClassCastException e) {
+      throw new IllegalStateException("the stored offset is not a binlog offset: " + e, e);
+    }
+    if (!offset.has("row") || offset.has("event") || !offset.has("file") || !offset.has("pos")) {
+      return stored;
+    }
+    String file = offset.get("file").asText();
+    long end = offset.get("pos").asLong();
+    if (!BINLOG_FILE.matcher(file).matches()) {
+      throw new IllegalStateException("the stored offset names binlog file '" + file + "'");
+    }
+    try (Connection c = connect(def, PostgresSource.QUERY_TIMEOUT_S + 5);
+        Statement s = c.createStatement()) {
+      s.setQueryTimeout(PostgresSource.QUERY_TIMEOUT_S);
+      long gtidPos = -1;
+      long events = 0;
+      for (long skip = 0; ; skip += EVENTS_PAGE) {
+        int rows = 0;
+        try (ResultSet rs = s.executeQuery("SHOW BINLOG EVENTS IN '" + file + "' LIMIT " + skip
+            + ", " + EVENTS_PAGE)) {
+          while (rs.next()) {
+            rows++;
+            long pos = rs.getLong("Pos");
+            if ("Gtid".equalsIgnoreCase(rs.getString("Event_type"))) {
+              gtidPos = pos;
+              events = 0;
+            }
+            if (rs.getLong("End_log_pos") == end) {
+              if (gtidPos < 0) {
+                return stored; // no transaction start seen: resume as stored
+              }
+              offset.put("pos", gtidPos);
+              offset.put("event", events);
+              return ChangeRecords.offsetValue(kv.getKey(),
+                  offset.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            events++;
+          }
+        }
+        if (rows < EVENTS_PAGE) {
+          throw new IllegalStateException("binlog position " + file + ":" + end + " of the"
+              + " stored offset is not the end of an event in the source's binary log (purged?)");
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the binary log of " + def.sourceKind() + " at "
+          + address(def) + " to resume: " + e.getMessage(), e);
     }
   }
 

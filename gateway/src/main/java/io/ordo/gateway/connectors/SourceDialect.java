@@ -65,6 +65,16 @@ interface SourceDialect {
   /** Debezium's configuration (without the engine's own properties). */
   Properties debezium(ConnectorDef def);
 
+  /**
+   * The offset the engine resumes from, given the stored one (the same unless the source needs
+   * it restated; the stored value stays what the worker's transactions assert).
+   *
+   * @throws IllegalStateException when the source cannot be asked
+   */
+  default Optional<Value> restartOffset(ConnectorDef def, Optional<Value> stored) {
+    return stored;
+  }
+
   /** Whether the Debezium connector keeps a schema history ({@link OrdoSchemaHistory}). */
   boolean needsSchemaHistory();
 
