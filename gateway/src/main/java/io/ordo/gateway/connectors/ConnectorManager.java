@@ -205,8 +205,8 @@ public final class ConnectorManager implements AutoCloseable {
     if (sqlEngine == null) {
       throw new UnsupportedOperationException("this gateway runs no sink connectors");
     }
-    PostgresSink.checkOptions(def);
-    PostgresSink.checkTarget(def, table(def));
+    JdbcSink.checkOptions(def);
+    JdbcSink.checkTarget(def, table(def));
   }
 
   /** The Ordo table a sink reads, from the local store. */
@@ -308,7 +308,7 @@ public final class ConnectorManager implements AutoCloseable {
     }
     if (applied.isEmpty()) {
       try {
-        applied = PostgresSink.storedPosition(def);
+        applied = JdbcSink.storedPosition(def);
       } catch (SQLException | RuntimeException e) {
         if (error.isEmpty()) {
           error = Optional.of("cannot ask the target for the sink's position: " + e.getMessage());
@@ -339,7 +339,7 @@ public final class ConnectorManager implements AutoCloseable {
       r.worker.close();
     }
     if (def.sink()) {
-      Optional<String> left = PostgresSink.release(def);
+      Optional<String> left = JdbcSink.release(def);
       left.ifPresent(why -> LOG.warn("Sink '{}' dropped: {}", def.name(), why));
       return left;
     }

@@ -213,7 +213,7 @@ final class MySqlSource {
         }
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the binary log of " + def.sourceKind() + " at "
+      throw new IllegalStateException("cannot read the binary log of " + product(def) + " at "
           + address(def) + " to resume: " + e.getMessage(), e);
     }
   }
@@ -348,7 +348,7 @@ final class MySqlSource {
       }
     } catch (SQLException e) {
       throw new IllegalStateException(
-          "cannot reach " + def.sourceKind() + " at " + address(def) + ": " + e.getMessage(), e);
+          "cannot reach " + product(def) + " at " + address(def) + ": " + e.getMessage(), e);
     }
   }
 
@@ -400,7 +400,7 @@ final class MySqlSource {
       }
     } catch (SQLException e) {
       throw new IllegalStateException(
-          "cannot reach " + def.sourceKind() + " at " + address(def) + ": " + e.getMessage(), e);
+          "cannot reach " + product(def) + " at " + address(def) + ": " + e.getMessage(), e);
     }
     return SourceDialect.mirrorTable(def, tableId, columns, key, address(def));
   }
@@ -503,6 +503,11 @@ final class MySqlSource {
         return new BinlogPosition(r.getString(1), r.getLong(2));
       }
     }
+  }
+
+  /** {@code MySQL} or {@code MariaDB}, as the connector's kind says, for messages. */
+  static String product(ConnectorDef def) {
+    return ConnectorDef.MARIADB.equals(def.sourceKind()) ? "MariaDB" : "MySQL";
   }
 
   static String address(ConnectorDef def) {

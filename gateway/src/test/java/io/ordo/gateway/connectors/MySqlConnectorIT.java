@@ -369,7 +369,7 @@ class MySqlConnectorIT {
     }
     cluster.assertRefused("CREATE SOURCE CONNECTOR bad FROM MYSQL WITH (host = '127.0.0.1',"
         + " port = " + closedPort + ", user = 'u', table = 'shop.items') INTO TABLE bad1",
-        "08001", "cannot reach mysql at 127.0.0.1:" + closedPort);
+        "08001", "cannot reach MySQL at 127.0.0.1:" + closedPort);
     cluster.assertRefused(intoTable("bad", "shop.odd", "odd"), "0A000",
         "column \"t\" of shop.odd has type time, which INTO TABLE cannot mirror");
     cluster.assertRefused(intoTable("bad", "shop.keyless", "keyless"), "08001",
