@@ -415,4 +415,65 @@ class MySqlConnectorIT {
     assertThat(sql("SHOW CONNECTORS").get(0).rows().stream().map(r -> r.get(0)).toList())
         .doesNotContain("my_orders");
   }
+
+  /**
+   * Throughput and latency of INTO TABLE, run only with {@code -Dordo.bench=true} (figures for
+   * the README, printed; no timed assertion): 20,000 inserts committed in one MariaDB
+   * transaction until all are in the Ordo table, then 20 single-row inserts each until visible.
+   */
+  @Test
+  @Order(6)
+  void benchmarkIntoTable() throws Exception {
+    Assumptions.assumeTrue(Boolean.getBoolean("ordo.bench"), "-Dordo.bench=true runs it");
+    db.exec("CREATE TABLE shop.bench (id INT PRIMARY KEY, v VARCHAR(20), n INT)");
+    sql(intoTable("my_bench", "shop.bench", "bench"));
+    ConnectorTestCluster.await("the connector to stream",
+        () -> {
+          try {
+            return "streaming".equals(cluster.connector("my_bench").get("state"));
+          } catch (SqlException e) {
+            return false;
+          }
+        });
+    long committed;
+    try (Connection c = db.connect(); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      for (int b = 0; b < 20; b++) {
+        StringBuilder q = new StringBuilder("INSERT INTO shop.bench VALUES ");
+        for (int i = 0; i < 1000; i++) {
+          int id = b * 1000 + i;
+          q.append(i == 0 ? "" : ", ").append("(").append(id).append(", 'v").append(id)
+              .append("', ").append(id).append(")");
+        }
+        s.execute(q.toString());
+      }
+      c.commit();
+      committed = System.nanoTime();
+    }
+    ConnectorTestCluster.await("20,000 rows", () -> {
+      try {
+        return ((Number) sql("SELECT count(*) FROM bench").get(0).rows().get(0).get(0))
+            .longValue() == 20_000;
+      } catch (SqlException e) {
+        return false;
+      }
+    });
+    double seconds = (System.nanoTime() - committed) / 1e9;
+    System.out.printf("BENCH INTO TABLE: 20000 inserts in one transaction: %.1f s after the"
+        + " commit, %.0f changes/s%n", seconds, 20_000 / seconds);
+    List<Long> latencies = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      int id = 100_000 + i;
+      db.exec("INSERT INTO shop.bench VALUES (" + id + ", 'l', 0)");
+      long t0 = System.nanoTime();
+      while (sql("SELECT id FROM bench WHERE id = " + id).get(0).rows().isEmpty()) {
+        Thread.sleep(5);
+      }
+      latencies.add((System.nanoTime() - t0) / 1_000_000);
+    }
+    latencies.sort(null);
+    System.out.printf("BENCH INTO TABLE latency (insert committed -> row in Ordo): median %d ms,"
+        + " max %d ms (20 inserts)%n", latencies.get(10), latencies.get(19));
+    assertThat(latencies).hasSize(20);
+  }
 }
