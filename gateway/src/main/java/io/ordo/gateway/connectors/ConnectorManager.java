@@ -232,30 +232,34 @@ public final class ConnectorManager implements AutoCloseable {
    */
   public void check(ConnectorDef def) {
     if (!def.sink()) {
-      PostgresSource.checkOptions(def);
-      PostgresSource.checkSource(def);
+      SourceDialect source = SourceDialect.of(def);
+      source.checkOptions(def);
+      source.checkSource(def);
       return;
     }
     if (sqlEngine == null) {
       throw new UnsupportedOperationException("this gateway runs no sink connectors");
     }
-    PostgresSink.checkOptions(def);
+    JdbcSink.checkOptions(def);
     TableDef rows = SinkSources.table(def, store);
-    if (def.targetKind() != ConnectorDef.TargetKind.TABLE) {
+    if (def.targetKind() != ConnectorDef.TargetKind.TABLE
+        && def.sourceKind().equals(ConnectorDef.POSTGRESQL)) {
       PostgresSink.createTargetIfAbsent(def, rows);
     }
-    PostgresSink.checkTarget(def, rows);
+    JdbcSink.checkTarget(def, rows);
   }
 
   /**
    * The Ordo table mirroring the source table of an INTO TABLE connector (see {@link
-   * PostgresSource#sourceTable}).
+   * SourceDialect#sourceTable}).
+   *
+   * @throws IllegalArgumentException a kind no source handles
    *
    * @throws IllegalStateException the source cannot be asked, or the table has no primary key
    * @throws UnsupportedOperationException a column type Ordo cannot hold
    */
   public io.ordo.sql.catalog.TableDef sourceTable(ConnectorDef def, String tableId) {
-    return PostgresSource.sourceTable(def, tableId);
+    return SourceDialect.of(def).sourceTable(def, tableId);
   }
 
   /** What this gateway knows of {@code def} now (see {@link ConnectorStatus}). */
@@ -292,21 +296,11 @@ public final class ConnectorManager implements AutoCloseable {
       }
       offset = store.getLatest(ConnectorCodec.offsetKey(def.connectorId()));
     }
-    Optional<Long> applied = offset.flatMap(ChangeRecords::lsnOf);
-    Optional<Long> source;
-    try {
-      source = Optional.of(PostgresSource.currentLsn(def));
-    } catch (SQLException | RuntimeException e) {
-      source = Optional.empty();
-      if (error.isEmpty()) {
-        error = Optional.of("cannot ask the source for its position: " + e.getMessage());
-      }
+    SourceDialect.Positions p = SourceDialect.of(def).positions(def, offset);
+    if (error.isEmpty()) {
+      error = p.error();
     }
-    OptionalLong lag = applied.isPresent() && source.isPresent()
-        ? OptionalLong.of(Math.max(0, source.get() - applied.get())) : OptionalLong.empty();
-    return new ConnectorStatus(
-        state, owner, applied.map(ChangeRecords::lsnText), source.map(ChangeRecords::lsnText),
-        lag, error);
+    return new ConnectorStatus(state, owner, p.applied(), p.source(), p.lagBytes(), error);
   }
 
   /**
@@ -341,7 +335,7 @@ public final class ConnectorManager implements AutoCloseable {
     }
     if (applied.isEmpty()) {
       try {
-        applied = PostgresSink.storedPosition(def);
+        applied = JdbcSink.storedPosition(def);
       } catch (SQLException | RuntimeException e) {
         if (error.isEmpty()) {
           error = Optional.of("cannot ask the target for the sink's position: " + e.getMessage());
@@ -372,12 +366,12 @@ public final class ConnectorManager implements AutoCloseable {
       r.worker.close();
     }
     if (def.sink()) {
-      Optional<String> left = PostgresSink.release(def);
+      Optional<String> left = JdbcSink.release(def);
       left.ifPresent(why -> LOG.warn("Sink '{}' dropped: {}", def.name(), why));
       return left;
     }
     try {
-      Optional<String> left = PostgresSource.release(def, RELEASE_WAIT_MS);
+      Optional<String> left = SourceDialect.of(def).release(def, RELEASE_WAIT_MS);
       left.ifPresent(why -> LOG.warn("Connector '{}' dropped: {}", def.name(), why));
       return left;
     } catch (InterruptedException e) {

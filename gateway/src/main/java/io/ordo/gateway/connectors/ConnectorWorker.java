@@ -109,6 +109,7 @@ final class ConnectorWorker implements ConnectorManager.Worker {
   private final String offsetKey;
   private final String catalogKey;
   private final ChangeRecords changes;
+  private final SourceDialect dialect;
   /** The target table's schema and row writes (INTO TABLE; null for a stream), set at start. */
   private volatile TableChanges table;
   private final Thread thread;
@@ -143,6 +144,7 @@ final class ConnectorWorker implements ConnectorManager.Worker {
     this.offsetKey = ConnectorCodec.offsetKey(def.connectorId());
     this.catalogKey = ConnectorCodec.connectorKey(def.name());
     this.changes = new ChangeRecords(engineName(def));
+    this.dialect = SourceDialect.of(def);
     this.thread = new Thread(this::run, "ordo-connector-" + def.name());
     this.thread.setDaemon(true);
     this.lastError = Objects.requireNonNull(previousError, "previousError");
@@ -212,8 +214,15 @@ final class ConnectorWorker implements ConnectorManager.Worker {
         }
         table = new TableChanges(tableValue.get(), def.option("table", ""));
       }
-      OrdoOffsetStore.register(handle, stored);
-      Properties props = PostgresSource.debezium(def);
+      OrdoOffsetStore.register(handle, dialect.restartOffset(def, stored));
+      Properties props = dialect.debezium(def);
+      if (dialect.needsSchemaHistory()) {
+        OrdoSchemaHistory.register(handle, new OrdoSchemaHistory.Storage(
+            ConnectorCodec.historyKey(def.connectorId()), this::read, this::writeHistory,
+            Math.max(1024, txnBytesMax - 4 * 1024 - 2L * defValue.getSerializedSize())));
+        props.setProperty("schema.history.internal", OrdoSchemaHistory.class.getName());
+        props.setProperty(OrdoSchemaHistory.HANDLE_PROPERTY, handle);
+      }
       props.setProperty("name", engineName(def));
       props.setProperty("offset.storage", OrdoOffsetStore.class.getName());
       props.setProperty(OrdoOffsetStore.HANDLE_PROPERTY, handle);
@@ -234,9 +243,9 @@ final class ConnectorWorker implements ConnectorManager.Worker {
         return;
       }
       LOG.info("Connector '{}' starting: {} -> {} {} (offset {})", def.name(),
-          PostgresSource.describe(def), def.targetKind().name().toLowerCase(java.util.Locale.ROOT),
+          dialect.describe(def), def.targetKind().name().toLowerCase(java.util.Locale.ROOT),
           def.target(),
-          stored.flatMap(ChangeRecords::lsnOf).map(ChangeRecords::lsnText).orElse("none: snapshot"));
+          stored.flatMap(dialect::positionText).orElse("none: snapshot"));
       e.run();
     } catch (RuntimeException | SqlException e) {
       fail(e.toString());
@@ -244,6 +253,7 @@ final class ConnectorWorker implements ConnectorManager.Worker {
       Thread.currentThread().interrupt();
     } finally {
       OrdoOffsetStore.unregister(handle);
+      OrdoSchemaHistory.unregister(handle);
       if (state != State.FAILED) {
         state = State.STOPPED;
       }
@@ -318,9 +328,8 @@ final class ConnectorWorker implements ConnectorManager.Worker {
     try {
       return t.toRowWrite(record).map(w -> w);
     } catch (IllegalStateException e) {
-      Object lsn = record.sourceOffset().get("lsn");
-      throw stop("a change of " + def.option("table", "") + (lsn == null ? "" : " at LSN "
-          + ChangeRecords.lsnText(((Number) lsn).longValue())) + " cannot be applied to table \""
+      throw stop("a change of " + def.option("table", "") + dialect.recordPosition(record)
+          + " cannot be applied to table \""
           + def.target() + "\": " + e.getMessage());
     }
   }
@@ -392,6 +401,30 @@ final class ConnectorWorker implements ConnectorManager.Worker {
     ops.add(Operation.newBuilder().setKey(offsetKey)
         .setPut(Put.newBuilder().setValue(next)).build());
     ops.addAll(dataOps(records));
+    execute(ops, "appending " + records.size() + " changes", () -> {
+      Optional<Value> now = readOffset();
+      return now.isPresent() && now.get().equals(next);
+    }, (table == null ? "" : "table \"" + def.target() + "\" was altered or dropped, or ")
+        + "the connector's definition or offset changed (paused, dropped, or run by another"
+        + " gateway)");
+    committed(chunk, records, next, last, committer);
+  }
+
+  /** Whether a transaction whose asserts failed had committed in an earlier attempt. */
+  private interface CommittedBefore {
+    boolean check() throws InterruptedException;
+  }
+
+  /**
+   * Runs {@code ops} (which assert what this worker last read or wrote) until they commit: a
+   * result that does not come or an abort other than ASSERT_FAILED is retried, at most {@value
+   * #ATTEMPTS_MAX} times; ASSERT_FAILED is success when {@code before} finds the transaction's
+   * effect (an earlier attempt committed), else the worker stops with {@code changedWhy}.
+   *
+   * @throws Stopped when the worker closes, the asserts fail, or the attempts run out
+   */
+  private void execute(List<Operation> ops, String what, CommittedBefore before, String changedWhy)
+      throws InterruptedException {
     long backoff = BACKOFF_INITIAL_MS;
     String why = "";
     for (int attempt = 1; attempt <= ATTEMPTS_MAX; attempt++) {
@@ -403,18 +436,13 @@ final class ConnectorWorker implements ConnectorManager.Worker {
       try {
         TxnResult r = await(log.execute(txn, TXN_WAIT_MS));
         if (r.getOutcome() == Outcome.COMMITTED) {
-          committed(chunk, records, next, last, committer);
           return;
         }
         if (r.getAbortReason() == AbortReason.ASSERT_FAILED) {
-          Optional<Value> now = readOffset();
-          if (now.isPresent() && now.get().equals(next)) {
-            committed(chunk, records, next, last, committer); // an earlier attempt committed
-            return;
+          if (before.check()) {
+            return; // an earlier attempt committed
           }
-          throw stop((table == null ? "" : "table \"" + def.target() + "\" was altered or"
-              + " dropped, or ") + "the connector's definition or offset changed (paused,"
-              + " dropped, or run by another gateway): " + r.getDetail());
+          throw stop(changedWhy + ": " + r.getDetail());
         }
         why = r.getAbortReason() + " " + r.getDetail();
       } catch (RuntimeException e) {
@@ -424,12 +452,28 @@ final class ConnectorWorker implements ConnectorManager.Worker {
         why = e.getMessage() == null ? e.toString() : e.getMessage();
       }
       lastError = "attempt " + attempt + " failed: " + why;
-      LOG.warn("Connector '{}': appending {} changes failed (attempt {}): {}", def.name(),
-          records.size(), attempt, why);
+      LOG.warn("Connector '{}': {} failed (attempt {}): {}", def.name(), what, attempt, why);
       Thread.sleep(backoff);
       backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
     }
-    throw stop("appending changes failed " + ATTEMPTS_MAX + " times: " + why);
+    throw stop(what + " failed " + ATTEMPTS_MAX + " times: " + why);
+  }
+
+  /**
+   * Moves the connector's schema history key from {@code expected} to {@code next} (asserting
+   * both and the connector's definition), for {@link OrdoSchemaHistory}.
+   *
+   * @throws Stopped when the history or the definition changed under this worker
+   */
+  private void writeHistory(Optional<Value> expected, Value next) throws InterruptedException {
+    String key = ConnectorCodec.historyKey(def.connectorId());
+    execute(List.of(
+        StreamMetadataReader.assertUnchanged(catalogKey, Optional.of(defValue)),
+        StreamMetadataReader.assertUnchanged(key, expected),
+        Operation.newBuilder().setKey(key).setPut(Put.newBuilder().setValue(next)).build()),
+        "storing the schema history", () -> read(key).equals(Optional.of(next)),
+        "the connector's definition or schema history changed (paused, dropped, or run by"
+            + " another gateway)");
   }
 
   private void committed(

@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
+import io.ordo.proto.Value;
+import org.apache.kafka.connect.source.SourceRecord;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -45,9 +48,69 @@ final class PostgresSource {
   static final int CONNECT_TIMEOUT_S = 5;
   static final int QUERY_TIMEOUT_S = 5;
   private static final Pattern SLOT = Pattern.compile("[a-z0-9_]{1,63}");
-  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]{1,253}|\\[[0-9A-Fa-f:.]+\\]");
   private static final Pattern DATABASE = Pattern.compile("[^/?&=#\\s]{1,63}");
   private static final Pattern TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*\\.[A-Za-z_][A-Za-z0-9_$]*");
+
+  /** The PostgreSQL {@link SourceDialect}: this class's functions. */
+  static final SourceDialect DIALECT = new SourceDialect() {
+    @Override
+    public void checkOptions(ConnectorDef def) {
+      PostgresSource.checkOptions(def);
+    }
+
+    @Override
+    public void checkSource(ConnectorDef def) {
+      PostgresSource.checkSource(def);
+    }
+
+    @Override
+    public TableDef sourceTable(ConnectorDef def, String tableId) {
+      return PostgresSource.sourceTable(def, tableId);
+    }
+
+    @Override
+    public Properties debezium(ConnectorDef def) {
+      return PostgresSource.debezium(def);
+    }
+
+    @Override
+    public boolean needsSchemaHistory() {
+      return false;
+    }
+
+    @Override
+    public Optional<String> positionText(Value offsetValue) {
+      return ChangeRecords.lsnOf(offsetValue).map(ChangeRecords::lsnText);
+    }
+
+    @Override
+    public String recordPosition(SourceRecord record) {
+      Object lsn = record.sourceOffset().get("lsn");
+      return lsn == null ? "" : " at LSN " + ChangeRecords.lsnText(((Number) lsn).longValue());
+    }
+
+    @Override
+    public Positions positions(ConnectorDef def, Optional<Value> offset) {
+      Optional<Long> applied = offset.flatMap(ChangeRecords::lsnOf);
+      Optional<Long> source;
+      Optional<String> error = Optional.empty();
+      try {
+        source = Optional.of(currentLsn(def));
+      } catch (SQLException | RuntimeException e) {
+        source = Optional.empty();
+        error = Optional.of("cannot ask the source for its position: " + e.getMessage());
+      }
+      OptionalLong lag = applied.isPresent() && source.isPresent()
+          ? OptionalLong.of(Math.max(0, source.get() - applied.get())) : OptionalLong.empty();
+      return new Positions(applied.map(ChangeRecords::lsnText),
+          source.map(ChangeRecords::lsnText), lag, error);
+    }
+
+    @Override
+    public Optional<String> release(ConnectorDef def, long waitMs) throws InterruptedException {
+      return PostgresSource.release(def, waitMs);
+    }
+  };
 
   private PostgresSource() {}
 
@@ -95,10 +158,7 @@ final class PostgresSource {
     }
     port(def);
     // Host and database go into a JDBC URL: no characters that would add URL parameters.
-    if (!HOST.matcher(def.option("host", "")).matches()) {
-      throw new IllegalArgumentException(
-          "option \"host\" must be a host name or IP address, got '" + def.option("host", "") + "'");
-    }
+    SourceDialect.checkHost(def);
     if (!DATABASE.matcher(def.option("database", "")).matches()) {
       throw new IllegalArgumentException(
           "option \"database\" must not contain / ? & = # or spaces, got '"
@@ -107,30 +167,11 @@ final class PostgresSource {
   }
 
   static int port(ConnectorDef def) {
-    String v = def.option("port", "5432").trim();
-    try {
-      int p = Integer.parseInt(v);
-      if (p >= 1 && p <= 65_535) {
-        return p;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException("option \"port\" must be 1..65535, got '" + v + "'");
+    return SourceDialect.port(def, 5432);
   }
 
   static long heartbeatMs(ConnectorDef def) {
-    String v = def.option("heartbeat_ms", "0").trim();
-    try {
-      long ms = Long.parseLong(v);
-      if (ms == 0 || (ms >= 100 && ms <= 3_600_000)) {
-        return ms;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(
-        "option \"heartbeat_ms\" must be 0 (off) or 100..3600000, got '" + v + "'");
+    return SourceDialect.heartbeatMs(def);
   }
 
   static String slot(ConnectorDef def) {
@@ -251,27 +292,7 @@ final class PostgresSource {
       throw new IllegalStateException(
           "cannot reach PostgreSQL at " + address(def) + ": " + e.getMessage(), e);
     }
-    if (columns.isEmpty()) {
-      throw new IllegalStateException("table " + def.option("table", "") + " does not exist in"
-          + " database " + def.option("database", "") + " at " + address(def));
-    }
-    if (key.isEmpty()) {
-      throw new IllegalStateException("table " + def.option("table", "") + " has no primary key;"
-          + " INTO TABLE needs one (it is the Ordo table's primary key)");
-    }
-    List<ColumnDef> withKeys = new ArrayList<>();
-    for (ColumnDef col : columns) {
-      boolean inKey = key.contains(col.name());
-      if (inKey && col.type() == SqlType.JSONB) {
-        throw new UnsupportedOperationException("primary key column \"" + col.name() + "\" of "
-            + def.option("table", "") + " is json; an Ordo primary key cannot be");
-      }
-      withKeys.add(inKey && !col.notNull()
-          ? new ColumnDef(col.name(), col.id(), col.type(), col.precision(), col.scale(), true,
-              Optional.empty())
-          : col);
-    }
-    return new TableDef(def.target(), tableId, withKeys, key, 1);
+    return SourceDialect.mirrorTable(def, tableId, columns, key, address(def));
   }
 
   private static ColumnDef column(

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one sink connector on this gateway: the committed changes of an Ordo table, materialized
  * view or stream, read by a push query ({@code SELECT * FROM t EMIT CHANGES AT POSITION '<p>'}:
- * every change in commit order, resumable exactly after a position), written to a PostgreSQL
- * table ({@link PostgresSink}) in the shape {@link SinkSources} gives (a stream's records are
+ * every change in commit order, resumable exactly after a position), written to a PostgreSQL or
+ * MySQL table ({@link JdbcSink}) in the shape {@link SinkSources} gives (a stream's records are
  * inserts keyed by their {@code (_shard, _offset)}).
  *
  * <p><b>Exactly once in the target.</b> Each batch (at most {@value #BATCH_ROWS_MAX} rows, or
@@ -203,7 +203,7 @@ final class SinkWorker implements ConnectorManager.Worker {
     } catch (IllegalStateException e) {
       throw new IllegalStateException(e.getMessage() + "; drop the sink", e);
     }
-    try (PostgresSink.Writer w = new PostgresSink.Writer(def, table)) {
+    try (JdbcSink.Writer w = new JdbcSink.Writer(def, table)) {
       Optional<String> stored = w.storedPosition();
       String from;
       if (stored.isPresent()) {
@@ -235,7 +235,7 @@ final class SinkWorker implements ConnectorManager.Worker {
   }
 
   /** The first start: the table's rows as of one position, in one target transaction. */
-  private String copy(PostgresSink.Writer w, TableDef table)
+  private String copy(JdbcSink.Writer w, TableDef table)
       throws SqlException, SQLException, InterruptedException {
     String at = Positions.format(Positions.endOf(wallClockMs.getAsLong() - COPY_BEHIND_MS));
     String order = table.primaryKey().stream().map(SinkWorker::quote)
@@ -274,13 +274,13 @@ final class SinkWorker implements ConnectorManager.Worker {
 
   /** Takes the push query's rows and applies them in batches with their position. */
   private final class Batches implements PushSink {
-    private final PostgresSink.Writer w;
+    private final JdbcSink.Writer w;
     private final TableDef table;
     private final List<List<Object>> pending = new ArrayList<>();
     private String pendingPosition;
     private long lastProgressNanos = System.nanoTime();
 
-    Batches(PostgresSink.Writer w, TableDef table) {
+    Batches(JdbcSink.Writer w, TableDef table) {
       this.w = w;
       this.table = table;
     }

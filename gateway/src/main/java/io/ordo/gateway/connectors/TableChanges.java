@@ -203,8 +203,8 @@ final class TableChanges {
   }
 
   /**
-   * A Debezium value (PostgreSQL connector, {@code decimal.handling.mode=string}, adaptive time
-   * precision) as the Java value of an Ordo column ({@link io.ordo.sql.SqlType}'s shapes).
+   * A Debezium value (PostgreSQL and MySQL connectors, {@code decimal.handling.mode=string},
+   * adaptive time precision) as the Java value of an Ordo column ({@link io.ordo.sql.SqlType}'s shapes).
    * Timestamps are cut to milliseconds, the precision Ordo's SQL writes and reads them at, so a
    * mirrored row is the row an INSERT of the same values would store (and a timestamp key is
    * found by a query naming it).
@@ -226,6 +226,12 @@ final class TableChanges {
         case BOOLEAN:
           if (v instanceof Boolean) {
             return v;
+          }
+          // MySQL's bool is a tinyint(1): 0 or 1 are false and true; any other value is not
+          // a boolean, and a mirror that changed it would not be one.
+          if ((v instanceof Short || v instanceof Integer) && ((Number) v).intValue() >= 0
+              && ((Number) v).intValue() <= 1) {
+            return ((Number) v).intValue() == 1;
           }
           break;
         case SMALLINT:

@@ -20,12 +20,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.ordo.proto.Outcome;
+import io.ordo.proto.TxnResult;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * What a connector IT runs against: a PostgreSQL the test owns ({@link TestPostgres}), an
+ * What a connector IT runs against: a PostgreSQL the test owns ({@link TestPostgres}; none with
+ * {@link #startOrdo}), an
  * embedded broker, the executor job on a MiniCluster (2 key ranges) and one gateway with a data
  * directory (so it runs connectors), all on ephemeral ports; {@link #close} stops them all.
  * {@link #start} skips the test (with the reason) where initdb and pg_ctl are not installed.
@@ -60,8 +65,20 @@ final class ConnectorTestCluster implements AutoCloseable {
     Assumptions.assumeTrue(bin.isPresent(),
         "PostgreSQL's initdb and pg_ctl not found (set ORDO_PG_BIN or install postgresql-15):"
             + " skipping the PostgreSQL connector tests");
+    return start(dir, topicPrefix, TestPostgres.start(bin.get()));
+  }
+
+  /**
+   * Starts the Ordo side only (no PostgreSQL: {@link #pg} is null), for tests of other sources
+   * that own their database.
+   */
+  static ConnectorTestCluster startOrdo(Path dir, String topicPrefix) throws Exception {
+    return start(dir, topicPrefix, null);
+  }
+
+  private static ConnectorTestCluster start(Path dir, String topicPrefix, TestPostgres pg)
+      throws Exception {
     TopicLayout topics = TopicLayout.withPrefix(topicPrefix);
-    TestPostgres pg = TestPostgres.start(bin.get());
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
     LogTopics.ensure(broker.bootstrapServers(), topics, GatewayServer.START_TIMEOUT);
     EmbeddedExecutor executor = EmbeddedExecutor.start(
@@ -98,6 +115,47 @@ final class ConnectorTestCluster implements AutoCloseable {
   void restartGateway() throws Exception {
     gateway.close();
     gateway = startGateway();
+  }
+
+  /**
+   * Replaces the gateway's connector manager with one whose log fails the first and every third
+   * transaction of connector {@code name} right after it committed, before Debezium hears of it
+   * (the worker dies in the window where the source still thinks those changes unconfirmed);
+   * {@code crashes} counts them. {@link #normalConnectors} puts a normal manager back.
+   */
+  ConnectorManager crashingConnectors(String name, AtomicInteger crashes) {
+    gateway.sqlBackend().closeConnectors();
+    AtomicInteger batches = new AtomicInteger();
+    ConnectorWorker.Log crashing = (txn, waitMs) -> {
+      CompletableFuture<TxnResult> result = gateway.sqlBackend().execute(txn, waitMs);
+      if (!txn.getId().startsWith("connector-" + name + "-")
+          || batches.incrementAndGet() % 3 != 1) {
+        return result;
+      }
+      return result.thenApply(r -> {
+        if (r.getOutcome() == Outcome.COMMITTED) {
+          crashes.incrementAndGet();
+          throw new ConnectorWorker.Stopped("injected crash after a commit");
+        }
+        return r;
+      });
+    };
+    return attach(crashing);
+  }
+
+  /** Closes {@code current} and attaches a manager with the gateway's own log. */
+  ConnectorManager normalConnectors(ConnectorManager current) {
+    current.close();
+    return attach(gateway.sqlBackend()::execute);
+  }
+
+  private ConnectorManager attach(ConnectorWorker.Log log) {
+    ConnectorManager m = new ConnectorManager(gateway.sqlBackend().store(), log,
+        GatewayConfig.defaults("unused:1", topics).limits().txnBytesMax(), 300,
+        System::currentTimeMillis);
+    gateway.sqlBackend().attachConnectors(m);
+    m.start();
+    return m;
   }
 
   /** Runs the statements of {@code text} in a new session. */

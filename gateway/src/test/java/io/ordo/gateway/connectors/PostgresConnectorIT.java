@@ -316,7 +316,7 @@ class PostgresConnectorIT {
     assertRefused(createConnector("bad", "orders_cdc", ", table = 'public.orders'")
             .replace("port = " + pg.port(), "port = " + closedPort),
         "08001", "cannot reach PostgreSQL at 127.0.0.1:" + closedPort);
-    assertRefused("CREATE SOURCE CONNECTOR bad FROM MYSQL WITH (host = 'x') INTO STREAM orders_cdc",
+    assertRefused("CREATE SOURCE CONNECTOR bad FROM ORACLE WITH (host = 'x') INTO STREAM orders_cdc",
         "0A000", "unknown source connector type");
     assertRefused(createConnector("bad", "orders_cdc", ", table = 'public.orders'")
             .replace("INTO STREAM", "INTO TABLE"),

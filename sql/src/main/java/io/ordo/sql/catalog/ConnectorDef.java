@@ -37,6 +37,15 @@ public record ConnectorDef(
   /** The PostgreSQL source kind (Debezium's PostgreSQL connector). */
   public static final String POSTGRESQL = "postgresql";
 
+  /** The MySQL source and sink kind (Debezium's MySQL connector; MySQL Connector/J). */
+  public static final String MYSQL = "mysql";
+
+  /** MariaDB: the same connector and driver as {@link #MYSQL}, a name for the reader. */
+  public static final String MARIADB = "mariadb";
+
+  /** The kinds CREATE accepts, in the order error messages name them. */
+  public static final java.util.List<String> KINDS = java.util.List.of(POSTGRESQL, MYSQL, MARIADB);
+
   /** Where a connector's changes go. */
   public enum TargetKind {
     /** Each change a record of an Ordo stream. */

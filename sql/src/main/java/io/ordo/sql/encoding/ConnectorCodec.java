@@ -49,6 +49,14 @@ public final class ConnectorCodec {
     return STATE_KEY_PREFIX + connectorId + "/offset";
   }
 
+  /**
+   * The key holding the schema history of the connector with id {@code connectorId} (sources
+   * whose Debezium connector keeps one: MySQL).
+   */
+  public static String historyKey(String connectorId) {
+    return STATE_KEY_PREFIX + connectorId + "/schema_history";
+  }
+
   /** The key of the lease of the connector with id {@code connectorId}. */
   public static String leaseKey(String connectorId) {
     return STATE_KEY_PREFIX + connectorId + "/lease";

@@ -340,11 +340,11 @@ final class Ddl {
       throws SqlException, InterruptedException {
     String kind = c.sourceKind().toLowerCase(Locale.ROOT);
     String tag = c.sink() ? "CREATE SINK CONNECTOR" : "CREATE SOURCE CONNECTOR";
-    if (!kind.equals(ConnectorDef.POSTGRESQL)) {
+    if (!ConnectorDef.KINDS.contains(kind)) {
       throw new SqlException(
           SqlState.FEATURE_NOT_SUPPORTED,
           "unknown " + (c.sink() ? "sink" : "source") + " connector type \"" + c.sourceKind()
-              + "\"; supported: postgresql", c.position());
+              + "\"; supported: " + String.join(", ", ConnectorDef.KINDS), c.position());
     }
     String connectorKey = ConnectorCodec.connectorKey(c.name());
     Map<String, String> options = new java.util.TreeMap<>();
@@ -547,6 +547,7 @@ final class Ddl {
           assertOp(connectorKey, Optional.of(current.getValue())),
           delete(connectorKey),
           delete(ConnectorCodec.offsetKey(def.connectorId())),
+          delete(ConnectorCodec.historyKey(def.connectorId())),
           delete(ConnectorCodec.leaseKey(def.connectorId()))));
       if (r.getOutcome() == Outcome.COMMITTED) {
         engine.backend().connectorsChanged();

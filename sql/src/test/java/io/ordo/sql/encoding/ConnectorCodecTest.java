@@ -68,6 +68,8 @@ class ConnectorCodecTest {
         .isEqualTo("\u0000ordo/connector/0123456789abcdef/offset");
     assertThat(ConnectorCodec.leaseKey("0123456789abcdef"))
         .isEqualTo("\u0000ordo/connector/0123456789abcdef/lease");
+    assertThat(ConnectorCodec.historyKey("0123456789abcdef"))
+        .isEqualTo("\u0000ordo/connector/0123456789abcdef/schema_history");
     assertThatThrownBy(() -> ConnectorCodec.connectorKey(""))
         .isInstanceOf(SqlException.class);
     assertThatThrownBy(() -> ConnectorCodec.decode(Value.newBuilder().setCounter(1).build()))
