@@ -3,12 +3,8 @@ package io.ordo.gateway.connectors;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.ChangeEvent;
-import io.ordo.gateway.core.TxnRunner;
-import io.ordo.gateway.streams.StreamMetadataReader;
-import io.ordo.proto.AbortReason;
 import io.ordo.proto.Get;
 import io.ordo.proto.Operation;
-import io.ordo.proto.Outcome;
 import io.ordo.proto.Put;
 import io.ordo.proto.StreamAppend;
 import io.ordo.proto.StreamRecord;
@@ -18,7 +14,6 @@ import io.ordo.proto.Value;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.catalog.ConnectorDef;
 import io.ordo.sql.encoding.CatalogCodec;
-import io.ordo.sql.encoding.ConnectorCodec;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +22,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,13 +61,13 @@ final class ConnectorWorker implements ConnectorManager.Worker {
   static final int BATCH_RECORDS_MAX = 256;
 
   /** How long one transaction's result is awaited, in ms. */
-  static final long TXN_WAIT_MS = 20_000;
+  static final long TXN_WAIT_MS = SourceCommits.TXN_WAIT_MS;
 
   /** Attempts per batch before the worker fails. */
-  static final int ATTEMPTS_MAX = 5;
+  static final int ATTEMPTS_MAX = SourceCommits.ATTEMPTS_MAX;
 
-  static final long BACKOFF_INITIAL_MS = 200;
-  static final long BACKOFF_MAX_MS = 3_000;
+  static final long BACKOFF_INITIAL_MS = SourceCommits.BACKOFF_INITIAL_MS;
+  static final long BACKOFF_MAX_MS = SourceCommits.BACKOFF_MAX_MS;
 
   /** How long {@link #close} waits for the engine and the thread, in ms. */
   static final long CLOSE_TIMEOUT_MS = 15_000;
@@ -104,10 +97,8 @@ final class ConnectorWorker implements ConnectorManager.Worker {
   private final ConnectorDef def;
   private final Value defValue;
   private final Log log;
-  private final long txnBytesMax;
+  private final SourceCommits commits;
   private final String handle = UUID.randomUUID().toString();
-  private final String offsetKey;
-  private final String catalogKey;
   private final ChangeRecords changes;
   /** The target table's schema and row writes (INTO TABLE; null for a stream), set at start. */
   private volatile TableChanges table;
@@ -139,9 +130,7 @@ final class ConnectorWorker implements ConnectorManager.Worker {
     this.def = Objects.requireNonNull(def, "def");
     this.defValue = Objects.requireNonNull(defValue, "defValue");
     this.log = Objects.requireNonNull(log, "log");
-    this.txnBytesMax = txnBytesMax;
-    this.offsetKey = ConnectorCodec.offsetKey(def.connectorId());
-    this.catalogKey = ConnectorCodec.connectorKey(def.name());
+    this.commits = new SourceCommits(def, defValue, log, txnBytesMax);
     this.changes = new ChangeRecords(engineName(def));
     this.thread = new Thread(this::run, "ordo-connector-" + def.name());
     this.thread.setDaemon(true);
@@ -291,17 +280,12 @@ final class ConnectorWorker implements ConnectorManager.Worker {
 
   /** The offset key's value through the log. */
   private Optional<Value> readOffset() throws InterruptedException {
-    return read(offsetKey);
+    return commits.readOffset();
   }
 
   /** A key's value through the log (a Get transaction: linearizable). */
   private Optional<Value> read(String key) throws InterruptedException {
-    Transaction get = Transaction.newBuilder()
-        .setId(TxnRunner.newTxnId())
-        .addOps(Operation.newBuilder().setKey(key).setGet(Get.getDefaultInstance()))
-        .build();
-    TxnResult r = await(log.execute(get, TXN_WAIT_MS));
-    return StreamMetadataReader.valuesOf(List.of(key), r).get(key);
+    return commits.read(key);
   }
 
   /**
@@ -337,13 +321,8 @@ final class ConnectorWorker implements ConnectorManager.Worker {
     if (t != null) {
       return t.operations(items.stream().map(TableChanges.RowWrite.class::cast).toList());
     }
-    if (items.isEmpty()) {
-      return List.of();
-    }
-    return List.of(Operation.newBuilder()
-        .setStreamAppend(StreamAppend.newBuilder().setStream(def.target())
-            .addAllRecords(items.stream().map(StreamRecord.class::cast).toList()))
-        .build());
+    return SourceCommits.streamAppend(
+        def.target(), items.stream().map(StreamRecord.class::cast).toList());
   }
 
   private void handleBatch(
@@ -353,8 +332,7 @@ final class ConnectorWorker implements ConnectorManager.Worker {
     List<ChangeEvent<SourceRecord, SourceRecord>> chunk = new ArrayList<>();
     List<Object> records = new ArrayList<>();
     long bytes = 0;
-    // Room for the asserts, the offset and the transaction's framing.
-    long budget = Math.max(1024, txnBytesMax - 4 * 1024 - 2L * defValue.getSerializedSize());
+    long budget = commits.budget();
     for (ChangeEvent<SourceRecord, SourceRecord> event : batch) {
       Optional<Object> rec = convert(event.value());
       long size = rec.map(ConnectorWorker::bytesOf).orElse(0L);
@@ -385,51 +363,13 @@ final class ConnectorWorker implements ConnectorManager.Worker {
       throws InterruptedException {
     SourceRecord last = chunk.get(chunk.size() - 1).value();
     Value next = changes.offsetValue(last);
-    Optional<Value> expected = offset;
-    List<Operation> ops = new ArrayList<>();
-    ops.add(StreamMetadataReader.assertUnchanged(catalogKey, Optional.of(defValue)));
-    ops.add(StreamMetadataReader.assertUnchanged(offsetKey, expected));
-    ops.add(Operation.newBuilder().setKey(offsetKey)
-        .setPut(Put.newBuilder().setValue(next)).build());
-    ops.addAll(dataOps(records));
-    long backoff = BACKOFF_INITIAL_MS;
-    String why = "";
-    for (int attempt = 1; attempt <= ATTEMPTS_MAX; attempt++) {
-      if (closing) {
-        throw stop("closing");
-      }
-      Transaction txn = Transaction.newBuilder()
-          .setId("connector-" + def.name() + "-" + TxnRunner.newTxnId()).addAllOps(ops).build();
-      try {
-        TxnResult r = await(log.execute(txn, TXN_WAIT_MS));
-        if (r.getOutcome() == Outcome.COMMITTED) {
-          committed(chunk, records, next, last, committer);
-          return;
-        }
-        if (r.getAbortReason() == AbortReason.ASSERT_FAILED) {
-          Optional<Value> now = readOffset();
-          if (now.isPresent() && now.get().equals(next)) {
-            committed(chunk, records, next, last, committer); // an earlier attempt committed
-            return;
-          }
-          throw stop((table == null ? "" : "table \"" + def.target() + "\" was altered or"
-              + " dropped, or ") + "the connector's definition or offset changed (paused,"
-              + " dropped, or run by another gateway): " + r.getDetail());
-        }
-        why = r.getAbortReason() + " " + r.getDetail();
-      } catch (RuntimeException e) {
-        if (e instanceof Stopped s) {
-          throw s;
-        }
-        why = e.getMessage() == null ? e.toString() : e.getMessage();
-      }
-      lastError = "attempt " + attempt + " failed: " + why;
-      LOG.warn("Connector '{}': appending {} changes failed (attempt {}): {}", def.name(),
-          records.size(), attempt, why);
-      Thread.sleep(backoff);
-      backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
+    try {
+      commits.commit(offset, next, dataOps(records), () -> closing, e -> lastError = e,
+          table == null ? "" : "table \"" + def.target() + "\" was altered or dropped, or ");
+    } catch (Stopped s) {
+      throw stop(s.getMessage());
     }
-    throw stop("appending changes failed " + ATTEMPTS_MAX + " times: " + why);
+    committed(chunk, records, next, last, committer);
   }
 
   private void committed(
@@ -465,19 +405,6 @@ final class ConnectorWorker implements ConnectorManager.Worker {
       super(why);
     }
   }
-
-  private TxnResult await(CompletableFuture<TxnResult> f) throws InterruptedException {
-    try {
-      return f.get(TXN_WAIT_MS + 5_000, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
-    } catch (TimeoutException e) {
-      f.cancel(false);
-      throw new IllegalStateException("no result within " + (TXN_WAIT_MS + 5_000) + " ms");
-    }
-  }
-
 
   /** Stops the engine and waits for the thread (at most {@value #CLOSE_TIMEOUT_MS} ms). Idempotent. */
   @Override
