@@ -189,7 +189,7 @@ final class PostgresSink {
    * #apply} is ONE transaction holding the rows' upserts and deletes and the progress row.
    * Not thread-safe.
    */
-  static final class Writer implements AutoCloseable {
+  static final class Writer implements SinkWriter {
     private final ConnectorDef def;
     private final TableDef table;
     private final Connection c;
@@ -228,7 +228,8 @@ final class PostgresSink {
     }
 
     /** The position stored for this sink, if any. */
-    Optional<String> storedPosition() throws SQLException {
+    @Override
+    public Optional<String> storedPosition() throws SQLException {
       Optional<String> p = PostgresSink.storedPosition(c, def);
       c.commit();
       return p;
@@ -240,7 +241,8 @@ final class PostgresSink {
      *
      * @throws SQLException when the transaction fails (then nothing of it is applied)
      */
-    void apply(List<List<Object>> changes, String position) throws SQLException {
+    @Override
+    public void apply(List<List<Object>> changes, String position) throws SQLException {
       write(changes);
       commit(position);
     }
@@ -253,7 +255,8 @@ final class PostgresSink {
      *
      * @throws SQLException when a statement fails (the transaction is rolled back)
      */
-    void write(List<List<Object>> changes) throws SQLException {
+    @Override
+    public void write(List<List<Object>> changes) throws SQLException {
       try {
         for (List<Object> ch : changes) {
           switch ((String) ch.get(0)) {
@@ -284,7 +287,8 @@ final class PostgresSink {
      *
      * @throws SQLException when the commit fails (nothing of the transaction is applied)
      */
-    void commit(String position) throws SQLException {
+    @Override
+    public void commit(String position) throws SQLException {
       try {
         progress.setString(1, progressKey(def));
         progress.setString(2, position);

@@ -36,6 +36,9 @@ public record ConnectorDef(
   /** The PostgreSQL source kind (Debezium's PostgreSQL connector). */
   public static final String POSTGRESQL = "postgresql";
 
+  /** The Kafka kind: a topic's records (source) or a table's changelog into a topic (sink). */
+  public static final String KAFKA = "kafka";
+
   /** Where a connector's changes go. */
   public enum TargetKind {
     /** Each change a record of an Ordo stream. */

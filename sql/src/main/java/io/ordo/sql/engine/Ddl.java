@@ -340,11 +340,11 @@ final class Ddl {
       throws SqlException, InterruptedException {
     String kind = c.sourceKind().toLowerCase(Locale.ROOT);
     String tag = c.sink() ? "CREATE SINK CONNECTOR" : "CREATE SOURCE CONNECTOR";
-    if (!kind.equals(ConnectorDef.POSTGRESQL)) {
+    if (!kind.equals(ConnectorDef.POSTGRESQL) && !kind.equals(ConnectorDef.KAFKA)) {
       throw new SqlException(
           SqlState.FEATURE_NOT_SUPPORTED,
           "unknown " + (c.sink() ? "sink" : "source") + " connector type \"" + c.sourceKind()
-              + "\"; supported: postgresql", c.position());
+              + "\"; supported: postgresql, kafka", c.position());
     }
     if (c.sink() && !c.intoTable()) {
       throw new SqlException(
