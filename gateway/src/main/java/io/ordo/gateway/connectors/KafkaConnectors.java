@@ -38,7 +38,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  *
  * <p>Source options: {@code topic}, {@code bootstrap} (required), {@code format} ({@code json}
  * default, or {@code bytes}), {@code key} (a top-level field of the JSON value whose value is the
- * stream record's partition key; default: the Kafka record's key as UTF-8), {@code start} ({@code
+ * stream record's partition key; default: the Kafka record's key as UTF-8), {@code start_from} ({@code
  * earliest} default, or {@code latest}: where a new connector starts; it is fixed at its first
  * start). Sink options: {@code topic}, {@code bootstrap} (required), {@code format} ({@code json}
  * default, or {@code debezium}), {@code partitions} (of the topic CREATE makes when it is
@@ -48,7 +48,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  */
 final class KafkaConnectors {
   static final String KAFKA = ConnectorDef.KAFKA;
-  static final Set<String> SOURCE_OPTIONS = Set.of("topic", "bootstrap", "format", "key", "start");
+  static final Set<String> SOURCE_OPTIONS = Set.of("topic", "bootstrap", "format", "key", "start_from");
   static final Set<String> SINK_OPTIONS = Set.of("topic", "bootstrap", "format", "partitions");
 
   /** How long a check at CREATE or a SHOW CONNECTORS look-up waits for the brokers, in ms. */
@@ -106,9 +106,9 @@ final class KafkaConnectors {
       throw new IllegalArgumentException("option \"format\" must be one of " + new TreeSet<>(formats)
           + ", got '" + def.option("format", "") + "'");
     }
-    if (!Set.of("earliest", "latest").contains(def.option("start", "earliest"))) {
-      throw new IllegalArgumentException("option \"start\" must be 'earliest' or 'latest', got '"
-          + def.option("start", "") + "'");
+    if (!Set.of("earliest", "latest").contains(def.option("start_from", "earliest"))) {
+      throw new IllegalArgumentException("option \"start_from\" must be 'earliest' or 'latest',"
+          + " got '" + def.option("start_from", "") + "'");
     }
     if (def.options().containsKey("key") && !def.option("format", "json").equals("json")) {
       throw new IllegalArgumentException("option \"key\" names a field of JSON values: it needs"

@@ -2,7 +2,6 @@ package io.ordo.gateway.connectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.ByteString;
 import io.ordo.gateway.ingest.IngestBatches;
 import io.ordo.proto.StreamRecord;
 import io.ordo.proto.Value;
@@ -40,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * partition, the offset of the next record to append ({@link KafkaConnectors#offsetValue}). At
  * start the worker reads it through the log and seeks there; a partition it lacks (the first
  * start, or a partition added later) starts at the earliest record, or with {@code
- * start='latest'} at the end for the first start, and that start is committed at once so a
+ * start_from='latest'} at the end for the first start, and that start is committed at once so a
  * restart does not move it. The records of each poll (at most {@value #POLL_RECORDS_MAX}, cut
  * further to fit a transaction) become ONE transaction through {@link SourceCommits}: it appends
  * them AND moves the offsets from the value the worker last read or wrote (asserted) to the
@@ -48,8 +47,9 @@ import org.slf4j.LoggerFactory;
  * taken over early) fails on the assert instead of appending twice.
  *
  * <p><b>Records.</b> Partition key: the Kafka key as UTF-8 (none: empty), or with {@code key} the
- * named field of the JSON value; headers are kept; the payload ({@code raw}) is the value's bytes.
- * With {@code format='json'} every value must be JSON (a tombstone counts as {@code null}).
+ * named field of the JSON value (a string as is, anything else as JSON text); headers are kept.
+ * Payload: {@code format='json'}: the value as a JSON document (every value must be JSON; a
+ * tombstone is {@code null}); {@code format='bytes'}: the value's bytes ({@code raw}).
  *
  * <p><b>Bad input never passes silently.</b> A value that is not JSON, a {@code key} field that
  * is missing, a record too large for a transaction, or records lost to the topic's retention
@@ -165,7 +165,7 @@ final class KafkaSourceWorker implements ConnectorManager.Worker {
       }
       offset = commits.readOffset();
       SortedMap<Integer, Long> next = offset.map(KafkaConnectors::parseOffsets).orElse(new TreeMap<>());
-      assign(c, next, offset.isEmpty() && def.option("start", "earliest").equals("latest"));
+      assign(c, next, offset.isEmpty() && def.option("start_from", "earliest").equals("latest"));
       state = ConnectorWorker.State.STREAMING;
       LOG.info("Connector '{}' reads topic {} at {} from offsets {}", def.name(), topic,
           KafkaConnectors.bootstrap(def), KafkaConnectors.offsetsText(next));
@@ -218,18 +218,23 @@ final class KafkaSourceWorker implements ConnectorManager.Worker {
         .map(i -> new TopicPartition(topic, i.partition())).sorted(
             java.util.Comparator.comparingInt(TopicPartition::partition)).toList();
     c.assign(all);
-    SortedMap<Integer, Long> moved = new TreeMap<>(next);
+    List<TopicPartition> fresh = new ArrayList<>();
     for (TopicPartition tp : all) {
       Long at = next.get(tp.partition());
       if (at != null) {
         c.seek(tp, at);
-        continue;
-      }
-      if (atEnd) {
-        c.seekToEnd(List.of(tp));
       } else {
-        c.seekToBeginning(List.of(tp));
+        fresh.add(tp);
       }
+    }
+    // (An empty list would seek every assigned partition.)
+    if (!fresh.isEmpty() && atEnd) {
+      c.seekToEnd(fresh);
+    } else if (!fresh.isEmpty()) {
+      c.seekToBeginning(fresh);
+    }
+    SortedMap<Integer, Long> moved = new TreeMap<>(next);
+    for (TopicPartition tp : fresh) {
       moved.put(tp.partition(), c.position(tp));
     }
     if (!moved.equals(next) || offset.isEmpty()) {
@@ -310,10 +315,7 @@ final class KafkaSourceWorker implements ConnectorManager.Worker {
       throw new IllegalArgumentException("is not valid JSON (format 'json'): "
           + e.getMessage().lines().findFirst().orElse(""));
     }
-    StreamRecord.Builder b = rec.toBuilder();
-    if (r.value() == null) {
-      b.setRaw(ByteString.copyFromUtf8("null"));
-    }
+    StreamRecord.Builder b = rec.toBuilder().setJson(value.toString());
     if (keyField.isPresent()) {
       JsonNode k = value.get(keyField.get());
       if (k == null || k.isNull()) {

@@ -56,8 +56,17 @@ final class ConnectorTestCluster implements AutoCloseable {
     Assumptions.assumeTrue(bin.isPresent(),
         "PostgreSQL's initdb and pg_ctl not found (set ORDO_PG_BIN or install postgresql-15):"
             + " skipping the PostgreSQL connector tests");
+    return start(dir, topicPrefix, TestPostgres.start(bin.get()));
+  }
+
+  /** Like {@link #start(Path, String)} without a PostgreSQL ({@link #pg} null). */
+  static ConnectorTestCluster startWithoutPostgres(Path dir, String topicPrefix) throws Exception {
+    return start(dir, topicPrefix, null);
+  }
+
+  private static ConnectorTestCluster start(Path dir, String topicPrefix, TestPostgres pg)
+      throws Exception {
     TopicLayout topics = TopicLayout.withPrefix(topicPrefix);
-    TestPostgres pg = TestPostgres.start(bin.get());
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
     LogTopics.ensure(broker.bootstrapServers(), topics, GatewayServer.START_TIMEOUT);
     EmbeddedExecutor executor = EmbeddedExecutor.start(
