@@ -12,7 +12,6 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -265,6 +264,9 @@ final class KafkaSink {
 
     @Override
     public void write(List<List<Object>> changes) {
+      if (changes.isEmpty()) {
+        return; // no records, no transaction (the topic's tail keeps the position)
+      }
       if (!inTransaction) {
         producer.beginTransaction();
         inTransaction = true;
@@ -272,6 +274,10 @@ final class KafkaSink {
       try {
         for (List<Object> ch : changes) {
           String position = rowPositions.poll();
+          if (position == null) {
+            // Without it the restart could not find this record: write nothing instead.
+            throw new IllegalStateException("a change without its position");
+          }
           send((String) ch.get(0), ch.subList(1, ch.size()), position);
         }
       } catch (RuntimeException e) {
@@ -279,9 +285,6 @@ final class KafkaSink {
         throw e;
       }
     }
-
-    /** Records sent before their position is known (a copy's rows), stamped at commit. */
-    private final List<ProducerRecord<byte[], byte[]>> unstamped = new ArrayList<>();
 
     private void send(String op, List<Object> row, String position) {
       ObjectNode image = JsonNodeFactory.instance.objectNode();
@@ -311,9 +314,7 @@ final class KafkaSink {
           default -> "d";
         });
         ObjectNode source = env.putObject("source");
-        if (position != null) {
-          source.put("position", position);
-        }
+        source.put("position", position);
         source.put("table", table.name());
         source.put("connector", def.name());
         value = env.toString().getBytes(StandardCharsets.UTF_8);
@@ -324,10 +325,6 @@ final class KafkaSink {
       ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(
           topic, key.toString().getBytes(StandardCharsets.UTF_8), value);
       r.headers().add(SINK_HEADER, sinkId(def).getBytes(StandardCharsets.UTF_8));
-      if (position == null) {
-        unstamped.add(r); // a copy's row: its position is the copy's, known at commit
-        return;
-      }
       r.headers().add(POSITION_HEADER, position.getBytes(StandardCharsets.UTF_8));
       producer.send(r);
     }
@@ -339,14 +336,6 @@ final class KafkaSink {
         return; // nothing written: no transaction (the topic's tail keeps the position)
       }
       try {
-        for (ProducerRecord<byte[], byte[]> r : unstamped) {
-          r.headers().add(POSITION_HEADER, position.getBytes(StandardCharsets.UTF_8));
-          if (debezium) {
-            r = withSourcePosition(r, position);
-          }
-          producer.send(r);
-        }
-        unstamped.clear();
         producer.commitTransaction();
         inTransaction = false;
         copying = false;
@@ -356,20 +345,7 @@ final class KafkaSink {
       }
     }
 
-    private static ProducerRecord<byte[], byte[]> withSourcePosition(
-        ProducerRecord<byte[], byte[]> r, String position) {
-      try {
-        ObjectNode env = (ObjectNode) JSON.readTree(r.value());
-        ((ObjectNode) env.get("source")).put("position", position);
-        return new ProducerRecord<>(r.topic(), null, r.key(),
-            env.toString().getBytes(StandardCharsets.UTF_8), r.headers());
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-
     private void abortQuietly() {
-      unstamped.clear();
       rowPositions.clear();
       if (inTransaction) {
         inTransaction = false;

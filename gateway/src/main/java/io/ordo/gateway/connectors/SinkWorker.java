@@ -231,6 +231,7 @@ final class SinkWorker implements ConnectorManager.Worker {
           List<Object> ch = new ArrayList<>(row.size() + 1);
           ch.add("insert");
           ch.addAll(row);
+          w.rowPosition(at);
           changes.add(ch);
         }
         w.write(changes);

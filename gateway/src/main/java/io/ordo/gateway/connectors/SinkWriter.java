@@ -22,8 +22,9 @@ interface SinkWriter extends AutoCloseable {
   Optional<String> storedPosition() throws Exception;
 
   /**
-   * The {@code _position} of the next change {@link #write} will get (called once per streamed
-   * change, in order, before the write; a copy's rows have none). A writer may ignore it.
+   * The position of the next change {@link #write} will get: a streamed change's {@code
+   * _position}, or for a row of the first copy the copy's log position. Called once per change,
+   * in order, before the write; a writer may ignore it.
    */
   default void rowPosition(String position) {}
 

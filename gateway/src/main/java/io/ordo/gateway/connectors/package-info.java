@@ -17,6 +17,12 @@
  * parts (records, offsets); {@link io.ordo.gateway.connectors.PostgresSource} what is specific to
  * PostgreSQL (options, checks, the Debezium configuration, slots).
  *
+ * <p>Kafka topics: {@link io.ordo.gateway.connectors.KafkaSourceWorker} appends a topic's records
+ * to a stream (a plain consumer; per-partition offsets moved by the appending transaction,
+ * {@link io.ordo.gateway.connectors.SourceCommits}, shared with the Debezium worker); {@link
+ * io.ordo.gateway.connectors.KafkaSink} is a sink's {@link io.ordo.gateway.connectors.SinkWriter}
+ * writing each batch as one Kafka transaction, resuming from the topic's committed tail.
+ *
  * <p>Depends on {@code core} (transactions) and the sql module (catalog codec, push queries); nothing of the
  * gateway depends on it except the server's wiring and the SQL backend.
  */

@@ -447,4 +447,53 @@ class KafkaConnectorIT {
     assertThat(row).containsEntry("target", "kafka ext-dz").containsEntry("state", "streaming");
     sql("DROP CONNECTOR kdz");
   }
+
+  /**
+   * Throughput figures for the README (run with {@code -Dordo.kafka.measure=true}; skipped
+   * otherwise): 20,000 records through a source, 20,000 inserted rows through a sink. Asserts
+   * only that everything arrived once; the times go to the output.
+   */
+  @Test
+  @Order(7)
+  void measure20000RecordsEachWay() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("ordo.kafka.measure"),
+        "set -Dordo.kafka.measure=true to measure");
+    int n = 20_000;
+    createTopic("ext-bulk", 4);
+    sql("CREATE STREAM bulk (id INT, k TEXT) WITH (shards = 4)");
+    try (KafkaProducer<String, String> p = producer()) {
+      produce(p, "ext-bulk", 0, n);
+    }
+    long t0 = System.nanoTime();
+    sql(createSource("kbulk", "ext-bulk", "", "bulk"));
+    await("the 20,000 records", () -> countOf("bulk") >= n);
+    double sourceS = (System.nanoTime() - t0) / 1e9;
+    assertThat(countOf("bulk")).isEqualTo(n);
+
+    sql("CREATE TABLE bulk_rows (id INT PRIMARY KEY, name TEXT, qty BIGINT)");
+    sql("CREATE SINK CONNECTOR kbulk_out TO KAFKA WITH (topic = 'ext-bulk-out', bootstrap = '"
+        + bootstrap + "', partitions = 4) FROM TABLE bulk_rows");
+    await("the sink streaming", () -> {
+      try {
+        return "streaming".equals(cluster.connector("kbulk_out").get("state"));
+      } catch (SqlException e) {
+        return false;
+      }
+    });
+    long t1 = System.nanoTime();
+    for (int i = 0; i < n; i += 500) {
+      StringBuilder b = new StringBuilder("INSERT INTO bulk_rows VALUES ");
+      for (int j = i; j < i + 500; j++) {
+        b.append(j == i ? "" : ", ").append("(").append(j).append(", 'row', ").append(j).append(")");
+      }
+      sql(b.toString());
+    }
+    double insertS = (System.nanoTime() - t1) / 1e9;
+    await("the 20,000 changes in the topic", () -> sinkRecords("ext-bulk-out").size() >= n);
+    double sinkS = (System.nanoTime() - t1) / 1e9;
+    assertThat(sinkRecords("ext-bulk-out")).hasSize(n);
+    System.out.printf("MEASURED source: %d records in %.1f s (%.0f/s); sink: %d inserts committed"
+        + " in %.1f s, all in the topic after %.1f s (%.0f changes/s)%n", n, sourceS, n / sourceS,
+        n, insertS, sinkS, n / sinkS);
+  }
 }
