@@ -448,6 +448,23 @@ class KafkaConnectorIT {
     sql("DROP CONNECTOR kdz");
   }
 
+  /** The sum of a Kafka source's applied offsets (records appended, from offset 0). */
+  private static long appliedRecords(String connector) {
+    try {
+      Object applied = cluster.connector(connector).get("applied_position");
+      if (applied == null || applied.toString().isEmpty()) {
+        return 0;
+      }
+      long sum = 0;
+      for (String part : applied.toString().split(",")) {
+        sum += Long.parseLong(part.split(":")[1]);
+      }
+      return sum;
+    } catch (SqlException e) {
+      return -1;
+    }
+  }
+
   /**
    * Throughput figures for the README (run with {@code -Dordo.kafka.measure=true}; skipped
    * otherwise): 20,000 records through a source, 20,000 inserted rows through a sink. Asserts
@@ -455,6 +472,7 @@ class KafkaConnectorIT {
    */
   @Test
   @Order(7)
+  @Timeout(value = 400, unit = TimeUnit.SECONDS)
   void measure20000RecordsEachWay() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("ordo.kafka.measure"),
         "set -Dordo.kafka.measure=true to measure");
@@ -466,9 +484,11 @@ class KafkaConnectorIT {
     }
     long t0 = System.nanoTime();
     sql(createSource("kbulk", "ext-bulk", "", "bulk"));
-    await("the 20,000 records", () -> countOf("bulk") >= n);
+    // (A stream read returns at most the SQL row limit: count by the applied offsets.)
+    await("the 20,000 records", () -> appliedRecords("kbulk") >= n);
     double sourceS = (System.nanoTime() - t0) / 1e9;
-    assertThat(countOf("bulk")).isEqualTo(n);
+    assertThat(appliedRecords("kbulk")).isEqualTo(n);
+    System.out.printf("MEASURED source: %d records in %.1f s%n", n, sourceS);
 
     sql("CREATE TABLE bulk_rows (id INT PRIMARY KEY, name TEXT, qty BIGINT)");
     sql("CREATE SINK CONNECTOR kbulk_out TO KAFKA WITH (topic = 'ext-bulk-out', bootstrap = '"
@@ -480,6 +500,32 @@ class KafkaConnectorIT {
         return false;
       }
     });
+    String before = io.ordo.sql.engine.Positions.format(
+        io.ordo.sql.engine.Positions.endOf(System.currentTimeMillis() - 200));
+    // A push query of its own, live during the inserts like the sink's: what it gets tells a
+    // loss in the push query from one in the sink.
+    java.util.concurrent.atomic.AtomicInteger live = new java.util.concurrent.atomic.AtomicInteger();
+    io.ordo.sql.SqlSession liveSession = cluster.gateway().sqlEngine().openSession("test", "ordo");
+    Thread liveReader = new Thread(() -> {
+      try {
+        liveSession.prepare("SELECT * FROM bulk_rows EMIT CHANGES AT POSITION '" + before + "'",
+            List.of()).get(0).push(List.of(), new io.ordo.sql.PushSink() {
+              @Override
+              public void start(List<io.ordo.sql.Column> columns) {}
+
+              @Override
+              public void row(List<Object> row) {
+                live.incrementAndGet();
+              }
+
+              @Override
+              public void progress(String position) {}
+            });
+      } catch (Exception e) {
+        System.out.println("MEASURED live push query ended: " + e);
+      }
+    });
+    liveReader.start();
     long t1 = System.nanoTime();
     for (int i = 0; i < n; i += 500) {
       StringBuilder b = new StringBuilder("INSERT INTO bulk_rows VALUES ");
@@ -489,8 +535,69 @@ class KafkaConnectorIT {
       sql(b.toString());
     }
     double insertS = (System.nanoTime() - t1) / 1e9;
-    await("the 20,000 changes in the topic", () -> sinkRecords("ext-bulk-out").size() >= n);
+    System.out.printf("MEASURED inserts committed in %.1f s%n", insertS);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    int seen;
+    while ((seen = sinkRecords("ext-bulk-out").size()) < n && System.nanoTime() < deadline) {
+      System.out.printf("MEASURED progress: %d records in the topic after %.1f s; sink %s%n", seen,
+          (System.nanoTime() - t1) / 1e9, cluster.connector("kbulk_out"));
+      Thread.sleep(5_000);
+    }
     double sinkS = (System.nanoTime() - t1) / 1e9;
+    if (sinkRecords("ext-bulk-out").size() < n) {
+      java.util.concurrent.atomic.AtomicInteger pushed = new java.util.concurrent.atomic.AtomicInteger();
+      io.ordo.sql.SqlSession session = cluster.gateway().sqlEngine().openSession("test", "ordo");
+      Thread reader = new Thread(() -> {
+        try {
+          session.prepare("SELECT * FROM bulk_rows EMIT CHANGES AT POSITION '" + before + "'",
+              List.of()).get(0).push(List.of(), new io.ordo.sql.PushSink() {
+                @Override
+                public void start(List<io.ordo.sql.Column> columns) {}
+
+                @Override
+                public void row(List<Object> row) {
+                  pushed.incrementAndGet();
+                }
+
+                @Override
+                public void progress(String position) {}
+              });
+        } catch (Exception e) {
+          System.out.println("MEASURED push query ended: " + e);
+        }
+      });
+      reader.start();
+      Thread.sleep(20_000);
+      System.out.println("MEASURED a push query from before the inserts got " + pushed.get()
+          + "; one live during the inserts got " + live.get());
+      session.cancel();
+      reader.join(5_000);
+      session.close();
+      java.util.TreeSet<Integer> missing = new java.util.TreeSet<>();
+      for (int i = 0; i < n; i++) {
+        missing.add(i);
+      }
+      for (ConsumerRecord<byte[], byte[]> r : sinkRecords("ext-bulk-out")) {
+        missing.remove(JSON.readTree(r.key()).get("id").asInt());
+      }
+      System.out.println("MEASURED missing " + missing.size() + ": first " + missing.first()
+          + " last " + missing.last() + "; rows in the table: "
+          + sql("SELECT count(*) FROM bulk_rows").get(0).rows());
+      Properties p = new Properties();
+      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      try (Admin a = Admin.create(p)) {
+        System.out.println("MEASURED transactions: " + a.listTransactions().all().get());
+        System.out.println("MEASURED end offsets uncommitted: " + a.listOffsets(Map.of(
+            new TopicPartition("ext-bulk-out", 0), org.apache.kafka.clients.admin.OffsetSpec.latest(),
+            new TopicPartition("ext-bulk-out", 1), org.apache.kafka.clients.admin.OffsetSpec.latest(),
+            new TopicPartition("ext-bulk-out", 2), org.apache.kafka.clients.admin.OffsetSpec.latest(),
+            new TopicPartition("ext-bulk-out", 3), org.apache.kafka.clients.admin.OffsetSpec.latest()))
+            .all().get());
+      }
+    }
+    liveSession.cancel();
+    liveReader.join(5_000);
+    liveSession.close();
     assertThat(sinkRecords("ext-bulk-out")).hasSize(n);
     System.out.printf("MEASURED source: %d records in %.1f s (%.0f/s); sink: %d inserts committed"
         + " in %.1f s, all in the topic after %.1f s (%.0f changes/s)%n", n, sourceS, n / sourceS,
