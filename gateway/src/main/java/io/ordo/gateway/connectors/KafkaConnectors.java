@@ -38,8 +38,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  *
  * <p>Source options: {@code topic}, {@code bootstrap} (required), {@code format} ({@code json}
  * default, or {@code bytes}), {@code key} (a top-level field of the JSON value whose value is the
- * stream record's partition key; default: the Kafka record's key as UTF-8), {@code start_from} ({@code
- * earliest} default, or {@code latest}: where a new connector starts; it is fixed at its first
+ * stream record's partition key; default: the Kafka record's key as UTF-8), {@code
+ * start_from} ({@code earliest} default, or {@code latest}: where a new connector starts; it is fixed at its first
  * start). Sink options: {@code topic}, {@code bootstrap} (required), {@code format} ({@code json}
  * default, or {@code debezium}), {@code partitions} (of the topic CREATE makes when it is
  * missing, default 1).
@@ -48,7 +48,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  */
 final class KafkaConnectors {
   static final String KAFKA = ConnectorDef.KAFKA;
-  static final Set<String> SOURCE_OPTIONS = Set.of("topic", "bootstrap", "format", "key", "start_from");
+  static final Set<String> SOURCE_OPTIONS =
+      Set.of("topic", "bootstrap", "format", "key", "start_from");
   static final Set<String> SINK_OPTIONS = Set.of("topic", "bootstrap", "format", "partitions");
 
   /** How long a check at CREATE or a SHOW CONNECTORS look-up waits for the brokers, in ms. */
@@ -103,7 +104,8 @@ final class KafkaConnectors {
     }
     Set<String> formats = def.sink() ? Set.of("json", "debezium") : Set.of("json", "bytes");
     if (!formats.contains(def.option("format", "json"))) {
-      throw new IllegalArgumentException("option \"format\" must be one of " + new TreeSet<>(formats)
+      throw new IllegalArgumentException("option \"format\" must be one of "
+          + new TreeSet<>(formats)
           + ", got '" + def.option("format", "") + "'");
     }
     if (!Set.of("earliest", "latest").contains(def.option("start_from", "earliest"))) {
@@ -203,7 +205,8 @@ final class KafkaConnectors {
 
   private static IllegalStateException unreachable(ConnectorDef def, Throwable why) {
     return new IllegalStateException("cannot reach Kafka at " + bootstrap(def) + " within "
-        + CHECK_TIMEOUT_MS + " ms: " + (why.getMessage() == null ? why.toString() : why.getMessage()),
+        + CHECK_TIMEOUT_MS + " ms: "
+        + (why.getMessage() == null ? why.toString() : why.getMessage()),
         why);
   }
 

@@ -141,7 +141,8 @@ final class KafkaSink {
           to = from;
           window *= 16;
         }
-        if (found.isPresent() && (best.isEmpty() || comparePositions(found.get(), best.get()) > 0)) {
+        if (found.isPresent()
+            && (best.isEmpty() || comparePositions(found.get(), best.get()) > 0)) {
           best = found;
         }
       }

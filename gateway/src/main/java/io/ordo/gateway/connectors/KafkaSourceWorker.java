@@ -164,7 +164,8 @@ final class KafkaSourceWorker implements ConnectorManager.Worker {
         return;
       }
       offset = commits.readOffset();
-      SortedMap<Integer, Long> next = offset.map(KafkaConnectors::parseOffsets).orElse(new TreeMap<>());
+      SortedMap<Integer, Long> next =
+          offset.map(KafkaConnectors::parseOffsets).orElse(new TreeMap<>());
       assign(c, next, offset.isEmpty() && def.option("start_from", "earliest").equals("latest"));
       state = ConnectorWorker.State.STREAMING;
       LOG.info("Connector '{}' reads topic {} at {} from offsets {}", def.name(), topic,
@@ -345,7 +346,10 @@ final class KafkaSourceWorker implements ConnectorManager.Worker {
     LOG.warn("Connector '{}' failed: {}", def.name(), why);
   }
 
-  /** Stops the consumer and waits for the thread (at most {@value #CLOSE_TIMEOUT_MS} ms). Idempotent. */
+  /**
+   * Stops the consumer and waits for the thread (at most {@value #CLOSE_TIMEOUT_MS} ms).
+   * Idempotent.
+   */
   @Override
   public void close() {
     closing = true;

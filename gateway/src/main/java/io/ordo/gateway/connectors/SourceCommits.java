@@ -158,7 +158,8 @@ final class SourceCommits {
       Thread.sleep(backoff);
       backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
     }
-    throw new ConnectorWorker.Stopped("appending changes failed " + ATTEMPTS_MAX + " times: " + why);
+    throw new ConnectorWorker.Stopped(
+        "appending changes failed " + ATTEMPTS_MAX + " times: " + why);
   }
 
   private static TxnResult await(CompletableFuture<TxnResult> f) throws InterruptedException {
