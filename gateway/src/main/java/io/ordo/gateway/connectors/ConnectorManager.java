@@ -231,6 +231,14 @@ public final class ConnectorManager implements AutoCloseable {
    * @throws IllegalStateException the source is unreachable or lacks what the connector needs
    */
   public void check(ConnectorDef def) {
+    if (KafkaConnectors.isKafka(def)) {
+      KafkaConnectors.checkOptions(def);
+      if (def.sink() && sqlEngine == null) {
+        throw new UnsupportedOperationException("this gateway runs no sink connectors");
+      }
+      KafkaConnectors.checkTopic(def);
+      return;
+    }
     if (!def.sink()) {
       SourceDialect source = SourceDialect.of(def);
       source.checkOptions(def);
@@ -266,6 +274,9 @@ public final class ConnectorManager implements AutoCloseable {
   public ConnectorStatus status(ConnectorDef def) {
     if (def.sink()) {
       return sinkStatus(def);
+    }
+    if (KafkaConnectors.isKafka(def)) {
+      return kafkaSourceStatus(def);
     }
     String state;
     Optional<String> owner = Optional.empty();
@@ -309,31 +320,13 @@ public final class ConnectorManager implements AutoCloseable {
    * timeouts); no source position or lag (the push query reads what Ordo committed).
    */
   private ConnectorStatus sinkStatus(ConnectorDef def) {
-    Running r;
-    synchronized (this) {
-      r = running.get(def.name());
-    }
-    String state;
-    Optional<String> owner = Optional.empty();
-    Optional<String> error;
-    Optional<String> applied = Optional.empty();
-    if (def.paused()) {
-      state = "paused";
-      error = Optional.empty();
-    } else if (r != null && r.worker.def().connectorId().equals(def.connectorId())) {
-      state = r.worker.stateLabel();
-      owner = Optional.of(ConnectorLease.describe(gatewayId, address));
-      error = Optional.of(r.worker.lastError()).filter(s -> !s.isEmpty());
-      applied = ((SinkWorker) r.worker).position();
-    } else {
-      Optional<ConnectorLease> lease = store.getLatest(ConnectorCodec.leaseKey(def.connectorId()))
-          .flatMap(ConnectorLease::decode);
-      boolean live = lease.isPresent() && lease.get().expiresMs() >= wallClockMs.getAsLong();
-      state = live ? lease.get().state() : "unassigned";
-      owner = live ? Optional.of(lease.get().describe()) : Optional.empty();
-      error = lease.map(ConnectorLease::error).filter(s -> !s.isEmpty());
-    }
-    if (applied.isEmpty()) {
+    Presence p = presence(def);
+    String state = p.state();
+    Optional<String> owner = p.owner();
+    Optional<String> error = p.error();
+    Optional<String> applied = p.worker() == null ? Optional.empty()
+        : ((SinkWorker) p.worker()).position();
+    if (applied.isEmpty() && !KafkaConnectors.isKafka(def)) {
       try {
         applied = JdbcSink.storedPosition(def);
       } catch (SQLException | RuntimeException e) {
@@ -343,6 +336,66 @@ public final class ConnectorManager implements AutoCloseable {
       }
     }
     return new ConnectorStatus(state, owner, applied, Optional.empty(), OptionalLong.empty(), error);
+  }
+
+  /**
+   * Who runs {@code def} and how it is: this gateway's worker (then {@code worker} is it), else
+   * the live lease's state and owner, else {@code unassigned} with the lease's last error.
+   */
+  private record Presence(String state, Optional<String> owner, Optional<String> error,
+      Worker worker) {}
+
+  private Presence presence(ConnectorDef def) {
+    Running r;
+    synchronized (this) {
+      r = running.get(def.name());
+    }
+    if (def.paused()) {
+      return new Presence("paused", Optional.empty(), Optional.empty(), null);
+    }
+    if (r != null && r.worker.def().connectorId().equals(def.connectorId())) {
+      return new Presence(r.worker.stateLabel(), Optional.of(ConnectorLease.describe(gatewayId, address)),
+          Optional.of(r.worker.lastError()).filter(s -> !s.isEmpty()), r.worker);
+    }
+    Optional<ConnectorLease> lease = store.getLatest(ConnectorCodec.leaseKey(def.connectorId()))
+        .flatMap(ConnectorLease::decode);
+    boolean live = lease.isPresent() && lease.get().expiresMs() >= wallClockMs.getAsLong();
+    return new Presence(live ? lease.get().state() : "unassigned",
+        live ? Optional.of(lease.get().describe()) : Optional.empty(),
+        lease.map(ConnectorLease::error).filter(s -> !s.isEmpty()), null);
+  }
+
+  /**
+   * A Kafka source's status: the applied offsets ({@code partition:next offset,...}, those of
+   * this gateway's worker, else the stored ones), the topic's end offsets (read_committed,
+   * asked with a {@value KafkaConnectors#CHECK_TIMEOUT_MS} ms bound) and the lag in records.
+   */
+  private ConnectorStatus kafkaSourceStatus(ConnectorDef def) {
+    Presence p = presence(def);
+    Optional<String> error = p.error();
+    Optional<Value> offset = p.worker() instanceof KafkaSourceWorker w ? w.offset()
+        : store.getLatest(ConnectorCodec.offsetKey(def.connectorId()));
+    Optional<java.util.SortedMap<Integer, Long>> applied =
+        offset.map(KafkaConnectors::parseOffsets);
+    Optional<java.util.SortedMap<Integer, Long>> end;
+    try {
+      end = Optional.of(KafkaConnectors.endOffsets(def));
+    } catch (RuntimeException e) {
+      end = Optional.empty();
+      if (error.isEmpty()) {
+        error = Optional.of("cannot ask Kafka for the topic's end offsets: " + e.getMessage());
+      }
+    }
+    OptionalLong lag = OptionalLong.empty();
+    if (applied.isPresent() && end.isPresent()) {
+      long sum = 0;
+      for (Map.Entry<Integer, Long> e : end.get().entrySet()) {
+        sum += Math.max(0, e.getValue() - applied.get().getOrDefault(e.getKey(), 0L));
+      }
+      lag = OptionalLong.of(sum);
+    }
+    return new ConnectorStatus(p.state(), p.owner(), applied.map(KafkaConnectors::offsetsText),
+        end.map(KafkaConnectors::offsetsText), lag, error);
   }
 
   /**
@@ -364,6 +417,9 @@ public final class ConnectorManager implements AutoCloseable {
     }
     if (r != null) {
       r.worker.close();
+    }
+    if (KafkaConnectors.isKafka(def)) {
+      return Optional.empty(); // the offsets are Ordo keys (dropped with it); the topic stays
     }
     if (def.sink()) {
       Optional<String> left = JdbcSink.release(def);
@@ -554,6 +610,9 @@ public final class ConnectorManager implements AutoCloseable {
 
   private Worker newWorker(ConnectorDef def, Value defValue, String previousError)
       throws SqlException {
+    if (!def.sink() && KafkaConnectors.isKafka(def)) {
+      return new KafkaSourceWorker(def, defValue, log, txnBytesMax, previousError);
+    }
     if (!def.sink()) {
       return new ConnectorWorker(def, defValue, log, txnBytesMax, previousError);
     }

@@ -3,12 +3,8 @@ package io.ordo.gateway.connectors;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.ChangeEvent;
-import io.ordo.gateway.core.TxnRunner;
-import io.ordo.gateway.streams.StreamMetadataReader;
-import io.ordo.proto.AbortReason;
 import io.ordo.proto.Get;
 import io.ordo.proto.Operation;
-import io.ordo.proto.Outcome;
 import io.ordo.proto.Put;
 import io.ordo.proto.StreamAppend;
 import io.ordo.proto.StreamRecord;
@@ -19,6 +15,7 @@ import io.ordo.sql.SqlException;
 import io.ordo.sql.catalog.ConnectorDef;
 import io.ordo.sql.encoding.CatalogCodec;
 import io.ordo.sql.encoding.ConnectorCodec;
+import io.ordo.gateway.streams.StreamMetadataReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +24,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,13 +63,13 @@ final class ConnectorWorker implements ConnectorManager.Worker {
   static final int BATCH_RECORDS_MAX = 256;
 
   /** How long one transaction's result is awaited, in ms. */
-  static final long TXN_WAIT_MS = 20_000;
+  static final long TXN_WAIT_MS = SourceCommits.TXN_WAIT_MS;
 
   /** Attempts per batch before the worker fails. */
-  static final int ATTEMPTS_MAX = 5;
+  static final int ATTEMPTS_MAX = SourceCommits.ATTEMPTS_MAX;
 
-  static final long BACKOFF_INITIAL_MS = 200;
-  static final long BACKOFF_MAX_MS = 3_000;
+  static final long BACKOFF_INITIAL_MS = SourceCommits.BACKOFF_INITIAL_MS;
+  static final long BACKOFF_MAX_MS = SourceCommits.BACKOFF_MAX_MS;
 
   /** How long {@link #close} waits for the engine and the thread, in ms. */
   static final long CLOSE_TIMEOUT_MS = 15_000;
@@ -104,12 +99,11 @@ final class ConnectorWorker implements ConnectorManager.Worker {
   private final ConnectorDef def;
   private final Value defValue;
   private final Log log;
-  private final long txnBytesMax;
+  private final SourceCommits commits;
   private final String handle = UUID.randomUUID().toString();
-  private final String offsetKey;
-  private final String catalogKey;
   private final ChangeRecords changes;
   private final SourceDialect dialect;
+  private final long txnBytesMax;
   /** The target table's schema and row writes (INTO TABLE; null for a stream), set at start. */
   private volatile TableChanges table;
   private final Thread thread;
@@ -140,9 +134,8 @@ final class ConnectorWorker implements ConnectorManager.Worker {
     this.def = Objects.requireNonNull(def, "def");
     this.defValue = Objects.requireNonNull(defValue, "defValue");
     this.log = Objects.requireNonNull(log, "log");
+    this.commits = new SourceCommits(def, defValue, log, txnBytesMax);
     this.txnBytesMax = txnBytesMax;
-    this.offsetKey = ConnectorCodec.offsetKey(def.connectorId());
-    this.catalogKey = ConnectorCodec.connectorKey(def.name());
     this.changes = new ChangeRecords(engineName(def));
     this.dialect = SourceDialect.of(def);
     this.thread = new Thread(this::run, "ordo-connector-" + def.name());
@@ -301,17 +294,12 @@ final class ConnectorWorker implements ConnectorManager.Worker {
 
   /** The offset key's value through the log. */
   private Optional<Value> readOffset() throws InterruptedException {
-    return read(offsetKey);
+    return commits.readOffset();
   }
 
   /** A key's value through the log (a Get transaction: linearizable). */
   private Optional<Value> read(String key) throws InterruptedException {
-    Transaction get = Transaction.newBuilder()
-        .setId(TxnRunner.newTxnId())
-        .addOps(Operation.newBuilder().setKey(key).setGet(Get.getDefaultInstance()))
-        .build();
-    TxnResult r = await(log.execute(get, TXN_WAIT_MS));
-    return StreamMetadataReader.valuesOf(List.of(key), r).get(key);
+    return commits.read(key);
   }
 
   /**
@@ -329,8 +317,7 @@ final class ConnectorWorker implements ConnectorManager.Worker {
       return t.toRowWrite(record).map(w -> w);
     } catch (IllegalStateException e) {
       throw stop("a change of " + def.option("table", "") + dialect.recordPosition(record)
-          + " cannot be applied to table \""
-          + def.target() + "\": " + e.getMessage());
+          + " cannot be applied to table \"" + def.target() + "\": " + e.getMessage());
     }
   }
 
@@ -346,13 +333,8 @@ final class ConnectorWorker implements ConnectorManager.Worker {
     if (t != null) {
       return t.operations(items.stream().map(TableChanges.RowWrite.class::cast).toList());
     }
-    if (items.isEmpty()) {
-      return List.of();
-    }
-    return List.of(Operation.newBuilder()
-        .setStreamAppend(StreamAppend.newBuilder().setStream(def.target())
-            .addAllRecords(items.stream().map(StreamRecord.class::cast).toList()))
-        .build());
+    return SourceCommits.streamAppend(
+        def.target(), items.stream().map(StreamRecord.class::cast).toList());
   }
 
   private void handleBatch(
@@ -362,8 +344,7 @@ final class ConnectorWorker implements ConnectorManager.Worker {
     List<ChangeEvent<SourceRecord, SourceRecord>> chunk = new ArrayList<>();
     List<Object> records = new ArrayList<>();
     long bytes = 0;
-    // Room for the asserts, the offset and the transaction's framing.
-    long budget = Math.max(1024, txnBytesMax - 4 * 1024 - 2L * defValue.getSerializedSize());
+    long budget = commits.budget();
     for (ChangeEvent<SourceRecord, SourceRecord> event : batch) {
       Optional<Object> rec = convert(event.value());
       long size = rec.map(ConnectorWorker::bytesOf).orElse(0L);
@@ -394,69 +375,13 @@ final class ConnectorWorker implements ConnectorManager.Worker {
       throws InterruptedException {
     SourceRecord last = chunk.get(chunk.size() - 1).value();
     Value next = changes.offsetValue(last);
-    Optional<Value> expected = offset;
-    List<Operation> ops = new ArrayList<>();
-    ops.add(StreamMetadataReader.assertUnchanged(catalogKey, Optional.of(defValue)));
-    ops.add(StreamMetadataReader.assertUnchanged(offsetKey, expected));
-    ops.add(Operation.newBuilder().setKey(offsetKey)
-        .setPut(Put.newBuilder().setValue(next)).build());
-    ops.addAll(dataOps(records));
-    execute(ops, "appending " + records.size() + " changes", () -> {
-      Optional<Value> now = readOffset();
-      return now.isPresent() && now.get().equals(next);
-    }, (table == null ? "" : "table \"" + def.target() + "\" was altered or dropped, or ")
-        + "the connector's definition or offset changed (paused, dropped, or run by another"
-        + " gateway)");
-    committed(chunk, records, next, last, committer);
-  }
-
-  /** Whether a transaction whose asserts failed had committed in an earlier attempt. */
-  private interface CommittedBefore {
-    boolean check() throws InterruptedException;
-  }
-
-  /**
-   * Runs {@code ops} (which assert what this worker last read or wrote) until they commit: a
-   * result that does not come or an abort other than ASSERT_FAILED is retried, at most {@value
-   * #ATTEMPTS_MAX} times; ASSERT_FAILED is success when {@code before} finds the transaction's
-   * effect (an earlier attempt committed), else the worker stops with {@code changedWhy}.
-   *
-   * @throws Stopped when the worker closes, the asserts fail, or the attempts run out
-   */
-  private void execute(List<Operation> ops, String what, CommittedBefore before, String changedWhy)
-      throws InterruptedException {
-    long backoff = BACKOFF_INITIAL_MS;
-    String why = "";
-    for (int attempt = 1; attempt <= ATTEMPTS_MAX; attempt++) {
-      if (closing) {
-        throw stop("closing");
-      }
-      Transaction txn = Transaction.newBuilder()
-          .setId("connector-" + def.name() + "-" + TxnRunner.newTxnId()).addAllOps(ops).build();
-      try {
-        TxnResult r = await(log.execute(txn, TXN_WAIT_MS));
-        if (r.getOutcome() == Outcome.COMMITTED) {
-          return;
-        }
-        if (r.getAbortReason() == AbortReason.ASSERT_FAILED) {
-          if (before.check()) {
-            return; // an earlier attempt committed
-          }
-          throw stop(changedWhy + ": " + r.getDetail());
-        }
-        why = r.getAbortReason() + " " + r.getDetail();
-      } catch (RuntimeException e) {
-        if (e instanceof Stopped s) {
-          throw s;
-        }
-        why = e.getMessage() == null ? e.toString() : e.getMessage();
-      }
-      lastError = "attempt " + attempt + " failed: " + why;
-      LOG.warn("Connector '{}': {} failed (attempt {}): {}", def.name(), what, attempt, why);
-      Thread.sleep(backoff);
-      backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
+    try {
+      commits.commit(offset, next, dataOps(records), () -> closing, e -> lastError = e,
+          table == null ? "" : "table \"" + def.target() + "\" was altered or dropped, or ");
+    } catch (Stopped s) {
+      throw stop(s.getMessage());
     }
-    throw stop(what + " failed " + ATTEMPTS_MAX + " times: " + why);
+    committed(chunk, records, next, last, committer);
   }
 
   /**
@@ -467,13 +392,17 @@ final class ConnectorWorker implements ConnectorManager.Worker {
    */
   private void writeHistory(Optional<Value> expected, Value next) throws InterruptedException {
     String key = ConnectorCodec.historyKey(def.connectorId());
-    execute(List.of(
-        StreamMetadataReader.assertUnchanged(catalogKey, Optional.of(defValue)),
-        StreamMetadataReader.assertUnchanged(key, expected),
-        Operation.newBuilder().setKey(key).setPut(Put.newBuilder().setValue(next)).build()),
-        "storing the schema history", () -> read(key).equals(Optional.of(next)),
-        "the connector's definition or schema history changed (paused, dropped, or run by"
-            + " another gateway)");
+    try {
+      commits.run(List.of(
+          StreamMetadataReader.assertUnchanged(commits.catalogKey(), Optional.of(defValue)),
+          StreamMetadataReader.assertUnchanged(key, expected),
+          Operation.newBuilder().setKey(key).setPut(Put.newBuilder().setValue(next)).build()),
+          "storing the schema history", () -> read(key).equals(Optional.of(next)),
+          "the connector's definition or schema history changed (paused, dropped, or run by"
+              + " another gateway)", () -> closing, e -> lastError = e);
+    } catch (Stopped s) {
+      throw stop(s.getMessage());
+    }
   }
 
   private void committed(
@@ -509,19 +438,6 @@ final class ConnectorWorker implements ConnectorManager.Worker {
       super(why);
     }
   }
-
-  private TxnResult await(CompletableFuture<TxnResult> f) throws InterruptedException {
-    try {
-      return f.get(TXN_WAIT_MS + 5_000, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      throw c instanceof RuntimeException re ? re : new IllegalStateException(c);
-    } catch (TimeoutException e) {
-      f.cancel(false);
-      throw new IllegalStateException("no result within " + (TXN_WAIT_MS + 5_000) + " ms");
-    }
-  }
-
 
   /** Stops the engine and waits for the thread (at most {@value #CLOSE_TIMEOUT_MS} ms). Idempotent. */
   @Override

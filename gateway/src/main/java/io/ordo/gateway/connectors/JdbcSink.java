@@ -148,7 +148,7 @@ final class JdbcSink {
    * #apply} is ONE transaction holding the rows' upserts and deletes and the progress row.
    * Not thread-safe.
    */
-  static final class Writer implements AutoCloseable {
+  static final class Writer implements SinkWriter {
     private final ConnectorDef def;
     private final TableDef table;
     private final SinkDialect dialect;
@@ -179,7 +179,8 @@ final class JdbcSink {
     }
 
     /** The position stored for this sink, if any. */
-    Optional<String> storedPosition() throws SQLException {
+    @Override
+    public Optional<String> storedPosition() throws SQLException {
       Optional<String> p = JdbcSink.storedPosition(c, def);
       c.commit();
       return p;
@@ -191,7 +192,8 @@ final class JdbcSink {
      *
      * @throws SQLException when the transaction fails (then nothing of it is applied)
      */
-    void apply(List<List<Object>> changes, String position) throws SQLException {
+    @Override
+    public void apply(List<List<Object>> changes, String position) throws SQLException {
       write(changes);
       commit(position);
     }
@@ -204,7 +206,8 @@ final class JdbcSink {
      *
      * @throws SQLException when a statement fails (the transaction is rolled back)
      */
-    void write(List<List<Object>> changes) throws SQLException {
+    @Override
+    public void write(List<List<Object>> changes) throws SQLException {
       try {
         for (List<Object> ch : changes) {
           switch ((String) ch.get(0)) {
@@ -235,7 +238,8 @@ final class JdbcSink {
      *
      * @throws SQLException when the commit fails (nothing of the transaction is applied)
      */
-    void commit(String position) throws SQLException {
+    @Override
+    public void commit(String position) throws SQLException {
       try {
         progress.setString(1, progressKey(def));
         progress.setString(2, position);

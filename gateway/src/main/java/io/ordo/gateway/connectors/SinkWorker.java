@@ -193,7 +193,8 @@ final class SinkWorker implements ConnectorManager.Worker {
             + ": " + s.getMessage();
       }
     }
-    return e.getMessage() == null ? e.toString() : e.getMessage();
+    String why = e.getMessage() == null ? e.toString() : e.getMessage();
+    return e instanceof Failed && e.getCause() != null ? why + ": " + describe(e.getCause()) : why;
   }
 
   private void runOnce() throws Exception {
@@ -203,7 +204,7 @@ final class SinkWorker implements ConnectorManager.Worker {
     } catch (IllegalStateException e) {
       throw new IllegalStateException(e.getMessage() + "; drop the sink", e);
     }
-    try (JdbcSink.Writer w = new JdbcSink.Writer(def, table)) {
+    try (SinkWriter w = SinkWriter.open(def, table)) {
       Optional<String> stored = w.storedPosition();
       String from;
       if (stored.isPresent()) {
@@ -235,8 +236,7 @@ final class SinkWorker implements ConnectorManager.Worker {
   }
 
   /** The first start: the table's rows as of one position, in one target transaction. */
-  private String copy(JdbcSink.Writer w, TableDef table)
-      throws SqlException, SQLException, InterruptedException {
+  private String copy(SinkWriter w, TableDef table) throws Exception {
     String at = Positions.format(Positions.endOf(wallClockMs.getAsLong() - COPY_BEHIND_MS));
     String order = table.primaryKey().stream().map(SinkWorker::quote)
         .collect(Collectors.joining(", "));
@@ -252,6 +252,7 @@ final class SinkWorker implements ConnectorManager.Worker {
           List<Object> ch = new ArrayList<>(row.size() + 1);
           ch.add("insert");
           ch.addAll(row);
+          w.rowPosition(at);
           changes.add(ch);
         }
         w.write(changes);
@@ -274,13 +275,13 @@ final class SinkWorker implements ConnectorManager.Worker {
 
   /** Takes the push query's rows and applies them in batches with their position. */
   private final class Batches implements PushSink {
-    private final JdbcSink.Writer w;
+    private final SinkWriter w;
     private final TableDef table;
     private final List<List<Object>> pending = new ArrayList<>();
     private String pendingPosition;
     private long lastProgressNanos = System.nanoTime();
 
-    Batches(JdbcSink.Writer w, TableDef table) {
+    Batches(SinkWriter w, TableDef table) {
       this.w = w;
       this.table = table;
     }
@@ -299,6 +300,7 @@ final class SinkWorker implements ConnectorManager.Worker {
 
     @Override
     public void row(List<Object> row) throws InterruptedException {
+      w.rowPosition((String) row.get(0));
       pending.add(row.subList(1, row.size()));
       pendingPosition = (String) row.get(0);
       if (pending.size() >= BATCH_ROWS_MAX) {
@@ -325,7 +327,9 @@ final class SinkWorker implements ConnectorManager.Worker {
       }
       try {
         w.apply(pending, p);
-      } catch (SQLException e) {
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
         throw new Failed("applying " + pending.size() + " changes", e);
       }
       rowsApplied += pending.size();

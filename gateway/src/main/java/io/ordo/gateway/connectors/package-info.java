@@ -24,6 +24,12 @@
  * its {@link io.ordo.gateway.connectors.SinkDialect} ({@link
  * io.ordo.gateway.connectors.PostgresSink}, {@link io.ordo.gateway.connectors.MySqlSink}).
  *
+ * <p>Kafka topics: {@link io.ordo.gateway.connectors.KafkaSourceWorker} appends a topic's records
+ * to a stream (a plain consumer; per-partition offsets moved by the appending transaction,
+ * {@link io.ordo.gateway.connectors.SourceCommits}, shared with the Debezium worker); {@link
+ * io.ordo.gateway.connectors.KafkaSink} is a sink's {@link io.ordo.gateway.connectors.SinkWriter}
+ * writing each batch as one Kafka transaction, resuming from the topic's committed tail.
+ *
  * <p>Depends on {@code core} (transactions) and the sql module (catalog codec, push queries); nothing of the
  * gateway depends on it except the server's wiring and the SQL backend.
  */

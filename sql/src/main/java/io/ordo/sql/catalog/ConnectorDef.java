@@ -37,6 +37,9 @@ public record ConnectorDef(
   /** The PostgreSQL source kind (Debezium's PostgreSQL connector). */
   public static final String POSTGRESQL = "postgresql";
 
+  /** The Kafka kind: a topic's records (source) or a table's changelog into a topic (sink). */
+  public static final String KAFKA = "kafka";
+
   /** The MySQL source and sink kind (Debezium's MySQL connector; MySQL Connector/J). */
   public static final String MYSQL = "mysql";
 
@@ -44,7 +47,7 @@ public record ConnectorDef(
   public static final String MARIADB = "mariadb";
 
   /** The kinds CREATE accepts, in the order error messages name them. */
-  public static final java.util.List<String> KINDS = java.util.List.of(POSTGRESQL, MYSQL, MARIADB);
+  public static final java.util.List<String> KINDS = java.util.List.of(POSTGRESQL, MYSQL, MARIADB, KAFKA);
 
   /** Where a connector's changes go. */
   public enum TargetKind {

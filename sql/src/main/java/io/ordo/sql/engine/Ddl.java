@@ -346,6 +346,12 @@ final class Ddl {
           "unknown " + (c.sink() ? "sink" : "source") + " connector type \"" + c.sourceKind()
               + "\"; supported: " + String.join(", ", ConnectorDef.KINDS), c.position());
     }
+    if (c.sink() && kind.equals(ConnectorDef.KAFKA) && (!c.intoTable() || c.view())) {
+      throw new SqlException(
+          SqlState.FEATURE_NOT_SUPPORTED,
+          "a Kafka sink reads FROM TABLE; FROM STREAM and FROM VIEW into Kafka are not supported"
+              + " yet", c.position());
+    }
     String connectorKey = ConnectorCodec.connectorKey(c.name());
     Map<String, String> options = new java.util.TreeMap<>();
     for (Map.Entry<String, String> e : c.options().entrySet()) {

@@ -116,7 +116,7 @@ final class Introspection {
         ConnectorStatus st = backend.connectorStatus(def);
         List<Object> row = new ArrayList<>();
         row.add(def.name());
-        String external = def.sourceKind() + " " + def.option("table", "");
+        String external = def.sourceKind() + " " + def.option("table", def.option("topic", ""));
         String internal =
             def.targetKind().name().toLowerCase(java.util.Locale.ROOT) + " " + def.target();
         row.add(def.sink() ? internal : external);
