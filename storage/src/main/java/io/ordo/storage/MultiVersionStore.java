@@ -129,15 +129,14 @@ public final class MultiVersionStore implements AutoCloseable {
   /** Published after each successful write: readers see a watermark only once its data is in. */
   private final ConcurrentHashMap<Integer, Long> appliedLsns = new ConcurrentHashMap<>();
   /**
-   * Per key range, the position of the change at its applied LSN (the range's frontier): LSNs
-   * follow log order within a key range, so every change of the range at or before it is in the
-   * store. Known only for watermarks reached by this process (not persisted); published after
-   * each write, like {@link #appliedLsns}.
+   * Per key range, its frontier: every change of the range at or before it is in the store (see
+   * {@link #frontierCandidate}). Known only for watermarks reached by this process (not
+   * persisted); published after each write, like {@link #appliedLsns}.
    */
   private final ConcurrentHashMap<Integer, Position> appliedPositions = new ConcurrentHashMap<>();
   /**
-   * Positions of changes applied above a gap in their key range (keyed by range, then LSN), so
-   * the frontier can move to them when the gap closes. Guarded by {@link #applyLock}; bounded
+   * Frontier candidates ({@link #frontierCandidate}) of changes applied above a gap in their key
+   * range (keyed by range, then LSN), so the frontier can move to them when the gap closes. Guarded by {@link #applyLock}; bounded
    * like the tracker's out-of-order set.
    */
   private final TreeMap<Integer, TreeMap<Long, Position>> positionsAboveGaps = new TreeMap<>();
@@ -353,7 +352,7 @@ public final class MultiVersionStore implements AutoCloseable {
             batch.put(changes, ChangeKeys.of(r.getPosition(), key), MetaKeys.EMPTY);
             batchPositions
                 .computeIfAbsent(r.getKeyRange(), k -> new TreeMap<>())
-                .put(r.getLsn(), r.getPosition());
+                .put(r.getLsn(), frontierCandidate(r));
             shardLog.index(r);
             applied++;
           }
@@ -394,6 +393,43 @@ public final class MultiVersionStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The frontier of a record's key range once its LSN is the range's watermark (every LSN up to
+   * it applied). LSNs follow log order within a key range, so every change before the record's
+   * position is in; those at its position too when it is the last of its transaction in the range
+   * ({@code last_at_position} true). When it is not (false), the transaction's later changes at
+   * the same position may still be missing (the changelog is partitioned by key and applied in
+   * bounded batches), so the frontier is the position just before: {@link #predecessor}. Records
+   * without the field (written by earlier builds) count as the last, as before it existed.
+   */
+  static Position frontierCandidate(ChangelogRecord r) {
+    if (!r.hasLastAtPosition() || r.getLastAtPosition()) {
+      return r.getPosition();
+    }
+    return predecessor(r.getPosition());
+  }
+
+  /**
+   * The greatest position before {@code p} in position order (ts, partition, offset): every real
+   * position before {@code p} is at or before it, so a frontier set to it never moves back past
+   * an earlier frontier. Offset minus one; at offset 0 the previous partition's last offset
+   * ({@code Long.MAX_VALUE}); at partition 0 and offset 0 the previous millisecond's last position
+   * ({@code Integer.MAX_VALUE}, {@code Long.MAX_VALUE}).
+   */
+  static Position predecessor(Position p) {
+    if (p.getOffset() > 0) {
+      return p.toBuilder().setOffset(p.getOffset() - 1).build();
+    }
+    if (p.getPartition() > 0) {
+      return p.toBuilder().setPartition(p.getPartition() - 1).setOffset(Long.MAX_VALUE).build();
+    }
+    return Position.newBuilder()
+        .setTs(p.getTs() - 1)
+        .setPartition(Integer.MAX_VALUE)
+        .setOffset(Long.MAX_VALUE)
+        .build();
+  }
+
   /** Moves the frontier position of a key range after its watermark moved (under applyLock). */
   private void advanceFrontier(LsnTracker.Change c, TreeMap<Long, Position> fromBatch) {
     TreeMap<Long, Position> waiting =
@@ -422,9 +458,14 @@ public final class MultiVersionStore implements AutoCloseable {
   }
 
   /**
-   * The frontier of a key range: the position of its change at {@link #appliedLsn}. Every change
-   * of the key range at or before this position is in the store (LSNs follow log order within a
-   * key range). Empty until this process has applied a change that moved the range's watermark.
+   * The frontier of a key range: every change of the key range at or before this position is in
+   * the store. It is the position of the change at {@link #appliedLsn} when that change is the
+   * last of its transaction in the range (LSNs follow log order within a key range), else the
+   * position just before it (a transaction writes all its changes at one position, and a batch
+   * may end among them: the position is complete only with its last change). So it may be a
+   * position no log entry has, such as {@code (ts, p, o - 1)} or {@code (ts, p - 1,
+   * Long.MAX_VALUE)}, which is still a valid bound for reads AS OF it. Empty until this process
+   * has applied a change that moved the range's watermark.
    *
    * @throws IllegalStateException if the store is closed
    */

@@ -4,6 +4,7 @@ import static io.ordo.storage.MultiVersionStoreTest.pos;
 import static io.ordo.storage.MultiVersionStoreTest.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ordo.proto.ChangelogRecord;
 import io.ordo.proto.Position;
 import io.ordo.proto.Value;
 import java.nio.file.Path;
@@ -36,6 +37,65 @@ class MultiVersionStoreFrontierTest {
       assertThat(store.appliedPosition(5)).contains(pos(15, 0, 3));
       assertThat(store.appliedPosition(0)).contains(pos(30, 1, 7));
       assertThat(store.keyRanges()).containsExactly(0, 5);
+    }
+  }
+
+  /** A change of a transaction at its position, marked last (or not) of it in its range. */
+  private static ChangelogRecord change(String key, long lsn, Position p, boolean last) {
+    return put(key, 0, lsn, p, key).toBuilder().setLastAtPosition(last).build();
+  }
+
+  @Test
+  void frontierReachesATransactionsPositionOnlyWithItsLastChangeInTheRange() {
+    Position p = pos(10, 2, 5);
+    try (MultiVersionStore store = MultiVersionStore.open(dir)) {
+      // One transaction at p writes three keys of range 0; a batch ends after the second.
+      store.apply(List.of(change("a", 1, p, false), change("b", 2, p, false)), Map.of(0, 1L));
+      assertThat(store.appliedLsn(0)).isEqualTo(2);
+      assertThat(store.appliedPosition(0)).contains(pos(10, 2, 4));
+      store.apply(List.of(change("c", 3, p, true)), Map.of(0, 2L));
+      assertThat(store.appliedPosition(0)).contains(p);
+    }
+  }
+
+  @Test
+  void frontierWaitsForTheLastChangeWhenItArrivesFirst() {
+    Position p = pos(10, 2, 5);
+    try (MultiVersionStore store = MultiVersionStore.open(dir)) {
+      store.apply(List.of(change("c", 3, p, true)), Map.of(1, 1L));
+      assertThat(store.appliedPosition(0)).isEmpty();
+      store.apply(List.of(change("a", 1, p, false)), Map.of(0, 1L));
+      assertThat(store.appliedPosition(0)).contains(pos(10, 2, 4));
+      // The gap closes: the remembered last change completes p.
+      store.apply(List.of(change("b", 2, p, false)), Map.of(0, 2L));
+      assertThat(store.appliedLsn(0)).isEqualTo(3);
+      assertThat(store.appliedPosition(0)).contains(p);
+    }
+  }
+
+  @Test
+  void theFrontierBeforeAPositionIsTheGreatestPositionBelowIt() {
+    assertThat(MultiVersionStore.predecessor(pos(10, 2, 5))).isEqualTo(pos(10, 2, 4));
+    assertThat(MultiVersionStore.predecessor(pos(10, 2, 0))).isEqualTo(pos(10, 1, Long.MAX_VALUE));
+    assertThat(MultiVersionStore.predecessor(pos(10, 0, 0)))
+        .isEqualTo(pos(9, Integer.MAX_VALUE, Long.MAX_VALUE));
+    // It stays monotone: a first change at offset 0 does not move the frontier below an earlier
+    // transaction's position in another partition.
+    try (MultiVersionStore store = MultiVersionStore.open(dir)) {
+      store.apply(List.of(change("a", 1, pos(10, 0, 9), true)), Map.of(0, 1L));
+      store.apply(List.of(change("b", 2, pos(10, 1, 0), false)), Map.of(0, 2L));
+      assertThat(store.appliedPosition(0)).contains(pos(10, 0, Long.MAX_VALUE));
+    }
+  }
+
+  @Test
+  void recordsWithoutTheLastAtPositionFieldMoveTheFrontierToTheirPositionAsBefore() {
+    Position p = pos(10, 2, 5);
+    try (MultiVersionStore store = MultiVersionStore.open(dir)) {
+      ChangelogRecord old = put("a", 0, 1, p, "a");
+      assertThat(old.hasLastAtPosition()).isFalse();
+      store.apply(List.of(old), Map.of(0, 1L));
+      assertThat(store.appliedPosition(0)).contains(p);
     }
   }
 

@@ -507,10 +507,20 @@ public final class KeyTransactionProcessorFunction
     metrics.emittedUpTo(ctx.getCurrentKey(), emitted);
   }
 
+  /**
+   * Emits one transaction's changes of this range with the LSNs after {@code lastLsn}; returns
+   * the last LSN used. The last record says so ({@code last_at_position}): the changes share the
+   * transaction's position, and a consumer that applies them in batches may take that position
+   * as complete only once it has the last one.
+   */
   private static long emit(HeldChanges changes, long lastLsn, Context ctx) {
     long next = lastLsn;
-    for (ChangelogRecord change : changes.getChangesList()) {
-      ctx.output(CHANGELOG, change.toBuilder().setLsn(++next).build());
+    int count = changes.getChangesCount();
+    for (int i = 0; i < count; i++) {
+      ChangelogRecord change = changes.getChanges(i);
+      ctx.output(
+          CHANGELOG,
+          change.toBuilder().setLsn(++next).setLastAtPosition(i == count - 1).build());
     }
     return next;
   }

@@ -2,6 +2,7 @@ package io.ordo.executor.operators;
 
 import static io.ordo.executor.operators.Fixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.ordo.executor.internal.ProtoSerializer;
 import io.ordo.proto.ChangelogRecord;
@@ -176,6 +177,28 @@ class KeyTransactionProcessorFunctionTest {
       assertThat(changelog(h)).extracting(ChangelogRecord::getTxnId).containsExactly("t1", "t3");
       assertThat(changelog(h)).extracting(ChangelogRecord::getLsn).containsExactly(1L, 2L);
       assertThat(h.numKeyedStateEntries()).as("locks and pending entries removed").isEqualTo(IDLE_STATE_ENTRIES);
+    }
+  }
+
+  @Test
+  void theLastChangeOfATransactionInItsRangeIsMarkedLastAtPosition() throws Exception {
+    try (var h = harness()) {
+      h.open();
+      // "a" (two ranges, writes two keys here) is held until its write result comes; "b" (three
+      // keys) and "c" (one key) finish at once and wait behind it; all are emitted together.
+      h.processElement1(request("a", 1, 0, RANGES_0_1, put("x", bytes("a")), put("w", bytes("a"))), 1);
+      h.processElement1(request("b", 2, 0, ONLY_0, put("q", bytes("b")), put("p", bytes("b")), put("r", bytes("b"))), 2);
+      h.processElement1(request("c", 3, 0, ONLY_0, put("z", bytes("c"))), 3);
+      h.processElement2(writeResult("a", 1, 0, write("x", bytes("a")), write("w", bytes("a"))), 4);
+      List<ChangelogRecord> changes = changelog(h);
+      assertThat(changes).extracting(ChangelogRecord::getTxnId, ChangelogRecord::getKey, ChangelogRecord::getLsn)
+          .containsExactly(
+              tuple("a", "w", 1L), tuple("a", "x", 2L),
+              tuple("b", "p", 3L), tuple("b", "q", 4L), tuple("b", "r", 5L),
+              tuple("c", "z", 6L));
+      assertThat(changes).allSatisfy(c -> assertThat(c.hasLastAtPosition()).as("set on %s", c.getKey()).isTrue());
+      assertThat(changes).extracting(ChangelogRecord::getLastAtPosition)
+          .containsExactly(false, true, false, false, true, true);
     }
   }
 

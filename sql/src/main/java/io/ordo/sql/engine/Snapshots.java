@@ -23,9 +23,10 @@ import java.util.stream.IntStream;
  * Consistent snapshots of the gateway's store: positions of the log at which every key range's
  * changes are all in the store, so that reads AS OF such a position see one serial state.
  *
- * <p><b>Why a sync transaction.</b> The store knows, per key range, the position of the newest
- * change it has applied without gaps (its frontier, {@link
- * io.ordo.storage.MultiVersionStore#appliedPosition}); a key range that has had no change for a
+ * <p><b>Why a sync transaction.</b> The store knows, per key range, the position up to which it
+ * has applied every change (its frontier, {@link
+ * io.ordo.storage.MultiVersionStore#appliedPosition}: a transaction's position only once its last
+ * change in the range is in, else the position just before); a key range that has had no change for a
  * while has an old frontier although it is complete up to now. To find a fresh position every key
  * range has applied, a snapshot appends one <em>sync</em> transaction: an increment of one marker
  * key in every key range. Its position {@code P} is after the request began (so the snapshot
