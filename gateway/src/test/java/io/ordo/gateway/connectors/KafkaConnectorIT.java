@@ -448,6 +448,31 @@ class KafkaConnectorIT {
     sql("DROP CONNECTOR kdz");
   }
 
+  @Test
+  @Order(6)
+  void aStreamSinkWritesEachRecordOnceKeyedByShardAndOffset() throws Exception {
+    sql("CREATE STREAM kev (id INT, v TEXT) WITH (shards = 2, key = 'id')");
+    sql("INSERT INTO kev VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    sql("CREATE SINK CONNECTOR kevs TO KAFKA WITH (topic = 'ext-kev', bootstrap = '" + bootstrap
+        + "') FROM STREAM kev");
+    sql("INSERT INTO kev VALUES (4, 'd'), (5, 'e')");
+    await("5 records in the topic", () -> sinkRecords("ext-kev").size() >= 5);
+    sql("INSERT INTO kev VALUES (6, 'f')");
+    await("6 records in the topic", () -> sinkRecords("ext-kev").size() >= 6);
+    Map<String, String> byKey = new TreeMap<>();
+    List<Integer> ids = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : sinkRecords("ext-kev")) {
+      JsonNode key = JSON.readTree(r.key());
+      JsonNode value = JSON.readTree(r.value());
+      assertThat(key.has("_shard") && key.has("_offset")).as("key %s", key).isTrue();
+      assertThat(byKey.put(key.toString(), value.toString())).as("key %s twice", key).isNull();
+      ids.add(value.get("id").asInt());
+    }
+    assertThat(ids).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6);
+    assertThat(cluster.connector("kevs")).containsEntry("state", "streaming");
+    sql("DROP CONNECTOR kevs");
+  }
+
   /** The sum of a Kafka source's applied offsets (records appended, from offset 0). */
   private static long appliedRecords(String connector) {
     try {

@@ -346,10 +346,10 @@ final class Ddl {
           "unknown " + (c.sink() ? "sink" : "source") + " connector type \"" + c.sourceKind()
               + "\"; supported: " + String.join(", ", ConnectorDef.KINDS), c.position());
     }
-    if (c.sink() && kind.equals(ConnectorDef.KAFKA) && (!c.intoTable() || c.view())) {
+    if (c.sink() && kind.equals(ConnectorDef.KAFKA) && c.view()) {
       throw new SqlException(
           SqlState.FEATURE_NOT_SUPPORTED,
-          "a Kafka sink reads FROM TABLE; FROM STREAM and FROM VIEW into Kafka are not supported"
+          "a Kafka sink reads FROM TABLE or FROM STREAM; FROM VIEW into Kafka is not supported"
               + " yet", c.position());
     }
     String connectorKey = ConnectorCodec.connectorKey(c.name());
