@@ -267,6 +267,35 @@ class MySqlSinkConnectorIT {
   }
 
   @Test
+  @Order(9)
+  void aStreamSinkWritesEachRecordOnceIntoAnExistingTable() throws Exception {
+    sql("CREATE STREAM ev (id INT, v TEXT) WITH (shards = 2, key = 'id')");
+    sql("INSERT INTO ev VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    // MySQL targets are not made by CREATE: a missing one is refused with the reason.
+    cluster.assertRefused(createSink("ev_out", ", table = 'shop.ev_copy'", "STREAM ev"), "08001",
+        "does not exist");
+    db.exec("CREATE TABLE shop.ev_copy (id INT, v TEXT, _shard BIGINT NOT NULL,"
+        + " _offset BIGINT NOT NULL, _log_time TIMESTAMP(3) NOT NULL,"
+        + " PRIMARY KEY (_shard, _offset)) ENGINE = InnoDB");
+    sql(createSink("ev_out", ", table = 'shop.ev_copy'", "STREAM ev"));
+    sql("INSERT INTO ev VALUES (4, 'd'), (5, 'e')");
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+    while (db.count("SELECT count(*) FROM shop.ev_copy") < 5 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    List<String> rows = new ArrayList<>();
+    try (Connection c = db.connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT id, v FROM shop.ev_copy ORDER BY id")) {
+      while (rs.next()) {
+        rows.add(rs.getInt(1) + "|" + rs.getString(2));
+      }
+    }
+    assertThat(rows).containsExactly("1|a", "2|b", "3|c", "4|d", "5|e");
+    assertThat(db.count("SELECT count(DISTINCT _shard, _offset) FROM shop.ev_copy")).isEqualTo(5);
+    sql("DROP CONNECTOR ev_out");
+  }
+
+  @Test
   @Order(4)
   void dropDeletesTheProgressRowAndStopsTheSink() throws Exception {
     sql("DROP CONNECTOR acc_out");
