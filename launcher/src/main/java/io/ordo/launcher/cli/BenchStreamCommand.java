@@ -1,14 +1,10 @@
 package io.ordo.launcher.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.ordo.launcher.bench.StreamBench;
-import io.ordo.launcher.embedded.EmbeddedOrdo;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,37 +101,10 @@ public final class BenchStreamCommand implements Callable<Integer> {
     Files.createDirectories(dir);
     PrintWriter err = spec.commandLine().getErr();
     List<StreamBench.Result> results = new ArrayList<>();
-    if (gateway != null) {
-      runAll(gateway, runs, stamp, results, err);
-    } else {
-      Path data = Files.createTempDirectory("ordo-bench-stream-");
-      try {
-        EmbeddedOrdo.Options options;
-        try {
-          options = executorOptions.applyTo(EmbeddedOrdo.Options.defaults(data).withFreePorts());
-        } catch (IllegalArgumentException e) {
-          throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
-        err.println("ordo bench: starting embedded Ordo in " + data.toAbsolutePath());
-        err.flush();
-        try (EmbeddedOrdo ordo = EmbeddedOrdo.start(options)) {
-          runAll(ordo.grpcTarget(), runs, stamp, results, err);
-        }
-      } finally {
-        DemoCommand.deleteRecursively(data);
-      }
-    }
-    String md = "# ordo bench stream\n\n" + StreamBench.toMarkdown(results);
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    Files.writeString(dir.resolve("results.json"),
-        json.writeValueAsString(StreamBench.toJson(results, BenchYcsbtCommand.machine())),
-        StandardCharsets.UTF_8);
-    Files.writeString(dir.resolve("results.md"), md, StandardCharsets.UTF_8);
-    PrintWriter stdout = spec.commandLine().getOut();
-    stdout.print(md);
-    stdout.flush();
-    err.println("ordo bench: wrote " + dir.resolve("results.json") + " and results.md");
-    err.flush();
+    BenchTargets.run(gateway, executorOptions, spec, "stream",
+        target -> runAll(target, runs, stamp, results, err));
+    BenchTargets.writeReport(spec, dir, "# ordo bench stream\n\n" + StreamBench.toMarkdown(results),
+        StreamBench.toJson(results, BenchYcsbtCommand.machine()));
     boolean ok = !results.isEmpty()
         && results.stream().allMatch(r -> r.records() > 0 && r.readRecords() > 0);
     return ok ? OrdoCli.EXIT_OK : OrdoCli.EXIT_FAILURE;

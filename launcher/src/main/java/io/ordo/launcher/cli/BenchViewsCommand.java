@@ -1,13 +1,9 @@
 package io.ordo.launcher.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.ordo.launcher.bench.ViewBench;
-import io.ordo.launcher.embedded.EmbeddedOrdo;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,37 +83,10 @@ public final class BenchViewsCommand implements Callable<Integer> {
     Files.createDirectories(dir);
     PrintWriter err = spec.commandLine().getErr();
     List<ViewBench.Result> results = new ArrayList<>();
-    if (gateway != null) {
-      runAll(gateway, runs, results, err);
-    } else {
-      Path data = Files.createTempDirectory("ordo-bench-views-");
-      try {
-        EmbeddedOrdo.Options options;
-        try {
-          options = executorOptions.applyTo(EmbeddedOrdo.Options.defaults(data).withFreePorts());
-        } catch (IllegalArgumentException e) {
-          throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
-        err.println("ordo bench: starting embedded Ordo in " + data.toAbsolutePath());
-        err.flush();
-        try (EmbeddedOrdo ordo = EmbeddedOrdo.start(options)) {
-          runAll(ordo.grpcTarget(), runs, results, err);
-        }
-      } finally {
-        DemoCommand.deleteRecursively(data);
-      }
-    }
-    String md = "# ordo bench views\n\n" + ViewBench.toMarkdown(results);
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    Files.writeString(dir.resolve("results.json"),
-        json.writeValueAsString(ViewBench.toJson(results, BenchYcsbtCommand.machine())),
-        StandardCharsets.UTF_8);
-    Files.writeString(dir.resolve("results.md"), md, StandardCharsets.UTF_8);
-    PrintWriter stdout = spec.commandLine().getOut();
-    stdout.print(md);
-    stdout.flush();
-    err.println("ordo bench: wrote " + dir.resolve("results.json") + " and results.md");
-    err.flush();
+    BenchTargets.run(gateway, executorOptions, spec, "views",
+        target -> runAll(target, runs, results, err));
+    BenchTargets.writeReport(spec, dir, "# ordo bench views\n\n" + ViewBench.toMarkdown(results),
+        ViewBench.toJson(results, BenchYcsbtCommand.machine()));
     boolean ok = results.size() == runs.size()
         && results.stream().allMatch(r -> r.inserts() > 0 && r.viewCaughtUpMs() >= 0);
     return ok ? OrdoCli.EXIT_OK : OrdoCli.EXIT_FAILURE;
