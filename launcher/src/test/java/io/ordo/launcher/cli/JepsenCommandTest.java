@@ -56,10 +56,25 @@ class JepsenCommandTest {
   void aBatteryReshardsOnlyTheStreamWorkload() {
     JepsenBatteryCommand battery = new JepsenBatteryCommand();
     battery.nemeses = new java.util.ArrayList<>(java.util.List.of("kill-job", "reshard"));
-    assertThat(battery.nemesesFor("stream")).containsExactly("kill-job", "reshard");
-    assertThat(battery.nemesesFor("kv")).containsExactly("kill-job");
+    assertThat(battery.nemesesFor("stream", 1)).containsExactly("kill-job", "reshard");
+    assertThat(battery.nemesesFor("kv", 1)).containsExactly("kill-job");
     battery.nemeses = new java.util.ArrayList<>(java.util.List.of("reshard"));
-    assertThat(battery.nemesesFor("bank")).containsExactly("none");
+    assertThat(battery.nemesesFor("bank", 1)).containsExactly("none");
+  }
+
+  @Test
+  void eachSeedOfABatteryStartsWithAnotherFault() {
+    JepsenBatteryCommand battery = new JepsenBatteryCommand();
+    battery.nemeses = new java.util.ArrayList<>(
+        java.util.List.of("kill-job", "kill-broker", "pause", "restart-all", "partition", "reshard"));
+    assertThat(battery.nemesesFor("kv", 1))
+        .containsExactly("kill-job", "kill-broker", "pause", "restart-all", "partition");
+    assertThat(battery.nemesesFor("kv", 2))
+        .containsExactly("kill-broker", "pause", "restart-all", "partition", "kill-job");
+    assertThat(battery.nemesesFor("kv", 6)).isEqualTo(battery.nemesesFor("kv", 1));
+    assertThat(battery.nemesesFor("stream", 3))
+        .containsExactly("pause", "restart-all", "partition", "reshard", "kill-job", "kill-broker");
+    assertThat(battery.nemesesFor("stream", 7)).isEqualTo(battery.nemesesFor("stream", 1));
   }
 
   @Test
