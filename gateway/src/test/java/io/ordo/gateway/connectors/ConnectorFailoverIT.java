@@ -136,7 +136,7 @@ class ConnectorFailoverIT {
             lease(store, leaseKey))
         .isLessThan(leaseExpiresMs);
 
-    writer.join(ConnectorTestCluster.WAIT_MS);
+    ConnectorTestCluster.joinWriter(writer);
     assertThat(writerFailure.get()).isNull();
     awaitMirrored();
     ConnectorTestCluster.await("the source streams on A", () -> "streaming".equals(state("moving")));

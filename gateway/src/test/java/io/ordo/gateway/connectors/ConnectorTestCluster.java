@@ -204,6 +204,19 @@ final class ConnectorTestCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits for a test's writer thread to finish, at most three times {@value #WAIT_MS} ms, and
+   * fails if it has not: the counts a test compares afterwards are only final once every write
+   * has returned (on a loaded machine a writer retrying through a restart can outlast one wait).
+   */
+  static void joinWriter(Thread writer) throws InterruptedException {
+    writer.join(3 * WAIT_MS);
+    if (writer.isAlive()) {
+      throw new AssertionError("the writer thread " + writer.getName() + " did not finish within "
+          + 3 * WAIT_MS + " ms");
+    }
+  }
+
   @Override
   public void close() throws Exception {
     for (AutoCloseable c : new AutoCloseable[] {gateway, executor, broker, pg}) {

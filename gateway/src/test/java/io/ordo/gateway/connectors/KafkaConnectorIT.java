@@ -229,7 +229,7 @@ class KafkaConnectorIT {
       });
       producing.start();
       cluster.restartGateway();
-      producing.join(60_000);
+      ConnectorTestCluster.joinWriter(producing);
     }
     await("all 800 records", () -> countOf("events") >= 800);
     Thread.sleep(1_000); // a duplicate would come with the last batches
@@ -373,7 +373,7 @@ class KafkaConnectorIT {
     writer.start();
     Thread.sleep(300);
     cluster.restartGateway();
-    writer.join(60_000);
+    ConnectorTestCluster.joinWriter(writer);
     int want = 5 + 200 + 100;
     await("every change in the topic", () -> sinkRecords("ext-items").size() >= want);
     Thread.sleep(1_500); // a duplicate would come with the last batches

@@ -300,7 +300,7 @@ class MySqlConnectorIT {
     writer.start();
     ConnectorTestCluster.await("some of the writer's changes", () -> countOf("orders_cdc") > 26);
     cluster.restartGateway();
-    writer.join(WAIT_MS);
+    ConnectorTestCluster.joinWriter(writer);
     int expected = 6 + 300;
     ConnectorTestCluster.await("every change of the writer",
         () -> countOf("orders_cdc") >= expected);

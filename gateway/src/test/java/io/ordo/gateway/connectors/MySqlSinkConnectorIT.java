@@ -185,7 +185,7 @@ class MySqlSinkConnectorIT {
       killSinkConnections();
     }
     cluster.restartGateway();
-    writer.join(WAIT_MS);
+    ConnectorTestCluster.joinWriter(writer);
     awaitCopied("acc", "shop.acc_copy");
     Map<Integer, Long> after = applications();
     // Each update committed in Ordo applied once, each insert once.

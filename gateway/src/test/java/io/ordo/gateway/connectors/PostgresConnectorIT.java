@@ -157,7 +157,7 @@ class PostgresConnectorIT {
     writer.start();
     await("some of the writer's changes", () -> countOf("orders_cdc") > 8 + 20);
     cluster.restartGateway();
-    writer.join(WAIT_MS);
+    ConnectorTestCluster.joinWriter(writer);
     int expected = 8 + 400;
     await("every change of the writer", () -> countOf("orders_cdc") >= expected);
     Thread.sleep(1_000); // a duplicate would arrive with the batches just appended

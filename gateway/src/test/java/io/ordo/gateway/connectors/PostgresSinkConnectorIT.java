@@ -188,7 +188,7 @@ class PostgresSinkConnectorIT {
           + " WHERE application_name = 'ordo-acc_out'");
     }
     cluster.restartGateway();
-    writer.join(WAIT_MS);
+    ConnectorTestCluster.joinWriter(writer);
     awaitCopied("acc", "public.acc_copy");
     Map<Integer, Long> after = applications();
     // Each update committed in Ordo applied once, each insert once.

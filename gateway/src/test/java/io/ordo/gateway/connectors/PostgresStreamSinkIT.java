@@ -220,7 +220,7 @@ class PostgresStreamSinkIT {
           + " WHERE application_name = 'ordo-ev_out'");
     }
     cluster.restartGateway();
-    writer.join(WAIT_MS);
+    ConnectorTestCluster.joinWriter(writer);
     assertThat(writer.isAlive()).isFalse();
     awaitCopied("ev", "public.ev_copy");
     long records = streamRecords("ev").size();
