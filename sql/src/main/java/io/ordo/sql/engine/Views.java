@@ -85,23 +85,8 @@ final class Views {
   StatementResult create(Plan.CreateView v) throws SqlException, InterruptedException {
     int at = v.position();
     SqlSelect select = shape(v.query(), at);
-    List<Relation> relations = new ArrayList<>();
-    relations(select.getFrom(), relations, at);
+    List<Relation> relations = relations(select, at);
     boolean join = relations.size() > 1;
-    if (!join && (select.getGroup() == null || select.getGroup().isEmpty())) {
-      throw new SqlException(
-          SqlState.FEATURE_NOT_SUPPORTED,
-          "a materialized view needs GROUP BY: its primary key is the GROUP BY columns, and a"
-              + " view without one has no key to store its rows under", at);
-    }
-    Set<String> aliases = new HashSet<>();
-    for (Relation r : relations) {
-      if (!aliases.add(r.alias())) {
-        throw new SqlException(SqlState.DUPLICATE_ALIAS,
-            "table name \"" + r.alias() + "\" specified more than once (give one an alias)",
-            at);
-      }
-    }
     for (int attempt = 0; attempt <= engine.config().retriesMax(); attempt++) {
       Catalog catalog = ddl.freshCatalog();
       if (catalog.isView(v.name()) || catalog.table(v.name()).isPresent()
@@ -133,10 +118,7 @@ final class Views {
       }
       List<Column> columns = session.describe(
           new Dml.Composed(Unparse.sql(select), List.of()), catalog).columns;
-      checkColumnNames(columns, at);
-      List<String> key = select.getGroup() != null && !select.getGroup().isEmpty()
-          ? keyColumns(select, columns, at)
-          : joinKey(select, relations, bases, columns, at);
+      List<String> key = key(select, relations, bases, columns, at);
       List<ColumnDef> defs = new ArrayList<>();
       int id = 1;
       for (Column c : columns) {
@@ -194,8 +176,54 @@ final class Views {
     throw Ddl.conflict(v.name());
   }
 
+  /**
+   * The view's primary key: its GROUP BY columns when grouped, else every joined table's primary
+   * key (see {@link #joinKey}); also checks that every result column has a name of its own.
+   *
+   * @param select the view's query ({@link #shape})
+   * @param relations its tables ({@link #relations})
+   * @param bases the definitions of those tables, in the same order
+   * @param columns the query's result columns
+   * @return the key's column names, in key order
+   * @throws SqlException 42P16 for an unnamed or reserved column or a missing key column, 42701
+   *     for a repeated name, 42803 for a GROUP BY column not selected, 0A000 for a LEFT JOIN whose
+   *     unmatched rows would have no key
+   */
+  static List<String> key(SqlSelect select, List<Relation> relations, List<TableDef> bases,
+      List<Column> columns, int at) throws SqlException {
+    checkColumnNames(columns, at);
+    return select.getGroup() != null && !select.getGroup().isEmpty()
+        ? keyColumns(select, columns, at)
+        : joinKey(select, relations, bases, columns, at);
+  }
+
+  /**
+   * The tables a view's query reads, in FROM order, checked: joins are INNER or LEFT [OUTER]
+   * equi-joins of tables (0A000 otherwise), no name twice (42712), and a query over one table
+   * needs GROUP BY (0A000).
+   */
+  static List<Relation> relations(SqlSelect select, int at) throws SqlException {
+    List<Relation> relations = new ArrayList<>();
+    relations(select.getFrom(), relations, at);
+    if (relations.size() == 1 && (select.getGroup() == null || select.getGroup().isEmpty())) {
+      throw new SqlException(
+          SqlState.FEATURE_NOT_SUPPORTED,
+          "a materialized view needs GROUP BY: its primary key is the GROUP BY columns, and a"
+              + " view without one has no key to store its rows under", at);
+    }
+    Set<String> aliases = new HashSet<>();
+    for (Relation r : relations) {
+      if (!aliases.add(r.alias())) {
+        throw new SqlException(SqlState.DUPLICATE_ALIAS,
+            "table name \"" + r.alias() + "\" specified more than once (give one an alias)",
+            at);
+      }
+    }
+    return relations;
+  }
+
   /** The query as one SELECT this slice supports, else 0A000 naming what is not. */
-  private static SqlSelect shape(SqlNode query, int at) throws SqlException {
+  static SqlSelect shape(SqlNode query, int at) throws SqlException {
     if (!(query instanceof SqlSelect select)) {
       String what = query.getKind() == SqlKind.ORDER_BY ? "ORDER BY / LIMIT"
           : query.getKind().lowerName.replace('_', ' ');
@@ -302,7 +330,7 @@ final class Views {
    *     JOIN)
    * @param on the ON condition that joined it (null for the first table)
    */
-  private record Relation(String table, String alias, boolean nullable, SqlNode on) {}
+  record Relation(String table, String alias, boolean nullable, SqlNode on) {}
 
   /**
    * Collects the tables of {@code from} in FROM order: one table, or INNER / LEFT [OUTER] joins
@@ -401,15 +429,26 @@ final class Views {
             + " key; join on its primary key, or GROUP BY)", at);
       }
       for (String k : base.primaryKey()) {
-        String found = null;
-        for (int i = 0; i < items.size() && found == null; i++) {
-          SqlNode item = items.get(i);
-          if (item.getKind() == SqlKind.AS) {
-            item = ((SqlBasicCall) item).operand(0);
+        String found = selected(items, columns, r, k, relations, bases);
+        // An INNER JOIN's ON equates it with another column: selecting that one is as good.
+        for (int j = 0; found == null && j < relations.size(); j++) {
+          Relation other = relations.get(j);
+          if (other.on() == null || other.nullable()) {
+            continue;
           }
-          if (item instanceof SqlIdentifier id && !id.isStar()
-              && refersTo(id, r, k, relations, bases)) {
-            found = columns.get(i).name();
+          for (SqlNode[] eq : equalities(other.on())) {
+            for (int side = 0; side < 2 && found == null; side++) {
+              SqlIdentifier mine = (SqlIdentifier) eq[side];
+              SqlIdentifier theirs = (SqlIdentifier) eq[1 - side];
+              if (refersTo(mine, r, k, relations, bases) && theirs.names.size() == 2) {
+                for (int t2 = 0; t2 < relations.size() && found == null; t2++) {
+                  Relation o = relations.get(t2);
+                  if (o.alias().equals(theirs.names.get(0)) && !o.nullable()) {
+                    found = selected(items, columns, o, theirs.names.get(1), relations, bases);
+                  }
+                }
+              }
+            }
           }
         }
         if (found == null) {
@@ -425,6 +464,39 @@ final class Views {
       }
     }
     return key;
+  }
+
+  /** The view column that selects column {@code column} of {@code r} as is, or null. */
+  private static String selected(SqlNodeList items, List<Column> columns, Relation r,
+      String column, List<Relation> relations, List<TableDef> bases) {
+    for (int i = 0; i < items.size(); i++) {
+      SqlNode item = items.get(i);
+      if (item.getKind() == SqlKind.AS) {
+        item = ((SqlBasicCall) item).operand(0);
+      }
+      if (item instanceof SqlIdentifier id && !id.isStar()
+          && refersTo(id, r, column, relations, bases)) {
+        return columns.get(i).name();
+      }
+    }
+    return null;
+  }
+
+  /** The conjuncts {@code column = column} of a join condition, as operand pairs. */
+  private static List<SqlNode[]> equalities(SqlNode on) {
+    List<SqlNode[]> out = new ArrayList<>();
+    List<SqlNode> conjuncts = new ArrayList<>(List.of(on));
+    while (!conjuncts.isEmpty()) {
+      SqlNode c = conjuncts.remove(conjuncts.size() - 1);
+      if (c.getKind() == SqlKind.AND) {
+        conjuncts.addAll(((SqlCall) c).getOperandList());
+      } else if (c.getKind() == SqlKind.EQUALS
+          && ((SqlCall) c).operand(0) instanceof SqlIdentifier
+          && ((SqlCall) c).operand(1) instanceof SqlIdentifier) {
+        out.add(new SqlNode[] {((SqlCall) c).operand(0), ((SqlCall) c).operand(1)});
+      }
+    }
+    return out;
   }
 
   /** Whether {@code id} names column {@code column} of relation {@code r}. */
@@ -452,22 +524,14 @@ final class Views {
   /** Whether {@code on} equates every primary-key column of {@code r} with another column. */
   private static boolean coversKey(Relation r, TableDef base, SqlNode on) {
     Set<String> matched = new HashSet<>();
-    List<SqlNode> conjuncts = new ArrayList<>();
-    conjuncts.add(on);
-    while (!conjuncts.isEmpty()) {
-      SqlNode c = conjuncts.remove(conjuncts.size() - 1);
-      if (c.getKind() == SqlKind.AND) {
-        conjuncts.addAll(((SqlCall) c).getOperandList());
-      } else if (c.getKind() == SqlKind.EQUALS) {
-        SqlNode a = ((SqlCall) c).operand(0);
-        SqlNode b = ((SqlCall) c).operand(1);
-        for (SqlNode[] pair : new SqlNode[][] {{a, b}, {b, a}}) {
-          if (pair[0] instanceof SqlIdentifier x && x.names.size() == 2
-              && x.names.get(0).equals(r.alias()) && base.primaryKey().contains(x.names.get(1))
-              && pair[1] instanceof SqlIdentifier y
-              && !(y.names.size() == 2 && y.names.get(0).equals(r.alias()))) {
-            matched.add(x.names.get(1));
-          }
+    for (SqlNode[] eq : equalities(on)) {
+      for (int side = 0; side < 2; side++) {
+        SqlIdentifier x = (SqlIdentifier) eq[side];
+        SqlIdentifier y = (SqlIdentifier) eq[1 - side];
+        if (x.names.size() == 2 && x.names.get(0).equals(r.alias())
+            && base.primaryKey().contains(x.names.get(1))
+            && !(y.names.size() == 2 && y.names.get(0).equals(r.alias()))) {
+          matched.add(x.names.get(1));
         }
       }
     }
