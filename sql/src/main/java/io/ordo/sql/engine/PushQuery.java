@@ -621,18 +621,7 @@ final class PushQuery {
       skipRowsAt = 0;
     }
     TableDef t = tables.get(index);
-    List<Image> images = new ArrayList<>(2);
-    Optional<List<Object>> before = rowOf(t, change.before());
-    Optional<List<Object>> after = rowOf(t, change.after());
-    if (before.isPresent() && after.isPresent()) {
-      images.add(new Image("update_before", before.get()));
-      images.add(new Image("update_after", after.get()));
-    } else if (after.isPresent()) {
-      images.add(new Image("insert", after.get()));
-    } else if (before.isPresent()) {
-      images.add(new Image("delete", before.get()));
-    }
-    for (Image image : images) {
+    for (Image image : tableImages(t, change)) {
       rowsAtPosition++;
       if (rowsAtPosition <= skipRowsAt) {
         continue;
@@ -696,20 +685,10 @@ final class PushQuery {
   private record Image(String op, List<Object> values) {}
 
   private List<Image> images(ChangeEntry change) throws SqlException {
-    List<Image> out = new ArrayList<>(2);
     if (table != null) {
-      Optional<List<Object>> before = tableRow(change.before());
-      Optional<List<Object>> after = tableRow(change.after());
-      if (before.isPresent() && after.isPresent()) {
-        out.add(new Image("update_before", before.get()));
-        out.add(new Image("update_after", after.get()));
-      } else if (after.isPresent()) {
-        out.add(new Image("insert", after.get()));
-      } else if (before.isPresent()) {
-        out.add(new Image("delete", before.get()));
-      }
-      return out;
+      return tableImages(table, change);
     }
+    List<Image> out = new ArrayList<>();
     if (change.after().isEmpty() || !change.after().get().hasShard()) {
       return out;
     }
@@ -730,8 +709,20 @@ final class PushQuery {
     return out;
   }
 
-  private Optional<List<Object>> tableRow(Optional<Value> v) throws SqlException {
-    return rowOf(table, v);
+  /** The images of a change of table {@code t}: insert, delete, or update_before + _after. */
+  private List<Image> tableImages(TableDef t, ChangeEntry change) throws SqlException {
+    List<Image> out = new ArrayList<>(2);
+    Optional<List<Object>> before = rowOf(t, change.before());
+    Optional<List<Object>> after = rowOf(t, change.after());
+    if (before.isPresent() && after.isPresent()) {
+      out.add(new Image("update_before", before.get()));
+      out.add(new Image("update_after", after.get()));
+    } else if (after.isPresent()) {
+      out.add(new Image("insert", after.get()));
+    } else if (before.isPresent()) {
+      out.add(new Image("delete", before.get()));
+    }
+    return out;
   }
 
   private Optional<List<Object>> rowOf(TableDef t, Optional<Value> v) throws SqlException {
