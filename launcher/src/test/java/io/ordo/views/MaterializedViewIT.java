@@ -48,9 +48,15 @@ class MaterializedViewIT {
 
   @BeforeAll
   static void start() throws Exception {
-    ordo = EmbeddedOrdo.start(EmbeddedOrdo.Options.defaults(dir).withFreePorts()
+    ordo = startOrdo(dir);
+  }
+
+  /** A whole embedded Ordo in {@code dir} on free ports, serving (views' ITs share it). */
+  static EmbeddedOrdo startOrdo(Path dir) throws Exception {
+    EmbeddedOrdo started = EmbeddedOrdo.start(EmbeddedOrdo.Options.defaults(dir).withFreePorts()
         .withExecutor(OptionalInt.empty(), OptionalInt.empty(), OptionalLong.of(500)));
-    ordo.awaitServing(Duration.ofSeconds(90));
+    started.awaitServing(Duration.ofSeconds(90));
+    return started;
   }
 
   @AfterAll

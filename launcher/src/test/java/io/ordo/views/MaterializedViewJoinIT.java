@@ -12,13 +12,10 @@ import io.ordo.sql.SqlSession;
 import io.ordo.sql.SqlState;
 import io.ordo.sql.SqlStatement;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -62,13 +59,9 @@ class MaterializedViewJoinIT {
       + " sum(c.balance + s.balance) AS money FROM checking c JOIN savings s ON s.id = c.id"
       + " JOIN branches b ON b.code = c.branch GROUP BY b.region";
 
-  static final Duration CONVERGE = Duration.ofSeconds(60);
-
   @BeforeAll
   static void start() throws Exception {
-    ordo = EmbeddedOrdo.start(EmbeddedOrdo.Options.defaults(dir).withFreePorts()
-        .withExecutor(OptionalInt.empty(), OptionalInt.empty(), OptionalLong.of(500)));
-    ordo.awaitServing(Duration.ofSeconds(90));
+    ordo = MaterializedViewIT.startOrdo(dir);
     try (SqlSession s = ordo.sqlEngine().openSession("test", "ordo")) {
       one(s, "CREATE TABLE branches (code TEXT PRIMARY KEY, region TEXT NOT NULL, manager TEXT)");
       one(s, "CREATE TABLE checking (id BIGINT PRIMARY KEY, branch TEXT NOT NULL,"
@@ -161,19 +154,15 @@ class MaterializedViewJoinIT {
     return null;
   }
 
-  static List<List<String>> text(List<List<Object>> rows) {
-    return rows.stream().map(r -> r.stream().map(String::valueOf).toList()).toList();
-  }
-
   /** Waits until {@code view} equals {@code query} as a pull query; returns both. */
   static List<List<List<String>>> awaitEqual(SqlSession s, String viewQuery, String query)
       throws Exception {
-    long deadline = System.nanoTime() + CONVERGE.toNanos();
+    long deadline = System.nanoTime() + MaterializedViewIT.CONVERGE.toNanos();
     List<List<String>> expected;
     List<List<String>> actual;
     do {
-      expected = text(one(s, query).rows());
-      actual = text(one(s, viewQuery).rows());
+      expected = MaterializedViewIT.text(one(s, query));
+      actual = MaterializedViewIT.text(one(s, viewQuery));
       if (expected.equals(actual)) {
         break;
       }
