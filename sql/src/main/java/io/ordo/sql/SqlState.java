@@ -18,6 +18,10 @@ public final class SqlState {
   /** invalid_password: password authentication failed. */
   public static final String INVALID_PASSWORD = "28P01";
   public static final String UNDEFINED_COLUMN = "42703";
+  /** ambiguous_column: a column name that more than one relation of the FROM clause has. */
+  public static final String AMBIGUOUS_COLUMN = "42702";
+  /** duplicate_alias: one name for two relations of a FROM clause. */
+  public static final String DUPLICATE_ALIAS = "42712";
   public static final String DUPLICATE_TABLE = "42P07";
   public static final String DUPLICATE_COLUMN = "42701";
   public static final String DATATYPE_MISMATCH = "42804";

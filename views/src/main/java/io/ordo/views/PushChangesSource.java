@@ -23,12 +23,19 @@ import org.apache.flink.types.Row;
 import org.apache.flink.types.RowKind;
 
 /**
- * The changes of a view's source table, read as a push query from the gateway ({@code SELECT *
- * FROM t EMIT CHANGES [AT POSITION p]}, gRPC Sql/Push). Parallelism 1.
+ * The changes of a view's source tables, read as one push query from the gateway ({@code SELECT *
+ * FROM t EMIT CHANGES [AT POSITION p]}, or {@code SELECT * FROM a, b EMIT CHANGES} for several
+ * tables: their changes in one stream in commit order, gRPC Sql/Push). Parallelism 1.
  *
- * <p>Output: rows {@code (marker, kind, data)}: a data row (the table's columns) with its {@link
- * RowKind} as a byte (from {@code _op}: insert +I, update_before -U, update_after +U, delete -D)
- * and a null marker, or a marker {@code <ts>:<partition>:<offset>} with null data, meaning every change up to that
+ * <p>Why one query for all the tables: its progress marks cover every table, so a marker is a
+ * position of the whole log and the view is never written with one table's side of a
+ * transaction and not the other's; independent queries per table would each be consistent on
+ * their own only.
+ *
+ * <p>Output: rows {@code (marker, kind, data_0, ..., data_n-1)}, one data field per source: a data
+ * row (source i's columns in field 2 + i, the others null) with its {@link RowKind} as a byte
+ * (from {@code _op}: insert +I, update_before -U, update_after +U, delete -D) and a null marker,
+ * or a marker {@code <ts>:<partition>:<offset>} with null data, meaning every change up to that
  * position has been emitted (sent after rows and after the initial read, not for a progress mark
  * that brought no rows: see {@link #emit}). The rows of one source position and the marker after them are
  * emitted in one hold of the checkpoint lock, so a checkpoint always falls between positions:
@@ -36,7 +43,7 @@ import org.apache.flink.types.RowKind;
  *
  * <p>State: the last marker (operator list state, one entry). Restored, the query resumes {@code
  * AT POSITION} it, so no change is lost or read twice. Started without state, the source opens
- * the push query without a start, takes its first progress mark S as the start, reads the whole
+ * the push query without a start, takes its first progress mark S as the start, reads every
  * table AS OF S (pages of {@value #PAGE_ROWS} rows ordered by primary key) as inserts, then goes
  * on with the push query, which streams exactly the changes after S.
  *
@@ -99,7 +106,11 @@ final class PushChangesSource extends RichSourceFunction<Row> implements Checkpo
     synchronized (ctx.getCheckpointLock()) {
       start = position;
     }
-    String sql = "SELECT * FROM " + quote(spec.sourceTable()) + " EMIT CHANGES"
+    StringBuilder from = new StringBuilder();
+    for (ViewSpec.SourceSpec source : spec.sources()) {
+      from.append(from.length() == 0 ? "" : ", ").append(quote(source.name()));
+    }
+    String sql = "SELECT * FROM " + from + " EMIT CHANGES"
         + (start == null ? "" : " AT POSITION '" + start + "'");
     Iterator<SqlPushResponse> it = stub.push(SqlRequest.newBuilder().setSql(sql).build());
     checkColumns(it.next());
@@ -123,7 +134,7 @@ final class PushChangesSource extends RichSourceFunction<Row> implements Checkpo
           emit(ctx, pending, pendingBase, false);
         }
         pendingBase = base;
-        pending.add(dataRow(row, 2, kindOf(row.getValues(1).getStringValue())));
+        pending.add(changeRow(row));
       } else if (!m.getPosition().isEmpty()) {
         // The mark covers every change up to it, the pending position's included.
         emit(ctx, pending, m.getPosition(), false);
@@ -143,57 +154,96 @@ final class PushChangesSource extends RichSourceFunction<Row> implements Checkpo
   private void emit(SourceContext<Row> ctx, List<Row> rows, String upTo, boolean always) {
     synchronized (ctx.getCheckpointLock()) {
       for (Row r : rows) {
-        ctx.collect(Row.of(null, r.getKind().toByteValue(), r));
+        ctx.collect(r);
       }
       position = upTo;
       if (always || !rows.isEmpty()) {
-        ctx.collect(Row.of(upTo, null, null));
+        Row marker = new Row(2 + spec.sources().size());
+        marker.setField(0, upTo);
+        ctx.collect(marker);
       }
     }
     rows.clear();
   }
 
-  /** The whole table AS OF {@code start}, as inserts, then the marker {@code start}. */
+  /** Every table AS OF {@code start}, as inserts, then the marker {@code start}. */
   private void initialRead(SourceContext<Row> ctx, SqlGrpc.SqlBlockingStub stub, String start) {
     List<Row> rows = new ArrayList<>();
-    StringBuilder order = new StringBuilder();
-    for (String k : spec.sourceKey()) {
-      order.append(order.length() == 0 ? "" : ", ").append(quote(k));
-    }
-    for (long offset = 0; ; offset += PAGE_ROWS) {
-      String sql = "SELECT * FROM " + quote(spec.sourceTable()) + " ORDER BY " + order
-          + " LIMIT " + PAGE_ROWS + " OFFSET " + offset + " AS OF LOG POSITION '" + start + "'";
-      SqlResponse response = stub.withDeadlineAfter(60, TimeUnit.SECONDS)
-          .execute(SqlRequest.newBuilder().setSql(sql).build());
-      SqlResult result = response.getResults(0);
-      for (SqlRow r : result.getRowsList()) {
-        rows.add(dataRow(r, 0, RowKind.INSERT));
+    for (int s = 0; s < spec.sources().size(); s++) {
+      ViewSpec.SourceSpec source = spec.sources().get(s);
+      StringBuilder order = new StringBuilder();
+      for (String k : source.key()) {
+        order.append(order.length() == 0 ? "" : ", ").append(quote(k));
       }
-      if (result.getRowsCount() < PAGE_ROWS) {
-        break;
+      for (long offset = 0; ; offset += PAGE_ROWS) {
+        String sql = "SELECT * FROM " + quote(source.name()) + " ORDER BY " + order
+            + " LIMIT " + PAGE_ROWS + " OFFSET " + offset + " AS OF LOG POSITION '" + start + "'";
+        SqlResponse response = stub.withDeadlineAfter(60, TimeUnit.SECONDS)
+            .execute(SqlRequest.newBuilder().setSql(sql).build());
+        SqlResult result = response.getResults(0);
+        for (SqlRow r : result.getRowsList()) {
+          rows.add(event(s, dataRow(r, 0, s, RowKind.INSERT)));
+        }
+        if (result.getRowsCount() < PAGE_ROWS) {
+          break;
+        }
       }
     }
     // Always a marker: the sink's first batch (the whole view) needs a position, also when empty.
     emit(ctx, rows, start, true);
   }
 
+  /** Where the push query's values start: after _position, _op (and _table for several). */
+  private int firstValue() {
+    return spec.sources().size() == 1 ? 2 : 3;
+  }
+
   private void checkColumns(SqlPushResponse columns) {
     List<String> names = new ArrayList<>();
-    for (int i = 2; i < columns.getColumnsCount(); i++) {
+    for (int i = firstValue(); i < columns.getColumnsCount(); i++) {
       names.add(columns.getColumns(i).getName());
     }
-    List<String> expected = spec.sourceColumns().stream().map(ViewSpec.ColumnSpec::name).toList();
+    List<String> expected = new ArrayList<>();
+    for (ViewSpec.SourceSpec source : spec.sources()) {
+      source.columns().forEach(c -> expected.add(c.name()));
+    }
     if (!names.equals(expected)) {
-      throw new IllegalStateException("table " + spec.sourceTable() + " has columns " + names
+      throw new IllegalStateException("tables " + spec.sources().stream()
+          .map(ViewSpec.SourceSpec::name).toList() + " have columns " + names
           + " now; view " + spec.view() + " was started for " + expected);
     }
   }
 
-  private Row dataRow(SqlRow row, int first, RowKind kind) {
-    Row out = new Row(kind, spec.sourceColumns().size());
-    for (int i = 0; i < spec.sourceColumns().size(); i++) {
-      out.setField(i, ViewValues.fromGateway(
-          row.getValues(first + i), spec.sourceColumns().get(i).type()));
+  /** The event of one row of the push query: its source's data field set, the others null. */
+  private Row changeRow(SqlRow row) {
+    int source = 0;
+    int first = firstValue();
+    if (spec.sources().size() > 1) {
+      String table = row.getValues(2).getStringValue();
+      while (!spec.sources().get(source).name().equals(table)) {
+        first += spec.sources().get(source).columns().size();
+        source++;
+        if (source == spec.sources().size()) {
+          throw new IllegalStateException("a change of table " + table + ", which view "
+              + spec.view() + " does not read");
+        }
+      }
+    }
+    return event(source, dataRow(row, first, source, kindOf(row.getValues(1).getStringValue())));
+  }
+
+  private Row event(int source, Row data) {
+    Row out = new Row(2 + spec.sources().size());
+    out.setField(1, data.getKind().toByteValue());
+    out.setField(2 + source, data);
+    return out;
+  }
+
+  private Row dataRow(SqlRow row, int first, int source, RowKind kind) {
+    List<ViewSpec.ColumnSpec> columns = spec.sources().get(source).columns();
+    Row out = new Row(kind, columns.size());
+    for (int i = 0; i < columns.size(); i++) {
+      out.setField(i, ViewValues.fromGateway(row.getValues(first + i), columns.get(i).type()));
     }
     return out;
   }

@@ -21,7 +21,8 @@ import org.apache.flink.util.OutputTag;
  *
  * <pre>
  * PushChangesSource ──▶ split ──data (RowKind)──▶ fromChangelogStream ─▶ the view's SELECT
- *                          │                                               (Flink SQL)
+ *                          │    (one stream per source table, one view      (Flink SQL)
+ *                          │     each, so the SELECT can join them)
  *                          └──markers─────────────┐                           │
  *                                                 ▼                           ▼
  *                                     union ◀── (marker) ◀──── toChangelogStream (upserts, deletes)
@@ -54,8 +55,20 @@ public final class ViewJob {
   public static void build(StreamExecutionEnvironment env, ViewSpec spec) {
     env.setParallelism(1);
     env.enableCheckpointing(spec.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
-    TypeInformation<Row> sourceRow = ViewValues.rowType(spec.sourceColumns());
-    TypeInformation<Row> events = Types.ROW(Types.STRING, Types.BYTE, sourceRow);
+    int n = spec.sources().size();
+    List<TypeInformation<Row>> sourceRows = new ArrayList<>();
+    TypeInformation<?>[] eventFields = new TypeInformation<?>[2 + n];
+    eventFields[0] = Types.STRING;
+    eventFields[1] = Types.BYTE;
+    List<OutputTag<Row>> tags = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      TypeInformation<Row> t = ViewValues.rowType(spec.sources().get(i).columns());
+      sourceRows.add(t);
+      eventFields[2 + i] = t;
+      // Source 0 is the main output; the others go to side outputs.
+      tags.add(i == 0 ? null : new OutputTag<>("source-" + i, t));
+    }
+    TypeInformation<Row> events = Types.ROW(eventFields);
     DataStream<Row> source = env
         .addSource(new PushChangesSource(spec), "view " + spec.view() + " source", events)
         .uid(SOURCE_UID);
@@ -68,18 +81,30 @@ public final class ViewJob {
               ctx.output(MARKERS, marker);
               return;
             }
-            Row row = (Row) value.getField(2);
-            row.setKind(RowKind.fromByteValue((Byte) value.getField(1)));
-            out.collect(row);
+            for (int i = 0; i < n; i++) {
+              Row row = (Row) value.getField(2 + i);
+              if (row != null) {
+                row.setKind(RowKind.fromByteValue((Byte) value.getField(1)));
+                if (i == 0) {
+                  out.collect(row);
+                } else {
+                  ctx.output(tags.get(i), row);
+                }
+                return;
+              }
+            }
           }
         })
-        .returns(sourceRow)
+        .returns(sourceRows.get(0))
         .name("view " + spec.view() + " split")
         .uid(SPLIT_UID);
 
     StreamTableEnvironment tables = StreamTableEnvironment.create(env);
-    tables.createTemporaryView("`" + spec.sourceTable().replace("`", "``") + "`",
-        tables.fromChangelogStream(data));
+    for (int i = 0; i < n; i++) {
+      DataStream<Row> rowsOf = i == 0 ? data : data.getSideOutput(tags.get(i));
+      tables.createTemporaryView("`" + spec.sources().get(i).name().replace("`", "``") + "`",
+          tables.fromChangelogStream(rowsOf));
+    }
     Table view = tables.sqlQuery(spec.flinkQuery());
     DataStream<Row> changes = tables.toChangelogStream(view);
     TypeInformation<Row> sinkEvents = Types.ROW(Types.STRING, Types.BOOLEAN, changes.getType());

@@ -11,9 +11,8 @@ import java.util.Objects;
  * @param gateway the gateway's gRPC target, {@code host:port}
  * @param view the view's name
  * @param viewId the view's id (SHOW VIEWS); a re-created view is another job
- * @param sourceTable the table the view reads
- * @param sourceColumns the source table's columns in order
- * @param sourceKey the source table's primary-key column names (the initial read's order)
+ * @param sources every relation the view reads, in FROM order (a join reads several); the job
+ *     reads their changes as one stream in commit order
  * @param flinkQuery the view's SELECT in Flink SQL's dialect
  * @param viewColumns the view's columns in order (as the SELECT returns them)
  * @param viewKey indexes into {@code viewColumns} of the view's primary key, in key order
@@ -24,9 +23,7 @@ public record ViewSpec(
     String gateway,
     String view,
     String viewId,
-    String sourceTable,
-    List<ColumnSpec> sourceColumns,
-    List<String> sourceKey,
+    List<SourceSpec> sources,
     String flinkQuery,
     List<ColumnSpec> viewColumns,
     List<Integer> viewKey,
@@ -36,18 +33,37 @@ public record ViewSpec(
     Objects.requireNonNull(gateway, "gateway");
     Objects.requireNonNull(view, "view");
     Objects.requireNonNull(viewId, "viewId");
-    Objects.requireNonNull(sourceTable, "sourceTable");
-    sourceColumns = List.copyOf(sourceColumns);
-    sourceKey = List.copyOf(sourceKey);
+    sources = List.copyOf(sources);
     Objects.requireNonNull(flinkQuery, "flinkQuery");
     viewColumns = List.copyOf(viewColumns);
     viewKey = List.copyOf(viewKey);
-    if (viewKey.isEmpty() || sourceKey.isEmpty()) {
-      throw new IllegalArgumentException("a view and its source need a primary key");
+    if (sources.isEmpty()) {
+      throw new IllegalArgumentException("a view reads at least one source");
+    }
+    if (viewKey.isEmpty()
+        || sources.stream().anyMatch(s -> !s.stream() && s.key().isEmpty())) {
+      throw new IllegalArgumentException("a view and its source tables need a primary key");
     }
     if (checkpointIntervalMs < 10) {
       throw new IllegalArgumentException(
           "checkpointIntervalMs must be at least 10, got " + checkpointIntervalMs);
+    }
+  }
+
+  /**
+   * One relation a view reads.
+   *
+   * @param name the table's or stream's name
+   * @param stream true for a stream (append-only; its key may be empty)
+   * @param columns its columns in order, as {@code SELECT *} returns them
+   * @param key its primary-key column names (the initial read's order)
+   */
+  public record SourceSpec(String name, boolean stream, List<ColumnSpec> columns, List<String> key)
+      implements Serializable {
+    public SourceSpec {
+      Objects.requireNonNull(name, "name");
+      columns = List.copyOf(columns);
+      key = List.copyOf(key);
     }
   }
 

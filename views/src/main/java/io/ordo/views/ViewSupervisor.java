@@ -205,15 +205,18 @@ public final class ViewSupervisor implements AutoCloseable {
   private ViewSpec spec(SqlRow view) throws Exception {
     String name = view.getValues(0).getStringValue();
     String viewId = view.getValues(1).getStringValue();
-    String source = view.getValues(2).getStringValue();
     String flinkQuery = view.getValues(view.getValuesCount() - 1).getStringValue();
-    List<ViewSpec.ColumnSpec> sourceColumns = columns(source);
-    List<String> sourceKey = new ArrayList<>();
-    List<Boolean> sourceKeyFlags = keyFlags(source);
-    for (int i = 0; i < sourceColumns.size(); i++) {
-      if (sourceKeyFlags.get(i)) {
-        sourceKey.add(sourceColumns.get(i).name());
+    List<ViewSpec.SourceSpec> sources = new ArrayList<>();
+    for (String source : sourceNames(view.getValues(2).getStringValue())) {
+      List<ViewSpec.ColumnSpec> sourceColumns = columns(source);
+      List<String> sourceKey = new ArrayList<>();
+      List<Boolean> sourceKeyFlags = keyFlags(source);
+      for (int i = 0; i < sourceColumns.size(); i++) {
+        if (sourceKeyFlags.get(i)) {
+          sourceKey.add(sourceColumns.get(i).name());
+        }
       }
+      sources.add(new ViewSpec.SourceSpec(source, false, sourceColumns, sourceKey));
     }
     List<ViewSpec.ColumnSpec> viewColumns = columns(name);
     List<Boolean> viewKeyFlags = keyFlags(name);
@@ -223,8 +226,46 @@ public final class ViewSupervisor implements AutoCloseable {
         viewKey.add(i);
       }
     }
-    return new ViewSpec(gateway, name, viewId, source, sourceColumns, sourceKey, flinkQuery,
-        viewColumns, viewKey, checkpointIntervalMs);
+    return new ViewSpec(gateway, name, viewId, sources, flinkQuery, viewColumns, viewKey,
+        checkpointIntervalMs);
+  }
+
+  /**
+   * The names of SHOW VIEWS' {@code source} column: separated by {@code ", "}, each a plain name
+   * or double-quoted with {@code ""} for a quote.
+   */
+  static List<String> sourceNames(String list) {
+    List<String> out = new ArrayList<>();
+    int i = 0;
+    while (i < list.length()) {
+      StringBuilder name = new StringBuilder();
+      if (list.charAt(i) == '"') {
+        i++;
+        while (i < list.length()) {
+          char c = list.charAt(i++);
+          if (c == '"') {
+            if (i < list.length() && list.charAt(i) == '"') {
+              name.append('"');
+              i++;
+            } else {
+              break;
+            }
+          } else {
+            name.append(c);
+          }
+        }
+      } else {
+        int end = list.indexOf(", ", i);
+        end = end < 0 ? list.length() : end;
+        name.append(list, i, end);
+        i = end;
+      }
+      out.add(name.toString());
+      if (list.startsWith(", ", i)) {
+        i += 2;
+      }
+    }
+    return out;
   }
 
   private List<ViewSpec.ColumnSpec> columns(String table) throws Exception {

@@ -26,7 +26,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.calcite.sql.SqlBasicCall;
 import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.JoinType;
 import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlJoin;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
@@ -65,6 +67,14 @@ import org.apache.calcite.sql.util.SqlBasicVisitor;
  * Snapshots#fresh}, shared with every other request of the gateway) moves it; changes of other
  * keys (other tables, sync markers) never cause one, so push queries on several gateways do not
  * make each other sync.
+ *
+ * <p><b>Several tables.</b> {@code SELECT * FROM a, b, ... EMIT CHANGES} (plain tables, {@code
+ * *} and nothing else) is not a join: it gives the changes of all the tables in one stream in
+ * commit order (position, then row key), with {@code _table} after {@code _op} naming each
+ * change's table, then every table's columns in FROM order (the other tables' are null). Its
+ * progress marks cover all the tables, so a reader sees every table at the same log position
+ * (materialized views over joins read their sources this way). {@code _position} numbers the
+ * rows at a position across the tables.
  *
  * <p><b>Start.</b> No clause: after the query's own fresh snapshot. {@code AT POSITION '<ts>:<p>:<o>'}:
  * after every change at that position; {@code '<ts>:<p>:<o>:<n>'} (a {@code _position} value):
@@ -105,10 +115,16 @@ final class PushQuery {
   private SqlNodeList items;
   private SqlNode where;
 
+  /** With several tables ({@code SELECT * FROM a, b EMIT CHANGES}): their names in FROM order. */
+  private List<String> sourceNames;
+
   // The source, resolved at the start snapshot
   private TableDef table; // or
-  private StreamDef stream;
+  private StreamDef stream; // or, with several tables:
+  private List<TableDef> tables;
   private String keyPrefix;
+  /** The key prefix of each table read, in FROM order (one entry unless several tables). */
+  private List<String> keyPrefixes;
   private List<ColumnDef> imageColumns;
   private QueryRunner.Prepared evaluation;
   /** Values of the client's parameters in the evaluation query (select list, then WHERE). */
@@ -155,9 +171,18 @@ final class PushQuery {
     Catalog catalog = Catalog.read(store, snapshot);
     resolve(catalog);
     start(snapshot);
-    prepareEvaluation(catalog);
     List<Column> columns = new ArrayList<>(META_COLUMNS);
-    columns.addAll(evaluation.columns.subList(0, evaluation.columns.size() - 1));
+    if (tables != null) {
+      columns.add(Column.of("_table", SqlType.TEXT));
+      for (TableDef t : tables) {
+        for (ColumnDef c : t.columns()) {
+          columns.add(new Column(c.name(), c.type(), c.precision(), c.scale(), true));
+        }
+      }
+    } else {
+      prepareEvaluation(catalog);
+      columns.addAll(evaluation.columns.subList(0, evaluation.columns.size() - 1));
+    }
     sink.start(columns);
     Snapshots snapshots = session.engine().snapshots();
     var materializer = session.engine().backend().materializer();
@@ -174,7 +199,7 @@ final class PushQuery {
       Optional<Position> complete = snapshots.latestComplete();
       Position from = later(complete.orElse(cursorPosition), cursorPosition);
       Position target;
-      if (snapshots.storeHoldsChangesAfter(from, keyPrefix)) {
+      if (holdsChangesAfter(snapshots, from)) {
         // The store holds changes of the source that no consistent position covers yet (an idle
         // key range's frontier lags): a sync makes one.
         target = session.fresh().position();
@@ -212,7 +237,8 @@ final class PushQuery {
     }
     SqlNode from = select.getFrom();
     if (from.getKind() == SqlKind.JOIN) {
-      throw unsupported("joins", position(from));
+      shapeSeveral(select, (SqlJoin) from);
+      return;
     }
     SqlNode source = from;
     String as = null;
@@ -255,6 +281,59 @@ final class PushQuery {
     if (where != null) {
       refuseInExpression(where);
     }
+  }
+
+  /**
+   * {@code SELECT * FROM a, b, ... EMIT CHANGES}: the changes of several tables in one stream;
+   * any other join is refused (0A000).
+   */
+  private void shapeSeveral(SqlSelect select, SqlJoin join) throws SqlException {
+    List<String> names = new ArrayList<>();
+    if (!commaTables(join, names)) {
+      throw unsupported("joins", position(join));
+    }
+    boolean star = select.getSelectList().size() == 1
+        && select.getSelectList().get(0) instanceof SqlIdentifier id && id.isStar()
+        && id.names.size() == 1;
+    if (!star || select.getWhere() != null || select.isDistinct()
+        || select.getGroup() != null && !select.getGroup().isEmpty()
+        || select.getHaving() != null
+        || select.getOrderList() != null && !select.getOrderList().isEmpty()
+        || select.getFetch() != null || select.getOffset() != null) {
+      throw new SqlException(
+          SqlState.FEATURE_NOT_SUPPORTED,
+          "a push query over several tables (SELECT * FROM a, b EMIT CHANGES: their changes in"
+              + " one stream in commit order, not a join) takes SELECT * and no other clause",
+          position(join));
+    }
+    if (names.size() > SEVERAL_TABLES_MAX) {
+      throw new SqlException(
+          SqlState.PROGRAM_LIMIT_EXCEEDED,
+          "a push query reads at most " + SEVERAL_TABLES_MAX + " tables, got " + names.size(),
+          position(join));
+    }
+    if (new java.util.TreeSet<>(names).size() != names.size()) {
+      throw new SqlException(
+          SqlState.DUPLICATE_ALIAS, "a push query over several tables names a table twice",
+          position(join));
+    }
+    sourceNames = names;
+    sourceName = names.get(0);
+    alias = sourceName;
+  }
+
+  /** The most tables one push query reads. */
+  static final int SEVERAL_TABLES_MAX = 16;
+
+  /** Collects the tables of a comma-separated FROM list of plain names; false for anything else. */
+  private static boolean commaTables(SqlNode from, List<String> out) {
+    if (from instanceof SqlIdentifier id && id.names.size() == 1) {
+      out.add(id.getSimple());
+      return true;
+    }
+    return from instanceof SqlJoin j && j.getJoinType() == JoinType.COMMA && !j.isNatural()
+        && j.getCondition() == null && commaTables(j.getLeft(), out)
+        && commaTables(j.getRight(), out);
   }
 
   /** Refuses aggregates, window functions and subqueries inside an expression. */
@@ -304,10 +383,30 @@ final class PushQuery {
   // Source, start, evaluation
 
   private void resolve(Catalog catalog) throws SqlException {
+    if (sourceNames != null) {
+      tables = new ArrayList<>();
+      keyPrefixes = new ArrayList<>();
+      for (String name : sourceNames) {
+        Optional<TableDef> t = catalog.table(name);
+        if (t.isEmpty()) {
+          if (catalog.stream(name).isPresent()) {
+            throw unsupported("streams among several tables (\"" + name + "\")",
+                push.position());
+          }
+          throw new SqlException(
+              SqlState.UNDEFINED_TABLE, "relation \"" + name + "\" does not exist",
+              push.position());
+        }
+        tables.add(t.get());
+        keyPrefixes.add(Encodings.rowPrefix(t.get(), List.of()));
+      }
+      return;
+    }
     Optional<TableDef> t = catalog.table(sourceName);
     if (t.isPresent()) {
       table = t.get();
       keyPrefix = Encodings.rowPrefix(table, List.of());
+      keyPrefixes = List.of(keyPrefix);
       imageColumns = table.columns();
       return;
     }
@@ -315,6 +414,7 @@ final class PushQuery {
     if (s.isPresent()) {
       stream = s.get();
       keyPrefix = SHARD_KEY_PREFIX + stream.name() + "/";
+      keyPrefixes = List.of(keyPrefix);
       imageColumns = new ArrayList<>(stream.columns());
       int id = imageColumns.stream().mapToInt(ColumnDef::id).max().orElse(0);
       imageColumns.add(new ColumnDef(StreamTable.META_COLUMNS.get(0), id + 1, SqlType.BIGINT, -1, -1, true, Optional.empty()));
@@ -414,8 +514,22 @@ final class PushQuery {
   // -------------------------------------------------------------------------------------------
   // Reading and emitting
 
+  /** Whether the store holds changes of any source after {@code p}. */
+  private boolean holdsChangesAfter(Snapshots snapshots, Position p) {
+    for (String prefix : keyPrefixes) {
+      if (snapshots.storeHoldsChangesAfter(p, prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Emits every change of the source after the cursor and at or before {@code upTo}. */
   private void emitUpTo(Position upTo) throws SqlException, InterruptedException {
+    if (tables != null) {
+      emitSeveralUpTo(upTo);
+      return;
+    }
     while (true) {
       checkCancelled();
       ChangePage page =
@@ -432,6 +546,99 @@ final class PushQuery {
         cursorKey = null;
         return;
       }
+    }
+  }
+
+  /**
+   * Like {@link #emitUpTo} over several tables: a merge of each table's changes in the store's
+   * order (position, then key as UTF-8 bytes, the order of one scan over all of them). One cursor
+   * serves every table: a round reads a page of each after it, emits the changes up to the
+   * nearest point where a page stopped short, and moves the cursor there.
+   */
+  private void emitSeveralUpTo(Position upTo) throws SqlException, InterruptedException {
+    while (true) {
+      checkCancelled();
+      List<ChangeEntry> merged = new ArrayList<>();
+      Position boundPosition = null;
+      String boundKey = null;
+      List<Integer> owners = new ArrayList<>();
+      for (int i = 0; i < keyPrefixes.size(); i++) {
+        ChangePage page =
+            store.changesAfter(cursorPosition, cursorKey, upTo, keyPrefixes.get(i), PAGE_CHANGES);
+        for (ChangeEntry e : page.entries()) {
+          merged.add(e);
+          owners.add(i);
+        }
+        if (!page.complete() && page.lastPosition().isPresent()) {
+          Position lp = page.lastPosition().get();
+          if (boundPosition == null
+              || compareChange(lp, page.lastKey(), boundPosition, boundKey) < 0) {
+            boundPosition = lp;
+            boundKey = page.lastKey();
+          }
+        }
+      }
+      Integer[] order = new Integer[merged.size()];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      java.util.Arrays.sort(order, (a, b) -> compareChange(merged.get(a).position(),
+          merged.get(a).key(), merged.get(b).position(), merged.get(b).key()));
+      for (int i : order) {
+        ChangeEntry e = merged.get(i);
+        if (boundPosition != null
+            && compareChange(e.position(), e.key(), boundPosition, boundKey) > 0) {
+          break;
+        }
+        emitOfTable(owners.get(i), e);
+      }
+      if (boundPosition == null) {
+        cursorPosition = upTo;
+        cursorKey = null;
+        return;
+      }
+      cursorPosition = boundPosition;
+      cursorKey = boundKey;
+    }
+  }
+
+  /** The store's change order: position, then key in UTF-8 byte order. */
+  private static int compareChange(Position p, String key, Position q, String otherKey) {
+    int c = Positions.ORDER.compare(p, q);
+    return c != 0 ? c : java.util.Arrays.compareUnsigned(
+        key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        otherKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Emits one change of table {@code index} of several: {@code _position, _op, _table}, then
+   * every table's columns, this one's holding the image.
+   */
+  private void emitOfTable(int index, ChangeEntry change) throws SqlException, InterruptedException {
+    if (!change.position().equals(rowPosition)) {
+      rowPosition = change.position();
+      rowsAtPosition = 0;
+      skipRowsAt = 0;
+    }
+    TableDef t = tables.get(index);
+    for (Image image : tableImages(t, change)) {
+      rowsAtPosition++;
+      if (rowsAtPosition <= skipRowsAt) {
+        continue;
+      }
+      List<Object> row = new ArrayList<>();
+      row.add(Positions.format(change.position()) + ":" + rowsAtPosition);
+      row.add(image.op());
+      row.add(t.name());
+      for (int i = 0; i < tables.size(); i++) {
+        if (i == index) {
+          row.addAll(image.values());
+        } else {
+          row.addAll(java.util.Collections.nCopies(tables.get(i).columns().size(), null));
+        }
+      }
+      sink.row(row);
+      entry.rows.incrementAndGet();
     }
   }
 
@@ -478,20 +685,10 @@ final class PushQuery {
   private record Image(String op, List<Object> values) {}
 
   private List<Image> images(ChangeEntry change) throws SqlException {
-    List<Image> out = new ArrayList<>(2);
     if (table != null) {
-      Optional<List<Object>> before = tableRow(change.before());
-      Optional<List<Object>> after = tableRow(change.after());
-      if (before.isPresent() && after.isPresent()) {
-        out.add(new Image("update_before", before.get()));
-        out.add(new Image("update_after", after.get()));
-      } else if (after.isPresent()) {
-        out.add(new Image("insert", after.get()));
-      } else if (before.isPresent()) {
-        out.add(new Image("delete", before.get()));
-      }
-      return out;
+      return tableImages(table, change);
     }
+    List<Image> out = new ArrayList<>();
     if (change.after().isEmpty() || !change.after().get().hasShard()) {
       return out;
     }
@@ -512,11 +709,27 @@ final class PushQuery {
     return out;
   }
 
-  private Optional<List<Object>> tableRow(Optional<Value> v) throws SqlException {
+  /** The images of a change of table {@code t}: insert, delete, or update_before + _after. */
+  private List<Image> tableImages(TableDef t, ChangeEntry change) throws SqlException {
+    List<Image> out = new ArrayList<>(2);
+    Optional<List<Object>> before = rowOf(t, change.before());
+    Optional<List<Object>> after = rowOf(t, change.after());
+    if (before.isPresent() && after.isPresent()) {
+      out.add(new Image("update_before", before.get()));
+      out.add(new Image("update_after", after.get()));
+    } else if (after.isPresent()) {
+      out.add(new Image("insert", after.get()));
+    } else if (before.isPresent()) {
+      out.add(new Image("delete", before.get()));
+    }
+    return out;
+  }
+
+  private Optional<List<Object>> rowOf(TableDef t, Optional<Value> v) throws SqlException {
     if (v.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(Encodings.decodeRow(table, v.get(), session.defaults(table)));
+    return Optional.of(Encodings.decodeRow(t, v.get(), session.defaults(t)));
   }
 
   /** The image's projected items followed by whether it matches the condition. */
@@ -545,6 +758,17 @@ final class PushQuery {
   /** Ends the query when its table or stream was dropped (or dropped and created again). */
   private void checkSourceUnchanged(Position at) throws SqlException {
     Catalog catalog = Catalog.read(store, at);
+    if (tables != null) {
+      for (TableDef t : tables) {
+        if (!catalog.table(t.name()).map(c -> c.tableId().equals(t.tableId())).orElse(false)) {
+          throw new SqlException(
+              SqlState.UNDEFINED_TABLE,
+              "relation \"" + t.name() + "\" was dropped at or before log position "
+                  + Positions.format(at) + "; the push query ends there");
+        }
+      }
+      return;
+    }
     boolean same =
         table != null
             ? catalog.table(sourceName).map(t -> t.tableId().equals(table.tableId())).orElse(false)

@@ -302,6 +302,10 @@ final class QueryRunner implements AutoCloseable {
     } else if (message.matches("(?s).*Column '.*' not found.*")) {
       state = SqlState.UNDEFINED_COLUMN;
       message = message.replaceAll("(?s).*Column '([^']*)' not found.*", "column \"$1\" does not exist");
+    } else if (message.matches("(?s).*Column '.*' is ambiguous.*")) {
+      state = SqlState.AMBIGUOUS_COLUMN;
+      message = message.replaceAll("(?s).*Column '([^']*)' is ambiguous.*",
+          "column reference \"$1\" is ambiguous");
     } else if (root instanceof ExceptionInInitializerError
         && message.startsWith(ARITHMETIC_EXCEPTION_TEXT)) {
       // The generated class's static initializer failed on an earlier run; the JVM's

@@ -16,6 +16,7 @@ import io.ordo.sql.ViewBatch;
 import io.ordo.sql.catalog.ColumnDef;
 import io.ordo.sql.catalog.TableDef;
 import io.ordo.sql.catalog.ViewDef;
+import io.ordo.sql.catalog.ViewSource;
 import io.ordo.sql.encoding.ViewCodec;
 import io.ordo.sql.parser.OrdoSqlParser;
 import io.ordo.storage.ChangePage;
@@ -28,9 +29,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.calcite.sql.JoinConditionType;
+import org.apache.calcite.sql.JoinType;
 import org.apache.calcite.sql.SqlBasicCall;
 import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlJoin;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
@@ -81,7 +85,8 @@ final class Views {
   StatementResult create(Plan.CreateView v) throws SqlException, InterruptedException {
     int at = v.position();
     SqlSelect select = shape(v.query(), at);
-    String source = sourceName(select, at);
+    List<Relation> relations = relations(select, at);
+    boolean join = relations.size() > 1;
     for (int attempt = 0; attempt <= engine.config().retriesMax(); attempt++) {
       Catalog catalog = ddl.freshCatalog();
       if (catalog.isView(v.name()) || catalog.table(v.name()).isPresent()
@@ -92,22 +97,28 @@ final class Views {
         throw new SqlException(
             SqlState.DUPLICATE_TABLE, "relation \"" + v.name() + "\" already exists", at);
       }
-      if (catalog.isView(source)) {
-        throw new SqlException(
-            SqlState.FEATURE_NOT_SUPPORTED,
-            "a materialized view over another view (\"" + source + "\") is not supported yet",
-            at);
+      List<TableDef> bases = new ArrayList<>();
+      for (Relation r : relations) {
+        String source = r.table();
+        if (catalog.isView(source)) {
+          throw new SqlException(
+              SqlState.FEATURE_NOT_SUPPORTED,
+              "a materialized view over another view (\"" + source + "\") is not supported yet",
+              at);
+        }
+        if (catalog.stream(source).isPresent()) {
+          throw new SqlException(
+              SqlState.FEATURE_NOT_SUPPORTED, join
+                  ? "materialized views do not support joins with a stream (\"" + source
+                      + "\") yet: only joins of tables"
+                  : "a materialized view over a stream (\"" + source + "\") needs windows, which"
+                      + " are not supported yet: it would grow without bound", at);
+        }
+        bases.add(catalog.requireTable(source, at));
       }
-      if (catalog.stream(source).isPresent()) {
-        throw new SqlException(
-            SqlState.FEATURE_NOT_SUPPORTED,
-            "a materialized view over a stream (\"" + source + "\") needs windows, which are not"
-                + " supported yet: it would grow without bound", at);
-      }
-      TableDef base = catalog.requireTable(source, at);
       List<Column> columns = session.describe(
           new Dml.Composed(Unparse.sql(select), List.of()), catalog).columns;
-      List<String> key = keyColumns(select, columns, at);
+      List<String> key = key(select, relations, bases, columns, at);
       List<ColumnDef> defs = new ArrayList<>();
       int id = 1;
       for (Column c : columns) {
@@ -127,22 +138,34 @@ final class Views {
       }
       String viewId = Ddl.newTableId();
       TableDef table = new TableDef(v.name(), viewId, defs, key, 1);
+      // Sources in FROM order, each table once (a self-join reads one table twice).
+      List<ViewSource> sources = new ArrayList<>();
+      List<TableDef> distinct = new ArrayList<>();
+      for (TableDef base : bases) {
+        if (sources.stream().noneMatch(x -> x.name().equals(base.name()))) {
+          sources.add(new ViewSource(base.name(), base.tableId(), false));
+          distinct.add(base);
+        }
+      }
       ViewDef def = new ViewDef(v.name(), viewId, Unparse.sql(select),
-          OrdoSqlParser.unparseForFlink(select), source, base.tableId());
+          OrdoSqlParser.unparseForFlink(select), sources);
       String tableKey = Encodings.tableKey(v.name());
-      String baseKey = Encodings.tableKey(source);
-      // The base table's definition is rewritten with version + 1: a concurrent DROP TABLE
-      // asserts the definition it read, so it fails and, retried, sees this view and refuses.
-      TableDef baseNext = new TableDef(base.name(), base.tableId(), base.columns(),
-          base.primaryKey(), base.version() + 1);
-      TxnResult r = ddl.submit(List.of(
+      List<Operation> ops = new ArrayList<>(List.of(
           Ddl.assertOp(tableKey, Optional.empty()),
           Ddl.assertOp(Encodings.streamKey(v.name()), Optional.empty()),
-          Ddl.assertOp(ViewCodec.viewKey(v.name()), Optional.empty()),
-          Ddl.assertOp(baseKey, Optional.of(catalog.tableValue(source))),
-          Ddl.put(baseKey, Encodings.encodeTable(baseNext)),
-          Ddl.put(tableKey, Encodings.encodeTable(table)),
-          Ddl.put(ViewCodec.viewKey(v.name()), ViewCodec.encode(def))));
+          Ddl.assertOp(ViewCodec.viewKey(v.name()), Optional.empty())));
+      for (TableDef base : distinct) {
+        String baseKey = Encodings.tableKey(base.name());
+        // The base table's definition is rewritten with version + 1: a concurrent DROP TABLE
+        // asserts the definition it read, so it fails and, retried, sees this view and refuses.
+        TableDef baseNext = new TableDef(base.name(), base.tableId(), base.columns(),
+            base.primaryKey(), base.version() + 1);
+        ops.add(Ddl.assertOp(baseKey, Optional.of(catalog.tableValue(base.name()))));
+        ops.add(Ddl.put(baseKey, Encodings.encodeTable(baseNext)));
+      }
+      ops.add(Ddl.put(tableKey, Encodings.encodeTable(table)));
+      ops.add(Ddl.put(ViewCodec.viewKey(v.name()), ViewCodec.encode(def)));
+      TxnResult r = ddl.submit(ops);
       if (r.getOutcome() == Outcome.COMMITTED) {
         return StatementResult.command("CREATE MATERIALIZED VIEW");
       }
@@ -153,8 +176,54 @@ final class Views {
     throw Ddl.conflict(v.name());
   }
 
+  /**
+   * The view's primary key: its GROUP BY columns when grouped, else every joined table's primary
+   * key (see {@link #joinKey}); also checks that every result column has a name of its own.
+   *
+   * @param select the view's query ({@link #shape})
+   * @param relations its tables ({@link #relations})
+   * @param bases the definitions of those tables, in the same order
+   * @param columns the query's result columns
+   * @return the key's column names, in key order
+   * @throws SqlException 42P16 for an unnamed or reserved column or a missing key column, 42701
+   *     for a repeated name, 42803 for a GROUP BY column not selected, 0A000 for a LEFT JOIN whose
+   *     unmatched rows would have no key
+   */
+  static List<String> key(SqlSelect select, List<Relation> relations, List<TableDef> bases,
+      List<Column> columns, int at) throws SqlException {
+    checkColumnNames(columns, at);
+    return select.getGroup() != null && !select.getGroup().isEmpty()
+        ? keyColumns(select, columns, at)
+        : joinKey(select, relations, bases, columns, at);
+  }
+
+  /**
+   * The tables a view's query reads, in FROM order, checked: joins are INNER or LEFT [OUTER]
+   * equi-joins of tables (0A000 otherwise), no name twice (42712), and a query over one table
+   * needs GROUP BY (0A000).
+   */
+  static List<Relation> relations(SqlSelect select, int at) throws SqlException {
+    List<Relation> relations = new ArrayList<>();
+    relations(select.getFrom(), relations, at);
+    if (relations.size() == 1 && (select.getGroup() == null || select.getGroup().isEmpty())) {
+      throw new SqlException(
+          SqlState.FEATURE_NOT_SUPPORTED,
+          "a materialized view needs GROUP BY: its primary key is the GROUP BY columns, and a"
+              + " view without one has no key to store its rows under", at);
+    }
+    Set<String> aliases = new HashSet<>();
+    for (Relation r : relations) {
+      if (!aliases.add(r.alias())) {
+        throw new SqlException(SqlState.DUPLICATE_ALIAS,
+            "table name \"" + r.alias() + "\" specified more than once (give one an alias)",
+            at);
+      }
+    }
+    return relations;
+  }
+
   /** The query as one SELECT this slice supports, else 0A000 naming what is not. */
-  private static SqlSelect shape(SqlNode query, int at) throws SqlException {
+  static SqlSelect shape(SqlNode query, int at) throws SqlException {
     if (!(query instanceof SqlSelect select)) {
       String what = query.getKind() == SqlKind.ORDER_BY ? "ORDER BY / LIMIT"
           : query.getKind().lowerName.replace('_', ' ');
@@ -174,22 +243,7 @@ final class Views {
     if (from == null) {
       throw unsupported("a view without FROM", at);
     }
-    if (from.getKind() == SqlKind.JOIN) {
-      throw unsupported("joins", at);
-    }
-    if (from.getKind() == SqlKind.AS) {
-      from = ((SqlCall) from).operand(0);
-    }
-    if (!(from instanceof SqlIdentifier)) {
-      throw unsupported("FROM other than one table (subqueries, table functions)", at);
-    }
-    if (select.getGroup() == null || select.getGroup().isEmpty()) {
-      throw new SqlException(
-          SqlState.FEATURE_NOT_SUPPORTED,
-          "a materialized view needs GROUP BY: its primary key is the GROUP BY columns, and a"
-              + " view without one has no key to store its rows under", at);
-    }
-    for (SqlNode g : select.getGroup()) {
+    for (SqlNode g : select.getGroup() == null ? List.<SqlNode>of() : select.getGroup()) {
       if (g instanceof SqlCall c && c.getOperator().getName().toUpperCase(Locale.ROOT)
           .matches("TUMBLE|HOP|SESSION|CUBE|ROLLUP|GROUPING SETS")) {
         throw unsupported(
@@ -267,24 +321,225 @@ final class Views {
     return found.stream().anyMatch(SqlOperator::isAggregator);
   }
 
-  private static String sourceName(SqlSelect select, int at) throws SqlException {
-    SqlNode from = select.getFrom();
-    if (from.getKind() == SqlKind.AS) {
-      from = ((SqlCall) from).operand(0);
+  /**
+   * One table of a view's FROM clause.
+   *
+   * @param table the table's name
+   * @param alias the name the query refers to it by (the table's own without AS)
+   * @param nullable whether the join may pad its columns with nulls (the right side of a LEFT
+   *     JOIN)
+   * @param on the ON condition that joined it (null for the first table)
+   */
+  record Relation(String table, String alias, boolean nullable, SqlNode on) {}
+
+  /**
+   * Collects the tables of {@code from} in FROM order: one table, or INNER / LEFT [OUTER] joins
+   * with an ON condition holding an equality between columns. Anything else is 0A000.
+   */
+  private static void relations(SqlNode from, List<Relation> out, int at) throws SqlException {
+    if (from instanceof SqlJoin join) {
+      relations(join.getLeft(), out, at);
+      JoinType type = join.getJoinType();
+      if (type == JoinType.COMMA || type == JoinType.CROSS) {
+        throw unsupported("cross joins (a join needs ON with an equality between columns of"
+            + " its two sides)", at);
+      }
+      if (join.isNatural()) {
+        throw unsupported("NATURAL joins (name the columns with ON)", at);
+      }
+      if (type != JoinType.INNER && type != JoinType.LEFT) {
+        throw unsupported(type.name().replace('_', ' ') + " joins (supported: INNER and LEFT"
+            + " [OUTER] equi-joins)", at);
+      }
+      if (join.getConditionType() != JoinConditionType.ON
+          || !hasEquality(join.getCondition())) {
+        throw unsupported("non-equi joins (a join needs ON with an equality between columns"
+            + " of its two sides)", at);
+      }
+      if (join.getRight() instanceof SqlJoin) {
+        throw unsupported("nested joins in parentheses", at);
+      }
+      List<Relation> right = new ArrayList<>();
+      relations(join.getRight(), right, at);
+      Relation r = right.get(0);
+      out.add(new Relation(r.table(), r.alias(), type == JoinType.LEFT, join.getCondition()));
+      return;
     }
-    SqlIdentifier id = (SqlIdentifier) from;
+    String alias = null;
+    SqlNode table = from;
+    if (from.getKind() == SqlKind.AS) {
+      SqlCall as = (SqlCall) from;
+      if (as.operandCount() > 2) {
+        throw unsupported("column aliases in FROM", at);
+      }
+      table = as.operand(0);
+      alias = ((SqlIdentifier) as.operand(1)).getSimple();
+    }
+    if (!(table instanceof SqlIdentifier id)) {
+      throw unsupported("FROM other than tables and joins of tables (subqueries, table"
+          + " functions)", at);
+    }
     if (id.names.size() != 1) {
       throw unsupported("qualified table names", at);
     }
-    return id.getSimple();
+    out.add(new Relation(id.getSimple(), alias == null ? id.getSimple() : alias, false, null));
+  }
+
+  /** Whether a join condition has a conjunct {@code column = column}. */
+  private static boolean hasEquality(SqlNode condition) {
+    if (condition == null) {
+      return false;
+    }
+    if (condition.getKind() == SqlKind.AND) {
+      for (SqlNode operand : ((SqlCall) condition).getOperandList()) {
+        if (hasEquality(operand)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return condition.getKind() == SqlKind.EQUALS
+        && ((SqlCall) condition).operand(0) instanceof SqlIdentifier
+        && ((SqlCall) condition).operand(1) instanceof SqlIdentifier;
   }
 
   /**
-   * The view's primary key: its GROUP BY columns, each of which must be selected under its own
-   * name (so the view's rows carry their key); every result column needs a name of its own.
+   * The key of a join view without GROUP BY: the primary-key columns of every joined table, each
+   * selected as a plain column (so every view row carries them; together they identify it). A
+   * table on the right of a LEFT JOIN whose ON condition equates its whole primary key with
+   * columns of the tables before it matches at most one row per row of those: its key adds
+   * nothing and is not needed (and it would be null in the rows without a match).
+   *
+   * @throws SqlException 42P16 when a needed key column is not selected; 0A000 for a LEFT JOIN
+   *     whose rows without a match would have no key
    */
-  private static List<String> keyColumns(SqlSelect select, List<Column> columns, int at)
-      throws SqlException {
+  private static List<String> joinKey(SqlSelect select, List<Relation> relations,
+      List<TableDef> bases, List<Column> columns, int at) throws SqlException {
+    SqlNodeList items = select.getSelectList();
+    List<String> key = new ArrayList<>();
+    for (int t = 0; t < relations.size(); t++) {
+      Relation r = relations.get(t);
+      TableDef base = bases.get(t);
+      if (r.nullable()) {
+        if (coversKey(r, base, r.on())) {
+          continue;
+        }
+        throw unsupported("a LEFT JOIN without GROUP BY whose ON does not match the whole"
+            + " primary key of \"" + r.alias() + "\" (its rows without a match would have no"
+            + " key; join on its primary key, or GROUP BY)", at);
+      }
+      for (String k : base.primaryKey()) {
+        String found = selected(items, columns, r, k, relations, bases);
+        // An INNER JOIN's ON equates it with another column: selecting that one is as good.
+        for (int j = 0; found == null && j < relations.size(); j++) {
+          Relation other = relations.get(j);
+          if (other.on() == null || other.nullable()) {
+            continue;
+          }
+          for (SqlNode[] eq : equalities(other.on())) {
+            for (int side = 0; side < 2 && found == null; side++) {
+              SqlIdentifier mine = (SqlIdentifier) eq[side];
+              SqlIdentifier theirs = (SqlIdentifier) eq[1 - side];
+              if (refersTo(mine, r, k, relations, bases) && theirs.names.size() == 2) {
+                for (int t2 = 0; t2 < relations.size() && found == null; t2++) {
+                  Relation o = relations.get(t2);
+                  if (o.alias().equals(theirs.names.get(0)) && !o.nullable()) {
+                    found = selected(items, columns, o, theirs.names.get(1), relations, bases);
+                  }
+                }
+              }
+            }
+          }
+        }
+        if (found == null) {
+          throw new SqlException(
+              SqlState.INVALID_TABLE_DEFINITION,
+              "a materialized view over a join without GROUP BY needs every joined table's"
+                  + " primary key in its select list (they form the view's key): select "
+                  + r.alias() + "." + k, at);
+        }
+        if (!key.contains(found)) {
+          key.add(found);
+        }
+      }
+    }
+    return key;
+  }
+
+  /** The view column that selects column {@code column} of {@code r} as is, or null. */
+  private static String selected(SqlNodeList items, List<Column> columns, Relation r,
+      String column, List<Relation> relations, List<TableDef> bases) {
+    for (int i = 0; i < items.size(); i++) {
+      SqlNode item = items.get(i);
+      if (item.getKind() == SqlKind.AS) {
+        item = ((SqlBasicCall) item).operand(0);
+      }
+      if (item instanceof SqlIdentifier id && !id.isStar()
+          && refersTo(id, r, column, relations, bases)) {
+        return columns.get(i).name();
+      }
+    }
+    return null;
+  }
+
+  /** The conjuncts {@code column = column} of a join condition, as operand pairs. */
+  private static List<SqlNode[]> equalities(SqlNode on) {
+    List<SqlNode[]> out = new ArrayList<>();
+    List<SqlNode> conjuncts = new ArrayList<>(List.of(on));
+    while (!conjuncts.isEmpty()) {
+      SqlNode c = conjuncts.remove(conjuncts.size() - 1);
+      if (c.getKind() == SqlKind.AND) {
+        conjuncts.addAll(((SqlCall) c).getOperandList());
+      } else if (c.getKind() == SqlKind.EQUALS
+          && ((SqlCall) c).operand(0) instanceof SqlIdentifier
+          && ((SqlCall) c).operand(1) instanceof SqlIdentifier) {
+        out.add(new SqlNode[] {((SqlCall) c).operand(0), ((SqlCall) c).operand(1)});
+      }
+    }
+    return out;
+  }
+
+  /** Whether {@code id} names column {@code column} of relation {@code r}. */
+  private static boolean refersTo(SqlIdentifier id, Relation r, String column,
+      List<Relation> relations, List<TableDef> bases) {
+    if (id.names.size() == 2) {
+      return id.names.get(0).equals(r.alias()) && id.names.get(1).equals(column);
+    }
+    if (id.names.size() != 1 || !id.names.get(0).equals(column)) {
+      return false;
+    }
+    // Unqualified: it is r's when r is the only relation with that column (else the query is
+    // ambiguous, which validation refused already).
+    int owners = 0;
+    boolean mine = false;
+    for (int i = 0; i < relations.size(); i++) {
+      if (bases.get(i).column(column).isPresent()) {
+        owners++;
+        mine |= relations.get(i) == r;
+      }
+    }
+    return mine && owners == 1;
+  }
+
+  /** Whether {@code on} equates every primary-key column of {@code r} with another column. */
+  private static boolean coversKey(Relation r, TableDef base, SqlNode on) {
+    Set<String> matched = new HashSet<>();
+    for (SqlNode[] eq : equalities(on)) {
+      for (int side = 0; side < 2; side++) {
+        SqlIdentifier x = (SqlIdentifier) eq[side];
+        SqlIdentifier y = (SqlIdentifier) eq[1 - side];
+        if (x.names.size() == 2 && x.names.get(0).equals(r.alias())
+            && base.primaryKey().contains(x.names.get(1))
+            && !(y.names.size() == 2 && y.names.get(0).equals(r.alias()))) {
+          matched.add(x.names.get(1));
+        }
+      }
+    }
+    return matched.containsAll(base.primaryKey());
+  }
+
+  /** Every result column needs a name of its own, not reserved, not repeated. */
+  private static void checkColumnNames(List<Column> columns, int at) throws SqlException {
     Set<String> names = new HashSet<>();
     for (Column c : columns) {
       if (c.name().contains("$")) {
@@ -304,6 +559,14 @@ final class Views {
             at);
       }
     }
+  }
+
+  /**
+   * The view's primary key: its GROUP BY columns, each of which must be selected under its own
+   * name (so the view's rows carry their key).
+   */
+  private static List<String> keyColumns(SqlSelect select, List<Column> columns, int at)
+      throws SqlException {
     // Selected plain columns by the source column they show (aliases allowed).
     Map<String, String> selected = new TreeMap<>();
     SqlNodeList items = select.getSelectList();
@@ -385,7 +648,7 @@ final class Views {
           "\"" + table + "\" is a materialized view: use DROP VIEW", at);
     }
     for (Map.Entry<ViewDef, Value> v : catalog.views().values()) {
-      if (v.getKey().sourceTable().equals(table)) {
+      if (v.getKey().reads(table)) {
         throw new SqlException(
             SqlState.DEPENDENT_OBJECTS_STILL_EXIST,
             "cannot drop table \"" + table + "\" because materialized view \""
@@ -436,17 +699,24 @@ final class Views {
       String state;
       long lagChanges = 0;
       double lagSeconds = 0;
-      Optional<TableDef> base = catalog.table(v.sourceTable());
+      List<TableDef> bases = sourceTables(catalog, v);
       if (position == null) {
         state = "starting";
-      } else if (base.isEmpty()) {
+      } else if (bases.size() < v.sources().size()) {
         state = "source dropped";
       } else {
         long[] at = parse(position);
-        ChangePage page = unreflected(store, base.get(), position, p, LAG_COUNT_MAX);
-        lagChanges = page.entries().size();
+        long newest = Long.MIN_VALUE;
+        for (TableDef base : bases) {
+          ChangePage page = unreflected(store, base, position, p, LAG_COUNT_MAX);
+          lagChanges += page.entries().size();
+          if (!page.entries().isEmpty()) {
+            newest = Math.max(newest,
+                page.entries().get(page.entries().size() - 1).position().getTs());
+          }
+        }
+        lagChanges = Math.min(lagChanges, LAG_COUNT_MAX);
         if (lagChanges > 0) {
-          long newest = page.entries().get(page.entries().size() - 1).position().getTs();
           lagSeconds = Math.max(0, newest - at[0]) / 1000.0;
         }
         state = lagChanges == 0 ? "caught up" : "behind";
@@ -454,7 +724,7 @@ final class Views {
       List<Object> row = new ArrayList<>();
       row.add(v.name());
       row.add(v.viewId());
-      row.add(v.sourceTable());
+      row.add(sourceList(v));
       row.add(v.query());
       row.add(state);
       row.add(position);
@@ -464,6 +734,29 @@ final class Views {
       rows.add(row);
     }
     return new StatementResult("SHOW " + rows.size(), SHOW_VIEWS, rows);
+  }
+
+  /**
+   * The {@code source} column of SHOW VIEWS: the view's sources in FROM order, separated by
+   * {@code ", "}, each name double-quoted when it is not a plain lower-case identifier (so the
+   * list parses back).
+   */
+  static String sourceList(ViewDef v) {
+    StringBuilder out = new StringBuilder();
+    for (ViewSource s : v.sources()) {
+      out.append(out.length() == 0 ? "" : ", ");
+      out.append(s.name().matches("[a-z_][a-z0-9_]*") ? s.name() : Dml.quote(s.name()));
+    }
+    return out.toString();
+  }
+
+  /** The tables a view reads that still exist under the id they had at CREATE, in FROM order. */
+  private static List<TableDef> sourceTables(Catalog catalog, ViewDef v) {
+    List<TableDef> out = new ArrayList<>();
+    for (ViewSource s : v.sources()) {
+      catalog.table(s.name()).ifPresent(out::add);
+    }
+    return out;
   }
 
   /**
@@ -514,17 +807,23 @@ final class Views {
         continue;
       }
       ViewDef v = catalog.views().get(name).getKey();
-      Optional<TableDef> base = catalog.table(v.sourceTable());
-      if (base.isEmpty()) {
-        throw new SqlException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
-            "view \"" + name + "\" cannot catch up: its source table \"" + v.sourceTable()
-                + "\" was dropped");
+      List<TableDef> bases = sourceTables(catalog, v);
+      for (ViewSource s : v.sources()) {
+        if (catalog.table(s.name()).isEmpty()) {
+          throw new SqlException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+              "view \"" + name + "\" cannot catch up: its source table \"" + s.name()
+                  + "\" was dropped");
+        }
       }
       while (true) {
         long applied = materializer.recordsApplied();
         Optional<Value> progress = store.getLatest(ViewCodec.progressKey(v.viewId()));
-        if (progress.isPresent() && unreflected(store, base.get(),
-            ViewCodec.decodeProgress(progress.get()), lastCommit, 1).entries().isEmpty()) {
+        boolean reflected = progress.isPresent();
+        for (int i = 0; reflected && i < bases.size(); i++) {
+          reflected = unreflected(store, bases.get(i), ViewCodec.decodeProgress(progress.get()),
+              lastCommit, 1).entries().isEmpty();
+        }
+        if (reflected) {
           break;
         }
         long leftNs = deadline - System.nanoTime();
