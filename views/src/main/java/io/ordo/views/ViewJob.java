@@ -1,5 +1,6 @@
 package io.ordo.views;
 
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -9,6 +10,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.types.Row;
@@ -21,6 +23,7 @@ import org.apache.flink.util.OutputTag;
  *
  * <pre>
  * PushChangesSource ──▶ split ──data (RowKind)──▶ fromChangelogStream ─▶ the view's SELECT
+ *  (+ watermarks)                                  (a stream: fromDataStream)
  *                          │                                               (Flink SQL)
  *                          └──markers─────────────┐                           │
  *                                                 ▼                           ▼
@@ -43,7 +46,16 @@ public final class ViewJob {
   static final String MARKERS_UID = "ordo-view-markers";
   static final String SINK_UID = "ordo-view-sink";
 
-  private static final OutputTag<String> MARKERS = new OutputTag<>("markers", Types.STRING);
+  /** Markers: the position and whether it is an idle marker ({@link PushChangesSource}). */
+  private static final OutputTag<Row> MARKERS =
+      new OutputTag<>("markers", Types.ROW(Types.STRING, Types.BOOLEAN));
+
+  /**
+   * The time attribute of a windowed view's stream in Flink: the records' timestamps (their time
+   * column's values, set by the source), which takes the time column's place in the stream's
+   * columns as Flink SQL sees them.
+   */
+  static final String ROWTIME = "__ordo_rowtime";
 
   /** The job's name for view {@code view}. */
   public static String jobName(String view) {
@@ -54,7 +66,8 @@ public final class ViewJob {
   public static void build(StreamExecutionEnvironment env, ViewSpec spec) {
     env.setParallelism(1);
     env.enableCheckpointing(spec.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
-    TypeInformation<Row> sourceRow = ViewValues.rowType(spec.sourceColumns());
+    ViewSpec.SourceSpec input = spec.source();
+    TypeInformation<Row> sourceRow = ViewValues.rowType(input.columns());
     TypeInformation<Row> events = Types.ROW(Types.STRING, Types.BYTE, sourceRow);
     DataStream<Row> source = env
         .addSource(new PushChangesSource(spec), "view " + spec.view() + " source", events)
@@ -65,7 +78,7 @@ public final class ViewJob {
           public void processElement(Row value, Context ctx, Collector<Row> out) {
             String marker = (String) value.getField(0);
             if (marker != null) {
-              ctx.output(MARKERS, marker);
+              ctx.output(MARKERS, Row.of(marker, value.getField(1) != null));
               return;
             }
             Row row = (Row) value.getField(2);
@@ -78,8 +91,30 @@ public final class ViewJob {
         .uid(SPLIT_UID);
 
     StreamTableEnvironment tables = StreamTableEnvironment.create(env);
-    tables.createTemporaryView("`" + spec.sourceTable().replace("`", "``") + "`",
-        tables.fromChangelogStream(data));
+    // Windows over log time (TIMESTAMP_LTZ) align in the session time zone: UTC, never the
+    // machine's, so the same log gives the same windows everywhere.
+    tables.getConfig().setLocalTimeZone(ZoneOffset.UTC);
+    String name = quote(input.name());
+    if (!input.stream()) {
+      tables.createTemporaryView(name, tables.fromChangelogStream(data));
+    } else if (!spec.windowed()) {
+      tables.createTemporaryView(name, tables.fromDataStream(data));
+    } else {
+      // The watermarks are the source's own (SOURCE_WATERMARK()): emitted from the data.
+      tables.createTemporaryView(quote(ROWTIME + "_input"), tables.fromDataStream(data,
+          Schema.newBuilder()
+              .columnByMetadata(ROWTIME, "TIMESTAMP_LTZ(3)")
+              .watermark(ROWTIME, "SOURCE_WATERMARK()")
+              .build()));
+      StringBuilder select = new StringBuilder();
+      for (ViewSpec.ColumnSpec c : input.columns()) {
+        select.append(select.length() == 0 ? "" : ", ");
+        select.append(c.name().equals(spec.timeColumn())
+            ? quote(ROWTIME) + " AS " + quote(c.name()) : quote(c.name()));
+      }
+      tables.createTemporaryView(name, tables.sqlQuery(
+          "SELECT " + select + " FROM " + quote(ROWTIME + "_input")));
+    }
     Table view = tables.sqlQuery(spec.flinkQuery());
     DataStream<Row> changes = tables.toChangelogStream(view);
     TypeInformation<Row> sinkEvents = Types.ROW(Types.STRING, Types.BOOLEAN, changes.getType());
@@ -93,7 +128,7 @@ public final class ViewJob {
         .name("view " + spec.view() + " rows")
         .uid(ROWS_UID);
     DataStream<Row> markers = data.getSideOutput(MARKERS)
-        .map(m -> Row.of(m, false, null))
+        .map(m -> Row.of(m.getField(0), m.getField(1), null))
         .returns(sinkEvents)
         .name("view " + spec.view() + " markers")
         .uid(MARKERS_UID);
@@ -102,6 +137,10 @@ public final class ViewJob {
         .name("view " + spec.view() + " sink")
         .uid(SINK_UID)
         .setParallelism(1);
+  }
+
+  private static String quote(String name) {
+    return "`" + name.replace("`", "``") + "`";
   }
 
   /** The view's column names as the Flink query returns them (for checks against the catalog). */

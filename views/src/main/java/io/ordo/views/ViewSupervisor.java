@@ -153,10 +153,10 @@ public final class ViewSupervisor implements AutoCloseable {
   synchronized void poll() throws Exception {
     SqlResult views = execute("SHOW VIEWS");
     Map<String, String> wanted = new TreeMap<>();
-    Map<String, SqlRow> rows = new TreeMap<>();
+    Map<String, ShownView> rows = new TreeMap<>();
     for (SqlRow r : views.getRowsList()) {
       wanted.put(r.getValues(0).getStringValue(), r.getValues(1).getStringValue());
-      rows.put(r.getValues(0).getStringValue(), r);
+      rows.put(r.getValues(0).getStringValue(), new ShownView(views.getColumnsList(), r));
     }
     // Stop jobs of views that are gone or were re-created under another id.
     for (Map.Entry<String, Running> e : new ArrayList<>(running.entrySet())) {
@@ -201,18 +201,46 @@ public final class ViewSupervisor implements AutoCloseable {
     }
   }
 
+  /** A row of SHOW VIEWS, read by column name. */
+  private record ShownView(List<SqlColumn> columns, SqlRow row) {
+    /** The column's text; empty for NULL. */
+    String text(String column) {
+      com.google.protobuf.Value v = value(column);
+      return v.hasNullValue() ? "" : v.getStringValue();
+    }
+
+    /** A BIGINT column (sent as a number or, beyond 2^53, as text). */
+    long number(String column) {
+      com.google.protobuf.Value v = value(column);
+      return v.hasNumberValue() ? (long) v.getNumberValue()
+          : v.getStringValue().isEmpty() ? 0 : Long.parseLong(v.getStringValue());
+    }
+
+    private com.google.protobuf.Value value(String column) {
+      for (int i = 0; i < columns.size(); i++) {
+        if (columns.get(i).getName().equals(column)) {
+          return row.getValues(i);
+        }
+      }
+      throw new IllegalStateException("SHOW VIEWS has no column " + column);
+    }
+  }
+
   /** The job's spec from the view's SHOW VIEWS row and the gateway's catalog. */
-  private ViewSpec spec(SqlRow view) throws Exception {
-    String name = view.getValues(0).getStringValue();
-    String viewId = view.getValues(1).getStringValue();
-    String source = view.getValues(2).getStringValue();
-    String flinkQuery = view.getValues(view.getValuesCount() - 1).getStringValue();
+  private ViewSpec spec(ShownView view) throws Exception {
+    String name = view.text("name");
+    String viewId = view.text("view_id");
+    String source = view.text("source");
+    String flinkQuery = view.text("flink_query");
+    boolean stream = view.text("source_kind").equals("stream");
     List<ViewSpec.ColumnSpec> sourceColumns = columns(source);
     List<String> sourceKey = new ArrayList<>();
-    List<Boolean> sourceKeyFlags = keyFlags(source);
-    for (int i = 0; i < sourceColumns.size(); i++) {
-      if (sourceKeyFlags.get(i)) {
-        sourceKey.add(sourceColumns.get(i).name());
+    if (!stream) {
+      List<Boolean> sourceKeyFlags = keyFlags(source);
+      for (int i = 0; i < sourceColumns.size(); i++) {
+        if (sourceKeyFlags.get(i)) {
+          sourceKey.add(sourceColumns.get(i).name());
+        }
       }
     }
     List<ViewSpec.ColumnSpec> viewColumns = columns(name);
@@ -223,8 +251,10 @@ public final class ViewSupervisor implements AutoCloseable {
         viewKey.add(i);
       }
     }
-    return new ViewSpec(gateway, name, viewId, source, sourceColumns, sourceKey, flinkQuery,
-        viewColumns, viewKey, checkpointIntervalMs);
+    return new ViewSpec(gateway, name, viewId,
+        List.of(new ViewSpec.SourceSpec(source, stream, sourceColumns, sourceKey)), flinkQuery,
+        viewColumns, viewKey, checkpointIntervalMs, view.text("time_column"),
+        view.number("allowed_lateness_ms"), view.text("start_position"));
   }
 
   private List<ViewSpec.ColumnSpec> columns(String table) throws Exception {

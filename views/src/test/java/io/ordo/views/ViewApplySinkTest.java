@@ -49,9 +49,9 @@ class ViewApplySinkTest {
           }
         })
         .build().start();
-    spec = new ViewSpec("127.0.0.1:" + server.getPort(), "totals", "00000000000000aa", "orders",
-        List.of(new ViewSpec.ColumnSpec("region", "TEXT"), new ViewSpec.ColumnSpec("amount", "INTEGER")),
-        List.of("region"), "SELECT 1",
+    spec = new ViewSpec("127.0.0.1:" + server.getPort(), "totals", "00000000000000aa",
+        new ViewSpec.SourceSpec("orders", false, List.of(new ViewSpec.ColumnSpec("region", "TEXT"),
+            new ViewSpec.ColumnSpec("amount", "INTEGER")), List.of("region")), "SELECT 1",
         List.of(new ViewSpec.ColumnSpec("region", "TEXT"), new ViewSpec.ColumnSpec("n", "BIGINT")),
         List.of(0), 1_000);
   }

@@ -3,9 +3,13 @@ package io.ordo.sql.encoding;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.proto.Value;
 import io.ordo.proto.state.SqlViewDef;
+import io.ordo.proto.state.SqlViewSource;
 import io.ordo.proto.state.SqlViewProgress;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.catalog.ViewDef;
+import io.ordo.sql.catalog.ViewSource;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Materialized views in the store (sql/ENCODING.md, "Materialized views"):
@@ -45,7 +49,7 @@ public final class ViewCodec {
 
   public static Value encode(ViewDef def) throws SqlException {
     viewKey(def.name());
-    SqlViewDef out = SqlViewDef.newBuilder()
+    SqlViewDef.Builder out = SqlViewDef.newBuilder()
         .setFormatVersion(CatalogCodec.FORMAT_VERSION)
         .setName(def.name())
         .setViewId(def.viewId())
@@ -53,8 +57,14 @@ public final class ViewCodec {
         .setFlinkQuery(def.flinkQuery())
         .setSourceTable(def.sourceTable())
         .setSourceTableId(def.sourceTableId())
-        .build();
-    return Value.newBuilder().setBytes(out.toByteString()).build();
+        .setAllowedLatenessMs(def.allowedLatenessMs())
+        .setTimeColumn(def.timeColumn())
+        .setStartPosition(def.startPosition());
+    for (ViewSource source : def.sources()) {
+      out.addSources(SqlViewSource.newBuilder()
+          .setName(source.name()).setId(source.id()).setStream(source.stream()));
+    }
+    return Value.newBuilder().setBytes(out.build().toByteString()).build();
   }
 
   /**
@@ -76,8 +86,19 @@ public final class ViewCodec {
       throw SqlValues.corrupt("view " + def.getName() + " is stored in format "
           + Integer.toUnsignedString(def.getFormatVersion()) + ", which this version does not read");
     }
+    List<ViewSource> sources = new ArrayList<>();
+    for (SqlViewSource s : def.getSourcesList()) {
+      sources.add(new ViewSource(s.getName(), s.getId(), s.getStream()));
+    }
+    if (sources.isEmpty()) {
+      // Written by a build before sources: the one table.
+      sources.add(new ViewSource(def.getSourceTable(), def.getSourceTableId(), false));
+    }
+    if (def.getAllowedLatenessMs() < 0) {
+      throw SqlValues.corrupt("view " + def.getName() + " has a negative allowed lateness");
+    }
     return new ViewDef(def.getName(), def.getViewId(), def.getQuery(), def.getFlinkQuery(),
-        def.getSourceTable(), def.getSourceTableId());
+        sources, def.getAllowedLatenessMs(), def.getTimeColumn(), def.getStartPosition());
   }
 
   public static Value encodeProgress(String position) {

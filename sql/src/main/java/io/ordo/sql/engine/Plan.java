@@ -82,7 +82,8 @@ sealed interface Plan {
   record ShowConnectors() implements Plan {}
 
   /** {@code CREATE MATERIALIZED VIEW name AS query}. */
-  record CreateView(String name, boolean ifNotExists, SqlNode query, int position)
+  record CreateView(
+      String name, boolean ifNotExists, Map<String, String> options, SqlNode query, int position)
       implements Plan {}
 
   /** {@code DROP [MATERIALIZED] VIEW name}. */

@@ -14,8 +14,10 @@ import io.ordo.sql.SqlType;
 import io.ordo.sql.StatementResult;
 import io.ordo.sql.ViewBatch;
 import io.ordo.sql.catalog.ColumnDef;
+import io.ordo.sql.catalog.StreamDef;
 import io.ordo.sql.catalog.TableDef;
 import io.ordo.sql.catalog.ViewDef;
+import io.ordo.sql.catalog.ViewSource;
 import io.ordo.sql.encoding.ViewCodec;
 import io.ordo.sql.parser.OrdoSqlParser;
 import io.ordo.storage.ChangePage;
@@ -81,7 +83,15 @@ final class Views {
   StatementResult create(Plan.CreateView v) throws SqlException, InterruptedException {
     int at = v.position();
     SqlSelect select = shape(v.query(), at);
-    String source = sourceName(select, at);
+    Optional<ViewWindow> window = ViewWindow.of(select.getFrom(), at);
+    String source = window.isPresent() ? window.get().source() : sourceName(select, at);
+    long lateness = ViewWindow.allowedLatenessMs(v.options(), at);
+    if (window.isEmpty() && v.options().containsKey(ViewWindow.ALLOWED_LATENESS)) {
+      throw new SqlException(SqlState.INVALID_PARAMETER_VALUE, ViewWindow.ALLOWED_LATENESS
+          + " applies to views with an event-time window (TUMBLE, HOP, SESSION) only", at);
+    }
+    // A view over a stream counts the records after this position (see ViewDef.startPosition).
+    Position start = session.fresh().position();
     for (int attempt = 0; attempt <= engine.config().retriesMax(); attempt++) {
       Catalog catalog = ddl.freshCatalog();
       if (catalog.isView(v.name()) || catalog.table(v.name()).isPresent()
@@ -98,15 +108,30 @@ final class Views {
             "a materialized view over another view (\"" + source + "\") is not supported yet",
             at);
       }
-      if (catalog.stream(source).isPresent()) {
+      Optional<StreamDef> stream = catalog.stream(source);
+      SqlSelect described = select;
+      if (stream.isPresent()) {
+        if (window.isEmpty()) {
+          throw new SqlException(
+              SqlState.FEATURE_NOT_SUPPORTED,
+              "a materialized view over a stream (\"" + source + "\") needs an event-time window,"
+                  + " FROM TABLE(TUMBLE | HOP | SESSION(TABLE " + source + ", DESCRIPTOR(<time"
+                  + " column>), ...)) GROUP BY window_start, window_end, ...: an aggregate over"
+                  + " a whole stream would grow without bound", at);
+        }
+        window.get().check(stream.get(), select.getGroup(), at);
+        described = windowed(select, window.get());
+      } else if (window.isPresent()) {
+        catalog.requireTable(source, at);
         throw new SqlException(
             SqlState.FEATURE_NOT_SUPPORTED,
-            "a materialized view over a stream (\"" + source + "\") needs windows, which are not"
-                + " supported yet: it would grow without bound", at);
+            "materialized views support event-time windows over streams only: table \""
+                + source + "\" is not append-only", at);
       }
-      TableDef base = catalog.requireTable(source, at);
+      Optional<TableDef> base = stream.isPresent() ? Optional.empty()
+          : Optional.of(catalog.requireTable(source, at));
       List<Column> columns = session.describe(
-          new Dml.Composed(Unparse.sql(select), List.of()), catalog).columns;
+          new Dml.Composed(Unparse.sql(described), List.of()), catalog).columns;
       List<String> key = keyColumns(select, columns, at);
       List<ColumnDef> defs = new ArrayList<>();
       int id = 1;
@@ -128,21 +153,30 @@ final class Views {
       String viewId = Ddl.newTableId();
       TableDef table = new TableDef(v.name(), viewId, defs, key, 1);
       ViewDef def = new ViewDef(v.name(), viewId, Unparse.sql(select),
-          OrdoSqlParser.unparseForFlink(select), source, base.tableId());
+          OrdoSqlParser.unparseForFlink(select),
+          List.of(new ViewSource(source, base.map(TableDef::tableId).orElse(""),
+              stream.isPresent())),
+          lateness, window.map(ViewWindow::timeColumn).orElse(""),
+          stream.isPresent() ? Positions.format(start) : "");
       String tableKey = Encodings.tableKey(v.name());
       String baseKey = Encodings.tableKey(source);
-      // The base table's definition is rewritten with version + 1: a concurrent DROP TABLE
-      // asserts the definition it read, so it fails and, retried, sees this view and refuses.
-      TableDef baseNext = new TableDef(base.name(), base.tableId(), base.columns(),
-          base.primaryKey(), base.version() + 1);
-      TxnResult r = ddl.submit(List.of(
+      List<Operation> ops = new ArrayList<>(List.of(
           Ddl.assertOp(tableKey, Optional.empty()),
           Ddl.assertOp(Encodings.streamKey(v.name()), Optional.empty()),
-          Ddl.assertOp(ViewCodec.viewKey(v.name()), Optional.empty()),
-          Ddl.assertOp(baseKey, Optional.of(catalog.tableValue(source))),
-          Ddl.put(baseKey, Encodings.encodeTable(baseNext)),
-          Ddl.put(tableKey, Encodings.encodeTable(table)),
-          Ddl.put(ViewCodec.viewKey(v.name()), ViewCodec.encode(def))));
+          Ddl.assertOp(ViewCodec.viewKey(v.name()), Optional.empty())));
+      if (base.isPresent()) {
+        // The base table's definition is rewritten with version + 1: a concurrent DROP TABLE
+        // asserts the definition it read, so it fails and, retried, sees this view and refuses.
+        TableDef b = base.get();
+        ops.add(Ddl.assertOp(baseKey, Optional.of(catalog.tableValue(source))));
+        ops.add(Ddl.put(baseKey, Encodings.encodeTable(
+            new TableDef(b.name(), b.tableId(), b.columns(), b.primaryKey(), b.version() + 1))));
+      }
+      // A DROP STREAM racing this CREATE is not fenced (DROP STREAM of a stream a view reads is
+      // refused otherwise): the view's job then fails, and SHOW VIEWS says "source dropped".
+      ops.add(Ddl.put(tableKey, Encodings.encodeTable(table)));
+      ops.add(Ddl.put(ViewCodec.viewKey(v.name()), ViewCodec.encode(def)));
+      TxnResult r = ddl.submit(ops);
       if (r.getOutcome() == Outcome.COMMITTED) {
         return StatementResult.command("CREATE MATERIALIZED VIEW");
       }
@@ -180,8 +214,9 @@ final class Views {
     if (from.getKind() == SqlKind.AS) {
       from = ((SqlCall) from).operand(0);
     }
-    if (!(from instanceof SqlIdentifier)) {
-      throw unsupported("FROM other than one table (subqueries, table functions)", at);
+    if (!(from instanceof SqlIdentifier) && from.getKind() != SqlKind.COLLECTION_TABLE) {
+      throw unsupported("FROM other than one table, stream or window over a stream"
+          + " (subqueries)", at);
     }
     if (select.getGroup() == null || select.getGroup().isEmpty()) {
       throw new SqlException(
@@ -242,6 +277,23 @@ final class Views {
       throw found[0];
     }
     return select;
+  }
+
+  /**
+   * {@code select} with its window replaced by a subquery of the same columns, which the engine
+   * can describe: the stream's columns and the window's (TIMESTAMP(3) like Flink's {@code
+   * window_start} and {@code window_end}; {@code window_time} has the time column's type).
+   */
+  private static SqlSelect windowed(SqlSelect select, ViewWindow w) throws SqlException {
+    String q = "\"" + w.source().replace("\"", "\"\"") + "\"";
+    String t = "\"" + w.timeColumn().replace("\"", "\"\"") + "\"";
+    String sql = "SELECT * FROM (SELECT *, CAST(NULL AS TIMESTAMP(3)) AS \"window_start\","
+        + " CAST(NULL AS TIMESTAMP(3)) AS \"window_end\", " + t + " AS \"window_time\" FROM "
+        + q + ") AS \"" + w.alias().replace("\"", "\"\"") + "\"";
+    SqlSelect parsed = (SqlSelect) OrdoSqlParser.parseOne(sql).node();
+    SqlSelect copy = (SqlSelect) select.clone(select.getParserPosition());
+    copy.setFrom(parsed.getFrom());
+    return copy;
   }
 
   /** Operators of the function libraries the engine runs with (standard and PostgreSQL). */
@@ -384,13 +436,21 @@ final class Views {
           SqlState.WRONG_OBJECT_TYPE,
           "\"" + table + "\" is a materialized view: use DROP VIEW", at);
     }
+    checkDropSource(catalog, table, "table", at);
+  }
+
+  /** Refuses DROP TABLE / DROP STREAM of a relation a view reads (2BP01). */
+  static void checkDropSource(Catalog catalog, String name, String kind, int at)
+      throws SqlException {
     for (Map.Entry<ViewDef, Value> v : catalog.views().values()) {
-      if (v.getKey().sourceTable().equals(table)) {
-        throw new SqlException(
-            SqlState.DEPENDENT_OBJECTS_STILL_EXIST,
-            "cannot drop table \"" + table + "\" because materialized view \""
-                + v.getKey().name() + "\" depends on it (DROP VIEW " + v.getKey().name()
-                + " first)", at);
+      for (ViewSource source : v.getKey().sources()) {
+        if (source.name().equals(name) && source.stream() == kind.equals("stream")) {
+          throw new SqlException(
+              SqlState.DEPENDENT_OBJECTS_STILL_EXIST,
+              "cannot drop " + kind + " \"" + name + "\" because materialized view \""
+                  + v.getKey().name() + "\" depends on it (DROP VIEW " + v.getKey().name()
+                  + " first)", at);
+        }
       }
     }
   }
@@ -418,6 +478,10 @@ final class Views {
           Column.of("position", SqlType.TEXT),
           Column.of("lag_changes", SqlType.BIGINT),
           Column.of("lag_seconds", SqlType.DOUBLE),
+          Column.of("source_kind", SqlType.TEXT),
+          Column.of("time_column", SqlType.TEXT),
+          Column.of("allowed_lateness_ms", SqlType.BIGINT),
+          Column.of("start_position", SqlType.TEXT),
           Column.of("flink_query", SqlType.TEXT));
 
   /**
@@ -436,7 +500,7 @@ final class Views {
       String state;
       long lagChanges = 0;
       double lagSeconds = 0;
-      Optional<TableDef> base = catalog.table(v.sourceTable());
+      Optional<String> base = sourcePrefix(catalog, v);
       if (position == null) {
         state = "starting";
       } else if (base.isEmpty()) {
@@ -460,6 +524,10 @@ final class Views {
       row.add(position);
       row.add(lagChanges);
       row.add(lagSeconds);
+      row.add(v.sources().get(0).stream() ? "stream" : "table");
+      row.add(v.timeColumn().isEmpty() ? null : v.timeColumn());
+      row.add(v.allowedLatenessMs());
+      row.add(v.startPosition().isEmpty() ? null : v.startPosition());
       row.add(v.flinkQuery());
       rows.add(row);
     }
@@ -467,20 +535,34 @@ final class Views {
   }
 
   /**
-   * The changes of {@code base} (a view's source table) at or before {@code upTo} that a view
-   * whose stored progress is {@code progress} does not reflect yet, at most {@code limit}.
+   * The key prefix of the changes of a view's source (a table's rows, a stream's shards), empty
+   * when the source was dropped.
+   */
+  static Optional<String> sourcePrefix(Catalog catalog, ViewDef v) throws SqlException {
+    ViewSource source = v.sources().get(0);
+    if (source.stream()) {
+      return catalog.stream(source.name())
+          .map(s -> PushQuery.SHARD_KEY_PREFIX + s.name() + "/");
+    }
+    Optional<TableDef> t = catalog.table(source.name());
+    return t.isPresent() ? Optional.of(Encodings.rowPrefix(t.get(), List.of())) : Optional.empty();
+  }
+
+  /**
+   * The changes under {@code prefix} (a view's source, {@link #sourcePrefix}) at or before {@code
+   * upTo} that a view whose stored progress is {@code progress} does not reflect yet, at most
+   * {@code limit}.
    */
   static ChangePage unreflected(
-      MultiVersionStore store, TableDef base, String progress, Position upTo, int limit)
+      MultiVersionStore store, String prefix, String progress, Position upTo, int limit)
       throws SqlException {
     long[] at = parse(progress);
     Position after = Position.newBuilder().setTs(at[0]).setPartition((int) at[1])
         .setOffset(at[2]).build();
     // A position with a row count has only part of that position's rows: start at it.
     return at[3] == Long.MAX_VALUE
-        ? store.changesAfter(after, LAST_KEY, upTo, Encodings.rowPrefix(base, List.of()), limit)
-        : store.changesAfter(before(after), LAST_KEY, upTo, Encodings.rowPrefix(base, List.of()),
-            limit);
+        ? store.changesAfter(after, LAST_KEY, upTo, prefix, limit)
+        : store.changesAfter(before(after), LAST_KEY, upTo, prefix, limit);
   }
 
   /**
@@ -514,10 +596,10 @@ final class Views {
         continue;
       }
       ViewDef v = catalog.views().get(name).getKey();
-      Optional<TableDef> base = catalog.table(v.sourceTable());
+      Optional<String> base = sourcePrefix(catalog, v);
       if (base.isEmpty()) {
         throw new SqlException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
-            "view \"" + name + "\" cannot catch up: its source table \"" + v.sourceTable()
+            "view \"" + name + "\" cannot catch up: its source \"" + v.sourceTable()
                 + "\" was dropped");
       }
       while (true) {
