@@ -10,6 +10,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
@@ -103,7 +104,7 @@ public final class ViewJob {
       // The watermarks are the source's own (SOURCE_WATERMARK()): emitted from the data.
       tables.createTemporaryView(quote(ROWTIME + "_input"), tables.fromDataStream(data,
           Schema.newBuilder()
-              .columnByMetadata(ROWTIME, "TIMESTAMP_LTZ(3)")
+              .columnByMetadata(ROWTIME, DataTypes.TIMESTAMP_LTZ(3), "rowtime")
               .watermark(ROWTIME, "SOURCE_WATERMARK()")
               .build()));
       StringBuilder select = new StringBuilder();
