@@ -89,8 +89,11 @@ class WindowedViewIT {
 
   record Click(String k, long t) {}
 
-  /** Windows of kept records: (key, start, end) -> count, for windows the watermark closed. */
-  static TreeMap<String, Long> expected(List<List<Click>> positions, long lateness,
+  /**
+   * Windows of kept records: (key, start, end) -> "count|greatest event time", for windows the
+   * watermark closed.
+   */
+  static TreeMap<String, String> expected(List<List<Click>> positions, long lateness,
       String function, long size, long slide) {
     long max = Long.MIN_VALUE;
     long watermark = Long.MIN_VALUE;
@@ -114,41 +117,49 @@ class WindowedViewIT {
         long n = 0;
         for (long t : times) {
           if (t - last > size) {
-            windows.add(new long[] {first, last + size, n});
+            windows.add(new long[] {first, last + size, n, last});
             first = t;
             n = 0;
           }
           last = t;
           n++;
         }
-        windows.add(new long[] {first, last + size, n});
+        windows.add(new long[] {first, last + size, n, last});
       } else {
-        TreeMap<Long, Long> counts = new TreeMap<>();
+        TreeMap<Long, long[]> counts = new TreeMap<>();
         for (long t : times) {
           for (long s = Math.floorDiv(t, slide) * slide; s > t - size; s -= slide) {
-            counts.merge(s, 1L, Long::sum);
+            long[] c = counts.computeIfAbsent(s, x -> new long[2]);
+            c[0]++;
+            c[1] = t;
           }
         }
-        counts.forEach((s, n) -> windows.add(new long[] {s, s + size, n}));
+        counts.forEach((s, c) -> windows.add(new long[] {s, s + size, c[0], c[1]}));
       }
       for (long[] w : windows) {
         if (w[1] - 1 <= watermark) {
-          out.put(e.getKey() + "|" + time(w[0]) + "|" + time(w[1]), w[2]);
+          out.put(e.getKey() + "|" + time(w[0]) + "|" + time(w[1]), w[2] + "|" + time(w[3]));
         }
       }
     }
     return out;
   }
 
+  static long counted(TreeMap<String, String> windows) {
+    return windows.values().stream().mapToLong(v -> Long.parseLong(v.split("\\|")[0])).sum();
+  }
+
   static String time(long ms) {
     return LocalDateTime.ofInstant(Instant.ofEpochMilli(ms), ZoneOffset.UTC).toString();
   }
 
-  /** A view's rows as (key, start, end) -> count. */
-  static TreeMap<String, Long> rows(SqlSession s, String view) throws SqlException {
-    TreeMap<String, Long> out = new TreeMap<>();
-    for (List<Object> r : one(s, "SELECT k, window_start, window_end, n FROM " + view).rows()) {
-      out.put(r.get(0) + "|" + text(r.get(1)) + "|" + text(r.get(2)), ((Number) r.get(3)).longValue());
+  /** A view's rows as (key, start, end) -> "count|greatest event time". */
+  static TreeMap<String, String> rows(SqlSession s, String view) throws SqlException {
+    TreeMap<String, String> out = new TreeMap<>();
+    for (List<Object> r
+        : one(s, "SELECT k, window_start, window_end, n, last_ts FROM " + view).rows()) {
+      out.put(r.get(0) + "|" + text(r.get(1)) + "|" + text(r.get(2)),
+          ((Number) r.get(3)).longValue() + "|" + text(r.get(4)));
     }
     return out;
   }
@@ -163,10 +174,10 @@ class WindowedViewIT {
     return String.valueOf(timestamp);
   }
 
-  static TreeMap<String, Long> awaitRows(SqlSession s, String view, TreeMap<String, Long> expected)
-      throws Exception {
+  static TreeMap<String, String> awaitRows(SqlSession s, String view,
+      TreeMap<String, String> expected) throws Exception {
     long deadline = System.nanoTime() + CONVERGE.toNanos();
-    TreeMap<String, Long> actual = rows(s, view);
+    TreeMap<String, String> actual = rows(s, view);
     while (!actual.equals(expected) && System.nanoTime() < deadline) {
       Thread.sleep(250);
       actual = rows(s, view);
@@ -179,20 +190,21 @@ class WindowedViewIT {
     try (SqlSession s = ordo.sqlEngine().openSession("test", "ordo")) {
       one(s, "CREATE STREAM clicks (k TEXT, ts TIMESTAMP, note TEXT) WITH (shards = 2, key = 'k')");
       one(s, "CREATE MATERIALIZED VIEW by_tumble WITH (allowed_lateness = '4 seconds') AS"
-          + " SELECT k, window_start, window_end, count(*) AS n"
+          + " SELECT k, window_start, window_end, count(*) AS n, max(ts) AS last_ts"
           + " FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '10' SECOND))"
           + " GROUP BY k, window_start, window_end");
       one(s, "CREATE MATERIALIZED VIEW by_hop WITH (allowed_lateness = '2000 ms') AS"
-          + " SELECT k, window_start, window_end, count(*) AS n FROM TABLE(HOP(TABLE clicks,"
-          + " DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '15' SECOND))"
-          + " GROUP BY k, window_start, window_end");
+          + " SELECT k, window_start, window_end, count(*) AS n, max(ts) AS last_ts"
+          + " FROM TABLE(HOP(TABLE clicks, DESCRIPTOR(ts), INTERVAL '5' SECOND,"
+          + " INTERVAL '15' SECOND)) GROUP BY k, window_start, window_end");
       one(s, "CREATE MATERIALIZED VIEW by_session WITH (allowed_lateness = '1 second') AS"
-          + " SELECT k, window_start, window_end, count(*) AS n FROM TABLE(SESSION(TABLE clicks"
-          + " PARTITION BY k, DESCRIPTOR(ts), INTERVAL '3' SECOND)) GROUP BY k, window_start,"
-          + " window_end");
+          + " SELECT k, window_start, window_end, count(*) AS n, max(ts) AS last_ts"
+          + " FROM TABLE(SESSION(TABLE clicks PARTITION BY k, DESCRIPTOR(ts),"
+          + " INTERVAL '3' SECOND)) GROUP BY k, window_start, window_end");
       one(s, "CREATE MATERIALIZED VIEW by_log_time AS"
-          + " SELECT k, window_start, window_end, count(*) AS n FROM TABLE(TUMBLE(TABLE clicks,"
-          + " DESCRIPTOR(_log_time), INTERVAL '1' SECOND)) GROUP BY k, window_start, window_end");
+          + " SELECT k, window_start, window_end, count(*) AS n, max(ts) AS last_ts"
+          + " FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(_log_time), INTERVAL '1' SECOND))"
+          + " GROUP BY k, window_start, window_end");
 
       // Positions of 1-3 records each: time mostly moves on, some records are up to 9 s behind
       // (some within the lateness, some beyond it).
@@ -234,30 +246,36 @@ class WindowedViewIT {
         }
       }
 
-      TreeMap<String, Long> tumble = expected(positions, TUMBLE_LATENESS, "TUMBLE", TUMBLE_MS,
+      TreeMap<String, String> tumble = expected(positions, TUMBLE_LATENESS, "TUMBLE", TUMBLE_MS,
           TUMBLE_MS);
-      TreeMap<String, Long> hop = expected(positions, HOP_LATENESS, "HOP", HOP_SIZE, HOP_SLIDE);
-      TreeMap<String, Long> session = expected(positions, SESSION_LATENESS, "SESSION", GAP, GAP);
+      TreeMap<String, String> hop = expected(positions, HOP_LATENESS, "HOP", HOP_SIZE, HOP_SLIDE);
+      TreeMap<String, String> session = expected(positions, SESSION_LATENESS, "SESSION", GAP, GAP);
       assertThat(awaitRows(s, "by_tumble", tumble)).isEqualTo(tumble).isNotEmpty();
       assertThat(awaitRows(s, "by_hop", hop)).isEqualTo(hop).isNotEmpty();
       assertThat(awaitRows(s, "by_session", session)).isEqualTo(session).isNotEmpty();
       // The rule dropped records, and not every late one: the test covers both sides.
       long all = positions.stream().mapToLong(List::size).sum() - 1;
-      long tumbleCounted = tumble.values().stream().mapToLong(Long::longValue).sum();
+      long tumbleCounted = counted(tumble);
       assertThat(tumbleCounted).isLessThan(all).isGreaterThan(all / 2);
-      assertThat(expected(positions, 0, "TUMBLE", TUMBLE_MS, TUMBLE_MS).values().stream()
-          .mapToLong(Long::longValue).sum()).isLessThan(tumbleCounted);
+      assertThat(counted(expected(positions, 0, "TUMBLE", TUMBLE_MS, TUMBLE_MS)))
+          .isLessThan(tumbleCounted);
 
       // Log time: every record counts (log time only grows), and windows close without new
       // records as the log's progress moves the watermark.
-      TreeMap<String, Long> byLogTime = new TreeMap<>();
-      for (List<Object> r : one(s, "SELECT k, _log_time FROM clicks").rows()) {
+      TreeMap<String, long[]> logTimeWindows = new TreeMap<>();
+      for (List<Object> r : one(s, "SELECT k, _log_time, ts FROM clicks").rows()) {
         long t = r.get(1) instanceof OffsetDateTime o ? o.toInstant().toEpochMilli()
             : r.get(1) instanceof Instant i ? i.toEpochMilli()
             : ((LocalDateTime) r.get(1)).toInstant(ZoneOffset.UTC).toEpochMilli();
         long start = Math.floorDiv(t, 1_000) * 1_000;
-        byLogTime.merge(r.get(0) + "|" + time(start) + "|" + time(start + 1_000), 1L, Long::sum);
+        long[] w = logTimeWindows.computeIfAbsent(
+            r.get(0) + "|" + time(start) + "|" + time(start + 1_000), x -> new long[] {0, 0});
+        w[0]++;
+        w[1] = Math.max(w[1],
+            ((LocalDateTime) r.get(2)).toInstant(ZoneOffset.UTC).toEpochMilli());
       }
+      TreeMap<String, String> byLogTime = new TreeMap<>();
+      logTimeWindows.forEach((k, w) -> byLogTime.put(k, w[0] + "|" + time(w[1])));
       assertThat(awaitRows(s, "by_log_time", byLogTime)).isEqualTo(byLogTime);
 
       List<Object> shown = one(s, "SHOW VIEWS").rows().stream()
@@ -276,7 +294,8 @@ class WindowedViewIT {
       one(s, "CREATE STREAM views_r (k TEXT, ts TIMESTAMP, n INT)");
       one(s, "CREATE TABLE views_t (id INT PRIMARY KEY, k TEXT, ts TIMESTAMP)");
       String tumble = "TABLE(TUMBLE(TABLE views_r, DESCRIPTOR(ts), INTERVAL '1' MINUTE))";
-      String select = "SELECT k, window_start, window_end, count(*) AS c FROM ";
+      String select = "SELECT k, window_start, window_end, count(*) AS c, max(ts) AS last_ts"
+          + " FROM ";
       String group = " GROUP BY k, window_start, window_end";
       // An aggregate over a whole stream would grow without bound.
       assertThat(sqlState(s, "CREATE MATERIALIZED VIEW w1 AS SELECT k, count(*) AS c"
@@ -304,7 +323,8 @@ class WindowedViewIT {
           .isEqualTo("ok");
       assertThat(one(s, "DESCRIBE w1").rows()).extracting(r -> r.get(0) + " " + r.get(1))
           .containsExactly("k text", "window_start timestamp without time zone",
-              "window_end timestamp without time zone", "c bigint");
+              "window_end timestamp without time zone", "c bigint",
+              "last_ts timestamp without time zone");
       one(s, "DROP VIEW w1");
       assertThat(sqlState(s, "DROP STREAM views_r")).isEqualTo("ok");
     }

@@ -53,8 +53,8 @@ public final class ViewJob {
 
   /**
    * The time attribute of a windowed view's stream in Flink: the records' timestamps (their time
-   * column's values, set by the source), which takes the time column's place in the stream's
-   * columns as Flink SQL sees them.
+   * column's values, set by the source), an extra column that the view's DESCRIPTOR names in the
+   * job ({@link #flinkQuery}).
    */
   static final String ROWTIME = "__ordo_rowtime";
 
@@ -102,21 +102,12 @@ public final class ViewJob {
       tables.createTemporaryView(name, tables.fromDataStream(data));
     } else {
       // The watermarks are the source's own (SOURCE_WATERMARK()): emitted from the data.
-      tables.createTemporaryView(quote(ROWTIME + "_input"), tables.fromDataStream(data,
-          Schema.newBuilder()
-              .columnByMetadata(ROWTIME, DataTypes.TIMESTAMP_LTZ(3), "rowtime")
-              .watermark(ROWTIME, "SOURCE_WATERMARK()")
-              .build()));
-      StringBuilder select = new StringBuilder();
-      for (ViewSpec.ColumnSpec c : input.columns()) {
-        select.append(select.length() == 0 ? "" : ", ");
-        select.append(c.name().equals(spec.timeColumn())
-            ? quote(ROWTIME) + " AS " + quote(c.name()) : quote(c.name()));
-      }
-      tables.createTemporaryView(name, tables.sqlQuery(
-          "SELECT " + select + " FROM " + quote(ROWTIME + "_input")));
+      tables.createTemporaryView(name, tables.fromDataStream(data, Schema.newBuilder()
+          .columnByMetadata(ROWTIME, DataTypes.TIMESTAMP_LTZ(3), "rowtime")
+          .watermark(ROWTIME, "SOURCE_WATERMARK()")
+          .build()));
     }
-    Table view = tables.sqlQuery(spec.flinkQuery());
+    Table view = tables.sqlQuery(flinkQuery(spec));
     DataStream<Row> changes = tables.toChangelogStream(view);
     TypeInformation<Row> sinkEvents = Types.ROW(Types.STRING, Types.BOOLEAN, changes.getType());
     // -U counts as a delete of its key: usually the +U of the same key follows and, the sink
@@ -138,6 +129,23 @@ public final class ViewJob {
         .name("view " + spec.view() + " sink")
         .uid(SINK_UID)
         .setParallelism(1);
+  }
+
+  /**
+   * The view's query as the job runs it: a windowed view's DESCRIPTOR names {@link #ROWTIME}, the
+   * records' timestamps (the time column's values), so the time column itself keeps its type.
+   */
+  static String flinkQuery(ViewSpec spec) {
+    if (!spec.windowed()) {
+      return spec.flinkQuery();
+    }
+    // The stored query is unparsed in Flink's quoting, so the descriptor reads exactly so.
+    String descriptor = "DESCRIPTOR(" + quote(spec.timeColumn()) + ")";
+    if (!spec.flinkQuery().contains(descriptor)) {
+      throw new IllegalStateException("view " + spec.view() + ": its query has no " + descriptor
+          + ": " + spec.flinkQuery());
+    }
+    return spec.flinkQuery().replace(descriptor, "DESCRIPTOR(" + quote(ROWTIME) + ")");
   }
 
   private static String quote(String name) {

@@ -66,7 +66,8 @@ public record ViewSpec(
           "time column " + timeColumn + " is not a column of " + s.name());
     }
     if (allowedLatenessMs < 0) {
-      throw new IllegalArgumentException("allowedLatenessMs must be >= 0, got " + allowedLatenessMs);
+      throw new IllegalArgumentException(
+          "allowedLatenessMs must be >= 0, got " + allowedLatenessMs);
     }
     if (checkpointIntervalMs < 10) {
       throw new IllegalArgumentException(

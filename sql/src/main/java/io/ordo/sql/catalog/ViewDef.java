@@ -32,7 +32,8 @@ public record ViewDef(
       throw new IllegalArgumentException("a view reads at least one source");
     }
     if (allowedLatenessMs < 0) {
-      throw new IllegalArgumentException("allowedLatenessMs must be >= 0, got " + allowedLatenessMs);
+      throw new IllegalArgumentException(
+          "allowedLatenessMs must be >= 0, got " + allowedLatenessMs);
     }
     Objects.requireNonNull(timeColumn, "timeColumn");
     Objects.requireNonNull(startPosition, "startPosition");
@@ -41,8 +42,8 @@ public record ViewDef(
   /** A view over one table, without windows (the form of entries written by older builds). */
   public ViewDef(String name, String viewId, String query, String flinkQuery, String sourceTable,
       String sourceTableId) {
-    this(name, viewId, query, flinkQuery, List.of(new ViewSource(sourceTable, sourceTableId, false)),
-        0, "", "");
+    this(name, viewId, query, flinkQuery,
+        List.of(new ViewSource(sourceTable, sourceTableId, false)), 0, "", "");
   }
 
   /** The first (for one-source views: the) relation the view reads. */

@@ -81,7 +81,7 @@ sealed interface Plan {
 
   record ShowConnectors() implements Plan {}
 
-  /** {@code CREATE MATERIALIZED VIEW name AS query}. */
+  /** {@code CREATE MATERIALIZED VIEW name [WITH (option = 'value', ...)] AS query}. */
   record CreateView(
       String name, boolean ifNotExists, Map<String, String> options, SqlNode query, int position)
       implements Plan {}

@@ -190,7 +190,8 @@ record ViewWindow(String function, String source, String alias, String timeColum
 
   private static long intervalMs(String function, SqlNode node, int at) throws SqlException {
     if (node instanceof SqlIntervalLiteral literal) {
-      SqlIntervalLiteral.IntervalValue v = literal.getValueAs(SqlIntervalLiteral.IntervalValue.class);
+      SqlIntervalLiteral.IntervalValue v =
+          literal.getValueAs(SqlIntervalLiteral.IntervalValue.class);
       if (!v.getIntervalQualifier().isYearMonth()) {
         long ms = SqlParserUtil.intervalToMillis(v);
         if (ms > 0) {

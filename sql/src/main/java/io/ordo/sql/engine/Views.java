@@ -56,9 +56,10 @@ import org.apache.calcite.sql.util.SqlBasicVisitor;
  * and EMIT CHANGES read a view like any table. A Flink job (module {@code views}) computes the
  * rows; this class only checks and stores what it sends ({@link #apply}).
  *
- * <p>Supported in this slice: one base table, WHERE, projections, GROUP BY over plain columns
- * that are all selected, and COUNT, COUNT(DISTINCT), SUM, AVG, MIN, MAX. Everything else is
- * refused at CREATE with 0A000 naming the construct.
+ * <p>Supported in this slice: one base table, or an event-time window over one stream ({@link
+ * ViewWindow}: TUMBLE, HOP, SESSION, grouped per window); WHERE, projections, GROUP BY over plain
+ * columns that are all selected, and COUNT, COUNT(DISTINCT), SUM, AVG, MIN, MAX. Everything else
+ * is refused at CREATE with 0A000 naming the construct.
  */
 final class Views {
   /** Aggregate functions a view may use (Flink SQL computes them incrementally). */
@@ -90,8 +91,6 @@ final class Views {
       throw new SqlException(SqlState.INVALID_PARAMETER_VALUE, ViewWindow.ALLOWED_LATENESS
           + " applies to views with an event-time window (TUMBLE, HOP, SESSION) only", at);
     }
-    // A view over a stream counts the records after this position (see ViewDef.startPosition).
-    Position start = session.fresh().position();
     for (int attempt = 0; attempt <= engine.config().retriesMax(); attempt++) {
       Catalog catalog = ddl.freshCatalog();
       if (catalog.isView(v.name()) || catalog.table(v.name()).isPresent()
@@ -110,6 +109,7 @@ final class Views {
       }
       Optional<StreamDef> stream = catalog.stream(source);
       SqlSelect described = select;
+      String start = "";
       if (stream.isPresent()) {
         if (window.isEmpty()) {
           throw new SqlException(
@@ -121,6 +121,8 @@ final class Views {
         }
         window.get().check(stream.get(), select.getGroup(), at);
         described = windowed(select, window.get());
+        // The view counts the stream's records after this position (ViewDef.startPosition).
+        start = Positions.format(session.fresh().position());
       } else if (window.isPresent()) {
         catalog.requireTable(source, at);
         throw new SqlException(
@@ -156,8 +158,7 @@ final class Views {
           OrdoSqlParser.unparseForFlink(select),
           List.of(new ViewSource(source, base.map(TableDef::tableId).orElse(""),
               stream.isPresent())),
-          lateness, window.map(ViewWindow::timeColumn).orElse(""),
-          stream.isPresent() ? Positions.format(start) : "");
+          lateness, window.map(ViewWindow::timeColumn).orElse(""), start);
       String tableKey = Encodings.tableKey(v.name());
       String baseKey = Encodings.tableKey(source);
       List<Operation> ops = new ArrayList<>(List.of(
@@ -282,14 +283,14 @@ final class Views {
   /**
    * {@code select} with its window replaced by a subquery of the same columns, which the engine
    * can describe: the stream's columns and the window's (TIMESTAMP(3) like Flink's {@code
-   * window_start} and {@code window_end}; {@code window_time} has the time column's type).
+   * window_start} and {@code window_end}; {@code window_time} is TIMESTAMPTZ(3) like the job's
+   * time attribute, a TIMESTAMP_LTZ(3)).
    */
   private static SqlSelect windowed(SqlSelect select, ViewWindow w) throws SqlException {
     String q = "\"" + w.source().replace("\"", "\"\"") + "\"";
-    String t = "\"" + w.timeColumn().replace("\"", "\"\"") + "\"";
     String sql = "SELECT * FROM (SELECT *, CAST(NULL AS TIMESTAMP(3)) AS \"window_start\","
-        + " CAST(NULL AS TIMESTAMP(3)) AS \"window_end\", " + t + " AS \"window_time\" FROM "
-        + q + ") AS \"" + w.alias().replace("\"", "\"\"") + "\"";
+        + " CAST(NULL AS TIMESTAMP(3)) AS \"window_end\", \"" + ViewWindow.LOG_TIME
+        + "\" AS \"window_time\" FROM " + q + ") AS \"" + w.alias().replace("\"", "\"\"") + "\"";
     SqlSelect parsed = (SqlSelect) OrdoSqlParser.parseOne(sql).node();
     SqlSelect copy = (SqlSelect) select.clone(select.getParserPosition());
     copy.setFrom(parsed.getFrom());

@@ -16,7 +16,8 @@ import java.util.Optional;
 import org.apache.calcite.sql.SqlSelect;
 import org.junit.jupiter.api.Test;
 
-/** What CREATE MATERIALIZED VIEW accepts and refuses of an event-time window ({@link ViewWindow}). */
+/** What CREATE MATERIALIZED VIEW accepts and refuses of an event-time window ({@link ViewWindow}).
+ */
 class ViewWindowTest {
   private static final StreamDef CLICKS = new StreamDef("clicks", List.of(
       new ColumnDef("k", 1, SqlType.TEXT, -1, -1, false, Optional.empty()),
