@@ -107,7 +107,7 @@ class WindowedViewIT {
       }
       watermark = max - lateness - 1;
     }
-    TreeMap<String, Long> out = new TreeMap<>();
+    TreeMap<String, String> out = new TreeMap<>();
     for (Map.Entry<String, List<Long>> e : kept.entrySet()) {
       List<Long> times = e.getValue().stream().sorted().toList();
       List<long[]> windows = new ArrayList<>();
