@@ -1,13 +1,13 @@
 package io.ordo.views;
 
+import static io.ordo.views.MaterializedViewIT.one;
+import static io.ordo.views.MaterializedViewIT.sqlState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ordo.launcher.embedded.EmbeddedOrdo;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlSession;
 import io.ordo.sql.SqlState;
-import io.ordo.sql.SqlStatement;
-import io.ordo.sql.StatementResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,24 +66,6 @@ class WindowedViewIT {
   static void stop() {
     if (ordo != null) {
       ordo.close();
-    }
-  }
-
-  static StatementResult one(SqlSession s, String sql) throws SqlException {
-    List<StatementResult> out = new ArrayList<>();
-    for (SqlStatement st : s.prepare(sql, List.of())) {
-      out.add(st.execute(List.of()));
-    }
-    assertThat(out).hasSize(1);
-    return out.get(0);
-  }
-
-  static String sqlState(SqlSession s, String sql) {
-    try {
-      one(s, sql);
-      return "ok";
-    } catch (SqlException e) {
-      return e.sqlState();
     }
   }
 
