@@ -763,6 +763,7 @@ SqlCreate OrdoCreateMaterializedView(Span s, boolean replace) :
     final boolean ifNotExists;
     final SqlIdentifier name;
     final SqlNode query;
+    final Map<String, SqlLiteral> opts = new LinkedHashMap<String, SqlLiteral>();
 }
 {
     <MATERIALIZED> <VIEW> {
@@ -772,9 +773,10 @@ SqlCreate OrdoCreateMaterializedView(Span s, boolean replace) :
     }
     ifNotExists = OrdoIfNotExists()
     name = CompoundIdentifier()
+    [ OrdoWithOptions(opts) ]
     <AS>
     query = OrderedQueryOrExpr(ExprContext.ACCEPT_QUERY) {
-        return new SqlCreateMaterializedView(s.end(this), ifNotExists, name, query);
+        return new SqlCreateMaterializedView(s.end(this), ifNotExists, name, opts, query);
     }
 }
 

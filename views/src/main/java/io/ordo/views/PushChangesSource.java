@@ -9,21 +9,28 @@ import io.ordo.proto.SqlRequest;
 import io.ordo.proto.SqlResponse;
 import io.ordo.proto.SqlResult;
 import io.ordo.proto.SqlRow;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.source.legacy.RichSourceFunction;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.types.Row;
 import org.apache.flink.types.RowKind;
 
 /**
- * The changes of a view's source tables, read as one push query from the gateway ({@code SELECT *
+ * The changes of a view's source tables (or the records of its one source stream), read as one
+ * push query from the gateway ({@code SELECT *
  * FROM t EMIT CHANGES [AT POSITION p]}, or {@code SELECT * FROM a, b EMIT CHANGES} for several
  * tables: their changes in one stream in commit order, gRPC Sql/Push). Parallelism 1.
  *
@@ -47,6 +54,22 @@ import org.apache.flink.types.RowKind;
  * table AS OF S (pages of {@value #PAGE_ROWS} rows ordered by primary key) as inserts, then goes
  * on with the push query, which streams exactly the changes after S.
  *
+ * <p>A stream has no initial read: started without state, the source reads the stream's records
+ * after the view's start position ({@link ViewSpec#startPosition}) and emits that position as
+ * its first marker.
+ *
+ * <p><b>Event time</b> (a windowed view, {@link ViewSpec#windowed}): each record carries its time
+ * column's value as its timestamp, and watermarks come from the data, never from a timer, so
+ * which records are late depends on the log alone. After the records of a position the source
+ * emits the watermark {@code M - allowedLateness - 1 ms}, M the greatest event time of the
+ * records so far (for the log-time column {@code _log_time} also the position's log time, so a
+ * progress mark moves it while the stream is idle; such a watermark is followed by an
+ * <i>idle</i> marker, which lets the sink write the windows it closed). A record whose event time
+ * is at or below the watermark before its position (or NULL) is dropped and counted in the metric
+ * {@value #LATE_METRIC}: it would land in windows that may have been written already. M is part of
+ * the source's state and the watermark is emitted again at a restore (Flink does not checkpoint
+ * watermarks), so a restored job drops exactly the records the first run would have.
+ *
  * <p>Why the legacy SourceFunction: it gives the checkpoint lock that makes a position's rows and
  * its marker atomic with respect to checkpoints in a few lines; the FLIP-27 reader needs a split,
  * an enumerator and their serializers for one unsplittable stream. It is still in Flink 2.2
@@ -58,31 +81,73 @@ final class PushChangesSource extends RichSourceFunction<Row> implements Checkpo
   /** Rows per page of the initial read: below the gateway's 10,000-row statement limit. */
   static final int PAGE_ROWS = 5_000;
 
+  /** The metric counting records dropped as late (or with a NULL event time). */
+  static final String LATE_METRIC = "lateRecordsDropped";
+
+  /** The kind field of an idle marker (a data marker's is null). */
+  static final Byte IDLE_MARKER = 1;
+
   private final ViewSpec spec;
+  /** Index of the time column in the source's columns; -1 without windows. */
+  private final int timeIndex;
+  private final boolean logTime;
   private transient ListState<String> positionState;
+  private transient ListState<Long> maxEventTimeState;
   /** The last marker emitted; null before the initial read. Guarded by the checkpoint lock. */
   private transient String position;
+  /** The greatest event time so far (ms), Long.MIN_VALUE before any. Guarded by the lock. */
+  private transient long maxEventTime;
+  /** The last watermark emitted (ms); Long.MIN_VALUE before any. */
+  private transient long watermark;
+  private transient Counter late;
   private transient volatile boolean running;
   private transient volatile Context.CancellableContext call;
 
   PushChangesSource(ViewSpec spec) {
     this.spec = spec;
+    // A windowed view reads one stream (ViewSpec), whose time column this is.
+    ViewSpec.SourceSpec source = spec.source();
+    int index = -1;
+    for (int i = 0; i < source.columns().size(); i++) {
+      if (source.columns().get(i).name().equals(spec.timeColumn())) {
+        index = i;
+      }
+    }
+    this.timeIndex = index;
+    this.logTime = spec.timeColumn().equals(LOG_TIME);
+  }
+
+  /** The log-time column of a stream's rows: the log time of the record's position. */
+  static final String LOG_TIME = "_log_time";
+
+  @Override
+  public void open(OpenContext openContext) throws Exception {
+    late = getRuntimeContext().getMetricGroup().counter(LATE_METRIC);
   }
 
   @Override
   public void initializeState(FunctionInitializationContext context) throws Exception {
     positionState = context.getOperatorStateStore()
         .getListState(new ListStateDescriptor<>("view-source-position", String.class));
+    maxEventTimeState = context.getOperatorStateStore()
+        .getListState(new ListStateDescriptor<>("view-source-max-event-time", Long.class));
     position = null;
     for (String p : positionState.get()) {
       position = p;
     }
+    maxEventTime = Long.MIN_VALUE;
+    for (Long t : maxEventTimeState.get()) {
+      maxEventTime = t;
+    }
+    watermark = Long.MIN_VALUE;
   }
 
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
     positionState.update(position == null ? List.of() : List.of(position));
+    maxEventTimeState.update(List.of(maxEventTime));
   }
+
 
   @Override
   public void run(SourceContext<Row> ctx) throws Exception {
@@ -105,6 +170,14 @@ final class PushChangesSource extends RichSourceFunction<Row> implements Checkpo
     String start;
     synchronized (ctx.getCheckpointLock()) {
       start = position;
+      // Restored: the watermark the first run had reached (Flink does not restore watermarks).
+      emitWatermark(ctx);
+    }
+    boolean fresh = start == null;
+    // A view over a stream reads that stream only (ViewSpec).
+    boolean overStream = spec.source().stream();
+    if (fresh && overStream) {
+      start = spec.startPosition();
     }
     StringBuilder from = new StringBuilder();
     for (ViewSpec.SourceSpec source : spec.sources()) {
@@ -114,7 +187,10 @@ final class PushChangesSource extends RichSourceFunction<Row> implements Checkpo
         + (start == null ? "" : " AT POSITION '" + start + "'");
     Iterator<SqlPushResponse> it = stub.push(SqlRequest.newBuilder().setSql(sql).build());
     checkColumns(it.next());
-    if (start == null) {
+    if (fresh && overStream) {
+      // The sink's first batch (replace) needs a position, also when no record follows.
+      emit(ctx, new ArrayList<>(), start, true);
+    } else if (start == null) {
       SqlPushResponse first = it.next();
       if (first.getPosition().isEmpty()) {
         throw new IllegalStateException("a push query without a start sent a row before its"
@@ -153,17 +229,79 @@ final class PushChangesSource extends RichSourceFunction<Row> implements Checkpo
    */
   private void emit(SourceContext<Row> ctx, List<Row> rows, String upTo, boolean always) {
     synchronized (ctx.getCheckpointLock()) {
-      for (Row r : rows) {
-        ctx.collect(r);
+      if (!spec.windowed()) {
+        for (Row r : rows) {
+          ctx.collect(r);
+        }
+      } else {
+        // Records of one position are judged against the watermark before it, then move it.
+        long max = maxEventTime;
+        for (Row r : rows) {
+          Long t = eventTime((Row) r.getField(2));
+          if (t == null || t <= watermark) {
+            late.inc();
+            continue;
+          }
+          ctx.collectWithTimestamp(r, t);
+          max = Math.max(max, t);
+        }
+        if (logTime) {
+          max = Math.max(max, logTimeOf(upTo));
+        }
+        maxEventTime = max;
       }
       position = upTo;
+      long before = watermark;
+      emitWatermark(ctx);
       if (always || !rows.isEmpty()) {
-        Row marker = new Row(2 + spec.sources().size());
-        marker.setField(0, upTo);
-        ctx.collect(marker);
+        ctx.collect(marker(upTo, null));
+      } else if (logTime && watermark > before) {
+        ctx.collect(marker(upTo, IDLE_MARKER));
       }
     }
     rows.clear();
+  }
+
+  /** A marker event: {@code upTo} in field 0, {@code kind} (null, or {@link #IDLE_MARKER}) in 1. */
+  private Row marker(String upTo, Byte kind) {
+    Row marker = new Row(2 + spec.sources().size());
+    marker.setField(0, upTo);
+    marker.setField(1, kind);
+    return marker;
+  }
+
+  /** Emits the watermark of {@link #maxEventTime} if it is ahead of the last one. */
+  private void emitWatermark(SourceContext<Row> ctx) {
+    if (!spec.windowed() || maxEventTime == Long.MIN_VALUE) {
+      return;
+    }
+    long w = watermarkOf(maxEventTime, spec.allowedLatenessMs());
+    if (w > watermark) {
+      watermark = w;
+      ctx.emitWatermark(new Watermark(w));
+    }
+  }
+
+  /** The watermark after records up to event time {@code max}: max - lateness - 1 ms. */
+  static long watermarkOf(long max, long latenessMs) {
+    return max - latenessMs - 1 < max ? max - latenessMs - 1 : Long.MIN_VALUE;
+  }
+
+  /** A record's event time in epoch ms (TIMESTAMP read as UTC), null when the value is NULL. */
+  private Long eventTime(Row r) {
+    Object v = r.getField(timeIndex);
+    if (v instanceof Instant i) {
+      return i.toEpochMilli();
+    }
+    if (v instanceof LocalDateTime t) {
+      return t.toInstant(ZoneOffset.UTC).toEpochMilli();
+    }
+    return null;
+  }
+
+  /** The log time (ms) of a position {@code <ts>:<partition>:<offset>[:<n>]}. */
+  static long logTimeOf(String position) {
+    return Long.parseLong(position.substring(0, position.indexOf(':')));
   }
 
   /** Every table AS OF {@code start}, as inserts, then the marker {@code start}. */

@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Input: {@code (marker, delete, row)}: a view row to upsert ({@code delete} false: +I, +U)
  * or to delete (true: -D, -U), or a marker, the source position every earlier row reflects ({@link
- * PushChangesSource}). With aligned checkpoints the barrier reaches this sink after every row
+ * PushChangesSource}); for a marker the second field says whether it is an idle marker (a
+ * progress mark of a log-time windowed view that only moved the watermark), which makes a batch
+ * only when windows closed (rows are buffered), so an idle Ordo is not written to forever. With aligned checkpoints the barrier reaches this sink after every row
  * computed from source changes up to the source's checkpointed position and after that
  * position's marker, so at a checkpoint the buffer holds exactly the view's changes up to the
  * last marker.
@@ -62,6 +64,8 @@ final class ViewApplySink extends RichSinkFunction<Row>
   private transient ListState<byte[]> state;
   private transient TreeMap<String, Change> buffer;
   private transient String marker;
+  /** Whether a data marker (not an idle one) came since the last batch. */
+  private transient boolean dataSinceBatch;
   /** The position of the last batch made (pending or applied); null before the first. */
   private transient String lastBatchPosition;
   private transient boolean replaceNext;
@@ -80,6 +84,9 @@ final class ViewApplySink extends RichSinkFunction<Row>
     String m = (String) value.getField(0);
     if (m != null) {
       marker = m;
+      if (!(Boolean) value.getField(1)) {
+        dataSinceBatch = true;
+      }
       return;
     }
     boolean delete = (Boolean) value.getField(1);
@@ -144,10 +151,12 @@ final class ViewApplySink extends RichSinkFunction<Row>
 
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
-    if (marker != null && (!buffer.isEmpty() || !marker.equals(lastBatchPosition))) {
+    if (marker != null
+        && (!buffer.isEmpty() || dataSinceBatch && !marker.equals(lastBatchPosition))) {
       pending.put(context.getCheckpointId(), batch(marker, replaceNext));
       replaceNext = false;
       lastBatchPosition = marker;
+      dataSinceBatch = false;
       buffer.clear();
     }
     List<byte[]> entries = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.ordo.views;
 
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -9,6 +10,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.table.api.DataTypes;
+import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.types.Row;
@@ -21,8 +24,9 @@ import org.apache.flink.util.OutputTag;
  *
  * <pre>
  * PushChangesSource ──▶ split ──data (RowKind)──▶ fromChangelogStream ─▶ the view's SELECT
- *                          │    (one stream per source table, one view      (Flink SQL)
- *                          │     each, so the SELECT can join them)
+ *  (+ watermarks)          │    (one stream per source: a table's through      (Flink SQL)
+ *                          │     fromChangelogStream, a stream's through fromDataStream;
+ *                          │     one Flink view each, so the SELECT can join tables)
  *                          └──markers─────────────┐                           │
  *                                                 ▼                           ▼
  *                                     union ◀── (marker) ◀──── toChangelogStream (upserts, deletes)
@@ -44,7 +48,16 @@ public final class ViewJob {
   static final String MARKERS_UID = "ordo-view-markers";
   static final String SINK_UID = "ordo-view-sink";
 
-  private static final OutputTag<String> MARKERS = new OutputTag<>("markers", Types.STRING);
+  /** Markers: the position and whether it is an idle marker ({@link PushChangesSource}). */
+  private static final OutputTag<Row> MARKERS =
+      new OutputTag<>("markers", Types.ROW(Types.STRING, Types.BOOLEAN));
+
+  /**
+   * The time attribute of a windowed view's stream in Flink: the records' timestamps (their time
+   * column's values, set by the source), an extra column that the view's DESCRIPTOR names in the
+   * job ({@link #flinkQuery}).
+   */
+  static final String ROWTIME = "__ordo_rowtime";
 
   /** The job's name for view {@code view}. */
   public static String jobName(String view) {
@@ -78,7 +91,7 @@ public final class ViewJob {
           public void processElement(Row value, Context ctx, Collector<Row> out) {
             String marker = (String) value.getField(0);
             if (marker != null) {
-              ctx.output(MARKERS, marker);
+              ctx.output(MARKERS, Row.of(marker, value.getField(1) != null));
               return;
             }
             for (int i = 0; i < n; i++) {
@@ -100,12 +113,26 @@ public final class ViewJob {
         .uid(SPLIT_UID);
 
     StreamTableEnvironment tables = StreamTableEnvironment.create(env);
+    // Windows over log time (TIMESTAMP_LTZ) align in the session time zone: UTC, never the
+    // machine's, so the same log gives the same windows everywhere.
+    tables.getConfig().setLocalTimeZone(ZoneOffset.UTC);
     for (int i = 0; i < n; i++) {
+      ViewSpec.SourceSpec input = spec.sources().get(i);
       DataStream<Row> rowsOf = i == 0 ? data : data.getSideOutput(tags.get(i));
-      tables.createTemporaryView("`" + spec.sources().get(i).name().replace("`", "``") + "`",
-          tables.fromChangelogStream(rowsOf));
+      String name = quote(input.name());
+      if (!input.stream()) {
+        tables.createTemporaryView(name, tables.fromChangelogStream(rowsOf));
+      } else if (!spec.windowed()) {
+        tables.createTemporaryView(name, tables.fromDataStream(rowsOf));
+      } else {
+        // The watermarks are the source's own (SOURCE_WATERMARK()): emitted from the data.
+        tables.createTemporaryView(name, tables.fromDataStream(rowsOf, Schema.newBuilder()
+            .columnByMetadata(ROWTIME, DataTypes.TIMESTAMP_LTZ(3), "rowtime")
+            .watermark(ROWTIME, "SOURCE_WATERMARK()")
+            .build()));
+      }
     }
-    Table view = tables.sqlQuery(spec.flinkQuery());
+    Table view = tables.sqlQuery(flinkQuery(spec));
     DataStream<Row> changes = tables.toChangelogStream(view);
     TypeInformation<Row> sinkEvents = Types.ROW(Types.STRING, Types.BOOLEAN, changes.getType());
     // -U counts as a delete of its key: usually the +U of the same key follows and, the sink
@@ -118,7 +145,7 @@ public final class ViewJob {
         .name("view " + spec.view() + " rows")
         .uid(ROWS_UID);
     DataStream<Row> markers = data.getSideOutput(MARKERS)
-        .map(m -> Row.of(m, false, null))
+        .map(m -> Row.of(m.getField(0), m.getField(1), null))
         .returns(sinkEvents)
         .name("view " + spec.view() + " markers")
         .uid(MARKERS_UID);
@@ -127,6 +154,27 @@ public final class ViewJob {
         .name("view " + spec.view() + " sink")
         .uid(SINK_UID)
         .setParallelism(1);
+  }
+
+  /**
+   * The view's query as the job runs it: a windowed view's DESCRIPTOR names {@link #ROWTIME}, the
+   * records' timestamps (the time column's values), so the time column itself keeps its type.
+   */
+  static String flinkQuery(ViewSpec spec) {
+    if (!spec.windowed()) {
+      return spec.flinkQuery();
+    }
+    // The stored query is unparsed in Flink's quoting, so the descriptor reads exactly so.
+    String descriptor = "DESCRIPTOR(" + quote(spec.timeColumn()) + ")";
+    if (!spec.flinkQuery().contains(descriptor)) {
+      throw new IllegalStateException("view " + spec.view() + ": its query has no " + descriptor
+          + ": " + spec.flinkQuery());
+    }
+    return spec.flinkQuery().replace(descriptor, "DESCRIPTOR(" + quote(ROWTIME) + ")");
+  }
+
+  private static String quote(String name) {
+    return "`" + name.replace("`", "``") + "`";
   }
 
   /** The view's column names as the Flink query returns them (for checks against the catalog). */

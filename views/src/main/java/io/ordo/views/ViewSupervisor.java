@@ -153,10 +153,10 @@ public final class ViewSupervisor implements AutoCloseable {
   synchronized void poll() throws Exception {
     SqlResult views = execute("SHOW VIEWS");
     Map<String, String> wanted = new TreeMap<>();
-    Map<String, SqlRow> rows = new TreeMap<>();
+    Map<String, ShownView> rows = new TreeMap<>();
     for (SqlRow r : views.getRowsList()) {
       wanted.put(r.getValues(0).getStringValue(), r.getValues(1).getStringValue());
-      rows.put(r.getValues(0).getStringValue(), r);
+      rows.put(r.getValues(0).getStringValue(), new ShownView(views.getColumnsList(), r));
     }
     // Stop jobs of views that are gone or were re-created under another id.
     for (Map.Entry<String, Running> e : new ArrayList<>(running.entrySet())) {
@@ -201,22 +201,51 @@ public final class ViewSupervisor implements AutoCloseable {
     }
   }
 
-  /** The job's spec from the view's SHOW VIEWS row and the gateway's catalog. */
-  private ViewSpec spec(SqlRow view) throws Exception {
-    String name = view.getValues(0).getStringValue();
-    String viewId = view.getValues(1).getStringValue();
-    String flinkQuery = view.getValues(view.getValuesCount() - 1).getStringValue();
-    List<ViewSpec.SourceSpec> sources = new ArrayList<>();
-    for (String source : sourceNames(view.getValues(2).getStringValue())) {
-      List<ViewSpec.ColumnSpec> sourceColumns = columns(source);
-      List<String> sourceKey = new ArrayList<>();
-      List<Boolean> sourceKeyFlags = keyFlags(source);
-      for (int i = 0; i < sourceColumns.size(); i++) {
-        if (sourceKeyFlags.get(i)) {
-          sourceKey.add(sourceColumns.get(i).name());
+  /** A row of SHOW VIEWS, read by column name. */
+  private record ShownView(List<SqlColumn> columns, SqlRow row) {
+    /** The column's text; empty for NULL. */
+    String text(String column) {
+      com.google.protobuf.Value v = value(column);
+      return v.hasNullValue() ? "" : v.getStringValue();
+    }
+
+    /** A BIGINT column (sent as a number or, beyond 2^53, as text). */
+    long number(String column) {
+      com.google.protobuf.Value v = value(column);
+      return v.hasNumberValue() ? (long) v.getNumberValue()
+          : v.getStringValue().isEmpty() ? 0 : Long.parseLong(v.getStringValue());
+    }
+
+    private com.google.protobuf.Value value(String column) {
+      for (int i = 0; i < columns.size(); i++) {
+        if (columns.get(i).getName().equals(column)) {
+          return row.getValues(i);
         }
       }
-      sources.add(new ViewSpec.SourceSpec(source, false, sourceColumns, sourceKey));
+      throw new IllegalStateException("SHOW VIEWS has no column " + column);
+    }
+  }
+
+  /** The job's spec from the view's SHOW VIEWS row and the gateway's catalog. */
+  private ViewSpec spec(ShownView view) throws Exception {
+    String name = view.text("name");
+    String viewId = view.text("view_id");
+    String flinkQuery = view.text("flink_query");
+    // A view over a stream reads that stream only; a view over tables reads one or several.
+    boolean stream = view.text("source_kind").equals("stream");
+    List<ViewSpec.SourceSpec> sources = new ArrayList<>();
+    for (String source : sourceNames(view.text("source"))) {
+      List<ViewSpec.ColumnSpec> sourceColumns = columns(source);
+      List<String> sourceKey = new ArrayList<>();
+      if (!stream) {
+        List<Boolean> sourceKeyFlags = keyFlags(source);
+        for (int i = 0; i < sourceColumns.size(); i++) {
+          if (sourceKeyFlags.get(i)) {
+            sourceKey.add(sourceColumns.get(i).name());
+          }
+        }
+      }
+      sources.add(new ViewSpec.SourceSpec(source, stream, sourceColumns, sourceKey));
     }
     List<ViewSpec.ColumnSpec> viewColumns = columns(name);
     List<Boolean> viewKeyFlags = keyFlags(name);
@@ -227,7 +256,8 @@ public final class ViewSupervisor implements AutoCloseable {
       }
     }
     return new ViewSpec(gateway, name, viewId, sources, flinkQuery, viewColumns, viewKey,
-        checkpointIntervalMs);
+        checkpointIntervalMs, view.text("time_column"), view.number("allowed_lateness_ms"),
+        view.text("start_position"));
   }
 
   /**

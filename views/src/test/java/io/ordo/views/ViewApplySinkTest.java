@@ -50,9 +50,8 @@ class ViewApplySinkTest {
         })
         .build().start();
     spec = new ViewSpec("127.0.0.1:" + server.getPort(), "totals", "00000000000000aa",
-        List.of(new ViewSpec.SourceSpec("orders", false, List.of(new ViewSpec.ColumnSpec(
-            "region", "TEXT"), new ViewSpec.ColumnSpec("amount", "INTEGER")), List.of("region"))),
-        "SELECT 1",
+        new ViewSpec.SourceSpec("orders", false, List.of(new ViewSpec.ColumnSpec("region", "TEXT"),
+            new ViewSpec.ColumnSpec("amount", "INTEGER")), List.of("region")), "SELECT 1",
         List.of(new ViewSpec.ColumnSpec("region", "TEXT"), new ViewSpec.ColumnSpec("n", "BIGINT")),
         List.of(0), 1_000);
   }
@@ -76,6 +75,10 @@ class ViewApplySinkTest {
 
   private static StreamRecord<Row> marker(String position) {
     return new StreamRecord<>(Row.of(position, false, null));
+  }
+
+  private static StreamRecord<Row> idleMarker(String position) {
+    return new StreamRecord<>(Row.of(position, true, null));
   }
 
   private static SqlRow row(String region, long n) {
@@ -118,6 +121,33 @@ class ViewApplySinkTest {
       assertThat(applied.get(1).getPosition()).isEqualTo("101:0:0");
       assertThat(applied.get(1).getReplace()).isFalse();
       assertThat(applied.get(1).getUpsertsCount() + applied.get(1).getDeletesCount()).isZero();
+    }
+  }
+
+  @Test
+  void anIdleMarkerMakesABatchOnlyWhenRowsChanged() throws Exception {
+    try (OneInputStreamOperatorTestHarness<Row, Object> h = harness()) {
+      h.open();
+      h.processElement(marker("100:0:5"));
+      h.snapshot(1, 1);
+      h.notifyOfCompletedCheckpoint(1);
+      assertThat(applied).extracting(SqlViewApplyRequest::getPosition).containsExactly("100:0:5");
+
+      // Idle marks that closed no window: no write (else the view's own writes, reported back
+      // as marks, would keep an idle Ordo writing).
+      h.processElement(idleMarker("101:0:0"));
+      h.snapshot(2, 2);
+      h.notifyOfCompletedCheckpoint(2);
+      assertThat(applied).hasSize(1);
+
+      // An idle mark whose watermark closed a window: its rows are written at that mark.
+      h.processElement(upsert("eu", 7));
+      h.processElement(idleMarker("102:0:0"));
+      h.snapshot(3, 3);
+      h.notifyOfCompletedCheckpoint(3);
+      assertThat(applied).hasSize(2);
+      assertThat(applied.get(1).getPosition()).isEqualTo("102:0:0");
+      assertThat(applied.get(1).getUpsertsList()).containsExactly(row("eu", 7));
     }
   }
 

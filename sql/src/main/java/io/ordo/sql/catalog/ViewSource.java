@@ -6,8 +6,9 @@ import java.util.Objects;
  * One relation a materialized view reads.
  *
  * @param name the table's or stream's name
- * @param id its id at CREATE (a table dropped and created again has another)
- * @param stream true for a stream, false for a table
+ * @param id its id at CREATE (a table dropped and created again has another); empty for a
+ *     stream (streams have no id of their own)
+ * @param stream whether it is a stream (append-only) rather than a table
  */
 public record ViewSource(String name, String id, boolean stream) {
   public ViewSource {

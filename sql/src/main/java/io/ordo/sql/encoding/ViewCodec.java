@@ -56,10 +56,13 @@ public final class ViewCodec {
         .setQuery(def.query())
         .setFlinkQuery(def.flinkQuery())
         .setSourceTable(def.sourceTable())
-        .setSourceTableId(def.sourceTableId());
+        .setSourceTableId(def.sourceTableId())
+        .setAllowedLatenessMs(def.allowedLatenessMs())
+        .setTimeColumn(def.timeColumn())
+        .setStartPosition(def.startPosition());
     for (ViewSource source : def.sources()) {
-      out.addSources(SqlViewSource.newBuilder().setName(source.name()).setId(source.id())
-          .setStream(source.stream()));
+      out.addSources(SqlViewSource.newBuilder()
+          .setName(source.name()).setId(source.id()).setStream(source.stream()));
     }
     return Value.newBuilder().setBytes(out.build().toByteString()).build();
   }
@@ -88,11 +91,14 @@ public final class ViewCodec {
       sources.add(new ViewSource(s.getName(), s.getId(), s.getStream()));
     }
     if (sources.isEmpty()) {
-      // Written before views had several sources: the one source table.
+      // Written by a build before sources: the one table.
       sources.add(new ViewSource(def.getSourceTable(), def.getSourceTableId(), false));
     }
+    if (def.getAllowedLatenessMs() < 0) {
+      throw SqlValues.corrupt("view " + def.getName() + " has a negative allowed lateness");
+    }
     return new ViewDef(def.getName(), def.getViewId(), def.getQuery(), def.getFlinkQuery(),
-        sources);
+        sources, def.getAllowedLatenessMs(), def.getTimeColumn(), def.getStartPosition());
   }
 
   public static Value encodeProgress(String position) {

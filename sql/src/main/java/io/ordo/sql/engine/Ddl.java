@@ -313,6 +313,7 @@ final class Ddl {
       throw new SqlException(
           SqlState.UNDEFINED_TABLE, "stream \"" + d.name() + "\" does not exist", d.position());
     }
+    Views.checkDropSource(catalog, d.name(), "stream", d.position());
     String streamKey = Encodings.streamKey(d.name());
     TxnResult r = submit(List.of(
         Operation.newBuilder().setKey(streamKey).setDelete(Delete.getDefaultInstance()).build()));

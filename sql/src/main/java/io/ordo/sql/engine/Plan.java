@@ -81,8 +81,9 @@ sealed interface Plan {
 
   record ShowConnectors() implements Plan {}
 
-  /** {@code CREATE MATERIALIZED VIEW name AS query}. */
-  record CreateView(String name, boolean ifNotExists, SqlNode query, int position)
+  /** {@code CREATE MATERIALIZED VIEW name [WITH (option = 'value', ...)] AS query}. */
+  record CreateView(
+      String name, boolean ifNotExists, Map<String, String> options, SqlNode query, int position)
       implements Plan {}
 
   /** {@code DROP [MATERIALIZED] VIEW name}. */

@@ -140,7 +140,8 @@ final class Plans {
           c.view());
     }
     if (node instanceof SqlCreateMaterializedView v) {
-      return new Plan.CreateView(name(v.name(), position), v.ifNotExists(), v.query(), position);
+      return new Plan.CreateView(name(v.name(), position), v.ifNotExists(), options(v.options()),
+          v.query(), position);
     }
     if (node instanceof SqlDropView d) {
       return new Plan.DropView(name(d.name(), position), d.ifExists(), position);

@@ -100,7 +100,8 @@ final class PushQuery {
           .map(o -> o.getName().toUpperCase(java.util.Locale.ROOT))
           .collect(Collectors.toUnmodifiableSet());
 
-  private static final String SHARD_KEY_PREFIX = "\u0000ordo/shard/";
+  /** Prefix of a stream's shard keys: {@code SHARD_KEY_PREFIX + stream + "/"}. */
+  static final String SHARD_KEY_PREFIX = "\u0000ordo/shard/";
 
   private final OrdoSession session;
   private final ParsedText parsed;

@@ -14,6 +14,7 @@ import io.ordo.sql.SqlType;
 import io.ordo.sql.StatementResult;
 import io.ordo.sql.ViewBatch;
 import io.ordo.sql.catalog.ColumnDef;
+import io.ordo.sql.catalog.StreamDef;
 import io.ordo.sql.catalog.TableDef;
 import io.ordo.sql.catalog.ViewDef;
 import io.ordo.sql.catalog.ViewSource;
@@ -58,9 +59,10 @@ import org.apache.calcite.sql.util.SqlBasicVisitor;
  * and EMIT CHANGES read a view like any table. A Flink job (module {@code views}) computes the
  * rows; this class only checks and stores what it sends ({@link #apply}).
  *
- * <p>Supported in this slice: one base table, WHERE, projections, GROUP BY over plain columns
- * that are all selected, and COUNT, COUNT(DISTINCT), SUM, AVG, MIN, MAX. Everything else is
- * refused at CREATE with 0A000 naming the construct.
+ * <p>Supported in this slice: one base table, or an event-time window over one stream ({@link
+ * ViewWindow}: TUMBLE, HOP, SESSION, grouped per window); WHERE, projections, GROUP BY over plain
+ * columns that are all selected, and COUNT, COUNT(DISTINCT), SUM, AVG, MIN, MAX. Everything else
+ * is refused at CREATE with 0A000 naming the construct.
  */
 final class Views {
   /** Aggregate functions a view may use (Flink SQL computes them incrementally). */
@@ -85,7 +87,22 @@ final class Views {
   StatementResult create(Plan.CreateView v) throws SqlException, InterruptedException {
     int at = v.position();
     SqlSelect select = shape(v.query(), at);
-    List<Relation> relations = relations(select, at);
+    Optional<ViewWindow> window = ViewWindow.of(select.getFrom(), at);
+    long lateness = ViewWindow.allowedLatenessMs(v.options(), at);
+    if (window.isEmpty() && v.options().containsKey(ViewWindow.ALLOWED_LATENESS)) {
+      throw new SqlException(SqlState.INVALID_PARAMETER_VALUE, ViewWindow.ALLOWED_LATENESS
+          + " applies to views with an event-time window (TUMBLE, HOP, SESSION) only", at);
+    }
+    if (window.isPresent() && (select.getGroup() == null || select.getGroup().isEmpty())) {
+      throw new SqlException(
+          SqlState.FEATURE_NOT_SUPPORTED,
+          "a materialized view needs GROUP BY: its primary key is the GROUP BY columns, and a"
+              + " view without one has no key to store its rows under", at);
+    }
+    // A window reads one stream; otherwise FROM is one table or a join of tables.
+    List<Relation> relations = window.isPresent()
+        ? List.of(new Relation(window.get().source(), window.get().alias(), false, null))
+        : relations(select, at);
     boolean join = relations.size() > 1;
     for (int attempt = 0; attempt <= engine.config().retriesMax(); attempt++) {
       Catalog catalog = ddl.freshCatalog();
@@ -98,6 +115,7 @@ final class Views {
             SqlState.DUPLICATE_TABLE, "relation \"" + v.name() + "\" already exists", at);
       }
       List<TableDef> bases = new ArrayList<>();
+      Optional<StreamDef> stream = Optional.empty();
       for (Relation r : relations) {
         String source = r.table();
         if (catalog.isView(source)) {
@@ -106,18 +124,43 @@ final class Views {
               "a materialized view over another view (\"" + source + "\") is not supported yet",
               at);
         }
-        if (catalog.stream(source).isPresent()) {
+        Optional<StreamDef> s = catalog.stream(source);
+        if (s.isPresent()) {
+          if (join) {
+            throw new SqlException(SqlState.FEATURE_NOT_SUPPORTED,
+                "materialized views do not support joins with a stream (\"" + source
+                    + "\") yet: only joins of tables", at);
+          }
+          if (window.isEmpty()) {
+            throw new SqlException(
+                SqlState.FEATURE_NOT_SUPPORTED,
+                "a materialized view over a stream (\"" + source + "\") needs an event-time"
+                    + " window, FROM TABLE(TUMBLE | HOP | SESSION(TABLE " + source
+                    + ", DESCRIPTOR(<time column>), ...)) GROUP BY window_start, window_end,"
+                    + " ...: an aggregate over a whole stream would grow without bound", at);
+          }
+          stream = s;
+          continue;
+        }
+        if (window.isPresent()) {
+          catalog.requireTable(source, at);
           throw new SqlException(
-              SqlState.FEATURE_NOT_SUPPORTED, join
-                  ? "materialized views do not support joins with a stream (\"" + source
-                      + "\") yet: only joins of tables"
-                  : "a materialized view over a stream (\"" + source + "\") needs windows, which"
-                      + " are not supported yet: it would grow without bound", at);
+              SqlState.FEATURE_NOT_SUPPORTED,
+              "materialized views support event-time windows over streams only: table \""
+                  + source + "\" is not append-only", at);
         }
         bases.add(catalog.requireTable(source, at));
       }
+      SqlSelect described = select;
+      String start = "";
+      if (stream.isPresent()) {
+        window.get().check(stream.get(), select.getGroup(), at);
+        described = windowed(select, window.get());
+        // The view counts the stream's records after this position (ViewDef.startPosition).
+        start = Positions.format(session.fresh().position());
+      }
       List<Column> columns = session.describe(
-          new Dml.Composed(Unparse.sql(select), List.of()), catalog).columns;
+          new Dml.Composed(Unparse.sql(described), List.of()), catalog).columns;
       List<String> key = key(select, relations, bases, columns, at);
       List<ColumnDef> defs = new ArrayList<>();
       int id = 1;
@@ -138,9 +181,13 @@ final class Views {
       }
       String viewId = Ddl.newTableId();
       TableDef table = new TableDef(v.name(), viewId, defs, key, 1);
-      // Sources in FROM order, each table once (a self-join reads one table twice).
+      // Sources in FROM order, each table once (a self-join reads one table twice); a stream has
+      // no id of its own.
       List<ViewSource> sources = new ArrayList<>();
       List<TableDef> distinct = new ArrayList<>();
+      if (stream.isPresent()) {
+        sources.add(new ViewSource(stream.get().name(), "", true));
+      }
       for (TableDef base : bases) {
         if (sources.stream().noneMatch(x -> x.name().equals(base.name()))) {
           sources.add(new ViewSource(base.name(), base.tableId(), false));
@@ -148,7 +195,8 @@ final class Views {
         }
       }
       ViewDef def = new ViewDef(v.name(), viewId, Unparse.sql(select),
-          OrdoSqlParser.unparseForFlink(select), sources);
+          OrdoSqlParser.unparseForFlink(select), sources,
+          lateness, window.map(ViewWindow::timeColumn).orElse(""), start);
       String tableKey = Encodings.tableKey(v.name());
       List<Operation> ops = new ArrayList<>(List.of(
           Ddl.assertOp(tableKey, Optional.empty()),
@@ -163,6 +211,8 @@ final class Views {
         ops.add(Ddl.assertOp(baseKey, Optional.of(catalog.tableValue(base.name()))));
         ops.add(Ddl.put(baseKey, Encodings.encodeTable(baseNext)));
       }
+      // A DROP STREAM racing this CREATE is not fenced (DROP STREAM of a stream a view reads is
+      // refused otherwise): the view's job then fails, and SHOW VIEWS says "source dropped".
       ops.add(Ddl.put(tableKey, Encodings.encodeTable(table)));
       ops.add(Ddl.put(ViewCodec.viewKey(v.name()), ViewCodec.encode(def)));
       TxnResult r = ddl.submit(ops);
@@ -296,6 +346,23 @@ final class Views {
       throw found[0];
     }
     return select;
+  }
+
+  /**
+   * {@code select} with its window replaced by a subquery of the same columns, which the engine
+   * can describe: the stream's columns and the window's (TIMESTAMP(3) like Flink's {@code
+   * window_start} and {@code window_end}; {@code window_time} is TIMESTAMPTZ(3) like the job's
+   * time attribute, a TIMESTAMP_LTZ(3)).
+   */
+  private static SqlSelect windowed(SqlSelect select, ViewWindow w) throws SqlException {
+    String q = "\"" + w.source().replace("\"", "\"\"") + "\"";
+    String sql = "SELECT * FROM (SELECT *, CAST(NULL AS TIMESTAMP(3)) AS \"window_start\","
+        + " CAST(NULL AS TIMESTAMP(3)) AS \"window_end\", \"" + ViewWindow.LOG_TIME
+        + "\" AS \"window_time\" FROM " + q + ") AS \"" + w.alias().replace("\"", "\"\"") + "\"";
+    SqlSelect parsed = (SqlSelect) OrdoSqlParser.parseOne(sql).node();
+    SqlSelect copy = (SqlSelect) select.clone(select.getParserPosition());
+    copy.setFrom(parsed.getFrom());
+    return copy;
   }
 
   /** Operators of the function libraries the engine runs with (standard and PostgreSQL). */
@@ -647,13 +714,21 @@ final class Views {
           SqlState.WRONG_OBJECT_TYPE,
           "\"" + table + "\" is a materialized view: use DROP VIEW", at);
     }
+    checkDropSource(catalog, table, "table", at);
+  }
+
+  /** Refuses DROP TABLE / DROP STREAM of a relation a view reads (2BP01). */
+  static void checkDropSource(Catalog catalog, String name, String kind, int at)
+      throws SqlException {
     for (Map.Entry<ViewDef, Value> v : catalog.views().values()) {
-      if (v.getKey().reads(table)) {
-        throw new SqlException(
-            SqlState.DEPENDENT_OBJECTS_STILL_EXIST,
-            "cannot drop table \"" + table + "\" because materialized view \""
-                + v.getKey().name() + "\" depends on it (DROP VIEW " + v.getKey().name()
-                + " first)", at);
+      for (ViewSource source : v.getKey().sources()) {
+        if (source.name().equals(name) && source.stream() == kind.equals("stream")) {
+          throw new SqlException(
+              SqlState.DEPENDENT_OBJECTS_STILL_EXIST,
+              "cannot drop " + kind + " \"" + name + "\" because materialized view \""
+                  + v.getKey().name() + "\" depends on it (DROP VIEW " + v.getKey().name()
+                  + " first)", at);
+        }
       }
     }
   }
@@ -681,6 +756,10 @@ final class Views {
           Column.of("position", SqlType.TEXT),
           Column.of("lag_changes", SqlType.BIGINT),
           Column.of("lag_seconds", SqlType.DOUBLE),
+          Column.of("source_kind", SqlType.TEXT),
+          Column.of("time_column", SqlType.TEXT),
+          Column.of("allowed_lateness_ms", SqlType.BIGINT),
+          Column.of("start_position", SqlType.TEXT),
           Column.of("flink_query", SqlType.TEXT));
 
   /**
@@ -699,16 +778,16 @@ final class Views {
       String state;
       long lagChanges = 0;
       double lagSeconds = 0;
-      List<TableDef> bases = sourceTables(catalog, v);
+      List<String> prefixes = sourcePrefixes(catalog, v);
       if (position == null) {
         state = "starting";
-      } else if (bases.size() < v.sources().size()) {
+      } else if (prefixes.size() < v.sources().size()) {
         state = "source dropped";
       } else {
         long[] at = parse(position);
         long newest = Long.MIN_VALUE;
-        for (TableDef base : bases) {
-          ChangePage page = unreflected(store, base, position, p, LAG_COUNT_MAX);
+        for (String prefix : prefixes) {
+          ChangePage page = unreflected(store, prefix, position, p, LAG_COUNT_MAX);
           lagChanges += page.entries().size();
           if (!page.entries().isEmpty()) {
             newest = Math.max(newest,
@@ -730,6 +809,10 @@ final class Views {
       row.add(position);
       row.add(lagChanges);
       row.add(lagSeconds);
+      row.add(v.sources().get(0).stream() ? "stream" : "table");
+      row.add(v.timeColumn().isEmpty() ? null : v.timeColumn());
+      row.add(v.allowedLatenessMs());
+      row.add(v.startPosition().isEmpty() ? null : v.startPosition());
       row.add(v.flinkQuery());
       rows.add(row);
     }
@@ -750,30 +833,41 @@ final class Views {
     return out.toString();
   }
 
-  /** The tables a view reads that still exist under the id they had at CREATE, in FROM order. */
-  private static List<TableDef> sourceTables(Catalog catalog, ViewDef v) {
-    List<TableDef> out = new ArrayList<>();
-    for (ViewSource s : v.sources()) {
-      catalog.table(s.name()).ifPresent(out::add);
+  /**
+   * The key prefixes of the changes of a view's sources that still exist (a table's rows, a
+   * stream's shards), in FROM order; fewer than the view's sources when one was dropped.
+   */
+  static List<String> sourcePrefixes(Catalog catalog, ViewDef v) throws SqlException {
+    List<String> out = new ArrayList<>();
+    for (ViewSource source : v.sources()) {
+      if (source.stream()) {
+        catalog.stream(source.name())
+            .ifPresent(s -> out.add(PushQuery.SHARD_KEY_PREFIX + s.name() + "/"));
+      } else {
+        Optional<TableDef> t = catalog.table(source.name());
+        if (t.isPresent()) {
+          out.add(Encodings.rowPrefix(t.get(), List.of()));
+        }
+      }
     }
     return out;
   }
 
   /**
-   * The changes of {@code base} (a view's source table) at or before {@code upTo} that a view
-   * whose stored progress is {@code progress} does not reflect yet, at most {@code limit}.
+   * The changes under {@code prefix} (a view's source, {@link #sourcePrefixes}) at or before
+   * {@code upTo} that a view whose stored progress is {@code progress} does not reflect yet, at
+   * most {@code limit}.
    */
   static ChangePage unreflected(
-      MultiVersionStore store, TableDef base, String progress, Position upTo, int limit)
+      MultiVersionStore store, String prefix, String progress, Position upTo, int limit)
       throws SqlException {
     long[] at = parse(progress);
     Position after = Position.newBuilder().setTs(at[0]).setPartition((int) at[1])
         .setOffset(at[2]).build();
     // A position with a row count has only part of that position's rows: start at it.
     return at[3] == Long.MAX_VALUE
-        ? store.changesAfter(after, LAST_KEY, upTo, Encodings.rowPrefix(base, List.of()), limit)
-        : store.changesAfter(before(after), LAST_KEY, upTo, Encodings.rowPrefix(base, List.of()),
-            limit);
+        ? store.changesAfter(after, LAST_KEY, upTo, prefix, limit)
+        : store.changesAfter(before(after), LAST_KEY, upTo, prefix, limit);
   }
 
   /**
@@ -807,20 +901,18 @@ final class Views {
         continue;
       }
       ViewDef v = catalog.views().get(name).getKey();
-      List<TableDef> bases = sourceTables(catalog, v);
-      for (ViewSource s : v.sources()) {
-        if (catalog.table(s.name()).isEmpty()) {
-          throw new SqlException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
-              "view \"" + name + "\" cannot catch up: its source table \"" + s.name()
-                  + "\" was dropped");
-        }
+      List<String> prefixes = sourcePrefixes(catalog, v);
+      if (prefixes.size() < v.sources().size()) {
+        throw new SqlException(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "view \"" + name + "\" cannot catch up: one of its sources "
+                + v.sources().stream().map(ViewSource::name).toList() + " was dropped");
       }
       while (true) {
         long applied = materializer.recordsApplied();
         Optional<Value> progress = store.getLatest(ViewCodec.progressKey(v.viewId()));
         boolean reflected = progress.isPresent();
-        for (int i = 0; reflected && i < bases.size(); i++) {
-          reflected = unreflected(store, bases.get(i), ViewCodec.decodeProgress(progress.get()),
+        for (int i = 0; reflected && i < prefixes.size(); i++) {
+          reflected = unreflected(store, prefixes.get(i), ViewCodec.decodeProgress(progress.get()),
               lastCommit, 1).entries().isEmpty();
         }
         if (reflected) {

@@ -6,7 +6,7 @@ import java.util.Map;
 import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlWriter;
 
-/** Shared handling of a stream's {@code WITH (name = literal, ...)} options. */
+/** Shared handling of {@code WITH (name = literal, ...)} options (streams, materialized views). */
 final class StreamOptions {
   private StreamOptions() {}
 
