@@ -27,7 +27,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Opt-in measurement (not part of any build: run it by name with {@code -Dordo.measure=true}):
+ * Opt-in measurement (not part of any build: run it by name with {@code -Dordo.measure=true}, or
+ * as a main on the test classpath, as BENCHMARKS.md "SQL single-row INSERT latency" does):
  * the latency of N sequential single-row autocommit INSERTs on an embedded Ordo, through gRPC
  * Sql/Execute (a session per request, as {@code ordo bench views} sends them), through pgjdbc
  * (a plain statement and a prepared one), and of a single-key Put through the Ordo API for
@@ -42,7 +43,13 @@ class SqlWriteLatencyMeasure {
   /** Runs the measurement outside JUnit (same properties), in a temporary directory. */
   public static void main(String[] args) throws Exception {
     Path dir = java.nio.file.Files.createTempDirectory("ordo-measure-");
-    new SqlWriteLatencyMeasure().sequentialInserts(dir);
+    try {
+      new SqlWriteLatencyMeasure().sequentialInserts(dir);
+    } finally {
+      try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
     System.exit(0);
   }
 
