@@ -189,4 +189,48 @@ class SqlEngineIT {
       assertThat(one(s, "SHOW STREAMS").rows()).anySatisfy(row -> assertThat(row.get(0)).isEqualTo("events"));
     }
   }
+
+  /**
+   * Sessions take over the Calcite connections (and cached plans) of closed ones: a later session
+   * sees the table as it is now, not as the plan of an earlier session had it, and the cancel of
+   * a closed session reaches none of the statements of the sessions after it.
+   */
+  @Test
+  void laterSessionsReuseNoStalePlanAndNoCancel() throws Exception {
+    SqlEngine engine = ordo.sqlEngine();
+    try (SqlSession s = engine.openSession("test", "ordo")) {
+      one(s, "CREATE TABLE reuse (id BIGINT PRIMARY KEY, v BIGINT)");
+      one(s, "INSERT INTO reuse VALUES (1, 10)");
+      assertThat(one(s, "SELECT v FROM reuse WHERE id = 1").rows()).containsExactly(List.of(10L));
+    }
+    try (SqlSession s = engine.openSession("test", "ordo")) {
+      one(s, "DROP TABLE reuse");
+      one(s, "CREATE TABLE reuse (id BIGINT PRIMARY KEY, v TEXT)");
+      one(s, "INSERT INTO reuse VALUES (1, 'ten')");
+    }
+    try (SqlSession s = engine.openSession("test", "ordo")) {
+      assertThat(one(s, "SELECT v FROM reuse WHERE id = 1").rows())
+          .containsExactly(List.of("ten"));
+      one(s, "INSERT INTO reuse VALUES (2, 3000000000000)");
+      assertThat(one(s, "SELECT v FROM reuse WHERE id = 2").rows())
+          .containsExactly(List.of("3000000000000"));
+    }
+    for (int i = 0; i < 3; i++) {
+      SqlSession cancelled = engine.openSession("test", "ordo");
+      assertThat(one(cancelled, "SELECT v FROM reuse WHERE id = 1").rows())
+          .containsExactly(List.of("ten"));
+      cancelled.cancel();
+      cancelled.close();
+      cancelled.cancel(); // after close: reaches nothing
+      try (SqlSession next = engine.openSession("test", "ordo")) {
+        assertThat(one(next, "SELECT v FROM reuse WHERE id = 1").rows())
+            .containsExactly(List.of("ten"));
+        assertThat(one(next, "INSERT INTO reuse VALUES (" + (10 + i) + ", 'x')").commandTag())
+            .isEqualTo("INSERT 0 1");
+      }
+    }
+    try (SqlSession s = engine.openSession("test", "ordo")) {
+      assertThat(one(s, "SELECT count(*) FROM reuse").rows()).containsExactly(List.of(5L));
+    }
+  }
 }

@@ -18,6 +18,15 @@ public interface SqlStatement {
   List<SqlType> parameterTypes();
 
   /**
+   * How many parameters it has ({@code n} of {@code $1..$n}): {@code parameterTypes().size()},
+   * without planning the statement to infer their types (a caller that only checks the count of
+   * the values it was given need not pay for planning).
+   */
+  default int parameterCount() {
+    return parameterTypes().size();
+  }
+
+  /**
    * The access a session needs to run this statement ({@link SqlAccess}); statements that do not
    * say need {@link SqlAccess#ADMIN}, so an unclassified statement is never let through.
    */

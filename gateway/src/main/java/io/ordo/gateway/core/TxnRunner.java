@@ -167,13 +167,17 @@ public final class TxnRunner {
           }
         },
         responseExecutor);
-    // The client going away (cancel, or its deadline) frees the waiter at once.
-    Context.current()
-        .addListener(
-            cancelled ->
-                results.cancel(
-                    txnId, result, new CancellationException("the client cancelled the call")),
-            Runnable::run);
+    // The client going away (cancel, or its deadline) frees the waiter at once. The listener is
+    // removed once the result is in: a streaming call (TxnStream, Sql/Session) runs many
+    // transactions in one context, which would otherwise hold every one's listener (and, through
+    // it, its result) until the stream ends.
+    Context context = Context.current();
+    Context.CancellationListener onCancel =
+        cancelled ->
+            results.cancel(
+                txnId, result, new CancellationException("the client cancelled the call"));
+    context.addListener(onCancel, Runnable::run);
+    out.whenComplete((r, e) -> context.removeListener(onCancel));
     CompletableFuture<AppendAck> append;
     try {
       append = sequencer.append(txn);

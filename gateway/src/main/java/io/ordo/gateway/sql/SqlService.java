@@ -547,7 +547,7 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
                   + (statements.size() == 1 ? " that is not one" : ""));
         }
         SqlStatement statement = statements.get(0);
-        int needed = statement.parameterTypes().size();
+        int needed = statement.parameterCount();
         if (needed > params.size()) {
           throw new SqlException(
               UNDEFINED_PARAMETER,
@@ -664,7 +664,7 @@ public final class SqlService extends SqlGrpc.SqlImplBase implements AutoCloseab
       try {
         // Prepared again alone, so it is planned against what the statements before it did.
         SqlStatement current = i == 0 ? statement : single(session, statement);
-        int needed = current.parameterTypes().size();
+        int needed = current.parameterCount();
         if (needed > params.size()) {
           throw new SqlException(
               UNDEFINED_PARAMETER,

@@ -60,6 +60,57 @@ final class Dml {
     }
   }
 
+  /**
+   * A numeric literal, possibly negated ({@code 42}, {@code -1.50}, {@code 1e3}), as the value and
+   * SQL type Calcite gives it: INTEGER (an {@link Integer}) or BIGINT (a {@link Long}) for an
+   * integer that fits, DECIMAL(p, s) (a {@link java.math.BigDecimal}) for other exact numbers,
+   * DOUBLE (a {@link Double}) for approximate ones.
+   */
+  record NumericConstant(String sqlType, Object value) {
+    private static final org.apache.calcite.rel.type.RelDataTypeFactory TYPES =
+        new org.apache.calcite.sql.type.SqlTypeFactoryImpl(
+            org.apache.calcite.rel.type.RelDataTypeSystem.DEFAULT);
+
+    /** The constant {@code item} is, or null when it is not a (negated) numeric literal. */
+    static NumericConstant of(SqlNode item) {
+      boolean negated = false;
+      SqlNode node = item;
+      if (item.getKind() == SqlKind.MINUS_PREFIX
+          && ((SqlBasicCall) item).operandCount() == 1) {
+        negated = true;
+        node = ((SqlBasicCall) item).operand(0);
+      }
+      if (!(node instanceof org.apache.calcite.sql.SqlNumericLiteral lit)) {
+        return null;
+      }
+      org.apache.calcite.rel.type.RelDataType type = lit.createSqlType(TYPES);
+      java.math.BigDecimal v = lit.getValueAs(java.math.BigDecimal.class);
+      if (negated) {
+        v = v.negate();
+      }
+      try {
+        return of(type, v);
+      } catch (ArithmeticException e) {
+        return null; // left to Calcite, which reports it as it always did
+      }
+    }
+
+    private static NumericConstant of(
+        org.apache.calcite.rel.type.RelDataType type, java.math.BigDecimal v) {
+      return switch (type.getSqlTypeName()) {
+        case INTEGER -> new NumericConstant("INTEGER", v.intValueExact());
+        case BIGINT -> new NumericConstant("BIGINT", v.longValueExact());
+        case DOUBLE -> new NumericConstant("DOUBLE", v.doubleValue());
+        case DECIMAL -> type.getPrecision() <= TYPES.getTypeSystem().getMaxNumericPrecision()
+                && type.getScale() >= 0 && type.getScale() <= type.getPrecision()
+            ? new NumericConstant(
+                "DECIMAL(" + type.getPrecision() + ", " + type.getScale() + ")", v)
+            : null;
+        default -> null;
+      };
+    }
+  }
+
   /** The statement's result: the number of rows it wrote. */
   record Written(String tag, long rows) {}
 
@@ -124,11 +175,18 @@ final class Dml {
             sql.append(", ");
           }
           Object constant = literalConstant(item, targets.get(i));
+          NumericConstant numeric;
           if (item.getKind() == SqlKind.DEFAULT) {
             sql.append(defaultSql(targets.get(i)));
           } else if (constant != null) {
             sql.append("CAST(? AS ").append(CalciteTypes.castTarget(targets.get(i))).append(')');
             constants.add(constant);
+            params.add(-constants.size());
+          } else if ((numeric = NumericConstant.of(item)) != null) {
+            // As a parameter of the literal's own type, so that the query text (and its cached
+            // plan) is the same for every row of this shape; Calcite sees the same type and value.
+            sql.append("CAST(? AS ").append(numeric.sqlType()).append(')');
+            constants.add(numeric.value());
             params.add(-constants.size());
           } else {
             sql.append(assigned(item, targets.get(i)));

@@ -62,7 +62,15 @@ final class OrdoSession implements SqlSession {
   private final String database;
   /** What this session may run (statements beyond it fail with 42501 before they run). */
   private final SqlAccess granted;
-  private final QueryRunner runner;
+  /** Guards {@link #runner} and {@link #runnerCancelled} ({@link #cancel} runs on any thread). */
+  private final Object runnerLock = new Object();
+  /** Borrowed from the engine; null once closed (given back, or closed if it was cancelled). */
+  private QueryRunner runner;
+  /**
+   * Whether a cancel reached the runner's statements: such a runner is closed, not given back to
+   * the engine, so no cancel can reach a statement of the session that would borrow it next.
+   */
+  private boolean runnerCancelled;
   private final AtomicBoolean cancelled = new AtomicBoolean();
   private final Map<String, String> settings = new HashMap<>();
   private final Map<String, List<Object>> defaultsCache = new HashMap<>();
@@ -84,7 +92,7 @@ final class OrdoSession implements SqlSession {
     this.user = user;
     this.database = database;
     this.granted = java.util.Objects.requireNonNull(granted, "granted");
-    this.runner = new QueryRunner(engine.parserFactory());
+    this.runner = engine.borrowRunner();
   }
 
   String user() {
@@ -126,7 +134,12 @@ final class OrdoSession implements SqlSession {
   @Override
   public void cancel() {
     cancelled.set(true);
-    runner.cancel();
+    synchronized (runnerLock) {
+      if (runner != null) {
+        runnerCancelled = true;
+        runner.cancel();
+      }
+    }
   }
 
   @Override
@@ -135,7 +148,18 @@ final class OrdoSession implements SqlSession {
       closed = true;
       block = null;
       state = TxnState.IDLE;
-      runner.close();
+      QueryRunner r;
+      boolean reusable;
+      synchronized (runnerLock) {
+        r = runner;
+        runner = null;
+        reusable = !runnerCancelled;
+      }
+      if (reusable) {
+        engine.returnRunner(r);
+      } else {
+        r.close();
+      }
     }
   }
 
@@ -383,8 +407,14 @@ final class OrdoSession implements SqlSession {
     return cancelled.get();
   }
 
+  /** This session's runner (not after {@link #close}). */
   QueryRunner runner() {
-    return runner;
+    synchronized (runnerLock) {
+      if (runner == null) {
+        throw new IllegalStateException("the session is closed");
+      }
+      return runner;
+    }
   }
 
   /** A snapshot position and whether it was taken after the statement began. */
@@ -445,8 +475,8 @@ final class OrdoSession implements SqlSession {
           : parsed.parameterValue(index, params));
     }
     try (ReadContext.Bound bound = ctx.bind()) {
-      QueryRunner.Prepared p = runner.prepare(composed.sql(), ctx.catalog.fingerprint());
-      List<List<Object>> rows = runner.run(p, values, engine.config().rowsMax());
+      QueryRunner.Prepared p = runner().prepare(composed.sql(), ctx.catalog.fingerprint());
+      List<List<Object>> rows = runner().run(p, values, engine.config().rowsMax());
       return new StatementResult("SELECT " + rows.size(), p.columns, rows);
     }
   }
@@ -454,7 +484,7 @@ final class OrdoSession implements SqlSession {
   /** Plans a composed query for Describe: its parameter types and columns. */
   QueryRunner.Prepared describe(Dml.Composed composed, Catalog catalog) throws SqlException {
     try (ReadContext.Bound bound = context(Positions.endOf(Long.MAX_VALUE), catalog, null).bind()) {
-      return runner.prepare(composed.sql(), catalog.fingerprint());
+      return runner().prepare(composed.sql(), catalog.fingerprint());
     }
   }
 
@@ -548,8 +578,8 @@ final class OrdoSession implements SqlSession {
     ReadContext ctx = context(snap.position(), catalog, null);
     List<List<Object>> rows;
     try (ReadContext.Bound bound = ctx.bind()) {
-      QueryRunner.Prepared p = runner.prepare(composed.sql(), catalog.fingerprint());
-      rows = runner.run(p, List.of(), engine.config().rowsMax());
+      QueryRunner.Prepared p = runner().prepare(composed.sql(), catalog.fingerprint());
+      rows = runner().run(p, List.of(), engine.config().rowsMax());
     }
     List<List<Object>> lines = new ArrayList<>();
     for (List<Object> r : rows) {
@@ -727,8 +757,8 @@ final class OrdoSession implements SqlSession {
       }
       List<List<Object>> rows;
       try (ReadContext.Bound bound = ctx.bind()) {
-        QueryRunner.Prepared p = runner.prepare(sql.toString(), ctx.catalog.fingerprint());
-        rows = runner.run(p, values, 1);
+        QueryRunner.Prepared p = runner().prepare(sql.toString(), ctx.catalog.fingerprint());
+        rows = runner().run(p, values, 1);
       }
       if (rows.isEmpty()) {
         return Optional.empty();
@@ -886,8 +916,8 @@ final class OrdoSession implements SqlSession {
       }
       sql.append(')');
       try {
-        QueryRunner.Prepared p = runner.prepare(sql.toString(), "defaults");
-        List<Object> row = runner.run(p, List.of(), 1).get(0);
+        QueryRunner.Prepared p = runner().prepare(sql.toString(), "defaults");
+        List<Object> row = runner().run(p, List.of(), 1).get(0);
         for (int i = 0; i < row.size(); i++) {
           out.set(i, CalciteTypes.coerce(def.columns().get(i), row.get(i)));
         }
@@ -903,9 +933,9 @@ final class OrdoSession implements SqlSession {
   /** Evaluates a constant expression as a column's type (DEFAULT checks in DDL). */
   Object evaluate(ColumnDef c, String exprSql) throws SqlException {
     QueryRunner.Prepared p =
-        runner.prepare("VALUES (CAST(" + exprSql + " AS " + CalciteTypes.castTarget(c) + "))",
+        runner().prepare("VALUES (CAST(" + exprSql + " AS " + CalciteTypes.castTarget(c) + "))",
             "defaults");
-    return CalciteTypes.coerce(c, runner.run(p, List.of(), 1).get(0).get(0));
+    return CalciteTypes.coerce(c, runner().run(p, List.of(), 1).get(0).get(0));
   }
 
   OrdoSqlEngine engine() {

@@ -26,6 +26,17 @@ public final class OrdoSqlEngine implements SqlEngine {
   private final Snapshots snapshots;
   private final AtomicLong retries = new AtomicLong();
   private final RunningQueries runningQueries = new RunningQueries();
+  /** Runners of closed sessions, newest first, for the next sessions (at most IDLE_RUNNERS_MAX). */
+  private final java.util.ArrayDeque<QueryRunner> idleRunners = new java.util.ArrayDeque<>();
+
+  /**
+   * Most idle {@link QueryRunner}s kept for new sessions. A runner holds a Calcite connection
+   * and its cached plans (up to {@link QueryRunner#PLAN_CACHE_MAX}); a session that starts with
+   * a used one skips Calcite's planning and code generation for the statements it has seen
+   * (gRPC Sql/Execute opens a session per request, so without this every request planned
+   * again: tens of milliseconds, several times a transaction's commit).
+   */
+  static final int IDLE_RUNNERS_MAX = 16;
 
   public OrdoSqlEngine(SqlBackend backend, SqlConfig config) {
     this.backend = Objects.requireNonNull(backend, "backend");
@@ -41,6 +52,31 @@ public final class OrdoSqlEngine implements SqlEngine {
   @Override
   public SqlSession openSession(String user, String database, SqlAccess granted) {
     return new OrdoSession(this, user, database, granted);
+  }
+
+  /** A runner for a new session: an idle one (its plans cached) or a new one. */
+  QueryRunner borrowRunner() {
+    synchronized (idleRunners) {
+      QueryRunner r = idleRunners.pollFirst();
+      if (r != null) {
+        return r;
+      }
+    }
+    return new QueryRunner(parserFactory());
+  }
+
+  /**
+   * Takes back the runner of a closed session, which must not be used (or cancelled) by it any
+   * more; closes it when {@link #IDLE_RUNNERS_MAX} are idle already.
+   */
+  void returnRunner(QueryRunner r) {
+    synchronized (idleRunners) {
+      if (idleRunners.size() < IDLE_RUNNERS_MAX) {
+        idleRunners.addFirst(r);
+        return;
+      }
+    }
+    r.close();
   }
 
   /** How many autocommit statements were retried after a serialization failure. */

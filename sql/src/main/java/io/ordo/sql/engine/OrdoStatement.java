@@ -50,6 +50,11 @@ final class OrdoStatement implements SqlStatement {
   }
 
   @Override
+  public int parameterCount() {
+    return parsed.parameterCount();
+  }
+
+  @Override
   public Optional<List<Column>> resultColumns() {
     describe();
     return columns;
@@ -79,6 +84,14 @@ final class OrdoStatement implements SqlStatement {
       types.add(i < declared.size() ? declared.get(i) : SqlType.UNKNOWN);
     }
     Optional<List<Column>> cols = Introspection.columns(parsed.plan());
+    if (!(parsed.plan() instanceof Plan.Query) && !types.contains(SqlType.UNKNOWN)) {
+      // Planning would tell nothing more: only queries have result columns, and every parameter
+      // type is known (or there is none, as in INSERT ... VALUES with literals). Planning costs
+      // milliseconds (Calcite plans and compiles code), more than the statement's own commit.
+      parameterTypes = List.copyOf(types);
+      columns = cols;
+      return;
+    }
     // First the catalog the store holds now (Describe needs only the catalog, and a sync per
     // Describe would double the log round trips of every prepared statement); when the statement
     // does not plan there, a fresh snapshot's: the store may not hold yet a table just created,
