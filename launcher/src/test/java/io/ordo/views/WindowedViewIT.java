@@ -18,8 +18,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
 import java.util.Random;
 import java.util.StringJoiner;
 import java.util.TreeMap;
@@ -57,9 +55,7 @@ class WindowedViewIT {
 
   @BeforeAll
   static void start() throws Exception {
-    ordo = EmbeddedOrdo.start(EmbeddedOrdo.Options.defaults(dir).withFreePorts()
-        .withExecutor(OptionalInt.empty(), OptionalInt.empty(), OptionalLong.of(500)));
-    ordo.awaitServing(Duration.ofSeconds(90));
+    ordo = MaterializedViewIT.startOrdo(dir);
   }
 
   @AfterAll
