@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
@@ -61,8 +62,9 @@ import org.slf4j.Logger;
  * Restores that used to go wrong silently.
  *
  * <p>Scenario (once for the class): job 1 (8 key ranges, checkpoints every 300 ms) runs while a
- * client appends a seeded stream of transfers (multi-range transactions) and list appends; job 1
- * is cancelled, the client stops. Job 2 restores job 1's latest checkpoint with {@code
+ * client appends a seeded stream of transfers (multi-range transactions) and list appends, then
+ * bursts of them until a checkpoint completes while job 1 is behind; job 1 is cancelled, the
+ * client stops. Job 2 restores job 1's latest checkpoint with {@code
  * --key-ranges 16}: it must fail once, with the refusal, and not restart. Then the feedback
  * topic loses every record and gets back only those at or after the offsets committed with job
  * 1's last checkpoints — the write results a restore may need, now at offsets past the
@@ -95,6 +97,18 @@ class RestoreGuardsIT {
    */
   private static final long CLIENT_PAUSE_MS = 0;
   private static final int PROGRESS_TXNS = 100;
+  /** Transactions of one burst, appended at once (acknowledgements awaited together). */
+  private static final int BURST_TXNS = 2_000;
+  /** Bursts at most before job 1 is cancelled; each one waits for the next checkpoint. */
+  private static final int BURSTS_MAX = 5;
+  /**
+   * Unanswered transactions when a checkpoint completes that let job 1 be cancelled: the job was
+   * behind when that checkpoint's barrier passed, so multi-range transactions were read and held
+   * locks waiting for write results (what {@link #neededWriteResults} counts).
+   */
+  private static final int BACKLOG_AT_CHECKPOINT_MIN = 200;
+  /** Every transaction the scenario may append. */
+  private static final int TXNS_MAX = CLIENT_TXNS_MAX + BURSTS_MAX * BURST_TXNS;
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
   private static final int DIFFS_SHOWN = 5;
 
@@ -137,7 +151,8 @@ class RestoreGuardsIT {
             .withCheckpointIntervalMs(CHECKPOINT_INTERVAL_MS)
             .withCheckpointDir(checkpoints.toString());
 
-    try (ResultsCollector results = ResultsCollector.start(bed.bootstrapServers(), layout.resultsTopic(), 2 * CLIENT_TXNS_MAX)) {
+    try (ResultsCollector results = ResultsCollector.start(bed.bootstrapServers(), layout.resultsTopic(), 2 * TXNS_MAX)) {
+      List<Transaction> bursts = new ArrayList<>();
       EmbeddedExecutor job1 = EmbeddedExecutor.start(config);
       job1Id = job1.jobId();
       BackgroundClient client =
@@ -148,9 +163,13 @@ class RestoreGuardsIT {
         Waits.until(
             "job 1 answered transactions beyond the checkpoint", () -> results.idCount() >= atCheckpoint + PROGRESS_TXNS, STEP_TIMEOUT,
             () -> results.idCount() + " results, job " + job1.status());
+        cancelAfterACheckpointWithABacklog(sequencer, job1, client, results, checkpoints, bursts);
       } finally {
         job1.close();
         for (Transaction txn : client.stop()) {
+          appended.put(txn.getId(), txn);
+        }
+        for (Transaction txn : bursts) {
           appended.put(txn.getId(), txn);
         }
         client.close();
@@ -186,7 +205,7 @@ class RestoreGuardsIT {
       }
     }
 
-    try (ResultsCollector results = ResultsCollector.start(bed.bootstrapServers(), layout4.resultsTopic(), 2 * CLIENT_TXNS_MAX)) {
+    try (ResultsCollector results = ResultsCollector.start(bed.bootstrapServers(), layout4.resultsTopic(), 2 * TXNS_MAX)) {
       EmbeddedExecutor job4 = EmbeddedExecutor.start(bed.executorConfig(layout4, KEY_RANGES, 2, "it-guard-4"));
       try {
         results.awaitAll(onePerId(), STEP_TIMEOUT);
@@ -194,6 +213,50 @@ class RestoreGuardsIT {
         changelogOf4 = readChangelog(layout4, resultsOf4);
       } finally {
         job4.close();
+      }
+    }
+  }
+
+  /**
+   * Appends bursts of transactions until a checkpoint of job 1 completes while it is at least
+   * {@value #BACKLOG_AT_CHECKPOINT_MIN} transactions behind, so that the checkpoint the later jobs
+   * restore holds locks of multi-range transactions whose write results come after it. A client
+   * appending as fast as acknowledgements come is not enough: on a quiet machine the job keeps up
+   * and its checkpoints fall between transactions (seen once in CI: no write result needed).
+   */
+  private void cancelAfterACheckpointWithABacklog(Sequencer sequencer, EmbeddedExecutor job1,
+      BackgroundClient client, ResultsCollector results, Path checkpoints, List<Transaction> bursts)
+      throws Exception {
+    Workloads.ClientStream stream =
+        new Workloads.ClientStream(SEED + 1, ACCOUNTS, LISTS, INITIAL_BALANCE, "grb");
+    // Its first transactions set the balances, which the client's stream has set already.
+    for (int i = 0; i < ACCOUNTS; i++) {
+      stream.next();
+    }
+    for (int burst = 1; burst <= BURSTS_MAX; burst++) {
+      int answered = results.idCount();
+      List<CompletableFuture<?>> acks = new ArrayList<>();
+      for (int i = 0; i < BURST_TXNS; i++) {
+        Transaction txn = stream.next();
+        bursts.add(txn);
+        acks.add(sequencer.append(txn));
+      }
+      CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+          .get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      // The next checkpoint must start once the job works through the burst, not before it read
+      // the burst (then the burst is read after the checkpoint, not in flight at it).
+      Waits.until("job 1 answered " + PROGRESS_TXNS + " transactions during burst " + burst,
+          () -> results.idCount() >= answered + PROGRESS_TXNS, STEP_TIMEOUT,
+          () -> results.idCount() + " results, job " + job1.status());
+      Optional<Path> before = EmbeddedExecutor.latestCheckpoint(checkpoints);
+      Waits.until("a checkpoint newer than " + before.orElseThrow(),
+          () -> !EmbeddedExecutor.latestCheckpoint(checkpoints).equals(before), STEP_TIMEOUT,
+          job1::status);
+      int backlog = client.appendedCount() + bursts.size() - results.idCount();
+      LOG.info("burst {}: {} unanswered when {} completed", burst, backlog,
+          EmbeddedExecutor.latestCheckpoint(checkpoints).orElseThrow().getFileName());
+      if (backlog >= BACKLOG_AT_CHECKPOINT_MIN) {
+        return;
       }
     }
   }
