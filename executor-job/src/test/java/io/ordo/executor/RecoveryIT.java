@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ordo.executor.testing.BackgroundClient;
+import io.ordo.executor.testing.CheckpointBacklog;
 import io.ordo.executor.testing.Changelogs;
 import io.ordo.executor.testing.Diffs;
 import io.ordo.executor.testing.KafkaTestBed;
@@ -24,6 +25,7 @@ import io.ordo.sequencer.Sequencer;
 import io.ordo.sequencer.TopicLayout;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,8 +50,9 @@ import org.slf4j.Logger;
  *
  * <p>Scenario (once for the class, {@link #crashRecoverAndReplay()}): job 1 runs with retained
  * checkpoints every 300 ms while a client keeps appending a seeded stream of transfers, appends
- * and reads; after checkpoints exist and job 1 has answered transactions past one, job 1 is
- * cancelled and job 2 starts from its latest checkpoint with the same configuration, while the
+ * and reads; after checkpoints exist and job 1 has answered transactions past one, bursts of
+ * transactions follow until a checkpoint completes while job 1 is behind ({@link
+ * CheckpointBacklog}), then job 1 is cancelled and job 2 starts from its latest checkpoint with the same configuration, while the
  * client keeps appending; then the client stops and every transaction gets its result. Finally a
  * fresh job 3 runs over the same log into new output topics. Outputs of jobs 1 and 2 — which
  * share their topics and contain replayed duplicates — must, after dropping duplicates as a
@@ -118,7 +121,8 @@ class RecoveryIT {
             .withCheckpointIntervalMs(CHECKPOINT_INTERVAL_MS)
             .withCheckpointDir(checkpoints.toString());
 
-    try (ResultsCollector results = ResultsCollector.start(bed.bootstrapServers(), layout.resultsTopic(), 2 * CLIENT_TXNS_MAX)) {
+    try (ResultsCollector results = ResultsCollector.start(bed.bootstrapServers(), layout.resultsTopic(), 2 * (CLIENT_TXNS_MAX + CheckpointBacklog.BURSTS_MAX * CheckpointBacklog.BURST_TXNS))) {
+      List<Transaction> bursts = new ArrayList<>();
       EmbeddedExecutor job1 = EmbeddedExecutor.start(config);
       job1Id = job1.jobId();
       BackgroundClient client =
@@ -134,7 +138,12 @@ class RecoveryIT {
               "job 1 answered " + PROGRESS_TXNS + " transactions beyond the checkpoint",
               () -> results.idCount() >= atCheckpoint + PROGRESS_TXNS, STEP_TIMEOUT,
               () -> results.idCount() + " results, " + client.appendedCount() + " appended, job " + job1.status());
-          LOG.info("cancelling job 1 at {} results, {} appended", results.idCount(), client.appendedCount());
+          bursts.addAll(CheckpointBacklog.appendUntilBehindAtACheckpoint(sequencer,
+              CheckpointBacklog.transfersOnly(SEED + 1, ACCOUNTS, LISTS, INITIAL_BALANCE, "recb"),
+              results::idCount, client::appendedCount, checkpoints, STEP_TIMEOUT, job1::status,
+              LOG));
+          LOG.info("cancelling job 1 at {} results, {} appended", results.idCount(),
+              client.appendedCount() + bursts.size());
         } finally {
           job1.close();
         }
@@ -145,16 +154,19 @@ class RecoveryIT {
             RecoveryEvidence.endOffsets(bed.bootstrapServers(), layout.changelogTopic(), STEP_TIMEOUT);
         LOG.info("job 1 stopped: log offsets committed {}, results end {}", logReadBeforeCheckpoint, resultsEndAtCancel);
 
-        int atRestart = client.appendedCount();
+        int answeredAtRestart = results.idCount();
         EmbeddedExecutor job2 = EmbeddedExecutor.start(config);
         job2RestoredFrom = job2.restoredFrom();
         LOG.info("job 2 restored from {}", job2RestoredFrom);
         try {
           Waits.until(
-              "job 2 answered " + PROGRESS_TXNS + " transactions appended after the restart",
-              () -> results.idCount() >= atRestart + PROGRESS_TXNS, STEP_TIMEOUT,
+              "job 2 answered " + PROGRESS_TXNS + " transactions",
+              () -> results.idCount() >= answeredAtRestart + PROGRESS_TXNS, STEP_TIMEOUT,
               () -> results.idCount() + " results, " + client.appendedCount() + " appended, job " + job2.status());
           for (Transaction txn : client.stop()) {
+            appended.put(txn.getId(), txn);
+          }
+          for (Transaction txn : bursts) {
             appended.put(txn.getId(), txn);
           }
           LOG.info("client stopped after {} transactions", appended.size());
@@ -177,7 +189,7 @@ class RecoveryIT {
     LOG.info("jobs 1+2: {} results ({} duplicates dropped), {} changelog records; {}", resultsOf12.size(), duplicateResultsOf12,
         changelogOf12.size(), evidence);
 
-    try (ResultsCollector results = ResultsCollector.start(bed.bootstrapServers(), layout3.resultsTopic(), 2 * CLIENT_TXNS_MAX)) {
+    try (ResultsCollector results = ResultsCollector.start(bed.bootstrapServers(), layout3.resultsTopic(), 2 * (CLIENT_TXNS_MAX + CheckpointBacklog.BURSTS_MAX * CheckpointBacklog.BURST_TXNS))) {
       EmbeddedExecutor job3 = EmbeddedExecutor.start(bed.executorConfig(layout3, KEY_RANGES, PARALLELISM, "it-rec-3"));
       try {
         results.awaitAll(onePerId(), RUN_TIMEOUT);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.ordo.executor.testing.BackgroundClient;
+import io.ordo.executor.testing.CheckpointBacklog;
 import io.ordo.executor.testing.Changelogs;
 import io.ordo.executor.testing.Diffs;
 import io.ordo.executor.testing.KafkaTestBed;
@@ -34,7 +35,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
@@ -97,18 +97,9 @@ class RestoreGuardsIT {
    */
   private static final long CLIENT_PAUSE_MS = 0;
   private static final int PROGRESS_TXNS = 100;
-  /** Transactions of one burst, appended at once (acknowledgements awaited together). */
-  private static final int BURST_TXNS = 2_000;
-  /** Bursts at most before job 1 is cancelled; each one waits for the next checkpoint. */
-  private static final int BURSTS_MAX = 5;
-  /**
-   * Unanswered transactions when a checkpoint completes that let job 1 be cancelled: the job was
-   * behind when that checkpoint's barrier passed, so multi-range transactions were read and held
-   * locks waiting for write results (what {@link #neededWriteResults} counts).
-   */
-  private static final int BACKLOG_AT_CHECKPOINT_MIN = 200;
   /** Every transaction the scenario may append. */
-  private static final int TXNS_MAX = CLIENT_TXNS_MAX + BURSTS_MAX * BURST_TXNS;
+  private static final int TXNS_MAX =
+      CLIENT_TXNS_MAX + CheckpointBacklog.BURSTS_MAX * CheckpointBacklog.BURST_TXNS;
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
   private static final int DIFFS_SHOWN = 5;
 
@@ -163,7 +154,9 @@ class RestoreGuardsIT {
         Waits.until(
             "job 1 answered transactions beyond the checkpoint", () -> results.idCount() >= atCheckpoint + PROGRESS_TXNS, STEP_TIMEOUT,
             () -> results.idCount() + " results, job " + job1.status());
-        cancelAfterACheckpointWithABacklog(sequencer, job1, client, results, checkpoints, bursts);
+        bursts.addAll(CheckpointBacklog.appendUntilBehindAtACheckpoint(sequencer,
+            CheckpointBacklog.transfersOnly(SEED + 1, ACCOUNTS, LISTS, INITIAL_BALANCE, "grb"),
+            results::idCount, client::appendedCount, checkpoints, STEP_TIMEOUT, job1::status, LOG));
       } finally {
         job1.close();
         for (Transaction txn : client.stop()) {
@@ -213,50 +206,6 @@ class RestoreGuardsIT {
         changelogOf4 = readChangelog(layout4, resultsOf4);
       } finally {
         job4.close();
-      }
-    }
-  }
-
-  /**
-   * Appends bursts of transactions until a checkpoint of job 1 completes while it is at least
-   * {@value #BACKLOG_AT_CHECKPOINT_MIN} transactions behind, so that the checkpoint the later jobs
-   * restore holds locks of multi-range transactions whose write results come after it. A client
-   * appending as fast as acknowledgements come is not enough: on a quiet machine the job keeps up
-   * and its checkpoints fall between transactions (seen once in CI: no write result needed).
-   */
-  private void cancelAfterACheckpointWithABacklog(Sequencer sequencer, EmbeddedExecutor job1,
-      BackgroundClient client, ResultsCollector results, Path checkpoints, List<Transaction> bursts)
-      throws Exception {
-    Workloads.ClientStream stream =
-        new Workloads.ClientStream(SEED + 1, ACCOUNTS, LISTS, INITIAL_BALANCE, "grb");
-    // Its first transactions set the balances, which the client's stream has set already.
-    for (int i = 0; i < ACCOUNTS; i++) {
-      stream.next();
-    }
-    for (int burst = 1; burst <= BURSTS_MAX; burst++) {
-      int answered = results.idCount();
-      List<CompletableFuture<?>> acks = new ArrayList<>();
-      for (int i = 0; i < BURST_TXNS; i++) {
-        Transaction txn = stream.next();
-        bursts.add(txn);
-        acks.add(sequencer.append(txn));
-      }
-      CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-          .get(STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      // The next checkpoint must start once the job works through the burst, not before it read
-      // the burst (then the burst is read after the checkpoint, not in flight at it).
-      Waits.until("job 1 answered " + PROGRESS_TXNS + " transactions during burst " + burst,
-          () -> results.idCount() >= answered + PROGRESS_TXNS, STEP_TIMEOUT,
-          () -> results.idCount() + " results, job " + job1.status());
-      Optional<Path> before = EmbeddedExecutor.latestCheckpoint(checkpoints);
-      Waits.until("a checkpoint newer than " + before.orElseThrow(),
-          () -> !EmbeddedExecutor.latestCheckpoint(checkpoints).equals(before), STEP_TIMEOUT,
-          job1::status);
-      int backlog = client.appendedCount() + bursts.size() - results.idCount();
-      LOG.info("burst {}: {} unanswered when {} completed", burst, backlog,
-          EmbeddedExecutor.latestCheckpoint(checkpoints).orElseThrow().getFileName());
-      if (backlog >= BACKLOG_AT_CHECKPOINT_MIN) {
-        return;
       }
     }
   }
