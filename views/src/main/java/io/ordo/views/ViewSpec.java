@@ -83,14 +83,6 @@ public record ViewSpec(
     }
   }
 
-  /** A view over tables (one, or several joined), without windows. */
-  public ViewSpec(String gateway, String view, String viewId, List<SourceSpec> tables,
-      String flinkQuery, List<ColumnSpec> viewColumns, List<Integer> viewKey,
-      long checkpointIntervalMs) {
-    this(gateway, view, viewId, tables, flinkQuery, viewColumns, viewKey, checkpointIntervalMs,
-        "", 0, "");
-  }
-
   /** A view over one table, without windows. */
   public ViewSpec(String gateway, String view, String viewId, SourceSpec table, String flinkQuery,
       List<ColumnSpec> viewColumns, List<Integer> viewKey, long checkpointIntervalMs) {

@@ -45,12 +45,6 @@ public record ViewDef(
     this(name, viewId, query, flinkQuery, sources, 0, "", "");
   }
 
-  /** A view over one table, without windows (the form of entries written by older builds). */
-  public ViewDef(String name, String viewId, String query, String flinkQuery, String sourceTable,
-      String sourceTableId) {
-    this(name, viewId, query, flinkQuery, List.of(new ViewSource(sourceTable, sourceTableId, false)));
-  }
-
   /** The first (for one-source views: the) relation the view reads. */
   public String sourceTable() {
     return sources.get(0).name();
@@ -64,10 +58,5 @@ public record ViewDef(
   /** Whether the view reads the relation {@code name}. */
   public boolean reads(String name) {
     return sources.stream().anyMatch(s -> s.name().equals(name));
-  }
-
-  /** Whether the view reads a stream. */
-  public boolean overStream() {
-    return sources.stream().anyMatch(ViewSource::stream);
   }
 }
