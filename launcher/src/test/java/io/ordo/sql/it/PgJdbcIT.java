@@ -244,6 +244,66 @@ class PgJdbcIT {
     }
   }
 
+  /**
+   * A thousand-row INSERT, as written by hand (literals, one a timestamp given as text) and as
+   * pgjdbc sends a batch with {@code reWriteBatchedInserts} (one INSERT of many parameter rows):
+   * each row is evaluated as its own single-row VALUES, so neither plans a thousand-way union
+   * (which overflowed the stack and took seconds to plan).
+   */
+  @Test
+  void thousandRowInsertsOfLiteralsAndOfRewrittenBatchesLoadEveryRow() throws Exception {
+    int n = 1_000;
+    StringBuilder sql = new StringBuilder("INSERT INTO wide VALUES ");
+    for (int k = 0; k < n; k++) {
+      sql.append(k == 0 ? "" : ", ").append('(').append(k).append(", ").append(-k * 7L)
+          .append(", 'name-").append(k).append("', '2024-01-02 03:04:").append(k % 60)
+          .append("+00', ").append(k % 3 == 0 ? "NULL" : k + ".5").append(')');
+    }
+    java.util.Properties rewrite = new java.util.Properties();
+    rewrite.setProperty("reWriteBatchedInserts", "true");
+    try (Connection c = pg.connect(); Connection batched = pg.connect(rewrite);
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE wide (id BIGINT PRIMARY KEY, v BIGINT NOT NULL, name TEXT,"
+          + " ts TIMESTAMPTZ, x NUMERIC(12, 2))");
+      assertThat(st.executeUpdate(sql.toString())).isEqualTo(n);
+      try (ResultSet rs = st.executeQuery("SELECT count(*), sum(v), count(x), max(name),"
+          + " min(ts), sum(x) FROM wide")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(n);
+        assertThat(rs.getLong(2)).isEqualTo(-7L * n * (n - 1) / 2);
+        assertThat(rs.getLong(3)).isEqualTo(n - (n + 2) / 3);
+        assertThat(rs.getString(4)).isEqualTo("name-999");
+        assertThat(rs.getObject(5, OffsetDateTime.class))
+            .isEqualTo(OffsetDateTime.of(2024, 1, 2, 3, 4, 0, 0, ZoneOffset.UTC));
+        BigDecimal expected = BigDecimal.ZERO;
+        for (int k = 0; k < n; k++) {
+          if (k % 3 != 0) {
+            expected = expected.add(new BigDecimal(k + ".5"));
+          }
+        }
+        assertThat(rs.getBigDecimal(6)).isEqualByComparingTo(expected);
+      }
+
+      st.execute("CREATE TABLE pairs (id BIGINT PRIMARY KEY, name TEXT NOT NULL)");
+      try (PreparedStatement ins = batched.prepareStatement("INSERT INTO pairs VALUES (?, ?)")) {
+        for (int k = 0; k < n; k++) {
+          ins.setLong(1, k);
+          ins.setString(2, "p" + k);
+          ins.addBatch();
+        }
+        int[] counts = ins.executeBatch();
+        assertThat(counts).hasSize(n);
+      }
+      try (ResultSet rs = st.executeQuery(
+          "SELECT count(*), sum(id), max(name) FROM pairs WHERE name = 'p' || CAST(id AS TEXT)")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(n);
+        assertThat(rs.getLong(2)).isEqualTo((long) n * (n - 1) / 2);
+        assertThat(rs.getString(3)).isEqualTo("p999");
+      }
+    }
+  }
+
   @Test
   void conflictingCommitFailsWith40001AndTheConnectionGoesOn() throws Exception {
     try (Connection a = pg.connect(); Connection b = pg.connect()) {

@@ -58,7 +58,13 @@ final class PgOrdo implements AutoCloseable {
    * fails the test instead of hanging it.
    */
   Connection connect() throws SQLException {
+    return connect(new Properties());
+  }
+
+  /** {@link #connect()} with more pgjdbc properties, e.g. {@code reWriteBatchedInserts}. */
+  Connection connect(Properties extra) throws SQLException {
     Properties p = new Properties();
+    p.putAll(extra);
     p.setProperty("user", "ordo");
     p.setProperty("password", "ordo");
     p.setProperty("connectTimeout", "10");

@@ -42,17 +42,21 @@ final class Dml {
   }
 
   /**
-   * A string literal assigned to a column of a non-text type, converted as PostgreSQL converts an
-   * untyped literal (its text input form, e.g. {@code '2024-01-02 03:04:05+02'} for a timestamptz,
-   * {@code '\x00ff'} for bytea); null when {@code item} is not such a literal.
+   * A string literal assigned to a column, as the value it gives: its text for a text column,
+   * for other types converted as PostgreSQL converts an untyped literal (its text input form, e.g.
+   * {@code '2024-01-02 03:04:05+02'} for a timestamptz, {@code '\x00ff'} for bytea); null when
+   * {@code item} is not a string literal. The caller passes it as a parameter, so statements that
+   * differ only in such literals share one query text and its cached plan.
    */
   private static Object literalConstant(SqlNode item, ColumnDef target) throws SqlException {
-    if (!(item instanceof org.apache.calcite.sql.SqlCharStringLiteral lit)
-        || target.type() == io.ordo.sql.SqlType.VARCHAR
-        || target.type() == io.ordo.sql.SqlType.TEXT) {
+    if (!(item instanceof org.apache.calcite.sql.SqlCharStringLiteral lit)) {
       return null;
     }
     String text = lit.getValueAs(String.class);
+    if (target.type() == io.ordo.sql.SqlType.VARCHAR
+        || target.type() == io.ordo.sql.SqlType.TEXT) {
+      return text;
+    }
     try {
       return io.ordo.sql.types.PgText.parse(target.type(), text);
     } catch (SqlException e) {
@@ -143,61 +147,71 @@ final class Dml {
   }
 
   /**
-   * The query producing an INSERT's rows: each VALUES item cast to its target column's type (so
-   * parameters get types and literals convert as PostgreSQL's assignment casts would), or the
-   * INSERT's query as it is (its values are converted afterwards).
+   * The queries producing an INSERT's rows, run in order and their rows concatenated: for a VALUES
+   * list one single-row {@code VALUES} per row, each item cast to its target column's type (so
+   * parameters get types and literals convert as PostgreSQL's assignment casts would); for a query
+   * source the INSERT's query as it is (its values are converted afterwards).
+   *
+   * <p>One query per row rather than one for the list: Calcite turns a VALUES whose items are not
+   * all literals into a union of one projection per row, whose planning grows faster than the row
+   * count (about 8 s for 1,000 rows) and whose generated code nests one level per row (a stack
+   * overflow at about 1,000). Rows of the same shape compose the same text, so one cached plan
+   * serves every row of a batch and every later statement of that shape.
+   *
+   * @return one query per VALUES row (at least one), or the one query of a query source
+   * @throws SqlException 42601 if a row has more or fewer items than target columns; a literal's
+   *     conversion error (e.g. 22007 for a malformed timestamp)
    */
-  static Composed insertSource(List<ColumnDef> targets, SqlNode source, Catalog catalog)
+  static List<Composed> insertSource(List<ColumnDef> targets, SqlNode source, Catalog catalog)
       throws SqlException {
-    if (source.getKind() == SqlKind.VALUES) {
-      SqlBasicCall values = (SqlBasicCall) source;
-      StringBuilder sql = new StringBuilder("VALUES ");
+    if (source.getKind() != SqlKind.VALUES) {
+      return List.of(new Composed(Unparse.sql(source), Unparse.parameters(source)));
+    }
+    List<SqlNode> rowNodes = ((SqlBasicCall) source).getOperandList();
+    List<Composed> out = new ArrayList<>(rowNodes.size());
+    for (SqlNode rowNode : rowNodes) {
+      List<SqlNode> items =
+          rowNode.getKind() == SqlKind.ROW
+              ? ((SqlBasicCall) rowNode).getOperandList()
+              : List.of(rowNode);
+      if (items.size() != targets.size()) {
+        throw new SqlException(
+            SqlState.SYNTAX_ERROR,
+            items.size() > targets.size()
+                ? "INSERT has more expressions than target columns"
+                : "INSERT has more target columns than expressions",
+            rowNode.getParserPosition().getColumnNum());
+      }
+      StringBuilder sql = new StringBuilder("VALUES (");
       List<Integer> params = new ArrayList<>();
       List<Object> constants = new ArrayList<>();
-      int rowIndex = 0;
-      for (SqlNode rowNode : values.getOperandList()) {
-        List<SqlNode> items =
-            rowNode.getKind() == SqlKind.ROW
-                ? ((SqlBasicCall) rowNode).getOperandList()
-                : List.of(rowNode);
-        if (items.size() != targets.size()) {
-          throw new SqlException(
-              SqlState.SYNTAX_ERROR,
-              items.size() > targets.size()
-                  ? "INSERT has more expressions than target columns"
-                  : "INSERT has more target columns than expressions",
-              rowNode.getParserPosition().getColumnNum());
+      for (int i = 0; i < items.size(); i++) {
+        SqlNode item = items.get(i);
+        if (i > 0) {
+          sql.append(", ");
         }
-        sql.append(rowIndex++ == 0 ? "(" : ", (");
-        for (int i = 0; i < items.size(); i++) {
-          SqlNode item = items.get(i);
-          if (i > 0) {
-            sql.append(", ");
-          }
-          Object constant = literalConstant(item, targets.get(i));
-          NumericConstant numeric;
-          if (item.getKind() == SqlKind.DEFAULT) {
-            sql.append(defaultSql(targets.get(i)));
-          } else if (constant != null) {
-            sql.append("CAST(? AS ").append(CalciteTypes.castTarget(targets.get(i))).append(')');
-            constants.add(constant);
-            params.add(-constants.size());
-          } else if ((numeric = NumericConstant.of(item)) != null) {
-            // As a parameter of the literal's own type, so that the query text (and its cached
-            // plan) is the same for every row of this shape; Calcite sees the same type and value.
-            sql.append("CAST(? AS ").append(numeric.sqlType()).append(')');
-            constants.add(numeric.value());
-            params.add(-constants.size());
-          } else {
-            sql.append(assigned(item, targets.get(i)));
-            params.addAll(Unparse.parameters(item));
-          }
+        Object constant = literalConstant(item, targets.get(i));
+        NumericConstant numeric;
+        if (item.getKind() == SqlKind.DEFAULT) {
+          sql.append(defaultSql(targets.get(i)));
+        } else if (constant != null) {
+          sql.append("CAST(? AS ").append(CalciteTypes.castTarget(targets.get(i))).append(')');
+          constants.add(constant);
+          params.add(-constants.size());
+        } else if ((numeric = NumericConstant.of(item)) != null) {
+          // As a parameter of the literal's own type, so that the query text (and its cached
+          // plan) is the same for every row of this shape; Calcite sees the same type and value.
+          sql.append("CAST(? AS ").append(numeric.sqlType()).append(')');
+          constants.add(numeric.value());
+          params.add(-constants.size());
+        } else {
+          sql.append(assigned(item, targets.get(i)));
+          params.addAll(Unparse.parameters(item));
         }
-        sql.append(')');
       }
-      return new Composed(sql.toString(), params, constants);
+      out.add(new Composed(sql.append(')').toString(), params, constants));
     }
-    return new Composed(Unparse.sql(source), Unparse.parameters(source));
+    return out;
   }
 
   /**

@@ -464,6 +464,29 @@ final class OrdoSession implements SqlSession {
     return runWithColumns(ctx, composed, parsed, params).rows();
   }
 
+  /**
+   * Runs composed queries in {@code ctx}, in order, and concatenates their rows.
+   *
+   * @throws SqlException 54000 if they give more than {@code rowsMax} rows in all; any error of
+   *     a query
+   */
+  List<List<Object>> runAll(ReadContext ctx, List<Dml.Composed> composed, ParsedText parsed,
+      List<Object> params) throws SqlException {
+    if (composed.size() == 1) {
+      return run(ctx, composed.get(0), parsed, params);
+    }
+    int rowsMax = engine.config().rowsMax();
+    List<List<Object>> rows = new ArrayList<>(Math.min(composed.size(), rowsMax));
+    for (Dml.Composed c : composed) {
+      rows.addAll(run(ctx, c, parsed, params));
+      if (rows.size() > rowsMax) {
+        throw new SqlException(SqlState.PROGRAM_LIMIT_EXCEEDED,
+            "the statement has more than " + rowsMax + " rows");
+      }
+    }
+    return rows;
+  }
+
   /** Runs a composed query in {@code ctx}: its result columns and rows (at most {@code rowsMax}). */
   private StatementResult runWithColumns(
       ReadContext ctx, Dml.Composed composed, ParsedText parsed, List<Object> params)
@@ -665,7 +688,7 @@ final class OrdoSession implements SqlSession {
         TableDef def = table.get();
         List<ColumnDef> targets = Dml.targetColumns(def, ins);
         List<List<Object>> rows =
-            run(ctx, Dml.insertSource(targets, ins.source(), ctx.catalog), parsed, params);
+            runAll(ctx, Dml.insertSource(targets, ins.source(), ctx.catalog), parsed, params);
         Dml.ConflictUpdater updater =
             ins.onConflict() == Plan.OnConflict.UPDATE
                 ? conflictUpdater(def, ins, ctx, parsed, params)
@@ -683,7 +706,7 @@ final class OrdoSession implements SqlSession {
         TableDef shape = streamShape(stream.get());
         List<ColumnDef> targets = Dml.targetColumns(shape, ins);
         List<List<Object>> rows =
-            run(ctx, Dml.insertSource(targets, ins.source(), ctx.catalog), parsed, params);
+            runAll(ctx, Dml.insertSource(targets, ins.source(), ctx.catalog), parsed, params);
         return new Dml.Written(tag, Dml.appendRows(ctx, stream.get(), targets, rows));
       }
       throw new SqlException(

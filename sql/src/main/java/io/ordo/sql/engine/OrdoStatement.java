@@ -126,7 +126,7 @@ final class OrdoStatement implements SqlStatement {
    */
   private Optional<List<Column>> describeAt(Catalog catalog, List<SqlType> types)
       throws SqlException {
-    Dml.Composed composed;
+    List<Dml.Composed> composed;
     try (Unparse.Scope scope =
         Unparse.withParameterTypes(OrdoSession.parameterTypes(parsed, null, declared))) {
       composed = composed(catalog);
@@ -138,24 +138,30 @@ final class OrdoStatement implements SqlStatement {
       }
       return Optional.empty();
     }
-    QueryRunner.Prepared p = session.describe(composed, catalog);
-    for (int k = 0; k < composed.parameters().size() && k < p.parameterTypes.size(); k++) {
-      if (composed.parameters().get(k) < 0) {
-        continue;
-      }
-      int n = parsed.parameterOf(composed.parameters().get(k));
-      if (n >= 1 && n <= types.size() && types.get(n - 1) == SqlType.UNKNOWN) {
-        types.set(n - 1, p.parameterTypes.get(k));
+    QueryRunner.Prepared p = null;
+    for (Dml.Composed c : composed) {
+      p = session.describe(c, catalog);
+      for (int k = 0; k < c.parameters().size() && k < p.parameterTypes.size(); k++) {
+        if (c.parameters().get(k) < 0) {
+          continue;
+        }
+        int n = parsed.parameterOf(c.parameters().get(k));
+        if (n >= 1 && n <= types.size() && types.get(n - 1) == SqlType.UNKNOWN) {
+          types.set(n - 1, p.parameterTypes.get(k));
+        }
       }
     }
     return parsed.plan() instanceof Plan.Query ? Optional.of(p.columns) : Optional.empty();
   }
 
-  /** The query a statement runs, planned for its parameter types; null for other statements. */
-  private Dml.Composed composed(Catalog catalog) throws SqlException {
+  /**
+   * The queries a statement runs (one, or one per VALUES row of an INSERT), planned for its
+   * parameter types; null for other statements.
+   */
+  private List<Dml.Composed> composed(Catalog catalog) throws SqlException {
     Plan plan = parsed.plan();
     if (plan instanceof Plan.Query q) {
-      return new Dml.Composed(Unparse.sql(q.query()), Unparse.parameters(q.query()));
+      return List.of(new Dml.Composed(Unparse.sql(q.query()), Unparse.parameters(q.query())));
     }
     if (plan instanceof Plan.Insert ins) {
       Optional<TableDef> table = catalog.table(ins.target());
@@ -171,12 +177,13 @@ final class OrdoStatement implements SqlStatement {
     }
     if (plan instanceof Plan.Update up) {
       Optional<TableDef> def = catalog.table(up.table());
-      return def.isEmpty() ? null : Dml.selectTargets(def.get(), up.alias(), up.set(), up.where());
+      return def.isEmpty() ? null
+          : List.of(Dml.selectTargets(def.get(), up.alias(), up.set(), up.where()));
     }
     if (plan instanceof Plan.Delete del) {
       Optional<TableDef> def = catalog.table(del.table());
       return def.isEmpty() ? null
-          : Dml.selectTargets(def.get(), del.alias(), List.of(), del.where());
+          : List.of(Dml.selectTargets(def.get(), del.alias(), List.of(), del.where()));
     }
     return null;
   }
