@@ -107,8 +107,12 @@ class ViewSinkRoundTripIT {
       "SELECT k, count(*), sum(x) FROM public.src GROUP BY k ORDER BY k";
   static final String AT_TARGET = "SELECT k, n, total FROM public.v_copy ORDER BY k";
 
-  /** Waits until the target holds the source's GROUP BY; returns the wait in ms. */
-  static long awaitTargetEqualsSource() throws Exception {
+  /**
+   * Waits until the target holds the source's GROUP BY; returns the wait in ms. On a timeout the
+   * failure shows each hop (the source's rows against table t, t's GROUP BY against view v, v
+   * against the target), so that it names the layer that lost or added a change.
+   */
+  static long awaitTargetEqualsSource(SqlSession s) throws Exception {
     long start = System.nanoTime();
     long deadline = start + CONVERGE.toNanos();
     List<List<String>> want;
@@ -125,7 +129,16 @@ class ViewSinkRoundTripIT {
       }
       Thread.sleep(10);
     } while (System.nanoTime() < deadline);
-    assertThat(have).as("the sink's target against the source's GROUP BY")
+    List<List<String>> sourceRows = pgRows("SELECT id, k, x FROM public.src ORDER BY id");
+    List<List<String>> tRows = sql(s, "SELECT id, k, x FROM t ORDER BY id");
+    List<List<String>> onlyAtSource = new ArrayList<>(sourceRows);
+    onlyAtSource.removeAll(tRows);
+    List<List<String>> onlyInT = new ArrayList<>(tRows);
+    onlyInT.removeAll(sourceRows);
+    assertThat(have).as("the sink's target against the source's GROUP BY; rows only at the source"
+            + " %s, only in t %s; t's GROUP BY %s; view v %s", onlyAtSource, onlyInT,
+            sql(s, "SELECT k, count(*), sum(x) FROM t GROUP BY k ORDER BY k"),
+            sql(s, "SELECT k, n, total FROM v ORDER BY k"))
         .containsExactlyElementsOf(want);
     return -1;
   }
@@ -190,7 +203,7 @@ class ViewSinkRoundTripIT {
       assertThat(writer.isAlive()).isFalse();
       assertThat(failed.get()).isNull();
 
-      long quiesced = awaitTargetEqualsSource();
+      long quiesced = awaitTargetEqualsSource(s);
       List<List<String>> source = pgRows(AT_SOURCE);
       assertThat(source).hasSizeGreaterThan(4);
       assertThat(sql(s, "SELECT k, n, total FROM v ORDER BY k")).isEqualTo(source);
@@ -209,18 +222,18 @@ class ViewSinkRoundTripIT {
       for (int i = 0; i < single.length; i++) {
         long t0 = System.nanoTime();
         pg.exec("UPDATE public.src SET x = x + 1 WHERE id = (SELECT min(id) FROM public.src)");
-        awaitTargetEqualsSource();
+        awaitTargetEqualsSource(s);
         single[i] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       }
       Arrays.sort(single);
       long rowsAtSource = pg.count("SELECT count(*) FROM public.src");
       long t0 = System.nanoTime();
       pg.exec("UPDATE public.src SET x = x + 7, k = (k + 1) % 8");
-      awaitTargetEqualsSource();
+      awaitTargetEqualsSource(s);
       long burstMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       t0 = System.nanoTime();
       pg.exec("INSERT INTO public.src SELECT g, g % 8, g FROM generate_series(100000, 104999) g");
-      awaitTargetEqualsSource();
+      awaitTargetEqualsSource(s);
       long insertsMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       System.out.println("round trip: single update to target median " + single[single.length / 2]
           + " ms (min " + single[0] + ", max " + single[single.length - 1] + "); " + rowsAtSource

@@ -614,7 +614,8 @@ public final class ConnectorManager implements AutoCloseable {
       return new KafkaSourceWorker(def, defValue, log, txnBytesMax, previousError);
     }
     if (!def.sink()) {
-      return new ConnectorWorker(def, defValue, log, txnBytesMax, previousError);
+      return new ConnectorWorker(def, defValue, log, txnBytesMax,
+          new TableRowKeys(() -> sqlEngine), previousError);
     }
     SqlEngine engine = sqlEngine;
     if (engine == null) {

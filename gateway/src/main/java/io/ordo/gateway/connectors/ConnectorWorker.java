@@ -104,6 +104,13 @@ final class ConnectorWorker implements ConnectorManager.Worker {
   private final ChangeRecords changes;
   private final SourceDialect dialect;
   private final long txnBytesMax;
+  private final TableRowKeys rowKeys;
+  /**
+   * Set at start when the worker resumes from a stored offset into a table: if Debezium then
+   * takes its snapshot again (its last one was interrupted), the rows that snapshot put into the
+   * table are deleted first (see {@link #clearBeforeSnapshot}); cleared by the first change.
+   */
+  private volatile boolean checkForSnapshotAgain;
   /** The target table's schema and row writes (INTO TABLE; null for a stream), set at start. */
   private volatile TableChanges table;
   private final Thread thread;
@@ -121,17 +128,19 @@ final class ConnectorWorker implements ConnectorManager.Worker {
    * @param log runs transactions
    * @param txnBytesMax the gateway's largest encoded transaction
    */
-  ConnectorWorker(ConnectorDef def, Value defValue, Log log, long txnBytesMax) throws SqlException {
-    this(def, defValue, log, txnBytesMax, "");
+  ConnectorWorker(ConnectorDef def, Value defValue, Log log, long txnBytesMax,
+      TableRowKeys rowKeys) throws SqlException {
+    this(def, defValue, log, txnBytesMax, rowKeys, "");
   }
 
   /**
    * Like the other constructor, with the last error of the worker this one replaces, reported
    * by {@link #lastError} until this one appends a batch or fails itself.
    */
-  ConnectorWorker(ConnectorDef def, Value defValue, Log log, long txnBytesMax, String previousError)
-      throws SqlException {
+  ConnectorWorker(ConnectorDef def, Value defValue, Log log, long txnBytesMax,
+      TableRowKeys rowKeys, String previousError) throws SqlException {
     this.def = Objects.requireNonNull(def, "def");
+    this.rowKeys = Objects.requireNonNull(rowKeys, "rowKeys");
     this.defValue = Objects.requireNonNull(defValue, "defValue");
     this.log = Objects.requireNonNull(log, "log");
     this.commits = new SourceCommits(def, defValue, log, txnBytesMax);
@@ -206,6 +215,7 @@ final class ConnectorWorker implements ConnectorManager.Worker {
           return;
         }
         table = new TableChanges(tableValue.get(), def.option("table", ""));
+        checkForSnapshotAgain = stored.isPresent();
       }
       OrdoOffsetStore.register(handle, dialect.restartOffset(def, stored));
       Properties props = dialect.debezium(def);
@@ -341,6 +351,18 @@ final class ConnectorWorker implements ConnectorManager.Worker {
       List<ChangeEvent<SourceRecord, SourceRecord>> batch,
       DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
       throws InterruptedException {
+    if (checkForSnapshotAgain) {
+      for (ChangeEvent<SourceRecord, SourceRecord> event : batch) {
+        Optional<String> op = TableChanges.op(event.value());
+        if (op.isPresent()) {
+          checkForSnapshotAgain = false;
+          if (op.get().equals("r")) {
+            clearBeforeSnapshot();
+          }
+          break;
+        }
+      }
+    }
     List<ChangeEvent<SourceRecord, SourceRecord>> chunk = new ArrayList<>();
     List<Object> records = new ArrayList<>();
     long bytes = 0;
@@ -367,6 +389,61 @@ final class ConnectorWorker implements ConnectorManager.Worker {
     }
     committer.markBatchFinished();
   }
+
+  /**
+   * Deletes every row of the target table, in transactions of at most {@value #CLEAR_PAGE_ROWS}
+   * rows, each asserting the connector's definition, its stored offset and the table's definition
+   * (as a batch does) without moving the offset.
+   *
+   * <p>Why: Debezium takes an interrupted initial snapshot again from the start (its offset says
+   * the snapshot was running), and streams only what changed after the new one. A row the first
+   * attempt copied and the source deleted in between is in neither, so without this it would stay
+   * in the table for good. The table holds nothing but that attempt's rows (no change was streamed
+   * before a snapshot completed), so the new snapshot fills it again. A crash in between leaves the
+   * same stored offset: the next worker deletes what is left and Debezium snapshots again.
+   *
+   * @throws Stopped when the table cannot be read, or the definitions or the offset changed
+   */
+  private void clearBeforeSnapshot() throws InterruptedException {
+    TableChanges t = table;
+    LOG.info("Connector '{}': Debezium takes the snapshot again (the last one was interrupted);"
+        + " deleting the rows the interrupted one put into table \"{}\" first", def.name(),
+        def.target());
+    long deleted = 0;
+    while (!closing) {
+      List<String> keys;
+      try {
+        keys = rowKeys.first(t.table(), CLEAR_PAGE_ROWS);
+      } catch (SqlException | IllegalStateException e) {
+        throw stop("cannot read table \"" + def.target() + "\" to delete an interrupted"
+            + " snapshot's rows: " + e.getMessage());
+      }
+      if (keys.isEmpty()) {
+        break;
+      }
+      List<Operation> ops = new ArrayList<>();
+      ops.add(StreamMetadataReader.assertUnchanged(commits.catalogKey(), Optional.of(defValue)));
+      ops.add(StreamMetadataReader.assertUnchanged(commits.offsetKey(), offset));
+      ops.addAll(t.operations(keys.stream()
+          .map(k -> new TableChanges.RowWrite(k, Optional.empty())).toList()));
+      try {
+        // Nothing these deletes change is asserted, so an attempt whose result was lost cannot
+        // fail the next one's asserts: ASSERT_FAILED always means someone else changed them.
+        commits.run(ops, "deleting an interrupted snapshot's rows", () -> false,
+            "table \"" + def.target() + "\" was altered or dropped, or the connector's definition"
+                + " or offset changed (paused, dropped, or run by another gateway)",
+            () -> closing, e -> lastError = e);
+      } catch (Stopped s) {
+        throw stop(s.getMessage());
+      }
+      deleted += keys.size();
+    }
+    LOG.info("Connector '{}': deleted {} rows of table \"{}\" before the snapshot", def.name(),
+        deleted, def.target());
+  }
+
+  /** Rows deleted per transaction by {@link #clearBeforeSnapshot}. */
+  static final int CLEAR_PAGE_ROWS = 1_000;
 
   private void commit(
       List<ChangeEvent<SourceRecord, SourceRecord>> chunk,
@@ -414,14 +491,24 @@ final class ConnectorWorker implements ConnectorManager.Worker {
       throws InterruptedException {
     offset = Optional.of(next);
     changesAppended += records.size();
-    Object snapshot = last.sourceOffset().get("snapshot");
-    Object lastSnapshot = last.sourceOffset().get("last_snapshot_record");
-    state = Boolean.TRUE.equals(snapshot) && !Boolean.TRUE.equals(lastSnapshot)
-        ? State.SNAPSHOT : State.STREAMING;
+    state = inSnapshot(last.sourceOffset()) ? State.SNAPSHOT : State.STREAMING;
     lastError = "";
     for (ChangeEvent<SourceRecord, SourceRecord> e : chunk) {
       committer.markProcessed(e);
     }
+  }
+
+  /**
+   * Whether a source offset is one of a running initial snapshot, not its last record: Debezium
+   * 3 writes {@code snapshot} as the snapshot's kind (e.g. {@code "INITIAL"}; earlier versions
+   * {@code true}) with {@code last_snapshot_record} and {@code snapshot_completed}.
+   */
+  static boolean inSnapshot(java.util.Map<String, ?> sourceOffset) {
+    Object snapshot = sourceOffset.get("snapshot");
+    return snapshot != null && !Boolean.FALSE.equals(snapshot)
+        && !"false".equalsIgnoreCase(String.valueOf(snapshot))
+        && !Boolean.TRUE.equals(sourceOffset.get("last_snapshot_record"))
+        && !Boolean.TRUE.equals(sourceOffset.get("snapshot_completed"));
   }
 
   private Stopped stop(String why) {

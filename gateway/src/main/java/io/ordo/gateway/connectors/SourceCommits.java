@@ -87,6 +87,11 @@ final class SourceCommits {
   }
 
   /** The connector's offset key's value through the log. */
+  /** The key of the connector's stored offset. */
+  String offsetKey() {
+    return offsetKey;
+  }
+
   Optional<Value> readOffset() throws InterruptedException {
     return read(offsetKey);
   }

@@ -88,6 +88,18 @@ final class TableChanges {
   }
 
   /**
+   * A change record's Debezium {@code op} ({@code r} for a snapshot read, {@code c}, {@code u},
+   * {@code d}), or empty for a record that is not a row change (e.g. a heartbeat).
+   */
+  static Optional<String> op(SourceRecord record) {
+    if (!(record.value() instanceof Struct envelope)
+        || envelope.schema().field("op") == null || envelope.get("op") == null) {
+      return Optional.empty();
+    }
+    return Optional.of(envelope.getString("op"));
+  }
+
+  /**
    * The row write of a change, or empty for a record that changes no row.
    *
    * @throws IllegalStateException when the change does not fit the table (its reason)

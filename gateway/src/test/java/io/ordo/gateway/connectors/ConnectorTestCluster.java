@@ -143,6 +143,15 @@ final class ConnectorTestCluster implements AutoCloseable {
     return attach(crashing);
   }
 
+  /**
+   * Closes the gateway's connector manager and attaches one that runs its transactions through
+   * {@code log} (e.g. one that injects failures); {@link #normalConnectors} puts a normal one back.
+   */
+  ConnectorManager connectorsWith(ConnectorWorker.Log log) {
+    gateway.sqlBackend().closeConnectors();
+    return attach(log);
+  }
+
   /** Closes {@code current} and attaches a manager with the gateway's own log. */
   ConnectorManager normalConnectors(ConnectorManager current) {
     current.close();
@@ -153,6 +162,7 @@ final class ConnectorTestCluster implements AutoCloseable {
     ConnectorManager m = new ConnectorManager(gateway.sqlBackend().store(), log,
         GatewayConfig.defaults("unused:1", topics).limits().txnBytesMax(), 300,
         System::currentTimeMillis);
+    m.attachSql(gateway.sqlEngine());
     gateway.sqlBackend().attachConnectors(m);
     m.start();
     return m;
