@@ -237,14 +237,26 @@ final class Views {
    * @return the key's column names, in key order
    * @throws SqlException 42P16 for an unnamed or reserved column or a missing key column, 42701
    *     for a repeated name, 42803 for a GROUP BY column not selected, 0A000 for a LEFT JOIN whose
-   *     unmatched rows would have no key
+   *     unmatched rows would have no key or a GROUP BY column from a LEFT JOIN's right side
    */
   static List<String> key(SqlSelect select, List<Relation> relations, List<TableDef> bases,
       List<Column> columns, int at) throws SqlException {
     checkColumnNames(columns, at);
-    return select.getGroup() != null && !select.getGroup().isEmpty()
-        ? keyColumns(select, columns, at)
-        : joinKey(select, relations, bases, columns, at);
+    if (select.getGroup() == null || select.getGroup().isEmpty()) {
+      return joinKey(select, relations, bases, columns, at);
+    }
+    for (SqlNode g : select.getGroup()) {
+      SqlIdentifier id = (SqlIdentifier) g;
+      String column = id.names.get(id.names.size() - 1);
+      for (Relation r : relations) {
+        if (r.nullable() && refersTo(id, r, column, relations, bases)) {
+          throw unsupported("GROUP BY column \"" + id + "\" from the right side of a LEFT JOIN"
+              + " (rows without a match would group under NULL, and a view's key cannot be"
+              + " NULL; group by a column of the left side, or use an INNER JOIN)", at);
+        }
+      }
+    }
+    return keyColumns(select, columns, at);
   }
 
   /**
