@@ -471,8 +471,11 @@ public final class SubscriptionsService extends SubscriptionsGrpc.SubscriptionsI
           holder.failed = true;
           ConsumerSession session = holder.session;
           if (session != null) {
-            session.fail(e);
+            // Leave first: a client that reconnects under the same consumer name as soon as it
+            // sees the error must find the name free (and its unacked records due again), not
+            // ALREADY_EXISTS from this call's session.
             holder.onGone();
+            session.fail(e);
           } else {
             try {
               out.onError(e);

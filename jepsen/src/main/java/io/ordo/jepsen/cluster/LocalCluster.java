@@ -852,6 +852,10 @@ public final class LocalCluster implements AutoCloseable {
             <!-- Failover shows here: a broker fenced when its session timed out, ISR shrinks and expands. -->
             <Logger name="org.apache.kafka.controller.ReplicationControlManager" level="INFO"/>
             <Logger name="kafka.cluster.Partition" level="INFO"/>
+            <!-- A client's side of a failover: requests timed out at a silent broker, disconnects,
+                 leader and metadata changes (what a stalled client still waits for). -->
+            <Logger name="org.apache.kafka.clients.NetworkClient" level="INFO"/>
+            <Logger name="org.apache.kafka.clients.Metadata" level="INFO"/>
             <Logger name="org.apache.flink.metrics.MetricGroup" level="ERROR"/>
             <Logger name="org.apache.flink.runtime.webmonitor.WebMonitorUtils" level="ERROR"/>
             <Logger name="org.apache.flink.runtime.security.token.DefaultDelegationTokenManager" level="ERROR"/>
