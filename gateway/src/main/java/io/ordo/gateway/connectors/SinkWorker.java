@@ -349,7 +349,8 @@ final class SinkWorker implements ConnectorManager.Worker {
     }
   }
 
-  private static String quote(String identifier) {
+  /** A SQL identifier in double quotes (embedded quotes doubled). */
+  static String quote(String identifier) {
     return "\"" + identifier.replace("\"", "\"\"") + "\"";
   }
 

@@ -105,11 +105,12 @@ final class TableChanges {
    * @throws IllegalStateException when the change does not fit the table (its reason)
    */
   Optional<RowWrite> toRowWrite(SourceRecord record) {
-    if (!(record.value() instanceof Struct envelope)
-        || envelope.schema().field("op") == null || envelope.get("op") == null) {
+    Optional<String> kind = op(record);
+    if (kind.isEmpty()) {
       return Optional.empty();
     }
-    String op = envelope.getString("op");
+    Struct envelope = (Struct) record.value();
+    String op = kind.get();
     try {
       switch (op) {
         case "r", "c", "u" -> {

@@ -38,10 +38,10 @@ final class TableRowKeys {
       throw new IllegalStateException("this gateway has no SQL engine to read table \""
           + table.name() + "\"");
     }
-    String order = table.primaryKey().stream().map(TableRowKeys::quote)
+    String order = table.primaryKey().stream().map(SinkWorker::quote)
         .collect(Collectors.joining(", "));
-    String query = "SELECT " + order + " FROM " + quote(table.name()) + " ORDER BY " + order
-        + " LIMIT " + limit;
+    String query = "SELECT " + order + " FROM " + SinkWorker.quote(table.name())
+        + " ORDER BY " + order + " LIMIT " + limit;
     List<String> keys = new ArrayList<>();
     try (SqlSession s = e.openSession(ConnectorManager.SQL_USER, ConnectorManager.SQL_DATABASE)) {
       for (List<Object> pk : s.prepare(query, List.of()).get(0).execute(List.of()).rows()) {
@@ -49,9 +49,5 @@ final class TableRowKeys {
       }
     }
     return keys;
-  }
-
-  private static String quote(String identifier) {
-    return "\"" + identifier.replace("\"", "\"\"") + "\"";
   }
 }
