@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -29,6 +30,13 @@ import org.HdrHistogram.Histogram;
  * clients bound the concurrency: when the store cannot keep up with R, latencies grow and {@code
  * notIssued} counts the intended starts of the window that were never sent before it ended.
  *
+ * <p>The measured window opens when the warmup has passed <em>and</em> every client has had the
+ * outcome of its first transfer (waiting at most {@link #FIRST_OUTCOME_WAIT} for them), so a
+ * window never measures the first round of a cold start: with many clients on a slow machine the
+ * first outcomes can take longer than a short warmup, and a window measured before them would
+ * show nothing committed. A client whose first transfer is still out after that wait is counted
+ * from when its outcomes arrive.
+ *
  * <p>A transfer belongs to the measured window when it <em>completes</em> in it; the throughput
  * is the window's committed transfers divided by the window's length, so an overloaded store
  * still shows what it achieved (counting by intended start instead would show nothing once the
@@ -48,6 +56,9 @@ public final class LoadRunner {
   /** Highest latency the histograms track, in ns (1 h). */
   static final long LATENCY_NANOS_MAX = TimeUnit.HOURS.toNanos(1);
 
+  /** Longest wait, after the warmup, for every client's first outcome before the window opens. */
+  public static final Duration FIRST_OUTCOME_WAIT = Duration.ofSeconds(60);
+
   /** Upper bound on clients (each is a thread and a connection). */
   public static final int CLIENTS_MAX = 1024;
 
@@ -64,7 +75,8 @@ public final class LoadRunner {
    * One step's settings.
    *
    * @param clients concurrent clients, in [1, {@value #CLIENTS_MAX}]
-   * @param warmup unmeasured time before the window, >= 0
+   * @param warmup least unmeasured time before the window, >= 0 (the window also waits for every
+   *     client's first outcome)
    * @param duration the measured window, positive
    * @param rate offered transfers/s over all clients, or 0 for closed loop
    * @param seed seed of the clients' Randoms
@@ -172,18 +184,19 @@ public final class LoadRunner {
         }
       }
       long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
-      long windowStart = t0 + step.warmup().toNanos();
-      long windowEnd = windowStart + step.duration().toNanos();
+      Window window = new Window(step.clients());
       List<Worker> workers = new ArrayList<>();
       AtomicReference<Throwable> failure = new AtomicReference<>();
       for (int i = 0; i < step.clients(); i++) {
-        Worker w = new Worker(i, connections.get(i), workload, step, t0, windowStart, windowEnd);
+        Worker w = new Worker(i, connections.get(i), workload, step, t0, window);
         workers.add(w);
         w.thread.setUncaughtExceptionHandler((t, e) -> failure.compareAndSet(null, e));
       }
       workers.forEach(w -> w.thread.start());
-      sleepUntil(windowStart);
+      sleepUntil(t0 + step.warmup().toNanos());
+      window.firstOutcomes.await(FIRST_OUTCOME_WAIT.toNanos(), TimeUnit.NANOSECONDS);
       CpuMeter.Snapshot before = cpu.snapshot();
+      long windowEnd = window.open(step.duration());
       sleepUntil(windowEnd);
       CpuMeter.Snapshot after = cpu.snapshot();
       for (Worker w : workers) {
@@ -250,6 +263,54 @@ public final class LoadRunner {
     }
   }
 
+  /**
+   * The measured window, opened once by the step's thread after the warmup and the clients' first
+   * outcomes; until then it contains no instant and has not ended.
+   */
+  private static final class Window {
+    /** Counted down once per client at its first outcome. */
+    final CountDownLatch firstOutcomes;
+    private volatile boolean opened;
+    private volatile long start;
+    private volatile long end;
+
+    Window(int clients) {
+      this.firstOutcomes = new CountDownLatch(clients);
+    }
+
+    /** Opens the window now for {@code duration}; returns its end (System.nanoTime). */
+    long open(Duration duration) {
+      long now = System.nanoTime();
+      start = now;
+      end = now + duration.toNanos();
+      opened = true;
+      return end;
+    }
+
+    /** True iff the window is open and {@code t} (nanoTime) lies in [start, end). */
+    boolean contains(long t) {
+      return opened && t - start >= 0 && t - end < 0;
+    }
+
+    /** True iff the window was opened and {@code t} (nanoTime) is at or past its end. */
+    boolean endedBy(long t) {
+      return opened && t - end >= 0;
+    }
+
+    /** True iff the window was opened and {@code t} (nanoTime) is before its start. */
+    boolean isBefore(long t) {
+      return !opened || t - start < 0;
+    }
+
+    /** Waits until the window has been opened and has ended. */
+    void awaitEnd() throws InterruptedException {
+      while (!opened) {
+        TimeUnit.MILLISECONDS.sleep(1);
+      }
+      sleepUntil(end);
+    }
+  }
+
   /** One client thread and what it counted. */
   private static final class Worker implements Runnable {
     final Thread thread;
@@ -267,18 +328,17 @@ public final class LoadRunner {
     private final TransferWorkload workload;
     private final Step step;
     private final long t0;
-    private final long windowStart;
-    private final long windowEnd;
+    private final Window window;
+    private boolean hadOutcome;
 
     Worker(int index, TransferClient client, TransferWorkload workload, Step step, long t0,
-        long windowStart, long windowEnd) {
+        Window window) {
       this.index = index;
       this.client = client;
       this.workload = workload;
       this.step = step;
       this.t0 = t0;
-      this.windowStart = windowStart;
-      this.windowEnd = windowEnd;
+      this.window = window;
       this.thread = new Thread(this, "ordo-bench-client-" + index);
       this.thread.setDaemon(true);
     }
@@ -296,13 +356,26 @@ public final class LoadRunner {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } finally {
+        // A client that ended (or failed) without an outcome must not hold the window shut.
+        synchronized (this) {
+          firstOutcome();
+        }
+      }
+    }
+
+    /** Counts this client's first outcome once (under the worker's lock). */
+    private void firstOutcome() {
+      if (!hadOutcome) {
+        hadOutcome = true;
+        window.firstOutcomes.countDown();
       }
     }
 
     private void closedLoop(Random random) throws InterruptedException {
       while (true) {
         long start = System.nanoTime();
-        if (start - windowEnd >= 0) {
+        if (window.endedBy(start)) {
           return;
         }
         one(random, start);
@@ -329,7 +402,7 @@ public final class LoadRunner {
           long start;
           if (schedule == null) {
             start = System.nanoTime();
-            if (start - windowEnd >= 0) {
+            if (window.endedBy(start)) {
               return;
             }
           } else {
@@ -350,7 +423,7 @@ public final class LoadRunner {
       } finally {
         try {
           // Transfers still out may complete in the window: wait for its end before closing.
-          sleepUntil(windowEnd);
+          window.awaitEnd();
         } finally {
           pipe.close();
         }
@@ -370,13 +443,13 @@ public final class LoadRunner {
         while (true) {
           long intended = t0 + (long) ((index / (double) step.clients() + k) * intervalNanos);
           k++;
-          if (intended - windowEnd >= 0) {
+          if (window.endedBy(intended)) {
             return NO_MORE;
           }
           long now = System.nanoTime();
-          if (now - windowEnd >= 0) {
+          if (window.endedBy(now)) {
             // Out of time while behind: the rest of the schedule was never sent.
-            if (intended - windowStart >= 0) {
+            if (!window.isBefore(intended)) {
               synchronized (Worker.this) {
                 notIssued++;
               }
@@ -410,7 +483,8 @@ public final class LoadRunner {
     private void record(long start, TransferClient.Attempt a) {
       long end = System.nanoTime();
       long endWallMillis = System.currentTimeMillis();
-      if (end - windowStart < 0 || end - windowEnd >= 0) {
+      firstOutcome();
+      if (!window.contains(end)) {
         return;
       }
       attempted++;
