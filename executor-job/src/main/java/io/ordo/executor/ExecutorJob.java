@@ -77,7 +77,9 @@ public final class ExecutorJob {
    * each empty fetch costs the in-process broker and the source ~2 ms of CPU on a small machine,
    * so the two sources at Kafka's 500 ms cost an idle embedded Ordo ~0.008 core. It is not
    * longer because a Kafka consumer's close waits for its parked fetch, and Flink closes the
-   * source readers on every cancel and failover: this is added to each.
+   * source readers on every cancel and failover: this is added to each. On replicated topics the
+   * sources wait {@link KafkaClientTimeouts#REPLICATED_FETCH_WAIT_MS} instead, for a shorter
+   * request timeout at a silent broker.
    */
   static final int IDLE_FETCH_WAIT_MS = 1_000;
 
@@ -246,9 +248,11 @@ public final class ExecutorJob {
     // waiting fetch when the partition's high watermark moves), so the wait adds no latency; it
     // only sets how often an idle job asks the broker (IDLE_FETCH_WAIT_MS says why 1 s).
     // The request timeout (fetch wait + 1.5 s) lets a source give up on a silent broker and find
-    // the partition's new leader soon after a failover, not after Kafka's 30 s (KafkaClientTimeouts).
-    KafkaClientTimeouts.putConsumerTimeouts(p, IDLE_FETCH_WAIT_MS);
-    KafkaClientTimeouts.putMetadataMaxAge(p, replicated(config));
+    // the partition's new leader soon after a failover, not after Kafka's 30 s (KafkaClientTimeouts);
+    // on a replicated topic the wait is shorter, so that timeout is 2 s.
+    KafkaClientTimeouts.putConsumerTimeouts(
+        p, KafkaClientTimeouts.idleFetchWaitMs(IDLE_FETCH_WAIT_MS, replicated(config)));
+    KafkaClientTimeouts.putReplicatedFailover(p, replicated(config));
     // Offsets live in checkpoints; committing them to the group is only informational.
     p.setProperty("commit.offsets.on.checkpoint", "true");
     return config.kafka().apply(p);
@@ -295,7 +299,7 @@ public final class ExecutorJob {
     p.setProperty("request.timeout.ms", Integer.toString(KafkaClientTimeouts.PRODUCER_REQUEST_TIMEOUT_MS));
     // A sink often has nothing in flight when a broker goes silent (the stalled log stalls its
     // input); fresh metadata sends its first records after the failover to the new leader.
-    KafkaClientTimeouts.putMetadataMaxAge(p, replicated(config));
+    KafkaClientTimeouts.putReplicatedFailover(p, replicated(config));
     config.kafka().apply(p);
     // Not overridable (KafkaClientSettings refuses them): the sinks' duplicates are dropped by
     // id downstream only if the producer neither reorders nor loses acknowledged records.

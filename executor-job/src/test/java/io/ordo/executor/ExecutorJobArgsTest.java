@@ -157,8 +157,19 @@ class ExecutorJobArgsTest {
     ExecutorConfig replicated =
         ExecutorConfig.defaults(KafkaClientSettings.of("k:1"), TopicLayout.withPrefix("t").withReplicationFactor((short) 3));
     String age = Integer.toString(KafkaClientTimeouts.REPLICATED_METADATA_MAX_AGE_MS);
-    assertThat(ExecutorJob.consumerProperties(replicated)).containsEntry("metadata.max.age.ms", age);
-    assertThat(ExecutorJob.producerProperties(replicated)).containsEntry("metadata.max.age.ms", age);
+    String backoff = Integer.toString(KafkaClientTimeouts.REPLICATED_RECONNECT_BACKOFF_MS);
+    assertThat(ExecutorJob.consumerProperties(replicated))
+        .containsEntry("metadata.max.age.ms", age)
+        .containsEntry("reconnect.backoff.ms", backoff)
+        // The shorter idle wait of a replicated topic, so the request timeout is 2 s.
+        .containsEntry("fetch.max.wait.ms", Integer.toString(KafkaClientTimeouts.REPLICATED_FETCH_WAIT_MS))
+        .containsEntry("request.timeout.ms", "2000");
+    assertThat(ExecutorJob.producerProperties(replicated))
+        .containsEntry("metadata.max.age.ms", age)
+        .containsEntry("reconnect.backoff.ms", backoff);
+    assertThat(ExecutorJob.consumerProperties(single))
+        .doesNotContainKey("reconnect.backoff.ms")
+        .containsEntry("fetch.max.wait.ms", Integer.toString(ExecutorJob.IDLE_FETCH_WAIT_MS));
   }
 
   @Test

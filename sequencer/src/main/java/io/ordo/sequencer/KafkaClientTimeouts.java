@@ -71,16 +71,36 @@ public final class KafkaClientTimeouts {
   public static final int REPLICATED_METADATA_MAX_AGE_MS = 1_000;
 
   /**
-   * Puts {@code metadata.max.age.ms} = {@value #REPLICATED_METADATA_MAX_AGE_MS} into a client
-   * config when {@code replicated}, else leaves it alone (its own tuning; apply the {@link
-   * KafkaClientSettings} after this).
+   * {@code reconnect.backoff.ms} and {@code reconnect.backoff.max.ms} of the same clients on a
+   * replicated cluster, in ms (Kafka's defaults: 50 ms growing to 1 s). A client sends metadata
+   * requests to its "least loaded" broker, and prefers a broker it is still connecting to over
+   * one it has no connection with. A consumer whose partitions all had one leader holds a single
+   * connection; when that broker goes silent (paused: its kernel still completes the TCP
+   * handshake) the consumer times out, re-dials it 50 ms later for the same fetch, and its
+   * metadata request then waits on that new connection, whose first request times out again:
+   * round after round until the broker answers, although its partitions moved to other leaders
+   * seconds earlier. Seen in Ordo's fault runs as the executor's source consumers stalling for a
+   * whole 10 s pause (JEPSEN.md). Backing off a whole second after a failed connection leaves the
+   * metadata request room to reach a live broker and learn the new leaders first.
+   */
+  public static final int REPLICATED_RECONNECT_BACKOFF_MS = 1_000;
+
+  /**
+   * Puts the failover tuning of a client on a replicated cluster into its config: {@code
+   * metadata.max.age.ms} = {@value #REPLICATED_METADATA_MAX_AGE_MS} and the reconnect backoff
+   * ({@value #REPLICATED_RECONNECT_BACKOFF_MS} ms, not growing); when not {@code replicated}
+   * leaves the config alone (a single broker has nothing to fail over to). Its own tuning: apply
+   * the {@link KafkaClientSettings} after this.
    *
    * @return {@code clientConfig}
    */
-  public static <M extends Map<Object, Object>> M putMetadataMaxAge(M clientConfig, boolean replicated) {
+  public static <M extends Map<Object, Object>> M putReplicatedFailover(M clientConfig, boolean replicated) {
     Objects.requireNonNull(clientConfig, "clientConfig");
     if (replicated) {
       clientConfig.put("metadata.max.age.ms", Integer.toString(REPLICATED_METADATA_MAX_AGE_MS));
+      String backoff = Integer.toString(REPLICATED_RECONNECT_BACKOFF_MS);
+      clientConfig.put("reconnect.backoff.ms", backoff);
+      clientConfig.put("reconnect.backoff.max.ms", backoff);
     }
     return clientConfig;
   }

@@ -40,9 +40,19 @@ class KafkaClientTimeoutsTest {
   }
 
   @Test
-  void onlyAReplicatedClusterRefreshesMetadataEverySecond() {
-    assertThat(KafkaClientTimeouts.putMetadataMaxAge(new Properties(), false)).doesNotContainKey("metadata.max.age.ms");
-    assertThat(KafkaClientTimeouts.putMetadataMaxAge(new Properties(), true)).containsEntry("metadata.max.age.ms", "1000");
+  void onlyAReplicatedClusterGetsTheFailoverTuning() {
+    assertThat(KafkaClientTimeouts.putReplicatedFailover(new Properties(), false)).isEmpty();
+    Properties replicated = KafkaClientTimeouts.putReplicatedFailover(new Properties(), true);
+    assertThat(replicated)
+        .containsEntry("metadata.max.age.ms", "1000")
+        // A silent broker is not re-dialled within a second (the metadata request goes elsewhere
+        // meanwhile), and the backoff does not grow.
+        .containsEntry("reconnect.backoff.ms", "1000")
+        .containsEntry("reconnect.backoff.max.ms", "1000")
+        .hasSize(3);
+
+    new KafkaClientSettings("k:1", Map.of("reconnect.backoff.ms", "50")).apply(replicated);
+    assertThat(replicated).containsEntry("reconnect.backoff.ms", "50");
   }
 
   @Test

@@ -434,7 +434,7 @@ public final class ChangelogMaterializer implements AutoCloseable {
     // every second (KafkaClientTimeouts).
     boolean replicated = KafkaClientTimeouts.replicatedOrUnknown(kafka, topic, Duration.ofMillis(METADATA_TIMEOUT_MS));
     KafkaClientTimeouts.putConsumerTimeouts(props, KafkaClientTimeouts.idleFetchWaitMs(IDLE_FETCH_WAIT_MS, replicated));
-    KafkaClientTimeouts.putMetadataMaxAge(props, replicated);
+    KafkaClientTimeouts.putReplicatedFailover(props, replicated);
     // Every partition is positioned explicitly; a stored offset that is out of range must fail
     // rather than jump, since jumping would silently drop changes.
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");

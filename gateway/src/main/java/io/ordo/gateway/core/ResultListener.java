@@ -236,7 +236,7 @@ public final class ResultListener implements AutoCloseable {
     boolean replicated = KafkaClientTimeouts.replicatedOrUnknown(kafka, resultsTopic,
         startTimeout.compareTo(REPLICATION_PROBE_TIMEOUT) < 0 ? startTimeout : REPLICATION_PROBE_TIMEOUT);
     KafkaClientTimeouts.putConsumerTimeouts(props, KafkaClientTimeouts.idleFetchWaitMs(FETCH_MAX_WAIT_MS, replicated));
-    KafkaClientTimeouts.putMetadataMaxAge(props, replicated);
+    KafkaClientTimeouts.putReplicatedFailover(props, replicated);
     props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "ordo-gateway-results");
     kafka.apply(props);
