@@ -939,8 +939,9 @@ final class Views {
     }
     out.add("  Aggregates: " + (aggregates.isEmpty() ? "none" : String.join(", ", aggregates)));
     out.add("  Columns: " + Introspection.columnList(table.columns()));
-    out.add("  Query: " + def.query());
-    out.add("  Flink SQL: " + def.flinkQuery());
+    // The unparsed query breaks lines (before a JOIN): one row of the answer per line.
+    addLines(out, "  Query: ", def.query());
+    addLines(out, "  Flink SQL: ", def.flinkQuery());
     if (!def.timeColumn().isEmpty()) {
       out.add("  Flink time attribute: the records' event times (the values of "
           + def.timeColumn() + "), which the job's DESCRIPTOR names, with watermarks from its"
@@ -951,6 +952,15 @@ final class Views {
         + " is read_your_writes or at_position:<ts>:<partition>:<offset> (this session: "
         + consistency + ")");
     return out;
+  }
+
+  /** Adds {@code label + text}, the text's second and later lines indented under it. */
+  private static void addLines(List<String> out, String label, String text) {
+    String[] lines = text.split("\n");
+    out.add(label + lines[0]);
+    for (int i = 1; i < lines.length; i++) {
+      out.add("    " + lines[i]);
+    }
   }
 
   /** Whether an expression holds an aggregate call. */
