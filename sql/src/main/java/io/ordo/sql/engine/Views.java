@@ -947,9 +947,9 @@ final class Views {
           + def.timeColumn() + "), which the job's DESCRIPTOR names, with watermarks from its"
           + " source");
     }
-    out.add("  Consistency: each row reflects one source log position (SHOW VIEWS: position);"
-        + " a SELECT reads the view as far as its job got (eventual) unless view_consistency"
-        + " is read_your_writes or at_position:<ts>:<partition>:<offset> (this session: "
+    out.add("  Consistency: each row reflects one source log position (SHOW VIEWS: position)");
+    out.add("  Reads: eventual, as far as the job got, unless view_consistency is"
+        + " read_your_writes or at_position:<ts>:<partition>:<offset> (this session: "
         + consistency + ")");
     return out;
   }

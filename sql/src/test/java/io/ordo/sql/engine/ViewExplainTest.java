@@ -128,9 +128,9 @@ class ViewExplainTest {
                 + " FROM \"orders\" WHERE \"amount\" > 0 GROUP BY \"region\"",
             "  Flink SQL: SELECT `region`, COUNT(*) AS `n`, SUM(`amount`) AS `total`"
                 + " FROM `orders` WHERE `amount` > 0 GROUP BY `region`",
-            "  Consistency: each row reflects one source log position (SHOW VIEWS: position);"
-                + " a SELECT reads the view as far as its job got (eventual) unless"
-                + " view_consistency is read_your_writes or at_position:<ts>:<partition>:<offset>"
+            "  Consistency: each row reflects one source log position (SHOW VIEWS: position)",
+            "  Reads: eventual, as far as the job got, unless view_consistency is"
+                + " read_your_writes or at_position:<ts>:<partition>:<offset>"
                 + " (this session: eventual)");
   }
 
