@@ -51,7 +51,8 @@ import org.apache.calcite.sql.validate.SqlNameMatchers;
 import org.apache.calcite.sql.util.SqlBasicVisitor;
 
 /**
- * Materialized views in the engine: CREATE / DROP / SHOW VIEWS and the batches their jobs apply.
+ * Materialized views in the engine: CREATE / DROP / SHOW VIEWS / EXPLAIN, the waits of {@code
+ * view_consistency} and the batches their jobs apply.
  *
  * <p>A view is two catalog entries written by one sequenced DDL transaction: its definition
  * ({@link ViewCodec}) and a table of the same name whose columns are the query's and whose
@@ -825,8 +826,8 @@ final class Views {
 
   /**
    * {@code EXPLAIN CREATE MATERIALIZED VIEW}: what the CREATE would make, checked as CREATE
-   * checks it ({@link #shape(Plan.CreateView)}, {@link #define}) against the newest catalog the
-   * store holds. Stores nothing and starts no job.
+   * checks it ({@link #shape(Plan.CreateView)}, {@link #define}) against a fresh catalog, as
+   * CREATE reads it. Stores nothing and starts no job.
    *
    * @param consistency this session's {@code view_consistency}
    * @throws SqlException whatever CREATE would refuse the statement with
@@ -834,7 +835,7 @@ final class Views {
   StatementResult explainCreate(Plan.CreateView v, String consistency)
       throws SqlException, InterruptedException {
     Shape shape = shape(v);
-    Catalog catalog = Catalog.read(engine.backend().store(), session.latest().position());
+    Catalog catalog = ddl.freshCatalog();
     if (exists(catalog, v)) {
       return explained(List.of("CREATE MATERIALIZED VIEW IF NOT EXISTS " + v.name()
           + ": nothing to do (relation \"" + v.name() + "\" already exists)"));
