@@ -81,7 +81,9 @@ final class Settings {
    * A {@code view_consistency} value, normalized: {@value #EVENTUAL}, {@value #READ_YOUR_WRITES}
    * (a SELECT of a view waits until it reflects this session's last write) or {@code
    * at_position:<ts>:<partition>:<offset>} (waits until it reflects that log position, written as
-   * AS OF LOG POSITION and EMIT CHANGES AT POSITION take it: {@link Positions#parse}).
+   * AS OF LOG POSITION and EMIT CHANGES AT POSITION take it: {@link Positions#parse}; a fourth
+   * part {@code :<n>}, a change's index within the position as push queries write it, is
+   * dropped).
    *
    * @throws SqlException 22023 for anything else, naming the accepted forms
    */
@@ -91,9 +93,14 @@ final class Settings {
       return value;
     }
     if (value.startsWith(AT_POSITION)) {
+      String position = value.substring(AT_POSITION.length());
+      // A push query's _position and a view's position may add ":<n>", the change's index within
+      // that log position: waiting for the whole position covers it.
+      if (position.matches("[^:]*:[^:]*:[^:]*:[0-9]+")) {
+        position = position.substring(0, position.lastIndexOf(':'));
+      }
       try {
-        return AT_POSITION
-            + Positions.format(Positions.parse(value.substring(AT_POSITION.length())));
+        return AT_POSITION + Positions.format(Positions.parse(position));
       } catch (SqlException e) {
         throw new SqlException(SqlState.INVALID_PARAMETER_VALUE,
             "invalid position in parameter \"view_consistency\": \"" + text + "\" (expected "

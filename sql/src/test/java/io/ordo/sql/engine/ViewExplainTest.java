@@ -196,8 +196,11 @@ class ViewExplainTest {
         .hasValue(Positions.parse("1765000000000:2:1234"));
     assertThat(Settings.viewPosition("read_your_writes")).isEmpty();
     assertThat(Settings.viewPosition(null)).isEmpty();
+    // A push query's _position (with the change's index) waits for its whole log position.
+    assertThat(Settings.viewConsistency("at_position:1765000000000:2:1234:7"))
+        .isEqualTo("at_position:1765000000000:2:1234");
     for (String bad : new String[] {"at_position:", "at_position:1:2", "at_position:a:b:c",
-        "at_position:1:-2:3", "at_position:1:2:3:4"}) {
+        "at_position:1:-2:3", "at_position:1:2:3:x", "at_position:1:2:3:4:5"}) {
       assertThatThrownBy(() -> Settings.viewConsistency(bad))
           .as(bad)
           .isInstanceOf(SqlException.class)
