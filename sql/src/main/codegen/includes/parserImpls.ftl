@@ -253,12 +253,15 @@ SqlNode OrdoDesc() :
 
 /**
  * {@code EXPLAIN <statement>} (PostgreSQL's form) besides Calcite's {@code EXPLAIN PLAN ... FOR},
- * which is delegated to Calcite's production.
+ * which is delegated to Calcite's production. {@code EXPLAIN CREATE ...} explains a CREATE
+ * without running it (the engine takes CREATE MATERIALIZED VIEW only), and {@code EXPLAIN
+ * [MATERIALIZED] VIEW name} an existing materialized view.
  */
 SqlNode OrdoExplain() :
 {
     final Span s;
     final SqlNode stmt;
+    final SqlIdentifier name;
 }
 {
     (
@@ -267,6 +270,14 @@ SqlNode OrdoExplain() :
     |
         <EXPLAIN> { s = span(); }
         (
+            // VIEW and MATERIALIZED are not reserved: "EXPLAIN view" alone is a query of a column.
+            LOOKAHEAD(3)
+            [ <MATERIALIZED> ] <VIEW> name = CompoundIdentifier() {
+                return new SqlExplainView(s.end(this), name);
+            }
+        |
+            stmt = SqlCreate()
+        |
             stmt = OrdoInsert()
         |
             stmt = SqlUpdate()

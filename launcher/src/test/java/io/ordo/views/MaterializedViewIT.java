@@ -199,7 +199,7 @@ class MaterializedViewIT {
   }
 
   @Test
-  void aSessionReadsItsOwnWritesThroughAViewWhenItAsksTo() throws Exception {
+  void aSessionReadsItsOwnWritesOrANamedPositionThroughAViewWhenItAsksTo() throws Exception {
     try (SqlSession s = ordo.sqlEngine().openSession("test", "ordo")) {
       one(s, "CREATE TABLE tallies (id BIGINT PRIMARY KEY, grp TEXT NOT NULL, n INT NOT NULL)");
       one(s, "CREATE MATERIALIZED VIEW grp_totals AS SELECT grp, count(*) AS c, sum(n) AS total"
@@ -220,10 +220,88 @@ class MaterializedViewIT {
             .isEqualTo(text(one(s, "SELECT grp, count(*) AS c, sum(n) AS total FROM tallies"
                 + " GROUP BY grp ORDER BY grp")));
       }
+
+      // Waiting for a position named explicitly (a session that wrote nothing itself).
+      assertThat(sqlState(s, "SET view_consistency = 'at_position:yesterday'"))
+          .isEqualTo(SqlState.INVALID_PARAMETER_VALUE);
+      one(s, "INSERT INTO tallies VALUES (13, 'c', 13)");
+      // Another client's write commits after that insert: its position is one to wait for.
+      io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder
+          .forTarget(ordo.grpcTarget()).usePlaintext().build();
+      io.ordo.proto.Position after;
+      try {
+        after = io.ordo.proto.OrdoGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .put(io.ordo.proto.PutRequest.newBuilder().setKey("view-it/marker")
+                .setValue(io.ordo.proto.Value.newBuilder().setCounter(1)).build())
+            .getPosition();
+      } finally {
+        channel.shutdownNow();
+      }
+      try (SqlSession reader = ordo.sqlEngine().openSession("test", "ordo")) {
+        String position = io.ordo.sql.engine.Positions.format(after);
+        one(reader, "SET view_consistency = 'AT_POSITION:" + position + "'");
+        assertThat(text(one(reader, "SHOW view_consistency")))
+            .containsExactly(List.of("at_position:" + position));
+        assertThat(text(one(reader, "SELECT grp, c, total FROM grp_totals ORDER BY grp")))
+            .isEqualTo(text(one(reader, "SELECT grp, count(*) AS c, sum(n) AS total"
+                + " FROM tallies GROUP BY grp ORDER BY grp")));
+        // A position after the log's newest: no view reflects it yet.
+        one(reader, "SET view_consistency = 'at_position:" + (after.getTs() + 3_600_000)
+            + ":0:0'");
+        assertThat(sqlState(reader, "SELECT * FROM grp_totals"))
+            .isEqualTo(SqlState.INVALID_PARAMETER_VALUE);
+        assertThat(sqlState(reader, "SELECT * FROM tallies")).isEqualTo("ok");
+      }
     } finally {
       // The other tests read SHOW VIEWS' first row as theirs.
       try (SqlSession s = ordo.sqlEngine().openSession("test", "ordo")) {
         one(s, "DROP VIEW IF EXISTS grp_totals");
+      }
+    }
+  }
+
+  /** The lines of an EXPLAIN answer (one text column, "QUERY PLAN"). */
+  static List<String> lines(StatementResult r) {
+    assertThat(r.columns()).extracting(io.ordo.sql.Column::name).containsExactly("QUERY PLAN");
+    return r.rows().stream().map(row -> (String) row.get(0)).toList();
+  }
+
+  @Test
+  void explainSaysWhatAViewRunsWithoutCreatingIt() throws Exception {
+    String create = "CREATE MATERIALIZED VIEW shop_totals AS SELECT shop, count(*) AS n,"
+        + " sum(amount) AS total FROM sales GROUP BY shop";
+    try (SqlSession s = ordo.sqlEngine().openSession("test", "ordo")) {
+      one(s, "CREATE TABLE sales (id BIGINT PRIMARY KEY, shop TEXT NOT NULL, amount INT NOT NULL)");
+      // EXPLAIN CREATE says what the view would run, and creates nothing.
+      List<String> plan = lines(one(s, "EXPLAIN " + create));
+      assertThat(plan.get(0)).startsWith("Materialized View shop_totals (not created");
+      assertThat(plan).contains("  Sources: table sales", "  Key: shop (the GROUP BY columns)",
+          "  Aggregates: COUNT(*) AS \"n\", SUM(\"amount\") AS \"total\"");
+      assertThat(sqlState(s, "SELECT * FROM shop_totals")).isEqualTo(SqlState.UNDEFINED_TABLE);
+      assertThat(one(s, "SHOW VIEWS").rows()).noneMatch(r -> r.get(0).equals("shop_totals"));
+      // CREATE's refusals; an unknown view; a table.
+      assertThat(sqlState(s, "EXPLAIN CREATE MATERIALIZED VIEW v AS SELECT shop, amount"
+          + " FROM sales")).isEqualTo(SqlState.FEATURE_NOT_SUPPORTED);
+      assertThat(sqlState(s, "EXPLAIN CREATE MATERIALIZED VIEW v AS SELECT shop, count(*) AS n"
+          + " FROM nowhere GROUP BY shop")).isEqualTo(SqlState.UNDEFINED_TABLE);
+      assertThat(sqlState(s, "EXPLAIN VIEW shop_totals")).isEqualTo(SqlState.UNDEFINED_TABLE);
+      assertThat(sqlState(s, "EXPLAIN VIEW sales")).isEqualTo(SqlState.WRONG_OBJECT_TYPE);
+
+      one(s, create);
+      assertThat(sqlState(s, "EXPLAIN " + create)).isEqualTo(SqlState.DUPLICATE_TABLE);
+      // EXPLAIN VIEW: the same description, and the Flink SQL is what the job is given.
+      List<String> explained = lines(one(s, "EXPLAIN MATERIALIZED VIEW shop_totals"));
+      assertThat(explained.get(0)).startsWith("Materialized View shop_totals (view id ");
+      assertThat(explained.subList(1, explained.size())).isEqualTo(plan.subList(1, plan.size()));
+      Object flinkQuery = one(s, "SHOW VIEWS").rows().stream()
+          .filter(r -> r.get(0).equals("shop_totals")).findFirst().orElseThrow().get(12);
+      assertThat(explained).contains("  Flink SQL: " + flinkQuery);
+    } finally {
+      // The other tests read SHOW VIEWS' first row as theirs.
+      try (SqlSession s = ordo.sqlEngine().openSession("test", "ordo")) {
+        one(s, "DROP VIEW IF EXISTS shop_totals");
+        one(s, "DROP TABLE IF EXISTS sales");
       }
     }
   }

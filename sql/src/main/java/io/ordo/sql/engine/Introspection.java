@@ -67,8 +67,9 @@ final class Introspection {
     if (plan instanceof Plan.Describe) {
       return Optional.of(DESCRIBE);
     }
-    if (plan instanceof Plan.Explain) {
-      return Optional.of(List.of(Column.of("QUERY PLAN", SqlType.TEXT)));
+    if (plan instanceof Plan.Explain || plan instanceof Plan.ExplainCreateView
+        || plan instanceof Plan.ExplainView) {
+      return Optional.of(Views.EXPLAIN);
     }
     if (plan instanceof Plan.ShowSetting s) {
       return Optional.of(List.of(Column.of(s.name().toLowerCase(java.util.Locale.ROOT),
@@ -169,7 +170,8 @@ final class Introspection {
     };
   }
 
-  private static String columnList(List<ColumnDef> cols) {
+  /** Columns as {@code name type, ...} (SHOW STREAMS, EXPLAIN VIEW). */
+  static String columnList(List<ColumnDef> cols) {
     StringBuilder sb = new StringBuilder();
     for (ColumnDef c : cols) {
       sb.append(sb.length() == 0 ? "" : ", ").append(c.name()).append(' ').append(typeText(c));

@@ -3,7 +3,6 @@ package io.ordo.sql.engine;
 import io.ordo.proto.Outcome;
 import io.ordo.proto.Position;
 import io.ordo.proto.TxnResult;
-import io.ordo.sql.Column;
 import io.ordo.sql.PushSink;
 import io.ordo.sql.SqlAccess;
 import io.ordo.sql.SqlException;
@@ -188,6 +187,8 @@ final class OrdoSession implements SqlSession {
     if (plan instanceof Plan.Query
         || plan instanceof Plan.Push
         || plan instanceof Plan.Explain
+        || plan instanceof Plan.ExplainCreateView
+        || plan instanceof Plan.ExplainView
         || plan instanceof Plan.ShowTables
         || plan instanceof Plan.ShowStreams
         || plan instanceof Plan.ShowConnectors
@@ -317,6 +318,14 @@ final class OrdoSession implements SqlSession {
     }
     if (plan instanceof Plan.Explain e) {
       return explain(e);
+    }
+    if (plan instanceof Plan.ExplainCreateView e) {
+      return new Views(this, engine, new Ddl(this, engine)).explainCreate(e.create(),
+          settings.getOrDefault(Settings.VIEW_CONSISTENCY, Settings.EVENTUAL));
+    }
+    if (plan instanceof Plan.ExplainView e) {
+      return new Views(this, engine, new Ddl(this, engine)).explainView(e,
+          settings.getOrDefault(Settings.VIEW_CONSISTENCY, Settings.EVENTUAL));
     }
     if (plan instanceof Plan.Insert || plan instanceof Plan.Update || plan instanceof Plan.Delete) {
       return dml(parsed, plan, params);
@@ -523,9 +532,8 @@ final class OrdoSession implements SqlSession {
       ensureBlockSnapshot();
       ctx = context(blockSnapshot, Catalog.read(engine.backend().store(), blockSnapshot), block);
     } else {
-      if (q.asOf().isEmpty() && lastCommit != null
-          && Settings.READ_YOUR_WRITES.equals(settings.get(Settings.VIEW_CONSISTENCY))) {
-        Views.awaitReflected(this, q.query(), lastCommit, engine.config().statementTimeoutMs());
+      if (q.asOf().isEmpty()) {
+        awaitViews(q.query());
       }
       Position p = fresh().position();
       if (q.asOf().isPresent()) {
@@ -535,6 +543,24 @@ final class OrdoSession implements SqlSession {
     }
     Dml.Composed composed = new Dml.Composed(Unparse.sql(q.query()), Unparse.parameters(q.query()));
     return runWithColumns(ctx, composed, parsed, params);
+  }
+
+  /**
+   * Waits as {@code view_consistency} asks before a query outside a block reads the views in it:
+   * until they reflect this session's last write (read_your_writes) or a named log position
+   * (at_position:...); eventual waits for nothing.
+   */
+  private void awaitViews(SqlNode query) throws SqlException, InterruptedException {
+    String consistency = settings.getOrDefault(Settings.VIEW_CONSISTENCY, Settings.EVENTUAL);
+    Optional<Position> named = Settings.viewPosition(consistency);
+    if (named.isPresent()) {
+      Views.awaitReflected(this, query, named.get(), "position " + Positions.format(named.get())
+          + " (view_consistency = " + consistency + ")", engine.config().statementTimeoutMs());
+    } else if (lastCommit != null && consistency.equals(Settings.READ_YOUR_WRITES)) {
+      Views.awaitReflected(this, query, lastCommit, "this session's last write (position "
+          + Positions.format(lastCommit) + "; view_consistency = read_your_writes)",
+          engine.config().statementTimeoutMs());
+    }
   }
 
   /** The position an AS OF clause names, checked against the retention and the present. */
@@ -610,8 +636,7 @@ final class OrdoSession implements SqlSession {
         lines.add(List.of(line));
       }
     }
-    return new StatementResult(
-        "EXPLAIN", List.of(Column.of("QUERY PLAN", SqlType.TEXT)), lines);
+    return new StatementResult("EXPLAIN", Views.EXPLAIN, lines);
   }
 
   // ---------------------------------------------------------------------------------------

@@ -30,6 +30,15 @@ sealed interface Plan {
   /** {@code EXPLAIN <query>}. */
   record Explain(SqlNode query) implements Plan {}
 
+  /**
+   * {@code EXPLAIN CREATE MATERIALIZED VIEW ...}: what the CREATE would make, checked as CREATE
+   * checks it, without storing anything or starting a job.
+   */
+  record ExplainCreateView(CreateView create) implements Plan {}
+
+  /** {@code EXPLAIN [MATERIALIZED] VIEW name}: what an existing view runs. */
+  record ExplainView(String name, int position) implements Plan {}
+
   /** One column in DDL. */
   record ColumnSpec(
       String name,

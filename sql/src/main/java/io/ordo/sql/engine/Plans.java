@@ -20,6 +20,7 @@ import io.ordo.sql.parser.stmt.SqlAsOf;
 import io.ordo.sql.parser.stmt.SqlBegin;
 import io.ordo.sql.parser.stmt.SqlCommit;
 import io.ordo.sql.parser.stmt.SqlEmitChanges;
+import io.ordo.sql.parser.stmt.SqlExplainView;
 import io.ordo.sql.parser.stmt.SqlInsertOnConflict;
 import io.ordo.sql.parser.stmt.SqlRollback;
 import io.ordo.sql.parser.stmt.SqlTerminateQuery;
@@ -74,12 +75,21 @@ final class Plans {
     }
     if (node instanceof SqlExplain explain) {
       SqlNode target = explain.getExplicandum();
+      if (target instanceof SqlCreateMaterializedView) {
+        // The same plan CREATE runs, its position the CREATE's own (errors point into it).
+        ParsedStatement create = new ParsedStatement(target, p.text(), p.offset(), p.parameters(), p.source());
+        return new Plan.ExplainCreateView((Plan.CreateView) of(create));
+      }
       if (!(target.getKind().belongsTo(SqlKind.QUERY) || target.getKind() == SqlKind.ORDER_BY
           || target.getKind() == SqlKind.WITH)) {
-        throw new SqlException(
-            SqlState.FEATURE_NOT_SUPPORTED, "EXPLAIN is supported for queries only", position);
+        throw new SqlException(SqlState.FEATURE_NOT_SUPPORTED,
+            "EXPLAIN is supported for queries, CREATE MATERIALIZED VIEW and VIEW <name> only",
+            position);
       }
       return new Plan.Explain(target);
+    }
+    if (node instanceof SqlExplainView ev) {
+      return new Plan.ExplainView(name(ev.name(), position), position);
     }
     if (node instanceof SqlBegin) {
       return new Plan.Begin();

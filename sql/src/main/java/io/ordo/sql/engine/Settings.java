@@ -1,5 +1,6 @@
 package io.ordo.sql.engine;
 
+import io.ordo.proto.Position;
 import io.ordo.sql.Column;
 import io.ordo.sql.SqlException;
 import io.ordo.sql.SqlState;
@@ -8,6 +9,7 @@ import io.ordo.sql.StatementResult;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -20,11 +22,17 @@ import java.util.TreeMap;
 final class Settings {
   private Settings() {}
 
-  /** {@code view_consistency}: {@value #EVENTUAL} (default) or {@value #READ_YOUR_WRITES}. */
+  /**
+   * {@code view_consistency}: {@value #EVENTUAL} (default), {@value #READ_YOUR_WRITES} or {@code
+   * at_position:<ts>:<partition>:<offset>} ({@link #viewConsistency}).
+   */
   static final String VIEW_CONSISTENCY = "view_consistency";
 
   static final String EVENTUAL = "eventual";
   static final String READ_YOUR_WRITES = "read_your_writes";
+
+  /** The prefix of a view_consistency that names a log position to wait for. */
+  static final String AT_POSITION = "at_position:";
 
   /** Values SHOW reports before any SET. */
   static final Map<String, String> DEFAULTS = new TreeMap<>(Map.ofEntries(
@@ -46,7 +54,7 @@ final class Settings {
       Map.entry("max_identifier_length", "63"),
       Map.entry("is_superuser", "off"),
       // Ordo's own: whether a query waits for the views it reads to reflect this session's
-      // writes (Views.awaitReflected).
+      // writes or a log position (Views.awaitReflected).
       Map.entry(VIEW_CONSISTENCY, EVENTUAL)));
 
   static StatementResult set(Map<String, String> settings, Plan.SetSetting s) throws SqlException {
@@ -63,16 +71,59 @@ final class Settings {
           SqlState.FEATURE_NOT_SUPPORTED, "Ordo speaks UTF8 only, not client_encoding " + value);
     }
     if (name.equals(VIEW_CONSISTENCY)) {
-      value = value.toLowerCase(Locale.ROOT);
-      if (!value.equals(EVENTUAL) && !value.equals(READ_YOUR_WRITES)) {
-        throw new SqlException(
-            SqlState.INVALID_PARAMETER_VALUE,
-            "invalid value for parameter \"view_consistency\": \"" + s.value().get()
-                + "\" (eventual or read_your_writes)");
-      }
+      value = viewConsistency(value);
     }
     settings.put(name, value);
     return StatementResult.command("SET");
+  }
+
+  /**
+   * A {@code view_consistency} value, normalized: {@value #EVENTUAL}, {@value #READ_YOUR_WRITES}
+   * (a SELECT of a view waits until it reflects this session's last write) or {@code
+   * at_position:<ts>:<partition>:<offset>} (waits until it reflects that log position, written as
+   * AS OF LOG POSITION and EMIT CHANGES AT POSITION take it: {@link Positions#parse}; a fourth
+   * part {@code :<n>}, a change's index within the position as push queries write it, is
+   * dropped).
+   *
+   * @throws SqlException 22023 for anything else, naming the accepted forms
+   */
+  static String viewConsistency(String text) throws SqlException {
+    String value = text.trim().toLowerCase(Locale.ROOT);
+    if (value.equals(EVENTUAL) || value.equals(READ_YOUR_WRITES)) {
+      return value;
+    }
+    if (value.startsWith(AT_POSITION)) {
+      String position = value.substring(AT_POSITION.length());
+      // A push query's _position and a view's position may add ":<n>", the change's index within
+      // that log position: waiting for the whole position covers it.
+      if (position.matches("[^:]*:[^:]*:[^:]*:[0-9]+")) {
+        position = position.substring(0, position.lastIndexOf(':'));
+      }
+      try {
+        return AT_POSITION + Positions.format(Positions.parse(position));
+      } catch (SqlException e) {
+        throw new SqlException(SqlState.INVALID_PARAMETER_VALUE,
+            "invalid position in parameter \"view_consistency\": \"" + text + "\" (expected "
+                + AT_POSITION + "<ts>:<partition>:<offset>, three non-negative integers such as "
+                + AT_POSITION + "1765000000000:2:1234)");
+      }
+    }
+    throw new SqlException(
+        SqlState.INVALID_PARAMETER_VALUE,
+        "invalid value for parameter \"view_consistency\": \"" + text
+            + "\" (eventual, read_your_writes or " + AT_POSITION
+            + "<ts>:<partition>:<offset>)");
+  }
+
+  /**
+   * The log position a normalized {@code view_consistency} ({@link #viewConsistency}) names, empty
+   * for eventual and read_your_writes.
+   */
+  static Optional<Position> viewPosition(String consistency) throws SqlException {
+    if (consistency == null || !consistency.startsWith(AT_POSITION)) {
+      return Optional.empty();
+    }
+    return Optional.of(Positions.parse(consistency.substring(AT_POSITION.length())));
   }
 
   static StatementResult show(

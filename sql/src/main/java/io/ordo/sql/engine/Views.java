@@ -51,7 +51,8 @@ import org.apache.calcite.sql.validate.SqlNameMatchers;
 import org.apache.calcite.sql.util.SqlBasicVisitor;
 
 /**
- * Materialized views in the engine: CREATE / DROP / SHOW VIEWS and the batches their jobs apply.
+ * Materialized views in the engine: CREATE / DROP / SHOW VIEWS / EXPLAIN, the waits of {@code
+ * view_consistency} and the batches their jobs apply.
  *
  * <p>A view is two catalog entries written by one sequenced DDL transaction: its definition
  * ({@link ViewCodec}) and a table of the same name whose columns are the query's and whose
@@ -85,6 +86,57 @@ final class Views {
   // CREATE MATERIALIZED VIEW
 
   StatementResult create(Plan.CreateView v) throws SqlException, InterruptedException {
+    Shape shape = shape(v);
+    for (int attempt = 0; attempt <= engine.config().retriesMax(); attempt++) {
+      Catalog catalog = ddl.freshCatalog();
+      if (exists(catalog, v)) {
+        return StatementResult.command("CREATE MATERIALIZED VIEW");
+      }
+      // The view counts a stream's records after this position (ViewDef.startPosition).
+      Definition d = define(v, shape, catalog, () -> Positions.format(session.fresh().position()));
+      String tableKey = Encodings.tableKey(v.name());
+      List<Operation> ops = new ArrayList<>(List.of(
+          Ddl.assertOp(tableKey, Optional.empty()),
+          Ddl.assertOp(Encodings.streamKey(v.name()), Optional.empty()),
+          Ddl.assertOp(ViewCodec.viewKey(v.name()), Optional.empty())));
+      for (TableDef base : d.bases()) {
+        String baseKey = Encodings.tableKey(base.name());
+        // The base table's definition is rewritten with version + 1: a concurrent DROP TABLE
+        // asserts the definition it read, so it fails and, retried, sees this view and refuses.
+        TableDef baseNext = new TableDef(base.name(), base.tableId(), base.columns(),
+            base.primaryKey(), base.version() + 1);
+        ops.add(Ddl.assertOp(baseKey, Optional.of(catalog.tableValue(base.name()))));
+        ops.add(Ddl.put(baseKey, Encodings.encodeTable(baseNext)));
+      }
+      // A DROP STREAM racing this CREATE is not fenced (DROP STREAM of a stream a view reads is
+      // refused otherwise): the view's job then fails, and SHOW VIEWS says "source dropped".
+      ops.add(Ddl.put(tableKey, Encodings.encodeTable(d.table())));
+      ops.add(Ddl.put(ViewCodec.viewKey(v.name()), ViewCodec.encode(d.def())));
+      TxnResult r = ddl.submit(ops);
+      if (r.getOutcome() == Outcome.COMMITTED) {
+        return StatementResult.command("CREATE MATERIALIZED VIEW");
+      }
+      if (r.getAbortReason() != AbortReason.ASSERT_FAILED) {
+        throw Ddl.aborted(r);
+      }
+    }
+    throw Ddl.conflict(v.name());
+  }
+
+  /**
+   * A view's query checked without the catalog ({@link #shape(SqlNode, int)}, its window and
+   * relations).
+   *
+   * @param select the query
+   * @param window its event-time window, if any
+   * @param lateness the allowed lateness in ms (0 without a window)
+   * @param relations what FROM reads: the window's stream, or the tables in FROM order
+   */
+  record Shape(SqlSelect select, Optional<ViewWindow> window, long lateness,
+      List<Relation> relations) {}
+
+  /** Checks CREATE's query and options as far as they need no catalog (0A000, 22023, 42601). */
+  static Shape shape(Plan.CreateView v) throws SqlException {
     int at = v.position();
     SqlSelect select = shape(v.query(), at);
     Optional<ViewWindow> window = ViewWindow.of(select.getFrom(), at);
@@ -103,127 +155,138 @@ final class Views {
     List<Relation> relations = window.isPresent()
         ? List.of(new Relation(window.get().source(), window.get().alias(), false, null))
         : relations(select, at);
+    return new Shape(select, window, lateness, relations);
+  }
+
+  /**
+   * Whether CREATE finds its name taken and IF NOT EXISTS lets it do nothing.
+   *
+   * @throws SqlException 42P07 when the name is taken and there is no IF NOT EXISTS
+   */
+  private static boolean exists(Catalog catalog, Plan.CreateView v) throws SqlException {
+    if (catalog.isView(v.name()) || catalog.table(v.name()).isPresent()
+        || catalog.stream(v.name()).isPresent()) {
+      if (v.ifNotExists()) {
+        return true;
+      }
+      throw new SqlException(
+          SqlState.DUPLICATE_TABLE, "relation \"" + v.name() + "\" already exists", v.position());
+    }
+    return false;
+  }
+
+  /** Where a new view over a stream starts: a log position {@code <ts>:<p>:<o>}. */
+  interface StartPosition {
+    String get() throws SqlException, InterruptedException;
+  }
+
+  /**
+   * What CREATE stores for a view.
+   *
+   * @param table the view's rows' table
+   * @param def the view's definition, which its job reads (SHOW VIEWS)
+   * @param bases the tables it reads, each once, in FROM order (their definitions are bumped)
+   */
+  record Definition(TableDef table, ViewDef def, List<TableDef> bases) {}
+
+  /**
+   * The view CREATE would store in {@code catalog}: checks the relations it reads, describes the
+   * query for its columns and derives its key. Stores nothing.
+   *
+   * @param start the start position of a view over a stream (asked only for one)
+   * @throws SqlException as CREATE: 42P01 for an unknown relation, 0A000 for what views do not
+   *     support, and {@link #key}'s and {@link ViewWindow#check}'s refusals
+   */
+  Definition define(Plan.CreateView v, Shape shape, Catalog catalog, StartPosition start)
+      throws SqlException, InterruptedException {
+    int at = v.position();
+    SqlSelect select = shape.select();
+    Optional<ViewWindow> window = shape.window();
+    List<Relation> relations = shape.relations();
     boolean join = relations.size() > 1;
-    for (int attempt = 0; attempt <= engine.config().retriesMax(); attempt++) {
-      Catalog catalog = ddl.freshCatalog();
-      if (catalog.isView(v.name()) || catalog.table(v.name()).isPresent()
-          || catalog.stream(v.name()).isPresent()) {
-        if (v.ifNotExists()) {
-          return StatementResult.command("CREATE MATERIALIZED VIEW");
-        }
+    List<TableDef> bases = new ArrayList<>();
+    Optional<StreamDef> stream = Optional.empty();
+    for (Relation r : relations) {
+      String source = r.table();
+      if (catalog.isView(source)) {
         throw new SqlException(
-            SqlState.DUPLICATE_TABLE, "relation \"" + v.name() + "\" already exists", at);
+            SqlState.FEATURE_NOT_SUPPORTED,
+            "a materialized view over another view (\"" + source + "\") is not supported yet",
+            at);
       }
-      List<TableDef> bases = new ArrayList<>();
-      Optional<StreamDef> stream = Optional.empty();
-      for (Relation r : relations) {
-        String source = r.table();
-        if (catalog.isView(source)) {
+      Optional<StreamDef> s = catalog.stream(source);
+      if (s.isPresent()) {
+        if (join) {
+          throw new SqlException(SqlState.FEATURE_NOT_SUPPORTED,
+              "materialized views do not support joins with a stream (\"" + source
+                  + "\") yet: only joins of tables", at);
+        }
+        if (window.isEmpty()) {
           throw new SqlException(
               SqlState.FEATURE_NOT_SUPPORTED,
-              "a materialized view over another view (\"" + source + "\") is not supported yet",
-              at);
+              "a materialized view over a stream (\"" + source + "\") needs an event-time"
+                  + " window, FROM TABLE(TUMBLE | HOP | SESSION(TABLE " + source
+                  + ", DESCRIPTOR(<time column>), ...)) GROUP BY window_start, window_end,"
+                  + " ...: an aggregate over a whole stream would grow without bound", at);
         }
-        Optional<StreamDef> s = catalog.stream(source);
-        if (s.isPresent()) {
-          if (join) {
-            throw new SqlException(SqlState.FEATURE_NOT_SUPPORTED,
-                "materialized views do not support joins with a stream (\"" + source
-                    + "\") yet: only joins of tables", at);
-          }
-          if (window.isEmpty()) {
-            throw new SqlException(
-                SqlState.FEATURE_NOT_SUPPORTED,
-                "a materialized view over a stream (\"" + source + "\") needs an event-time"
-                    + " window, FROM TABLE(TUMBLE | HOP | SESSION(TABLE " + source
-                    + ", DESCRIPTOR(<time column>), ...)) GROUP BY window_start, window_end,"
-                    + " ...: an aggregate over a whole stream would grow without bound", at);
-          }
-          stream = s;
-          continue;
-        }
-        if (window.isPresent()) {
-          catalog.requireTable(source, at);
-          throw new SqlException(
-              SqlState.FEATURE_NOT_SUPPORTED,
-              "materialized views support event-time windows over streams only: table \""
-                  + source + "\" is not append-only", at);
-        }
-        bases.add(catalog.requireTable(source, at));
+        stream = s;
+        continue;
       }
-      SqlSelect described = select;
-      String start = "";
-      if (stream.isPresent()) {
-        window.get().check(stream.get(), select.getGroup(), at);
-        described = windowed(select, window.get());
-        // The view counts the stream's records after this position (ViewDef.startPosition).
-        start = Positions.format(session.fresh().position());
+      if (window.isPresent()) {
+        catalog.requireTable(source, at);
+        throw new SqlException(
+            SqlState.FEATURE_NOT_SUPPORTED,
+            "materialized views support event-time windows over streams only: table \""
+                + source + "\" is not append-only", at);
       }
-      List<Column> columns = session.describe(
-          new Dml.Composed(Unparse.sql(described), List.of()), catalog).columns;
-      List<String> key = key(select, relations, bases, columns, at);
-      List<ColumnDef> defs = new ArrayList<>();
-      int id = 1;
-      for (Column c : columns) {
-        boolean isKey = key.contains(c.name());
-        if (isKey && c.type() == SqlType.JSONB) {
-          throw new SqlException(
-              SqlState.FEATURE_NOT_SUPPORTED,
-              "GROUP BY column \"" + c.name() + "\" of type jsonb cannot be a view's key", at);
-        }
-        // A result column without a length (an unbounded VARCHAR, a DECIMAL of any scale) is
-        // stored as its unbounded table type.
-        SqlType type = c.type() == SqlType.VARCHAR && c.precision() <= 0 ? SqlType.TEXT : c.type();
-        boolean bounded = type == SqlType.VARCHAR
-            || type == SqlType.DECIMAL && c.precision() > 0 && c.scale() >= 0;
-        defs.add(new ColumnDef(c.name(), id++, type, bounded ? c.precision() : -1,
-            bounded ? c.scale() : -1, isKey, Optional.empty()));
+      bases.add(catalog.requireTable(source, at));
+    }
+    SqlSelect described = select;
+    String startPosition = "";
+    if (stream.isPresent()) {
+      window.get().check(stream.get(), select.getGroup(), at);
+      described = windowed(select, window.get());
+      startPosition = start.get();
+    }
+    List<Column> columns = session.describe(
+        new Dml.Composed(Unparse.sql(described), List.of()), catalog).columns;
+    List<String> key = key(select, relations, bases, columns, at);
+    List<ColumnDef> defs = new ArrayList<>();
+    int id = 1;
+    for (Column c : columns) {
+      boolean isKey = key.contains(c.name());
+      if (isKey && c.type() == SqlType.JSONB) {
+        throw new SqlException(
+            SqlState.FEATURE_NOT_SUPPORTED,
+            "GROUP BY column \"" + c.name() + "\" of type jsonb cannot be a view's key", at);
       }
-      String viewId = Ddl.newTableId();
-      TableDef table = new TableDef(v.name(), viewId, defs, key, 1);
-      // Sources in FROM order, each table once (a self-join reads one table twice); a stream has
-      // no id of its own.
-      List<ViewSource> sources = new ArrayList<>();
-      List<TableDef> distinct = new ArrayList<>();
-      if (stream.isPresent()) {
-        sources.add(new ViewSource(stream.get().name(), "", true));
-      }
-      for (TableDef base : bases) {
-        if (sources.stream().noneMatch(x -> x.name().equals(base.name()))) {
-          sources.add(new ViewSource(base.name(), base.tableId(), false));
-          distinct.add(base);
-        }
-      }
-      ViewDef def = new ViewDef(v.name(), viewId, Unparse.sql(select),
-          OrdoSqlParser.unparseForFlink(select), sources,
-          lateness, window.map(ViewWindow::timeColumn).orElse(""), start);
-      String tableKey = Encodings.tableKey(v.name());
-      List<Operation> ops = new ArrayList<>(List.of(
-          Ddl.assertOp(tableKey, Optional.empty()),
-          Ddl.assertOp(Encodings.streamKey(v.name()), Optional.empty()),
-          Ddl.assertOp(ViewCodec.viewKey(v.name()), Optional.empty())));
-      for (TableDef base : distinct) {
-        String baseKey = Encodings.tableKey(base.name());
-        // The base table's definition is rewritten with version + 1: a concurrent DROP TABLE
-        // asserts the definition it read, so it fails and, retried, sees this view and refuses.
-        TableDef baseNext = new TableDef(base.name(), base.tableId(), base.columns(),
-            base.primaryKey(), base.version() + 1);
-        ops.add(Ddl.assertOp(baseKey, Optional.of(catalog.tableValue(base.name()))));
-        ops.add(Ddl.put(baseKey, Encodings.encodeTable(baseNext)));
-      }
-      // A DROP STREAM racing this CREATE is not fenced (DROP STREAM of a stream a view reads is
-      // refused otherwise): the view's job then fails, and SHOW VIEWS says "source dropped".
-      ops.add(Ddl.put(tableKey, Encodings.encodeTable(table)));
-      ops.add(Ddl.put(ViewCodec.viewKey(v.name()), ViewCodec.encode(def)));
-      TxnResult r = ddl.submit(ops);
-      if (r.getOutcome() == Outcome.COMMITTED) {
-        return StatementResult.command("CREATE MATERIALIZED VIEW");
-      }
-      if (r.getAbortReason() != AbortReason.ASSERT_FAILED) {
-        throw Ddl.aborted(r);
+      // A result column without a length (an unbounded VARCHAR, a DECIMAL of any scale) is
+      // stored as its unbounded table type.
+      SqlType type = c.type() == SqlType.VARCHAR && c.precision() <= 0 ? SqlType.TEXT : c.type();
+      boolean bounded = type == SqlType.VARCHAR
+          || type == SqlType.DECIMAL && c.precision() > 0 && c.scale() >= 0;
+      defs.add(new ColumnDef(c.name(), id++, type, bounded ? c.precision() : -1,
+          bounded ? c.scale() : -1, isKey, Optional.empty()));
+    }
+    String viewId = Ddl.newTableId();
+    TableDef table = new TableDef(v.name(), viewId, defs, key, 1);
+    // Sources in FROM order, each table once (a self-join reads one table twice); a stream has
+    // no id of its own.
+    List<ViewSource> sources = new ArrayList<>();
+    List<TableDef> distinct = new ArrayList<>();
+    if (stream.isPresent()) {
+      sources.add(new ViewSource(stream.get().name(), "", true));
+    }
+    for (TableDef base : bases) {
+      if (sources.stream().noneMatch(x -> x.name().equals(base.name()))) {
+        sources.add(new ViewSource(base.name(), base.tableId(), false));
+        distinct.add(base);
       }
     }
-    throw Ddl.conflict(v.name());
+    ViewDef def = new ViewDef(v.name(), viewId, Unparse.sql(select),
+        OrdoSqlParser.unparseForFlink(select), sources,
+        shape.lateness(), window.map(ViewWindow::timeColumn).orElse(""), startPosition);
+    return new Definition(table, def, distinct);
   }
 
   /**
@@ -756,6 +819,165 @@ final class Views {
   }
 
   // -------------------------------------------------------------------------------------------
+  // EXPLAIN CREATE MATERIALIZED VIEW, EXPLAIN VIEW
+
+  /** The one column of EXPLAIN's answer, as PostgreSQL names it. */
+  static final List<Column> EXPLAIN = List.of(Column.of("QUERY PLAN", SqlType.TEXT));
+
+  /**
+   * {@code EXPLAIN CREATE MATERIALIZED VIEW}: what the CREATE would make, checked as CREATE
+   * checks it ({@link #shape(Plan.CreateView)}, {@link #define}) against a fresh catalog, as
+   * CREATE reads it. Stores nothing and starts no job.
+   *
+   * @param consistency this session's {@code view_consistency}
+   * @throws SqlException whatever CREATE would refuse the statement with
+   */
+  StatementResult explainCreate(Plan.CreateView v, String consistency)
+      throws SqlException, InterruptedException {
+    Shape shape = shape(v);
+    Catalog catalog = ddl.freshCatalog();
+    if (exists(catalog, v)) {
+      return explained(List.of("CREATE MATERIALIZED VIEW IF NOT EXISTS " + v.name()
+          + ": nothing to do (relation \"" + v.name() + "\" already exists)"));
+    }
+    Definition d = define(v, shape, catalog, () -> "");
+    return explained(explainLines(d.def(), d.table(), shape,
+        "(not created: EXPLAIN stores nothing and starts no job)", consistency));
+  }
+
+  /**
+   * {@code EXPLAIN VIEW name}: what an existing view runs, from its stored definition, and how
+   * far its job got.
+   *
+   * @param consistency this session's {@code view_consistency}
+   * @throws SqlException 42P01 when there is no such view; 42809 when it is a table or stream
+   */
+  StatementResult explainView(Plan.ExplainView e, String consistency)
+      throws SqlException, InterruptedException {
+    MultiVersionStore store = engine.backend().store();
+    Position p = session.latest().position();
+    Catalog catalog = Catalog.read(store, p);
+    Map.Entry<ViewDef, Value> entry = catalog.views().get(e.name());
+    Optional<TableDef> table = catalog.table(e.name());
+    if (entry == null || table.isEmpty()) {
+      if (table.isPresent() || catalog.stream(e.name()).isPresent()) {
+        throw new SqlException(SqlState.WRONG_OBJECT_TYPE, "\"" + e.name() + "\" is a "
+            + (table.isPresent() ? "table" : "stream") + ", not a materialized view (EXPLAIN"
+            + " SELECT ... FROM " + e.name() + " explains a query of it)", e.position());
+      }
+      throw new SqlException(
+          SqlState.UNDEFINED_TABLE, "view \"" + e.name() + "\" does not exist", e.position());
+    }
+    ViewDef def = entry.getKey();
+    Shape shape = shape(new Plan.CreateView(def.name(), false, Map.of(),
+        OrdoSqlParser.parseOne(def.query()).node(), e.position()));
+    Optional<Value> progress = store.getAsOf(ViewCodec.progressKey(def.viewId()), p);
+    return explained(explainLines(def, table.get(), shape, "(view id " + def.viewId()
+        + ", " + (progress.isPresent()
+            ? "position " + ViewCodec.decodeProgress(progress.get())
+            : "starting: its job has written no rows yet") + ")", consistency));
+  }
+
+  private static StatementResult explained(List<String> lines) {
+    List<List<Object>> rows = new ArrayList<>();
+    for (String line : lines) {
+      rows.add(List.of(line));
+    }
+    return new StatementResult("EXPLAIN", EXPLAIN, rows);
+  }
+
+  /**
+   * The lines of EXPLAIN for a view: a heading, then one indented {@code Label: value} line per
+   * property (what it reads, its key, joins, window, aggregates, columns, the query as Ordo keeps
+   * it, the Flink SQL its job runs, and its consistency).
+   *
+   * @param def the view's definition (its Flink SQL is what the job is given)
+   * @param table the view's rows' table (columns and key)
+   * @param shape the view's query, checked ({@link #shape(Plan.CreateView)})
+   * @param state the heading's parenthesized remark (created or not, progress)
+   * @param consistency this session's {@code view_consistency}
+   */
+  static List<String> explainLines(ViewDef def, TableDef table, Shape shape, String state,
+      String consistency) {
+    List<String> out = new ArrayList<>();
+    out.add("Materialized View " + def.name() + " " + state);
+    List<String> sources = new ArrayList<>();
+    for (ViewSource s : def.sources()) {
+      sources.add((s.stream() ? "stream " : "table ") + s.name());
+    }
+    out.add("  Sources: " + String.join(", ", sources));
+    SqlSelect select = shape.select();
+    boolean grouped = select.getGroup() != null && !select.getGroup().isEmpty();
+    out.add("  Key: " + String.join(", ", table.primaryKey())
+        + (grouped ? " (the GROUP BY columns)" : " (the joined tables' primary keys)"));
+    for (Relation r : shape.relations()) {
+      if (r.on() != null) {
+        out.add("  Join: " + (r.nullable() ? "LEFT JOIN " : "INNER JOIN ") + r.table()
+            + (r.alias().equals(r.table()) ? "" : " AS " + r.alias()) + " ON "
+            + OrdoSqlParser.unparse(r.on()));
+      }
+    }
+    if (shape.window().isPresent()) {
+      ViewWindow w = shape.window().get();
+      String size = switch (w.function()) {
+        case "HOP" -> "slide " + w.slideMs() + " ms, size " + w.sizeMs() + " ms";
+        case "SESSION" -> "gap " + w.sizeMs() + " ms"
+            + (w.partitionBy().isEmpty() ? "" : ", partition by "
+                + String.join(", ", w.partitionBy()));
+        default -> "size " + w.sizeMs() + " ms";
+      };
+      out.add("  Window: " + w.function() + " (" + size + ") over stream " + w.source()
+          + ", time column " + w.timeColumn() + ", allowed lateness "
+          + def.allowedLatenessMs() + " ms");
+      out.add("  Start: the stream's records after " + (def.startPosition().isEmpty()
+          ? "the log position at CREATE" : "position " + def.startPosition()));
+    }
+    List<String> aggregates = new ArrayList<>();
+    for (SqlNode item : select.getSelectList()) {
+      if (hasAggregate(item)) {
+        aggregates.add(OrdoSqlParser.unparse(item));
+      }
+    }
+    out.add("  Aggregates: " + (aggregates.isEmpty() ? "none" : String.join(", ", aggregates)));
+    out.add("  Columns: " + Introspection.columnList(table.columns()));
+    // The unparsed query breaks lines (before a JOIN): one row of the answer per line.
+    addLines(out, "  Query: ", def.query());
+    addLines(out, "  Flink SQL: ", def.flinkQuery());
+    if (!def.timeColumn().isEmpty()) {
+      out.add("  Flink time attribute: the records' event times (the values of "
+          + def.timeColumn() + "), which the job's DESCRIPTOR names, with watermarks from its"
+          + " source");
+    }
+    out.add("  Consistency: each row reflects one source log position (SHOW VIEWS: position)");
+    out.add("  Reads: eventual, as far as the job got, unless view_consistency is"
+        + " read_your_writes or at_position:<ts>:<partition>:<offset> (this session: "
+        + consistency + ")");
+    return out;
+  }
+
+  /** Adds {@code label + text}, the text's second and later lines indented under it. */
+  private static void addLines(List<String> out, String label, String text) {
+    String[] lines = text.split("\n");
+    out.add(label + lines[0]);
+    for (int i = 1; i < lines.length; i++) {
+      out.add("    " + lines[i]);
+    }
+  }
+
+  /** Whether an expression holds an aggregate call. */
+  private static boolean hasAggregate(SqlNode node) {
+    boolean[] found = new boolean[1];
+    node.accept(new SqlBasicVisitor<Void>() {
+      @Override
+      public Void visit(SqlCall call) {
+        found[0] |= isAggregate(call);
+        return super.visit(call);
+      }
+    });
+    return found[0];
+  }
+
+  // -------------------------------------------------------------------------------------------
   // SHOW VIEWS
 
   static final List<Column> SHOW_VIEWS =
@@ -883,15 +1105,19 @@ final class Views {
   }
 
   /**
-   * Read-your-writes through views ({@code SET view_consistency = 'read_your_writes'}): waits
-   * until every view {@code query} reads reflects every change of its source table at or before
-   * {@code lastCommit} (this session's newest commit), or fails.
+   * Waits until every view {@code query} reads reflects every change of its sources at or before
+   * {@code target}, or fails: read-your-writes through views ({@code SET view_consistency =
+   * 'read_your_writes'}, {@code target} this session's newest commit) and waiting for a named
+   * position ({@code 'at_position:<ts>:<partition>:<offset>'}).
    *
+   * @param target the log position the views must reflect
+   * @param what how errors name {@code target} and the setting that asked for it
    * @throws SqlException 57014 when a view has not caught up within {@code timeoutMs}; 55000
-   *     when a view's source table was dropped (it never will)
+   *     when a view's source table was dropped (it never will); 22023 when {@code target} is
+   *     after the log's newest position (no view can reflect it yet)
    */
   static void awaitReflected(
-      OrdoSession session, SqlNode query, Position lastCommit, long timeoutMs)
+      OrdoSession session, SqlNode query, Position target, String what, long timeoutMs)
       throws SqlException, InterruptedException {
     MultiVersionStore store = session.engine().backend().store();
     Position now = session.fresh().position();
@@ -912,6 +1138,11 @@ final class Views {
       if (!catalog.isView(name)) {
         continue;
       }
+      if (Positions.ORDER.compare(target, now) > 0) {
+        throw new SqlException(SqlState.INVALID_PARAMETER_VALUE, "view \"" + name
+            + "\" cannot reflect " + what + " yet: it is after the log's newest position "
+            + Positions.format(now));
+      }
       ViewDef v = catalog.views().get(name).getKey();
       List<String> prefixes = sourcePrefixes(catalog, v);
       if (prefixes.size() < v.sources().size()) {
@@ -925,7 +1156,7 @@ final class Views {
         boolean reflected = progress.isPresent();
         for (int i = 0; reflected && i < prefixes.size(); i++) {
           reflected = unreflected(store, prefixes.get(i), ViewCodec.decodeProgress(progress.get()),
-              lastCommit, 1).entries().isEmpty();
+              target, 1).entries().isEmpty();
         }
         if (reflected) {
           break;
@@ -933,9 +1164,8 @@ final class Views {
         long leftNs = deadline - System.nanoTime();
         if (leftNs <= 0) {
           throw new SqlException(SqlState.QUERY_CANCELED,
-              "view \"" + name + "\" has not caught up with this session's last write (position "
-                  + Positions.format(lastCommit) + ") within " + timeoutMs + " ms"
-                  + " (view_consistency = read_your_writes; SHOW VIEWS shows its lag)");
+              "view \"" + name + "\" has not caught up with " + what + " within " + timeoutMs
+                  + " ms (SHOW VIEWS shows its lag)");
         }
         // The view's job writes its rows through the log: wait for the store to apply more.
         materializer.awaitAppliedBeyond(applied,

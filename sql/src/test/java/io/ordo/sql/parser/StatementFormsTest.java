@@ -18,6 +18,7 @@ import io.ordo.sql.parser.ddl.SqlDropStream;
 import io.ordo.sql.parser.ddl.SqlDropTable;
 import io.ordo.sql.parser.stmt.SqlAsOf;
 import io.ordo.sql.parser.stmt.SqlEmitChanges;
+import io.ordo.sql.parser.stmt.SqlExplainView;
 import io.ordo.sql.parser.stmt.SqlBegin;
 import io.ordo.sql.parser.stmt.SqlCommit;
 import io.ordo.sql.parser.stmt.SqlInsertOnConflict;
@@ -190,6 +191,34 @@ class StatementFormsTest {
         .isInstanceOf(SqlUpdate.class);
     assertThat(parse("EXPLAIN SELECT * FROM t AS OF SYSTEM TIME '2026-01-01'", SqlExplain.class)
         .getExplicandum()).isInstanceOf(SqlAsOf.class);
+  }
+
+  @Test
+  void explainOfMaterializedViews() throws Exception {
+    SqlCreateMaterializedView c = (SqlCreateMaterializedView) parse(
+        "EXPLAIN CREATE MATERIALIZED VIEW IF NOT EXISTS Totals WITH (allowed_lateness = '1 s')"
+            + " AS SELECT region, count(*) AS n FROM orders GROUP BY region",
+        SqlExplain.class).getExplicandum();
+    assertThat(c.name().getSimple()).isEqualTo("totals");
+    assertThat(c.ifNotExists()).isTrue();
+    assertThat(c.options()).containsOnlyKeys("allowed_lateness");
+    // Any CREATE parses after EXPLAIN; the engine explains CREATE MATERIALIZED VIEW only.
+    assertThat(parse("EXPLAIN CREATE TABLE t (a INT PRIMARY KEY)", SqlExplain.class)
+        .getExplicandum()).isInstanceOf(SqlCreateTable.class);
+    assertThat(parse("EXPLAIN VIEW totals", SqlExplainView.class).name().getSimple())
+        .isEqualTo("totals");
+    SqlExplainView v = parse("explain materialized view \"Totals\"", SqlExplainView.class);
+    assertThat(v.name().getSimple()).isEqualTo("Totals");
+    assertThat(v.toString()).isEqualTo("EXPLAIN VIEW `Totals`");
+    // VIEW and MATERIALIZED stay usable as names after EXPLAIN.
+    assertThat(parse("EXPLAIN SELECT view, materialized FROM t", SqlExplain.class)
+        .getExplicandum()).isInstanceOf(SqlSelect.class);
+    assertThatThrownBy(() -> parse("EXPLAIN VIEW"))
+        .isInstanceOf(SqlException.class)
+        .satisfies(e -> assertThat(((SqlException) e).sqlState()).isEqualTo("42601"));
+    assertThatThrownBy(() -> parse("EXPLAIN CREATE OR REPLACE MATERIALIZED VIEW v AS SELECT 1"))
+        .isInstanceOf(SqlException.class)
+        .hasMessageContaining("CREATE OR REPLACE MATERIALIZED VIEW is not supported");
   }
 
   // ---- streams ----------------------------------------------------------------------------
