@@ -154,4 +154,28 @@ class PsqlIT {
     assertThat(run.hasRow("3", "cy", "0.05", "none")).as(run.out()).isTrue();
     assertThat(run.out()).doesNotContain("dup");
   }
+
+  @Test
+  void explainOfAMaterializedViewPrintsItsPlanAsRowsOfText() throws Exception {
+    assertThat(psql("-c", "CREATE TABLE psql_sales (id BIGINT PRIMARY KEY, shop TEXT NOT NULL,"
+        + " amount INT)").exit()).isZero();
+    Run explain = psql("-c", "EXPLAIN CREATE MATERIALIZED VIEW psql_shop_totals AS"
+        + " SELECT shop, count(*) AS n, sum(amount) AS total FROM psql_sales GROUP BY shop");
+    assertThat(explain.exit()).as(explain.err()).isZero();
+    List<String> lines = explain.out().lines().map(String::trim).filter(l -> !l.isEmpty())
+        .collect(Collectors.toList());
+    // One text column named as PostgreSQL names it, one row per line of the plan.
+    assertThat(lines.get(0)).isEqualTo("QUERY PLAN");
+    assertThat(lines).anyMatch(l -> l.startsWith("Materialized View psql_shop_totals (not created"))
+        .contains("Sources: table psql_sales")
+        .anyMatch(l -> l.startsWith("Key: shop"))
+        .anyMatch(l -> l.startsWith("Flink SQL: SELECT"));
+    assertThat(lines.get(lines.size() - 1)).matches("\\((\\d+) rows\\)");
+
+    // Nothing was created; EXPLAIN VIEW of it is the unknown-view error.
+    assertThat(psql("-c", "\\dt").out()).doesNotContain("psql_shop_totals");
+    Run missing = psql("-c", "EXPLAIN VIEW psql_shop_totals");
+    assertThat(missing.exit()).isNotZero();
+    assertThat(missing.err()).contains("ERROR:  view \"psql_shop_totals\" does not exist");
+  }
 }
