@@ -630,13 +630,11 @@ final class OrdoSession implements SqlSession {
       QueryRunner.Prepared p = runner().prepare(composed.sql(), catalog.fingerprint());
       rows = runner().run(p, List.of(), engine.config().rowsMax());
     }
-    List<List<Object>> lines = new ArrayList<>();
+    List<String> plan = new ArrayList<>();
     for (List<Object> r : rows) {
-      for (String line : String.valueOf(r.get(0)).split("\n")) {
-        lines.add(List.of(line));
-      }
+      plan.add(String.valueOf(r.get(0)));
     }
-    return new StatementResult("EXPLAIN", Views.EXPLAIN, lines);
+    return Views.explained(plan);
   }
 
   // ---------------------------------------------------------------------------------------

@@ -283,10 +283,22 @@ final class Views {
         distinct.add(base);
       }
     }
-    ViewDef def = new ViewDef(v.name(), viewId, Unparse.sql(select),
-        OrdoSqlParser.unparseForFlink(select), sources,
-        shape.lateness(), window.map(ViewWindow::timeColumn).orElse(""), startPosition);
-    return new Definition(table, def, distinct);
+    return new Definition(table, viewDef(v, shape, viewId, sources, startPosition), distinct);
+  }
+
+  /**
+   * The definition CREATE stores for a view of {@code shape}: its query as Ordo keeps it and as
+   * its Flink job is given it, its sources, lateness, time column and start position.
+   *
+   * @param viewId the view's id (its rows' table id)
+   * @param sources what it reads, in FROM order, each once
+   * @param startPosition where a view over a stream starts ({@code <ts>:<p>:<o>}), else ""
+   */
+  static ViewDef viewDef(Plan.CreateView v, Shape shape, String viewId, List<ViewSource> sources,
+      String startPosition) {
+    return new ViewDef(v.name(), viewId, Unparse.sql(shape.select()),
+        OrdoSqlParser.unparseForFlink(shape.select()), sources, shape.lateness(),
+        shape.window().map(ViewWindow::timeColumn).orElse(""), startPosition);
   }
 
   /**
@@ -878,10 +890,16 @@ final class Views {
             : "starting: its job has written no rows yet") + ")", consistency));
   }
 
-  private static StatementResult explained(List<String> lines) {
+  /**
+   * EXPLAIN's answer, as PostgreSQL gives it: one {@code QUERY PLAN} row per line of {@code
+   * texts} (a text holding line breaks becomes several rows).
+   */
+  static StatementResult explained(List<String> texts) {
     List<List<Object>> rows = new ArrayList<>();
-    for (String line : lines) {
-      rows.add(List.of(line));
+    for (String text : texts) {
+      for (String line : text.split("\n")) {
+        rows.add(List.of(line));
+      }
     }
     return new StatementResult("EXPLAIN", EXPLAIN, rows);
   }

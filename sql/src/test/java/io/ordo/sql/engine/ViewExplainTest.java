@@ -99,12 +99,10 @@ class ViewExplainTest {
             .isEqualTo(SqlState.FEATURE_NOT_SUPPORTED));
   }
 
-  /** The definition CREATE stores for {@code create} (as Views.define builds it). */
+  /** The definition CREATE stores for {@code create}, with a fixed view id. */
   private static ViewDef def(Plan.CreateView v, Views.Shape shape, List<ViewSource> sources,
       String start) {
-    return new ViewDef(v.name(), "00000000000000aa", Unparse.sql(shape.select()),
-        OrdoSqlParser.unparseForFlink(shape.select()), sources, shape.lateness(),
-        shape.window().map(ViewWindow::timeColumn).orElse(""), start);
+    return Views.viewDef(v, shape, "00000000000000aa", sources, start);
   }
 
   @Test
